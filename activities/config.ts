@@ -1,0 +1,43 @@
+/**
+ * Every environment variable Dripline reads, in one place (docker-compose.yml is tested against this list).
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+export const ConfigEnv = z.object({
+  /** Folder for the SQLite database, the generated secret key and the Temporal dev server's file. */
+  DRIPLINE_DATA_DIR: z.string().min(1).default('data'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('dripline'),
+  /** Where people open the Temporal Web UI; links on the run page point here. */
+  TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
+  /** Where the default "Sandbox" SMTP profile sends. */
+  SANDBOX_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  SANDBOX_SMTP_PORT: port(2525),
+  /** The address the sandbox SMTP server listens on. */
+  SANDBOX_SMTP_BIND: z.string().min(1).default('127.0.0.1'),
+  /** 64 hex characters; when unset, one is generated into the data folder (fine for a single machine). */
+  DRIPLINE_SECRET_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters; make one with: openssl rand -hex 32')
+    .optional(),
+});
+export type Config = z.infer<typeof ConfigEnv> & { databaseFile: string };
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const dataDir = path.resolve(parsed.data.DRIPLINE_DATA_DIR);
+  return { ...parsed.data, DRIPLINE_DATA_DIR: dataDir, databaseFile: path.join(dataDir, 'dripline.db') };
+}
+
+export function temporalWorkflowUrl(config: Config, workflowId: string): string {
+  const base = config.TEMPORAL_UI_URL.replace(/\/$/, '');
+  return `${base}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
+}

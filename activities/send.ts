@@ -1,0 +1,119 @@
+/**
+ * The sendEmail activity. Built by a factory so the worker (and tests) hand it its dependencies.
+ * It receives a profile id, never credentials: the password stays out of Temporal history.
+ */
+import { createHmac } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { getContact, getSend, getSmtpProfile, recordDeliveryAttempt, setSendStatus, type Db } from './db';
+import { classifySmtpError, type TransportPool } from './smtp';
+
+export interface SendEmailInput {
+  runId: string;
+  nodeId: string;
+  contactId: string;
+  profileId: string;
+  subject: string;
+  text: string;
+  workflowId: string;
+}
+
+export interface SendEmailResult {
+  messageId: string;
+  /** The server's reply to DATA, e.g. "250 Message queued as 5"; absent when the ledger already had it sent. */
+  reply: string;
+  alreadySent: boolean;
+}
+
+export interface ActivityDeps {
+  db: Db;
+  transports: TransportPool;
+  /** Key for deriving Message-IDs from the ledger key, so a resend keeps the same Message-ID. */
+  messageIdSecret: Buffer;
+}
+
+/** Fills {{name}} and {{email}}; control characters in contact data never reach a header. */
+export function renderTemplate(template: string, contact: { name: string; email: string }, header: boolean): string {
+  const clean = (s: string) => (header ? s.replace(/[\u0000-\u001f\u007f]/g, ' ') : s);
+  return template.replace(/\{\{\s*(name|email)\s*\}\}/g, (_, key: 'name' | 'email') => clean(contact[key]));
+}
+
+export function createActivities({ db, transports, messageIdSecret }: ActivityDeps) {
+  return {
+    async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
+      const key = { runId: input.runId, nodeId: input.nodeId, contactId: input.contactId };
+      const attempt = Context.current().info.attempt;
+      const log = (outcome: 'sent' | 'retrying' | 'failed', code: number | null, reply: string, messageId: string) =>
+        recordDeliveryAttempt(
+          db,
+          {
+            run_id: input.runId,
+            node_id: input.nodeId,
+            contact_id: input.contactId,
+            workflow_id: input.workflowId,
+            attempt,
+            outcome,
+            smtp_code: code,
+            smtp_reply: reply,
+            message_id: messageId,
+          },
+          outcome === 'retrying' ? undefined : outcome,
+        );
+
+      const contact = await getContact(db, input.contactId);
+      const profile = await getSmtpProfile(db, input.profileId);
+      const problem = !contact
+        ? `contact "${input.contactId}" does not exist (deleted after the run started?)`
+        : !profile
+          ? `SMTP profile "${input.profileId}" does not exist; choose another sender in the flow and publish again`
+          : undefined;
+      if (problem || !contact || !profile) {
+        await log('failed', null, problem ?? 'missing contact or profile', '');
+        throw ApplicationFailure.nonRetryable(problem ?? 'missing contact or profile', 'ConfigurationError');
+      }
+
+      const domain = profile.from_email.split('@')[1] ?? 'dripline.local';
+      const digest = createHmac('sha256', messageIdSecret).update(`${key.runId}\n${key.nodeId}\n${key.contactId}`).digest('hex');
+      const messageId = `<${digest.slice(0, 32)}@${domain}>`;
+
+      const ledger = await getSend(db, key);
+      if (ledger?.status === 'SENT') return { messageId: ledger.message_id, reply: '', alreadySent: true };
+      if (ledger?.status === 'FAILED') {
+        throw ApplicationFailure.nonRetryable('this message already failed permanently; see the delivery log', 'PermanentSmtpError');
+      }
+      // SENDING here means an earlier attempt died mid-send: the outcome is unknown. We resend with the
+      // same Message-ID, which receivers use to drop duplicates.
+      await setSendStatus(db, key, 'SENDING', messageId);
+
+      try {
+        const info = await transports.get(profile).sendMail({
+          from: { name: profile.from_name, address: profile.from_email },
+          to: { name: contact.name, address: contact.email },
+          ...(profile.reply_to ? { replyTo: profile.reply_to } : {}),
+          subject: renderTemplate(input.subject, contact, true),
+          text: renderTemplate(input.text, contact, false),
+          messageId,
+        });
+        const reply = info.response ?? '250 OK';
+        await setSendStatus(db, key, 'SENT', messageId);
+        await log('sent', Number.parseInt(reply, 10) || 250, reply, messageId);
+        return { messageId, reply, alreadySent: false };
+      } catch (err) {
+        const outcome = classifySmtpError(err);
+        if (outcome.kind === 'permanent' || outcome.kind === 'configuration') {
+          await setSendStatus(db, key, 'FAILED', messageId);
+          await log('failed', outcome.code, outcome.reply, messageId);
+          throw ApplicationFailure.nonRetryable(outcome.reply, outcome.kind === 'permanent' ? 'PermanentSmtpError' : 'SmtpConfigurationError');
+        }
+        await setSendStatus(db, key, 'PENDING', messageId);
+        await log('retrying', outcome.code, outcome.reply, messageId);
+        // Throttle replies wait longer than the default backoff; jitter spreads the retries out.
+        const throttled = outcome.kind === 'throttled';
+        throw ApplicationFailure.create({
+          message: outcome.reply,
+          type: throttled ? 'SmtpThrottled' : 'TransientSmtpError',
+          ...(throttled ? { nextRetryDelay: 5_000 + Math.floor(Math.random() * 5_000) } : {}),
+        });
+      }
+    },
+  };
+}

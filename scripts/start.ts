@@ -1,0 +1,169 @@
+/**
+ * `npm start`: the whole product on its embedded defaults: Temporal dev server (SQLite, Web UI),
+ * the sandbox SMTP server, the worker and the web app. Prints the URLs; Ctrl-C stops every child.
+ *   --dev   run the web app with `next dev` instead of a production build
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
+import { readConfig } from '../activities/config';
+import { openDatabase } from '../activities/db';
+import { seed } from '../activities/seed';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
+const dev = process.argv.includes('--dev');
+const config = readConfig();
+const webPort = Number(process.env.PORT ?? 3000);
+const [temporalHost = 'localhost', temporalPortText = '7233'] = config.TEMPORAL_ADDRESS.split(':');
+const temporalUiPort = new URL(config.TEMPORAL_UI_URL).port || '8233';
+const children: { name: string; child: ChildProcess }[] = [];
+let stopping = false;
+
+function log(message: string) {
+  console.log(`[dripline] ${message}`);
+}
+
+function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => `[${name}] ${line}\n`)
+      .join('');
+  child.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
+  child.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      log(`${name} exited (${signal ?? code}); stopping everything`);
+      void stop(1);
+    }
+  });
+  children.push({ name, child });
+  return child;
+}
+
+async function stop(exitCode: number) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping...');
+  // Web and worker first (the worker finishes running activities), Temporal last.
+  for (const { child } of [...children].reverse()) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }
+  await Promise.all(
+    children.map(
+      ({ child, name }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => {
+            log(`${name} did not stop in 15 s; killing it`);
+            child.kill('SIGKILL');
+          }, 15_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
+    ),
+  );
+  log('stopped');
+  process.exit(exitCode);
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!stopping) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function webNeedsBuild(): boolean {
+  const buildId = path.join(root, 'web', '.next', 'BUILD_ID');
+  if (!fs.existsSync(buildId)) return true;
+  const built = fs.statSync(buildId).mtimeMs;
+  const newer = (dir: string): boolean =>
+    fs.readdirSync(dir, { withFileTypes: true }).some((e) => {
+      if (e.name === '.next' || e.name === 'node_modules') return false;
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? newer(p) : fs.statSync(p).mtimeMs > built;
+    });
+  return ['web', 'activities', 'workflows'].some((d) => newer(path.join(root, d)));
+}
+
+async function main() {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));
+
+  for (const [what, port, host] of [
+    ['the web app (PORT)', webPort, '0.0.0.0'],
+    ['Temporal (TEMPORAL_ADDRESS)', Number(temporalPortText), temporalHost],
+    ['the Temporal Web UI (TEMPORAL_UI_URL)', Number(temporalUiPort), temporalHost],
+    ['the sandbox SMTP server (SANDBOX_SMTP_PORT)', config.SANDBOX_SMTP_PORT, config.SANDBOX_SMTP_BIND],
+  ] as const) {
+    if (!(await portFree(port, host))) throw new Error(`port ${port} for ${what} is in use; stop what uses it or set ${what.match(/\((.*)\)/)?.[1]}`);
+  }
+
+  const temporal = execFileSync('bash', [path.join(root, 'scripts', 'ensure-tools.sh'), 'temporal'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+
+  fs.mkdirSync(config.DRIPLINE_DATA_DIR, { recursive: true });
+  const db = await openDatabase(config.databaseFile);
+  await seed(db, config);
+  await db.destroy();
+
+  if (!dev && webNeedsBuild()) {
+    log('building the web app (next build web)...');
+    execFileSync(bin('next'), ['build', 'web'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  }
+
+  run('temporal', temporal, [
+    'server', 'start-dev',
+    '--db-filename', path.join(config.DRIPLINE_DATA_DIR, 'temporal.db'),
+    '--ip', temporalHost === 'localhost' ? '127.0.0.1' : temporalHost,
+    '--port', temporalPortText,
+    '--ui-port', temporalUiPort,
+    '--namespace', config.TEMPORAL_NAMESPACE,
+    '--log-level', 'warn',
+  ]);
+  await waitFor('Temporal', async () => {
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 1000 });
+    await connection.close();
+    return true;
+  }, 60_000);
+
+  run('sandbox-smtp', bin('tsx'), ['worker/sandbox-main.ts']);
+  run('worker', bin('tsx'), ['worker/main.ts']);
+  run('web', bin('next'), [dev ? 'dev' : 'start', 'web', '-p', String(webPort)], { NEXT_TELEMETRY_DISABLED: '1' });
+  const web = `http://localhost:${webPort}`;
+  await waitFor('the web app', async () => (await fetch(`${web}/flows`)).ok, 120_000);
+
+  console.log(`
+Dripline is running (Ctrl-C stops everything):
+  Web app            ${web}
+  Sandbox mailbox    ${web}/sandbox
+  Temporal Web UI    ${config.TEMPORAL_UI_URL}
+  Temporal (gRPC)    ${config.TEMPORAL_ADDRESS}
+  Sandbox SMTP       ${config.SANDBOX_SMTP_HOST}:${config.SANDBOX_SMTP_PORT}
+  Data folder        ${config.DRIPLINE_DATA_DIR}
+`);
+  log('ready');
+}
+
+main().catch((err: unknown) => {
+  console.error(`[dripline] ${err instanceof Error ? err.message : String(err)}`);
+  void stop(1);
+  if (children.length === 0) process.exit(1);
+});

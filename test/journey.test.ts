@@ -1,0 +1,102 @@
+/**
+ * The journey workflow on a real Temporal server (Temporal's Java test server, time-skipping),
+ * with the real sendEmail activity sending through a real SMTP server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getRun, type Db } from '../activities/db';
+import { createActivities } from '../activities/send';
+import { TransportPool } from '../activities/smtp';
+import { startSandboxSmtp, type ReceivedMessage, type SandboxSmtp } from '../worker/sandbox-smtp';
+import { journeyWorkflow } from '../workflows/journey';
+import { graphWithDelay, publishAndRecordRun, root, tempInstall, toolPath, workflowsPath } from './helpers';
+
+const DAY = 86_400_000;
+let env: TestWorkflowEnvironment;
+let smtp: SandboxSmtp;
+let db: Db;
+const received: ReceivedMessage[] = [];
+const transports = new TransportPool();
+const PASSWORD = 'pw-never-in-history-7f3a';
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: toolPath('test-server') } },
+  });
+  smtp = await startSandboxSmtp({ port: 0, onMessage: async (m) => void received.push(m) });
+  ({ db } = await tempInstall());
+  // A profile with credentials, pointing at the test SMTP server.
+  await db
+    .updateTable('smtp_profiles')
+    .set({ port: smtp.port, username: 'mailer', password: PASSWORD, from_name: 'Acme Team', from_email: 'news@acme.test', reply_to: 'help@acme.test' })
+    .where('id', '=', 'sandbox')
+    .execute();
+});
+
+afterAll(async () => {
+  transports.close();
+  await smtp?.close();
+  await db?.destroy();
+  await env?.teardown();
+});
+
+async function runJourney(flowId: string, delay: Parameters<typeof graphWithDelay>[0], contactId = 'ct_ada') {
+  const runId = `run-${flowId}`;
+  const plan = await publishAndRecordRun(db, flowId, graphWithDelay(delay), runId, [contactId]);
+  const workflowId = `journey:${flowId}:v1:${contactId}:${runId}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: `test-${flowId}`,
+    workflowsPath,
+    activities: createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 1) }),
+  });
+  const startedAt = await env.currentTimeMs();
+  const result = await worker.runUntil(
+    env.client.workflow.execute(journeyWorkflow, { taskQueue: `test-${flowId}`, workflowId, args: [{ plan, runId, contactId }] }),
+  );
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  return { result, runId, workflowId, startedAt, history, endedAt: await env.currentTimeMs() };
+}
+
+describe('journey workflow', () => {
+  it('waits 3 days at once in skipped time, then sends through a real SMTP server', async () => {
+    const { result, runId, startedAt, endedAt, history } = await runJourney('three-days', { mode: 'fixed', amount: 3, unit: 'days' });
+    expect(result).toEqual({ status: 'completed', nodeId: 'end', sent: 1 });
+    expect(endedAt - startedAt).toBeGreaterThanOrEqual(3 * DAY);
+
+    expect(received).toHaveLength(1);
+    const message = received[0]!;
+    expect(message.envelope_to).toBe('ada@example.test');
+    expect(message.from_header).toBe('"Acme Team" <news@acme.test>');
+    expect(message.reply_to).toBe('help@acme.test');
+    expect(message.subject).toBe('Hi Ada Lovelace');
+    expect(message.text.trim()).toBe('Hello Ada Lovelace');
+
+    const run = await getRun(db, runId);
+    expect(run?.contacts[0]?.status).toBe('sent');
+    expect(run?.attempts).toHaveLength(1);
+    expect(run?.attempts[0]).toMatchObject({ outcome: 'sent', smtp_code: 250, attempt: 1 });
+    expect(run?.attempts[0]?.smtp_reply).toMatch(/queued as sandbox-1/);
+    expect(run?.attempts[0]?.message_id).toBe(message.message_id);
+
+    // The password was used to log in, yet it is nowhere in the workflow's history.
+    expect(historyToJSON(history)).not.toContain(PASSWORD);
+  });
+
+  it('draws a random delay within bounds, and records a history the replay test reuses', async () => {
+    const { result, history } = await runJourney('random', { mode: 'random', min: 1, max: 3, unit: 'hours' });
+    expect(result.status).toBe('completed');
+    const timers = history.events?.filter((e) => e.timerStartedEventAttributes) ?? [];
+    expect(timers).toHaveLength(1);
+    const seconds = Number(timers[0]!.timerStartedEventAttributes!.startToFireTimeout!.seconds);
+    expect(seconds).toBeGreaterThanOrEqual(3600);
+    expect(seconds).toBeLessThanOrEqual(3 * 3600);
+    if (process.env.DRIPLINE_RECORD_HISTORY === '1') {
+      fs.writeFileSync(path.join(root, 'test', 'histories', 'journey-random-delay.json'), historyToJSON(history));
+    }
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * Replays a committed history of a journey with a Randomize delay: if a change to the workflow
+ * code would make a run in flight take another path (or draw another delay), this fails.
+ * Re-record after an intended change behind patched(): DRIPLINE_RECORD_HISTORY=1 npx vitest run test/journey.test.ts
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { root, workflowsPath } from './helpers';
+
+const file = path.join(root, 'test', 'histories', 'journey-random-delay.json');
+
+describe('replay', () => {
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(file, 'utf8')));
+
+  it('the committed history has a random delay timer and a completed send', () => {
+    const events = history.events ?? [];
+    expect(events.some((e) => e.timerStartedEventAttributes)).toBe(true);
+    expect(events.some((e) => e.activityTaskCompletedEventAttributes)).toBe(true);
+    expect(events.some((e) => e.workflowExecutionCompletedEventAttributes)).toBe(true);
+  });
+
+  it('replays deterministically with the current workflow code', async () => {
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey-random-delay')).resolves.toBeUndefined();
+  });
+
+  it('fails the replay when the history no longer matches what the code does', async () => {
+    // The recorded run scheduled sendEmail; a history that says otherwise must be caught as non-determinism.
+    const tampered = historyFromJSON(JSON.parse(fs.readFileSync(file, 'utf8')));
+    const scheduled = tampered.events?.find((e) => e.activityTaskScheduledEventAttributes)?.activityTaskScheduledEventAttributes;
+    if (!scheduled?.activityType) throw new Error('history has no scheduled activity');
+    scheduled.activityType.name = 'sendSms';
+    await expect(Worker.runReplayHistory({ workflowsPath }, tampered, 'journey-random-delay-tampered')).rejects.toThrow(/[Nn]ondetermin/);
+  });
+});

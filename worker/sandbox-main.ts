@@ -1,0 +1,18 @@
+// Runs the sandbox SMTP server on SANDBOX_SMTP_BIND:SANDBOX_SMTP_PORT, storing into the app database.
+import { readConfig } from '../activities/config';
+import { insertSandboxMessage, openDatabase } from '../activities/db';
+import { startSandboxSmtp } from './sandbox-smtp';
+
+const config = readConfig();
+const db = await openDatabase(config.databaseFile);
+const smtp = await startSandboxSmtp({
+  port: config.SANDBOX_SMTP_PORT,
+  host: config.SANDBOX_SMTP_BIND,
+  onMessage: (m) => insertSandboxMessage(db, m),
+});
+console.log(`[sandbox-smtp] listening on ${config.SANDBOX_SMTP_BIND}:${smtp.port}`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void smtp.close().then(() => db.destroy()).then(() => process.exit(0));
+  });
+}

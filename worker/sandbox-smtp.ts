@@ -1,0 +1,73 @@
+/**
+ * The bundled sandbox SMTP server: accepts every message and keeps it, so flows can be tried
+ * safely. `startSandboxSmtp` is also what tests use as a real SMTP server.
+ */
+import { SMTPServer } from 'smtp-server';
+import { simpleParser, type AddressObject } from 'mailparser';
+import type { SandboxMessage } from '../activities/db';
+
+export type ReceivedMessage = Omit<SandboxMessage, 'id' | 'received_at'>;
+
+export interface SandboxSmtp {
+  port: number;
+  close(): Promise<void>;
+}
+
+const addressText = (a: AddressObject | AddressObject[] | undefined) =>
+  (Array.isArray(a) ? a.map((x) => x.text).join(', ') : a?.text) ?? '';
+
+export async function startSandboxSmtp(options: {
+  port: number;
+  host?: string;
+  onMessage: (message: ReceivedMessage) => Promise<void>;
+}): Promise<SandboxSmtp> {
+  let received = 0;
+  const server = new SMTPServer({
+    name: 'dripline-sandbox',
+    banner: 'Dripline sandbox SMTP: messages are kept, never delivered',
+    // Accept any login, so profiles with credentials can be tried against the sandbox.
+    authOptional: true,
+    allowInsecureAuth: true,
+    onAuth(auth, _session, callback) {
+      callback(null, { user: auth.username ?? 'sandbox' });
+    },
+    disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
+    size: 25 * 1024 * 1024,
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('error', callback);
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        simpleParser(raw)
+          .then((parsed) =>
+            options.onMessage({
+              envelope_from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              envelope_to: session.envelope.rcptTo.map((r) => r.address).join(', '),
+              from_header: addressText(parsed.from),
+              to_header: addressText(parsed.to),
+              reply_to: addressText(parsed.replyTo),
+              subject: parsed.subject ?? '',
+              message_id: parsed.messageId ?? '',
+              text: parsed.text ?? '',
+              raw: raw.toString('utf8'),
+            }),
+          )
+          .then(() => callback(null, `Message queued as sandbox-${++received}`))
+          .catch((err: unknown) => callback(Object.assign(new Error(`451 sandbox could not store the message: ${String(err)}`), { responseCode: 451 })));
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  server.on('error', (err) => console.error('[sandbox-smtp]', err));
+  const address = server.server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : options.port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,151 @@
+import type { z } from 'zod';
+import type { Plan, Step } from './plan';
+import { FlowGraph, NODE_TYPES, UNIT_MS, type FlowNode } from './schema';
+
+/** One problem with a flow, tied to the node (or edge) the editor should highlight. */
+export interface FlowError {
+  nodeId?: string;
+  edgeId?: string;
+  /** The field inside the node, e.g. "data.min"; absent for problems of the whole node. */
+  field?: string;
+  message: string;
+}
+
+export type CompileResult =
+  | { ok: true; plan: Plan; graph: FlowGraph }
+  | { ok: false; errors: FlowError[] };
+
+function idAt(list: unknown, index: unknown): string | undefined {
+  if (!Array.isArray(list) || typeof index !== 'number') return undefined;
+  const item: unknown = list[index];
+  if (item && typeof item === 'object' && 'id' in item && typeof item.id === 'string') return item.id;
+  return undefined;
+}
+
+/** Turns zod issues into errors that point at a node or edge id rather than an array index. */
+function schemaErrors(raw: unknown, issues: z.core.$ZodIssue[]): FlowError[] {
+  const rawNodes = raw && typeof raw === 'object' && 'nodes' in raw ? raw.nodes : undefined;
+  const rawEdges = raw && typeof raw === 'object' && 'edges' in raw ? raw.edges : undefined;
+  return issues.map((issue) => {
+    const [head, index, ...rest] = issue.path;
+    const field = rest.map(String).join('.') || undefined;
+    if (head === 'nodes' && typeof index === 'number') {
+      const id = idAt(rawNodes, index);
+      const type = Array.isArray(rawNodes) ? (rawNodes[index] as { type?: unknown } | undefined)?.type : undefined;
+      if ((field === undefined || field === 'type') && !NODE_TYPES.includes(type as FlowNode['type'])) {
+        return {
+          ...(id ? { nodeId: id } : {}),
+          field: 'type',
+          message: `unknown node type ${JSON.stringify(type)}; use one of ${NODE_TYPES.join(', ')}`,
+        };
+      }
+      return { ...(id ? { nodeId: id } : { field: `nodes[${index}]` }), ...(field ? { field } : {}), message: issue.message };
+    }
+    if (head === 'edges' && typeof index === 'number') {
+      const id = idAt(rawEdges, index);
+      return { ...(id ? { edgeId: id } : {}), field: field ?? `edges[${index}]`, message: issue.message };
+    }
+    return { field: issue.path.map(String).join('.') || 'flow', message: issue.message };
+  });
+}
+
+/**
+ * Validates a graph drawn in the editor and compiles it into the plan a journey runs.
+ * Returns every problem found, each tied to a node id where there is one.
+ */
+export function compile(raw: unknown, meta: { flowId: string; version: number }): CompileResult {
+  const parsed = FlowGraph.safeParse(raw);
+  if (!parsed.success) return { ok: false, errors: schemaErrors(raw, parsed.error.issues) };
+  const graph = parsed.data;
+  const errors: FlowError[] = [];
+
+  const byId = new Map<string, FlowNode>();
+  for (const node of graph.nodes) {
+    if (byId.has(node.id)) errors.push({ nodeId: node.id, message: `two nodes share the id "${node.id}"` });
+    byId.set(node.id, node);
+  }
+
+  const triggers = graph.nodes.filter((n) => n.type === 'trigger');
+  if (triggers.length === 0) errors.push({ message: 'the flow has no Trigger; add one so contacts can enter' });
+  for (const extra of triggers.slice(1)) {
+    errors.push({ nodeId: extra.id, message: 'a flow has exactly one Trigger; remove this one' });
+  }
+
+  const next = new Map<string, string[]>();
+  for (const edge of graph.edges) {
+    const source = byId.get(edge.source);
+    if (!source) {
+      errors.push({ edgeId: edge.id, message: `edge "${edge.id}" starts at missing node "${edge.source}"` });
+    }
+    if (!byId.has(edge.target)) {
+      errors.push({
+        ...(source ? { nodeId: source.id } : {}),
+        edgeId: edge.id,
+        message: `edge "${edge.id}" points to missing node "${edge.target}"; reconnect or delete it`,
+      });
+    }
+    if (source && byId.has(edge.target)) next.set(edge.source, [...(next.get(edge.source) ?? []), edge.target]);
+  }
+
+  for (const node of graph.nodes) {
+    const outs = next.get(node.id) ?? [];
+    if (node.type === 'exit') {
+      if (outs.length > 0) errors.push({ nodeId: node.id, message: 'an Exit ends the journey; remove its outgoing connection' });
+    } else if (outs.length === 0) {
+      errors.push({ nodeId: node.id, message: 'connect this node to the next step (or to an Exit)' });
+    } else if (outs.length > 1) {
+      errors.push({ nodeId: node.id, message: 'this node has more than one next step; keep one connection' });
+    }
+    if (node.type === 'delay' && node.data.mode === 'random' && node.data.min > node.data.max) {
+      errors.push({
+        nodeId: node.id,
+        field: 'data.min',
+        message: `min (${node.data.min}) is above max (${node.data.max}); make min at most max`,
+      });
+    }
+  }
+
+  const trigger = triggers[0];
+  if (errors.length === 0 && trigger) {
+    // Walk from the trigger: every node must be reachable, and the walk must not loop.
+    const seen = new Set<string>([trigger.id]);
+    let current = next.get(trigger.id)?.[0];
+    while (current !== undefined) {
+      if (seen.has(current)) {
+        errors.push({ nodeId: current, message: 'the flow loops back to this node; journeys must end at an Exit' });
+        break;
+      }
+      seen.add(current);
+      current = next.get(current)?.[0];
+    }
+    for (const node of graph.nodes) {
+      if (!seen.has(node.id)) errors.push({ nodeId: node.id, message: 'no path from the Trigger reaches this node' });
+    }
+  }
+  if (errors.length > 0 || !trigger) return { ok: false, errors };
+
+  const steps: Record<string, Step> = {};
+  for (const node of graph.nodes) {
+    const to = next.get(node.id)?.[0] ?? '';
+    switch (node.type) {
+      case 'trigger':
+        break;
+      case 'delay': {
+        const unit = UNIT_MS[node.data.unit];
+        const [min, max] = node.data.mode === 'fixed' ? [node.data.amount, node.data.amount] : [node.data.min, node.data.max];
+        steps[node.id] = { type: 'delay', minMs: Math.round(min * unit), maxMs: Math.round(max * unit), next: to };
+        break;
+      }
+      case 'sendEmail':
+        steps[node.id] = { type: 'sendEmail', profileId: node.data.profileId, subject: node.data.subject, text: node.data.text, next: to };
+        break;
+      case 'exit':
+        steps[node.id] = { type: 'exit' };
+        break;
+      default:
+        node satisfies never;
+    }
+  }
+  const entry = next.get(trigger.id)?.[0] ?? '';
+  return { ok: true, graph, plan: { schemaVersion: 1, flowId: meta.flowId, version: meta.version, entry, steps } };
+}

@@ -1,0 +1,73 @@
+/**
+ * One journey per contact: walks the compiled plan of a published flow version.
+ * Deterministic code only: see test/workflow-imports.test.ts.
+ */
+import { ActivityFailure, ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../activities/send';
+import { drawDelayMs } from './flow/draw';
+import type { Plan } from './flow/plan';
+
+export interface JourneyInput {
+  plan: Plan;
+  runId: string;
+  contactId: string;
+}
+
+export interface JourneyResult {
+  status: 'completed' | 'failed';
+  /** The node the journey ended at. */
+  nodeId: string;
+  sent: number;
+  error?: string;
+}
+
+const { sendEmail } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '2 minutes',
+  // Transient SMTP failures (4xx, lost connections) retry until they succeed: no email is lost.
+  // Permanent ones (5xx, bad configuration) are thrown as non-retryable by the activity.
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput): Promise<JourneyResult> {
+  if (plan.schemaVersion !== 1) {
+    throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
+  }
+  let nodeId = plan.entry;
+  let sent = 0;
+  for (;;) {
+    const step = plan.steps[nodeId];
+    if (!step) throw ApplicationFailure.nonRetryable(`plan has no step "${nodeId}"`);
+    switch (step.type) {
+      case 'delay':
+        await sleep(drawDelayMs(step.minMs, step.maxMs, Math.random));
+        nodeId = step.next;
+        break;
+      case 'sendEmail':
+        try {
+          await sendEmail({
+            runId,
+            nodeId,
+            contactId,
+            profileId: step.profileId,
+            subject: step.subject,
+            text: step.text,
+            workflowId: workflowInfo().workflowId,
+          });
+        } catch (err) {
+          // A permanent failure ends this contact's journey; it is in the delivery log.
+          if (err instanceof ActivityFailure) {
+            return { status: 'failed', nodeId, sent, error: err.cause?.message ?? err.message };
+          }
+          throw err;
+        }
+        sent += 1;
+        nodeId = step.next;
+        break;
+      case 'exit':
+        return { status: 'completed', nodeId, sent };
+      default:
+        step satisfies never;
+        throw ApplicationFailure.nonRetryable(`unknown step type in plan at "${nodeId}"`);
+    }
+  }
+}
