@@ -27,7 +27,7 @@ export const ConfigEnv = z.object({
 });
 export type Config = z.infer<typeof ConfigEnv> & { databaseFile: string };
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigEnv.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

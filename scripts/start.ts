@@ -10,8 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { readConfig } from '../activities/config';
-import { openDatabase } from '../activities/db';
-import { seed } from '../activities/seed';
+import { setup } from './setup';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
@@ -34,7 +33,7 @@ function portFree(port: number, host: string): Promise<boolean> {
   });
 }
 
-function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+function run(name: string, command: string, args: string[], env: Record<string, string> = {}) {
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (chunk: Buffer) =>
     chunk
@@ -119,10 +118,7 @@ async function main() {
 
   const temporal = execFileSync('bash', [path.join(root, 'scripts', 'ensure-tools.sh'), 'temporal'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 
-  fs.mkdirSync(config.DRIPLINE_DATA_DIR, { recursive: true });
-  const db = await openDatabase(config.databaseFile);
-  await seed(db, config);
-  await db.destroy();
+  await setup();
 
   if (!dev && webNeedsBuild()) {
     log('building the web app (next build web)...');

@@ -1,0 +1,114 @@
+/**
+ * sendEmail against real SMTP servers that misbehave the way providers do:
+ * 454 throttling (retry later, slower), 550 (permanent), and a retried activity after success (no duplicate).
+ */
+import { SMTPServer } from 'smtp-server';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getRun, getSend, type Db } from '../activities/db';
+import { createActivities, type SendEmailInput, type SendEmailResult } from '../activities/send';
+import { TransportPool } from '../activities/smtp';
+import { graphWithDelay, publishAndRecordRun, tempInstall } from './helpers';
+
+/** Answers DATA with the scripted replies in order, then 250; counts what it accepted. */
+async function scriptedServer(replies: { code: number; text: string }[]) {
+  const accepted: string[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
+    logger: false,
+    onData(stream, session, callback) {
+      stream.resume();
+      stream.on('end', () => {
+        const next = replies.shift();
+        if (next) return callback(Object.assign(new Error(next.text), { responseCode: next.code }));
+        accepted.push(session.envelope.rcptTo.map((r) => r.address).join(','));
+        callback(null, `OK id=${accepted.length}`);
+      });
+    },
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.server.address();
+  return { server, accepted, port: typeof address === 'object' && address ? address.port : 0 };
+}
+
+let db: Db;
+const transports = new TransportPool();
+const servers: SMTPServer[] = [];
+
+beforeAll(async () => {
+  ({ db } = await tempInstall());
+});
+afterAll(async () => {
+  transports.close();
+  for (const s of servers) s.close();
+  await db?.destroy();
+});
+
+async function setup(name: string, replies: { code: number; text: string }[]) {
+  const smtp = await scriptedServer(replies);
+  servers.push(smtp.server);
+  const now = new Date().toISOString();
+  await db
+    .insertInto('smtp_profiles')
+    .values({
+      id: name, name, description: '', host: '127.0.0.1', port: smtp.port, secure: 0, require_tls: 0, username: '', password: '',
+      from_email: 'news@acme.test', from_name: 'Acme', reply_to: '', rate_per_second: null, max_connections: 1, is_default: 0,
+      created_at: now, updated_at: now,
+    })
+    .execute();
+  await publishAndRecordRun(db, `flow-${name}`, graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, name), `run-${name}`, ['ct_grace']);
+  const input: SendEmailInput = {
+    runId: `run-${name}`, nodeId: 'send', contactId: 'ct_grace', profileId: name, subject: 'Hi', text: 'Hello', workflowId: `wf-${name}`,
+  };
+  const send = (attempt: number): Promise<SendEmailResult> =>
+    new MockActivityEnvironment({ attempt }).run(createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }).sendEmail, input);
+  return { smtp, input, send };
+}
+
+describe('sendEmail', () => {
+  it('treats 454 throttling as retry-later, then sends once and never twice', async () => {
+    const { smtp, input, send } = await setup('throttled', [{ code: 454, text: 'Throttling failure: Maximum sending rate exceeded.' }]);
+
+    const failure = await send(1).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'SmtpThrottled', nonRetryable: false });
+    expect((failure as ApplicationFailure).nextRetryDelay).toBeDefined();
+    expect((await getSend(db, input))?.status).toBe('PENDING');
+
+    const result = await send(2);
+    expect(result.alreadySent).toBe(false);
+    expect(result.reply).toMatch(/^250 /);
+    // The activity is retried after it had sent (e.g. the worker died before reporting): the ledger stops a second send.
+    expect((await send(3)).alreadySent).toBe(true);
+    expect(smtp.accepted).toEqual(['grace@example.test']);
+
+    const run = await getRun(db, input.runId);
+    expect(run?.attempts.map((a) => [a.attempt, a.outcome, a.smtp_code])).toEqual([
+      [1, 'retrying', 454],
+      [2, 'sent', 250],
+    ]);
+    expect(run?.attempts[0]?.smtp_reply).toMatch(/Maximum sending rate exceeded/);
+    expect(run?.contacts[0]?.status).toBe('sent');
+  });
+
+  it('treats 550 as permanent: non-retryable, contact failed, reply logged', async () => {
+    const { smtp, input, send } = await setup('rejected', [{ code: 550, text: 'Mailbox unavailable' }]);
+    const failure = await send(1).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ type: 'PermanentSmtpError', nonRetryable: true });
+    expect(smtp.accepted).toEqual([]);
+    const run = await getRun(db, input.runId);
+    expect(run?.contacts[0]?.status).toBe('failed');
+    expect(run?.attempts[0]).toMatchObject({ outcome: 'failed', smtp_code: 550 });
+    expect(run?.attempts[0]?.smtp_reply).toMatch(/Mailbox unavailable/);
+  });
+
+  it('names an unknown SMTP profile instead of crashing', async () => {
+    const { input } = await setup('gone', []);
+    const activity = createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }).sendEmail;
+    const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, profileId: 'nope' }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ nonRetryable: true, message: expect.stringMatching(/SMTP profile "nope" does not exist/) });
+  });
+});
