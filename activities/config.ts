@@ -19,6 +19,12 @@ export const ConfigEnv = z.object({
   SANDBOX_SMTP_PORT: port(2525),
   /** The address the sandbox SMTP server listens on. */
   SANDBOX_SMTP_BIND: z.string().min(1).default('127.0.0.1'),
+  /** "user:password": the only login the sandbox SMTP server accepts (unset: any login). */
+  SANDBOX_SMTP_LOGIN: z
+    .string()
+    .regex(/^[^:]+:.+$/, 'must be user:password')
+    .transform((s) => ({ user: s.slice(0, s.indexOf(':')), password: s.slice(s.indexOf(':') + 1) }))
+    .optional(),
   /** 64 hex characters; when unset, one is generated into the data folder (fine for a single machine). */
   DRIPLINE_SECRET_KEY: z
     .string()

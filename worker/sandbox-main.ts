@@ -8,6 +8,7 @@ const db = await openDatabase(config.databaseFile);
 const smtp = await startSandboxSmtp({
   port: config.SANDBOX_SMTP_PORT,
   host: config.SANDBOX_SMTP_BIND,
+  ...(config.SANDBOX_SMTP_LOGIN ? { login: config.SANDBOX_SMTP_LOGIN } : {}),
   onMessage: (m) => insertSandboxMessage(db, m),
 });
 console.log(`[sandbox-smtp] listening on ${config.SANDBOX_SMTP_BIND}:${smtp.port}`);

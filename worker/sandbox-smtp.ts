@@ -19,16 +19,21 @@ const addressText = (a: AddressObject | AddressObject[] | undefined) =>
 export async function startSandboxSmtp(options: {
   port: number;
   host?: string;
+  /** When set, only this login is accepted (to try credential errors); otherwise any login is. */
+  login?: { user: string; password: string };
   onMessage: (message: ReceivedMessage) => Promise<void>;
 }): Promise<SandboxSmtp> {
   let received = 0;
   const server = new SMTPServer({
     name: 'dripline-sandbox',
     banner: 'Dripline sandbox SMTP: messages are kept, never delivered',
-    // Accept any login, so profiles with credentials can be tried against the sandbox.
     authOptional: true,
     allowInsecureAuth: true,
     onAuth(auth, _session, callback) {
+      const { login } = options;
+      if (login && (auth.username !== login.user || auth.password !== login.password)) {
+        return callback(Object.assign(new Error('5.7.8 Username and Password not accepted'), { responseCode: 535 }));
+      }
       callback(null, { user: auth.username ?? 'sandbox' });
     },
     disabledCommands: ['STARTTLS'],
