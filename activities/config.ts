@@ -7,6 +7,13 @@ import { z } from 'zod';
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
 export const ConfigEnv = z.object({
+  /** The web app's port (Next.js reads it too). */
+  PORT: port(3000),
+  /** Where people open the web app; sign-in cookies and origin checks use it. Default http://localhost:PORT. */
+  DRIPLINE_PUBLIC_URL: z.string().url().optional(),
+  /** The first admin, created on an empty install. Without a password one is generated into the data folder. */
+  DRIPLINE_ADMIN_EMAIL: z.string().email().default('admin@dripline.local'),
+  DRIPLINE_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
   /** Folder for the SQLite database, the generated secret key and the Temporal dev server's file. */
   DRIPLINE_DATA_DIR: z.string().min(1).default('data'),
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
@@ -30,8 +37,14 @@ export const ConfigEnv = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters; make one with: openssl rand -hex 32')
     .optional(),
+  /** Comma-separated keys that encrypted rows before a rotation: still used to decrypt, never to encrypt. */
+  DRIPLINE_PREVIOUS_SECRET_KEYS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, 'each key must be 64 hex characters'))),
 });
-export type Config = z.infer<typeof ConfigEnv> & { databaseFile: string };
+export type Config = z.infer<typeof ConfigEnv> & { databaseFile: string; DRIPLINE_PUBLIC_URL: string };
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigEnv.safeParse(env);
@@ -40,7 +53,12 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`Invalid environment:\n${lines.join('\n')}`);
   }
   const dataDir = path.resolve(parsed.data.DRIPLINE_DATA_DIR);
-  return { ...parsed.data, DRIPLINE_DATA_DIR: dataDir, databaseFile: path.join(dataDir, 'dripline.db') };
+  return {
+    ...parsed.data,
+    DRIPLINE_DATA_DIR: dataDir,
+    DRIPLINE_PUBLIC_URL: parsed.data.DRIPLINE_PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}`,
+    databaseFile: path.join(dataDir, 'dripline.db'),
+  };
 }
 
 export function temporalWorkflowUrl(config: Config, workflowId: string): string {

@@ -23,17 +23,26 @@ export interface Database {
     secure: number;
     require_tls: number;
     username: string;
-    password: string;
+    /** AES-256-GCM, see crypto.ts; '' when the profile has no password. Never leaves the server. */
+    password_enc: string;
     from_email: string;
     from_name: string;
     reply_to: string;
     rate_per_second: number | null;
     max_connections: number;
+    daily_cap: number | null;
+    /** The install's fallback sender, used when an agent has no default of their own. */
     is_default: number;
+    /** The user who created it; null for built-in profiles. */
+    owner_id: string | null;
+    /** Usable by every user (the sandbox); otherwise by its owner, admins and the agents it is shared with. */
+    shared_with_all: number;
     created_at: string;
     updated_at: string;
   };
-  runs: { id: string; flow_id: string; version: number; created_at: string };
+  /** An SMTP profile shared with an agent; is_default marks the agent's default sender (one per agent). */
+  smtp_profile_agents: { profile_id: string; user_id: string; is_default: number };
+  runs: { id: string; flow_id: string; version: number; started_by: string | null; created_at: string };
   run_contacts: {
     run_id: string;
     contact_id: string;
@@ -123,21 +132,32 @@ const migrations: Record<string, Migration> = {
         .addColumn('secure', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('require_tls', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('username', 'text', (c) => c.notNull().defaultTo(''))
-        .addColumn('password', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('password_enc', 'text', (c) => c.notNull().defaultTo(''))
         .addColumn('from_email', 'text', (c) => c.notNull())
         .addColumn('from_name', 'text', (c) => c.notNull().defaultTo(''))
         .addColumn('reply_to', 'text', (c) => c.notNull().defaultTo(''))
         .addColumn('rate_per_second', 'real')
         .addColumn('max_connections', 'integer', (c) => c.notNull().defaultTo(5))
+        .addColumn('daily_cap', 'integer')
         .addColumn('is_default', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('owner_id', 'text')
+        .addColumn('shared_with_all', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('smtp_profile_agents')
+        .addColumn('profile_id', 'text', (c) => c.notNull().references('smtp_profiles.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('is_default', 'integer', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('smtp_profile_agents_pk', ['profile_id', 'user_id'])
         .execute();
       await db.schema
         .createTable('runs')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('flow_id', 'text', (c) => c.notNull())
         .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('started_by', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addForeignKeyConstraint('runs_version_fk', ['flow_id', 'version'], 'flow_versions', ['flow_id', 'version'])
         .execute();
@@ -325,11 +345,14 @@ export function publicSmtpProfile(p: SmtpProfileRow) {
 
 export async function insertRun(
   db: Db,
-  run: { id: string; flowId: string; version: number; contacts: { contactId: string; workflowId: string }[] },
+  run: { id: string; flowId: string; version: number; startedBy?: string; contacts: { contactId: string; workflowId: string }[] },
 ): Promise<void> {
   const at = now();
   await db.transaction().execute(async (trx) => {
-    await trx.insertInto('runs').values({ id: run.id, flow_id: run.flowId, version: run.version, created_at: at }).execute();
+    await trx
+      .insertInto('runs')
+      .values({ id: run.id, flow_id: run.flowId, version: run.version, started_by: run.startedBy ?? null, created_at: at })
+      .execute();
     for (const c of run.contacts) {
       await trx
         .insertInto('run_contacts')

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config';
+import { makeKeyring, type Keyring } from './crypto';
 
 /**
  * The install's secret key (for Message-IDs now, credentials later): DRIPLINE_SECRET_KEY (64 hex
@@ -25,4 +26,9 @@ export function loadSecretKey(config: Pick<Config, 'DRIPLINE_DATA_DIR' | 'DRIPLI
       return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
     }
   }
+}
+
+/** The keyring for secrets at rest: DRIPLINE_SECRET_KEY encrypts; it and DRIPLINE_PREVIOUS_SECRET_KEYS decrypt. */
+export function loadKeyring(config: Pick<Config, 'DRIPLINE_DATA_DIR' | 'DRIPLINE_SECRET_KEY' | 'DRIPLINE_PREVIOUS_SECRET_KEYS'>): Keyring {
+  return makeKeyring(loadSecretKey(config), config.DRIPLINE_PREVIOUS_SECRET_KEYS.map((k) => Buffer.from(k, 'hex')));
 }

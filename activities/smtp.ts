@@ -6,7 +6,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { SmtpProfileRow } from './db';
 
-export function transportOptions(profile: SmtpProfileRow): SMTPPool.Options {
+export function transportOptions(profile: SmtpProfileRow, password: string): SMTPPool.Options {
   return {
     pool: true,
     host: profile.host,
@@ -14,7 +14,7 @@ export function transportOptions(profile: SmtpProfileRow): SMTPPool.Options {
     secure: profile.secure === 1,
     requireTLS: profile.require_tls === 1,
     ignoreTLS: profile.secure !== 1 && profile.require_tls !== 1,
-    auth: profile.username ? { user: profile.username, pass: profile.password } : undefined,
+    auth: profile.username ? { user: profile.username, pass: password } : undefined,
     maxConnections: profile.max_connections,
     // Reconnecting every 100 messages (the default) halves throughput.
     maxMessages: 10_000,
@@ -28,13 +28,17 @@ export function transportOptions(profile: SmtpProfileRow): SMTPPool.Options {
 
 /** Pooled transports keyed by profile id; a profile edit (updated_at) replaces its pool. */
 export class TransportPool {
+  /** decrypt: turns the stored password_enc into the password, only when a pool is (re)made. */
+  constructor(private readonly decrypt: (passwordEnc: string) => string) {}
+
   private readonly pools = new Map<string, { version: string; transport: Transporter<SMTPPool.SentMessageInfo> }>();
 
   get(profile: SmtpProfileRow): Transporter<SMTPPool.SentMessageInfo> {
     const existing = this.pools.get(profile.id);
     if (existing && existing.version === profile.updated_at) return existing.transport;
     existing?.transport.close();
-    const transport = nodemailer.createTransport(transportOptions(profile));
+    const password = profile.password_enc ? this.decrypt(profile.password_enc) : '';
+    const transport = nodemailer.createTransport(transportOptions(profile, password));
     this.pools.set(profile.id, { version: profile.updated_at, transport });
     return transport;
   }

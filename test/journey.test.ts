@@ -2,6 +2,7 @@
  * The journey workflow on a real Temporal server (Temporal's Java test server, time-skipping),
  * with the real sendEmail activity sending through a real SMTP server.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -9,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRun, type Db } from '../activities/db';
+import { decryptSecret, encryptSecret, makeKeyring } from '../activities/crypto';
 import { createActivities } from '../activities/send';
 import { TransportPool } from '../activities/smtp';
 import { startSandboxSmtp, type ReceivedMessage, type SandboxSmtp } from '../worker/sandbox-smtp';
@@ -20,19 +22,21 @@ let env: TestWorkflowEnvironment;
 let smtp: SandboxSmtp;
 let db: Db;
 const received: ReceivedMessage[] = [];
-const transports = new TransportPool();
+const keyring = makeKeyring(randomBytes(32));
+const transports = new TransportPool((enc) => decryptSecret(keyring, enc));
 const PASSWORD = 'pw-never-in-history-7f3a';
 
 beforeAll(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: toolPath('test-server') } },
   });
-  smtp = await startSandboxSmtp({ port: 0, onMessage: async (m) => void received.push(m) });
+  // The server accepts only the right login, so a send that arrives proves the password was decrypted.
+  smtp = await startSandboxSmtp({ port: 0, login: { user: 'mailer', password: PASSWORD }, onMessage: async (m) => void received.push(m) });
   ({ db } = await tempInstall());
   // A profile with credentials, pointing at the test SMTP server.
   await db
     .updateTable('smtp_profiles')
-    .set({ port: smtp.port, username: 'mailer', password: PASSWORD, from_name: 'Acme Team', from_email: 'news@acme.test', reply_to: 'help@acme.test' })
+    .set({ port: smtp.port, username: 'mailer', password_enc: encryptSecret(keyring, PASSWORD), from_name: 'Acme Team', from_email: 'news@acme.test', reply_to: 'help@acme.test' })
     .where('id', '=', 'sandbox')
     .execute();
 });

@@ -35,7 +35,7 @@ async function scriptedServer(replies: { code: number; text: string }[]) {
 }
 
 let db: Db;
-const transports = new TransportPool();
+const transports = new TransportPool(() => '');
 const servers: SMTPServer[] = [];
 
 beforeAll(async () => {
@@ -54,8 +54,8 @@ async function setup(name: string, replies: { code: number; text: string }[]) {
   await db
     .insertInto('smtp_profiles')
     .values({
-      id: name, name, description: '', host: '127.0.0.1', port: smtp.port, secure: 0, require_tls: 0, username: '', password: '',
-      from_email: 'news@acme.test', from_name: 'Acme', reply_to: '', rate_per_second: null, max_connections: 1, is_default: 0,
+      id: name, name, description: '', host: '127.0.0.1', port: smtp.port, secure: 0, require_tls: 0, username: '', password_enc: '',
+      from_email: 'news@acme.test', from_name: 'Acme', reply_to: '', rate_per_second: null, max_connections: 1, daily_cap: null, is_default: 0, owner_id: null, shared_with_all: 1,
       created_at: now, updated_at: now,
     })
     .execute();

@@ -3,13 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { readConfig } from '../activities/config';
 import { openDatabase } from '../activities/db';
-import { loadSecretKey } from '../activities/secret';
+import { decryptSecret } from '../activities/crypto';
+import { loadKeyring, loadSecretKey } from '../activities/secret';
 import { createActivities } from '../activities/send';
 import { TransportPool } from '../activities/smtp';
 
 const config = readConfig();
 const db = await openDatabase(config.databaseFile);
-const transports = new TransportPool();
+const keyring = loadKeyring(config);
+const transports = new TransportPool((enc) => decryptSecret(keyring, enc));
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const worker = await Worker.create({
   connection,

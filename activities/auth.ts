@@ -1,0 +1,64 @@
+/**
+ * Users of the app: better-auth (email + password, database sessions) on the app database, with its
+ * admin plugin for the two roles: `admin` manages SMTP profiles and users, `agent` sends.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { betterAuth } from 'better-auth';
+import { getMigrations } from 'better-auth/db/migration';
+import { admin } from 'better-auth/plugins';
+import type { Config } from './config';
+import type { Db } from './db';
+import { loadSecretKey } from './secret';
+
+export type Role = 'admin' | 'agent';
+export interface AppUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export function createAuth(db: Db, config: Config, plugins: Parameters<typeof betterAuth>[0]['plugins'] = []) {
+  const publicUrl = new URL(config.DRIPLINE_PUBLIC_URL);
+  const sibling = new URL(publicUrl);
+  sibling.hostname = publicUrl.hostname === 'localhost' ? '127.0.0.1' : publicUrl.hostname === '127.0.0.1' ? 'localhost' : publicUrl.hostname;
+  return betterAuth({
+    database: { db, type: 'sqlite' },
+    // One install secret: the auth secret is derived from it, never stored twice.
+    secret: createHmac('sha256', loadSecretKey(config)).update('dripline/better-auth').digest('hex'),
+    baseURL: publicUrl.origin,
+    trustedOrigins: [publicUrl.origin, sibling.origin],
+    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },
+    session: { expiresIn: 60 * 60 * 24 * 7 },
+    plugins: [admin({ defaultRole: 'agent', adminRoles: ['admin'] }), ...(plugins ?? [])],
+    telemetry: { enabled: false },
+    advanced: { useSecureCookies: publicUrl.protocol === 'https:' },
+  });
+}
+export type Auth = ReturnType<typeof createAuth>;
+
+export async function migrateAuth(db: Db, config: Config): Promise<void> {
+  const { runMigrations } = await getMigrations(createAuth(db, config).options);
+  await runMigrations();
+}
+
+/**
+ * The embedded default's first admin: DRIPLINE_ADMIN_EMAIL / DRIPLINE_ADMIN_PASSWORD when set, else
+ * admin@dripline.local with a password generated once into the data folder. Returns what to print.
+ */
+export async function ensureFirstAdmin(db: Db, config: Config): Promise<{ email: string; password?: string; passwordFile?: string } | undefined> {
+  const anyAdmin = await db.selectFrom('user' as never).select('id' as never).where('role' as never, '=', 'admin' as never).executeTakeFirst();
+  if (anyAdmin) return undefined;
+  const email = config.DRIPLINE_ADMIN_EMAIL;
+  let password = config.DRIPLINE_ADMIN_PASSWORD;
+  let passwordFile: string | undefined;
+  if (!password) {
+    passwordFile = path.join(config.DRIPLINE_DATA_DIR, 'admin-password.txt');
+    password = randomBytes(12).toString('base64url');
+    fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  }
+  await createAuth(db, config).api.createUser({ body: { email, password, name: 'Admin', role: 'admin' } });
+  return { email, password, ...(passwordFile ? { passwordFile } : {}) };
+}

@@ -1,0 +1,105 @@
+/** SMTP profiles: write-only passwords, who may use what, defaults for agents, deletion rules. */
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createAuth, migrateAuth, type AppUser } from '../activities/auth';
+import { decryptSecret, makeKeyring } from '../activities/crypto';
+import type { Db } from '../activities/db';
+import { SmtpProfileInput } from '../activities/smtp-profile-schema';
+import {
+  AGENT_DEFAULT,
+  createProfile,
+  defaultProfileId,
+  deleteProfile,
+  listProfiles,
+  profileFor,
+  profileView,
+  resolveSender,
+  updateProfile,
+} from '../activities/smtp-profiles';
+import { graphWithDelay, publishAndRecordRun, tempInstall } from './helpers';
+
+let db: Db;
+const keyring = makeKeyring(randomBytes(32));
+const users: Record<'admin' | 'a' | 'b', AppUser> = {} as never;
+
+const form = (over: Record<string, unknown> = {}) =>
+  SmtpProfileInput.parse({
+    name: 'Gmail marketing', host: 'smtp.gmail.com', port: 587, secure: false, requireTls: true,
+    username: 'me@gmail.com', password: 'app-password-1', fromEmail: 'me@gmail.com', fromName: 'Me', ...over,
+  });
+
+beforeAll(async () => {
+  const install = await tempInstall();
+  db = install.db;
+  await migrateAuth(db, install.config);
+  const auth = createAuth(db, install.config);
+  for (const [key, role] of [['admin', 'admin'], ['a', 'agent'], ['b', 'agent']] as const) {
+    const { user } = await auth.api.createUser({ body: { email: `${key}@x.test`, password: 'long-password-1', name: key, role } });
+    users[key] = { id: user.id, email: user.email, name: user.name, role };
+  }
+});
+
+describe('SMTP profiles', () => {
+  it('stores the password encrypted and never shows it', async () => {
+    const { id } = await createProfile(db, keyring, users.admin, form());
+    const row = await profileFor(db, users.admin, id);
+    expect(row.password_enc).not.toContain('app-password-1');
+    expect(decryptSecret(keyring, row.password_enc)).toBe('app-password-1');
+    const view = await profileView(db, users.admin, row);
+    expect(JSON.stringify(view)).not.toContain('app-password-1');
+    expect(view.hasPassword).toBe(true);
+  });
+
+  it('keeps the password when left blank, and clears it when the server changes', async () => {
+    const { id } = await createProfile(db, keyring, users.admin, form());
+    expect((await updateProfile(db, keyring, users.admin, id, form({ password: '', name: 'Renamed' }))).passwordCleared).toBe(false);
+    expect((await profileFor(db, users.admin, id)).password_enc).not.toBe('');
+    const moved = await updateProfile(db, keyring, users.admin, id, form({ password: '', host: 'smtp.evil.test' }));
+    expect(moved.passwordCleared).toBe(true);
+    expect((await profileFor(db, users.admin, id)).password_enc).toBe('');
+  });
+
+  it("keeps an agent out of another agent's private profile (403), and out of the list", async () => {
+    const { id } = await createProfile(db, keyring, users.a, form({ name: 'A private' }));
+    await expect(profileFor(db, users.b, id)).rejects.toMatchObject({ status: 403 });
+    await expect(resolveSender(db, users.b, id)).rejects.toMatchObject({ status: 403 });
+    expect((await listProfiles(db, users.b)).map((p) => p.id)).not.toContain(id);
+    expect((await listProfiles(db, users.a)).map((p) => p.id)).toContain(id);
+    await expect(updateProfile(db, keyring, users.b, id, form())).rejects.toMatchObject({ status: 403 });
+    await expect(createProfile(db, keyring, users.a, { ...form(), defaultFor: [users.b.id] })).rejects.toMatchObject({ status: 403 });
+  });
+
+  it("uses the profile an admin made an agent's default, else the install default", async () => {
+    expect(await defaultProfileId(db, users.b.id)).toBe('sandbox');
+    const { id } = await createProfile(db, keyring, users.admin, { ...form({ name: 'For B' }), defaultFor: [users.b.id] });
+    expect(await defaultProfileId(db, users.b.id)).toBe(id);
+    expect((await resolveSender(db, users.b, AGENT_DEFAULT)).id).toBe(id);
+    expect((await listProfiles(db, users.b)).find((p) => p.id === id)?.isMyDefault).toBe(true);
+  });
+
+  it('refuses to delete a profile a published flow uses, naming the flow', async () => {
+    const { id } = await createProfile(db, keyring, users.admin, form({ name: 'In use' }));
+    await publishAndRecordRun(db, 'uses-it', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, id), 'run-uses-it', ['ct_ada']);
+    await expect(deleteProfile(db, users.admin, id)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/"uses-it" \(v1\)/) });
+    const spare = await createProfile(db, keyring, users.admin, form({ name: 'Spare' }));
+    await deleteProfile(db, users.admin, spare.id);
+    await expect(profileFor(db, users.admin, spare.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('validates the form with errors that name the field and the fix', () => {
+    const issues = (over: Record<string, unknown>) => {
+      const r = SmtpProfileInput.safeParse({ name: 'x', host: 'smtp.example.com', port: 587, requireTls: true, fromEmail: 'a@example.com', ...over });
+      return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(issues({})).toEqual([]);
+    expect(issues({ port: 70000 })).toContainEqual(expect.stringMatching(/^port: Port must be between 1 and 65535/));
+    expect(issues({ port: 465, secure: false, requireTls: false })).toContainEqual(expect.stringMatching(/^secure: Port 465 expects SSL/));
+    expect(issues({ port: 587, secure: true, requireTls: false })).toContainEqual(expect.stringMatching(/^secure: Port 587 uses STARTTLS/));
+    expect(issues({ secure: true })).toContainEqual(expect.stringMatching(/^requireTls: Turn on SSL or TLS, not both/));
+    expect(issues({ fromEmail: 'not-an-address' })).toContainEqual(expect.stringMatching(/^fromEmail: Email address must be an email/));
+    for (const field of ['fromName', 'name', 'username']) {
+      expect(issues({ [field]: 'x\r\nBcc: a@evil.test' })).toContainEqual(expect.stringMatching(new RegExp(`^${field}: .*line breaks`)));
+    }
+    expect(issues({ replyTo: 'x\r\nBcc: a@evil.test' }).some((i) => i.startsWith('replyTo'))).toBe(true);
+  });
+});
