@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { getFlow, saveFlowDraft } from '../../../../../activities/db';
+import { UserError } from '../../../../../activities/errors';
+import { compile } from '../../../../../workflows/flow/compile';
+import { FlowGraph } from '../../../../../workflows/flow/schema';
+import { FLOW_ID_PATTERN } from '../../../../lib/flow-graph';
+import { apiRoute, getDb, readBody } from '../../../../lib/server';
+
+export const dynamic = 'force-dynamic';
+
+type Context = { params: Promise<{ id: string }> };
+
+/** The graph is checked separately, so its errors can name node ids instead of array indexes. */
+const SaveFlowRequest = z.object({
+  name: z
+    .string({ error: (issue) => (issue.input === undefined ? 'name is required' : 'name must be a string') })
+    .trim()
+    .min(1, 'name must not be empty')
+    .max(120, 'name must be at most 120 characters')
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'name must not contain control characters'),
+  graph: z.unknown().refine((g) => g !== undefined, 'graph is required'),
+});
+
+export const GET = apiRoute(async (_request: Request, { params }: Context) => {
+  const { id } = await params;
+  const flow = await getFlow(await getDb(), id);
+  if (!flow) throw new UserError(404, 'flow_not_found', `flow "${id}" does not exist`);
+  return Response.json(flow);
+});
+
+/** Saves the draft. It must be well-formed, but may still be unfinished (e.g. not yet connected). */
+export const PUT = apiRoute(async (request: Request, { params }: Context) => {
+  const { id } = await params;
+  if (!FLOW_ID_PATTERN.test(id)) {
+    throw new UserError(400, 'invalid_flow_id', 'a flow id uses 1 to 64 letters, digits, "-" or "_"');
+  }
+  const body = await readBody(request, SaveFlowRequest);
+  const graph = FlowGraph.safeParse(body.graph);
+  if (!graph.success) {
+    const result = compile(body.graph, { flowId: id, version: 0 });
+    const details = result.ok ? graph.error.issues : result.errors;
+    throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', details);
+  }
+  await saveFlowDraft(await getDb(), { id, name: body.name, graph: graph.data });
+  return Response.json({ ok: true });
+});

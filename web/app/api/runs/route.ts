@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { listRuns } from '../../../../activities/db';
+import { startRun } from '../../../../activities/runs';
+import { apiRoute, getConfig, getDb, getTemporal, readBody } from '../../../lib/server';
+
+export const dynamic = 'force-dynamic';
+
+const StartRunRequest = z.object({
+  flowId: z.string().min(1, 'flowId is required'),
+  version: z.number({ error: 'version must be a number' }).int('version must be a whole number').min(1, 'version must be 1 or more'),
+  contactIds: z
+    .array(z.string().min(1, 'a contact id must not be empty'), { error: 'contactIds must be a list of contact ids' })
+    .min(1, 'choose at least one contact')
+    .max(1000, 'a run may have at most 1000 contacts'),
+});
+
+export const GET = apiRoute(async () => Response.json(await listRuns(await getDb())));
+
+/** Starts one journey per contact on a published version: 201 {runId}. */
+export const POST = apiRoute(async (request: Request) => {
+  const body = await readBody(request, StartRunRequest);
+  const db = await getDb();
+  // Connect first: if Temporal is down, answer 503 before a run row is written.
+  const temporal = await getTemporal();
+  const { runId } = await startRun(db, temporal, getConfig(), body);
+  return Response.json({ runId }, { status: 201 });
+});

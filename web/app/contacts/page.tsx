@@ -1,0 +1,44 @@
+import type { Metadata } from 'next';
+import { listContacts } from '../../../activities/db';
+import { formatTime } from '../../lib/format';
+import { getDb } from '../../lib/server';
+import { AddContactForm } from './add-contact-form';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Contacts' };
+
+export default async function ContactsPage() {
+  const contacts = await listContacts(await getDb());
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Contacts</h1>
+      </div>
+      <AddContactForm />
+      {contacts.length === 0 ? (
+        <p className="empty">No contacts yet.</p>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Email</th>
+              <th>Name</th>
+              <th>Added</th>
+              <th>Id</th>
+            </tr>
+          </thead>
+          <tbody>
+            {contacts.map((c) => (
+              <tr key={c.id} data-testid={`contact-row-${c.id}`}>
+                <td>{c.email}</td>
+                <td>{c.name}</td>
+                <td>{formatTime(c.created_at)}</td>
+                <td className="mono small muted">{c.id}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,47 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { getFlow, listContacts } from '../../../../../activities/db';
+import { formatTime } from '../../../../lib/format';
+import { getDb } from '../../../../lib/server';
+import { StartRunForm } from './start-run-form';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Start a run' };
+
+type Props = {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+};
+
+export default async function StartRunPage({ params, searchParams }: Props) {
+  const [{ id }, query] = await Promise.all([params, searchParams]);
+  const db = await getDb();
+  const flow = await getFlow(db, id);
+  if (!flow) notFound();
+  const contacts = await listContacts(db);
+  const versions = flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.published_at) }));
+  const asked = Number(Array.isArray(query.version) ? query.version[0] : query.version);
+  const initialVersion = versions.some((v) => v.version === asked) ? asked : versions[0]?.version;
+
+  return (
+    <section>
+      <p className="crumbs">
+        <Link href="/flows">Flows</Link> / <Link href={`/flows/${flow.id}`}>{flow.name}</Link> / Start a run
+      </p>
+      <h1>Start a run of “{flow.name}”</h1>
+      {initialVersion === undefined ? (
+        <p className="notice notice--info">
+          This flow has no published version yet. <Link href={`/flows/${flow.id}`}>Open the editor</Link> and publish it first.
+        </p>
+      ) : (
+        <StartRunForm
+          flowId={flow.id}
+          versions={versions}
+          initialVersion={initialVersion}
+          contacts={contacts.map((c) => ({ id: c.id, email: c.email, name: c.name }))}
+        />
+      )}
+    </section>
+  );
+}

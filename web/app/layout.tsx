@@ -1,0 +1,38 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import type { ReactNode } from 'react';
+import { getConfig } from '../lib/server';
+import './globals.css';
+
+// Every page reads the database or the configuration at request time, never at build time.
+export const dynamic = 'force-dynamic';
+
+export const metadata: Metadata = {
+  title: { default: 'Dripline', template: '%s · Dripline' },
+  description: 'Email campaigns drawn as flows, run durably on Temporal.',
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  const temporalUiUrl = getConfig().TEMPORAL_UI_URL;
+  return (
+    <html lang="en">
+      <body>
+        <header className="topbar">
+          <Link href="/flows" className="brand">
+            Dripline
+          </Link>
+          <nav className="topnav" aria-label="Main">
+            <Link href="/flows">Flows</Link>
+            <Link href="/contacts">Contacts</Link>
+            <Link href="/runs">Runs</Link>
+            <Link href="/sandbox">Sandbox mailbox</Link>
+            <a href={temporalUiUrl} target="_blank" rel="noreferrer" className="external">
+              Temporal UI ↗
+            </a>
+          </nav>
+        </header>
+        <main className="page">{children}</main>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,119 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { temporalWorkflowUrl } from '../../../../activities/config';
+import { getRun } from '../../../../activities/db';
+import { AutoRefresh } from '../../../components/auto-refresh';
+import { formatTime } from '../../../lib/format';
+import { emptyCounts, getConfig, getDb } from '../../../lib/server';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Run' };
+
+export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const run = await getRun(await getDb(), id);
+  if (!run) notFound();
+  const config = getConfig();
+  const counts = emptyCounts();
+  for (const c of run.contacts) counts[c.status] += 1;
+  const emailOf = new Map(run.contacts.map((c) => [c.id, c.email]));
+  const active = counts.scheduled > 0;
+
+  return (
+    <section>
+      <AutoRefresh intervalMs={2000} active={active} />
+      <p className="crumbs">
+        <Link href="/runs">Runs</Link> / {run.id}
+      </p>
+      <h1>
+        <Link href={`/flows/${run.flow_id}`}>{run.flow_name}</Link> <span className="muted">v{run.version}</span>
+      </h1>
+      <p className="muted">
+        Started {formatTime(run.created_at)}
+        {active ? ' · refreshing every 2 s while contacts are scheduled' : ''}
+      </p>
+
+      <dl className="counts" data-testid="run-counts">
+        <div className="counts__item">
+          <dt>Contacts</dt>
+          <dd>{run.contacts.length}</dd>
+        </div>
+        {(['scheduled', 'sent', 'failed'] as const).map((status) => (
+          <div key={status} className={`counts__item counts__item--${status}`} data-testid={`count-${status}`}>
+            <dt>{status}</dt>
+            <dd>{counts[status]}</dd>
+          </div>
+        ))}
+      </dl>
+
+      <h2>Contacts</h2>
+      <table className="table">
+        <thead>
+          <tr>
+            <th>Email</th>
+            <th>Name</th>
+            <th>Status</th>
+            <th>Updated</th>
+            <th>Workflow</th>
+          </tr>
+        </thead>
+        <tbody>
+          {run.contacts.map((c) => (
+            <tr key={c.id} data-testid={`run-contact-${c.id}`}>
+              <td>{c.email}</td>
+              <td>{c.name}</td>
+              <td data-testid="status">
+                <span className={`status status--${c.status}`}>{c.status}</span>
+              </td>
+              <td>{formatTime(c.updated_at)}</td>
+              <td>
+                <a href={temporalWorkflowUrl(config, c.workflow_id)} target="_blank" rel="noreferrer" data-testid="temporal-link">
+                  Open in Temporal ↗
+                </a>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <h2>Delivery log</h2>
+      {run.attempts.length === 0 ? (
+        <p className="empty">No delivery attempts yet{active ? ': contacts may still be waiting in a Delay.' : '.'}</p>
+      ) : (
+        <table className="table table--log">
+          <thead>
+            <tr>
+              <th>Time</th>
+              <th>Contact</th>
+              <th>Node</th>
+              <th>Attempt</th>
+              <th>Outcome</th>
+              <th>SMTP code</th>
+              <th>SMTP reply</th>
+              <th>Message id</th>
+            </tr>
+          </thead>
+          <tbody>
+            {run.attempts.map((a) => (
+              <tr key={a.id} data-testid="attempt-row">
+                <td className="nowrap">{formatTime(a.at)}</td>
+                <td>{emailOf.get(a.contact_id) ?? a.contact_id}</td>
+                <td>
+                  <code>{a.node_id}</code>
+                </td>
+                <td>#{a.attempt}</td>
+                <td>
+                  <span className={`status status--${a.outcome}`}>{a.outcome}</span>
+                </td>
+                <td>{a.smtp_code ?? '—'}</td>
+                <td className="reply">{a.smtp_reply}</td>
+                <td className="mono small">{a.message_id}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,63 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { listRuns } from '../../../activities/db';
+import { formatTime } from '../../lib/format';
+import { emptyCounts, getDb, runStatusCounts } from '../../lib/server';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Runs' };
+
+export default async function RunsPage() {
+  const db = await getDb();
+  const runs = await listRuns(db);
+  const counts = await runStatusCounts(
+    db,
+    runs.map((r) => r.id),
+  );
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Runs</h1>
+      </div>
+      {runs.length === 0 ? (
+        <p className="empty">
+          No runs yet. Publish a flow, then start a run from <Link href="/flows">Flows</Link>.
+        </p>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Started</th>
+              <th>Flow</th>
+              <th>Version</th>
+              <th>Scheduled</th>
+              <th>Sent</th>
+              <th>Failed</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((run) => {
+              const c = counts.get(run.id) ?? emptyCounts();
+              return (
+                <tr key={run.id} data-testid={`run-row-${run.id}`}>
+                  <td>{formatTime(run.created_at)}</td>
+                  <td>
+                    <Link href={`/flows/${run.flow_id}`}>{run.flow_name}</Link>
+                  </td>
+                  <td>v{run.version}</td>
+                  <td>{c.scheduled}</td>
+                  <td>{c.sent}</td>
+                  <td>{c.failed > 0 ? <span className="status status--failed">{c.failed}</span> : 0}</td>
+                  <td>
+                    <Link href={`/runs/${run.id}`}>Open</Link>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

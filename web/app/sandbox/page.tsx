@@ -1,0 +1,38 @@
+import type { Metadata } from 'next';
+import { listSandboxMessages } from '../../../activities/db';
+import { AutoRefresh } from '../../components/auto-refresh';
+import { formatTime } from '../../lib/format';
+import { getDb } from '../../lib/server';
+import { SandboxMailbox } from './sandbox-mailbox';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Sandbox mailbox' };
+
+export default async function SandboxPage() {
+  const messages = await listSandboxMessages(await getDb());
+  return (
+    <section>
+      <AutoRefresh intervalMs={3000} />
+      <div className="page-head">
+        <h1>Sandbox mailbox</h1>
+      </div>
+      <p className="muted">
+        Everything sent through the Sandbox SMTP profile lands here and nowhere else. Refreshes every 3 s.
+      </p>
+      <SandboxMailbox
+        messages={messages.map((m) => ({
+          id: m.id,
+          receivedAt: formatTime(m.received_at),
+          from: m.from_header,
+          to: m.to_header,
+          replyTo: m.reply_to,
+          subject: m.subject,
+          messageId: m.message_id,
+          envelopeFrom: m.envelope_from,
+          envelopeTo: m.envelope_to,
+          text: m.text,
+        }))}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,196 @@
+'use client';
+/** The side panel that edits the selected node's data. Every input carries `nodrag`. */
+import { useId } from 'react';
+import { DURATION_UNITS } from '../../../workflows/flow/schema';
+import type { FlowError } from '../../../workflows/flow/compile';
+import { NODE_LABELS, type DelayData, type EditorNode, type SendEmailData, type SenderProfile } from './types';
+
+const UNIT_LABELS: Record<DelayData['unit'], string> = { seconds: 'Seconds', minutes: 'Minutes', hours: 'Hours', days: 'Days' };
+
+function FieldError({ errors, field }: { errors: FlowError[]; field: string }) {
+  const messages = errors.filter((e) => e.field === field || e.field?.startsWith(`${field}.`)).map((e) => e.message);
+  if (messages.length === 0) return null;
+  return <p className="field-error">{messages.join('; ')}</p>;
+}
+
+/** Number inputs: an empty box is NaN, which the schema reports as "must be a number". */
+function NumberInput(props: { id: string; value: number; onChange: (value: number) => void; label: string }) {
+  return (
+    <input
+      id={props.id}
+      className="nodrag"
+      type="number"
+      min={0}
+      step="any"
+      aria-label={props.label}
+      value={Number.isFinite(props.value) ? props.value : ''}
+      onChange={(e) => props.onChange(e.currentTarget.valueAsNumber)}
+    />
+  );
+}
+
+function DelayFields({ data, errors, onChange }: { data: DelayData; errors: FlowError[]; onChange: (d: DelayData) => void }) {
+  const id = useId();
+  const setMode = (mode: DelayData['mode']) => {
+    if (mode === data.mode) return;
+    onChange(
+      data.mode === 'fixed'
+        ? { mode: 'random', min: data.amount, max: data.amount, unit: data.unit }
+        : { mode: 'fixed', amount: data.min, unit: data.unit },
+    );
+  };
+  return (
+    <>
+      <fieldset className="field">
+        <legend>Wait</legend>
+        <div className="segmented">
+          <label>
+            <input className="nodrag" type="radio" name={`${id}-mode`} checked={data.mode === 'fixed'} onChange={() => setMode('fixed')} />
+            Fixed
+          </label>
+          <label>
+            <input className="nodrag" type="radio" name={`${id}-mode`} checked={data.mode === 'random'} onChange={() => setMode('random')} />
+            Randomize
+          </label>
+        </div>
+      </fieldset>
+      {data.mode === 'fixed' ? (
+        <div className="field">
+          <label htmlFor={`${id}-amount`}>Amount</label>
+          <NumberInput id={`${id}-amount`} label="Amount" value={data.amount} onChange={(amount) => onChange({ ...data, amount })} />
+          <FieldError errors={errors} field="data.amount" />
+        </div>
+      ) : (
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor={`${id}-min`}>Min</label>
+            <NumberInput id={`${id}-min`} label="Minimum" value={data.min} onChange={(min) => onChange({ ...data, min })} />
+            <FieldError errors={errors} field="data.min" />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-max`}>Max</label>
+            <NumberInput id={`${id}-max`} label="Maximum" value={data.max} onChange={(max) => onChange({ ...data, max })} />
+            <FieldError errors={errors} field="data.max" />
+          </div>
+        </div>
+      )}
+      <div className="field">
+        <label htmlFor={`${id}-unit`}>Unit</label>
+        <select
+          id={`${id}-unit`}
+          className="nodrag"
+          value={data.unit}
+          onChange={(e) => onChange({ ...data, unit: e.currentTarget.value as DelayData['unit'] })}
+        >
+          {DURATION_UNITS.map((u) => (
+            <option key={u} value={u}>
+              {UNIT_LABELS[u]}
+            </option>
+          ))}
+        </select>
+      </div>
+      {data.mode === 'random' && <p className="hint">Each contact waits a random time between min and max.</p>}
+    </>
+  );
+}
+
+function SendEmailFields(props: {
+  data: SendEmailData;
+  errors: FlowError[];
+  profiles: readonly SenderProfile[];
+  onChange: (d: SendEmailData) => void;
+}) {
+  const { data, errors, profiles, onChange } = props;
+  const id = useId();
+  const known = profiles.some((p) => p.id === data.profileId);
+  return (
+    <>
+      <div className="field">
+        <label htmlFor={`${id}-sender`}>Sender</label>
+        <select
+          id={`${id}-sender`}
+          className="nodrag"
+          value={data.profileId}
+          onChange={(e) => onChange({ ...data, profileId: e.currentTarget.value })}
+        >
+          {!known && <option value={data.profileId}>{data.profileId ? `Missing profile “${data.profileId}”` : 'Choose a sender…'}</option>}
+          {profiles.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name} ({p.fromEmail})
+            </option>
+          ))}
+        </select>
+        <FieldError errors={errors} field="data.profileId" />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-subject`}>Subject</label>
+        <input
+          id={`${id}-subject`}
+          className="nodrag"
+          type="text"
+          maxLength={998}
+          value={data.subject}
+          onChange={(e) => onChange({ ...data, subject: e.currentTarget.value })}
+        />
+        <FieldError errors={errors} field="data.subject" />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-text`}>Body</label>
+        <textarea
+          id={`${id}-text`}
+          className="nodrag nowheel"
+          rows={9}
+          value={data.text}
+          onChange={(e) => onChange({ ...data, text: e.currentTarget.value })}
+        />
+        <FieldError errors={errors} field="data.text" />
+        <p className="hint">
+          Plain text. <code>{'{{name}}'}</code> and <code>{'{{email}}'}</code> are replaced with the contact’s name and email, in the
+          subject too.
+        </p>
+      </div>
+    </>
+  );
+}
+
+export function NodePanel(props: {
+  node: EditorNode;
+  errors: FlowError[];
+  profiles: readonly SenderProfile[];
+  onChange: (node: EditorNode) => void;
+  onDelete: () => void;
+}) {
+  const { node, errors, profiles, onChange, onDelete } = props;
+  const nodeErrors = errors.filter((e) => !e.field?.startsWith('data.'));
+  return (
+    <div className="panel" data-testid="node-panel">
+      <div className="panel__head">
+        <h2>{NODE_LABELS[node.type]}</h2>
+        <code className="muted">{node.id}</code>
+      </div>
+      {nodeErrors.length > 0 && (
+        <ul className="panel__errors">
+          {nodeErrors.map((e, i) => (
+            <li key={i}>{e.message}</li>
+          ))}
+        </ul>
+      )}
+      {node.type === 'trigger' && (
+        <p className="hint">
+          Every flow starts here. Contacts enter when you start a run for them on a published version. The Trigger cannot be
+          deleted.
+        </p>
+      )}
+      {node.type === 'delay' && <DelayFields data={node.data} errors={errors} onChange={(data) => onChange({ ...node, data })} />}
+      {node.type === 'sendEmail' && (
+        <SendEmailFields data={node.data} errors={errors} profiles={profiles} onChange={(data) => onChange({ ...node, data })} />
+      )}
+      {node.type === 'exit' && <p className="hint">The journey ends here. An Exit has no next step.</p>}
+      {node.type !== 'trigger' && (
+        <button type="button" className="button danger" onClick={onDelete} data-testid="delete-node">
+          Delete node
+        </button>
+      )}
+    </div>
+  );
+}

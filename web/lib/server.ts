@@ -1,0 +1,165 @@
+import 'server-only';
+/**
+ * The web app's only door to the database, Temporal and configuration, plus the error mapping
+ * every route handler uses. Connections are opened lazily and cached on globalThis so that
+ * dev-mode reloads and concurrent requests share one of each.
+ */
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { readConfig, type Config } from '../../activities/config';
+import { openDatabase, sql, type Db, type RunContactStatus } from '../../activities/db';
+import { UserError } from '../../activities/errors';
+
+interface Singletons {
+  config?: Config;
+  db?: Promise<Db>;
+  temporal?: Promise<Client>;
+}
+
+const holder = globalThis as typeof globalThis & { __driplineWeb?: Singletons };
+const singletons: Singletons = (holder.__driplineWeb ??= {});
+
+export function getConfig(): Config {
+  return (singletons.config ??= readConfig());
+}
+
+export function getDb(): Promise<Db> {
+  if (!singletons.db) {
+    singletons.db = openDatabase(getConfig().databaseFile).catch((err: unknown) => {
+      singletons.db = undefined; // try again on the next request
+      throw err;
+    });
+  }
+  return singletons.db;
+}
+
+/** Thrown when Temporal cannot be reached: answered with 503, since retrying later can work. */
+export class TemporalUnavailableError extends Error {
+  constructor(address: string, options?: ErrorOptions) {
+    super(`cannot reach Temporal at ${address}; is the Temporal server running?`, options);
+    this.name = 'TemporalUnavailableError';
+  }
+}
+
+export function getTemporal(): Promise<Client> {
+  if (!singletons.temporal) {
+    const config = getConfig();
+    singletons.temporal = (async () => {
+      const { Client, Connection } = await import('@temporalio/client');
+      try {
+        const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+        return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+      } catch (cause) {
+        throw new TemporalUnavailableError(config.TEMPORAL_ADDRESS, { cause });
+      }
+    })().catch((err: unknown) => {
+      singletons.temporal = undefined;
+      throw err;
+    });
+  }
+  return singletons.temporal;
+}
+
+// ---- queries the web needs beyond activities/db.ts ---------------------------------------
+
+export async function findContactByEmail(db: Db, email: string) {
+  return db
+    .selectFrom('contacts')
+    .select(['id', 'email'])
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .executeTakeFirst();
+}
+
+export type StatusCounts = Record<RunContactStatus, number>;
+
+export function emptyCounts(): StatusCounts {
+  return { scheduled: 0, sent: 0, failed: 0 };
+}
+
+/** How many contacts of each run are scheduled, sent or failed. */
+export async function runStatusCounts(db: Db, runIds: string[]): Promise<Map<string, StatusCounts>> {
+  const counts = new Map<string, StatusCounts>();
+  if (runIds.length === 0) return counts;
+  const rows = await db
+    .selectFrom('run_contacts')
+    .select(['run_id', 'status'])
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('run_id', 'in', runIds)
+    .groupBy(['run_id', 'status'])
+    .execute();
+  for (const row of rows) {
+    const entry = counts.get(row.run_id) ?? emptyCounts();
+    entry[row.status] = Number(row.n);
+    counts.set(row.run_id, entry);
+  }
+  return counts;
+}
+
+// ---- route handler plumbing --------------------------------------------------------------
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+function errorJson(status: number, code: string, message: string, details?: unknown): Response {
+  const body: ApiErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
+  return Response.json(body, { status });
+}
+
+function isUserError(err: unknown): err is UserError {
+  return (
+    err instanceof UserError ||
+    (err instanceof Error && err.name === 'UserError' && typeof (err as { status?: unknown }).status === 'number')
+  );
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const parts = issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`);
+  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
+  return `invalid request: ${parts.join('; ')}${more}`;
+}
+
+/** Maps any thrown value to the JSON error the API promises. Internals never reach the client. */
+export function errorResponse(err: unknown): Response {
+  if (isUserError(err)) return errorJson(err.status, err.code, err.message, err.details);
+  if (err instanceof z.core.$ZodError) {
+    return errorJson(422, 'invalid_request', describeIssues(err.issues), err.issues);
+  }
+  if (err instanceof TemporalUnavailableError) {
+    console.error('[web]', err.message, err.cause);
+    return errorJson(503, 'temporal_unavailable', err.message);
+  }
+  console.error('[web] unexpected error', err);
+  return errorJson(500, 'internal_error', 'something went wrong on the server; see the server log for details');
+}
+
+/** Wraps a route handler so every error it throws becomes a JSON error response. */
+export function apiRoute<Ctx>(handler: (request: Request, context: Ctx) => Promise<Response>) {
+  return async (request: Request, context: Ctx): Promise<Response> => {
+    try {
+      return await handler(request, context);
+    } catch (err) {
+      return errorResponse(err);
+    }
+  };
+}
+
+/** Reads the JSON body; malformed JSON is a 400 that says what is wrong with it. */
+export async function readJson(request: Request, options: { optional?: boolean } = {}): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === '') {
+    if (options.optional) return undefined;
+    throw new UserError(400, 'invalid_json', 'the request body is empty; send a JSON object');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new UserError(400, 'invalid_json', `the request body is not valid JSON: ${reason}`);
+  }
+}
+
+/** Reads and validates the JSON body; schema violations become 422 invalid_request. */
+export async function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
+  return schema.parse(await readJson(request));
+}
