@@ -8,6 +8,8 @@ import path from 'node:path';
 import { betterAuth } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
 import { admin } from 'better-auth/plugins';
+import { createAccessControl } from 'better-auth/plugins/access';
+import { adminAc, defaultStatements } from 'better-auth/plugins/admin/access';
 import type { Config } from './config';
 import type { Db } from './db';
 import { loadSecretKey } from './secret';
@@ -19,6 +21,13 @@ export interface AppUser {
   name: string;
   role: Role;
 }
+
+const ac = createAccessControl(defaultStatements);
+const roles = {
+  admin: ac.newRole(adminAc.statements),
+  // Agents manage nothing of other users; what they may do with SMTP profiles is decided in smtp-profiles.ts.
+  agent: ac.newRole({ user: [], session: [] }),
+};
 
 export function createAuth(db: Db, config: Config, plugins: Parameters<typeof betterAuth>[0]['plugins'] = []) {
   const publicUrl = new URL(config.DRIPLINE_PUBLIC_URL);
@@ -32,7 +41,7 @@ export function createAuth(db: Db, config: Config, plugins: Parameters<typeof be
     trustedOrigins: [publicUrl.origin, sibling.origin],
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },
     session: { expiresIn: 60 * 60 * 24 * 7 },
-    plugins: [admin({ defaultRole: 'agent', adminRoles: ['admin'] }), ...(plugins ?? [])],
+    plugins: [admin({ ac, roles, defaultRole: 'agent', adminRoles: ['admin'] }), ...(plugins ?? [])],
     telemetry: { enabled: false },
     advanced: { useSecureCookies: publicUrl.protocol === 'https:' },
   });

@@ -1,16 +1,27 @@
-// Migrates the app database and writes the embedded defaults (sandbox SMTP profile, sample flow, contacts).
+// Migrates the app database (Dripline's tables and better-auth's) and writes the embedded defaults:
+// the sandbox SMTP profile, the sample flow and contacts, and the first admin.
+import { ensureFirstAdmin, migrateAuth } from '../activities/auth';
 import { readConfig } from '../activities/config';
 import { openDatabase } from '../activities/db';
 import { seed } from '../activities/seed';
 
-export async function setup(): Promise<void> {
+export async function setup(): Promise<string | undefined> {
   const config = readConfig();
   const db = await openDatabase(config.databaseFile);
   try {
     await seed(db, config);
+    await migrateAuth(db, config);
+    const admin = await ensureFirstAdmin(db, config);
+    if (!admin) return undefined;
+    return admin.passwordFile
+      ? `First admin: ${admin.email} / ${admin.password} (kept in ${admin.passwordFile}; change it after logging in)`
+      : `First admin: ${admin.email} (password from DRIPLINE_ADMIN_PASSWORD)`;
   } finally {
     await db.destroy();
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await setup();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const message = await setup();
+  if (message) console.log(`[dripline] ${message}`);
+}

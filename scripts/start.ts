@@ -16,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const dev = process.argv.includes('--dev');
 const config = readConfig();
-const webPort = Number(process.env.PORT ?? 3000);
+const webPort = config.PORT;
 const [temporalHost = 'localhost', temporalPortText = '7233'] = config.TEMPORAL_ADDRESS.split(':');
 const temporalUiPort = new URL(config.TEMPORAL_UI_URL).port || '8233';
 const children: { name: string; child: ChildProcess }[] = [];
@@ -118,7 +118,7 @@ async function main() {
 
   const temporal = execFileSync('bash', [path.join(root, 'scripts', 'ensure-tools.sh'), 'temporal'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 
-  await setup();
+  const firstAdmin = await setup();
 
   if (!dev && webNeedsBuild()) {
     log('building the web app (next build web)...');
@@ -154,7 +154,7 @@ Dripline is running (Ctrl-C stops everything):
   Temporal (gRPC)    ${config.TEMPORAL_ADDRESS}
   Sandbox SMTP       ${config.SANDBOX_SMTP_HOST}:${config.SANDBOX_SMTP_PORT}
   Data folder        ${config.DRIPLINE_DATA_DIR}
-`);
+${firstAdmin ? `\n  ${firstAdmin}\n` : ''}`);
   log('ready');
 }
 

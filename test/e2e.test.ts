@@ -161,7 +161,7 @@ describe('the product, end to end', () => {
     for (const href of links) expect(href).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${ports.ui}/namespaces/default/workflows/journey`));
 
     const mailbox = await api('GET', '/api/sandbox/messages');
-    const messages = mailbox.json.messages as { to_header: string; from_header: string; reply_to: string; subject: string }[];
+    const messages = mailbox.json as { to_header: string; from_header: string; reply_to: string; subject: string }[];
     expect(messages.map((m) => m.to_header).sort()).toEqual([
       '"Ada Lovelace" <ada@example.test>',
       '"Grace Hopper" <grace@example.test>',
