@@ -84,8 +84,18 @@ export function createActivities({ db, transports, messageIdSecret }: ActivityDe
       // same Message-ID, which receivers use to drop duplicates.
       await setSendStatus(db, key, 'SENDING', messageId);
 
+      let transport;
       try {
-        const info = await transports.get(profile).sendMail({
+        transport = transports.get(profile);
+      } catch (err) {
+        // The stored password cannot be decrypted (a missing key after a rotation): retrying cannot help.
+        const reply = `SMTP profile "${profile.name}": ${err instanceof Error ? err.message : String(err)}; re-enter its password in SMTP settings`;
+        await setSendStatus(db, key, 'PENDING', messageId);
+        await log('failed', null, reply, messageId);
+        throw ApplicationFailure.nonRetryable(reply, 'SmtpConfigurationError');
+      }
+      try {
+        const info = await transport.sendMail({
           from: { name: profile.from_name, address: profile.from_email },
           to: { name: contact.name, address: contact.email },
           ...(profile.reply_to ? { replyTo: profile.reply_to } : {}),

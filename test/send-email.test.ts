@@ -2,11 +2,13 @@
  * sendEmail against real SMTP servers that misbehave the way providers do:
  * 454 throttling (retry later, slower), 550 (permanent), and a retried activity after success (no duplicate).
  */
+import { randomBytes } from 'node:crypto';
 import { SMTPServer } from 'smtp-server';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRun, getSend, type Db } from '../activities/db';
+import { decryptSecret, encryptSecret, makeKeyring } from '../activities/crypto';
 import { createActivities, type SendEmailInput, type SendEmailResult } from '../activities/send';
 import { TransportPool } from '../activities/smtp';
 import { graphWithDelay, publishAndRecordRun, tempInstall } from './helpers';
@@ -103,6 +105,19 @@ describe('sendEmail', () => {
     expect(run?.contacts[0]?.status).toBe('failed');
     expect(run?.attempts[0]).toMatchObject({ outcome: 'failed', smtp_code: 550 });
     expect(run?.attempts[0]?.smtp_reply).toMatch(/Mailbox unavailable/);
+  });
+
+  it('fails for good, with the fix, when a stored password cannot be decrypted', async () => {
+    const { smtp, input } = await setup('undecryptable', []);
+    const written = encryptSecret(makeKeyring(randomBytes(32)), 'pw');
+    await db.updateTable('smtp_profiles').set({ username: 'u', password_enc: written }).where('id', '=', 'undecryptable').execute();
+    const rotatedAway = makeKeyring(randomBytes(32));
+    const activity = createActivities({
+      db, transports: new TransportPool((enc) => decryptSecret(rotatedAway, enc)), messageIdSecret: Buffer.alloc(32, 2),
+    }).sendEmail;
+    const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, input).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ type: 'SmtpConfigurationError', nonRetryable: true, message: expect.stringMatching(/re-enter its password/) });
+    expect(smtp.accepted).toEqual([]);
   });
 
   it('names an unknown SMTP profile instead of crashing', async () => {
