@@ -72,6 +72,8 @@ export interface Database {
     message_id: string;
     at: string;
   };
+  /** Per-profile throttle state shared by every worker: see throttle.ts. */
+  smtp_throttle: { profile_id: string; tat_us: number; day: string; day_count: number };
   sandbox_messages: {
     id: Generated<number>;
     received_at: string;
@@ -208,6 +210,17 @@ const migrations: Record<string, Migration> = {
         .addColumn('message_id', 'text', (c) => c.notNull())
         .addColumn('text', 'text', (c) => c.notNull())
         .addColumn('raw', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '002_throttle': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('smtp_throttle')
+        .addColumn('profile_id', 'text', (c) => c.primaryKey())
+        .addColumn('tat_us', 'integer', (c) => c.notNull())
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('day_count', 'integer', (c) => c.notNull())
         .execute();
     },
   },
@@ -438,6 +451,20 @@ export async function recordDeliveryAttempt(
         .execute();
     }
   });
+}
+
+/** Every delivery attempt to one contact, campaigns and one-off messages alike, newest first. */
+export async function listContactDeliveries(db: Db, contactId: string, limit = 500) {
+  return db
+    .selectFrom('delivery_attempts')
+    .leftJoin('runs', 'runs.id', 'delivery_attempts.run_id')
+    .leftJoin('flows', 'flows.id', 'runs.flow_id')
+    .selectAll('delivery_attempts')
+    .select(['flows.name as flow_name', 'runs.version as flow_version'])
+    .where('delivery_attempts.contact_id', '=', contactId)
+    .orderBy('delivery_attempts.id', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 // ---- sandbox mailbox ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { getContact, getSend, getSmtpProfile, recordDeliveryAttempt, setSendStatus, type Db } from './db';
 import { classifySmtpError, type TransportPool } from './smtp';
+import { reserveSendSlot } from './throttle';
 
 export interface SendEmailInput {
   runId: string;
@@ -80,6 +81,20 @@ export function createActivities({ db, transports, messageIdSecret }: ActivityDe
       if (ledger?.status === 'FAILED') {
         throw ApplicationFailure.nonRetryable('this message already failed permanently; see the delivery log', 'PermanentSmtpError');
       }
+      // The profile's throttle holds across all workers: wait for a slot, or come back later (durably).
+      const slot = await reserveSendSlot(db, profile, Date.now());
+      if (!slot.ok) {
+        throw ApplicationFailure.create({
+          type: 'ThrottleWait',
+          message:
+            slot.reason === 'daily-cap'
+              ? `SMTP profile "${profile.name}" reached its daily cap of ${profile.daily_cap}; waiting for the next UTC day`
+              : `SMTP profile "${profile.name}" is at its limit of ${profile.rate_per_second} messages/s; waiting for a slot`,
+          nextRetryDelay: slot.retryAfterMs + Math.floor(Math.random() * 1000),
+        });
+      }
+      if (slot.waitMs > 0) await Context.current().sleep(slot.waitMs);
+
       // SENDING here means an earlier attempt died mid-send: the outcome is unknown. We resend with the
       // same Message-ID, which receivers use to drop duplicates.
       await setSendStatus(db, key, 'SENDING', messageId);

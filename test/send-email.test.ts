@@ -120,6 +120,18 @@ describe('sendEmail', () => {
     expect(smtp.accepted).toEqual([]);
   });
 
+  it("holds the profile's daily cap: the next message waits for a durable retry, unsent and unlogged", async () => {
+    const { smtp, input, send } = await setup('capped', []);
+    await db.updateTable('smtp_profiles').set({ daily_cap: 1 }).where('id', '=', 'capped').execute();
+    expect((await send(1)).alreadySent).toBe(false);
+    const activity = createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }).sendEmail;
+    const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, contactId: 'ct_ada' }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ type: 'ThrottleWait', nonRetryable: false, message: expect.stringMatching(/daily cap of 1/) });
+    expect((failure as ApplicationFailure).nextRetryDelay).toBeDefined();
+    expect(smtp.accepted).toEqual(['grace@example.test']);
+    expect((await getRun(db, input.runId))?.attempts).toHaveLength(1);
+  });
+
   it('names an unknown SMTP profile instead of crashing', async () => {
     const { input } = await setup('gone', []);
     const activity = createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }).sendEmail;
