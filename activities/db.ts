@@ -323,6 +323,14 @@ export async function getContact(db: Db, id: string) {
   return db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+export async function findContactByEmail(db: Db, email: string) {
+  return db
+    .selectFrom('contacts')
+    .select(['id', 'email'])
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .executeTakeFirst();
+}
+
 export async function insertContact(db: Db, contact: { email: string; name: string }) {
   const row = { id: newId('ct'), email: contact.email, name: contact.name, created_at: now() };
   await db.insertInto('contacts').values(row).execute();
@@ -331,30 +339,37 @@ export async function insertContact(db: Db, contact: { email: string; name: stri
 
 // ---- SMTP profiles -----------------------------------------------------------------------
 
-export async function listSmtpProfiles(db: Db) {
-  return db.selectFrom('smtp_profiles').selectAll().orderBy('is_default', 'desc').orderBy('name').execute();
-}
-
 export async function getSmtpProfile(db: Db, id: string): Promise<SmtpProfileRow | undefined> {
   return db.selectFrom('smtp_profiles').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** The profile's fields that may be shown in the app: never the password. */
-export function publicSmtpProfile(p: SmtpProfileRow) {
-  return {
-    id: p.id,
-    name: p.name,
-    description: p.description,
-    host: p.host,
-    port: p.port,
-    fromEmail: p.from_email,
-    fromName: p.from_name,
-    replyTo: p.reply_to,
-    isDefault: p.is_default === 1,
-  };
+// ---- runs, the send ledger and the delivery log ------------------------------------------
+
+export type StatusCounts = Record<RunContactStatus, number>;
+
+export function emptyCounts(): StatusCounts {
+  return { scheduled: 0, sent: 0, failed: 0 };
 }
 
-// ---- runs, the send ledger and the delivery log ------------------------------------------
+/** How many contacts of each run are scheduled, sent or failed. */
+export async function runStatusCounts(db: Db, runIds: string[]): Promise<Map<string, StatusCounts>> {
+  const counts = new Map<string, StatusCounts>();
+  if (runIds.length === 0) return counts;
+  const rows = await db
+    .selectFrom('run_contacts')
+    .select(['run_id', 'status'])
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('run_id', 'in', runIds)
+    .groupBy(['run_id', 'status'])
+    .execute();
+  for (const row of rows) {
+    const entry = counts.get(row.run_id) ?? emptyCounts();
+    entry[row.status] = Number(row.n);
+    counts.set(row.run_id, entry);
+  }
+  return counts;
+}
+
 
 export async function insertRun(
   db: Db,

@@ -1,7 +1,9 @@
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Config } from './config';
-import { getFlowVersion, getSmtpProfile, insertRun, newId, type Db } from './db';
+import { getContact, getFlowVersion, insertRun, newId, type Db } from './db';
 import { UserError } from './errors';
+import { resolveSender, type Actor } from './smtp-profiles';
+import type { Plan } from '../workflows/flow/plan';
 import type { JourneyInput } from '../workflows/journey';
 
 /** Deterministic: the same flow version, contact and trigger key always name one journey. */
@@ -9,11 +11,24 @@ export function journeyWorkflowId(flowId: string, version: number, contactId: st
   return `journey:${flowId}:v${version}:${contactId}:${triggerKey}`;
 }
 
+/**
+ * The plan with every sender resolved for the user who starts it: "agent's default" becomes their
+ * default profile, and each profile must be one they may use (403 otherwise).
+ */
+async function resolvePlanSenders(db: Db, actor: Actor, plan: Plan): Promise<Plan> {
+  const steps: Plan['steps'] = {};
+  for (const [nodeId, step] of Object.entries(plan.steps)) {
+    steps[nodeId] = step.type === 'sendEmail' ? { ...step, profileId: (await resolveSender(db, actor, step.profileId)).id } : step;
+  }
+  return { ...plan, steps };
+}
+
 /** Starts one journey workflow per chosen contact on a published flow version. */
 export async function startRun(
   db: Db,
   temporal: Client,
   config: Config,
+  actor: Actor,
   request: { flowId: string; version: number; contactIds: string[] },
 ): Promise<{ runId: string }> {
   const flowVersion = await getFlowVersion(db, request.flowId, request.version);
@@ -28,22 +43,16 @@ export async function startRun(
   if (unknown.length > 0) {
     throw new UserError(404, 'unknown_contact', `unknown contact id(s): ${unknown.join(', ')}`, { field: 'contactIds', unknown });
   }
-  for (const [nodeId, step] of Object.entries(flowVersion.plan.steps)) {
-    if (step.type === 'sendEmail' && !(await getSmtpProfile(db, step.profileId))) {
-      throw new UserError(422, 'unknown_profile', `node "${nodeId}" sends with SMTP profile "${step.profileId}", which no longer exists`, {
-        nodeId,
-      });
-    }
-  }
+  const plan = await resolvePlanSenders(db, actor, flowVersion.plan);
 
   const runId = newId('run');
   const journeys = contactIds.map((contactId) => ({
     contactId,
     workflowId: journeyWorkflowId(request.flowId, request.version, contactId, runId),
   }));
-  await insertRun(db, { id: runId, flowId: request.flowId, version: request.version, contacts: journeys });
+  await insertRun(db, { id: runId, flowId: request.flowId, version: request.version, startedBy: actor.id, contacts: journeys });
   for (const { contactId, workflowId } of journeys) {
-    const input: JourneyInput = { plan: flowVersion.plan, runId, contactId };
+    const input: JourneyInput = { plan, runId, contactId };
     try {
       await temporal.workflow.start('journeyWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
     } catch (err) {
@@ -51,4 +60,31 @@ export async function startRun(
     }
   }
   return { runId };
+}
+
+/**
+ * An agent's one-off message to one contact, sent with their default profile. It runs as a journey
+ * of one Send step, so it is durable like any campaign and lands in the contact's delivery history.
+ */
+export async function sendOneOff(
+  db: Db,
+  temporal: Client,
+  config: Config,
+  actor: Actor,
+  request: { contactId: string; subject: string; text: string },
+): Promise<{ runId: string; workflowId: string; profileId: string }> {
+  if (!(await getContact(db, request.contactId))) throw new UserError(404, 'unknown_contact', `contact "${request.contactId}" does not exist`);
+  const profile = await resolveSender(db, actor, '@agent-default');
+  const runId = newId('oneoff');
+  const plan: Plan = {
+    schemaVersion: 1,
+    flowId: 'one-off',
+    version: 0,
+    entry: 'message',
+    steps: { message: { type: 'sendEmail', profileId: profile.id, subject: request.subject, text: request.text, next: 'end' }, end: { type: 'exit' } },
+  };
+  const workflowId = `one-off:${request.contactId}:${runId}`;
+  const input: JourneyInput = { plan, runId, contactId: request.contactId };
+  await temporal.workflow.start('journeyWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
+  return { runId, workflowId, profileId: profile.id };
 }

@@ -12,6 +12,8 @@ const nextConfig: NextConfig = {
   turbopack: { root: repoRoot },
   outputFileTracingRoot: repoRoot,
   typescript: { ignoreBuildErrors: false },
+  // forbidden() answers agents on admin pages with a 403 and app/forbidden.tsx.
+  experimental: { authInterrupts: true },
   poweredByHeader: false,
 };
 

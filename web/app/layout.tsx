@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { UserMenu } from '../components/user-menu';
+import { currentUser } from '../lib/auth';
 import { getConfig } from '../lib/server';
 import './globals.css';
 
@@ -12,24 +14,29 @@ export const metadata: Metadata = {
   description: 'Email campaigns drawn as flows, run durably on Temporal.',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
   const temporalUiUrl = getConfig().TEMPORAL_UI_URL;
+  // Pages check the session themselves; the layout only decides what the nav shows.
+  const user = await currentUser();
   return (
     <html lang="en">
       <body>
         <header className="topbar">
-          <Link href="/flows" className="brand">
+          <Link href={user ? '/flows' : '/login'} className="brand">
             Dripline
           </Link>
-          <nav className="topnav" aria-label="Main">
-            <Link href="/flows">Flows</Link>
-            <Link href="/contacts">Contacts</Link>
-            <Link href="/runs">Runs</Link>
-            <Link href="/sandbox">Sandbox mailbox</Link>
-            <a href={temporalUiUrl} target="_blank" rel="noreferrer" className="external">
-              Temporal UI ↗
-            </a>
-          </nav>
+          {user && (
+            <nav className="topnav" aria-label="Main">
+              <Link href="/flows">Flows</Link>
+              <Link href="/contacts">Contacts</Link>
+              <Link href="/runs">Runs</Link>
+              <Link href="/sandbox">Sandbox mailbox</Link>
+              <a href={temporalUiUrl} target="_blank" rel="noreferrer" className="external">
+                Temporal UI ↗
+              </a>
+              <UserMenu email={user.email} role={user.role} />
+            </nav>
+          )}
         </header>
         <main className="page">{children}</main>
       </body>

@@ -40,7 +40,14 @@ export async function callApi<T>(method: string, url: string, body?: unknown): P
   } catch {
     parsed = undefined;
   }
-  if (!response.ok) return { ok: false, error: asApiError(response.status, parsed) };
+  if (!response.ok) {
+    const error = asApiError(response.status, parsed);
+    // The session expired in another tab or on the server: sign in again and come back here.
+    if (error.status === 401 && error.code === 'unauthenticated' && typeof window !== 'undefined') {
+      window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+    }
+    return { ok: false, error };
+  }
   return { ok: true, status: response.status, data: parsed as T };
 }
 

@@ -7,13 +7,16 @@ import 'server-only';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { readConfig, type Config } from '../../activities/config';
-import { openDatabase, sql, type Db, type RunContactStatus } from '../../activities/db';
+import type { Keyring } from '../../activities/crypto';
+import { openDatabase, type Db } from '../../activities/db';
 import { UserError } from '../../activities/errors';
+import { loadKeyring } from '../../activities/secret';
 
 interface Singletons {
   config?: Config;
   db?: Promise<Db>;
   temporal?: Promise<Client>;
+  keyring?: Keyring;
 }
 
 const holder = globalThis as typeof globalThis & { __driplineWeb?: Singletons };
@@ -31,6 +34,11 @@ export function getDb(): Promise<Db> {
     });
   }
   return singletons.db;
+}
+
+/** The keys for SMTP passwords at rest. A decrypted password is used only to talk to the SMTP server, never answered. */
+export function getKeyring(): Keyring {
+  return (singletons.keyring ??= loadKeyring(getConfig()));
 }
 
 /** Thrown when Temporal cannot be reached: answered with 503, since retrying later can work. */
@@ -58,41 +66,6 @@ export function getTemporal(): Promise<Client> {
     });
   }
   return singletons.temporal;
-}
-
-// ---- queries the web needs beyond activities/db.ts ---------------------------------------
-
-export async function findContactByEmail(db: Db, email: string) {
-  return db
-    .selectFrom('contacts')
-    .select(['id', 'email'])
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-    .executeTakeFirst();
-}
-
-export type StatusCounts = Record<RunContactStatus, number>;
-
-export function emptyCounts(): StatusCounts {
-  return { scheduled: 0, sent: 0, failed: 0 };
-}
-
-/** How many contacts of each run are scheduled, sent or failed. */
-export async function runStatusCounts(db: Db, runIds: string[]): Promise<Map<string, StatusCounts>> {
-  const counts = new Map<string, StatusCounts>();
-  if (runIds.length === 0) return counts;
-  const rows = await db
-    .selectFrom('run_contacts')
-    .select(['run_id', 'status'])
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('run_id', 'in', runIds)
-    .groupBy(['run_id', 'status'])
-    .execute();
-  for (const row of rows) {
-    const entry = counts.get(row.run_id) ?? emptyCounts();
-    entry[row.status] = Number(row.n);
-    counts.set(row.run_id, entry);
-  }
-  return counts;
 }
 
 // ---- route handler plumbing --------------------------------------------------------------

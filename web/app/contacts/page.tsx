@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { listContacts } from '../../../activities/db';
 import { formatTime } from '../../lib/format';
+import { requireUser } from '../../lib/auth';
 import { getDb } from '../../lib/server';
 import { AddContactForm } from './add-contact-form';
 
@@ -8,6 +10,7 @@ export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Contacts' };
 
 export default async function ContactsPage() {
+  await requireUser();
   const contacts = await listContacts(await getDb());
   return (
     <section>
@@ -30,7 +33,11 @@ export default async function ContactsPage() {
           <tbody>
             {contacts.map((c) => (
               <tr key={c.id} data-testid={`contact-row-${c.id}`}>
-                <td>{c.email}</td>
+                <td>
+                  <Link href={`/contacts/${c.id}`} data-testid={`contact-link-${c.id}`}>
+                    {c.email}
+                  </Link>
+                </td>
                 <td>{c.name}</td>
                 <td>{formatTime(c.created_at)}</td>
                 <td className="mono small muted">{c.id}</td>

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { listFlows } from '../../../activities/db';
 import { formatTime } from '../../lib/format';
+import { requireUser } from '../../lib/auth';
 import { getDb } from '../../lib/server';
 import { NewFlowButton } from './new-flow-button';
 
@@ -9,6 +10,7 @@ export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Flows' };
 
 export default async function FlowsPage() {
+  await requireUser();
   const flows = await listFlows(await getDb());
   return (
     <section>

@@ -1,13 +1,15 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { listRuns } from '../../../activities/db';
+import { emptyCounts, listRuns, runStatusCounts } from '../../../activities/db';
 import { formatTime } from '../../lib/format';
-import { emptyCounts, getDb, runStatusCounts } from '../../lib/server';
+import { requireUser } from '../../lib/auth';
+import { getDb } from '../../lib/server';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Runs' };
 
 export default async function RunsPage() {
+  await requireUser();
   const db = await getDb();
   const runs = await listRuns(db);
   const counts = await runStatusCounts(

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { listSandboxMessages } from '../../../activities/db';
 import { AutoRefresh } from '../../components/auto-refresh';
 import { formatTime } from '../../lib/format';
+import { requireUser } from '../../lib/auth';
 import { getDb } from '../../lib/server';
 import { SandboxMailbox } from './sandbox-mailbox';
 
@@ -9,6 +10,7 @@ export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Sandbox mailbox' };
 
 export default async function SandboxPage() {
+  await requireUser();
   const messages = await listSandboxMessages(await getDb());
   return (
     <section>

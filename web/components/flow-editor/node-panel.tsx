@@ -3,7 +3,7 @@
 import { useId } from 'react';
 import { DURATION_UNITS } from '../../../workflows/flow/schema';
 import type { FlowError } from '../../../workflows/flow/compile';
-import { NODE_LABELS, type DelayData, type EditorNode, type SendEmailData, type SenderProfile } from './types';
+import { AGENT_DEFAULT_LABEL, AGENT_DEFAULT_SENDER, NODE_LABELS, type DelayData, type EditorNode, type SendEmailData, type SenderProfile } from './types';
 
 const UNIT_LABELS: Record<DelayData['unit'], string> = { seconds: 'Seconds', minutes: 'Minutes', hours: 'Hours', days: 'Days' };
 
@@ -102,7 +102,7 @@ function SendEmailFields(props: {
 }) {
   const { data, errors, profiles, onChange } = props;
   const id = useId();
-  const known = profiles.some((p) => p.id === data.profileId);
+  const known = data.profileId === AGENT_DEFAULT_SENDER || profiles.some((p) => p.id === data.profileId);
   return (
     <>
       <div className="field">
@@ -113,7 +113,12 @@ function SendEmailFields(props: {
           value={data.profileId}
           onChange={(e) => onChange({ ...data, profileId: e.currentTarget.value })}
         >
-          {!known && <option value={data.profileId}>{data.profileId ? `Missing profile “${data.profileId}”` : 'Choose a sender…'}</option>}
+          {!known && (
+            <option value={data.profileId}>
+              {data.profileId ? `Missing or not shared with you: “${data.profileId}”` : 'Choose a sender…'}
+            </option>
+          )}
+          <option value={AGENT_DEFAULT_SENDER}>{AGENT_DEFAULT_LABEL}</option>
           {profiles.map((p) => (
             <option key={p.id} value={p.id}>
               {p.name} ({p.fromEmail})
@@ -121,6 +126,9 @@ function SendEmailFields(props: {
           ))}
         </select>
         <FieldError errors={errors} field="data.profileId" />
+        {data.profileId === AGENT_DEFAULT_SENDER && (
+          <p className="hint">Each run sends with the default SMTP profile of the user who starts it.</p>
+        )}
       </div>
       <div className="field">
         <label htmlFor={`${id}-subject`}>Subject</label>

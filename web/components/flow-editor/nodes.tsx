@@ -3,7 +3,7 @@
 import { Handle, Position, type NodeProps, type NodeTypes } from '@xyflow/react';
 import { createContext, memo, useContext, type ReactNode } from 'react';
 import type { FlowError } from '../../../workflows/flow/compile';
-import type { DelayData, DelayFlowNode, ExitFlowNode, SendEmailFlowNode, SenderProfile, TriggerFlowNode } from './types';
+import { AGENT_DEFAULT_LABEL, AGENT_DEFAULT_SENDER, type DelayData, type DelayFlowNode, type ExitFlowNode, type SendEmailFlowNode, type SenderProfile, type TriggerFlowNode } from './types';
 
 export interface EditorContextValue {
   errorsByNode: ReadonlyMap<string, FlowError[]>;
@@ -76,7 +76,9 @@ const SendEmailNodeView = memo(function SendEmailNodeView({ id, data, selected }
   return (
     <NodeShell id={id} type="sendEmail" title="Send Email" icon="✉" selected={selected} input output>
       <div className="flow-node__subject">{data.subject || <em>No subject</em>}</div>
-      <div className="flow-node__meta">via {profile ? profile.name : <em>unknown sender</em>}</div>
+      <div className="flow-node__meta">
+        via {data.profileId === AGENT_DEFAULT_SENDER ? AGENT_DEFAULT_LABEL : profile ? profile.name : <em>unknown sender</em>}
+      </div>
     </NodeShell>
   );
 });

@@ -15,14 +15,22 @@ export type ExitFlowNode = Node<ExitData, 'exit'>;
 export type EditorNode = TriggerFlowNode | DelayFlowNode | SendEmailFlowNode | ExitFlowNode;
 export type EditorEdge = Edge;
 
-/** The fields of an SMTP profile the browser may see (see publicSmtpProfile). */
+/** The fields of an SMTP profile the Sender select shows (a slice of SmtpProfileView: never a password). */
 export interface SenderProfile {
   id: string;
   name: string;
   fromEmail: string;
   fromName: string;
+  /** The profile this user's own sends use by default: new Send nodes start with it. */
   isDefault: boolean;
 }
+
+/**
+ * The sender meaning "each agent's own default profile", resolved when a run starts. The type ties it
+ * to AGENT_DEFAULT in activities/smtp-profiles.ts, which the browser bundle cannot import (nodemailer).
+ */
+export const AGENT_DEFAULT_SENDER: typeof import('../../../activities/smtp-profiles').AGENT_DEFAULT = '@agent-default';
+export const AGENT_DEFAULT_LABEL = 'Agent’s default';
 
 export const NODE_LABELS: Record<FlowNode['type'], string> = {
   trigger: 'Trigger',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { insertContact, listContacts } from '../../../../activities/db';
+import { findContactByEmail, insertContact, listContacts } from '../../../../activities/db';
 import { UserError } from '../../../../activities/errors';
-import { apiRoute, findContactByEmail, getDb, readBody } from '../../../lib/server';
+import { userRoute } from '../../../lib/auth';
+import { getDb, readBody } from '../../../lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -19,10 +20,10 @@ const AddContactRequest = z.object({
     .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'name must not contain line breaks or control characters'),
 });
 
-export const GET = apiRoute(async () => Response.json(await listContacts(await getDb())));
+export const GET = userRoute(async () => Response.json(await listContacts(await getDb())));
 
 /** Adds a contact: 201 with the contact; 409 if the email is taken (case-insensitively). */
-export const POST = apiRoute(async (request: Request) => {
+export const POST = userRoute(async (request: Request) => {
   const body = await readBody(request, AddContactRequest);
   const db = await getDb();
   const duplicate = () =>

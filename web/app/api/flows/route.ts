@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { newId, saveFlowDraft } from '../../../../activities/db';
 import { newFlowGraph } from '../../../lib/flow-graph';
-import { apiRoute, getDb, readJson } from '../../../lib/server';
+import { userRoute } from '../../../lib/auth';
+import { getDb, readJson } from '../../../lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -10,7 +11,7 @@ const CreateFlowRequest = z
   .default({});
 
 /** Creates a new flow holding one Trigger and one Exit; answers 201 {id}. The body is optional. */
-export const POST = apiRoute(async (request: Request) => {
+export const POST = userRoute(async (request: Request) => {
   const body = CreateFlowRequest.parse(await readJson(request, { optional: true }));
   const id = newId('flow');
   await saveFlowDraft(await getDb(), { id, name: body.name ?? 'Untitled flow', graph: newFlowGraph() });

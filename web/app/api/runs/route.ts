@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { listRuns } from '../../../../activities/db';
 import { startRun } from '../../../../activities/runs';
-import { apiRoute, getConfig, getDb, getTemporal, readBody } from '../../../lib/server';
+import { userRoute } from '../../../lib/auth';
+import { getConfig, getDb, getTemporal, readBody } from '../../../lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,14 +15,14 @@ const StartRunRequest = z.object({
     .max(1000, 'a run may have at most 1000 contacts'),
 });
 
-export const GET = apiRoute(async () => Response.json(await listRuns(await getDb())));
+export const GET = userRoute(async () => Response.json(await listRuns(await getDb())));
 
-/** Starts one journey per contact on a published version: 201 {runId}. */
-export const POST = apiRoute(async (request: Request) => {
+/** Starts one journey per contact on a published version, with senders resolved for the user: 201 {runId}. */
+export const POST = userRoute(async (request: Request, _context: unknown, user) => {
   const body = await readBody(request, StartRunRequest);
   const db = await getDb();
   // Connect first: if Temporal is down, answer 503 before a run row is written.
   const temporal = await getTemporal();
-  const { runId } = await startRun(db, temporal, getConfig(), body);
+  const { runId } = await startRun(db, temporal, getConfig(), user, body);
   return Response.json({ runId }, { status: 201 });
 });

@@ -1,9 +1,11 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { getFlow, listSmtpProfiles, publicSmtpProfile } from '../../../../activities/db';
+import { getFlow } from '../../../../activities/db';
+import { defaultProfileId, listProfiles } from '../../../../activities/smtp-profiles';
 import { FlowEditor } from '../../../components/flow-editor/flow-editor';
 import { loadDraft } from '../../../lib/flow-graph';
 import { formatTime } from '../../../lib/format';
+import { currentUser, requireUser } from '../../../lib/auth';
 import { getDb } from '../../../lib/server';
 
 export const dynamic = 'force-dynamic';
@@ -11,24 +13,27 @@ export const dynamic = 'force-dynamic';
 type Props = { params: Promise<{ id: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  if (!(await currentUser())) return { title: 'Flow' };
   const { id } = await params;
   const flow = await getFlow(await getDb(), id);
   return { title: flow ? flow.name : 'Flow not found' };
 }
 
 export default async function FlowEditorPage({ params }: Props) {
+  const user = await requireUser();
   const { id } = await params;
   const db = await getDb();
   const flow = await getFlow(db, id);
   if (!flow) notFound();
   const { graph, problems } = loadDraft(flow.graph);
-  // Only the public fields of each SMTP profile reach the browser: never the password.
-  const profiles = (await listSmtpProfiles(db)).map(publicSmtpProfile).map((p) => ({
+  // The senders this user may use (what GET /api/smtp-profiles lists), with only the fields the Sender select shows.
+  const myDefault = await defaultProfileId(db, user.id);
+  const profiles = (await listProfiles(db, user)).map((p) => ({
     id: p.id,
     name: p.name,
     fromEmail: p.fromEmail,
     fromName: p.fromName,
-    isDefault: p.isDefault,
+    isDefault: p.id === myDefault,
   }));
   return (
     <FlowEditor

@@ -2,15 +2,17 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '../../../../activities/config';
-import { getRun } from '../../../../activities/db';
+import { emptyCounts, getRun } from '../../../../activities/db';
 import { AutoRefresh } from '../../../components/auto-refresh';
 import { formatTime } from '../../../lib/format';
-import { emptyCounts, getConfig, getDb } from '../../../lib/server';
+import { requireUser } from '../../../lib/auth';
+import { getConfig, getDb } from '../../../lib/server';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Run' };
 
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
+  await requireUser();
   const { id } = await params;
   const run = await getRun(await getDb(), id);
   if (!run) notFound();

@@ -4,7 +4,8 @@ import { UserError } from '../../../../../activities/errors';
 import { compile } from '../../../../../workflows/flow/compile';
 import { FlowGraph } from '../../../../../workflows/flow/schema';
 import { FLOW_ID_PATTERN } from '../../../../lib/flow-graph';
-import { apiRoute, getDb, readBody } from '../../../../lib/server';
+import { userRoute } from '../../../../lib/auth';
+import { getDb, readBody } from '../../../../lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -21,7 +22,7 @@ const SaveFlowRequest = z.object({
   graph: z.unknown().refine((g) => g !== undefined, 'graph is required'),
 });
 
-export const GET = apiRoute(async (_request: Request, { params }: Context) => {
+export const GET = userRoute(async (_request: Request, { params }: Context) => {
   const { id } = await params;
   const flow = await getFlow(await getDb(), id);
   if (!flow) throw new UserError(404, 'flow_not_found', `flow "${id}" does not exist`);
@@ -29,7 +30,7 @@ export const GET = apiRoute(async (_request: Request, { params }: Context) => {
 });
 
 /** Saves the draft. It must be well-formed, but may still be unfinished (e.g. not yet connected). */
-export const PUT = apiRoute(async (request: Request, { params }: Context) => {
+export const PUT = userRoute(async (request: Request, { params }: Context) => {
   const { id } = await params;
   if (!FLOW_ID_PATTERN.test(id)) {
     throw new UserError(400, 'invalid_flow_id', 'a flow id uses 1 to 64 letters, digits, "-" or "_"');

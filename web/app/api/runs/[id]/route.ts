@@ -1,12 +1,13 @@
 import { temporalWorkflowUrl } from '../../../../../activities/config';
 import { getRun } from '../../../../../activities/db';
 import { UserError } from '../../../../../activities/errors';
-import { apiRoute, getConfig, getDb } from '../../../../lib/server';
+import { userRoute } from '../../../../lib/auth';
+import { getConfig, getDb } from '../../../../lib/server';
 
 export const dynamic = 'force-dynamic';
 
 /** The run with each contact's status (and its Temporal link) and every delivery attempt. */
-export const GET = apiRoute(async (_request: Request, { params }: { params: Promise<{ id: string }> }) => {
+export const GET = userRoute(async (_request: Request, { params }: { params: Promise<{ id: string }> }) => {
   const { id } = await params;
   const run = await getRun(await getDb(), id);
   if (!run) throw new UserError(404, 'run_not_found', `run "${id}" does not exist`);

@@ -1,15 +1,16 @@
 import { clearSandbox, listSandboxMessages } from '../../../../../activities/db';
-import { apiRoute, getDb } from '../../../../lib/server';
+import { userRoute } from '../../../../lib/auth';
+import { getDb } from '../../../../lib/server';
 
 export const dynamic = 'force-dynamic';
 
 /** Messages the sandbox SMTP server received, newest first (without the raw source). */
-export const GET = apiRoute(async () => {
+export const GET = userRoute(async () => {
   const messages = await listSandboxMessages(await getDb());
   return Response.json(messages.map(({ raw: _raw, ...message }) => message));
 });
 
-export const DELETE = apiRoute(async () => {
+export const DELETE = userRoute(async () => {
   await clearSandbox(await getDb());
   return Response.json({ ok: true });
 });

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getFlow, listContacts } from '../../../../../activities/db';
 import { formatTime } from '../../../../lib/format';
+import { requireUser } from '../../../../lib/auth';
 import { getDb } from '../../../../lib/server';
 import { StartRunForm } from './start-run-form';
 
@@ -15,6 +16,7 @@ type Props = {
 };
 
 export default async function StartRunPage({ params, searchParams }: Props) {
+  await requireUser();
   const [{ id }, query] = await Promise.all([params, searchParams]);
   const db = await getDb();
   const flow = await getFlow(db, id);

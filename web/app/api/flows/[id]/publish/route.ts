@@ -1,11 +1,15 @@
 import { publishFlow } from '../../../../../../activities/flows';
-import { apiRoute, getDb } from '../../../../../lib/server';
+import { userRoute } from '../../../../../lib/auth';
+import { getDb } from '../../../../../lib/server';
 
 export const dynamic = 'force-dynamic';
 
-/** Compiles the saved draft into a new immutable version: 200 {version}, or 404/422 with node errors. */
-export const POST = apiRoute(async (_request: Request, { params }: { params: Promise<{ id: string }> }) => {
+/**
+ * Compiles the saved draft into a new immutable version: 200 {version}, 404/422 with node errors, or
+ * 403 when a Send node uses someone else's private SMTP profile.
+ */
+export const POST = userRoute(async (_request: Request, { params }: { params: Promise<{ id: string }> }, user) => {
   const { id } = await params;
-  const { version } = await publishFlow(await getDb(), id);
+  const { version } = await publishFlow(await getDb(), id, user);
   return Response.json({ version });
 });

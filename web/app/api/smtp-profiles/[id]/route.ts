@@ -1,0 +1,30 @@
+import { deleteProfile, profileFor, profileView, updateProfile } from '../../../../../activities/smtp-profiles';
+import { userRoute } from '../../../../lib/auth';
+import { getDb, getKeyring, readBody } from '../../../../lib/server';
+import { assertMayShare, SaveSmtpProfileRequest } from '../../../../lib/smtp-profile-request';
+
+export const dynamic = 'force-dynamic';
+
+type Context = { params: Promise<{ id: string }> };
+
+/** The profile as the user may see it (never the password); 403 for another agent's private profile. */
+export const GET = userRoute(async (_request: Request, { params }: Context, user) => {
+  const { id } = await params;
+  const db = await getDb();
+  return Response.json(await profileView(db, user, await profileFor(db, user, id)));
+});
+
+/** Saves the form: a blank password keeps the stored one unless the server changed. 200 {id, passwordCleared}. */
+export const PUT = userRoute(async (request: Request, { params }: Context, user) => {
+  const { id } = await params;
+  const body = await readBody(request, SaveSmtpProfileRequest);
+  assertMayShare(user, body);
+  return Response.json(await updateProfile(await getDb(), getKeyring(), user, id, body));
+});
+
+/** 204, or 409 naming the published flows that still send with it. */
+export const DELETE = userRoute(async (_request: Request, { params }: Context, user) => {
+  const { id } = await params;
+  await deleteProfile(await getDb(), user, id);
+  return new Response(null, { status: 204 });
+});

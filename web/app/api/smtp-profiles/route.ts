@@ -1,0 +1,25 @@
+import { SMTP_PRESETS } from '../../../../activities/smtp-profile-schema';
+import { createProfile, listProfiles } from '../../../../activities/smtp-profiles';
+import { listAgents, userRoute } from '../../../lib/auth';
+import { getDb, getKeyring, readBody } from '../../../lib/server';
+import { assertMayShare, SaveSmtpProfileRequest } from '../../../lib/smtp-profile-request';
+
+export const dynamic = 'force-dynamic';
+
+/** The profiles the user may use (never a password), the presets, and for admins the agents to share with. */
+export const GET = userRoute(async (_request: Request, _context: unknown, user) => {
+  const profiles = await listProfiles(await getDb(), user);
+  return Response.json({
+    profiles,
+    presets: SMTP_PRESETS,
+    ...(user.role === 'admin' ? { agents: await listAgents() } : {}),
+  });
+});
+
+/** Creates a profile owned by the user: 201 {id}. Sharing and defaults are for admins (403 otherwise). */
+export const POST = userRoute(async (request: Request, _context: unknown, user) => {
+  const body = await readBody(request, SaveSmtpProfileRequest);
+  assertMayShare(user, body);
+  const { id } = await createProfile(await getDb(), getKeyring(), user, body);
+  return Response.json({ id }, { status: 201 });
+});

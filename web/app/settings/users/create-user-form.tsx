@@ -1,0 +1,119 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useState, type FormEvent } from 'react';
+import { callApi, fieldErrors } from '../../../lib/api-client';
+
+type Role = 'admin' | 'agent';
+
+export function CreateUserForm() {
+  const router = useRouter();
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [role, setRole] = useState<Role>('agent');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [created, setCreated] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    setErrors({});
+    setFormError(null);
+    setCreated(null);
+    if (password.length < 10) {
+      setErrors({ password: 'password must be at least 10 characters' });
+      return;
+    }
+    setBusy(true);
+    const result = await callApi<{ id: string; email: string }>('POST', '/api/users', { email, name, password, role });
+    setBusy(false);
+    if (result.ok) {
+      setCreated(`Created ${result.data.email} (${role}). Give them the password; they log in at /login.`);
+      setEmail('');
+      setName('');
+      setPassword('');
+      setRole('agent');
+      router.refresh();
+      return;
+    }
+    const fields = fieldErrors(result.error);
+    setErrors(fields);
+    if (Object.keys(fields).length === 0) setFormError(result.error.message);
+  }
+
+  const fieldError = (field: string) =>
+    errors[field] && (
+      <p id={`user-${field}-error`} className="field-error" data-testid={`user-error-${field}`}>
+        {errors[field]}
+      </p>
+    );
+
+  return (
+    <form className="form form--row card" onSubmit={onSubmit} noValidate data-testid="create-user-form">
+      <div className="field">
+        <label htmlFor="user-email">Email</label>
+        <input
+          id="user-email"
+          type="email"
+          value={email}
+          onChange={(e) => setEmail(e.currentTarget.value)}
+          aria-invalid={errors.email ? true : undefined}
+          autoComplete="off"
+          data-testid="user-email"
+        />
+        {fieldError('email')}
+      </div>
+      <div className="field">
+        <label htmlFor="user-name">Name</label>
+        <input
+          id="user-name"
+          type="text"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          aria-invalid={errors.name ? true : undefined}
+          data-testid="user-name"
+        />
+        {fieldError('name')}
+      </div>
+      <div className="field">
+        <label htmlFor="user-password">Password</label>
+        <input
+          id="user-password"
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.currentTarget.value)}
+          aria-invalid={errors.password ? true : undefined}
+          autoComplete="new-password"
+          placeholder="at least 10 characters"
+          data-testid="user-password"
+        />
+        {fieldError('password')}
+      </div>
+      <div className="field field--narrow">
+        <label htmlFor="user-role">Role</label>
+        <select id="user-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)} data-testid="user-role">
+          <option value="agent">agent</option>
+          <option value="admin">admin</option>
+        </select>
+        {fieldError('role')}
+      </div>
+      <div className="form__actions">
+        <button type="submit" className="button primary" disabled={busy} data-testid="create-user">
+          {busy ? 'Creating…' : 'Create user'}
+        </button>
+      </div>
+      {formError && (
+        <p className="notice notice--error form__full" role="alert">
+          {formError}
+        </p>
+      )}
+      {created && (
+        <p className="notice notice--success form__full" role="status" data-testid="user-created">
+          {created}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,70 @@
+'use client';
+/** The right side of the nav: the Settings menu, who is signed in, and Log out. */
+import Link from 'next/link';
+import { useEffect, useRef, useState } from 'react';
+import type { Role } from '../../activities/auth';
+
+export function UserMenu({ email, role }: { email: string; role: Role }) {
+  const menu = useRef<HTMLDetailsElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const close = () => menu.current?.removeAttribute('open');
+
+  // Close the menu on a click elsewhere or on Escape, like any menu.
+  useEffect(() => {
+    const onClick = (e: MouseEvent) => {
+      if (menu.current && !menu.current.contains(e.target as Node)) close();
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') close();
+    };
+    document.addEventListener('click', onClick);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('click', onClick);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, []);
+
+  async function logOut() {
+    setBusy(true);
+    setError(null);
+    try {
+      const response = await fetch('/api/auth/sign-out', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      window.location.assign('/login');
+    } catch (err) {
+      setError(`Could not log out (${err instanceof Error ? err.message : String(err)}); try again.`);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="usermenu">
+      <details className="menu" ref={menu} data-testid="settings-menu">
+        <summary>Settings</summary>
+        <div className="menu__list" role="menu">
+          <Link href="/settings/smtp" role="menuitem" onClick={close} data-testid="nav-smtp-settings">
+            SMTP settings
+          </Link>
+          {role === 'admin' && (
+            <Link href="/settings/users" role="menuitem" onClick={close} data-testid="nav-users">
+              Users
+            </Link>
+          )}
+        </div>
+      </details>
+      <span className="whoami" data-testid="whoami">
+        {email} <span className={`role role--${role}`}>{role}</span>
+      </span>
+      <button type="button" className="logout" onClick={logOut} disabled={busy} data-testid="logout">
+        {busy ? 'Logging out…' : 'Log out'}
+      </button>
+      {error && (
+        <span className="error-text" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}

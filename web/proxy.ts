@@ -1,0 +1,30 @@
+/**
+ * Sends page requests without a session cookie to /login (a quick check of the cookie only: each
+ * page still verifies the session, and API routes answer 401 themselves). Passes the requested
+ * path on, so a page whose session turned out to be expired can come back to it after signing in.
+ */
+import { getSessionCookie } from 'better-auth/cookies';
+import { NextResponse, type NextRequest } from 'next/server';
+
+/** Paths that never need a session: the login page and files (icon.svg, robots.txt, ...). */
+export function isPublicPath(pathname: string): boolean {
+  return pathname === '/login' || pathname.startsWith('/login/') || /\/[^/]+\.[A-Za-z0-9]+$/.test(pathname);
+}
+
+export function proxy(request: NextRequest) {
+  const { pathname, search } = request.nextUrl;
+  if (isPublicPath(pathname)) return NextResponse.next();
+  if (!getSessionCookie(request)) {
+    const login = new URL('/login', request.url);
+    if (pathname !== '/') login.searchParams.set('next', `${pathname}${search}`);
+    return NextResponse.redirect(login);
+  }
+  const forwarded = new Headers(request.headers);
+  forwarded.set('x-dripline-path', `${pathname}${search}`);
+  return NextResponse.next({ request: { headers: forwarded } });
+}
+
+export const config = {
+  // API routes do their own 401; Next's assets are public.
+  matcher: ['/((?!api/|api$|_next/).*)'],
+};
