@@ -2,23 +2,12 @@ import { z } from 'zod';
 import { findContactByEmail, insertContact, listContacts } from '../../../../activities/db';
 import { UserError } from '../../../../activities/errors';
 import { userRoute } from '../../../lib/auth';
+import { emailField, personNameField } from '../../../lib/fields';
 import { getDb, readBody } from '../../../lib/server';
 
 export const dynamic = 'force-dynamic';
 
-const AddContactRequest = z.object({
-  email: z
-    .string({ error: (issue) => (issue.input === undefined ? 'email is required' : 'email must be a string') })
-    .trim()
-    .max(254, 'email must be at most 254 characters')
-    .pipe(z.email('enter a valid email address, like ada@example.com')),
-  name: z
-    .string({ error: (issue) => (issue.input === undefined ? 'name is required' : 'name must be a string') })
-    .trim()
-    .min(1, 'name must not be empty')
-    .max(200, 'name must be at most 200 characters')
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'name must not contain line breaks or control characters'),
-});
+const AddContactRequest = z.object({ email: emailField('ada@example.com'), name: personNameField });
 
 export const GET = userRoute(async () => Response.json(await listContacts(await getDb())));
 

@@ -2,26 +2,15 @@ import { headers } from 'next/headers';
 import { z } from 'zod';
 import { UserError } from '../../../../activities/errors';
 import { fromAuthError, getAuth, listUsers, userRoute } from '../../../lib/auth';
+import { emailField, passwordField, personNameField } from '../../../lib/fields';
 import { readBody } from '../../../lib/server';
 
 export const dynamic = 'force-dynamic';
 
 const CreateUserRequest = z.object({
-  email: z
-    .string({ error: (issue) => (issue.input === undefined ? 'email is required' : 'email must be a string') })
-    .trim()
-    .max(254, 'email must be at most 254 characters')
-    .pipe(z.email('enter a valid email address, like agent@example.com')),
-  name: z
-    .string({ error: (issue) => (issue.input === undefined ? 'name is required' : 'name must be a string') })
-    .trim()
-    .min(1, 'name must not be empty')
-    .max(200, 'name must be at most 200 characters')
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'name must not contain line breaks or control characters'),
-  password: z
-    .string({ error: (issue) => (issue.input === undefined ? 'password is required' : 'password must be a string') })
-    .min(10, 'password must be at least 10 characters')
-    .max(128, 'password must be at most 128 characters'),
+  email: emailField('agent@example.com'),
+  name: personNameField,
+  password: passwordField,
   role: z.enum(['admin', 'agent'], { error: 'role must be "admin" or "agent"' }),
 });
 
