@@ -15,6 +15,7 @@ interface ComposeService {
   environment?: Record<string, string>;
   build?: { context: string; dockerfile: string };
   image?: string;
+  depends_on?: Record<string, { condition: string }>;
 }
 
 const compose = parse(execFileSync('docker-compose', ['config'], { cwd: root, encoding: 'utf8' })) as {
@@ -22,8 +23,11 @@ const compose = parse(execFileSync('docker-compose', ['config'], { cwd: root, en
 };
 
 describe('docker-compose.yml', () => {
-  it('describes Temporal, the web app, the worker and the sandbox SMTP server', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['sandbox-smtp', 'temporal', 'web', 'worker']);
+  it('describes Temporal, the web app, the worker and the sandbox SMTP server, set up once before they start', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['sandbox-smtp', 'setup', 'temporal', 'web', 'worker']);
+    for (const name of ['web', 'worker', 'sandbox-smtp']) {
+      expect(compose.services[name]?.depends_on?.setup?.condition, name).toBe('service_completed_successfully');
+    }
     expect(compose.services.temporal?.command).toEqual(expect.arrayContaining(['server', 'start-dev']));
   });
 
