@@ -42,8 +42,10 @@ function run(name: string, command: string, args: string[], env: Record<string, 
       .filter((line) => line.trim())
       .map((line) => `[${name}] ${line}\n`)
       .join('');
-  child.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
-  child.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
+  // While stopping, Temporal's internal services warn about each other going away: noise, not news.
+  const quiet = () => stopping && name === 'temporal';
+  child.stdout?.on('data', (c: Buffer) => quiet() || process.stdout.write(prefix(c)));
+  child.stderr?.on('data', (c: Buffer) => quiet() || process.stderr.write(prefix(c)));
   child.on('exit', (code, signal) => {
     if (!stopping) {
       log(`${name} exited (${signal ?? code}); stopping everything`);

@@ -20,7 +20,7 @@ const worker = await Worker.create({
   workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
   activities: createActivities({ db, transports, messageIdSecret: loadSecretKey(config) }),
 });
-console.log(`[worker] polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
+console.log(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
 // Worker.run handles SIGINT/SIGTERM: it stops polling, lets running activities finish, then resolves.
 await worker.run();
 transports.close();

@@ -11,7 +11,7 @@ const smtp = await startSandboxSmtp({
   ...(config.SANDBOX_SMTP_LOGIN ? { login: config.SANDBOX_SMTP_LOGIN } : {}),
   onMessage: (m) => insertSandboxMessage(db, m),
 });
-console.log(`[sandbox-smtp] listening on ${config.SANDBOX_SMTP_BIND}:${smtp.port}`);
+console.log(`listening on ${config.SANDBOX_SMTP_BIND}:${smtp.port}`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     void smtp.close().then(() => db.destroy()).then(() => process.exit(0));
