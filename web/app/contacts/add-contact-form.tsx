@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { callApi, fieldErrors } from '../../lib/api-client';
+import { TextField } from '../../components/text-field';
 
 export function AddContactForm() {
   const router = useRouter();
@@ -35,44 +36,8 @@ export function AddContactForm() {
 
   return (
     <form className="form form--row card" onSubmit={onSubmit} noValidate data-testid="add-contact-form">
-      <div className="field">
-        <label htmlFor="contact-email">Email</label>
-        <input
-          id="contact-email"
-          name="email"
-          type="email"
-          value={email}
-          onChange={(e) => setEmail(e.currentTarget.value)}
-          aria-invalid={errors.email ? true : undefined}
-          aria-describedby={errors.email ? 'contact-email-error' : undefined}
-          placeholder="ada@example.com"
-          data-testid="contact-email"
-        />
-        {errors.email && (
-          <p id="contact-email-error" className="field-error" data-testid="contact-email-error">
-            {errors.email}
-          </p>
-        )}
-      </div>
-      <div className="field">
-        <label htmlFor="contact-name">Name</label>
-        <input
-          id="contact-name"
-          name="name"
-          type="text"
-          value={name}
-          onChange={(e) => setName(e.currentTarget.value)}
-          aria-invalid={errors.name ? true : undefined}
-          aria-describedby={errors.name ? 'contact-name-error' : undefined}
-          placeholder="Ada Lovelace"
-          data-testid="contact-name"
-        />
-        {errors.name && (
-          <p id="contact-name-error" className="field-error" data-testid="contact-name-error">
-            {errors.name}
-          </p>
-        )}
-      </div>
+      <TextField id="contact-email" label="Email" name="email" type="email" value={email} onValue={setEmail} error={errors.email} placeholder="ada@example.com" />
+      <TextField id="contact-name" label="Name" name="name" type="text" value={name} onValue={setName} error={errors.name} placeholder="Ada Lovelace" />
       <div className="form__actions">
         <button type="submit" className="button primary" disabled={busy} data-testid="add-contact">
           {busy ? 'Adding…' : 'Add contact'}

@@ -1,6 +1,7 @@
 'use client';
 
 import { useState, type FormEvent } from 'react';
+import { TextField } from '../../components/text-field';
 
 /** What better-auth's sign-in answered, as something a person can act on. */
 function signInError(status: number, body: { code?: unknown; message?: unknown } | undefined, retryAfter: string | null): string {
@@ -51,29 +52,8 @@ export function LoginForm({ next }: { next: string }) {
 
   return (
     <form className="form card login__form" onSubmit={onSubmit} noValidate>
-      <div className="field">
-        <label htmlFor="login-email">Email</label>
-        <input
-          id="login-email"
-          type="email"
-          autoComplete="username"
-          value={email}
-          onChange={(e) => setEmail(e.currentTarget.value)}
-          autoFocus
-          data-testid="login-email"
-        />
-      </div>
-      <div className="field">
-        <label htmlFor="login-password">Password</label>
-        <input
-          id="login-password"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.currentTarget.value)}
-          data-testid="login-password"
-        />
-      </div>
+      <TextField id="login-email" label="Email" type="email" autoComplete="username" value={email} onValue={setEmail} autoFocus />
+      <TextField id="login-password" label="Password" type="password" autoComplete="current-password" value={password} onValue={setPassword} />
       {error && (
         <p className="notice notice--error" role="alert" data-testid="login-error">
           {error}

@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { callApi, fieldErrors } from '../../../lib/api-client';
+import { TextField } from '../../../components/text-field';
 
 type Role = 'admin' | 'agent';
 
@@ -52,45 +53,19 @@ export function CreateUserForm() {
 
   return (
     <form className="form form--row card" onSubmit={onSubmit} noValidate data-testid="create-user-form">
-      <div className="field">
-        <label htmlFor="user-email">Email</label>
-        <input
-          id="user-email"
-          type="email"
-          value={email}
-          onChange={(e) => setEmail(e.currentTarget.value)}
-          aria-invalid={errors.email ? true : undefined}
-          autoComplete="off"
-          data-testid="user-email"
-        />
-        {fieldError('email')}
-      </div>
-      <div className="field">
-        <label htmlFor="user-name">Name</label>
-        <input
-          id="user-name"
-          type="text"
-          value={name}
-          onChange={(e) => setName(e.currentTarget.value)}
-          aria-invalid={errors.name ? true : undefined}
-          data-testid="user-name"
-        />
-        {fieldError('name')}
-      </div>
-      <div className="field">
-        <label htmlFor="user-password">Password</label>
-        <input
-          id="user-password"
-          type="password"
-          value={password}
-          onChange={(e) => setPassword(e.currentTarget.value)}
-          aria-invalid={errors.password ? true : undefined}
-          autoComplete="new-password"
-          placeholder="at least 10 characters"
-          data-testid="user-password"
-        />
-        {fieldError('password')}
-      </div>
+      <TextField id="user-email" label="Email" type="email" value={email} onValue={setEmail} error={errors.email} errorTestId="user-error-email" autoComplete="off" />
+      <TextField id="user-name" label="Name" type="text" value={name} onValue={setName} error={errors.name} errorTestId="user-error-name" />
+      <TextField
+        id="user-password"
+        label="Password"
+        type="password"
+        value={password}
+        onValue={setPassword}
+        error={errors.password}
+        errorTestId="user-error-password"
+        autoComplete="new-password"
+        placeholder="at least 10 characters"
+      />
       <div className="field field--narrow">
         <label htmlFor="user-role">Role</label>
         <select id="user-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)} data-testid="user-role">
