@@ -7,6 +7,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { getContact, getSend, getSmtpProfile, recordDeliveryAttempt, setSendStatus, type Db } from './db';
 import { classifySmtpError, type TransportPool } from './smtp';
 import { reserveSendSlot } from './throttle';
+import { CONTROL_CHARACTERS } from '../workflows/flow/schema';
 
 export interface SendEmailInput {
   runId: string;
@@ -34,7 +35,7 @@ export interface ActivityDeps {
 
 /** Fills {{name}} and {{email}}; control characters in contact data never reach a header. */
 export function renderTemplate(template: string, contact: { name: string; email: string }, header: boolean): string {
-  const clean = (s: string) => (header ? s.replace(/[\u0000-\u001f\u007f]/g, ' ') : s);
+  const clean = (s: string) => (header ? s.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), ' ') : s);
   return template.replace(/\{\{\s*(name|email)\s*\}\}/g, (_, key: 'name' | 'email') => clean(contact[key]));
 }
 

@@ -3,22 +3,9 @@
  * Pure (no Node built-ins), so the browser validates with the same rules as the server.
  */
 import { z } from 'zod';
+import { emailAddress, headerSafe as headerText } from '../workflows/flow/schema';
 
-const noControl = (label: string) => (s: string) => !/[\u0000-\u001f\u007f]/.test(s) || `${label} must not contain line breaks or control characters`;
-
-const headerText = (label: string, max: number) =>
-  z
-    .string()
-    .max(max, `${label} must be at most ${max} characters`)
-    .refine((s) => noControl(label)(s) === true, { message: `${label} must not contain line breaks or control characters` });
-
-const email = (label: string) =>
-  z
-    .string()
-    .trim()
-    .max(254, `${label} must be at most 254 characters`)
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: `${label} must not contain line breaks or control characters` })
-    .pipe(z.email({ error: `${label} must be an email address like news@example.com` }));
+const email = (label: string) => emailAddress(label, 'news@example.com');
 
 export const SmtpProfileInput = z
   .object({

@@ -15,14 +15,21 @@ const nodeId = z
 
 const position = z.object({ x: z.number().finite(), y: z.number().finite() });
 
-/** No CR, LF or other control characters: they would let a field inject mail headers. */
-const headerSafe = (label: string, max: number) =>
+/** CR, LF and other control characters: in a header field they would let a value inject headers. */
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** Text that may go into a mail header (or anywhere a line break would be wrong). */
+export const headerSafe = (label: string, max: number) =>
   z
     .string()
     .max(max, `${label} must be at most ${max} characters`)
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), {
-      message: `${label} must not contain line breaks or control characters`,
-    });
+    .refine((s) => !CONTROL_CHARACTERS.test(s), { message: `${label} must not contain line breaks or control characters` });
+
+/** An email address, trimmed, that can never carry a header injection. */
+export const emailAddress = (label: string, example: string) =>
+  headerSafe(label, 254)
+    .trim()
+    .pipe(z.email({ error: `${label} must be an email address like ${example}` }));
 
 export const DURATION_UNITS = ['seconds', 'minutes', 'hours', 'days'] as const;
 export type DurationUnit = (typeof DURATION_UNITS)[number];

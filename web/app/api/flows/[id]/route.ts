@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { getFlow, saveFlowDraft } from '../../../../../activities/db';
 import { UserError } from '../../../../../activities/errors';
 import { compile } from '../../../../../workflows/flow/compile';
-import { FlowGraph } from '../../../../../workflows/flow/schema';
+import { CONTROL_CHARACTERS, FlowGraph } from '../../../../../workflows/flow/schema';
+import { required } from '../../../../lib/fields';
 import { FLOW_ID_PATTERN } from '../../../../lib/flow-graph';
 import { userRoute } from '../../../../lib/auth';
 import { getDb, readBody } from '../../../../lib/server';
@@ -14,11 +15,11 @@ type Context = { params: Promise<{ id: string }> };
 /** The graph is checked separately, so its errors can name node ids instead of array indexes. */
 const SaveFlowRequest = z.object({
   name: z
-    .string({ error: (issue) => (issue.input === undefined ? 'name is required' : 'name must be a string') })
+    .string({ error: required('name') })
     .trim()
     .min(1, 'name must not be empty')
     .max(120, 'name must be at most 120 characters')
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'name must not contain control characters'),
+    .refine((s) => !CONTROL_CHARACTERS.test(s), 'name must not contain line breaks or control characters'),
   graph: z.unknown().refine((g) => g !== undefined, 'graph is required'),
 });
 

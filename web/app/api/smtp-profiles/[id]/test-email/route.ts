@@ -1,17 +1,14 @@
 import { z } from 'zod';
 import { sendTestEmail } from '../../../../../../activities/smtp-profiles';
+import { emailAddress } from '../../../../../../workflows/flow/schema';
+import { required } from '../../../../../lib/fields';
 import { userRoute } from '../../../../../lib/auth';
 import { getDb, getKeyring, readBody } from '../../../../../lib/server';
 
 export const dynamic = 'force-dynamic';
 
 const TestEmailRequest = z.object({
-  to: z
-    .string({ error: (issue) => (issue.input === undefined ? 'to is required' : 'to must be a string') })
-    .trim()
-    .max(254, 'to must be at most 254 characters')
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'to must not contain line breaks or control characters')
-    .pipe(z.email('enter the email address to send the test to, like you@example.com')),
+  to: z.string({ error: required('to') }).pipe(emailAddress('to', 'you@example.com')),
 });
 
 /** Sends one test message with the saved profile, right away: 200 {ok, message}. */
