@@ -449,14 +449,23 @@ export async function setSendStatus(
     .execute();
 }
 
-export async function recordDeliveryAttempt(
-  db: Db,
-  attempt: Omit<DeliveryAttempt, 'id' | 'at'>,
-  contactStatus?: RunContactStatus,
-): Promise<void> {
+const LEDGER_AFTER: Record<AttemptOutcome, SendStatus> = { sent: 'SENT', failed: 'FAILED', retrying: 'PENDING' };
+
+/**
+ * Logs one delivery attempt and, in the same transaction, moves the send ledger on (SENT, FAILED, or
+ * back to PENDING for a retry) and the contact's status in its run: the log and the ledger never disagree.
+ */
+export async function recordDeliveryAttempt(db: Db, attempt: Omit<DeliveryAttempt, 'id' | 'at'>): Promise<void> {
   const at = now();
+  const ledger = LEDGER_AFTER[attempt.outcome];
+  const contactStatus: RunContactStatus | undefined = attempt.outcome === 'retrying' ? undefined : attempt.outcome;
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('delivery_attempts').values({ ...attempt, at }).execute();
+    await trx
+      .insertInto('sends')
+      .values({ run_id: attempt.run_id, node_id: attempt.node_id, contact_id: attempt.contact_id, status: ledger, message_id: attempt.message_id, updated_at: at })
+      .onConflict((oc) => oc.columns(['run_id', 'node_id', 'contact_id']).doUpdateSet({ status: ledger, updated_at: at }))
+      .execute();
     if (contactStatus) {
       await trx
         .updateTable('run_contacts')

@@ -45,21 +45,17 @@ export function createActivities({ db, transports, messageIdSecret }: ActivityDe
       const key = { runId: input.runId, nodeId: input.nodeId, contactId: input.contactId };
       const attempt = Context.current().info.attempt;
       const log = (outcome: 'sent' | 'retrying' | 'failed', code: number | null, reply: string, messageId: string) =>
-        recordDeliveryAttempt(
-          db,
-          {
-            run_id: input.runId,
-            node_id: input.nodeId,
-            contact_id: input.contactId,
-            workflow_id: input.workflowId,
-            attempt,
-            outcome,
-            smtp_code: code,
-            smtp_reply: reply,
-            message_id: messageId,
-          },
-          outcome === 'retrying' ? undefined : outcome,
-        );
+        recordDeliveryAttempt(db, {
+          run_id: input.runId,
+          node_id: input.nodeId,
+          contact_id: input.contactId,
+          workflow_id: input.workflowId,
+          attempt,
+          outcome,
+          smtp_code: code,
+          smtp_reply: reply,
+          message_id: messageId,
+        });
 
       const contact = await getContact(db, input.contactId);
       const profile = await getSmtpProfile(db, input.profileId);
@@ -82,6 +78,16 @@ export function createActivities({ db, transports, messageIdSecret }: ActivityDe
       if (ledger?.status === 'FAILED') {
         throw ApplicationFailure.nonRetryable('this message already failed permanently; see the delivery log', 'PermanentSmtpError');
       }
+      let transport;
+      try {
+        transport = transports.get(profile);
+      } catch (err) {
+        // The stored password cannot be decrypted (a missing key after a rotation): retrying cannot help.
+        const reply = `SMTP profile "${profile.name}": ${err instanceof Error ? err.message : String(err)}; re-enter its password in SMTP settings`;
+        await log('failed', null, reply, messageId);
+        throw ApplicationFailure.nonRetryable(reply, 'SmtpConfigurationError');
+      }
+
       // The profile's throttle holds across all workers: wait for a slot, or come back later (durably).
       const slot = await reserveSendSlot(db, profile, Date.now());
       if (!slot.ok) {
@@ -96,20 +102,10 @@ export function createActivities({ db, transports, messageIdSecret }: ActivityDe
       }
       if (slot.waitMs > 0) await Context.current().sleep(slot.waitMs);
 
-      // SENDING here means an earlier attempt died mid-send: the outcome is unknown. We resend with the
-      // same Message-ID, which receivers use to drop duplicates.
+      // SENDING is committed before DATA. Found on a retry, it means an earlier attempt died mid-send and
+      // the outcome is unknown: we resend with the same Message-ID, which receivers use to drop duplicates.
       await setSendStatus(db, key, 'SENDING', messageId);
-
-      let transport;
-      try {
-        transport = transports.get(profile);
-      } catch (err) {
-        // The stored password cannot be decrypted (a missing key after a rotation): retrying cannot help.
-        const reply = `SMTP profile "${profile.name}": ${err instanceof Error ? err.message : String(err)}; re-enter its password in SMTP settings`;
-        await setSendStatus(db, key, 'PENDING', messageId);
-        await log('failed', null, reply, messageId);
-        throw ApplicationFailure.nonRetryable(reply, 'SmtpConfigurationError');
-      }
+      let reply: string;
       try {
         const info = await transport.sendMail({
           from: { name: profile.from_name, address: profile.from_email },
@@ -119,18 +115,14 @@ export function createActivities({ db, transports, messageIdSecret }: ActivityDe
           text: renderTemplate(input.text, contact, false),
           messageId,
         });
-        const reply = info.response ?? '250 OK';
-        await setSendStatus(db, key, 'SENT', messageId);
-        await log('sent', Number.parseInt(reply, 10) || 250, reply, messageId);
-        return { messageId, reply, alreadySent: false };
+        reply = info.response ?? '250 OK';
       } catch (err) {
+        // Only SMTP errors are classified here; a database error after a send must not look like one.
         const outcome = classifySmtpError(err);
         if (outcome.kind === 'permanent' || outcome.kind === 'configuration') {
-          await setSendStatus(db, key, 'FAILED', messageId);
           await log('failed', outcome.code, outcome.reply, messageId);
           throw ApplicationFailure.nonRetryable(outcome.reply, outcome.kind === 'permanent' ? 'PermanentSmtpError' : 'SmtpConfigurationError');
         }
-        await setSendStatus(db, key, 'PENDING', messageId);
         await log('retrying', outcome.code, outcome.reply, messageId);
         // Throttle replies wait longer than the default backoff; jitter spreads the retries out.
         const throttled = outcome.kind === 'throttled';
@@ -140,6 +132,8 @@ export function createActivities({ db, transports, messageIdSecret }: ActivityDe
           ...(throttled ? { nextRetryDelay: 5_000 + Math.floor(Math.random() * 5_000) } : {}),
         });
       }
+      await log('sent', Number.parseInt(reply, 10) || 250, reply, messageId);
+      return { messageId, reply, alreadySent: false };
     },
   };
 }

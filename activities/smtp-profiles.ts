@@ -116,6 +116,10 @@ const columns = (input: SmtpProfileInput) => ({
   daily_cap: input.dailyCap,
 });
 
+/** Host, port and security unchanged: the only case in which a stored password may be used with the form's values. */
+const sameServer = (row: SmtpProfileRow, input: SmtpProfileInput) =>
+  row.host === input.host && row.port === input.port && row.secure === (input.secure ? 1 : 0) && row.require_tls === (input.requireTls ? 1 : 0);
+
 export async function createProfile(db: Db, keyring: Keyring, actor: Actor, input: SmtpProfileInput & ProfileSharing) {
   const at = new Date().toISOString();
   const id = newId('smtp');
@@ -143,7 +147,7 @@ export async function createProfile(db: Db, keyring: Keyring, actor: Actor, inpu
 export async function updateProfile(db: Db, keyring: Keyring, actor: Actor, id: string, input: SmtpProfileInput & ProfileSharing) {
   const row = await profileFor(db, actor, id);
   if (!canManage(actor, row)) throw new UserError(403, 'profile_forbidden', 'only its owner or an admin may change this profile');
-  const moved = row.host !== input.host || row.port !== input.port || row.secure !== (input.secure ? 1 : 0) || row.require_tls !== (input.requireTls ? 1 : 0);
+  const moved = !sameServer(row, input);
   const password_enc = input.password ? encryptSecret(keyring, input.password) : moved ? '' : row.password_enc;
   await db
     .updateTable('smtp_profiles')
@@ -201,13 +205,9 @@ export async function testConnection(db: Db, keyring: Keyring, actor: Actor, inp
   let password = input.password ?? '';
   if (!password && profileId) {
     const row = await profileFor(db, actor, profileId);
-    const same = row.host === input.host && row.port === input.port && row.secure === (input.secure ? 1 : 0) && row.require_tls === (input.requireTls ? 1 : 0);
-    if (same && row.password_enc) password = decryptSecret(keyring, row.password_enc);
+    if (sameServer(row, input) && row.password_enc) password = decryptSecret(keyring, row.password_enc);
   }
-  const options = transportOptions(
-    { ...({} as SmtpProfileRow), ...columns(input), id: profileId ?? 'test', password_enc: '', updated_at: '' } as SmtpProfileRow,
-    password,
-  );
+  const options = transportOptions(columns(input), password);
   try {
     await testSmtpConnection(options, 10_000);
     return { ok: true as const, message: `Connected to ${input.host}:${input.port}${input.username ? ` and logged in as ${input.username}` : ''}.` };

@@ -6,7 +6,10 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { SmtpProfileRow } from './db';
 
-export function transportOptions(profile: SmtpProfileRow, password: string): SMTPPool.Options {
+/** What a connection needs from a profile; the password comes decrypted, beside it. */
+export type SmtpServerSettings = Pick<SmtpProfileRow, 'host' | 'port' | 'secure' | 'require_tls' | 'username' | 'max_connections'>;
+
+export function transportOptions(profile: SmtpServerSettings, password: string): SMTPPool.Options {
   return {
     pool: true,
     host: profile.host,
