@@ -14,20 +14,27 @@ export const AGENT_DEFAULT = '@agent-default';
 
 export type Actor = Pick<AppUser, 'id' | 'role'>;
 
-async function sharing(db: Db, profileId: string) {
-  return db.selectFrom('smtp_profile_agents').selectAll().where('profile_id', '=', profileId).execute();
+type Sharing = { user_id: string; is_default: number }[];
+
+async function sharing(db: Db, profileId: string): Promise<Sharing> {
+  return db.selectFrom('smtp_profile_agents').select(['user_id', 'is_default']).where('profile_id', '=', profileId).execute();
 }
 
+const mayUse = (actor: Actor, profile: SmtpProfileRow, agents: Sharing) =>
+  actor.role === 'admin' || profile.shared_with_all === 1 || profile.owner_id === actor.id || agents.some((s) => s.user_id === actor.id);
+
 export async function canUseProfile(db: Db, actor: Actor, profile: SmtpProfileRow): Promise<boolean> {
-  if (actor.role === 'admin' || profile.shared_with_all === 1 || profile.owner_id === actor.id) return true;
-  return (await sharing(db, profile.id)).some((s) => s.user_id === actor.id);
+  return mayUse(actor, profile, await sharing(db, profile.id));
 }
 
 const canManage = (actor: Actor, profile: SmtpProfileRow) => actor.role === 'admin' || (profile.owner_id !== null && profile.owner_id === actor.id);
 
 /** What the app may show of a profile. Never the password: only whether one is stored. */
 export async function profileView(db: Db, actor: Actor, p: SmtpProfileRow) {
-  const agents = await sharing(db, p.id);
+  return toView(actor, p, await sharing(db, p.id));
+}
+
+function toView(actor: Actor, p: SmtpProfileRow, agents: Sharing) {
   return {
     id: p.id,
     name: p.name,
@@ -54,13 +61,19 @@ export async function profileView(db: Db, actor: Actor, p: SmtpProfileRow) {
       : {}),
   };
 }
-export type SmtpProfileView = Awaited<ReturnType<typeof profileView>>;
+export type SmtpProfileView = ReturnType<typeof toView>;
 
+/** The profiles the actor may use, in two queries however many there are. */
 export async function listProfiles(db: Db, actor: Actor): Promise<SmtpProfileView[]> {
   const rows = await db.selectFrom('smtp_profiles').selectAll().orderBy('is_default', 'desc').orderBy('name').execute();
-  const views: SmtpProfileView[] = [];
-  for (const row of rows) if (await canUseProfile(db, actor, row)) views.push(await profileView(db, actor, row));
-  return views;
+  const byProfile = new Map<string, Sharing>();
+  for (const s of await db.selectFrom('smtp_profile_agents').selectAll().execute()) {
+    byProfile.set(s.profile_id, [...(byProfile.get(s.profile_id) ?? []), s]);
+  }
+  return rows.flatMap((row) => {
+    const agents = byProfile.get(row.id) ?? [];
+    return mayUse(actor, row, agents) ? [toView(actor, row, agents)] : [];
+  });
 }
 
 /** The profile, if the actor may use it: 404 when it does not exist, 403 when it is someone else's. */
