@@ -331,6 +331,13 @@ export async function findContactByEmail(db: Db, email: string) {
     .executeTakeFirst();
 }
 
+/** Which of these contact ids exist. */
+export async function existingContactIds(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('contacts').select('id').where('id', 'in', ids).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
 export async function insertContact(db: Db, contact: { email: string; name: string }) {
   const row = { id: newId('ct'), email: contact.email, name: contact.name, created_at: now() };
   await db.insertInto('contacts').values(row).execute();

@@ -1,6 +1,6 @@
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Config } from './config';
-import { getContact, getFlowVersion, insertRun, newId, type Db } from './db';
+import { existingContactIds, getContact, getFlowVersion, insertRun, newId, type Db } from './db';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './smtp-profiles';
 import type { Plan } from '../workflows/flow/plan';
@@ -36,10 +36,8 @@ export async function startRun(
     throw new UserError(404, 'version_not_found', `flow "${request.flowId}" has no published version ${request.version}; publish it first`);
   }
   const contactIds = [...new Set(request.contactIds)];
-  const known = contactIds.length
-    ? await db.selectFrom('contacts').select('id').where('id', 'in', contactIds).execute()
-    : [];
-  const unknown = contactIds.filter((id) => !known.some((k) => k.id === id));
+  const known = await existingContactIds(db, contactIds);
+  const unknown = contactIds.filter((id) => !known.has(id));
   if (unknown.length > 0) {
     throw new UserError(404, 'unknown_contact', `unknown contact id(s): ${unknown.join(', ')}`, { field: 'contactIds', unknown });
   }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readConfig, type Config } from '../activities/config';
 import { insertFlowVersion, insertRun, openDatabase, saveFlowDraft, type Db } from '../activities/db';
+import { journeyWorkflowId } from '../activities/runs';
 import { seed } from '../activities/seed';
 import { compile } from '../workflows/flow/compile';
 import type { FlowGraph } from '../workflows/flow/schema';
@@ -43,7 +44,7 @@ export async function publishAndRecordRun(
     id: runId,
     flowId,
     version,
-    contacts: contactIds.map((contactId) => ({ contactId, workflowId: `journey:${flowId}:v${version}:${contactId}:${runId}` })),
+    contacts: contactIds.map((contactId) => ({ contactId, workflowId: journeyWorkflowId(flowId, version, contactId, runId) })),
   });
   return { ...compiled.plan, version };
 }

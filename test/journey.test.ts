@@ -11,6 +11,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRun, type Db } from '../activities/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../activities/crypto';
+import { journeyWorkflowId } from '../activities/runs';
 import { createActivities } from '../activities/send';
 import { TransportPool } from '../activities/smtp';
 import { startSandboxSmtp, type ReceivedMessage, type SandboxSmtp } from '../worker/sandbox-smtp';
@@ -51,7 +52,7 @@ afterAll(async () => {
 async function runJourney(flowId: string, delay: Parameters<typeof graphWithDelay>[0], contactId = 'ct_ada') {
   const runId = `run-${flowId}`;
   const plan = await publishAndRecordRun(db, flowId, graphWithDelay(delay), runId, [contactId]);
-  const workflowId = `journey:${flowId}:v1:${contactId}:${runId}`;
+  const workflowId = journeyWorkflowId(flowId, 1, contactId, runId);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: `test-${flowId}`,
