@@ -1,6 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const here = (dir: string) => fileURLToPath(new URL(dir, import.meta.url));
+
 export default defineConfig({
+  // The web app's import aliases (tsconfig.json "paths"), for tests that load its modules.
+  resolve: { alias: { '@/': here('./web/'), '@server/': here('./server/'), '@domain/': here('./domain/') } },
   test: {
     include: ['test/**/*.test.ts'],
     // Temporal workers use native threads: run test files in forked processes.

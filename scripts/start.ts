@@ -9,8 +9,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
-import { readConfig } from '../activities/config';
-import { setup } from './setup';
+import { readConfig } from '../server/config';
+import { setup } from '../server/setup';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
@@ -103,7 +103,7 @@ function webNeedsBuild(): boolean {
       const p = path.join(dir, e.name);
       return e.isDirectory() ? newer(p) : fs.statSync(p).mtimeMs > built;
     });
-  return ['web', 'activities', 'workflows'].some((d) => newer(path.join(root, d)));
+  return ['web', 'domain', 'server'].some((d) => newer(path.join(root, d)));
 }
 
 async function main() {
@@ -142,7 +142,7 @@ async function main() {
     return true;
   }, 60_000);
 
-  run('sandbox-smtp', bin('tsx'), ['worker/sandbox-main.ts']);
+  run('sandbox-smtp', bin('tsx'), ['worker/sandbox.ts']);
   run('worker', bin('tsx'), ['worker/main.ts']);
   run('web', bin('next'), [dev ? 'dev' : 'start', 'web', '-p', String(webPort)], { NEXT_TELEMETRY_DISABLED: '1' });
   const web = `http://localhost:${webPort}`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compile } from '../workflows/flow/compile';
-import { drawDelayMs } from '../workflows/flow/draw';
-import { sampleFlow } from '../workflows/flow/sample';
+import { compile } from '../domain/flow/compile';
+import { drawDelayMs } from '../domain/flow/draw';
+import { sampleFlow } from '../domain/flow/sample';
 
 const meta = { flowId: 'f', version: 1 };
 const base = () => structuredClone(sampleFlow('sandbox')) as { schemaVersion: number; nodes: any[]; edges: any[] };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decryptSecret, encryptSecret, makeKeyring, SecretDecryptionError } from '../activities/crypto';
+import { decryptSecret, encryptSecret, makeKeyring, SecretDecryptionError } from '../server/crypto';
 
 describe('secrets at rest', () => {
   const key = randomBytes(32);

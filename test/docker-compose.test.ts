@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ConfigEnv } from '../activities/config';
+import { ConfigEnv } from '../server/config';
 import { root } from './helpers';
 
 interface ComposeService {

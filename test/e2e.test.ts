@@ -337,15 +337,15 @@ describe('the product, end to end', () => {
     for (const href of links) expect(href).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${ports.ui}/namespaces/default/workflows/journey`));
 
     const mailbox = await api('GET', '/api/sandbox/messages');
-    const messages = mailbox.json as { to_header: string; from_header: string; reply_to: string; subject: string }[];
-    expect(messages.map((m) => m.to_header).sort()).toEqual([
+    const messages = mailbox.json as { toHeader: string; fromHeader: string; replyTo: string; subject: string }[];
+    expect(messages.map((m) => m.toHeader).sort()).toEqual([
       '"Ada Lovelace" <ada@example.test>',
       '"Grace Hopper" <grace@example.test>',
       '"Linus Torvalds" <linus@example.test>',
     ]);
     for (const m of messages) {
-      expect(m.from_header).toBe('"Dripline Sandbox" <hello@dripline.test>');
-      expect(m.reply_to).toBe('support@dripline.test');
+      expect(m.fromHeader).toBe('"Dripline Sandbox" <hello@dripline.test>');
+      expect(m.replyTo).toBe('support@dripline.test');
       expect(m.subject).toMatch(/^Welcome to Dripline, (Ada Lovelace|Grace Hopper|Linus Torvalds)$/);
     }
 
@@ -561,21 +561,21 @@ describe('the product, end to end', () => {
       return r.contacts.every((c: { status: string }) => c.status !== 'scheduled') ? r : undefined;
     });
     expect(run.contacts.map((c: { status: string }) => c.status)).toEqual(['sent']);
-    expect(run.attempts[0].smtp_reply).toMatch(/^250 /);
-    const mail = (await api('GET', '/api/sandbox/messages')).json as { subject: string; from_header: string; reply_to: string }[];
+    expect(run.attempts[0].smtpReply).toMatch(/^250 /);
+    const mail = (await api('GET', '/api/sandbox/messages')).json as { subject: string; fromHeader: string; replyTo: string }[];
     const sent = mail.find((m) => m.subject === 'Via Gmail, Linus Torvalds');
-    expect(sent?.from_header).toBe('"Me at Gmail" <me@gmail.test>');
-    expect(sent?.reply_to).toBe('replies@gmail.test');
+    expect(sent?.fromHeader).toBe('"Me at Gmail" <me@gmail.test>');
+    expect(sent?.replyTo).toBe('replies@gmail.test');
 
-    for (const { workflow_id } of run.contacts as { workflow_id: string }[]) {
-      const history = workflowHistory(workflow_id);
+    for (const { workflowId } of run.contacts as { workflowId: string }[]) {
+      const history = workflowHistory(workflowId);
       // The real history: the send activity ran with the profile's id, and the workflow completed.
       expect(history).toMatch(/"activityType":\s*\{\s*"name":\s*"sendEmail"/);
       expect(history).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
       expect(history).toContain(`"profileId":"${gmailProfileId}"`);
       for (const secret of secrets) {
-        expect(history, `${workflow_id} history`).not.toContain(secret);
-        expect(history, `${workflow_id} history`).not.toContain(Buffer.from(secret).toString('base64'));
+        expect(history, `${workflowId} history`).not.toContain(secret);
+        expect(history, `${workflowId} history`).not.toContain(Buffer.from(secret).toString('base64'));
       }
     }
   });
@@ -604,19 +604,19 @@ describe('the product, end to end', () => {
     await context.close();
 
     const history = (await sessionC.api('GET', '/api/contacts/ct_grace/deliveries')).json;
-    const oneOff = history.deliveries.find((d: { flow_name: string | null }) => d.flow_name === null);
-    expect(oneOff).toMatchObject({ outcome: 'sent', node_id: 'message', contact_id: 'ct_grace' });
-    expect(oneOff.workflow_id).toMatch(/^one-off:ct_grace:/);
+    const oneOff = history.deliveries.find((d: { flowName: string | null }) => d.flowName === null);
+    expect(oneOff).toMatchObject({ outcome: 'sent', nodeId: 'message', contactId: 'ct_grace' });
+    expect(oneOff.workflowId).toMatch(/^one-off:ct_grace:/);
     // The campaign from the editor test is in the same history, with its flow's name.
-    expect(history.deliveries.some((d: { flow_name: string | null }) => d.flow_name === 'Welcome series')).toBe(true);
+    expect(history.deliveries.some((d: { flowName: string | null }) => d.flowName === 'Welcome series')).toBe(true);
 
-    const mail = (await api('GET', '/api/sandbox/messages')).json as { subject: string; from_header: string; to_header: string }[];
+    const mail = (await api('GET', '/api/sandbox/messages')).json as { subject: string; fromHeader: string; toHeader: string }[];
     expect(mail.find((m) => m.subject === 'A note for Grace Hopper')).toMatchObject({
-      from_header: '"Me at Gmail" <me@gmail.test>',
-      to_header: '"Grace Hopper" <grace@example.test>',
+      fromHeader: '"Me at Gmail" <me@gmail.test>',
+      toHeader: '"Grace Hopper" <grace@example.test>',
     });
 
-    const workflow = workflowHistory(oneOff.workflow_id);
+    const workflow = workflowHistory(oneOff.workflowId);
     expect(workflow).toContain(`"profileId":"${gmailProfileId}"`);
     for (const secret of secrets) expect(workflow).not.toContain(secret);
   });

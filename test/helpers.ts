@@ -3,13 +3,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readConfig, type Config } from '../activities/config';
-import { insertFlowVersion, insertRun, openDatabase, saveFlowDraft, type Db } from '../activities/db';
-import { journeyWorkflowId } from '../activities/runs';
-import { seed } from '../activities/seed';
-import { compile } from '../workflows/flow/compile';
-import type { FlowGraph } from '../workflows/flow/schema';
-import type { Plan } from '../workflows/flow/plan';
+import { readConfig, type Config } from '../server/config';
+import { insertFlowVersion, saveFlowDraft } from '../server/db/flows';
+import { insertRun } from '../server/db/runs';
+import { openDatabase, type Db } from '../server/db';
+import { journeyWorkflowId } from '../server/runs';
+import { seed } from '../server/seed';
+import { compile } from '../domain/flow/compile';
+import type { FlowGraph } from '../domain/flow/schema';
+import type { Plan } from '../domain/flow/plan';
+import { SmtpProfileInput } from '../domain/smtp-profile';
+
+/** A valid SMTP profile form for a server on 127.0.0.1, with these fields changed. */
+export function profileInput(fields: Partial<SmtpProfileInput> = {}): SmtpProfileInput {
+  return SmtpProfileInput.parse({ name: 'Test server', host: '127.0.0.1', port: 2525, fromEmail: 'news@example.test', ...fields });
+}
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const workflowsPath = path.join(root, 'workflows', 'index.ts');

@@ -9,14 +9,17 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRun, type Db } from '../activities/db';
-import { decryptSecret, encryptSecret, makeKeyring } from '../activities/crypto';
-import { journeyWorkflowId } from '../activities/runs';
-import { createActivities } from '../activities/send';
-import { TransportPool } from '../activities/smtp';
-import { startSandboxSmtp, type ReceivedMessage, type SandboxSmtp } from '../worker/sandbox-smtp';
+import { getRun } from '../server/db/runs';
+import { updateSmtpProfile } from '../server/db/smtp-profiles';
+import { type Db } from '../server/db';
+import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
+import { journeyWorkflowId } from '../server/runs';
+import { createActivities } from '../activities';
+import { TransportPool } from '../server/smtp/transport';
+import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
+import { type ReceivedMessage } from '../server/db/sandbox';
 import { journeyWorkflow } from '../workflows/journey';
-import { graphWithDelay, publishAndRecordRun, root, tempInstall, toolPath, workflowsPath } from './helpers';
+import { graphWithDelay, profileInput, publishAndRecordRun, root, tempInstall, toolPath, workflowsPath } from './helpers';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;
@@ -35,11 +38,12 @@ beforeAll(async () => {
   smtp = await startSandboxSmtp({ port: 0, login: { user: 'mailer', password: PASSWORD }, onMessage: async (m) => void received.push(m) });
   ({ db } = await tempInstall());
   // A profile with credentials, pointing at the test SMTP server.
-  await db
-    .updateTable('smtp_profiles')
-    .set({ port: smtp.port, username: 'mailer', password_enc: encryptSecret(keyring, PASSWORD), from_name: 'Acme Team', from_email: 'news@acme.test', reply_to: 'help@acme.test' })
-    .where('id', '=', 'sandbox')
-    .execute();
+  await updateSmtpProfile(
+    db,
+    'sandbox',
+    profileInput({ port: smtp.port, username: 'mailer', fromName: 'Acme Team', fromEmail: 'news@acme.test', replyTo: 'help@acme.test' }),
+    encryptSecret(keyring, PASSWORD),
+  );
 });
 
 afterAll(async () => {
@@ -75,18 +79,18 @@ describe('journey workflow', () => {
 
     expect(received).toHaveLength(1);
     const message = received[0]!;
-    expect(message.envelope_to).toBe('ada@example.test');
-    expect(message.from_header).toBe('"Acme Team" <news@acme.test>');
-    expect(message.reply_to).toBe('help@acme.test');
+    expect(message.envelopeTo).toBe('ada@example.test');
+    expect(message.fromHeader).toBe('"Acme Team" <news@acme.test>');
+    expect(message.replyTo).toBe('help@acme.test');
     expect(message.subject).toBe('Hi Ada Lovelace');
     expect(message.text.trim()).toBe('Hello Ada Lovelace');
 
     const run = await getRun(db, runId);
     expect(run?.contacts[0]?.status).toBe('sent');
     expect(run?.attempts).toHaveLength(1);
-    expect(run?.attempts[0]).toMatchObject({ outcome: 'sent', smtp_code: 250, attempt: 1 });
-    expect(run?.attempts[0]?.smtp_reply).toMatch(/queued as sandbox-1/);
-    expect(run?.attempts[0]?.message_id).toBe(message.message_id);
+    expect(run?.attempts[0]).toMatchObject({ outcome: 'sent', smtpCode: 250, attempt: 1 });
+    expect(run?.attempts[0]?.smtpReply).toMatch(/queued as sandbox-1/);
+    expect(run?.attempts[0]?.messageId).toBe(message.messageId);
 
     // The password was used to log in, yet it is nowhere in the workflow's history.
     expect(historyToJSON(history)).not.toContain(PASSWORD);

@@ -7,11 +7,15 @@ import { SMTPServer } from 'smtp-server';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRun, getSend, type Db } from '../activities/db';
-import { decryptSecret, encryptSecret, makeKeyring } from '../activities/crypto';
-import { createActivities, type SendEmailInput, type SendEmailResult } from '../activities/send';
-import { TransportPool } from '../activities/smtp';
-import { graphWithDelay, publishAndRecordRun, tempInstall } from './helpers';
+import { getRun } from '../server/db/runs';
+import { getSend } from '../server/db/deliveries';
+import { insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
+import { type Db } from '../server/db';
+import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
+import { createActivities } from '../activities';
+import { type SendEmailInput, type SendEmailResult } from '../activities/send-email';
+import { TransportPool } from '../server/smtp/transport';
+import { graphWithDelay, profileInput, publishAndRecordRun, tempInstall } from './helpers';
 
 /** Answers DATA with the scripted replies in order, then 250; counts what it accepted. */
 async function scriptedServer(replies: { code: number; text: string }[]) {
@@ -52,15 +56,11 @@ afterAll(async () => {
 async function setup(name: string, replies: { code: number; text: string }[]) {
   const smtp = await scriptedServer(replies);
   servers.push(smtp.server);
-  const now = new Date().toISOString();
-  await db
-    .insertInto('smtp_profiles')
-    .values({
-      id: name, name, description: '', host: '127.0.0.1', port: smtp.port, secure: 0, require_tls: 0, username: '', password_enc: '',
-      from_email: 'news@acme.test', from_name: 'Acme', reply_to: '', rate_per_second: null, max_connections: 1, daily_cap: null, is_default: 0, owner_id: null, shared_with_all: 1,
-      created_at: now, updated_at: now,
-    })
-    .execute();
+  await insertSmtpProfile(db, profileInput({ name, port: smtp.port, fromEmail: 'news@acme.test', fromName: 'Acme', maxConnections: 1 }), {
+    id: name,
+    passwordEnc: '',
+    ownerId: null,
+  });
   await publishAndRecordRun(db, `flow-${name}`, graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, name), `run-${name}`, ['ct_grace']);
   const input: SendEmailInput = {
     runId: `run-${name}`, nodeId: 'send', contactId: 'ct_grace', profileId: name, subject: 'Hi', text: 'Hello', workflowId: `wf-${name}`,
@@ -88,11 +88,11 @@ describe('sendEmail', () => {
     expect(smtp.accepted).toEqual(['grace@example.test']);
 
     const run = await getRun(db, input.runId);
-    expect(run?.attempts.map((a) => [a.attempt, a.outcome, a.smtp_code])).toEqual([
+    expect(run?.attempts.map((a) => [a.attempt, a.outcome, a.smtpCode])).toEqual([
       [1, 'retrying', 454],
       [2, 'sent', 250],
     ]);
-    expect(run?.attempts[0]?.smtp_reply).toMatch(/Maximum sending rate exceeded/);
+    expect(run?.attempts[0]?.smtpReply).toMatch(/Maximum sending rate exceeded/);
     expect(run?.contacts[0]?.status).toBe('sent');
   });
 
@@ -103,14 +103,14 @@ describe('sendEmail', () => {
     expect(smtp.accepted).toEqual([]);
     const run = await getRun(db, input.runId);
     expect(run?.contacts[0]?.status).toBe('failed');
-    expect(run?.attempts[0]).toMatchObject({ outcome: 'failed', smtp_code: 550 });
-    expect(run?.attempts[0]?.smtp_reply).toMatch(/Mailbox unavailable/);
+    expect(run?.attempts[0]).toMatchObject({ outcome: 'failed', smtpCode: 550 });
+    expect(run?.attempts[0]?.smtpReply).toMatch(/Mailbox unavailable/);
   });
 
   it('fails for good, with the fix, when a stored password cannot be decrypted', async () => {
     const { smtp, input } = await setup('undecryptable', []);
     const written = encryptSecret(makeKeyring(randomBytes(32)), 'pw');
-    await db.updateTable('smtp_profiles').set({ username: 'u', password_enc: written }).where('id', '=', 'undecryptable').execute();
+    await updateSmtpProfile(db, 'undecryptable', profileInput({ name: 'undecryptable', port: smtp.port, username: 'u', maxConnections: 1 }), written);
     const rotatedAway = makeKeyring(randomBytes(32));
     const activity = createActivities({
       db, transports: new TransportPool((enc) => decryptSecret(rotatedAway, enc)), messageIdSecret: Buffer.alloc(32, 2),
@@ -122,7 +122,7 @@ describe('sendEmail', () => {
 
   it("holds the profile's daily cap: the next message waits for a durable retry, unsent and unlogged", async () => {
     const { smtp, input, send } = await setup('capped', []);
-    await db.updateTable('smtp_profiles').set({ daily_cap: 1 }).where('id', '=', 'capped').execute();
+    await updateSmtpProfile(db, 'capped', profileInput({ name: 'capped', port: smtp.port, fromEmail: 'news@acme.test', maxConnections: 1, dailyCap: 1 }), '');
     expect((await send(1)).alreadySent).toBe(false);
     const activity = createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }).sendEmail;
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, contactId: 'ct_ada' }).catch((e: unknown) => e);

@@ -1,8 +1,8 @@
 /** "Test connection" against real SMTP servers: each failure comes back as advice naming the setting to change. */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { explainSmtpError, testSmtpConnection } from '../activities/smtp';
-import { startSandboxSmtp, type SandboxSmtp } from '../worker/sandbox-smtp';
+import { explainSmtpError, testSmtpConnection } from '../server/smtp/advice';
+import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 
 let smtp: SandboxSmtp;
 let silent: net.Server;

@@ -1,21 +1,13 @@
 /** SMTP profiles: write-only passwords, who may use what, defaults for agents, deletion rules. */
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAuth, migrateAuth, type AppUser } from '../activities/auth';
-import { decryptSecret, makeKeyring } from '../activities/crypto';
-import type { Db } from '../activities/db';
-import { SmtpProfileInput } from '../activities/smtp-profile-schema';
-import {
-  AGENT_DEFAULT,
-  createProfile,
-  defaultProfileId,
-  deleteProfile,
-  listProfiles,
-  profileFor,
-  profileView,
-  resolveSender,
-  updateProfile,
-} from '../activities/smtp-profiles';
+import { createAuth, migrateAuth, type AppUser } from '../server/auth';
+import { decryptSecret, makeKeyring } from '../server/crypto';
+import type { Db } from '../server/db';
+import { SmtpProfileInput } from '../domain/smtp-profile';
+import { AGENT_DEFAULT } from '../domain/senders';
+import { createProfile, deleteProfile, listProfiles, profileFor, profileView, resolveSender, updateProfile } from '../server/profiles';
+import { defaultProfileId } from '../server/db/smtp-profiles';
 import { graphWithDelay, publishAndRecordRun, tempInstall } from './helpers';
 
 let db: Db;
@@ -43,8 +35,8 @@ describe('SMTP profiles', () => {
   it('stores the password encrypted and never shows it', async () => {
     const { id } = await createProfile(db, keyring, users.admin, form());
     const row = await profileFor(db, users.admin, id);
-    expect(row.password_enc).not.toContain('app-password-1');
-    expect(decryptSecret(keyring, row.password_enc)).toBe('app-password-1');
+    expect(row.passwordEnc).not.toContain('app-password-1');
+    expect(decryptSecret(keyring, row.passwordEnc)).toBe('app-password-1');
     const view = await profileView(db, users.admin, row);
     expect(JSON.stringify(view)).not.toContain('app-password-1');
     expect(view.hasPassword).toBe(true);
@@ -53,10 +45,10 @@ describe('SMTP profiles', () => {
   it('keeps the password when left blank, and clears it when the server changes', async () => {
     const { id } = await createProfile(db, keyring, users.admin, form());
     expect((await updateProfile(db, keyring, users.admin, id, form({ password: '', name: 'Renamed' }))).passwordCleared).toBe(false);
-    expect((await profileFor(db, users.admin, id)).password_enc).not.toBe('');
+    expect((await profileFor(db, users.admin, id)).passwordEnc).not.toBe('');
     const moved = await updateProfile(db, keyring, users.admin, id, form({ password: '', host: 'smtp.evil.test' }));
     expect(moved.passwordCleared).toBe(true);
-    expect((await profileFor(db, users.admin, id)).password_enc).toBe('');
+    expect((await profileFor(db, users.admin, id)).passwordEnc).toBe('');
   });
 
   it("keeps an agent out of another agent's private profile (403), and out of the list", async () => {

@@ -1,7 +1,7 @@
 /** The shared throttle, on a real SQLite database with a clock the test controls. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../activities/db';
-import { reserveSendSlot } from '../activities/throttle';
+import type { Db } from '../server/db';
+import { reserveSendSlot } from '../server/db/throttle';
 import { tempInstall } from './helpers';
 
 let db: Db;
@@ -22,7 +22,7 @@ function busiestSecond(times: number[]): number {
 
 describe('reserveSendSlot', () => {
   it.each([1, 14, 100, 500])('never puts more than %i sends in any second, whoever asks when', async (rate) => {
-    const profile = { id: `rate-${rate}`, rate_per_second: rate, daily_cap: null };
+    const profile = { id: `rate-${rate}`, ratePerSecond: rate, dailyCap: null };
     const start = Date.parse('2026-11-26T10:00:00Z');
     const times: number[] = [];
     // Bursts of requests at irregular moments, as many workers would make them.
@@ -42,7 +42,7 @@ describe('reserveSendSlot', () => {
   });
 
   it('asks to retry later instead of waiting past the limit', async () => {
-    const profile = { id: 'backlog', rate_per_second: 1, daily_cap: null };
+    const profile = { id: 'backlog', ratePerSecond: 1, dailyCap: null };
     const now = Date.parse('2026-11-26T10:00:00Z');
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await reserveSendSlot(db, profile, now, 2_000));
@@ -52,7 +52,7 @@ describe('reserveSendSlot', () => {
   });
 
   it('holds the daily cap until the next UTC day', async () => {
-    const profile = { id: 'capped', rate_per_second: null, daily_cap: 3 };
+    const profile = { id: 'capped', ratePerSecond: null, dailyCap: 3 };
     const now = Date.parse('2026-11-26T22:00:00Z');
     for (let i = 0; i < 3; i++) expect(await reserveSendSlot(db, profile, now + i)).toEqual({ ok: true, waitMs: 0 });
     expect(await reserveSendSlot(db, profile, now + 10)).toEqual({ ok: false, reason: 'daily-cap', retryAfterMs: 2 * 3_600_000 - 10 });

@@ -1,12 +1,12 @@
 // The Temporal worker: runs journey workflows and the sendEmail activity.
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { readConfig } from '../activities/config';
-import { openDatabase } from '../activities/db';
-import { decryptSecret } from '../activities/crypto';
-import { loadKeyring, loadSecretKey } from '../activities/secret';
-import { createActivities } from '../activities/send';
-import { TransportPool } from '../activities/smtp';
+import { createActivities } from '../activities';
+import { readConfig } from '../server/config';
+import { decryptSecret } from '../server/crypto';
+import { openDatabase } from '../server/db';
+import { loadKeyring, loadSecretKey } from '../server/secrets';
+import { TransportPool } from '../server/smtp/transport';
 
 const config = readConfig();
 const db = await openDatabase(config.databaseFile);

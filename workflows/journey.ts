@@ -1,11 +1,11 @@
 /**
  * One journey per contact: walks the compiled plan of a published flow version.
- * Deterministic code only: see test/workflow-imports.test.ts.
+ * Deterministic code only (test/architecture.test.ts checks the imports).
  */
 import { ActivityFailure, ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { createActivities } from '../activities/send';
-import { drawDelayMs } from './flow/draw';
-import type { Plan } from './flow/plan';
+import type { Activities } from '../activities';
+import { drawDelayMs } from '../domain/flow/draw';
+import { PLAN_SCHEMA_VERSION, type Plan } from '../domain/flow/plan';
 
 export interface JourneyInput {
   plan: Plan;
@@ -21,7 +21,7 @@ export interface JourneyResult {
   error?: string;
 }
 
-const { sendEmail } = proxyActivities<ReturnType<typeof createActivities>>({
+const { sendEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   // Transient SMTP failures (4xx, lost connections) retry until they succeed: no email is lost.
   // Permanent ones (5xx, bad configuration) are thrown as non-retryable by the activity.
@@ -29,7 +29,7 @@ const { sendEmail } = proxyActivities<ReturnType<typeof createActivities>>({
 });
 
 export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput): Promise<JourneyResult> {
-  if (plan.schemaVersion !== 1) {
+  if (plan.schemaVersion !== PLAN_SCHEMA_VERSION) {
     throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
   }
   let nodeId = plan.entry;
@@ -39,6 +39,8 @@ export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput):
     if (!step) throw ApplicationFailure.nonRetryable(`plan has no step "${nodeId}"`);
     switch (step.type) {
       case 'delay':
+        // A thrown RangeError would fail the workflow task and retry it forever: fail the journey instead.
+        if (!(step.minMs <= step.maxMs)) throw ApplicationFailure.nonRetryable(`plan step "${nodeId}": min ${step.minMs} ms is above max ${step.maxMs} ms`);
         await sleep(drawDelayMs(step.minMs, step.maxMs, Math.random));
         nodeId = step.next;
         break;

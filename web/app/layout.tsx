@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { UserMenu } from '../components/user-menu';
-import { currentUser } from '../lib/auth';
-import { getConfig } from '../lib/server';
+import { UserMenu } from '@/components/user-menu';
+import { currentUser } from '@/lib/auth';
+import { getConfig } from '@/lib/server';
 import './globals.css';
 
 // Every page reads the database or the configuration at request time, never at build time.

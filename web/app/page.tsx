@@ -1,5 +1,5 @@
 import { redirect } from 'next/navigation';
-import { requireUser } from '../lib/auth';
+import { requireUser } from '@/lib/auth';
 
 export default async function Home() {
   await requireUser();

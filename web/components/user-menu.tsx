@@ -2,7 +2,7 @@
 /** The right side of the nav: the Settings menu, who is signed in, and Log out. */
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
-import type { Role } from '../../activities/auth';
+import type { Role } from '@server/auth';
 
 export function UserMenu({ email, role }: { email: string; role: Role }) {
   const menu = useRef<HTMLDetailsElement>(null);

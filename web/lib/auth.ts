@@ -7,9 +7,9 @@ import { nextCookies } from 'better-auth/next-js';
 import { forbidden, redirect } from 'next/navigation';
 import { headers } from 'next/headers';
 import { cache } from 'react';
-import { createAuth, type AppUser, type Role } from '../../activities/auth';
-import { UserError } from '../../activities/errors';
-import { apiRoute, getConfig, getDb } from './server';
+import { createAuth, type AppUser, type Role } from '@server/auth';
+import { UserError } from '@server/errors';
+import { apiRoute, getConfig, getDb } from '@/lib/server';
 
 function makeAuth(db: Awaited<ReturnType<typeof getDb>>) {
   // nextCookies must be the last plugin: it copies better-auth's Set-Cookie onto Next's response.

@@ -1,6 +1,6 @@
 /** Request fields that several routes share, with errors that name the field and the fix. */
 import { z } from 'zod';
-import { CONTROL_CHARACTERS, emailAddress } from '../../workflows/flow/schema';
+import { CONTROL_CHARACTERS, emailAddress } from '@domain/text';
 
 export const required = (field: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? `${field} is required` : `${field} must be a string`;

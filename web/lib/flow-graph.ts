@@ -1,5 +1,5 @@
 /** Pure helpers shared by the flow pages, the editor and the API: no server or browser APIs. */
-import { FlowEdge, FlowGraph, FlowNode, SCHEMA_VERSION } from '../../workflows/flow/schema';
+import { FlowEdge, FlowGraph, FlowNode, SCHEMA_VERSION } from '@domain/flow/schema';
 
 /** The flow a "New flow" starts with: a Trigger and an Exit, not yet connected. */
 export function newFlowGraph(): FlowGraph {

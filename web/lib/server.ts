@@ -6,11 +6,11 @@ import 'server-only';
  */
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { readConfig, type Config } from '../../activities/config';
-import type { Keyring } from '../../activities/crypto';
-import { openDatabase, type Db } from '../../activities/db';
-import { UserError } from '../../activities/errors';
-import { loadKeyring } from '../../activities/secret';
+import { readConfig, type Config } from '@server/config';
+import type { Keyring } from '@server/crypto';
+import { openDatabase, type Db } from '@server/db';
+import { UserError } from '@server/errors';
+import { loadKeyring } from '@server/secrets';
 
 interface Singletons {
   config?: Config;

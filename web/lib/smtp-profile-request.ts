@@ -3,9 +3,9 @@
  * too) plus, for admins, which agents may use the profile and whose default it is.
  */
 import { z } from 'zod';
-import type { AppUser } from '../../activities/auth';
-import { UserError } from '../../activities/errors';
-import { SmtpProfileInput } from '../../activities/smtp-profile-schema';
+import type { AppUser } from '@server/auth';
+import { UserError } from '@server/errors';
+import { SmtpProfileInput } from '@domain/smtp-profile';
 
 const userIds = (label: string) =>
   z.array(z.string().min(1, `${label}: a user id must not be empty`), { error: `${label} must be a list of user ids` }).max(1000);

@@ -1,10 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { listContacts } from '../../../activities/db';
-import { formatTime } from '../../lib/format';
-import { requireUser } from '../../lib/auth';
-import { getDb } from '../../lib/server';
-import { AddContactForm } from './add-contact-form';
+import { listContacts } from '@server/db/contacts';
+import { formatTime } from '@/lib/format';
+import { requireUser } from '@/lib/auth';
+import { getDb } from '@/lib/server';
+import { AddContactForm } from '@/app/contacts/add-contact-form';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Contacts' };
@@ -39,7 +39,7 @@ export default async function ContactsPage() {
                   </Link>
                 </td>
                 <td>{c.name}</td>
-                <td>{formatTime(c.created_at)}</td>
+                <td>{formatTime(c.createdAt)}</td>
                 <td className="mono small muted">{c.id}</td>
               </tr>
             ))}

@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { callApi } from '../../lib/api-client';
+import { callApi } from '@/lib/api-client';
 
 export function NewFlowButton() {
   const router = useRouter();

@@ -1,10 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { listFlows } from '../../../activities/db';
-import { formatTime } from '../../lib/format';
-import { requireUser } from '../../lib/auth';
-import { getDb } from '../../lib/server';
-import { NewFlowButton } from './new-flow-button';
+import { listFlows } from '@server/db/flows';
+import { formatTime } from '@/lib/format';
+import { requireUser } from '@/lib/auth';
+import { getDb } from '@/lib/server';
+import { NewFlowButton } from '@/app/flows/new-flow-button';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Flows' };

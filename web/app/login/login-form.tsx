@@ -1,7 +1,7 @@
 'use client';
 
 import { useState, type FormEvent } from 'react';
-import { TextField } from '../../components/text-field';
+import { TextField } from '@/components/text-field';
 
 /** What better-auth's sign-in answered, as something a person can act on. */
 function signInError(status: number, body: { code?: unknown; message?: unknown } | undefined, retryAfter: string | null): string {

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
-import { currentUser, safeNext } from '../../lib/auth';
-import { LoginForm } from './login-form';
+import { currentUser, safeNext } from '@/lib/auth';
+import { LoginForm } from '@/app/login/login-form';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Log in' };

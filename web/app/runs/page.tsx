@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { emptyCounts, listRuns, runStatusCounts } from '../../../activities/db';
-import { formatTime } from '../../lib/format';
-import { requireUser } from '../../lib/auth';
-import { getDb } from '../../lib/server';
+import { emptyCounts, listRuns, runStatusCounts } from '@server/db/runs';
+import { formatTime } from '@/lib/format';
+import { requireUser } from '@/lib/auth';
+import { getDb } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Runs' };
@@ -43,9 +43,9 @@ export default async function RunsPage() {
               const c = counts.get(run.id) ?? emptyCounts();
               return (
                 <tr key={run.id} data-testid={`run-row-${run.id}`}>
-                  <td>{formatTime(run.created_at)}</td>
+                  <td>{formatTime(run.createdAt)}</td>
                   <td>
-                    <Link href={`/flows/${run.flow_id}`}>{run.flow_name}</Link>
+                    <Link href={`/flows/${run.flowId}`}>{run.flowName}</Link>
                   </td>
                   <td>v{run.version}</td>
                   <td>{c.scheduled}</td>

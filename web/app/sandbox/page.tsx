@@ -1,10 +1,10 @@
 import type { Metadata } from 'next';
-import { listSandboxMessages } from '../../../activities/db';
-import { AutoRefresh } from '../../components/auto-refresh';
-import { formatTime } from '../../lib/format';
-import { requireUser } from '../../lib/auth';
-import { getDb } from '../../lib/server';
-import { SandboxMailbox } from './sandbox-mailbox';
+import { listSandboxMessages } from '@server/db/sandbox';
+import { AutoRefresh } from '@/components/auto-refresh';
+import { formatTime } from '@/lib/format';
+import { requireUser } from '@/lib/auth';
+import { getDb } from '@/lib/server';
+import { SandboxMailbox } from '@/app/sandbox/sandbox-mailbox';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Sandbox mailbox' };
@@ -24,14 +24,14 @@ export default async function SandboxPage() {
       <SandboxMailbox
         messages={messages.map((m) => ({
           id: m.id,
-          receivedAt: formatTime(m.received_at),
-          from: m.from_header,
-          to: m.to_header,
-          replyTo: m.reply_to,
+          receivedAt: formatTime(m.receivedAt),
+          from: m.fromHeader,
+          to: m.toHeader,
+          replyTo: m.replyTo,
           subject: m.subject,
-          messageId: m.message_id,
-          envelopeFrom: m.envelope_from,
-          envelopeTo: m.envelope_to,
+          messageId: m.messageId,
+          envelopeFrom: m.envelopeFrom,
+          envelopeTo: m.envelopeTo,
           text: m.text,
         }))}
       />

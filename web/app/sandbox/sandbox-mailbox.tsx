@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { Fragment, useState } from 'react';
-import { callApi } from '../../lib/api-client';
+import { callApi } from '@/lib/api-client';
 
 export interface MailboxMessage {
   id: number;

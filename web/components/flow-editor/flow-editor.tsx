@@ -22,11 +22,11 @@ import {
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useDeferredValue, useMemo, useRef, useState } from 'react';
-import { compile, type FlowError } from '../../../workflows/flow/compile';
-import type { FlowGraph } from '../../../workflows/flow/schema';
-import { callApi, type ApiError } from '../../lib/api-client';
-import { EditorContext, nodeTypes, type EditorContextValue } from './nodes';
-import { NodePanel } from './node-panel';
+import { compile, type FlowError } from '@domain/flow/compile';
+import type { FlowGraph } from '@domain/flow/schema';
+import { callApi, type ApiError } from '@/lib/api-client';
+import { EditorContext, nodeTypes, type EditorContextValue } from '@/components/flow-editor/nodes';
+import { NodePanel } from '@/components/flow-editor/node-panel';
 import {
   NODE_LABELS,
   newNodeId,
@@ -35,7 +35,7 @@ import {
   type EditorEdge,
   type EditorNode,
   type SenderProfile,
-} from './types';
+} from '@/components/flow-editor/types';
 
 export interface PublishedVersion {
   version: number;

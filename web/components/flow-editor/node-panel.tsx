@@ -1,9 +1,9 @@
 'use client';
 /** The side panel that edits the selected node's data. Every input carries `nodrag`. */
 import { useId } from 'react';
-import { DURATION_UNITS } from '../../../workflows/flow/schema';
-import type { FlowError } from '../../../workflows/flow/compile';
-import { AGENT_DEFAULT_LABEL, AGENT_DEFAULT_SENDER, NODE_LABELS, type DelayData, type EditorNode, type SendEmailData, type SenderProfile } from './types';
+import { DURATION_UNITS } from '@domain/flow/nodes/delay';
+import type { FlowError } from '@domain/flow/compile';
+import { AGENT_DEFAULT_LABEL, AGENT_DEFAULT_SENDER, NODE_LABELS, type DelayData, type EditorNode, type SendEmailData, type SenderProfile } from '@/components/flow-editor/types';
 
 const UNIT_LABELS: Record<DelayData['unit'], string> = { seconds: 'Seconds', minutes: 'Minutes', hours: 'Hours', days: 'Days' };
 

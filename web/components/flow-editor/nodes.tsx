@@ -2,8 +2,8 @@
 /** The canvas's node components: one per node type, memoised, with a handle on top (in) and bottom (out). */
 import { Handle, Position, type NodeProps, type NodeTypes } from '@xyflow/react';
 import { createContext, memo, useContext, type ReactNode } from 'react';
-import type { FlowError } from '../../../workflows/flow/compile';
-import { AGENT_DEFAULT_LABEL, AGENT_DEFAULT_SENDER, type DelayData, type DelayFlowNode, type ExitFlowNode, type SendEmailFlowNode, type SenderProfile, type TriggerFlowNode } from './types';
+import type { FlowError } from '@domain/flow/compile';
+import { AGENT_DEFAULT_LABEL, AGENT_DEFAULT_SENDER, type DelayData, type DelayFlowNode, type ExitFlowNode, type SendEmailFlowNode, type SenderProfile, type TriggerFlowNode } from '@/components/flow-editor/types';
 
 export interface EditorContextValue {
   errorsByNode: ReadonlyMap<string, FlowError[]>;

@@ -1,7 +1,11 @@
 /** The editor's React Flow nodes: one typed node per flow node type, with the schema's data. */
 import type { Edge, Node } from '@xyflow/react';
 import type { z } from 'zod';
-import type { DelayNode, ExitNode, FlowGraph, FlowNode, SendEmailNode, TriggerNode } from '../../../workflows/flow/schema';
+import type { DelayNode } from '@domain/flow/nodes/delay';
+import type { ExitNode } from '@domain/flow/nodes/exit';
+import type { FlowGraph, FlowNode } from '@domain/flow/schema';
+import type { SendEmailNode } from '@domain/flow/nodes/send-email';
+import type { TriggerNode } from '@domain/flow/nodes/trigger';
 
 export type TriggerData = z.infer<typeof TriggerNode>['data'];
 export type DelayData = z.infer<typeof DelayNode>['data'];
@@ -29,7 +33,7 @@ export interface SenderProfile {
  * The sender meaning "each agent's own default profile", resolved when a run starts. The type ties it
  * to AGENT_DEFAULT in activities/smtp-profiles.ts, which the browser bundle cannot import (nodemailer).
  */
-export const AGENT_DEFAULT_SENDER: typeof import('../../../activities/smtp-profiles').AGENT_DEFAULT = '@agent-default';
+export const AGENT_DEFAULT_SENDER: typeof import('@domain/senders').AGENT_DEFAULT = '@agent-default';
 export const AGENT_DEFAULT_LABEL = 'Agent’s default';
 
 export const NODE_LABELS: Record<FlowNode['type'], string> = {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { findContactByEmail, insertContact, listContacts } from '../../../../activities/db';
-import { UserError } from '../../../../activities/errors';
-import { userRoute } from '../../../lib/auth';
-import { emailField, personNameField } from '../../../lib/fields';
-import { getDb, readBody } from '../../../lib/server';
+import { findContactByEmail, insertContact, listContacts } from '@server/db/contacts';
+import { UserError } from '@server/errors';
+import { userRoute } from '@/lib/auth';
+import { emailField, personNameField } from '@/lib/fields';
+import { getDb, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 

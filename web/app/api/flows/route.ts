@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { newId, saveFlowDraft } from '../../../../activities/db';
-import { newFlowGraph } from '../../../lib/flow-graph';
-import { userRoute } from '../../../lib/auth';
-import { getDb, readJson } from '../../../lib/server';
+import { newId } from '@server/db';
+import { saveFlowDraft } from '@server/db/flows';
+import { newFlowGraph } from '@/lib/flow-graph';
+import { userRoute } from '@/lib/auth';
+import { getDb, readJson } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { listRuns } from '../../../../activities/db';
-import { startRun } from '../../../../activities/runs';
-import { userRoute } from '../../../lib/auth';
-import { getConfig, getDb, getTemporal, readBody } from '../../../lib/server';
+import { listRuns } from '@server/db/runs';
+import { startRun } from '@server/runs';
+import { userRoute } from '@/lib/auth';
+import { getConfig, getDb, getTemporal, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,8 +1,8 @@
-import { SMTP_PRESETS } from '../../../../activities/smtp-profile-schema';
-import { createProfile, listProfiles } from '../../../../activities/smtp-profiles';
-import { listAgents, userRoute } from '../../../lib/auth';
-import { getDb, getKeyring, readBody } from '../../../lib/server';
-import { assertMayShare, SaveSmtpProfileRequest } from '../../../lib/smtp-profile-request';
+import { SMTP_PRESETS } from '@domain/smtp-presets';
+import { createProfile, listProfiles } from '@server/profiles';
+import { listAgents, userRoute } from '@/lib/auth';
+import { getDb, getKeyring, readBody } from '@/lib/server';
+import { assertMayShare, SaveSmtpProfileRequest } from '@/lib/smtp-profile-request';
 
 export const dynamic = 'force-dynamic';
 

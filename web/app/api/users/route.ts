@@ -1,9 +1,9 @@
 import { headers } from 'next/headers';
 import { z } from 'zod';
-import { UserError } from '../../../../activities/errors';
-import { fromAuthError, getAuth, listUsers, userRoute } from '../../../lib/auth';
-import { emailField, passwordField, personNameField } from '../../../lib/fields';
-import { readBody } from '../../../lib/server';
+import { UserError } from '@server/errors';
+import { fromAuthError, getAuth, listUsers, userRoute } from '@/lib/auth';
+import { emailField, passwordField, personNameField } from '@/lib/fields';
+import { readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 

@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useState, type FormEvent } from 'react';
-import { callApi, fieldErrors } from '../../../lib/api-client';
+import { callApi, fieldErrors } from '@/lib/api-client';
 
 interface Props {
   contactId: string;

@@ -1,14 +1,16 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { temporalWorkflowUrl } from '../../../../activities/config';
-import { getContact, listContactDeliveries } from '../../../../activities/db';
-import { UserError } from '../../../../activities/errors';
-import { AGENT_DEFAULT, resolveSender } from '../../../../activities/smtp-profiles';
-import { requireUser } from '../../../lib/auth';
-import { formatTime } from '../../../lib/format';
-import { getConfig, getDb } from '../../../lib/server';
-import { OneOffMessageForm } from './one-off-message-form';
+import { temporalWorkflowUrl } from '@server/config';
+import { getContact } from '@server/db/contacts';
+import { listContactDeliveries } from '@server/db/deliveries';
+import { UserError } from '@server/errors';
+import { AGENT_DEFAULT } from '@domain/senders';
+import { resolveSender } from '@server/profiles';
+import { requireUser } from '@/lib/auth';
+import { formatTime } from '@/lib/format';
+import { getConfig, getDb } from '@/lib/server';
+import { OneOffMessageForm } from '@/app/contacts/[id]/one-off-message-form';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Contact' };
@@ -27,13 +29,13 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
   let senderProblem: string | undefined;
   try {
     const row = await resolveSender(db, user, AGENT_DEFAULT);
-    sender = { name: row.name, fromEmail: row.from_email };
+    sender = { name: row.name, fromEmail: row.fromEmail };
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     senderProblem = err.message;
   }
   // Journeys with a final outcome; the form keeps refreshing while one it started has none yet.
-  const settled = [...new Set(deliveries.filter((d) => d.outcome !== 'retrying').map((d) => d.workflow_id))];
+  const settled = [...new Set(deliveries.filter((d) => d.outcome !== 'retrying').map((d) => d.workflowId))];
 
   return (
     <section>
@@ -45,7 +47,7 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
         <dt>Email</dt>
         <dd>{contact.email}</dd>
         <dt>Added</dt>
-        <dd>{formatTime(contact.created_at)}</dd>
+        <dd>{formatTime(contact.createdAt)}</dd>
         <dt>Id</dt>
         <dd className="mono">{contact.id}</dd>
       </dl>
@@ -72,19 +74,19 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
           </thead>
           <tbody>
             {deliveries.map((d) => (
-              <tr key={d.id} data-testid="delivery-row" data-workflow-id={d.workflow_id}>
+              <tr key={d.id} data-testid="delivery-row" data-workflow-id={d.workflowId}>
                 <td className="nowrap">{formatTime(d.at)}</td>
                 <td>
-                  {d.flow_name === null ? (
+                  {d.flowName === null ? (
                     <span className="badge">one-off</span>
                   ) : (
-                    <Link href={`/runs/${d.run_id}`}>
-                      {d.flow_name} <span className="muted">v{d.flow_version}</span>
+                    <Link href={`/runs/${d.runId}`}>
+                      {d.flowName} <span className="muted">v{d.flowVersion}</span>
                     </Link>
                   )}
                 </td>
                 <td>
-                  <code>{d.node_id}</code>
+                  <code>{d.nodeId}</code>
                 </td>
                 <td>#{d.attempt}</td>
                 <td>
@@ -92,10 +94,10 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
                     {d.outcome}
                   </span>
                 </td>
-                <td>{d.smtp_code ?? '—'}</td>
-                <td className="reply">{d.smtp_reply}</td>
+                <td>{d.smtpCode ?? '—'}</td>
+                <td className="reply">{d.smtpReply}</td>
                 <td className="nowrap">
-                  <a href={temporalWorkflowUrl(config, d.workflow_id)} target="_blank" rel="noreferrer" data-testid="delivery-temporal-link">
+                  <a href={temporalWorkflowUrl(config, d.workflowId)} target="_blank" rel="noreferrer" data-testid="delivery-temporal-link">
                     Open in Temporal ↗
                   </a>
                 </td>

@@ -1,12 +1,13 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { getFlow } from '../../../../activities/db';
-import { defaultProfileId, listProfiles } from '../../../../activities/smtp-profiles';
-import { FlowEditor } from '../../../components/flow-editor/flow-editor';
-import { loadDraft } from '../../../lib/flow-graph';
-import { formatTime } from '../../../lib/format';
-import { currentUser, requireUser } from '../../../lib/auth';
-import { getDb } from '../../../lib/server';
+import { getFlow } from '@server/db/flows';
+import { defaultProfileId } from '@server/db/smtp-profiles';
+import { listProfiles } from '@server/profiles';
+import { FlowEditor } from '@/components/flow-editor/flow-editor';
+import { loadDraft } from '@/lib/flow-graph';
+import { formatTime } from '@/lib/format';
+import { currentUser, requireUser } from '@/lib/auth';
+import { getDb } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -43,7 +44,7 @@ export default async function FlowEditorPage({ params }: Props) {
       initialGraph={graph}
       loadProblems={problems}
       profiles={profiles}
-      versions={flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.published_at) }))}
+      versions={flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.publishedAt) }))}
     />
   );
 }

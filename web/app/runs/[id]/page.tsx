@@ -1,12 +1,12 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { temporalWorkflowUrl } from '../../../../activities/config';
-import { emptyCounts, getRun } from '../../../../activities/db';
-import { AutoRefresh } from '../../../components/auto-refresh';
-import { formatTime } from '../../../lib/format';
-import { requireUser } from '../../../lib/auth';
-import { getConfig, getDb } from '../../../lib/server';
+import { temporalWorkflowUrl } from '@server/config';
+import { emptyCounts, getRun } from '@server/db/runs';
+import { AutoRefresh } from '@/components/auto-refresh';
+import { formatTime } from '@/lib/format';
+import { requireUser } from '@/lib/auth';
+import { getConfig, getDb } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Run' };
@@ -29,10 +29,10 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         <Link href="/runs">Runs</Link> / {run.id}
       </p>
       <h1>
-        <Link href={`/flows/${run.flow_id}`}>{run.flow_name}</Link> <span className="muted">v{run.version}</span>
+        <Link href={`/flows/${run.flowId}`}>{run.flowName}</Link> <span className="muted">v{run.version}</span>
       </h1>
       <p className="muted">
-        Started {formatTime(run.created_at)}
+        Started {formatTime(run.createdAt)}
         {active ? ' · refreshing every 2 s while contacts are scheduled' : ''}
       </p>
 
@@ -68,9 +68,9 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
               <td data-testid="status">
                 <span className={`status status--${c.status}`}>{c.status}</span>
               </td>
-              <td>{formatTime(c.updated_at)}</td>
+              <td>{formatTime(c.updatedAt)}</td>
               <td>
-                <a href={temporalWorkflowUrl(config, c.workflow_id)} target="_blank" rel="noreferrer" data-testid="temporal-link">
+                <a href={temporalWorkflowUrl(config, c.workflowId)} target="_blank" rel="noreferrer" data-testid="temporal-link">
                   Open in Temporal ↗
                 </a>
               </td>
@@ -100,17 +100,17 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             {run.attempts.map((a) => (
               <tr key={a.id} data-testid="attempt-row">
                 <td className="nowrap">{formatTime(a.at)}</td>
-                <td>{emailOf.get(a.contact_id) ?? a.contact_id}</td>
+                <td>{emailOf.get(a.contactId) ?? a.contactId}</td>
                 <td>
-                  <code>{a.node_id}</code>
+                  <code>{a.nodeId}</code>
                 </td>
                 <td>#{a.attempt}</td>
                 <td>
                   <span className={`status status--${a.outcome}`}>{a.outcome}</span>
                 </td>
-                <td>{a.smtp_code ?? '—'}</td>
-                <td className="reply">{a.smtp_reply}</td>
-                <td className="mono small">{a.message_id}</td>
+                <td>{a.smtpCode ?? '—'}</td>
+                <td className="reply">{a.smtpReply}</td>
+                <td className="mono small">{a.messageId}</td>
               </tr>
             ))}
           </tbody>

@@ -1,9 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { defaultProfileId, listProfiles, type SmtpProfileView } from '../../../../activities/smtp-profiles';
-import { listAgents, requireUser } from '../../../lib/auth';
-import { getDb } from '../../../lib/server';
-import { ClickableRow } from './clickable-row';
+import { defaultProfileId } from '@server/db/smtp-profiles';
+import { listProfiles, type SmtpProfileView } from '@server/profiles';
+import { listAgents, requireUser } from '@/lib/auth';
+import { getDb } from '@/lib/server';
+import { ClickableRow } from '@/app/settings/smtp/clickable-row';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'SMTP settings' };

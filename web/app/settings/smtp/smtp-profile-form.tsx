@@ -6,9 +6,10 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
-import { SmtpProfileInput, type SmtpPreset } from '../../../../activities/smtp-profile-schema';
-import type { SmtpProfileView } from '../../../../activities/smtp-profiles';
-import { callApi, fieldErrors, type ApiError } from '../../../lib/api-client';
+import { SmtpProfileInput } from '@domain/smtp-profile';
+import { type SmtpPreset } from '@domain/smtp-presets';
+import type { SmtpProfileView } from '@server/profiles';
+import { callApi, fieldErrors, type ApiError } from '@/lib/api-client';
 
 export interface AgentOption {
   id: string;

@@ -2,8 +2,8 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import { callApi, fieldErrors } from '../../../lib/api-client';
-import { TextField } from '../../../components/text-field';
+import { callApi, fieldErrors } from '@/lib/api-client';
+import { TextField } from '@/components/text-field';
 
 type Role = 'admin' | 'agent';
 

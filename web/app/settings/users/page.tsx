@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
-import { listUsers, requireAdminPage } from '../../../lib/auth';
-import { formatTime } from '../../../lib/format';
-import { CreateUserForm } from './create-user-form';
+import { listUsers, requireAdminPage } from '@/lib/auth';
+import { formatTime } from '@/lib/format';
+import { CreateUserForm } from '@/app/settings/users/create-user-form';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Users' };

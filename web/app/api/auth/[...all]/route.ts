@@ -1,5 +1,5 @@
 import { toNextJsHandler } from 'better-auth/next-js';
-import { getAuth } from '../../../../lib/auth';
+import { getAuth } from '@/lib/auth';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { getFlow, saveFlowDraft } from '../../../../../activities/db';
-import { UserError } from '../../../../../activities/errors';
-import { compile } from '../../../../../workflows/flow/compile';
-import { CONTROL_CHARACTERS, FlowGraph } from '../../../../../workflows/flow/schema';
-import { required } from '../../../../lib/fields';
-import { FLOW_ID_PATTERN } from '../../../../lib/flow-graph';
-import { userRoute } from '../../../../lib/auth';
-import { getDb, readBody } from '../../../../lib/server';
+import { getFlow, saveFlowDraft } from '@server/db/flows';
+import { UserError } from '@server/errors';
+import { compile } from '@domain/flow/compile';
+import { CONTROL_CHARACTERS } from '@domain/text';
+import { FlowGraph } from '@domain/flow/schema';
+import { required } from '@/lib/fields';
+import { FLOW_ID_PATTERN } from '@/lib/flow-graph';
+import { userRoute } from '@/lib/auth';
+import { getDb, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,8 +1,8 @@
-import { temporalWorkflowUrl } from '../../../../../activities/config';
-import { getRun } from '../../../../../activities/db';
-import { UserError } from '../../../../../activities/errors';
-import { userRoute } from '../../../../lib/auth';
-import { getConfig, getDb } from '../../../../lib/server';
+import { temporalWorkflowUrl } from '@server/config';
+import { getRun } from '@server/db/runs';
+import { UserError } from '@server/errors';
+import { userRoute } from '@/lib/auth';
+import { getConfig, getDb } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,6 +14,6 @@ export const GET = userRoute(async (_request: Request, { params }: { params: Pro
   const config = getConfig();
   return Response.json({
     ...run,
-    contacts: run.contacts.map((c) => ({ ...c, temporal_url: temporalWorkflowUrl(config, c.workflow_id) })),
+    contacts: run.contacts.map((c) => ({ ...c, temporalUrl: temporalWorkflowUrl(config, c.workflowId) })),
   });
 });

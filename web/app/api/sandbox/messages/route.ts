@@ -1,6 +1,6 @@
-import { clearSandbox, listSandboxMessages } from '../../../../../activities/db';
-import { userRoute } from '../../../../lib/auth';
-import { getDb } from '../../../../lib/server';
+import { clearSandbox, listSandboxMessages } from '@server/db/sandbox';
+import { userRoute } from '@/lib/auth';
+import { getDb } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
-import { deleteProfile, profileFor, profileView, updateProfile } from '../../../../../activities/smtp-profiles';
-import { userRoute } from '../../../../lib/auth';
-import { getDb, getKeyring, readBody } from '../../../../lib/server';
-import { assertMayShare, SaveSmtpProfileRequest } from '../../../../lib/smtp-profile-request';
+import { deleteProfile, profileFor, profileView, updateProfile } from '@server/profiles';
+import { userRoute } from '@/lib/auth';
+import { getDb, getKeyring, readBody } from '@/lib/server';
+import { assertMayShare, SaveSmtpProfileRequest } from '@/lib/smtp-profile-request';
 
 export const dynamic = 'force-dynamic';
 

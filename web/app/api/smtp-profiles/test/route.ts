@@ -1,7 +1,7 @@
-import { testConnection } from '../../../../../activities/smtp-profiles';
-import { userRoute } from '../../../../lib/auth';
-import { getDb, getKeyring, readBody } from '../../../../lib/server';
-import { TestConnectionRequest } from '../../../../lib/smtp-profile-request';
+import { testConnection } from '@server/profiles';
+import { userRoute } from '@/lib/auth';
+import { getDb, getKeyring, readBody } from '@/lib/server';
+import { TestConnectionRequest } from '@/lib/smtp-profile-request';
 
 export const dynamic = 'force-dynamic';
 

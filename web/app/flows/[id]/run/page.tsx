@@ -1,11 +1,12 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { getFlow, listContacts } from '../../../../../activities/db';
-import { formatTime } from '../../../../lib/format';
-import { requireUser } from '../../../../lib/auth';
-import { getDb } from '../../../../lib/server';
-import { StartRunForm } from './start-run-form';
+import { getFlow } from '@server/db/flows';
+import { listContacts } from '@server/db/contacts';
+import { formatTime } from '@/lib/format';
+import { requireUser } from '@/lib/auth';
+import { getDb } from '@/lib/server';
+import { StartRunForm } from '@/app/flows/[id]/run/start-run-form';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Start a run' };
@@ -22,7 +23,7 @@ export default async function StartRunPage({ params, searchParams }: Props) {
   const flow = await getFlow(db, id);
   if (!flow) notFound();
   const contacts = await listContacts(db);
-  const versions = flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.published_at) }));
+  const versions = flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.publishedAt) }));
   const asked = Number(Array.isArray(query.version) ? query.version[0] : query.version);
   const initialVersion = versions.some((v) => v.version === asked) ? asked : versions[0]?.version;
 

@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import { callApi, type ApiError } from '../../../../lib/api-client';
+import { callApi, type ApiError } from '@/lib/api-client';
 
 interface Props {
   flowId: string;

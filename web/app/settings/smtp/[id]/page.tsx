@@ -1,12 +1,12 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { forbidden, notFound } from 'next/navigation';
-import { UserError } from '../../../../../activities/errors';
-import { SMTP_PRESETS } from '../../../../../activities/smtp-profile-schema';
-import { profileFor, profileView } from '../../../../../activities/smtp-profiles';
-import { listAgents, requireUser } from '../../../../lib/auth';
-import { getDb } from '../../../../lib/server';
-import { SmtpProfileForm } from '../smtp-profile-form';
+import { UserError } from '@server/errors';
+import { SMTP_PRESETS } from '@domain/smtp-presets';
+import { profileFor, profileView } from '@server/profiles';
+import { listAgents, requireUser } from '@/lib/auth';
+import { getDb } from '@/lib/server';
+import { SmtpProfileForm } from '@/app/settings/smtp/smtp-profile-form';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'SMTP profile' };

@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { SMTP_PRESETS } from '../../../../../activities/smtp-profile-schema';
-import { listAgents, requireUser } from '../../../../lib/auth';
-import { SmtpProfileForm } from '../smtp-profile-form';
+import { SMTP_PRESETS } from '@domain/smtp-presets';
+import { listAgents, requireUser } from '@/lib/auth';
+import { SmtpProfileForm } from '@/app/settings/smtp/smtp-profile-form';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Create SMTP' };

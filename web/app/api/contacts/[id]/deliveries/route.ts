@@ -1,8 +1,9 @@
-import { temporalWorkflowUrl } from '../../../../../../activities/config';
-import { getContact, listContactDeliveries } from '../../../../../../activities/db';
-import { UserError } from '../../../../../../activities/errors';
-import { userRoute } from '../../../../../lib/auth';
-import { getConfig, getDb } from '../../../../../lib/server';
+import { temporalWorkflowUrl } from '@server/config';
+import { getContact } from '@server/db/contacts';
+import { listContactDeliveries } from '@server/db/deliveries';
+import { UserError } from '@server/errors';
+import { userRoute } from '@/lib/auth';
+import { getConfig, getDb } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,6 +14,6 @@ export const GET = userRoute(async (_request: Request, { params }: { params: Pro
   const contact = await getContact(db, id);
   if (!contact) throw new UserError(404, 'contact_not_found', `contact "${id}" does not exist`);
   const config = getConfig();
-  const deliveries = (await listContactDeliveries(db, id)).map((d) => ({ ...d, temporal_url: temporalWorkflowUrl(config, d.workflow_id) }));
+  const deliveries = (await listContactDeliveries(db, id)).map((d) => ({ ...d, temporalUrl: temporalWorkflowUrl(config, d.workflowId) }));
   return Response.json({ contact, deliveries });
 });

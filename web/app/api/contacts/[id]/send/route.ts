@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { sendOneOff } from '../../../../../../activities/runs';
-import { SendEmailNode } from '../../../../../../workflows/flow/schema';
-import { userRoute } from '../../../../../lib/auth';
-import { getConfig, getDb, getTemporal, readBody } from '../../../../../lib/server';
+import { sendOneOff } from '@server/runs';
+import { SendEmailNode } from '@domain/flow/nodes/send-email';
+import { userRoute } from '@/lib/auth';
+import { getConfig, getDb, getTemporal, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,6 +1,6 @@
-import { publishFlow } from '../../../../../../activities/flows';
-import { userRoute } from '../../../../../lib/auth';
-import { getDb } from '../../../../../lib/server';
+import { publishFlow } from '@server/flows';
+import { userRoute } from '@/lib/auth';
+import { getDb } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 

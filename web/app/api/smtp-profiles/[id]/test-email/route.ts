@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { sendTestEmail } from '../../../../../../activities/smtp-profiles';
-import { emailAddress } from '../../../../../../workflows/flow/schema';
-import { required } from '../../../../../lib/fields';
-import { userRoute } from '../../../../../lib/auth';
-import { getDb, getKeyring, readBody } from '../../../../../lib/server';
+import { sendTestEmail } from '@server/profiles';
+import { emailAddress } from '@domain/text';
+import { required } from '@/lib/fields';
+import { userRoute } from '@/lib/auth';
+import { getDb, getKeyring, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,8 @@
 // Runs the sandbox SMTP server on SANDBOX_SMTP_BIND:SANDBOX_SMTP_PORT, storing into the app database.
-import { readConfig } from '../activities/config';
-import { insertSandboxMessage, openDatabase } from '../activities/db';
-import { startSandboxSmtp } from './sandbox-smtp';
+import { readConfig } from '../server/config';
+import { openDatabase } from '../server/db';
+import { insertSandboxMessage } from '../server/db/sandbox';
+import { startSandboxSmtp } from '../server/sandbox-smtp';
 
 const config = readConfig();
 const db = await openDatabase(config.databaseFile);

@@ -4,9 +4,7 @@
  */
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type AddressObject } from 'mailparser';
-import type { SandboxMessage } from '../activities/db';
-
-export type ReceivedMessage = Omit<SandboxMessage, 'id' | 'received_at'>;
+import type { ReceivedMessage } from './db/sandbox';
 
 export interface SandboxSmtp {
   port: number;
@@ -49,13 +47,13 @@ export async function startSandboxSmtp(options: {
         simpleParser(raw)
           .then((parsed) =>
             options.onMessage({
-              envelope_from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-              envelope_to: session.envelope.rcptTo.map((r) => r.address).join(', '),
-              from_header: addressText(parsed.from),
-              to_header: addressText(parsed.to),
-              reply_to: addressText(parsed.replyTo),
+              envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              envelopeTo: session.envelope.rcptTo.map((r) => r.address).join(', '),
+              fromHeader: addressText(parsed.from),
+              toHeader: addressText(parsed.to),
+              replyTo: addressText(parsed.replyTo),
               subject: parsed.subject ?? '',
-              message_id: parsed.messageId ?? '',
+              messageId: parsed.messageId ?? '',
               text: parsed.text ?? '',
               raw: raw.toString('utf8'),
             }),

@@ -1,9 +1,9 @@
 // Migrates the app database (Dripline's tables and better-auth's) and writes the embedded defaults:
 // the sandbox SMTP profile, the sample flow and contacts, and the first admin.
-import { ensureFirstAdmin, migrateAuth } from '../activities/auth';
-import { readConfig } from '../activities/config';
-import { openDatabase } from '../activities/db';
-import { seed } from '../activities/seed';
+import { ensureFirstAdmin, migrateAuth } from './auth';
+import { readConfig } from './config';
+import { openDatabase } from './db';
+import { seed } from './seed';
 
 export async function setup(): Promise<string | undefined> {
   const config = readConfig();

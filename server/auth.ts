@@ -12,7 +12,8 @@ import { createAccessControl } from 'better-auth/plugins/access';
 import { adminAc, defaultStatements } from 'better-auth/plugins/admin/access';
 import type { Config } from './config';
 import type { Db } from './db';
-import { loadSecretKey } from './secret';
+import { anyAdminExists } from './db/users';
+import { loadSecretKey } from './secrets';
 
 export type Role = 'admin' | 'agent';
 export interface AppUser {
@@ -25,7 +26,7 @@ export interface AppUser {
 const ac = createAccessControl(defaultStatements);
 const roles = {
   admin: ac.newRole(adminAc.statements),
-  // Agents manage nothing of other users; what they may do with SMTP profiles is decided in smtp-profiles.ts.
+  // Agents manage nothing of other users; what they may do with SMTP profiles is decided in profiles.ts.
   agent: ac.newRole({ user: [], session: [] }),
 };
 
@@ -34,7 +35,8 @@ export function createAuth(db: Db, config: Config, plugins: Parameters<typeof be
   const sibling = new URL(publicUrl);
   sibling.hostname = publicUrl.hostname === 'localhost' ? '127.0.0.1' : publicUrl.hostname === '127.0.0.1' ? 'localhost' : publicUrl.hostname;
   return betterAuth({
-    database: { db, type: 'sqlite' },
+    // better-auth names its own columns (emailVerified, createdAt): it gets the database without our camelCase mapping.
+    database: { db: db.withoutPlugins(), type: 'sqlite' },
     // One install secret: the auth secret is derived from it, never stored twice.
     secret: createHmac('sha256', loadSecretKey(config)).update('dripline/better-auth').digest('hex'),
     baseURL: publicUrl.origin,
@@ -58,8 +60,7 @@ export async function migrateAuth(db: Db, config: Config): Promise<void> {
  * admin@dripline.local with a password generated once into the data folder. Returns what to print.
  */
 export async function ensureFirstAdmin(db: Db, config: Config): Promise<{ email: string; password?: string; passwordFile?: string } | undefined> {
-  const anyAdmin = await db.selectFrom('user' as never).select('id' as never).where('role' as never, '=', 'admin' as never).executeTakeFirst();
-  if (anyAdmin) return undefined;
+  if (await anyAdminExists(db)) return undefined;
   const email = config.DRIPLINE_ADMIN_EMAIL;
   let password = config.DRIPLINE_ADMIN_PASSWORD;
   let passwordFile: string | undefined;

@@ -1,15 +1,10 @@
 import type { z } from 'zod';
-import type { Plan, Step } from './plan';
-import { FlowGraph, NODE_TYPES, UNIT_MS, type FlowNode } from './schema';
+import type { FlowError } from './node';
+import { kindOf, NODE_KINDS, NODE_TYPES, type NodeOf, type NodeType } from './nodes';
+import { PLAN_SCHEMA_VERSION, type Plan, type Step } from './plan';
+import { FlowGraph, type FlowNode } from './schema';
 
-/** One problem with a flow, tied to the node (or edge) the editor should highlight. */
-export interface FlowError {
-  nodeId?: string;
-  edgeId?: string;
-  /** The field inside the node, e.g. "data.min"; absent for problems of the whole node. */
-  field?: string;
-  message: string;
-}
+export type { FlowError };
 
 export type CompileResult =
   | { ok: true; plan: Plan; graph: FlowGraph }
@@ -89,20 +84,15 @@ export function compile(raw: unknown, meta: { flowId: string; version: number })
 
   for (const node of graph.nodes) {
     const outs = next.get(node.id) ?? [];
-    if (node.type === 'exit') {
-      if (outs.length > 0) errors.push({ nodeId: node.id, message: 'an Exit ends the journey; remove its outgoing connection' });
+    const kind = NODE_KINDS[node.type];
+    if (kind.outputs === 0) {
+      if (outs.length > 0) errors.push({ nodeId: node.id, message: `${kind.label} ends the journey; remove its outgoing connection` });
     } else if (outs.length === 0) {
       errors.push({ nodeId: node.id, message: 'connect this node to the next step (or to an Exit)' });
     } else if (outs.length > 1) {
       errors.push({ nodeId: node.id, message: 'this node has more than one next step; keep one connection' });
     }
-    if (node.type === 'delay' && node.data.mode === 'random' && node.data.min > node.data.max) {
-      errors.push({
-        nodeId: node.id,
-        field: 'data.min',
-        message: `min (${node.data.min}) is above max (${node.data.max}); make min at most max`,
-      });
-    }
+    errors.push(...checkNode(node));
   }
 
   const trigger = triggers[0];
@@ -126,26 +116,18 @@ export function compile(raw: unknown, meta: { flowId: string; version: number })
 
   const steps: Record<string, Step> = {};
   for (const node of graph.nodes) {
-    const to = next.get(node.id)?.[0] ?? '';
-    switch (node.type) {
-      case 'trigger':
-        break;
-      case 'delay': {
-        const unit = UNIT_MS[node.data.unit];
-        const [min, max] = node.data.mode === 'fixed' ? [node.data.amount, node.data.amount] : [node.data.min, node.data.max];
-        steps[node.id] = { type: 'delay', minMs: Math.round(min * unit), maxMs: Math.round(max * unit), next: to };
-        break;
-      }
-      case 'sendEmail':
-        steps[node.id] = { type: 'sendEmail', profileId: node.data.profileId, subject: node.data.subject, text: node.data.text, next: to };
-        break;
-      case 'exit':
-        steps[node.id] = { type: 'exit' };
-        break;
-      default:
-        node satisfies never;
-    }
+    const step = stepOf(node, next.get(node.id)?.[0] ?? '');
+    if (step) steps[node.id] = step;
   }
   const entry = next.get(trigger.id)?.[0] ?? '';
-  return { ok: true, graph, plan: { schemaVersion: 1, flowId: meta.flowId, version: meta.version, entry, steps } };
+  return { ok: true, graph, plan: { schemaVersion: PLAN_SCHEMA_VERSION, flowId: meta.flowId, version: meta.version, entry, steps } };
+}
+
+/** The node's own module checks it (correlating the node with its module's types). */
+function checkNode<T extends NodeType>(node: NodeOf<T>): FlowError[] {
+  return kindOf<T>(node.type as T).check(node as never);
+}
+
+function stepOf<T extends NodeType>(node: NodeOf<T>, next: string): Step | undefined {
+  return kindOf<T>(node.type as T).step(node.data as never, next);
 }

@@ -1,10 +1,16 @@
+/** Starting runs and one-off messages: the app's side of Temporal. */
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { Config } from './config';
-import { existingContactIds, getContact, getFlowVersion, insertRun, newId, type Db } from './db';
-import { UserError } from './errors';
-import { resolveSender, type Actor } from './smtp-profiles';
-import type { Plan } from '../workflows/flow/plan';
+import { compile } from '../domain/flow/compile';
+import type { Plan } from '../domain/flow/plan';
+import { AGENT_DEFAULT } from '../domain/senders';
 import type { JourneyInput } from '../workflows/journey';
+import type { Config } from './config';
+import { newId, type Db } from './db';
+import { existingContactIds, getContact } from './db/contacts';
+import { getFlowVersion } from './db/flows';
+import { insertRun } from './db/runs';
+import { UserError } from './errors';
+import { resolveSender, type Actor } from './profiles';
 
 /** Deterministic: the same flow version, contact and trigger key always name one journey. */
 export function journeyWorkflowId(flowId: string, version: number, contactId: string, triggerKey: string): string {
@@ -62,7 +68,7 @@ export async function startRun(
 
 /**
  * An agent's one-off message to one contact, sent with their default profile. It runs as a journey
- * of one Send step, so it is durable like any campaign and lands in the contact's delivery history.
+ * of one Send step, compiled like any flow, so it is durable and lands in the contact's delivery history.
  */
 export async function sendOneOff(
   db: Db,
@@ -72,17 +78,29 @@ export async function sendOneOff(
   request: { contactId: string; subject: string; text: string },
 ): Promise<{ runId: string; workflowId: string; profileId: string }> {
   if (!(await getContact(db, request.contactId))) throw new UserError(404, 'unknown_contact', `contact "${request.contactId}" does not exist`);
-  const profile = await resolveSender(db, actor, '@agent-default');
+  const profile = await resolveSender(db, actor, AGENT_DEFAULT);
+  const compiled = compile(oneOffGraph(profile.id, request), { flowId: 'one-off', version: 0 });
+  if (!compiled.ok) throw new UserError(422, 'invalid_message', compiled.errors.map((e) => e.message).join('; '), compiled.errors);
   const runId = newId('oneoff');
-  const plan: Plan = {
-    schemaVersion: 1,
-    flowId: 'one-off',
-    version: 0,
-    entry: 'message',
-    steps: { message: { type: 'sendEmail', profileId: profile.id, subject: request.subject, text: request.text, next: 'end' }, end: { type: 'exit' } },
-  };
   const workflowId = `one-off:${request.contactId}:${runId}`;
-  const input: JourneyInput = { plan, runId, contactId: request.contactId };
+  const input: JourneyInput = { plan: compiled.plan, runId, contactId: request.contactId };
   await temporal.workflow.start('journeyWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
   return { runId, workflowId, profileId: profile.id };
+}
+
+/** A one-off message as a flow: Trigger → Send Email ("message") → Exit. */
+function oneOffGraph(profileId: string, message: { subject: string; text: string }) {
+  const at = { x: 0, y: 0 };
+  return {
+    schemaVersion: 1,
+    nodes: [
+      { id: 'start', type: 'trigger', position: at, data: { source: 'event' } },
+      { id: 'message', type: 'sendEmail', position: at, data: { profileId, subject: message.subject, text: message.text } },
+      { id: 'end', type: 'exit', position: at, data: {} },
+    ],
+    edges: [
+      { id: 'e1', source: 'start', target: 'message' },
+      { id: 'e2', source: 'message', target: 'end' },
+    ],
+  };
 }

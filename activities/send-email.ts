@@ -1,13 +1,16 @@
 /**
- * The sendEmail activity. Built by a factory so the worker (and tests) hand it its dependencies.
- * It receives a profile id, never credentials: the password stays out of Temporal history.
+ * The sendEmail activity: one message to one contact. It receives a profile id, never credentials:
+ * the password stays out of Temporal history.
  */
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { getContact, getSend, getSmtpProfile, recordDeliveryAttempt, setSendStatus, type Db } from './db';
-import { classifySmtpError, type TransportPool } from './smtp';
-import { reserveSendSlot } from './throttle';
-import { CONTROL_CHARACTERS } from '../workflows/flow/schema';
+import { renderTemplate } from '../domain/text';
+import { getContact } from '../server/db/contacts';
+import { getSend, recordDeliveryAttempt, setSendStatus } from '../server/db/deliveries';
+import { getSmtpProfile } from '../server/db/smtp-profiles';
+import { reserveSendSlot } from '../server/db/throttle';
+import { classifySmtpError } from '../server/smtp/classify';
+import type { ActivityDeps } from '.';
 
 export interface SendEmailInput {
   runId: string;
@@ -26,35 +29,21 @@ export interface SendEmailResult {
   alreadySent: boolean;
 }
 
-export interface ActivityDeps {
-  db: Db;
-  transports: TransportPool;
-  /** Key for deriving Message-IDs from the ledger key, so a resend keeps the same Message-ID. */
-  messageIdSecret: Buffer;
-}
-
-/** Fills {{name}} and {{email}}; control characters in contact data never reach a header. */
-export function renderTemplate(template: string, contact: { name: string; email: string }, header: boolean): string {
-  const clean = (s: string) => (header ? s.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), ' ') : s);
-  return template.replace(/\{\{\s*(name|email)\s*\}\}/g, (_, key: 'name' | 'email') => clean(contact[key]));
-}
-
-export function createActivities({ db, transports, messageIdSecret }: ActivityDeps) {
-  return {
-    async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
+export function createSendEmail({ db, transports, messageIdSecret }: ActivityDeps) {
+  return async function sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
       const key = { runId: input.runId, nodeId: input.nodeId, contactId: input.contactId };
       const attempt = Context.current().info.attempt;
       const log = (outcome: 'sent' | 'retrying' | 'failed', code: number | null, reply: string, messageId: string) =>
         recordDeliveryAttempt(db, {
-          run_id: input.runId,
-          node_id: input.nodeId,
-          contact_id: input.contactId,
-          workflow_id: input.workflowId,
+          runId: input.runId,
+          nodeId: input.nodeId,
+          contactId: input.contactId,
+          workflowId: input.workflowId,
           attempt,
           outcome,
-          smtp_code: code,
-          smtp_reply: reply,
-          message_id: messageId,
+          smtpCode: code,
+          smtpReply: reply,
+          messageId,
         });
 
       const contact = await getContact(db, input.contactId);
@@ -69,12 +58,12 @@ export function createActivities({ db, transports, messageIdSecret }: ActivityDe
         throw ApplicationFailure.nonRetryable(problem ?? 'missing contact or profile', 'ConfigurationError');
       }
 
-      const domain = profile.from_email.split('@')[1] ?? 'dripline.local';
+      const domain = profile.fromEmail.split('@')[1] ?? 'dripline.local';
       const digest = createHmac('sha256', messageIdSecret).update(`${key.runId}\n${key.nodeId}\n${key.contactId}`).digest('hex');
       const messageId = `<${digest.slice(0, 32)}@${domain}>`;
 
       const ledger = await getSend(db, key);
-      if (ledger?.status === 'SENT') return { messageId: ledger.message_id, reply: '', alreadySent: true };
+      if (ledger?.status === 'SENT') return { messageId: ledger.messageId, reply: '', alreadySent: true };
       if (ledger?.status === 'FAILED') {
         throw ApplicationFailure.nonRetryable('this message already failed permanently; see the delivery log', 'PermanentSmtpError');
       }
@@ -95,8 +84,8 @@ export function createActivities({ db, transports, messageIdSecret }: ActivityDe
           type: 'ThrottleWait',
           message:
             slot.reason === 'daily-cap'
-              ? `SMTP profile "${profile.name}" reached its daily cap of ${profile.daily_cap}; waiting for the next UTC day`
-              : `SMTP profile "${profile.name}" is at its limit of ${profile.rate_per_second} messages/s; waiting for a slot`,
+              ? `SMTP profile "${profile.name}" reached its daily cap of ${profile.dailyCap}; waiting for the next UTC day`
+              : `SMTP profile "${profile.name}" is at its limit of ${profile.ratePerSecond} messages/s; waiting for a slot`,
           nextRetryDelay: slot.retryAfterMs + Math.floor(Math.random() * 1000),
         });
       }
@@ -108,9 +97,9 @@ export function createActivities({ db, transports, messageIdSecret }: ActivityDe
       let reply: string;
       try {
         const info = await transport.sendMail({
-          from: { name: profile.from_name, address: profile.from_email },
+          from: { name: profile.fromName, address: profile.fromEmail },
           to: { name: contact.name, address: contact.email },
-          ...(profile.reply_to ? { replyTo: profile.reply_to } : {}),
+          ...(profile.replyTo ? { replyTo: profile.replyTo } : {}),
           subject: renderTemplate(input.subject, contact, true),
           text: renderTemplate(input.text, contact, false),
           messageId,
@@ -134,6 +123,5 @@ export function createActivities({ db, transports, messageIdSecret }: ActivityDe
       }
       await log('sent', Number.parseInt(reply, 10) || 250, reply, messageId);
       return { messageId, reply, alreadySent: false };
-    },
   };
 }

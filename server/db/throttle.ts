@@ -4,8 +4,7 @@
  * Each reservation is one atomic UPSERT in the app database, so workers in other processes or on
  * other machines see the same schedule. nodemailer's own rateLimit is per process and overshoots.
  */
-import { sql } from 'kysely';
-import type { Db } from './db';
+import { sql, type Db } from '.';
 
 export type Reservation =
   /** Send after waiting this long (0: now). */
@@ -17,17 +16,17 @@ const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export async function reserveSendSlot(
   db: Db,
-  profile: { id: string; rate_per_second: number | null; daily_cap: number | null },
+  profile: { id: string; ratePerSecond: number | null; dailyCap: number | null },
   nowMs: number,
   maxWaitMs = 10_000,
 ): Promise<Reservation> {
-  if (!profile.rate_per_second && !profile.daily_cap) return { ok: true, waitMs: 0 };
+  if (!profile.ratePerSecond && !profile.dailyCap) return { ok: true, waitMs: 0 };
   // Whole microseconds, rounded up: float drift must never squeeze one more send into a second.
-  const intervalUs = profile.rate_per_second ? Math.ceil(1_000_000 / profile.rate_per_second) : 0;
+  const intervalUs = profile.ratePerSecond ? Math.ceil(1_000_000 / profile.ratePerSecond) : 0;
   const nowUs = nowMs * 1000;
   const today = utcDay(nowMs);
-  const cap = profile.daily_cap;
-  const reserved = await sql<{ tat_us: number }>`
+  const cap = profile.dailyCap;
+  const reserved = await sql<{ tatUs: number }>`
     INSERT INTO smtp_throttle (profile_id, tat_us, day, day_count) VALUES (${profile.id}, ${nowUs + intervalUs}, ${today}, 1)
     ON CONFLICT (profile_id) DO UPDATE SET
       tat_us = max(tat_us, ${nowUs}) + ${intervalUs},
@@ -37,12 +36,12 @@ export async function reserveSendSlot(
       AND (${cap} IS NULL OR day <> ${today} OR day_count < ${cap})
     RETURNING tat_us`.execute(db);
   const row = reserved.rows[0];
-  if (row) return { ok: true, waitMs: Math.max(0, (row.tat_us - intervalUs - nowUs) / 1000) };
+  if (row) return { ok: true, waitMs: Math.max(0, (row.tatUs - intervalUs - nowUs) / 1000) };
 
-  const state = await db.selectFrom('smtp_throttle').selectAll().where('profile_id', '=', profile.id).executeTakeFirstOrThrow();
-  if (cap !== null && state.day === today && state.day_count >= cap) {
+  const state = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirstOrThrow();
+  if (cap !== null && state.day === today && state.dayCount >= cap) {
     const midnight = Date.parse(`${today}T00:00:00.000Z`) + 86_400_000;
     return { ok: false, reason: 'daily-cap', retryAfterMs: midnight - nowMs };
   }
-  return { ok: false, reason: 'rate', retryAfterMs: Math.max(1, Math.ceil((state.tat_us - nowUs) / 1000) - maxWaitMs) };
+  return { ok: false, reason: 'rate', retryAfterMs: Math.max(1, Math.ceil((state.tatUs - nowUs) / 1000) - maxWaitMs) };
 }

@@ -1,7 +1,9 @@
-import { compile } from '../workflows/flow/compile';
-import { getFlow, insertFlowVersion, type Db } from './db';
+import { compile } from '../domain/flow/compile';
+import { AGENT_DEFAULT } from '../domain/senders';
+import type { Db } from './db';
+import { getFlow, insertFlowVersion } from './db/flows';
 import { UserError } from './errors';
-import { AGENT_DEFAULT, profileFor, type Actor } from './smtp-profiles';
+import { resolveSender, type Actor } from './profiles';
 
 /**
  * Compiles the saved draft and stores it as a new immutable version. Every sender must exist and be
@@ -16,7 +18,7 @@ export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise
   for (const [nodeId, step] of Object.entries(result.plan.steps)) {
     if (step.type !== 'sendEmail' || step.profileId === AGENT_DEFAULT) continue;
     try {
-      await profileFor(db, actor, step.profileId);
+      await resolveSender(db, actor, step.profileId);
     } catch (err) {
       if (!(err instanceof UserError) || err.status !== 404) throw err; // 403: not yours to use
       missing.push({ nodeId, field: 'data.profileId', message: `SMTP profile "${step.profileId}" does not exist; choose another sender` });

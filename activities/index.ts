@@ -1,0 +1,19 @@
+/**
+ * Every activity the worker registers, built from the dependencies the worker hands them
+ * (tests hand their own). Workflows import only the type: `proxyActivities<Activities>`.
+ */
+import type { Db } from '../server/db';
+import type { TransportPool } from '../server/smtp/transport';
+import { createSendEmail } from './send-email';
+
+export interface ActivityDeps {
+  db: Db;
+  transports: TransportPool;
+  /** Key for deriving Message-IDs from the ledger key, so a resend keeps the same Message-ID. */
+  messageIdSecret: Buffer;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return { sendEmail: createSendEmail(deps) };
+}
+export type Activities = ReturnType<typeof createActivities>;

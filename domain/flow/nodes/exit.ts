@@ -1,0 +1,23 @@
+/** Exit: the journey ends here. */
+import { z } from 'zod';
+import { nodeId, position, type NodeKind } from '../node';
+
+export const ExitData = z.object({});
+export type ExitData = z.infer<typeof ExitData>;
+
+export const ExitNode = z.object({ id: nodeId, type: z.literal('exit'), position, data: ExitData.default({}) });
+
+export interface ExitStep {
+  type: 'exit';
+}
+
+export const exit: NodeKind<'exit', ExitData, ExitStep> = {
+  type: 'exit',
+  label: 'Exit',
+  outputs: 0,
+  unique: false,
+  defaults: () => ({}),
+  summary: () => 'The journey ends here',
+  check: () => [],
+  step: () => ({ type: 'exit' }),
+};

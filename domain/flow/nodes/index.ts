@@ -1,0 +1,29 @@
+/**
+ * Every node type, in one registry. Adding a node type: a module here (schema, defaults, summary,
+ * checks, plan step), its entry below, its view and panel in the editor, and a case in the interpreter.
+ */
+import type { z } from 'zod';
+import { delay, DelayNode, type DelayStep } from './delay';
+import { exit, ExitNode, type ExitStep } from './exit';
+import { sendEmail, SendEmailNode, type SendEmailStep } from './send-email';
+import { trigger, TriggerNode } from './trigger';
+
+/** The zod schema of each node type, for the graph's discriminated union. */
+export const NODE_SCHEMAS = [TriggerNode, DelayNode, SendEmailNode, ExitNode] as const;
+
+export type FlowNode = z.infer<(typeof NODE_SCHEMAS)[number]>;
+export type NodeType = FlowNode['type'];
+/** The node of one type, e.g. NodeOf<'delay'>. */
+export type NodeOf<T extends NodeType> = Extract<FlowNode, { type: T }>;
+export type NodeData<T extends NodeType> = NodeOf<T>['data'];
+
+/** A step of a compiled plan. */
+export type Step = DelayStep | SendEmailStep | ExitStep;
+
+export const NODE_KINDS = { trigger, delay, sendEmail, exit } as const;
+export const NODE_TYPES = Object.keys(NODE_KINDS) as NodeType[];
+
+/** A node type's module, typed by the node it describes (correlates a node with its own module). */
+export function kindOf<T extends NodeType>(type: T): (typeof NODE_KINDS)[T] {
+  return NODE_KINDS[type];
+}

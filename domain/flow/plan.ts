@@ -1,0 +1,19 @@
+/** The compiled form of a published flow: what a workflow receives as input. Only `compile` makes one. */
+import type { Step } from './nodes';
+
+export type { DelayStep } from './nodes/delay';
+export type { SendEmailStep } from './nodes/send-email';
+export type { ExitStep } from './nodes/exit';
+export type { Step };
+
+/** Bumped when a plan's shape changes; workflows refuse versions they do not know. */
+export const PLAN_SCHEMA_VERSION = 1 as const;
+
+export interface Plan {
+  schemaVersion: typeof PLAN_SCHEMA_VERSION;
+  flowId: string;
+  version: number;
+  /** The node the journey starts at (the one after the trigger). */
+  entry: string;
+  steps: Record<string, Step>;
+}

@@ -1,0 +1,93 @@
+/**
+ * What an SMTP profile form may say: one zod schema for the settings form and the API.
+ * Pure (no Node built-ins), so the browser validates with the same rules as the server.
+ */
+import { z } from 'zod';
+import { emailAddress, headerSafe as headerText } from './text';
+
+const email = (label: string) => emailAddress(label, 'news@example.com');
+
+export const SmtpProfileInput = z
+  .object({
+    name: headerText('Name', 80).pipe(z.string().trim().min(1, 'Name is required: e.g. "Gmail – marketing"')),
+    description: z.string().max(500, 'Description must be at most 500 characters').default(''),
+    host: z
+      .string()
+      .trim()
+      .min(1, 'SMTP server is required, e.g. smtp.gmail.com')
+      .max(253, 'SMTP server must be at most 253 characters')
+      .regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/, 'SMTP server must be a host name like smtp.example.com or an IP address'),
+    port: z.coerce
+      .number({ error: 'Port must be a number' })
+      .int('Port must be a whole number')
+      .min(1, 'Port must be between 1 and 65535 (587 for TLS, 465 for SSL)')
+      .max(65535, 'Port must be between 1 and 65535 (587 for TLS, 465 for SSL)'),
+    secure: z.boolean().default(false),
+    requireTls: z.boolean().default(false),
+    username: headerText('User', 256).default(''),
+    /** Write-only: empty or absent keeps the stored password. */
+    password: z.string().max(512, 'Password must be at most 512 characters').optional(),
+    fromEmail: email('Email address'),
+    fromName: headerText('Sender name', 120).default(''),
+    replyTo: z.union([z.literal(''), email('Reply-to address')]).default(''),
+    ratePerSecond: z.coerce
+      .number({ error: 'Messages per second must be a number' })
+      .positive('Messages per second must be above 0 (or empty for no limit)')
+      .max(10_000, 'Messages per second must be at most 10000')
+      .nullable()
+      .default(null),
+    maxConnections: z.coerce
+      .number({ error: 'Connections must be a number' })
+      .int()
+      .min(1, 'Connections must be at least 1')
+      .max(50, 'Connections must be at most 50')
+      .default(5),
+    dailyCap: z.coerce
+      .number({ error: 'Daily cap must be a number' })
+      .int('Daily cap must be a whole number')
+      .positive('Daily cap must be above 0 (or empty for none)')
+      .nullable()
+      .default(null),
+  })
+  .superRefine((p, ctx) => {
+    if (p.secure && p.requireTls) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requireTls'],
+        message: 'Turn on SSL or TLS, not both: SSL (implicit TLS) is for port 465, TLS (STARTTLS) for port 587',
+      });
+    }
+    if (p.port === 465 && !p.secure) {
+      ctx.addIssue({ code: 'custom', path: ['secure'], message: 'Port 465 expects SSL: turn SSL on and TLS off (or use port 587 with TLS)' });
+    }
+    if (p.port === 587 && p.secure) {
+      ctx.addIssue({ code: 'custom', path: ['secure'], message: 'Port 587 uses STARTTLS: turn SSL off and TLS on (or use port 465 with SSL)' });
+    }
+  });
+export type SmtpProfileInput = z.infer<typeof SmtpProfileInput>;
+
+/** A saved SMTP profile as the server holds it (the password, encrypted, stays in the data layer). */
+export interface SmtpProfile {
+  id: string;
+  name: string;
+  description: string;
+  host: string;
+  port: number;
+  secure: boolean;
+  requireTls: boolean;
+  username: string;
+  fromEmail: string;
+  fromName: string;
+  replyTo: string;
+  ratePerSecond: number | null;
+  maxConnections: number;
+  dailyCap: number | null;
+  /** The install's fallback sender, used when an agent has no default of their own. */
+  installDefault: boolean;
+  /** The user who created it; null for built-in profiles. */
+  ownerId: string | null;
+  /** Usable by every user (the sandbox); otherwise by its owner, admins and the agents it is shared with. */
+  sharedWithAll: boolean;
+  createdAt: string;
+  updatedAt: string;
+}

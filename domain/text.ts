@@ -1,0 +1,27 @@
+/**
+ * Rules for text that reaches an email or a header, shared by every form, route and the flow language.
+ * Pure: no Node built-ins.
+ */
+import { z } from 'zod';
+
+/** CR, LF and other control characters: in a header field they would let a value inject headers. */
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** Text that may go into a mail header (or anywhere a line break would be wrong). */
+export const headerSafe = (label: string, max: number) =>
+  z
+    .string()
+    .max(max, `${label} must be at most ${max} characters`)
+    .refine((s) => !CONTROL_CHARACTERS.test(s), { message: `${label} must not contain line breaks or control characters` });
+
+/** An email address, trimmed, that can never carry a header injection. */
+export const emailAddress = (label: string, example: string) =>
+  headerSafe(label, 254)
+    .trim()
+    .pipe(z.email({ error: `${label} must be an email address like ${example}` }));
+
+/** Fills {{name}} and {{email}}; control characters in contact data never reach a header. */
+export function renderTemplate(template: string, contact: { name: string; email: string }, header: boolean): string {
+  const clean = (s: string) => (header ? s.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), ' ') : s);
+  return template.replace(/\{\{\s*(name|email)\s*\}\}/g, (_, key: 'name' | 'email') => clean(contact[key]));
+}

@@ -1,0 +1,77 @@
+/** The send ledger (one row per run, node and contact) and the delivery log (one row per attempt). */
+import { now, type Db } from '.';
+import type { AttemptOutcome, RunContactStatus, SendStatus, Tables } from './tables';
+
+export type DeliveryAttempt = Omit<Tables['deliveryAttempts'], 'id'> & { id: number };
+export interface SendKey {
+  runId: string;
+  nodeId: string;
+  contactId: string;
+}
+
+export async function getSend(db: Db, key: SendKey) {
+  return db
+    .selectFrom('sends')
+    .selectAll()
+    .where('runId', '=', key.runId)
+    .where('nodeId', '=', key.nodeId)
+    .where('contactId', '=', key.contactId)
+    .executeTakeFirst();
+}
+
+export async function setSendStatus(db: Db, key: SendKey, status: SendStatus, messageId: string): Promise<void> {
+  const at = now();
+  await db
+    .insertInto('sends')
+    .values({ ...key, status, messageId, updatedAt: at })
+    .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doUpdateSet({ status, updatedAt: at }))
+    .execute();
+}
+
+const LEDGER_AFTER: Record<AttemptOutcome, SendStatus> = { sent: 'SENT', failed: 'FAILED', retrying: 'PENDING' };
+
+/**
+ * Logs one delivery attempt and, in the same transaction, moves the send ledger on (SENT, FAILED, or
+ * back to PENDING for a retry) and the contact's status in its run: the log and the ledger never disagree.
+ */
+export async function recordDeliveryAttempt(db: Db, attempt: Omit<DeliveryAttempt, 'id' | 'at'>): Promise<void> {
+  const at = now();
+  const status = LEDGER_AFTER[attempt.outcome];
+  const contactStatus: RunContactStatus | undefined = attempt.outcome === 'retrying' ? undefined : attempt.outcome;
+  const { runId, nodeId, contactId, messageId } = attempt;
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('deliveryAttempts').values({ ...attempt, at }).execute();
+    await trx
+      .insertInto('sends')
+      .values({ runId, nodeId, contactId, status, messageId, updatedAt: at })
+      .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doUpdateSet({ status, updatedAt: at }))
+      .execute();
+    if (contactStatus) {
+      await trx
+        .updateTable('runContacts')
+        .set({ status: contactStatus, updatedAt: at })
+        .where('runId', '=', runId)
+        .where('contactId', '=', contactId)
+        .execute();
+    }
+  });
+}
+
+export interface ContactDelivery extends DeliveryAttempt {
+  flowName: string | null;
+  flowVersion: number | null;
+}
+
+/** Every delivery attempt to one contact, campaigns and one-off messages alike, newest first. */
+export async function listContactDeliveries(db: Db, contactId: string, limit = 500): Promise<ContactDelivery[]> {
+  return db
+    .selectFrom('deliveryAttempts')
+    .leftJoin('runs', 'runs.id', 'deliveryAttempts.runId')
+    .leftJoin('flows', 'flows.id', 'runs.flowId')
+    .selectAll('deliveryAttempts')
+    .select(['flows.name as flowName', 'runs.version as flowVersion'])
+    .where('deliveryAttempts.contactId', '=', contactId)
+    .orderBy('deliveryAttempts.id', 'desc')
+    .limit(limit)
+    .execute();
+}

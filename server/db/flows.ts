@@ -1,0 +1,99 @@
+/** Flows: editable drafts and their immutable published versions. */
+import type { FlowGraph } from '../../domain/flow/schema';
+import type { Plan } from '../../domain/flow/plan';
+import { now, type Db } from '.';
+
+export interface FlowSummary {
+  id: string;
+  name: string;
+  updatedAt: string;
+  latestVersion: number | null;
+}
+
+export interface Flow {
+  id: string;
+  name: string;
+  /** The draft as saved: well-formed, maybe unfinished. Unknown, since an old draft may not parse today. */
+  graph: unknown;
+  updatedAt: string;
+  versions: { version: number; publishedAt: string }[];
+}
+
+export interface FlowVersion {
+  flowId: string;
+  version: number;
+  graph: FlowGraph;
+  plan: Plan;
+  publishedAt: string;
+}
+
+export async function listFlows(db: Db): Promise<FlowSummary[]> {
+  const rows = await db
+    .selectFrom('flows')
+    .leftJoin('flowVersions', 'flowVersions.flowId', 'flows.id')
+    .select(['flows.id', 'flows.name', 'flows.updatedAt'])
+    .select((eb) => eb.fn.max('flowVersions.version').as('latest'))
+    .groupBy(['flows.id', 'flows.name', 'flows.updatedAt'])
+    .orderBy('flows.updatedAt', 'desc')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, updatedAt: r.updatedAt, latestVersion: r.latest ?? null }));
+}
+
+export async function getFlow(db: Db, id: string): Promise<Flow | undefined> {
+  const row = await db.selectFrom('flows').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  const versions = await db
+    .selectFrom('flowVersions')
+    .select(['version', 'publishedAt'])
+    .where('flowId', '=', id)
+    .orderBy('version', 'desc')
+    .execute();
+  return { id: row.id, name: row.name, graph: JSON.parse(row.graph) as unknown, updatedAt: row.updatedAt, versions };
+}
+
+export async function hasAnyFlow(db: Db): Promise<boolean> {
+  return (await db.selectFrom('flows').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** Saves the editable draft. The graph may be incomplete; it is only compiled on publish. */
+export async function saveFlowDraft(db: Db, flow: { id: string; name: string; graph: FlowGraph }): Promise<void> {
+  const at = now();
+  const graph = JSON.stringify(flow.graph);
+  await db
+    .insertInto('flows')
+    .values({ id: flow.id, name: flow.name, graph, createdAt: at, updatedAt: at })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ name: flow.name, graph, updatedAt: at }))
+    .execute();
+}
+
+/** Stores an immutable published version; the plan is made for the version number it gets. Returns it. */
+export async function insertFlowVersion(db: Db, flowId: string, graph: FlowGraph, plan: (version: number) => Plan): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const last = await trx
+      .selectFrom('flowVersions')
+      .select((eb) => eb.fn.max('version').as('v'))
+      .where('flowId', '=', flowId)
+      .executeTakeFirst();
+    const version = (last?.v ?? 0) + 1;
+    await trx
+      .insertInto('flowVersions')
+      .values({ flowId, version, graph: JSON.stringify(graph), plan: JSON.stringify(plan(version)), publishedAt: now() })
+      .execute();
+    return version;
+  });
+}
+
+export async function getFlowVersion(db: Db, flowId: string, version: number): Promise<FlowVersion | undefined> {
+  const row = await db.selectFrom('flowVersions').selectAll().where('flowId', '=', flowId).where('version', '=', version).executeTakeFirst();
+  return row && { ...row, plan: JSON.parse(row.plan) as Plan, graph: JSON.parse(row.graph) as FlowGraph };
+}
+
+/** Every published version's plan, with its flow's name: for "who still sends with this profile?". */
+export async function listPublishedPlans(db: Db): Promise<{ flowId: string; name: string; version: number; plan: Plan }[]> {
+  const rows = await db
+    .selectFrom('flowVersions')
+    .innerJoin('flows', 'flows.id', 'flowVersions.flowId')
+    .select(['flows.id as flowId', 'flows.name', 'flowVersions.version', 'flowVersions.plan'])
+    .execute();
+  return rows.map((r) => ({ ...r, plan: JSON.parse(r.plan) as Plan }));
+}

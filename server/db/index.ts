@@ -1,0 +1,34 @@
+/**
+ * The app database: SQLite (better-sqlite3) by default, through Kysely, which also speaks PostgreSQL.
+ * Every query lives in a module of this folder, one per area; nothing else writes SQL.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import SQLite from 'better-sqlite3';
+import { CamelCasePlugin, Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { migrations } from './migrations';
+import type { Tables } from './tables';
+
+export type Db = Kysely<Tables>;
+export type * from './tables';
+
+/** Opens (creating if needed) the SQLite database and brings it to the latest migration. */
+export async function openDatabase(file: string): Promise<Db> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
+  const migrator = new Migrator({ db: db.withoutPlugins(), provider: { getMigrations: async () => migrations } });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return db;
+}
+
+export const now = () => new Date().toISOString();
+export const newId = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+export { sql };
+/** SQLite keeps booleans as 0/1: the query modules convert at the edge, nowhere else. */
+export const bit = (b: boolean) => (b ? 1 : 0);

@@ -1,0 +1,131 @@
+/** Schema changes, in order. Names are the physical snake_case ones: the migrator runs them as written. */
+import type { Kysely, Migration } from 'kysely';
+
+export const migrations: Record<string, Migration> = {
+  '001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('flows')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('graph', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('flow_versions')
+        .addColumn('flow_id', 'text', (c) => c.notNull().references('flows.id'))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('graph', 'text', (c) => c.notNull())
+        .addColumn('plan', 'text', (c) => c.notNull())
+        .addColumn('published_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('flow_versions_pk', ['flow_id', 'version'])
+        .execute();
+      await db.schema
+        .createTable('contacts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('smtp_profiles')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('port', 'integer', (c) => c.notNull())
+        .addColumn('secure', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('require_tls', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('username', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('password_enc', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('from_email', 'text', (c) => c.notNull())
+        .addColumn('from_name', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('reply_to', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('rate_per_second', 'real')
+        .addColumn('max_connections', 'integer', (c) => c.notNull().defaultTo(5))
+        .addColumn('daily_cap', 'integer')
+        .addColumn('is_default', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('owner_id', 'text')
+        .addColumn('shared_with_all', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('smtp_profile_agents')
+        .addColumn('profile_id', 'text', (c) => c.notNull().references('smtp_profiles.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('is_default', 'integer', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('smtp_profile_agents_pk', ['profile_id', 'user_id'])
+        .execute();
+      await db.schema
+        .createTable('runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('flow_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('started_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addForeignKeyConstraint('runs_version_fk', ['flow_id', 'version'], 'flow_versions', ['flow_id', 'version'])
+        .execute();
+      await db.schema
+        .createTable('run_contacts')
+        .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id'))
+        .addColumn('contact_id', 'text', (c) => c.notNull().references('contacts.id'))
+        .addColumn('workflow_id', 'text', (c) => c.notNull().unique())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_contacts_pk', ['run_id', 'contact_id'])
+        .execute();
+      await db.schema
+        .createTable('sends')
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('node_id', 'text', (c) => c.notNull())
+        .addColumn('contact_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('sends_pk', ['run_id', 'node_id', 'contact_id'])
+        .execute();
+      await db.schema
+        .createTable('delivery_attempts')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('node_id', 'text', (c) => c.notNull())
+        .addColumn('contact_id', 'text', (c) => c.notNull())
+        .addColumn('workflow_id', 'text', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('smtp_code', 'integer')
+        .addColumn('smtp_reply', 'text', (c) => c.notNull())
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('delivery_attempts_run').on('delivery_attempts').columns(['run_id', 'contact_id']).execute();
+      await db.schema
+        .createTable('sandbox_messages')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('envelope_from', 'text', (c) => c.notNull())
+        .addColumn('envelope_to', 'text', (c) => c.notNull())
+        .addColumn('from_header', 'text', (c) => c.notNull())
+        .addColumn('to_header', 'text', (c) => c.notNull())
+        .addColumn('reply_to', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('raw', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '002_throttle': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('smtp_throttle')
+        .addColumn('profile_id', 'text', (c) => c.primaryKey())
+        .addColumn('tat_us', 'integer', (c) => c.notNull())
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('day_count', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
+};

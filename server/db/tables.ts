@@ -1,0 +1,77 @@
+/**
+ * The app database's tables, as Kysely sees them: camelCase names (CamelCasePlugin maps them to the
+ * snake_case columns). Booleans are 0/1 here; the query modules map rows to domain objects once.
+ */
+import type { Generated } from 'kysely';
+
+export type RunContactStatus = 'scheduled' | 'sent' | 'failed';
+export type SendStatus = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED';
+export type AttemptOutcome = 'sent' | 'retrying' | 'failed';
+
+export interface Tables {
+  flows: { id: string; name: string; graph: string; createdAt: string; updatedAt: string };
+  flowVersions: { flowId: string; version: number; graph: string; plan: string; publishedAt: string };
+  contacts: { id: string; email: string; name: string; createdAt: string };
+  smtpProfiles: {
+    id: string;
+    name: string;
+    description: string;
+    host: string;
+    port: number;
+    secure: number;
+    requireTls: number;
+    username: string;
+    /** AES-256-GCM, see server/crypto.ts; '' when the profile has no password. Never leaves the server. */
+    passwordEnc: string;
+    fromEmail: string;
+    fromName: string;
+    replyTo: string;
+    ratePerSecond: number | null;
+    maxConnections: number;
+    dailyCap: number | null;
+    /** The install's fallback sender, used when an agent has no default of their own. */
+    isDefault: number;
+    /** The user who created it; null for built-in profiles. */
+    ownerId: string | null;
+    /** Usable by every user (the sandbox); otherwise by its owner, admins and the agents it is shared with. */
+    sharedWithAll: number;
+    createdAt: string;
+    updatedAt: string;
+  };
+  /** An SMTP profile shared with an agent; isDefault marks the agent's default sender (one per agent). */
+  smtpProfileAgents: { profileId: string; userId: string; isDefault: number };
+  runs: { id: string; flowId: string; version: number; startedBy: string | null; createdAt: string };
+  runContacts: { runId: string; contactId: string; workflowId: string; status: RunContactStatus; updatedAt: string };
+  /** Send ledger: one row per (run, node, contact); a retried send that finds SENT does not send again. */
+  sends: { runId: string; nodeId: string; contactId: string; status: SendStatus; messageId: string; updatedAt: string };
+  deliveryAttempts: {
+    id: Generated<number>;
+    runId: string;
+    nodeId: string;
+    contactId: string;
+    workflowId: string;
+    attempt: number;
+    outcome: AttemptOutcome;
+    smtpCode: number | null;
+    smtpReply: string;
+    messageId: string;
+    at: string;
+  };
+  /** Per-profile throttle state shared by every worker: see throttle.ts. */
+  smtpThrottle: { profileId: string; tatUs: number; day: string; dayCount: number };
+  sandboxMessages: {
+    id: Generated<number>;
+    receivedAt: string;
+    envelopeFrom: string;
+    envelopeTo: string;
+    fromHeader: string;
+    toHeader: string;
+    replyTo: string;
+    subject: string;
+    messageId: string;
+    text: string;
+    raw: string;
+  };
+  /** better-auth's users (its own migrations own the table; Dripline only reads id and role). */
+  user: { id: string; email: string; name: string; role: string | null };
+}

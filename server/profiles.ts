@@ -1,0 +1,176 @@
+/**
+ * SMTP profiles as users see them: who may read, use and change which, write-only passwords,
+ * defaults for agents, Test connection and Send test email. SQL lives in db/smtp-profiles.ts.
+ */
+import nodemailer from 'nodemailer';
+import { AGENT_DEFAULT } from '../domain/senders';
+import type { SmtpProfileInput } from '../domain/smtp-profile';
+import type { AppUser } from './auth';
+import { decryptSecret, encryptSecret, type Keyring } from './crypto';
+import type { Db } from './db';
+import { listPublishedPlans } from './db/flows';
+import {
+  allProfileAgents,
+  defaultProfileId,
+  deleteSmtpProfile,
+  getSmtpProfile,
+  insertSmtpProfile,
+  profileAgents,
+  replaceProfileAgents,
+  updateSmtpProfile,
+  listSmtpProfiles,
+  type ProfileAgent,
+  type StoredSmtpProfile,
+} from './db/smtp-profiles';
+import { existingUserIds } from './db/users';
+import { UserError } from './errors';
+import { explainSmtpError, testSmtpConnection } from './smtp/advice';
+import { transportOptions } from './smtp/transport';
+
+export type Actor = Pick<AppUser, 'id' | 'role'>;
+
+const mayUse = (actor: Actor, profile: StoredSmtpProfile, agents: ProfileAgent[]) =>
+  actor.role === 'admin' || profile.sharedWithAll || profile.ownerId === actor.id || agents.some((s) => s.userId === actor.id);
+
+const canManage = (actor: Actor, profile: StoredSmtpProfile) => actor.role === 'admin' || (profile.ownerId !== null && profile.ownerId === actor.id);
+
+/** What the app may show of a profile: never the password, only whether one is stored. */
+function toView(actor: Actor, p: StoredSmtpProfile, agents: ProfileAgent[]) {
+  const { passwordEnc, ownerId: _ownerId, createdAt: _createdAt, updatedAt: _updatedAt, ...shown } = p;
+  return {
+    ...shown,
+    hasPassword: passwordEnc !== '',
+    builtIn: p.ownerId === null,
+    canManage: canManage(actor, p),
+    isMyDefault: agents.some((a) => a.userId === actor.id && a.isDefault),
+    ...(actor.role === 'admin' ? { sharedWith: agents.map((a) => a.userId), defaultFor: agents.filter((a) => a.isDefault).map((a) => a.userId) } : {}),
+  };
+}
+export type SmtpProfileView = ReturnType<typeof toView>;
+
+export async function profileView(db: Db, actor: Actor, p: StoredSmtpProfile): Promise<SmtpProfileView> {
+  return toView(actor, p, await profileAgents(db, p.id));
+}
+
+/** The profiles the actor may use, in two queries however many there are. */
+export async function listProfiles(db: Db, actor: Actor): Promise<SmtpProfileView[]> {
+  const [profiles, agents] = await Promise.all([listSmtpProfiles(db), allProfileAgents(db)]);
+  return profiles.flatMap((p) => (mayUse(actor, p, agents.get(p.id) ?? []) ? [toView(actor, p, agents.get(p.id) ?? [])] : []));
+}
+
+/** The profile, if the actor may use it: 404 when it does not exist, 403 when it is someone else's. */
+export async function profileFor(db: Db, actor: Actor, id: string): Promise<StoredSmtpProfile> {
+  const profile = await getSmtpProfile(db, id);
+  if (!profile) throw new UserError(404, 'profile_not_found', `SMTP profile "${id}" does not exist`);
+  if (!mayUse(actor, profile, await profileAgents(db, id))) {
+    throw new UserError(403, 'profile_forbidden', `SMTP profile "${id}" is private to another user; ask an admin to share it with you`);
+  }
+  return profile;
+}
+
+/** Resolves the sender a Send node names (a profile id, or "agent's default") to a profile the actor may use. */
+export async function resolveSender(db: Db, actor: Actor, profileId: string): Promise<StoredSmtpProfile> {
+  if (profileId !== AGENT_DEFAULT) return profileFor(db, actor, profileId);
+  const id = await defaultProfileId(db, actor.id);
+  if (!id) throw new UserError(422, 'no_default_profile', 'you have no default SMTP profile; ask an admin to set one for you');
+  return profileFor(db, actor, id);
+}
+
+export interface ProfileSharing {
+  /** Agents who may use the profile. Admins only. */
+  sharedWith?: string[] | undefined;
+  /** Agents whose sends use this profile by default (shared with them too). Admins only. */
+  defaultFor?: string[] | undefined;
+}
+
+async function writeSharing(db: Db, actor: Actor, profileId: string, s: ProfileSharing) {
+  if (s.sharedWith === undefined && s.defaultFor === undefined) return;
+  if (actor.role !== 'admin') throw new UserError(403, 'admin_only', 'only admins share profiles and set defaults for agents');
+  const defaults = new Set(s.defaultFor ?? []);
+  const users = new Set([...(s.sharedWith ?? []), ...defaults]);
+  const known = await existingUserIds(db, [...users]);
+  const unknown = [...users].filter((u) => !known.has(u));
+  if (unknown.length) throw new UserError(422, 'unknown_user', `unknown user id(s): ${unknown.join(', ')}`, { field: 'defaultFor', unknown });
+  await replaceProfileAgents(db, profileId, users, defaults);
+}
+
+/** Host, port and security unchanged: the only case in which a stored password may be used with the form's values. */
+const sameServer = (p: StoredSmtpProfile, input: SmtpProfileInput) =>
+  p.host === input.host && p.port === input.port && p.secure === input.secure && p.requireTls === input.requireTls;
+
+export async function createProfile(db: Db, keyring: Keyring, actor: Actor, input: SmtpProfileInput & ProfileSharing) {
+  const id = await insertSmtpProfile(db, input, { passwordEnc: input.password ? encryptSecret(keyring, input.password) : '', ownerId: actor.id });
+  await writeSharing(db, actor, id, input);
+  return { id };
+}
+
+/**
+ * Updates a profile. The password is write-only: empty keeps the stored one, unless the host, port
+ * or security changed, in which case it is cleared so a stored password is never sent to a new server.
+ */
+export async function updateProfile(db: Db, keyring: Keyring, actor: Actor, id: string, input: SmtpProfileInput & ProfileSharing) {
+  const profile = await profileFor(db, actor, id);
+  if (!canManage(actor, profile)) throw new UserError(403, 'profile_forbidden', 'only its owner or an admin may change this profile');
+  const moved = !sameServer(profile, input);
+  const passwordEnc = input.password ? encryptSecret(keyring, input.password) : moved ? '' : profile.passwordEnc;
+  await updateSmtpProfile(db, id, input, passwordEnc);
+  await writeSharing(db, actor, id, input);
+  return { id, passwordCleared: !input.password && moved && profile.passwordEnc !== '' };
+}
+
+/** Refused while a published flow version sends with it, naming those flows. */
+export async function deleteProfile(db: Db, actor: Actor, id: string): Promise<void> {
+  const profile = await profileFor(db, actor, id);
+  if (profile.ownerId === null) throw new UserError(409, 'profile_built_in', `"${profile.name}" is built in and cannot be deleted`);
+  if (!canManage(actor, profile)) throw new UserError(403, 'profile_forbidden', 'only its owner or an admin may delete this profile');
+  const users = (await listPublishedPlans(db)).filter((v) =>
+    Object.values(v.plan.steps).some((s) => s.type === 'sendEmail' && s.profileId === id),
+  );
+  if (users.length) {
+    const names = [...new Set(users.map((u) => `"${u.name}" (v${u.version})`))].join(', ');
+    throw new UserError(409, 'profile_in_use', `"${profile.name}" is used by published flows: ${names}. Publish them with another sender first.`, {
+      flows: users.map((u) => ({ id: u.flowId, name: u.name, version: u.version })),
+    });
+  }
+  await deleteSmtpProfile(db, id);
+}
+
+const password = (keyring: Keyring, p: StoredSmtpProfile) => (p.passwordEnc ? decryptSecret(keyring, p.passwordEnc) : '');
+
+/**
+ * Test connection for what the form holds now. An empty password uses the stored one only when the
+ * server is unchanged (the same rule as saving). Returns advice instead of throwing.
+ */
+export async function testConnection(db: Db, keyring: Keyring, actor: Actor, input: SmtpProfileInput, profileId?: string) {
+  let pass = input.password ?? '';
+  if (!pass && profileId) {
+    const stored = await profileFor(db, actor, profileId);
+    if (sameServer(stored, input)) pass = password(keyring, stored);
+  }
+  try {
+    await testSmtpConnection(transportOptions(input, pass), 10_000);
+    return { ok: true as const, message: `Connected to ${input.host}:${input.port}${input.username ? ` and logged in as ${input.username}` : ''}.` };
+  } catch (err) {
+    return { ok: false as const, message: explainSmtpError(err, input) };
+  }
+}
+
+/** Sends one test message with a saved profile, straight away (not a campaign). */
+export async function sendTestEmail(db: Db, keyring: Keyring, actor: Actor, profileId: string, to: string) {
+  const profile = await profileFor(db, actor, profileId);
+  const transport = nodemailer.createTransport({ ...transportOptions(profile, password(keyring, profile)), pool: false });
+  try {
+    const info = await transport.sendMail({
+      from: { name: profile.fromName, address: profile.fromEmail },
+      to,
+      ...(profile.replyTo ? { replyTo: profile.replyTo } : {}),
+      subject: `Dripline test email from "${profile.name}"`,
+      text: `This is a test email sent with the SMTP profile "${profile.name}" (${profile.host}:${profile.port}).\n`,
+    });
+    return { ok: true as const, message: `Sent to ${to}: the server replied "${info.response}".` };
+  } catch (err) {
+    return { ok: false as const, message: explainSmtpError(err, profile) };
+  } finally {
+    transport.close();
+  }
+}

@@ -1,0 +1,41 @@
+import { sampleFlow } from '../domain/flow/sample';
+import { SANDBOX_PROFILE_ID } from '../domain/senders';
+import type { Config } from './config';
+import type { Db } from './db';
+import { hasAnyContact, insertContacts } from './db/contacts';
+import { hasAnyFlow, saveFlowDraft } from './db/flows';
+import { upsertBuiltInProfile } from './db/smtp-profiles';
+
+export const SAMPLE_FLOW_ID = 'welcome';
+
+/**
+ * Embedded defaults: the Sandbox SMTP profile (kept pointing at the configured sandbox server),
+ * and on an empty install the sample flow and three contacts to try it on.
+ */
+export async function seed(db: Db, config: Config): Promise<void> {
+  await upsertBuiltInProfile(db, {
+    id: SANDBOX_PROFILE_ID,
+    installDefault: true,
+    name: 'Sandbox',
+    description: 'The bundled SMTP server: keeps every message and shows it under Sandbox mailbox. Nothing leaves this machine.',
+    host: config.SANDBOX_SMTP_HOST,
+    port: config.SANDBOX_SMTP_PORT,
+    secure: false,
+    requireTls: false,
+    username: '',
+    fromEmail: 'hello@dripline.test',
+    fromName: 'Dripline Sandbox',
+    replyTo: 'support@dripline.test',
+    ratePerSecond: null,
+    maxConnections: 5,
+    dailyCap: null,
+  });
+  if (!(await hasAnyFlow(db))) await saveFlowDraft(db, { id: SAMPLE_FLOW_ID, name: 'Welcome series', graph: sampleFlow(SANDBOX_PROFILE_ID) });
+  if (!(await hasAnyContact(db))) {
+    await insertContacts(db, [
+      { id: 'ct_ada', email: 'ada@example.test', name: 'Ada Lovelace' },
+      { id: 'ct_grace', email: 'grace@example.test', name: 'Grace Hopper' },
+      { id: 'ct_linus', email: 'linus@example.test', name: 'Linus Torvalds' },
+    ]);
+  }
+}
