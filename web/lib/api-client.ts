@@ -10,18 +10,22 @@ export interface ApiError {
 export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; error: ApiError };
 
 function asApiError(status: number, body: unknown): ApiError {
-  if (body && typeof body === 'object' && 'error' in body && body.error && typeof body.error === 'object') {
-    const e = body.error as { code?: unknown; message?: unknown; details?: unknown };
+  const error = body && typeof body === 'object' && 'error' in body ? body.error : undefined;
+  if (error && typeof error === 'object') {
     return {
       status,
-      code: typeof e.code === 'string' ? e.code : 'error',
-      message: typeof e.message === 'string' ? e.message : `request failed with status ${status}`,
-      details: e.details,
+      code: 'code' in error && typeof error.code === 'string' ? error.code : 'error',
+      message: 'message' in error && typeof error.message === 'string' ? error.message : `request failed with status ${status}`,
+      details: 'details' in error ? error.details : undefined,
     };
   }
   return { status, code: 'error', message: `request failed with status ${status}` };
 }
 
+/**
+ * Calls one of the app's routes. `T` is the route's response type from api-types.ts: the body is
+ * trusted to match it (the route handler states it with `satisfies`), so it is not checked again here.
+ */
 export async function callApi<T>(method: string, url: string, body?: unknown): Promise<ApiResult<T>> {
   let response: Response;
   try {
@@ -34,9 +38,9 @@ export async function callApi<T>(method: string, url: string, body?: unknown): P
     return { ok: false, error: { status: 0, code: 'network_error', message: 'could not reach the server; check that Dripline is running' } };
   }
   const text = await response.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
-    parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    parsed = text ? JSON.parse(text) : undefined;
   } catch {
     parsed = undefined;
   }
@@ -49,19 +53,4 @@ export async function callApi<T>(method: string, url: string, body?: unknown): P
     return { ok: false, error };
   }
   return { ok: true, status: response.status, data: parsed as T };
-}
-
-/** Field-level messages from a 422 invalid_request (zod issues) or a 409 naming its field. */
-export function fieldErrors(error: ApiError): Record<string, string> {
-  const fields: Record<string, string> = {};
-  if (Array.isArray(error.details)) {
-    for (const issue of error.details as { path?: unknown; message?: unknown }[]) {
-      const key = Array.isArray(issue.path) && issue.path.length > 0 ? String(issue.path[0]) : undefined;
-      if (key && typeof issue.message === 'string' && !(key in fields)) fields[key] = issue.message;
-    }
-  } else if (error.details && typeof error.details === 'object' && 'field' in error.details) {
-    const field = (error.details as { field?: unknown }).field;
-    if (typeof field === 'string') fields[field] = error.message;
-  }
-  return fields;
 }

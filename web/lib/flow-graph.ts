@@ -21,9 +21,9 @@ export function newFlowGraph(): FlowGraph {
 export function loadDraft(raw: unknown): { graph: FlowGraph; problems: string[] } {
   const parsed = FlowGraph.safeParse(raw);
   if (parsed.success) return { graph: parsed.data, problems: [] };
-  const record = raw && typeof raw === 'object' ? (raw as { nodes?: unknown; edges?: unknown }) : {};
-  const rawNodes = Array.isArray(record.nodes) ? (record.nodes as unknown[]) : [];
-  const rawEdges = Array.isArray(record.edges) ? (record.edges as unknown[]) : [];
+  const record = raw && typeof raw === 'object' ? raw : {};
+  const rawNodes: unknown[] = 'nodes' in record && Array.isArray(record.nodes) ? record.nodes : [];
+  const rawEdges: unknown[] = 'edges' in record && Array.isArray(record.edges) ? record.edges : [];
   const problems: string[] = [];
   const nodes: FlowNode[] = [];
   rawNodes.forEach((n, i) => {

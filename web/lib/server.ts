@@ -11,6 +11,7 @@ import type { Keyring } from '@server/crypto';
 import { openDatabase, type Db } from '@server/db';
 import { UserError } from '@server/errors';
 import { loadKeyring } from '@server/secrets';
+import type { ApiErrorBody } from '@/lib/api-types';
 
 interface Singletons {
   config?: Config;
@@ -20,10 +21,12 @@ interface Singletons {
 }
 
 const holder = globalThis as typeof globalThis & { __driplineWeb?: Singletons };
-const singletons: Singletons = (holder.__driplineWeb ??= {});
+holder.__driplineWeb ??= {};
+const singletons: Singletons = holder.__driplineWeb;
 
 export function getConfig(): Config {
-  return (singletons.config ??= readConfig());
+  singletons.config ??= readConfig();
+  return singletons.config;
 }
 
 export function getDb(): Promise<Db> {
@@ -38,7 +41,8 @@ export function getDb(): Promise<Db> {
 
 /** The keys for SMTP passwords at rest. A decrypted password is used only to talk to the SMTP server, never answered. */
 export function getKeyring(): Keyring {
-  return (singletons.keyring ??= loadKeyring(getConfig()));
+  singletons.keyring ??= loadKeyring(getConfig());
+  return singletons.keyring;
 }
 
 /** Thrown when Temporal cannot be reached: answered with 503, since retrying later can work. */
@@ -70,20 +74,13 @@ export function getTemporal(): Promise<Client> {
 
 // ---- route handler plumbing --------------------------------------------------------------
 
-export interface ApiErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
-
 function errorJson(status: number, code: string, message: string, details?: unknown): Response {
   const body: ApiErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
   return Response.json(body, { status });
 }
 
 function isUserError(err: unknown): err is UserError {
-  return (
-    err instanceof UserError ||
-    (err instanceof Error && err.name === 'UserError' && typeof (err as { status?: unknown }).status === 'number')
-  );
+  return err instanceof UserError || (err instanceof Error && err.name === 'UserError' && typeof (err as { status?: unknown }).status === 'number');
 }
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {

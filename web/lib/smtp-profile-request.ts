@@ -1,25 +1,7 @@
-/**
- * The SMTP profile form as the API reads it: SmtpProfileInput (the one schema the browser checks
- * too) plus, for admins, which agents may use the profile and whose default it is.
- */
-import { z } from 'zod';
+/** Who may send what in an SMTP profile request (the schema itself is SaveSmtpProfileRequest in api-types.ts). */
 import type { AppUser } from '@server/auth';
 import { UserError } from '@server/errors';
-import { SmtpProfileInput } from '@domain/smtp-profile';
-
-const userIds = (label: string) =>
-  z.array(z.string().min(1, `${label}: a user id must not be empty`), { error: `${label} must be a list of user ids` }).max(1000);
-
-export const SaveSmtpProfileRequest = SmtpProfileInput.safeExtend({
-  sharedWith: userIds('Share with').optional(),
-  defaultFor: userIds('Set as default for').optional(),
-});
-export type SaveSmtpProfileRequest = z.output<typeof SaveSmtpProfileRequest>;
-
-/** Test connection: the form's current values, saved or not; profileId lets a blank password use the stored one. */
-export const TestConnectionRequest = SmtpProfileInput.safeExtend({
-  profileId: z.string().min(1).max(64).optional(),
-});
+import type { SaveSmtpProfileRequest } from '@/lib/api-types';
 
 /** Checked before anything is written, so an agent's refused sharing never leaves a half-saved profile. */
 export function assertMayShare(user: AppUser, body: SaveSmtpProfileRequest): void {

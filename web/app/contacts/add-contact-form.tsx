@@ -2,14 +2,16 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import { callApi, fieldErrors } from '@/lib/api-client';
+import { callApi } from '@/lib/api-client';
+import type { AddContactBody, ContactResponse } from '@/lib/api-types';
+import { type FieldErrors, fieldErrors } from '@/lib/form-errors';
 import { TextField } from '@/components/text-field';
 
 export function AddContactForm() {
   const router = useRouter();
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [added, setAdded] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -20,7 +22,7 @@ export function AddContactForm() {
     setErrors({});
     setFormError(null);
     setAdded(null);
-    const result = await callApi<{ id: string; email: string }>('POST', '/api/contacts', { email, name });
+    const result = await callApi<ContactResponse>('POST', '/api/contacts', { email, name } satisfies AddContactBody);
     setBusy(false);
     if (result.ok) {
       setAdded(result.data.email);
@@ -36,8 +38,26 @@ export function AddContactForm() {
 
   return (
     <form className="form form--row card" onSubmit={onSubmit} noValidate data-testid="add-contact-form">
-      <TextField id="contact-email" label="Email" name="email" type="email" value={email} onValue={setEmail} error={errors.email} placeholder="ada@example.com" />
-      <TextField id="contact-name" label="Name" name="name" type="text" value={name} onValue={setName} error={errors.name} placeholder="Ada Lovelace" />
+      <TextField
+        id="contact-email"
+        label="Email"
+        name="email"
+        type="email"
+        value={email}
+        onValue={setEmail}
+        error={errors.email}
+        placeholder="ada@example.com"
+      />
+      <TextField
+        id="contact-name"
+        label="Name"
+        name="name"
+        type="text"
+        value={name}
+        onValue={setName}
+        error={errors.name}
+        placeholder="Ada Lovelace"
+      />
       <div className="form__actions">
         <button type="submit" className="button primary" disabled={busy} data-testid="add-contact">
           {busy ? 'Adding…' : 'Add contact'}

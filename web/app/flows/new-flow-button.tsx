@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { callApi } from '@/lib/api-client';
+import type { FlowCreated } from '@/lib/api-types';
 
 export function NewFlowButton() {
   const router = useRouter();
@@ -12,7 +13,7 @@ export function NewFlowButton() {
   async function create() {
     setBusy(true);
     setError(null);
-    const result = await callApi<{ id: string }>('POST', '/api/flows');
+    const result = await callApi<FlowCreated>('POST', '/api/flows');
     if (result.ok) {
       router.push(`/flows/${result.data.id}`);
     } else {

@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { Fragment, useState } from 'react';
 import { callApi } from '@/lib/api-client';
+import type { MailboxCleared } from '@/lib/api-types';
 
 export interface MailboxMessage {
   id: number;
@@ -35,7 +36,7 @@ export function SandboxMailbox({ messages }: { messages: MailboxMessage[] }) {
   async function clear() {
     setBusy(true);
     setError(null);
-    const result = await callApi<{ ok: true }>('DELETE', '/api/sandbox/messages');
+    const result = await callApi<MailboxCleared>('DELETE', '/api/sandbox/messages');
     setBusy(false);
     if (!result.ok) {
       setError(result.error.message);
@@ -51,13 +52,7 @@ export function SandboxMailbox({ messages }: { messages: MailboxMessage[] }) {
         <span className="muted">
           {messages.length} message{messages.length === 1 ? '' : 's'}
         </span>
-        <button
-          type="button"
-          className="button danger"
-          onClick={clear}
-          disabled={busy || messages.length === 0}
-          data-testid="clear-mailbox"
-        >
+        <button type="button" className="button danger" onClick={clear} disabled={busy || messages.length === 0} data-testid="clear-mailbox">
           {busy ? 'Clearing…' : 'Clear mailbox'}
         </button>
       </div>

@@ -1,9 +1,12 @@
 'use client';
 /** The side panel that edits the selected node's data. Every input carries `nodrag`. */
 import { useId } from 'react';
-import { DURATION_UNITS } from '@domain/flow/nodes/delay';
 import type { FlowError } from '@domain/flow/compile';
-import { AGENT_DEFAULT_LABEL, AGENT_DEFAULT_SENDER, NODE_LABELS, type DelayData, type EditorNode, type SendEmailData, type SenderProfile } from '@/components/flow-editor/types';
+import { NODE_KINDS } from '@domain/flow/nodes';
+import { type DelayData, DURATION_UNITS } from '@domain/flow/nodes/delay';
+import type { SendEmailData } from '@domain/flow/nodes/send-email';
+import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
+import type { EditorNode, SenderProfile } from '@/components/flow-editor/types';
 
 const UNIT_LABELS: Record<DelayData['unit'], string> = { seconds: 'Seconds', minutes: 'Minutes', hours: 'Hours', days: 'Days' };
 
@@ -80,7 +83,10 @@ function DelayFields({ data, errors, onChange }: { data: DelayData; errors: Flow
           id={`${id}-unit`}
           className="nodrag"
           value={data.unit}
-          onChange={(e) => onChange({ ...data, unit: e.currentTarget.value as DelayData['unit'] })}
+          onChange={(e) => {
+            const value = e.currentTarget.value;
+            onChange({ ...data, unit: DURATION_UNITS.find((u) => u === value) ?? data.unit });
+          }}
         >
           {DURATION_UNITS.map((u) => (
             <option key={u} value={u}>
@@ -102,7 +108,7 @@ function SendEmailFields(props: {
 }) {
   const { data, errors, profiles, onChange } = props;
   const id = useId();
-  const known = data.profileId === AGENT_DEFAULT_SENDER || profiles.some((p) => p.id === data.profileId);
+  const known = data.profileId === AGENT_DEFAULT || profiles.some((p) => p.id === data.profileId);
   return (
     <>
       <div className="field">
@@ -114,11 +120,9 @@ function SendEmailFields(props: {
           onChange={(e) => onChange({ ...data, profileId: e.currentTarget.value })}
         >
           {!known && (
-            <option value={data.profileId}>
-              {data.profileId ? `Missing or not shared with you: “${data.profileId}”` : 'Choose a sender…'}
-            </option>
+            <option value={data.profileId}>{data.profileId ? `Missing or not shared with you: “${data.profileId}”` : 'Choose a sender…'}</option>
           )}
-          <option value={AGENT_DEFAULT_SENDER}>{AGENT_DEFAULT_LABEL}</option>
+          <option value={AGENT_DEFAULT}>{AGENT_DEFAULT_LABEL}</option>
           {profiles.map((p) => (
             <option key={p.id} value={p.id}>
               {p.name} ({p.fromEmail})
@@ -126,9 +130,7 @@ function SendEmailFields(props: {
           ))}
         </select>
         <FieldError errors={errors} field="data.profileId" />
-        {data.profileId === AGENT_DEFAULT_SENDER && (
-          <p className="hint">Each run sends with the default SMTP profile of the user who starts it.</p>
-        )}
+        {data.profileId === AGENT_DEFAULT && <p className="hint">Each run sends with the default SMTP profile of the user who starts it.</p>}
       </div>
       <div className="field">
         <label htmlFor={`${id}-subject`}>Subject</label>
@@ -153,48 +155,56 @@ function SendEmailFields(props: {
         />
         <FieldError errors={errors} field="data.text" />
         <p className="hint">
-          Plain text. <code>{'{{name}}'}</code> and <code>{'{{email}}'}</code> are replaced with the contact’s name and email, in the
-          subject too.
+          Plain text. <code>{'{{name}}'}</code> and <code>{'{{email}}'}</code> are replaced with the contact’s name and email, in the subject too.
         </p>
       </div>
     </>
   );
 }
 
+/** Changes the node with this id; the panel narrows it by type, so the new data always fits the node. */
+export type UpdateNode = (id: string, update: (current: EditorNode) => EditorNode) => void;
+
 export function NodePanel(props: {
   node: EditorNode;
   errors: FlowError[];
   profiles: readonly SenderProfile[];
-  onChange: (node: EditorNode) => void;
+  onUpdate: UpdateNode;
   onDelete: () => void;
 }) {
-  const { node, errors, profiles, onChange, onDelete } = props;
+  const { node, errors, profiles, onUpdate, onDelete } = props;
   const nodeErrors = errors.filter((e) => !e.field?.startsWith('data.'));
   return (
     <div className="panel" data-testid="node-panel">
       <div className="panel__head">
-        <h2>{NODE_LABELS[node.type]}</h2>
+        <h2>{NODE_KINDS[node.type].label}</h2>
         <code className="muted">{node.id}</code>
       </div>
       {nodeErrors.length > 0 && (
         <ul className="panel__errors">
-          {nodeErrors.map((e, i) => (
-            <li key={i}>{e.message}</li>
+          {nodeErrors.map((e) => (
+            <li key={`${e.edgeId ?? ''}|${e.field ?? ''}|${e.message}`}>{e.message}</li>
           ))}
         </ul>
       )}
       {node.type === 'trigger' && (
         <p className="hint">
-          Every flow starts here. Contacts enter when you start a run for them on a published version. The Trigger cannot be
-          deleted.
+          Every flow starts here. Contacts enter when you start a run for them on a published version. The Trigger cannot be deleted.
         </p>
       )}
-      {node.type === 'delay' && <DelayFields data={node.data} errors={errors} onChange={(data) => onChange({ ...node, data })} />}
+      {node.type === 'delay' && (
+        <DelayFields data={node.data} errors={errors} onChange={(data) => onUpdate(node.id, (n) => (n.type === 'delay' ? { ...n, data } : n))} />
+      )}
       {node.type === 'sendEmail' && (
-        <SendEmailFields data={node.data} errors={errors} profiles={profiles} onChange={(data) => onChange({ ...node, data })} />
+        <SendEmailFields
+          data={node.data}
+          errors={errors}
+          profiles={profiles}
+          onChange={(data) => onUpdate(node.id, (n) => (n.type === 'sendEmail' ? { ...n, data } : n))}
+        />
       )}
       {node.type === 'exit' && <p className="hint">The journey ends here. An Exit has no next step.</p>}
-      {node.type !== 'trigger' && (
+      {!NODE_KINDS[node.type].unique && (
         <button type="button" className="button danger" onClick={onDelete} data-testid="delete-node">
           Delete node
         </button>

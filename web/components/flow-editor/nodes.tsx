@@ -1,9 +1,14 @@
 'use client';
-/** The canvas's node components: one per node type, memoised, with a handle on top (in) and bottom (out). */
-import { Handle, Position, type NodeProps, type NodeTypes } from '@xyflow/react';
-import { createContext, memo, useContext, type ReactNode } from 'react';
+/**
+ * The canvas's node components: one per node type, memoised, with a handle on top (in) and, unless the
+ * type ends the journey, one at the bottom (out). Titles and summaries come from the node registry.
+ */
+import { Handle, type NodeProps, type NodeTypes, Position } from '@xyflow/react';
+import { createContext, memo, type ReactNode, useContext } from 'react';
 import type { FlowError } from '@domain/flow/compile';
-import { AGENT_DEFAULT_LABEL, AGENT_DEFAULT_SENDER, type DelayData, type DelayFlowNode, type ExitFlowNode, type SendEmailFlowNode, type SenderProfile, type TriggerFlowNode } from '@/components/flow-editor/types';
+import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
+import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
+import type { EditorNodeOf, SenderProfile } from '@/components/flow-editor/types';
 
 export interface EditorContextValue {
   errorsByNode: ReadonlyMap<string, FlowError[]>;
@@ -12,25 +17,11 @@ export interface EditorContextValue {
 
 export const EditorContext = createContext<EditorContextValue>({ errorsByNode: new Map(), profiles: [] });
 
-function unitLabel(amount: number, unit: DelayData['unit']): string {
-  return amount === 1 ? unit.replace(/s$/, '') : unit;
-}
+/** Each node type's symbol, on the canvas and in the palette. */
+export const NODE_ICONS: Record<NodeType, string> = { trigger: '▶', delay: '◷', sendEmail: '✉', exit: '■' };
 
-export function describeDelay(data: DelayData): string {
-  if (data.mode === 'fixed') return `Wait ${data.amount} ${unitLabel(data.amount, data.unit)}`;
-  return `Wait ${data.min}–${data.max} ${unitLabel(data.max, data.unit)} (random)`;
-}
-
-function NodeShell(props: {
-  id: string;
-  type: 'trigger' | 'delay' | 'sendEmail' | 'exit';
-  title: string;
-  icon: string;
-  selected: boolean;
-  input: boolean;
-  output: boolean;
-  children: ReactNode;
-}) {
+function NodeShell(props: { id: string; type: NodeType; selected: boolean; input: boolean; children: ReactNode }) {
+  const kind = NODE_KINDS[props.type];
   const errors = useContext(EditorContext).errorsByNode.get(props.id);
   const className = ['flow-node', `flow-node--${props.type}`, props.selected ? 'is-selected' : '', errors ? 'has-error' : '']
     .filter(Boolean)
@@ -40,61 +31,63 @@ function NodeShell(props: {
       {props.input && <Handle type="target" position={Position.Top} />}
       <div className="flow-node__head">
         <span className="flow-node__icon" aria-hidden>
-          {props.icon}
+          {NODE_ICONS[props.type]}
         </span>
-        <span className="flow-node__title">{props.title}</span>
+        <span className="flow-node__title">{kind.label}</span>
         {errors && (
-          <span className="flow-node__badge" aria-label={`${errors.length} problem(s)`}>
+          <span className="flow-node__badge" role="img" aria-label={`${errors.length} problem(s)`}>
             {errors.length}
           </span>
         )}
       </div>
       <div className="flow-node__body">{props.children}</div>
-      {props.output && <Handle type="source" position={Position.Bottom} />}
+      {kind.outputs > 0 && <Handle type="source" position={Position.Bottom} />}
     </div>
   );
 }
 
-const TriggerNodeView = memo(function TriggerNodeView({ id, data, selected }: NodeProps<TriggerFlowNode>) {
+/** Contacts enter here: nothing comes before it. */
+const TriggerNodeView = memo(function TriggerNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'trigger'>>) {
   return (
-    <NodeShell id={id} type="trigger" title="Trigger" icon="▶" selected={selected} input={false} output>
-      {data.source === 'event' ? 'A contact enters by an API event' : 'Contacts enter when you start a run'}
+    <NodeShell id={id} type="trigger" selected={selected} input={false}>
+      {NODE_KINDS.trigger.summary(data)}
     </NodeShell>
   );
 });
 
-const DelayNodeView = memo(function DelayNodeView({ id, data, selected }: NodeProps<DelayFlowNode>) {
+const DelayNodeView = memo(function DelayNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'delay'>>) {
   return (
-    <NodeShell id={id} type="delay" title="Delay" icon="◷" selected={selected} input output>
-      {describeDelay(data)}
+    <NodeShell id={id} type="delay" selected={selected} input>
+      {NODE_KINDS.delay.summary(data)}
     </NodeShell>
   );
 });
 
-const SendEmailNodeView = memo(function SendEmailNodeView({ id, data, selected }: NodeProps<SendEmailFlowNode>) {
+const SendEmailNodeView = memo(function SendEmailNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'sendEmail'>>) {
   const profile = useContext(EditorContext).profiles.find((p) => p.id === data.profileId);
+  const summary = NODE_KINDS.sendEmail.summary(data);
   return (
-    <NodeShell id={id} type="sendEmail" title="Send Email" icon="✉" selected={selected} input output>
-      <div className="flow-node__subject">{data.subject || <em>No subject</em>}</div>
+    <NodeShell id={id} type="sendEmail" selected={selected} input>
+      <div className="flow-node__subject">{data.subject ? summary : <em>{summary}</em>}</div>
       <div className="flow-node__meta">
-        via {data.profileId === AGENT_DEFAULT_SENDER ? AGENT_DEFAULT_LABEL : profile ? profile.name : <em>unknown sender</em>}
+        via {data.profileId === AGENT_DEFAULT ? AGENT_DEFAULT_LABEL : profile ? profile.name : <em>unknown sender</em>}
       </div>
     </NodeShell>
   );
 });
 
-const ExitNodeView = memo(function ExitNodeView({ id, selected }: NodeProps<ExitFlowNode>) {
+const ExitNodeView = memo(function ExitNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'exit'>>) {
   return (
-    <NodeShell id={id} type="exit" title="Exit" icon="■" selected={selected} input output={false}>
-      The journey ends here
+    <NodeShell id={id} type="exit" selected={selected} input>
+      {NODE_KINDS.exit.summary(data)}
     </NodeShell>
   );
 });
 
-/** At module scope so React Flow never sees a new object and re-mounts every node. */
+/** At module scope so React Flow never sees a new object and re-mounts every node; one view per node type. */
 export const nodeTypes = {
   trigger: TriggerNodeView,
   delay: DelayNodeView,
   sendEmail: SendEmailNodeView,
   exit: ExitNodeView,
-} satisfies NodeTypes;
+} satisfies NodeTypes & Record<NodeType, unknown>;

@@ -1,23 +1,31 @@
-/** The editor's React Flow nodes: one typed node per flow node type, with the schema's data. */
-import type { Edge, Node } from '@xyflow/react';
-import type { z } from 'zod';
-import type { DelayNode } from '@domain/flow/nodes/delay';
-import type { ExitNode } from '@domain/flow/nodes/exit';
-import type { FlowGraph, FlowNode } from '@domain/flow/schema';
-import type { SendEmailNode } from '@domain/flow/nodes/send-email';
-import type { TriggerNode } from '@domain/flow/nodes/trigger';
+/**
+ * The editor's React Flow nodes and the mapping between them and the saved graph, derived from the
+ * node registry (domain/flow/nodes): one typed React Flow node per node type, carrying that type's data.
+ */
+import type { Edge, Node, XYPosition } from '@xyflow/react';
+import type { NodeDefaultsContext, NodeKind } from '@domain/flow/node';
+import { NODE_KINDS, type NodeData, type NodeType } from '@domain/flow/nodes';
+import { type FlowGraph, SCHEMA_VERSION } from '@domain/flow/schema';
 
-export type TriggerData = z.infer<typeof TriggerNode>['data'];
-export type DelayData = z.infer<typeof DelayNode>['data'];
-export type SendEmailData = z.infer<typeof SendEmailNode>['data'];
-export type ExitData = z.infer<typeof ExitNode>['data'];
+/** The React Flow node of one node type. `type` is required, so it tells the members of EditorNode apart. */
+export type EditorNodeOf<T extends NodeType> = Node<NodeData<T>, T> & { type: T };
 
-export type TriggerFlowNode = Node<TriggerData, 'trigger'>;
-export type DelayFlowNode = Node<DelayData, 'delay'>;
-export type SendEmailFlowNode = Node<SendEmailData, 'sendEmail'>;
-export type ExitFlowNode = Node<ExitData, 'exit'>;
-export type EditorNode = TriggerFlowNode | DelayFlowNode | SendEmailFlowNode | ExitFlowNode;
+/**
+ * For a union of node types, the union of their nodes, each with its own data (not one node whose
+ * type and data are two unrelated unions). Generic code over T returns these, so callers with a
+ * concrete type get exactly their node.
+ */
+type EditorNodeFor<T extends NodeType> = { [P in T]: EditorNodeOf<P> }[T];
+type SavedNodeFor<T extends NodeType> = { [P in T]: { id: string; type: P; position: XYPosition; data: NodeData<P> } }[T];
+
+export type EditorNode = EditorNodeFor<NodeType>;
 export type EditorEdge = Edge;
+
+/**
+ * The registry, typed so that indexing it with a node type T gives T's own module (its defaults return
+ * T's data). Checked, not cast: each module's declared type matches its entry here.
+ */
+const KINDS: { [T in NodeType]: NodeKind<T, NodeData<T>, unknown> } = NODE_KINDS;
 
 /** The fields of an SMTP profile the Sender select shows (a slice of SmtpProfileView: never a password). */
 export interface SenderProfile {
@@ -29,34 +37,16 @@ export interface SenderProfile {
   isDefault: boolean;
 }
 
-/**
- * The sender meaning "each agent's own default profile", resolved when a run starts. The type ties it
- * to AGENT_DEFAULT in activities/smtp-profiles.ts, which the browser bundle cannot import (nodemailer).
- */
-export const AGENT_DEFAULT_SENDER: typeof import('@domain/senders').AGENT_DEFAULT = '@agent-default';
-export const AGENT_DEFAULT_LABEL = 'Agent’s default';
+function toEditorNode<T extends NodeType>(node: SavedNodeFor<T>): EditorNodeFor<T> {
+  // The unique node (the Trigger) cannot be deleted.
+  const editorNode: EditorNodeOf<T> = { id: node.id, type: node.type, position: node.position, data: node.data, deletable: !KINDS[node.type].unique };
+  return editorNode;
+}
 
-export const NODE_LABELS: Record<FlowNode['type'], string> = {
-  trigger: 'Trigger',
-  delay: 'Delay',
-  sendEmail: 'Send Email',
-  exit: 'Exit',
-};
-
-function toEditorNode(node: FlowNode): EditorNode {
-  const base = { id: node.id, position: node.position, deletable: node.type !== 'trigger' };
-  switch (node.type) {
-    case 'trigger':
-      return { ...base, type: 'trigger', data: node.data };
-    case 'delay':
-      return { ...base, type: 'delay', data: node.data };
-    case 'sendEmail':
-      return { ...base, type: 'sendEmail', data: node.data };
-    case 'exit':
-      return { ...base, type: 'exit', data: node.data };
-    default:
-      return node satisfies never;
-  }
+/** Only what the schema saves: React Flow's own fields (selected, measured, ...) stay in the editor. */
+function toFlowNode<T extends NodeType>(node: EditorNodeFor<T>): SavedNodeFor<T> {
+  const saved: SavedNodeFor<T> = { id: node.id, type: node.type, position: { x: node.position.x, y: node.position.y }, data: node.data };
+  return saved;
 }
 
 export function toEditorEdge(edge: { id: string; source: string; target: string }): EditorEdge {
@@ -64,36 +54,26 @@ export function toEditorEdge(edge: { id: string; source: string; target: string 
 }
 
 export function toEditor(graph: FlowGraph): { nodes: EditorNode[]; edges: EditorEdge[] } {
-  return { nodes: graph.nodes.map(toEditorNode), edges: graph.edges.map(toEditorEdge) };
-}
-
-function toFlowNode(node: EditorNode): FlowNode {
-  const base = { id: node.id, position: { x: node.position.x, y: node.position.y } };
-  switch (node.type) {
-    case 'trigger':
-      return { ...base, type: 'trigger', data: node.data };
-    case 'delay':
-      return { ...base, type: 'delay', data: node.data };
-    case 'sendEmail':
-      return { ...base, type: 'sendEmail', data: node.data };
-    case 'exit':
-      return { ...base, type: 'exit', data: node.data };
-    default:
-      return node satisfies never;
-  }
+  return { nodes: graph.nodes.map((n) => toEditorNode(n)), edges: graph.edges.map(toEditorEdge) };
 }
 
 /** What the editor saves: the graph exactly as the schema describes it. */
 export function toGraph(nodes: EditorNode[], edges: EditorEdge[]): FlowGraph {
   return {
-    schemaVersion: 1,
-    nodes: nodes.map(toFlowNode),
+    schemaVersion: SCHEMA_VERSION,
+    nodes: nodes.map((n) => toFlowNode(n)),
     edges: edges.map((e) => ({ id: e.id, source: e.source, target: e.target })),
   };
 }
 
+/** A node added from the palette, selected, with its type's defaults. */
+export function newEditorNode<T extends NodeType>(type: T, id: string, position: XYPosition, context: NodeDefaultsContext): EditorNodeFor<T> {
+  const node: EditorNodeOf<T> = { id, type, position, selected: true, data: KINDS[type].defaults(context) };
+  return node;
+}
+
 /** Node ids must match the schema's [A-Za-z0-9_-]; Math.random works on plain-http hosts too. */
-export function newNodeId(type: FlowNode['type'], taken: Set<string>): string {
+export function newNodeId(type: NodeType, taken: Set<string>): string {
   for (;;) {
     const id = `${type}-${Math.random().toString(36).slice(2, 8)}`;
     if (!taken.has(id)) return id;

@@ -1,8 +1,9 @@
 import { SMTP_PRESETS } from '@domain/smtp-presets';
 import { createProfile, listProfiles } from '@server/profiles';
+import { SaveSmtpProfileRequest, type SmtpProfileCreated, type SmtpProfileList } from '@/lib/api-types';
 import { listAgents, userRoute } from '@/lib/auth';
 import { getDb, getKeyring, readBody } from '@/lib/server';
-import { assertMayShare, SaveSmtpProfileRequest } from '@/lib/smtp-profile-request';
+import { assertMayShare } from '@/lib/smtp-profile-request';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,7 +14,7 @@ export const GET = userRoute(async (_request: Request, _context: unknown, user) 
     profiles,
     presets: SMTP_PRESETS,
     ...(user.role === 'admin' ? { agents: await listAgents() } : {}),
-  });
+  } satisfies SmtpProfileList);
 });
 
 /** Creates a profile owned by the user: 201 {id}. Sharing and defaults are for admins (403 otherwise). */
@@ -21,5 +22,5 @@ export const POST = userRoute(async (request: Request, _context: unknown, user) 
   const body = await readBody(request, SaveSmtpProfileRequest);
   assertMayShare(user, body);
   const { id } = await createProfile(await getDb(), getKeyring(), user, body);
-  return Response.json({ id }, { status: 201 });
+  return Response.json({ id } satisfies SmtpProfileCreated, { status: 201 });
 });

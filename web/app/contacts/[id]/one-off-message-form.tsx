@@ -3,7 +3,9 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useState, type FormEvent } from 'react';
-import { callApi, fieldErrors } from '@/lib/api-client';
+import { callApi } from '@/lib/api-client';
+import type { MessageQueued, SendMessageBody } from '@/lib/api-types';
+import { type FieldErrors, fieldErrors } from '@/lib/form-errors';
 
 interface Props {
   contactId: string;
@@ -18,7 +20,7 @@ export function OneOffMessageForm({ contactId, sender, senderProblem, settledWor
   const router = useRouter();
   const [subject, setSubject] = useState('');
   const [text, setText] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [pending, setPending] = useState<string[]>([]);
@@ -37,10 +39,10 @@ export function OneOffMessageForm({ contactId, sender, senderProblem, settledWor
     setErrors({});
     setFormError(null);
     setBusy(true);
-    const result = await callApi<{ runId: string; workflowId: string }>('POST', `/api/contacts/${encodeURIComponent(contactId)}/send`, {
+    const result = await callApi<MessageQueued>('POST', `/api/contacts/${encodeURIComponent(contactId)}/send`, {
       subject,
       text,
-    });
+    } satisfies SendMessageBody);
     setBusy(false);
     if (result.ok) {
       setPending((p) => [...p, result.data.workflowId]);

@@ -7,6 +7,7 @@ import { listContactDeliveries } from '@server/db/deliveries';
 import { UserError } from '@server/errors';
 import { AGENT_DEFAULT } from '@domain/senders';
 import { resolveSender } from '@server/profiles';
+import { DeliveryLog } from '@/components/delivery-log';
 import { requireUser } from '@/lib/auth';
 import { formatTime } from '@/lib/format';
 import { getConfig, getDb } from '@/lib/server';
@@ -56,56 +57,31 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
       <OneOffMessageForm contactId={contact.id} sender={sender} senderProblem={senderProblem} settledWorkflowIds={settled} />
 
       <h2>Delivery history</h2>
-      {deliveries.length === 0 ? (
-        <p className="empty">Nothing sent to {contact.email} yet.</p>
-      ) : (
-        <table className="table table--log" data-testid="delivery-history">
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Flow</th>
-              <th>Node</th>
-              <th>Attempt</th>
-              <th>Outcome</th>
-              <th>SMTP code</th>
-              <th>SMTP reply</th>
-              <th>Workflow</th>
-            </tr>
-          </thead>
-          <tbody>
-            {deliveries.map((d) => (
-              <tr key={d.id} data-testid="delivery-row" data-workflow-id={d.workflowId}>
-                <td className="nowrap">{formatTime(d.at)}</td>
-                <td>
-                  {d.flowName === null ? (
-                    <span className="badge">one-off</span>
-                  ) : (
-                    <Link href={`/runs/${d.runId}`}>
-                      {d.flowName} <span className="muted">v{d.flowVersion}</span>
-                    </Link>
-                  )}
-                </td>
-                <td>
-                  <code>{d.nodeId}</code>
-                </td>
-                <td>#{d.attempt}</td>
-                <td>
-                  <span className={`status status--${d.outcome}`} data-testid="delivery-outcome">
-                    {d.outcome}
-                  </span>
-                </td>
-                <td>{d.smtpCode ?? '—'}</td>
-                <td className="reply">{d.smtpReply}</td>
-                <td className="nowrap">
-                  <a href={temporalWorkflowUrl(config, d.workflowId)} target="_blank" rel="noreferrer" data-testid="delivery-temporal-link">
-                    Open in Temporal ↗
-                  </a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DeliveryLog
+        attempts={deliveries}
+        empty={`Nothing sent to ${contact.email} yet.`}
+        source={{
+          header: 'Flow',
+          cell: (d) =>
+            d.flowName === null ? (
+              <span className="badge">one-off</span>
+            ) : (
+              <Link href={`/runs/${d.runId}`}>
+                {d.flowName} <span className="muted">v{d.flowVersion}</span>
+              </Link>
+            ),
+        }}
+        last={{
+          header: 'Workflow',
+          className: 'nowrap',
+          cell: (d) => (
+            <a href={temporalWorkflowUrl(config, d.workflowId)} target="_blank" rel="noreferrer" data-testid="delivery-temporal-link">
+              Open in Temporal ↗
+            </a>
+          ),
+        }}
+        testIds={{ table: 'delivery-history', row: 'delivery-row', outcome: 'delivery-outcome' }}
+      />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
 import { emptyCounts, getRun } from '@server/db/runs';
 import { AutoRefresh } from '@/components/auto-refresh';
+import { DeliveryLog } from '@/components/delivery-log';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getConfig, getDb } from '@/lib/server';
@@ -80,42 +81,13 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
       </table>
 
       <h2>Delivery log</h2>
-      {run.attempts.length === 0 ? (
-        <p className="empty">No delivery attempts yet{active ? ': contacts may still be waiting in a Delay.' : '.'}</p>
-      ) : (
-        <table className="table table--log">
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Contact</th>
-              <th>Node</th>
-              <th>Attempt</th>
-              <th>Outcome</th>
-              <th>SMTP code</th>
-              <th>SMTP reply</th>
-              <th>Message id</th>
-            </tr>
-          </thead>
-          <tbody>
-            {run.attempts.map((a) => (
-              <tr key={a.id} data-testid="attempt-row">
-                <td className="nowrap">{formatTime(a.at)}</td>
-                <td>{emailOf.get(a.contactId) ?? a.contactId}</td>
-                <td>
-                  <code>{a.nodeId}</code>
-                </td>
-                <td>#{a.attempt}</td>
-                <td>
-                  <span className={`status status--${a.outcome}`}>{a.outcome}</span>
-                </td>
-                <td>{a.smtpCode ?? '—'}</td>
-                <td className="reply">{a.smtpReply}</td>
-                <td className="mono small">{a.messageId}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DeliveryLog
+        attempts={run.attempts}
+        empty={`No delivery attempts yet${active ? ': contacts may still be waiting in a Delay.' : '.'}`}
+        source={{ header: 'Contact', cell: (a) => emailOf.get(a.contactId) ?? a.contactId }}
+        last={{ header: 'Message id', cell: (a) => a.messageId, className: 'mono small' }}
+        testIds={{ row: 'attempt-row' }}
+      />
     </section>
   );
 }

@@ -2,10 +2,13 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import { callApi, fieldErrors } from '@/lib/api-client';
+import { callApi } from '@/lib/api-client';
+import { type CreateUserBody, CreateUserRequest, type UserCreated } from '@/lib/api-types';
+import { type FieldErrors, fieldErrors } from '@/lib/form-errors';
 import { TextField } from '@/components/text-field';
 
-type Role = 'admin' | 'agent';
+type Role = CreateUserBody['role'];
+const ROLES = CreateUserRequest.shape.role.options;
 
 export function CreateUserForm() {
   const router = useRouter();
@@ -13,7 +16,7 @@ export function CreateUserForm() {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('agent');
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [created, setCreated] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -28,7 +31,7 @@ export function CreateUserForm() {
       return;
     }
     setBusy(true);
-    const result = await callApi<{ id: string; email: string }>('POST', '/api/users', { email, name, password, role });
+    const result = await callApi<UserCreated>('POST', '/api/users', { email, name, password, role } satisfies CreateUserBody);
     setBusy(false);
     if (result.ok) {
       setCreated(`Created ${result.data.email} (${role}). Give them the password; they log in at /login.`);
@@ -53,7 +56,16 @@ export function CreateUserForm() {
 
   return (
     <form className="form form--row card" onSubmit={onSubmit} noValidate data-testid="create-user-form">
-      <TextField id="user-email" label="Email" type="email" value={email} onValue={setEmail} error={errors.email} errorTestId="user-error-email" autoComplete="off" />
+      <TextField
+        id="user-email"
+        label="Email"
+        type="email"
+        value={email}
+        onValue={setEmail}
+        error={errors.email}
+        errorTestId="user-error-email"
+        autoComplete="off"
+      />
       <TextField id="user-name" label="Name" type="text" value={name} onValue={setName} error={errors.name} errorTestId="user-error-name" />
       <TextField
         id="user-password"
@@ -68,7 +80,12 @@ export function CreateUserForm() {
       />
       <div className="field field--narrow">
         <label htmlFor="user-role">Role</label>
-        <select id="user-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)} data-testid="user-role">
+        <select
+          id="user-role"
+          value={role}
+          onChange={(e) => setRole(ROLES.find((r) => r === e.currentTarget.value) ?? 'agent')}
+          data-testid="user-role"
+        >
           <option value="agent">agent</option>
           <option value="admin">admin</option>
         </select>

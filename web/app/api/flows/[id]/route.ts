@@ -1,10 +1,8 @@
-import { z } from 'zod';
 import { getFlow, saveFlowDraft } from '@server/db/flows';
 import { UserError } from '@server/errors';
 import { compile } from '@domain/flow/compile';
-import { CONTROL_CHARACTERS } from '@domain/text';
 import { FlowGraph } from '@domain/flow/schema';
-import { required } from '@/lib/fields';
+import { type FlowResponse, type FlowSaved, SaveFlowRequest } from '@/lib/api-types';
 import { FLOW_ID_PATTERN } from '@/lib/flow-graph';
 import { userRoute } from '@/lib/auth';
 import { getDb, readBody } from '@/lib/server';
@@ -13,22 +11,11 @@ export const dynamic = 'force-dynamic';
 
 type Context = { params: Promise<{ id: string }> };
 
-/** The graph is checked separately, so its errors can name node ids instead of array indexes. */
-const SaveFlowRequest = z.object({
-  name: z
-    .string({ error: required('name') })
-    .trim()
-    .min(1, 'name must not be empty')
-    .max(120, 'name must be at most 120 characters')
-    .refine((s) => !CONTROL_CHARACTERS.test(s), 'name must not contain line breaks or control characters'),
-  graph: z.unknown().refine((g) => g !== undefined, 'graph is required'),
-});
-
 export const GET = userRoute(async (_request: Request, { params }: Context) => {
   const { id } = await params;
   const flow = await getFlow(await getDb(), id);
   if (!flow) throw new UserError(404, 'flow_not_found', `flow "${id}" does not exist`);
-  return Response.json(flow);
+  return Response.json(flow satisfies FlowResponse);
 });
 
 /** Saves the draft. It must be well-formed, but may still be unfinished (e.g. not yet connected). */
@@ -45,5 +32,5 @@ export const PUT = userRoute(async (request: Request, { params }: Context) => {
     throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', details);
   }
   await saveFlowDraft(await getDb(), { id, name: body.name, graph: graph.data });
-  return Response.json({ ok: true });
+  return Response.json({ ok: true } satisfies FlowSaved);
 });

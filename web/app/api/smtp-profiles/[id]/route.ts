@@ -1,7 +1,8 @@
 import { deleteProfile, profileFor, profileView, updateProfile } from '@server/profiles';
+import { SaveSmtpProfileRequest, type SmtpProfileResponse, type SmtpProfileSaved } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
 import { getDb, getKeyring, readBody } from '@/lib/server';
-import { assertMayShare, SaveSmtpProfileRequest } from '@/lib/smtp-profile-request';
+import { assertMayShare } from '@/lib/smtp-profile-request';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,7 +12,7 @@ type Context = { params: Promise<{ id: string }> };
 export const GET = userRoute(async (_request: Request, { params }: Context, user) => {
   const { id } = await params;
   const db = await getDb();
-  return Response.json(await profileView(db, user, await profileFor(db, user, id)));
+  return Response.json((await profileView(db, user, await profileFor(db, user, id))) satisfies SmtpProfileResponse);
 });
 
 /** Saves the form: a blank password keeps the stored one unless the server changed. 200 {id, passwordCleared}. */
@@ -19,7 +20,7 @@ export const PUT = userRoute(async (request: Request, { params }: Context, user)
   const { id } = await params;
   const body = await readBody(request, SaveSmtpProfileRequest);
   assertMayShare(user, body);
-  return Response.json(await updateProfile(await getDb(), getKeyring(), user, id, body));
+  return Response.json((await updateProfile(await getDb(), getKeyring(), user, id, body)) satisfies SmtpProfileSaved);
 });
 
 /** 204, or 409 naming the published flows that still send with it. */

@@ -1,7 +1,7 @@
 import { testConnection } from '@server/profiles';
+import { type SmtpCheck, TestConnectionRequest } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
 import { getDb, getKeyring, readBody } from '@/lib/server';
-import { TestConnectionRequest } from '@/lib/smtp-profile-request';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,5 +11,5 @@ export const dynamic = 'force-dynamic';
  */
 export const POST = userRoute(async (request: Request, _context: unknown, user) => {
   const { profileId, ...input } = await readBody(request, TestConnectionRequest);
-  return Response.json(await testConnection(await getDb(), getKeyring(), user, input, profileId));
+  return Response.json((await testConnection(await getDb(), getKeyring(), user, input, profileId)) satisfies SmtpCheck);
 });

@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { callApi, type ApiError } from '@/lib/api-client';
+import type { RunStarted, StartRunBody } from '@/lib/api-types';
 
 interface Props {
   flowId: string;
@@ -39,7 +40,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts }: Pro
       return;
     }
     setBusy(true);
-    const result = await callApi<{ runId: string }>('POST', '/api/runs', { flowId, version, contactIds: [...chosen] });
+    const result = await callApi<RunStarted>('POST', '/api/runs', { flowId, version, contactIds: [...chosen] } satisfies StartRunBody);
     if (result.ok) {
       router.push(`/runs/${result.data.runId}`);
       return;
@@ -113,7 +114,12 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts }: Pro
       {error && (
         <div className="notice notice--error" role="alert" data-testid="api-error">
           {error.message}
-          {error.status > 0 && <span className="muted"> ({error.code}, HTTP {error.status})</span>}
+          {error.status > 0 && (
+            <span className="muted">
+              {' '}
+              ({error.code}, HTTP {error.status})
+            </span>
+          )}
         </div>
       )}
 

@@ -2,6 +2,7 @@ import { temporalWorkflowUrl } from '@server/config';
 import { getContact } from '@server/db/contacts';
 import { listContactDeliveries } from '@server/db/deliveries';
 import { UserError } from '@server/errors';
+import type { ContactDeliveries } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
 import { getConfig, getDb } from '@/lib/server';
 
@@ -15,5 +16,5 @@ export const GET = userRoute(async (_request: Request, { params }: { params: Pro
   if (!contact) throw new UserError(404, 'contact_not_found', `contact "${id}" does not exist`);
   const config = getConfig();
   const deliveries = (await listContactDeliveries(db, id)).map((d) => ({ ...d, temporalUrl: temporalWorkflowUrl(config, d.workflowId) }));
-  return Response.json({ contact, deliveries });
+  return Response.json({ contact, deliveries } satisfies ContactDeliveries);
 });

@@ -1,4 +1,5 @@
 import { publishFlow } from '@server/flows';
+import type { FlowPublished } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
 import { getDb } from '@/lib/server';
 
@@ -11,5 +12,5 @@ export const dynamic = 'force-dynamic';
 export const POST = userRoute(async (_request: Request, { params }: { params: Promise<{ id: string }> }, user) => {
   const { id } = await params;
   const { version } = await publishFlow(await getDb(), id, user);
-  return Response.json({ version });
+  return Response.json({ version } satisfies FlowPublished);
 });

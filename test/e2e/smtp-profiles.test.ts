@@ -1,0 +1,172 @@
+/**
+ * SMTP profiles with a password: the Gmail preset in Settings (Test connection with a wrong and a right
+ * password, the password write-only once saved), and a run through such a profile with the password
+ * nowhere in Temporal and never sent back to the browser.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  FlowCreated,
+  FlowPublished,
+  FlowSaved,
+  RunStarted,
+  SandboxMessageList,
+  SmtpProfileCreated,
+  SmtpProfileResponse,
+} from '../../web/lib/api-types';
+import { admin, BrowserSession, gmailLikeProfile, Product, secrets, sendGraph, settledRun, smtpLogin, wrongSmtpPassword } from './product';
+
+let product: Product;
+
+beforeAll(async () => {
+  product = await Product.start('smtp-profiles');
+});
+
+afterAll(async () => {
+  await product?.stop();
+});
+
+const mailboxCount = async () => (await product.admin.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data.length;
+
+describe('SMTP profiles with a password', () => {
+  it('creates an SMTP profile from the Gmail preset: tests a wrong and a right password, saves, and never shows it again', async () => {
+    const { ports, web } = product;
+    const browser = await product.logIn(admin, '/settings/smtp');
+    const { page } = browser;
+    const mailBefore = await mailboxCount();
+    await page.getByTestId('create-smtp').click();
+    await page.waitForURL(/\/settings\/smtp\/new$/);
+
+    await page.getByTestId('smtp-preset').selectOption('gmail');
+    await expect(page.getByTestId('smtp-host').inputValue()).resolves.toBe('smtp.gmail.com');
+    await expect(page.getByTestId('smtp-port').inputValue()).resolves.toBe('587');
+    await expect(page.getByTestId('smtp-require-tls').isChecked()).resolves.toBe(true);
+    await expect(page.getByTestId('smtp-secure').isChecked()).resolves.toBe(false);
+    await expect(page.getByTestId('smtp-rate').inputValue()).resolves.toBe('1');
+    await expect(page.getByTestId('smtp-daily-cap').inputValue()).resolves.toBe('500');
+    await expect(page.getByTestId('smtp-hints').textContent()).resolves.toMatch(/app password/i);
+
+    // The browser checks the form with the API's schema: SSL on port 587 is refused, naming the fix.
+    await page.getByTestId('smtp-secure').check();
+    await page.getByTestId('smtp-test-connection').click();
+    await expect(page.getByTestId('smtp-error-secure').textContent()).resolves.toMatch(/587.*SSL off/i);
+
+    // The sandbox stands in for Gmail: no STARTTLS there, so SSL and TLS both off.
+    await page.getByTestId('smtp-secure').uncheck();
+    await page.getByTestId('smtp-require-tls').uncheck();
+    await page.getByTestId('smtp-name').fill('Gmail e2e');
+    await page.getByTestId('smtp-description').fill('Gmail preset, pointed at the sandbox');
+    await page.getByTestId('smtp-host').fill('127.0.0.1');
+    await page.getByTestId('smtp-port').fill(String(ports.smtp));
+    await page.getByTestId('smtp-username').fill(smtpLogin.user);
+    await page.getByTestId('smtp-password').fill(wrongSmtpPassword);
+    await page.getByTestId('smtp-from-email').fill('me@gmail.test');
+    await page.getByTestId('smtp-reply-to').fill('replies@gmail.test');
+    await page.getByTestId('smtp-from-name').fill('Me at Gmail');
+    await page.getByTestId('smtp-max-connections').fill('2');
+
+    await page.getByTestId('smtp-test-connection').click();
+    const refused = page.locator('[data-testid="smtp-test-result"][data-ok="false"]');
+    await refused.waitFor({ timeout: 30_000 });
+    const advice = (await refused.textContent()) ?? '';
+    expect(advice).toMatch(/user or password/i);
+    expect(advice).toMatch(/app password/i);
+
+    await page.getByTestId('smtp-password').fill(smtpLogin.password);
+    await page.getByTestId('smtp-test-connection').click();
+    const connected = page.locator('[data-testid="smtp-test-result"][data-ok="true"]');
+    await connected.waitFor({ timeout: 30_000 });
+    await expect(connected.textContent()).resolves.toMatch(new RegExp(`Connected to 127\\.0\\.0\\.1:${ports.smtp} and logged in as me@gmail\\.test`));
+
+    await page.getByTestId('smtp-save').click();
+    await page.waitForURL(/\/settings\/smtp\/smtp_[A-Za-z0-9]+/);
+    const profileId = new URL(page.url()).pathname.split('/').pop() ?? '';
+
+    await page.reload();
+    await expect(page.getByTestId('smtp-password').inputValue()).resolves.toBe('');
+    await expect(page.getByTestId('smtp-password').getAttribute('placeholder')).resolves.toBe('leave blank to keep');
+    await expect(page.getByTestId('smtp-username').inputValue()).resolves.toBe(smtpLogin.user);
+    await expect(page.getByTestId('smtp-host').inputValue()).resolves.toBe('127.0.0.1');
+
+    // Moving to another server with a blank password warns that the saved one will be cleared.
+    await page.getByTestId('smtp-port').fill(String(ports.smtp + 1));
+    await page.getByTestId('smtp-password-warning').waitFor();
+    await page.getByTestId('smtp-port').fill(String(ports.smtp));
+    await page.getByTestId('smtp-password-warning').waitFor({ state: 'detached' });
+
+    // The saved (encrypted) password works: a test email reaches the sandbox.
+    await page.getByTestId('smtp-test-email-to').fill('inbox@example.test');
+    await page.getByTestId('smtp-send-test-email').click();
+    await page.locator('[data-testid="smtp-test-email-result"][data-ok="true"]').waitFor({ timeout: 30_000 });
+    expect(await mailboxCount()).toBe(mailBefore + 1);
+
+    await page.goto(`${web}/settings/smtp`);
+    const row = page.getByTestId(`smtp-row-${profileId}`);
+    await expect(row.textContent()).resolves.toMatch(new RegExp(`Gmail e2e.*127\\.0\\.0\\.1:${ports.smtp}.*none.*me@gmail\\.test.*Me at Gmail`));
+
+    // The editor's Sender select offers the profile and "Agent's default".
+    await page.goto(`${web}/flows/welcome`);
+    await page.getByTestId('node-sendEmail').first().click();
+    const senders = await page
+      .getByTestId('node-panel')
+      .locator('select')
+      .first()
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(senders).toEqual(expect.arrayContaining(['@agent-default', 'sandbox', profileId]));
+
+    // No answer the browser got carried a password (close() checks every one), and those answers were
+    // really read: the API calls made above are among them, the Test connection refusal and success too.
+    const apiCalls = BrowserSession.apiCalls(await browser.close());
+    expect(apiCalls.map((c) => c.pathname)).toEqual(
+      expect.arrayContaining([
+        '/api/auth/sign-in/email',
+        '/api/smtp-profiles',
+        '/api/smtp-profiles/test',
+        `/api/smtp-profiles/${profileId}/test-email`,
+      ]),
+    );
+    const tests = apiCalls
+      .filter((c) => c.pathname === '/api/smtp-profiles/test')
+      .map((c) => c.body)
+      .join('\n');
+    expect(tests).toMatch(/refused the user or password/);
+    expect(tests).toMatch(/Connected to 127\.0\.0\.1/);
+  });
+
+  it('runs a flow through the password-protected profile, and the password is nowhere in Temporal', async () => {
+    const { admin: api } = product;
+    const created = await api.api<SmtpProfileCreated>('POST', '/api/smtp-profiles', gmailLikeProfile(product, 'Gmail for runs'));
+    expect(created.status).toBe(201);
+    const profileId = created.data.id;
+    expect((await api.api<SmtpProfileResponse>('GET', `/api/smtp-profiles/${profileId}`)).data.hasPassword).toBe(true);
+
+    const flow = (await api.api<FlowCreated>('POST', '/api/flows', { name: 'Through Gmail' })).data;
+    expect(
+      (await api.api<FlowSaved>('PUT', `/api/flows/${flow.id}`, { name: 'Through Gmail', graph: sendGraph(profileId, 'Via Gmail, {{name}}') }))
+        .status,
+    ).toBe(200);
+    const published = await api.api<FlowPublished>('POST', `/api/flows/${flow.id}/publish`);
+    expect(published.status).toBe(200);
+    const started = await api.api<RunStarted>('POST', '/api/runs', { flowId: flow.id, version: published.data.version, contactIds: ['ct_linus'] });
+    expect(started.status).toBe(201);
+    const run = await settledRun(api, started.data.runId);
+    expect(run.contacts.map((c) => c.status)).toEqual(['sent']);
+    expect(run.attempts[0]?.smtpReply).toMatch(/^250 /);
+    const mail = (await api.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data;
+    const sent = mail.find((m) => m.subject === 'Via Gmail, Linus Torvalds');
+    expect(sent?.fromHeader).toBe('"Me at Gmail" <me@gmail.test>');
+    expect(sent?.replyTo).toBe('replies@gmail.test');
+
+    for (const { workflowId } of run.contacts) {
+      const history = product.workflowHistory(workflowId);
+      // The real history: the send activity ran with the profile's id, and the workflow completed.
+      expect(history).toMatch(/"activityType":\s*\{\s*"name":\s*"sendEmail"/);
+      expect(history).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+      expect(history).toContain(`"profileId":"${profileId}"`);
+      for (const secret of secrets) {
+        expect(history, `${workflowId} history`).not.toContain(secret);
+        expect(history, `${workflowId} history`).not.toContain(Buffer.from(secret).toString('base64'));
+      }
+    }
+  });
+});

@@ -1,0 +1,22 @@
+'use client';
+/** "Add a step": a button for every node type a flow may have more than one of, in the registry's order. */
+import { NODE_KINDS, NODE_TYPES, type NodeType } from '@domain/flow/nodes';
+import { NODE_ICONS } from '@/components/flow-editor/nodes';
+
+const ADDABLE = NODE_TYPES.filter((type) => !NODE_KINDS[type].unique);
+
+export function Palette({ onAdd }: { onAdd: (type: NodeType) => void }) {
+  return (
+    <aside className="palette" aria-label="Add a step">
+      <h2>Add a step</h2>
+      {ADDABLE.map((type) => (
+        <button key={type} type="button" className={`palette__item palette__item--${type}`} onClick={() => onAdd(type)} data-testid={`add-${type}`}>
+          <span aria-hidden>{NODE_ICONS[type]}</span> {NODE_KINDS[type].label}
+        </button>
+      ))}
+      <p className="hint">
+        Drag from a node’s bottom dot to the next node’s top dot to connect them. Select a node or connection and press Delete to remove it.
+      </p>
+    </aside>
+  );
+}

@@ -1,0 +1,53 @@
+'use client';
+/**
+ * The flow's problems: `compile` runs in the browser on every change, so errors show live; what the
+ * server answered to the last Save or Publish is shown too, until the flow changes again.
+ */
+import { useDeferredValue, useMemo, useState } from 'react';
+import { compile, type FlowError } from '@domain/flow/compile';
+import type { FlowGraph } from '@domain/flow/schema';
+
+export function errorKey(e: FlowError): string {
+  return `${e.nodeId ?? ''}|${e.edgeId ?? ''}|${e.field ?? ''}|${e.message}`;
+}
+
+/** A 422's details, when they are the compiler's errors (each with at least a message). */
+export function isFlowErrorList(details: unknown): details is FlowError[] {
+  return Array.isArray(details) && details.every((d) => d !== null && typeof d === 'object' && 'message' in d && typeof d.message === 'string');
+}
+
+/** Errors the server answered with, valid only for the exact flow (its snapshot) they were about. */
+export interface ServerErrors {
+  errors: FlowError[];
+  snapshot: string;
+}
+
+export function useFlowProblems(flowId: string, graph: FlowGraph, snapshot: string) {
+  const [serverErrors, setServerErrors] = useState<ServerErrors | null>(null);
+
+  // The same compiler the server uses; deferred so dragging stays smooth.
+  const deferredGraph = useDeferredValue(graph);
+  const liveErrors = useMemo(() => {
+    const result = compile(deferredGraph, { flowId, version: 0 });
+    return result.ok ? [] : result.errors;
+  }, [deferredGraph, flowId]);
+
+  const errors = useMemo(() => {
+    const all = [...liveErrors, ...(serverErrors && serverErrors.snapshot === snapshot ? serverErrors.errors : [])];
+    const seen = new Set<string>();
+    return all.filter((e) => {
+      const key = errorKey(e);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }, [liveErrors, serverErrors, snapshot]);
+
+  const errorsByNode = useMemo(() => {
+    const map = new Map<string, FlowError[]>();
+    for (const e of errors) if (e.nodeId) map.set(e.nodeId, [...(map.get(e.nodeId) ?? []), e]);
+    return map;
+  }, [errors]);
+
+  return { liveErrors, errors, errorsByNode, setServerErrors };
+}

@@ -1,0 +1,192 @@
+/**
+ * The app's HTTP API in one place: the zod schema of each request body, which the route handler parses,
+ * and the type of each answer, which the handler states with `satisfies` and the client component names
+ * in `callApi<...>`. Browser-safe: zod and domain rules only; server shapes are imported as types.
+ * Errors are always `ApiErrorBody`, with zod issues or `{ field }` as details (see form-errors.ts).
+ */
+import { z } from 'zod';
+import { SendEmailNode } from '@domain/flow/nodes/send-email';
+import type { SmtpPreset } from '@domain/smtp-presets';
+import { SmtpProfileInput } from '@domain/smtp-profile';
+import { CONTROL_CHARACTERS, emailAddress } from '@domain/text';
+import type { Role } from '@server/auth';
+import type { Contact } from '@server/db/contacts';
+import type { ContactDelivery } from '@server/db/deliveries';
+import type { Flow } from '@server/db/flows';
+import type { SandboxMessage } from '@server/db/sandbox';
+import type { SmtpProfileView } from '@server/profiles';
+import type { UserSummary } from '@/lib/auth';
+import { emailField, passwordField, personNameField, required } from '@/lib/fields';
+
+/** Every error answer: `{ error: { code, message, details? } }` with an HTTP status of 400 or more. */
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+// ---- flows -------------------------------------------------------------------------------
+
+/** POST /api/flows: the body is optional. */
+export const CreateFlowRequest = z
+  .object({ name: z.string().trim().min(1, 'name must not be empty').max(120, 'name must be at most 120 characters').optional() })
+  .default({});
+/** 201 */
+export interface FlowCreated {
+  id: string;
+}
+
+/** GET /api/flows/[id] */
+export type FlowResponse = Flow;
+
+/** PUT /api/flows/[id]. The graph is checked separately, so its errors can name node ids instead of array indexes. */
+export const SaveFlowRequest = z.object({
+  name: z
+    .string({ error: required('name') })
+    .trim()
+    .min(1, 'name must not be empty')
+    .max(120, 'name must be at most 120 characters')
+    .refine((s) => !CONTROL_CHARACTERS.test(s), 'name must not contain line breaks or control characters'),
+  graph: z.unknown().refine((g) => g !== undefined, 'graph is required'),
+});
+export type SaveFlowBody = z.input<typeof SaveFlowRequest>;
+export interface FlowSaved {
+  ok: true;
+}
+
+/** POST /api/flows/[id]/publish */
+export interface FlowPublished {
+  version: number;
+}
+
+// ---- runs --------------------------------------------------------------------------------
+
+/** POST /api/runs */
+export const StartRunRequest = z.object({
+  flowId: z.string().min(1, 'flowId is required'),
+  version: z.number({ error: 'version must be a number' }).int('version must be a whole number').min(1, 'version must be 1 or more'),
+  contactIds: z
+    .array(z.string().min(1, 'a contact id must not be empty'), { error: 'contactIds must be a list of contact ids' })
+    .min(1, 'choose at least one contact')
+    .max(1000, 'a run may have at most 1000 contacts'),
+});
+export type StartRunBody = z.input<typeof StartRunRequest>;
+/** 201 */
+export interface RunStarted {
+  runId: string;
+}
+
+// ---- contacts ----------------------------------------------------------------------------
+
+/** POST /api/contacts */
+export const AddContactRequest = z.object({ email: emailField('ada@example.com'), name: personNameField });
+export type AddContactBody = z.input<typeof AddContactRequest>;
+/** 201; GET /api/contacts answers a list of these. */
+export type ContactResponse = Contact;
+
+/** GET /api/contacts/[id]/deliveries: newest first, each with its Temporal link. */
+export interface ContactDeliveries {
+  contact: Contact;
+  deliveries: (ContactDelivery & { temporalUrl: string })[];
+}
+
+/** POST /api/contacts/[id]/send: the Send node's own rules for subject and body (no CR/LF in the subject). */
+export const SendMessageRequest = z.object({
+  subject: SendEmailNode.shape.data.shape.subject,
+  text: SendEmailNode.shape.data.shape.text,
+});
+export type SendMessageBody = z.input<typeof SendMessageRequest>;
+/** 202 */
+export interface MessageQueued {
+  runId: string;
+  workflowId: string;
+}
+
+// ---- sandbox -----------------------------------------------------------------------------
+
+/** GET /api/sandbox/messages: newest first, without the raw source. */
+export type SandboxMessageList = Omit<SandboxMessage, 'raw'>[];
+/** DELETE /api/sandbox/messages */
+export interface MailboxCleared {
+  ok: true;
+}
+
+// ---- SMTP profiles -----------------------------------------------------------------------
+
+/** An agent an admin can share SMTP profiles with and set defaults for. */
+export interface AgentOption {
+  id: string;
+  email: string;
+  name: string;
+}
+
+/** GET /api/smtp-profiles: the profiles the user may use (never a password); agents for admins only. */
+export interface SmtpProfileList {
+  profiles: SmtpProfileView[];
+  presets: SmtpPreset[];
+  agents?: AgentOption[];
+}
+
+const userIds = (label: string) =>
+  z.array(z.string().min(1, `${label}: a user id must not be empty`), { error: `${label} must be a list of user ids` }).max(1000);
+
+/**
+ * POST /api/smtp-profiles and PUT /api/smtp-profiles/[id]: SmtpProfileInput (the one schema the browser
+ * checks too) plus, for admins, which agents may use the profile and whose default it is.
+ */
+export const SaveSmtpProfileRequest = SmtpProfileInput.safeExtend({
+  sharedWith: userIds('Share with').optional(),
+  defaultFor: userIds('Set as default for').optional(),
+});
+export type SaveSmtpProfileRequest = z.output<typeof SaveSmtpProfileRequest>;
+export type SaveSmtpProfileBody = z.input<typeof SaveSmtpProfileRequest>;
+/** POST: 201 */
+export interface SmtpProfileCreated {
+  id: string;
+}
+/** PUT: `passwordCleared` when the server changed and the stored password was dropped. */
+export interface SmtpProfileSaved {
+  id: string;
+  passwordCleared: boolean;
+}
+/** GET /api/smtp-profiles/[id]: the profile as the user may see it (only whether a password is stored). */
+export type SmtpProfileResponse = SmtpProfileView;
+
+/** POST /api/smtp-profiles/test: the form's current values, saved or not; profileId lets a blank password use the stored one. */
+export const TestConnectionRequest = SmtpProfileInput.safeExtend({
+  profileId: z.string().min(1).max(64).optional(),
+});
+export type TestConnectionBody = z.input<typeof TestConnectionRequest>;
+
+/** POST /api/smtp-profiles/[id]/test-email */
+export const TestEmailRequest = z.object({
+  to: z.string({ error: required('to') }).pipe(emailAddress('to', 'you@example.com')),
+});
+export type TestEmailBody = z.input<typeof TestEmailRequest>;
+
+/** Test connection and Send test email: 200 either way; a failure's message says which field to change. */
+export interface SmtpCheck {
+  ok: boolean;
+  message: string;
+}
+
+// ---- users -------------------------------------------------------------------------------
+
+/** POST /api/users (admins only) */
+export const CreateUserRequest = z.object({
+  email: emailField('agent@example.com'),
+  name: personNameField,
+  password: passwordField,
+  role: z.enum(['admin', 'agent'], { error: 'role must be "admin" or "agent"' }),
+});
+export type CreateUserBody = z.input<typeof CreateUserRequest>;
+/** 201; 409 with details `{ field: 'email' }` when the email is taken. */
+export interface UserCreated {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+/** GET /api/users (admins only) */
+export interface UserList {
+  users: UserSummary[];
+}
