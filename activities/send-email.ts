@@ -2,14 +2,13 @@
  * The sendEmail activity: one message to one contact. It receives a profile id, never credentials:
  * the password stays out of Temporal history.
  */
-import { createHmac } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { renderTemplate } from '../domain/text';
 import { getContact } from '../server/db/contacts';
 import { getSend, recordDeliveryAttempt, setSendStatus } from '../server/db/deliveries';
 import { getSmtpProfile } from '../server/db/smtp-profiles';
 import { reserveSendSlot } from '../server/db/throttle';
 import { classifySmtpError } from '../server/smtp/classify';
+import { composeMessage, messageIdFor } from '../server/smtp/message';
 import type { ActivityDeps } from '.';
 
 export interface SendEmailInput {
@@ -29,7 +28,7 @@ export interface SendEmailResult {
   alreadySent: boolean;
 }
 
-export function createSendEmail({ db, transports, messageIdSecret }: ActivityDeps) {
+export function createSendEmail({ db, transports, messageIdSecret }: Pick<ActivityDeps, 'db' | 'transports' | 'messageIdSecret'>) {
   return async function sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
       const key = { runId: input.runId, nodeId: input.nodeId, contactId: input.contactId };
       const attempt = Context.current().info.attempt;
@@ -58,9 +57,7 @@ export function createSendEmail({ db, transports, messageIdSecret }: ActivityDep
         throw ApplicationFailure.nonRetryable(problem ?? 'missing contact or profile', 'ConfigurationError');
       }
 
-      const domain = profile.fromEmail.split('@')[1] ?? 'dripline.local';
-      const digest = createHmac('sha256', messageIdSecret).update(`${key.runId}\n${key.nodeId}\n${key.contactId}`).digest('hex');
-      const messageId = `<${digest.slice(0, 32)}@${domain}>`;
+      const messageId = messageIdFor(messageIdSecret, key, profile.fromEmail);
 
       const ledger = await getSend(db, key);
       if (ledger?.status === 'SENT') return { messageId: ledger.messageId, reply: '', alreadySent: true };
@@ -96,14 +93,7 @@ export function createSendEmail({ db, transports, messageIdSecret }: ActivityDep
       await setSendStatus(db, key, 'SENDING', messageId);
       let reply: string;
       try {
-        const info = await transport.sendMail({
-          from: { name: profile.fromName, address: profile.fromEmail },
-          to: { name: contact.name, address: contact.email },
-          ...(profile.replyTo ? { replyTo: profile.replyTo } : {}),
-          subject: renderTemplate(input.subject, contact, true),
-          text: renderTemplate(input.text, contact, false),
-          messageId,
-        });
+        const info = await transport.sendMail(composeMessage(profile, contact, input, messageId));
         reply = info.response ?? '250 OK';
       } catch (err) {
         // Only SMTP errors are classified here; a database error after a send must not look like one.

@@ -7,15 +7,13 @@ import { SMTPServer } from 'smtp-server';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRun } from '../server/db/runs';
 import { getSend } from '../server/db/deliveries';
 import { insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
 import { type Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
-import { createActivities } from '../activities';
-import { type SendEmailInput, type SendEmailResult } from '../activities/send-email';
+import { createSendEmail, type SendEmailInput, type SendEmailResult } from '../activities/send-email';
 import { TransportPool } from '../server/smtp/transport';
-import { graphWithDelay, profileInput, publishAndRecordRun, tempInstall } from './helpers';
+import { graphWithDelay, profileInput, attemptsOf, publishForTest, tempInstall } from './helpers';
 
 /** Answers DATA with the scripted replies in order, then 250; counts what it accepted. */
 async function scriptedServer(replies: { code: number; text: string }[]) {
@@ -61,12 +59,12 @@ async function setup(name: string, replies: { code: number; text: string }[]) {
     passwordEnc: '',
     ownerId: null,
   });
-  await publishAndRecordRun(db, `flow-${name}`, graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, name), `run-${name}`, ['ct_grace']);
+  await publishForTest(db, `flow-${name}`, graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, name));
   const input: SendEmailInput = {
     runId: `run-${name}`, nodeId: 'send', contactId: 'ct_grace', profileId: name, subject: 'Hi', text: 'Hello', workflowId: `wf-${name}`,
   };
   const send = (attempt: number): Promise<SendEmailResult> =>
-    new MockActivityEnvironment({ attempt }).run(createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }).sendEmail, input);
+    new MockActivityEnvironment({ attempt }).run(createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }), input);
   return { smtp, input, send };
 }
 
@@ -87,13 +85,13 @@ describe('sendEmail', () => {
     expect((await send(3)).alreadySent).toBe(true);
     expect(smtp.accepted).toEqual(['grace@example.test']);
 
-    const run = await getRun(db, input.runId);
-    expect(run?.attempts.map((a) => [a.attempt, a.outcome, a.smtpCode])).toEqual([
+    const attempts = await attemptsOf(db, input.runId);
+    expect(attempts.map((a) => [a.attempt, a.outcome, a.smtpCode])).toEqual([
       [1, 'retrying', 454],
       [2, 'sent', 250],
     ]);
-    expect(run?.attempts[0]?.smtpReply).toMatch(/Maximum sending rate exceeded/);
-    expect(run?.contacts[0]?.status).toBe('sent');
+    expect(attempts[0]?.smtpReply).toMatch(/Maximum sending rate exceeded/);
+    expect((await getSend(db, input))?.status).toBe('SENT');
   });
 
   it('treats 550 as permanent: non-retryable, contact failed, reply logged', async () => {
@@ -101,10 +99,10 @@ describe('sendEmail', () => {
     const failure = await send(1).catch((e: unknown) => e);
     expect(failure).toMatchObject({ type: 'PermanentSmtpError', nonRetryable: true });
     expect(smtp.accepted).toEqual([]);
-    const run = await getRun(db, input.runId);
-    expect(run?.contacts[0]?.status).toBe('failed');
-    expect(run?.attempts[0]).toMatchObject({ outcome: 'failed', smtpCode: 550 });
-    expect(run?.attempts[0]?.smtpReply).toMatch(/Mailbox unavailable/);
+    const attempts = await attemptsOf(db, input.runId);
+    expect((await getSend(db, input))?.status).toBe('FAILED');
+    expect(attempts[0]).toMatchObject({ outcome: 'failed', smtpCode: 550 });
+    expect(attempts[0]?.smtpReply).toMatch(/Mailbox unavailable/);
   });
 
   it('fails for good, with the fix, when a stored password cannot be decrypted', async () => {
@@ -112,9 +110,9 @@ describe('sendEmail', () => {
     const written = encryptSecret(makeKeyring(randomBytes(32)), 'pw');
     await updateSmtpProfile(db, 'undecryptable', profileInput({ name: 'undecryptable', port: smtp.port, username: 'u', maxConnections: 1 }), written);
     const rotatedAway = makeKeyring(randomBytes(32));
-    const activity = createActivities({
+    const activity = createSendEmail({
       db, transports: new TransportPool((enc) => decryptSecret(rotatedAway, enc)), messageIdSecret: Buffer.alloc(32, 2),
-    }).sendEmail;
+    });
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, input).catch((e: unknown) => e);
     expect(failure).toMatchObject({ type: 'SmtpConfigurationError', nonRetryable: true, message: expect.stringMatching(/re-enter its password/) });
     expect(smtp.accepted).toEqual([]);
@@ -124,17 +122,17 @@ describe('sendEmail', () => {
     const { smtp, input, send } = await setup('capped', []);
     await updateSmtpProfile(db, 'capped', profileInput({ name: 'capped', port: smtp.port, fromEmail: 'news@acme.test', maxConnections: 1, dailyCap: 1 }), '');
     expect((await send(1)).alreadySent).toBe(false);
-    const activity = createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }).sendEmail;
+    const activity = createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) });
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, contactId: 'ct_ada' }).catch((e: unknown) => e);
     expect(failure).toMatchObject({ type: 'ThrottleWait', nonRetryable: false, message: expect.stringMatching(/daily cap of 1/) });
     expect((failure as ApplicationFailure).nextRetryDelay).toBeDefined();
     expect(smtp.accepted).toEqual(['grace@example.test']);
-    expect((await getRun(db, input.runId))?.attempts).toHaveLength(1);
+    expect(await attemptsOf(db, input.runId)).toHaveLength(1);
   });
 
   it('names an unknown SMTP profile instead of crashing', async () => {
     const { input } = await setup('gone', []);
-    const activity = createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }).sendEmail;
+    const activity = createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) });
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, profileId: 'nope' }).catch((e: unknown) => e);
     expect(failure).toMatchObject({ nonRetryable: true, message: expect.stringMatching(/SMTP profile "nope" does not exist/) });
   });

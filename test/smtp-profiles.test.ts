@@ -8,7 +8,7 @@ import { SmtpProfileInput } from '../domain/smtp-profile';
 import { AGENT_DEFAULT } from '../domain/senders';
 import { createProfile, deleteProfile, listProfiles, profileFor, profileView, resolveSender, updateProfile } from '../server/profiles';
 import { defaultProfileId } from '../server/db/smtp-profiles';
-import { graphWithDelay, publishAndRecordRun, tempInstall } from './helpers';
+import { graphWithDelay, publishForTest, tempInstall } from './helpers';
 
 let db: Db;
 const keyring = makeKeyring(randomBytes(32));
@@ -71,7 +71,7 @@ describe('SMTP profiles', () => {
 
   it('refuses to delete a profile a published flow uses, naming the flow', async () => {
     const { id } = await createProfile(db, keyring, users.admin, form({ name: 'In use' }));
-    await publishAndRecordRun(db, 'uses-it', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, id), 'run-uses-it', ['ct_ada']);
+    await publishForTest(db, 'uses-it', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, id));
     await expect(deleteProfile(db, users.admin, id)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/"uses-it" \(v1\)/) });
     const spare = await createProfile(db, keyring, users.admin, form({ name: 'Spare' }));
     await deleteProfile(db, users.admin, spare.id);

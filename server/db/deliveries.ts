@@ -1,6 +1,6 @@
 /** The send ledger (one row per run, node and contact) and the delivery log (one row per attempt). */
 import { now, type Db } from '.';
-import type { AttemptOutcome, RunContactStatus, SendStatus, Tables } from './tables';
+import type { AttemptOutcome, SendStatus, Tables } from './tables';
 
 export type DeliveryAttempt = Omit<Tables['deliveryAttempts'], 'id'> & { id: number };
 export interface SendKey {
@@ -32,12 +32,17 @@ const LEDGER_AFTER: Record<AttemptOutcome, SendStatus> = { sent: 'SENT', failed:
 
 /**
  * Logs one delivery attempt and, in the same transaction, moves the send ledger on (SENT, FAILED, or
- * back to PENDING for a retry) and the contact's status in its run: the log and the ledger never disagree.
+ * back to PENDING for a retry): the log and the ledger never disagree. Where the recipient belongs to a
+ * run from before campaigns (status 'journey', its own workflow), its status follows too. Campaign
+ * recipients are moved on by the cohort code (recipients.ts), in its own transaction or in this one.
  */
-export async function recordDeliveryAttempt(db: Db, attempt: Omit<DeliveryAttempt, 'id' | 'at'>): Promise<void> {
+export async function recordDeliveryAttempt(
+  db: Db,
+  attempt: Omit<DeliveryAttempt, 'id' | 'at'>,
+  alsoInTransaction?: (trx: Db) => Promise<void>,
+): Promise<void> {
   const at = now();
   const status = LEDGER_AFTER[attempt.outcome];
-  const contactStatus: RunContactStatus | undefined = attempt.outcome === 'retrying' ? undefined : attempt.outcome;
   const { runId, nodeId, contactId, messageId } = attempt;
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('deliveryAttempts').values({ ...attempt, at }).execute();
@@ -46,15 +51,39 @@ export async function recordDeliveryAttempt(db: Db, attempt: Omit<DeliveryAttemp
       .values({ runId, nodeId, contactId, status, messageId, updatedAt: at })
       .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doUpdateSet({ status, updatedAt: at }))
       .execute();
-    if (contactStatus) {
+    if (attempt.outcome !== 'retrying') {
       await trx
-        .updateTable('runContacts')
-        .set({ status: contactStatus, updatedAt: at })
+        .updateTable('runRecipients')
+        .set({ status: attempt.outcome === 'sent' ? 'completed' : 'failed', updatedAt: at })
         .where('runId', '=', runId)
         .where('contactId', '=', contactId)
+        .where('status', '=', 'journey')
+        .where('workflowId', '=', attempt.workflowId)
+        .execute();
+    }
+    await alsoInTransaction?.(trx);
+  });
+}
+
+/** Marks these sends SENDING, in one transaction, before any of their DATA goes out. */
+export async function markSending(db: Db, sends: (SendKey & { messageId: string })[]): Promise<void> {
+  if (sends.length === 0) return;
+  const at = now();
+  await db.transaction().execute(async (trx) => {
+    for (const s of sends) {
+      await trx
+        .insertInto('sends')
+        .values({ ...s, status: 'SENDING', updatedAt: at })
+        .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doUpdateSet({ status: 'SENDING', updatedAt: at }))
         .execute();
     }
   });
+}
+
+/** The ledger rows of these contacts at one node of a run. */
+export async function sendsOf(db: Db, runId: string, nodeId: string, contactIds: string[]) {
+  if (contactIds.length === 0) return [];
+  return db.selectFrom('sends').selectAll().where('runId', '=', runId).where('nodeId', '=', nodeId).where('contactId', 'in', contactIds).execute();
 }
 
 export interface ContactDelivery extends DeliveryAttempt {

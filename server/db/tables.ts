@@ -4,7 +4,14 @@
  */
 import type { Generated } from 'kysely';
 
-export type RunContactStatus = 'scheduled' | 'sent' | 'failed';
+/**
+ * Where a recipient of a run is: pending at a step (due at dueAt; before that it is waiting in a delay),
+ * sending (claimed by a batch), retrying (handed to its own retry workflow), completed (reached an Exit),
+ * failed (a permanent failure), cancelled (the run was cancelled first), or journey (a run from before
+ * campaigns, whose per-contact workflow reports by itself).
+ */
+export type RecipientStatus = 'pending' | 'sending' | 'retrying' | 'completed' | 'failed' | 'cancelled' | 'journey';
+export type RunStatus = 'running' | 'paused' | 'cancelled' | 'completed';
 export type SendStatus = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED';
 export type AttemptOutcome = 'sent' | 'retrying' | 'failed';
 
@@ -40,8 +47,34 @@ export interface Tables {
   };
   /** An SMTP profile shared with an agent; isDefault marks the agent's default sender (one per agent). */
   smtpProfileAgents: { profileId: string; userId: string; isDefault: number };
-  runs: { id: string; flowId: string; version: number; startedBy: string | null; createdAt: string };
-  runContacts: { runId: string; contactId: string; workflowId: string; status: RunContactStatus; updatedAt: string };
+  runs: {
+    id: string;
+    flowId: string;
+    version: number;
+    startedBy: string | null;
+    createdAt: string;
+    status: RunStatus;
+    /** The client's key for "start this run": the same key twice is one run. */
+    idempotencyKey: string | null;
+    /** JSON: the Audience the run was started for. */
+    audience: string;
+    /** The campaign workflow (deterministic from the run id). */
+    workflowId: string | null;
+    /** JSON: the plan with senders resolved, as the campaign workflow received it. */
+    plan: string | null;
+    finishedAt: string | null;
+  };
+  runRecipients: {
+    runId: string;
+    contactId: string;
+    nodeId: string | null;
+    status: RecipientStatus;
+    dueAt: number;
+    workflowId: string;
+    /** The send batch that holds it while its status is 'sending'. */
+    claim: string | null;
+    updatedAt: string;
+  };
   /** Send ledger: one row per (run, node, contact); a retried send that finds SENT does not send again. */
   sends: { runId: string; nodeId: string; contactId: string; status: SendStatus; messageId: string; updatedAt: string };
   deliveryAttempts: {
