@@ -10,8 +10,8 @@ import type { Config } from './config';
 import { newId, type Db } from './db';
 import { existingContactIds, getContact } from './db/contacts';
 import { getFlowVersion } from './db/flows';
-import { insertRecipients } from './db/recipients';
-import { getRun, insertRun, runIdForKey, runPlan } from './db/runs';
+import { insertRecipients, pace, recipientCounts, type RecipientCounts } from './db/recipients';
+import { getRun, insertRun, runIdForKey, runPlan, type Run } from './db/runs';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
 
@@ -148,4 +148,34 @@ function oneOffGraph(profileId: string, message: { subject: string; text: string
       { id: 'e2', source: 'message', target: 'end' },
     ],
   };
+}
+
+export interface RunReport {
+  run: Run;
+  counts: RecipientCounts;
+  /** Messages per second over the last half minute (what the estimate uses). */
+  recentRate: number;
+  /** When the last recipient should be done, from who is left, their due times and the recent rate; null when unknown or finished. */
+  estimatedFinish: string | null;
+}
+
+/** A run with its live counts and an honest estimate of when it finishes. */
+export async function runReport(db: Db, runId: string): Promise<RunReport | undefined> {
+  const run = await getRun(db, runId);
+  if (!run) return undefined;
+  const now = Date.now();
+  const counts = await recipientCounts(db, runId, now);
+  const window = 30_000;
+  const { lastDueAt, sentSince } = await pace(db, runId, new Date(now - window).toISOString());
+  const recentRate = sentSince / (window / 1000);
+  const left = counts.waiting + counts.due + counts.sending + counts.retrying;
+  let estimatedFinish: string | null = null;
+  if (left > 0 && run.status === 'running' && recentRate > 0) {
+    // Everyone due by now goes at the recent rate; those still waiting cannot go before their due time.
+    const dueDone = now + ((counts.due + counts.sending) / recentRate) * 1000;
+    estimatedFinish = new Date(Math.max(dueDone, lastDueAt ?? 0)).toISOString();
+  } else if (left > 0 && run.status === 'running' && counts.due + counts.sending === 0 && lastDueAt) {
+    estimatedFinish = new Date(lastDueAt).toISOString();
+  }
+  return { run, counts, recentRate, estimatedFinish };
 }

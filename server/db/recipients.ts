@@ -255,3 +255,21 @@ export async function recipientCounts(db: Db, runId: string, nowMs: number): Pro
   counts.messagesSent = Number(sent.n);
   return counts;
 }
+
+/** For the estimate of a run's finish: its last due time, and how many messages it sent since `sinceIso`. */
+export async function pace(db: Db, runId: string, sinceIso: string): Promise<{ lastDueAt: number | null; sentSince: number }> {
+  const last = await db
+    .selectFrom('runRecipients')
+    .select((eb) => eb.fn.max('dueAt').as('at'))
+    .where('runId', '=', runId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  const sent = await db
+    .selectFrom('deliveryAttempts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('runId', '=', runId)
+    .where('outcome', '=', 'sent')
+    .where('at', '>=', sinceIso)
+    .executeTakeFirstOrThrow();
+  return { lastDueAt: last?.at ?? null, sentSince: Number(sent.n) };
+}

@@ -132,3 +132,22 @@ export async function listRunAttempts(db: Db, runId: string, page: { offset: num
     .execute();
   return { items, total: Number(total.n) };
 }
+
+/** Recipients per run, and how many completed or failed: for the list of runs. */
+export async function runTotals(db: Db, runIds: string[]): Promise<Map<string, { recipients: number; completed: number; failed: number }>> {
+  const totals = new Map<string, { recipients: number; completed: number; failed: number }>();
+  if (runIds.length === 0) return totals;
+  const rows = await db
+    .selectFrom('runRecipients')
+    .select(['runId', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('runId', 'in', runIds)
+    .groupBy(['runId', 'status'])
+    .execute();
+  for (const r of rows) {
+    const t = totals.get(r.runId) ?? { recipients: 0, completed: 0, failed: 0 };
+    t.recipients += Number(r.n);
+    if (r.status === 'completed' || r.status === 'failed') t[r.status] += Number(r.n);
+    totals.set(r.runId, t);
+  }
+  return totals;
+}
