@@ -8,7 +8,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { SendEmailStep } from '../domain/flow/plan';
-import { markSending, recordDeliveryAttempt, sendsOf } from '../server/db/deliveries';
+import { recordDeliveryAttempt, sendsOf, setSendStatus } from '../server/db/deliveries';
 import { claimDueRecipients, moveRecipient, releaseClaim, type ClaimedRecipient, type RecipientMove } from '../server/db/recipients';
 import { getSmtpProfile } from '../server/db/smtp-profiles';
 import { reserveSendSlot } from '../server/db/throttle';
@@ -34,6 +34,8 @@ export interface SendBatchResult {
   handedOff: number;
   /** Found SENT in the ledger (an earlier attempt of this batch sent them): not sent again. */
   alreadySent: number;
+  /** Found SENDING: an earlier attempt died after DATA, so whether the server took it is unknown. Resent with the same Message-ID. */
+  uncertain: number;
 }
 
 /** Attempts within the batch before a recipient gets its own retry workflow. */
@@ -45,7 +47,7 @@ export function createSendBatch(deps: ActivityDeps) {
     const { runId, nodeId, step } = input;
     const context = Context.current();
     const workflowId = input.campaignWorkflowId;
-    const result: SendBatchResult = { sent: 0, failed: 0, handedOff: 0, alreadySent: 0 };
+    const result: SendBatchResult = { sent: 0, failed: 0, handedOff: 0, alreadySent: 0, uncertain: 0 };
     const recipients = await claimDueRecipients(db, runId, nodeId, input.claim, Date.now(), input.limit);
     if (recipients.length === 0) return result;
 
@@ -85,12 +87,19 @@ export function createSendBatch(deps: ActivityDeps) {
         await moveRecipient(db, runId, r.contactId, 'sending', { to: 'failed' });
         result.failed++;
       } else {
-        toSend.push({ ...r, messageId: messageIdFor(messageIdSecret, { runId, nodeId, contactId: r.contactId }, profile.fromEmail) });
+        const messageId = messageIdFor(messageIdSecret, { runId, nodeId, contactId: r.contactId }, profile.fromEmail);
+        if (status === 'SENDING') {
+          // The policy for an unknown outcome: resend with the same Message-ID (receivers use it to drop
+          // duplicates), and say so in the delivery log.
+          await recordDeliveryAttempt(db, {
+            runId, nodeId, contactId: r.contactId, workflowId, attempt: 0, outcome: 'uncertain', smtpCode: null, messageId,
+            smtpReply: 'outcome unknown: an earlier attempt stopped after sending DATA; resending with the same Message-ID',
+          });
+          result.uncertain++;
+        }
+        toSend.push({ ...r, messageId });
       }
     }
-    // SENDING is committed before any DATA. Found SENDING on a retry, the outcome is unknown: this
-    // batch resends with the same Message-ID, which receivers use to drop duplicates.
-    await markSending(db, toSend.map((r) => ({ runId, nodeId, contactId: r.contactId, messageId: r.messageId })));
 
     const sendOne = async (r: (typeof toSend)[number]) => {
       for (let attempt = 1; ; attempt++) {
@@ -98,6 +107,8 @@ export function createSendBatch(deps: ActivityDeps) {
         const slot = await reserveSendSlot(db, profile, Date.now());
         if (!slot.ok) return handOff(r, attempt, `waiting for the profile's ${slot.reason === 'daily-cap' ? 'daily cap' : 'rate limit'}`);
         if (slot.waitMs > 0) await delay(slot.waitMs);
+        // SENDING is committed before DATA: found on a retry, it means the outcome is unknown.
+        await setSendStatus(db, { runId, nodeId, contactId: r.contactId }, 'SENDING', r.messageId);
         try {
           const info = await transport.sendMail(composeMessage(profile, r, step, r.messageId));
           const reply = info.response ?? '250 OK';

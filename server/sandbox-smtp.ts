@@ -20,6 +20,8 @@ export async function startSandboxSmtp(options: {
   /** When set, only this login is accepted (to try credential errors); otherwise any login is. */
   login?: { user: string; password: string };
   onMessage: (message: ReceivedMessage) => Promise<void>;
+  /** A reply to RCPT TO instead of accepting the recipient (tests inject 4xx and 5xx answers with it). */
+  answerRecipient?: (address: string) => { code: number; text: string } | undefined;
 }): Promise<SandboxSmtp> {
   let received = 0;
   const server = new SMTPServer({
@@ -33,6 +35,11 @@ export async function startSandboxSmtp(options: {
         return callback(Object.assign(new Error('5.7.8 Username and Password not accepted'), { responseCode: 535 }));
       }
       callback(null, { user: auth.username ?? 'sandbox' });
+    },
+    onRcptTo(address, _session, callback) {
+      const answer = options.answerRecipient?.(address.address);
+      if (answer) return callback(Object.assign(new Error(answer.text), { responseCode: answer.code }));
+      callback();
     },
     disabledCommands: ['STARTTLS'],
     disableReverseLookup: true,

@@ -2,105 +2,123 @@
  * Campaigns on a real Temporal server (the dev server) and a real SMTP server: one workflow walks the
  * plan for the whole audience, in batches, and every recipient gets exactly one message.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../activities';
-import { keyedRandom, drawDelayMs } from '../domain/flow/draw';
-import type { FlowGraph } from '../domain/flow/schema';
-import type { Config } from '../server/config';
-import type { Db } from '../server/db';
-import { insertContacts, listContacts } from '../server/db/contacts';
+import { drawDelayMs, keyedRandom } from '../domain/flow/draw';
+import { listContacts } from '../server/db/contacts';
 import { recipientCounts } from '../server/db/recipients';
-import { getRun, listRunRecipients } from '../server/db/runs';
-import { updateSmtpProfile } from '../server/db/smtp-profiles';
-import { startRun, type StartRunRequest } from '../server/runs';
-import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
-import { TransportPool } from '../server/smtp/transport';
+import { getRun, listRunAttempts, listRunRecipients } from '../server/db/runs';
+import { controlRun, startRun, type StartRunRequest } from '../server/runs';
 import type { CampaignResult, CampaignState } from '../workflows/campaign';
-import { graphWithDelay, profileInput, publishForTest, tempInstall, workflowsPath } from './helpers';
-import { startTemporalDevServer, type DevServer } from './temporal-dev';
+import { admin, campaignEnv, type CampaignEnv } from './campaign-env';
+import { graphWithDelay, publishForTest } from './helpers';
 
-const TASK_QUEUE = 'campaign-test';
-const admin = { id: 'admin-test', role: 'admin' as const };
-let server: DevServer;
-let db: Db;
-let config: Config;
-let client: Client;
-let smtp: SandboxSmtp;
-let worker: Worker;
-let workerDone: Promise<void>;
-const transports = new TransportPool(() => '');
-/** What the SMTP server received: Message-ID and recipient of each message, and when. */
-const received: { messageId: string; to: string; at: number }[] = [];
-
+let env: CampaignEnv;
 beforeAll(async () => {
-  server = await startTemporalDevServer();
-  ({ db, config } = await tempInstall({ TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE }));
-  smtp = await startSandboxSmtp({ port: 0, onMessage: async (m) => void received.push({ messageId: m.messageId, to: m.envelopeTo, at: Date.now() }) });
-  await updateSmtpProfile(db, 'sandbox', profileInput({ name: 'Sandbox', port: smtp.port, maxConnections: 5 }), '');
-  client = new Client({ connection: await Connection.connect({ address: server.address }) });
-  worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: server.address }),
-    taskQueue: TASK_QUEUE,
-    workflowsPath,
-    activities: createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 3), temporal: client, taskQueue: TASK_QUEUE }),
-  });
-  workerDone = worker.run();
-  await insertContacts(db, Array.from({ length: 5000 }, (_, i) => ({ id: `ct_${String(i).padStart(5, '0')}`, email: `person${i}@example.test`, name: `Person ${i}` })));
+  env = await campaignEnv({ contacts: 5000, taskQueue: 'campaign-test', inProcessWorker: true });
 });
+afterAll(async () => env?.close());
 
-afterAll(async () => {
-  worker?.shutdown();
-  await workerDone;
-  transports.close();
-  await smtp?.close();
-  await db?.destroy();
-  await server?.stop();
-});
-
-async function run(flowId: string, graph: FlowGraph, request: Partial<StartRunRequest> = {}) {
-  const plan = await publishForTest(db, flowId, graph);
-  const started = await startRun(db, client, config, admin, { flowId, version: plan.version, audience: { kind: 'all' }, ...request });
-  return { ...started, plan, handle: client.workflow.getHandle(`campaign:${started.runId}`) };
-}
+const until = async (what: string, check: () => Promise<boolean>) => {
+  for (let i = 0; i < 600; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
 
 describe('a campaign', () => {
   it('sends everyone (5,003 contacts) with a Randomize delay exactly one message each, every wait drawn inside [min, max]', async () => {
-    const before = received.length;
-    const { runId, handle } = await run('randomized', graphWithDelay({ mode: 'random', min: 1, max: 3, unit: 'seconds' }), { idempotencyKey: 'k-randomized' });
+    const before = env.received.length;
+    const { runId, handle } = await env.run('randomized', graphWithDelay({ mode: 'random', min: 1, max: 3, unit: 'seconds' }), { idempotencyKey: 'k-randomized' });
     const result: CampaignResult = await handle.result();
     expect(result).toMatchObject({ status: 'completed', sent: 5003, failed: 0, handedOff: 0 });
 
-    const mine = received.slice(before);
+    const mine = env.received.slice(before);
     expect(mine).toHaveLength(5003);
     expect(new Set(mine.map((m) => m.messageId)).size).toBe(5003);
     expect(new Set(mine.map((m) => m.to)).size).toBe(5003);
-    expect((await recipientCounts(db, runId, Date.now())).completed).toBe(5003);
-    expect((await getRun(db, runId))?.status).toBe('completed');
+    expect((await recipientCounts(env.db, runId, Date.now())).completed).toBe(5003);
+    expect((await getRun(env.db, runId))?.status).toBe('completed');
 
     // Each contact's wait is drawn from the run's seed and its own id: inside [1 s, 3 s], and spread out.
     const state: CampaignState = await handle.query('state');
-    const idByEmail = new Map((await listContacts(db)).map((c) => [c.email, c.id]));
+    const idByEmail = new Map((await listContacts(env.db)).map((c) => [c.email, c.id]));
     const draws = mine.map((m) => drawDelayMs(1000, 3000, () => keyedRandom(state.seed, `wait\n${idByEmail.get(m.to)}`)));
     expect(Math.min(...draws)).toBeGreaterThanOrEqual(1000);
     expect(Math.max(...draws)).toBeLessThanOrEqual(3000);
     expect(draws.filter((d) => d < 2000).length).toBeGreaterThan(1000);
     expect(draws.filter((d) => d >= 2000).length).toBeGreaterThan(1000);
     // No one was sent before their own wait was over.
-    const early = mine.filter((m, i) => m.at < state.startedAt + draws[i]!);
-    expect(early).toEqual([]);
+    expect(mine.filter((m, i) => m.at < state.startedAt + draws[i]!)).toEqual([]);
   });
 
   it('starts one run for one idempotency key, however often it is asked', async () => {
-    const plan = await publishForTest(db, 'twice', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }));
-    const request: StartRunRequest = { flowId: 'twice', version: plan.version, audience: { kind: 'contacts', contactIds: ['ct_00001', 'ct_00002'] }, idempotencyKey: 'same-key' };
-    const [a, b] = await Promise.all([startRun(db, client, config, admin, request), startRun(db, client, config, admin, request)]);
-    const c = await startRun(db, client, config, admin, request);
+    const plan = await publishForTest(env.db, 'twice', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }));
+    const request: StartRunRequest = { flowId: 'twice', version: plan.version, audience: { kind: 'contacts', contactIds: ['ct_000001', 'ct_000002'] }, idempotencyKey: 'same-key' };
+    const [a, b] = await Promise.all([startRun(env.db, env.client, env.config, admin, request), startRun(env.db, env.client, env.config, admin, request)]);
+    const c = await startRun(env.db, env.client, env.config, admin, request);
     expect(new Set([a.runId, b.runId, c.runId]).size).toBe(1);
-    await client.workflow.getHandle(`campaign:${a.runId}`).result();
-    const recipients = await listRunRecipients(db, a.runId, { offset: 0, limit: 10 });
+    expect([a.created, b.created, c.created].filter(Boolean)).toHaveLength(1);
+    await env.client.workflow.getHandle(`campaign:${a.runId}`).result();
+    const recipients = await listRunRecipients(env.db, a.runId, { offset: 0, limit: 10 });
     expect(recipients.total).toBe(2);
     expect(recipients.items.map((r) => r.status)).toEqual(['completed', 'completed']);
+    expect((await listRunAttempts(env.db, a.runId, { offset: 0, limit: 10 })).total).toBe(2);
+  });
+
+  it('sends nothing after cancel', async () => {
+    const before = env.received.length;
+    const { runId, handle } = await env.run('cancelled', graphWithDelay({ mode: 'fixed', amount: 30, unit: 'seconds' }));
+    await until('everyone enrolled', async () => (await recipientCounts(env.db, runId, Date.now())).waiting === 5003);
+    await controlRun(env.db, env.client, runId, 'cancel');
+    expect(await handle.result()).toMatchObject({ status: 'cancelled', sent: 0 });
+    expect((await recipientCounts(env.db, runId, Date.now())).cancelled).toBe(5003);
+    expect((await getRun(env.db, runId))?.status).toBe('cancelled');
+    expect(env.received.length).toBe(before);
+    await expect(controlRun(env.db, env.client, runId, 'resume')).rejects.toMatchObject({ status: 409 });
+  });
+
+  it('pauses, sends nothing while paused, and resumes to send everyone once', async () => {
+    const before = env.received.length;
+    const { runId, handle } = await env.run('paused', graphWithDelay({ mode: 'fixed', amount: 2, unit: 'seconds' }), {
+      audience: { kind: 'contacts', contactIds: Array.from({ length: 300 }, (_, i) => `ct_${String(i).padStart(6, '0')}`) },
+    });
+    await controlRun(env.db, env.client, runId, 'pause');
+    await until('the run to pause', async () => (await getRun(env.db, runId))?.status === 'paused');
+    // Everyone's delay is over while the run is paused: still nothing goes out.
+    await until('the delay to pass', async () => (await recipientCounts(env.db, runId, Date.now())).due === 300);
+    expect(env.received.length).toBe(before);
+    await controlRun(env.db, env.client, runId, 'resume');
+    expect(await handle.result()).toMatchObject({ status: 'completed', sent: 300 });
+    const mine = env.received.slice(before);
+    expect(new Set(mine.map((m) => m.to)).size).toBe(300);
+    expect(mine).toHaveLength(300);
+  });
+
+  it("hands a recipient that keeps failing to its own retry workflow, whose history holds that recipient's attempts", async () => {
+    const flaky = 'person7@example.test';
+    let refusals = 0;
+    env.answers.set(flaky, () => (refusals++ < 4 ? { code: 451, text: '4.7.1 Greylisted, try again later' } : undefined));
+    const before = env.received.length;
+    const { runId, handle } = await env.run('flaky', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }), {
+      audience: { kind: 'contacts', contactIds: ['ct_000006', 'ct_000007', 'ct_000008'] },
+    });
+    expect(await handle.result()).toMatchObject({ status: 'completed', sent: 2, handedOff: 1 });
+    expect(env.received.slice(before).map((m) => m.to).sort()).toEqual(['person6@example.test', 'person7@example.test', 'person8@example.test']);
+
+    const recipient = (await listRunRecipients(env.db, runId, { offset: 0, limit: 10 })).items.find((r) => r.email === flaky);
+    expect(recipient).toMatchObject({ status: 'completed', workflowId: `retry:${runId}:send:ct_000007` });
+    const attempts = (await listRunAttempts(env.db, runId, { offset: 0, limit: 50 })).items.filter((a) => a.contactId === 'ct_000007').reverse();
+    // Three quick attempts in the batch (the campaign's history), then the retry workflow's own.
+    expect(attempts.map((a) => [a.workflowId.split(':')[0], a.outcome])).toEqual([
+      ['campaign', 'retrying'],
+      ['campaign', 'retrying'],
+      ['campaign', 'retrying'],
+      ['retry', 'retrying'],
+      ['retry', 'sent'],
+    ]);
+    const history = await env.client.workflow.getHandle(recipient!.workflowId).fetchHistory();
+    expect(history.events?.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendEmail')).toHaveLength(1);
+    expect(history.events?.some((e) => e.activityTaskCompletedEventAttributes)).toBe(true);
   });
 });

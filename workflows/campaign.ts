@@ -38,6 +38,7 @@ export interface CampaignState {
   sent: number;
   failed: number;
   handedOff: number;
+  uncertain: number;
 }
 
 export interface CampaignResult {
@@ -88,6 +89,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     sent: 0,
     failed: 0,
     handedOff: 0,
+    uncertain: 0,
   };
   let woken = false;
   setHandler(pauseSignal, () => void (state.paused = true));
@@ -139,6 +141,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
         state.sent += r.sent + r.alreadySent;
         state.failed += r.failed;
         state.handedOff += r.handedOff;
+        state.uncertain += r.uncertain;
       }
       continue;
     }

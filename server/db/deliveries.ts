@@ -28,7 +28,7 @@ export async function setSendStatus(db: Db, key: SendKey, status: SendStatus, me
     .execute();
 }
 
-const LEDGER_AFTER: Record<AttemptOutcome, SendStatus> = { sent: 'SENT', failed: 'FAILED', retrying: 'PENDING' };
+const LEDGER_AFTER: Record<AttemptOutcome, SendStatus> = { sent: 'SENT', failed: 'FAILED', retrying: 'PENDING', uncertain: 'SENDING' };
 
 /**
  * Logs one delivery attempt and, in the same transaction, moves the send ledger on (SENT, FAILED, or
@@ -51,7 +51,7 @@ export async function recordDeliveryAttempt(
       .values({ runId, nodeId, contactId, status, messageId, updatedAt: at })
       .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doUpdateSet({ status, updatedAt: at }))
       .execute();
-    if (attempt.outcome !== 'retrying') {
+    if (attempt.outcome === 'sent' || attempt.outcome === 'failed') {
       await trx
         .updateTable('runRecipients')
         .set({ status: attempt.outcome === 'sent' ? 'completed' : 'failed', updatedAt: at })
@@ -62,21 +62,6 @@ export async function recordDeliveryAttempt(
         .execute();
     }
     await alsoInTransaction?.(trx);
-  });
-}
-
-/** Marks these sends SENDING, in one transaction, before any of their DATA goes out. */
-export async function markSending(db: Db, sends: (SendKey & { messageId: string })[]): Promise<void> {
-  if (sends.length === 0) return;
-  const at = now();
-  await db.transaction().execute(async (trx) => {
-    for (const s of sends) {
-      await trx
-        .insertInto('sends')
-        .values({ ...s, status: 'SENDING', updatedAt: at })
-        .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doUpdateSet({ status: 'SENDING', updatedAt: at }))
-        .execute();
-    }
   });
 }
 

@@ -13,7 +13,8 @@ import type { Generated } from 'kysely';
 export type RecipientStatus = 'pending' | 'sending' | 'retrying' | 'completed' | 'failed' | 'cancelled' | 'journey';
 export type RunStatus = 'running' | 'paused' | 'cancelled' | 'completed';
 export type SendStatus = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED';
-export type AttemptOutcome = 'sent' | 'retrying' | 'failed';
+/** uncertain: an earlier attempt stopped after DATA, so the server may or may not have the message. */
+export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain';
 
 export interface Tables {
   flows: { id: string; name: string; graph: string; createdAt: string; updatedAt: string };
