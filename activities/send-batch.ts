@@ -143,7 +143,8 @@ export function createSendBatch(deps: ActivityDeps) {
       while (index < toSend.length && !context.cancellationSignal.aborted) {
         const r = toSend[index++]!;
         await sendOne(r);
-        if (++done % 50 === 0) context.heartbeat({ done, of: toSend.length });
+        // The SDK sends heartbeats at most every so often, however often this is called.
+        context.heartbeat({ done: ++done, of: toSend.length });
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, toSend.length) }, lane));

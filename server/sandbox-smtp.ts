@@ -44,6 +44,8 @@ export async function startSandboxSmtp(options: {
     disabledCommands: ['STARTTLS'],
     disableReverseLookup: true,
     size: 25 * 1024 * 1024,
+    // On shutdown, connections still open (a killed client's) are closed after this long.
+    closeTimeout: 2000,
     logger: false,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

@@ -4,7 +4,6 @@
  * that a test can kill).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -37,7 +36,7 @@ export interface CampaignEnv {
   answers: Map<string, () => { code: number; text: string } | undefined>;
   /** Publishes the graph and starts a run (everyone, unless the request says otherwise). */
   run(flowId: string, graph: FlowGraph, request?: Partial<StartRunRequest>): Promise<{ runId: string; handle: ReturnType<Client['workflow']['getHandle']> }>;
-  /** A worker as a child process (`tsx worker/main.ts`), as production runs it. */
+  /** A worker as a child process (worker/main.ts), as production runs it. */
   spawnWorker(): ChildProcess;
   close(): Promise<void>;
 }
@@ -57,9 +56,10 @@ export async function campaignEnv(options: { contacts: number; taskQueue: string
   const transports = new TransportPool(() => '');
   let worker: Worker | undefined;
   let workerDone: Promise<void> | undefined;
-  if (options.inProcessWorker) {
+  const workerConnection = options.inProcessWorker ? await NativeConnection.connect({ address: server.address }) : undefined;
+  if (workerConnection) {
     worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: server.address }),
+      connection: workerConnection,
       taskQueue: options.taskQueue,
       workflowsPath,
       activities: createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 3), temporal: client, taskQueue: options.taskQueue }),
@@ -83,7 +83,8 @@ export async function campaignEnv(options: { contacts: number; taskQueue: string
       return { runId: started.runId, handle: client.workflow.getHandle(`campaign:${started.runId}`) };
     },
     spawnWorker() {
-      const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['worker/main.ts'], {
+      // node --import tsx, not the tsx CLI: the CLI runs the worker in a child process a SIGKILL would miss.
+      const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
         cwd: root,
         env: { ...process.env, DRIPLINE_DATA_DIR: dir, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: options.taskQueue },
         stdio: ['ignore', 'ignore', 'inherit'],
@@ -95,6 +96,8 @@ export async function campaignEnv(options: { contacts: number; taskQueue: string
       for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
       worker?.shutdown();
       await workerDone;
+      await workerConnection?.close();
+      await client.connection.close();
       transports.close();
       await smtp.close();
       await db.destroy();

@@ -2,6 +2,9 @@
  * Campaigns on a real Temporal server (the dev server) and a real SMTP server: one workflow walks the
  * plan for the whole audience, in batches, and every recipient gets exactly one message.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drawDelayMs, keyedRandom } from '../domain/flow/draw';
 import { listContacts } from '../server/db/contacts';
@@ -10,7 +13,7 @@ import { getRun, listRunAttempts, listRunRecipients } from '../server/db/runs';
 import { controlRun, startRun, type StartRunRequest } from '../server/runs';
 import type { CampaignResult, CampaignState } from '../workflows/campaign';
 import { admin, campaignEnv, type CampaignEnv } from './campaign-env';
-import { graphWithDelay, publishForTest } from './helpers';
+import { graphWithDelay, publishForTest, root } from './helpers';
 
 let env: CampaignEnv;
 beforeAll(async () => {
@@ -93,6 +96,9 @@ describe('a campaign', () => {
     const mine = env.received.slice(before);
     expect(new Set(mine.map((m) => m.to)).size).toBe(300);
     expect(mine).toHaveLength(300);
+    if (process.env.DRIPLINE_RECORD_HISTORY === '1') {
+      fs.writeFileSync(path.join(root, 'test', 'histories', 'campaign-pause-resume.json'), historyToJSON(await handle.fetchHistory()));
+    }
   });
 
   it("hands a recipient that keeps failing to its own retry workflow, whose history holds that recipient's attempts", async () => {

@@ -69,7 +69,7 @@ const cohort = proxyActivities<Activities>({
 const { sendBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   // A dead worker is noticed by the missing heartbeat; the batch is retried and finishes its own claim.
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
