@@ -98,7 +98,7 @@ export interface Page<T> {
   total: number;
 }
 
-/** A page of a run's recipients, by email. */
+/** A page of a run's recipients, in contact id order (the index's: fast at 100,000 rows). */
 export async function listRunRecipients(db: Db, runId: string, page: { offset: number; limit: number; status?: RecipientStatus }): Promise<Page<RunRecipient>> {
   let q = db.selectFrom('runRecipients').where('runRecipients.runId', '=', runId);
   if (page.status) q = q.where('runRecipients.status', '=', page.status);
@@ -106,7 +106,7 @@ export async function listRunRecipients(db: Db, runId: string, page: { offset: n
   const items = await q
     .innerJoin('contacts', 'contacts.id', 'runRecipients.contactId')
     .select(['contacts.id', 'contacts.email', 'contacts.name', 'runRecipients.nodeId', 'runRecipients.status', 'runRecipients.dueAt', 'runRecipients.workflowId', 'runRecipients.updatedAt'])
-    .orderBy('contacts.email')
+    .orderBy('runRecipients.contactId')
     .offset(page.offset)
     .limit(page.limit)
     .execute();
