@@ -88,11 +88,11 @@ describe('compile', () => {
 
   it('rejects a flow too large to travel in a workflow input, naming its largest Send node', () => {
     const g = base();
-    const big = 'x'.repeat(200_000);
-    // Three Send nodes of 200,000 characters each: 600 KB, above the 512 KB a plan may carry.
+    const big = 'x'.repeat(199_000);
+    // Three Send nodes of about 200,000 characters each: near 600 KB, above the 512 KB a plan may carry.
     g.nodes = g.nodes.filter((n) => n.id !== 'welcome');
     for (const [i, id] of ['a', 'b', 'c'].entries()) {
-      g.nodes.push({ id, type: 'sendEmail', position: { x: 0, y: i }, data: { profileId: 'sandbox', subject: 'Hi', text: id === 'b' ? `${big}!` : big } });
+      g.nodes.push({ id, type: 'sendEmail', position: { x: 0, y: i }, data: { profileId: 'sandbox', subject: 'Hi', text: id === 'b' ? `${big}!!` : big } });
     }
     g.edges = [
       { id: 'e1', source: 'trigger', target: 'wait' },
