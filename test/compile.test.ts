@@ -92,7 +92,7 @@ describe('compile', () => {
     // Three Send nodes of about 200,000 characters each: near 600 KB, above the 512 KB a plan may carry.
     g.nodes = g.nodes.filter((n) => n.id !== 'welcome');
     for (const [i, id] of ['a', 'b', 'c'].entries()) {
-      g.nodes.push({ id, type: 'sendEmail', position: { x: 0, y: i }, data: { profileId: 'sandbox', subject: 'Hi', text: id === 'b' ? `${big}!!` : big } });
+      g.nodes.push({ id, type: 'sendEmail', position: { x: 0, y: i }, data: { profileId: 'sandbox', subject: 'Hi', text: id === 'b' ? `${big}, and more` : big } });
     }
     g.edges = [
       { id: 'e1', source: 'trigger', target: 'wait' },
