@@ -8,18 +8,24 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSend } from '../server/db/deliveries';
-import { insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
+import { getSmtpProfile, insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
 import { type Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
 import { createSendEmail, type SendEmailInput, type SendEmailResult } from '../activities/send-email';
 import { TransportPool } from '../server/smtp/transport';
 import { graphWithDelay, profileInput, attemptsOf, publishForTest, tempInstall } from './helpers';
 
-/** Answers DATA with the scripted replies in order, then 250; counts what it accepted. */
-async function scriptedServer(replies: { code: number; text: string }[]) {
+/** Answers DATA with the scripted replies in order, then 250; counts what it accepted. AUTH answers from `auth`, in order, then accepts. */
+async function scriptedServer(replies: { code: number; text: string }[], auth: { code: number; text: string }[] = []) {
   const accepted: string[] = [];
   const server = new SMTPServer({
     authOptional: true,
+    allowInsecureAuth: true,
+    onAuth(login, _session, callback) {
+      const next = auth.shift();
+      if (next) return callback(Object.assign(new Error(next.text), { responseCode: next.code }));
+      callback(null, { user: login.username });
+    },
     disabledCommands: ['STARTTLS'],
     disableReverseLookup: true,
     logger: false,
@@ -39,7 +45,8 @@ async function scriptedServer(replies: { code: number; text: string }[]) {
 }
 
 let db: Db;
-const transports = new TransportPool(() => '');
+// Stored passwords in these tests decrypt to 'secret'.
+const transports = new TransportPool(() => 'secret');
 const servers: SMTPServer[] = [];
 
 beforeAll(async () => {
@@ -51,12 +58,13 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-async function setup(name: string, replies: { code: number; text: string }[]) {
-  const smtp = await scriptedServer(replies);
+async function setup(name: string, replies: { code: number; text: string }[], auth?: { code: number; text: string }[]) {
+  const smtp = await scriptedServer(replies, auth);
   servers.push(smtp.server);
-  await insertSmtpProfile(db, profileInput({ name, port: smtp.port, fromEmail: 'news@acme.test', fromName: 'Acme', maxConnections: 1 }), {
+  const login = auth ? { username: 'mailer' } : {};
+  await insertSmtpProfile(db, profileInput({ name, port: smtp.port, fromEmail: 'news@acme.test', fromName: 'Acme', maxConnections: 1, ...login }), {
     id: name,
-    passwordEnc: '',
+    passwordEnc: auth ? 'stored' : '',
     ownerId: null,
   });
   await publishForTest(db, `flow-${name}`, graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, name));
@@ -135,5 +143,45 @@ describe('sendEmail', () => {
     const activity = createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) });
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, profileId: 'nope' }).catch((e: unknown) => e);
     expect(failure).toMatchObject({ nonRetryable: true, message: expect.stringMatching(/SMTP profile "nope" does not exist/) });
+  });
+
+  it('treats a 4xx to AUTH (454 too many login attempts) as temporary, not as a broken profile', async () => {
+    const { smtp, input, send } = await setup('auth-busy', [], [{ code: 454, text: '4.7.0 Too many login attempts, please try again later' }]);
+    const failure = await send(1).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ type: 'TransientSmtpError', nonRetryable: false });
+    expect((await getSmtpProfile(db, 'auth-busy'))?.failingSince).toBeNull();
+    expect((await send(2)).alreadySent).toBe(false);
+    expect(smtp.accepted).toEqual(['grace@example.test']);
+    expect((await attemptsOf(db, input.runId)).map((a) => [a.outcome, a.smtpCode])).toEqual([
+      ['retrying', 454],
+      ['sent', 250],
+    ]);
+  });
+
+  it('pauses the profile on a 5xx to AUTH, with the reply shown, until it is saved again', async () => {
+    const { smtp, input, send } = await setup('auth-refused', [], [{ code: 535, text: '5.7.8 Username and Password not accepted' }]);
+    const failure = await send(1).catch((e: unknown) => e);
+    // Not a failed message: a paused profile, retried durably while someone fixes it.
+    expect(failure).toMatchObject({ type: 'ProfilePaused', nonRetryable: false, message: expect.stringMatching(/Username and Password not accepted/) });
+    const paused = await getSmtpProfile(db, 'auth-refused');
+    expect(paused?.failingReason).toMatch(/535 5.7.8 Username and Password not accepted/);
+    // While paused, nothing is tried.
+    expect(await send(2).catch((e: unknown) => e)).toMatchObject({ type: 'ProfilePaused' });
+    expect(await attemptsOf(db, input.runId)).toHaveLength(1);
+    // Saved again (the fix): sending resumes.
+    await updateSmtpProfile(db, 'auth-refused', profileInput({ name: 'auth-refused', port: smtp.port, username: 'mailer', maxConnections: 1 }), 'stored');
+    expect((await send(3)).alreadySent).toBe(false);
+    expect(smtp.accepted).toEqual(['grace@example.test']);
+  });
+
+  it('lets only one of two overlapping attempts of one send go out', async () => {
+    const { smtp, send } = await setup('overlap', []);
+    const [a, b] = await Promise.allSettled([send(1), send(2)]);
+    const outcomes = [a, b].map((r) => (r.status === 'fulfilled' ? 'sent' : (r.reason as ApplicationFailure).type));
+    expect(outcomes.sort()).toEqual(['SendBusy', 'sent']);
+    expect(smtp.accepted).toEqual(['grace@example.test']);
+    // The one that waited comes back, finds it sent, and sends nothing.
+    expect((await send(3)).alreadySent).toBe(true);
+    expect(smtp.accepted).toHaveLength(1);
   });
 });

@@ -169,4 +169,37 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('delivery_attempts_run_id').on('delivery_attempts').columns(['run_id', 'id']).execute();
     },
   },
+  /**
+   * Adaptive sending: each profile's effective rate (and connections) learned from the server's
+   * answers, accepted messages per second (to learn from), the last slow-down; send leases for
+   * exactly-once; profiles that fail to log in pause their sending; profiles are soft-deleted.
+   */
+  '004_adaptive': {
+    async up(db: Kysely<unknown>) {
+      const throttle = [
+        ['slot_us', 'integer'],
+        ['rate', 'real'],
+        ['decrease_after_us', 'integer'],
+        ['increase_after_us', 'integer'],
+        ['acc_sec', 'integer'],
+        ['acc_count', 'integer'],
+        ['acc_prev', 'integer'],
+        ['conn_limit', 'integer'],
+        ['conn_change_after_us', 'integer'],
+        ['slowdown_at', 'text'],
+        ['slowdown_reply', 'text'],
+      ] as const;
+      for (const [name, type] of throttle) {
+        await db.schema
+          .alterTable('smtp_throttle')
+          .addColumn(name, type, (c) => (type === 'integer' && name !== 'conn_limit' ? c.notNull().defaultTo(0) : c))
+          .execute();
+      }
+      await db.schema.alterTable('sends').addColumn('lease_until', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('sends').addColumn('lease_owner', 'text').execute();
+      await db.schema.alterTable('smtp_profiles').addColumn('failing_since', 'text').execute();
+      await db.schema.alterTable('smtp_profiles').addColumn('failing_reason', 'text').execute();
+      await db.schema.alterTable('smtp_profiles').addColumn('deleted_at', 'text').execute();
+    },
+  },
 };

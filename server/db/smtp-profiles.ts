@@ -90,7 +90,8 @@ export async function insertSmtpProfile(
 export async function updateSmtpProfile(db: Db, id: string, input: SmtpProfileInput, passwordEnc: string): Promise<void> {
   await db
     .updateTable('smtpProfiles')
-    .set({ ...formColumns(input), passwordEnc, updatedAt: now() })
+    // Saving is how a person fixes a failing login: sending resumes with the new settings.
+    .set({ ...formColumns(input), passwordEnc, updatedAt: now(), failingSince: null, failingReason: null })
     .where('id', '=', id)
     .execute();
 }
@@ -131,4 +132,9 @@ export async function upsertBuiltInProfile(db: Db, profile: { id: string; instal
     })
     .onConflict((oc) => oc.column('id').doUpdateSet({ host: profile.host, port: profile.port }))
     .execute();
+}
+
+/** The server refused the profile's login (5xx to AUTH): its sending pauses, with the reason shown, until it is saved again. */
+export async function markProfileFailing(db: Db, id: string, reason: string): Promise<void> {
+  await db.updateTable('smtpProfiles').set({ failingSince: now(), failingReason: reason.slice(0, 1000) }).where('id', '=', id).where('failingSince', 'is', null).execute();
 }

@@ -12,7 +12,7 @@ import type { Generated } from 'kysely';
  */
 export type RecipientStatus = 'pending' | 'sending' | 'retrying' | 'completed' | 'failed' | 'cancelled' | 'journey';
 export type RunStatus = 'running' | 'paused' | 'cancelled' | 'completed';
-export type SendStatus = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED';
+export type SendStatus = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED' | 'UNCERTAIN';
 /** uncertain: an earlier attempt stopped after DATA, so the server may or may not have the message. */
 export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain';
 
@@ -45,6 +45,11 @@ export interface Tables {
     sharedWithAll: number;
     createdAt: string;
     updatedAt: string;
+    /** Set when the server refused its login (5xx to AUTH): sending pauses until the profile is saved again. */
+    failingSince: string | null;
+    failingReason: string | null;
+    /** Soft-deleted: hidden and unusable for new sends, still loadable for what is in flight. */
+    deletedAt: string | null;
   };
   /** An SMTP profile shared with an agent; isDefault marks the agent's default sender (one per agent). */
   smtpProfileAgents: { profileId: string; userId: string; isDefault: number };
@@ -77,7 +82,17 @@ export interface Tables {
     updatedAt: string;
   };
   /** Send ledger: one row per (run, node, contact); a retried send that finds SENT does not send again. */
-  sends: { runId: string; nodeId: string; contactId: string; status: SendStatus; messageId: string; updatedAt: string };
+  sends: {
+    runId: string;
+    nodeId: string;
+    contactId: string;
+    status: SendStatus;
+    messageId: string;
+    updatedAt: string;
+    /** While SENDING: the attempt that holds the send, and until when (ms); an expired lease means the outcome is unknown. */
+    leaseUntil: Generated<number>;
+    leaseOwner: string | null;
+  };
   deliveryAttempts: {
     id: Generated<number>;
     runId: string;
@@ -92,7 +107,27 @@ export interface Tables {
     at: string;
   };
   /** Per-profile throttle state shared by every worker: see throttle.ts. */
-  smtpThrottle: { profileId: string; tatUs: number; day: string; dayCount: number };
+  smtpThrottle: {
+    profileId: string;
+    tatUs: number;
+    /** The slot the last reservation got (µs). */
+    slotUs: number;
+    day: string;
+    dayCount: number;
+    /** The effective rate learned from the server's answers (messages/s); null while none is known. */
+    rate: number | null;
+    decreaseAfterUs: number;
+    increaseAfterUs: number;
+    /** Messages the server accepted: in second accSec (epoch seconds), and in the second before it. */
+    accSec: number;
+    accCount: number;
+    accPrev: number;
+    /** Connections the server tolerates, learned from "too many connections"; null: the profile's own. */
+    connLimit: number | null;
+    connChangeAfterUs: number;
+    slowdownAt: string | null;
+    slowdownReply: string | null;
+  };
   sandboxMessages: {
     id: Generated<number>;
     receivedAt: string;
