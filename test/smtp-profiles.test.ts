@@ -7,6 +7,9 @@ import type { Db } from '../server/db';
 import { SmtpProfileInput } from '../domain/smtp-profile';
 import { AGENT_DEFAULT } from '../domain/senders';
 import { createProfile, deleteProfile, listProfiles, profileFor, profileView, resolveSender, updateProfile } from '../server/profiles';
+import { insertRun, setRunStatus } from '../server/db/runs';
+import { getSmtpProfile } from '../server/db/smtp-profiles';
+import type { SendEmailStep } from '../domain/flow/plan';
 import { defaultProfileId } from '../server/db/smtp-profiles';
 import { graphWithDelay, publishForTest, tempInstall } from './helpers';
 
@@ -76,6 +79,21 @@ describe('SMTP profiles', () => {
     const spare = await createProfile(db, keyring, users.admin, form({ name: 'Spare' }));
     await deleteProfile(db, users.admin, spare.id);
     await expect(profileFor(db, users.admin, spare.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("refuses to delete a profile an unfinished run sends with (resolved from an agent's default), naming the run; then deletes softly", async () => {
+    const { id } = await createProfile(db, keyring, users.admin, { ...form({ name: 'Agent default in flight' }), defaultFor: [users.b.id] });
+    const plan = await publishForTest(db, 'by-default', graphWithDelay({ mode: 'fixed', amount: 3, unit: 'days' }, AGENT_DEFAULT));
+    // The flow names "agent's default"; the run resolved it to this profile when it started.
+    const resolved = { ...plan, steps: { ...plan.steps, send: { ...(plan.steps.send as SendEmailStep), profileId: id } } };
+    await insertRun(db, { id: 'run-in-flight', flowId: 'by-default', version: plan.version, startedBy: users.b.id, idempotencyKey: null, audience: { kind: 'all' }, workflowId: 'campaign:run-in-flight', plan: resolved });
+    await expect(deleteProfile(db, users.admin, id)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/runs that have not finished: "by-default" v1 \(run run-in-flight, running\)/) });
+    await setRunStatus(db, 'run-in-flight', 'completed');
+    await deleteProfile(db, users.admin, id);
+    // Gone from every list and from use, but a send already under way can still load it.
+    expect((await listProfiles(db, users.admin)).map((p) => p.id)).not.toContain(id);
+    await expect(resolveSender(db, users.b, AGENT_DEFAULT)).resolves.toMatchObject({ id: 'sandbox' });
+    expect((await getSmtpProfile(db, id))?.deletedAt).not.toBeNull();
   });
 
   it('validates the form with errors that name the field and the fix', () => {

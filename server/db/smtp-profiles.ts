@@ -44,7 +44,7 @@ export async function getSmtpProfile(db: Db, id: string): Promise<StoredSmtpProf
 }
 
 export async function listSmtpProfiles(db: Db): Promise<StoredSmtpProfile[]> {
-  const rows = await db.selectFrom('smtpProfiles').selectAll().orderBy('isDefault', 'desc').orderBy('name').execute();
+  const rows = await db.selectFrom('smtpProfiles').selectAll().where('deletedAt', 'is', null).orderBy('isDefault', 'desc').orderBy('name').execute();
   return rows.map(toProfile);
 }
 
@@ -96,8 +96,15 @@ export async function updateSmtpProfile(db: Db, id: string, input: SmtpProfileIn
     .execute();
 }
 
+/**
+ * Soft delete: the profile disappears from every list and cannot be chosen or used for anything new,
+ * but a send already under way (a one-off message retrying) can still load it. Its sharing goes.
+ */
 export async function deleteSmtpProfile(db: Db, id: string): Promise<void> {
-  await db.deleteFrom('smtpProfiles').where('id', '=', id).execute();
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('smtpProfiles').set({ deletedAt: now(), isDefault: 0 }).where('id', '=', id).execute();
+    await trx.deleteFrom('smtpProfileAgents').where('profileId', '=', id).execute();
+  });
 }
 
 /** The profile an agent's sends use: their own default, else the install default. */
