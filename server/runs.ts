@@ -12,6 +12,8 @@ import { existingContactIds, getContact } from './db/contacts';
 import { getFlowVersion } from './db/flows';
 import { insertRecipients, pace, recipientCounts, type RecipientCounts } from './db/recipients';
 import { getRun, insertRun, runIdForKey, runPlan, type Run } from './db/runs';
+import { getSmtpProfile } from './db/smtp-profiles';
+import { throttleState, type ThrottleState } from './db/throttle';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
 
@@ -150,8 +152,19 @@ function oneOffGraph(profileId: string, message: { subject: string; text: string
   };
 }
 
+export interface SenderPace extends ThrottleState {
+  profileId: string;
+  name: string;
+  /** The profile's own limit (messages/s), if it has one. */
+  limit: number | null;
+  /** Sending is paused because the server refused the login, with its reply. */
+  failing: string | null;
+}
+
 export interface RunReport {
   run: Run;
+  /** Each sender the run uses: its pace now, what it learned, and whether it is paused. */
+  senders: SenderPace[];
   counts: RecipientCounts;
   /** Messages per second over the last half minute (what the estimate uses). */
   recentRate: number;
@@ -177,5 +190,14 @@ export async function runReport(db: Db, runId: string): Promise<RunReport | unde
   } else if (left > 0 && run.status === 'running' && counts.due + counts.sending === 0 && lastDueAt) {
     estimatedFinish = new Date(lastDueAt).toISOString();
   }
-  return { run, counts, recentRate, estimatedFinish };
+  const plan = await runPlan(db, runId);
+  const profileIds = [...new Set(Object.values(plan?.steps ?? {}).flatMap((s) => (s.type === 'sendEmail' ? [s.profileId] : [])))];
+  const senders: SenderPace[] = [];
+  for (const id of profileIds) {
+    const profile = await getSmtpProfile(db, id);
+    if (!profile) continue;
+    const pace = await throttleState(db, profile);
+    senders.push({ ...pace, profileId: id, name: profile.name, limit: profile.ratePerSecond, failing: profile.failingReason });
+  }
+  return { run, senders, counts, recentRate, estimatedFinish };
 }

@@ -10,6 +10,7 @@ import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getConfig, getDb } from '@/lib/server';
 import { RunControls } from './run-controls';
+import { SenderPaces } from './sender-paces';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Run' };
@@ -72,6 +73,7 @@ export default async function RunPage({ params, searchParams }: { params: Promis
         )}
       </p>
       <RunControls runId={run.id} status={run.status} />
+      <SenderPaces senders={report.senders} />
 
       <dl className="counts" data-testid="run-counts">
         <div className="counts__item">
