@@ -13,6 +13,7 @@ import type { Db } from '../server/db';
 import { insertContacts } from '../server/db/contacts';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import { startRun, type StartRunRequest } from '../server/runs';
+import { parseFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { TransportPool } from '../server/smtp/transport';
 import { profileInput, publishForTest, root, tempInstall, workflowsPath } from './helpers';
@@ -32,6 +33,7 @@ export interface CampaignEnv {
   client: Client;
   /** Every message the SMTP server accepted, in order. */
   received: Received[];
+  smtp: SandboxSmtp;
   /** Answers RCPT TO for an address instead of accepting it, while it returns something. */
   answers: Map<string, () => { code: number; text: string } | undefined>;
   /** Publishes the graph and starts a run (everyone, unless the request says otherwise). */
@@ -41,7 +43,7 @@ export interface CampaignEnv {
   close(): Promise<void>;
 }
 
-export async function campaignEnv(options: { contacts: number; taskQueue: string; inProcessWorker: boolean }): Promise<CampaignEnv> {
+export async function campaignEnv(options: { contacts: number; taskQueue: string; inProcessWorker: boolean; faults?: string; maxConnections?: number }): Promise<CampaignEnv> {
   const server: DevServer = await startTemporalDevServer();
   const { db, config, dir } = await tempInstall({ TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: options.taskQueue });
   const received: Received[] = [];
@@ -50,8 +52,9 @@ export async function campaignEnv(options: { contacts: number; taskQueue: string
     port: 0,
     onMessage: async (m) => void received.push({ messageId: m.messageId, to: m.envelopeTo, at: Date.now() }),
     answerRecipient: (address) => answers.get(address)?.(),
+    ...(options.faults ? { faults: parseFaults(options.faults) } : {}),
   });
-  await updateSmtpProfile(db, 'sandbox', profileInput({ name: 'Sandbox', port: smtp.port, maxConnections: 5 }), '');
+  await updateSmtpProfile(db, 'sandbox', profileInput({ name: 'Sandbox', port: smtp.port, maxConnections: options.maxConnections ?? 5 }), '');
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   const transports = new TransportPool(() => '');
   let worker: Worker | undefined;
@@ -76,6 +79,7 @@ export async function campaignEnv(options: { contacts: number; taskQueue: string
     config,
     client,
     received,
+    smtp,
     answers,
     async run(flowId, graph, request = {}) {
       const plan = await publishForTest(db, flowId, graph);
