@@ -2,8 +2,11 @@
  * Every activity the worker registers, built from the dependencies the worker hands them
  * (tests hand their own). Workflows import only the type: `proxyActivities<Activities>`.
  */
+import type { Client } from '@temporalio/client';
 import type { Db } from '../server/db';
 import type { TransportPool } from '../server/smtp/transport';
+import { createCohortActivities } from './cohort';
+import { createSendBatch } from './send-batch';
 import { createSendEmail } from './send-email';
 
 export interface ActivityDeps {
@@ -11,9 +14,12 @@ export interface ActivityDeps {
   transports: TransportPool;
   /** Key for deriving Message-IDs from the ledger key, so a resend keeps the same Message-ID. */
   messageIdSecret: Buffer;
+  /** For starting a recipient's own retry workflow, on this task queue. */
+  temporal: Client;
+  taskQueue: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return { sendEmail: createSendEmail(deps) };
+  return { sendEmail: createSendEmail(deps), sendBatch: createSendBatch(deps), ...createCohortActivities(deps) };
 }
 export type Activities = ReturnType<typeof createActivities>;

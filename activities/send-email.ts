@@ -1,15 +1,17 @@
 /**
- * The sendEmail activity: one message to one contact. It receives a profile id, never credentials:
- * the password stays out of Temporal history.
+ * The sendEmail activity: one message to one contact, for a journey or a recipient's retry workflow.
+ * It receives a profile id, never credentials: the password stays out of Temporal history. Every
+ * wait is durable: a throttled message, a busy send or a paused profile come back as a Temporal
+ * retry at the right time (nextRetryDelay), not as exponential backoff and not as a sleeping worker.
  */
-import { createHmac } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { renderTemplate } from '../domain/text';
 import { getContact } from '../server/db/contacts';
-import { getSend, recordDeliveryAttempt, setSendStatus } from '../server/db/deliveries';
-import { getSmtpProfile } from '../server/db/smtp-profiles';
-import { reserveSendSlot } from '../server/db/throttle';
+import { claimSend, commitOutcome, LEASE_MS, recordDeliveryAttempt, releaseSend, type DeliveryAttempt } from '../server/db/deliveries';
+import { getSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
+import { recordAccepted, recordThrottleReply, refundDailySlot, reserveSendSlot } from '../server/db/throttle';
+import type { AttemptOutcome } from '../server/db/tables';
 import { classifySmtpError } from '../server/smtp/classify';
+import { composeMessage, messageIdFor } from '../server/smtp/message';
 import type { ActivityDeps } from '.';
 
 export interface SendEmailInput {
@@ -29,99 +31,92 @@ export interface SendEmailResult {
   alreadySent: boolean;
 }
 
-export function createSendEmail({ db, transports, messageIdSecret }: ActivityDeps) {
+/** How long a paused profile (its login refused) waits before its sends look again. */
+const PAUSED_RETRY_MS = 60_000;
+const jitter = (ms: number) => ms + Math.floor(Math.random() * Math.max(200, ms * 0.2));
+const retryLater = (type: string, message: string, ms: number) => ApplicationFailure.create({ type, message, nextRetryDelay: jitter(ms) });
+
+export function createSendEmail({ db, transports, messageIdSecret }: Pick<ActivityDeps, 'db' | 'transports' | 'messageIdSecret'>) {
   return async function sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
-      const key = { runId: input.runId, nodeId: input.nodeId, contactId: input.contactId };
-      const attempt = Context.current().info.attempt;
-      const log = (outcome: 'sent' | 'retrying' | 'failed', code: number | null, reply: string, messageId: string) =>
-        recordDeliveryAttempt(db, {
-          runId: input.runId,
-          nodeId: input.nodeId,
-          contactId: input.contactId,
-          workflowId: input.workflowId,
-          attempt,
-          outcome,
-          smtpCode: code,
-          smtpReply: reply,
-          messageId,
-        });
+    const key = { runId: input.runId, nodeId: input.nodeId, contactId: input.contactId };
+    const { attempt, activityId } = Context.current().info;
+    const entry = (outcome: AttemptOutcome, code: number | null, reply: string, messageId: string): Omit<DeliveryAttempt, 'id' | 'at'> => ({
+      ...key, workflowId: input.workflowId, attempt, outcome, smtpCode: code, smtpReply: reply, messageId,
+    });
 
-      const contact = await getContact(db, input.contactId);
-      const profile = await getSmtpProfile(db, input.profileId);
-      const problem = !contact
-        ? `contact "${input.contactId}" does not exist (deleted after the run started?)`
-        : !profile
-          ? `SMTP profile "${input.profileId}" does not exist; choose another sender in the flow and publish again`
-          : undefined;
-      if (problem || !contact || !profile) {
-        await log('failed', null, problem ?? 'missing contact or profile', '');
-        throw ApplicationFailure.nonRetryable(problem ?? 'missing contact or profile', 'ConfigurationError');
-      }
+    const contact = await getContact(db, input.contactId);
+    const profile = await getSmtpProfile(db, input.profileId);
+    const problem = !contact
+      ? `contact "${input.contactId}" does not exist (deleted after the run started?)`
+      : !profile
+        ? `SMTP profile "${input.profileId}" does not exist; choose another sender in the flow and publish again`
+        : undefined;
+    if (problem || !contact || !profile) {
+      await recordDeliveryAttempt(db, entry('failed', null, problem ?? 'missing contact or profile', ''));
+      throw ApplicationFailure.nonRetryable(problem ?? 'missing contact or profile', 'ConfigurationError');
+    }
+    if (profile.failingSince) {
+      throw retryLater('ProfilePaused', `SMTP profile "${profile.name}" is paused: its login was refused (${profile.failingReason}); fix it in SMTP settings`, PAUSED_RETRY_MS);
+    }
+    const messageId = messageIdFor(messageIdSecret, key, profile.fromEmail);
+    let transport;
+    try {
+      transport = transports.get(profile);
+    } catch (err) {
+      // The stored password cannot be decrypted (a missing key after a rotation): retrying cannot help.
+      const reply = `SMTP profile "${profile.name}": ${err instanceof Error ? err.message : String(err)}; re-enter its password in SMTP settings`;
+      await recordDeliveryAttempt(db, entry('failed', null, reply, messageId));
+      throw ApplicationFailure.nonRetryable(reply, 'SmtpConfigurationError');
+    }
 
-      const domain = profile.fromEmail.split('@')[1] ?? 'dripline.local';
-      const digest = createHmac('sha256', messageIdSecret).update(`${key.runId}\n${key.nodeId}\n${key.contactId}`).digest('hex');
-      const messageId = `<${digest.slice(0, 32)}@${domain}>`;
+    // One live attempt per send: an overlapping attempt (this one retried while the first still runs) waits.
+    const owner = `${input.workflowId}/${activityId}#${attempt}`;
+    const claim = await claimSend(db, key, { messageId, owner, nowMs: Date.now(), leaseMs: LEASE_MS });
+    if (claim.kind === 'sent') return { messageId: claim.messageId, reply: '', alreadySent: true };
+    if (claim.kind === 'failed') throw ApplicationFailure.nonRetryable('this message already failed permanently; see the delivery log', 'PermanentSmtpError');
+    if (claim.kind === 'busy') throw retryLater('SendBusy', 'another attempt of this message is still running; waiting for it', claim.retryAfterMs);
+    if (claim.uncertain) {
+      await recordDeliveryAttempt(db, entry('uncertain', null, 'outcome unknown: an earlier attempt stopped after sending DATA; resending with the same Message-ID', messageId), undefined, { ledger: false });
+    }
 
-      const ledger = await getSend(db, key);
-      if (ledger?.status === 'SENT') return { messageId: ledger.messageId, reply: '', alreadySent: true };
-      if (ledger?.status === 'FAILED') {
-        throw ApplicationFailure.nonRetryable('this message already failed permanently; see the delivery log', 'PermanentSmtpError');
+    // The profile's pace holds across all workers: wait for a slot, or come back later (durably).
+    const slot = await reserveSendSlot(db, profile, Date.now());
+    if (!slot.ok) {
+      await releaseSend(db, key, owner);
+      throw retryLater(
+        'ThrottleWait',
+        slot.reason === 'daily-cap'
+          ? `SMTP profile "${profile.name}" reached its daily cap of ${profile.dailyCap}; waiting for the next UTC day`
+          : `SMTP profile "${profile.name}" is at its pace; waiting for a slot`,
+        slot.retryAfterMs,
+      );
+    }
+    if (slot.waitMs > 0) await Context.current().sleep(slot.waitMs);
+    let reply: string;
+    try {
+      const info = await transport.sendMail(composeMessage(profile, contact, input, messageId));
+      reply = info.response ?? '250 OK';
+    } catch (err) {
+      // Only SMTP errors are classified here; a database error after a send must not look like one.
+      const outcome = classifySmtpError(err);
+      await refundDailySlot(db, profile.id, slot.day);
+      if (outcome.kind === 'permanent') {
+        await commitOutcome(db, entry('failed', outcome.code, outcome.reply, messageId));
+        throw ApplicationFailure.nonRetryable(outcome.reply, 'PermanentSmtpError');
       }
-      let transport;
-      try {
-        transport = transports.get(profile);
-      } catch (err) {
-        // The stored password cannot be decrypted (a missing key after a rotation): retrying cannot help.
-        const reply = `SMTP profile "${profile.name}": ${err instanceof Error ? err.message : String(err)}; re-enter its password in SMTP settings`;
-        await log('failed', null, reply, messageId);
-        throw ApplicationFailure.nonRetryable(reply, 'SmtpConfigurationError');
+      await commitOutcome(db, entry(outcome.unknown ? 'uncertain' : 'retrying', outcome.code, outcome.reply, messageId));
+      if (outcome.kind === 'configuration') {
+        await markProfileFailing(db, profile.id, outcome.reply);
+        throw retryLater('ProfilePaused', `the server refused the login of "${profile.name}": ${outcome.reply}; sending is paused until it is fixed in SMTP settings`, PAUSED_RETRY_MS);
       }
-
-      // The profile's throttle holds across all workers: wait for a slot, or come back later (durably).
-      const slot = await reserveSendSlot(db, profile, Date.now());
-      if (!slot.ok) {
-        throw ApplicationFailure.create({
-          type: 'ThrottleWait',
-          message:
-            slot.reason === 'daily-cap'
-              ? `SMTP profile "${profile.name}" reached its daily cap of ${profile.dailyCap}; waiting for the next UTC day`
-              : `SMTP profile "${profile.name}" is at its limit of ${profile.ratePerSecond} messages/s; waiting for a slot`,
-          nextRetryDelay: slot.retryAfterMs + Math.floor(Math.random() * 1000),
-        });
+      if (outcome.kind === 'throttled' || outcome.kind === 'too-many-connections') {
+        // Slow the profile down, then come back for a slot at the new pace: not an exponential backoff.
+        const rate = await recordThrottleReply(db, profile, outcome.reply, Date.now());
+        throw retryLater('SmtpThrottled', outcome.reply, rate ? 1000 / rate : 1000);
       }
-      if (slot.waitMs > 0) await Context.current().sleep(slot.waitMs);
-
-      // SENDING is committed before DATA. Found on a retry, it means an earlier attempt died mid-send and
-      // the outcome is unknown: we resend with the same Message-ID, which receivers use to drop duplicates.
-      await setSendStatus(db, key, 'SENDING', messageId);
-      let reply: string;
-      try {
-        const info = await transport.sendMail({
-          from: { name: profile.fromName, address: profile.fromEmail },
-          to: { name: contact.name, address: contact.email },
-          ...(profile.replyTo ? { replyTo: profile.replyTo } : {}),
-          subject: renderTemplate(input.subject, contact, true),
-          text: renderTemplate(input.text, contact, false),
-          messageId,
-        });
-        reply = info.response ?? '250 OK';
-      } catch (err) {
-        // Only SMTP errors are classified here; a database error after a send must not look like one.
-        const outcome = classifySmtpError(err);
-        if (outcome.kind === 'permanent' || outcome.kind === 'configuration') {
-          await log('failed', outcome.code, outcome.reply, messageId);
-          throw ApplicationFailure.nonRetryable(outcome.reply, outcome.kind === 'permanent' ? 'PermanentSmtpError' : 'SmtpConfigurationError');
-        }
-        await log('retrying', outcome.code, outcome.reply, messageId);
-        // Throttle replies wait longer than the default backoff; jitter spreads the retries out.
-        const throttled = outcome.kind === 'throttled';
-        throw ApplicationFailure.create({
-          message: outcome.reply,
-          type: throttled ? 'SmtpThrottled' : 'TransientSmtpError',
-          ...(throttled ? { nextRetryDelay: 5_000 + Math.floor(Math.random() * 5_000) } : {}),
-        });
-      }
-      await log('sent', Number.parseInt(reply, 10) || 250, reply, messageId);
-      return { messageId, reply, alreadySent: false };
+      throw ApplicationFailure.create({ message: outcome.reply, type: 'TransientSmtpError' });
+    }
+    await commitOutcome(db, entry('sent', Number.parseInt(reply, 10) || 250, reply, messageId), (trx) => recordAccepted(trx, profile.id, Date.now()));
+    return { messageId, reply, alreadySent: false };
   };
 }

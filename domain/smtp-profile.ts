@@ -90,4 +90,9 @@ export interface SmtpProfile {
   sharedWithAll: boolean;
   createdAt: string;
   updatedAt: string;
+  /** When the server refused its login, and its reply: sending pauses until the profile is saved again. */
+  failingSince: string | null;
+  failingReason: string | null;
+  /** Soft-deleted (hidden; kept for sends already in flight). */
+  deletedAt: string | null;
 }

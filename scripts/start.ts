@@ -1,6 +1,8 @@
 /**
  * `npm start`: the whole product on its embedded defaults: Temporal dev server (SQLite, Web UI),
  * the sandbox SMTP server, the worker and the web app. Prints the URLs; Ctrl-C stops every child.
+ * The worker and the sandbox are started again when they die on their own (scripts/supervise.ts);
+ * Temporal or the web app dying stops everything.
  *   --dev   run the web app with `next dev` instead of a production build
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -11,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { readConfig } from '../server/config';
 import { setup } from '../server/setup';
+import { supervise, type Supervised } from './supervise';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
@@ -19,7 +22,9 @@ const config = readConfig();
 const webPort = config.PORT;
 const [temporalHost = 'localhost', temporalPortText = '7233'] = config.TEMPORAL_ADDRESS.split(':');
 const temporalUiPort = new URL(config.TEMPORAL_UI_URL).port || '8233';
-const children: { name: string; child: ChildProcess }[] = [];
+/** Every process started, in start order; `child` is the one running now (a supervised one changes). */
+const children: { name: string; readonly child: ChildProcess | undefined }[] = [];
+const supervised: Supervised[] = [];
 let stopping = false;
 
 function log(message: string) {
@@ -33,7 +38,7 @@ function portFree(port: number, host: string): Promise<boolean> {
   });
 }
 
-function run(name: string, command: string, args: string[], env: Record<string, string> = {}) {
+function spawnChild(name: string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (chunk: Buffer) =>
     chunk
@@ -46,6 +51,19 @@ function run(name: string, command: string, args: string[], env: Record<string, 
   const quiet = () => stopping && name === 'temporal';
   child.stdout?.on('data', (c: Buffer) => quiet() || process.stdout.write(prefix(c)));
   child.stderr?.on('data', (c: Buffer) => quiet() || process.stderr.write(prefix(c)));
+  child.on('error', (err) => log(`${name}: ${err.message}`));
+  return child;
+}
+
+/**
+ * A process whose death stops everything. That is Temporal and the web app: every other process works
+ * against Temporal, and when its dev server dies the cause is rarely one a restart fixes (its port
+ * taken, its database file locked or broken, the disk full), so a restart loop would only hide it; the
+ * web app is what the user is looking at, and when it dies (a stale build, its port taken, out of
+ * memory) the honest answer is to stop with the reason printed rather than keep serving from a loop.
+ */
+function run(name: string, command: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawnChild(name, command, args, env);
   child.on('exit', (code, signal) => {
     if (!stopping) {
       log(`${name} exited (${signal ?? code}); stopping everything`);
@@ -53,22 +71,36 @@ function run(name: string, command: string, args: string[], env: Record<string, 
     }
   });
   children.push({ name, child });
-  return child;
+}
+
+/**
+ * A process started again when it dies on its own: the worker and the sandbox SMTP server. Both are
+ * built to be killed at any moment: Temporal hands a dead worker's activities to the next one and the
+ * send ledger keeps a resent message from going out twice; the sandbox's clients retry. Run by
+ * `node --import tsx` rather than the tsx CLI, so the process watched is the one running the code:
+ * a killed tsx wrapper would leave its child running, holding the sandbox's port or polling beside a
+ * new worker.
+ */
+function runSupervised(name: string, script: string) {
+  const service = supervise({ name, start: () => spawnChild(name, process.execPath, ['--import', 'tsx', script]), log });
+  supervised.push(service);
+  children.push(service);
 }
 
 async function stop(exitCode: number) {
   if (stopping) return;
   stopping = true;
   log('stopping...');
+  for (const service of supervised) service.stop();
   // Web and worker first (the worker finishes running activities), Temporal last.
   for (const { child } of [...children].reverse()) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   }
   await Promise.all(
     children.map(
       ({ child, name }) =>
         new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
           const timer = setTimeout(() => {
             log(`${name} did not stop in 15 s; killing it`);
             child.kill('SIGKILL');
@@ -142,8 +174,8 @@ async function main() {
     return true;
   }, 60_000);
 
-  run('sandbox-smtp', bin('tsx'), ['worker/sandbox.ts']);
-  run('worker', bin('tsx'), ['worker/main.ts']);
+  runSupervised('sandbox-smtp', 'worker/sandbox.ts');
+  runSupervised('worker', 'worker/main.ts');
   run('web', bin('next'), [dev ? 'dev' : 'start', 'web', '-p', String(webPort)], { NEXT_TELEMETRY_DISABLED: '1' });
   const web = `http://localhost:${webPort}`;
   await waitFor('the web app', async () => (await fetch(`${web}/flows`)).ok, 120_000);

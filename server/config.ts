@@ -3,6 +3,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { FaultsSpec } from './sandbox-faults';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
@@ -32,6 +33,11 @@ export const ConfigEnv = z.object({
     .regex(/^[^:]+:.+$/, 'must be user:password')
     .transform((s) => ({ user: s.slice(0, s.indexOf(':')), password: s.slice(s.indexOf(':') + 1) }))
     .optional(),
+  /**
+   * Faults the sandbox SMTP server injects, e.g. "throttle=50/s,greylist=1,reject=5%" (README, "Sandbox
+   * faults"). Unset: none, the sandbox accepts everything.
+   */
+  SANDBOX_FAULTS: z.string().default('').pipe(FaultsSpec),
   /** 64 hex characters; when unset, one is generated into the data folder (fine for a single machine). */
   DRIPLINE_SECRET_KEY: z
     .string()

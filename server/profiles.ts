@@ -9,6 +9,7 @@ import type { AppUser } from './auth';
 import { decryptSecret, encryptSecret, type Keyring } from './crypto';
 import type { Db } from './db';
 import { listPublishedPlans } from './db/flows';
+import { unfinishedRunsUsing } from './db/runs';
 import {
   allProfileAgents,
   defaultProfileId,
@@ -61,7 +62,7 @@ export async function listProfiles(db: Db, actor: Actor): Promise<SmtpProfileVie
 /** The profile, if the actor may use it: 404 when it does not exist, 403 when it is someone else's. */
 export async function profileFor(db: Db, actor: Actor, id: string): Promise<StoredSmtpProfile> {
   const profile = await getSmtpProfile(db, id);
-  if (!profile) throw new UserError(404, 'profile_not_found', `SMTP profile "${id}" does not exist`);
+  if (!profile || profile.deletedAt) throw new UserError(404, 'profile_not_found', `SMTP profile "${id}" does not exist`);
   if (!mayUse(actor, profile, await profileAgents(db, id))) {
     throw new UserError(403, 'profile_forbidden', `SMTP profile "${id}" is private to another user; ask an admin to share it with you`);
   }
@@ -118,7 +119,7 @@ export async function updateProfile(db: Db, keyring: Keyring, actor: Actor, id: 
   return { id, passwordCleared: !input.password && moved && profile.passwordEnc !== '' };
 }
 
-/** Refused while a published flow version sends with it, naming those flows. */
+/** Refused while a published flow version or an unfinished run sends with it, naming them; then soft-deleted. */
 export async function deleteProfile(db: Db, actor: Actor, id: string): Promise<void> {
   const profile = await profileFor(db, actor, id);
   if (profile.ownerId === null) throw new UserError(409, 'profile_built_in', `"${profile.name}" is built in and cannot be deleted`);
@@ -130,6 +131,13 @@ export async function deleteProfile(db: Db, actor: Actor, id: string): Promise<v
     const names = [...new Set(users.map((u) => `"${u.name}" (v${u.version})`))].join(', ');
     throw new UserError(409, 'profile_in_use', `"${profile.name}" is used by published flows: ${names}. Publish them with another sender first.`, {
       flows: users.map((u) => ({ id: u.flowId, name: u.name, version: u.version })),
+    });
+  }
+  const runs = await unfinishedRunsUsing(db, id);
+  if (runs.length) {
+    const names = runs.map((r) => `"${r.flowName}" v${r.version} (run ${r.id}, ${r.status})`).join(', ');
+    throw new UserError(409, 'profile_in_use', `"${profile.name}" is sending for runs that have not finished: ${names}. Let them finish, or cancel them first.`, {
+      runs: runs.map((r) => ({ id: r.id, flowName: r.flowName, version: r.version, status: r.status })),
     });
   }
   await deleteSmtpProfile(db, id);

@@ -1,14 +1,19 @@
 /** Starting runs and one-off messages: the app's side of Temporal. */
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Audience } from '../domain/audience';
 import { compile } from '../domain/flow/compile';
 import type { Plan } from '../domain/flow/plan';
 import { AGENT_DEFAULT } from '../domain/senders';
+import type { CampaignInput } from '../workflows/campaign';
 import type { JourneyInput } from '../workflows/journey';
 import type { Config } from './config';
 import { newId, type Db } from './db';
 import { existingContactIds, getContact } from './db/contacts';
 import { getFlowVersion } from './db/flows';
-import { insertRun } from './db/runs';
+import { insertRecipients, pace, recipientCounts, type RecipientCounts } from './db/recipients';
+import { getRun, insertRun, runIdForKey, runPlan, type Run } from './db/runs';
+import { getSmtpProfile } from './db/smtp-profiles';
+import { throttleState, type ThrottleState } from './db/throttle';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
 
@@ -29,41 +34,83 @@ async function resolvePlanSenders(db: Db, actor: Actor, plan: Plan): Promise<Pla
   return { ...plan, steps };
 }
 
-/** Starts one journey workflow per chosen contact on a published flow version. */
-export async function startRun(
-  db: Db,
-  temporal: Client,
-  config: Config,
-  actor: Actor,
-  request: { flowId: string; version: number; contactIds: string[] },
-): Promise<{ runId: string }> {
-  const flowVersion = await getFlowVersion(db, request.flowId, request.version);
-  if (!flowVersion) {
-    throw new UserError(404, 'version_not_found', `flow "${request.flowId}" has no published version ${request.version}; publish it first`);
-  }
-  const contactIds = [...new Set(request.contactIds)];
-  const known = await existingContactIds(db, contactIds);
-  const unknown = contactIds.filter((id) => !known.has(id));
-  if (unknown.length > 0) {
-    throw new UserError(404, 'unknown_contact', `unknown contact id(s): ${unknown.join(', ')}`, { field: 'contactIds', unknown });
-  }
-  const plan = await resolvePlanSenders(db, actor, flowVersion.plan);
+/** Deterministic: one campaign workflow per run. */
+export const campaignWorkflowId = (runId: string) => `campaign:${runId}`;
 
-  const runId = newId('run');
-  const journeys = contactIds.map((contactId) => ({
-    contactId,
-    workflowId: journeyWorkflowId(request.flowId, request.version, contactId, runId),
-  }));
-  await insertRun(db, { id: runId, flowId: request.flowId, version: request.version, startedBy: actor.id, contacts: journeys });
-  for (const { contactId, workflowId } of journeys) {
-    const input: JourneyInput = { plan, runId, contactId };
+export interface StartRunRequest {
+  flowId: string;
+  version: number;
+  audience: Audience;
+  /** The same key twice starts one run (a double click, a retried request). */
+  idempotencyKey?: string | undefined;
+}
+
+/**
+ * Starts a run of a published flow version for an audience of any size, in one durable step: the run
+ * (and, for an explicit list, its recipients) is written, then one campaign workflow with an id derived
+ * from the run is started; the workflow pages the audience in. Safe to repeat: with the same
+ * idempotency key the run is found again and its workflow start is a no-op.
+ */
+export async function startRun(db: Db, temporal: Client, config: Config, actor: Actor, request: StartRunRequest): Promise<{ runId: string; created: boolean }> {
+  const existing = request.idempotencyKey ? await runIdForKey(db, request.idempotencyKey) : undefined;
+  const runId = existing ?? newId('run');
+  const workflowId = campaignWorkflowId(runId);
+  let plan: Plan;
+  if (existing) {
+    const stored = await runPlan(db, existing);
+    if (!stored) throw new UserError(409, 'run_not_startable', `run "${existing}" was started before campaigns and cannot be started again`);
+    plan = stored;
+  } else {
+    const flowVersion = await getFlowVersion(db, request.flowId, request.version);
+    if (!flowVersion) {
+      throw new UserError(404, 'version_not_found', `flow "${request.flowId}" has no published version ${request.version}; publish it first`);
+    }
+    plan = await resolvePlanSenders(db, actor, flowVersion.plan);
+    const contactIds = request.audience.kind === 'contacts' ? [...new Set(request.audience.contactIds)] : [];
+    if (contactIds.length > 0) {
+      const known = await existingContactIds(db, contactIds);
+      const unknown = contactIds.filter((id) => !known.has(id));
+      if (unknown.length > 0) {
+        throw new UserError(404, 'unknown_contact', `unknown contact id(s): ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ` and ${unknown.length - 20} more` : ''}`, {
+          field: 'audience.contactIds',
+          unknown: unknown.slice(0, 100),
+        });
+      }
+    }
     try {
-      await temporal.workflow.start('journeyWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
+      await db.transaction().execute(async (trx) => {
+        await insertRun(trx, { id: runId, flowId: request.flowId, version: request.version, startedBy: actor.id, idempotencyKey: request.idempotencyKey ?? null, audience: request.audience, workflowId, plan });
+        await insertRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, contactIds);
+      });
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // Two requests with one key raced: the other one wrote the run; start (or find) its workflow.
+      const raced = request.idempotencyKey ? await runIdForKey(db, request.idempotencyKey) : undefined;
+      if (!raced) throw err;
+      return startRun(db, temporal, config, actor, request);
     }
   }
-  return { runId };
+  const input: CampaignInput = { runId, plan, audience: request.audience.kind };
+  try {
+    await temporal.workflow.start('campaignWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return { runId, created: !existing };
+}
+
+/** Pause, resume or cancel a running campaign: a signal to its workflow, which says so in the run's status. */
+export async function controlRun(db: Db, temporal: Client, runId: string, action: 'pause' | 'resume' | 'cancel'): Promise<void> {
+  const run = await getRun(db, runId);
+  if (!run) throw new UserError(404, 'run_not_found', `run "${runId}" does not exist`);
+  if (!run.workflowId || run.status === 'completed' || run.status === 'cancelled') {
+    throw new UserError(409, 'run_finished', `run "${runId}" is ${run.status}; only a running or paused run can be paused, resumed or cancelled`);
+  }
+  try {
+    await temporal.workflow.getHandle(run.workflowId).signal(action);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new UserError(409, 'run_finished', `run "${runId}" has already finished`);
+    throw err;
+  }
 }
 
 /**
@@ -103,4 +150,54 @@ function oneOffGraph(profileId: string, message: { subject: string; text: string
       { id: 'e2', source: 'message', target: 'end' },
     ],
   };
+}
+
+export interface SenderPace extends ThrottleState {
+  profileId: string;
+  name: string;
+  /** The profile's own limit (messages/s), if it has one. */
+  limit: number | null;
+  /** Sending is paused because the server refused the login, with its reply. */
+  failing: string | null;
+}
+
+export interface RunReport {
+  run: Run;
+  /** Each sender the run uses: its pace now, what it learned, and whether it is paused. */
+  senders: SenderPace[];
+  counts: RecipientCounts;
+  /** Messages per second over the last half minute (what the estimate uses). */
+  recentRate: number;
+  /** When the last recipient should be done, from who is left, their due times and the recent rate; null when unknown or finished. */
+  estimatedFinish: string | null;
+}
+
+/** A run with its live counts and an honest estimate of when it finishes. */
+export async function runReport(db: Db, runId: string): Promise<RunReport | undefined> {
+  const run = await getRun(db, runId);
+  if (!run) return undefined;
+  const now = Date.now();
+  const counts = await recipientCounts(db, runId, now);
+  const window = 30_000;
+  const { lastDueAt, sentSince } = await pace(db, runId, new Date(now - window).toISOString());
+  const recentRate = sentSince / (window / 1000);
+  const left = counts.waiting + counts.due + counts.sending + counts.retrying;
+  let estimatedFinish: string | null = null;
+  if (left > 0 && run.status === 'running' && recentRate > 0) {
+    // Everyone due by now goes at the recent rate; those still waiting cannot go before their due time.
+    const dueDone = now + ((counts.due + counts.sending) / recentRate) * 1000;
+    estimatedFinish = new Date(Math.max(dueDone, lastDueAt ?? 0)).toISOString();
+  } else if (left > 0 && run.status === 'running' && counts.due + counts.sending === 0 && lastDueAt) {
+    estimatedFinish = new Date(lastDueAt).toISOString();
+  }
+  const plan = await runPlan(db, runId);
+  const profileIds = [...new Set(Object.values(plan?.steps ?? {}).flatMap((s) => (s.type === 'sendEmail' ? [s.profileId] : [])))];
+  const senders: SenderPace[] = [];
+  for (const id of profileIds) {
+    const profile = await getSmtpProfile(db, id);
+    if (!profile) continue;
+    const pace = await throttleState(db, profile);
+    senders.push({ ...pace, profileId: id, name: profile.name, limit: profile.ratePerSecond, failing: profile.failingReason });
+  }
+  return { run, senders, counts, recentRate, estimatedFinish };
 }

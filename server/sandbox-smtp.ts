@@ -1,18 +1,36 @@
 /**
- * The bundled sandbox SMTP server: accepts every message and keeps it, so flows can be tried
- * safely. `startSandboxSmtp` is also what tests use as a real SMTP server.
+ * The bundled sandbox SMTP server: keeps every message it accepts, so flows can be tried safely.
+ * `startSandboxSmtp` is also what tests and benchmarks use as a real SMTP server, and it can behave
+ * like a real server under load: `faults` (server/sandbox-faults.ts, SANDBOX_FAULTS for the product's
+ * sandbox process) adds a throttle, 421 disconnects, greylisting, rejects, 454 to AUTH, connections
+ * dropped after DATA and slow replies.
  */
-import { SMTPServer } from 'smtp-server';
+import type net from 'node:net';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type AddressObject } from 'mailparser';
 import type { ReceivedMessage } from './db/sandbox';
+import { createFaultInjector, type FaultReply, type Faults, type SandboxStats } from './sandbox-faults';
 
 export interface SandboxSmtp {
   port: number;
+  /** What the server did so far: messages accepted, and every refusal by fault. */
+  stats(): SandboxStats;
   close(): Promise<void>;
 }
 
 const addressText = (a: AddressObject | AddressObject[] | undefined) =>
   (Array.isArray(a) ? a.map((x) => x.text).join(', ') : a?.text) ?? '';
+
+/** An smtp-server handler error: the client is answered `code text`. */
+const refusal = (reply: FaultReply) => Object.assign(new Error(reply.text), { responseCode: reply.code });
+
+/** The socket of a session: the one from its peer port, and its address when several clients share that port. */
+function sessionSocket(sockets: Map<number, Set<net.Socket>>, session: SMTPServerSession): net.Socket | undefined {
+  const candidates = [...(sockets.get(session.remotePort) ?? [])];
+  // smtp-server strips the IPv4-mapped prefix and lowercases (session.remoteAddress).
+  const address = (s: net.Socket) => (s.remoteAddress ?? '').replace(/^::ffff:/i, '').toLowerCase();
+  return candidates.find((s) => address(s) === session.remoteAddress) ?? candidates[0];
+}
 
 export async function startSandboxSmtp(options: {
   port: number;
@@ -20,48 +38,85 @@ export async function startSandboxSmtp(options: {
   /** When set, only this login is accepted (to try credential errors); otherwise any login is. */
   login?: { user: string; password: string };
   onMessage: (message: ReceivedMessage) => Promise<void>;
+  /** A reply to RCPT TO instead of accepting the recipient (tests inject 4xx and 5xx answers with it). */
+  answerRecipient?: (address: string) => { code: number; text: string } | undefined;
+  /** Faults to inject (none by default). */
+  faults?: Faults;
 }): Promise<SandboxSmtp> {
   let received = 0;
+  const faults = createFaultInjector(options.faults ?? {});
+  const { later } = faults;
+  // The raw sockets, by peer port: dropping a connection after DATA destroys one without a reply.
+  const sockets = new Map<number, Set<net.Socket>>();
   const server = new SMTPServer({
     name: 'dripline-sandbox',
     banner: 'Dripline sandbox SMTP: messages are kept, never delivered',
     authOptional: true,
     allowInsecureAuth: true,
+    onConnect(session, callback) {
+      const refused = faults.connect(session.id);
+      later(() => callback(refused && refusal(refused)));
+    },
+    onClose(session) {
+      faults.close(session.id);
+    },
     onAuth(auth, _session, callback) {
+      const refused = faults.auth();
       const { login } = options;
-      if (login && (auth.username !== login.user || auth.password !== login.password)) {
-        return callback(Object.assign(new Error('5.7.8 Username and Password not accepted'), { responseCode: 535 }));
-      }
-      callback(null, { user: auth.username ?? 'sandbox' });
+      later(() => {
+        if (refused) return callback(refusal(refused));
+        if (login && (auth.username !== login.user || auth.password !== login.password)) {
+          return callback(refusal({ code: 535, text: '5.7.8 Username and Password not accepted' }));
+        }
+        callback(null, { user: auth.username ?? 'sandbox' });
+      });
+    },
+    onMailFrom(_address, _session, callback) {
+      const refused = faults.mailFrom();
+      // A 421 reply makes smtp-server close the connection after sending it.
+      later(() => callback(refused && refusal(refused)));
+    },
+    onRcptTo(address, session, callback) {
+      const answer = options.answerRecipient?.(address.address) ?? faults.rcptTo(session.envelope.mailFrom ? session.envelope.mailFrom.address : '', address.address);
+      later(() => callback(answer && refusal(answer)));
     },
     disabledCommands: ['STARTTLS'],
     disableReverseLookup: true,
     size: 25 * 1024 * 1024,
+    // On shutdown, connections still open (a killed client's) are closed after this long.
+    closeTimeout: 2000,
     logger: false,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('error', callback);
       stream.on('end', () => {
+        // Amazon SES answers its throttle after DATA ("Message failed: 454 ..." in nodemailer).
+        const throttled = faults.dataEnd();
+        if (throttled) return later(() => callback(refusal(throttled)));
         const raw = Buffer.concat(chunks);
         simpleParser(raw)
-          .then((parsed) =>
-            options.onMessage({
-              envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-              envelopeTo: session.envelope.rcptTo.map((r) => r.address).join(', '),
-              fromHeader: addressText(parsed.from),
-              toHeader: addressText(parsed.to),
-              replyTo: addressText(parsed.replyTo),
-              subject: parsed.subject ?? '',
-              messageId: parsed.messageId ?? '',
-              text: parsed.text ?? '',
-              raw: raw.toString('utf8'),
-            }),
-          )
-          .then(() => callback(null, `Message queued as sandbox-${++received}`))
-          .catch((err: unknown) => callback(Object.assign(new Error(`451 sandbox could not store the message: ${String(err)}`), { responseCode: 451 })));
+          .then((parsed) => options.onMessage(receivedMessage(session, parsed, raw)))
+          .then(
+            () => {
+              if (!faults.dropAfterStore()) return later(() => callback(null, `Message queued as sandbox-${++received}`));
+              // Kept, but the client never hears so: for it, the outcome is unknown. The callback is
+              // never called; the destroyed socket ends the session.
+              later(() => sessionSocket(sockets, session)?.destroy());
+            },
+            (err: unknown) => callback(refusal({ code: 451, text: `sandbox could not store the message: ${String(err)}` })),
+          );
       });
     },
+  });
+  server.server.on('connection', (socket: net.Socket) => {
+    const port = socket.remotePort ?? 0;
+    const same = sockets.get(port) ?? new Set<net.Socket>();
+    sockets.set(port, same.add(socket));
+    socket.once('close', () => {
+      same.delete(socket);
+      if (same.size === 0 && sockets.get(port) === same) sockets.delete(port);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -71,6 +126,21 @@ export async function startSandboxSmtp(options: {
   const address = server.server.address();
   return {
     port: typeof address === 'object' && address ? address.port : options.port,
+    stats: () => ({ ...faults.stats }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function receivedMessage(session: SMTPServerSession, parsed: Awaited<ReturnType<typeof simpleParser>>, raw: Buffer): ReceivedMessage {
+  return {
+    envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+    envelopeTo: session.envelope.rcptTo.map((r) => r.address).join(', '),
+    fromHeader: addressText(parsed.from),
+    toHeader: addressText(parsed.to),
+    replyTo: addressText(parsed.replyTo),
+    subject: parsed.subject ?? '',
+    messageId: parsed.messageId ?? '',
+    text: parsed.text ?? '',
+    raw: raw.toString('utf8'),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../domain/flow/compile';
-import { drawDelayMs } from '../domain/flow/draw';
+import { drawDelayMs, keyedRandom } from '../domain/flow/draw';
 import { sampleFlow } from '../domain/flow/sample';
 
 const meta = { flowId: 'f', version: 1 };
@@ -84,6 +84,38 @@ describe('compile', () => {
     expect(errorsOf({ ...base(), schemaVersion: 2 })).toContainEqual(expect.objectContaining({ field: 'schemaVersion' }));
     expect(errorsOf('not a graph').length).toBeGreaterThan(0);
     expect(errorsOf(null).length).toBeGreaterThan(0);
+  });
+
+  it('rejects a flow too large to travel in a workflow input, naming its largest Send node', () => {
+    const g = base();
+    const big = 'x'.repeat(199_000);
+    // Three Send nodes of about 200,000 characters each: near 600 KB, above the 512 KB a plan may carry.
+    g.nodes = g.nodes.filter((n) => n.id !== 'welcome');
+    for (const [i, id] of ['a', 'b', 'c'].entries()) {
+      g.nodes.push({ id, type: 'sendEmail', position: { x: 0, y: i }, data: { profileId: 'sandbox', subject: 'Hi', text: id === 'b' ? `${big}, and more` : big } });
+    }
+    g.edges = [
+      { id: 'e1', source: 'trigger', target: 'wait' },
+      { id: 'e2', source: 'wait', target: 'a' },
+      { id: 'e3', source: 'a', target: 'b' },
+      { id: 'e4', source: 'b', target: 'c' },
+      { id: 'e5', source: 'c', target: 'done' },
+    ];
+    expect(errorsOf(g)).toEqual([expect.objectContaining({ nodeId: 'b', field: 'data.text', message: expect.stringMatching(/above the 512 KB a flow may carry/) })]);
+    g.nodes = g.nodes.map((n) => (n.type === 'sendEmail' ? { ...n, data: { ...n.data, text: 'short' } } : n));
+    expect(compile(g, meta).ok).toBe(true);
+  });
+});
+
+describe('keyedRandom', () => {
+  it('gives the same number for the same seed and key, and spreads over [0, 1)', () => {
+    expect(keyedRandom(42, 'ct_1')).toBe(keyedRandom(42, 'ct_1'));
+    expect(keyedRandom(42, 'ct_1')).not.toBe(keyedRandom(43, 'ct_1'));
+    const xs = Array.from({ length: 10_000 }, (_, i) => keyedRandom(7, `ct_${i}`));
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...xs)).toBeLessThan(1);
+    // Each tenth of [0, 1) gets roughly its share.
+    for (let d = 0; d < 10; d++) expect(xs.filter((x) => x >= d / 10 && x < (d + 1) / 10).length).toBeGreaterThan(800);
   });
 });
 

@@ -5,9 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readConfig, type Config } from '../server/config';
 import { insertFlowVersion, saveFlowDraft } from '../server/db/flows';
-import { insertRun } from '../server/db/runs';
+import { listRunAttempts } from '../server/db/runs';
 import { openDatabase, type Db } from '../server/db';
-import { journeyWorkflowId } from '../server/runs';
 import { seed } from '../server/seed';
 import { compile } from '../domain/flow/compile';
 import type { FlowGraph } from '../domain/flow/schema';
@@ -36,25 +35,18 @@ export async function tempInstall(env: Record<string, string> = {}): Promise<{ c
   return { config, db, dir };
 }
 
-/** Publishes a graph as a new flow and records a run for the given contacts; returns the plan. */
-export async function publishAndRecordRun(
-  db: Db,
-  flowId: string,
-  graph: FlowGraph,
-  runId: string,
-  contactIds: string[],
-): Promise<Plan> {
+/** Publishes a graph as a new flow; returns its plan (version 1). */
+export async function publishForTest(db: Db, flowId: string, graph: FlowGraph): Promise<Plan> {
   await saveFlowDraft(db, { id: flowId, name: flowId, graph });
   const compiled = compile(graph, { flowId, version: 1 });
   if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
   const version = await insertFlowVersion(db, flowId, compiled.graph, (v) => ({ ...compiled.plan, version: v }));
-  await insertRun(db, {
-    id: runId,
-    flowId,
-    version,
-    contacts: contactIds.map((contactId) => ({ contactId, workflowId: journeyWorkflowId(flowId, version, contactId, runId) })),
-  });
   return { ...compiled.plan, version };
+}
+
+/** Every delivery attempt of a run, oldest first. */
+export async function attemptsOf(db: Db, runId: string) {
+  return (await listRunAttempts(db, runId, { offset: 0, limit: 10_000 })).items.reverse();
 }
 
 export function graphWithDelay(delay: FlowGraph['nodes'][number]['data'], profileId = 'sandbox'): FlowGraph {

@@ -33,7 +33,7 @@ afterAll(async () => {
 /** A test double for the sendEmail activity: answers each call with the next scripted outcome, and records its inputs. */
 function scriptedSendEmail(outcomes: ((input: SendEmailInput) => SendEmailResult)[]) {
   const calls: SendEmailInput[] = [];
-  const activities: Activities = {
+  const activities: Pick<Activities, 'sendEmail'> = {
     async sendEmail(input) {
       calls.push(input);
       const outcome = outcomes[calls.length - 1];
@@ -72,7 +72,7 @@ async function firstWorkflowTaskFailure(handle: WorkflowHandle, stop: AbortSigna
  * Runs the journey by its registered name with an input the test controls entirely (it may be one the
  * type would not allow, as a plan from another version of the app), on a worker with these activities.
  */
-async function runJourney(name: string, input: unknown, activities: Activities) {
+async function runJourney(name: string, input: unknown, activities: Pick<Activities, 'sendEmail'>) {
   const taskQueue = `edges-${name}`;
   const workflowId = `journey-edges-${name}`;
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });

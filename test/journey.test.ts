@@ -9,17 +9,17 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRun } from '../server/db/runs';
+import { getSend } from '../server/db/deliveries';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import { type Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
 import { journeyWorkflowId } from '../server/runs';
-import { createActivities } from '../activities';
+import { createSendEmail } from '../activities/send-email';
 import { TransportPool } from '../server/smtp/transport';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { type ReceivedMessage } from '../server/db/sandbox';
 import { journeyWorkflow } from '../workflows/journey';
-import { graphWithDelay, profileInput, publishAndRecordRun, root, tempInstall, toolPath, workflowsPath } from './helpers';
+import { graphWithDelay, profileInput, attemptsOf, publishForTest, root, tempInstall, toolPath, workflowsPath } from './helpers';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;
@@ -55,13 +55,13 @@ afterAll(async () => {
 
 async function runJourney(flowId: string, delay: Parameters<typeof graphWithDelay>[0], contactId = 'ct_ada') {
   const runId = `run-${flowId}`;
-  const plan = await publishAndRecordRun(db, flowId, graphWithDelay(delay), runId, [contactId]);
+  const plan = await publishForTest(db, flowId, graphWithDelay(delay));
   const workflowId = journeyWorkflowId(flowId, 1, contactId, runId);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: `test-${flowId}`,
     workflowsPath,
-    activities: createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 1) }),
+    activities: { sendEmail: createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 1) }) },
   });
   const startedAt = await env.currentTimeMs();
   const result = await worker.runUntil(
@@ -85,12 +85,12 @@ describe('journey workflow', () => {
     expect(message.subject).toBe('Hi Ada Lovelace');
     expect(message.text.trim()).toBe('Hello Ada Lovelace');
 
-    const run = await getRun(db, runId);
-    expect(run?.contacts[0]?.status).toBe('sent');
-    expect(run?.attempts).toHaveLength(1);
-    expect(run?.attempts[0]).toMatchObject({ outcome: 'sent', smtpCode: 250, attempt: 1 });
-    expect(run?.attempts[0]?.smtpReply).toMatch(/queued as sandbox-1/);
-    expect(run?.attempts[0]?.messageId).toBe(message.messageId);
+    expect((await getSend(db, { runId, nodeId: 'send', contactId: 'ct_ada' }))?.status).toBe('SENT');
+    const attempts = await attemptsOf(db, runId);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ outcome: 'sent', smtpCode: 250, attempt: 1 });
+    expect(attempts[0]?.smtpReply).toMatch(/queued as sandbox-1/);
+    expect(attempts[0]?.messageId).toBe(message.messageId);
 
     // The password was used to log in, yet it is nowhere in the workflow's history.
     expect(historyToJSON(history)).not.toContain(PASSWORD);

@@ -35,3 +35,23 @@ describe('replay', () => {
     await expect(Worker.runReplayHistory({ workflowsPath }, tampered, 'journey-random-delay-tampered')).rejects.toThrow(/[Nn]ondetermin/);
   });
 });
+
+/**
+ * A campaign paused and resumed, over 300 recipients: a delay, batches, signals. Re-record after an
+ * intended change behind patched(): DRIPLINE_RECORD_HISTORY=1 npx vitest run test/campaign.test.ts -t pauses
+ */
+describe('replay of a campaign', () => {
+  const campaign = historyFromJSON(JSON.parse(fs.readFileSync(path.join(root, 'test', 'histories', 'campaign-pause-resume.json'), 'utf8')));
+
+  it('the committed history has the pause and resume signals, batches and a completion', () => {
+    const events = campaign.events ?? [];
+    const signals = events.flatMap((e) => (e.workflowExecutionSignaledEventAttributes?.signalName ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
+    expect(signals).toEqual(['pause', 'resume']);
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendBatch').length).toBeGreaterThan(0);
+    expect(events.some((e) => e.workflowExecutionCompletedEventAttributes)).toBe(true);
+  });
+
+  it('replays deterministically with the current workflow code', async () => {
+    await expect(Worker.runReplayHistory({ workflowsPath }, campaign, 'campaign-pause-resume')).resolves.toBeUndefined();
+  });
+});

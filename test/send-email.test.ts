@@ -7,21 +7,25 @@ import { SMTPServer } from 'smtp-server';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRun } from '../server/db/runs';
 import { getSend } from '../server/db/deliveries';
-import { insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
+import { getSmtpProfile, insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
 import { type Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
-import { createActivities } from '../activities';
-import { type SendEmailInput, type SendEmailResult } from '../activities/send-email';
+import { createSendEmail, type SendEmailInput, type SendEmailResult } from '../activities/send-email';
 import { TransportPool } from '../server/smtp/transport';
-import { graphWithDelay, profileInput, publishAndRecordRun, tempInstall } from './helpers';
+import { graphWithDelay, profileInput, attemptsOf, publishForTest, tempInstall } from './helpers';
 
-/** Answers DATA with the scripted replies in order, then 250; counts what it accepted. */
-async function scriptedServer(replies: { code: number; text: string }[]) {
+/** Answers DATA with the scripted replies in order, then 250; counts what it accepted. AUTH answers from `auth`, in order, then accepts. */
+async function scriptedServer(replies: { code: number; text: string }[], auth: { code: number; text: string }[] = []) {
   const accepted: string[] = [];
   const server = new SMTPServer({
     authOptional: true,
+    allowInsecureAuth: true,
+    onAuth(login, _session, callback) {
+      const next = auth.shift();
+      if (next) return callback(Object.assign(new Error(next.text), { responseCode: next.code }));
+      callback(null, { user: login.username });
+    },
     disabledCommands: ['STARTTLS'],
     disableReverseLookup: true,
     logger: false,
@@ -41,7 +45,8 @@ async function scriptedServer(replies: { code: number; text: string }[]) {
 }
 
 let db: Db;
-const transports = new TransportPool(() => '');
+// Stored passwords in these tests decrypt to 'secret'.
+const transports = new TransportPool(() => 'secret');
 const servers: SMTPServer[] = [];
 
 beforeAll(async () => {
@@ -53,20 +58,21 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-async function setup(name: string, replies: { code: number; text: string }[]) {
-  const smtp = await scriptedServer(replies);
+async function setup(name: string, replies: { code: number; text: string }[], auth?: { code: number; text: string }[]) {
+  const smtp = await scriptedServer(replies, auth);
   servers.push(smtp.server);
-  await insertSmtpProfile(db, profileInput({ name, port: smtp.port, fromEmail: 'news@acme.test', fromName: 'Acme', maxConnections: 1 }), {
+  const login = auth ? { username: 'mailer' } : {};
+  await insertSmtpProfile(db, profileInput({ name, port: smtp.port, fromEmail: 'news@acme.test', fromName: 'Acme', maxConnections: 1, ...login }), {
     id: name,
-    passwordEnc: '',
+    passwordEnc: auth ? 'stored' : '',
     ownerId: null,
   });
-  await publishAndRecordRun(db, `flow-${name}`, graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, name), `run-${name}`, ['ct_grace']);
+  await publishForTest(db, `flow-${name}`, graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, name));
   const input: SendEmailInput = {
     runId: `run-${name}`, nodeId: 'send', contactId: 'ct_grace', profileId: name, subject: 'Hi', text: 'Hello', workflowId: `wf-${name}`,
   };
   const send = (attempt: number): Promise<SendEmailResult> =>
-    new MockActivityEnvironment({ attempt }).run(createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }).sendEmail, input);
+    new MockActivityEnvironment({ attempt }).run(createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }), input);
   return { smtp, input, send };
 }
 
@@ -87,13 +93,13 @@ describe('sendEmail', () => {
     expect((await send(3)).alreadySent).toBe(true);
     expect(smtp.accepted).toEqual(['grace@example.test']);
 
-    const run = await getRun(db, input.runId);
-    expect(run?.attempts.map((a) => [a.attempt, a.outcome, a.smtpCode])).toEqual([
+    const attempts = await attemptsOf(db, input.runId);
+    expect(attempts.map((a) => [a.attempt, a.outcome, a.smtpCode])).toEqual([
       [1, 'retrying', 454],
       [2, 'sent', 250],
     ]);
-    expect(run?.attempts[0]?.smtpReply).toMatch(/Maximum sending rate exceeded/);
-    expect(run?.contacts[0]?.status).toBe('sent');
+    expect(attempts[0]?.smtpReply).toMatch(/Maximum sending rate exceeded/);
+    expect((await getSend(db, input))?.status).toBe('SENT');
   });
 
   it('treats 550 as permanent: non-retryable, contact failed, reply logged', async () => {
@@ -101,10 +107,10 @@ describe('sendEmail', () => {
     const failure = await send(1).catch((e: unknown) => e);
     expect(failure).toMatchObject({ type: 'PermanentSmtpError', nonRetryable: true });
     expect(smtp.accepted).toEqual([]);
-    const run = await getRun(db, input.runId);
-    expect(run?.contacts[0]?.status).toBe('failed');
-    expect(run?.attempts[0]).toMatchObject({ outcome: 'failed', smtpCode: 550 });
-    expect(run?.attempts[0]?.smtpReply).toMatch(/Mailbox unavailable/);
+    const attempts = await attemptsOf(db, input.runId);
+    expect((await getSend(db, input))?.status).toBe('FAILED');
+    expect(attempts[0]).toMatchObject({ outcome: 'failed', smtpCode: 550 });
+    expect(attempts[0]?.smtpReply).toMatch(/Mailbox unavailable/);
   });
 
   it('fails for good, with the fix, when a stored password cannot be decrypted', async () => {
@@ -112,9 +118,9 @@ describe('sendEmail', () => {
     const written = encryptSecret(makeKeyring(randomBytes(32)), 'pw');
     await updateSmtpProfile(db, 'undecryptable', profileInput({ name: 'undecryptable', port: smtp.port, username: 'u', maxConnections: 1 }), written);
     const rotatedAway = makeKeyring(randomBytes(32));
-    const activity = createActivities({
+    const activity = createSendEmail({
       db, transports: new TransportPool((enc) => decryptSecret(rotatedAway, enc)), messageIdSecret: Buffer.alloc(32, 2),
-    }).sendEmail;
+    });
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, input).catch((e: unknown) => e);
     expect(failure).toMatchObject({ type: 'SmtpConfigurationError', nonRetryable: true, message: expect.stringMatching(/re-enter its password/) });
     expect(smtp.accepted).toEqual([]);
@@ -124,18 +130,58 @@ describe('sendEmail', () => {
     const { smtp, input, send } = await setup('capped', []);
     await updateSmtpProfile(db, 'capped', profileInput({ name: 'capped', port: smtp.port, fromEmail: 'news@acme.test', maxConnections: 1, dailyCap: 1 }), '');
     expect((await send(1)).alreadySent).toBe(false);
-    const activity = createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }).sendEmail;
+    const activity = createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) });
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, contactId: 'ct_ada' }).catch((e: unknown) => e);
     expect(failure).toMatchObject({ type: 'ThrottleWait', nonRetryable: false, message: expect.stringMatching(/daily cap of 1/) });
     expect((failure as ApplicationFailure).nextRetryDelay).toBeDefined();
     expect(smtp.accepted).toEqual(['grace@example.test']);
-    expect((await getRun(db, input.runId))?.attempts).toHaveLength(1);
+    expect(await attemptsOf(db, input.runId)).toHaveLength(1);
   });
 
   it('names an unknown SMTP profile instead of crashing', async () => {
     const { input } = await setup('gone', []);
-    const activity = createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }).sendEmail;
+    const activity = createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) });
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, profileId: 'nope' }).catch((e: unknown) => e);
     expect(failure).toMatchObject({ nonRetryable: true, message: expect.stringMatching(/SMTP profile "nope" does not exist/) });
+  });
+
+  it('treats a 4xx to AUTH (454 too many login attempts) as temporary, not as a broken profile', async () => {
+    const { smtp, input, send } = await setup('auth-busy', [], [{ code: 454, text: '4.7.0 Too many login attempts, please try again later' }]);
+    const failure = await send(1).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ type: 'TransientSmtpError', nonRetryable: false });
+    expect((await getSmtpProfile(db, 'auth-busy'))?.failingSince).toBeNull();
+    expect((await send(2)).alreadySent).toBe(false);
+    expect(smtp.accepted).toEqual(['grace@example.test']);
+    expect((await attemptsOf(db, input.runId)).map((a) => [a.outcome, a.smtpCode])).toEqual([
+      ['retrying', 454],
+      ['sent', 250],
+    ]);
+  });
+
+  it('pauses the profile on a 5xx to AUTH, with the reply shown, until it is saved again', async () => {
+    const { smtp, input, send } = await setup('auth-refused', [], [{ code: 535, text: '5.7.8 Username and Password not accepted' }]);
+    const failure = await send(1).catch((e: unknown) => e);
+    // Not a failed message: a paused profile, retried durably while someone fixes it.
+    expect(failure).toMatchObject({ type: 'ProfilePaused', nonRetryable: false, message: expect.stringMatching(/Username and Password not accepted/) });
+    const paused = await getSmtpProfile(db, 'auth-refused');
+    expect(paused?.failingReason).toMatch(/535 5.7.8 Username and Password not accepted/);
+    // While paused, nothing is tried.
+    expect(await send(2).catch((e: unknown) => e)).toMatchObject({ type: 'ProfilePaused' });
+    expect(await attemptsOf(db, input.runId)).toHaveLength(1);
+    // Saved again (the fix): sending resumes.
+    await updateSmtpProfile(db, 'auth-refused', profileInput({ name: 'auth-refused', port: smtp.port, username: 'mailer', maxConnections: 1 }), 'stored');
+    expect((await send(3)).alreadySent).toBe(false);
+    expect(smtp.accepted).toEqual(['grace@example.test']);
+  });
+
+  it('lets only one of two overlapping attempts of one send go out', async () => {
+    const { smtp, send } = await setup('overlap', []);
+    const [a, b] = await Promise.allSettled([send(1), send(2)]);
+    const outcomes = [a, b].map((r) => (r.status === 'fulfilled' ? 'sent' : (r.reason as ApplicationFailure).type));
+    expect(outcomes.sort()).toEqual(['SendBusy', 'sent']);
+    expect(smtp.accepted).toEqual(['grace@example.test']);
+    // The one that waited comes back, finds it sent, and sends nothing.
+    expect((await send(3)).alreadySent).toBe(true);
+    expect(smtp.accepted).toHaveLength(1);
   });
 });

@@ -7,8 +7,11 @@ import type { Db } from '../server/db';
 import { SmtpProfileInput } from '../domain/smtp-profile';
 import { AGENT_DEFAULT } from '../domain/senders';
 import { createProfile, deleteProfile, listProfiles, profileFor, profileView, resolveSender, updateProfile } from '../server/profiles';
+import { insertRun, setRunStatus } from '../server/db/runs';
+import { getSmtpProfile } from '../server/db/smtp-profiles';
+import type { SendEmailStep } from '../domain/flow/plan';
 import { defaultProfileId } from '../server/db/smtp-profiles';
-import { graphWithDelay, publishAndRecordRun, tempInstall } from './helpers';
+import { graphWithDelay, publishForTest, tempInstall } from './helpers';
 
 let db: Db;
 const keyring = makeKeyring(randomBytes(32));
@@ -71,11 +74,26 @@ describe('SMTP profiles', () => {
 
   it('refuses to delete a profile a published flow uses, naming the flow', async () => {
     const { id } = await createProfile(db, keyring, users.admin, form({ name: 'In use' }));
-    await publishAndRecordRun(db, 'uses-it', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, id), 'run-uses-it', ['ct_ada']);
+    await publishForTest(db, 'uses-it', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, id));
     await expect(deleteProfile(db, users.admin, id)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/"uses-it" \(v1\)/) });
     const spare = await createProfile(db, keyring, users.admin, form({ name: 'Spare' }));
     await deleteProfile(db, users.admin, spare.id);
     await expect(profileFor(db, users.admin, spare.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("refuses to delete a profile an unfinished run sends with (resolved from an agent's default), naming the run; then deletes softly", async () => {
+    const { id } = await createProfile(db, keyring, users.admin, { ...form({ name: 'Agent default in flight' }), defaultFor: [users.b.id] });
+    const plan = await publishForTest(db, 'by-default', graphWithDelay({ mode: 'fixed', amount: 3, unit: 'days' }, AGENT_DEFAULT));
+    // The flow names "agent's default"; the run resolved it to this profile when it started.
+    const resolved = { ...plan, steps: { ...plan.steps, send: { ...(plan.steps.send as SendEmailStep), profileId: id } } };
+    await insertRun(db, { id: 'run-in-flight', flowId: 'by-default', version: plan.version, startedBy: users.b.id, idempotencyKey: null, audience: { kind: 'all' }, workflowId: 'campaign:run-in-flight', plan: resolved });
+    await expect(deleteProfile(db, users.admin, id)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/runs that have not finished: "by-default" v1 \(run run-in-flight, running\)/) });
+    await setRunStatus(db, 'run-in-flight', 'completed');
+    await deleteProfile(db, users.admin, id);
+    // Gone from every list and from use, but a send already under way can still load it.
+    expect((await listProfiles(db, users.admin)).map((p) => p.id)).not.toContain(id);
+    await expect(resolveSender(db, users.b, AGENT_DEFAULT)).resolves.toMatchObject({ id: 'sandbox' });
+    expect((await getSmtpProfile(db, id))?.deletedAt).not.toBeNull();
   });
 
   it('validates the form with errors that name the field and the fix', () => {

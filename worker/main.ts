@@ -1,5 +1,6 @@
-// The Temporal worker: runs journey workflows and the sendEmail activity.
+// The Temporal worker: runs the campaign, journey and retry workflows and every activity (activities/index.ts).
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { readConfig } from '../server/config';
@@ -13,16 +14,20 @@ const db = await openDatabase(config.databaseFile);
 const keyring = loadKeyring(config);
 const transports = new TransportPool((enc) => decryptSecret(keyring, enc));
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+// Activities start recipients' retry workflows through a client of their own.
+const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
 const worker = await Worker.create({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
-  activities: createActivities({ db, transports, messageIdSecret: loadSecretKey(config) }),
+  activities: createActivities({ db, transports, messageIdSecret: loadSecretKey(config), temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }),
 });
 console.log(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
 // Worker.run handles SIGINT/SIGTERM: it stops polling, lets running activities finish, then resolves.
 await worker.run();
 transports.close();
 await connection.close();
+await clientConnection.close();
 await db.destroy();

@@ -2,6 +2,7 @@
 import { readConfig } from '../server/config';
 import { openDatabase } from '../server/db';
 import { insertSandboxMessage } from '../server/db/sandbox';
+import { describeFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp } from '../server/sandbox-smtp';
 
 const config = readConfig();
@@ -11,8 +12,9 @@ const smtp = await startSandboxSmtp({
   host: config.SANDBOX_SMTP_BIND,
   ...(config.SANDBOX_SMTP_LOGIN ? { login: config.SANDBOX_SMTP_LOGIN } : {}),
   onMessage: (m) => insertSandboxMessage(db, m),
+  faults: config.SANDBOX_FAULTS,
 });
-console.log(`listening on ${config.SANDBOX_SMTP_BIND}:${smtp.port}`);
+console.log(`listening on ${config.SANDBOX_SMTP_BIND}:${smtp.port}; faults (SANDBOX_FAULTS): ${describeFaults(config.SANDBOX_FAULTS)}`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     void smtp.close().then(() => db.destroy()).then(() => process.exit(0));

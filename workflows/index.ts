@@ -1,2 +1,4 @@
 // Every workflow the worker registers. Bundled by Temporal's bundler: relative imports only.
+export { campaignWorkflow } from './campaign';
 export { journeyWorkflow } from './journey';
+export { recipientRetryWorkflow } from './recipient-retry';

@@ -120,7 +120,37 @@ export function compile(raw: unknown, meta: { flowId: string; version: number })
     if (step) steps[node.id] = step;
   }
   const entry = next.get(trigger.id)?.[0] ?? '';
-  return { ok: true, graph, plan: { schemaVersion: PLAN_SCHEMA_VERSION, flowId: meta.flowId, version: meta.version, entry, steps } };
+  const plan: Plan = { schemaVersion: PLAN_SCHEMA_VERSION, flowId: meta.flowId, version: meta.version, entry, steps };
+  const tooBig = planSizeError(plan);
+  return tooBig ? { ok: false, errors: [tooBig] } : { ok: true, graph, plan };
+}
+
+/**
+ * A plan travels whole in workflow inputs (and again at each continue-as-new), and Temporal refuses
+ * payloads over 2 MB: a plan must stay well under that.
+ */
+export const MAX_PLAN_BYTES = 512 * 1024;
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? (i++, 4) : 3;
+  }
+  return n;
+}
+
+function planSizeError(plan: Plan): FlowError | undefined {
+  const bytes = utf8Length(JSON.stringify(plan));
+  if (bytes <= MAX_PLAN_BYTES) return undefined;
+  const sizes = Object.entries(plan.steps).map(([id, step]) => [id, utf8Length(JSON.stringify(step))] as const);
+  const [largest, largestBytes] = sizes.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const kb = (n: number) => `${Math.ceil(n / 1024)} KB`;
+  return {
+    nodeId: largest,
+    field: 'data.text',
+    message: `the flow's messages add up to ${kb(bytes)}, above the ${kb(MAX_PLAN_BYTES)} a flow may carry; this node is the largest (${kb(largestBytes)}): shorten its body`,
+  };
 }
 
 /** The node's own module checks it (correlating the node with its module's types). */

@@ -8,8 +8,12 @@ export interface Contact {
   createdAt: string;
 }
 
-export async function listContacts(db: Db): Promise<Contact[]> {
-  return db.selectFrom('contacts').selectAll().orderBy('createdAt').orderBy('email').execute();
+export async function listContacts(db: Db, limit = 100_000): Promise<Contact[]> {
+  return db.selectFrom('contacts').selectAll().orderBy('createdAt').orderBy('email').limit(limit).execute();
+}
+
+export async function countContacts(db: Db): Promise<number> {
+  return Number((await db.selectFrom('contacts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
 }
 
 export async function getContact(db: Db, id: string): Promise<Contact | undefined> {

@@ -1,6 +1,7 @@
 /** The send ledger (one row per run, node and contact) and the delivery log (one row per attempt). */
+import { setTimeout as delay } from 'node:timers/promises';
 import { now, type Db } from '.';
-import type { AttemptOutcome, RunContactStatus, SendStatus, Tables } from './tables';
+import type { AttemptOutcome, SendStatus, Tables } from './tables';
 
 export type DeliveryAttempt = Omit<Tables['deliveryAttempts'], 'id'> & { id: number };
 export interface SendKey {
@@ -19,42 +20,119 @@ export async function getSend(db: Db, key: SendKey) {
     .executeTakeFirst();
 }
 
-export async function setSendStatus(db: Db, key: SendKey, status: SendStatus, messageId: string): Promise<void> {
-  const at = now();
+/** What claiming a send found, and what the caller may do. */
+export type SendClaim =
+  /** The caller holds the send until its lease ends. `uncertain`: an earlier attempt's lease ran out mid-send. */
+  | { kind: 'claimed'; uncertain: boolean }
+  | { kind: 'sent'; messageId: string }
+  | { kind: 'failed' }
+  /** Another attempt holds it, alive: try again after this long, never in parallel. */
+  | { kind: 'busy'; retryAfterMs: number };
+
+/**
+ * Claims one send for one attempt, with a compare-and-set: a send is held by at most one live attempt
+ * (its lease), SENT and FAILED are final, and a lease that ran out while SENDING means the outcome is
+ * unknown (UNCERTAIN): the claim says so, and the caller resends with the same Message-ID.
+ */
+export async function claimSend(
+  db: Db,
+  key: SendKey,
+  claim: {
+    messageId: string;
+    owner: string;
+    nowMs: number;
+    leaseMs: number;
+    /** Owners known to be gone (an earlier attempt of the same activity: Temporal retried it because it stopped): their leases count as expired. */
+    supersedes?: (owner: string) => boolean;
+  },
+): Promise<SendClaim> {
+  const lease = { status: 'SENDING' as const, leaseUntil: claim.nowMs + claim.leaseMs, leaseOwner: claim.owner, updatedAt: now() };
+  for (;;) {
+    const inserted = await db
+      .insertInto('sends')
+      .values({ ...key, messageId: claim.messageId, ...lease })
+      .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return { kind: 'claimed', uncertain: false };
+    const row = await getSend(db, key);
+    if (!row) continue;
+    if (row.status === 'SENT') return { kind: 'sent', messageId: row.messageId };
+    if (row.status === 'FAILED') return { kind: 'failed' };
+    const gone = row.leaseOwner !== null && claim.supersedes?.(row.leaseOwner) === true;
+    const live = row.status === 'SENDING' && row.leaseUntil > claim.nowMs && row.leaseOwner !== claim.owner && !gone;
+    if (live) return { kind: 'busy', retryAfterMs: row.leaseUntil - claim.nowMs };
+    const uncertain = (row.status === 'SENDING' && row.leaseOwner !== claim.owner) || row.status === 'UNCERTAIN';
+    const updated = await db
+      .updateTable('sends')
+      .set(lease)
+      .where('runId', '=', key.runId)
+      .where('nodeId', '=', key.nodeId)
+      .where('contactId', '=', key.contactId)
+      .where('status', '=', row.status)
+      .where('leaseUntil', '=', row.leaseUntil)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 1) return { kind: 'claimed', uncertain };
+  }
+}
+
+/** Gives a claimed send back (not sent: the attempt stopped before DATA), so the next attempt is not uncertain. */
+export async function releaseSend(db: Db, key: SendKey, owner: string): Promise<void> {
   await db
-    .insertInto('sends')
-    .values({ ...key, status, messageId, updatedAt: at })
-    .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doUpdateSet({ status, updatedAt: at }))
+    .updateTable('sends')
+    .set({ status: 'PENDING', leaseUntil: 0, leaseOwner: null, updatedAt: now() })
+    .where('runId', '=', key.runId)
+    .where('nodeId', '=', key.nodeId)
+    .where('contactId', '=', key.contactId)
+    .where('status', '=', 'SENDING')
+    .where('leaseOwner', '=', owner)
     .execute();
 }
 
-const LEDGER_AFTER: Record<AttemptOutcome, SendStatus> = { sent: 'SENT', failed: 'FAILED', retrying: 'PENDING' };
+/** The ledger after an attempt. 'uncertain': the connection was lost after DATA, the server may have it. */
+const LEDGER_AFTER: Record<AttemptOutcome, SendStatus> = { sent: 'SENT', failed: 'FAILED', retrying: 'PENDING', uncertain: 'UNCERTAIN' };
 
 /**
  * Logs one delivery attempt and, in the same transaction, moves the send ledger on (SENT, FAILED, or
- * back to PENDING for a retry) and the contact's status in its run: the log and the ledger never disagree.
+ * back to PENDING for a retry, UNCERTAIN when the connection was lost after DATA): the log and the
+ * ledger never disagree. With `ledger: false` it only notes in the log what a claim found. Where the recipient belongs to a
+ * run from before campaigns (status 'journey', its own workflow), its status follows too. Campaign
+ * recipients are moved on by the cohort code (recipients.ts), in its own transaction or in this one.
  */
-export async function recordDeliveryAttempt(db: Db, attempt: Omit<DeliveryAttempt, 'id' | 'at'>): Promise<void> {
+export async function recordDeliveryAttempt(
+  db: Db,
+  attempt: Omit<DeliveryAttempt, 'id' | 'at'>,
+  alsoInTransaction?: (trx: Db) => Promise<void>,
+  options: { ledger: boolean } = { ledger: true },
+): Promise<void> {
   const at = now();
-  const status = LEDGER_AFTER[attempt.outcome];
-  const contactStatus: RunContactStatus | undefined = attempt.outcome === 'retrying' ? undefined : attempt.outcome;
   const { runId, nodeId, contactId, messageId } = attempt;
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('deliveryAttempts').values({ ...attempt, at }).execute();
+    if (!options.ledger) return;
+    const status = LEDGER_AFTER[attempt.outcome];
     await trx
       .insertInto('sends')
       .values({ runId, nodeId, contactId, status, messageId, updatedAt: at })
-      .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doUpdateSet({ status, updatedAt: at }))
+      .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doUpdateSet({ status, updatedAt: at, leaseUntil: 0, leaseOwner: null }))
       .execute();
-    if (contactStatus) {
+    if (attempt.outcome === 'sent' || attempt.outcome === 'failed') {
       await trx
-        .updateTable('runContacts')
-        .set({ status: contactStatus, updatedAt: at })
+        .updateTable('runRecipients')
+        .set({ status: attempt.outcome === 'sent' ? 'completed' : 'failed', updatedAt: at })
         .where('runId', '=', runId)
         .where('contactId', '=', contactId)
+        .where('status', '=', 'journey')
+        .where('workflowId', '=', attempt.workflowId)
         .execute();
     }
+    await alsoInTransaction?.(trx);
   });
+}
+
+/** The ledger rows of these contacts at one node of a run. */
+export async function sendsOf(db: Db, runId: string, nodeId: string, contactIds: string[]) {
+  if (contactIds.length === 0) return [];
+  return db.selectFrom('sends').selectAll().where('runId', '=', runId).where('nodeId', '=', nodeId).where('contactId', 'in', contactIds).execute();
 }
 
 export interface ContactDelivery extends DeliveryAttempt {
@@ -74,4 +152,22 @@ export async function listContactDeliveries(db: Db, contactId: string, limit = 5
     .orderBy('deliveryAttempts.id', 'desc')
     .limit(limit)
     .execute();
+}
+
+/** How long one attempt holds a send: longer than any one SMTP transaction (its timeouts are 60 s). */
+export const LEASE_MS = 120_000;
+
+/**
+ * Commits an attempt's outcome, retrying the database for up to a minute: once the server has
+ * answered, its answer is recorded, never turned into a resend by a failed write.
+ */
+export async function commitOutcome(db: Db, attempt: Omit<DeliveryAttempt, 'id' | 'at'>, also?: (trx: Db) => Promise<void>): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await recordDeliveryAttempt(db, attempt, also);
+    } catch (err) {
+      if (tries >= 30) throw err;
+      await delay(Math.min(2_000, 100 * tries));
+    }
+  }
 }

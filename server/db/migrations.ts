@@ -1,5 +1,5 @@
 /** Schema changes, in order. Names are the physical snake_case ones: the migrator runs them as written. */
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': {
@@ -126,6 +126,80 @@ export const migrations: Record<string, Migration> = {
         .addColumn('day', 'text', (c) => c.notNull())
         .addColumn('day_count', 'integer', (c) => c.notNull())
         .execute();
+    },
+  },
+  /**
+   * Campaigns run as one workflow per run over a cohort: each recipient keeps its place in the plan
+   * (node and due time) here, not in a workflow of its own. Runs gain a status, an idempotency key and
+   * their audience. run_contacts becomes run_recipients (its workflow_id was unique per contact).
+   */
+  '003_campaigns': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('runs').addColumn('status', 'text', (c) => c.notNull().defaultTo('completed')).execute();
+      await db.schema.alterTable('runs').addColumn('idempotency_key', 'text').execute();
+      await db.schema.alterTable('runs').addColumn('audience', 'text', (c) => c.notNull().defaultTo('{"kind":"contacts"}')).execute();
+      await db.schema.alterTable('runs').addColumn('workflow_id', 'text').execute();
+      await db.schema.alterTable('runs').addColumn('plan', 'text').execute();
+      await db.schema.alterTable('runs').addColumn('finished_at', 'text').execute();
+      await db.schema.createIndex('runs_idempotency_key').on('runs').column('idempotency_key').unique().execute();
+      await db.schema
+        .createTable('run_recipients')
+        .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id'))
+        .addColumn('contact_id', 'text', (c) => c.notNull())
+        /** The plan step the recipient is at; null once it has left the flow. */
+        .addColumn('node_id', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        /** When the recipient's current step is due, in ms since the epoch. */
+        .addColumn('due_at', 'integer', (c) => c.notNull().defaultTo(0))
+        /** The workflow whose history holds this recipient's sends: the campaign's, or its own retry workflow's. */
+        .addColumn('workflow_id', 'text', (c) => c.notNull())
+        .addColumn('claim', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_recipients_pk', ['run_id', 'contact_id'])
+        .execute();
+      await db.schema.createIndex('run_recipients_due').on('run_recipients').columns(['run_id', 'status', 'node_id', 'due_at']).execute();
+      await db.schema.createIndex('run_recipients_claim').on('run_recipients').columns(['run_id', 'claim']).execute();
+      // Runs from before: per-contact journeys. Those still running keep reporting through status 'journey'.
+      await sql`INSERT INTO run_recipients (run_id, contact_id, node_id, status, due_at, workflow_id, updated_at)
+        SELECT run_id, contact_id, NULL, CASE status WHEN 'sent' THEN 'completed' WHEN 'failed' THEN 'failed' ELSE 'journey' END, 0, workflow_id, updated_at
+        FROM run_contacts`.execute(db);
+      await sql`UPDATE runs SET status = 'running' WHERE id IN (SELECT run_id FROM run_recipients WHERE status = 'journey')`.execute(db);
+      await db.schema.dropTable('run_contacts').execute();
+      await db.schema.createIndex('sends_run_status').on('sends').columns(['run_id', 'status']).execute();
+      await db.schema.createIndex('delivery_attempts_run_id').on('delivery_attempts').columns(['run_id', 'id']).execute();
+    },
+  },
+  /**
+   * Adaptive sending: each profile's effective rate (and connections) learned from the server's
+   * answers, accepted messages per second (to learn from), the last slow-down; send leases for
+   * exactly-once; profiles that fail to log in pause their sending; profiles are soft-deleted.
+   */
+  '004_adaptive': {
+    async up(db: Kysely<unknown>) {
+      const throttle = [
+        ['slot_us', 'integer'],
+        ['rate', 'real'],
+        ['decrease_after_us', 'integer'],
+        ['increase_after_us', 'integer'],
+        ['acc_sec', 'integer'],
+        ['acc_count', 'integer'],
+        ['acc_prev', 'integer'],
+        ['conn_limit', 'integer'],
+        ['conn_change_after_us', 'integer'],
+        ['slowdown_at', 'text'],
+        ['slowdown_reply', 'text'],
+      ] as const;
+      for (const [name, type] of throttle) {
+        await db.schema
+          .alterTable('smtp_throttle')
+          .addColumn(name, type, (c) => (type === 'integer' && name !== 'conn_limit' ? c.notNull().defaultTo(0) : c))
+          .execute();
+      }
+      await db.schema.alterTable('sends').addColumn('lease_until', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('sends').addColumn('lease_owner', 'text').execute();
+      await db.schema.alterTable('smtp_profiles').addColumn('failing_since', 'text').execute();
+      await db.schema.alterTable('smtp_profiles').addColumn('failing_reason', 'text').execute();
+      await db.schema.alterTable('smtp_profiles').addColumn('deleted_at', 'text').execute();
     },
   },
 };

@@ -1,11 +1,9 @@
-/** Runs of a published flow version, and each contact's status in them. */
+/** Runs of a published flow version: the run itself, and pages of its recipients and delivery log. */
+import type { Audience } from '../../domain/audience';
+import type { Plan } from '../../domain/flow/plan';
 import { now, type Db } from '.';
-import type { RunContactStatus } from './tables';
 import type { DeliveryAttempt } from './deliveries';
-
-export type StatusCounts = Record<RunContactStatus, number>;
-
-export const emptyCounts = (): StatusCounts => ({ scheduled: 0, sent: 0, failed: 0 });
+import type { RecipientStatus, RunStatus } from './tables';
 
 export interface RunSummary {
   id: string;
@@ -13,83 +11,156 @@ export interface RunSummary {
   version: number;
   createdAt: string;
   flowName: string;
+  status: RunStatus;
 }
 
-export interface RunContact {
+export interface Run extends RunSummary {
+  workflowId: string | null;
+  audience: { kind: Audience['kind'] };
+  finishedAt: string | null;
+  startedBy: string | null;
+}
+
+export interface RunRecipient {
   id: string;
   email: string;
   name: string;
+  nodeId: string | null;
+  status: RecipientStatus;
+  dueAt: number;
   workflowId: string;
-  status: RunContactStatus;
   updatedAt: string;
 }
 
-export interface RunDetail extends RunSummary {
-  contacts: RunContact[];
-  attempts: DeliveryAttempt[];
-}
+const summaryColumns = ['runs.id', 'runs.flowId', 'runs.version', 'runs.createdAt', 'runs.status', 'flows.name as flowName'] as const;
 
-/** How many contacts of each run are scheduled, sent or failed. */
-export async function runStatusCounts(db: Db, runIds: string[]): Promise<Map<string, StatusCounts>> {
-  const counts = new Map<string, StatusCounts>();
-  if (runIds.length === 0) return counts;
-  const rows = await db
-    .selectFrom('runContacts')
-    .select(['runId', 'status'])
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('runId', 'in', runIds)
-    .groupBy(['runId', 'status'])
-    .execute();
-  for (const row of rows) {
-    const entry = counts.get(row.runId) ?? emptyCounts();
-    entry[row.status] = Number(row.n);
-    counts.set(row.runId, entry);
-  }
-  return counts;
-}
-
+/** Writes a new run (status running). Returns false when the idempotency key already names a run. */
 export async function insertRun(
   db: Db,
-  run: { id: string; flowId: string; version: number; startedBy?: string; contacts: { contactId: string; workflowId: string }[] },
+  run: { id: string; flowId: string; version: number; startedBy: string | null; idempotencyKey: string | null; audience: Audience; workflowId: string; plan: Plan },
 ): Promise<void> {
-  const at = now();
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('runs')
-      .values({ id: run.id, flowId: run.flowId, version: run.version, startedBy: run.startedBy ?? null, createdAt: at })
-      .execute();
-    for (const c of run.contacts) {
-      await trx
-        .insertInto('runContacts')
-        .values({ runId: run.id, contactId: c.contactId, workflowId: c.workflowId, status: 'scheduled', updatedAt: at })
-        .execute();
-    }
-  });
+  const audience = run.audience.kind === 'all' ? { kind: 'all' } : { kind: 'contacts', count: run.audience.contactIds.length };
+  await db
+    .insertInto('runs')
+    .values({
+      id: run.id,
+      flowId: run.flowId,
+      version: run.version,
+      startedBy: run.startedBy,
+      createdAt: now(),
+      status: 'running',
+      idempotencyKey: run.idempotencyKey,
+      audience: JSON.stringify(audience),
+      workflowId: run.workflowId,
+      plan: JSON.stringify(run.plan),
+      finishedAt: null,
+    })
+    .execute();
 }
 
-const runColumns = ['runs.id', 'runs.flowId', 'runs.version', 'runs.createdAt', 'flows.name as flowName'] as const;
+export async function runIdForKey(db: Db, idempotencyKey: string): Promise<string | undefined> {
+  return (await db.selectFrom('runs').select('id').where('idempotencyKey', '=', idempotencyKey).executeTakeFirst())?.id;
+}
 
-export async function getRun(db: Db, runId: string): Promise<RunDetail | undefined> {
-  const run = await db
+export async function getRun(db: Db, runId: string): Promise<Run | undefined> {
+  const row = await db
     .selectFrom('runs')
     .innerJoin('flows', 'flows.id', 'runs.flowId')
-    .select(runColumns)
+    .select([...summaryColumns, 'runs.workflowId', 'runs.audience', 'runs.finishedAt', 'runs.startedBy'])
     .where('runs.id', '=', runId)
     .executeTakeFirst();
-  if (!run) return undefined;
-  const contacts = await db
-    .selectFrom('runContacts')
-    .innerJoin('contacts', 'contacts.id', 'runContacts.contactId')
-    .select(['contacts.id', 'contacts.email', 'contacts.name', 'runContacts.workflowId', 'runContacts.status', 'runContacts.updatedAt'])
-    .where('runContacts.runId', '=', runId)
-    .orderBy('contacts.email')
+  return row && { ...row, audience: JSON.parse(row.audience) as Run['audience'] };
+}
+
+/** The plan a run was started with (senders resolved), as its workflow received it. */
+export async function runPlan(db: Db, runId: string): Promise<Plan | undefined> {
+  const row = await db.selectFrom('runs').select('plan').where('id', '=', runId).executeTakeFirst();
+  return row?.plan ? (JSON.parse(row.plan) as Plan) : undefined;
+}
+
+export async function setRunStatus(db: Db, runId: string, status: RunStatus): Promise<void> {
+  const finished = status === 'completed' || status === 'cancelled';
+  await db
+    .updateTable('runs')
+    .set({ status, ...(finished ? { finishedAt: now() } : {}) })
+    .where('id', '=', runId)
     .execute();
-  const attempts = await db.selectFrom('deliveryAttempts').selectAll().where('runId', '=', runId).orderBy('id').execute();
-  return { ...run, contacts, attempts };
 }
 
 export async function listRuns(db: Db, flowId?: string): Promise<RunSummary[]> {
-  let q = db.selectFrom('runs').innerJoin('flows', 'flows.id', 'runs.flowId').select(runColumns).orderBy('runs.createdAt', 'desc').limit(50);
+  let q = db.selectFrom('runs').innerJoin('flows', 'flows.id', 'runs.flowId').select(summaryColumns).orderBy('runs.createdAt', 'desc').limit(50);
   if (flowId) q = q.where('runs.flowId', '=', flowId);
   return q.execute();
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** A page of a run's recipients, in contact id order (the index's: fast at 100,000 rows). */
+export async function listRunRecipients(db: Db, runId: string, page: { offset: number; limit: number; status?: RecipientStatus }): Promise<Page<RunRecipient>> {
+  let q = db.selectFrom('runRecipients').where('runRecipients.runId', '=', runId);
+  if (page.status) q = q.where('runRecipients.status', '=', page.status);
+  const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const items = await q
+    .innerJoin('contacts', 'contacts.id', 'runRecipients.contactId')
+    .select(['contacts.id', 'contacts.email', 'contacts.name', 'runRecipients.nodeId', 'runRecipients.status', 'runRecipients.dueAt', 'runRecipients.workflowId', 'runRecipients.updatedAt'])
+    .orderBy('runRecipients.contactId')
+    .offset(page.offset)
+    .limit(page.limit)
+    .execute();
+  return { items, total: Number(total.n) };
+}
+
+/** A page of a run's delivery log, newest first. */
+export async function listRunAttempts(db: Db, runId: string, page: { offset: number; limit: number }): Promise<Page<DeliveryAttempt & { email: string | null }>> {
+  const total = await db
+    .selectFrom('deliveryAttempts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('runId', '=', runId)
+    .executeTakeFirstOrThrow();
+  const items = await db
+    .selectFrom('deliveryAttempts')
+    .leftJoin('contacts', 'contacts.id', 'deliveryAttempts.contactId')
+    .selectAll('deliveryAttempts')
+    .select('contacts.email')
+    .where('deliveryAttempts.runId', '=', runId)
+    .orderBy('deliveryAttempts.id', 'desc')
+    .offset(page.offset)
+    .limit(page.limit)
+    .execute();
+  return { items, total: Number(total.n) };
+}
+
+/** Recipients per run, and how many completed or failed: for the list of runs. */
+export async function runTotals(db: Db, runIds: string[]): Promise<Map<string, { recipients: number; completed: number; failed: number }>> {
+  const totals = new Map<string, { recipients: number; completed: number; failed: number }>();
+  if (runIds.length === 0) return totals;
+  const rows = await db
+    .selectFrom('runRecipients')
+    .select(['runId', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('runId', 'in', runIds)
+    .groupBy(['runId', 'status'])
+    .execute();
+  for (const r of rows) {
+    const t = totals.get(r.runId) ?? { recipients: 0, completed: 0, failed: 0 };
+    t.recipients += Number(r.n);
+    if (r.status === 'completed' || r.status === 'failed') t[r.status] += Number(r.n);
+    totals.set(r.runId, t);
+  }
+  return totals;
+}
+
+/** Runs not finished yet (running or paused) whose plan sends with this profile. */
+export async function unfinishedRunsUsing(db: Db, profileId: string): Promise<RunSummary[]> {
+  const rows = await db
+    .selectFrom('runs')
+    .innerJoin('flows', 'flows.id', 'runs.flowId')
+    .select([...summaryColumns, 'runs.plan'])
+    .where('runs.status', 'in', ['running', 'paused'])
+    .execute();
+  return rows
+    .filter((r) => r.plan && Object.values((JSON.parse(r.plan) as Plan).steps).some((s) => s.type === 'sendEmail' && s.profileId === profileId))
+    .map(({ plan: _plan, ...run }) => run);
 }

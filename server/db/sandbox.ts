@@ -16,3 +16,39 @@ export async function listSandboxMessages(db: Db, limit = 200): Promise<SandboxM
 export async function clearSandbox(db: Db): Promise<void> {
   await db.deleteFrom('sandboxMessages').execute();
 }
+
+/**
+ * How many messages the mailbox holds after id `afterId` (0: all of them), with the newest one's id
+ * and when it was stored. Passing the previous lastId back makes polling cheap (a rowid range).
+ */
+export async function countSandboxMessages(db: Db, afterId = 0): Promise<{ count: number; lastId: number; lastReceivedAt: string | null }> {
+  const row = await db
+    .selectFrom('sandboxMessages')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('id').as('last')])
+    .where('id', '>', afterId)
+    .executeTakeFirstOrThrow();
+  const lastId = row.last ?? afterId;
+  const last = row.last === null ? undefined : await db.selectFrom('sandboxMessages').select('receivedAt').where('id', '=', row.last).executeTakeFirst();
+  return { count: Number(row.n), lastId, lastReceivedAt: last?.receivedAt ?? null };
+}
+
+/**
+ * The mailbox's messages of one run (by the Message-IDs in its send ledger): how many, how many
+ * distinct Message-IDs (the difference is duplicates), and when the first and last were stored.
+ */
+export async function sandboxMessagesOfRun(
+  db: Db,
+  runId: string,
+): Promise<{ messages: number; distinct: number; firstReceivedAt: string | null; lastReceivedAt: string | null }> {
+  const row = await db
+    .selectFrom('sandboxMessages')
+    .where('messageId', 'in', db.selectFrom('sends').select('messageId').where('runId', '=', runId))
+    .select((eb) => [
+      eb.fn.countAll<number>().as('messages'),
+      eb.fn.count<number>('messageId').distinct().as('distinct'),
+      eb.fn.min('receivedAt').as('first'),
+      eb.fn.max('receivedAt').as('last'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { messages: Number(row.messages), distinct: Number(row.distinct), firstReceivedAt: row.first ?? null, lastReceivedAt: row.last ?? null };
+}

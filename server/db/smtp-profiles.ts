@@ -44,7 +44,7 @@ export async function getSmtpProfile(db: Db, id: string): Promise<StoredSmtpProf
 }
 
 export async function listSmtpProfiles(db: Db): Promise<StoredSmtpProfile[]> {
-  const rows = await db.selectFrom('smtpProfiles').selectAll().orderBy('isDefault', 'desc').orderBy('name').execute();
+  const rows = await db.selectFrom('smtpProfiles').selectAll().where('deletedAt', 'is', null).orderBy('isDefault', 'desc').orderBy('name').execute();
   return rows.map(toProfile);
 }
 
@@ -90,13 +90,21 @@ export async function insertSmtpProfile(
 export async function updateSmtpProfile(db: Db, id: string, input: SmtpProfileInput, passwordEnc: string): Promise<void> {
   await db
     .updateTable('smtpProfiles')
-    .set({ ...formColumns(input), passwordEnc, updatedAt: now() })
+    // Saving is how a person fixes a failing login: sending resumes with the new settings.
+    .set({ ...formColumns(input), passwordEnc, updatedAt: now(), failingSince: null, failingReason: null })
     .where('id', '=', id)
     .execute();
 }
 
+/**
+ * Soft delete: the profile disappears from every list and cannot be chosen or used for anything new,
+ * but a send already under way (a one-off message retrying) can still load it. Its sharing goes.
+ */
 export async function deleteSmtpProfile(db: Db, id: string): Promise<void> {
-  await db.deleteFrom('smtpProfiles').where('id', '=', id).execute();
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('smtpProfiles').set({ deletedAt: now(), isDefault: 0 }).where('id', '=', id).execute();
+    await trx.deleteFrom('smtpProfileAgents').where('profileId', '=', id).execute();
+  });
 }
 
 /** The profile an agent's sends use: their own default, else the install default. */
@@ -131,4 +139,9 @@ export async function upsertBuiltInProfile(db: Db, profile: { id: string; instal
     })
     .onConflict((oc) => oc.column('id').doUpdateSet({ host: profile.host, port: profile.port }))
     .execute();
+}
+
+/** The server refused the profile's login (5xx to AUTH): its sending pauses, with the reason shown, until it is saved again. */
+export async function markProfileFailing(db: Db, id: string, reason: string): Promise<void> {
+  await db.updateTable('smtpProfiles').set({ failingSince: now(), failingReason: reason.slice(0, 1000) }).where('id', '=', id).where('failingSince', 'is', null).execute();
 }

@@ -4,9 +4,17 @@
  */
 import type { Generated } from 'kysely';
 
-export type RunContactStatus = 'scheduled' | 'sent' | 'failed';
-export type SendStatus = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED';
-export type AttemptOutcome = 'sent' | 'retrying' | 'failed';
+/**
+ * Where a recipient of a run is: pending at a step (due at dueAt; before that it is waiting in a delay),
+ * sending (claimed by a batch), retrying (handed to its own retry workflow), completed (reached an Exit),
+ * failed (a permanent failure), cancelled (the run was cancelled first), or journey (a run from before
+ * campaigns, whose per-contact workflow reports by itself).
+ */
+export type RecipientStatus = 'pending' | 'sending' | 'retrying' | 'completed' | 'failed' | 'cancelled' | 'journey';
+export type RunStatus = 'running' | 'paused' | 'cancelled' | 'completed';
+export type SendStatus = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED' | 'UNCERTAIN';
+/** uncertain: an earlier attempt stopped after DATA, so the server may or may not have the message. */
+export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain';
 
 export interface Tables {
   flows: { id: string; name: string; graph: string; createdAt: string; updatedAt: string };
@@ -37,13 +45,54 @@ export interface Tables {
     sharedWithAll: number;
     createdAt: string;
     updatedAt: string;
+    /** Set when the server refused its login (5xx to AUTH): sending pauses until the profile is saved again. */
+    failingSince: string | null;
+    failingReason: string | null;
+    /** Soft-deleted: hidden and unusable for new sends, still loadable for what is in flight. */
+    deletedAt: string | null;
   };
   /** An SMTP profile shared with an agent; isDefault marks the agent's default sender (one per agent). */
   smtpProfileAgents: { profileId: string; userId: string; isDefault: number };
-  runs: { id: string; flowId: string; version: number; startedBy: string | null; createdAt: string };
-  runContacts: { runId: string; contactId: string; workflowId: string; status: RunContactStatus; updatedAt: string };
+  runs: {
+    id: string;
+    flowId: string;
+    version: number;
+    startedBy: string | null;
+    createdAt: string;
+    status: RunStatus;
+    /** The client's key for "start this run": the same key twice is one run. */
+    idempotencyKey: string | null;
+    /** JSON: the Audience the run was started for. */
+    audience: string;
+    /** The campaign workflow (deterministic from the run id). */
+    workflowId: string | null;
+    /** JSON: the plan with senders resolved, as the campaign workflow received it. */
+    plan: string | null;
+    finishedAt: string | null;
+  };
+  runRecipients: {
+    runId: string;
+    contactId: string;
+    nodeId: string | null;
+    status: RecipientStatus;
+    dueAt: number;
+    workflowId: string;
+    /** The send batch that holds it while its status is 'sending'. */
+    claim: string | null;
+    updatedAt: string;
+  };
   /** Send ledger: one row per (run, node, contact); a retried send that finds SENT does not send again. */
-  sends: { runId: string; nodeId: string; contactId: string; status: SendStatus; messageId: string; updatedAt: string };
+  sends: {
+    runId: string;
+    nodeId: string;
+    contactId: string;
+    status: SendStatus;
+    messageId: string;
+    updatedAt: string;
+    /** While SENDING: the attempt that holds the send, and until when (ms); an expired lease means the outcome is unknown. */
+    leaseUntil: Generated<number>;
+    leaseOwner: string | null;
+  };
   deliveryAttempts: {
     id: Generated<number>;
     runId: string;
@@ -58,7 +107,27 @@ export interface Tables {
     at: string;
   };
   /** Per-profile throttle state shared by every worker: see throttle.ts. */
-  smtpThrottle: { profileId: string; tatUs: number; day: string; dayCount: number };
+  smtpThrottle: {
+    profileId: string;
+    tatUs: number;
+    /** The slot the last reservation got (µs). */
+    slotUs: number;
+    day: string;
+    dayCount: number;
+    /** The effective rate learned from the server's answers (messages/s); null while none is known. */
+    rate: number | null;
+    decreaseAfterUs: number;
+    increaseAfterUs: number;
+    /** Messages the server accepted: in second accSec (epoch seconds), and in the second before it. */
+    accSec: number;
+    accCount: number;
+    accPrev: number;
+    /** Connections the server tolerates, learned from "too many connections"; null: the profile's own. */
+    connLimit: number | null;
+    connChangeAfterUs: number;
+    slowdownAt: string | null;
+    slowdownReply: string | null;
+  };
   sandboxMessages: {
     id: Generated<number>;
     receivedAt: string;

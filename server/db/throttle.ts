@@ -1,42 +1,67 @@
 /**
- * A profile's throttle, held for every worker at once: messages per second as a GCRA (each send
- * reserves the next free slot, `1/rate` after the one before) and an optional daily cap (per UTC day).
- * Each reservation is one atomic UPSERT in the app database, so workers in other processes or on
- * other machines see the same schedule. nodemailer's own rateLimit is per process and overshoots.
+ * A profile's throttle, held for every worker at once, and learned from the server's answers.
+ * - Pace: a GCRA. Each send reserves the next free slot, `1/rate` after the one before, in one atomic
+ *   UPSERT, so workers in other processes or on other machines keep one schedule. The rate is the
+ *   lower of the profile's own limit and the rate learned from the server (a little under it, so the
+ *   small jitter between a slot and the wire never puts one message too many into a second).
+ * - Learn (AIMD): a throttle reply cuts the learned rate to just under what the server accepted in
+ *   the last second (at most once a second: the other messages in flight answer the same); each
+ *   clean second after that raises it a little, never above the profile's limit. A profile with no
+ *   limit finds one the same way. "Too many connections" lowers the connections the same way.
+ * - Daily cap (per UTC day): counts reservations, and a message the server did not accept gives its
+ *   slot back, so only accepted messages use the cap.
+ * nodemailer's own rateLimit is per process and overshoots: it is not used.
  */
 import { sql, type Db } from '.';
 
 export type Reservation =
   /** Send after waiting this long (0: now). */
-  | { ok: true; waitMs: number }
-  /** No slot soon enough: retry the activity after this long (durably, via Temporal). */
+  | { ok: true; waitMs: number; day: string }
+  /** No slot soon enough: retry after this long (durably, via Temporal). */
   | { ok: false; retryAfterMs: number; reason: 'rate' | 'daily-cap' };
 
-const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+export interface ThrottledProfile {
+  id: string;
+  ratePerSecond: number | null;
+  dailyCap: number | null;
+}
 
-export async function reserveSendSlot(
-  db: Db,
-  profile: { id: string; ratePerSecond: number | null; dailyCap: number | null },
-  nowMs: number,
-  maxWaitMs = 10_000,
-): Promise<Reservation> {
-  if (!profile.ratePerSecond && !profile.dailyCap) return { ok: true, waitMs: 0 };
-  // Whole microseconds, rounded up: float drift must never squeeze one more send into a second.
-  const intervalUs = profile.ratePerSecond ? Math.ceil(1_000_000 / profile.ratePerSecond) : 0;
+const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** Slots are this much wider than 1/rate: the headroom for jitter between a slot and the wire. */
+const PACE_MARGIN = 0.98;
+const MIN_RATE = 0.1;
+const SECOND_US = 1_000_000;
+
+/** The effective rate in SQL: the lower of the learned rate and the profile's own limit (NULL: none). */
+const effectiveRate = (limit: number | null) =>
+  sql<number | null>`(CASE WHEN rate IS NULL THEN ${limit} WHEN ${limit} IS NULL THEN rate ELSE min(rate, ${limit}) END)`;
+
+export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: number, maxWaitMs = 10_000): Promise<Reservation> {
   const nowUs = nowMs * 1000;
   const today = utcDay(nowMs);
   const cap = profile.dailyCap;
-  const reserved = await sql<{ tatUs: number }>`
-    INSERT INTO smtp_throttle (profile_id, tat_us, day, day_count) VALUES (${profile.id}, ${nowUs + intervalUs}, ${today}, 1)
+  const limit = profile.ratePerSecond;
+  const firstIntervalUs = limit ? Math.ceil(SECOND_US / (limit * PACE_MARGIN)) : 0;
+  const rate = effectiveRate(limit);
+  const interval = sql<number>`(CASE WHEN ${rate} IS NULL THEN 0 ELSE CAST(${SECOND_US} / (${rate} * ${PACE_MARGIN}) AS INTEGER) + 1 END)`;
+  // Additive increase: after a clean second, a learned rate grows by 2% (at least 0.5/s), up to the limit.
+  const grown = sql<number>`min(rate + max(0.5, rate * 0.02), coalesce(${limit}, 1e12))`;
+  const growNow = sql<boolean>`(rate IS NOT NULL AND ${nowUs} >= increase_after_us)`;
+  const reserved = await sql<{ slotUs: number }>`
+    INSERT INTO smtp_throttle (profile_id, tat_us, slot_us, day, day_count) VALUES (${profile.id}, ${nowUs + firstIntervalUs}, ${nowUs}, ${today}, 1)
     ON CONFLICT (profile_id) DO UPDATE SET
-      tat_us = max(tat_us, ${nowUs}) + ${intervalUs},
+      slot_us = max(tat_us, ${nowUs}),
+      tat_us = max(tat_us, ${nowUs}) + ${interval},
       day_count = CASE WHEN day = ${today} THEN day_count + 1 ELSE 1 END,
-      day = ${today}
+      day = ${today},
+      rate = CASE WHEN ${growNow} THEN ${grown} ELSE rate END,
+      increase_after_us = CASE WHEN ${growNow} THEN ${nowUs + SECOND_US} ELSE increase_after_us END
     WHERE max(tat_us, ${nowUs}) - ${nowUs} <= ${maxWaitMs * 1000}
       AND (${cap} IS NULL OR day <> ${today} OR day_count < ${cap})
-    RETURNING tat_us`.execute(db);
+    RETURNING slot_us`.execute(db);
   const row = reserved.rows[0];
-  if (row) return { ok: true, waitMs: Math.max(0, (row.tatUs - intervalUs - nowUs) / 1000) };
+  // The slot is the previous theoretical arrival time (or now); tat_us moved on by one interval.
+  if (row) return { ok: true, waitMs: Math.max(0, (row.slotUs - nowUs) / 1000), day: today };
 
   const state = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirstOrThrow();
   if (cap !== null && state.day === today && state.dayCount >= cap) {
@@ -44,4 +69,84 @@ export async function reserveSendSlot(
     return { ok: false, reason: 'daily-cap', retryAfterMs: midnight - nowMs };
   }
   return { ok: false, reason: 'rate', retryAfterMs: Math.max(1, Math.ceil((state.tatUs - nowUs) / 1000) - maxWaitMs) };
+}
+
+/** The server accepted a message: counted per second, which is what a slow-down learns from. Call it in the outcome's transaction. */
+export async function recordAccepted(db: Db, profileId: string, nowMs: number): Promise<void> {
+  const second = Math.floor(nowMs / 1000);
+  await sql`UPDATE smtp_throttle SET
+      acc_prev = CASE WHEN acc_sec = ${second} THEN acc_prev WHEN acc_sec = ${second - 1} THEN acc_count ELSE 0 END,
+      acc_count = CASE WHEN acc_sec = ${second} THEN acc_count + 1 ELSE 1 END,
+      acc_sec = ${second}
+    WHERE profile_id = ${profileId}`.execute(db);
+}
+
+/** A message the server did not take gives its place in the daily cap back. */
+export async function refundDailySlot(db: Db, profileId: string, day: string): Promise<void> {
+  await sql`UPDATE smtp_throttle SET day_count = day_count - 1 WHERE profile_id = ${profileId} AND day = ${day} AND day_count > 0`.execute(db);
+}
+
+/**
+ * The server said to slow down. Cuts the rate to 95% of what it accepted in the last second (and to
+ * at most 85% of the current rate), once a second at most; the next increase waits two clean seconds.
+ * Returns the new rate, or null when this reply came within a second of the last cut (already handled).
+ */
+export async function recordThrottleReply(db: Db, profile: ThrottledProfile, reply: string, nowMs: number): Promise<number | null> {
+  const nowUs = nowMs * 1000;
+  const second = Math.floor(nowMs / 1000);
+  const accepted = sql<number>`max(CASE WHEN acc_sec >= ${second - 1} THEN acc_prev ELSE 0 END, CASE WHEN acc_sec = ${second} THEN acc_count ELSE 0 END)`;
+  const current = sql<number>`coalesce(${effectiveRate(profile.ratePerSecond)}, 1e12)`;
+  const cut = await sql<{ rate: number }>`
+    UPDATE smtp_throttle SET
+      rate = max(${MIN_RATE}, min(${current} * 0.85, CASE WHEN ${accepted} > 0 THEN ${accepted} * 0.95 ELSE ${current} * 0.5 END)),
+      decrease_after_us = ${nowUs + SECOND_US},
+      increase_after_us = ${nowUs + 2 * SECOND_US},
+      slowdown_at = ${new Date(nowMs).toISOString()},
+      slowdown_reply = ${reply.slice(0, 500)}
+    WHERE profile_id = ${profile.id} AND ${nowUs} >= decrease_after_us
+    RETURNING rate`.execute(db);
+  return cut.rows[0]?.rate ?? null;
+}
+
+/** "Too many connections": one connection fewer (at least one), at most every 5 s; a clean minute gives one back. */
+export async function recordTooManyConnections(db: Db, profileId: string, current: number, nowMs: number): Promise<void> {
+  const nowUs = nowMs * 1000;
+  await sql`UPDATE smtp_throttle SET conn_limit = max(1, ${current} - 1), conn_change_after_us = ${nowUs + 5 * SECOND_US}
+    WHERE profile_id = ${profileId} AND ${nowUs} >= conn_change_after_us`.execute(db);
+}
+
+/** How many connections to use now: the profile's own, or fewer when the server said so (one more back each clean minute). */
+export async function connectionLimit(db: Db, profile: { id: string; maxConnections: number }, nowMs: number): Promise<number> {
+  const nowUs = nowMs * 1000;
+  const row = await db.selectFrom('smtpThrottle').select(['connLimit', 'connChangeAfterUs']).where('profileId', '=', profile.id).executeTakeFirst();
+  if (!row || row.connLimit === null) return profile.maxConnections;
+  if (nowUs >= row.connChangeAfterUs + 55 * SECOND_US) {
+    const next = row.connLimit + 1 >= profile.maxConnections ? null : row.connLimit + 1;
+    await db.updateTable('smtpThrottle').set({ connLimit: next, connChangeAfterUs: nowUs }).where('profileId', '=', profile.id).execute();
+    return next ?? profile.maxConnections;
+  }
+  return Math.min(row.connLimit, profile.maxConnections);
+}
+
+export interface ThrottleState {
+  /** Messages per second now: the learned rate, capped by the profile's own limit; null when unlimited. */
+  effectiveRate: number | null;
+  learnedRate: number | null;
+  connections: number | null;
+  lastSlowdown: { at: string; reply: string } | null;
+  sentToday: number;
+}
+
+/** What the profile and run pages show about a profile's pace. */
+export async function throttleState(db: Db, profile: ThrottledProfile): Promise<ThrottleState> {
+  const row = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirst();
+  const learned = row?.rate ?? null;
+  const limit = profile.ratePerSecond;
+  return {
+    effectiveRate: learned === null ? limit : limit === null ? learned : Math.min(learned, limit),
+    learnedRate: learned,
+    connections: row?.connLimit ?? null,
+    lastSlowdown: row?.slowdownAt ? { at: row.slowdownAt, reply: row.slowdownReply ?? '' } : null,
+    sentToday: row && row.day === utcDay(Date.now()) ? row.dayCount : 0,
+  };
 }

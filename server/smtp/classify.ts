@@ -2,13 +2,26 @@
  * What an SMTP outcome means (see ARCHITECTURE.md, "Classify every SMTP outcome"): only errors that
  * nodemailer raised for a send come here, never a database error after one.
  */
-export type SmtpOutcomeKind = 'transient' | 'throttled' | 'permanent' | 'configuration';
+
+export type SmtpOutcomeKind =
+  /** Try again later (4xx, lost connection before DATA). */
+  | 'transient'
+  /** The server wants fewer messages per second: slow the profile down and wait for the next slot. */
+  | 'throttled'
+  /** The server wants fewer connections at once. */
+  | 'too-many-connections'
+  /** 5xx: this message will never be accepted. */
+  | 'permanent'
+  /** 5xx to AUTH: the profile's settings are wrong; sending pauses until someone fixes them. */
+  | 'configuration';
 
 export interface SmtpOutcome {
   kind: SmtpOutcomeKind;
   code: number | null;
   /** The server's reply, or the error, as the delivery log shows it. */
   reply: string;
+  /** The connection broke without a reply: the server may have the message. */
+  unknown: boolean;
 }
 
 export interface NodemailerError {
@@ -16,22 +29,45 @@ export interface NodemailerError {
   responseCode?: number;
   response?: string;
   message?: string;
+  command?: string;
 }
+
+const RATE_REPLY = /maximum sending rate exceeded|throttl|rate limit|too much mail|too many messages|sending rate|slow down/i;
+const CONNECTIONS_REPLY = /too many (concurrent )?connections|too many sessions/i;
+const LOGIN_REPLY = /too many login|authentication attempts|too many auth/i;
 
 /** Classifies a failed send from the error nodemailer raised. */
 export function classifySmtpError(err: unknown): SmtpOutcome {
   const e = (err ?? {}) as NodemailerError;
   const code = typeof e.responseCode === 'number' ? e.responseCode : null;
   const reply = (e.response ?? e.message ?? String(err)).trim();
-  if (e.code === 'EAUTH' || code === 535 || code === 530) return { kind: 'configuration', code, reply };
-  if (/maximum sending rate exceeded|throttl/i.test(reply) || code === 421 || code === 454) {
-    return { kind: 'throttled', code, reply };
+  const unknown = outcomeUnknown(err);
+  const outcome = (kind: SmtpOutcomeKind): SmtpOutcome => ({ kind, code, reply, unknown });
+  if (code !== null && code >= 400 && code < 500) {
+    // A 4xx at any stage, AUTH included, is temporary. Only replies about pace slow the profile down.
+    if (CONNECTIONS_REPLY.test(reply)) return outcome('too-many-connections');
+    if (LOGIN_REPLY.test(reply)) return outcome('transient');
+    if (code === 421 || code === 454 || RATE_REPLY.test(reply)) return outcome('throttled');
+    return outcome('transient');
   }
-  if (code !== null && code >= 400 && code < 500) return { kind: 'transient', code, reply };
-  if (code !== null && code >= 500) return { kind: 'permanent', code, reply };
+  if (code === 530 || code === 534 || code === 535 || (e.code === 'EAUTH' && (code === null || code >= 500))) {
+    return outcome('configuration');
+  }
+  if (code !== null && code >= 500) return outcome('permanent');
   if (e.code === 'ETLS' || e.code === 'EENVELOPE' || e.code === 'ECONFIG' || e.code === 'EMESSAGE') {
-    return { kind: 'permanent', code, reply };
+    return outcome('permanent');
   }
   // ECONNECTION, ETIMEDOUT, ESOCKET, EDNS and anything unknown: try again later.
-  return { kind: 'transient', code, reply };
+  return outcome('transient');
+}
+
+/**
+ * A connection lost with no reply, once it was open: the message may have gone out before it broke
+ * (after DATA), so its outcome is unknown. Refused or unreachable connections sent nothing.
+ */
+export function outcomeUnknown(err: unknown): boolean {
+  const e = (err ?? {}) as NodemailerError;
+  if (typeof e.responseCode === 'number') return false;
+  if (e.code !== 'ECONNECTION' && e.code !== 'ESOCKET' && e.code !== 'ETIMEDOUT') return false;
+  return !/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Greeting never received/i.test(e.message ?? '');
 }

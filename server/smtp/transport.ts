@@ -36,6 +36,15 @@ export class TransportPool {
   constructor(private readonly decrypt: (passwordEnc: string) => string) {}
 
   private readonly pools = new Map<string, { version: string; transport: Transporter<SMTPPool.SentMessageInfo> }>();
+  private readonly gates = new Map<string, SendGate>();
+
+  /** The profile's gate in this process, holding at most `limit` sends at once (the limit follows the latest call). */
+  gate(profileId: string, limit: number): SendGate {
+    let gate = this.gates.get(profileId);
+    if (!gate) this.gates.set(profileId, (gate = new SendGate(limit)));
+    gate.limit = limit;
+    return gate;
+  }
 
   get(profile: StoredSmtpProfile): Transporter<SMTPPool.SentMessageInfo> {
     const existing = this.pools.get(profile.id);
@@ -50,5 +59,30 @@ export class TransportPool {
   close(): void {
     for (const { transport } of this.pools.values()) transport.close();
     this.pools.clear();
+  }
+}
+
+/**
+ * At most `limit` sends at once through one profile's pool in this process. A send takes its place
+ * here before it reserves its slot in the throttle, so it goes on the wire at its slot instead of
+ * queueing in the pool behind others (which would turn a smooth schedule into bursts).
+ */
+export class SendGate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(public limit: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.active <= this.limit ? this.waiting.shift() : undefined;
+    if (next) next();
+    else this.active--;
   }
 }

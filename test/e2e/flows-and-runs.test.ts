@@ -30,17 +30,17 @@ describe('flows and runs', () => {
     await page.getByTestId('select-all-contacts').check();
     await page.getByTestId('start-run').click();
     await page.waitForURL(/\/runs\/run_/);
-    await waitForText(page, '[data-testid^="run-contact-"] [data-testid="status"]', 'sent', 3);
+    await waitForText(page, '[data-testid^="run-contact-"] [data-testid="status"]', 'completed', 3);
 
     for (const id of ['ct_ada', 'ct_grace', 'ct_linus']) {
-      await expect(page.getByTestId(`run-contact-${id}`).getByTestId('status').textContent()).resolves.toBe('sent');
+      await expect(page.getByTestId(`run-contact-${id}`).getByTestId('status').textContent()).resolves.toBe('completed');
     }
     const attempts = await page.getByTestId('attempt-row').allTextContents();
     expect(attempts).toHaveLength(3);
     for (const row of attempts) expect(row).toMatch(/250 .*queued as sandbox-/);
     const links = await page.getByTestId('temporal-link').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(links.length).toBeGreaterThanOrEqual(3);
-    for (const href of links) expect(href).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${product.ports.ui}/namespaces/default/workflows/journey`));
+    for (const href of links) expect(href).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${product.ports.ui}/namespaces/default/workflows/campaign`));
 
     const messages = (await product.admin.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data;
     expect(messages.map((m) => m.toHeader).sort()).toEqual([

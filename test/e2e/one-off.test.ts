@@ -28,7 +28,7 @@ describe('one-off messages', () => {
     // Grace has had a campaign already: the sample flow, run by the admin.
     const published = await api.api<FlowPublished>('POST', '/api/flows/welcome/publish');
     const campaign = await api.api<RunStarted>('POST', '/api/runs', { flowId: 'welcome', version: published.data.version, contactIds: ['ct_grace'] });
-    expect((await settledRun(api, campaign.data.runId)).contacts.map((c) => c.status)).toEqual(['sent']);
+    expect((await settledRun(api, campaign.data.runId)).recipients.map((c) => c.status)).toEqual(['completed']);
 
     // The admin makes a Gmail-like profile (with a password) agent C's default, which shares it with them.
     await product.createAgent(agentC);

@@ -14,8 +14,9 @@ import { expect } from 'vitest';
 import { z } from 'zod';
 import type { FlowGraph } from '../../domain/flow/schema';
 import type { SmtpProfileInput } from '../../domain/smtp-profile';
-import type { RunContact, RunDetail } from '../../server/db/runs';
-import type { ApiErrorBody, SaveSmtpProfileBody, SmtpProfileResponse } from '../../web/lib/api-types';
+import type { DeliveryAttempt } from '../../server/db/deliveries';
+import type { RunRecipient } from '../../server/db/runs';
+import type { ApiErrorBody, SaveSmtpProfileBody, SmtpProfileResponse, RunAnswer } from '../../web/lib/api-types';
 import { root, toolPath } from '../helpers';
 
 /**
@@ -69,8 +70,12 @@ export const secrets = [admin.password, smtpLogin.password, wrongSmtpPassword, a
 
 // ---- the HTTP API --------------------------------------------------------------------------
 
-/** GET /api/runs/[id]: the run, each contact's status with its Temporal link, and every delivery attempt. */
-export type RunResponse = Omit<RunDetail, 'contacts'> & { contacts: (RunContact & { temporalUrl: string })[] };
+/** A finished run: GET /api/runs/[id], and the first pages of its recipients and delivery log. */
+export interface SettledRun {
+  report: RunAnswer;
+  recipients: (RunRecipient & { temporalUrl: string })[];
+  attempts: (DeliveryAttempt & { email: string | null; temporalUrl: string })[];
+}
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -549,10 +554,14 @@ export async function waitForText(page: Page, selector: string, text: string, co
   );
 }
 
-/** Polls a run until no contact is still scheduled. */
-export function settledRun(session: Session, runId: string): Promise<RunResponse> {
-  return eventually(`run ${runId} to settle`, async () => {
-    const run = (await session.api<RunResponse>('GET', `/api/runs/${runId}`)).data;
-    return run.contacts.every((c) => c.status !== 'scheduled') ? run : undefined;
+/** Polls a run until it has finished, then reads its recipients and delivery log. */
+export async function settledRun(session: Session, runId: string): Promise<SettledRun> {
+  const report = await eventually(`run ${runId} to finish`, async () => {
+    const answer = (await session.api<RunAnswer>('GET', `/api/runs/${runId}`)).data;
+    return answer.run.status === 'completed' || answer.run.status === 'cancelled' ? answer : undefined;
   });
+  type Page<T> = { items: T[]; total: number };
+  const recipients = (await session.api<Page<SettledRun['recipients'][number]>>('GET', `/api/runs/${runId}/recipients?limit=500`)).data.items;
+  const attempts = (await session.api<Page<SettledRun['attempts'][number]>>('GET', `/api/runs/${runId}/attempts?limit=500`)).data.items;
+  return { report, recipients, attempts };
 }

@@ -150,17 +150,17 @@ describe('SMTP profiles with a password', () => {
     const started = await api.api<RunStarted>('POST', '/api/runs', { flowId: flow.id, version: published.data.version, contactIds: ['ct_linus'] });
     expect(started.status).toBe(201);
     const run = await settledRun(api, started.data.runId);
-    expect(run.contacts.map((c) => c.status)).toEqual(['sent']);
+    expect(run.recipients.map((c) => c.status)).toEqual(['completed']);
     expect(run.attempts[0]?.smtpReply).toMatch(/^250 /);
     const mail = (await api.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data;
     const sent = mail.find((m) => m.subject === 'Via Gmail, Linus Torvalds');
     expect(sent?.fromHeader).toBe('"Me at Gmail" <me@gmail.test>');
     expect(sent?.replyTo).toBe('replies@gmail.test');
 
-    for (const { workflowId } of run.contacts) {
+    for (const { workflowId } of run.recipients) {
       const history = product.workflowHistory(workflowId);
-      // The real history: the send activity ran with the profile's id, and the workflow completed.
-      expect(history).toMatch(/"activityType":\s*\{\s*"name":\s*"sendEmail"/);
+      // The real history: the campaign's send batch ran with the profile's id, and the workflow completed.
+      expect(history).toMatch(/"activityType":\s*\{\s*"name":\s*"sendBatch"/);
       expect(history).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
       expect(history).toContain(`"profileId":"${profileId}"`);
       for (const secret of secrets) {

@@ -5,6 +5,7 @@
  * Errors are always `ApiErrorBody`, with zod issues or `{ field }` as details (see form-errors.ts).
  */
 import { z } from 'zod';
+import { Audience } from '@domain/audience';
 import { SendEmailNode } from '@domain/flow/nodes/send-email';
 import type { SmtpPreset } from '@domain/smtp-presets';
 import { SmtpProfileInput } from '@domain/smtp-profile';
@@ -15,6 +16,7 @@ import type { ContactDelivery } from '@server/db/deliveries';
 import type { Flow } from '@server/db/flows';
 import type { SandboxMessage } from '@server/db/sandbox';
 import type { SmtpProfileView } from '@server/profiles';
+import type { RunReport } from '@server/runs';
 import type { UserSummary } from '@/lib/auth';
 import { emailField, passwordField, personNameField, required } from '@/lib/fields';
 
@@ -59,20 +61,26 @@ export interface FlowPublished {
 
 // ---- runs --------------------------------------------------------------------------------
 
-/** POST /api/runs */
-export const StartRunRequest = z.object({
-  flowId: z.string().min(1, 'flowId is required'),
-  version: z.number({ error: 'version must be a number' }).int('version must be a whole number').min(1, 'version must be 1 or more'),
-  contactIds: z
-    .array(z.string().min(1, 'a contact id must not be empty'), { error: 'contactIds must be a list of contact ids' })
-    .min(1, 'choose at least one contact')
-    .max(1000, 'a run may have at most 1000 contacts'),
-});
-export type StartRunBody = z.input<typeof StartRunRequest>;
-/** 201 */
+export const IdempotencyKey = z.string().min(1, 'idempotencyKey must not be empty').max(200, 'idempotencyKey must be at most 200 characters');
+
+/** POST /api/runs. `contactIds: [...]` is shorthand for `audience: {kind: "contacts", contactIds: [...]}`. */
+export const StartRunRequest = z.preprocess(
+  (body) => (body && typeof body === 'object' && 'contactIds' in body && !('audience' in body) ? { ...body, audience: { kind: 'contacts', contactIds: body.contactIds } } : body),
+  z.object({
+    flowId: z.string({ error: 'flowId is required' }).min(1, 'flowId is required'),
+    version: z.number({ error: 'version must be a number' }).int('version must be a whole number').min(1, 'version must be 1 or more'),
+    audience: Audience,
+    idempotencyKey: IdempotencyKey.optional(),
+  }),
+);
+export type StartRunBody = { flowId: string; version: number; audience: Audience; idempotencyKey?: string };
+/** 201 (started), or 200 (this idempotency key's run, already started) */
 export interface RunStarted {
   runId: string;
 }
+
+/** GET /api/runs/[id] */
+export type RunAnswer = RunReport & { temporalUrl: string | null };
 
 // ---- contacts ----------------------------------------------------------------------------
 

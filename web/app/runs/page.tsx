@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { emptyCounts, listRuns, runStatusCounts } from '@server/db/runs';
+import { listRuns, runTotals } from '@server/db/runs';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
@@ -12,7 +12,7 @@ export default async function RunsPage() {
   await requireUser();
   const db = await getDb();
   const runs = await listRuns(db);
-  const counts = await runStatusCounts(
+  const totals = await runTotals(
     db,
     runs.map((r) => r.id),
   );
@@ -32,15 +32,16 @@ export default async function RunsPage() {
               <th>Started</th>
               <th>Flow</th>
               <th>Version</th>
-              <th>Scheduled</th>
-              <th>Sent</th>
+              <th>Status</th>
+              <th>Recipients</th>
+              <th>Completed</th>
               <th>Failed</th>
               <th />
             </tr>
           </thead>
           <tbody>
             {runs.map((run) => {
-              const c = counts.get(run.id) ?? emptyCounts();
+              const c = totals.get(run.id) ?? { recipients: 0, completed: 0, failed: 0 };
               return (
                 <tr key={run.id} data-testid={`run-row-${run.id}`}>
                   <td>{formatTime(run.createdAt)}</td>
@@ -48,8 +49,11 @@ export default async function RunsPage() {
                     <Link href={`/flows/${run.flowId}`}>{run.flowName}</Link>
                   </td>
                   <td>v{run.version}</td>
-                  <td>{c.scheduled}</td>
-                  <td>{c.sent}</td>
+                  <td>
+                    <span className={`status status--${run.status}`}>{run.status}</span>
+                  </td>
+                  <td>{c.recipients}</td>
+                  <td>{c.completed}</td>
                   <td>{c.failed > 0 ? <span className="status status--failed">{c.failed}</span> : 0}</td>
                   <td>
                     <Link href={`/runs/${run.id}`}>Open</Link>

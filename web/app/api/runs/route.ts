@@ -1,6 +1,6 @@
 import { listRuns } from '@server/db/runs';
 import { startRun } from '@server/runs';
-import { type RunStarted, StartRunRequest } from '@/lib/api-types';
+import { IdempotencyKey, type RunStarted, StartRunRequest } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
 import { getConfig, getDb, getTemporal, readBody } from '@/lib/server';
 
@@ -8,12 +8,18 @@ export const dynamic = 'force-dynamic';
 
 export const GET = userRoute(async () => Response.json(await listRuns(await getDb())));
 
-/** Starts one journey per contact on a published version, with senders resolved for the user: 201 {runId}. */
+/**
+ * Starts a run of a published version for an audience of any size, with senders resolved for the
+ * user: 201 {runId}, at once. With the same idempotency key (body or Idempotency-Key header) again,
+ * 200 with the same runId and nothing new is started.
+ */
 export const POST = userRoute(async (request: Request, _context: unknown, user) => {
   const body = await readBody(request, StartRunRequest);
+  const header = request.headers.get('idempotency-key');
+  const key = body.idempotencyKey ?? (header ? IdempotencyKey.parse(header) : undefined);
   const db = await getDb();
   // Connect first: if Temporal is down, answer 503 before a run row is written.
   const temporal = await getTemporal();
-  const { runId } = await startRun(db, temporal, getConfig(), user, body);
-  return Response.json({ runId } satisfies RunStarted, { status: 201 });
+  const { runId, created } = await startRun(db, temporal, getConfig(), user, { ...body, idempotencyKey: key });
+  return Response.json({ runId } satisfies RunStarted, { status: created ? 201 : 200 });
 });

@@ -2,26 +2,50 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
-import { emptyCounts, getRun } from '@server/db/runs';
+import { listRunAttempts, listRunRecipients } from '@server/db/runs';
+import { runReport } from '@server/runs';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { DeliveryLog } from '@/components/delivery-log';
+import { Pager } from '@/components/pager';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getConfig, getDb } from '@/lib/server';
+import { RunControls } from './run-controls';
+import { SenderPaces } from './sender-paces';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Run' };
 
-export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
+const PAGE = 50;
+const offsetOf = (v: string | string[] | undefined) => Math.max(0, Number.parseInt(typeof v === 'string' ? v : '0', 10) || 0);
+
+/** The states a recipient can be in, as the run page counts them. */
+const STATES = [
+  ['waiting', 'Waiting in a delay'],
+  ['due', 'Due'],
+  ['sending', 'Sending'],
+  ['retrying', 'Retrying on its own'],
+  ['completed', 'Completed'],
+  ['failed', 'Failed'],
+  ['cancelled', 'Cancelled'],
+] as const;
+
+export default async function RunPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireUser();
   const { id } = await params;
-  const run = await getRun(await getDb(), id);
-  if (!run) notFound();
+  const query = await searchParams;
+  const db = await getDb();
+  const report = await runReport(db, id);
+  if (!report) notFound();
+  const { run, counts } = report;
   const config = getConfig();
-  const counts = emptyCounts();
-  for (const c of run.contacts) counts[c.status] += 1;
-  const emailOf = new Map(run.contacts.map((c) => [c.id, c.email]));
-  const active = counts.scheduled > 0;
+  const recipientsAt = offsetOf(query.recipients);
+  const attemptsAt = offsetOf(query.attempts);
+  const recipients = await listRunRecipients(db, id, { offset: recipientsAt, limit: PAGE });
+  const attempts = await listRunAttempts(db, id, { offset: attemptsAt, limit: PAGE });
+  const active = run.status === 'running' || run.status === 'paused';
+  const total = STATES.reduce((n, [state]) => n + counts[state], 0) + counts.journey;
+  const pages = { recipients: String(recipientsAt), attempts: String(attemptsAt) };
 
   return (
     <section>
@@ -30,64 +54,94 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         <Link href="/runs">Runs</Link> / {run.id}
       </p>
       <h1>
-        <Link href={`/flows/${run.flowId}`}>{run.flowName}</Link> <span className="muted">v{run.version}</span>
+        <Link href={`/flows/${run.flowId}`}>{run.flowName}</Link> <span className="muted">v{run.version}</span>{' '}
+        <span className={`status status--${run.status}`} data-testid="run-status">
+          {run.status}
+        </span>
       </h1>
       <p className="muted">
         Started {formatTime(run.createdAt)}
-        {active ? ' · refreshing every 2 s while contacts are scheduled' : ''}
+        {run.finishedAt ? ` · finished ${formatTime(run.finishedAt)}` : ''}
+        {report.estimatedFinish ? ` · estimated finish ${formatTime(report.estimatedFinish)}` : ''}
+        {report.recentRate > 0 ? ` · ${report.recentRate.toFixed(1)} messages/s` : ''}
+        {run.workflowId && (
+          <>
+            {' · '}
+            <a href={temporalWorkflowUrl(config, run.workflowId)} target="_blank" rel="noreferrer" data-testid="campaign-temporal-link">
+              Campaign workflow in Temporal ↗
+            </a>
+          </>
+        )}
       </p>
+      <RunControls runId={run.id} status={run.status} />
+      <SenderPaces senders={report.senders} />
 
       <dl className="counts" data-testid="run-counts">
         <div className="counts__item">
-          <dt>Contacts</dt>
-          <dd>{run.contacts.length}</dd>
+          <dt>Recipients</dt>
+          <dd>{total}</dd>
         </div>
-        {(['scheduled', 'sent', 'failed'] as const).map((status) => (
-          <div key={status} className={`counts__item counts__item--${status}`} data-testid={`count-${status}`}>
-            <dt>{status}</dt>
-            <dd>{counts[status]}</dd>
+        {STATES.map(([state, label]) => (
+          <div key={state} className={`counts__item counts__item--${state}`} data-testid={`count-${state}`}>
+            <dt>{label}</dt>
+            <dd>{counts[state]}</dd>
           </div>
         ))}
+        <div className="counts__item" data-testid="count-messages-sent">
+          <dt>Messages sent</dt>
+          <dd>{counts.messagesSent}</dd>
+        </div>
       </dl>
 
-      <h2>Contacts</h2>
+      <h2>Recipients</h2>
       <table className="table">
         <thead>
           <tr>
             <th>Email</th>
             <th>Name</th>
             <th>Status</th>
+            <th>Step</th>
             <th>Updated</th>
-            <th>Workflow</th>
+            <th>History</th>
           </tr>
         </thead>
         <tbody>
-          {run.contacts.map((c) => (
-            <tr key={c.id} data-testid={`run-contact-${c.id}`}>
-              <td>{c.email}</td>
-              <td>{c.name}</td>
+          {recipients.items.map((r) => (
+            <tr key={r.id} data-testid={`run-contact-${r.id}`}>
+              <td>{r.email}</td>
+              <td>{r.name}</td>
               <td data-testid="status">
-                <span className={`status status--${c.status}`}>{c.status}</span>
+                <span className={`status status--${r.status}`}>{r.status === 'pending' && r.dueAt > Date.now() ? 'waiting' : r.status}</span>
               </td>
-              <td>{formatTime(c.updatedAt)}</td>
+              <td>{r.nodeId ? <code>{r.nodeId}</code> : '—'}</td>
+              <td>{formatTime(r.updatedAt)}</td>
               <td>
-                <a href={temporalWorkflowUrl(config, c.workflowId)} target="_blank" rel="noreferrer" data-testid="temporal-link">
-                  Open in Temporal ↗
+                <a href={temporalWorkflowUrl(config, r.workflowId)} target="_blank" rel="noreferrer" data-testid="temporal-link">
+                  {r.workflowId.startsWith('retry:') ? 'Its retry workflow ↗' : 'Open in Temporal ↗'}
                 </a>
               </td>
             </tr>
           ))}
         </tbody>
       </table>
+      <Pager param="recipients" offset={recipientsAt} limit={PAGE} total={recipients.total} query={pages} />
 
       <h2>Delivery log</h2>
       <DeliveryLog
-        attempts={run.attempts}
-        empty={`No delivery attempts yet${active ? ': contacts may still be waiting in a Delay.' : '.'}`}
-        source={{ header: 'Contact', cell: (a) => emailOf.get(a.contactId) ?? a.contactId }}
-        last={{ header: 'Message id', cell: (a) => a.messageId, className: 'mono small' }}
+        attempts={attempts.items}
+        empty={`No delivery attempts yet${active ? ': recipients may still be waiting in a Delay.' : '.'}`}
+        source={{ header: 'Contact', cell: (a) => a.email ?? a.contactId }}
+        last={{
+          header: 'History',
+          cell: (a) => (
+            <a href={temporalWorkflowUrl(config, a.workflowId)} target="_blank" rel="noreferrer" title={`Message-ID ${a.messageId}`}>
+              {a.workflowId.startsWith('retry:') ? 'Retry workflow ↗' : 'Workflow ↗'}
+            </a>
+          ),
+        }}
         testIds={{ row: 'attempt-row' }}
       />
+      <Pager param="attempts" offset={attemptsAt} limit={PAGE} total={attempts.total} query={pages} />
     </section>
   );
 }

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getFlow } from '@server/db/flows';
-import { listContacts } from '@server/db/contacts';
+import { countContacts, listContacts } from '@server/db/contacts';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
@@ -10,6 +10,9 @@ import { StartRunForm } from '@/app/flows/[id]/run/start-run-form';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Start a run' };
+
+/** Contacts listed to choose from one by one; everyone is one click whatever their number. */
+const CHOOSABLE = 500;
 
 type Props = {
   params: Promise<{ id: string }>;
@@ -22,7 +25,7 @@ export default async function StartRunPage({ params, searchParams }: Props) {
   const db = await getDb();
   const flow = await getFlow(db, id);
   if (!flow) notFound();
-  const contacts = await listContacts(db);
+  const [contacts, everyone] = await Promise.all([listContacts(db, CHOOSABLE), countContacts(db)]);
   const versions = flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.publishedAt) }));
   const asked = Number(Array.isArray(query.version) ? query.version[0] : query.version);
   const initialVersion = versions.some((v) => v.version === asked) ? asked : versions[0]?.version;
@@ -43,6 +46,7 @@ export default async function StartRunPage({ params, searchParams }: Props) {
           versions={versions}
           initialVersion={initialVersion}
           contacts={contacts.map((c) => ({ id: c.id, email: c.email, name: c.name }))}
+          everyone={everyone}
         />
       )}
     </section>

@@ -10,13 +10,19 @@ interface Props {
   flowId: string;
   versions: { version: number; publishedAt: string }[];
   initialVersion: number;
+  /** The first contacts, to choose from one by one. */
   contacts: { id: string; email: string; name: string }[];
+  /** How many contacts there are in all. */
+  everyone: number;
 }
 
-export function StartRunForm({ flowId, versions, initialVersion, contacts }: Props) {
+export function StartRunForm({ flowId, versions, initialVersion, contacts, everyone }: Props) {
   const router = useRouter();
   const [version, setVersion] = useState(initialVersion);
+  const [audience, setAudience] = useState<'all' | 'contacts'>('all');
   const [chosen, setChosen] = useState<ReadonlySet<string>>(() => new Set());
+  // One key per visit of this page: pressing Start twice (or a retried request) starts one run.
+  const [idempotencyKey] = useState(() => crypto.randomUUID());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
 
@@ -24,6 +30,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts }: Pro
   const someChosen = chosen.size > 0 && !allChosen;
 
   function toggle(id: string, on: boolean) {
+    setAudience('contacts');
     setChosen((prev) => {
       const next = new Set(prev);
       if (on) next.add(id);
@@ -35,12 +42,17 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts }: Pro
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
     setError(null);
-    if (chosen.size === 0) {
-      setError({ status: 0, code: 'no_contacts', message: 'Choose at least one contact.' });
+    if (audience === 'contacts' && chosen.size === 0) {
+      setError({ status: 0, code: 'no_contacts', message: 'Choose at least one contact, or choose everyone.' });
       return;
     }
     setBusy(true);
-    const result = await callApi<RunStarted>('POST', '/api/runs', { flowId, version, contactIds: [...chosen] } satisfies StartRunBody);
+    const result = await callApi<RunStarted>('POST', '/api/runs', {
+      flowId,
+      version,
+      audience: audience === 'all' ? { kind: 'all' } : { kind: 'contacts', contactIds: [...chosen] },
+      idempotencyKey,
+    } satisfies StartRunBody);
     if (result.ok) {
       router.push(`/runs/${result.data.runId}`);
       return;
@@ -63,6 +75,18 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts }: Pro
       </div>
 
       <fieldset className="field">
+        <legend>Audience</legend>
+        <label className="radio">
+          <input type="radio" name="audience" checked={audience === 'all'} onChange={() => setAudience('all')} data-testid="audience-all" />
+          Everyone ({everyone} contact{everyone === 1 ? '' : 's'})
+        </label>
+        <label className="radio">
+          <input type="radio" name="audience" checked={audience === 'contacts'} onChange={() => setAudience('contacts')} data-testid="audience-contacts" />
+          Chosen contacts{everyone > contacts.length ? ` (the first ${contacts.length} are listed)` : ''}
+        </label>
+      </fieldset>
+
+      <fieldset className="field">
         <legend>Contacts</legend>
         {contacts.length === 0 ? (
           <p className="muted">
@@ -80,7 +104,10 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts }: Pro
                     ref={(el) => {
                       if (el) el.indeterminate = someChosen;
                     }}
-                    onChange={(e) => setChosen(e.currentTarget.checked ? new Set(contacts.map((c) => c.id)) : new Set())}
+                    onChange={(e) => {
+                      setAudience('contacts');
+                      setChosen(e.currentTarget.checked ? new Set(contacts.map((c) => c.id)) : new Set());
+                    }}
                     data-testid="select-all-contacts"
                   />
                 </th>
@@ -125,7 +152,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts }: Pro
 
       <div className="form__actions">
         <button type="submit" className="button primary" disabled={busy} data-testid="start-run">
-          {busy ? 'Starting…' : `Start run${chosen.size > 0 ? ` for ${chosen.size} contact${chosen.size === 1 ? '' : 's'}` : ''}`}
+          {busy ? 'Starting…' : `Start run for ${audience === 'all' ? `everyone (${everyone})` : `${chosen.size} contact${chosen.size === 1 ? '' : 's'}`}`}
         </button>
       </div>
     </form>

@@ -1,0 +1,275 @@
+/**
+ * A campaign's recipients: where each one is in the plan (a node and a due time) and what state it is
+ * in. The campaign workflow moves the whole cohort through these queries, in pages and batches.
+ */
+import { keyedRandom, drawDelayMs } from '../../domain/flow/draw';
+import type { Plan } from '../../domain/flow/plan';
+import { now, sql, type Db } from '.';
+import type { RecipientStatus } from './tables';
+
+const CHUNK = 500;
+const chunks = <T>(items: T[], size = CHUNK): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/** Puts these contacts at the plan's entry, due at dueAt. Contacts already in the run are left alone. Call it in a transaction. */
+export async function insertRecipients(
+  db: Db,
+  run: { runId: string; entry: string; workflowId: string; dueAt: number },
+  contactIds: string[],
+): Promise<void> {
+  const at = now();
+  for (const ids of chunks(contactIds)) {
+    await db
+      .insertInto('runRecipients')
+      .values(ids.map((contactId) => ({ runId: run.runId, contactId, nodeId: run.entry, status: 'pending' as const, dueAt: run.dueAt, workflowId: run.workflowId, updatedAt: at })))
+      .onConflict((oc) => oc.columns(['runId', 'contactId']).doNothing())
+      .execute();
+  }
+}
+
+/**
+ * Enrols the next page of all contacts (by id, after `after`) at the plan's entry: one INSERT … SELECT.
+ * Returns how many it added and the cursor for the next page (null when there are no more).
+ */
+export async function enrollAllContactsPage(
+  db: Db,
+  run: { runId: string; entry: string; workflowId: string; dueAt: number },
+  after: string,
+  limit: number,
+): Promise<{ enrolled: number; next: string | null }> {
+  const last = await db.selectFrom('contacts').select('id').where('id', '>', after).orderBy('id').offset(limit - 1).limit(1).executeTakeFirst();
+  const upTo = last?.id;
+  const result = await sql`
+    INSERT INTO run_recipients (run_id, contact_id, node_id, status, due_at, workflow_id, updated_at)
+    SELECT ${run.runId}, id, ${run.entry}, 'pending', ${run.dueAt}, ${run.workflowId}, ${now()} FROM contacts
+    WHERE id > ${after} ${upTo === undefined ? sql`` : sql`AND id <= ${upTo}`}
+    ON CONFLICT (run_id, contact_id) DO NOTHING`.execute(db);
+  return { enrolled: Number(result.numAffectedRows ?? 0), next: upTo ?? null };
+}
+
+/**
+ * Moves every due recipient through the steps that need no SMTP: a Delay gives each one its next
+ * due time (Randomize draws per contact from the run's seed, so a retry or replay draws the same),
+ * an Exit completes it. Repeats until nothing moves, so Delay → Delay → Exit settles in one call.
+ */
+export async function advanceRecipients(db: Db, runId: string, plan: Plan, seed: number, nowMs: number): Promise<number> {
+  let moved = 0;
+  for (let pass = 0; pass <= Object.keys(plan.steps).length; pass++) {
+    let movedThisPass = 0;
+    for (const [nodeId, step] of Object.entries(plan.steps)) {
+      const due = db
+        .updateTable('runRecipients')
+        .where('runId', '=', runId)
+        .where('status', '=', 'pending')
+        .where('nodeId', '=', nodeId)
+        .where('dueAt', '<=', nowMs);
+      if (step.type === 'exit') {
+        const r = await due.set({ status: 'completed', nodeId: null, updatedAt: now() }).executeTakeFirst();
+        movedThisPass += Number(r.numUpdatedRows);
+      } else if (step.type === 'delay' && step.minMs === step.maxMs) {
+        const r = await due.set((eb) => ({ nodeId: step.next, dueAt: eb('dueAt', '+', step.minMs), updatedAt: now() })).executeTakeFirst();
+        movedThisPass += Number(r.numUpdatedRows);
+      } else if (step.type === 'delay') {
+        movedThisPass += await drawDelays(db, runId, nodeId, step, seed, nowMs);
+      }
+    }
+    moved += movedThisPass;
+    if (movedThisPass === 0) break;
+  }
+  return moved;
+}
+
+async function drawDelays(db: Db, runId: string, nodeId: string, step: { minMs: number; maxMs: number; next: string }, seed: number, nowMs: number) {
+  let moved = 0;
+  for (;;) {
+    const page = await db
+      .selectFrom('runRecipients')
+      .select(['contactId', 'dueAt'])
+      .where('runId', '=', runId)
+      .where('status', '=', 'pending')
+      .where('nodeId', '=', nodeId)
+      .where('dueAt', '<=', nowMs)
+      .limit(5000)
+      .execute();
+    if (page.length === 0) return moved;
+    const at = now();
+    await db.transaction().execute(async (trx) => {
+      for (const r of page) {
+        const wait = drawDelayMs(step.minMs, step.maxMs, () => keyedRandom(seed, `${nodeId}\n${r.contactId}`));
+        await trx
+          .updateTable('runRecipients')
+          .set({ nodeId: step.next, dueAt: r.dueAt + wait, updatedAt: at })
+          .where('runId', '=', runId)
+          .where('contactId', '=', r.contactId)
+          .where('nodeId', '=', nodeId)
+          .execute();
+      }
+    });
+    moved += page.length;
+  }
+}
+
+export interface CohortState {
+  /** Send steps with recipients due now, and how many. */
+  dueSends: { nodeId: string; count: number }[];
+  /** The earliest due time still in the future, if any (ms). */
+  nextDueAt: number | null;
+  /** Recipients not yet finished: pending, sending or retrying. */
+  active: number;
+}
+
+export async function cohortState(db: Db, runId: string, nowMs: number): Promise<CohortState> {
+  const due = await db
+    .selectFrom('runRecipients')
+    .select(['nodeId', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('runId', '=', runId)
+    .where('status', '=', 'pending')
+    .where('dueAt', '<=', nowMs)
+    .groupBy('nodeId')
+    .execute();
+  const next = await db
+    .selectFrom('runRecipients')
+    .select((eb) => eb.fn.min('dueAt').as('at'))
+    .where('runId', '=', runId)
+    .where('status', '=', 'pending')
+    .where('dueAt', '>', nowMs)
+    .executeTakeFirst();
+  const active = await db
+    .selectFrom('runRecipients')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('runId', '=', runId)
+    .where('status', 'in', ['pending', 'sending', 'retrying'])
+    .executeTakeFirstOrThrow();
+  return {
+    dueSends: due.flatMap((d) => (d.nodeId ? [{ nodeId: d.nodeId, count: Number(d.n) }] : [])),
+    nextDueAt: next?.at ?? null,
+    active: Number(active.n),
+  };
+}
+
+export interface ClaimedRecipient {
+  contactId: string;
+  email: string;
+  name: string;
+}
+
+/**
+ * Claims up to `limit` recipients due at a Send step for one batch (`claim`, stable across retries of
+ * the batch's activity): rows it claimed before are returned again, so a retried batch finishes its own.
+ */
+export async function claimDueRecipients(db: Db, runId: string, nodeId: string, claim: string, nowMs: number, limit: number): Promise<ClaimedRecipient[]> {
+  const already = await db
+    .selectFrom('runRecipients')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('runId', '=', runId)
+    .where('claim', '=', claim)
+    .executeTakeFirstOrThrow();
+  const room = limit - Number(already.n);
+  if (room > 0) {
+    await sql`UPDATE run_recipients SET status = 'sending', claim = ${claim}, updated_at = ${now()}
+      WHERE rowid IN (SELECT rowid FROM run_recipients
+        WHERE run_id = ${runId} AND status = 'pending' AND node_id = ${nodeId} AND due_at <= ${nowMs} LIMIT ${room})`.execute(db);
+  }
+  return db
+    .selectFrom('runRecipients')
+    .innerJoin('contacts', 'contacts.id', 'runRecipients.contactId')
+    .select(['runRecipients.contactId', 'contacts.email', 'contacts.name'])
+    .where('runRecipients.runId', '=', runId)
+    .where('runRecipients.claim', '=', claim)
+    .where('runRecipients.status', '=', 'sending')
+    .execute();
+}
+
+/** Where a recipient goes after its send: on to the next step (due now), failed, or to a retry workflow. */
+export type RecipientMove =
+  | { to: 'next'; nodeId: string; dueAt: number }
+  | { to: 'failed' }
+  | { to: 'retrying'; workflowId: string };
+
+/** Moves a recipient on, only from the state the caller holds it in (a cancelled run's recipients stay cancelled). */
+export async function moveRecipient(db: Db, runId: string, contactId: string, from: 'sending' | 'retrying', move: RecipientMove): Promise<void> {
+  const set =
+    move.to === 'next'
+      ? { status: 'pending' as const, nodeId: move.nodeId, dueAt: move.dueAt }
+      : move.to === 'failed'
+        ? { status: 'failed' as const }
+        : { status: 'retrying' as const, workflowId: move.workflowId };
+  await db
+    .updateTable('runRecipients')
+    .set({ ...set, claim: null, updatedAt: now() })
+    .where('runId', '=', runId)
+    .where('contactId', '=', contactId)
+    .where('status', '=', from)
+    .execute();
+}
+
+/** Cancelling a run: everyone pending or handed to a retry workflow stops where they are. */
+export async function cancelRecipients(db: Db, runId: string): Promise<number> {
+  const r = await db
+    .updateTable('runRecipients')
+    .set({ status: 'cancelled', updatedAt: now() })
+    .where('runId', '=', runId)
+    .where('status', 'in', ['pending', 'retrying'])
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Recipients handed to their own retry workflow and not settled yet. */
+export async function retryingRecipients(db: Db, runId: string) {
+  return db.selectFrom('runRecipients').select(['contactId', 'nodeId', 'workflowId']).where('runId', '=', runId).where('status', '=', 'retrying').execute();
+}
+
+/** Gives back what a batch claimed but did not get to (it was cancelled): due again, for the next batch. */
+export async function releaseClaim(db: Db, runId: string, claim: string): Promise<void> {
+  await db
+    .updateTable('runRecipients')
+    .set({ status: 'pending', claim: null, updatedAt: now() })
+    .where('runId', '=', runId)
+    .where('claim', '=', claim)
+    .where('status', '=', 'sending')
+    .execute();
+}
+
+export type RecipientCounts = Record<Exclude<RecipientStatus, 'pending'> | 'waiting' | 'due', number> & { messagesSent: number };
+
+/** How many recipients of a run are in each state (pending split into waiting and due), and how many messages went out. */
+export async function recipientCounts(db: Db, runId: string, nowMs: number): Promise<RecipientCounts> {
+  const rows = await db
+    .selectFrom('runRecipients')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n'), sql<number>`sum(case when due_at > ${nowMs} then 1 else 0 end)`.as('later')])
+    .where('runId', '=', runId)
+    .groupBy('status')
+    .execute();
+  const counts: RecipientCounts = { waiting: 0, due: 0, sending: 0, retrying: 0, completed: 0, failed: 0, cancelled: 0, journey: 0, messagesSent: 0 };
+  for (const r of rows) {
+    if (r.status === 'pending') {
+      counts.waiting = Number(r.later);
+      counts.due = Number(r.n) - Number(r.later);
+    } else counts[r.status] = Number(r.n);
+  }
+  const sent = await db
+    .selectFrom('sends')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('runId', '=', runId)
+    .where('status', '=', 'SENT')
+    .executeTakeFirstOrThrow();
+  counts.messagesSent = Number(sent.n);
+  return counts;
+}
+
+/** For the estimate of a run's finish: its last due time, and how many messages it sent since `sinceIso`. */
+export async function pace(db: Db, runId: string, sinceIso: string): Promise<{ lastDueAt: number | null; sentSince: number }> {
+  const last = await db
+    .selectFrom('runRecipients')
+    .select((eb) => eb.fn.max('dueAt').as('at'))
+    .where('runId', '=', runId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  const sent = await db
+    .selectFrom('deliveryAttempts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('runId', '=', runId)
+    .where('outcome', '=', 'sent')
+    .where('at', '>=', sinceIso)
+    .executeTakeFirstOrThrow();
+  return { lastDueAt: last?.at ?? null, sentSince: Number(sent.n) };
+}

@@ -1,0 +1,47 @@
+/**
+ * A worker killed (SIGKILL) in the middle of a campaign, and a new one started: the campaign finishes,
+ * every recipient gets its message, and the only ones that may get it twice are those the delivery log
+ * marks uncertain (the worker died between the server's 250 and our record of it).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recipientCounts } from '../server/db/recipients';
+import { listRunAttempts } from '../server/db/runs';
+import type { CampaignResult } from '../workflows/campaign';
+import { campaignEnv, type CampaignEnv } from './campaign-env';
+import { graphWithDelay } from './helpers';
+
+let env: CampaignEnv;
+beforeAll(async () => {
+  env = await campaignEnv({ contacts: 3000, taskQueue: 'campaign-crash', inProcessWorker: false });
+});
+afterAll(async () => env?.close());
+
+describe('a campaign whose worker is killed', () => {
+  it('finishes on a new worker with every recipient sent, and no duplicate that is not marked uncertain', async () => {
+    const first = env.spawnWorker();
+    const { runId, handle } = await env.run('crash', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }));
+    for (let i = 0; env.received.length < 500; i++) {
+      if (i > 1200) throw new Error(`the first worker sent only ${env.received.length} messages in 2 minutes`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    expect(first.signalCode).toBe('SIGKILL');
+    const sentBeforeRestart = env.received.length;
+    expect(sentBeforeRestart).toBeLessThan(3003);
+    env.spawnWorker();
+
+    const result: CampaignResult = await handle.result();
+    expect(result.status).toBe('completed');
+    expect((await recipientCounts(env.db, runId, Date.now())).completed).toBe(3003);
+
+    const perRecipient = new Map<string, number>();
+    for (const m of env.received) perRecipient.set(m.to, (perRecipient.get(m.to) ?? 0) + 1);
+    expect(perRecipient.size).toBe(3003);
+    const twice = [...perRecipient].filter(([, n]) => n > 1).map(([to]) => to);
+    const attempts = (await listRunAttempts(env.db, runId, { offset: 0, limit: 100_000 })).items;
+    const uncertain = new Set(attempts.filter((a) => a.outcome === 'uncertain').map((a) => a.email));
+    for (const to of twice) expect(uncertain).toContain(to);
+    expect([...perRecipient.values()].every((n) => n <= 2)).toBe(true);
+  });
+});

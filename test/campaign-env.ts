@@ -1,0 +1,111 @@
+/**
+ * What the campaign tests share: a real Temporal dev server, a fresh app database with contacts, a
+ * real SMTP server that keeps what it receives, and a worker (in this process, or as a child process
+ * that a test can kill).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { FlowGraph } from '../domain/flow/schema';
+import type { Config } from '../server/config';
+import type { Db } from '../server/db';
+import { insertContacts } from '../server/db/contacts';
+import { updateSmtpProfile } from '../server/db/smtp-profiles';
+import { startRun, type StartRunRequest } from '../server/runs';
+import { parseFaults } from '../server/sandbox-faults';
+import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
+import { TransportPool } from '../server/smtp/transport';
+import { profileInput, publishForTest, root, tempInstall, workflowsPath } from './helpers';
+import { startTemporalDevServer, type DevServer } from './temporal-dev';
+
+export const admin = { id: 'admin-test', role: 'admin' as const };
+
+export interface Received {
+  messageId: string;
+  to: string;
+  at: number;
+}
+
+export interface CampaignEnv {
+  db: Db;
+  config: Config;
+  client: Client;
+  /** Every message the SMTP server accepted, in order. */
+  received: Received[];
+  smtp: SandboxSmtp;
+  /** Answers RCPT TO for an address instead of accepting it, while it returns something. */
+  answers: Map<string, () => { code: number; text: string } | undefined>;
+  /** Publishes the graph and starts a run (everyone, unless the request says otherwise). */
+  run(flowId: string, graph: FlowGraph, request?: Partial<StartRunRequest>): Promise<{ runId: string; handle: ReturnType<Client['workflow']['getHandle']> }>;
+  /** A worker as a child process (worker/main.ts), as production runs it. */
+  spawnWorker(): ChildProcess;
+  close(): Promise<void>;
+}
+
+export async function campaignEnv(options: { contacts: number; taskQueue: string; inProcessWorker: boolean; faults?: string; maxConnections?: number }): Promise<CampaignEnv> {
+  const server: DevServer = await startTemporalDevServer();
+  const { db, config, dir } = await tempInstall({ TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: options.taskQueue });
+  const received: Received[] = [];
+  const answers = new Map<string, () => { code: number; text: string } | undefined>();
+  const smtp: SandboxSmtp = await startSandboxSmtp({
+    port: 0,
+    onMessage: async (m) => void received.push({ messageId: m.messageId, to: m.envelopeTo, at: Date.now() }),
+    answerRecipient: (address) => answers.get(address)?.(),
+    ...(options.faults ? { faults: parseFaults(options.faults) } : {}),
+  });
+  await updateSmtpProfile(db, 'sandbox', profileInput({ name: 'Sandbox', port: smtp.port, maxConnections: options.maxConnections ?? 5 }), '');
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const transports = new TransportPool(() => '');
+  let worker: Worker | undefined;
+  let workerDone: Promise<void> | undefined;
+  const workerConnection = options.inProcessWorker ? await NativeConnection.connect({ address: server.address }) : undefined;
+  if (workerConnection) {
+    worker = await Worker.create({
+      connection: workerConnection,
+      taskQueue: options.taskQueue,
+      workflowsPath,
+      activities: createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 3), temporal: client, taskQueue: options.taskQueue }),
+    });
+    workerDone = worker.run();
+  }
+  const ids = Array.from({ length: options.contacts }, (_, i) => i);
+  for (let i = 0; i < ids.length; i += 5000) {
+    await insertContacts(db, ids.slice(i, i + 5000).map((n) => ({ id: `ct_${String(n).padStart(6, '0')}`, email: `person${n}@example.test`, name: `Person ${n}` })));
+  }
+  const children: ChildProcess[] = [];
+  return {
+    db,
+    config,
+    client,
+    received,
+    smtp,
+    answers,
+    async run(flowId, graph, request = {}) {
+      const plan = await publishForTest(db, flowId, graph);
+      const started = await startRun(db, client, config, admin, { flowId, version: plan.version, audience: { kind: 'all' }, ...request });
+      return { runId: started.runId, handle: client.workflow.getHandle(`campaign:${started.runId}`) };
+    },
+    spawnWorker() {
+      // node --import tsx, not the tsx CLI: the CLI runs the worker in a child process a SIGKILL would miss.
+      const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+        cwd: root,
+        env: { ...process.env, DRIPLINE_DATA_DIR: dir, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: options.taskQueue },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(child);
+      return child;
+    },
+    async close() {
+      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+      worker?.shutdown();
+      await workerDone;
+      await workerConnection?.close();
+      await client.connection.close();
+      transports.close();
+      await smtp.close();
+      await db.destroy();
+      await server.stop();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/** SMTP clients for tests against real SMTP servers: the product's transport settings, and a raw socket. */
+import net from 'node:net';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { transportOptions, type SmtpServerSettings } from '../server/smtp/transport';
+
+export const settings = (port: number, username = ''): SmtpServerSettings => ({ host: '127.0.0.1', port, secure: false, requireTls: false, username, maxConnections: 4 });
+
+/** The product's pooled transport options, but one connection per message, so each reply reaches the caller. */
+export function oneConnectionPerMessage(port: number, auth?: { user: string; pass: string }, extra: Partial<SMTPTransport.Options> = {}) {
+  const { pool: _pool, maxConnections: _connections, maxMessages: _messages, ...single } = transportOptions(settings(port, auth?.user), auth?.pass ?? '');
+  return nodemailer.createTransport({ ...single, ...extra });
+}
+
+type Sender = { sendMail: (m: SendMailOptions) => Promise<unknown> };
+let sequence = 0;
+/** Sends one message; resolves to its Message-ID and the error the client got (null when accepted). */
+export async function send(transport: Sender, to = 'ann@example.test', from = 'news@example.test') {
+  const messageId = `<fault-${process.pid}-${++sequence}@dripline.test>`;
+  const err = await transport.sendMail({ from, to, subject: 'Hello', text: 'Hi', messageId }).then(
+    () => null,
+    (e: unknown) => e as { code?: string; command?: string; response?: string; responseCode?: number; message: string },
+  );
+  return { messageId, err };
+}
+
+/** A plain socket speaking SMTP, to see replies and the server closing exactly as they happen. */
+export class RawSmtp {
+  private buffer = '';
+  private waiting: (() => void)[] = [];
+  closed = false;
+  private constructor(private readonly socket: net.Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer += chunk.toString();
+      this.waiting.splice(0).forEach((wake) => wake());
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.waiting.splice(0).forEach((wake) => wake());
+    });
+    socket.on('error', () => {});
+  }
+
+  static async open(port: number): Promise<RawSmtp> {
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return new RawSmtp(socket);
+  }
+
+  /** The next whole reply (its last line), or 'closed' when the server closed first. */
+  async reply(): Promise<string> {
+    for (;;) {
+      const lines = this.buffer.split('\r\n');
+      const last = lines.findIndex((line) => /^\d{3} /.test(line));
+      if (last >= 0) {
+        this.buffer = lines.slice(last + 1).join('\r\n');
+        return lines[last]!;
+      }
+      if (this.closed) return 'closed';
+      await new Promise<void>((wake) => this.waiting.push(wake));
+    }
+  }
+
+  async command(line: string): Promise<string> {
+    this.socket.write(`${line}\r\n`);
+    return this.reply();
+  }
+
+  /** Resolves once the server has closed the connection. */
+  async untilClosed(): Promise<void> {
+    while (!this.closed) await new Promise<void>((wake) => this.waiting.push(wake));
+  }
+
+  end() {
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { temporalWorkflowUrl } from '@server/config';
+import { listRunRecipients } from '@server/db/runs';
+import { userRoute } from '@/lib/auth';
+import { PageQuery, searchParams } from '@/lib/paging';
+import { getConfig, getDb } from '@/lib/server';
+
+export const dynamic = 'force-dynamic';
+
+const Query = PageQuery.extend({
+  status: z.enum(['pending', 'sending', 'retrying', 'completed', 'failed', 'cancelled', 'journey'], { error: 'status must be one of pending, sending, retrying, completed, failed, cancelled' }).optional(),
+});
+
+/** A page of the run's recipients, by email, each with the Temporal link of the workflow that holds its sends. */
+export const GET = userRoute(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
+  const { id } = await params;
+  const query = Query.parse(searchParams(request));
+  const page = await listRunRecipients(await getDb(), id, query);
+  const config = getConfig();
+  return Response.json({ ...page, items: page.items.map((r) => ({ ...r, temporalUrl: temporalWorkflowUrl(config, r.workflowId) })) });
+});

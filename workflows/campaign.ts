@@ -1,0 +1,155 @@
+/**
+ * One campaign workflow per run: walks the plan for the whole audience at once. The cohort's state
+ * (each recipient's step and due time) lives in the app database; this workflow pages the audience
+ * in, moves everyone through delays and exits, sends due recipients in batches, and sleeps until
+ * the next one is due. It continues as new before its history grows large. Deterministic code only.
+ */
+import {
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { PLAN_SCHEMA_VERSION, type Plan } from '../domain/flow/plan';
+
+export interface CampaignInput {
+  runId: string;
+  plan: Plan;
+  /** 'all': page every contact in; 'contacts': the run's recipients were written when it was started. */
+  audience: 'all' | 'contacts';
+  /** Carried across continue-as-new. */
+  carried?: CampaignState;
+}
+
+export interface CampaignState {
+  /** For Randomize: each contact's draw derives from this and its id (replay- and retry-safe). */
+  seed: number;
+  startedAt: number;
+  /** Audience paging: the last contact id enrolled, or null once everyone is in. */
+  cursor: string | null;
+  batches: number;
+  paused: boolean;
+  cancelled: boolean;
+  sent: number;
+  failed: number;
+  handedOff: number;
+  uncertain: number;
+}
+
+export interface CampaignResult {
+  status: 'completed' | 'cancelled';
+  sent: number;
+  failed: number;
+  handedOff: number;
+}
+
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const cancelSignal = defineSignal('cancel');
+/** A recipient's retry workflow settled it: look again at what is due. */
+export const wakeSignal = defineSignal('wake');
+export const stateQuery = defineQuery<CampaignState>('state');
+
+/** Recipients per sendBatch activity, and batches in flight at once (they share the worker's pool). */
+export const BATCH_SIZE = 1000;
+export const PARALLEL_BATCHES = 2;
+const ENROLL_PAGE = 10_000;
+/** While recipients are only retrying (on their own workflows), look again at least this often. */
+const IDLE_CHECK_MS = 60_000;
+
+const cohort = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+const { sendBatch } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  // A dead worker is noticed by the missing heartbeat; the batch is retried and finishes its own claim.
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export async function campaignWorkflow(input: CampaignInput): Promise<CampaignResult> {
+  const { runId, plan } = input;
+  if (plan.schemaVersion !== PLAN_SCHEMA_VERSION) {
+    throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
+  }
+  const workflowId = workflowInfo().workflowId;
+  const state: CampaignState = input.carried ?? {
+    seed: Math.floor(Math.random() * 0x1_0000_0000),
+    startedAt: Date.now(),
+    cursor: input.audience === 'all' ? '' : null,
+    batches: 0,
+    paused: false,
+    cancelled: false,
+    sent: 0,
+    failed: 0,
+    handedOff: 0,
+    uncertain: 0,
+  };
+  let woken = false;
+  setHandler(pauseSignal, () => void (state.paused = true));
+  setHandler(resumeSignal, () => void (state.paused = false));
+  setHandler(cancelSignal, () => void (state.cancelled = true));
+  setHandler(wakeSignal, () => void (woken = true));
+  setHandler(stateQuery, () => state);
+
+  const longHistory = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 8_000;
+
+  while (state.cursor !== null && !state.cancelled) {
+    const page = await cohort.enrollPage({ runId, entry: plan.entry, workflowId, dueAt: state.startedAt, after: state.cursor, limit: ENROLL_PAGE });
+    state.cursor = page.next;
+    if (longHistory()) await continueAsNew<typeof campaignWorkflow>({ ...input, carried: state });
+  }
+
+  for (;;) {
+    if (state.cancelled) {
+      await cohort.cancelCohort({ runId });
+      await cohort.setRunStatus({ runId, status: 'cancelled' });
+      return { status: 'cancelled', sent: state.sent, failed: state.failed, handedOff: state.handedOff };
+    }
+    if (state.paused) {
+      await cohort.setRunStatus({ runId, status: 'paused' });
+      await condition(() => !state.paused || state.cancelled);
+      if (!state.cancelled) await cohort.setRunStatus({ runId, status: 'running' });
+      continue;
+    }
+    if (longHistory()) await continueAsNew<typeof campaignWorkflow>({ ...input, carried: state });
+
+    woken = false;
+    const cohortNow = await cohort.advanceCohort({ runId, plan, seed: state.seed });
+    if (cohortNow.active === 0) {
+      await cohort.setRunStatus({ runId, status: 'completed' });
+      return { status: 'completed', sent: state.sent, failed: state.failed, handedOff: state.handedOff };
+    }
+    if (cohortNow.dueSends.length > 0) {
+      const batches = cohortNow.dueSends.flatMap(({ nodeId, count }) => {
+        const step = plan.steps[nodeId];
+        if (step?.type !== 'sendEmail') return [];
+        return Array.from({ length: Math.min(PARALLEL_BATCHES, Math.ceil(count / BATCH_SIZE)) }, () => ({ nodeId, step }));
+      });
+      const results = await Promise.all(
+        batches.map(({ nodeId, step }) =>
+          sendBatch({ runId, nodeId, step, claim: `${workflowId}:${++state.batches}`, limit: BATCH_SIZE, campaignWorkflowId: workflowId }),
+        ),
+      );
+      for (const r of results) {
+        state.sent += r.sent + r.alreadySent;
+        state.failed += r.failed;
+        state.handedOff += r.handedOff;
+        state.uncertain += r.uncertain;
+      }
+      // A sender whose login the server refuses is paused until someone saves it again: look once a minute.
+      if (results.some((r) => r.profileFailing)) await condition(() => state.paused || state.cancelled, IDLE_CHECK_MS);
+      continue;
+    }
+    // Nothing due now: sleep until the next recipient is due, or a retry settles one, or a signal comes.
+    if (cohortNow.nextDueAt === null) await cohort.ensureRetryWorkflows({ runId, plan, campaignWorkflowId: workflowId });
+    const sleepMs = cohortNow.nextDueAt === null ? IDLE_CHECK_MS : Math.max(10, cohortNow.nextDueAt - cohortNow.now);
+    await condition(() => woken || state.paused || state.cancelled, Math.min(sleepMs, IDLE_CHECK_MS * 60));
+  }
+}

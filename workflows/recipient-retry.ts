@@ -1,0 +1,36 @@
+/**
+ * One recipient whose send still failed after its campaign batch's quick retries: its own workflow,
+ * so "the history of a failed send" holds exactly the attempts that matter. It retries the send
+ * durably (throttle replies wait for a slot), settles the recipient, and wakes the campaign.
+ */
+import { ActivityFailure, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { RetryInput } from '../activities/cohort';
+import { wakeSignal } from './campaign';
+
+const { sendEmail } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  // Transient failures retry until they succeed; permanent ones are thrown as non-retryable.
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+const { settleRecipient } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
+
+export async function recipientRetryWorkflow(input: RetryInput): Promise<{ outcome: 'sent' | 'failed'; error?: string }> {
+  const { runId, nodeId, contactId, step } = input;
+  let outcome: 'sent' | 'failed' = 'sent';
+  let error: string | undefined;
+  try {
+    await sendEmail({ runId, nodeId, contactId, profileId: step.profileId, subject: step.subject, text: step.text, workflowId: workflowInfo().workflowId });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    outcome = 'failed';
+    error = err.cause?.message ?? err.message;
+  }
+  await settleRecipient({ runId, contactId, outcome, next: step.next });
+  try {
+    await getExternalWorkflowHandle(input.campaignWorkflowId).signal(wakeSignal);
+  } catch {
+    // The campaign has finished (or was cancelled): nobody to wake.
+  }
+  return { outcome, ...(error ? { error } : {}) };
+}
