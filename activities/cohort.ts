@@ -72,7 +72,13 @@ export function createCohortActivities(deps: ActivityDeps) {
       for (const r of waiting) {
         const step = r.nodeId ? input.plan.steps[r.nodeId] : undefined;
         if (step?.type !== 'sendEmail' || !r.nodeId) continue;
-        await startRetryWorkflow(deps, { runId: input.runId, nodeId: r.nodeId, contactId: r.contactId, step, campaignWorkflowId: input.campaignWorkflowId });
+        await startRetryWorkflow(deps, {
+          runId: input.runId,
+          nodeId: r.nodeId,
+          contactId: r.contactId,
+          step,
+          campaignWorkflowId: input.campaignWorkflowId,
+        });
       }
       return waiting.length;
     },

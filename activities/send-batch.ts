@@ -12,7 +12,14 @@ import type { SendEmailStep } from '../domain/flow/plan';
 import { claimSend, commitOutcome, LEASE_MS, recordDeliveryAttempt, releaseSend } from '../server/db/deliveries';
 import { claimDueRecipients, moveRecipient, releaseClaim, type ClaimedRecipient, type RecipientMove } from '../server/db/recipients';
 import { getSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
-import { connectionLimit, recordAccepted, recordThrottleReply, recordTooManyConnections, refundDailySlot, reserveSendSlot } from '../server/db/throttle';
+import {
+  connectionLimit,
+  recordAccepted,
+  recordThrottleReply,
+  recordTooManyConnections,
+  refundDailySlot,
+  reserveSendSlot,
+} from '../server/db/throttle';
 import type { AttemptOutcome } from '../server/db/tables';
 import { classifySmtpError } from '../server/smtp/classify';
 import { composeMessage, messageIdFor } from '../server/smtp/message';
@@ -63,19 +70,31 @@ export function createSendBatch(deps: ActivityDeps) {
     if (recipients.length === 0) return result;
     const keyOf = (r: ClaimedRecipient) => ({ runId, nodeId, contactId: r.contactId });
     const log = (r: ClaimedRecipient, attempt: number, outcome: AttemptOutcome, code: number | null, reply: string, messageId: string) => ({
-      runId, nodeId, contactId: r.contactId, workflowId, attempt, outcome, smtpCode: code, smtpReply: reply, messageId,
+      runId,
+      nodeId,
+      contactId: r.contactId,
+      workflowId,
+      attempt,
+      outcome,
+      smtpCode: code,
+      smtpReply: reply,
+      messageId,
     });
     const nextStep = (): RecipientMove => ({ to: 'next', nodeId: step.next, dueAt: Date.now() });
 
-    let transport;
+    let transport: ReturnType<typeof transports.get>;
     try {
       if (!profile) throw new Error(`SMTP profile "${step.profileId}" does not exist; choose another sender in the flow and publish again`);
       transport = transports.get(profile);
     } catch (err) {
       // No profile, or a password that cannot be decrypted: no attempt can succeed, so none is made.
-      const reply = profile ? `SMTP profile "${profile.name}": ${err instanceof Error ? err.message : String(err)}; re-enter its password in SMTP settings` : (err as Error).message;
+      const reply = profile
+        ? `SMTP profile "${profile.name}": ${err instanceof Error ? err.message : String(err)}; re-enter its password in SMTP settings`
+        : (err as Error).message;
       for (const r of recipients) {
-        await recordDeliveryAttempt(db, log(r, 1, 'failed', null, reply, ''), (trx) => moveRecipient(trx, runId, r.contactId, 'sending', { to: 'failed' }));
+        await recordDeliveryAttempt(db, log(r, 1, 'failed', null, reply, ''), (trx) =>
+          moveRecipient(trx, runId, r.contactId, 'sending', { to: 'failed' }),
+        );
         result.failed++;
       }
       return result;
@@ -117,11 +136,23 @@ export function createSendBatch(deps: ActivityDeps) {
         }
         if (claim.uncertain && !lost) {
           // An earlier attempt stopped after DATA: the server may have it. Policy: resend, same Message-ID.
-          await recordDeliveryAttempt(db, log(r, attempt, 'uncertain', null, 'outcome unknown: an earlier attempt stopped after sending DATA; resending with the same Message-ID', messageId), undefined, { ledger: false });
+          await recordDeliveryAttempt(
+            db,
+            log(
+              r,
+              attempt,
+              'uncertain',
+              null,
+              'outcome unknown: an earlier attempt stopped after sending DATA; resending with the same Message-ID',
+              messageId,
+            ),
+            undefined,
+            { ledger: false },
+          );
         }
         if (claim.uncertain) result.uncertain++;
         await gate.acquire();
-        let outcome;
+        let outcome: { accepted: true; reply: string } | ({ accepted: false } & ReturnType<typeof classifySmtpError>);
         let day = '';
         try {
           // The profile's pace holds across all workers and batches: wait for this send's slot.
@@ -150,7 +181,9 @@ export function createSendBatch(deps: ActivityDeps) {
         if (day) await refundDailySlot(db, profile.id, day);
         const { kind, code, reply } = outcome;
         if (kind === 'permanent') {
-          await commitOutcome(db, log(r, attempt, 'failed', code, reply, messageId), (trx) => moveRecipient(trx, runId, r.contactId, 'sending', { to: 'failed' }));
+          await commitOutcome(db, log(r, attempt, 'failed', code, reply, messageId), (trx) =>
+            moveRecipient(trx, runId, r.contactId, 'sending', { to: 'failed' }),
+          );
           result.failed++;
           return;
         }

@@ -41,7 +41,13 @@ export function createSendEmail({ db, transports, messageIdSecret }: Pick<Activi
     const key = { runId: input.runId, nodeId: input.nodeId, contactId: input.contactId };
     const { attempt, activityId } = Context.current().info;
     const entry = (outcome: AttemptOutcome, code: number | null, reply: string, messageId: string): Omit<DeliveryAttempt, 'id' | 'at'> => ({
-      ...key, workflowId: input.workflowId, attempt, outcome, smtpCode: code, smtpReply: reply, messageId,
+      ...key,
+      workflowId: input.workflowId,
+      attempt,
+      outcome,
+      smtpCode: code,
+      smtpReply: reply,
+      messageId,
     });
 
     const contact = await getContact(db, input.contactId);
@@ -56,10 +62,14 @@ export function createSendEmail({ db, transports, messageIdSecret }: Pick<Activi
       throw ApplicationFailure.nonRetryable(problem ?? 'missing contact or profile', 'ConfigurationError');
     }
     if (profile.failingSince) {
-      throw retryLater('ProfilePaused', `SMTP profile "${profile.name}" is paused: its login was refused (${profile.failingReason}); fix it in SMTP settings`, PAUSED_RETRY_MS);
+      throw retryLater(
+        'ProfilePaused',
+        `SMTP profile "${profile.name}" is paused: its login was refused (${profile.failingReason}); fix it in SMTP settings`,
+        PAUSED_RETRY_MS,
+      );
     }
     const messageId = messageIdFor(messageIdSecret, key, profile.fromEmail);
-    let transport;
+    let transport: ReturnType<typeof transports.get>;
     try {
       transport = transports.get(profile);
     } catch (err) {
@@ -73,10 +83,16 @@ export function createSendEmail({ db, transports, messageIdSecret }: Pick<Activi
     const owner = `${input.workflowId}/${activityId}#${attempt}`;
     const claim = await claimSend(db, key, { messageId, owner, nowMs: Date.now(), leaseMs: LEASE_MS });
     if (claim.kind === 'sent') return { messageId: claim.messageId, reply: '', alreadySent: true };
-    if (claim.kind === 'failed') throw ApplicationFailure.nonRetryable('this message already failed permanently; see the delivery log', 'PermanentSmtpError');
+    if (claim.kind === 'failed')
+      throw ApplicationFailure.nonRetryable('this message already failed permanently; see the delivery log', 'PermanentSmtpError');
     if (claim.kind === 'busy') throw retryLater('SendBusy', 'another attempt of this message is still running; waiting for it', claim.retryAfterMs);
     if (claim.uncertain) {
-      await recordDeliveryAttempt(db, entry('uncertain', null, 'outcome unknown: an earlier attempt stopped after sending DATA; resending with the same Message-ID', messageId), undefined, { ledger: false });
+      await recordDeliveryAttempt(
+        db,
+        entry('uncertain', null, 'outcome unknown: an earlier attempt stopped after sending DATA; resending with the same Message-ID', messageId),
+        undefined,
+        { ledger: false },
+      );
     }
 
     // The profile's pace holds across all workers: wait for a slot, or come back later (durably).
@@ -107,7 +123,11 @@ export function createSendEmail({ db, transports, messageIdSecret }: Pick<Activi
       await commitOutcome(db, entry(outcome.unknown ? 'uncertain' : 'retrying', outcome.code, outcome.reply, messageId));
       if (outcome.kind === 'configuration') {
         await markProfileFailing(db, profile.id, outcome.reply);
-        throw retryLater('ProfilePaused', `the server refused the login of "${profile.name}": ${outcome.reply}; sending is paused until it is fixed in SMTP settings`, PAUSED_RETRY_MS);
+        throw retryLater(
+          'ProfilePaused',
+          `the server refused the login of "${profile.name}": ${outcome.reply}; sending is paused until it is fixed in SMTP settings`,
+          PAUSED_RETRY_MS,
+        );
       }
       if (outcome.kind === 'throttled' || outcome.kind === 'too-many-connections') {
         // Slow the profile down, then come back for a slot at the new pace: not an exponential backoff.

@@ -3,7 +3,16 @@ import type { FlowGraph } from '../domain/flow/schema';
 
 export interface RunView {
   run: { id: string; status: 'running' | 'paused' | 'cancelled' | 'completed' };
-  counts: { completed: number; failed: number; sending: number; retrying: number; waiting: number; due: number; cancelled: number; messagesSent: number };
+  counts: {
+    completed: number;
+    failed: number;
+    sending: number;
+    retrying: number;
+    waiting: number;
+    due: number;
+    cancelled: number;
+    messagesSent: number;
+  };
 }
 
 export class Api {
@@ -72,7 +81,12 @@ export function sendOnceGraph(profileId: string): FlowGraph {
     schemaVersion: 1,
     nodes: [
       { id: 'trigger', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'audience' } },
-      { id: 'send', type: 'sendEmail', position: { x: 0, y: 140 }, data: { profileId, subject: 'Bench for {{name}}', text: 'Hello {{name}},\n\nthis is a benchmark message.\n' } },
+      {
+        id: 'send',
+        type: 'sendEmail',
+        position: { x: 0, y: 140 },
+        data: { profileId, subject: 'Bench for {{name}}', text: 'Hello {{name}},\n\nthis is a benchmark message.\n' },
+      },
       { id: 'done', type: 'exit', position: { x: 0, y: 280 }, data: {} },
     ],
     edges: [

@@ -48,7 +48,10 @@ export async function ensureContacts(db: Db, size: number, progress: Progress): 
   const CHUNK = 5_000;
   for (let i = have; i < size; i += CHUNK) {
     const n = Math.min(CHUNK, size - i);
-    await insertContacts(db, Array.from({ length: n }, (_, k) => ({ email: `bench-${String(i + k).padStart(7, '0')}@bench.test`, name: `Bench ${i + k}` })));
+    await insertContacts(
+      db,
+      Array.from({ length: n }, (_, k) => ({ email: `bench-${String(i + k).padStart(7, '0')}@bench.test`, name: `Bench ${i + k}` })),
+    );
     progress.update(i + n - have);
   }
   const now = await countContacts(db);
@@ -66,7 +69,10 @@ export interface RawResult {
 /** N plain messages through a pooled transport with the product's options, maxConnections*2 in flight. */
 export async function measureRaw(db: Db, stack: Stack, n: number, progress: Progress, timeoutMs: number): Promise<RawResult> {
   const transport = nodemailer.createTransport(
-    transportOptions({ host: '127.0.0.1', port: stack.ports.smtp, secure: false, requireTls: false, username: '', maxConnections: MAX_CONNECTIONS }, ''),
+    transportOptions(
+      { host: '127.0.0.1', port: stack.ports.smtp, secure: false, requireTls: false, username: '', maxConnections: MAX_CONNECTIONS },
+      '',
+    ),
   );
   const tag = Date.now().toString(36);
   const counter = await MailboxCounter.start(db);
@@ -173,9 +179,25 @@ export async function measureCampaign(
     bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   });
   const result: CampaignResult = {
-    runId: null, recipients: size, e2e_per_s: 0, start_request_ms: 0, failed: 0, duplicates: 0, stored: 0,
-    first_stored_s: null, last_stored_s: null, steady_per_s: null, deciles_s: [], cpu_s: { worker: 0, web: 0, sandbox: 0, temporal: 0, bench: 0 }, wall_s: 0,
-    worker_rss_mb: 0, web_rss_mb: 0, worker_rss_idle_mb: maxRssMb(pids.worker), web_rss_idle_mb: maxRssMb(pids.web), status: null, error: null,
+    runId: null,
+    recipients: size,
+    e2e_per_s: 0,
+    start_request_ms: 0,
+    failed: 0,
+    duplicates: 0,
+    stored: 0,
+    first_stored_s: null,
+    last_stored_s: null,
+    steady_per_s: null,
+    deciles_s: [],
+    cpu_s: { worker: 0, web: 0, sandbox: 0, temporal: 0, bench: 0 },
+    wall_s: 0,
+    worker_rss_mb: 0,
+    web_rss_mb: 0,
+    worker_rss_idle_mb: maxRssMb(pids.worker),
+    web_rss_idle_mb: maxRssMb(pids.web),
+    status: null,
+    error: null,
   };
   result.worker_rss_mb = result.worker_rss_idle_mb;
   result.web_rss_mb = result.web_rss_idle_mb;
@@ -215,7 +237,10 @@ export async function measureCampaign(
     // Until the sandbox holds a message per recipient (or the run ends without that, or time is up).
     while (counter.total < size) {
       if (!stack.running) throw new Error('the stack exited during the campaign');
-      if (Date.now() > deadline) throw new Error(`timed out after ${campaignTimeoutMs(size) / 1000} s: ${counter.total} of ${size} stored; run ${JSON.stringify(view?.run.status)} ${JSON.stringify(view?.counts)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${campaignTimeoutMs(size) / 1000} s: ${counter.total} of ${size} stored; run ${JSON.stringify(view?.run.status)} ${JSON.stringify(view?.counts)}`,
+        );
       const total = await counter.poll();
       if (total > 0) firstSeenAt ??= Date.now();
       for (let d = 0; d < 10; d++) if (deciles[d] === null && total >= (size * (d + 1)) / 10) deciles[d] = (Date.now() - t0) / 1000;
@@ -229,7 +254,10 @@ export async function measureCampaign(
     while (view?.run.status !== 'completed') {
       if (!stack.running) throw new Error('the stack exited during the campaign');
       if (finishedAt !== null) break;
-      if (Date.now() > deadline) throw new Error(`timed out after ${campaignTimeoutMs(size) / 1000} s waiting for the run to complete; run ${JSON.stringify(view?.run.status)} ${JSON.stringify(view?.counts)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${campaignTimeoutMs(size) / 1000} s waiting for the run to complete; run ${JSON.stringify(view?.run.status)} ${JSON.stringify(view?.counts)}`,
+        );
       await sleep(500);
       await look();
     }
@@ -262,7 +290,9 @@ export async function measureCampaign(
     result.error,
     result.status !== 'completed' && !result.error ? `run ended ${result.status}` : null,
     result.failed > 0 ? `${result.failed} recipients failed` : null,
-    result.stored !== size ? `the sandbox stored ${result.stored} messages of this run for ${size} recipients (${counter.total} new messages in all)` : null,
+    result.stored !== size
+      ? `the sandbox stored ${result.stored} messages of this run for ${size} recipients (${counter.total} new messages in all)`
+      : null,
     result.duplicates > 0 ? `${result.duplicates} duplicate messages` : null,
   ].filter((p): p is string => p !== null);
   result.error = problems.length > 0 ? problems.join('; ') : null;

@@ -23,7 +23,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = path.join(root, 'bench', 'results');
 const resultsFile = path.join(resultsDir, 'latest.json');
 const numbers = (text: string | undefined, fallback: number[]) =>
-  text ? text.split(',').map((s) => Number(s.trim().replace(/_/g, ''))).filter((n) => Number.isInteger(n) && n > 0) : fallback;
+  text
+    ? text
+        .split(',')
+        .map((s) => Number(s.trim().replace(/_/g, '')))
+        .filter((n) => Number.isInteger(n) && n > 0)
+    : fallback;
 const SIZES = numbers(process.env.BENCH_SIZES, [10_000, 100_000]).sort((a, b) => a - b);
 const RAW_N = numbers(process.env.BENCH_RAW_N, [10_000])[0] ?? 10_000;
 const ADMIN_EMAIL = process.env.DRIPLINE_ADMIN_EMAIL ?? 'admin@dripline.local';
@@ -47,7 +52,9 @@ function gitCommit(): string | null {
 }
 
 function results(rows: Row[], errors: string[], startedAt: Date) {
-  const existing: Record<string, unknown> = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as Record<string, unknown>) : {};
+  const existing: Record<string, unknown> = fs.existsSync(resultsFile)
+    ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as Record<string, unknown>)
+    : {};
   return {
     ...existing,
     machine: { cores: os.cpus().length, memory_gb: round(os.totalmem() / 2 ** 30, 1), node: process.version, cpu: os.cpus()[0]?.model ?? null },
@@ -128,7 +135,9 @@ async function main(): Promise<number> {
   let db: Db | undefined;
   try {
     progress.start('starting the stack');
-    progress.log(`stack: web ${stack.webUrl}, Temporal 127.0.0.1:${stack.ports.temporal}, sandbox SMTP :${stack.ports.smtp}, data ${dataDir}, log ${stack.logFile}`);
+    progress.log(
+      `stack: web ${stack.webUrl}, Temporal 127.0.0.1:${stack.ports.temporal}, sandbox SMTP :${stack.ports.smtp}, data ${dataDir}, log ${stack.logFile}`,
+    );
     await stack.start(10 * 60_000, (line) => {
       if (/building the web app|Temporal|polling task queue|listening on/.test(line)) progress.update(0, line.slice(0, 70));
     });

@@ -27,7 +27,12 @@ function portFree(port: number, host: string): Promise<boolean> {
 export async function pickPorts(): Promise<Ports> {
   for (let i = 0; i < 60; i++) {
     const ports = { web: 3420 + i, temporal: 7420 + i, ui: 8420 + i, smtp: 2720 + i };
-    const free = await Promise.all([portFree(ports.web, '0.0.0.0'), portFree(ports.temporal, '127.0.0.1'), portFree(ports.ui, '127.0.0.1'), portFree(ports.smtp, '127.0.0.1')]);
+    const free = await Promise.all([
+      portFree(ports.web, '0.0.0.0'),
+      portFree(ports.temporal, '127.0.0.1'),
+      portFree(ports.ui, '127.0.0.1'),
+      portFree(ports.smtp, '127.0.0.1'),
+    ]);
     if (free.every(Boolean)) return ports;
   }
   throw new Error('found no four free ports for the stack (tried 3420-3479, 7420-7479, 8420-8479, 2720-2779)');
@@ -103,7 +108,8 @@ export class Stack {
 
     const deadline = Date.now() + timeoutMs;
     while (!ready) {
-      if (!this.running) throw new Error(`the stack exited before it was ready (${child.exitCode ?? child.signalCode}); log: ${this.logFile}\n${this.lastOutput()}`);
+      if (!this.running)
+        throw new Error(`the stack exited before it was ready (${child.exitCode ?? child.signalCode}); log: ${this.logFile}\n${this.lastOutput()}`);
       if (Date.now() > deadline) throw new Error(`the stack was not ready within ${timeoutMs / 1000} s; log: ${this.logFile}\n${this.lastOutput()}`);
       await new Promise((r) => setTimeout(r, 200));
     }

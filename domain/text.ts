@@ -5,6 +5,7 @@
 import { z } from 'zod';
 
 /** CR, LF and other control characters: in a header field they would let a value inject headers. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** Text that may go into a mail header (or anywhere a line break would be wrong). */

@@ -150,7 +150,10 @@ async function main() {
     if (!(await portFree(port, host))) throw new Error(`port ${port} for ${what} is in use; stop what uses it or set ${what.match(/\((.*)\)/)?.[1]}`);
   }
 
-  const temporal = execFileSync('bash', [path.join(root, 'scripts', 'ensure-tools.sh'), 'temporal'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const temporal = execFileSync('bash', [path.join(root, 'scripts', 'ensure-tools.sh'), 'temporal'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 
   const firstAdmin = await setup();
 
@@ -160,19 +163,30 @@ async function main() {
   }
 
   run('temporal', temporal, [
-    'server', 'start-dev',
-    '--db-filename', path.join(config.DRIPLINE_DATA_DIR, 'temporal.db'),
-    '--ip', temporalHost === 'localhost' ? '127.0.0.1' : temporalHost,
-    '--port', temporalPortText,
-    '--ui-port', temporalUiPort,
-    '--namespace', config.TEMPORAL_NAMESPACE,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--db-filename',
+    path.join(config.DRIPLINE_DATA_DIR, 'temporal.db'),
+    '--ip',
+    temporalHost === 'localhost' ? '127.0.0.1' : temporalHost,
+    '--port',
+    temporalPortText,
+    '--ui-port',
+    temporalUiPort,
+    '--namespace',
+    config.TEMPORAL_NAMESPACE,
+    '--log-level',
+    'warn',
   ]);
-  await waitFor('Temporal', async () => {
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 1000 });
-    await connection.close();
-    return true;
-  }, 60_000);
+  await waitFor(
+    'Temporal',
+    async () => {
+      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 1000 });
+      await connection.close();
+      return true;
+    },
+    60_000,
+  );
 
   runSupervised('sandbox-smtp', 'worker/sandbox.ts');
   runSupervised('worker', 'worker/main.ts');

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm test: type-check, then every test (unit, workflows on a real Temporal server, SMTP on real
+# npm test: type-check, lint, then every test (unit, workflows on a real Temporal server, SMTP on real
 # SMTP servers, the docker-compose check, the browser test in headless Chromium).
 # Installs what the tests need and is missing: the Temporal CLI and Java test server (into the tool
 # cache), and, when run as root on Debian, chromium and docker-compose.
@@ -25,4 +25,6 @@ bash scripts/ensure-tools.sh test-server >/dev/null
 
 export NEXT_TELEMETRY_DISABLED=1
 npx tsc --noEmit -p .
+# Lint and formatting (Biome, biome.json), read-only: `npm run format` rewrites what it reports.
+npx biome ci .
 npx vitest run "$@"

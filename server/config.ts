@@ -47,7 +47,12 @@ export const ConfigEnv = z.object({
   DRIPLINE_PREVIOUS_SECRET_KEYS: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, 'each key must be 64 hex characters'))),
 });
 export type Config = z.infer<typeof ConfigEnv> & { databaseFile: string; DRIPLINE_PUBLIC_URL: string };

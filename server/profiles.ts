@@ -44,7 +44,9 @@ function toView(actor: Actor, p: StoredSmtpProfile, agents: ProfileAgent[]) {
     builtIn: p.ownerId === null,
     canManage: canManage(actor, p),
     isMyDefault: agents.some((a) => a.userId === actor.id && a.isDefault),
-    ...(actor.role === 'admin' ? { sharedWith: agents.map((a) => a.userId), defaultFor: agents.filter((a) => a.isDefault).map((a) => a.userId) } : {}),
+    ...(actor.role === 'admin'
+      ? { sharedWith: agents.map((a) => a.userId), defaultFor: agents.filter((a) => a.isDefault).map((a) => a.userId) }
+      : {}),
   };
 }
 export type SmtpProfileView = ReturnType<typeof toView>;
@@ -124,9 +126,7 @@ export async function deleteProfile(db: Db, actor: Actor, id: string): Promise<v
   const profile = await profileFor(db, actor, id);
   if (profile.ownerId === null) throw new UserError(409, 'profile_built_in', `"${profile.name}" is built in and cannot be deleted`);
   if (!canManage(actor, profile)) throw new UserError(403, 'profile_forbidden', 'only its owner or an admin may delete this profile');
-  const users = (await listPublishedPlans(db)).filter((v) =>
-    Object.values(v.plan.steps).some((s) => s.type === 'sendEmail' && s.profileId === id),
-  );
+  const users = (await listPublishedPlans(db)).filter((v) => Object.values(v.plan.steps).some((s) => s.type === 'sendEmail' && s.profileId === id));
   if (users.length) {
     const names = [...new Set(users.map((u) => `"${u.name}" (v${u.version})`))].join(', ');
     throw new UserError(409, 'profile_in_use', `"${profile.name}" is used by published flows: ${names}. Publish them with another sender first.`, {
@@ -136,9 +136,14 @@ export async function deleteProfile(db: Db, actor: Actor, id: string): Promise<v
   const runs = await unfinishedRunsUsing(db, id);
   if (runs.length) {
     const names = runs.map((r) => `"${r.flowName}" v${r.version} (run ${r.id}, ${r.status})`).join(', ');
-    throw new UserError(409, 'profile_in_use', `"${profile.name}" is sending for runs that have not finished: ${names}. Let them finish, or cancel them first.`, {
-      runs: runs.map((r) => ({ id: r.id, flowName: r.flowName, version: r.version, status: r.status })),
-    });
+    throw new UserError(
+      409,
+      'profile_in_use',
+      `"${profile.name}" is sending for runs that have not finished: ${names}. Let them finish, or cancel them first.`,
+      {
+        runs: runs.map((r) => ({ id: r.id, flowName: r.flowName, version: r.version, status: r.status })),
+      },
+    );
   }
   await deleteSmtpProfile(db, id);
 }

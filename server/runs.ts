@@ -1,5 +1,5 @@
 /** Starting runs and one-off messages: the app's side of Temporal. */
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Audience } from '../domain/audience';
 import { compile } from '../domain/flow/compile';
 import type { Plan } from '../domain/flow/plan';
@@ -51,7 +51,13 @@ export interface StartRunRequest {
  * from the run is started; the workflow pages the audience in. Safe to repeat: with the same
  * idempotency key the run is found again and its workflow start is a no-op.
  */
-export async function startRun(db: Db, temporal: Client, config: Config, actor: Actor, request: StartRunRequest): Promise<{ runId: string; created: boolean }> {
+export async function startRun(
+  db: Db,
+  temporal: Client,
+  config: Config,
+  actor: Actor,
+  request: StartRunRequest,
+): Promise<{ runId: string; created: boolean }> {
   const existing = request.idempotencyKey ? await runIdForKey(db, request.idempotencyKey) : undefined;
   const runId = existing ?? newId('run');
   const workflowId = campaignWorkflowId(runId);
@@ -71,15 +77,29 @@ export async function startRun(db: Db, temporal: Client, config: Config, actor: 
       const known = await existingContactIds(db, contactIds);
       const unknown = contactIds.filter((id) => !known.has(id));
       if (unknown.length > 0) {
-        throw new UserError(404, 'unknown_contact', `unknown contact id(s): ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ` and ${unknown.length - 20} more` : ''}`, {
-          field: 'audience.contactIds',
-          unknown: unknown.slice(0, 100),
-        });
+        throw new UserError(
+          404,
+          'unknown_contact',
+          `unknown contact id(s): ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ` and ${unknown.length - 20} more` : ''}`,
+          {
+            field: 'audience.contactIds',
+            unknown: unknown.slice(0, 100),
+          },
+        );
       }
     }
     try {
       await db.transaction().execute(async (trx) => {
-        await insertRun(trx, { id: runId, flowId: request.flowId, version: request.version, startedBy: actor.id, idempotencyKey: request.idempotencyKey ?? null, audience: request.audience, workflowId, plan });
+        await insertRun(trx, {
+          id: runId,
+          flowId: request.flowId,
+          version: request.version,
+          startedBy: actor.id,
+          idempotencyKey: request.idempotencyKey ?? null,
+          audience: request.audience,
+          workflowId,
+          plan,
+        });
         await insertRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, contactIds);
       });
     } catch (err) {

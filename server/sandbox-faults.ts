@@ -115,7 +115,10 @@ export const FaultsSpec = z.string().transform((spec, ctx): Faults => {
   const faults: Faults = {};
   const seen = new Set<string>();
   const problem = (message: string) => ctx.addIssue({ code: 'custom', message });
-  for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = item.indexOf('=');
     const key = (eq < 0 ? item : item.slice(0, eq)).trim();
     const value = eq < 0 ? '' : item.slice(eq + 1).trim();
@@ -169,7 +172,9 @@ export function describeFaults(f: Faults): string {
 /** Whether `rejectPercent` picks this address (the same answer every time, for a given seed). */
 export function rejectsRecipient(faults: Faults, address: string): boolean {
   if (!faults.rejectPercent) return false;
-  const digest = createHash('sha256').update(`${faults.seed ?? ''}\n${address.toLowerCase()}`).digest();
+  const digest = createHash('sha256')
+    .update(`${faults.seed ?? ''}\n${address.toLowerCase()}`)
+    .digest();
   return digest.readUInt32BE(0) / 2 ** 32 < faults.rejectPercent / 100;
 }
 
@@ -210,7 +215,16 @@ export type FaultInjector = ReturnType<typeof createFaultInjector>;
 
 /** The fault state of one sandbox server; `now` is in milliseconds (a clock that never goes back). */
 export function createFaultInjector(faults: Faults, now: () => number = () => performance.now()) {
-  const stats: SandboxStats = { accepted: 0, dropped: 0, throttled: 0, tooManyConnections: 0, disconnected: 0, greylisted: 0, rejected: 0, authRefused: 0 };
+  const stats: SandboxStats = {
+    accepted: 0,
+    dropped: 0,
+    throttled: 0,
+    tooManyConnections: 0,
+    disconnected: 0,
+    greylisted: 0,
+    rejected: 0,
+    authRefused: 0,
+  };
   const open = new Set<string>();
   const disconnectHit = everyNth(faults.disconnect421Percent);
   const dropHit = everyNth(faults.dropAfterDataPercent);

@@ -18,8 +18,7 @@ export interface SandboxSmtp {
   close(): Promise<void>;
 }
 
-const addressText = (a: AddressObject | AddressObject[] | undefined) =>
-  (Array.isArray(a) ? a.map((x) => x.text).join(', ') : a?.text) ?? '';
+const addressText = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a.map((x) => x.text).join(', ') : a?.text) ?? '';
 
 /** An smtp-server handler error: the client is answered `code text`. */
 const refusal = (reply: FaultReply) => Object.assign(new Error(reply.text), { responseCode: reply.code });
@@ -77,7 +76,9 @@ export async function startSandboxSmtp(options: {
       later(() => callback(refused && refusal(refused)));
     },
     onRcptTo(address, session, callback) {
-      const answer = options.answerRecipient?.(address.address) ?? faults.rcptTo(session.envelope.mailFrom ? session.envelope.mailFrom.address : '', address.address);
+      const answer =
+        options.answerRecipient?.(address.address) ??
+        faults.rcptTo(session.envelope.mailFrom ? session.envelope.mailFrom.address : '', address.address);
       later(() => callback(answer && refusal(answer)));
     },
     disabledCommands: ['STARTTLS'],

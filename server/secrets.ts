@@ -30,5 +30,8 @@ export function loadSecretKey(config: Pick<Config, 'DRIPLINE_DATA_DIR' | 'DRIPLI
 
 /** The keyring for secrets at rest: DRIPLINE_SECRET_KEY encrypts; it and DRIPLINE_PREVIOUS_SECRET_KEYS decrypt. */
 export function loadKeyring(config: Pick<Config, 'DRIPLINE_DATA_DIR' | 'DRIPLINE_SECRET_KEY' | 'DRIPLINE_PREVIOUS_SECRET_KEYS'>): Keyring {
-  return makeKeyring(loadSecretKey(config), config.DRIPLINE_PREVIOUS_SECRET_KEYS.map((k) => Buffer.from(k, 'hex')));
+  return makeKeyring(
+    loadSecretKey(config),
+    config.DRIPLINE_PREVIOUS_SECRET_KEYS.map((k) => Buffer.from(k, 'hex')),
+  );
 }

@@ -37,13 +37,23 @@ export interface CampaignEnv {
   /** Answers RCPT TO for an address instead of accepting it, while it returns something. */
   answers: Map<string, () => { code: number; text: string } | undefined>;
   /** Publishes the graph and starts a run (everyone, unless the request says otherwise). */
-  run(flowId: string, graph: FlowGraph, request?: Partial<StartRunRequest>): Promise<{ runId: string; handle: ReturnType<Client['workflow']['getHandle']> }>;
+  run(
+    flowId: string,
+    graph: FlowGraph,
+    request?: Partial<StartRunRequest>,
+  ): Promise<{ runId: string; handle: ReturnType<Client['workflow']['getHandle']> }>;
   /** A worker as a child process (worker/main.ts), as production runs it. */
   spawnWorker(): ChildProcess;
   close(): Promise<void>;
 }
 
-export async function campaignEnv(options: { contacts: number; taskQueue: string; inProcessWorker: boolean; faults?: string; maxConnections?: number }): Promise<CampaignEnv> {
+export async function campaignEnv(options: {
+  contacts: number;
+  taskQueue: string;
+  inProcessWorker: boolean;
+  faults?: string;
+  maxConnections?: number;
+}): Promise<CampaignEnv> {
   const server: DevServer = await startTemporalDevServer();
   const { db, config, dir } = await tempInstall({ TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: options.taskQueue });
   const received: Received[] = [];
@@ -71,7 +81,10 @@ export async function campaignEnv(options: { contacts: number; taskQueue: string
   }
   const ids = Array.from({ length: options.contacts }, (_, i) => i);
   for (let i = 0; i < ids.length; i += 5000) {
-    await insertContacts(db, ids.slice(i, i + 5000).map((n) => ({ id: `ct_${String(n).padStart(6, '0')}`, email: `person${n}@example.test`, name: `Person ${n}` })));
+    await insertContacts(
+      db,
+      ids.slice(i, i + 5000).map((n) => ({ id: `ct_${String(n).padStart(6, '0')}`, email: `person${n}@example.test`, name: `Person ${n}` })),
+    );
   }
   const children: ChildProcess[] = [];
   return {

@@ -32,7 +32,9 @@ const until = async (what: string, check: () => Promise<boolean>) => {
 describe('a campaign', () => {
   it('sends everyone (5,003 contacts) with a Randomize delay exactly one message each, every wait drawn inside [min, max]', async () => {
     const before = env.received.length;
-    const { runId, handle } = await env.run('randomized', graphWithDelay({ mode: 'random', min: 1, max: 3, unit: 'seconds' }), { idempotencyKey: 'k-randomized' });
+    const { runId, handle } = await env.run('randomized', graphWithDelay({ mode: 'random', min: 1, max: 3, unit: 'seconds' }), {
+      idempotencyKey: 'k-randomized',
+    });
     const result: CampaignResult = await handle.result();
     expect(result).toMatchObject({ status: 'completed', sent: 5003, failed: 0, handedOff: 0 });
 
@@ -57,8 +59,16 @@ describe('a campaign', () => {
 
   it('starts one run for one idempotency key, however often it is asked', async () => {
     const plan = await publishForTest(env.db, 'twice', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }));
-    const request: StartRunRequest = { flowId: 'twice', version: plan.version, audience: { kind: 'contacts', contactIds: ['ct_000001', 'ct_000002'] }, idempotencyKey: 'same-key' };
-    const [a, b] = await Promise.all([startRun(env.db, env.client, env.config, admin, request), startRun(env.db, env.client, env.config, admin, request)]);
+    const request: StartRunRequest = {
+      flowId: 'twice',
+      version: plan.version,
+      audience: { kind: 'contacts', contactIds: ['ct_000001', 'ct_000002'] },
+      idempotencyKey: 'same-key',
+    };
+    const [a, b] = await Promise.all([
+      startRun(env.db, env.client, env.config, admin, request),
+      startRun(env.db, env.client, env.config, admin, request),
+    ]);
     const c = await startRun(env.db, env.client, env.config, admin, request);
     expect(new Set([a.runId, b.runId, c.runId]).size).toBe(1);
     expect([a.created, b.created, c.created].filter(Boolean)).toHaveLength(1);
@@ -110,7 +120,12 @@ describe('a campaign', () => {
       audience: { kind: 'contacts', contactIds: ['ct_000006', 'ct_000007', 'ct_000008'] },
     });
     expect(await handle.result()).toMatchObject({ status: 'completed', sent: 2, handedOff: 1 });
-    expect(env.received.slice(before).map((m) => m.to).sort()).toEqual(['person6@example.test', 'person7@example.test', 'person8@example.test']);
+    expect(
+      env.received
+        .slice(before)
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(['person6@example.test', 'person7@example.test', 'person8@example.test']);
 
     const recipient = (await listRunRecipients(env.db, runId, { offset: 0, limit: 10 })).items.find((r) => r.email === flaky);
     expect(recipient).toMatchObject({ status: 'completed', workflowId: `retry:${runId}:send:ct_000007` });

@@ -4,6 +4,7 @@ import { drawDelayMs, keyedRandom } from '../domain/flow/draw';
 import { sampleFlow } from '../domain/flow/sample';
 
 const meta = { flowId: 'f', version: 1 };
+// biome-ignore lint/suspicious/noExplicitAny: these tests break graphs on purpose, field by field
 const base = () => structuredClone(sampleFlow('sandbox')) as { schemaVersion: number; nodes: any[]; edges: any[] };
 const errorsOf = (graph: unknown) => {
   const result = compile(graph, meta);
@@ -77,7 +78,9 @@ describe('compile', () => {
   it('rejects header injection in a subject', () => {
     const g = base();
     g.nodes[2].data.subject = 'x\r\nBcc: a@evil.test';
-    expect(errorsOf(g)).toContainEqual(expect.objectContaining({ nodeId: 'welcome', field: 'data.subject', message: expect.stringMatching(/line breaks/) }));
+    expect(errorsOf(g)).toContainEqual(
+      expect.objectContaining({ nodeId: 'welcome', field: 'data.subject', message: expect.stringMatching(/line breaks/) }),
+    );
   });
 
   it('rejects a wrong schemaVersion and non-object input without throwing', () => {
@@ -92,7 +95,12 @@ describe('compile', () => {
     // Three Send nodes of about 200,000 characters each: near 600 KB, above the 512 KB a plan may carry.
     g.nodes = g.nodes.filter((n) => n.id !== 'welcome');
     for (const [i, id] of ['a', 'b', 'c'].entries()) {
-      g.nodes.push({ id, type: 'sendEmail', position: { x: 0, y: i }, data: { profileId: 'sandbox', subject: 'Hi', text: id === 'b' ? `${big}, and more` : big } });
+      g.nodes.push({
+        id,
+        type: 'sendEmail',
+        position: { x: 0, y: i },
+        data: { profileId: 'sandbox', subject: 'Hi', text: id === 'b' ? `${big}, and more` : big },
+      });
     }
     g.edges = [
       { id: 'e1', source: 'trigger', target: 'wait' },
@@ -101,7 +109,9 @@ describe('compile', () => {
       { id: 'e4', source: 'b', target: 'c' },
       { id: 'e5', source: 'c', target: 'done' },
     ];
-    expect(errorsOf(g)).toEqual([expect.objectContaining({ nodeId: 'b', field: 'data.text', message: expect.stringMatching(/above the 512 KB a flow may carry/) })]);
+    expect(errorsOf(g)).toEqual([
+      expect.objectContaining({ nodeId: 'b', field: 'data.text', message: expect.stringMatching(/above the 512 KB a flow may carry/) }),
+    ]);
     g.nodes = g.nodes.map((n) => (n.type === 'sendEmail' ? { ...n, data: { ...n.data, text: 'short' } } : n));
     expect(compile(g, meta).ok).toBe(true);
   });

@@ -11,13 +11,13 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSend } from '../server/db/deliveries';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
-import { type Db } from '../server/db';
+import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
 import { journeyWorkflowId } from '../server/runs';
 import { createSendEmail } from '../activities/send-email';
 import { TransportPool } from '../server/smtp/transport';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
-import { type ReceivedMessage } from '../server/db/sandbox';
+import type { ReceivedMessage } from '../server/db/sandbox';
 import { journeyWorkflow } from '../workflows/journey';
 import { graphWithDelay, profileInput, attemptsOf, publishForTest, root, tempInstall, toolPath, workflowsPath } from './helpers';
 

@@ -45,7 +45,9 @@ describe('replay of a campaign', () => {
 
   it('the committed history has the pause and resume signals, batches and a completion', () => {
     const events = campaign.events ?? [];
-    const signals = events.flatMap((e) => (e.workflowExecutionSignaledEventAttributes?.signalName ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
+    const signals = events.flatMap((e) =>
+      e.workflowExecutionSignaledEventAttributes?.signalName ? [e.workflowExecutionSignaledEventAttributes.signalName] : [],
+    );
     expect(signals).toEqual(['pause', 'resume']);
     expect(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendBatch').length).toBeGreaterThan(0);
     expect(events.some((e) => e.workflowExecutionCompletedEventAttributes)).toBe(true);

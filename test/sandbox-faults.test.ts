@@ -31,7 +31,10 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-async function sandbox(spec: string, extra: { login?: { user: string; password: string }; answerRecipient?: (a: string) => { code: number; text: string } | undefined } = {}): Promise<Sandbox> {
+async function sandbox(
+  spec: string,
+  extra: { login?: { user: string; password: string }; answerRecipient?: (a: string) => { code: number; text: string } | undefined } = {},
+): Promise<Sandbox> {
   const kept: Sandbox['kept'] = [];
   const smtp = await startSandboxSmtp({
     port: 0,
@@ -45,7 +48,9 @@ async function sandbox(spec: string, extra: { login?: { user: string; password: 
 
 describe('SANDBOX_FAULTS', () => {
   it('parses the compact spec into a typed Faults object', () => {
-    const config = readConfig({ SANDBOX_FAULTS: 'throttle=50/s, greylist=1,reject=5%,drop-after-data=1%,auth454=1,slow=200ms,disconnect421=2%,max-connections=10,seed=run-7' });
+    const config = readConfig({
+      SANDBOX_FAULTS: 'throttle=50/s, greylist=1,reject=5%,drop-after-data=1%,auth454=1,slow=200ms,disconnect421=2%,max-connections=10,seed=run-7',
+    });
     expect(config.SANDBOX_FAULTS).toEqual<Faults>({
       throttle: { perSecond: 50, burst: 50 },
       greylist: 1,
@@ -77,7 +82,10 @@ describe('SANDBOX_FAULTS', () => {
     ['burst=10', 'burst needs a throttle too, like throttle=50/s,burst=10'],
     ['greylist=1,greylist=2', '"greylist=2": greylist is given twice; keep one'],
     ['throttle=5/s;reject=1%', '"throttle=5/s;reject=1%": throttle takes messages per second'],
-    ['rejects=5%', '"rejects=5%": unknown fault "rejects"; known ones are throttle, burst, max-connections, disconnect421, greylist, reject, auth454, drop-after-data, slow, seed'],
+    [
+      'rejects=5%',
+      '"rejects=5%": unknown fault "rejects"; known ones are throttle, burst, max-connections, disconnect421, greylist, reject, auth454, drop-after-data, slow, seed',
+    ],
   ])('%s is refused with an error naming SANDBOX_FAULTS and what is wrong', (spec, problem) => {
     expect(() => readConfig({ SANDBOX_FAULTS: spec })).toThrow(`SANDBOX_FAULTS: ${problem}`);
     expect(() => parseFaults(spec)).toThrow(/^SANDBOX_FAULTS is not valid/);
@@ -101,7 +109,12 @@ describe('throttle: a token bucket shared by all connections, 454 after DATA as 
     const first = await send(transport);
     const second = await send(transport);
     expect(first.err).toBeNull();
-    expect(second.err).toMatchObject({ code: 'EMESSAGE', command: 'DATA', responseCode: 454, response: '454 4.7.0 Throttling failure: Maximum sending rate exceeded.' });
+    expect(second.err).toMatchObject({
+      code: 'EMESSAGE',
+      command: 'DATA',
+      responseCode: 454,
+      response: '454 4.7.0 Throttling failure: Maximum sending rate exceeded.',
+    });
     expect(classifySmtpError(second.err)).toMatchObject({ kind: 'throttled', code: 454 });
     expect(kept.map((k) => k.messageId)).toEqual([first.messageId]);
     expect(smtp.stats()).toMatchObject({ accepted: 1, throttled: 1 });
@@ -125,7 +138,8 @@ describe('throttle: a token bucket shared by all connections, 454 after DATA as 
     const accepted = outcomes.filter((o) => o.err === null);
     const throttled = outcomes.filter((o) => o.err !== null);
     expect(throttled.length).toBeGreaterThan(accepted.length);
-    for (const o of throttled) expect(o.err).toMatchObject({ responseCode: 454, response: '454 4.7.0 Throttling failure: Maximum sending rate exceeded.' });
+    for (const o of throttled)
+      expect(o.err).toMatchObject({ responseCode: 454, response: '454 4.7.0 Throttling failure: Maximum sending rate exceeded.' });
     // Throttled messages are not kept; accepted ones are, once each.
     expect(kept.map((k) => k.messageId).sort()).toEqual(accepted.map((o) => o.messageId).sort());
     expect(smtp.stats()).toMatchObject({ accepted: accepted.length, throttled: throttled.length });
@@ -153,8 +167,13 @@ describe('421: too many connections, then the server closes', () => {
     // Every second message, counted at MAIL FROM.
     expect(results.map((r) => r.err === null)).toEqual([true, false, true, false]);
     for (const r of [results[1]!, results[3]!]) {
-      expect(r.err).toMatchObject({ code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 421, response: '421 4.7.0 Too many connections, closing' });
-      expect(classifySmtpError(r.err)).toMatchObject({ kind: 'throttled', code: 421 });
+      expect(r.err).toMatchObject({
+        code: 'EENVELOPE',
+        command: 'MAIL FROM',
+        responseCode: 421,
+        response: '421 4.7.0 Too many connections, closing',
+      });
+      expect(classifySmtpError(r.err)).toMatchObject({ kind: 'too-many-connections', code: 421 });
     }
     expect(kept.map((k) => k.messageId)).toEqual([results[0]!.messageId, results[2]!.messageId]);
     expect(smtp.stats()).toMatchObject({ accepted: 2, disconnected: 2 });
@@ -181,7 +200,7 @@ describe('421: too many connections, then the server closes', () => {
 
     const refused = await send(oneConnectionPerMessage(smtp.port));
     expect(refused.err).toMatchObject({ command: 'CONN', responseCode: 421, response: '421 4.7.0 Too many connections, closing' });
-    expect(classifySmtpError(refused.err)).toMatchObject({ kind: 'throttled', code: 421 });
+    expect(classifySmtpError(refused.err)).toMatchObject({ kind: 'too-many-connections', code: 421 });
 
     // One leaves: a new connection is served again.
     a.end();
@@ -198,7 +217,12 @@ describe('451 greylisting', () => {
     const { smtp, kept } = await sandbox('greylist=1');
     const transport = oneConnectionPerMessage(smtp.port);
     const first = await send(transport, 'ann@example.test');
-    expect(first.err).toMatchObject({ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 451, response: '451 4.7.1 Greylisted, please try again later' });
+    expect(first.err).toMatchObject({
+      code: 'EENVELOPE',
+      command: 'RCPT TO',
+      responseCode: 451,
+      response: '451 4.7.1 Greylisted, please try again later',
+    });
     expect(classifySmtpError(first.err)).toMatchObject({ kind: 'transient', code: 451 });
     const retry = await send(transport, 'ann@example.test');
     expect(retry.err).toBeNull();
@@ -241,7 +265,9 @@ describe('550 rejects', () => {
   });
 
   it('keeps answerRecipient (the tests’ own replies) ahead of the faults', async () => {
-    const { smtp } = await sandbox('reject=100%', { answerRecipient: (a) => (a === 'full@example.test' ? { code: 452, text: '4.2.2 Mailbox full' } : undefined) });
+    const { smtp } = await sandbox('reject=100%', {
+      answerRecipient: (a) => (a === 'full@example.test' ? { code: 452, text: '4.2.2 Mailbox full' } : undefined),
+    });
     const transport = oneConnectionPerMessage(smtp.port);
     expect((await send(transport, 'full@example.test')).err).toMatchObject({ response: '452 4.2.2 Mailbox full' });
     expect((await send(transport, 'other@example.test')).err).toMatchObject({ response: '550 5.1.1 Mailbox unavailable' });

@@ -9,7 +9,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSend } from '../server/db/deliveries';
 import { getSmtpProfile, insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
-import { type Db } from '../server/db';
+import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
 import { createSendEmail, type SendEmailInput, type SendEmailResult } from '../activities/send-email';
 import { TransportPool } from '../server/smtp/transport';
@@ -69,7 +69,13 @@ async function setup(name: string, replies: { code: number; text: string }[], au
   });
   await publishForTest(db, `flow-${name}`, graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, name));
   const input: SendEmailInput = {
-    runId: `run-${name}`, nodeId: 'send', contactId: 'ct_grace', profileId: name, subject: 'Hi', text: 'Hello', workflowId: `wf-${name}`,
+    runId: `run-${name}`,
+    nodeId: 'send',
+    contactId: 'ct_grace',
+    profileId: name,
+    subject: 'Hi',
+    text: 'Hello',
+    workflowId: `wf-${name}`,
   };
   const send = (attempt: number): Promise<SendEmailResult> =>
     new MockActivityEnvironment({ attempt }).run(createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }), input);
@@ -119,7 +125,9 @@ describe('sendEmail', () => {
     await updateSmtpProfile(db, 'undecryptable', profileInput({ name: 'undecryptable', port: smtp.port, username: 'u', maxConnections: 1 }), written);
     const rotatedAway = makeKeyring(randomBytes(32));
     const activity = createSendEmail({
-      db, transports: new TransportPool((enc) => decryptSecret(rotatedAway, enc)), messageIdSecret: Buffer.alloc(32, 2),
+      db,
+      transports: new TransportPool((enc) => decryptSecret(rotatedAway, enc)),
+      messageIdSecret: Buffer.alloc(32, 2),
     });
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, input).catch((e: unknown) => e);
     expect(failure).toMatchObject({ type: 'SmtpConfigurationError', nonRetryable: true, message: expect.stringMatching(/re-enter its password/) });
@@ -128,7 +136,12 @@ describe('sendEmail', () => {
 
   it("holds the profile's daily cap: the next message waits for a durable retry, unsent and unlogged", async () => {
     const { smtp, input, send } = await setup('capped', []);
-    await updateSmtpProfile(db, 'capped', profileInput({ name: 'capped', port: smtp.port, fromEmail: 'news@acme.test', maxConnections: 1, dailyCap: 1 }), '');
+    await updateSmtpProfile(
+      db,
+      'capped',
+      profileInput({ name: 'capped', port: smtp.port, fromEmail: 'news@acme.test', maxConnections: 1, dailyCap: 1 }),
+      '',
+    );
     expect((await send(1)).alreadySent).toBe(false);
     const activity = createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) });
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, contactId: 'ct_ada' }).catch((e: unknown) => e);
@@ -162,14 +175,23 @@ describe('sendEmail', () => {
     const { smtp, input, send } = await setup('auth-refused', [], [{ code: 535, text: '5.7.8 Username and Password not accepted' }]);
     const failure = await send(1).catch((e: unknown) => e);
     // Not a failed message: a paused profile, retried durably while someone fixes it.
-    expect(failure).toMatchObject({ type: 'ProfilePaused', nonRetryable: false, message: expect.stringMatching(/Username and Password not accepted/) });
+    expect(failure).toMatchObject({
+      type: 'ProfilePaused',
+      nonRetryable: false,
+      message: expect.stringMatching(/Username and Password not accepted/),
+    });
     const paused = await getSmtpProfile(db, 'auth-refused');
     expect(paused?.failingReason).toMatch(/535 5.7.8 Username and Password not accepted/);
     // While paused, nothing is tried.
     expect(await send(2).catch((e: unknown) => e)).toMatchObject({ type: 'ProfilePaused' });
     expect(await attemptsOf(db, input.runId)).toHaveLength(1);
     // Saved again (the fix): sending resumes.
-    await updateSmtpProfile(db, 'auth-refused', profileInput({ name: 'auth-refused', port: smtp.port, username: 'mailer', maxConnections: 1 }), 'stored');
+    await updateSmtpProfile(
+      db,
+      'auth-refused',
+      profileInput({ name: 'auth-refused', port: smtp.port, username: 'mailer', maxConnections: 1 }),
+      'stored',
+    );
     expect((await send(3)).alreadySent).toBe(false);
     expect(smtp.accepted).toEqual(['grace@example.test']);
   });

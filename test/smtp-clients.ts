@@ -4,11 +4,23 @@ import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { transportOptions, type SmtpServerSettings } from '../server/smtp/transport';
 
-export const settings = (port: number, username = ''): SmtpServerSettings => ({ host: '127.0.0.1', port, secure: false, requireTls: false, username, maxConnections: 4 });
+export const settings = (port: number, username = ''): SmtpServerSettings => ({
+  host: '127.0.0.1',
+  port,
+  secure: false,
+  requireTls: false,
+  username,
+  maxConnections: 4,
+});
 
 /** The product's pooled transport options, but one connection per message, so each reply reaches the caller. */
 export function oneConnectionPerMessage(port: number, auth?: { user: string; pass: string }, extra: Partial<SMTPTransport.Options> = {}) {
-  const { pool: _pool, maxConnections: _connections, maxMessages: _messages, ...single } = transportOptions(settings(port, auth?.user), auth?.pass ?? '');
+  const {
+    pool: _pool,
+    maxConnections: _connections,
+    maxMessages: _messages,
+    ...single
+  } = transportOptions(settings(port, auth?.user), auth?.pass ?? '');
   return nodemailer.createTransport({ ...single, ...extra });
 }
 
@@ -32,11 +44,11 @@ export class RawSmtp {
   private constructor(private readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => {
       this.buffer += chunk.toString();
-      this.waiting.splice(0).forEach((wake) => wake());
+      for (const wake of this.waiting.splice(0)) wake();
     });
     socket.on('close', () => {
       this.closed = true;
-      this.waiting.splice(0).forEach((wake) => wake());
+      for (const wake of this.waiting.splice(0)) wake();
     });
     socket.on('error', () => {});
   }

@@ -24,7 +24,11 @@ async function advice(profile: { host: string; port: number; secure: boolean; re
   try {
     await testSmtpConnection(
       {
-        host: profile.host, port: profile.port, secure: profile.secure, requireTLS: profile.requireTls, ignoreTLS: !profile.secure && !profile.requireTls,
+        host: profile.host,
+        port: profile.port,
+        secure: profile.secure,
+        requireTLS: profile.requireTls,
+        ignoreTLS: !profile.secure && !profile.requireTls,
         ...(profile.user ? { auth: { user: profile.user, pass: profile.pass ?? '' } } : {}),
       },
       2_000,

@@ -19,8 +19,16 @@ const users: Record<'admin' | 'a' | 'b', AppUser> = {} as never;
 
 const form = (over: Record<string, unknown> = {}) =>
   SmtpProfileInput.parse({
-    name: 'Gmail marketing', host: 'smtp.gmail.com', port: 587, secure: false, requireTls: true,
-    username: 'me@gmail.com', password: 'app-password-1', fromEmail: 'me@gmail.com', fromName: 'Me', ...over,
+    name: 'Gmail marketing',
+    host: 'smtp.gmail.com',
+    port: 587,
+    secure: false,
+    requireTls: true,
+    username: 'me@gmail.com',
+    password: 'app-password-1',
+    fromEmail: 'me@gmail.com',
+    fromName: 'Me',
+    ...over,
   });
 
 beforeAll(async () => {
@@ -28,7 +36,11 @@ beforeAll(async () => {
   db = install.db;
   await migrateAuth(db, install.config);
   const auth = createAuth(db, install.config);
-  for (const [key, role] of [['admin', 'admin'], ['a', 'agent'], ['b', 'agent']] as const) {
+  for (const [key, role] of [
+    ['admin', 'admin'],
+    ['a', 'agent'],
+    ['b', 'agent'],
+  ] as const) {
     const { user } = await auth.api.createUser({ body: { email: `${key}@x.test`, password: 'long-password-1', name: key, role } });
     users[key] = { id: user.id, email: user.email, name: user.name, role };
   }
@@ -86,8 +98,20 @@ describe('SMTP profiles', () => {
     const plan = await publishForTest(db, 'by-default', graphWithDelay({ mode: 'fixed', amount: 3, unit: 'days' }, AGENT_DEFAULT));
     // The flow names "agent's default"; the run resolved it to this profile when it started.
     const resolved = { ...plan, steps: { ...plan.steps, send: { ...(plan.steps.send as SendEmailStep), profileId: id } } };
-    await insertRun(db, { id: 'run-in-flight', flowId: 'by-default', version: plan.version, startedBy: users.b.id, idempotencyKey: null, audience: { kind: 'all' }, workflowId: 'campaign:run-in-flight', plan: resolved });
-    await expect(deleteProfile(db, users.admin, id)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/runs that have not finished: "by-default" v1 \(run run-in-flight, running\)/) });
+    await insertRun(db, {
+      id: 'run-in-flight',
+      flowId: 'by-default',
+      version: plan.version,
+      startedBy: users.b.id,
+      idempotencyKey: null,
+      audience: { kind: 'all' },
+      workflowId: 'campaign:run-in-flight',
+      plan: resolved,
+    });
+    await expect(deleteProfile(db, users.admin, id)).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/runs that have not finished: "by-default" v1 \(run run-in-flight, running\)/),
+    });
     await setRunStatus(db, 'run-in-flight', 'completed');
     await deleteProfile(db, users.admin, id);
     // Gone from every list and from use, but a send already under way can still load it.

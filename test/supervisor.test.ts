@@ -13,7 +13,10 @@ import { root } from './helpers';
 import { restartDelay, supervise } from '../scripts/supervise';
 
 // DRIPLINE_SUPERVISOR_PORTS=web,temporal,ui,smtp moves this copy (default 3510,7510,8510,2810).
-const [webPort = 3510, temporalPort = 7510, uiPort = 8510, smtpPort = 2810] = (process.env.DRIPLINE_SUPERVISOR_PORTS ?? '').split(',').filter(Boolean).map(Number);
+const [webPort = 3510, temporalPort = 7510, uiPort = 8510, smtpPort = 2810] = (process.env.DRIPLINE_SUPERVISOR_PORTS ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
 const ports = [webPort, temporalPort, uiPort, smtpPort];
 const web = `http://127.0.0.1:${webPort}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dripline-supervisor-'));
@@ -27,7 +30,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -102,7 +108,12 @@ function pollWeb() {
   let running = true;
   const done = (async () => {
     while (running) {
-      answers.push(await fetch(`${web}/flows`).then((r) => r.status, (e: unknown) => String(e)));
+      answers.push(
+        await fetch(`${web}/flows`).then(
+          (r) => r.status,
+          (e: unknown) => String(e),
+        ),
+      );
       await sleep(250);
     }
     return answers;
@@ -169,7 +180,9 @@ describe('npm start supervises the worker and the sandbox', () => {
     await eventually('the kill to be logged', () =>
       output.includes(`[dripline] worker (pid ${worker!.pid}) exited on its own (SIGKILL)`) ? true : undefined,
     );
-    expect(output).toMatch(/worker \(pid \d+\) exited on its own \(SIGKILL\) after [\d.]+ s; starting it again in 1 s \(restart 1 in a row\); the rest keeps running/);
+    expect(output).toMatch(
+      /worker \(pid \d+\) exited on its own \(SIGKILL\) after [\d.]+ s; starting it again in 1 s \(restart 1 in a row\); the rest keeps running/,
+    );
     const replacement = await eventually('a new worker process', () => {
       const p = runnerOf('worker/main.ts');
       return p && p.pid !== worker!.pid ? p : undefined;
@@ -196,11 +209,17 @@ describe('npm start supervises the worker and the sandbox', () => {
       return p && p.pid !== first.pid && output.includes(`[dripline] sandbox-smtp started again (pid ${p.pid})`) ? p : undefined;
     });
     expect(output).toContain(`sandbox-smtp (pid ${first.pid}) exited on its own (SIGKILL)`);
-    await eventually('the sandbox to listen again', async () => ((await portOpen(smtpPort)) && count('[sandbox-smtp] listening on') === 2 ? true : undefined));
+    await eventually('the sandbox to listen again', async () =>
+      (await portOpen(smtpPort)) && count('[sandbox-smtp] listening on') === 2 ? true : undefined,
+    );
 
     process.kill(second.pid, 'SIGKILL');
     await eventually('a third sandbox', () => (count('[sandbox-smtp] listening on') === 3 ? true : undefined));
-    expect(output).toMatch(new RegExp(`sandbox-smtp \\(pid ${second.pid}\\) exited on its own \\(SIGKILL\\) after [\\d.]+ s; starting it again in 2 s \\(restart 2 in a row\\)`));
+    expect(output).toMatch(
+      new RegExp(
+        `sandbox-smtp \\(pid ${second.pid}\\) exited on its own \\(SIGKILL\\) after [\\d.]+ s; starting it again in 2 s \\(restart 2 in a row\\)`,
+      ),
+    );
     expect(await portOpen(smtpPort)).toBe(true);
     expect(app.exitCode).toBeNull();
   }, 120_000);

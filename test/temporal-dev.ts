@@ -21,11 +21,17 @@ export interface DevServer {
 
 export async function startTemporalDevServer(): Promise<DevServer> {
   const port = await freePort();
-  const child = spawn(toolPath('temporal'), ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    toolPath('temporal'),
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => void (stderr += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

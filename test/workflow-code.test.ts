@@ -20,7 +20,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Every import in workflow code that could break determinism: Node built-ins, other packages, code outside workflows/. */
-export function forbiddenImports(file: string, text: string): string[] {
+function forbiddenImports(file: string, text: string): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const problems: string[] = [];
   source.forEachChild((node) => {

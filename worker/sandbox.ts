@@ -17,6 +17,9 @@ const smtp = await startSandboxSmtp({
 console.log(`listening on ${config.SANDBOX_SMTP_BIND}:${smtp.port}; faults (SANDBOX_FAULTS): ${describeFaults(config.SANDBOX_FAULTS)}`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void smtp.close().then(() => db.destroy()).then(() => process.exit(0));
+    void smtp
+      .close()
+      .then(() => db.destroy())
+      .then(() => process.exit(0));
   });
 }

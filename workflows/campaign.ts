@@ -92,10 +92,18 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     uncertain: 0,
   };
   let woken = false;
-  setHandler(pauseSignal, () => void (state.paused = true));
-  setHandler(resumeSignal, () => void (state.paused = false));
-  setHandler(cancelSignal, () => void (state.cancelled = true));
-  setHandler(wakeSignal, () => void (woken = true));
+  setHandler(pauseSignal, () => {
+    state.paused = true;
+  });
+  setHandler(resumeSignal, () => {
+    state.paused = false;
+  });
+  setHandler(cancelSignal, () => {
+    state.cancelled = true;
+  });
+  setHandler(wakeSignal, () => {
+    woken = true;
+  });
   setHandler(stateQuery, () => state);
 
   const longHistory = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 8_000;

@@ -40,7 +40,8 @@ export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput):
     switch (step.type) {
       case 'delay':
         // A thrown RangeError would fail the workflow task and retry it forever: fail the journey instead.
-        if (!(step.minMs <= step.maxMs)) throw ApplicationFailure.nonRetryable(`plan step "${nodeId}": min ${step.minMs} ms is above max ${step.maxMs} ms`);
+        if (!(step.minMs <= step.maxMs))
+          throw ApplicationFailure.nonRetryable(`plan step "${nodeId}": min ${step.minMs} ms is above max ${step.maxMs} ms`);
         await sleep(drawDelayMs(step.minMs, step.maxMs, Math.random));
         nodeId = step.next;
         break;

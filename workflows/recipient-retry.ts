@@ -20,7 +20,15 @@ export async function recipientRetryWorkflow(input: RetryInput): Promise<{ outco
   let outcome: 'sent' | 'failed' = 'sent';
   let error: string | undefined;
   try {
-    await sendEmail({ runId, nodeId, contactId, profileId: step.profileId, subject: step.subject, text: step.text, workflowId: workflowInfo().workflowId });
+    await sendEmail({
+      runId,
+      nodeId,
+      contactId,
+      profileId: step.profileId,
+      subject: step.subject,
+      text: step.text,
+      workflowId: workflowInfo().workflowId,
+    });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     outcome = 'failed';

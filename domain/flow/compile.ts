@@ -6,9 +6,7 @@ import { FlowGraph, type FlowNode } from './schema';
 
 export type { FlowError };
 
-export type CompileResult =
-  | { ok: true; plan: Plan; graph: FlowGraph }
-  | { ok: false; errors: FlowError[] };
+export type CompileResult = { ok: true; plan: Plan; graph: FlowGraph } | { ok: false; errors: FlowError[] };
 
 function idAt(list: unknown, index: unknown): string | undefined {
   if (!Array.isArray(list) || typeof index !== 'number') return undefined;
@@ -135,7 +133,10 @@ function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? (i++, 4) : 3;
+    // A surrogate pair is one 4-byte character: count it at its first half, skip the second.
+    const surrogate = c >= 0xd800 && c <= 0xdbff;
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : surrogate ? 4 : 3;
+    if (surrogate) i++;
   }
   return n;
 }

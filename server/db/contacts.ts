@@ -13,7 +13,14 @@ export async function listContacts(db: Db, limit = 100_000): Promise<Contact[]> 
 }
 
 export async function countContacts(db: Db): Promise<number> {
-  return Number((await db.selectFrom('contacts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  return Number(
+    (
+      await db
+        .selectFrom('contacts')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 }
 
 export async function getContact(db: Db, id: string): Promise<Contact | undefined> {
@@ -25,11 +32,7 @@ export async function hasAnyContact(db: Db): Promise<boolean> {
 }
 
 export async function findContactByEmail(db: Db, email: string): Promise<Pick<Contact, 'id' | 'email'> | undefined> {
-  return db
-    .selectFrom('contacts')
-    .select(['id', 'email'])
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-    .executeTakeFirst();
+  return db.selectFrom('contacts').select(['id', 'email']).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst();
 }
 
 /** Which of these contact ids exist. */

@@ -107,7 +107,10 @@ export async function recordDeliveryAttempt(
   const at = now();
   const { runId, nodeId, contactId, messageId } = attempt;
   await db.transaction().execute(async (trx) => {
-    await trx.insertInto('deliveryAttempts').values({ ...attempt, at }).execute();
+    await trx
+      .insertInto('deliveryAttempts')
+      .values({ ...attempt, at })
+      .execute();
     if (!options.ledger) return;
     const status = LEDGER_AFTER[attempt.outcome];
     await trx

@@ -135,9 +135,15 @@ export const migrations: Record<string, Migration> = {
    */
   '003_campaigns': {
     async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('runs').addColumn('status', 'text', (c) => c.notNull().defaultTo('completed')).execute();
+      await db.schema
+        .alterTable('runs')
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('completed'))
+        .execute();
       await db.schema.alterTable('runs').addColumn('idempotency_key', 'text').execute();
-      await db.schema.alterTable('runs').addColumn('audience', 'text', (c) => c.notNull().defaultTo('{"kind":"contacts"}')).execute();
+      await db.schema
+        .alterTable('runs')
+        .addColumn('audience', 'text', (c) => c.notNull().defaultTo('{"kind":"contacts"}'))
+        .execute();
       await db.schema.alterTable('runs').addColumn('workflow_id', 'text').execute();
       await db.schema.alterTable('runs').addColumn('plan', 'text').execute();
       await db.schema.alterTable('runs').addColumn('finished_at', 'text').execute();
@@ -195,7 +201,10 @@ export const migrations: Record<string, Migration> = {
           .addColumn(name, type, (c) => (type === 'integer' && name !== 'conn_limit' ? c.notNull().defaultTo(0) : c))
           .execute();
       }
-      await db.schema.alterTable('sends').addColumn('lease_until', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('sends')
+        .addColumn('lease_until', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('sends').addColumn('lease_owner', 'text').execute();
       await db.schema.alterTable('smtp_profiles').addColumn('failing_since', 'text').execute();
       await db.schema.alterTable('smtp_profiles').addColumn('failing_reason', 'text').execute();

@@ -8,7 +8,8 @@ import { now, sql, type Db } from '.';
 import type { RecipientStatus } from './tables';
 
 const CHUNK = 500;
-const chunks = <T>(items: T[], size = CHUNK): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+const chunks = <T>(items: T[], size = CHUNK): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /** Puts these contacts at the plan's entry, due at dueAt. Contacts already in the run are left alone. Call it in a transaction. */
 export async function insertRecipients(
@@ -20,7 +21,17 @@ export async function insertRecipients(
   for (const ids of chunks(contactIds)) {
     await db
       .insertInto('runRecipients')
-      .values(ids.map((contactId) => ({ runId: run.runId, contactId, nodeId: run.entry, status: 'pending' as const, dueAt: run.dueAt, workflowId: run.workflowId, updatedAt: at })))
+      .values(
+        ids.map((contactId) => ({
+          runId: run.runId,
+          contactId,
+          nodeId: run.entry,
+          status: 'pending' as const,
+          dueAt: run.dueAt,
+          workflowId: run.workflowId,
+          updatedAt: at,
+        })),
+      )
       .onConflict((oc) => oc.columns(['runId', 'contactId']).doNothing())
       .execute();
   }
@@ -36,7 +47,14 @@ export async function enrollAllContactsPage(
   after: string,
   limit: number,
 ): Promise<{ enrolled: number; next: string | null }> {
-  const last = await db.selectFrom('contacts').select('id').where('id', '>', after).orderBy('id').offset(limit - 1).limit(1).executeTakeFirst();
+  const last = await db
+    .selectFrom('contacts')
+    .select('id')
+    .where('id', '>', after)
+    .orderBy('id')
+    .offset(limit - 1)
+    .limit(1)
+    .executeTakeFirst();
   const upTo = last?.id;
   const result = await sql`
     INSERT INTO run_recipients (run_id, contact_id, node_id, status, due_at, workflow_id, updated_at)
@@ -156,7 +174,14 @@ export interface ClaimedRecipient {
  * Claims up to `limit` recipients due at a Send step for one batch (`claim`, stable across retries of
  * the batch's activity): rows it claimed before are returned again, so a retried batch finishes its own.
  */
-export async function claimDueRecipients(db: Db, runId: string, nodeId: string, claim: string, nowMs: number, limit: number): Promise<ClaimedRecipient[]> {
+export async function claimDueRecipients(
+  db: Db,
+  runId: string,
+  nodeId: string,
+  claim: string,
+  nowMs: number,
+  limit: number,
+): Promise<ClaimedRecipient[]> {
   const already = await db
     .selectFrom('runRecipients')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -180,10 +205,7 @@ export async function claimDueRecipients(db: Db, runId: string, nodeId: string, 
 }
 
 /** Where a recipient goes after its send: on to the next step (due now), failed, or to a retry workflow. */
-export type RecipientMove =
-  | { to: 'next'; nodeId: string; dueAt: number }
-  | { to: 'failed' }
-  | { to: 'retrying'; workflowId: string };
+export type RecipientMove = { to: 'next'; nodeId: string; dueAt: number } | { to: 'failed' } | { to: 'retrying'; workflowId: string };
 
 /** Moves a recipient on, only from the state the caller holds it in (a cancelled run's recipients stay cancelled). */
 export async function moveRecipient(db: Db, runId: string, contactId: string, from: 'sending' | 'retrying', move: RecipientMove): Promise<void> {
@@ -215,7 +237,12 @@ export async function cancelRecipients(db: Db, runId: string): Promise<number> {
 
 /** Recipients handed to their own retry workflow and not settled yet. */
 export async function retryingRecipients(db: Db, runId: string) {
-  return db.selectFrom('runRecipients').select(['contactId', 'nodeId', 'workflowId']).where('runId', '=', runId).where('status', '=', 'retrying').execute();
+  return db
+    .selectFrom('runRecipients')
+    .select(['contactId', 'nodeId', 'workflowId'])
+    .where('runId', '=', runId)
+    .where('status', '=', 'retrying')
+    .execute();
 }
 
 /** Gives back what a batch claimed but did not get to (it was cancelled): due again, for the next batch. */

@@ -37,7 +37,16 @@ const summaryColumns = ['runs.id', 'runs.flowId', 'runs.version', 'runs.createdA
 /** Writes a new run (status running). Returns false when the idempotency key already names a run. */
 export async function insertRun(
   db: Db,
-  run: { id: string; flowId: string; version: number; startedBy: string | null; idempotencyKey: string | null; audience: Audience; workflowId: string; plan: Plan },
+  run: {
+    id: string;
+    flowId: string;
+    version: number;
+    startedBy: string | null;
+    idempotencyKey: string | null;
+    audience: Audience;
+    workflowId: string;
+    plan: Plan;
+  },
 ): Promise<void> {
   const audience = run.audience.kind === 'all' ? { kind: 'all' } : { kind: 'contacts', count: run.audience.contactIds.length };
   await db
@@ -99,13 +108,26 @@ export interface Page<T> {
 }
 
 /** A page of a run's recipients, in contact id order (the index's: fast at 100,000 rows). */
-export async function listRunRecipients(db: Db, runId: string, page: { offset: number; limit: number; status?: RecipientStatus }): Promise<Page<RunRecipient>> {
+export async function listRunRecipients(
+  db: Db,
+  runId: string,
+  page: { offset: number; limit: number; status?: RecipientStatus },
+): Promise<Page<RunRecipient>> {
   let q = db.selectFrom('runRecipients').where('runRecipients.runId', '=', runId);
   if (page.status) q = q.where('runRecipients.status', '=', page.status);
   const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const items = await q
     .innerJoin('contacts', 'contacts.id', 'runRecipients.contactId')
-    .select(['contacts.id', 'contacts.email', 'contacts.name', 'runRecipients.nodeId', 'runRecipients.status', 'runRecipients.dueAt', 'runRecipients.workflowId', 'runRecipients.updatedAt'])
+    .select([
+      'contacts.id',
+      'contacts.email',
+      'contacts.name',
+      'runRecipients.nodeId',
+      'runRecipients.status',
+      'runRecipients.dueAt',
+      'runRecipients.workflowId',
+      'runRecipients.updatedAt',
+    ])
     .orderBy('runRecipients.contactId')
     .offset(page.offset)
     .limit(page.limit)
@@ -114,7 +136,11 @@ export async function listRunRecipients(db: Db, runId: string, page: { offset: n
 }
 
 /** A page of a run's delivery log, newest first. */
-export async function listRunAttempts(db: Db, runId: string, page: { offset: number; limit: number }): Promise<Page<DeliveryAttempt & { email: string | null }>> {
+export async function listRunAttempts(
+  db: Db,
+  runId: string,
+  page: { offset: number; limit: number },
+): Promise<Page<DeliveryAttempt & { email: string | null }>> {
   const total = await db
     .selectFrom('deliveryAttempts')
     .select((eb) => eb.fn.countAll<number>().as('n'))

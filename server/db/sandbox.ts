@@ -6,7 +6,10 @@ export type SandboxMessage = Omit<Tables['sandboxMessages'], 'id'> & { id: numbe
 export type ReceivedMessage = Omit<SandboxMessage, 'id' | 'receivedAt'>;
 
 export async function insertSandboxMessage(db: Db, m: ReceivedMessage): Promise<void> {
-  await db.insertInto('sandboxMessages').values({ ...m, receivedAt: now() }).execute();
+  await db
+    .insertInto('sandboxMessages')
+    .values({ ...m, receivedAt: now() })
+    .execute();
 }
 
 export async function listSandboxMessages(db: Db, limit = 200): Promise<SandboxMessage[]> {
@@ -28,7 +31,8 @@ export async function countSandboxMessages(db: Db, afterId = 0): Promise<{ count
     .where('id', '>', afterId)
     .executeTakeFirstOrThrow();
   const lastId = row.last ?? afterId;
-  const last = row.last === null ? undefined : await db.selectFrom('sandboxMessages').select('receivedAt').where('id', '=', row.last).executeTakeFirst();
+  const last =
+    row.last === null ? undefined : await db.selectFrom('sandboxMessages').select('receivedAt').where('id', '=', row.last).executeTakeFirst();
   return { count: Number(row.n), lastId, lastReceivedAt: last?.receivedAt ?? null };
 }
 

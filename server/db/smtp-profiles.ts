@@ -66,9 +66,17 @@ export async function allProfileAgents(db: Db): Promise<Map<string, ProfileAgent
 export async function replaceProfileAgents(db: Db, profileId: string, users: Iterable<string>, defaults: ReadonlySet<string>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('smtpProfileAgents').where('profileId', '=', profileId).execute();
-    if (defaults.size) await trx.updateTable('smtpProfileAgents').set({ isDefault: 0 }).where('userId', 'in', [...defaults]).execute();
+    if (defaults.size)
+      await trx
+        .updateTable('smtpProfileAgents')
+        .set({ isDefault: 0 })
+        .where('userId', 'in', [...defaults])
+        .execute();
     for (const userId of users) {
-      await trx.insertInto('smtpProfileAgents').values({ profileId, userId, isDefault: bit(defaults.has(userId)) }).execute();
+      await trx
+        .insertInto('smtpProfileAgents')
+        .values({ profileId, userId, isDefault: bit(defaults.has(userId)) })
+        .execute();
     }
   });
 }
@@ -143,5 +151,10 @@ export async function upsertBuiltInProfile(db: Db, profile: { id: string; instal
 
 /** The server refused the profile's login (5xx to AUTH): its sending pauses, with the reason shown, until it is saved again. */
 export async function markProfileFailing(db: Db, id: string, reason: string): Promise<void> {
-  await db.updateTable('smtpProfiles').set({ failingSince: now(), failingReason: reason.slice(0, 1000) }).where('id', '=', id).where('failingSince', 'is', null).execute();
+  await db
+    .updateTable('smtpProfiles')
+    .set({ failingSince: now(), failingReason: reason.slice(0, 1000) })
+    .where('id', '=', id)
+    .where('failingSince', 'is', null)
+    .execute();
 }

@@ -40,8 +40,8 @@ export class TransportPool {
 
   /** The profile's gate in this process, holding at most `limit` sends at once (the limit follows the latest call). */
   gate(profileId: string, limit: number): SendGate {
-    let gate = this.gates.get(profileId);
-    if (!gate) this.gates.set(profileId, (gate = new SendGate(limit)));
+    const gate = this.gates.get(profileId) ?? new SendGate(limit);
+    this.gates.set(profileId, gate);
     gate.limit = limit;
     return gate;
   }

@@ -5,8 +5,8 @@ export default function Forbidden() {
     <section data-testid="forbidden">
       <h1>Not allowed</h1>
       <p>
-        You do not have access to this page. User management is for admins, and an SMTP profile private to someone else must be shared with you
-        by an admin first.
+        You do not have access to this page. User management is for admins, and an SMTP profile private to someone else must be shared with you by an
+        admin first.
       </p>
       <p>
         Go back to <Link href="/flows">your flows</Link> or <Link href="/settings/smtp">your SMTP settings</Link>.

@@ -1,7 +1,19 @@
 /** Previous / next links for a server-paged table; `param` names the query parameter holding the offset. */
 import Link from 'next/link';
 
-export function Pager({ param, offset, limit, total, query }: { param: string; offset: number; limit: number; total: number; query: Record<string, string> }) {
+export function Pager({
+  param,
+  offset,
+  limit,
+  total,
+  query,
+}: {
+  param: string;
+  offset: number;
+  limit: number;
+  total: number;
+  query: Record<string, string>;
+}) {
   if (total <= limit) return null;
   const href = (o: number) => `?${new URLSearchParams({ ...query, [param]: String(o) }).toString()}`;
   return (

@@ -12,6 +12,7 @@ export function UserMenu({ email, role }: { email: string; role: Role }) {
 
   // Close the menu on a click elsewhere or on Escape, like any menu.
   useEffect(() => {
+    const close = () => menu.current?.removeAttribute('open');
     const onClick = (e: MouseEvent) => {
       if (menu.current && !menu.current.contains(e.target as Node)) close();
     };

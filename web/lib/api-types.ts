@@ -65,7 +65,10 @@ export const IdempotencyKey = z.string().min(1, 'idempotencyKey must not be empt
 
 /** POST /api/runs. `contactIds: [...]` is shorthand for `audience: {kind: "contacts", contactIds: [...]}`. */
 export const StartRunRequest = z.preprocess(
-  (body) => (body && typeof body === 'object' && 'contactIds' in body && !('audience' in body) ? { ...body, audience: { kind: 'contacts', contactIds: body.contactIds } } : body),
+  (body) =>
+    body && typeof body === 'object' && 'contactIds' in body && !('audience' in body)
+      ? { ...body, audience: { kind: 'contacts', contactIds: body.contactIds } }
+      : body,
   z.object({
     flowId: z.string({ error: 'flowId is required' }).min(1, 'flowId is required'),
     version: z.number({ error: 'version must be a number' }).int('version must be a whole number').min(1, 'version must be 1 or more'),

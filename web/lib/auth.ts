@@ -31,7 +31,12 @@ export function getAuth(): Promise<WebAuth> {
 
 /** better-auth's admin plugin stores roles as a comma-separated list; Dripline knows two. */
 export function roleOf(role: string | null | undefined): Role {
-  return (role ?? '').split(',').map((r) => r.trim()).includes('admin') ? 'admin' : 'agent';
+  return (role ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .includes('admin')
+    ? 'admin'
+    : 'agent';
 }
 
 /** The signed-in user of this request, or null. Cached per request (layout and page share one lookup). */
@@ -83,10 +88,7 @@ export async function apiAdmin(): Promise<AppUser> {
  * A route handler that needs a signed-in user (admins only with `{ admin: true }`). Every error,
  * including "not signed in", becomes the API's JSON error through apiRoute.
  */
-export function userRoute<Ctx>(
-  handler: (request: Request, context: Ctx, user: AppUser) => Promise<Response>,
-  options: { admin?: boolean } = {},
-) {
+export function userRoute<Ctx>(handler: (request: Request, context: Ctx, user: AppUser) => Promise<Response>, options: { admin?: boolean } = {}) {
   return apiRoute<Ctx>(async (request, context) => handler(request, context, await (options.admin ? apiAdmin() : apiUser())));
 }
 
@@ -97,7 +99,12 @@ export function fromAuthError(err: unknown): unknown {
   const body = (err.body ?? {}) as { code?: unknown; message?: unknown };
   const message = typeof body.message === 'string' && body.message ? body.message : err.message;
   const code = typeof body.code === 'string' ? body.code.toLowerCase() : 'auth_error';
-  const status = err.statusCode === 401 || err.statusCode === 403 || err.statusCode === 404 || err.statusCode === 409 ? err.statusCode : err.statusCode === 422 ? 422 : 400;
+  const status =
+    err.statusCode === 401 || err.statusCode === 403 || err.statusCode === 404 || err.statusCode === 409
+      ? err.statusCode
+      : err.statusCode === 422
+        ? 422
+        : 400;
   return new UserError(status, code, message);
 }
 

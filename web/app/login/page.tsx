@@ -16,8 +16,8 @@ export default async function LoginPage({ searchParams }: Props) {
     <section className="login">
       <h1>Log in to Dripline</h1>
       <p className="muted">
-        Users are created by an admin under Settings → Users. The first admin’s email and password are printed by{' '}
-        <code>npm start</code> on a new install.
+        Users are created by an admin under Settings → Users. The first admin’s email and password are printed by <code>npm start</code> on a new
+        install.
       </p>
       <LoginForm next={next} />
     </section>

@@ -18,9 +18,7 @@ export default async function SandboxPage() {
       <div className="page-head">
         <h1>Sandbox mailbox</h1>
       </div>
-      <p className="muted">
-        Everything sent through the Sandbox SMTP profile lands here and nowhere else. Refreshes every 3 s.
-      </p>
+      <p className="muted">Everything sent through the Sandbox SMTP profile lands here and nowhere else. Refreshes every 3 s.</p>
       <SandboxMailbox
         messages={messages.map((m) => ({
           id: m.id,

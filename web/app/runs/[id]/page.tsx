@@ -30,7 +30,13 @@ const STATES = [
   ['cancelled', 'Cancelled'],
 ] as const;
 
-export default async function RunPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function RunPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireUser();
   const { id } = await params;
   const query = await searchParams;

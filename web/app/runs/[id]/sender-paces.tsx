@@ -21,7 +21,8 @@ export function SenderPaces({ senders }: { senders: SenderPace[] }) {
           )}
           {s.failing && (
             <p className="notice notice--error" data-testid="sender-paused">
-              Sending is paused: the server refused the login ({s.failing}). Fix the profile in Settings → SMTP settings and save it; the run goes on by itself.
+              Sending is paused: the server refused the login ({s.failing}). Fix the profile in Settings → SMTP settings and save it; the run goes on
+              by itself.
             </p>
           )}
         </li>

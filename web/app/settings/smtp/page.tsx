@@ -77,11 +77,7 @@ export default async function SmtpSettingsPage() {
                 <td>{p.fromName || <span className="muted">—</span>}</td>
                 <td className="nowrap">{throttle(p)}</td>
                 {isAdmin && <td>{emails(p.defaultFor) || <span className="muted">—</span>}</td>}
-                {isAdmin && (
-                  <td>
-                    {p.sharedWithAll ? 'everyone' : emails(p.sharedWith) || <span className="muted">owner and admins</span>}
-                  </td>
-                )}
+                {isAdmin && <td>{p.sharedWithAll ? 'everyone' : emails(p.sharedWith) || <span className="muted">owner and admins</span>}</td>}
               </ClickableRow>
             ))}
           </tbody>

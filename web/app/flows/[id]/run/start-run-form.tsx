@@ -81,7 +81,13 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
           Everyone ({everyone} contact{everyone === 1 ? '' : 's'})
         </label>
         <label className="radio">
-          <input type="radio" name="audience" checked={audience === 'contacts'} onChange={() => setAudience('contacts')} data-testid="audience-contacts" />
+          <input
+            type="radio"
+            name="audience"
+            checked={audience === 'contacts'}
+            onChange={() => setAudience('contacts')}
+            data-testid="audience-contacts"
+          />
           Chosen contacts{everyone > contacts.length ? ` (the first ${contacts.length} are listed)` : ''}
         </label>
       </fieldset>
@@ -152,7 +158,9 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
 
       <div className="form__actions">
         <button type="submit" className="button primary" disabled={busy} data-testid="start-run">
-          {busy ? 'Starting…' : `Start run for ${audience === 'all' ? `everyone (${everyone})` : `${chosen.size} contact${chosen.size === 1 ? '' : 's'}`}`}
+          {busy
+            ? 'Starting…'
+            : `Start run for ${audience === 'all' ? `everyone (${everyone})` : `${chosen.size} contact${chosen.size === 1 ? '' : 's'}`}`}
         </button>
       </div>
     </form>

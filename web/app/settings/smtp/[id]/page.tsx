@@ -20,7 +20,7 @@ export default async function SmtpProfilePage({ params, searchParams }: Props) {
   const user = await requireUser();
   const [{ id }, query] = await Promise.all([params, searchParams]);
   const db = await getDb();
-  let row;
+  let row: Awaited<ReturnType<typeof profileFor>>;
   try {
     row = await profileFor(db, user, id);
   } catch (err) {

@@ -8,7 +8,11 @@ import { getConfig, getDb } from '@/lib/server';
 export const dynamic = 'force-dynamic';
 
 const Query = PageQuery.extend({
-  status: z.enum(['pending', 'sending', 'retrying', 'completed', 'failed', 'cancelled', 'journey'], { error: 'status must be one of pending, sending, retrying, completed, failed, cancelled' }).optional(),
+  status: z
+    .enum(['pending', 'sending', 'retrying', 'completed', 'failed', 'cancelled', 'journey'], {
+      error: 'status must be one of pending, sending, retrying, completed, failed, cancelled',
+    })
+    .optional(),
 });
 
 /** A page of the run's recipients, by email, each with the Temporal link of the workflow that holds its sends. */
