@@ -120,6 +120,18 @@ describe('throttle: a token bucket shared by all connections, 454 after DATA as 
     expect(smtp.stats()).toMatchObject({ accepted: 1, throttled: 1 });
   });
 
+  it('fail454 answers a share of messages 454 whatever the pace, and keeps none of them', async () => {
+    const { smtp, kept } = await sandbox('fail454=30%');
+    const transport = oneConnectionPerMessage(smtp.port);
+    const results = [];
+    for (let i = 0; i < 10; i++) results.push(await send(transport));
+    const refused = results.filter((r) => r.err);
+    expect(refused).toHaveLength(3);
+    for (const r of refused) expect(classifySmtpError(r.err)).toMatchObject({ kind: 'throttled', code: 454 });
+    expect(kept).toHaveLength(7);
+    expect(smtp.stats()).toMatchObject({ accepted: 7, throttled: 3 });
+  });
+
   it('admits at most burst + R × t in any window of t seconds, across pooled connections', async () => {
     const rate = 20;
     const burst = 5;
