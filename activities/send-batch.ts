@@ -1,26 +1,30 @@
 /**
  * sendBatch: one Send step for a batch of a campaign's due recipients, through the profile's pooled
  * transport, as fast as the server accepts and never above the profile's pace (server/db/throttle.ts).
- * Each send is claimed in the ledger first (one live attempt per send, ever), and its outcome (the
- * delivery log row, the ledger and where the recipient goes next) is committed in one transaction as
- * soon as the server answers. Recipients still failing after quick retries get their own retry
+ * A pipeline, because per message the database costs more than SMTP: sends are claimed in the ledger
+ * a chunk at a time (committed before any of their DATA), lanes send them as connections free up,
+ * and outcomes are committed a group at a time (log rows, ledger, next steps: one transaction).
+ * A crash can leave the last group's sends SENDING: the next attempt logs them uncertain and resends
+ * with the same Message-ID. Recipients still failing after quick retries get their own retry
  * workflow, so their history is theirs alone.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { SendEmailStep } from '../domain/flow/plan';
-import { claimSend, commitOutcome, LEASE_MS, recordDeliveryAttempt, releaseSend } from '../server/db/deliveries';
-import { claimDueRecipients, moveRecipient, releaseClaim, type ClaimedRecipient, type RecipientMove } from '../server/db/recipients';
+import { type BatchOutcome, claimSends, commitBatchOutcomes } from '../server/db/batch-outcomes';
+import { releaseSend } from '../server/db/deliveries';
+import { type ClaimedRecipient, claimDueRecipients, moveRecipient, releaseClaim } from '../server/db/recipients';
 import { getSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
+import type { AttemptOutcome } from '../server/db/tables';
 import {
   connectionLimit,
-  recordAccepted,
+  ensureThrottleRow,
+  isPaced,
   recordThrottleReply,
   recordTooManyConnections,
   refundDailySlot,
   reserveSendSlot,
 } from '../server/db/throttle';
-import type { AttemptOutcome } from '../server/db/tables';
 import { classifySmtpError } from '../server/smtp/classify';
 import { composeMessage, messageIdFor } from '../server/smtp/message';
 import type { ActivityDeps } from '.';
@@ -53,6 +57,17 @@ export interface SendBatchResult {
 const QUICK_ATTEMPTS = 3;
 /** Throttle replies within the batch before a recipient gets its own retry workflow (it waits for slots there). */
 const THROTTLED_ATTEMPTS = 20;
+/** Sends claimed in the ledger at a time, and outcomes committed at a time (or every FLUSH_MS). */
+const CLAIM_CHUNK = 100;
+const FLUSH_AT = 100;
+const FLUSH_MS = 25;
+/** A batch holds its sends this long; an earlier attempt of the same batch is known gone sooner. */
+const BATCH_LEASE_MS = 10 * 60_000;
+
+interface Queued extends ClaimedRecipient {
+  messageId: string;
+  uncertain: boolean;
+}
 
 export function createSendBatch(deps: ActivityDeps) {
   const { db, transports, messageIdSecret } = deps;
@@ -68,11 +83,10 @@ export function createSendBatch(deps: ActivityDeps) {
     if (profile?.failingSince) return { ...result, profileFailing: profile.failingReason ?? 'the server refused the login' };
     const recipients = await claimDueRecipients(db, runId, nodeId, input.claim, Date.now(), input.limit);
     if (recipients.length === 0) return result;
-    const keyOf = (r: ClaimedRecipient) => ({ runId, nodeId, contactId: r.contactId });
-    const log = (r: ClaimedRecipient, attempt: number, outcome: AttemptOutcome, code: number | null, reply: string, messageId: string) => ({
+    const entry = (contactId: string, attempt: number, outcome: AttemptOutcome, code: number | null, reply: string, messageId: string) => ({
       runId,
       nodeId,
-      contactId: r.contactId,
+      contactId,
       workflowId,
       attempt,
       outcome,
@@ -80,153 +94,237 @@ export function createSendBatch(deps: ActivityDeps) {
       smtpReply: reply,
       messageId,
     });
-    const nextStep = (): RecipientMove => ({ to: 'next', nodeId: step.next, dueAt: Date.now() });
 
-    let transport: ReturnType<typeof transports.get>;
-    try {
-      if (!profile) throw new Error(`SMTP profile "${step.profileId}" does not exist; choose another sender in the flow and publish again`);
-      transport = transports.get(profile);
-    } catch (err) {
-      // No profile, or a password that cannot be decrypted: no attempt can succeed, so none is made.
-      const reply = profile
-        ? `SMTP profile "${profile.name}": ${err instanceof Error ? err.message : String(err)}; re-enter its password in SMTP settings`
-        : (err as Error).message;
-      for (const r of recipients) {
-        await recordDeliveryAttempt(db, log(r, 1, 'failed', null, reply, ''), (trx) =>
-          moveRecipient(trx, runId, r.contactId, 'sending', { to: 'failed' }),
-        );
-        result.failed++;
-      }
-      return result;
-    }
-    const gate = transports.gate(profile.id, await connectionLimit(db, profile, Date.now()));
-    let stop: string | undefined;
-
-    const handOff = async (r: ClaimedRecipient) => {
-      const retryId = retryWorkflowId(runId, nodeId, r.contactId);
-      // Moved first, then started: a crash in between leaves it 'retrying', and the campaign starts the
-      // workflow again (ensureRetryWorkflows); started first, a crash could let this batch send it too.
-      await moveRecipient(db, runId, r.contactId, 'sending', { to: 'retrying', workflowId: retryId });
-      await startRetryWorkflow(deps, { runId, nodeId, contactId: r.contactId, step, campaignWorkflowId: input.campaignWorkflowId });
-      result.handedOff++;
+    // ---- committing outcomes, a group at a time --------------------------------------------
+    let pending: BatchOutcome[] = [];
+    let acceptedInGroup = 0;
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = () => {
+      const group = pending;
+      const accepted = acceptedInGroup;
+      pending = [];
+      acceptedInGroup = 0;
+      // One commit at a time, in order; a failed write is retried, never turned into a resend.
+      flushing = flushing.then(() =>
+        commitWithRetries(() => commitBatchOutcomes(db, runId, nodeId, group, { profileId: step.profileId, nowMs: Date.now(), count: accepted })),
+      );
+      return flushing;
+    };
+    const timer = setInterval(() => {
+      if (pending.length > 0) void flush();
+    }, FLUSH_MS);
+    const note = (o: BatchOutcome) => {
+      pending.push(o);
+      if (o.ledger === 'SENT') acceptedInGroup++;
+      if (pending.length >= FLUSH_AT) void flush();
     };
 
-    const sendOne = async (r: ClaimedRecipient) => {
-      const messageId = messageIdFor(messageIdSecret, keyOf(r), profile.fromEmail);
-      let failures = 0;
-      let throttled = 0;
-      /** This lane's last attempt lost its connection after DATA (already logged as uncertain). */
-      let lost = false;
-      for (let attempt = 1; !stop; attempt++) {
-        const claim = await claimSend(db, keyOf(r), { messageId, owner, nowMs: Date.now(), leaseMs: LEASE_MS, supersedes: earlierAttempt });
-        if (claim.kind === 'sent') {
-          await moveRecipient(db, runId, r.contactId, 'sending', nextStep());
-          result.alreadySent++;
-          return;
+    try {
+      let transport: ReturnType<typeof transports.get>;
+      try {
+        if (!profile) throw new Error(`SMTP profile "${step.profileId}" does not exist; choose another sender in the flow and publish again`);
+        transport = transports.get(profile);
+      } catch (err) {
+        // No profile, or a password that cannot be decrypted: no attempt can succeed, so none is made.
+        const reply = profile
+          ? `SMTP profile "${profile.name}": ${err instanceof Error ? err.message : String(err)}; re-enter its password in SMTP settings`
+          : (err as Error).message;
+        for (const r of recipients) note({ attempt: entry(r.contactId, 1, 'failed', null, reply, ''), move: { to: 'failed' } });
+        result.failed += recipients.length;
+        return result;
+      }
+      await ensureThrottleRow(db, profile.id);
+      const gate = transports.gate(profile.id, await connectionLimit(db, profile, Date.now()));
+      let paced = await isPaced(db, profile);
+      let stop: string | undefined;
+
+      // ---- claiming sends, a chunk ahead of the lanes -----------------------------------------
+      const queue: Queued[] = [];
+      let nextToClaim = 0;
+      let claiming: Promise<void> | undefined;
+      const claimMore = async () => {
+        const chunk = recipients.slice(nextToClaim, nextToClaim + CLAIM_CHUNK);
+        nextToClaim += chunk.length;
+        const withIds = chunk.map((r) => ({
+          ...r,
+          messageId: messageIdFor(messageIdSecret, { runId, nodeId, contactId: r.contactId }, profile.fromEmail),
+        }));
+        const claims = await claimSends(db, runId, nodeId, withIds, {
+          owner,
+          nowMs: Date.now(),
+          leaseMs: BATCH_LEASE_MS,
+          supersedes: earlierAttempt,
+        });
+        for (const r of withIds) {
+          const claim = claims.get(r.contactId);
+          if (claim?.kind === 'claimed') queue.push({ ...r, uncertain: claim.uncertain });
+          else if (claim?.kind === 'sent') {
+            // Sent by an earlier attempt of this batch, which died before moving the recipient on.
+            await moveRecipient(db, runId, r.contactId, 'sending', nextStep());
+            result.alreadySent++;
+          } else if (claim?.kind === 'failed') {
+            await moveRecipient(db, runId, r.contactId, 'sending', { to: 'failed' });
+            result.failed++;
+          } else {
+            // Another live attempt holds it (a retry workflow's, say): leave it due for a later batch.
+            await moveRecipient(db, runId, r.contactId, 'sending', {
+              to: 'next',
+              nodeId,
+              dueAt: Date.now() + (claim?.kind === 'busy' ? claim.retryAfterMs : 1000),
+            });
+          }
         }
-        if (claim.kind === 'failed') {
-          await moveRecipient(db, runId, r.contactId, 'sending', { to: 'failed' });
-          result.failed++;
-          return;
+      };
+      const take = async (): Promise<Queued | undefined> => {
+        for (;;) {
+          if (queue.length < CLAIM_CHUNK / 2 && nextToClaim < recipients.length && !claiming) {
+            claiming = claimMore().finally(() => {
+              claiming = undefined;
+            });
+          }
+          const next = queue.shift();
+          if (next) return next;
+          if (!claiming) return undefined;
+          await claiming;
         }
-        if (claim.kind === 'busy') {
-          // Another attempt of this send is alive (an overlapping retry): never two at once.
-          await delay(Math.min(claim.retryAfterMs, 5_000));
-          continue;
-        }
-        if (claim.uncertain && !lost) {
+      };
+      const nextStep = () => ({ to: 'next' as const, nodeId: step.next, dueAt: Date.now() });
+
+      const handOff = async (r: Queued) => {
+        const retryId = retryWorkflowId(runId, nodeId, r.contactId);
+        // The ledger lets go first, so the retry workflow can claim the send; the recipient is moved
+        // before the workflow starts: a crash in between leaves it 'retrying', and the campaign starts
+        // the workflow again (ensureRetryWorkflows).
+        await flush();
+        await releaseSend(db, { runId, nodeId, contactId: r.contactId }, owner);
+        await moveRecipient(db, runId, r.contactId, 'sending', { to: 'retrying', workflowId: retryId });
+        await startRetryWorkflow(deps, { runId, nodeId, contactId: r.contactId, step, campaignWorkflowId: input.campaignWorkflowId });
+        result.handedOff++;
+      };
+
+      const sendOne = async (r: Queued) => {
+        if (r.uncertain) {
           // An earlier attempt stopped after DATA: the server may have it. Policy: resend, same Message-ID.
-          await recordDeliveryAttempt(
-            db,
-            log(
-              r,
-              attempt,
+          note({
+            attempt: entry(
+              r.contactId,
+              0,
               'uncertain',
               null,
               'outcome unknown: an earlier attempt stopped after sending DATA; resending with the same Message-ID',
-              messageId,
+              r.messageId,
             ),
-            undefined,
-            { ledger: false },
-          );
-        }
-        if (claim.uncertain) result.uncertain++;
-        await gate.acquire();
-        let outcome: { accepted: true; reply: string } | ({ accepted: false } & ReturnType<typeof classifySmtpError>);
-        let day = '';
-        try {
-          // The profile's pace holds across all workers and batches: wait for this send's slot.
-          const slot = await reserveSendSlot(db, profile, Date.now());
-          if (!slot.ok) {
-            await releaseSend(db, keyOf(r), owner);
-            return handOff(r);
-          }
-          day = slot.day;
-          if (slot.waitMs > 0) await delay(slot.waitMs);
-          const info = await transport.sendMail(composeMessage(profile, r, step, messageId));
-          outcome = { accepted: true as const, reply: info.response ?? '250 OK' };
-        } catch (err) {
-          outcome = { accepted: false as const, ...classifySmtpError(err) };
-        } finally {
-          gate.release();
-        }
-        if (outcome.accepted) {
-          await commitOutcome(db, log(r, attempt, 'sent', Number.parseInt(outcome.reply, 10) || 250, outcome.reply, messageId), async (trx) => {
-            await moveRecipient(trx, runId, r.contactId, 'sending', nextStep());
-            await recordAccepted(trx, profile.id, Date.now());
           });
-          result.sent++;
-          return;
+          result.uncertain++;
         }
-        if (day) await refundDailySlot(db, profile.id, day);
-        const { kind, code, reply } = outcome;
-        if (kind === 'permanent') {
-          await commitOutcome(db, log(r, attempt, 'failed', code, reply, messageId), (trx) =>
-            moveRecipient(trx, runId, r.contactId, 'sending', { to: 'failed' }),
-          );
-          result.failed++;
-          return;
+        let failures = 0;
+        let throttled = 0;
+        for (let attempt = 1; !stop; attempt++) {
+          await gate.acquire();
+          let outcome: { accepted: true; reply: string } | ({ accepted: false } & ReturnType<typeof classifySmtpError>);
+          let day = '';
+          try {
+            if (paced) {
+              // The profile's pace holds across all workers and batches: wait for this send's slot.
+              const slot = await reserveSendSlot(db, profile, Date.now());
+              if (!slot.ok) {
+                gate.release();
+                return handOff(r);
+              }
+              day = slot.day;
+              if (slot.waitMs > 0) await delay(slot.waitMs);
+            }
+            const info = await transport.sendMail(composeMessage(profile, r, step, r.messageId));
+            outcome = { accepted: true, reply: info.response ?? '250 OK' };
+          } catch (err) {
+            outcome = { accepted: false, ...classifySmtpError(err) };
+          }
+          gate.release();
+          if (outcome.accepted) {
+            note({
+              attempt: entry(r.contactId, attempt, 'sent', Number.parseInt(outcome.reply, 10) || 250, outcome.reply, r.messageId),
+              ledger: 'SENT',
+              move: nextStep(),
+            });
+            result.sent++;
+            return;
+          }
+          if (day) await refundDailySlot(db, profile.id, day);
+          const { kind, code, reply } = outcome;
+          if (kind === 'permanent') {
+            note({ attempt: entry(r.contactId, attempt, 'failed', code, reply, r.messageId), ledger: 'FAILED', move: { to: 'failed' } });
+            result.failed++;
+            return;
+          }
+          // Not final: logged, while this batch keeps holding the send.
+          note({ attempt: entry(r.contactId, attempt, outcome.unknown ? 'uncertain' : 'retrying', code, reply, r.messageId) });
+          if (kind === 'configuration') {
+            // The login is refused: every send would be. Pause the profile's sending until someone fixes it.
+            await markProfileFailing(db, profile.id, reply);
+            stop = reply;
+            return;
+          }
+          if (kind === 'throttled') {
+            result.throttleReplies++;
+            await recordThrottleReply(db, profile, reply, Date.now());
+            paced = true;
+            // Not a backoff: the next attempt waits for its slot at the slower pace.
+            if (++throttled >= THROTTLED_ATTEMPTS) return handOff(r);
+            continue;
+          }
+          if (kind === 'too-many-connections') {
+            await recordTooManyConnections(db, profile.id, gate.limit, Date.now());
+            gate.limit = await connectionLimit(db, profile, Date.now());
+            result.throttleReplies++;
+            continue;
+          }
+          if (++failures >= QUICK_ATTEMPTS) return handOff(r);
+          await delay(500 * failures + Math.floor(Math.random() * 500));
         }
-        lost = outcome.unknown;
-        await commitOutcome(db, log(r, attempt, lost ? 'uncertain' : 'retrying', code, reply, messageId));
-        if (kind === 'configuration') {
-          // The login is refused: every send would be. Pause the profile's sending until someone fixes it.
-          await markProfileFailing(db, profile.id, reply);
-          stop = reply;
-          return;
-        }
-        if (kind === 'throttled') {
-          result.throttleReplies++;
-          await recordThrottleReply(db, profile, reply, Date.now());
-          // Not a backoff: the next attempt waits for its slot at the slower pace.
-          if (++throttled >= THROTTLED_ATTEMPTS) return handOff(r);
-          continue;
-        }
-        if (kind === 'too-many-connections') {
-          await recordTooManyConnections(db, profile.id, gate.limit, Date.now());
-          gate.limit = await connectionLimit(db, profile, Date.now());
-          result.throttleReplies++;
-          continue;
-        }
-        if (++failures >= QUICK_ATTEMPTS) return handOff(r);
-        await delay(500 * failures + Math.floor(Math.random() * 500));
-      }
-    };
+      };
 
-    // More lanes than connections, so a connection never waits for our bookkeeping; the gate keeps the wire paced.
-    const lanes = Math.max(1, profile.maxConnections * 2);
-    let index = 0;
-    let done = 0;
-    const lane = async () => {
-      while (index < recipients.length && !context.cancellationSignal.aborted && !stop) {
-        await sendOne(recipients[index++]!);
-        // The SDK sends heartbeats at most every so often, however often this is called.
-        context.heartbeat({ done: ++done, of: recipients.length });
+      // More lanes than connections, so a connection never waits for our bookkeeping; the gate keeps the wire paced.
+      const lanes = Math.max(1, profile.maxConnections * 2);
+      let done = 0;
+      let lastPaceCheck = Date.now();
+      const lane = async () => {
+        while (!context.cancellationSignal.aborted && !stop) {
+          const r = await take();
+          if (!r) return;
+          await sendOne(r);
+          // The SDK sends heartbeats at most every so often, however often this is called.
+          context.heartbeat({ done: ++done, of: recipients.length });
+          // Another worker may have learned a pace for this profile: look now and then.
+          if (!paced && Date.now() - lastPaceCheck > 1000) {
+            lastPaceCheck = Date.now();
+            paced = await isPaced(db, profile);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(lanes, recipients.length) }, lane));
+      await claiming;
+      // Cancelled, or the profile's login failed: what was not sent goes back, due, for a later batch.
+      if (context.cancellationSignal.aborted || stop) {
+        await flush();
+        for (const r of queue.splice(0)) await releaseSend(db, { runId, nodeId, contactId: r.contactId }, owner);
+        await releaseClaim(db, runId, input.claim);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(lanes, recipients.length) }, lane));
-    // Cancelled, or the profile's login failed: what was not sent goes back, due, for a later batch.
-    if (context.cancellationSignal.aborted || stop) await releaseClaim(db, runId, input.claim);
-    return stop ? { ...result, profileFailing: stop } : result;
+      return stop ? { ...result, profileFailing: stop } : result;
+    } finally {
+      clearInterval(timer);
+      await flush();
+    }
   };
+}
+
+/** The write after the server's answer: retried for up to a minute, never turned into a resend. */
+async function commitWithRetries(write: () => Promise<void>): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (tries >= 30) throw err;
+      await delay(Math.min(2_000, 100 * tries));
+    }
+  }
 }

@@ -17,6 +17,8 @@ export interface Faults {
    * message with no token left is answered 454 after its DATA (where Amazon SES answers) and not kept.
    */
   throttle?: { perSecond: number; burst: number };
+  /** This percentage of messages is answered 454 Throttling failure after DATA and not kept, whatever the pace (a server that sheds load). */
+  fail454Percent?: number;
   /** A connection beyond this many open at once is answered 421 instead of the greeting, then closed. */
   maxConnections?: number;
   /** This percentage of MAIL FROM commands is answered 421, then the connection is closed. */
@@ -47,7 +49,7 @@ export const FAULT_REPLIES = {
 export type FaultReply = { code: number; text: string };
 
 const FORMAT =
-  'a comma-separated list such as throttle=50/s,burst=50,max-connections=10,disconnect421=2%,greylist=1,reject=5%,auth454=1,drop-after-data=1%,slow=200ms,seed=abc';
+  'a comma-separated list such as throttle=50/s,burst=50,fail454=30%,max-connections=10,disconnect421=2%,greylist=1,reject=5%,auth454=1,drop-after-data=1%,slow=200ms,seed=abc';
 
 type Setter = (faults: Faults, value: string) => string | undefined;
 
@@ -70,6 +72,10 @@ const setters: Record<string, Setter> = {
     const n = count(v);
     if (n === undefined) return 'takes a whole number of messages, at least 1, like burst=10';
     f.throttle = { perSecond: f.throttle?.perSecond ?? NaN, burst: n };
+  },
+  fail454(f, v) {
+    f.fail454Percent = percent(v);
+    if (f.fail454Percent === undefined) return 'takes a percentage above 0% and at most 100%, like fail454=30%';
   },
   'max-connections'(f, v) {
     f.maxConnections = count(v);
@@ -228,6 +234,7 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
   const open = new Set<string>();
   const disconnectHit = everyNth(faults.disconnect421Percent);
   const dropHit = everyNth(faults.dropAfterDataPercent);
+  const fail454Hit = everyNth(faults.fail454Percent);
   const greylistAttempts = new Map<string, number>();
   let authAttempts = 0;
   let tokens = faults.throttle?.burst ?? 0;
@@ -281,6 +288,10 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
     },
     /** A whole message is in: takes a token from the bucket, or answers 454 and the message is not kept. */
     dataEnd(): FaultReply | undefined {
+      if (faults.fail454Percent && fail454Hit()) {
+        stats.throttled++;
+        return FAULT_REPLIES.throttled;
+      }
       if (!faults.throttle) return;
       const t = now();
       tokens = Math.min(faults.throttle.burst, tokens + ((t - refilledAt) * faults.throttle.perSecond) / 1000);

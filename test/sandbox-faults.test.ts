@@ -84,7 +84,7 @@ describe('SANDBOX_FAULTS', () => {
     ['throttle=5/s;reject=1%', '"throttle=5/s;reject=1%": throttle takes messages per second'],
     [
       'rejects=5%',
-      '"rejects=5%": unknown fault "rejects"; known ones are throttle, burst, max-connections, disconnect421, greylist, reject, auth454, drop-after-data, slow, seed',
+      '"rejects=5%": unknown fault "rejects"; known ones are throttle, burst, fail454, max-connections, disconnect421, greylist, reject, auth454, drop-after-data, slow, seed',
     ],
   ])('%s is refused with an error naming SANDBOX_FAULTS and what is wrong', (spec, problem) => {
     expect(() => readConfig({ SANDBOX_FAULTS: spec })).toThrow(`SANDBOX_FAULTS: ${problem}`);
@@ -118,6 +118,18 @@ describe('throttle: a token bucket shared by all connections, 454 after DATA as 
     expect(classifySmtpError(second.err)).toMatchObject({ kind: 'throttled', code: 454 });
     expect(kept.map((k) => k.messageId)).toEqual([first.messageId]);
     expect(smtp.stats()).toMatchObject({ accepted: 1, throttled: 1 });
+  });
+
+  it('fail454 answers a share of messages 454 whatever the pace, and keeps none of them', async () => {
+    const { smtp, kept } = await sandbox('fail454=30%');
+    const transport = oneConnectionPerMessage(smtp.port);
+    const results = [];
+    for (let i = 0; i < 10; i++) results.push(await send(transport));
+    const refused = results.filter((r) => r.err);
+    expect(refused).toHaveLength(3);
+    for (const r of refused) expect(classifySmtpError(r.err)).toMatchObject({ kind: 'throttled', code: 454 });
+    expect(kept).toHaveLength(7);
+    expect(smtp.stats()).toMatchObject({ accepted: 7, throttled: 3 });
   });
 
   it('admits at most burst + R × t in any window of t seconds, across pooled connections', async () => {

@@ -71,6 +71,20 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
   return { ok: false, reason: 'rate', retryAfterMs: Math.max(1, Math.ceil((state.tatUs - nowUs) / 1000) - maxWaitMs) };
 }
 
+/** Makes sure the profile has its row, so that what it learns (and counts) has a place. */
+export async function ensureThrottleRow(db: Db, profileId: string): Promise<void> {
+  await sql`INSERT INTO smtp_throttle (profile_id, tat_us, slot_us, day, day_count) VALUES (${profileId}, 0, 0, '', 0) ON CONFLICT (profile_id) DO NOTHING`.execute(
+    db,
+  );
+}
+
+/** Whether sends of this profile need a slot each: a limit of its own, a learned rate, or a daily cap. */
+export async function isPaced(db: Db, profile: ThrottledProfile): Promise<boolean> {
+  if (profile.ratePerSecond || profile.dailyCap) return true;
+  const row = await db.selectFrom('smtpThrottle').select('rate').where('profileId', '=', profile.id).executeTakeFirst();
+  return row?.rate != null;
+}
+
 /** The server accepted a message: counted per second, which is what a slow-down learns from. Call it in the outcome's transaction. */
 export async function recordAccepted(db: Db, profileId: string, nowMs: number): Promise<void> {
   const second = Math.floor(nowMs / 1000);
@@ -98,7 +112,7 @@ export async function recordThrottleReply(db: Db, profile: ThrottledProfile, rep
   const current = sql<number>`coalesce(${effectiveRate(profile.ratePerSecond)}, 1e12)`;
   const cut = await sql<{ rate: number }>`
     UPDATE smtp_throttle SET
-      rate = max(${MIN_RATE}, min(${current} * 0.85, CASE WHEN ${accepted} > 0 THEN ${accepted} * 0.95 ELSE ${current} * 0.5 END)),
+      rate = max(${MIN_RATE}, min(${current} * 0.85, CASE WHEN ${accepted} > 0 THEN ${accepted} * 0.95 WHEN ${current} >= 1e12 THEN 10 ELSE ${current} * 0.5 END)),
       decrease_after_us = ${nowUs + SECOND_US},
       increase_after_us = ${nowUs + 2 * SECOND_US},
       slowdown_at = ${new Date(nowMs).toISOString()},

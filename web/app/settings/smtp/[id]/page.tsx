@@ -3,8 +3,10 @@ import Link from 'next/link';
 import { forbidden, notFound } from 'next/navigation';
 import { UserError } from '@server/errors';
 import { SMTP_PRESETS } from '@domain/smtp-presets';
+import { throttleState } from '@server/db/throttle';
 import { profileFor, profileView } from '@server/profiles';
 import { listAgents, requireUser } from '@/lib/auth';
+import { formatTime } from '@/lib/format';
 import { getDb } from '@/lib/server';
 import { SmtpProfileForm } from '@/app/settings/smtp/smtp-profile-form';
 
@@ -30,6 +32,7 @@ export default async function SmtpProfilePage({ params, searchParams }: Props) {
   }
   // The view never holds the password: only whether one is stored.
   const profile = await profileView(db, user, row);
+  const pace = await throttleState(db, row);
   const isAdmin = user.role === 'admin';
   return (
     <section>
@@ -37,6 +40,21 @@ export default async function SmtpProfilePage({ params, searchParams }: Props) {
         Settings / <Link href="/settings/smtp">SMTP settings</Link> / {profile.name}
       </p>
       <h1>{profile.name}</h1>
+      {row.failingReason && (
+        <p className="notice notice--error" data-testid="profile-paused">
+          Sending is paused: the server refused the login ({row.failingReason}). Fix the user, password or security below and save: waiting sends go
+          on by themselves.
+        </p>
+      )}
+      <p className="muted" data-testid="profile-pace">
+        Pace now:{' '}
+        {pace.effectiveRate === null
+          ? 'no limit'
+          : `${pace.effectiveRate < 10 ? pace.effectiveRate.toFixed(1) : Math.round(pace.effectiveRate)} messages/s`}
+        {pace.learnedRate !== null ? ' (learned from the server’s answers)' : ''}
+        {pace.lastSlowdown ? ` · last slow-down ${formatTime(pace.lastSlowdown.at)}: “${pace.lastSlowdown.reply}”` : ''}
+        {pace.sentToday > 0 ? ` · ${pace.sentToday} accepted today` : ''}
+      </p>
       <SmtpProfileForm
         key={profile.id}
         profile={profile}

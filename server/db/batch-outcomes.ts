@@ -1,0 +1,152 @@
+/**
+ * The send path's writes, grouped: a batch claims its sends a chunk at a time and commits its
+ * outcomes a group at a time, each group in one transaction with one statement per kind of row.
+ * Per message, the database is the most expensive thing a sender does; grouped, it is not.
+ */
+import { now, sql, type Db } from '.';
+import type { DeliveryAttempt, SendClaim, SendKey } from './deliveries';
+import { claimSend } from './deliveries';
+import type { RecipientMove } from './recipients';
+
+const CHUNK = 200;
+const chunks = <T>(items: T[], size = CHUNK): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+export interface ClaimOptions {
+  owner: string;
+  nowMs: number;
+  leaseMs: number;
+  supersedes?: (owner: string) => boolean;
+}
+
+/**
+ * Claims many sends of one run and node at once (committed before any of their DATA): new ones in one
+ * multi-row insert; the few that already have a ledger row go through claimSend's compare-and-set.
+ */
+export async function claimSends(
+  db: Db,
+  runId: string,
+  nodeId: string,
+  sends: { contactId: string; messageId: string }[],
+  claim: ClaimOptions,
+): Promise<Map<string, SendClaim>> {
+  const claims = new Map<string, SendClaim>();
+  const leaseUntil = claim.nowMs + claim.leaseMs;
+  const at = now();
+  for (const group of chunks(sends)) {
+    const fresh = await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('sends')
+        .values(
+          group.map((s) => ({
+            runId,
+            nodeId,
+            contactId: s.contactId,
+            messageId: s.messageId,
+            status: 'SENDING' as const,
+            leaseUntil,
+            leaseOwner: claim.owner,
+            updatedAt: at,
+          })),
+        )
+        .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doNothing())
+        .execute();
+      return trx
+        .selectFrom('sends')
+        .select(['contactId', 'status', 'leaseOwner', 'leaseUntil', 'updatedAt'])
+        .where('runId', '=', runId)
+        .where('nodeId', '=', nodeId)
+        .where(
+          'contactId',
+          'in',
+          group.map((s) => s.contactId),
+        )
+        .execute();
+    });
+    const mine = new Set(
+      fresh
+        .filter((r) => r.status === 'SENDING' && r.leaseOwner === claim.owner && r.leaseUntil === leaseUntil && r.updatedAt === at)
+        .map((r) => r.contactId),
+    );
+    for (const s of group) {
+      if (mine.has(s.contactId)) claims.set(s.contactId, { kind: 'claimed', uncertain: false });
+      else claims.set(s.contactId, await claimSend(db, { runId, nodeId, contactId: s.contactId }, { ...claim, messageId: s.messageId }));
+    }
+  }
+  return claims;
+}
+
+/** One finished or noted attempt, as a batch commits it. */
+export interface BatchOutcome {
+  attempt: Omit<DeliveryAttempt, 'id' | 'at'>;
+  /** The ledger's final word (SENT, FAILED) or none: the batch still holds the send (a retry follows). */
+  ledger?: 'SENT' | 'FAILED';
+  /** Where the recipient goes (only with a final word). */
+  move?: RecipientMove;
+}
+
+/**
+ * Commits a group of outcomes of one run and node in one transaction: the delivery log rows, the
+ * ledger's final statuses, the recipients' next steps, and how many the server accepted this second.
+ */
+export async function commitBatchOutcomes(
+  db: Db,
+  runId: string,
+  nodeId: string,
+  outcomes: BatchOutcome[],
+  accepted: { profileId: string; nowMs: number; count: number },
+): Promise<void> {
+  if (outcomes.length === 0) return;
+  const at = now();
+  await db.transaction().execute(async (trx) => {
+    for (const group of chunks(outcomes, 100)) {
+      await trx
+        .insertInto('deliveryAttempts')
+        .values(group.map((o) => ({ ...o.attempt, at })))
+        .execute();
+    }
+    for (const status of ['SENT', 'FAILED'] as const) {
+      const ids = outcomes.filter((o) => o.ledger === status).map((o) => o.attempt.contactId);
+      for (const group of chunks(ids)) {
+        await trx
+          .updateTable('sends')
+          .set({ status, leaseUntil: 0, leaseOwner: null, updatedAt: at })
+          .where('runId', '=', runId)
+          .where('nodeId', '=', nodeId)
+          .where('contactId', 'in', group)
+          .execute();
+      }
+    }
+    // Recipients moving on to the same step at the same time are one UPDATE; failures another.
+    const moves = new Map<string, { move: RecipientMove; ids: string[] }>();
+    for (const o of outcomes) {
+      if (!o.move || o.move.to === 'retrying') continue;
+      const key = o.move.to === 'next' ? `next:${o.move.nodeId}:${o.move.dueAt}` : 'failed';
+      const entry = moves.get(key) ?? { move: o.move, ids: [] };
+      entry.ids.push(o.attempt.contactId);
+      moves.set(key, entry);
+    }
+    for (const { move, ids } of moves.values()) {
+      const set = move.to === 'next' ? { status: 'pending' as const, nodeId: move.nodeId, dueAt: move.dueAt } : { status: 'failed' as const };
+      for (const group of chunks(ids)) {
+        await trx
+          .updateTable('runRecipients')
+          .set({ ...set, claim: null, updatedAt: at })
+          .where('runId', '=', runId)
+          .where('status', '=', 'sending')
+          .where('contactId', 'in', group)
+          .execute();
+      }
+    }
+    if (accepted.count > 0) {
+      const second = Math.floor(accepted.nowMs / 1000);
+      await sql`UPDATE smtp_throttle SET
+          acc_prev = CASE WHEN acc_sec = ${second} THEN acc_prev WHEN acc_sec = ${second - 1} THEN acc_count ELSE 0 END,
+          acc_count = CASE WHEN acc_sec = ${second} THEN acc_count + ${accepted.count} ELSE ${accepted.count} END,
+          acc_sec = ${second}
+        WHERE profile_id = ${accepted.profileId}`.execute(trx);
+    }
+  });
+}
+
+export type { SendKey };
