@@ -4,9 +4,10 @@
  */
 import os from 'node:os';
 import nodemailer from 'nodemailer';
-import type { Db } from '../server/db';
+import type { Db, SandboxDb } from '../server/db';
 import { countContacts, insertContacts, listContacts } from '../server/db/contacts';
-import { countSandboxMessages, sandboxMessagesOfRun } from '../server/db/sandbox';
+import { runMessageIds } from '../server/db/deliveries';
+import { countSandboxMessages, sandboxMessagesWithIds } from '../server/db/sandbox';
 import { transportOptions } from '../server/smtp/transport';
 import type { Api, RunView } from './api';
 import type { Progress } from './progress';
@@ -17,16 +18,22 @@ const POLL_MS = 200;
 /** As the sandbox profile (server/seed.ts): sendBatch runs maxConnections * 2 sends at once. */
 const MAX_CONNECTIONS = 5;
 
+/** The stack's two databases: the app's (contacts, runs, the send ledger) and the sandbox's mailbox. */
+export interface Dbs {
+  app: Db;
+  sandbox: SandboxDb;
+}
+
 /** Counts what the sandbox stores from now on, by polling only the rows added since the last look. */
 class MailboxCounter {
   total = 0;
   lastReceivedAt: string | null = null;
   private constructor(
-    private readonly db: Db,
+    private readonly db: SandboxDb,
     private lastId: number,
   ) {}
 
-  static async start(db: Db): Promise<MailboxCounter> {
+  static async start(db: SandboxDb): Promise<MailboxCounter> {
     return new MailboxCounter(db, (await countSandboxMessages(db)).lastId);
   }
 
@@ -72,7 +79,7 @@ export interface RawResult {
 
 /** N plain messages through a pooled transport with the product's options, maxConnections*2 in flight. */
 export async function measureRaw(
-  db: Db,
+  mailbox: SandboxDb,
   stack: Stack,
   n: number,
   progress: Progress,
@@ -86,7 +93,7 @@ export async function measureRaw(
     ),
   );
   const tag = Date.now().toString(36);
-  const counter = await MailboxCounter.start(db);
+  const counter = await MailboxCounter.start(mailbox);
   const pids = stackProcesses(stack.pid!);
   const all = descendants(stack.pid!).map((p) => p.pid);
   const cpu0 = cpuSnapshot(pids, all);
@@ -180,7 +187,7 @@ export interface CampaignResult {
 export const campaignTimeoutMs = (size: number) => 120_000 + size * 8;
 
 export async function measureCampaign(
-  db: Db,
+  dbs: Dbs,
   stack: Stack,
   api: Api,
   flow: { flowId: string; version: number },
@@ -223,7 +230,7 @@ export async function measureCampaign(
     result.web_rss_mb = Math.max(result.web_rss_mb, maxRssMb(pids.web));
   }, 500);
 
-  const counter = await MailboxCounter.start(db);
+  const counter = await MailboxCounter.start(dbs.sandbox);
   const deadline = Date.now() + campaignTimeoutMs(size);
   const deciles: (number | null)[] = Array.from({ length: 10 }, () => null);
   let view: RunView | undefined;
@@ -297,7 +304,8 @@ export async function measureCampaign(
   result.failed = view?.counts.failed ?? 0;
 
   if (result.runId) {
-    const mine = await sandboxMessagesOfRun(db, result.runId);
+    // The run's Message-IDs are in the app database's send ledger, its messages in the sandbox's database.
+    const mine = await sandboxMessagesWithIds(dbs.sandbox, await runMessageIds(dbs.app, result.runId));
     result.stored = mine.messages;
     result.duplicates = mine.messages - mine.distinct;
     const lastAt = mine.lastReceivedAt ? Date.parse(mine.lastReceivedAt) : null;
@@ -329,7 +337,7 @@ export async function measureCampaign(
  * fresh stack was ~2,000/s, later ones ~3,000/s): raw messages, then a campaign for some contacts.
  */
 export async function warmUp(
-  db: Db,
+  dbs: Dbs,
   stack: Stack,
   api: Api,
   flow: { flowId: string; version: number },
@@ -337,9 +345,9 @@ export async function warmUp(
   raw: number,
   recipients: number,
 ): Promise<void> {
-  const r = await measureRaw(db, stack, raw, progress, 2 * 60_000, 'warm-up: raw');
+  const r = await measureRaw(dbs.sandbox, stack, raw, progress, 2 * 60_000, 'warm-up: raw');
   if (r.error) throw new Error(`warm-up: ${r.error}`);
-  const contactIds = (await listContacts(db, recipients)).map((c) => c.id);
+  const contactIds = (await listContacts(dbs.app, recipients)).map((c) => c.id);
   progress.start('warm-up: campaign', contactIds.length);
   const runId = await api.startRun(flow.flowId, flow.version, `bench-warmup-${Date.now()}`, { kind: 'contacts', contactIds });
   const deadline = Date.now() + 3 * 60_000;

@@ -6,7 +6,7 @@
  *   BENCH_RAW_N=10000          messages of the raw baseline, measured before and after each campaign; the
  *                              faster of the two counts (other work on the machine only ever slows it down)
  *   BENCH_WARMUP=0             skip the untimed warm-up (2,000 raw messages and a 1,000-recipient campaign)
- *   BENCH_KEEP_DATA=1          keep the data folder (the SQLite database) for a look afterwards
+ *   BENCH_KEEP_DATA=1          keep the data folder (the SQLite databases) for a look afterwards
  *   BENCH_STACK_NODE_OPTIONS   NODE_OPTIONS for the stack only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
  */
 import { execFileSync } from 'node:child_process';
@@ -16,9 +16,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SANDBOX_PROFILE_ID } from '../domain/senders';
-import { openDatabase, type Db } from '../server/db';
+import { readConfig } from '../server/config';
+import { openDatabase, openSandboxDatabase } from '../server/db';
 import { Api, sendOnceGraph } from './api';
-import { ensureContacts, measureCampaign, measureRaw, warmUp, type CampaignResult, type RawResult } from './measure';
+import { ensureContacts, measureCampaign, measureRaw, warmUp, type CampaignResult, type Dbs, type RawResult } from './measure';
 import { Progress } from './progress';
 import { pickPorts, Stack } from './stack';
 
@@ -164,7 +165,7 @@ async function main(): Promise<number> {
 
   const rows: Row[] = [];
   const errors: string[] = [];
-  let db: Db | undefined;
+  let dbs: Dbs | undefined;
   try {
     progress.start('starting the stack');
     progress.log(
@@ -174,19 +175,21 @@ async function main(): Promise<number> {
       if (/building the web app|Temporal|polling task queue|listening on/.test(line)) progress.update(0, line.slice(0, 70));
     });
     progress.done();
-    db = await openDatabase(path.join(dataDir, 'dripline.db'));
+    // The stack's file names, from the same config its processes read.
+    const files = readConfig({ DRIPLINE_DATA_DIR: dataDir });
+    dbs = { app: await openDatabase(files.databaseFile), sandbox: await openSandboxDatabase(files.sandboxDatabaseFile) };
     const api = await Api.signIn(stack.webUrl, ADMIN_EMAIL, stack.adminPassword);
     const flow = await api.publishFlow('Bench: send once', sendOnceGraph(SANDBOX_PROFILE_ID));
     if (WARMUP && SIZES[0]) {
-      await ensureContacts(db, SIZES[0], progress);
-      await warmUp(db, stack, api, flow, progress, WARMUP.raw, WARMUP.recipients);
+      await ensureContacts(dbs.app, SIZES[0], progress);
+      await warmUp(dbs, stack, api, flow, progress, WARMUP.raw, WARMUP.recipients);
     }
     for (const size of SIZES) {
-      await ensureContacts(db, size, progress);
-      const raws = [await measureRaw(db, stack, RAW_N, progress, 5 * 60_000, 'raw nodemailer (before)')];
-      const campaign = await measureCampaign(db, stack, api, flow, size, progress);
+      await ensureContacts(dbs.app, size, progress);
+      const raws = [await measureRaw(dbs.sandbox, stack, RAW_N, progress, 5 * 60_000, 'raw nodemailer (before)')];
+      const campaign = await measureCampaign(dbs, stack, api, flow, size, progress);
       if (campaign.status === 'completed' && stack.running)
-        raws.push(await measureRaw(db, stack, RAW_N, progress, 5 * 60_000, 'raw nodemailer (after)'));
+        raws.push(await measureRaw(dbs.sandbox, stack, RAW_N, progress, 5 * 60_000, 'raw nodemailer (after)'));
       rows.push({ raw: bestRaw(raws), raws, campaign });
       // A stuck or broken run makes the larger ones meaningless: stop here.
       if (campaign.status !== 'completed' || !stack.running) {
@@ -197,7 +200,8 @@ async function main(): Promise<number> {
   } catch (err) {
     errors.push(err instanceof Error ? err.message : String(err));
   } finally {
-    await db?.destroy().catch(() => undefined);
+    await dbs?.app.destroy().catch(() => undefined);
+    await dbs?.sandbox.destroy().catch(() => undefined);
     progress.start('stopping the stack');
     const code = await stack.stop();
     progress.done(`exit ${code}`);
