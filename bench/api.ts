@@ -1,4 +1,5 @@
 /** The bench's client of the web app's HTTP API, signed in as the first admin. */
+import type { Audience } from '../domain/audience';
 import type { FlowGraph } from '../domain/flow/schema';
 
 export interface RunView {
@@ -65,8 +66,8 @@ export class Api {
     return { flowId: id, version };
   }
 
-  async startRun(flowId: string, version: number, idempotencyKey: string): Promise<string> {
-    const { runId } = await this.call<{ runId: string }>('POST', '/api/runs', { flowId, version, audience: { kind: 'all' }, idempotencyKey }, [201]);
+  async startRun(flowId: string, version: number, idempotencyKey: string, audience: Audience = { kind: 'all' }): Promise<string> {
+    const { runId } = await this.call<{ runId: string }>('POST', '/api/runs', { flowId, version, audience, idempotencyKey }, [201]);
     return runId;
   }
 

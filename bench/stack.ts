@@ -84,6 +84,8 @@ export class Stack {
         DRIPLINE_DATA_DIR: this.dataDir,
         DRIPLINE_ADMIN_PASSWORD: this.adminPassword,
         NEXT_TELEMETRY_DISABLED: '1',
+        // For a look inside: e.g. BENCH_STACK_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every Node process of the stack.
+        ...(process.env.BENCH_STACK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_STACK_NODE_OPTIONS } : {}),
       },
     });
     this.child = child;
@@ -218,6 +220,53 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** Busy CPU seconds of the whole machine so far (every core; /proc/stat minus idle and iowait). */
+export function machineBusySeconds(): number {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const [, user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).map(Number);
+  return (user + nice + system + irq + softirq + steal) / clockTicks;
+}
+
+export type CpuSnapshot = Record<Role | 'stack' | 'bench' | 'machine', number>;
+
+/** CPU seconds so far of each role, of every process of the stack, of the bench, and of the machine. */
+export function cpuSnapshot(pids: Record<Role, number[]>, all: number[]): CpuSnapshot {
+  const usage = process.cpuUsage();
+  return {
+    worker: totalCpu(pids.worker),
+    web: totalCpu(pids.web),
+    sandbox: totalCpu(pids.sandbox),
+    temporal: totalCpu(pids.temporal),
+    stack: totalCpu(all),
+    bench: (usage.user + usage.system) / 1e6,
+    machine: machineBusySeconds(),
+  };
+}
+
+/** What each used between two snapshots; `others` is what processes outside the stack and the bench used. */
+export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): Record<Role | 'bench' | 'others', number> {
+  const d = (k: keyof CpuSnapshot) => Math.round((b[k] - a[k]) * 10) / 10;
+  return {
+    worker: d('worker'),
+    web: d('web'),
+    sandbox: d('sandbox'),
+    temporal: d('temporal'),
+    bench: d('bench'),
+    others: Math.max(0, Math.round((d('machine') - d('stack') - d('bench')) * 10) / 10),
+  };
+}
+
+/** Bytes a role's processes caused to be written to storage so far (/proc/<pid>/io write_bytes: the database and its WAL). */
+export function writeBytes(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    try {
+      return sum + Number(/^write_bytes:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      return sum;
+    }
+  }, 0);
 }
 
 /** The largest RSS among a role's processes (the real one, not a wrapper), in MB. */

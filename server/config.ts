@@ -15,7 +15,7 @@ export const ConfigEnv = z.object({
   /** The first admin, created on an empty install. Without a password one is generated into the data folder. */
   DRIPLINE_ADMIN_EMAIL: z.string().email().default('admin@dripline.local'),
   DRIPLINE_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
-  /** Folder for the SQLite database, the generated secret key and the Temporal dev server's file. */
+  /** Folder for the SQLite databases (the app's and the sandbox's), the generated secret key and the Temporal dev server's file. */
   DRIPLINE_DATA_DIR: z.string().min(1).default('data'),
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -55,7 +55,7 @@ export const ConfigEnv = z.object({
     )
     .pipe(z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, 'each key must be 64 hex characters'))),
 });
-export type Config = z.infer<typeof ConfigEnv> & { databaseFile: string; DRIPLINE_PUBLIC_URL: string };
+export type Config = z.infer<typeof ConfigEnv> & { databaseFile: string; sandboxDatabaseFile: string; DRIPLINE_PUBLIC_URL: string };
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigEnv.safeParse(env);
@@ -69,6 +69,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     DRIPLINE_DATA_DIR: dataDir,
     DRIPLINE_PUBLIC_URL: parsed.data.DRIPLINE_PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}`,
     databaseFile: path.join(dataDir, 'dripline.db'),
+    /** The sandbox SMTP server's mailbox: a file of its own, so its writes never wait for the app database's lock. */
+    sandboxDatabaseFile: path.join(dataDir, 'sandbox.db'),
   };
 }
 

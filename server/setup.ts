@@ -1,12 +1,14 @@
 // Migrates the app database (Dripline's tables and better-auth's) and writes the embedded defaults:
-// the sandbox SMTP profile, the sample flow and contacts, and the first admin.
+// the sandbox SMTP profile, the sample flow and contacts, and the first admin. Creates the sandbox's
+// database too, so that the sandbox process and the web app never both create it at once.
 import { ensureFirstAdmin, migrateAuth } from './auth';
 import { readConfig } from './config';
-import { openDatabase } from './db';
+import { openDatabase, openSandboxDatabase } from './db';
 import { seed } from './seed';
 
 export async function setup(): Promise<string | undefined> {
   const config = readConfig();
+  await (await openSandboxDatabase(config.sandboxDatabaseFile)).destroy();
   const db = await openDatabase(config.databaseFile);
   try {
     await seed(db, config);

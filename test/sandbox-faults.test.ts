@@ -11,7 +11,7 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readConfig } from '../server/config';
-import { openDatabase } from '../server/db';
+import { openSandboxDatabase } from '../server/db';
 import { listSandboxMessages } from '../server/db/sandbox';
 import { parseFaults, rejectsRecipient, type Faults } from '../server/sandbox-faults';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
@@ -365,7 +365,7 @@ describe('the product’s sandbox process reads SANDBOX_FAULTS', () => {
     return { child, dataDir, exited, output: () => output };
   }
 
-  it('injects the faults it names, and stores what it accepts in the app database', async () => {
+  it('injects the faults it names, and stores what it accepts in its own database, never the app database', async () => {
     const sandboxProcess = startSandboxProcess({ SANDBOX_FAULTS: 'greylist=1,reject=100%,seed=x' });
     try {
       while (!sandboxProcess.output().includes('listening on')) {
@@ -379,11 +379,11 @@ describe('the product’s sandbox process reads SANDBOX_FAULTS', () => {
       sandboxProcess.child.kill('SIGTERM');
       expect(await sandboxProcess.exited).toBe(0);
     }
-    const db = await openDatabase(path.join(sandboxProcess.dataDir, 'dripline.db'));
+    const db = await openSandboxDatabase(readConfig({ DRIPLINE_DATA_DIR: sandboxProcess.dataDir }).sandboxDatabaseFile);
     expect(await listSandboxMessages(db)).toHaveLength(0);
     await db.destroy();
 
-    // Greylisting alone: the retry is stored in the app database.
+    // Greylisting alone: the retry is stored in the sandbox's database (data/sandbox.db).
     const greylisting = startSandboxProcess({ SANDBOX_FAULTS: 'greylist=1' });
     try {
       while (!greylisting.output().includes('listening on')) await new Promise((r) => setTimeout(r, 100));
@@ -391,9 +391,11 @@ describe('the product’s sandbox process reads SANDBOX_FAULTS', () => {
       expect((await send(transport)).err).toMatchObject({ responseCode: 451 });
       const retry = await send(transport);
       expect(retry.err).toBeNull();
-      const stored = await openDatabase(path.join(greylisting.dataDir, 'dripline.db'));
+      const stored = await openSandboxDatabase(path.join(greylisting.dataDir, 'sandbox.db'));
       expect((await listSandboxMessages(stored)).map((m) => m.messageId)).toEqual([retry.messageId]);
       await stored.destroy();
+      // The sandbox stands in for an external server: it neither creates nor writes the app database.
+      expect(fs.existsSync(path.join(greylisting.dataDir, 'dripline.db'))).toBe(false);
     } finally {
       greylisting.child.kill('SIGTERM');
       await greylisting.exited;

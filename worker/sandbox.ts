@@ -1,12 +1,13 @@
-// Runs the sandbox SMTP server on SANDBOX_SMTP_BIND:SANDBOX_SMTP_PORT, storing into the app database.
+// Runs the sandbox SMTP server on SANDBOX_SMTP_BIND:SANDBOX_SMTP_PORT, storing into its own database
+// (data/sandbox.db): like an external SMTP server, it never waits for the app database's write lock.
 import { readConfig } from '../server/config';
-import { openDatabase } from '../server/db';
+import { openSandboxDatabase } from '../server/db';
 import { insertSandboxMessage } from '../server/db/sandbox';
 import { describeFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp } from '../server/sandbox-smtp';
 
 const config = readConfig();
-const db = await openDatabase(config.databaseFile);
+const db = await openSandboxDatabase(config.sandboxDatabaseFile);
 const smtp = await startSandboxSmtp({
   port: config.SANDBOX_SMTP_PORT,
   host: config.SANDBOX_SMTP_BIND,

@@ -138,6 +138,12 @@ export async function sendsOf(db: Db, runId: string, nodeId: string, contactIds:
   return db.selectFrom('sends').selectAll().where('runId', '=', runId).where('nodeId', '=', nodeId).where('contactId', 'in', contactIds).execute();
 }
 
+/** The Message-IDs in a run's send ledger (one per message; a resend keeps its Message-ID). */
+export async function runMessageIds(db: Db, runId: string): Promise<string[]> {
+  const rows = await db.selectFrom('sends').select('messageId').where('runId', '=', runId).execute();
+  return rows.map((r) => r.messageId);
+}
+
 export interface ContactDelivery extends DeliveryAttempt {
   flowName: string | null;
   flowVersion: number | null;

@@ -1,20 +1,32 @@
 /**
- * The app database: SQLite (better-sqlite3) by default, through Kysely, which also speaks PostgreSQL.
+ * The app database: SQLite (better-sqlite3) by default, through Kysely, which also speaks PostgreSQL;
+ * and the sandbox SMTP server's own SQLite database, its mailbox.
  * Every query lives in a module of this folder, one per area; nothing else writes SQL.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, Migrator, SqliteDialect, sql } from 'kysely';
-import { migrations } from './migrations';
-import type { Tables } from './tables';
+import { CamelCasePlugin, Kysely, type Migration, Migrator, SqliteDialect, sql } from 'kysely';
+import { migrations, sandboxMigrations } from './migrations';
+import type { SandboxTables, Tables } from './tables';
 
 export type Db = Kysely<Tables>;
+/** The sandbox SMTP server's database: its mailbox only, apart from the app database and its write lock. */
+export type SandboxDb = Kysely<SandboxTables>;
 export type * from './tables';
 
-/** Opens (creating if needed) the SQLite database and brings it to the latest migration. */
-export async function openDatabase(file: string): Promise<Db> {
+/** Opens (creating if needed) the app database and brings it to the latest migration. */
+export function openDatabase(file: string): Promise<Db> {
+  return open<Tables>(file, migrations);
+}
+
+/** Opens (creating if needed) the sandbox's database (data/sandbox.db) and brings it to its latest migration. */
+export function openSandboxDatabase(file: string): Promise<SandboxDb> {
+  return open<SandboxTables>(file, sandboxMigrations);
+}
+
+async function open<T>(file: string, list: Record<string, Migration>): Promise<Kysely<T>> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
@@ -22,10 +34,13 @@ export async function openDatabase(file: string): Promise<Db> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
-  const migrator = new Migrator({ db: db.withoutPlugins(), provider: { getMigrations: async () => migrations } });
+  const db = new Kysely<T>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
+  const migrator = new Migrator({ db: db.withoutPlugins(), provider: { getMigrations: async () => list } });
   const { error } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) {
+    await db.destroy();
+    throw error instanceof Error ? error : new Error(String(error));
+  }
   return db;
 }
 

@@ -1,4 +1,7 @@
-/** Schema changes, in order. Names are the physical snake_case ones: the migrator runs them as written. */
+/**
+ * Schema changes, in order: `migrations` for the app database, `sandboxMigrations` for the sandbox's.
+ * Names are the physical snake_case ones: the migrator runs them as written.
+ */
 import { sql, type Kysely, type Migration } from 'kysely';
 
 export const migrations: Record<string, Migration> = {
@@ -101,6 +104,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('delivery_attempts_run').on('delivery_attempts').columns(['run_id', 'contact_id']).execute();
+      // The sandbox's mailbox until it got a database of its own (sandboxMigrations); no longer read.
       await db.schema
         .createTable('sandbox_messages')
         .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
@@ -209,6 +213,32 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('smtp_profiles').addColumn('failing_since', 'text').execute();
       await db.schema.alterTable('smtp_profiles').addColumn('failing_reason', 'text').execute();
       await db.schema.alterTable('smtp_profiles').addColumn('deleted_at', 'text').execute();
+    },
+  },
+};
+
+/**
+ * The sandbox's own database (data/sandbox.db), migrated on its own: it holds the mailbox only, so the
+ * app's migrations (and their data moves) never run on it, and the app database's never include it.
+ * The table is as migration 001 made it in the app database.
+ */
+export const sandboxMigrations: Record<string, Migration> = {
+  '001_sandbox_messages': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('sandbox_messages')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('envelope_from', 'text', (c) => c.notNull())
+        .addColumn('envelope_to', 'text', (c) => c.notNull())
+        .addColumn('from_header', 'text', (c) => c.notNull())
+        .addColumn('to_header', 'text', (c) => c.notNull())
+        .addColumn('reply_to', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('raw', 'text', (c) => c.notNull())
+        .execute();
     },
   },
 };

@@ -1,22 +1,22 @@
-/** The sandbox SMTP server's mailbox. */
-import { now, type Db } from '.';
-import type { Tables } from './tables';
+/** The sandbox SMTP server's mailbox, in the sandbox's own database (data/sandbox.db, not the app database). */
+import { now, type SandboxDb, sql } from '.';
+import type { SandboxTables } from './tables';
 
-export type SandboxMessage = Omit<Tables['sandboxMessages'], 'id'> & { id: number };
+export type SandboxMessage = Omit<SandboxTables['sandboxMessages'], 'id'> & { id: number };
 export type ReceivedMessage = Omit<SandboxMessage, 'id' | 'receivedAt'>;
 
-export async function insertSandboxMessage(db: Db, m: ReceivedMessage): Promise<void> {
+export async function insertSandboxMessage(db: SandboxDb, m: ReceivedMessage): Promise<void> {
   await db
     .insertInto('sandboxMessages')
     .values({ ...m, receivedAt: now() })
     .execute();
 }
 
-export async function listSandboxMessages(db: Db, limit = 200): Promise<SandboxMessage[]> {
+export async function listSandboxMessages(db: SandboxDb, limit = 200): Promise<SandboxMessage[]> {
   return db.selectFrom('sandboxMessages').selectAll().orderBy('id', 'desc').limit(limit).execute();
 }
 
-export async function clearSandbox(db: Db): Promise<void> {
+export async function clearSandbox(db: SandboxDb): Promise<void> {
   await db.deleteFrom('sandboxMessages').execute();
 }
 
@@ -24,7 +24,7 @@ export async function clearSandbox(db: Db): Promise<void> {
  * How many messages the mailbox holds after id `afterId` (0: all of them), with the newest one's id
  * and when it was stored. Passing the previous lastId back makes polling cheap (a rowid range).
  */
-export async function countSandboxMessages(db: Db, afterId = 0): Promise<{ count: number; lastId: number; lastReceivedAt: string | null }> {
+export async function countSandboxMessages(db: SandboxDb, afterId = 0): Promise<{ count: number; lastId: number; lastReceivedAt: string | null }> {
   const row = await db
     .selectFrom('sandboxMessages')
     .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('id').as('last')])
@@ -37,16 +37,18 @@ export async function countSandboxMessages(db: Db, afterId = 0): Promise<{ count
 }
 
 /**
- * The mailbox's messages of one run (by the Message-IDs in its send ledger): how many, how many
- * distinct Message-IDs (the difference is duplicates), and when the first and last were stored.
+ * The mailbox's messages with one of these Message-IDs (a run's, from `runMessageIds` in the app
+ * database): how many, how many distinct Message-IDs (the difference is duplicates), and when the
+ * first and last were stored. The ids go in as one JSON parameter, so any number of them fits.
  */
-export async function sandboxMessagesOfRun(
-  db: Db,
-  runId: string,
+export async function sandboxMessagesWithIds(
+  db: SandboxDb,
+  messageIds: readonly string[],
 ): Promise<{ messages: number; distinct: number; firstReceivedAt: string | null; lastReceivedAt: string | null }> {
+  const ids = sql<string>`(SELECT value FROM json_each(${JSON.stringify(messageIds)}))`;
   const row = await db
     .selectFrom('sandboxMessages')
-    .where('messageId', 'in', db.selectFrom('sends').select('messageId').where('runId', '=', runId))
+    .where('messageId', 'in', ids)
     .select((eb) => [
       eb.fn.countAll<number>().as('messages'),
       eb.fn.count<number>('messageId').distinct().as('distinct'),

@@ -1,6 +1,7 @@
 /**
- * The app database's tables, as Kysely sees them: camelCase names (CamelCasePlugin maps them to the
- * snake_case columns). Booleans are 0/1 here; the query modules map rows to domain objects once.
+ * The tables of the app database and of the sandbox's own database, as Kysely sees them: camelCase
+ * names (CamelCasePlugin maps them to the snake_case columns). Booleans are 0/1 here; the query
+ * modules map rows to domain objects once.
  */
 import type { Generated } from 'kysely';
 
@@ -16,6 +17,10 @@ export type SendStatus = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED' | 'UNCERTAIN'
 /** uncertain: an earlier attempt stopped after DATA, so the server may or may not have the message. */
 export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain';
 
+/**
+ * The app database (data/dripline.db). It also holds a `sandbox_messages` table from before the sandbox
+ * had a database of its own (migration 001): left as it was, never read.
+ */
 export interface Tables {
   flows: { id: string; name: string; graph: string; createdAt: string; updatedAt: string };
   flowVersions: { flowId: string; version: number; graph: string; plan: string; publishedAt: string };
@@ -128,6 +133,15 @@ export interface Tables {
     slowdownAt: string | null;
     slowdownReply: string | null;
   };
+  /** better-auth's users (its own migrations own the table; Dripline only reads id and role). */
+  user: { id: string; email: string; name: string; role: string | null };
+}
+
+/**
+ * The sandbox SMTP server's own database (data/sandbox.db), so that storing what it receives never
+ * waits for the app database's write lock. Only this table: a query cannot join the app's tables.
+ */
+export interface SandboxTables {
   sandboxMessages: {
     id: Generated<number>;
     receivedAt: string;
@@ -141,6 +155,4 @@ export interface Tables {
     text: string;
     raw: string;
   };
-  /** better-auth's users (its own migrations own the table; Dripline only reads id and role). */
-  user: { id: string; email: string; name: string; role: string | null };
 }

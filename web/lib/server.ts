@@ -1,14 +1,14 @@
 import 'server-only';
 /**
- * The web app's only door to the database, Temporal and configuration, plus the error mapping
- * every route handler uses. Connections are opened lazily and cached on globalThis so that
- * dev-mode reloads and concurrent requests share one of each.
+ * The web app's only door to the databases (the app's, and the sandbox's with its mailbox), Temporal
+ * and configuration, plus the error mapping every route handler uses. Connections are opened lazily
+ * and cached on globalThis so that dev-mode reloads and concurrent requests share one of each.
  */
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { readConfig, type Config } from '@server/config';
 import type { Keyring } from '@server/crypto';
-import { openDatabase, type Db } from '@server/db';
+import { openDatabase, openSandboxDatabase, type Db, type SandboxDb } from '@server/db';
 import { UserError } from '@server/errors';
 import { loadKeyring } from '@server/secrets';
 import type { ApiErrorBody } from '@/lib/api-types';
@@ -16,6 +16,7 @@ import type { ApiErrorBody } from '@/lib/api-types';
 interface Singletons {
   config?: Config;
   db?: Promise<Db>;
+  sandboxDb?: Promise<SandboxDb>;
   temporal?: Promise<Client>;
   keyring?: Keyring;
 }
@@ -37,6 +38,17 @@ export function getDb(): Promise<Db> {
     });
   }
   return singletons.db;
+}
+
+/** The sandbox SMTP server's mailbox: a database of its own (data/sandbox.db), which the sandbox process writes. */
+export function getSandboxDb(): Promise<SandboxDb> {
+  if (!singletons.sandboxDb) {
+    singletons.sandboxDb = openSandboxDatabase(getConfig().sandboxDatabaseFile).catch((err: unknown) => {
+      singletons.sandboxDb = undefined; // try again on the next request
+      throw err;
+    });
+  }
+  return singletons.sandboxDb;
 }
 
 /** The keys for SMTP passwords at rest. A decrypted password is used only to talk to the SMTP server, never answered. */

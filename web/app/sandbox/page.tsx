@@ -3,7 +3,7 @@ import { listSandboxMessages } from '@server/db/sandbox';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
-import { getDb } from '@/lib/server';
+import { getSandboxDb } from '@/lib/server';
 import { SandboxMailbox } from '@/app/sandbox/sandbox-mailbox';
 
 export const dynamic = 'force-dynamic';
@@ -11,7 +11,7 @@ export const metadata: Metadata = { title: 'Sandbox mailbox' };
 
 export default async function SandboxPage() {
   await requireUser();
-  const messages = await listSandboxMessages(await getDb());
+  const messages = await listSandboxMessages(await getSandboxDb());
   return (
     <section>
       <AutoRefresh intervalMs={3000} />
