@@ -13,7 +13,7 @@ import { Context } from '@temporalio/activity';
 import type { SendEmailStep } from '../domain/flow/plan';
 import { type BatchOutcome, claimSends, commitBatchOutcomes } from '../server/db/batch-outcomes';
 import { releaseSend } from '../server/db/deliveries';
-import { type ClaimedRecipient, claimDueRecipients, moveRecipient, releaseClaim } from '../server/db/recipients';
+import { type ClaimedRecipient, claimNextRecipients, moveRecipient, recipientsHeldBy, releaseClaim } from '../server/db/recipients';
 import { getSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
 import type { AttemptOutcome } from '../server/db/tables';
 import {
@@ -81,8 +81,19 @@ export function createSendBatch(deps: ActivityDeps) {
     const result: SendBatchResult = { sent: 0, failed: 0, handedOff: 0, alreadySent: 0, uncertain: 0, throttleReplies: 0 };
     const profile = await getSmtpProfile(db, step.profileId);
     if (profile?.failingSince) return { ...result, profileFailing: profile.failingReason ?? 'the server refused the login' };
-    const recipients = await claimDueRecipients(db, runId, nodeId, input.claim, Date.now(), input.limit);
-    if (recipients.length === 0) return result;
+    // Recipients come a chunk at a time, so the first messages go out as soon as the batch starts:
+    // first what an earlier attempt of this batch left, then more due ones, up to the batch's limit.
+    const leftovers = await recipientsHeldBy(db, runId, input.claim);
+    let claimedCount = leftovers.length;
+    let exhausted = false;
+    const nextRecipients = async (n: number): Promise<ClaimedRecipient[]> => {
+      if (leftovers.length > 0) return leftovers.splice(0, n);
+      const room = Math.min(n, input.limit - claimedCount);
+      const more = room > 0 ? await claimNextRecipients(db, runId, nodeId, input.claim, Date.now(), room) : [];
+      claimedCount += more.length;
+      if (more.length === 0) exhausted = true;
+      return more;
+    };
     const entry = (contactId: string, attempt: number, outcome: AttemptOutcome, code: number | null, reply: string, messageId: string) => ({
       runId,
       nodeId,
@@ -129,22 +140,26 @@ export function createSendBatch(deps: ActivityDeps) {
         const reply = profile
           ? `SMTP profile "${profile.name}": ${err instanceof Error ? err.message : String(err)}; re-enter its password in SMTP settings`
           : (err as Error).message;
-        for (const r of recipients) note({ attempt: entry(r.contactId, 1, 'failed', null, reply, ''), move: { to: 'failed' } });
-        result.failed += recipients.length;
+        for (let chunk = await nextRecipients(CLAIM_CHUNK); chunk.length > 0; chunk = await nextRecipients(CLAIM_CHUNK)) {
+          for (const r of chunk) note({ attempt: entry(r.contactId, 1, 'failed', null, reply, ''), move: { to: 'failed' } });
+          result.failed += chunk.length;
+        }
         return result;
       }
       await ensureThrottleRow(db, profile.id);
-      const gate = transports.gate(profile.id, await connectionLimit(db, profile, Date.now()));
+      let connections = await connectionLimit(db, profile, Date.now());
       let paced = await isPaced(db, profile);
+      // Paced, a send takes its slot only once a connection is free (so it hits the wire at its slot);
+      // unpaced, a second message may wait in the pool behind each connection, so none ever idles.
+      const gateLimit = () => (paced ? connections : connections * 2);
+      const gate = transports.gate(profile.id, gateLimit());
       let stop: string | undefined;
 
       // ---- claiming sends, a chunk ahead of the lanes -----------------------------------------
       const queue: Queued[] = [];
-      let nextToClaim = 0;
       let claiming: Promise<void> | undefined;
       const claimMore = async () => {
-        const chunk = recipients.slice(nextToClaim, nextToClaim + CLAIM_CHUNK);
-        nextToClaim += chunk.length;
+        const chunk = await nextRecipients(CLAIM_CHUNK);
         const withIds = chunk.map((r) => ({
           ...r,
           messageId: messageIdFor(messageIdSecret, { runId, nodeId, contactId: r.contactId }, profile.fromEmail),
@@ -177,7 +192,7 @@ export function createSendBatch(deps: ActivityDeps) {
       };
       const take = async (): Promise<Queued | undefined> => {
         for (;;) {
-          if (queue.length < CLAIM_CHUNK / 2 && nextToClaim < recipients.length && !claiming) {
+          if (queue.length < CLAIM_CHUNK / 2 && !exhausted && !claiming) {
             claiming = claimMore().finally(() => {
               claiming = undefined;
             });
@@ -268,13 +283,15 @@ export function createSendBatch(deps: ActivityDeps) {
             result.throttleReplies++;
             await recordThrottleReply(db, profile, reply, Date.now());
             paced = true;
+            gate.limit = gateLimit();
             // Not a backoff: the next attempt waits for its slot at the slower pace.
             if (++throttled >= THROTTLED_ATTEMPTS) return handOff(r);
             continue;
           }
           if (kind === 'too-many-connections') {
-            await recordTooManyConnections(db, profile.id, gate.limit, Date.now());
-            gate.limit = await connectionLimit(db, profile, Date.now());
+            await recordTooManyConnections(db, profile.id, connections, Date.now());
+            connections = await connectionLimit(db, profile, Date.now());
+            gate.limit = gateLimit();
             result.throttleReplies++;
             continue;
           }
@@ -283,25 +300,30 @@ export function createSendBatch(deps: ActivityDeps) {
         }
       };
 
-      // More lanes than connections, so a connection never waits for our bookkeeping; the gate keeps the wire paced.
-      const lanes = Math.max(1, profile.maxConnections * 2);
+      // More lanes than the gate lets through, so the gate never waits for our bookkeeping.
+      const lanes = Math.max(1, profile.maxConnections * 3);
       let done = 0;
+      let lastBeat = Date.now();
       let lastPaceCheck = Date.now();
       const lane = async () => {
         while (!context.cancellationSignal.aborted && !stop) {
           const r = await take();
           if (!r) return;
           await sendOne(r);
-          // The SDK sends heartbeats at most every so often, however often this is called.
-          context.heartbeat({ done: ++done, of: recipients.length });
+          // The SDK throttles heartbeats itself; calling it for every message still costs, so not quite that often.
+          if (++done % 20 === 0 || Date.now() - lastBeat > 2_000) {
+            lastBeat = Date.now();
+            context.heartbeat({ done });
+          }
           // Another worker may have learned a pace for this profile: look now and then.
           if (!paced && Date.now() - lastPaceCheck > 1000) {
             lastPaceCheck = Date.now();
             paced = await isPaced(db, profile);
+            gate.limit = gateLimit();
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(lanes, recipients.length) }, lane));
+      await Promise.all(Array.from({ length: lanes }, lane));
       await claiming;
       // Cancelled, or the profile's login failed: what was not sent goes back, due, for a later batch.
       if (context.cancellationSignal.aborted || stop) {

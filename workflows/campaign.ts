@@ -10,6 +10,7 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -55,8 +56,12 @@ export const cancelSignal = defineSignal('cancel');
 export const wakeSignal = defineSignal('wake');
 export const stateQuery = defineQuery<CampaignState>('state');
 
-/** Recipients per sendBatch activity, and batches in flight at once (they share the worker's pool). */
-export const BATCH_SIZE = 1000;
+/**
+ * Recipients per sendBatch activity, and batches in flight at once (they share the worker's pool).
+ * Runs started before batches grew (no 'batch-2500' marker in their history) keep 1,000.
+ */
+export const BATCH_SIZE = 2500;
+const LEGACY_BATCH_SIZE = 1000;
 export const PARALLEL_BATCHES = 2;
 const ENROLL_PAGE = 10_000;
 /** While recipients are only retrying (on their own workflows), look again at least this often. */
@@ -79,6 +84,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
   }
   const workflowId = workflowInfo().workflowId;
+  const batchSize = patched('batch-2500') ? BATCH_SIZE : LEGACY_BATCH_SIZE;
   const state: CampaignState = input.carried ?? {
     seed: Math.floor(Math.random() * 0x1_0000_0000),
     startedAt: Date.now(),
@@ -138,11 +144,11 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
       const batches = cohortNow.dueSends.flatMap(({ nodeId, count }) => {
         const step = plan.steps[nodeId];
         if (step?.type !== 'sendEmail') return [];
-        return Array.from({ length: Math.min(PARALLEL_BATCHES, Math.ceil(count / BATCH_SIZE)) }, () => ({ nodeId, step }));
+        return Array.from({ length: Math.min(PARALLEL_BATCHES, Math.ceil(count / batchSize)) }, () => ({ nodeId, step }));
       });
       const results = await Promise.all(
         batches.map(({ nodeId, step }) =>
-          sendBatch({ runId, nodeId, step, claim: `${workflowId}:${++state.batches}`, limit: BATCH_SIZE, campaignWorkflowId: workflowId }),
+          sendBatch({ runId, nodeId, step, claim: `${workflowId}:${++state.batches}`, limit: batchSize, campaignWorkflowId: workflowId }),
         ),
       );
       for (const r of results) {

@@ -170,30 +170,8 @@ export interface ClaimedRecipient {
   name: string;
 }
 
-/**
- * Claims up to `limit` recipients due at a Send step for one batch (`claim`, stable across retries of
- * the batch's activity): rows it claimed before are returned again, so a retried batch finishes its own.
- */
-export async function claimDueRecipients(
-  db: Db,
-  runId: string,
-  nodeId: string,
-  claim: string,
-  nowMs: number,
-  limit: number,
-): Promise<ClaimedRecipient[]> {
-  const already = await db
-    .selectFrom('runRecipients')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('runId', '=', runId)
-    .where('claim', '=', claim)
-    .executeTakeFirstOrThrow();
-  const room = limit - Number(already.n);
-  if (room > 0) {
-    await sql`UPDATE run_recipients SET status = 'sending', claim = ${claim}, updated_at = ${now()}
-      WHERE rowid IN (SELECT rowid FROM run_recipients
-        WHERE run_id = ${runId} AND status = 'pending' AND node_id = ${nodeId} AND due_at <= ${nowMs} LIMIT ${room})`.execute(db);
-  }
+/** Recipients a batch (`claim`, stable across retries of its activity) holds and has not finished: what an earlier attempt left. */
+export async function recipientsHeldBy(db: Db, runId: string, claim: string): Promise<ClaimedRecipient[]> {
   return db
     .selectFrom('runRecipients')
     .innerJoin('contacts', 'contacts.id', 'runRecipients.contactId')
@@ -202,6 +180,25 @@ export async function claimDueRecipients(
     .where('runRecipients.claim', '=', claim)
     .where('runRecipients.status', '=', 'sending')
     .execute();
+}
+
+/** Claims up to `n` more recipients due at a Send step for a batch, and returns just those. */
+export async function claimNextRecipients(
+  db: Db,
+  runId: string,
+  nodeId: string,
+  claim: string,
+  nowMs: number,
+  n: number,
+): Promise<ClaimedRecipient[]> {
+  const claimed = await sql<{ contactId: string }>`UPDATE run_recipients SET status = 'sending', claim = ${claim}, updated_at = ${now()}
+    WHERE rowid IN (SELECT rowid FROM run_recipients
+      WHERE run_id = ${runId} AND status = 'pending' AND node_id = ${nodeId} AND due_at <= ${nowMs} LIMIT ${n})
+    RETURNING contact_id`.execute(db);
+  const ids = claimed.rows.map((r) => r.contactId);
+  if (ids.length === 0) return [];
+  const people = await db.selectFrom('contacts').select(['id', 'email', 'name']).where('id', 'in', ids).execute();
+  return people.map((p) => ({ contactId: p.id, email: p.email, name: p.name }));
 }
 
 /** Where a recipient goes after its send: on to the next step (due now), failed, or to a retry workflow. */
