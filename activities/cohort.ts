@@ -61,8 +61,13 @@ export function createCohortActivities(deps: ActivityDeps) {
     },
 
     /** A retry workflow's last word on its recipient: on to the next step (due now), or failed. */
-    async settleRecipient(input: { runId: string; contactId: string; outcome: 'sent' | 'failed'; next: string }) {
-      const move: RecipientMove = input.outcome === 'sent' ? { to: 'next', nodeId: input.next, dueAt: Date.now() } : { to: 'failed' };
+    async settleRecipient(input: { runId: string; contactId: string; outcome: 'sent' | 'failed' | 'held'; next: string }) {
+      const move: RecipientMove =
+        input.outcome === 'sent'
+          ? { to: 'next', nodeId: input.next, dueAt: Date.now() }
+          : input.outcome === 'held'
+            ? { to: 'held' }
+            : { to: 'failed' };
       await moveRecipient(db, input.runId, input.contactId, 'retrying', move);
     },
 

@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { SendEmailStep } from '../domain/flow/plan';
 import { type BatchOutcome, claimSends, commitBatchOutcomes } from '../server/db/batch-outcomes';
-import { releaseSend } from '../server/db/deliveries';
+import { recordDeliveryAttempt, releaseSend } from '../server/db/deliveries';
 import { type ClaimedRecipient, claimNextRecipients, moveRecipient, recipientsHeldBy, releaseClaim } from '../server/db/recipients';
 import { getSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
 import type { AttemptOutcome } from '../server/db/tables';
@@ -49,6 +49,8 @@ export interface SendBatchResult {
   /** Sent although an earlier attempt may have sent it already (it stopped after DATA): same Message-ID. */
   uncertain: number;
   throttleReplies: number;
+  /** Sends whose outcome is unknown, held for a person because the profile says so. */
+  held: number;
   /** Set when the server refused the profile's login: nothing more is sent until the profile is fixed. */
   profileFailing?: string;
 }
@@ -78,7 +80,7 @@ export function createSendBatch(deps: ActivityDeps) {
     const owner = `${input.claim}#${context.info.attempt}`;
     // Temporal retries this batch only once an attempt has stopped (its heartbeats did): that attempt's sends are not live.
     const earlierAttempt = (other: string) => other.startsWith(`${input.claim}#`) && other !== owner;
-    const result: SendBatchResult = { sent: 0, failed: 0, handedOff: 0, alreadySent: 0, uncertain: 0, throttleReplies: 0 };
+    const result: SendBatchResult = { sent: 0, failed: 0, handedOff: 0, alreadySent: 0, uncertain: 0, throttleReplies: 0, held: 0 };
     const profile = await getSmtpProfile(db, step.profileId);
     if (profile?.failingSince) return { ...result, profileFailing: profile.failingReason ?? 'the server refused the login' };
     // Recipients come a chunk at a time, so the first messages go out as soon as the batch starts:
@@ -172,7 +174,9 @@ export function createSendBatch(deps: ActivityDeps) {
         });
         for (const r of withIds) {
           const claim = claims.get(r.contactId);
-          if (claim?.kind === 'claimed') queue.push({ ...r, uncertain: claim.uncertain });
+          if (claim?.kind === 'claimed' && claim.uncertain && profile.uncertainPolicy === 'hold')
+            await hold(r.contactId, r.messageId, 'an earlier attempt stopped after sending DATA');
+          else if (claim?.kind === 'claimed') queue.push({ ...r, uncertain: claim.uncertain });
           else if (claim?.kind === 'sent') {
             // Sent by an earlier attempt of this batch, which died before moving the recipient on.
             await moveRecipient(db, runId, r.contactId, 'sending', nextStep());
@@ -204,6 +208,16 @@ export function createSendBatch(deps: ActivityDeps) {
         }
       };
       const nextStep = () => ({ to: 'next' as const, nodeId: step.next, dueAt: Date.now() });
+
+      /** The profile holds sends whose outcome is unknown: logged, left UNCERTAIN, the recipient held for a person to resend. */
+      const hold = async (contactId: string, messageId: string, why: string) => {
+        await recordDeliveryAttempt(
+          db,
+          entry(contactId, 0, 'uncertain', null, `held for review: ${why}, so the server may have it; resend it from the run page`, messageId),
+          (trx) => moveRecipient(trx, runId, contactId, 'sending', { to: 'held' }),
+        );
+        result.held++;
+      };
 
       const handOff = async (r: Queued) => {
         const retryId = retryWorkflowId(runId, nodeId, r.contactId);
@@ -270,6 +284,10 @@ export function createSendBatch(deps: ActivityDeps) {
             note({ attempt: entry(r.contactId, attempt, 'failed', code, reply, r.messageId), ledger: 'FAILED', move: { to: 'failed' } });
             result.failed++;
             return;
+          }
+          if (outcome.unknown && profile.uncertainPolicy === 'hold') {
+            await flush();
+            return hold(r.contactId, r.messageId, `the connection was lost after DATA (${reply})`);
           }
           // Not final: logged, while this batch keeps holding the send.
           note({ attempt: entry(r.contactId, attempt, outcome.unknown ? 'uncertain' : 'retrying', code, reply, r.messageId) });

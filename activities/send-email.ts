@@ -86,6 +86,12 @@ export function createSendEmail({ db, transports, messageIdSecret }: Pick<Activi
     if (claim.kind === 'failed')
       throw ApplicationFailure.nonRetryable('this message already failed permanently; see the delivery log', 'PermanentSmtpError');
     if (claim.kind === 'busy') throw retryLater('SendBusy', 'another attempt of this message is still running; waiting for it', claim.retryAfterMs);
+    if (claim.uncertain && profile.uncertainPolicy === 'hold') {
+      // The profile holds sends whose outcome is unknown for a person to resend (from the run page).
+      const reply = 'held for review: an earlier attempt stopped after sending DATA, so the server may have it; resend it from the run page';
+      await recordDeliveryAttempt(db, entry('uncertain', null, reply, messageId));
+      throw ApplicationFailure.nonRetryable(reply, 'HeldForReview');
+    }
     if (claim.uncertain) {
       await recordDeliveryAttempt(
         db,

@@ -42,6 +42,7 @@ export const SmtpProfileInput = z
       .min(1, 'Connections must be at least 1')
       .max(50, 'Connections must be at most 50')
       .default(5),
+    uncertainPolicy: z.enum(['resend', 'hold'], { error: 'When a send\'s outcome is unknown must be "resend" or "hold"' }).default('resend'),
     dailyCap: z.coerce
       .number({ error: 'Daily cap must be a number' })
       .int('Daily cap must be a whole number')
@@ -82,6 +83,8 @@ export interface SmtpProfile {
   ratePerSecond: number | null;
   maxConnections: number;
   dailyCap: number | null;
+  /** A send whose outcome is unknown: resend it with the same Message-ID, or hold it for a person to resend. */
+  uncertainPolicy: 'resend' | 'hold';
   /** The install's fallback sender, used when an agent has no default of their own. */
   installDefault: boolean;
   /** The user who created it; null for built-in profiles. */

@@ -10,8 +10,8 @@ import type { Config } from './config';
 import { newId, type Db } from './db';
 import { existingContactIds, getContact } from './db/contacts';
 import { getFlowVersion } from './db/flows';
-import { insertRecipients, pace, recipientCounts, type RecipientCounts } from './db/recipients';
-import { getRun, insertRun, runIdForKey, runPlan, type Run } from './db/runs';
+import { insertRecipients, pace, recipientCounts, releaseHeld, type RecipientCounts } from './db/recipients';
+import { getRun, insertRun, runIdForKey, runPlan, setRunStatus, type Run } from './db/runs';
 import { getSmtpProfile } from './db/smtp-profiles';
 import { throttleState, type ThrottleState } from './db/throttle';
 import { UserError } from './errors';
@@ -220,4 +220,36 @@ export async function runReport(db: Db, runId: string): Promise<RunReport | unde
     senders.push({ ...pace, profileId: id, name: profile.name, limit: profile.ratePerSecond, failing: profile.failingReason });
   }
   return { run, senders, counts, recentRate, estimatedFinish };
+}
+
+/**
+ * A person resends recipients held for review (all of the run's, or these): their sends go out again
+ * with the same Message-ID, and they go on through the flow. A finished run's campaign workflow is
+ * started again for them (a new execution under the same id; nobody else is enrolled).
+ */
+export async function resendHeld(db: Db, temporal: Client, config: Config, runId: string, contactIds?: string[]): Promise<{ resent: number }> {
+  const run = await getRun(db, runId);
+  if (!run) throw new UserError(404, 'run_not_found', `run "${runId}" does not exist`);
+  const plan = await runPlan(db, runId);
+  if (!plan || !run.workflowId) throw new UserError(409, 'run_not_startable', `run "${runId}" was started before campaigns and has nothing held`);
+  if (run.status === 'cancelled') throw new UserError(409, 'run_cancelled', `run "${runId}" was cancelled; nothing more is sent for it`);
+  const resent = await releaseHeld(db, runId, contactIds);
+  if (resent === 0)
+    throw new UserError(409, 'nothing_held', `run "${runId}" has no recipient held for review${contactIds ? ' among those named' : ''}`);
+  if (run.status === 'completed') {
+    await setRunStatus(db, runId, 'running');
+    const input: CampaignInput = { runId, plan, audience: 'contacts' };
+    try {
+      await temporal.workflow.start('campaignWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: run.workflowId, args: [input] });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  } else {
+    try {
+      await temporal.workflow.getHandle(run.workflowId).signal('wake');
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  return { resent };
 }

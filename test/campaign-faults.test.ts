@@ -5,12 +5,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { recipientCounts } from '../server/db/recipients';
-import { listRunAttempts } from '../server/db/runs';
+import { getRun, listRunAttempts, listRunRecipients } from '../server/db/runs';
+import { updateSmtpProfile } from '../server/db/smtp-profiles';
+import { resendHeld } from '../server/runs';
 import { getSmtpProfile } from '../server/db/smtp-profiles';
 import { throttleState } from '../server/db/throttle';
 import type { CampaignResult } from '../workflows/campaign';
 import { campaignEnv, type CampaignEnv } from './campaign-env';
-import { graphWithDelay } from './helpers';
+import { graphWithDelay, profileInput } from './helpers';
 
 let env: CampaignEnv | undefined;
 afterEach(async () => {
@@ -91,4 +93,46 @@ describe('a campaign against a misbehaving server', () => {
       expect(ids.size).toBe(1);
     }
   });
+
+  it('holds a dropped-after-DATA message for review when the profile says so, and resends it when a person asks', async () => {
+    const e = await campaignEnv({ contacts: 197, taskQueue: 'faults-hold', inProcessWorker: true, faults: 'drop-after-data=5%' });
+    env = e;
+    await updateSmtpProfile(
+      env.db,
+      'sandbox',
+      profileInput({ name: 'Sandbox', port: env.smtp.port, maxConnections: 5, uncertainPolicy: 'hold' }),
+      '',
+    );
+    const { runId, handle } = await env.run('held', immediate);
+    expect((await handle.result()).status).toBe('completed');
+    const dropped = env.smtp.stats().dropped;
+    expect(dropped).toBeGreaterThan(0);
+    const counts = await recipientCounts(env.db, runId, Date.now());
+    expect(counts).toMatchObject({ held: dropped, completed: 200 - dropped });
+    // Nothing was resent: each message reached the server once.
+    expect(env.received).toHaveLength(200);
+    const held = (await listRunRecipients(env.db, runId, { offset: 0, limit: 500, status: 'held' })).items;
+    expect(held).toHaveLength(dropped);
+
+    // A person resends them: the finished run's campaign starts again for them alone.
+    expect(await resendHeld(env.db, env.client, env.config, runId)).toEqual({ resent: dropped });
+    await until(
+      async () => (await getRun(e.db, runId))?.status === 'completed' && (await recipientCounts(e.db, runId, Date.now())).completed === 200,
+    );
+    expect(env.received).toHaveLength(200 + dropped);
+    for (const r of held) {
+      const copies = env.received.filter((m) => m.to === r.email);
+      expect(copies).toHaveLength(2);
+      expect(new Set(copies.map((m) => m.messageId)).size).toBe(1);
+    }
+    await expect(resendHeld(env.db, env.client, env.config, runId)).rejects.toMatchObject({ status: 409 });
+  });
 });
+
+async function until(check: () => Promise<boolean>) {
+  for (let i = 0; i < 600; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out');
+}

@@ -3,7 +3,7 @@
  * so "the history of a failed send" holds exactly the attempts that matter. It retries the send
  * durably (throttle replies wait for a slot), settles the recipient, and wakes the campaign.
  */
-import { ActivityFailure, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RetryInput } from '../activities/cohort';
 import { wakeSignal } from './campaign';
@@ -15,9 +15,9 @@ const { sendEmail } = proxyActivities<Activities>({
 });
 const { settleRecipient } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
 
-export async function recipientRetryWorkflow(input: RetryInput): Promise<{ outcome: 'sent' | 'failed'; error?: string }> {
+export async function recipientRetryWorkflow(input: RetryInput): Promise<{ outcome: 'sent' | 'failed' | 'held'; error?: string }> {
   const { runId, nodeId, contactId, step } = input;
-  let outcome: 'sent' | 'failed' = 'sent';
+  let outcome: 'sent' | 'failed' | 'held' = 'sent';
   let error: string | undefined;
   try {
     await sendEmail({
@@ -31,7 +31,8 @@ export async function recipientRetryWorkflow(input: RetryInput): Promise<{ outco
     });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    outcome = 'failed';
+    // Its profile holds sends whose outcome is unknown: a person decides (the run page's Resend).
+    outcome = err.cause instanceof ApplicationFailure && err.cause.type === 'HeldForReview' ? 'held' : 'failed';
     error = err.cause?.message ?? err.message;
   }
   await settleRecipient({ runId, contactId, outcome, next: step.next });

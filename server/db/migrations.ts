@@ -215,6 +215,15 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('smtp_profiles').addColumn('deleted_at', 'text').execute();
     },
   },
+  /** What to do with a send whose outcome is unknown: resend it with the same Message-ID, or hold it for a person. */
+  '005_uncertain_policy': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('smtp_profiles')
+        .addColumn('uncertain_policy', 'text', (c) => c.notNull().defaultTo('resend'))
+        .execute();
+    },
+  },
 };
 
 /**

@@ -202,15 +202,19 @@ export async function claimNextRecipients(
 }
 
 /** Where a recipient goes after its send: on to the next step (due now), failed, or to a retry workflow. */
-export type RecipientMove = { to: 'next'; nodeId: string; dueAt: number } | { to: 'failed' } | { to: 'retrying'; workflowId: string };
+export type RecipientMove =
+  | { to: 'next'; nodeId: string; dueAt: number }
+  | { to: 'failed' }
+  | { to: 'held' }
+  | { to: 'retrying'; workflowId: string };
 
 /** Moves a recipient on, only from the state the caller holds it in (a cancelled run's recipients stay cancelled). */
 export async function moveRecipient(db: Db, runId: string, contactId: string, from: 'sending' | 'retrying', move: RecipientMove): Promise<void> {
   const set =
     move.to === 'next'
       ? { status: 'pending' as const, nodeId: move.nodeId, dueAt: move.dueAt }
-      : move.to === 'failed'
-        ? { status: 'failed' as const }
+      : move.to === 'failed' || move.to === 'held'
+        ? { status: move.to }
         : { status: 'retrying' as const, workflowId: move.workflowId };
   await db
     .updateTable('runRecipients')
@@ -263,7 +267,18 @@ export async function recipientCounts(db: Db, runId: string, nowMs: number): Pro
     .where('runId', '=', runId)
     .groupBy('status')
     .execute();
-  const counts: RecipientCounts = { waiting: 0, due: 0, sending: 0, retrying: 0, completed: 0, failed: 0, cancelled: 0, journey: 0, messagesSent: 0 };
+  const counts: RecipientCounts = {
+    waiting: 0,
+    due: 0,
+    sending: 0,
+    retrying: 0,
+    held: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+    journey: 0,
+    messagesSent: 0,
+  };
   for (const r of rows) {
     if (r.status === 'pending') {
       counts.waiting = Number(r.later);
@@ -296,4 +311,36 @@ export async function pace(db: Db, runId: string, sinceIso: string): Promise<{ l
     .where('at', '>=', sinceIso)
     .executeTakeFirstOrThrow();
   return { lastDueAt: last?.at ?? null, sentSince: Number(sent.n) };
+}
+
+/**
+ * A person resends held recipients (all of a run's, or these): each one's send goes from UNCERTAIN back
+ * to PENDING (so the next claim is a plain one, with the same Message-ID) and the recipient is due now.
+ */
+export async function releaseHeld(db: Db, runId: string, contactIds?: string[]): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    let held = trx.selectFrom('runRecipients').select(['contactId', 'nodeId']).where('runId', '=', runId).where('status', '=', 'held');
+    if (contactIds) held = held.where('contactId', 'in', contactIds.length ? contactIds : ['']);
+    const rows = await held.execute();
+    const at = now();
+    for (const r of rows) {
+      if (!r.nodeId) continue;
+      await trx
+        .updateTable('sends')
+        .set({ status: 'PENDING', leaseUntil: 0, leaseOwner: null, updatedAt: at })
+        .where('runId', '=', runId)
+        .where('nodeId', '=', r.nodeId)
+        .where('contactId', '=', r.contactId)
+        .where('status', '=', 'UNCERTAIN')
+        .execute();
+      await trx
+        .updateTable('runRecipients')
+        .set({ status: 'pending', dueAt: Date.now(), claim: null, updatedAt: at })
+        .where('runId', '=', runId)
+        .where('contactId', '=', r.contactId)
+        .where('status', '=', 'held')
+        .execute();
+    }
+    return rows.length;
+  });
 }

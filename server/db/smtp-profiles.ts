@@ -35,6 +35,7 @@ function formColumns(input: SmtpProfileInput) {
     ratePerSecond: input.ratePerSecond,
     maxConnections: input.maxConnections,
     dailyCap: input.dailyCap,
+    uncertainPolicy: input.uncertainPolicy,
   };
 }
 

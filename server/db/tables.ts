@@ -7,11 +7,13 @@ import type { Generated } from 'kysely';
 
 /**
  * Where a recipient of a run is: pending at a step (due at dueAt; before that it is waiting in a delay),
- * sending (claimed by a batch), retrying (handed to its own retry workflow), completed (reached an Exit),
+ * sending (claimed by a batch), retrying (handed to its own retry workflow), held (its send's outcome is
+ * unknown and its profile holds such sends for a person to resend), completed (reached an Exit),
  * failed (a permanent failure), cancelled (the run was cancelled first), or journey (a run from before
  * campaigns, whose per-contact workflow reports by itself).
  */
-export type RecipientStatus = 'pending' | 'sending' | 'retrying' | 'completed' | 'failed' | 'cancelled' | 'journey';
+export type RecipientStatus = 'pending' | 'sending' | 'retrying' | 'held' | 'completed' | 'failed' | 'cancelled' | 'journey';
+export type UncertainPolicy = 'resend' | 'hold';
 export type RunStatus = 'running' | 'paused' | 'cancelled' | 'completed';
 export type SendStatus = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED' | 'UNCERTAIN';
 /** uncertain: an earlier attempt stopped after DATA, so the server may or may not have the message. */
@@ -53,6 +55,8 @@ export interface Tables {
     /** Set when the server refused its login (5xx to AUTH): sending pauses until the profile is saved again. */
     failingSince: string | null;
     failingReason: string | null;
+    /** A send whose outcome is unknown (an attempt stopped after DATA): 'resend' it with the same Message-ID, or 'hold' it for review. */
+    uncertainPolicy: UncertainPolicy;
     /** Soft-deleted: hidden and unusable for new sends, still loadable for what is in flight. */
     deletedAt: string | null;
   };

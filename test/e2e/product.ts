@@ -510,7 +510,22 @@ export function sendGraph(profileId: string, subject = 'Hello {{name}}'): FlowGr
 
 /** The SMTP profile form as the API takes it, from what GET answers (password left out: kept). */
 export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpProfileBody> = {}): SaveSmtpProfileBody {
-  const { name, description, host, port, secure, requireTls, username, fromEmail, fromName, replyTo, ratePerSecond, maxConnections, dailyCap } = view;
+  const {
+    name,
+    description,
+    host,
+    port,
+    secure,
+    requireTls,
+    username,
+    fromEmail,
+    fromName,
+    replyTo,
+    ratePerSecond,
+    maxConnections,
+    dailyCap,
+    uncertainPolicy,
+  } = view;
   const form: Omit<SmtpProfileInput, 'password'> = {
     name,
     description,
@@ -525,6 +540,7 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     ratePerSecond,
     maxConnections,
     dailyCap,
+    uncertainPolicy,
   };
   return { ...form, ...over };
 }

@@ -10,6 +10,7 @@ import { Pager } from '@/components/pager';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getConfig, getDb } from '@/lib/server';
+import { HeldForReview } from './held-for-review';
 import { RunControls } from './run-controls';
 import { SenderPaces } from './sender-paces';
 
@@ -25,6 +26,7 @@ const STATES = [
   ['due', 'Due'],
   ['sending', 'Sending'],
   ['retrying', 'Retrying on its own'],
+  ['held', 'Held for review'],
   ['completed', 'Completed'],
   ['failed', 'Failed'],
   ['cancelled', 'Cancelled'],
@@ -98,6 +100,10 @@ export default async function RunPage({
           <dd>{counts.messagesSent}</dd>
         </div>
       </dl>
+
+      {counts.held > 0 && (
+        <HeldForReview runId={run.id} held={(await listRunRecipients(db, id, { offset: 0, limit: 100, status: 'held' })).items} total={counts.held} />
+      )}
 
       <h2>Recipients</h2>
       <table className="table">

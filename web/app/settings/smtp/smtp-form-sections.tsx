@@ -196,6 +196,21 @@ export function LimitsSection(props: SectionProps) {
           testId="smtp-daily-cap"
         />
       </div>
+      <div className="field">
+        <label htmlFor={`${props.id}-uncertain`}>When a send's outcome is unknown</label>
+        <select
+          id={`${props.id}-uncertain`}
+          value={props.values.uncertainPolicy}
+          onChange={(e) => props.dispatch({ type: 'text', field: 'uncertainPolicy', value: e.currentTarget.value })}
+          data-testid="smtp-uncertain-policy"
+        >
+          <option value="resend">Resend it with the same Message-ID (receivers drop the duplicate)</option>
+          <option value="hold">Hold it for review on the run page</option>
+        </select>
+        <p className="hint">
+          A connection lost after the message went out, or a worker that stopped mid-send, leaves it unknown whether the server has it.
+        </p>
+      </div>
     </>
   );
 }

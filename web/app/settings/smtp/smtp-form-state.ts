@@ -26,6 +26,8 @@ export interface ProfileValues {
   ratePerSecond: string;
   maxConnections: string;
   dailyCap: string;
+  /** 'resend' or 'hold': what happens to a send whose outcome is unknown. */
+  uncertainPolicy: string;
   sharedWith: string[];
   defaultFor: string[];
 }
@@ -103,6 +105,7 @@ export function initialFormState(init: {
       ratePerSecond: text(profile?.ratePerSecond),
       maxConnections: text(profile?.maxConnections ?? 5),
       dailyCap: text(profile?.dailyCap),
+      uncertainPolicy: profile?.uncertainPolicy ?? 'resend',
       sharedWith: profile?.sharedWith ?? [],
       defaultFor: profile?.defaultFor ?? [],
     },
@@ -204,6 +207,7 @@ function numberOr<T>(value: string, blank: T): number | string | T {
 
 /** The form as SmtpProfileInput (what the API reads); an empty password means "keep the saved one". */
 export function toInput(v: ProfileValues) {
+  const uncertainPolicy: 'hold' | 'resend' = v.uncertainPolicy === 'hold' ? 'hold' : 'resend';
   return {
     name: v.name,
     description: v.description,
@@ -219,6 +223,7 @@ export function toInput(v: ProfileValues) {
     ratePerSecond: numberOr(v.ratePerSecond, null),
     maxConnections: numberOr(v.maxConnections, undefined),
     dailyCap: numberOr(v.dailyCap, null),
+    uncertainPolicy,
   };
 }
 

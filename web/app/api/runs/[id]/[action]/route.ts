@@ -1,18 +1,30 @@
 import { z } from 'zod';
-import { controlRun } from '@server/runs';
+import { controlRun, resendHeld } from '@server/runs';
 import { userRoute } from '@/lib/auth';
-import { getDb, getTemporal } from '@/lib/server';
+import { getConfig, getDb, getTemporal, readJson } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
-const Action = z.enum(['pause', 'resume', 'cancel'], { error: 'use /pause, /resume or /cancel' });
+const Action = z.enum(['pause', 'resume', 'cancel', 'resend'], { error: 'use /pause, /resume, /cancel or /resend' });
+const ResendRequest = z
+  .object({ contactIds: z.array(z.string().min(1), { error: 'contactIds must be a list of contact ids' }).max(10_000).optional() })
+  .default({});
 
 /**
  * POST /api/runs/:id/pause | resume | cancel: 202, and the run's status follows once its workflow has
  * acted (in-flight batches finish; after cancel nothing more is sent). 409 when the run has finished.
+ * POST /api/runs/:id/resend {contactIds?}: sends again the recipients held for review (all, or these):
+ * 202 {resent}; 409 when none is held.
  */
-export const POST = userRoute(async (_request: Request, { params }: { params: Promise<{ id: string; action: string }> }) => {
+export const POST = userRoute(async (request: Request, { params }: { params: Promise<{ id: string; action: string }> }) => {
   const { id, action } = await params;
-  await controlRun(await getDb(), await getTemporal(), id, Action.parse(action));
+  const act = Action.parse(action);
+  const db = await getDb();
+  const temporal = await getTemporal();
+  if (act === 'resend') {
+    const body = ResendRequest.parse(await readJson(request, { optional: true }));
+    return Response.json(await resendHeld(db, temporal, getConfig(), id, body.contactIds), { status: 202 });
+  }
+  await controlRun(db, temporal, id, act);
   return Response.json({ ok: true }, { status: 202 });
 });
