@@ -2,10 +2,10 @@
  * One journey per contact: walks the compiled plan of a published flow version.
  * Deterministic code only (test/architecture.test.ts checks the imports).
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow';
 import { drawDelayMs } from '../domain/flow/draw';
 import { PLAN_SCHEMA_VERSION, type Plan } from '../domain/flow/plan';
+import { sendStep } from './send-step';
 
 export interface JourneyInput {
   plan: Plan;
@@ -20,13 +20,6 @@ export interface JourneyResult {
   sent: number;
   error?: string;
 }
-
-const { sendEmail } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  // Transient SMTP failures (4xx, lost connections) retry until they succeed: no email is lost.
-  // Permanent ones (5xx, bad configuration) are thrown as non-retryable by the activity.
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-});
 
 export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput): Promise<JourneyResult> {
   if (plan.schemaVersion !== PLAN_SCHEMA_VERSION) {
@@ -47,15 +40,7 @@ export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput):
         break;
       case 'sendEmail':
         try {
-          await sendEmail({
-            runId,
-            nodeId,
-            contactId,
-            profileId: step.profileId,
-            subject: step.subject,
-            text: step.text,
-            workflowId: workflowInfo().workflowId,
-          });
+          await sendStep(runId, nodeId, contactId, step);
         } catch (err) {
           // A permanent failure ends this contact's journey; it is in the delivery log.
           if (err instanceof ActivityFailure) {

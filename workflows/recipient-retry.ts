@@ -3,16 +3,12 @@
  * so "the history of a failed send" holds exactly the attempts that matter. It retries the send
  * durably (throttle replies wait for a slot), settles the recipient, and wakes the campaign.
  */
-import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RetryInput } from '../activities/cohort';
 import { wakeSignal } from './campaign';
+import { sendStep } from './send-step';
 
-const { sendEmail } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  // Transient failures retry until they succeed; permanent ones are thrown as non-retryable.
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-});
 const { settleRecipient } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
 
 export async function recipientRetryWorkflow(input: RetryInput): Promise<{ outcome: 'sent' | 'failed' | 'held'; error?: string }> {
@@ -20,15 +16,7 @@ export async function recipientRetryWorkflow(input: RetryInput): Promise<{ outco
   let outcome: 'sent' | 'failed' | 'held' = 'sent';
   let error: string | undefined;
   try {
-    await sendEmail({
-      runId,
-      nodeId,
-      contactId,
-      profileId: step.profileId,
-      subject: step.subject,
-      text: step.text,
-      workflowId: workflowInfo().workflowId,
-    });
+    await sendStep(runId, nodeId, contactId, step);
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     // Its profile holds sends whose outcome is unknown: a person decides (the run page's Resend).

@@ -4,6 +4,24 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 
+/** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
+async function createSandboxMessages(db: Kysely<unknown>) {
+  await db.schema
+    .createTable('sandbox_messages')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('received_at', 'text', (c) => c.notNull())
+    .addColumn('envelope_from', 'text', (c) => c.notNull())
+    .addColumn('envelope_to', 'text', (c) => c.notNull())
+    .addColumn('from_header', 'text', (c) => c.notNull())
+    .addColumn('to_header', 'text', (c) => c.notNull())
+    .addColumn('reply_to', 'text', (c) => c.notNull())
+    .addColumn('subject', 'text', (c) => c.notNull())
+    .addColumn('message_id', 'text', (c) => c.notNull())
+    .addColumn('text', 'text', (c) => c.notNull())
+    .addColumn('raw', 'text', (c) => c.notNull())
+    .execute();
+}
+
 export const migrations: Record<string, Migration> = {
   '001_initial': {
     async up(db: Kysely<unknown>) {
@@ -105,20 +123,7 @@ export const migrations: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('delivery_attempts_run').on('delivery_attempts').columns(['run_id', 'contact_id']).execute();
       // The sandbox's mailbox until it got a database of its own (sandboxMigrations); no longer read.
-      await db.schema
-        .createTable('sandbox_messages')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('received_at', 'text', (c) => c.notNull())
-        .addColumn('envelope_from', 'text', (c) => c.notNull())
-        .addColumn('envelope_to', 'text', (c) => c.notNull())
-        .addColumn('from_header', 'text', (c) => c.notNull())
-        .addColumn('to_header', 'text', (c) => c.notNull())
-        .addColumn('reply_to', 'text', (c) => c.notNull())
-        .addColumn('subject', 'text', (c) => c.notNull())
-        .addColumn('message_id', 'text', (c) => c.notNull())
-        .addColumn('text', 'text', (c) => c.notNull())
-        .addColumn('raw', 'text', (c) => c.notNull())
-        .execute();
+      await createSandboxMessages(db);
     },
   },
   '002_throttle': {
@@ -234,20 +239,7 @@ export const migrations: Record<string, Migration> = {
 export const sandboxMigrations: Record<string, Migration> = {
   '001_sandbox_messages': {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('sandbox_messages')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('received_at', 'text', (c) => c.notNull())
-        .addColumn('envelope_from', 'text', (c) => c.notNull())
-        .addColumn('envelope_to', 'text', (c) => c.notNull())
-        .addColumn('from_header', 'text', (c) => c.notNull())
-        .addColumn('to_header', 'text', (c) => c.notNull())
-        .addColumn('reply_to', 'text', (c) => c.notNull())
-        .addColumn('subject', 'text', (c) => c.notNull())
-        .addColumn('message_id', 'text', (c) => c.notNull())
-        .addColumn('text', 'text', (c) => c.notNull())
-        .addColumn('raw', 'text', (c) => c.notNull())
-        .execute();
+      await createSandboxMessages(db);
     },
   },
 };

@@ -1,0 +1,25 @@
+/** A Send Email step for one contact, as the journey and a recipient's retry workflow run it. */
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { SendEmailStep } from '../domain/flow/plan';
+
+const { sendEmail } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  // Transient SMTP failures (4xx, lost connections) retry until they succeed: no email is lost.
+  // Permanent ones (5xx, bad configuration) are thrown as non-retryable by the activity; waits for
+  // a slot or a paused profile come back at the time the activity names (nextRetryDelay).
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+/** Sends the step's message to the contact through the sendEmail activity, under this workflow's history. */
+export function sendStep(runId: string, nodeId: string, contactId: string, step: SendEmailStep) {
+  return sendEmail({
+    runId,
+    nodeId,
+    contactId,
+    profileId: step.profileId,
+    subject: step.subject,
+    text: step.text,
+    workflowId: workflowInfo().workflowId,
+  });
+}
