@@ -58,3 +58,18 @@ export async function sandboxMessagesWithIds(
     .executeTakeFirstOrThrow();
   return { messages: Number(row.messages), distinct: Number(row.distinct), firstReceivedAt: row.first ?? null, lastReceivedAt: row.last ?? null };
 }
+
+/**
+ * Every message of the mailbox with one of these Message-IDs, as (Message-ID, when it was stored),
+ * oldest first: what the bench measures a run's pace and duplicates by, at the sink.
+ */
+export async function sandboxReceipts(db: SandboxDb, messageIds: readonly string[]): Promise<{ messageId: string; receivedAt: string }[]> {
+  const ids = sql<string>`(SELECT value FROM json_each(${JSON.stringify(messageIds)}))`;
+  return db
+    .selectFrom('sandboxMessages')
+    .select(['messageId', 'receivedAt'])
+    .where('messageId', 'in', ids)
+    .orderBy('receivedAt')
+    .orderBy('id')
+    .execute();
+}

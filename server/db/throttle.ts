@@ -164,3 +164,8 @@ export async function throttleState(db: Db, profile: ThrottledProfile): Promise<
     sentToday: row && row.day === utcDay(Date.now()) ? row.dayCount : 0,
   };
 }
+
+/** Forgets what a profile's pace learned and counted (its learned rate, connections, schedule and daily count). */
+export async function resetThrottle(db: Db, profileId: string): Promise<void> {
+  await db.deleteFrom('smtpThrottle').where('profileId', '=', profileId).execute();
+}
