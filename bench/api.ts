@@ -74,6 +74,17 @@ export class Api {
   getRun(runId: string): Promise<RunView> {
     return this.call<RunView>('GET', `/api/runs/${runId}`);
   }
+
+  /** Sets a profile's messages per second (null: no limit) as its settings page would: the whole form, saved, the rest unchanged. */
+  async setRateLimit(profileId: string, ratePerSecond: number | null): Promise<void> {
+    // The view holds every field of the form (the API ignores the others); sharing is left as it is.
+    const { sharedWith: _s, defaultFor: _d, ...view } = await this.call<Record<string, unknown>>('GET', `/api/smtp-profiles/${profileId}`);
+    if (view.ratePerSecond === ratePerSecond) return;
+    await this.call('PUT', `/api/smtp-profiles/${profileId}`, { ...view, ratePerSecond });
+    const saved = await this.call<{ ratePerSecond: number | null }>('GET', `/api/smtp-profiles/${profileId}`);
+    if (saved.ratePerSecond !== ratePerSecond)
+      throw new Error(`profile ${profileId}: saved ratePerSecond ${ratePerSecond}, reads back ${saved.ratePerSecond}`);
+  }
 }
 
 /** Trigger → Send Email (the given profile) → Exit. */

@@ -42,6 +42,7 @@ export class Stack {
   private child: ChildProcess | undefined;
   private exited: Promise<number | null> | undefined;
   private tail = '';
+  private readonly listeners = new Set<(line: string) => void>();
   readonly webUrl: string;
 
   constructor(
@@ -50,6 +51,8 @@ export class Stack {
     readonly dataDir: string,
     readonly adminPassword: string,
     readonly logFile: string,
+    /** More environment for the stack's processes, e.g. { SANDBOX_FAULTS: 'throttle=50/s' }. */
+    readonly extraEnv: Record<string, string> = {},
   ) {
     this.webUrl = `http://localhost:${ports.web}`;
   }
@@ -67,6 +70,42 @@ export class Stack {
     return this.tail.slice(-chars);
   }
 
+  /** The environment the stack's processes run with (also what another worker for it needs). */
+  env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      PORT: String(this.ports.web),
+      TEMPORAL_ADDRESS: `127.0.0.1:${this.ports.temporal}`,
+      TEMPORAL_UI_URL: `http://127.0.0.1:${this.ports.ui}`,
+      SANDBOX_SMTP_PORT: String(this.ports.smtp),
+      DRIPLINE_DATA_DIR: this.dataDir,
+      DRIPLINE_ADMIN_PASSWORD: this.adminPassword,
+      NEXT_TELEMETRY_DISABLED: '1',
+      // For a look inside: e.g. BENCH_STACK_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every Node process of the stack.
+      ...(process.env.BENCH_STACK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_STACK_NODE_OPTIONS } : {}),
+      ...this.extraEnv,
+    };
+  }
+
+  /** Resolves with the first line from now on that matches (or, with `seen`, one already printed); rejects after timeoutMs. */
+  waitForLine(pattern: RegExp, timeoutMs: number, seen = false): Promise<string> {
+    const already = seen ? this.tail.split('\n').find((l) => pattern.test(l)) : undefined;
+    if (already !== undefined) return Promise.resolve(already);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(listener);
+        reject(new Error(`the stack printed no line matching ${pattern} within ${timeoutMs / 1000} s; log: ${this.logFile}`));
+      }, timeoutMs);
+      const listener = (line: string) => {
+        if (!pattern.test(line)) return;
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        resolve(line);
+      };
+      this.listeners.add(listener);
+    });
+  }
+
   /** Starts it and resolves once it prints "[dripline] ready"; rejects if it exits first or takes too long. */
   async start(timeoutMs: number, onLine?: (line: string) => void): Promise<void> {
     const log = fs.createWriteStream(this.logFile);
@@ -75,18 +114,7 @@ export class Stack {
       // Its own process group: a Ctrl-C on the bench reaches only the bench, which stops the stack in order.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        PORT: String(this.ports.web),
-        TEMPORAL_ADDRESS: `127.0.0.1:${this.ports.temporal}`,
-        TEMPORAL_UI_URL: `http://127.0.0.1:${this.ports.ui}`,
-        SANDBOX_SMTP_PORT: String(this.ports.smtp),
-        DRIPLINE_DATA_DIR: this.dataDir,
-        DRIPLINE_ADMIN_PASSWORD: this.adminPassword,
-        NEXT_TELEMETRY_DISABLED: '1',
-        // For a look inside: e.g. BENCH_STACK_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every Node process of the stack.
-        ...(process.env.BENCH_STACK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_STACK_NODE_OPTIONS } : {}),
-      },
+      env: this.env(),
     });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ? null : code)));
@@ -102,6 +130,7 @@ export class Stack {
       for (const line of lines) {
         if (line.includes('[dripline] ready')) ready = true;
         onLine?.(line);
+        for (const listener of this.listeners) listener(line);
       }
     };
     child.stdout!.on('data', onData);
