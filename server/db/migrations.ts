@@ -229,6 +229,15 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  /** The throttle's warm-up after an idle second (server/db/throttle.ts, WARMUP_STRETCH). */
+  '006_throttle_warmup': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('smtp_throttle')
+        .addColumn('warm_until_us', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 /**

@@ -134,6 +134,8 @@ export interface Tables {
     /** Connections the server tolerates, learned from "too many connections"; null: the profile's own. */
     connLimit: number | null;
     connChangeAfterUs: number;
+    /** Until when the schedule is still warming up after an idle second (its slots a little wider). */
+    warmUntilUs: number;
     slowdownAt: string | null;
     slowdownReply: string | null;
   };

@@ -30,6 +30,12 @@ const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** Slots are this much wider than 1/rate: the headroom for jitter between a slot and the wire. */
 const PACE_MARGIN = 0.98;
 const MIN_RATE = 0.1;
+/**
+ * After a second or more without sends, the next second's slots are 10% wider: the first messages of a
+ * run also open connections, so they reach the server later than their slots while the ones after them
+ * do not, and without this room a busy first second would hold one message too many.
+ */
+const WARMUP_STRETCH = 1.1;
 const SECOND_US = 1_000_000;
 
 /** The effective rate in SQL: the lower of the learned rate and the profile's own limit (NULL: none). */
@@ -41,17 +47,21 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
   const today = utcDay(nowMs);
   const cap = profile.dailyCap;
   const limit = profile.ratePerSecond;
-  const firstIntervalUs = limit ? Math.ceil(SECOND_US / (limit * PACE_MARGIN)) : 0;
+  const firstIntervalUs = limit ? Math.ceil((SECOND_US * WARMUP_STRETCH) / (limit * PACE_MARGIN)) : 0;
   const rate = effectiveRate(limit);
   const interval = sql<number>`(CASE WHEN ${rate} IS NULL THEN 0 ELSE CAST(${SECOND_US} / (${rate} * ${PACE_MARGIN}) AS INTEGER) + 1 END)`;
   // Additive increase: after a clean second, a learned rate grows by 2% (at least 0.5/s), up to the limit.
   const grown = sql<number>`min(rate + max(0.5, rate * 0.02), coalesce(${limit}, 1e12))`;
   const growNow = sql<boolean>`(rate IS NOT NULL AND ${nowUs} >= increase_after_us)`;
+  const idle = sql<boolean>`(tat_us < ${nowUs - SECOND_US})`;
+  const stretch = sql<number>`(CASE WHEN ${idle} OR ${nowUs} < warm_until_us THEN ${WARMUP_STRETCH} ELSE 1 END)`;
   const reserved = await sql<{ slotUs: number }>`
-    INSERT INTO smtp_throttle (profile_id, tat_us, slot_us, day, day_count) VALUES (${profile.id}, ${nowUs + firstIntervalUs}, ${nowUs}, ${today}, 1)
+    INSERT INTO smtp_throttle (profile_id, tat_us, slot_us, day, day_count, warm_until_us)
+      VALUES (${profile.id}, ${nowUs + firstIntervalUs}, ${nowUs}, ${today}, 1, ${nowUs + SECOND_US})
     ON CONFLICT (profile_id) DO UPDATE SET
       slot_us = max(tat_us, ${nowUs}),
-      tat_us = max(tat_us, ${nowUs}) + ${interval},
+      tat_us = max(tat_us, ${nowUs}) + CAST(${interval} * ${stretch} AS INTEGER),
+      warm_until_us = CASE WHEN ${idle} THEN ${nowUs + SECOND_US} ELSE warm_until_us END,
       day_count = CASE WHEN day = ${today} THEN day_count + 1 ELSE 1 END,
       day = ${today},
       rate = CASE WHEN ${growNow} THEN ${grown} ELSE rate END,
