@@ -57,7 +57,7 @@ describe('reserveSendSlot', () => {
     const profile = { id: 'warm-up', ratePerSecond: 10, dailyCap: null };
     const start = Date.parse('2026-11-26T11:00:00Z');
     const gaps = async (at: number) => {
-      const slots = [];
+      const slots: number[] = [];
       for (let i = 0; i < 3; i++) {
         const r = await reserveSendSlot(db, profile, at, 5_000);
         if (r.ok) slots.push(at + r.waitMs);
