@@ -31,11 +31,12 @@ const PARTS: Record<string, (ctx: PartContext) => Promise<PartResult>> = {
   faults: faultsPart,
 };
 
+const readResults = (): Record<string, unknown> =>
+  fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as Record<string, unknown>) : {};
+
 /** Merges a part's keys into latest.json now, so a later part that fails keeps what this one measured. */
 function save(name: string, result: PartResult, startedAt: Date): void {
-  const existing: Record<string, unknown> = fs.existsSync(resultsFile)
-    ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as Record<string, unknown>)
-    : {};
+  const existing = readResults();
   const parts = (existing.parts ?? {}) as Record<string, unknown>;
   const merged = {
     ...existing,
@@ -75,7 +76,7 @@ async function main(): Promise<number> {
   for (const name of Object.keys(PARTS).filter((p) => wanted.includes(p))) {
     const startedAt = new Date();
     progress.log(`\n== ${name} ==`);
-    const result = await PARTS[name]!({ root, resultsDir, progress });
+    const result = await PARTS[name]!({ root, resultsDir, progress, previous: readResults() });
     save(name, result, startedAt);
     summaries.push(`== ${name} ==\n${result.summary}${result.errors.length ? `\n${result.errors.map((e) => `ERROR: ${e}`).join('\n')}` : ''}`);
     failed ||= result.errors.length > 0 || /\bERROR\b/.test(result.summary);

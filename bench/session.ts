@@ -108,6 +108,8 @@ export interface PartContext {
   root: string;
   resultsDir: string;
   progress: Progress;
+  /** What latest.json holds now (a part that runs only some of its cases keeps the others' figures). */
+  previous: Record<string, unknown>;
 }
 
 /** What a part hands back: keys for latest.json, errors (a missed target is not an error), a summary table. */
