@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { SendEmailStep } from '../domain/flow/plan';
 import { type BatchOutcome, claimSends, commitBatchOutcomes } from '../server/db/batch-outcomes';
-import { recordDeliveryAttempt, releaseSend } from '../server/db/deliveries';
+import { holdSend, recordDeliveryAttempt, releaseSend, renewLeases } from '../server/db/deliveries';
 import { type ClaimedRecipient, claimNextRecipients, moveRecipient, recipientsHeldBy, releaseClaim } from '../server/db/recipients';
 import { getSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
 import type { AttemptOutcome } from '../server/db/tables';
@@ -51,6 +51,8 @@ export interface SendBatchResult {
   throttleReplies: number;
   /** Sends whose outcome is unknown, held for a person because the profile says so. */
   held: number;
+  /** Sends a newer attempt of this batch took over while this one was stopped: left to it, not sent. */
+  takenOver: number;
   /** Set when the server refused the profile's login: nothing more is sent until the profile is fixed. */
   profileFailing?: string;
 }
@@ -63,8 +65,14 @@ const THROTTLED_ATTEMPTS = 20;
 const CLAIM_CHUNK = 100;
 const FLUSH_AT = 100;
 const FLUSH_MS = 25;
-/** A batch holds its sends this long; an earlier attempt of the same batch is known gone sooner. */
-const BATCH_LEASE_MS = 10 * 60_000;
+/**
+ * A batch holds the sends it claimed this long, and renews that every few seconds while it lives: a
+ * batch that died lets them go within the lease. Right before DATA a send's lease is checked (has
+ * another attempt taken it over?) and extended past the SMTP transaction (its timeouts are 60 s).
+ */
+const CLAIM_LEASE_MS = 30_000;
+const RENEW_EVERY_MS = 5_000;
+const DATA_LEASE_MS = 90_000;
 
 interface Queued extends ClaimedRecipient {
   messageId: string;
@@ -78,9 +86,7 @@ export function createSendBatch(deps: ActivityDeps) {
     const context = Context.current();
     const workflowId = input.campaignWorkflowId;
     const owner = `${input.claim}#${context.info.attempt}`;
-    // Temporal retries this batch only once an attempt has stopped (its heartbeats did): that attempt's sends are not live.
-    const earlierAttempt = (other: string) => other.startsWith(`${input.claim}#`) && other !== owner;
-    const result: SendBatchResult = { sent: 0, failed: 0, handedOff: 0, alreadySent: 0, uncertain: 0, throttleReplies: 0, held: 0 };
+    const result: SendBatchResult = { sent: 0, failed: 0, handedOff: 0, alreadySent: 0, uncertain: 0, throttleReplies: 0, held: 0, takenOver: 0 };
     const profile = await getSmtpProfile(db, step.profileId);
     if (profile?.failingSince) return { ...result, profileFailing: profile.failingReason ?? 'the server refused the login' };
     // Recipients come a chunk at a time, so the first messages go out as soon as the batch starts:
@@ -126,6 +132,9 @@ export function createSendBatch(deps: ActivityDeps) {
     const timer = setInterval(() => {
       if (pending.length > 0) void flush();
     }, FLUSH_MS);
+    const renewer = setInterval(() => {
+      void renewLeases(db, runId, nodeId, owner, Date.now() + CLAIM_LEASE_MS).catch(() => undefined);
+    }, RENEW_EVERY_MS);
     const note = (o: BatchOutcome) => {
       pending.push(o);
       if (o.ledger === 'SENT') acceptedInGroup++;
@@ -169,8 +178,7 @@ export function createSendBatch(deps: ActivityDeps) {
         const claims = await claimSends(db, runId, nodeId, withIds, {
           owner,
           nowMs: Date.now(),
-          leaseMs: BATCH_LEASE_MS,
-          supersedes: earlierAttempt,
+          leaseMs: CLAIM_LEASE_MS,
         });
         for (const r of withIds) {
           const claim = claims.get(r.contactId);
@@ -263,6 +271,13 @@ export function createSendBatch(deps: ActivityDeps) {
               day = slot.day;
               if (slot.waitMs > 0) await delay(slot.waitMs);
             }
+            // Still ours? An attempt that was stopped (a paused or partitioned worker) and came back must
+            // not send what a newer attempt has taken over since.
+            if (!(await holdSend(db, { runId, nodeId, contactId: r.contactId }, owner, Date.now() + DATA_LEASE_MS))) {
+              gate.release();
+              result.takenOver++;
+              return;
+            }
             const info = await transport.sendMail(composeMessage(profile, r, step, r.messageId));
             outcome = { accepted: true, reply: info.response ?? '250 OK' };
           } catch (err) {
@@ -352,6 +367,7 @@ export function createSendBatch(deps: ActivityDeps) {
       return stop ? { ...result, profileFailing: stop } : result;
     } finally {
       clearInterval(timer);
+      clearInterval(renewer);
       await flush();
     }
   };

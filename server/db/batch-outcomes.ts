@@ -16,7 +16,6 @@ export interface ClaimOptions {
   owner: string;
   nowMs: number;
   leaseMs: number;
-  supersedes?: (owner: string) => boolean;
 }
 
 /**

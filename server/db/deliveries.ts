@@ -1,6 +1,6 @@
 /** The send ledger (one row per run, node and contact) and the delivery log (one row per attempt). */
 import { setTimeout as delay } from 'node:timers/promises';
-import { now, type Db } from '.';
+import { now, sql, type Db } from '.';
 import type { AttemptOutcome, SendStatus, Tables } from './tables';
 
 export type DeliveryAttempt = Omit<Tables['deliveryAttempts'], 'id'> & { id: number };
@@ -42,8 +42,6 @@ export async function claimSend(
     owner: string;
     nowMs: number;
     leaseMs: number;
-    /** Owners known to be gone (an earlier attempt of the same activity: Temporal retried it because it stopped): their leases count as expired. */
-    supersedes?: (owner: string) => boolean;
   },
 ): Promise<SendClaim> {
   const lease = { status: 'SENDING' as const, leaseUntil: claim.nowMs + claim.leaseMs, leaseOwner: claim.owner, updatedAt: now() };
@@ -58,8 +56,7 @@ export async function claimSend(
     if (!row) continue;
     if (row.status === 'SENT') return { kind: 'sent', messageId: row.messageId };
     if (row.status === 'FAILED') return { kind: 'failed' };
-    const gone = row.leaseOwner !== null && claim.supersedes?.(row.leaseOwner) === true;
-    const live = row.status === 'SENDING' && row.leaseUntil > claim.nowMs && row.leaseOwner !== claim.owner && !gone;
+    const live = row.status === 'SENDING' && row.leaseUntil > claim.nowMs && row.leaseOwner !== claim.owner;
     if (live) return { kind: 'busy', retryAfterMs: row.leaseUntil - claim.nowMs };
     const uncertain = (row.status === 'SENDING' && row.leaseOwner !== claim.owner) || row.status === 'UNCERTAIN';
     const updated = await db
@@ -179,4 +176,27 @@ export async function commitOutcome(db: Db, attempt: Omit<DeliveryAttempt, 'id' 
       await delay(Math.min(2_000, 100 * tries));
     }
   }
+}
+
+/**
+ * Right before DATA: the attempt still holds the send (nobody took it over while it waited) and
+ * extends its lease past the SMTP transaction. False: another attempt has it now, so this one must not send.
+ */
+export async function holdSend(db: Db, key: SendKey, owner: string, untilMs: number): Promise<boolean> {
+  const r = await db
+    .updateTable('sends')
+    .set({ leaseUntil: untilMs })
+    .where('runId', '=', key.runId)
+    .where('nodeId', '=', key.nodeId)
+    .where('contactId', '=', key.contactId)
+    .where('status', '=', 'SENDING')
+    .where('leaseOwner', '=', owner)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Keeps every send an attempt holds at one node leased until at least `untilMs` (never shortens one). */
+export async function renewLeases(db: Db, runId: string, nodeId: string, owner: string, untilMs: number): Promise<void> {
+  await sql`UPDATE sends SET lease_until = max(lease_until, ${untilMs})
+    WHERE run_id = ${runId} AND node_id = ${nodeId} AND lease_owner = ${owner} AND status = 'SENDING'`.execute(db);
 }
