@@ -144,6 +144,31 @@ describe("learning the server's pace", () => {
     expect(state.effectiveRate).toBeLessThanOrEqual(limit ?? Infinity);
   });
 
+  it('does not slow down for a server that refuses 30% of messages whatever the pace', async () => {
+    const profile = { id: 'sheds-load', ratePerSecond: null, dailyCap: null };
+    const start = Date.parse('2026-11-26T17:00:00Z');
+    let now = start;
+    let n = 0;
+    let accepted = 0;
+    while (now < start + 20_000) {
+      const slot = await reserveSendSlot(db, profile, now, 60_000);
+      if (!slot.ok) throw new Error('no slot');
+      now += slot.waitMs;
+      if (n++ % 10 < 3) await recordThrottleReply(db, profile, '454 Throttling failure: Maximum sending rate exceeded.', now);
+      else {
+        accepted++;
+        await recordAccepted(db, profile.id, now);
+      }
+      // The sender's own speed: 200 messages a second.
+      now += 5;
+    }
+    // A cut is tried, does not help, and is undone: the pace is the sender's own again.
+    expect((await throttleState(db, profile)).effectiveRate).toBeNull();
+    expect((await throttleState(db, profile)).lastSlowdown?.reply).toMatch(/refused whatever the pace/);
+    // 20 s at 200/s with 70% accepted is 2,800; a pace that kept falling would get a small part of that.
+    expect(accepted).toBeGreaterThan(2000);
+  });
+
   it("never learns a rate above the profile's own limit", async () => {
     const profile = { id: 'under-limit', ratePerSecond: 20, dailyCap: null };
     const { refused, perSecond } = await simulate(profile, 1000, 20, Date.parse('2026-11-26T16:00:00Z'));

@@ -232,9 +232,20 @@ export const migrations: Record<string, Migration> = {
   /** The throttle's warm-up after an idle second (server/db/throttle.ts, WARMUP_STRETCH). */
   '006_throttle_warmup': {
     async up(db: Kysely<unknown>) {
+      for (const column of ['warm_until_us', 'thr_sec', 'thr_count', 'thr_prev', 'shedding_until_us']) {
+        await db.schema
+          .alterTable('smtp_throttle')
+          .addColumn(column, 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+      }
+      // A slow-down episode: the share of throttle replies that prompted its first cut (0: none yet), and the rate before it (-1: none).
       await db.schema
         .alterTable('smtp_throttle')
-        .addColumn('warm_until_us', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('episode_share', 'real', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('smtp_throttle')
+        .addColumn('episode_from', 'real', (c) => c.notNull().defaultTo(-1))
         .execute();
     },
   },

@@ -136,6 +136,15 @@ export interface Tables {
     connChangeAfterUs: number;
     /** Until when the schedule is still warming up after an idle second (its slots a little wider). */
     warmUntilUs: number;
+    /** Throttle replies: in second thrSec, and in the second before it. */
+    thrSec: number;
+    thrCount: number;
+    thrPrev: number;
+    /** The share of throttle replies that prompted this slow-down episode's cut (0: not measured yet), and the learned rate before it (-1: no episode; -2: none was learned). */
+    episodeShare: number;
+    episodeFrom: number;
+    /** Until when throttle replies are taken as the server shedding load whatever the pace: retried, no cut. */
+    sheddingUntilUs: number;
     slowdownAt: string | null;
     slowdownReply: string | null;
   };

@@ -65,7 +65,9 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
       day_count = CASE WHEN day = ${today} THEN day_count + 1 ELSE 1 END,
       day = ${today},
       rate = CASE WHEN ${growNow} THEN ${grown} ELSE rate END,
-      increase_after_us = CASE WHEN ${growNow} THEN ${nowUs + SECOND_US} ELSE increase_after_us END
+      increase_after_us = CASE WHEN ${growNow} THEN ${nowUs + SECOND_US} ELSE increase_after_us END,
+      episode_share = CASE WHEN ${growNow} THEN 0 ELSE episode_share END,
+      episode_from = CASE WHEN ${growNow} THEN -1 ELSE episode_from END
     WHERE max(tat_us, ${nowUs}) - ${nowUs} <= ${maxWaitMs * 1000}
       AND (${cap} IS NULL OR day <> ${today} OR day_count < ${cap})
     RETURNING slot_us`.execute(db);
@@ -113,23 +115,65 @@ export async function refundDailySlot(db: Db, profileId: string, day: string): P
 /**
  * The server said to slow down. Cuts the rate to 95% of what it accepted in the last second (and to
  * at most 85% of the current rate), once a second at most; the next increase waits two clean seconds.
- * Returns the new rate, or null when this reply came within a second of the last cut (already handled).
+ * A server that refuses a share of messages whatever the pace looks the same at first; it shows when a
+ * cut does not help: if the share of throttle replies a second after an episode's first cut is still
+ * 80% of what prompted it (and that was 10% or more), the cut is undone and for a minute such replies
+ * are only retried. Returns the new rate, or null when nothing was cut.
  */
 export async function recordThrottleReply(db: Db, profile: ThrottledProfile, reply: string, nowMs: number): Promise<number | null> {
   const nowUs = nowMs * 1000;
   const second = Math.floor(nowMs / 1000);
-  const accepted = sql<number>`max(CASE WHEN acc_sec >= ${second - 1} THEN acc_prev ELSE 0 END, CASE WHEN acc_sec = ${second} THEN acc_count ELSE 0 END)`;
-  const current = sql<number>`coalesce(${effectiveRate(profile.ratePerSecond)}, 1e12)`;
-  const cut = await sql<{ rate: number }>`
-    UPDATE smtp_throttle SET
-      rate = max(${MIN_RATE}, min(${current} * 0.85, CASE WHEN ${accepted} > 0 THEN ${accepted} * 0.95 WHEN ${current} >= 1e12 THEN 10 ELSE ${current} * 0.5 END)),
-      decrease_after_us = ${nowUs + SECOND_US},
-      increase_after_us = ${nowUs + 2 * SECOND_US},
-      slowdown_at = ${new Date(nowMs).toISOString()},
-      slowdown_reply = ${reply.slice(0, 500)}
-    WHERE profile_id = ${profile.id} AND ${nowUs} >= decrease_after_us
-    RETURNING rate`.execute(db);
-  return cut.rows[0]?.rate ?? null;
+  await sql`UPDATE smtp_throttle SET
+      thr_prev = CASE WHEN thr_sec = ${second} THEN thr_prev WHEN thr_sec = ${second - 1} THEN thr_count ELSE 0 END,
+      thr_count = CASE WHEN thr_sec = ${second} THEN thr_count + 1 ELSE 1 END,
+      thr_sec = ${second}
+    WHERE profile_id = ${profile.id}`.execute(db);
+  const row = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirst();
+  if (!row || nowUs < row.decreaseAfterUs || nowUs < row.sheddingUntilUs) return null;
+  // The last full second when there is one, else this second so far.
+  const lastSecond = (sec: number, count: number, prev: number) => (sec === second ? (prev > 0 ? prev : count) : sec === second - 1 ? count : 0);
+  const accepted = lastSecond(row.accSec, row.accCount, row.accPrev);
+  const refused = lastSecond(row.thrSec, row.thrCount, row.thrPrev);
+  const share = refused / Math.max(1, accepted + refused);
+  const limit = profile.ratePerSecond;
+  const current = row.rate === null ? limit : limit === null ? row.rate : Math.min(row.rate, limit);
+  if (row.episodeFrom !== -1 && row.episodeShare >= 0.1 && share >= row.episodeShare * 0.8) {
+    // The cut did not help: not a rate limit. Back to the pace before the episode; retry, do not cut, for a minute.
+    await db
+      .updateTable('smtpThrottle')
+      .set({
+        rate: row.episodeFrom === -2 ? null : row.episodeFrom,
+        episodeShare: 0,
+        episodeFrom: -1,
+        sheddingUntilUs: nowUs + 60 * SECOND_US,
+        decreaseAfterUs: nowUs + SECOND_US,
+        slowdownAt: new Date(nowMs).toISOString(),
+        slowdownReply: `${reply.slice(0, 400)} (refused whatever the pace: not slowing down)`,
+      })
+      .where('profileId', '=', profile.id)
+      .execute();
+    return null;
+  }
+  const base = current ?? Number.POSITIVE_INFINITY;
+  const learned = Math.min(base * 0.85, accepted > 0 ? accepted * 0.95 : Number.isFinite(base) ? base * 0.5 : 10);
+  const rate = Math.max(MIN_RATE, learned);
+  // The episode's share is taken from a second with enough messages to mean something.
+  const measured = accepted + refused >= 10;
+  await db
+    .updateTable('smtpThrottle')
+    .set({
+      rate,
+      ...(row.episodeShare === 0 && measured ? { episodeShare: share } : {}),
+      // Where the episode started from: the learned rate then, or -2 for none (the profile's own pace).
+      ...(row.episodeFrom === -1 ? { episodeFrom: row.rate ?? -2 } : {}),
+      decreaseAfterUs: nowUs + SECOND_US,
+      increaseAfterUs: nowUs + 2 * SECOND_US,
+      slowdownAt: new Date(nowMs).toISOString(),
+      slowdownReply: reply.slice(0, 500),
+    })
+    .where('profileId', '=', profile.id)
+    .execute();
+  return rate;
 }
 
 /** "Too many connections": one connection fewer (at least one), at most every 5 s; a clean minute gives one back. */
