@@ -27,8 +27,8 @@ export interface ThrottledProfile {
 }
 
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-/** Slots are this much wider than 1/rate: the headroom for jitter between a slot and the wire. */
-const PACE_MARGIN = 0.98;
+/** Slots are this much wider than 1/rate (3%): the headroom for jitter between a slot and the wire. */
+const PACE_MARGIN = 0.97;
 const MIN_RATE = 0.1;
 /**
  * After a second or more without sends, the next second's slots are 10% wider: the first messages of a
@@ -54,7 +54,8 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
   const grown = sql<number>`min(rate + max(0.5, rate * 0.02), coalesce(${limit}, 1e12))`;
   const growNow = sql<boolean>`(rate IS NOT NULL AND ${nowUs} >= increase_after_us)`;
   const idle = sql<boolean>`(tat_us < ${nowUs - SECOND_US})`;
-  const stretch = sql<number>`(CASE WHEN ${idle} OR ${nowUs} < warm_until_us THEN ${WARMUP_STRETCH} ELSE 1 END)`;
+  // By the slot's time, not the asking time: lanes ask for several slots at once when a run starts.
+  const stretch = sql<number>`(CASE WHEN ${idle} OR max(tat_us, ${nowUs}) < warm_until_us THEN ${WARMUP_STRETCH} ELSE 1 END)`;
   const reserved = await sql<{ slotUs: number }>`
     INSERT INTO smtp_throttle (profile_id, tat_us, slot_us, day, day_count, warm_until_us)
       VALUES (${profile.id}, ${nowUs + firstIntervalUs}, ${nowUs}, ${today}, 1, ${nowUs + SECOND_US})
