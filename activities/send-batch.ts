@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { SendEmailStep } from '../domain/flow/plan';
 import { type BatchOutcome, claimSends, commitBatchOutcomes } from '../server/db/batch-outcomes';
-import { holdSend, recordDeliveryAttempt, releaseSend, renewLeases } from '../server/db/deliveries';
+import { holdSends, recordDeliveryAttempt, releaseSend, renewLeases } from '../server/db/deliveries';
 import { type ClaimedRecipient, claimNextRecipients, moveRecipient, recipientsHeldBy, releaseClaim } from '../server/db/recipients';
 import { getSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
 import type { AttemptOutcome } from '../server/db/tables';
@@ -135,6 +135,33 @@ export function createSendBatch(deps: ActivityDeps) {
     const renewer = setInterval(() => {
       void renewLeases(db, runId, nodeId, owner, Date.now() + CLAIM_LEASE_MS).catch(() => undefined);
     }, RENEW_EVERY_MS);
+    // Right before DATA, each send checks it still holds its lease (and extends it past the SMTP
+    // transaction); the checks of the sends about to go out together are one statement.
+    let checks: { contactId: string; answer: (held: boolean) => void }[] = [];
+    const stillHeld = (contactId: string) =>
+      new Promise<boolean>((answer) => {
+        checks.push({ contactId, answer });
+        if (checks.length > 1) return;
+        setImmediate(() => {
+          const group = checks;
+          checks = [];
+          holdSends(
+            db,
+            runId,
+            nodeId,
+            group.map((c) => c.contactId),
+            owner,
+            Date.now() + DATA_LEASE_MS,
+          ).then(
+            (held) => {
+              for (const c of group) c.answer(held.has(c.contactId));
+            },
+            () => {
+              for (const c of group) c.answer(false);
+            },
+          );
+        });
+      });
     const note = (o: BatchOutcome) => {
       pending.push(o);
       if (o.ledger === 'SENT') acceptedInGroup++;
@@ -273,7 +300,7 @@ export function createSendBatch(deps: ActivityDeps) {
             }
             // Still ours? An attempt that was stopped (a paused or partitioned worker) and came back must
             // not send what a newer attempt has taken over since.
-            if (!(await holdSend(db, { runId, nodeId, contactId: r.contactId }, owner, Date.now() + DATA_LEASE_MS))) {
+            if (!(await stillHeld(r.contactId))) {
               gate.release();
               result.takenOver++;
               return;

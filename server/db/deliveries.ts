@@ -178,25 +178,24 @@ export async function commitOutcome(db: Db, attempt: Omit<DeliveryAttempt, 'id' 
   }
 }
 
-/**
- * Right before DATA: the attempt still holds the send (nobody took it over while it waited) and
- * extends its lease past the SMTP transaction. False: another attempt has it now, so this one must not send.
- */
-export async function holdSend(db: Db, key: SendKey, owner: string, untilMs: number): Promise<boolean> {
-  const r = await db
-    .updateTable('sends')
-    .set({ leaseUntil: untilMs })
-    .where('runId', '=', key.runId)
-    .where('nodeId', '=', key.nodeId)
-    .where('contactId', '=', key.contactId)
-    .where('status', '=', 'SENDING')
-    .where('leaseOwner', '=', owner)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
-
 /** Keeps every send an attempt holds at one node leased until at least `untilMs` (never shortens one). */
 export async function renewLeases(db: Db, runId: string, nodeId: string, owner: string, untilMs: number): Promise<void> {
   await sql`UPDATE sends SET lease_until = max(lease_until, ${untilMs})
     WHERE run_id = ${runId} AND node_id = ${nodeId} AND lease_owner = ${owner} AND status = 'SENDING'`.execute(db);
+}
+
+/** holdSend for many sends at once (one statement): the ones this attempt still holds, their leases extended. */
+export async function holdSends(db: Db, runId: string, nodeId: string, contactIds: string[], owner: string, untilMs: number): Promise<Set<string>> {
+  if (contactIds.length === 0) return new Set();
+  const held = await db
+    .updateTable('sends')
+    .set({ leaseUntil: untilMs })
+    .where('runId', '=', runId)
+    .where('nodeId', '=', nodeId)
+    .where('contactId', 'in', contactIds)
+    .where('status', '=', 'SENDING')
+    .where('leaseOwner', '=', owner)
+    .returning('contactId')
+    .execute();
+  return new Set(held.map((r) => r.contactId));
 }
