@@ -11,7 +11,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { SendEmailStep } from '../domain/flow/plan';
-import { type BatchOutcome, claimSends, commitBatchOutcomes } from '../server/db/batch-outcomes';
+import { type BatchOutcome, claimSends, commitBatchOutcomes, commitWithRetries } from '../server/db/batch-outcomes';
 import { holdSends, recordDeliveryAttempt, releaseSend, renewLeases } from '../server/db/deliveries';
 import { type ClaimedRecipient, claimNextRecipients, moveRecipient, recipientsHeldBy, releaseClaim } from '../server/db/recipients';
 import { getSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
@@ -114,7 +114,6 @@ export function createSendBatch(deps: ActivityDeps) {
       messageId,
     });
 
-    // ---- committing outcomes, a group at a time --------------------------------------------
     let pending: BatchOutcome[] = [];
     let acceptedInGroup = 0;
     let flushing: Promise<void> = Promise.resolve();
@@ -398,16 +397,4 @@ export function createSendBatch(deps: ActivityDeps) {
       await flush();
     }
   };
-}
-
-/** The write after the server's answer: retried for up to a minute, never turned into a resend. */
-async function commitWithRetries(write: () => Promise<void>): Promise<void> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await write();
-    } catch (err) {
-      if (tries >= 30) throw err;
-      await delay(Math.min(2_000, 100 * tries));
-    }
-  }
 }

@@ -3,6 +3,7 @@
  * outcomes a group at a time, each group in one transaction with one statement per kind of row.
  * Per message, the database is the most expensive thing a sender does; grouped, it is not.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { now, sql, type Db } from '.';
 import type { DeliveryAttempt, SendClaim, SendKey } from './deliveries';
 import { claimSend } from './deliveries';
@@ -149,3 +150,15 @@ export async function commitBatchOutcomes(
 }
 
 export type { SendKey };
+
+/** The write after the server's answer: retried for up to a minute, never turned into a resend. */
+export async function commitWithRetries(write: () => Promise<void>): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (tries >= 30) throw err;
+      await delay(Math.min(2_000, 100 * tries));
+    }
+  }
+}
