@@ -11,8 +11,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { SendEmailStep } from '../domain/flow/plan';
-import { type BatchOutcome, claimSends, commitBatchOutcomes, commitWithRetries } from '../server/db/batch-outcomes';
-import { holdSends, recordDeliveryAttempt, releaseSend, renewLeases } from '../server/db/deliveries';
+import { type BatchOutcome, claimSends, commitBatchOutcomes, commitWithRetries, settleClaimedAgain } from '../server/db/batch-outcomes';
+import { recordDeliveryAttempt, releaseSend } from '../server/db/deliveries';
 import { type ClaimedRecipient, claimNextRecipients, moveRecipient, recipientsHeldBy, releaseClaim } from '../server/db/recipients';
 import { getSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
 import type { AttemptOutcome } from '../server/db/tables';
@@ -27,6 +27,7 @@ import {
 } from '../server/db/throttle';
 import { classifySmtpError } from '../server/smtp/classify';
 import { composeMessage, messageIdFor } from '../server/smtp/message';
+import { CLAIM_LEASE_MS, SendLeases } from '../server/smtp/send-leases';
 import type { ActivityDeps } from '.';
 import { retryWorkflowId, startRetryWorkflow } from './cohort';
 
@@ -65,14 +66,6 @@ const THROTTLED_ATTEMPTS = 20;
 const CLAIM_CHUNK = 100;
 const FLUSH_AT = 100;
 const FLUSH_MS = 25;
-/**
- * A batch holds the sends it claimed this long, and renews that every few seconds while it lives: a
- * batch that died lets them go within the lease. Right before DATA a send's lease is checked (has
- * another attempt taken it over?) and extended past the SMTP transaction (its timeouts are 60 s).
- */
-const CLAIM_LEASE_MS = 30_000;
-const RENEW_EVERY_MS = 5_000;
-const DATA_LEASE_MS = 90_000;
 
 interface Queued extends ClaimedRecipient {
   messageId: string;
@@ -131,42 +124,13 @@ export function createSendBatch(deps: ActivityDeps) {
     const timer = setInterval(() => {
       if (pending.length > 0) void flush();
     }, FLUSH_MS);
-    const renewer = setInterval(() => {
-      void renewLeases(db, runId, nodeId, owner, Date.now() + CLAIM_LEASE_MS).catch(() => undefined);
-    }, RENEW_EVERY_MS);
-    // Right before DATA, each send checks it still holds its lease (and extends it past the SMTP
-    // transaction); the checks of the sends about to go out together are one statement.
-    let checks: { contactId: string; answer: (held: boolean) => void }[] = [];
-    const stillHeld = (contactId: string) =>
-      new Promise<boolean>((answer) => {
-        checks.push({ contactId, answer });
-        if (checks.length > 1) return;
-        setImmediate(() => {
-          const group = checks;
-          checks = [];
-          holdSends(
-            db,
-            runId,
-            nodeId,
-            group.map((c) => c.contactId),
-            owner,
-            Date.now() + DATA_LEASE_MS,
-          ).then(
-            (held) => {
-              for (const c of group) c.answer(held.has(c.contactId));
-            },
-            () => {
-              for (const c of group) c.answer(false);
-            },
-          );
-        });
-      });
     const note = (o: BatchOutcome) => {
       pending.push(o);
       if (o.ledger === 'SENT') acceptedInGroup++;
       if (pending.length >= FLUSH_AT) void flush();
     };
 
+    let leases: SendLeases | undefined;
     try {
       let transport: ReturnType<typeof transports.get>;
       try {
@@ -194,9 +158,23 @@ export function createSendBatch(deps: ActivityDeps) {
 
       // ---- claiming sends, a chunk ahead of the lanes -----------------------------------------
       const queue: Queued[] = [];
+      // A batch holds the sends it claimed while it lives (a batch that died lets them go within the
+      // lease); right before DATA each send checks it still holds its lease for the whole transaction.
+      const held = new SendLeases(db, runId, nodeId, owner, (n) => queue.slice(0, n).map((q) => q.contactId));
+      leases = held;
       let claiming: Promise<void> | undefined;
+      // Contacts this attempt has taken on. One that comes due again meanwhile (another attempt found it
+      // busy and put it back, or let its claim go) is claimed again while the ledger may still say
+      // SENDING for this attempt (its outcome not committed yet): it is settled, never sent twice.
+      const inHand = new Set<string>();
       const claimMore = async () => {
-        const chunk = await nextRecipients(CLAIM_CHUNK);
+        const claimed = await nextRecipients(CLAIM_CHUNK);
+        const again = claimed.filter((r) => inHand.has(r.contactId)).map((r) => r.contactId);
+        if (again.length > 0) {
+          await flush();
+          result.alreadySent += await settleClaimedAgain(db, runId, nodeId, again, nextStep());
+        }
+        const chunk = claimed.filter((r) => !inHand.has(r.contactId));
         const withIds = chunk.map((r) => ({
           ...r,
           messageId: messageIdFor(messageIdSecret, { runId, nodeId, contactId: r.contactId }, profile.fromEmail),
@@ -210,8 +188,10 @@ export function createSendBatch(deps: ActivityDeps) {
           const claim = claims.get(r.contactId);
           if (claim?.kind === 'claimed' && claim.uncertain && profile.uncertainPolicy === 'hold')
             await hold(r.contactId, r.messageId, 'an earlier attempt stopped after sending DATA');
-          else if (claim?.kind === 'claimed') queue.push({ ...r, uncertain: claim.uncertain });
-          else if (claim?.kind === 'sent') {
+          else if (claim?.kind === 'claimed') {
+            queue.push({ ...r, uncertain: claim.uncertain });
+            inHand.add(r.contactId);
+          } else if (claim?.kind === 'sent') {
             // Sent by an earlier attempt of this batch, which died before moving the recipient on.
             await moveRecipient(db, runId, r.contactId, 'sending', nextStep());
             result.alreadySent++;
@@ -299,7 +279,7 @@ export function createSendBatch(deps: ActivityDeps) {
             }
             // Still ours? An attempt that was stopped (a paused or partitioned worker) and came back must
             // not send what a newer attempt has taken over since.
-            if (!(await stillHeld(r.contactId))) {
+            if (!(await held.stillHeld(r.contactId))) {
               gate.release();
               result.takenOver++;
               return;
@@ -393,7 +373,7 @@ export function createSendBatch(deps: ActivityDeps) {
       return stop ? { ...result, profileFailing: stop } : result;
     } finally {
       clearInterval(timer);
-      clearInterval(renewer);
+      leases?.stop();
       await flush();
     }
   };

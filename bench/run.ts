@@ -9,7 +9,7 @@
  *   adaptive    a server throttling at 50/s that the profile does not know (bench/sending.ts)
  *   faults      454 on 30%, a killed worker, connections dropped after DATA, overlapping attempts (bench/faults.ts)
  *   BENCH_KEEP_DATA=1          keep the data folders (the SQLite databases) for a look afterwards
- *   BENCH_STACK_NODE_OPTIONS   NODE_OPTIONS for the stack only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+ *   BENCH_STACK_NODE_OPTIONS   NODE_OPTIONS for the stack only; DRIPLINE_CPU_PROFILE_DIR=<dir> profiles its worker and sandbox
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -81,7 +81,7 @@ export class Stack {
       DRIPLINE_DATA_DIR: this.dataDir,
       DRIPLINE_ADMIN_PASSWORD: this.adminPassword,
       NEXT_TELEMETRY_DISABLED: '1',
-      // For a look inside: e.g. BENCH_STACK_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every Node process of the stack.
+      // NODE_OPTIONS for the stack (BENCH_STACK_NODE_OPTIONS); for CPU profiles of the worker and the sandbox, DRIPLINE_CPU_PROFILE_DIR=<dir>.
       ...(process.env.BENCH_STACK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_STACK_NODE_OPTIONS } : {}),
       ...this.extraEnv,
     };

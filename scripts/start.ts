@@ -82,7 +82,9 @@ function run(name: string, command: string, args: string[], env: Record<string, 
  * new worker.
  */
 function runSupervised(name: string, script: string) {
-  const service = supervise({ name, start: () => spawnChild(name, process.execPath, ['--import', 'tsx', script]), log });
+  // DRIPLINE_CPU_PROFILE_DIR=<dir>: a CPU profile of each run (Node 20 refuses --cpu-prof in NODE_OPTIONS).
+  const profile = process.env.DRIPLINE_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DRIPLINE_CPU_PROFILE_DIR}`] : [];
+  const service = supervise({ name, start: () => spawnChild(name, process.execPath, [...profile, '--import', 'tsx', script]), log });
   supervised.push(service);
   children.push(service);
 }

@@ -6,8 +6,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { now, sql, type Db } from '.';
 import type { DeliveryAttempt, SendClaim, SendKey } from './deliveries';
-import { claimSend } from './deliveries';
-import type { RecipientMove } from './recipients';
+import { claimSend, sendsOf } from './deliveries';
+import { moveRecipient, type RecipientMove } from './recipients';
 
 const CHUNK = 200;
 const chunks = <T>(items: T[], size = CHUNK): T[][] =>
@@ -143,10 +143,27 @@ export async function commitBatchOutcomes(
       await sql`UPDATE smtp_throttle SET
           acc_prev = CASE WHEN acc_sec = ${second} THEN acc_prev WHEN acc_sec = ${second - 1} THEN acc_count ELSE 0 END,
           acc_count = CASE WHEN acc_sec = ${second} THEN acc_count + ${accepted.count} ELSE ${accepted.count} END,
-          acc_sec = ${second}
+          acc_sec = ${second},
+          ep_acc = ep_acc + ${accepted.count}
         WHERE profile_id = ${accepted.profileId}`.execute(trx);
     }
   });
+}
+
+/**
+ * Recipients a batch attempt claimed again while it already had them (another attempt put them back
+ * meanwhile). Their send is this attempt's, so it is not claimed twice: those whose send is over move
+ * on here; the rest move on with their outcome's commit (they are 'sending' again, which is what it
+ * looks for). Returns how many had been sent.
+ */
+export async function settleClaimedAgain(db: Db, runId: string, nodeId: string, contactIds: string[], next: RecipientMove): Promise<number> {
+  let sent = 0;
+  for (const row of await sendsOf(db, runId, nodeId, contactIds)) {
+    if (row.status === 'SENT') sent++;
+    if (row.status === 'SENT' || row.status === 'FAILED')
+      await moveRecipient(db, runId, row.contactId, 'sending', row.status === 'SENT' ? next : { to: 'failed' });
+  }
+  return sent;
 }
 
 export type { SendKey };

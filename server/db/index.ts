@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, type Migration, Migrator, SqliteDialect, sql } from 'kysely';
+import { CamelCasePlugin, Kysely, type Migration, Migrator, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
 import { migrations, sandboxMigrations } from './migrations';
 import type { SandboxTables, Tables } from './tables';
 
@@ -34,7 +34,7 @@ async function open<T>(file: string, list: Record<string, Migration>): Promise<K
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<T>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<T>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }), plugins: [new CamelCasePlugin()] });
   const migrator = new Migrator({ db: db.withoutPlugins(), provider: { getMigrations: async () => list } });
   const { error } = await migrator.migrateToLatest();
   if (error) {
@@ -42,6 +42,28 @@ async function open<T>(file: string, list: Record<string, Migration>): Promise<K
     throw error instanceof Error ? error : new Error(String(error));
   }
   return db;
+}
+
+/**
+ * better-sqlite3 compiles a statement on every prepare, and Kysely prepares on every query; the send
+ * path runs the same few statements thousands of times a second, so compiled statements are kept,
+ * the most recently used STATEMENTS_KEPT of them. Kysely runs one query at a time per connection,
+ * so a kept statement is never in use twice at once.
+ */
+const STATEMENTS_KEPT = 500;
+function keepingStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const kept = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let statement = kept.get(text);
+      if (statement) kept.delete(text);
+      else statement = sqlite.prepare(text);
+      kept.set(text, statement);
+      if (kept.size > STATEMENTS_KEPT) kept.delete(kept.keys().next().value as string);
+      return statement;
+    },
+  };
 }
 
 export const now = () => new Date().toISOString();

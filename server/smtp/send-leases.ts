@@ -1,0 +1,78 @@
+/**
+ * The leases one batch attempt holds on its sends (the send ledger, server/db/deliveries.ts), kept
+ * alive while the attempt lives and checked right before each DATA.
+ *
+ * A send claimed by an attempt stays leased to it; a newer attempt takes it over only once the lease
+ * has run out. So an attempt that was stopped (a paused or partitioned worker) and comes back must not
+ * send what it no longer holds: right before DATA it needs a lease that outlasts the SMTP transaction
+ * (DATA_LEASE_MS, past its 60 s timeouts). Asking the database for each message costs more than the
+ * message; instead one statement extends the leases of the sends about to go out (the next in the
+ * queue) a little beyond that, and a send goes out on its own check only while what the database
+ * promised still covers a whole transaction from now. A send not held any more (taken over) is never
+ * in the answer, so its own turn asks the database again and finds it gone.
+ */
+import type { Db } from '../db';
+import { holdSends, renewLeases } from '../db/deliveries';
+
+/** A lease checked right before DATA runs at least this long from then. */
+export const DATA_LEASE_MS = 90_000;
+/** How long after one bulk extension its sends may still go out on it. */
+const HOLD_AHEAD_MS = 2_000;
+/** Sends extended together: the one about to go out and the next ones in the queue. */
+const HOLD_AHEAD = 64;
+/** A claimed send is held this long, renewed every RENEW_EVERY_MS while the attempt lives. */
+export const CLAIM_LEASE_MS = 30_000;
+const RENEW_EVERY_MS = 5_000;
+
+export class SendLeases {
+  /** Per send about to go out: until when the database has it leased to this attempt. */
+  private readonly heldUntil = new Map<string, number>();
+  private waiting: { contactId: string; answer: (held: boolean) => void }[] = [];
+  private readonly renewer: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: Db,
+    private readonly runId: string,
+    private readonly nodeId: string,
+    private readonly owner: string,
+    /** The sends queued to go out next, so one statement extends them together. */
+    private readonly upcoming: (n: number) => string[],
+  ) {
+    this.renewer = setInterval(() => {
+      void renewLeases(db, runId, nodeId, owner, Date.now() + CLAIM_LEASE_MS).catch(() => undefined);
+    }, RENEW_EVERY_MS);
+  }
+
+  /** Right before DATA: does this attempt still hold the send, for a whole SMTP transaction from now? */
+  stillHeld(contactId: string): Promise<boolean> {
+    const until = this.heldUntil.get(contactId);
+    this.heldUntil.delete(contactId);
+    if (until !== undefined && Date.now() + DATA_LEASE_MS <= until) return Promise.resolve(true);
+    return new Promise<boolean>((answer) => {
+      this.waiting.push({ contactId, answer });
+      // The checks asked for in one turn of the event loop share one statement.
+      if (this.waiting.length === 1) setImmediate(() => void this.extend());
+    });
+  }
+
+  private async extend() {
+    const group = this.waiting;
+    this.waiting = [];
+    const asked = new Set(group.map((w) => w.contactId));
+    const ahead = this.upcoming(HOLD_AHEAD).filter((id) => !asked.has(id) && !this.heldUntil.has(id));
+    const until = Date.now() + DATA_LEASE_MS + HOLD_AHEAD_MS;
+    let held: Set<string>;
+    try {
+      held = await holdSends(this.db, this.runId, this.nodeId, [...asked, ...ahead], this.owner, until);
+    } catch {
+      held = new Set();
+    }
+    for (const id of ahead) if (held.has(id)) this.heldUntil.set(id, until);
+    for (const w of group) w.answer(held.has(w.contactId));
+  }
+
+  stop() {
+    clearInterval(this.renewer);
+    this.heldUntil.clear();
+  }
+}
