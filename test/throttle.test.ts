@@ -169,6 +169,30 @@ describe("learning the server's pace", () => {
     expect(accepted).toBeGreaterThan(2000);
   });
 
+  it('does not collapse when a refusal comes among the very first messages of a run', async () => {
+    // As the bench's 454_30pct scenario found: two messages accepted, then a refusal, 10 ms in. Cut to
+    // "95% of the two accepted in the last second", the pace fell to ~2/s, no later second held enough
+    // messages to tell a shedding server, and each cut took it lower (towards 0.1/s).
+    const profile = { id: 'early-refusal', ratePerSecond: null, dailyCap: null };
+    const start = Date.parse('2026-11-26T18:00:00Z');
+    let now = start;
+    let n = 0;
+    let accepted = 0;
+    while (now < start + 20_000) {
+      const slot = await reserveSendSlot(db, profile, now, 60_000);
+      if (!slot.ok) throw new Error('no slot');
+      now += slot.waitMs;
+      if ([2, 5, 8].includes(n++ % 10)) await recordThrottleReply(db, profile, '454 Throttling failure: Maximum sending rate exceeded.', now);
+      else {
+        accepted++;
+        await recordAccepted(db, profile.id, now);
+      }
+      now += 5;
+    }
+    expect((await throttleState(db, profile)).lastSlowdown?.reply).toMatch(/refused whatever the pace/);
+    expect(accepted).toBeGreaterThan(2000);
+  });
+
   it("never learns a rate above the profile's own limit", async () => {
     const profile = { id: 'under-limit', ratePerSecond: 20, dailyCap: null };
     const { refused, perSecond } = await simulate(profile, 1000, 20, Date.parse('2026-11-26T16:00:00Z'));

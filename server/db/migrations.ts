@@ -249,6 +249,17 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  /** Replies since a slow-down episode's last cut (server/db/throttle.ts): the evidence for its next decision. */
+  '007_throttle_episode_counts': {
+    async up(db: Kysely<unknown>) {
+      for (const column of ['ep_acc', 'ep_thr']) {
+        await db.schema
+          .alterTable('smtp_throttle')
+          .addColumn(column, 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+      }
+    },
+  },
 };
 
 /**

@@ -143,6 +143,9 @@ export interface Tables {
     /** The share of throttle replies that prompted this slow-down episode's cut (0: not measured yet), and the learned rate before it (-1: no episode; -2: none was learned). */
     episodeShare: number;
     episodeFrom: number;
+    /** Messages accepted and throttle replies since the episode's last cut (what its next decision goes by). */
+    epAcc: number;
+    epThr: number;
     /** Until when throttle replies are taken as the server shedding load whatever the pace: retried, no cut. */
     sheddingUntilUs: number;
     slowdownAt: string | null;

@@ -37,6 +37,8 @@ const MIN_RATE = 0.1;
  */
 const WARMUP_STRETCH = 1.1;
 const SECOND_US = 1_000_000;
+/** Replies a slow-down decision needs to go by. */
+const EVIDENCE = 10;
 
 /** The effective rate in SQL: the lower of the learned rate and the profile's own limit (NULL: none). */
 const effectiveRate = (limit: number | null) =>
@@ -104,7 +106,8 @@ export async function recordAccepted(db: Db, profileId: string, nowMs: number): 
   await sql`UPDATE smtp_throttle SET
       acc_prev = CASE WHEN acc_sec = ${second} THEN acc_prev WHEN acc_sec = ${second - 1} THEN acc_count ELSE 0 END,
       acc_count = CASE WHEN acc_sec = ${second} THEN acc_count + 1 ELSE 1 END,
-      acc_sec = ${second}
+      acc_sec = ${second},
+      ep_acc = ep_acc + 1
     WHERE profile_id = ${profileId}`.execute(db);
 }
 
@@ -117,9 +120,11 @@ export async function refundDailySlot(db: Db, profileId: string, day: string): P
  * The server said to slow down. Cuts the rate to 95% of what it accepted in the last second (and to
  * at most 85% of the current rate), once a second at most; the next increase waits two clean seconds.
  * A server that refuses a share of messages whatever the pace looks the same at first; it shows when a
- * cut does not help: if the share of throttle replies a second after an episode's first cut is still
- * 80% of what prompted it (and that was 10% or more), the cut is undone and for a minute such replies
- * are only retried. Returns the new rate, or null when nothing was cut.
+ * cut does not help: if the share of throttle replies since an episode's first cut is still 80% of
+ * what prompted it (and that was 10% or more), the cut is undone and for a minute such replies are only
+ * retried. Every decision after an episode's first cut waits for ten replies since the last one: at a
+ * low pace a second holds too few to tell anything, and cutting on them anyway took the pace of a
+ * server refusing 30% of messages down to 0.1/s. Returns the new rate, or null when nothing was cut.
  */
 export async function recordThrottleReply(db: Db, profile: ThrottledProfile, reply: string, nowMs: number): Promise<number | null> {
   const nowUs = nowMs * 1000;
@@ -127,7 +132,10 @@ export async function recordThrottleReply(db: Db, profile: ThrottledProfile, rep
   await sql`UPDATE smtp_throttle SET
       thr_prev = CASE WHEN thr_sec = ${second} THEN thr_prev WHEN thr_sec = ${second - 1} THEN thr_count ELSE 0 END,
       thr_count = CASE WHEN thr_sec = ${second} THEN thr_count + 1 ELSE 1 END,
-      thr_sec = ${second}
+      thr_sec = ${second},
+      ep_thr = ep_thr + 1,
+      -- In an episode, a second with a throttle reply is not a clean one: the pace does not grow meanwhile.
+      increase_after_us = CASE WHEN episode_from <> -1 THEN max(increase_after_us, ${nowUs + 2 * SECOND_US}) ELSE increase_after_us END
     WHERE profile_id = ${profile.id}`.execute(db);
   const row = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirst();
   if (!row || nowUs < row.decreaseAfterUs || nowUs < row.sheddingUntilUs) return null;
@@ -136,9 +144,22 @@ export async function recordThrottleReply(db: Db, profile: ThrottledProfile, rep
   const accepted = lastSecond(row.accSec, row.accCount, row.accPrev);
   const refused = lastSecond(row.thrSec, row.thrCount, row.thrPrev);
   const share = refused / Math.max(1, accepted + refused);
+  // Sending just began and a refusal came among its first few messages: what was accepted per second
+  // is what was accepted in the part of the second that has passed (at least a tenth), not the few alone.
+  const sendingSinceUs = Math.max(second * SECOND_US, row.warmUntilUs - SECOND_US);
+  const early = row.accSec === second && row.accPrev === 0 && accepted + refused < EVIDENCE;
+  const acceptedPerSecond = early ? accepted / Math.min(1, Math.max(0.1, (nowUs - sendingSinceUs) / SECOND_US)) : accepted;
   const limit = profile.ratePerSecond;
   const current = row.rate === null ? limit : limit === null ? row.rate : Math.min(row.rate, limit);
-  if (row.episodeFrom !== -1 && row.episodeShare >= 0.1 && share >= row.episodeShare * 0.8) {
+  const sinceCut = row.epAcc + row.epThr;
+  const shareSinceCut = row.epThr / Math.max(1, sinceCut);
+  if (row.episodeFrom !== -1 && sinceCut < EVIDENCE) return null;
+  if (row.episodeFrom !== -1 && row.episodeShare === 0) {
+    // The first cut came on too few replies to say what share prompted it: what followed says it.
+    await db.updateTable('smtpThrottle').set({ episodeShare: shareSinceCut, epAcc: 0, epThr: 0 }).where('profileId', '=', profile.id).execute();
+    return null;
+  }
+  if (row.episodeFrom !== -1 && row.episodeShare >= 0.1 && shareSinceCut >= row.episodeShare * 0.8) {
     // The cut did not help: not a rate limit. Back to the pace before the episode; retry, do not cut, for a minute.
     await db
       .updateTable('smtpThrottle')
@@ -146,6 +167,8 @@ export async function recordThrottleReply(db: Db, profile: ThrottledProfile, rep
         rate: row.episodeFrom === -2 ? null : row.episodeFrom,
         episodeShare: 0,
         episodeFrom: -1,
+        epAcc: 0,
+        epThr: 0,
         sheddingUntilUs: nowUs + 60 * SECOND_US,
         decreaseAfterUs: nowUs + SECOND_US,
         slowdownAt: new Date(nowMs).toISOString(),
@@ -156,10 +179,10 @@ export async function recordThrottleReply(db: Db, profile: ThrottledProfile, rep
     return null;
   }
   const base = current ?? Number.POSITIVE_INFINITY;
-  const learned = Math.min(base * 0.85, accepted > 0 ? accepted * 0.95 : Number.isFinite(base) ? base * 0.5 : 10);
+  const learned = Math.min(base * 0.85, accepted > 0 ? acceptedPerSecond * 0.95 : Number.isFinite(base) ? base * 0.5 : 10);
   const rate = Math.max(MIN_RATE, learned);
   // The episode's share is taken from a second with enough messages to mean something.
-  const measured = accepted + refused >= 10;
+  const measured = accepted + refused >= EVIDENCE;
   await db
     .updateTable('smtpThrottle')
     .set({
@@ -167,6 +190,8 @@ export async function recordThrottleReply(db: Db, profile: ThrottledProfile, rep
       ...(row.episodeShare === 0 && measured ? { episodeShare: share } : {}),
       // Where the episode started from: the learned rate then, or -2 for none (the profile's own pace).
       ...(row.episodeFrom === -1 ? { episodeFrom: row.rate ?? -2 } : {}),
+      epAcc: 0,
+      epThr: 0,
       decreaseAfterUs: nowUs + SECOND_US,
       increaseAfterUs: nowUs + 2 * SECOND_US,
       slowdownAt: new Date(nowMs).toISOString(),
