@@ -29,7 +29,8 @@ describe('SendLeases', () => {
     try {
       expect(await leases.stillHeld('a')).toBe(true);
       // b and c were extended with a: past the claim's 30 s, for a whole transaction from now.
-      for (const id of ids) expect((await getSend(db, { runId: 'run-ahead', nodeId: 'send', contactId: id }))?.leaseUntil).toBeGreaterThanOrEqual(T0 + DATA_LEASE_MS);
+      for (const id of ids)
+        expect((await getSend(db, { runId: 'run-ahead', nodeId: 'send', contactId: id }))?.leaseUntil).toBeGreaterThanOrEqual(T0 + DATA_LEASE_MS);
       // A newer attempt, 40 s on (the claim alone would have run out): the sends are still held.
       vi.setSystemTime(T0 + 40_000);
       expect(await claim('run-ahead', 'b', 'batch#2')).toMatchObject({ kind: 'busy' });
