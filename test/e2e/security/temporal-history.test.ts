@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactDeliveries, ContactResponse, FlowCreated, FlowPublished, MessageQueued, RunStarted } from '../../../web/lib/api-types';
 import type { FlowGraph } from '../../../domain/flow/schema';
-import { agentA, codecToken, eventually, Product, secrets, settledRun } from '../product';
+import type { Page } from 'playwright-core';
+import { admin, agentA, codecToken, eventually, Product, secrets, settledRun } from '../product';
 
 let product: Product;
 
@@ -164,5 +165,36 @@ describe('Temporal history', () => {
     expect(evilPreflight.headers.get('access-control-allow-origin')).toBeNull();
     // Encoding needs the same rights.
     expect((await codecCall('encode', [], {})).status).toBe(401);
+  });
+
+  it('shows the one-off message in clear in the Temporal Web UI for a signed-in admin, and not for someone signed out', async () => {
+    const workflowPage = `${uiOrigin()}/namespaces/default/workflows/${encodeURIComponent(oneOffWorkflowId)}`;
+    // The UI's codec settings as a user sets them ("use my browser settings", this endpoint, include
+    // cross-origin credentials): the dev server's own setting sends no cookie.
+    const openWithCodec = async (page: Page) => {
+      await page.goto(uiOrigin());
+      await page.evaluate((endpoint) => {
+        localStorage.setItem('endpoint', JSON.stringify(endpoint));
+        localStorage.setItem('includeCredentials', 'true');
+        localStorage.setItem('overrideRemoteCodecConfiguration', 'true');
+      }, `${product.web}/api/temporal-codec`);
+      const decoded = page.waitForResponse((r) => r.url().endsWith('/api/temporal-codec/decode') && r.request().method() === 'POST', {
+        timeout: 60_000,
+      });
+      await page.goto(workflowPage);
+      return decoded;
+    };
+
+    const signedIn = await product.logIn(admin, '/flows');
+    const answer = await openWithCodec(signedIn.page);
+    expect(answer.status()).toBe(200);
+    await signedIn.page.getByText('4471-QX').first().waitFor({ timeout: 60_000 });
+    await signedIn.close();
+
+    const stranger = await product.newBrowserSession();
+    const refused = await openWithCodec(stranger.page);
+    expect(refused.status()).toBe(401);
+    expect(await stranger.page.content()).not.toContain('4471-QX');
+    await stranger.context.close();
   });
 });
