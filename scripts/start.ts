@@ -22,6 +22,8 @@ const config = readConfig();
 const webPort = config.PORT;
 const [temporalHost = 'localhost', temporalPortText = '7233'] = config.TEMPORAL_ADDRESS.split(':');
 const temporalUiPort = new URL(config.TEMPORAL_UI_URL).port || '8233';
+/** The web app's codec endpoint (web/app/api/temporal-codec), where the Temporal Web UI decodes payloads. */
+const codecEndpoint = `${config.DRIPLINE_PUBLIC_URL.replace(/\/$/, '')}/api/temporal-codec`;
 /** Every process started, in start order; `child` is the one running now (a supervised one changes). */
 const children: { name: string; readonly child: ChildProcess | undefined }[] = [];
 const supervised: Supervised[] = [];
@@ -177,6 +179,9 @@ async function main() {
     temporalUiPort,
     '--namespace',
     config.TEMPORAL_NAMESPACE,
+    // Payloads are encrypted (server/temporal-codec.ts); the UI asks the web app to decode them for a signed-in admin.
+    '--ui-codec-endpoint',
+    codecEndpoint,
     '--log-level',
     'warn',
   ]);
@@ -200,7 +205,7 @@ async function main() {
 Dripline is running (Ctrl-C stops everything):
   Web app            ${web}
   Sandbox mailbox    ${web}/sandbox
-  Temporal Web UI    ${config.TEMPORAL_UI_URL}
+  Temporal Web UI    ${config.TEMPORAL_UI_URL} (payloads decoded by ${codecEndpoint} for a signed-in admin)
   Temporal (gRPC)    ${config.TEMPORAL_ADDRESS}
   Sandbox SMTP       ${config.SANDBOX_SMTP_HOST}:${config.SANDBOX_SMTP_PORT}
   Data folder        ${config.DRIPLINE_DATA_DIR}

@@ -22,6 +22,12 @@ export const ConfigEnv = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('dripline'),
   /** Where people open the Temporal Web UI; links on the run page point here. */
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
+  /**
+   * A bearer token that may decode Temporal payloads through /api/temporal-codec (the temporal CLI's
+   * --codec-auth "Bearer <token>"). Unset: only signed-in admins may. The Temporal Web UI uses the
+   * admin's session cookie instead.
+   */
+  DRIPLINE_TEMPORAL_CODEC_TOKEN: z.string().min(32, 'must be at least 32 characters; make one with: openssl rand -hex 32').optional(),
   /** Where the default "Sandbox" SMTP profile sends. */
   SANDBOX_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
   SANDBOX_SMTP_PORT: port(2525),

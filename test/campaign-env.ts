@@ -15,8 +15,10 @@ import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import { startRun, type StartRunRequest } from '../server/runs';
 import { parseFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
+import { loadKeyring } from '../server/secrets';
 import { TransportPool } from '../server/smtp/transport';
-import { profileInput, publishForTest, root, tempInstall, workflowsPath } from './helpers';
+import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
+import { failureConverterPath, profileInput, publishForTest, root, tempInstall, testSecretKey, workflowsPath } from './helpers';
 import { startTemporalDevServer, type DevServer } from './temporal-dev';
 
 export const admin = { id: 'admin-test', role: 'admin' as const };
@@ -31,6 +33,8 @@ export interface CampaignEnv {
   db: Db;
   config: Config;
   client: Client;
+  /** The Temporal dev server's address (for the temporal CLI). */
+  temporalAddress: string;
   /** Every message the SMTP server accepted, in order. */
   received: Received[];
   smtp: SandboxSmtp;
@@ -55,7 +59,11 @@ export async function campaignEnv(options: {
   maxConnections?: number;
 }): Promise<CampaignEnv> {
   const server: DevServer = await startTemporalDevServer();
-  const { db, config, dir } = await tempInstall({ TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: options.taskQueue });
+  const { db, config, dir } = await tempInstall({
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_TASK_QUEUE: options.taskQueue,
+    DRIPLINE_SECRET_KEY: testSecretKey,
+  });
   const received: Received[] = [];
   const answers = new Map<string, () => { code: number; text: string } | undefined>();
   const smtp: SandboxSmtp = await startSandboxSmtp({
@@ -65,7 +73,9 @@ export async function campaignEnv(options: {
     ...(options.faults ? { faults: parseFaults(options.faults) } : {}),
   });
   await updateSmtpProfile(db, 'sandbox', profileInput({ name: 'Sandbox', port: smtp.port, maxConnections: options.maxConnections ?? 5 }), '');
-  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  // The install's keyring (DRIPLINE_SECRET_KEY), as the web app and a spawned worker/main.ts use it.
+  const keyring = loadKeyring(config);
+  const client = new Client({ connection: await Connection.connect({ address: server.address }), dataConverter: clientDataConverter(keyring) });
   const transports = new TransportPool(() => '');
   let worker: Worker | undefined;
   let workerDone: Promise<void> | undefined;
@@ -75,6 +85,7 @@ export async function campaignEnv(options: {
       connection: workerConnection,
       taskQueue: options.taskQueue,
       workflowsPath,
+      dataConverter: workerDataConverter(keyring, failureConverterPath),
       activities: createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 3), temporal: client, taskQueue: options.taskQueue }),
     });
     workerDone = worker.run();
@@ -91,6 +102,7 @@ export async function campaignEnv(options: {
     db,
     config,
     client,
+    temporalAddress: server.address,
     received,
     smtp,
     answers,
@@ -103,7 +115,13 @@ export async function campaignEnv(options: {
       // node --import tsx, not the tsx CLI: the CLI runs the worker in a child process a SIGKILL would miss.
       const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
         cwd: root,
-        env: { ...process.env, DRIPLINE_DATA_DIR: dir, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: options.taskQueue },
+        env: {
+          ...process.env,
+          DRIPLINE_DATA_DIR: dir,
+          DRIPLINE_SECRET_KEY: testSecretKey,
+          TEMPORAL_ADDRESS: server.address,
+          TEMPORAL_TASK_QUEUE: options.taskQueue,
+        },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(child);

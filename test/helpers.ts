@@ -20,6 +20,13 @@ export function profileInput(fields: Partial<SmtpProfileInput> = {}): SmtpProfil
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const workflowsPath = path.join(root, 'workflows', 'index.ts');
+/**
+ * DRIPLINE_SECRET_KEY of the campaign tests' installs: histories they record (DRIPLINE_RECORD_HISTORY=1)
+ * have encrypted payloads, and test/replay.test.ts decrypts them with this key.
+ */
+export const testSecretKey = '07'.repeat(32);
+/** The worker's failure converter, by path (worker/main.ts passes the same file). */
+export const failureConverterPath = path.join(root, 'workflows', 'failure-converter.cjs');
 
 /** A tool from scripts/ensure-tools.sh (installed into the cache on first use). */
 export function toolPath(tool: 'temporal' | 'test-server'): string {

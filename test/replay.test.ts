@@ -8,7 +8,14 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { root, workflowsPath } from './helpers';
+import { makeKeyring } from '../server/crypto';
+import { workerDataConverter } from '../server/temporal-codec';
+import { failureConverterPath, root, testSecretKey, workflowsPath } from './helpers';
+
+// As the worker replays: through the payload codec, with the key the campaign tests record with. The
+// committed histories were recorded before payloads were encrypted, so this also proves decode lets
+// unencrypted payloads through.
+const replayOptions = { workflowsPath, dataConverter: workerDataConverter(makeKeyring(Buffer.from(testSecretKey, 'hex')), failureConverterPath) };
 
 const file = path.join(root, 'test', 'histories', 'journey-random-delay.json');
 
@@ -23,7 +30,7 @@ describe('replay', () => {
   });
 
   it('replays deterministically with the current workflow code', async () => {
-    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey-random-delay')).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory(replayOptions, history, 'journey-random-delay')).resolves.toBeUndefined();
   });
 
   it('fails the replay when the history no longer matches what the code does', async () => {
@@ -32,7 +39,7 @@ describe('replay', () => {
     const scheduled = tampered.events?.find((e) => e.activityTaskScheduledEventAttributes)?.activityTaskScheduledEventAttributes;
     if (!scheduled?.activityType) throw new Error('history has no scheduled activity');
     scheduled.activityType.name = 'sendSms';
-    await expect(Worker.runReplayHistory({ workflowsPath }, tampered, 'journey-random-delay-tampered')).rejects.toThrow(/[Nn]ondetermin/);
+    await expect(Worker.runReplayHistory(replayOptions, tampered, 'journey-random-delay-tampered')).rejects.toThrow(/[Nn]ondetermin/);
   });
 });
 
@@ -54,6 +61,6 @@ describe('replay of a campaign', () => {
   });
 
   it('replays deterministically with the current workflow code', async () => {
-    await expect(Worker.runReplayHistory({ workflowsPath }, campaign, 'campaign-pause-resume')).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory(replayOptions, campaign, 'campaign-pause-resume')).resolves.toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ import { decryptSecret } from '../server/crypto';
 import { openDatabase } from '../server/db';
 import { loadKeyring, loadSecretKey } from '../server/secrets';
 import { TransportPool } from '../server/smtp/transport';
+import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
 
 const config = readConfig();
 const db = await openDatabase(config.databaseFile);
@@ -16,12 +17,14 @@ const transports = new TransportPool((enc) => decryptSecret(keyring, enc));
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 // Activities start recipients' retry workflows through a client of their own.
 const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: clientDataConverter(keyring) });
 const worker = await Worker.create({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+  // Payloads and failure messages are encrypted before they reach Temporal (server/temporal-codec.ts).
+  dataConverter: workerDataConverter(keyring, fileURLToPath(new URL('../workflows/failure-converter.cjs', import.meta.url))),
   activities: createActivities({ db, transports, messageIdSecret: loadSecretKey(config), temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }),
 });
 console.log(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);

@@ -73,7 +73,8 @@ describe('one-off messages', () => {
       toHeader: '"Grace Hopper" <grace@example.test>',
     });
 
-    const workflow = product.workflowHistory(oneOff?.workflowId ?? '');
+    // Read in clear through the codec endpoint (payloads are encrypted in Temporal).
+    const workflow = product.workflowHistory(oneOff?.workflowId ?? '', { decoded: true });
     expect(workflow).toContain(`"profileId":"${profileId}"`);
     for (const secret of secrets) expect(workflow).not.toContain(secret);
   });

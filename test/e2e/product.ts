@@ -31,6 +31,7 @@ const SLOTS = {
   'smtp-profiles': 4,
   agents: 5,
   'one-off': 6,
+  'security/temporal-history': 20,
 } as const;
 export type Area = keyof typeof SLOTS;
 
@@ -65,8 +66,10 @@ export const wrongSmtpPassword = 'wrong-app-password';
 export const agentA: AgentLogin = { email: 'agent-a@dripline.test', name: 'Agent A', password: 'agent-a-password-e2e' };
 export const agentB: AgentLogin = { email: 'agent-b@dripline.test', name: 'Agent B', password: 'agent-b-password-e2e' };
 export const agentC: AgentLogin = { email: 'agent-c@dripline.test', name: 'Agent C', password: 'agent-c-password-e2e' };
+/** DRIPLINE_TEMPORAL_CODEC_TOKEN: lets the temporal CLI decode payloads through /api/temporal-codec. */
+export const codecToken = 'codec-token-e2e-4f1c9a7d2b6e8035c1d4a9f7';
 /** Every password the tests type anywhere: none may ever come back in a response or reach Temporal. */
-export const secrets = [admin.password, smtpLogin.password, wrongSmtpPassword, agentA.password, agentB.password, agentC.password];
+export const secrets = [admin.password, smtpLogin.password, wrongSmtpPassword, agentA.password, agentB.password, agentC.password, codecToken];
 
 // ---- the HTTP API --------------------------------------------------------------------------
 
@@ -308,6 +311,7 @@ export class Product {
         SANDBOX_SMTP_PORT: String(ports.smtp),
         DRIPLINE_ADMIN_PASSWORD: admin.password,
         SANDBOX_SMTP_LOGIN: `${smtpLogin.user}:${smtpLogin.password}`,
+        DRIPLINE_TEMPORAL_CODEC_TOKEN: codecToken,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group (its children join it), for the watchdog and for checking nothing outlives Ctrl-C.
@@ -419,16 +423,23 @@ export class Product {
     return session;
   }
 
+  /** `temporal workflow show --output json` as printed: what Temporal stores, payloads encrypted (or, `decoded`, through the app's codec endpoint with the codec token). */
+  printedHistory(workflowId: string, options: { decoded?: boolean } = {}): string {
+    const codec = options.decoded ? ['--codec-endpoint', `${this.web}/api/temporal-codec`, '--codec-auth', `Bearer ${codecToken}`] : [];
+    return execFileSync(
+      toolPath('temporal'),
+      ['workflow', 'show', '--workflow-id', workflowId, '--address', `127.0.0.1:${this.ports.temporal}`, '--output', 'json', ...codec],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+  }
+
   /**
    * A workflow's event history as `temporal workflow show --output json` prints it, with every payload's
    * base64 data decoded, so a search covers what Temporal stores: workflow inputs, activity inputs, results.
+   * Raw, payloads are encrypted; `decoded` reads them in clear through the app's codec endpoint.
    */
-  workflowHistory(workflowId: string): string {
-    const printed = execFileSync(
-      toolPath('temporal'),
-      ['workflow', 'show', '--workflow-id', workflowId, '--address', `127.0.0.1:${this.ports.temporal}`, '--output', 'json'],
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-    );
+  workflowHistory(workflowId: string, options: { decoded?: boolean } = {}): string {
+    const printed = this.printedHistory(workflowId, options);
     const decoded: string[] = [];
     const walk = (value: unknown): void => {
       if (Array.isArray(value)) {

@@ -158,7 +158,8 @@ describe('SMTP profiles with a password', () => {
     expect(sent?.replyTo).toBe('replies@gmail.test');
 
     for (const { workflowId } of run.recipients) {
-      const history = product.workflowHistory(workflowId);
+      // Read in clear through the codec endpoint (payloads are encrypted in Temporal).
+      const history = product.workflowHistory(workflowId, { decoded: true });
       // The real history: the campaign's send batch ran with the profile's id, and the workflow completed.
       expect(history).toMatch(/"activityType":\s*\{\s*"name":\s*"sendBatch"/);
       expect(history).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');

@@ -11,6 +11,7 @@ import type { Keyring } from '@server/crypto';
 import { openDatabase, openSandboxDatabase, type Db, type SandboxDb } from '@server/db';
 import { UserError } from '@server/errors';
 import { loadKeyring } from '@server/secrets';
+import { clientDataConverter } from '@server/temporal-codec';
 import type { ApiErrorBody } from '@/lib/api-types';
 
 interface Singletons {
@@ -72,7 +73,8 @@ export function getTemporal(): Promise<Client> {
       const { Client, Connection } = await import('@temporalio/client');
       try {
         const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-        return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+        // What it sends Temporal (workflow inputs: plans, senders) is encrypted with the install's keyring.
+        return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: clientDataConverter(getKeyring()) });
       } catch (cause) {
         throw new TemporalUnavailableError(config.TEMPORAL_ADDRESS, { cause });
       }
