@@ -8,7 +8,7 @@ import type { CampaignInput } from '../workflows/campaign';
 import type { JourneyInput } from '../workflows/journey';
 import type { Config } from './config';
 import { newId, type Db } from './db';
-import { existingContactIds, getContact } from './db/contacts';
+import { existingContactIds, getContact, subscribedContactIds } from './db/contacts';
 import { getFlowVersion } from './db/flows';
 import { insertRecipients, pace, recipientCounts, releaseHeld, type RecipientCounts } from './db/recipients';
 import { getRun, insertRun, runIdForKey, runPlan, setRunStatus, type Run } from './db/runs';
@@ -16,6 +16,7 @@ import { getSmtpProfile } from './db/smtp-profiles';
 import { throttleState, type ThrottleState } from './db/throttle';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
+import { ONE_OFF_RUN_PREFIX } from './unsubscribe';
 
 /** Deterministic: the same flow version, contact and trigger key always name one journey. */
 export function journeyWorkflowId(flowId: string, version: number, contactId: string, triggerKey: string): string {
@@ -100,7 +101,9 @@ export async function startRun(
           workflowId,
           plan,
         });
-        await insertRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, contactIds);
+        // Unsubscribed and suppressed contacts are left out of the audience (and checked again at send time).
+        const mailable = contactIds.length > 0 ? await subscribedContactIds(trx, contactIds) : [];
+        await insertRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, mailable);
       });
     } catch (err) {
       // Two requests with one key raced: the other one wrote the run; start (or find) its workflow.
@@ -148,7 +151,7 @@ export async function sendOneOff(
   const profile = await resolveSender(db, actor, AGENT_DEFAULT);
   const compiled = compile(oneOffGraph(profile.id, request), { flowId: 'one-off', version: 0 });
   if (!compiled.ok) throw new UserError(422, 'invalid_message', compiled.errors.map((e) => e.message).join('; '), compiled.errors);
-  const runId = newId('oneoff');
+  const runId = newId(ONE_OFF_RUN_PREFIX);
   const workflowId = `one-off:${request.contactId}:${runId}`;
   const input: JourneyInput = { plan: compiled.plan, runId, contactId: request.contactId };
   await temporal.workflow.start('journeyWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });

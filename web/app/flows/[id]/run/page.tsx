@@ -25,7 +25,7 @@ export default async function StartRunPage({ params, searchParams }: Props) {
   const db = await getDb();
   const flow = await getFlow(db, id);
   if (!flow) notFound();
-  const [contacts, everyone] = await Promise.all([listContacts(db, CHOOSABLE), countContacts(db)]);
+  const [contacts, everyone] = await Promise.all([listContacts(db, CHOOSABLE), countContacts(db, { subscribedOnly: true })]);
   const versions = flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.publishedAt) }));
   const asked = Number(Array.isArray(query.version) ? query.version[0] : query.version);
   const initialVersion = versions.some((v) => v.version === asked) ? asked : versions[0]?.version;

@@ -78,7 +78,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
         <legend>Audience</legend>
         <label className="radio">
           <input type="radio" name="audience" checked={audience === 'all'} onChange={() => setAudience('all')} data-testid="audience-all" />
-          Everyone ({everyone} contact{everyone === 1 ? '' : 's'})
+          Everyone subscribed ({everyone} contact{everyone === 1 ? '' : 's'})
         </label>
         <label className="radio">
           <input
