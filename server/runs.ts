@@ -10,6 +10,7 @@ import type { Config } from './config';
 import { newId, type Db } from './db';
 import { existingContactIds, getContact, subscribedContactIds } from './db/contacts';
 import { getFlowVersion } from './db/flows';
+import { enrollListRecipients, getList } from './db/lists';
 import { insertRecipients, pace, recipientCounts, releaseHeld, type RecipientCounts } from './db/recipients';
 import { getRun, insertRun, runIdForKey, runPlan, setRunStatus, type Run } from './db/runs';
 import { getSmtpProfile } from './db/smtp-profiles';
@@ -89,6 +90,10 @@ export async function startRun(
         );
       }
     }
+    const listId = request.audience.kind === 'list' ? request.audience.listId : undefined;
+    if (listId !== undefined && !(await getList(db, listId))) {
+      throw new UserError(404, 'list_not_found', `list "${listId}" does not exist; choose one on the Lists page`, { field: 'audience.listId' });
+    }
     try {
       await db.transaction().execute(async (trx) => {
         await insertRun(trx, {
@@ -104,6 +109,7 @@ export async function startRun(
         // Unsubscribed and suppressed contacts are left out of the audience (and checked again at send time).
         const mailable = contactIds.length > 0 ? await subscribedContactIds(trx, contactIds) : [];
         await insertRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, mailable);
+        if (listId !== undefined) await enrollListRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, listId);
       });
     } catch (err) {
       // Two requests with one key raced: the other one wrote the run; start (or find) its workflow.
@@ -112,7 +118,8 @@ export async function startRun(
       return startRun(db, temporal, config, actor, request);
     }
   }
-  const input: CampaignInput = { runId, plan, audience: request.audience.kind };
+  // A list was evaluated when the run was written: its recipients are enrolled, as an explicit list's are.
+  const input: CampaignInput = { runId, plan, audience: request.audience.kind === 'all' ? 'all' : 'contacts' };
   try {
     await temporal.workflow.start('campaignWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
   } catch (err) {

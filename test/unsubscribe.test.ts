@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getContact, setContactStatus } from '../server/db/contacts';
+import { addToList, getList, insertList, removeFromList } from '../server/db/lists';
 import { recipientCounts } from '../server/db/recipients';
 import { listRunRecipients } from '../server/db/runs';
 import { sendOneOff } from '../server/runs';
@@ -96,6 +97,34 @@ describe('unsubscribe and suppression', () => {
     const attempts = (await attemptsOf(env.db, runId)).filter((a) => a.contactId === 'ct_000005');
     expect(attempts.at(-1)).toMatchObject({ outcome: 'skipped', workflowId: `retry:${runId}:send:ct_000005` });
     expect(attempts.filter((a) => a.outcome === 'failed')).toEqual([]);
+  });
+
+  it('runs for a static list: its subscribed members, counted before the start; an unknown list is a 404 naming the field', async () => {
+    const listId = await insertList(env.db, 'VIPs');
+    // ct_000999 does not exist: ignored. ct_000000 unsubscribed in the first test.
+    expect(await addToList(env.db, listId, ids(0, 2, 6, 999))).toBe(3);
+    expect(await addToList(env.db, listId, ids(2))).toBe(0);
+    expect(await getList(env.db, listId)).toMatchObject({ name: 'VIPs', members: 3, subscribed: 2 });
+    const before = env.received.length;
+    const { runId, handle } = await env.run('list-run', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }), {
+      audience: { kind: 'list', listId },
+    });
+    expect(await handle.result()).toMatchObject({ status: 'completed', sent: 2 });
+    expect(
+      env.received
+        .slice(before)
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(['person2@example.test', 'person6@example.test']);
+    expect((await listRunRecipients(env.db, runId, { offset: 0, limit: 10 })).total).toBe(2);
+    expect(await removeFromList(env.db, listId, ids(6))).toBe(1);
+    expect(await getList(env.db, listId)).toMatchObject({ members: 2, subscribed: 1 });
+    await expect(
+      env.run('list-missing', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }), { audience: { kind: 'list', listId: 'list_nope' } }),
+    ).rejects.toMatchObject({
+      status: 404,
+      details: { field: 'audience.listId' },
+    });
   });
 
   it('sends a one-off message (transactional) to an unsubscribed contact, without an unsubscribe link', async () => {

@@ -277,6 +277,26 @@ export const migrations: Record<string, Migration> = {
       await sql`CREATE INDEX contacts_name_lower ON contacts (lower(name))`.execute(db);
     },
   },
+  /** Static lists of contacts, added to and removed from by hand; a run's audience can be one. */
+  '041_lists': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('lists')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await sql`CREATE UNIQUE INDEX lists_name ON lists (lower(name))`.execute(db);
+      await db.schema
+        .createTable('list_members')
+        .addColumn('list_id', 'text', (c) => c.notNull().references('lists.id').onDelete('cascade'))
+        .addColumn('contact_id', 'text', (c) => c.notNull().references('contacts.id').onDelete('cascade'))
+        .addColumn('added_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('list_members_pk', ['list_id', 'contact_id'])
+        .execute();
+      await db.schema.createIndex('list_members_contact').on('list_members').column('contact_id').execute();
+    },
+  },
 };
 
 /**

@@ -42,6 +42,9 @@ export interface Tables {
     statusReason: string | null;
     statusAt: string | null;
   };
+  /** Static lists of contacts (a run's audience can be one). */
+  lists: { id: string; name: string; createdAt: string };
+  listMembers: { listId: string; contactId: string; addedAt: string };
   /** Every attribute name contacts may carry, with its type (the same for every contact). */
   contactAttributes: { name: string; type: AttributeType; createdAt: string };
   smtpProfiles: {

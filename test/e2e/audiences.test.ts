@@ -8,11 +8,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowGraph } from '../../domain/flow/schema';
 import { openSandboxDatabase, type SandboxDb } from '../../server/db';
-import type { ContactPage, ContactResponse, FlowCreated, FlowPublished, RunStarted } from '../../web/lib/api-types';
+import type { ContactPage, ContactResponse, FlowCreated, FlowPublished, ListsResponse, RunStarted } from '../../web/lib/api-types';
 import { Product, settledRun } from './product';
 
 let product: Product;
 let sandbox: SandboxDb;
+/** The flow the campaign tests publish (version 1). */
+let flowId = '';
 
 beforeAll(async () => {
   product = await Product.start('audiences');
@@ -87,7 +89,7 @@ describe('contacts, attributes and unsubscribe', () => {
   it('sends with List-Unsubscribe, unsubscribes by the one-click POST without a login, and the next run skips that contact', async () => {
     const api = product.admin;
     const zoe = (await api.api<ContactPage>('GET', '/api/contacts?q=zoe@')).data.contacts[0]!;
-    const flowId = (await api.api<FlowCreated>('POST', '/api/flows', { name: 'Plans' })).data.id;
+    flowId = (await api.api<FlowCreated>('POST', '/api/flows', { name: 'Plans' })).data.id;
     expect((await api.api('PUT', `/api/flows/${flowId}`, { name: 'Plans', graph })).status).toBe(200);
     const version = (await api.api<FlowPublished>('POST', `/api/flows/${flowId}/publish`)).data.version;
     const first = (await api.api<RunStarted>('POST', '/api/runs', { flowId, version, contactIds: [zoe.id, 'ct_ada'] })).data.runId;
@@ -139,5 +141,29 @@ describe('contacts, attributes and unsubscribe', () => {
       status: 'unsubscribed',
       statusReason: 'unsubscribed with the link in an email',
     });
+  });
+
+  it('makes a list by hand and starts a run for it, its count shown before starting', async () => {
+    const browser = await product.logIn({ email: 'admin@dripline.local', password: 'admin-password-e2e' }, '/lists');
+    const { page } = browser;
+    await page.getByTestId('list-name').fill('Friends');
+    await page.getByTestId('create-list').click();
+    await page.getByTestId('lists-table').getByText('Friends').waitFor();
+    const listId = (await product.admin.api<ListsResponse>('GET', '/api/lists')).data.lists.find((l) => l.name === 'Friends')?.id ?? '';
+    await page.goto(`${product.web}/contacts/ct_grace`);
+    await page.getByTestId(`contact-list-${listId}`).check();
+    await expect
+      .poll(async () => (await product.admin.api<ListsResponse>('GET', '/api/lists')).data.lists[0])
+      .toMatchObject({ members: 1, subscribed: 1 });
+    await page.goto(`${product.web}/flows/${flowId}/run`);
+    await page.getByTestId('audience-list').check();
+    await expect(page.getByTestId('start-run').textContent()).resolves.toBe('Start run for Friends (1)');
+    await page.getByTestId('start-run').click();
+    await page.waitForURL(/\/runs\/run_/);
+    const runId = new URL(page.url()).pathname.split('/').pop() ?? '';
+    await browser.close();
+    const settled = await settledRun(product.admin, runId);
+    expect(settled.recipients.map((r) => [r.email, r.status])).toEqual([['grace@example.test', 'completed']]);
+    expect(await mailTo('grace@example.test')).toHaveLength(1);
   });
 });

@@ -14,6 +14,7 @@ import { CONTROL_CHARACTERS, emailAddress } from '@domain/text';
 import type { Role } from '@server/auth';
 import type { Contact } from '@server/db/contacts';
 import type { ContactDelivery } from '@server/db/deliveries';
+import type { ContactList } from '@server/db/lists';
 import type { Flow } from '@server/db/flows';
 import type { SandboxMessage } from '@server/db/sandbox';
 import type { SmtpProfileView } from '@server/profiles';
@@ -137,6 +138,31 @@ export interface MessageQueued {
   runId: string;
   workflowId: string;
 }
+
+// ---- lists -------------------------------------------------------------------------------
+
+const listName = z
+  .string({ error: required('name') })
+  .trim()
+  .min(1, 'name must not be empty')
+  .max(120, 'name must be at most 120 characters')
+  .refine((s) => !CONTROL_CHARACTERS.test(s), 'name must not contain line breaks or control characters');
+const contactIdList = (label: string) =>
+  z
+    .array(z.string().min(1, `${label}: a contact id must not be empty`).max(64), { error: `${label} must be a list of contact ids` })
+    .max(10_000, `${label}: at most 10,000 contacts at a time`);
+
+/** POST /api/lists: 201 with the list; 409 when the name is taken. */
+export const CreateListRequest = z.object({ name: listName });
+export type CreateListBody = z.input<typeof CreateListRequest>;
+/** GET /api/lists, and each list: its member count and how many of them are subscribed (what a run would mail). */
+export interface ListsResponse {
+  lists: ContactList[];
+}
+/** POST /api/lists/[id]/members: adds and removes contacts by hand; answers the list with its counts. */
+export const ChangeListMembersRequest = z.object({ add: contactIdList('add').default([]), remove: contactIdList('remove').default([]) });
+export type ChangeListMembersBody = z.input<typeof ChangeListMembersRequest>;
+export type ListResponse = ContactList;
 
 // ---- sandbox -----------------------------------------------------------------------------
 

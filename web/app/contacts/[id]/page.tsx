@@ -4,6 +4,7 @@ import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
 import { getContact, listAttributeDefinitions } from '@server/db/contacts';
 import { listContactDeliveries } from '@server/db/deliveries';
+import { listLists, listsOfContact } from '@server/db/lists';
 import { UserError } from '@server/errors';
 import { AGENT_DEFAULT } from '@domain/senders';
 import { resolveSender } from '@server/profiles';
@@ -12,6 +13,7 @@ import { requireUser } from '@/lib/auth';
 import { formatTime } from '@/lib/format';
 import { getConfig, getDb } from '@/lib/server';
 import { ContactForm } from '@/app/contacts/[id]/contact-form';
+import { ContactLists } from '@/app/contacts/[id]/contact-lists';
 import { OneOffMessageForm } from '@/app/contacts/[id]/one-off-message-form';
 
 export const dynamic = 'force-dynamic';
@@ -23,7 +25,12 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
   const db = await getDb();
   const contact = await getContact(db, id);
   if (!contact) notFound();
-  const [deliveries, definitions] = await Promise.all([listContactDeliveries(db, id), listAttributeDefinitions(db)]);
+  const [deliveries, definitions, lists, memberOf] = await Promise.all([
+    listContactDeliveries(db, id),
+    listAttributeDefinitions(db),
+    listLists(db),
+    listsOfContact(db, id),
+  ]);
   const config = getConfig();
 
   // The profile a one-off message goes out with: the user's default, else the install default.
@@ -80,6 +87,9 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
         status={contact.status}
         isAdmin={user.role === 'admin'}
       />
+
+      <h2>Lists</h2>
+      <ContactLists contactId={contact.id} lists={lists.map((l) => ({ id: l.id, name: l.name }))} memberOf={memberOf} />
 
       <h2>Send a message</h2>
       <OneOffMessageForm contactId={contact.id} sender={sender} senderProblem={senderProblem} settledWorkflowIds={settled} />
