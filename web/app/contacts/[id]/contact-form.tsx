@@ -59,8 +59,13 @@ export function ContactForm({ contactId, name: initialName, attributes, types, s
     }
     const ok = await send({ name, attributes: changes, types: newTypes });
     if (ok) {
+      // What the server now holds: removed rows go, the new one joins (the page's data refreshes beside it).
+      setValues((vs) => {
+        const next = Object.fromEntries(Object.entries(vs).filter(([k]) => !removed.has(k)));
+        if (fresh.name.trim()) next[fresh.name.trim()] = fresh.value;
+        return next;
+      });
       setRemoved(new Set());
-      if (fresh.name.trim()) setValues((vs) => ({ ...vs, [fresh.name.trim()]: fresh.value }));
       setFresh({ name: '', type: 'text', value: '' });
     }
   }

@@ -79,7 +79,6 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
         as Europe/Paris.
       </p>
       <ContactForm
-        key={JSON.stringify([contact.name, contact.attributes, contact.status])}
         contactId={contact.id}
         name={contact.name}
         attributes={contact.attributes}
