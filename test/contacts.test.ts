@@ -209,6 +209,7 @@ describe('contacts in the database', () => {
     const ada = (await getContact(db, 'ct_ada'))!;
     const next = await applyAttributeChanges(db, ada.attributes, {
       attributes: { seats: '7', vip: true, timezone: 'Europe/Paris', renewal: '2026-01-31', nickname: 'Countess' },
+      types: { seats: 'number' },
     });
     expect(next).toEqual({ seats: 7, vip: true, timezone: 'Europe/Paris', renewal: '2026-01-31', nickname: 'Countess' });
     await updateContact(db, 'ct_ada', { attributes: next });
