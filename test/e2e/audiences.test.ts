@@ -150,12 +150,12 @@ describe('contacts, attributes and unsubscribe', () => {
     await page.getByTestId('create-list').click();
     await page.getByTestId('lists-table').getByText('Friends').waitFor();
     const listId = (await product.admin.api<ListsResponse>('GET', '/api/lists')).data.lists.find((l) => l.name === 'Friends')?.id ?? '';
-    await page.goto(`${product.web}/contacts/ct_grace`);
+    await page.goto(`${product.web}/contacts/ct_grace`, { waitUntil: 'networkidle' });
     await page.getByTestId(`contact-list-${listId}`).check();
     await expect
       .poll(async () => (await product.admin.api<ListsResponse>('GET', '/api/lists')).data.lists[0])
       .toMatchObject({ members: 1, subscribed: 1 });
-    await page.goto(`${product.web}/flows/${flowId}/run`);
+    await page.goto(`${product.web}/flows/${flowId}/run`, { waitUntil: 'networkidle' });
     await page.getByTestId('audience-list').check();
     await expect(page.getByTestId('start-run').textContent()).resolves.toBe('Start run for Friends (1)');
     await page.getByTestId('start-run').click();

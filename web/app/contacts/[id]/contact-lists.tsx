@@ -11,12 +11,19 @@ export function ContactLists({ contactId, lists, memberOf }: { contactId: string
   const [on, setOn] = useState(new Set(memberOf));
   const [error, setError] = useState<string | null>(null);
 
+  const mark = (listId: string, add: boolean) => setOn((s) => new Set(add ? [...s, listId] : [...s].filter((x) => x !== listId)));
+
   async function toggle(listId: string, add: boolean) {
     setError(null);
+    // Ticked at once; put back if the server says no.
+    mark(listId, add);
     const body: ChangeListMembersBody = add ? { add: [contactId] } : { remove: [contactId] };
     const result = await callApi<ListResponse>('POST', `/api/lists/${listId}/members`, body);
-    if (!result.ok) return setError(result.error.message);
-    setOn((s) => new Set(add ? [...s, listId] : [...s].filter((x) => x !== listId)));
+    if (!result.ok) {
+      mark(listId, !add);
+      setError(result.error.message);
+      return;
+    }
     router.refresh();
   }
 
