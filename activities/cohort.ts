@@ -60,14 +60,9 @@ export function createCohortActivities(deps: ActivityDeps) {
       return { ...(await cohortState(db, input.runId, now)), now };
     },
 
-    /** A retry workflow's last word on its recipient: on to the next step (due now), or failed. */
-    async settleRecipient(input: { runId: string; contactId: string; outcome: 'sent' | 'failed' | 'held'; next: string }) {
-      const move: RecipientMove =
-        input.outcome === 'sent'
-          ? { to: 'next', nodeId: input.next, dueAt: Date.now() }
-          : input.outcome === 'held'
-            ? { to: 'held' }
-            : { to: 'failed' };
+    /** A retry workflow's last word on its recipient: on to the next step (due now), failed, held, or skipped (unsubscribed meanwhile). */
+    async settleRecipient(input: { runId: string; contactId: string; outcome: 'sent' | 'failed' | 'held' | 'skipped'; next: string }) {
+      const move: RecipientMove = input.outcome === 'sent' ? { to: 'next', nodeId: input.next, dueAt: Date.now() } : { to: input.outcome };
       await moveRecipient(db, input.runId, input.contactId, 'retrying', move);
     },
 

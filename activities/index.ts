@@ -14,6 +14,8 @@ export interface ActivityDeps {
   transports: TransportPool;
   /** Key for deriving Message-IDs from the ledger key, so a resend keeps the same Message-ID. */
   messageIdSecret: Buffer;
+  /** Where the web app is reached (DRIPLINE_PUBLIC_URL): unsubscribe links point there. Default http://localhost:3000. */
+  publicUrl?: string;
   /** For starting a recipient's own retry workflow, on this task queue. */
   temporal: Client;
   taskQueue: string;

@@ -25,9 +25,11 @@ import {
   refundDailySlot,
   reserveSendSlot,
 } from '../server/db/throttle';
-import { classifySmtpError } from '../server/smtp/classify';
+import { suppressContact, skipUnmailable } from '../server/db/suppression';
+import { badMailbox, classifySmtpError } from '../server/smtp/classify';
 import { composeMessage, messageIdFor } from '../server/smtp/message';
 import { CLAIM_LEASE_MS, SendLeases } from '../server/smtp/send-leases';
+import { unsubscribeUrl } from '../server/unsubscribe';
 import type { ActivityDeps } from '.';
 import { retryWorkflowId, startRetryWorkflow } from './cohort';
 
@@ -67,13 +69,15 @@ const CLAIM_CHUNK = 100;
 const FLUSH_AT = 100;
 const FLUSH_MS = 25;
 
+const RESENDING = 'outcome unknown: an earlier attempt stopped after sending DATA; resending with the same Message-ID';
+
 interface Queued extends ClaimedRecipient {
   messageId: string;
   uncertain: boolean;
 }
 
 export function createSendBatch(deps: ActivityDeps) {
-  const { db, transports, messageIdSecret } = deps;
+  const { db, transports, messageIdSecret, publicUrl = 'http://localhost:3000' } = deps;
   return async function sendBatch(input: SendBatchInput): Promise<SendBatchResult> {
     const { runId, nodeId, step } = input;
     const context = Context.current();
@@ -174,16 +178,17 @@ export function createSendBatch(deps: ActivityDeps) {
           await flush();
           result.alreadySent += await settleClaimedAgain(db, runId, nodeId, again, nextStep());
         }
-        const chunk = claimed.filter((r) => !inHand.has(r.contactId));
+        // Unsubscribed or suppressed since the run started: skipped (logged with the reason), never sent.
+        const chunk = await skipUnmailable(
+          db,
+          { runId, nodeId, workflowId },
+          claimed.filter((r) => !inHand.has(r.contactId)),
+        );
         const withIds = chunk.map((r) => ({
           ...r,
           messageId: messageIdFor(messageIdSecret, { runId, nodeId, contactId: r.contactId }, profile.fromEmail),
         }));
-        const claims = await claimSends(db, runId, nodeId, withIds, {
-          owner,
-          nowMs: Date.now(),
-          leaseMs: CLAIM_LEASE_MS,
-        });
+        const claims = await claimSends(db, runId, nodeId, withIds, { owner, nowMs: Date.now(), leaseMs: CLAIM_LEASE_MS });
         for (const r of withIds) {
           const claim = claims.get(r.contactId);
           if (claim?.kind === 'claimed' && claim.uncertain && profile.uncertainPolicy === 'hold')
@@ -248,23 +253,14 @@ export function createSendBatch(deps: ActivityDeps) {
       const sendOne = async (r: Queued) => {
         if (r.uncertain) {
           // An earlier attempt stopped after DATA: the server may have it. Policy: resend, same Message-ID.
-          note({
-            attempt: entry(
-              r.contactId,
-              0,
-              'uncertain',
-              null,
-              'outcome unknown: an earlier attempt stopped after sending DATA; resending with the same Message-ID',
-              r.messageId,
-            ),
-          });
+          note({ attempt: entry(r.contactId, 0, 'uncertain', null, RESENDING, r.messageId) });
           result.uncertain++;
         }
         let failures = 0;
         let throttled = 0;
         for (let attempt = 1; !stop; attempt++) {
           await gate.acquire();
-          let outcome: { accepted: true; reply: string } | ({ accepted: false } & ReturnType<typeof classifySmtpError>);
+          let outcome: { accepted: true; reply: string } | ({ accepted: false; badMailbox: boolean } & ReturnType<typeof classifySmtpError>);
           let day = '';
           try {
             if (paced) {
@@ -284,10 +280,11 @@ export function createSendBatch(deps: ActivityDeps) {
               result.takenOver++;
               return;
             }
-            const info = await transport.sendMail(composeMessage(profile, r, step, r.messageId));
+            const link = { unsubscribeUrl: unsubscribeUrl(publicUrl, messageIdSecret, r.contactId) };
+            const info = await transport.sendMail(composeMessage(profile, r, step, r.messageId, link));
             outcome = { accepted: true, reply: info.response ?? '250 OK' };
           } catch (err) {
-            outcome = { accepted: false, ...classifySmtpError(err) };
+            outcome = { accepted: false, badMailbox: badMailbox(err), ...classifySmtpError(err) };
           }
           gate.release();
           if (outcome.accepted) {
@@ -302,6 +299,8 @@ export function createSendBatch(deps: ActivityDeps) {
           if (day) await refundDailySlot(db, profile.id, day);
           const { kind, code, reply } = outcome;
           if (kind === 'permanent') {
+            // A 5xx naming the mailbox (550 5.1.1 and the like): no campaign mails this address again.
+            if (outcome.badMailbox) await suppressContact(db, r.contactId, reply);
             note({ attempt: entry(r.contactId, attempt, 'failed', code, reply, r.messageId), ledger: 'FAILED', move: { to: 'failed' } });
             result.failed++;
             return;

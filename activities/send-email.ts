@@ -6,12 +6,14 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { getContact } from '../server/db/contacts';
-import { claimSend, commitOutcome, LEASE_MS, recordDeliveryAttempt, releaseSend, type DeliveryAttempt } from '../server/db/deliveries';
+import { claimSend, commitOutcome, getSend, LEASE_MS, recordDeliveryAttempt, releaseSend, type DeliveryAttempt } from '../server/db/deliveries';
 import { getSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
 import { recordAccepted, recordThrottleReply, refundDailySlot, reserveSendSlot } from '../server/db/throttle';
 import type { AttemptOutcome } from '../server/db/tables';
-import { classifySmtpError } from '../server/smtp/classify';
+import { skipReason, suppressContact } from '../server/db/suppression';
+import { badMailbox, classifySmtpError } from '../server/smtp/classify';
 import { composeMessage, messageIdFor } from '../server/smtp/message';
+import { isTransactionalRun, unsubscribeUrl } from '../server/unsubscribe';
 import type { ActivityDeps } from '.';
 
 export interface SendEmailInput {
@@ -25,10 +27,13 @@ export interface SendEmailInput {
 }
 
 export interface SendEmailResult {
+  /** '' when the message was skipped. */
   messageId: string;
   /** The server's reply to DATA, e.g. "250 Message queued as 5"; absent when the ledger already had it sent. */
   reply: string;
   alreadySent: boolean;
+  /** Set when nothing was sent because the contact is unsubscribed or suppressed (not a failure): the log's reason. */
+  skipped?: string;
 }
 
 /** How long a paused profile (its login refused) waits before its sends look again. */
@@ -36,7 +41,12 @@ const PAUSED_RETRY_MS = 60_000;
 const jitter = (ms: number) => ms + Math.floor(Math.random() * Math.max(200, ms * 0.2));
 const retryLater = (type: string, message: string, ms: number) => ApplicationFailure.create({ type, message, nextRetryDelay: jitter(ms) });
 
-export function createSendEmail({ db, transports, messageIdSecret }: Pick<ActivityDeps, 'db' | 'transports' | 'messageIdSecret'>) {
+export function createSendEmail({
+  db,
+  transports,
+  messageIdSecret,
+  publicUrl = 'http://localhost:3000',
+}: Pick<ActivityDeps, 'db' | 'transports' | 'messageIdSecret' | 'publicUrl'>) {
   return async function sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
     const key = { runId: input.runId, nodeId: input.nodeId, contactId: input.contactId };
     const { attempt, activityId } = Context.current().info;
@@ -60,6 +70,16 @@ export function createSendEmail({ db, transports, messageIdSecret }: Pick<Activi
     if (problem || !contact || !profile) {
       await recordDeliveryAttempt(db, entry('failed', null, problem ?? 'missing contact or profile', ''));
       throw ApplicationFailure.nonRetryable(problem ?? 'missing contact or profile', 'ConfigurationError');
+    }
+    // One-off messages are transactional: they reach unsubscribed contacts, without an unsubscribe link.
+    // A campaign's message to a contact no longer subscribed is skipped, logged with the reason.
+    const transactional = isTransactionalRun(input.runId);
+    if (!transactional && contact.status !== 'subscribed') {
+      const earlier = await getSend(db, key);
+      if (earlier?.status === 'SENT') return { messageId: earlier.messageId, reply: '', alreadySent: true };
+      const reason = skipReason(contact);
+      await recordDeliveryAttempt(db, entry('skipped', null, reason, ''), undefined, { ledger: false });
+      return { messageId: '', reply: '', alreadySent: false, skipped: reason };
     }
     if (profile.failingSince) {
       throw retryLater(
@@ -116,14 +136,18 @@ export function createSendEmail({ db, transports, messageIdSecret }: Pick<Activi
     if (slot.waitMs > 0) await Context.current().sleep(slot.waitMs);
     let reply: string;
     try {
-      const info = await transport.sendMail(composeMessage(profile, contact, input, messageId));
+      const link = transactional ? {} : { unsubscribeUrl: unsubscribeUrl(publicUrl, messageIdSecret, contact.id) };
+      const info = await transport.sendMail(composeMessage(profile, contact, input, messageId, link));
       reply = info.response ?? '250 OK';
     } catch (err) {
       // Only SMTP errors are classified here; a database error after a send must not look like one.
       const outcome = classifySmtpError(err);
       await refundDailySlot(db, profile.id, slot.day);
       if (outcome.kind === 'permanent') {
-        await commitOutcome(db, entry('failed', outcome.code, outcome.reply, messageId));
+        // A 5xx naming the mailbox (550 5.1.1 and the like): no campaign mails this address again.
+        await commitOutcome(db, entry('failed', outcome.code, outcome.reply, messageId), (trx) =>
+          badMailbox(err) ? suppressContact(trx, contact.id, outcome.reply) : Promise.resolve(),
+        );
         throw ApplicationFailure.nonRetryable(outcome.reply, 'PermanentSmtpError');
       }
       await commitOutcome(db, entry(outcome.unknown ? 'uncertain' : 'retrying', outcome.code, outcome.reply, messageId));

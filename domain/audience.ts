@@ -1,4 +1,4 @@
-/** Who a run is for: everyone, or an explicit set of contacts of any size. */
+/** Who a run is for: everyone subscribed, a static list, or an explicit set of contacts of any size. */
 import { z } from 'zod';
 
 export const Audience = z.discriminatedUnion(
@@ -12,7 +12,11 @@ export const Audience = z.discriminatedUnion(
         .min(1, 'choose at least one contact')
         .max(1_000_000, 'a run may name at most 1,000,000 contacts; use "all" for everyone'),
     }),
+    z.object({
+      kind: z.literal('list'),
+      listId: z.string({ error: 'listId is required' }).min(1, 'listId must not be empty').max(64),
+    }),
   ],
-  { error: 'audience must be {"kind":"all"} or {"kind":"contacts","contactIds":[...]}' },
+  { error: 'audience must be {"kind":"all"}, {"kind":"list","listId":"..."} or {"kind":"contacts","contactIds":[...]}' },
 );
 export type Audience = z.infer<typeof Audience>;

@@ -8,14 +8,16 @@ import type { CampaignInput } from '../workflows/campaign';
 import type { JourneyInput } from '../workflows/journey';
 import type { Config } from './config';
 import { newId, type Db } from './db';
-import { existingContactIds, getContact } from './db/contacts';
+import { existingContactIds, getContact, subscribedContactIds } from './db/contacts';
 import { getFlowVersion } from './db/flows';
+import { enrollListRecipients, getList } from './db/lists';
 import { insertRecipients, pace, recipientCounts, releaseHeld, type RecipientCounts } from './db/recipients';
 import { getRun, insertRun, runIdForKey, runPlan, setRunStatus, type Run } from './db/runs';
 import { getSmtpProfile } from './db/smtp-profiles';
 import { throttleState, type ThrottleState } from './db/throttle';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
+import { ONE_OFF_RUN_PREFIX } from './unsubscribe';
 
 /** Deterministic: the same flow version, contact and trigger key always name one journey. */
 export function journeyWorkflowId(flowId: string, version: number, contactId: string, triggerKey: string): string {
@@ -88,6 +90,10 @@ export async function startRun(
         );
       }
     }
+    const listId = request.audience.kind === 'list' ? request.audience.listId : undefined;
+    if (listId !== undefined && !(await getList(db, listId))) {
+      throw new UserError(404, 'list_not_found', `list "${listId}" does not exist; choose one on the Lists page`, { field: 'audience.listId' });
+    }
     try {
       await db.transaction().execute(async (trx) => {
         await insertRun(trx, {
@@ -100,7 +106,10 @@ export async function startRun(
           workflowId,
           plan,
         });
-        await insertRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, contactIds);
+        // Unsubscribed and suppressed contacts are left out of the audience (and checked again at send time).
+        const mailable = contactIds.length > 0 ? await subscribedContactIds(trx, contactIds) : [];
+        await insertRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, mailable);
+        if (listId !== undefined) await enrollListRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, listId);
       });
     } catch (err) {
       // Two requests with one key raced: the other one wrote the run; start (or find) its workflow.
@@ -109,7 +118,8 @@ export async function startRun(
       return startRun(db, temporal, config, actor, request);
     }
   }
-  const input: CampaignInput = { runId, plan, audience: request.audience.kind };
+  // A list was evaluated when the run was written: its recipients are enrolled, as an explicit list's are.
+  const input: CampaignInput = { runId, plan, audience: request.audience.kind === 'all' ? 'all' : 'contacts' };
   try {
     await temporal.workflow.start('campaignWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
   } catch (err) {
@@ -148,7 +158,7 @@ export async function sendOneOff(
   const profile = await resolveSender(db, actor, AGENT_DEFAULT);
   const compiled = compile(oneOffGraph(profile.id, request), { flowId: 'one-off', version: 0 });
   if (!compiled.ok) throw new UserError(422, 'invalid_message', compiled.errors.map((e) => e.message).join('; '), compiled.errors);
-  const runId = newId('oneoff');
+  const runId = newId(ONE_OFF_RUN_PREFIX);
   const workflowId = `one-off:${request.contactId}:${runId}`;
   const input: JourneyInput = { plan: compiled.plan, runId, contactId: request.contactId };
   await temporal.workflow.start('journeyWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });

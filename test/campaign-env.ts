@@ -27,7 +27,20 @@ export interface Received {
   messageId: string;
   to: string;
   at: number;
+  text: string;
+  /** The List-Unsubscribe and List-Unsubscribe-Post headers, as received ('' when absent). */
+  listUnsubscribe: string;
+  listUnsubscribePost: string;
 }
+
+/** Unsubscribe links in the test campaigns point here. */
+export const PUBLIC_URL = 'https://dripline.example.test';
+
+const header = (raw: string, name: string) =>
+  new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, 'im')
+    .exec(raw)?.[1]
+    ?.replace(/\r?\n[ \t]+/g, ' ')
+    .trim() ?? '';
 
 export interface CampaignEnv {
   db: Db;
@@ -68,7 +81,17 @@ export async function campaignEnv(options: {
   const answers = new Map<string, () => { code: number; text: string } | undefined>();
   const smtp: SandboxSmtp = await startSandboxSmtp({
     port: 0,
-    onMessage: async (m) => void received.push({ messageId: m.messageId, to: m.envelopeTo, at: Date.now() }),
+    onMessage: async (m) => {
+      const head = m.raw.slice(0, m.raw.search(/\r?\n\r?\n/));
+      received.push({
+        messageId: m.messageId,
+        to: m.envelopeTo,
+        at: Date.now(),
+        text: m.text,
+        listUnsubscribe: header(head, 'List-Unsubscribe'),
+        listUnsubscribePost: header(head, 'List-Unsubscribe-Post'),
+      });
+    },
     answerRecipient: (address) => answers.get(address)?.(),
     ...(options.faults ? { faults: parseFaults(options.faults) } : {}),
   });
@@ -86,7 +109,14 @@ export async function campaignEnv(options: {
       taskQueue: options.taskQueue,
       workflowsPath,
       dataConverter: workerDataConverter(keyring, failureConverterPath),
-      activities: createActivities({ db, transports, messageIdSecret: Buffer.alloc(32, 3), temporal: client, taskQueue: options.taskQueue }),
+      activities: createActivities({
+        db,
+        transports,
+        messageIdSecret: Buffer.alloc(32, 3),
+        publicUrl: PUBLIC_URL,
+        temporal: client,
+        taskQueue: options.taskQueue,
+      }),
     });
     workerDone = worker.run();
   }

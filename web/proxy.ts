@@ -6,8 +6,9 @@
 import { getSessionCookie } from 'better-auth/cookies';
 import { NextResponse, type NextRequest } from 'next/server';
 
-/** Paths that never need a session: the login page and files (icon.svg, robots.txt, ...). */
+/** Paths that never need a session: the login page, the unsubscribe page (its token says who) and files (icon.svg, robots.txt, ...). */
 export function isPublicPath(pathname: string): boolean {
+  if (pathname.startsWith('/unsubscribe/')) return true;
   return pathname === '/login' || pathname.startsWith('/login/') || /\/[^/]+\.[A-Za-z0-9]+$/.test(pathname);
 }
 

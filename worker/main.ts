@@ -25,7 +25,14 @@ const worker = await Worker.create({
   workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
   // Payloads and failure messages are encrypted before they reach Temporal (server/temporal-codec.ts).
   dataConverter: workerDataConverter(keyring, fileURLToPath(new URL('../workflows/failure-converter.cjs', import.meta.url))),
-  activities: createActivities({ db, transports, messageIdSecret: loadSecretKey(config), temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }),
+  activities: createActivities({
+    db,
+    transports,
+    messageIdSecret: loadSecretKey(config),
+    publicUrl: config.DRIPLINE_PUBLIC_URL,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+  }),
 });
 console.log(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
 // Worker.run handles SIGINT/SIGTERM: it stops polling, lets running activities finish, then resolves.

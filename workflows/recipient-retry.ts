@@ -11,12 +11,13 @@ import { sendStep } from './send-step';
 
 const { settleRecipient } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
 
-export async function recipientRetryWorkflow(input: RetryInput): Promise<{ outcome: 'sent' | 'failed' | 'held'; error?: string }> {
+export async function recipientRetryWorkflow(input: RetryInput): Promise<{ outcome: 'sent' | 'failed' | 'held' | 'skipped'; error?: string }> {
   const { runId, nodeId, contactId, step } = input;
-  let outcome: 'sent' | 'failed' | 'held' = 'sent';
+  let outcome: 'sent' | 'failed' | 'held' | 'skipped' = 'sent';
   let error: string | undefined;
   try {
-    await sendStep(runId, nodeId, contactId, step);
+    // Unsubscribed while it waited: nothing was sent, and the recipient leaves the flow (same commands, so replay-safe).
+    if ((await sendStep(runId, nodeId, contactId, step)).skipped) outcome = 'skipped';
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     // Its profile holds sends whose outcome is unknown: a person decides (the run page's Resend).

@@ -85,8 +85,17 @@ export async function releaseSend(db: Db, key: SendKey, owner: string): Promise<
     .execute();
 }
 
-/** The ledger after an attempt. 'uncertain': the connection was lost after DATA, the server may have it. */
-const LEDGER_AFTER: Record<AttemptOutcome, SendStatus> = { sent: 'SENT', failed: 'FAILED', retrying: 'PENDING', uncertain: 'UNCERTAIN' };
+/**
+ * The ledger after an attempt. 'uncertain': the connection was lost after DATA, the server may have it.
+ * 'skipped' (nothing sent: the contact is unsubscribed) leaves the send PENDING, for a resubscribed contact.
+ */
+const LEDGER_AFTER: Record<AttemptOutcome, SendStatus> = {
+  sent: 'SENT',
+  failed: 'FAILED',
+  retrying: 'PENDING',
+  uncertain: 'UNCERTAIN',
+  skipped: 'PENDING',
+};
 
 /**
  * Logs one delivery attempt and, in the same transaction, moves the send ledger on (SENT, FAILED, or

@@ -260,6 +260,54 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  /**
+   * Contacts with attributes and a subscription (issue 9): attributes are one JSON object per contact,
+   * each name typed once in contact_attributes. Indexes for the contacts list at 100,000 contacts:
+   * newest first, and case-insensitive prefix search on email and name.
+   */
+  '040_contact_attributes': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('contacts')
+        .addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await db.schema
+        .alterTable('contacts')
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('subscribed'))
+        .execute();
+      await db.schema.alterTable('contacts').addColumn('status_reason', 'text').execute();
+      await db.schema.alterTable('contacts').addColumn('status_at', 'text').execute();
+      await db.schema
+        .createTable('contact_attributes')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('contacts_newest').on('contacts').columns(['created_at', 'id']).execute();
+      await sql`CREATE INDEX contacts_email_lower ON contacts (lower(email))`.execute(db);
+      await sql`CREATE INDEX contacts_name_lower ON contacts (lower(name))`.execute(db);
+    },
+  },
+  /** Static lists of contacts, added to and removed from by hand; a run's audience can be one. */
+  '041_lists': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('lists')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await sql`CREATE UNIQUE INDEX lists_name ON lists (lower(name))`.execute(db);
+      await db.schema
+        .createTable('list_members')
+        .addColumn('list_id', 'text', (c) => c.notNull().references('lists.id').onDelete('cascade'))
+        .addColumn('contact_id', 'text', (c) => c.notNull().references('contacts.id').onDelete('cascade'))
+        .addColumn('added_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('list_members_pk', ['list_id', 'contact_id'])
+        .execute();
+      await db.schema.createIndex('list_members_contact').on('list_members').column('contact_id').execute();
+    },
+  },
 };
 
 /**

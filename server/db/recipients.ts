@@ -3,6 +3,7 @@
  * in. The campaign workflow moves the whole cohort through these queries, in pages and batches.
  */
 import { keyedRandom, drawDelayMs } from '../../domain/flow/draw';
+import type { SubscriptionStatus } from '../../domain/contact';
 import type { Plan } from '../../domain/flow/plan';
 import { now, sql, type Db } from '.';
 import type { RecipientStatus } from './tables';
@@ -39,6 +40,7 @@ export async function insertRecipients(
 
 /**
  * Enrols the next page of all contacts (by id, after `after`) at the plan's entry: one INSERT … SELECT.
+ * Only subscribed contacts: the unsubscribed and suppressed are not in a campaign's audience.
  * Returns how many it added and the cursor for the next page (null when there are no more).
  */
 export async function enrollAllContactsPage(
@@ -59,7 +61,7 @@ export async function enrollAllContactsPage(
   const result = await sql`
     INSERT INTO run_recipients (run_id, contact_id, node_id, status, due_at, workflow_id, updated_at)
     SELECT ${run.runId}, id, ${run.entry}, 'pending', ${run.dueAt}, ${run.workflowId}, ${now()} FROM contacts
-    WHERE id > ${after} ${upTo === undefined ? sql`` : sql`AND id <= ${upTo}`}
+    WHERE id > ${after} ${upTo === undefined ? sql`` : sql`AND id <= ${upTo}`} AND status = 'subscribed'
     ON CONFLICT (run_id, contact_id) DO NOTHING`.execute(db);
   return { enrolled: Number(result.numAffectedRows ?? 0), next: upTo ?? null };
 }
@@ -168,6 +170,9 @@ export interface ClaimedRecipient {
   contactId: string;
   email: string;
   name: string;
+  /** JSON, as stored: parsed once the recipient is known to be mailable. */
+  attributes: string;
+  status: SubscriptionStatus;
 }
 
 /** Recipients a batch (`claim`, stable across retries of its activity) holds and has not finished: what an earlier attempt left. */
@@ -175,7 +180,7 @@ export async function recipientsHeldBy(db: Db, runId: string, claim: string): Pr
   return db
     .selectFrom('runRecipients')
     .innerJoin('contacts', 'contacts.id', 'runRecipients.contactId')
-    .select(['runRecipients.contactId', 'contacts.email', 'contacts.name'])
+    .select(['runRecipients.contactId', 'contacts.email', 'contacts.name', 'contacts.attributes', 'contacts.status'])
     .where('runRecipients.runId', '=', runId)
     .where('runRecipients.claim', '=', claim)
     .where('runRecipients.status', '=', 'sending')
@@ -197,8 +202,8 @@ export async function claimNextRecipients(
     RETURNING contact_id`.execute(db);
   const ids = claimed.rows.map((r) => r.contactId);
   if (ids.length === 0) return [];
-  const people = await db.selectFrom('contacts').select(['id', 'email', 'name']).where('id', 'in', ids).execute();
-  return people.map((p) => ({ contactId: p.id, email: p.email, name: p.name }));
+  const people = await db.selectFrom('contacts').select(['id', 'email', 'name', 'attributes', 'status']).where('id', 'in', ids).execute();
+  return people.map(({ id, ...p }) => ({ contactId: id, ...p }));
 }
 
 /** Where a recipient goes after its send: on to the next step (due now), failed, or to a retry workflow. */
@@ -206,6 +211,7 @@ export type RecipientMove =
   | { to: 'next'; nodeId: string; dueAt: number }
   | { to: 'failed' }
   | { to: 'held' }
+  | { to: 'skipped' }
   | { to: 'retrying'; workflowId: string };
 
 /** Moves a recipient on, only from the state the caller holds it in (a cancelled run's recipients stay cancelled). */
@@ -213,8 +219,8 @@ export async function moveRecipient(db: Db, runId: string, contactId: string, fr
   const set =
     move.to === 'next'
       ? { status: 'pending' as const, nodeId: move.nodeId, dueAt: move.dueAt }
-      : move.to === 'failed' || move.to === 'held'
-        ? { status: move.to }
+      : move.to === 'failed' || move.to === 'held' || move.to === 'skipped'
+        ? { status: move.to, ...(move.to === 'skipped' ? { nodeId: null } : {}) }
         : { status: 'retrying' as const, workflowId: move.workflowId };
   await db
     .updateTable('runRecipients')
@@ -277,6 +283,7 @@ export async function recipientCounts(db: Db, runId: string, nowMs: number): Pro
     failed: 0,
     cancelled: 0,
     journey: 0,
+    skipped: 0,
     messagesSent: 0,
   };
   for (const r of rows) {

@@ -48,7 +48,12 @@ export async function insertRun(
     plan: Plan;
   },
 ): Promise<void> {
-  const audience = run.audience.kind === 'all' ? { kind: 'all' } : { kind: 'contacts', count: run.audience.contactIds.length };
+  const audience =
+    run.audience.kind === 'all'
+      ? { kind: 'all' }
+      : run.audience.kind === 'list'
+        ? { kind: 'list', listId: run.audience.listId }
+        : { kind: 'contacts', count: run.audience.contactIds.length };
   await db
     .insertInto('runs')
     .values({

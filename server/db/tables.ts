@@ -4,20 +4,23 @@
  * modules map rows to domain objects once.
  */
 import type { Generated } from 'kysely';
+import type { AttributeType, SubscriptionStatus } from '../../domain/contact';
 
 /**
  * Where a recipient of a run is: pending at a step (due at dueAt; before that it is waiting in a delay),
  * sending (claimed by a batch), retrying (handed to its own retry workflow), held (its send's outcome is
  * unknown and its profile holds such sends for a person to resend), completed (reached an Exit),
  * failed (a permanent failure), cancelled (the run was cancelled first), or journey (a run from before
- * campaigns, whose per-contact workflow reports by itself).
+ * campaigns, whose per-contact workflow reports by itself), or skipped (unsubscribed or suppressed when its
+ * send came due: it left the flow, nothing was sent).
  */
-export type RecipientStatus = 'pending' | 'sending' | 'retrying' | 'held' | 'completed' | 'failed' | 'cancelled' | 'journey';
+export type RecipientStatus = 'pending' | 'sending' | 'retrying' | 'held' | 'completed' | 'failed' | 'cancelled' | 'journey' | 'skipped';
 export type UncertainPolicy = 'resend' | 'hold';
 export type RunStatus = 'running' | 'paused' | 'cancelled' | 'completed';
 export type SendStatus = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED' | 'UNCERTAIN';
 /** uncertain: an earlier attempt stopped after DATA, so the server may or may not have the message. */
-export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain';
+/** skipped: the contact was unsubscribed or suppressed when the message came due; nothing was sent. */
+export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain' | 'skipped';
 
 /**
  * The app database (data/dripline.db). It also holds a `sandbox_messages` table from before the sandbox
@@ -26,7 +29,24 @@ export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain';
 export interface Tables {
   flows: { id: string; name: string; graph: string; createdAt: string; updatedAt: string };
   flowVersions: { flowId: string; version: number; graph: string; plan: string; publishedAt: string };
-  contacts: { id: string; email: string; name: string; createdAt: string };
+  contacts: {
+    id: string;
+    email: string;
+    /** '' when the contact has no name. */
+    name: string;
+    createdAt: string;
+    /** JSON: ContactAttributes (domain/contact.ts), each name typed in contactAttributes. */
+    attributes: Generated<string>;
+    status: Generated<SubscriptionStatus>;
+    /** Why and when the status last changed (an unsubscribe link, a bounce's reply, a person). */
+    statusReason: string | null;
+    statusAt: string | null;
+  };
+  /** Static lists of contacts (a run's audience can be one). */
+  lists: { id: string; name: string; createdAt: string };
+  listMembers: { listId: string; contactId: string; addedAt: string };
+  /** Every attribute name contacts may carry, with its type (the same for every contact). */
+  contactAttributes: { name: string; type: AttributeType; createdAt: string };
   smtpProfiles: {
     id: string;
     name: string;

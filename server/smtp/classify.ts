@@ -71,3 +71,23 @@ export function outcomeUnknown(err: unknown): boolean {
   if (e.code !== 'ECONNECTION' && e.code !== 'ESOCKET' && e.code !== 'ETIMEDOUT') return false;
   return !/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Greeting never received/i.test(e.message ?? '');
 }
+
+/** Enhanced status codes that say the mailbox itself is bad: 5.1.1 unknown user, 5.1.2 bad domain, 5.1.3 bad syntax, 5.1.6 moved, 5.1.10 null MX, 5.2.1 disabled. */
+const BAD_MAILBOX = /\b5\.(1\.(1|2|3|6|10)|2\.1)\b/;
+const RECIPIENT_WORDS = /mailbox|user|recipient|address|no such|does not exist|unknown|invalid/i;
+
+/**
+ * A permanent failure that names the recipient's address (550 5.1.1 and the like): mail to it will
+ * never arrive, so the contact is suppressed. Policy and content refusals (5.7.x), a full mailbox
+ * (552 / 5.2.2) and failures of the whole message are not about the address, and suppress nothing.
+ */
+export function badMailbox(err: unknown): boolean {
+  const e = (err ?? {}) as NodemailerError;
+  const code = typeof e.responseCode === 'number' ? e.responseCode : null;
+  if (code === null || code < 500 || code >= 600) return false;
+  const reply = e.response ?? e.message ?? '';
+  if (BAD_MAILBOX.test(reply)) return true;
+  return (
+    /^RCPT/i.test(e.command ?? '') && (code === 550 || code === 551 || code === 553) && !/\b5\.7\.\d+\b/.test(reply) && RECIPIENT_WORDS.test(reply)
+  );
+}

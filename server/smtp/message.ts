@@ -1,8 +1,9 @@
 /** One campaign message: its Message-ID, derived from the ledger key, and what nodemailer sends. */
 import { createHmac } from 'node:crypto';
 import type Mail from 'nodemailer/lib/mailer';
+import type { ContactAttributes } from '../../domain/contact';
 import type { SmtpProfile } from '../../domain/smtp-profile';
-import { renderTemplate } from '../../domain/text';
+import { renderTemplate, usesTag } from '../../domain/text';
 import type { SendKey } from '../db/deliveries';
 
 /** The same run, node and contact always get the same Message-ID, so a resend can be recognised as one. */
@@ -12,18 +13,48 @@ export function messageIdFor(secret: Buffer, key: SendKey, fromEmail: string): s
   return `<${digest.slice(0, 32)}@${domain}>`;
 }
 
+/** The contact as a message sees it; attributes may come as the stored JSON (the send path parses them only here). */
+export interface MessageContact {
+  name: string;
+  email: string;
+  attributes?: ContactAttributes | string;
+}
+
+function attributesOf(contact: MessageContact): ContactAttributes {
+  if (typeof contact.attributes !== 'string') return contact.attributes ?? {};
+  try {
+    const parsed: unknown = JSON.parse(contact.attributes);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ContactAttributes) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The message for one contact. With an unsubscribe URL (campaign messages) it carries
+ * `List-Unsubscribe` and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058, as Gmail and
+ * Yahoo require of bulk senders), `{{ unsubscribe_url }}` fills in the body, and a body that does not
+ * use it gets the link appended.
+ */
 export function composeMessage(
   profile: Pick<SmtpProfile, 'fromName' | 'fromEmail' | 'replyTo'>,
-  contact: { name: string; email: string },
+  contact: MessageContact,
   content: { subject: string; text: string },
   messageId: string,
+  options: { unsubscribeUrl?: string | undefined } = {},
 ): Mail.Options {
+  const values = { name: contact.name, email: contact.email, attributes: attributesOf(contact), unsubscribeUrl: options.unsubscribeUrl ?? '' };
+  let text = renderTemplate(content.text, values, false);
+  const url = options.unsubscribeUrl;
+  if (url && !usesTag(content.text, 'unsubscribe_url'))
+    text = `${text.replace(/\s+$/, '')}\n\n--\nTo stop receiving these emails, unsubscribe: ${url}\n`;
   return {
     from: { name: profile.fromName, address: profile.fromEmail },
     to: { name: contact.name, address: contact.email },
     ...(profile.replyTo ? { replyTo: profile.replyTo } : {}),
-    subject: renderTemplate(content.subject, contact, true),
-    text: renderTemplate(content.text, contact, false),
+    subject: renderTemplate(content.subject, values, true),
+    text,
     messageId,
+    ...(url ? { headers: { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
   };
 }

@@ -32,6 +32,7 @@ const SLOTS = {
   agents: 5,
   'one-off': 6,
   'security/temporal-history': 20,
+  audiences: 25,
 } as const;
 export type Area = keyof typeof SLOTS;
 
@@ -80,7 +81,7 @@ export interface SettledRun {
   attempts: (DeliveryAttempt & { email: string | null; temporalUrl: string })[];
 }
 
-export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** An answer from the API. `data` is the route's answer type `T`; `error` is the error body every route answers with. */
 export class Answer<T> {

@@ -29,6 +29,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <nav className="topnav" aria-label="Main">
               <Link href="/flows">Flows</Link>
               <Link href="/contacts">Contacts</Link>
+              <Link href="/lists">Lists</Link>
               <Link href="/runs">Runs</Link>
               <Link href="/sandbox">Sandbox mailbox</Link>
               <a href={temporalUiUrl} target="_blank" rel="noreferrer" className="external">

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { Audience } from '@domain/audience';
+import { AttributeName, AttributeTypeSchema, AttributeValue, SubscriptionStatusSchema } from '@domain/contact';
 import { SendEmailNode } from '@domain/flow/nodes/send-email';
 import type { SmtpPreset } from '@domain/smtp-presets';
 import { SmtpProfileInput } from '@domain/smtp-profile';
@@ -13,6 +14,7 @@ import { CONTROL_CHARACTERS, emailAddress } from '@domain/text';
 import type { Role } from '@server/auth';
 import type { Contact } from '@server/db/contacts';
 import type { ContactDelivery } from '@server/db/deliveries';
+import type { ContactList } from '@server/db/lists';
 import type { Flow } from '@server/db/flows';
 import type { SandboxMessage } from '@server/db/sandbox';
 import type { SmtpProfileView } from '@server/profiles';
@@ -87,11 +89,37 @@ export type RunAnswer = RunReport & { temporalUrl: string | null };
 
 // ---- contacts ----------------------------------------------------------------------------
 
-/** POST /api/contacts */
-export const AddContactRequest = z.object({ email: emailField('ada@example.com'), name: personNameField });
+const optionalName = z
+  .string({ error: 'name must be a string' })
+  .trim()
+  .max(200, 'name must be at most 200 characters')
+  .refine((s) => !CONTROL_CHARACTERS.test(s), 'name must not contain line breaks or control characters');
+const attributeChanges = {
+  /** A value sets the attribute, null removes it; a new name becomes an attribute of the type in `types`, or of its value's. */
+  attributes: z.record(AttributeName, AttributeValue.nullable(), { error: 'attributes must be an object of name: value' }).optional(),
+  types: z.record(AttributeName, AttributeTypeSchema, { error: 'types must be an object of name: type' }).optional(),
+};
+
+/** POST /api/contacts: an email is all a contact needs. */
+export const AddContactRequest = z.object({ email: emailField('ada@example.com'), name: optionalName.default(''), ...attributeChanges });
 export type AddContactBody = z.input<typeof AddContactRequest>;
-/** 201; GET /api/contacts answers a list of these. */
+/** 201; GET /api/contacts/[id] answers one too. */
 export type ContactResponse = Contact;
+/** GET /api/contacts?q=&offset=&limit=: newest first; `q` searches email and name, or `attribute:value`. */
+export interface ContactPage {
+  contacts: Contact[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+/** PATCH /api/contacts/[id]: the name, attribute changes, and the subscription (lifting a suppression or an unsubscribe: admins only). */
+export const UpdateContactRequest = z.object({
+  name: optionalName.optional(),
+  ...attributeChanges,
+  status: SubscriptionStatusSchema.optional(),
+});
+export type UpdateContactBody = z.input<typeof UpdateContactRequest>;
 
 /** GET /api/contacts/[id]/deliveries: newest first, each with its Temporal link. */
 export interface ContactDeliveries {
@@ -110,6 +138,31 @@ export interface MessageQueued {
   runId: string;
   workflowId: string;
 }
+
+// ---- lists -------------------------------------------------------------------------------
+
+const listName = z
+  .string({ error: required('name') })
+  .trim()
+  .min(1, 'name must not be empty')
+  .max(120, 'name must be at most 120 characters')
+  .refine((s) => !CONTROL_CHARACTERS.test(s), 'name must not contain line breaks or control characters');
+const contactIdList = (label: string) =>
+  z
+    .array(z.string().min(1, `${label}: a contact id must not be empty`).max(64), { error: `${label} must be a list of contact ids` })
+    .max(10_000, `${label}: at most 10,000 contacts at a time`);
+
+/** POST /api/lists: 201 with the list; 409 when the name is taken. */
+export const CreateListRequest = z.object({ name: listName });
+export type CreateListBody = z.input<typeof CreateListRequest>;
+/** GET /api/lists, and each list: its member count and how many of them are subscribed (what a run would mail). */
+export interface ListsResponse {
+  lists: ContactList[];
+}
+/** POST /api/lists/[id]/members: adds and removes contacts by hand; answers the list with its counts. */
+export const ChangeListMembersRequest = z.object({ add: contactIdList('add').default([]), remove: contactIdList('remove').default([]) });
+export type ChangeListMembersBody = z.input<typeof ChangeListMembersRequest>;
+export type ListResponse = ContactList;
 
 // ---- sandbox -----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import { readConfig, type Config } from '@server/config';
 import type { Keyring } from '@server/crypto';
 import { openDatabase, openSandboxDatabase, type Db, type SandboxDb } from '@server/db';
 import { UserError } from '@server/errors';
-import { loadKeyring } from '@server/secrets';
+import { loadKeyring, loadSecretKey } from '@server/secrets';
 import { clientDataConverter } from '@server/temporal-codec';
 import type { ApiErrorBody } from '@/lib/api-types';
 
@@ -56,6 +56,12 @@ export function getSandboxDb(): Promise<SandboxDb> {
 export function getKeyring(): Keyring {
   singletons.keyring ??= loadKeyring(getConfig());
   return singletons.keyring;
+}
+
+/** The keys that verify unsubscribe links: the install's secret key and, after a rotation, the previous ones. */
+export function getUnsubscribeSecrets(): Buffer[] {
+  const config = getConfig();
+  return [loadSecretKey(config), ...config.DRIPLINE_PREVIOUS_SECRET_KEYS.map((k) => Buffer.from(k, 'hex'))];
 }
 
 /** Thrown when Temporal cannot be reached: answered with 503, since retrying later can work. */

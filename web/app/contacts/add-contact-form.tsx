@@ -50,7 +50,7 @@ export function AddContactForm() {
       />
       <TextField
         id="contact-name"
-        label="Name"
+        label="Name (optional)"
         name="name"
         type="text"
         value={name}

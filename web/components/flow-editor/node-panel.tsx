@@ -155,7 +155,9 @@ function SendEmailFields(props: {
         />
         <FieldError errors={errors} field="data.text" />
         <p className="hint">
-          Plain text. <code>{'{{name}}'}</code> and <code>{'{{email}}'}</code> are replaced with the contact’s name and email, in the subject too.
+          Plain text. <code>{'{{name}}'}</code>, <code>{'{{email}}'}</code> and any contact attribute (<code>{'{{ plan }}'}</code>, or{' '}
+          <code>{'{{ plan | default: "friend" }}'}</code>) are filled in, in the subject too. Campaign messages carry an unsubscribe link: where{' '}
+          <code>{'{{ unsubscribe_url }}'}</code> puts it, else at the end.
         </p>
       </div>
     </>

@@ -68,6 +68,9 @@ export function OneOffMessageForm({ contactId, sender, senderProblem, settledWor
           <span className="error-text">{senderProblem ?? 'You have no default SMTP profile; ask an admin to set one for you.'}</span>
         )}
       </p>
+      <p className="hint" data-testid="oneoff-transactional">
+        A one-off message is transactional: it reaches the contact even when unsubscribed, and carries no unsubscribe link.
+      </p>
       <div className="field">
         <label htmlFor="oneoff-subject">Subject</label>
         <input

@@ -2,8 +2,9 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
-import { getContact } from '@server/db/contacts';
+import { getContact, listAttributeDefinitions } from '@server/db/contacts';
 import { listContactDeliveries } from '@server/db/deliveries';
+import { listLists, listsOfContact } from '@server/db/lists';
 import { UserError } from '@server/errors';
 import { AGENT_DEFAULT } from '@domain/senders';
 import { resolveSender } from '@server/profiles';
@@ -11,6 +12,8 @@ import { DeliveryLog } from '@/components/delivery-log';
 import { requireUser } from '@/lib/auth';
 import { formatTime } from '@/lib/format';
 import { getConfig, getDb } from '@/lib/server';
+import { ContactForm } from '@/app/contacts/[id]/contact-form';
+import { ContactLists } from '@/app/contacts/[id]/contact-lists';
 import { OneOffMessageForm } from '@/app/contacts/[id]/one-off-message-form';
 
 export const dynamic = 'force-dynamic';
@@ -22,7 +25,12 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
   const db = await getDb();
   const contact = await getContact(db, id);
   if (!contact) notFound();
-  const deliveries = await listContactDeliveries(db, id);
+  const [deliveries, definitions, lists, memberOf] = await Promise.all([
+    listContactDeliveries(db, id),
+    listAttributeDefinitions(db),
+    listLists(db),
+    listsOfContact(db, id),
+  ]);
   const config = getConfig();
 
   // The profile a one-off message goes out with: the user's default, else the install default.
@@ -43,15 +51,44 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
       <p className="crumbs">
         <Link href="/contacts">Contacts</Link> / {contact.email}
       </p>
-      <h1>{contact.name}</h1>
+      <h1>{contact.name || contact.email}</h1>
       <dl className="facts" data-testid="contact-facts">
         <dt>Email</dt>
         <dd>{contact.email}</dd>
+        <dt>Subscription</dt>
+        <dd data-testid="contact-subscription">
+          <span className="badge">{contact.status}</span>
+          {contact.statusReason && (
+            <span className="muted">
+              {' '}
+              {contact.statusReason}
+              {contact.statusAt ? `, ${formatTime(contact.statusAt)}` : ''}
+            </span>
+          )}
+        </dd>
         <dt>Added</dt>
         <dd>{formatTime(contact.createdAt)}</dd>
         <dt>Id</dt>
         <dd className="mono">{contact.id}</dd>
       </dl>
+
+      <h2>Name and attributes</h2>
+      <p className="hint">
+        Messages can say <span className="mono">{'{{ name }}'}</span>, <span className="mono">{'{{ email }}'}</span> or any attribute, e.g.{' '}
+        <span className="mono">{'{{ plan | default: "friend" }}'}</span>. A <span className="mono">timezone</span> attribute holds an IANA zone such
+        as Europe/Paris.
+      </p>
+      <ContactForm
+        contactId={contact.id}
+        name={contact.name}
+        attributes={contact.attributes}
+        types={Object.fromEntries(definitions.map((d) => [d.name, d.type]))}
+        status={contact.status}
+        isAdmin={user.role === 'admin'}
+      />
+
+      <h2>Lists</h2>
+      <ContactLists contactId={contact.id} lists={lists.map((l) => ({ id: l.id, name: l.name }))} memberOf={memberOf} />
 
       <h2>Send a message</h2>
       <OneOffMessageForm contactId={contact.id} sender={sender} senderProblem={senderProblem} settledWorkflowIds={settled} />

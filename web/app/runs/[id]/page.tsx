@@ -30,6 +30,7 @@ const STATES = [
   ['completed', 'Completed'],
   ['failed', 'Failed'],
   ['cancelled', 'Cancelled'],
+  ['skipped', 'Skipped (unsubscribed)'],
 ] as const;
 
 export default async function RunPage({

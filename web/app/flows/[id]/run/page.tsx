@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getFlow } from '@server/db/flows';
 import { countContacts, listContacts } from '@server/db/contacts';
+import { listLists } from '@server/db/lists';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
@@ -25,7 +26,7 @@ export default async function StartRunPage({ params, searchParams }: Props) {
   const db = await getDb();
   const flow = await getFlow(db, id);
   if (!flow) notFound();
-  const [contacts, everyone] = await Promise.all([listContacts(db, CHOOSABLE), countContacts(db)]);
+  const [contacts, everyone, lists] = await Promise.all([listContacts(db, CHOOSABLE), countContacts(db, { subscribedOnly: true }), listLists(db)]);
   const versions = flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.publishedAt) }));
   const asked = Number(Array.isArray(query.version) ? query.version[0] : query.version);
   const initialVersion = versions.some((v) => v.version === asked) ? asked : versions[0]?.version;
@@ -47,6 +48,7 @@ export default async function StartRunPage({ params, searchParams }: Props) {
           initialVersion={initialVersion}
           contacts={contacts.map((c) => ({ id: c.id, email: c.email, name: c.name }))}
           everyone={everyone}
+          lists={lists.map((l) => ({ id: l.id, name: l.name, subscribed: l.subscribed }))}
         />
       )}
     </section>

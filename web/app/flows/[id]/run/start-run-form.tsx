@@ -12,14 +12,17 @@ interface Props {
   initialVersion: number;
   /** The first contacts, to choose from one by one. */
   contacts: { id: string; email: string; name: string }[];
-  /** How many contacts there are in all. */
+  /** How many contacts are subscribed (a run for everyone mails them). */
   everyone: number;
+  /** The static lists, each with how many subscribed members a run would mail. */
+  lists: { id: string; name: string; subscribed: number }[];
 }
 
-export function StartRunForm({ flowId, versions, initialVersion, contacts, everyone }: Props) {
+export function StartRunForm({ flowId, versions, initialVersion, contacts, everyone, lists }: Props) {
   const router = useRouter();
   const [version, setVersion] = useState(initialVersion);
-  const [audience, setAudience] = useState<'all' | 'contacts'>('all');
+  const [audience, setAudience] = useState<'all' | 'contacts' | 'list'>('all');
+  const [listId, setListId] = useState(lists[0]?.id ?? '');
   const [chosen, setChosen] = useState<ReadonlySet<string>>(() => new Set());
   // One key per visit of this page: pressing Start twice (or a retried request) starts one run.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
@@ -50,7 +53,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
     const result = await callApi<RunStarted>('POST', '/api/runs', {
       flowId,
       version,
-      audience: audience === 'all' ? { kind: 'all' } : { kind: 'contacts', contactIds: [...chosen] },
+      audience: audience === 'all' ? { kind: 'all' } : audience === 'list' ? { kind: 'list', listId } : { kind: 'contacts', contactIds: [...chosen] },
       idempotencyKey,
     } satisfies StartRunBody);
     if (result.ok) {
@@ -78,7 +81,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
         <legend>Audience</legend>
         <label className="radio">
           <input type="radio" name="audience" checked={audience === 'all'} onChange={() => setAudience('all')} data-testid="audience-all" />
-          Everyone ({everyone} contact{everyone === 1 ? '' : 's'})
+          Everyone subscribed ({everyone} contact{everyone === 1 ? '' : 's'})
         </label>
         <label className="radio">
           <input
@@ -90,6 +93,26 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
           />
           Chosen contacts{everyone > contacts.length ? ` (the first ${contacts.length} are listed)` : ''}
         </label>
+        {lists.length > 0 && (
+          <label className="radio">
+            <input type="radio" name="audience" checked={audience === 'list'} onChange={() => setAudience('list')} data-testid="audience-list" />A
+            list:{' '}
+            <select
+              value={listId}
+              onChange={(e) => {
+                setListId(e.currentTarget.value);
+                setAudience('list');
+              }}
+              data-testid="audience-list-select"
+            >
+              {lists.map((l) => (
+                <option key={l.id} value={l.id}>
+                  {l.name} ({l.subscribed} subscribed)
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
       </fieldset>
 
       <fieldset className="field">
@@ -160,7 +183,13 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
         <button type="submit" className="button primary" disabled={busy} data-testid="start-run">
           {busy
             ? 'Starting…'
-            : `Start run for ${audience === 'all' ? `everyone (${everyone})` : `${chosen.size} contact${chosen.size === 1 ? '' : 's'}`}`}
+            : `Start run for ${
+                audience === 'all'
+                  ? `everyone (${everyone})`
+                  : audience === 'list'
+                    ? `${lists.find((l) => l.id === listId)?.name ?? 'the list'} (${lists.find((l) => l.id === listId)?.subscribed ?? 0})`
+                    : `${chosen.size} contact${chosen.size === 1 ? '' : 's'}`
+              }`}
         </button>
       </div>
     </form>

@@ -9,8 +9,8 @@ export const dynamic = 'force-dynamic';
 
 const Query = PageQuery.extend({
   status: z
-    .enum(['pending', 'sending', 'retrying', 'held', 'completed', 'failed', 'cancelled', 'journey'], {
-      error: 'status must be one of pending, sending, retrying, held, completed, failed, cancelled',
+    .enum(['pending', 'sending', 'retrying', 'held', 'completed', 'failed', 'cancelled', 'journey', 'skipped'], {
+      error: 'status must be one of pending, sending, retrying, held, completed, failed, cancelled, skipped',
     })
     .optional(),
 });

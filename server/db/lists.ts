@@ -1,0 +1,96 @@
+/** Static lists of contacts: added to and removed from by hand; a run's audience can be one. */
+import { newId, now, sql, type Db } from '.';
+
+export interface ContactList {
+  id: string;
+  name: string;
+  createdAt: string;
+  /** Everyone on the list, and those a run would mail (subscribed). */
+  members: number;
+  subscribed: number;
+}
+
+function withCounts(db: Db) {
+  return db
+    .selectFrom('lists')
+    .leftJoin('listMembers', 'listMembers.listId', 'lists.id')
+    .leftJoin('contacts', 'contacts.id', 'listMembers.contactId')
+    .select([
+      'lists.id',
+      'lists.name',
+      'lists.createdAt',
+      (eb) => eb.fn.count<number>('listMembers.contactId').as('members'),
+      sql<number>`coalesce(sum(case when contacts.status = 'subscribed' then 1 else 0 end), 0)`.as('subscribed'),
+    ])
+    .groupBy('lists.id');
+}
+
+const counted = (r: ContactList): ContactList => ({ ...r, members: Number(r.members), subscribed: Number(r.subscribed) });
+
+export async function listLists(db: Db): Promise<ContactList[]> {
+  return (await withCounts(db).orderBy('lists.name').execute()).map(counted);
+}
+
+export async function getList(db: Db, id: string): Promise<ContactList | undefined> {
+  const row = await withCounts(db).where('lists.id', '=', id).executeTakeFirst();
+  return row && counted(row);
+}
+
+export async function findListByName(db: Db, name: string): Promise<{ id: string } | undefined> {
+  return db.selectFrom('lists').select('id').where(sql<string>`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
+}
+
+export async function insertList(db: Db, name: string): Promise<string> {
+  const id = newId('list');
+  await db.insertInto('lists').values({ id, name, createdAt: now() }).execute();
+  return id;
+}
+
+/** Adds these contacts (those that exist) to the list; returns how many were new to it. */
+export async function addToList(db: Db, listId: string, contactIds: string[]): Promise<number> {
+  let added = 0;
+  for (let i = 0; i < contactIds.length; i += 500) {
+    const ids = contactIds.slice(i, i + 500);
+    const r = await sql`INSERT INTO list_members (list_id, contact_id, added_at)
+      SELECT ${listId}, id, ${now()} FROM contacts WHERE id IN (${sql.join(ids)})
+      ON CONFLICT (list_id, contact_id) DO NOTHING`.execute(db);
+    added += Number(r.numAffectedRows ?? 0);
+  }
+  return added;
+}
+
+export async function removeFromList(db: Db, listId: string, contactIds: string[]): Promise<number> {
+  let removed = 0;
+  for (let i = 0; i < contactIds.length; i += 500) {
+    const r = await db
+      .deleteFrom('listMembers')
+      .where('listId', '=', listId)
+      .where('contactId', 'in', contactIds.slice(i, i + 500))
+      .executeTakeFirst();
+    removed += Number(r.numDeletedRows);
+  }
+  return removed;
+}
+
+/** The lists a contact is on. */
+export async function listsOfContact(db: Db, contactId: string): Promise<string[]> {
+  const rows = await db.selectFrom('listMembers').select('listId').where('contactId', '=', contactId).execute();
+  return rows.map((r) => r.listId);
+}
+
+/**
+ * A run's audience from a list, evaluated when the run starts: its subscribed members at the plan's
+ * entry, in one INSERT … SELECT (call it in the run's transaction). Returns how many were enrolled.
+ */
+export async function enrollListRecipients(
+  db: Db,
+  run: { runId: string; entry: string; workflowId: string; dueAt: number },
+  listId: string,
+): Promise<number> {
+  const r = await sql`INSERT INTO run_recipients (run_id, contact_id, node_id, status, due_at, workflow_id, updated_at)
+    SELECT ${run.runId}, c.id, ${run.entry}, 'pending', ${run.dueAt}, ${run.workflowId}, ${now()}
+    FROM list_members m JOIN contacts c ON c.id = m.contact_id
+    WHERE m.list_id = ${listId} AND c.status = 'subscribed'
+    ON CONFLICT (run_id, contact_id) DO NOTHING`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}

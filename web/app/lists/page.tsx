@@ -1,0 +1,50 @@
+import type { Metadata } from 'next';
+import { listLists } from '@server/db/lists';
+import { formatTime } from '@/lib/format';
+import { requireUser } from '@/lib/auth';
+import { getDb } from '@/lib/server';
+import { CreateListForm } from '@/app/lists/create-list-form';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Lists' };
+
+/** Static lists: contacts are added and removed by hand on their own page; a run's audience can be a list. */
+export default async function ListsPage() {
+  await requireUser();
+  const lists = await listLists(await getDb());
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Lists</h1>
+      </div>
+      <p className="hint">
+        Add a contact to a list on the contact's page. A run for a list mails its subscribed members, counted when the run starts.
+      </p>
+      <CreateListForm />
+      {lists.length === 0 ? (
+        <p className="empty">No lists yet.</p>
+      ) : (
+        <table className="table" data-testid="lists-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Members</th>
+              <th>Subscribed</th>
+              <th>Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {lists.map((l) => (
+              <tr key={l.id} data-testid={`list-row-${l.id}`}>
+                <td>{l.name}</td>
+                <td>{l.members}</td>
+                <td>{l.subscribed}</td>
+                <td>{formatTime(l.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
