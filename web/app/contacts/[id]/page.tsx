@@ -4,7 +4,10 @@ import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
 import { getContact } from '@server/db/contacts';
 import { listContactDeliveries } from '@server/db/deliveries';
+import { runPlan } from '@server/db/runs';
 import { UserError } from '@server/errors';
+import type { Plan } from '@domain/flow/plan';
+import { stepTitle } from '@domain/flow/step-title';
 import { AGENT_DEFAULT } from '@domain/senders';
 import { resolveSender } from '@server/profiles';
 import { DeliveryLog } from '@/components/delivery-log';
@@ -24,6 +27,9 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
   if (!contact) notFound();
   const deliveries = await listContactDeliveries(db, id);
   const config = getConfig();
+  // Steps show by the names given in the editor, carried in each run's plan.
+  const plans = new Map<string, Plan | undefined>();
+  for (const runId of new Set(deliveries.map((d) => d.runId))) plans.set(runId, await runPlan(db, runId));
 
   // The profile a one-off message goes out with: the user's default, else the install default.
   let sender: { name: string; fromEmail: string } | undefined;
@@ -81,6 +87,7 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
           ),
         }}
         testIds={{ table: 'delivery-history', row: 'delivery-row', outcome: 'delivery-outcome' }}
+        stepName={(d) => stepTitle(plans.get(d.runId)?.steps[d.nodeId], d.nodeId)}
       />
     </section>
   );
