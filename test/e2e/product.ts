@@ -31,6 +31,8 @@ const SLOTS = {
   'smtp-profiles': 4,
   agents: 5,
   'one-off': 6,
+  editor: 30,
+  'screen-sizes': 31,
 } as const;
 export type Area = keyof typeof SLOTS;
 
