@@ -200,7 +200,12 @@ describe('the flow editor', () => {
       throw new Error(`Tab never reached ${selector}`);
     };
     await page.getByTestId('flow-name').focus();
-    await tabTo('.react-flow__node-trigger', 'Tab');
+    // A new flow has an Exit not yet connected: select it and delete it, to end the flow with a new one.
+    await tabTo('.react-flow__node-exit', 'Tab');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.getByTestId('node-exit').count()).toBe(0);
+    await tabTo('.react-flow__node-trigger', 'Shift+Tab');
     await page.keyboard.press('Enter');
     await page.getByTestId('node-panel').filter({ hasText: 'Trigger' }).waitFor();
     await tabTo('[data-testid="add-delay"]', 'Shift+Tab');
@@ -210,11 +215,11 @@ describe('the flow editor', () => {
     await tabTo('[data-testid="add-exit"]', 'Tab');
     await page.keyboard.press('Enter');
 
-    await page.getByTestId('flow-ok').waitFor();
     await saved(page);
     const graph = FlowGraph.parse((await product.admin.api<FlowResponse>('GET', `/api/flows/${created.id}`)).data.graph);
     const typeOf = (id: string) => graph.nodes.find((n) => n.id === id)?.type;
     expect(graph.edges.map((e) => `${typeOf(e.source)}>${typeOf(e.target)}`).sort()).toEqual(['delay>sendEmail', 'sendEmail>exit', 'trigger>delay']);
+    await page.getByTestId('flow-ok').waitFor();
 
     // Tidy layout: top to bottom in the order of the flow.
     await page.getByTestId('tidy-layout').click();

@@ -3,6 +3,8 @@
  * panel beside the canvas and the top menu on one line; on a 390-px phone no page scrolls sideways and
  * the menu still reaches Settings and Log out; a node reached with Tab shows a visible outline.
  */
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowPublished, RunStarted } from '../../web/lib/api-types';
@@ -20,6 +22,16 @@ afterAll(async () => {
 
 /** How far the page is wider than the window (0 when it does not scroll sideways). */
 const sidewaysScroll = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+/** The outermost elements that reach past the right edge of the window, to say what made a page too wide. */
+const tooWide = (page: Page) =>
+  page.evaluate(() => {
+    const past = (e: Element) => e.getBoundingClientRect().right > window.innerWidth + 1;
+    return [...document.body.querySelectorAll('*')]
+      .filter((e) => past(e) && e.checkVisibility() && !(e.parentElement && past(e.parentElement)))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} (${Math.round(e.getBoundingClientRect().right)}px)`);
+  });
 
 async function openEditor(page: Page): Promise<void> {
   await page.goto(`${product.web}/flows/welcome`);
@@ -42,12 +54,13 @@ describe('screen sizes and focus', () => {
     expect(sidebar.y, 'the panel starts beside the canvas, not under it').toBeLessThan(canvas.y + canvas.height / 2);
     expect(canvas.y + canvas.height, 'the canvas fits the window').toBeLessThanOrEqual(700);
     expect(await sidewaysScroll(page)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(os.tmpdir(), 'dripline-editor-1024.png') });
 
     const bar = await page.locator('.topbar').boundingBox();
     if (!bar) throw new Error('no top bar');
     const items = await page
       .locator('.topbar a, .topbar summary')
-      .evaluateAll((els) => els.filter((e) => e.getClientRects().length > 0).map((e) => e.getBoundingClientRect().toJSON() as DOMRect));
+      .evaluateAll((els) => els.filter((e) => e.checkVisibility()).map((e) => e.getBoundingClientRect().toJSON() as DOMRect));
     expect(items.length).toBeGreaterThanOrEqual(7);
     for (const item of items) {
       expect(item.top).toBeGreaterThanOrEqual(bar.y);
@@ -104,7 +117,7 @@ describe('screen sizes and focus', () => {
       await page.goto(`${product.web}${path}`);
       await page.waitForLoadState('networkidle');
       const over = await sidewaysScroll(page);
-      if (over > 0) wide.push(`${path} is ${over}px wider than the screen`);
+      if (over > 0) wide.push(`${path} is ${over}px wider than the screen: ${(await tooWide(page)).join(', ')}`);
     }
     expect(wide).toEqual([]);
 
