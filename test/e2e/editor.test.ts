@@ -5,8 +5,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
-import type { FlowCreated, FlowResponse } from '../../web/lib/api-types';
-import { admin, Product } from './product';
+import type { FlowCreated, FlowResponse, RunStarted } from '../../web/lib/api-types';
+import { admin, Product, settledRun } from './product';
 
 let product: Product;
 
@@ -56,11 +56,17 @@ describe('the flow editor', () => {
     await page.getByTestId('node-delay').waitFor();
     await expect(page.getByTestId('node-delay').textContent()).resolves.toContain('Wait a moment');
 
-    // Published, the name travels in the plan (run pages and delivery logs show it).
+    // Named, published and run, the Send step shows by its name in the run's delivery log, not by its id.
+    await page.getByTestId('node-sendEmail').click();
+    await page.getByTestId('step-name').fill('Welcome email');
+    await saved(page);
     await page.getByTestId('publish-flow').click();
-    await page.getByTestId('published-version').waitFor();
-    const published = (await product.admin.api<{ versions: { version: number }[] }>('GET', '/api/flows/welcome')).data;
-    expect(published.versions.length).toBeGreaterThan(0);
+    const published = await page.getByTestId('published-version').textContent();
+    const version = Number(/Published version (\d+)/.exec(published ?? '')?.[1]);
+    const run = (await product.admin.api<RunStarted>('POST', '/api/runs', { flowId: 'welcome', version, contactIds: ['ct_ada'] })).data;
+    await settledRun(product.admin, run.runId);
+    await page.goto(`${product.web}/runs/${run.runId}`);
+    await expect(page.getByTestId('attempt-row').getByTestId('attempt-step').textContent()).resolves.toBe('Welcome email');
     await browser.close();
   });
 

@@ -3,8 +3,6 @@
  * panel beside the canvas and the top menu on one line; on a 390-px phone no page scrolls sideways and
  * the menu still reaches Settings and Log out; a node reached with Tab shows a visible outline.
  */
-import os from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowPublished, RunStarted } from '../../web/lib/api-types';
@@ -54,7 +52,6 @@ describe('screen sizes and focus', () => {
     expect(sidebar.y, 'the panel starts beside the canvas, not under it').toBeLessThan(canvas.y + canvas.height / 2);
     expect(canvas.y + canvas.height, 'the canvas fits the window').toBeLessThanOrEqual(700);
     expect(await sidewaysScroll(page)).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: path.join(os.tmpdir(), 'dripline-editor-1024.png') });
 
     const bar = await page.locator('.topbar').boundingBox();
     if (!bar) throw new Error('no top bar');
