@@ -175,7 +175,7 @@ export function useFlowSave(options: {
 }
 
 function failureReason(error: ApiError, retrying: boolean): string {
-  if (error.code === 'invalid_flow') return 'Not saved: fix the problems listed beside the canvas.';
+  if (error.code === 'invalid_flow') return 'Not saved: fix what the Problems list names.';
   if (error.code === 'invalid_request') return 'Not saved: fix the flow name.';
   return `Not saved: ${error.message}.${retrying ? ' Trying again in a few seconds…' : ''}`;
 }
