@@ -172,7 +172,7 @@ function oneOffGraph(profileId: string, message: { subject: string; text: string
     schemaVersion: 1,
     nodes: [
       { id: 'start', type: 'trigger', position: at, data: { source: 'event' } },
-      { id: 'message', type: 'sendEmail', position: at, data: { profileId, subject: message.subject, text: message.text } },
+      { id: 'message', type: 'sendEmail', name: 'One-off message', position: at, data: { profileId, subject: message.subject, text: message.text } },
       { id: 'end', type: 'exit', position: at, data: {} },
     ],
     edges: [

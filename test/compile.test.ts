@@ -55,7 +55,9 @@ describe('compile', () => {
   it('rejects a random delay whose min is above its max', () => {
     const g = base();
     g.nodes[1].data = { mode: 'random', min: 5, max: 2, unit: 'minutes' };
-    expect(errorsOf(g)).toContainEqual(expect.objectContaining({ nodeId: 'wait', field: 'data.min', message: expect.stringMatching(/above max/) }));
+    expect(errorsOf(g)).toContainEqual(
+      expect.objectContaining({ nodeId: 'wait', field: 'data.min', message: expect.stringMatching(/more than Max/) }),
+    );
   });
 
   it('rejects an unknown node type, naming the node and the types it knows', () => {

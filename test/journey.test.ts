@@ -84,7 +84,9 @@ describe('journey workflow', () => {
     expect(message.replyTo).toBe('help@acme.test');
     expect(message.subject).toBe('Hi Ada Lovelace');
     // A campaign's message: the unsubscribe link (the body does not place it) is appended, as in List-Unsubscribe.
-    expect(message.text.trim()).toMatch(/^Hello Ada Lovelace\n\n--\nTo stop receiving these emails, unsubscribe: http:\/\/localhost:3000\/unsubscribe\/\S+$/);
+    expect(message.text.trim()).toMatch(
+      /^Hello Ada Lovelace\n\n--\nTo stop receiving these emails, unsubscribe: http:\/\/localhost:3000\/unsubscribe\/\S+$/,
+    );
     expect(message.raw).toMatch(/^List-Unsubscribe:\s+<http:\/\/localhost:3000\/unsubscribe\/\S+>\r?$/m);
     expect(message.raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m);
 

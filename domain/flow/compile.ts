@@ -115,7 +115,8 @@ export function compile(raw: unknown, meta: { flowId: string; version: number })
   const steps: Record<string, Step> = {};
   for (const node of graph.nodes) {
     const step = stepOf(node, next.get(node.id)?.[0] ?? '');
-    if (step) steps[node.id] = step;
+    // The step's name travels with it, so run pages and delivery logs can show it instead of the id.
+    if (step) steps[node.id] = node.name?.trim() ? { ...step, name: node.name.trim() } : step;
   }
   const entry = next.get(trigger.id)?.[0] ?? '';
   const plan: Plan = { schemaVersion: PLAN_SCHEMA_VERSION, flowId: meta.flowId, version: meta.version, entry, steps };

@@ -3,6 +3,7 @@
  * shape of a node-type module (domain/flow/nodes/*): schema, defaults, summary, checks, plan step.
  */
 import { z } from 'zod';
+import { headerSafe } from '../text';
 
 export const nodeId = z
   .string()
@@ -11,6 +12,12 @@ export const nodeId = z
   .regex(/^[A-Za-z0-9_-]+$/, 'node id may use only letters, digits, "-" and "_"');
 
 export const position = z.object({ x: z.number().finite(), y: z.number().finite() });
+
+/**
+ * A step's own name, e.g. "Wait a day" or "Welcome email": optional, shown on the canvas, in the list of
+ * problems, and (carried into the plan) on run pages and in delivery logs instead of the node's id.
+ */
+export const stepName = headerSafe('step name', 80).optional();
 
 /** One problem with a flow, tied to the node (or edge) the editor should highlight. */
 export interface FlowError {

@@ -33,6 +33,8 @@ const SLOTS = {
   'one-off': 6,
   'security/temporal-history': 20,
   audiences: 25,
+  editor: 30,
+  'screen-sizes': 31,
 } as const;
 export type Area = keyof typeof SLOTS;
 

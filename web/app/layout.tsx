@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { MainNav } from '@/components/main-nav';
 import { UserMenu } from '@/components/user-menu';
 import { currentUser } from '@/lib/auth';
 import { getConfig } from '@/lib/server';
@@ -26,7 +27,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             Dripline
           </Link>
           {user && (
-            <nav className="topnav" aria-label="Main">
+            <MainNav>
               <Link href="/flows">Flows</Link>
               <Link href="/contacts">Contacts</Link>
               <Link href="/lists">Lists</Link>
@@ -36,7 +37,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 Temporal UI ↗
               </a>
               <UserMenu email={user.email} role={user.role} />
-            </nav>
+            </MainNav>
           )}
         </header>
         <main className="page">{children}</main>

@@ -20,6 +20,7 @@ export function DeliveryLog<A extends LoggedAttempt>({
   empty,
   source,
   last,
+  stepName,
   testIds,
 }: {
   attempts: readonly A[];
@@ -30,6 +31,8 @@ export function DeliveryLog<A extends LoggedAttempt>({
   /** The last column: the message id, or the link to the workflow in Temporal. */
   last: DeliveryLogColumn<A>;
   testIds: { table?: string; row: string; outcome?: string };
+  /** The step's name as people read it (its own name from the plan, else its kind), by the attempt; the id when absent. */
+  stepName?: (attempt: A) => string;
 }) {
   if (attempts.length === 0) return <p className="empty">{empty}</p>;
   return (
@@ -38,7 +41,7 @@ export function DeliveryLog<A extends LoggedAttempt>({
         <tr>
           <th>Time</th>
           <th>{source.header}</th>
-          <th>Node</th>
+          <th>Step</th>
           <th>Attempt</th>
           <th>Outcome</th>
           <th>SMTP code</th>
@@ -51,8 +54,8 @@ export function DeliveryLog<A extends LoggedAttempt>({
           <tr key={a.id} data-testid={testIds.row} data-workflow-id={a.workflowId}>
             <td className="nowrap">{formatTime(a.at)}</td>
             <td className={source.className}>{source.cell(a)}</td>
-            <td>
-              <code>{a.nodeId}</code>
+            <td title={a.nodeId} data-testid="attempt-step">
+              {stepName ? stepName(a) : a.nodeId}
             </td>
             <td>#{a.attempt}</td>
             <td>

@@ -1,5 +1,5 @@
 'use client';
-/** The right side of the nav: the Settings menu, who is signed in, and Log out. */
+/** The right side of the nav: the Settings menu, with who is signed in, the settings pages and Log out. */
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import type { Role } from '@server/auth';
@@ -44,28 +44,28 @@ export function UserMenu({ email, role }: { email: string; role: Role }) {
     <div className="usermenu">
       <details className="menu" ref={menu} data-testid="settings-menu">
         <summary>Settings</summary>
-        <div className="menu__list" role="menu">
-          <Link href="/settings/smtp" role="menuitem" onClick={close} data-testid="nav-smtp-settings">
+        <div className="menu__list">
+          <p className="whoami" data-testid="whoami">
+            {email} <span className={`role role--${role}`}>{role}</span>
+          </p>
+          <Link href="/settings/smtp" onClick={close} data-testid="nav-smtp-settings">
             SMTP settings
           </Link>
           {role === 'admin' && (
-            <Link href="/settings/users" role="menuitem" onClick={close} data-testid="nav-users">
+            <Link href="/settings/users" onClick={close} data-testid="nav-users">
               Users
             </Link>
           )}
+          <button type="button" className="logout" onClick={logOut} disabled={busy} data-testid="logout">
+            {busy ? 'Logging out…' : 'Log out'}
+          </button>
+          {error && (
+            <span className="error-text" role="alert">
+              {error}
+            </span>
+          )}
         </div>
       </details>
-      <span className="whoami" data-testid="whoami">
-        {email} <span className={`role role--${role}`}>{role}</span>
-      </span>
-      <button type="button" className="logout" onClick={logOut} disabled={busy} data-testid="logout">
-        {busy ? 'Logging out…' : 'Log out'}
-      </button>
-      {error && (
-        <span className="error-text" role="alert">
-          {error}
-        </span>
-      )}
     </div>
   );
 }

@@ -1,11 +1,11 @@
 /** Exit: the journey ends here. */
 import { z } from 'zod';
-import { nodeId, position, type NodeKind } from '../node';
+import { nodeId, type NodeKind, position, stepName } from '../node';
 
 export const ExitData = z.object({});
 export type ExitData = z.infer<typeof ExitData>;
 
-export const ExitNode = z.object({ id: nodeId, type: z.literal('exit'), position, data: ExitData.default({}) });
+export const ExitNode = z.object({ id: nodeId, type: z.literal('exit'), name: stepName, position, data: ExitData.default({}) });
 
 export interface ExitStep {
   type: 'exit';

@@ -17,8 +17,8 @@ export type NodeType = FlowNode['type'];
 export type NodeOf<T extends NodeType> = Extract<FlowNode, { type: T }>;
 export type NodeData<T extends NodeType> = NodeOf<T>['data'];
 
-/** A step of a compiled plan. */
-export type Step = DelayStep | SendEmailStep | ExitStep;
+/** A step of a compiled plan, with the name its node was given in the editor (if any). */
+export type Step = (DelayStep | SendEmailStep | ExitStep) & { name?: string };
 
 export const NODE_KINDS = { trigger, delay, sendEmail, exit } as const;
 export const NODE_TYPES = Object.keys(NODE_KINDS) as NodeType[];

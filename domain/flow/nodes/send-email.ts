@@ -1,7 +1,7 @@
 /** Send Email: one message to the contact, through an SMTP profile (or the agent's default, resolved at run start). */
 import { z } from 'zod';
 import { headerSafe } from '../../text';
-import { nodeId, position, type NodeKind } from '../node';
+import { nodeId, type NodeKind, position, stepName } from '../node';
 
 export const SendEmailData = z.object({
   profileId: z.string().min(1, 'choose a sender (SMTP profile)'),
@@ -10,7 +10,7 @@ export const SendEmailData = z.object({
 });
 export type SendEmailData = z.infer<typeof SendEmailData>;
 
-export const SendEmailNode = z.object({ id: nodeId, type: z.literal('sendEmail'), position, data: SendEmailData });
+export const SendEmailNode = z.object({ id: nodeId, type: z.literal('sendEmail'), name: stepName, position, data: SendEmailData });
 
 export interface SendEmailStep {
   type: 'sendEmail';

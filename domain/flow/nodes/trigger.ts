@@ -1,6 +1,6 @@
 /** Trigger: how contacts enter the flow. Not a step of the plan: the plan starts at the node after it. */
 import { z } from 'zod';
-import { nodeId, position, type NodeKind } from '../node';
+import { nodeId, type NodeKind, position, stepName } from '../node';
 
 export const TriggerData = z.object({
   /** event: a contact enters by an API event; audience: a run for chosen contacts. */
@@ -8,7 +8,7 @@ export const TriggerData = z.object({
 });
 export type TriggerData = z.infer<typeof TriggerData>;
 
-export const TriggerNode = z.object({ id: nodeId, type: z.literal('trigger'), position, data: TriggerData });
+export const TriggerNode = z.object({ id: nodeId, type: z.literal('trigger'), name: stepName, position, data: TriggerData });
 
 export const trigger: NodeKind<'trigger', TriggerData, never> = {
   type: 'trigger',

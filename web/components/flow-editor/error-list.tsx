@@ -1,6 +1,7 @@
 'use client';
 /** The flow's problems, grouped by node; a node's name selects it on the canvas. */
 import type { FlowError } from '@domain/flow/compile';
+import { fieldLabel } from '@/components/flow-editor/step-names';
 import { errorKey } from '@/components/flow-editor/use-flow-problems';
 
 export function ErrorList(props: { errors: FlowError[]; nodeLabel: (id: string) => string; onFocus: (nodeId: string) => void }) {
@@ -37,7 +38,7 @@ export function ErrorList(props: { errors: FlowError[]; nodeLabel: (id: string) 
             <ul>
               {list.map((e) => (
                 <li key={errorKey(e)}>
-                  {e.field && e.field !== 'type' && <code>{e.field.replace(/^data\./, '')}</code>} {e.message}
+                  {e.field && e.field !== 'type' && <strong>{fieldLabel(e.field)}:</strong>} {e.message}
                 </li>
               ))}
             </ul>

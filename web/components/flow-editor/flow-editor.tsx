@@ -2,20 +2,33 @@
 /**
  * The flow editor: a React Flow canvas with a palette, a side panel for the selected node, and the
  * flow's problems. This component holds the nodes, edges and name; the hooks beside it check the flow
- * (use-flow-problems), save and publish it (use-flow-save) and edit the canvas (use-canvas-edits).
+ * (use-flow-problems), save it as you go and publish it (use-flow-save), edit the canvas
+ * (use-canvas-edits), undo and redo (use-edit-history), and guard against leaving unsaved (leave-guard).
  */
 import '@xyflow/react/dist/style.css';
-import { Background, Controls, type DefaultEdgeOptions, MarkerType, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState } from '@xyflow/react';
-import { useMemo, useRef, useState } from 'react';
-import { NODE_KINDS } from '@domain/flow/nodes';
+import {
+  Background,
+  Controls,
+  type DefaultEdgeOptions,
+  MarkerType,
+  type OnNodesChange,
+  ReactFlow,
+  ReactFlowProvider,
+  useEdgesState,
+  useNodesState,
+} from '@xyflow/react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import type { FlowGraph } from '@domain/flow/schema';
+import { nodeTitle } from '@domain/flow/step-title';
 import { EditorContext, type EditorContextValue, nodeTypes } from '@/components/flow-editor/nodes';
+import { LeaveGuard } from '@/components/flow-editor/leave-guard';
 import { Palette } from '@/components/flow-editor/palette';
 import { EditorSidebar, type PublishedVersion } from '@/components/flow-editor/sidebar';
 import { EditorNotices, EditorToolbar } from '@/components/flow-editor/toolbar';
 import { type EditorEdge, type EditorNode, type SenderProfile, toEditor, toGraph } from '@/components/flow-editor/types';
 import { fitViewOptions, useCanvasEdits } from '@/components/flow-editor/use-canvas-edits';
 import { useFlowProblems } from '@/components/flow-editor/use-flow-problems';
+import { useEditHistory, useEditorShortcuts } from '@/components/flow-editor/use-edit-history';
 import { useFlowSave } from '@/components/flow-editor/use-flow-save';
 
 export type { PublishedVersion };
@@ -60,9 +73,23 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
     liveErrorCount: liveErrors.length,
     setServerErrors,
   });
-  const edits = useCanvasEdits({ canvasRef, profiles, setNodes, setEdges });
+  const history = useEditHistory({ nodes, edges, setNodes, setEdges });
+  const edits = useCanvasEdits({ canvasRef, profiles, setNodes, setEdges, record: history.record });
+  useEditorShortcuts({ undo: history.undo, redo: history.redo, copy: edits.copy, paste: edits.paste });
 
-  const contextValue = useMemo<EditorContextValue>(() => ({ errorsByNode, profiles }), [errorsByNode, profiles]);
+  const { recordMoves } = history;
+  const onNodesChangeRecorded = useCallback<OnNodesChange<EditorNode>>(
+    (changes) => {
+      recordMoves(changes);
+      onNodesChange(changes);
+    },
+    [onNodesChange, recordMoves],
+  );
+
+  // Keyed by the names themselves, so moving a node does not re-render every node.
+  const namesKey = JSON.stringify(nodes.filter((n) => n.name?.trim()).map((n) => [n.id, n.name?.trim()]));
+  const names = useMemo(() => new Map<string, string>(JSON.parse(namesKey)), [namesKey]);
+  const contextValue = useMemo<EditorContextValue>(() => ({ errorsByNode, profiles, names }), [errorsByNode, profiles, names]);
 
   const selectedNodes = nodes.filter((n) => n.selected);
   const selectedNode = selectedNodes.length === 1 ? selectedNodes[0] : undefined;
@@ -70,8 +97,20 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
 
   const nodeLabel = (id: string) => {
     const node = nodes.find((n) => n.id === id);
-    return node ? `${NODE_KINDS[node.type].label} “${id}”` : `“${id}”`;
+    return node ? nodeTitle(node) : 'a deleted step';
   };
+  const blocker = saving.state.kind === 'blocked' ? saving.state.reason : null;
+
+  // What a screen reader says for a connection: the steps' names, not their ids.
+  const titles = useMemo(() => new Map(nodes.map((n) => [n.id, nodeTitle(n)])), [nodes]);
+  const labelledEdges = useMemo(
+    () =>
+      edges.map((e) => ({
+        ...e,
+        ariaLabel: `Connection from ${titles.get(e.source) ?? 'a deleted step'} to ${titles.get(e.target) ?? 'a deleted step'}`,
+      })),
+    [edges, titles],
+  );
 
   return (
     <EditorContext.Provider value={contextValue}>
@@ -80,24 +119,31 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
           name={name}
           onName={setName}
           nameError={saving.nameError}
-          dirty={saving.dirty}
+          state={saving.state}
           busy={saving.busy}
           onSave={saving.onSave}
           onPublish={saving.onPublish}
+          canUndo={history.canUndo}
+          canRedo={history.canRedo}
+          onUndo={history.undo}
+          onRedo={history.redo}
         />
         <EditorNotices flowId={flowId} notice={saving.notice} published={saving.published} loadProblems={loadProblems} />
+        <LeaveGuard dirty={saving.dirty} blocker={blocker} save={saving.save} />
 
         <div className="editor__body">
-          <Palette onAdd={edits.addNode} />
+          <Palette onAdd={edits.addNode} onTidy={edits.tidy} />
 
           <div className="canvas" ref={canvasRef}>
             <ReactFlow<EditorNode, EditorEdge>
               nodes={nodes}
-              edges={edges}
+              edges={labelledEdges}
               nodeTypes={nodeTypes}
-              onNodesChange={onNodesChange}
+              onNodesChange={onNodesChangeRecorded}
               onEdgesChange={onEdgesChange}
               onConnect={edits.onConnect}
+              onBeforeDelete={edits.onBeforeDelete}
+              onDelete={edits.onDelete}
               isValidConnection={edits.isValidConnection}
               defaultEdgeOptions={defaultEdgeOptions}
               deleteKeyCode={deleteKeys}

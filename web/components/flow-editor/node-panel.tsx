@@ -2,11 +2,14 @@
 /** The side panel that edits the selected node's data. Every input carries `nodrag`. */
 import { useId } from 'react';
 import type { FlowError } from '@domain/flow/compile';
-import { NODE_KINDS } from '@domain/flow/nodes';
+import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
 import { type DelayData, DURATION_UNITS } from '@domain/flow/nodes/delay';
 import type { SendEmailData } from '@domain/flow/nodes/send-email';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
 import type { EditorNode, SenderProfile } from '@/components/flow-editor/types';
+
+/** What a step's name might be, as a hint in the empty Step name box. */
+const NAME_EXAMPLES: Record<NodeType, string> = { trigger: 'New signups', delay: 'Wait a day', sendEmail: 'Welcome email', exit: 'Done' };
 
 const UNIT_LABELS: Record<DelayData['unit'], string> = { seconds: 'Seconds', minutes: 'Minutes', hours: 'Hours', days: 'Days' };
 
@@ -175,12 +178,31 @@ export function NodePanel(props: {
   onDelete: () => void;
 }) {
   const { node, errors, profiles, onUpdate, onDelete } = props;
-  const nodeErrors = errors.filter((e) => !e.field?.startsWith('data.'));
+  const id = useId();
+  const nodeErrors = errors.filter((e) => !e.field?.startsWith('data.') && e.field !== 'name');
   return (
     <div className="panel" data-testid="node-panel">
       <div className="panel__head">
         <h2>{NODE_KINDS[node.type].label}</h2>
-        <code className="muted">{node.id}</code>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-name`}>
+          Step name <span className="muted">(optional)</span>
+        </label>
+        <input
+          id={`${id}-name`}
+          className="nodrag"
+          type="text"
+          maxLength={80}
+          placeholder={`e.g. ${NAME_EXAMPLES[node.type]}`}
+          value={node.name ?? ''}
+          onChange={(e) => {
+            const name = e.currentTarget.value;
+            onUpdate(node.id, (n) => ({ ...n, name }));
+          }}
+          data-testid="step-name"
+        />
+        <FieldError errors={errors} field="name" />
       </div>
       {nodeErrors.length > 0 && (
         <ul className="panel__errors">

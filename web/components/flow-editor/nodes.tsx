@@ -13,16 +13,20 @@ import type { EditorNodeOf, SenderProfile } from '@/components/flow-editor/types
 export interface EditorContextValue {
   errorsByNode: ReadonlyMap<string, FlowError[]>;
   profiles: readonly SenderProfile[];
+  /** Each named step's name, by node id. */
+  names: ReadonlyMap<string, string>;
 }
 
-export const EditorContext = createContext<EditorContextValue>({ errorsByNode: new Map(), profiles: [] });
+export const EditorContext = createContext<EditorContextValue>({ errorsByNode: new Map(), profiles: [], names: new Map() });
 
 /** Each node type's symbol, on the canvas and in the palette. */
 export const NODE_ICONS: Record<NodeType, string> = { trigger: '▶', delay: '◷', sendEmail: '✉', exit: '■' };
 
 function NodeShell(props: { id: string; type: NodeType; selected: boolean; input: boolean; children: ReactNode }) {
   const kind = NODE_KINDS[props.type];
-  const errors = useContext(EditorContext).errorsByNode.get(props.id);
+  const context = useContext(EditorContext);
+  const errors = context.errorsByNode.get(props.id);
+  const name = context.names.get(props.id);
   const className = ['flow-node', `flow-node--${props.type}`, props.selected ? 'is-selected' : '', errors ? 'has-error' : '']
     .filter(Boolean)
     .join(' ');
@@ -33,7 +37,15 @@ function NodeShell(props: { id: string; type: NodeType; selected: boolean; input
         <span className="flow-node__icon" aria-hidden>
           {NODE_ICONS[props.type]}
         </span>
-        <span className="flow-node__title">{kind.label}</span>
+        <span className="flow-node__title">
+          {name ? (
+            <>
+              <span className="flow-node__kind">{kind.label}</span> {name}
+            </>
+          ) : (
+            kind.label
+          )}
+        </span>
         {errors && (
           <span className="flow-node__badge" role="img" aria-label={`${errors.length} problem(s)`}>
             {errors.length}

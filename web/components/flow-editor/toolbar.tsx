@@ -1,18 +1,34 @@
 'use client';
-/** Above the canvas: the flow's name, whether it is saved, Save and Publish, and what they answered. */
+/** Above the canvas: the flow's name, whether it is saved, Undo and Redo, Save and Publish, and what they answered. */
 import Link from 'next/link';
-import type { Notice } from '@/components/flow-editor/use-flow-save';
+import type { Notice, SaveState } from '@/components/flow-editor/use-flow-save';
+
+const SAVE_LABELS = { saved: 'Saved', pending: 'Unsaved changes', saving: 'Saving…' } as const;
+
+/** Saved / Saving… / Unsaved changes, or why the draft is not saved (what to fix, or what failed). */
+function SaveStatus({ state }: { state: SaveState }) {
+  const text = state.kind === 'blocked' || state.kind === 'failed' ? state.reason : SAVE_LABELS[state.kind];
+  return (
+    <span className={`save-state save-state--${state.kind}`} role="status" aria-live="polite" data-testid="save-state" data-state={state.kind}>
+      {text}
+    </span>
+  );
+}
 
 export function EditorToolbar(props: {
   name: string;
   onName: (name: string) => void;
   nameError: string | null;
-  dirty: boolean;
+  state: SaveState;
   busy: 'save' | 'publish' | null;
   onSave: () => void;
   onPublish: () => void;
+  canUndo: boolean;
+  canRedo: boolean;
+  onUndo: () => void;
+  onRedo: () => void;
 }) {
-  const { name, nameError, dirty, busy } = props;
+  const { name, nameError, state, busy } = props;
   return (
     <div className="editor__toolbar">
       <div className="field editor__name">
@@ -25,13 +41,36 @@ export function EditorToolbar(props: {
           onChange={(e) => props.onName(e.currentTarget.value)}
           data-testid="flow-name"
           aria-invalid={nameError ? true : undefined}
+          aria-describedby={nameError ? 'flow-name-error' : undefined}
         />
-        {nameError && <p className="field-error">{nameError}</p>}
+        {nameError && (
+          <p className="field-error" id="flow-name-error" data-testid="flow-name-error">
+            {nameError}
+          </p>
+        )}
       </div>
       <div className="editor__actions">
-        <span className={`save-state ${dirty ? 'is-dirty' : ''}`} aria-live="polite">
-          {dirty ? 'Unsaved changes' : 'All changes saved'}
-        </span>
+        <SaveStatus state={state} />
+        <button
+          type="button"
+          className="button"
+          onClick={props.onUndo}
+          disabled={!props.canUndo}
+          aria-keyshortcuts="Control+Z Meta+Z"
+          data-testid="undo"
+        >
+          Undo
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={props.onRedo}
+          disabled={!props.canRedo}
+          aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z Control+Y"
+          data-testid="redo"
+        >
+          Redo
+        </button>
         <button type="button" className="button" onClick={props.onSave} disabled={busy !== null} data-testid="save-flow">
           {busy === 'save' ? 'Saving…' : 'Save'}
         </button>

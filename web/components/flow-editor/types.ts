@@ -7,8 +7,11 @@ import type { NodeDefaultsContext, NodeKind } from '@domain/flow/node';
 import { NODE_KINDS, type NodeData, type NodeType } from '@domain/flow/nodes';
 import { type FlowGraph, SCHEMA_VERSION } from '@domain/flow/schema';
 
-/** The React Flow node of one node type. `type` is required, so it tells the members of EditorNode apart. */
-export type EditorNodeOf<T extends NodeType> = Node<NodeData<T>, T> & { type: T };
+/**
+ * The React Flow node of one node type. `type` is required, so it tells the members of EditorNode apart;
+ * `name` is the step's own name (React Flow keeps fields it does not know on the node as they are).
+ */
+export type EditorNodeOf<T extends NodeType> = Node<NodeData<T>, T> & { type: T; name?: string | undefined };
 
 /**
  * For a union of node types, the union of their nodes, each with its own data (not one node whose
@@ -16,7 +19,9 @@ export type EditorNodeOf<T extends NodeType> = Node<NodeData<T>, T> & { type: T 
  * concrete type get exactly their node.
  */
 type EditorNodeFor<T extends NodeType> = { [P in T]: EditorNodeOf<P> }[T];
-type SavedNodeFor<T extends NodeType> = { [P in T]: { id: string; type: P; position: XYPosition; data: NodeData<P> } }[T];
+type SavedNodeFor<T extends NodeType> = {
+  [P in T]: { id: string; type: P; name?: string | undefined; position: XYPosition; data: NodeData<P> };
+}[T];
 
 export type EditorNode = EditorNodeFor<NodeType>;
 export type EditorEdge = Edge;
@@ -39,13 +44,27 @@ export interface SenderProfile {
 
 function toEditorNode<T extends NodeType>(node: SavedNodeFor<T>): EditorNodeFor<T> {
   // The unique node (the Trigger) cannot be deleted.
-  const editorNode: EditorNodeOf<T> = { id: node.id, type: node.type, position: node.position, data: node.data, deletable: !KINDS[node.type].unique };
+  const editorNode: EditorNodeOf<T> = {
+    id: node.id,
+    type: node.type,
+    ...(node.name ? { name: node.name } : {}),
+    position: node.position,
+    data: node.data,
+    deletable: !KINDS[node.type].unique,
+  };
   return editorNode;
 }
 
 /** Only what the schema saves: React Flow's own fields (selected, measured, ...) stay in the editor. */
 function toFlowNode<T extends NodeType>(node: EditorNodeFor<T>): SavedNodeFor<T> {
-  const saved: SavedNodeFor<T> = { id: node.id, type: node.type, position: { x: node.position.x, y: node.position.y }, data: node.data };
+  const name = node.name?.trim();
+  const saved: SavedNodeFor<T> = {
+    id: node.id,
+    type: node.type,
+    ...(name ? { name } : {}),
+    position: { x: node.position.x, y: node.position.y },
+    data: node.data,
+  };
   return saved;
 }
 

@@ -1,14 +1,38 @@
 'use client';
-/** Save and Publish: what is sent, what the server answered, and whether the flow has changed since. */
+/**
+ * Saving the draft, by itself: a moment after the last change (AUTOSAVE_MS) the flow is saved, one save
+ * at a time, and the state says whether it is saved, saving, waiting for a fix (a flow without a name,
+ * an empty number) or failed (retried on its own when the server could not be reached). Save saves at
+ * once; Publish saves, then publishes.
+ */
 import { useRouter } from 'next/navigation';
-import { useState } from 'react';
-import type { FlowGraph } from '@domain/flow/schema';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { FlowGraph } from '@domain/flow/schema';
 import { type ApiError, callApi } from '@/lib/api-client';
 import type { FlowPublished, FlowSaved, SaveFlowBody } from '@/lib/api-types';
 import { fieldErrors } from '@/lib/form-errors';
+import { describeSchemaIssue } from '@/components/flow-editor/step-names';
 import { isFlowErrorList, type ServerErrors } from '@/components/flow-editor/use-flow-problems';
 
 export type Notice = { kind: 'info' | 'success' | 'error'; text: string };
+
+/** How long after the last change the draft is saved. */
+export const AUTOSAVE_MS = 800;
+/** How long after a failed save (the server out of reach) it is tried again. */
+const RETRY_MS = 5000;
+
+export type SaveState =
+  | { kind: 'saved' }
+  | { kind: 'pending' }
+  | { kind: 'saving' }
+  /** Cannot be saved as it is: what to fix, and where. */
+  | { kind: 'blocked'; reason: string }
+  | { kind: 'failed'; reason: string };
+
+/** The name's own check, in the browser, as the user types: shown at the field, gone once fixed. */
+export function flowNameProblem(name: string): string | null {
+  return name.trim() === '' ? 'Give the flow a name, e.g. “Welcome series”.' : null;
+}
 
 export function useFlowSave(options: {
   flowId: string;
@@ -25,50 +49,105 @@ export function useFlowSave(options: {
   const { flowId, name, graph, snapshot, liveErrorCount, setServerErrors } = options;
   const router = useRouter();
   const [savedSnapshot, setSavedSnapshot] = useState(options.initialSnapshot);
+  const [saving, setSaving] = useState(false);
+  const [failure, setFailure] = useState<{ snapshot: string; error: ApiError } | null>(null);
   const [busy, setBusy] = useState<'save' | 'publish' | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
-  const [nameError, setNameError] = useState<string | null>(null);
+  const [serverNameError, setServerNameError] = useState<{ name: string; message: string } | null>(null);
   const [published, setPublished] = useState<number | null>(null);
 
-  function showApiError(error: ApiError, forSnapshot: string) {
-    if (isFlowErrorList(error.details) && (error.code === 'invalid_flow' || error.code === 'unknown_profile')) {
-      setServerErrors({ errors: error.details, snapshot: forSnapshot });
-    } else if (error.code === 'invalid_request') {
-      const message = fieldErrors(error).name;
-      if (message) setNameError(message);
-    }
-    setNotice({ kind: 'error', text: error.message });
-  }
+  const latest = useRef({ name, graph, snapshot });
+  latest.current = { name, graph, snapshot };
+  const inFlight = useRef<Promise<boolean> | null>(null);
 
-  async function save(): Promise<boolean> {
-    const sent = snapshot;
-    setNameError(null);
-    const body = { name: name.trim(), graph } satisfies SaveFlowBody;
-    const result = await callApi<FlowSaved>('PUT', `/api/flows/${encodeURIComponent(flowId)}`, body);
-    if (!result.ok) {
-      showApiError(result.error, sent);
-      return false;
+  const localNameError = flowNameProblem(name);
+  // The server's word on the name holds only for the name it was about.
+  const nameError = localNameError ?? (serverNameError && serverNameError.name === name ? serverNameError.message : null);
+  const graphProblem = useMemo(() => {
+    const parsed = FlowGraph.safeParse(graph);
+    return parsed.success ? null : describeSchemaIssue(graph, parsed.error.issues[0]);
+  }, [graph]);
+  const blocker = localNameError ? `Not saved yet: ${localNameError}` : graphProblem ? `Not saved yet: ${graphProblem}` : null;
+
+  const showApiError = useCallback(
+    (error: ApiError, forSnapshot: string) => {
+      if (isFlowErrorList(error.details) && (error.code === 'invalid_flow' || error.code === 'unknown_profile')) {
+        setServerErrors({ errors: error.details, snapshot: forSnapshot });
+      } else if (error.code === 'invalid_request') {
+        const message = fieldErrors(error).name;
+        if (message) setServerNameError({ name: latest.current.name, message: `The flow name ${message.replace(/^name /, '')}.` });
+      }
+    },
+    [setServerErrors],
+  );
+
+  /** Saves the flow as it is now; one save at a time (a second waits for the first, then saves what is current). */
+  const save = useCallback(async (): Promise<boolean> => {
+    while (inFlight.current) await inFlight.current;
+    const { name: sentName, graph: sentGraph, snapshot: sent } = latest.current;
+    const run = (async () => {
+      setSaving(true);
+      const body = { name: sentName.trim(), graph: sentGraph } satisfies SaveFlowBody;
+      const result = await callApi<FlowSaved>('PUT', `/api/flows/${encodeURIComponent(flowId)}`, body);
+      setSaving(false);
+      if (!result.ok) {
+        setFailure({ snapshot: sent, error: result.error });
+        showApiError(result.error, sent);
+        return false;
+      }
+      setFailure(null);
+      setSavedSnapshot(sent);
+      setServerErrors(null);
+      return true;
+    })();
+    inFlight.current = run;
+    try {
+      return await run;
+    } finally {
+      inFlight.current = null;
     }
-    setSavedSnapshot(sent);
-    setServerErrors(null);
-    return true;
-  }
+  }, [flowId, setServerErrors, showApiError]);
+
+  const dirty = snapshot !== savedSnapshot;
+  const failedNow = failure !== null && failure.snapshot === snapshot;
+
+  // Autosave: a moment after the last change (each change starts the wait again), unless the flow cannot be saved as it is.
+  useEffect(() => {
+    if (!dirty || blocker || saving || failedNow || !snapshot) return;
+    const timer = setTimeout(() => void save(), AUTOSAVE_MS);
+    return () => clearTimeout(timer);
+  }, [dirty, blocker, saving, failedNow, snapshot, save]);
+
+  // Retry, on its own, a save that could not reach the server (not one the server refused).
+  const retryable = failedNow && (failure.error.status === 0 || failure.error.status >= 500);
+  useEffect(() => {
+    if (!retryable) return;
+    const timer = setTimeout(() => void save(), RETRY_MS);
+    return () => clearTimeout(timer);
+  }, [retryable, save]);
 
   async function onSave() {
+    if (blocker) {
+      setNotice({ kind: 'error', text: blocker });
+      return;
+    }
     setBusy('save');
     setNotice(null);
     if (await save()) {
       setNotice({ kind: 'success', text: liveErrorCount > 0 ? 'Draft saved. Fix the problems listed before publishing.' : 'Draft saved.' });
-      router.refresh();
     }
     setBusy(null);
   }
 
   async function onPublish() {
+    setPublished(null);
+    if (blocker) {
+      setNotice({ kind: 'error', text: blocker.replace(/^Not saved yet/, 'Not published') });
+      return;
+    }
     setBusy('publish');
     setNotice(null);
-    setPublished(null);
-    const sent = snapshot;
+    const sent = latest.current.snapshot;
     if (await save()) {
       const result = await callApi<FlowPublished>('POST', `/api/flows/${encodeURIComponent(flowId)}/publish`);
       if (result.ok) {
@@ -76,10 +155,27 @@ export function useFlowSave(options: {
         router.refresh();
       } else {
         showApiError(result.error, sent);
+        setNotice({ kind: 'error', text: result.error.message });
       }
     }
     setBusy(null);
   }
 
-  return { dirty: snapshot !== savedSnapshot, busy, notice, nameError, published, onSave, onPublish };
+  const state: SaveState = saving
+    ? { kind: 'saving' }
+    : !dirty
+      ? { kind: 'saved' }
+      : blocker
+        ? { kind: 'blocked', reason: blocker }
+        : failedNow
+          ? { kind: 'failed', reason: failureReason(failure.error, retryable) }
+          : { kind: 'pending' };
+
+  return { dirty: dirty || saving, state, busy, notice, nameError, published, save, onSave, onPublish };
+}
+
+function failureReason(error: ApiError, retrying: boolean): string {
+  if (error.code === 'invalid_flow') return 'Not saved: fix what the Problems list names.';
+  if (error.code === 'invalid_request') return 'Not saved: fix the flow name.';
+  return `Not saved: ${error.message}.${retrying ? ' Trying again in a few seconds…' : ''}`;
 }

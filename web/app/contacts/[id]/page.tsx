@@ -5,7 +5,10 @@ import { temporalWorkflowUrl } from '@server/config';
 import { getContact, listAttributeDefinitions } from '@server/db/contacts';
 import { listContactDeliveries } from '@server/db/deliveries';
 import { listLists, listsOfContact } from '@server/db/lists';
+import { runPlan } from '@server/db/runs';
 import { UserError } from '@server/errors';
+import type { Plan } from '@domain/flow/plan';
+import { stepTitle } from '@domain/flow/step-title';
 import { AGENT_DEFAULT } from '@domain/senders';
 import { resolveSender } from '@server/profiles';
 import { DeliveryLog } from '@/components/delivery-log';
@@ -32,6 +35,9 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
     listsOfContact(db, id),
   ]);
   const config = getConfig();
+  // Steps show by the names given in the editor, carried in each run's plan.
+  const plans = new Map<string, Plan | undefined>();
+  for (const runId of new Set(deliveries.map((d) => d.runId))) plans.set(runId, await runPlan(db, runId));
 
   // The profile a one-off message goes out with: the user's default, else the install default.
   let sender: { name: string; fromEmail: string } | undefined;
@@ -118,6 +124,7 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
           ),
         }}
         testIds={{ table: 'delivery-history', row: 'delivery-row', outcome: 'delivery-outcome' }}
+        stepName={(d) => stepTitle(plans.get(d.runId)?.steps[d.nodeId], d.nodeId)}
       />
     </section>
   );

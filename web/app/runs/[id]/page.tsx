@@ -2,8 +2,9 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
-import { listRunAttempts, listRunRecipients } from '@server/db/runs';
+import { listRunAttempts, listRunRecipients, runPlan } from '@server/db/runs';
 import { runReport } from '@server/runs';
+import { stepTitle } from '@domain/flow/step-title';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { DeliveryLog } from '@/components/delivery-log';
 import { Pager } from '@/components/pager';
@@ -52,6 +53,8 @@ export default async function RunPage({
   const attemptsAt = offsetOf(query.attempts);
   const recipients = await listRunRecipients(db, id, { offset: recipientsAt, limit: PAGE });
   const attempts = await listRunAttempts(db, id, { offset: attemptsAt, limit: PAGE });
+  // Steps show by the names given in the editor, carried in the run's plan.
+  const plan = await runPlan(db, id);
   const active = run.status === 'running' || run.status === 'paused';
   const total = STATES.reduce((n, [state]) => n + counts[state], 0) + counts.journey;
   const pages = { recipients: String(recipientsAt), attempts: String(attemptsAt) };
@@ -126,7 +129,7 @@ export default async function RunPage({
               <td data-testid="status">
                 <span className={`status status--${r.status}`}>{r.status === 'pending' && r.dueAt > Date.now() ? 'waiting' : r.status}</span>
               </td>
-              <td>{r.nodeId ? <code>{r.nodeId}</code> : '—'}</td>
+              <td title={r.nodeId ?? undefined}>{r.nodeId ? stepTitle(plan?.steps[r.nodeId], r.nodeId) : '—'}</td>
               <td>{formatTime(r.updatedAt)}</td>
               <td>
                 <a href={temporalWorkflowUrl(config, r.workflowId)} target="_blank" rel="noreferrer" data-testid="temporal-link">
@@ -153,6 +156,7 @@ export default async function RunPage({
           ),
         }}
         testIds={{ row: 'attempt-row' }}
+        stepName={(a) => stepTitle(plan?.steps[a.nodeId], a.nodeId)}
       />
       <Pager param="attempts" offset={attemptsAt} limit={PAGE} total={attempts.total} query={pages} />
     </section>

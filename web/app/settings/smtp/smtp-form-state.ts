@@ -76,8 +76,8 @@ export type SmtpFormAction =
   | { type: 'saved'; sent: ProfileValues; passwordCleared: boolean };
 
 const INVALID_MESSAGE = {
-  save: 'Fix the fields marked below, then save again.',
-  test: 'Fix the fields marked below first.',
+  save: 'Fix the fields marked in red above, then save again.',
+  test: 'Fix the fields marked in red above first.',
 } as const;
 
 const text = (n: number | null | undefined) => (n === null || n === undefined ? '' : String(n));

@@ -1,0 +1,40 @@
+/**
+ * How a person reads a step: its own name when it has one, otherwise its type and what it does
+ * (e.g. Send Email “Welcome, {{name}}”). Never the node's id: the editor, run pages and delivery logs
+ * all name steps this way.
+ */
+import { NODE_KINDS, type NodeType } from './nodes';
+import type { Step } from './plan';
+
+const MAX_SUMMARY = 40;
+const clip = (s: string) => (s.length > MAX_SUMMARY ? `${s.slice(0, MAX_SUMMARY - 1)}…` : s);
+
+/** A node on the canvas or in a saved graph. */
+export function nodeTitle(node: { type: NodeType; name?: string | undefined; data: unknown }): string {
+  const kind = NODE_KINDS[node.type];
+  const name = node.name?.trim();
+  if (name) return `${kind.label} “${name}”`;
+  if (kind.unique) return kind.label;
+  // The node's own module summarises its data; data of the wrong shape (a damaged draft) gets the label alone.
+  try {
+    return `${kind.label} “${clip((kind.summary as (d: unknown) => string)(node.data))}”`;
+  } catch {
+    return kind.label;
+  }
+}
+
+/** A step of a compiled plan (run pages, delivery logs); `undefined` steps (not in the plan) show their id. */
+export function stepTitle(step: Step | undefined, nodeId: string): string {
+  if (!step) return nodeId;
+  if (step.name) return step.name;
+  switch (step.type) {
+    case 'sendEmail':
+      return `Send Email “${clip(step.subject)}”`;
+    case 'delay':
+      return 'Delay';
+    case 'exit':
+      return 'Exit';
+    default:
+      return step satisfies never;
+  }
+}

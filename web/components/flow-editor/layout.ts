@@ -1,0 +1,65 @@
+/**
+ * Where nodes go: "Tidy layout" lays the whole flow out top to bottom with dagre (a layered-graph layout
+ * library), and a step added while a node is selected goes right under it, connected to it.
+ */
+import { Graph, layout } from '@dagrejs/dagre';
+import { NODE_KINDS } from '@domain/flow/nodes';
+import type { EditorEdge, EditorNode } from '@/components/flow-editor/types';
+
+export const NODE_WIDTH = 240;
+export const NODE_HEIGHT = 90;
+/** The vertical gap between a step and the next. */
+const RANK_GAP = 60;
+
+const sizeOf = (n: EditorNode) => ({ width: n.measured?.width ?? NODE_WIDTH, height: n.measured?.height ?? NODE_HEIGHT });
+
+/** Every node placed by dagre, top to bottom in the order of the connections; nodes not connected go beside. */
+export function tidyLayout(nodes: EditorNode[], edges: EditorEdge[]): EditorNode[] {
+  const graph = new Graph();
+  graph.setGraph({ rankdir: 'TB', nodesep: 50, ranksep: RANK_GAP, marginx: 0, marginy: 0 });
+  graph.setDefaultEdgeLabel(() => ({}));
+  for (const n of nodes) graph.setNode(n.id, sizeOf(n));
+  for (const e of edges) if (graph.hasNode(e.source) && graph.hasNode(e.target)) graph.setEdge(e.source, e.target);
+  layout(graph);
+  return nodes.map((n) => {
+    const placed = graph.node(n.id);
+    if (!placed || placed.x === undefined || placed.y === undefined) return n;
+    const { width, height } = sizeOf(n);
+    // dagre gives centres; React Flow positions are top-left corners.
+    return { ...n, position: { x: Math.round(placed.x - width / 2), y: Math.round(placed.y - height / 2) } };
+  });
+}
+
+/**
+ * Adds `node` under `after`, connected: after → node, and, when `after` already led somewhere and the
+ * new step has a next step, node → (what came after), with that part of the flow moved down to make
+ * room. A new Exit under a node that already leads somewhere is placed but left unconnected (an Exit
+ * ends the journey, so it would cut off the steps after it).
+ */
+export function insertBelow(
+  nodes: EditorNode[],
+  edges: EditorEdge[],
+  afterId: string,
+  node: EditorNode,
+): { nodes: EditorNode[]; edges: EditorEdge[] } {
+  const after = nodes.find((n) => n.id === afterId);
+  if (!after || NODE_KINDS[after.type].outputs === 0) return { nodes: [...nodes, node], edges };
+  const placed: EditorNode = { ...node, position: { x: after.position.x, y: after.position.y + sizeOf(after).height + RANK_GAP } };
+  const out = edges.find((e) => e.source === afterId);
+  const link = (source: string, target: string): EditorEdge => ({ id: `e-${source}-${target}`, source, target });
+  if (!out) return { nodes: [...nodes, placed], edges: [...edges, link(afterId, placed.id)] };
+  if (NODE_KINDS[placed.type].outputs === 0) {
+    const aside: EditorNode = { ...placed, position: { x: placed.position.x + NODE_WIDTH + 50, y: placed.position.y } };
+    return { nodes: [...nodes, aside], edges };
+  }
+  // Move what comes after down by one step's height.
+  const below = new Set<string>();
+  const nextOf = new Map(edges.map((e) => [e.source, e.target]));
+  for (let id: string | undefined = out.target; id !== undefined && !below.has(id) && id !== afterId; id = nextOf.get(id)) below.add(id);
+  const shift = sizeOf(placed).height + RANK_GAP;
+  const moved = nodes.map((n) => (below.has(n.id) ? { ...n, position: { x: n.position.x, y: n.position.y + shift } } : n));
+  return {
+    nodes: [...moved, placed],
+    edges: [...edges.filter((e) => e.id !== out.id), link(afterId, placed.id), link(placed.id, out.target)],
+  };
+}

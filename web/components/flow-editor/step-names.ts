@@ -1,0 +1,34 @@
+/** How the editor names steps and their fields in messages: what the user sees, never a raw id or path. */
+import type { z } from 'zod';
+import type { FlowGraph } from '@domain/flow/schema';
+import { nodeTitle } from '@domain/flow/step-title';
+
+/** The label each field has in the side panel, by its path in a node ("data.min" → "Min"). */
+export const FIELD_LABELS: Record<string, string> = {
+  name: 'Step name',
+  'data.amount': 'Amount',
+  'data.min': 'Min',
+  'data.max': 'Max',
+  'data.unit': 'Unit',
+  'data.profileId': 'Sender',
+  'data.subject': 'Subject',
+  'data.text': 'Body',
+};
+
+/** "Min" for "data.min"; a field the panel does not show keeps its path. */
+export function fieldLabel(field: string): string {
+  return FIELD_LABELS[field] ?? field.replace(/^data\./, '');
+}
+
+/**
+ * The first reason a graph cannot be saved, e.g. `Min on Delay “Random wait: set Min”: enter a number
+ * (0 or more)`: the field as the side panel labels it and the step as the canvas shows it.
+ */
+export function describeSchemaIssue(graph: FlowGraph, issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'the flow could not be read; reload the page';
+  const [head, index, ...rest] = issue.path;
+  const node = head === 'nodes' && typeof index === 'number' ? graph.nodes[index] : undefined;
+  if (!node) return issue.message;
+  const field = rest.map(String).join('.');
+  return `${field ? `${fieldLabel(field)} on ` : ''}${nodeTitle(node)}: ${issue.message}`;
+}
