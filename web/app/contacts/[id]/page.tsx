@@ -2,8 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
-import { getContact } from '@server/db/contacts';
-import { listContactDeliveries } from '@server/db/deliveries';
+import { contactDeliveriesFor } from '@server/access';
 import { UserError } from '@server/errors';
 import { AGENT_DEFAULT } from '@domain/senders';
 import { resolveSender } from '@server/profiles';
@@ -20,9 +19,14 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
   const user = await requireUser();
   const { id } = await params;
   const db = await getDb();
-  const contact = await getContact(db, id);
-  if (!contact) notFound();
-  const deliveries = await listContactDeliveries(db, id);
+  let found: Awaited<ReturnType<typeof contactDeliveriesFor>>;
+  try {
+    found = await contactDeliveriesFor(db, user, id);
+  } catch (err) {
+    if (err instanceof UserError && err.status === 404) notFound();
+    throw err;
+  }
+  const { contact, deliveries } = found;
   const config = getConfig();
 
   // The profile a one-off message goes out with: the user's default, else the install default.
