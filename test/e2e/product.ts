@@ -31,6 +31,8 @@ const SLOTS = {
   'smtp-profiles': 4,
   agents: 5,
   'one-off': 6,
+  'security/ownership': 15,
+  'security/fuzz': 16,
 } as const;
 export type Area = keyof typeof SLOTS;
 
