@@ -249,7 +249,7 @@ describe('fuzzing every API route', () => {
         }
       }),
       // Bounded: a few hundred requests against one product. FUZZ_SEED replays a run fast-check reported.
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 300), ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 500), ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
     );
     console.log('[fuzz] answers by who asked and status class:', JSON.stringify(seen));
     expect(seen['agent 2xx'] ?? 0, 'agent requests that succeeded').toBeGreaterThan(0);
