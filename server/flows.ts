@@ -1,17 +1,18 @@
 import { compile } from '../domain/flow/compile';
 import { AGENT_DEFAULT } from '../domain/senders';
 import type { Db } from './db';
-import { getFlow, insertFlowVersion } from './db/flows';
+import { visibleFlow } from './access';
+import { insertFlowVersion } from './db/flows';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
 
 /**
  * Compiles the saved draft and stores it as a new immutable version. Every sender must exist and be
- * one the publishing user may use (or "agent's default", resolved when a run starts).
+ * one the publishing user may use (or "agent's default", resolved when a run starts). Only who may
+ * see the flow may publish it (404 otherwise).
  */
 export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise<{ version: number }> {
-  const flow = await getFlow(db, flowId);
-  if (!flow) throw new UserError(404, 'flow_not_found', `flow "${flowId}" does not exist`);
+  const flow = await visibleFlow(db, actor, flowId);
   const result = compile(flow.graph, { flowId, version: 0 });
   if (!result.ok) throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', result.errors);
   const missing = [];

@@ -2,7 +2,6 @@
  * SMTP profiles as users see them: who may read, use and change which, write-only passwords,
  * defaults for agents, Test connection and Send test email. SQL lives in db/smtp-profiles.ts.
  */
-import nodemailer from 'nodemailer';
 import { AGENT_DEFAULT } from '../domain/senders';
 import type { SmtpProfileInput } from '../domain/smtp-profile';
 import type { AppUser } from './auth';
@@ -33,13 +32,19 @@ export type Actor = Pick<AppUser, 'id' | 'role'>;
 const mayUse = (actor: Actor, profile: StoredSmtpProfile, agents: ProfileAgent[]) =>
   actor.role === 'admin' || profile.sharedWithAll || profile.ownerId === actor.id || agents.some((s) => s.userId === actor.id);
 
-const canManage = (actor: Actor, profile: StoredSmtpProfile) => actor.role === 'admin' || (profile.ownerId !== null && profile.ownerId === actor.id);
+/** Admins and the profile's owner: who may change it, and see its user name. */
+export const canManage = (actor: Actor, profile: StoredSmtpProfile) =>
+  actor.role === 'admin' || (profile.ownerId !== null && profile.ownerId === actor.id);
 
-/** What the app may show of a profile: never the password, only whether one is stored. */
+/**
+ * What the app may show of a profile: never the password, only whether one is stored; the user name
+ * (for Postmark, the secret token) only to those who manage it, empty for agents it is shared with.
+ */
 function toView(actor: Actor, p: StoredSmtpProfile, agents: ProfileAgent[]) {
   const { passwordEnc, ownerId: _ownerId, createdAt: _createdAt, updatedAt: _updatedAt, ...shown } = p;
   return {
     ...shown,
+    username: canManage(actor, p) ? p.username : '',
     hasPassword: passwordEnc !== '',
     builtIn: p.ownerId === null,
     canManage: canManage(actor, p),
@@ -165,25 +170,5 @@ export async function testConnection(db: Db, keyring: Keyring, actor: Actor, inp
     return { ok: true as const, message: `Connected to ${input.host}:${input.port}${input.username ? ` and logged in as ${input.username}` : ''}.` };
   } catch (err) {
     return { ok: false as const, message: explainSmtpError(err, input) };
-  }
-}
-
-/** Sends one test message with a saved profile, straight away (not a campaign). */
-export async function sendTestEmail(db: Db, keyring: Keyring, actor: Actor, profileId: string, to: string) {
-  const profile = await profileFor(db, actor, profileId);
-  const transport = nodemailer.createTransport({ ...transportOptions(profile, password(keyring, profile)), pool: false });
-  try {
-    const info = await transport.sendMail({
-      from: { name: profile.fromName, address: profile.fromEmail },
-      to,
-      ...(profile.replyTo ? { replyTo: profile.replyTo } : {}),
-      subject: `Dripline test email from "${profile.name}"`,
-      text: `This is a test email sent with the SMTP profile "${profile.name}" (${profile.host}:${profile.port}).\n`,
-    });
-    return { ok: true as const, message: `Sent to ${to}: the server replied "${info.response}".` };
-  } catch (err) {
-    return { ok: false as const, message: explainSmtpError(err, profile) };
-  } finally {
-    transport.close();
   }
 }

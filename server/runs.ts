@@ -9,8 +9,10 @@ import type { JourneyInput } from '../workflows/journey';
 import type { Config } from './config';
 import { newId, type Db } from './db';
 import { existingContactIds, getContact, subscribedContactIds } from './db/contacts';
-import { getFlowVersion } from './db/flows';
+import { getFlow, getFlowVersion } from './db/flows';
 import { enrollListRecipients, getList } from './db/lists';
+import { insertDirectSend } from './db/ownership';
+import { mayUseFlow } from './access';
 import { insertRecipients, pace, recipientCounts, releaseHeld, type RecipientCounts } from './db/recipients';
 import { getRun, insertRun, runIdForKey, runPlan, setRunStatus, type Run } from './db/runs';
 import { getSmtpProfile } from './db/smtp-profiles';
@@ -60,7 +62,9 @@ export async function startRun(
   actor: Actor,
   request: StartRunRequest,
 ): Promise<{ runId: string; created: boolean }> {
-  const existing = request.idempotencyKey ? await runIdForKey(db, request.idempotencyKey) : undefined;
+  // Keys are each user's own: another user's key never finds (or reveals) their run.
+  const idempotencyKey = request.idempotencyKey ? `${actor.id}/${request.idempotencyKey}` : undefined;
+  const existing = idempotencyKey ? await runIdForKey(db, idempotencyKey) : undefined;
   const runId = existing ?? newId('run');
   const workflowId = campaignWorkflowId(runId);
   let plan: Plan;
@@ -69,7 +73,8 @@ export async function startRun(
     if (!stored) throw new UserError(409, 'run_not_startable', `run "${existing}" was started before campaigns and cannot be started again`);
     plan = stored;
   } else {
-    const flowVersion = await getFlowVersion(db, request.flowId, request.version);
+    const flow = await getFlow(db, request.flowId);
+    const flowVersion = flow && mayUseFlow(actor, flow) ? await getFlowVersion(db, request.flowId, request.version) : undefined;
     if (!flowVersion) {
       throw new UserError(404, 'version_not_found', `flow "${request.flowId}" has no published version ${request.version}; publish it first`);
     }
@@ -101,7 +106,7 @@ export async function startRun(
           flowId: request.flowId,
           version: request.version,
           startedBy: actor.id,
-          idempotencyKey: request.idempotencyKey ?? null,
+          idempotencyKey: idempotencyKey ?? null,
           audience: request.audience,
           workflowId,
           plan,
@@ -113,7 +118,7 @@ export async function startRun(
       });
     } catch (err) {
       // Two requests with one key raced: the other one wrote the run; start (or find) its workflow.
-      const raced = request.idempotencyKey ? await runIdForKey(db, request.idempotencyKey) : undefined;
+      const raced = idempotencyKey ? await runIdForKey(db, idempotencyKey) : undefined;
       if (!raced) throw err;
       return startRun(db, temporal, config, actor, request);
     }
@@ -154,12 +159,22 @@ export async function sendOneOff(
   actor: Actor,
   request: { contactId: string; subject: string; text: string },
 ): Promise<{ runId: string; workflowId: string; profileId: string }> {
-  if (!(await getContact(db, request.contactId))) throw new UserError(404, 'unknown_contact', `contact "${request.contactId}" does not exist`);
+  const contact = await getContact(db, request.contactId);
+  if (!contact) throw new UserError(404, 'unknown_contact', `contact "${request.contactId}" does not exist`);
   const profile = await resolveSender(db, actor, AGENT_DEFAULT);
   const compiled = compile(oneOffGraph(profile.id, request), { flowId: 'one-off', version: 0 });
   if (!compiled.ok) throw new UserError(422, 'invalid_message', compiled.errors.map((e) => e.message).join('; '), compiled.errors);
   const runId = newId(ONE_OFF_RUN_PREFIX);
   const workflowId = `one-off:${request.contactId}:${runId}`;
+  // Who sent it: its delivery log shows to them and to admins, not to other agents.
+  await insertDirectSend(db, {
+    id: runId,
+    kind: 'one-off',
+    contactId: request.contactId,
+    recipient: contact.email,
+    profileId: profile.id,
+    sentBy: actor.id,
+  });
   const input: JourneyInput = { plan: compiled.plan, runId, contactId: request.contactId };
   await temporal.workflow.start('journeyWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
   return { runId, workflowId, profileId: profile.id };

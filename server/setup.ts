@@ -4,6 +4,8 @@
 import { ensureFirstAdmin, migrateAuth } from './auth';
 import { readConfig } from './config';
 import { openDatabase, openSandboxDatabase } from './db';
+import { adoptOwnerless } from './db/ownership';
+import { firstAdminId } from './db/users';
 import { seed } from './seed';
 
 export async function setup(): Promise<string | undefined> {
@@ -14,6 +16,9 @@ export async function setup(): Promise<string | undefined> {
     await seed(db, config);
     await migrateAuth(db, config);
     const admin = await ensureFirstAdmin(db, config);
+    // Flows and runs from before owners, and the sample flow seeded before any user, are the first admin's.
+    const owner = await firstAdminId(db);
+    if (owner) await adoptOwnerless(db, owner);
     if (!admin) return undefined;
     return admin.passwordFile
       ? `First admin: ${admin.email} / ${admin.password} (kept in ${admin.passwordFile}; change it after logging in)`

@@ -1,5 +1,5 @@
 /**
- * Sends page requests without a session cookie to /login (a quick check of the cookie only: each
+ * Refuses paths with a malformed %-escape (400), then sends page requests without a session cookie to /login (a quick check of the cookie only: each
  * page still verifies the session, and API routes answer 401 themselves). Passes the requested
  * path on, so a page whose session turned out to be expired can come back to it after signing in.
  */
@@ -12,8 +12,24 @@ export function isPublicPath(pathname: string): boolean {
   return pathname === '/login' || pathname.startsWith('/login/') || /\/[^/]+\.[A-Za-z0-9]+$/.test(pathname);
 }
 
+/** Whether every %-escape of the path decodes: Next's router answers a bare 500 to one that does not (e.g. /api/runs/%ZZ). */
+function wellEncoded(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
+  if (!wellEncoded(pathname)) {
+    const error = { code: 'invalid_path', message: 'the URL path has a malformed %-escape; encode each id with encodeURIComponent' };
+    return NextResponse.json({ error }, { status: 400 });
+  }
+  // API routes answer 401 themselves.
+  if (pathname === '/api' || pathname.startsWith('/api/')) return NextResponse.next();
   if (isPublicPath(pathname)) return NextResponse.next();
   if (!getSessionCookie(request)) {
     const login = new URL('/login', request.url);
@@ -26,6 +42,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // API routes do their own 401; Next's assets are public.
-  matcher: ['/((?!api/|api$|_next/).*)'],
+  // Next's assets are public; API routes pass through (after the path check) and do their own 401.
+  matcher: ['/((?!_next/).*)'],
 };

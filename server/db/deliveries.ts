@@ -155,17 +155,30 @@ export interface ContactDelivery extends DeliveryAttempt {
   flowVersion: number | null;
 }
 
-/** Every delivery attempt to one contact, campaigns and one-off messages alike, newest first. */
-export async function listContactDeliveries(db: Db, contactId: string, limit = 500): Promise<ContactDelivery[]> {
-  return db
+/**
+ * Every delivery attempt to one contact, campaigns and one-off messages alike, newest first. With
+ * `visibleTo`, only those of runs that user started or that run their flows, and their own one-offs.
+ */
+export async function listContactDeliveries(
+  db: Db,
+  contactId: string,
+  options: { visibleTo?: string; limit?: number } = {},
+): Promise<ContactDelivery[]> {
+  let q = db
     .selectFrom('deliveryAttempts')
     .leftJoin('runs', 'runs.id', 'deliveryAttempts.runId')
     .leftJoin('flows', 'flows.id', 'runs.flowId')
+    .leftJoin('directSends', 'directSends.id', 'deliveryAttempts.runId')
     .selectAll('deliveryAttempts')
     .select(['flows.name as flowName', 'runs.version as flowVersion'])
-    .where('deliveryAttempts.contactId', '=', contactId)
+    .where('deliveryAttempts.contactId', '=', contactId);
+  const user = options.visibleTo;
+  if (user !== undefined) {
+    q = q.where((eb) => eb.or([eb('runs.ownerId', '=', user), eb('flows.ownerId', '=', user), eb('directSends.sentBy', '=', user)]));
+  }
+  return q
     .orderBy('deliveryAttempts.id', 'desc')
-    .limit(limit)
+    .limit(options.limit ?? 500)
     .execute();
 }
 

@@ -13,6 +13,8 @@ export interface FlowSummary {
 export interface Flow {
   id: string;
   name: string;
+  /** Who created it; null for a flow from before owners (admins only, until setup gives it to the first admin). */
+  ownerId: string | null;
   /** The draft as saved: well-formed, maybe unfinished. Unknown, since an old draft may not parse today. */
   graph: unknown;
   updatedAt: string;
@@ -27,9 +29,11 @@ export interface FlowVersion {
   publishedAt: string;
 }
 
-export async function listFlows(db: Db): Promise<FlowSummary[]> {
-  const rows = await db
-    .selectFrom('flows')
+/** Every flow, or with `ownedBy` only that user's. */
+export async function listFlows(db: Db, options: { ownedBy?: string } = {}): Promise<FlowSummary[]> {
+  let q = db.selectFrom('flows');
+  if (options.ownedBy !== undefined) q = q.where('flows.ownerId', '=', options.ownedBy);
+  const rows = await q
     .leftJoin('flowVersions', 'flowVersions.flowId', 'flows.id')
     .select(['flows.id', 'flows.name', 'flows.updatedAt'])
     .select((eb) => eb.fn.max('flowVersions.version').as('latest'))
@@ -48,22 +52,34 @@ export async function getFlow(db: Db, id: string): Promise<Flow | undefined> {
     .where('flowId', '=', id)
     .orderBy('version', 'desc')
     .execute();
-  return { id: row.id, name: row.name, graph: JSON.parse(row.graph) as unknown, updatedAt: row.updatedAt, versions };
+  return { id: row.id, name: row.name, ownerId: row.ownerId, graph: JSON.parse(row.graph) as unknown, updatedAt: row.updatedAt, versions };
 }
 
 export async function hasAnyFlow(db: Db): Promise<boolean> {
   return (await db.selectFrom('flows').select('id').limit(1).executeTakeFirst()) !== undefined;
 }
 
-/** Saves the editable draft. The graph may be incomplete; it is only compiled on publish. */
-export async function saveFlowDraft(db: Db, flow: { id: string; name: string; graph: FlowGraph }): Promise<void> {
+/**
+ * Saves the editable draft; a new flow gets `ownerId`. With `onlyIfOwnedBy`, an existing flow is
+ * changed only when that user owns it, in the same statement (no race between a check and the write).
+ * Returns false when nothing was written: the id is someone else's flow.
+ */
+export async function saveFlowDraft(
+  db: Db,
+  flow: { id: string; name: string; graph: FlowGraph; ownerId?: string | null | undefined },
+  options: { onlyIfOwnedBy?: string } = {},
+): Promise<boolean> {
   const at = now();
   const graph = JSON.stringify(flow.graph);
-  await db
+  const result = await db
     .insertInto('flows')
-    .values({ id: flow.id, name: flow.name, graph, createdAt: at, updatedAt: at })
-    .onConflict((oc) => oc.column('id').doUpdateSet({ name: flow.name, graph, updatedAt: at }))
-    .execute();
+    .values({ id: flow.id, name: flow.name, graph, createdAt: at, updatedAt: at, ownerId: flow.ownerId ?? null })
+    .onConflict((oc) => {
+      const update = oc.column('id').doUpdateSet({ name: flow.name, graph, updatedAt: at });
+      return options.onlyIfOwnedBy === undefined ? update : update.where('flows.ownerId', '=', options.onlyIfOwnedBy);
+    })
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
 /** Stores an immutable published version; the plan is made for the version number it gets. Returns it. */

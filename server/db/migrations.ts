@@ -308,6 +308,32 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('list_members_contact').on('list_members').column('contact_id').execute();
     },
   },
+  /**
+   * Ownership (one workspace): flows and runs belong to who made them; one-off messages and test emails
+   * get a row naming who sent them, so their delivery log is scoped like a run's. Rows from before
+   * have no owner: setup gives them to the first admin (adoptOwnerless), and until then only admins see them.
+   */
+  '020_ownership': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('flows').addColumn('owner_id', 'text').execute();
+      await db.schema.alterTable('runs').addColumn('owner_id', 'text').execute();
+      await sql`UPDATE runs SET owner_id = started_by`.execute(db);
+      await db.schema.createIndex('flows_owner').on('flows').column('owner_id').execute();
+      await db.schema.createIndex('runs_owner').on('runs').column('owner_id').execute();
+      await db.schema
+        .createTable('direct_sends')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('contact_id', 'text')
+        .addColumn('recipient', 'text', (c) => c.notNull())
+        .addColumn('profile_id', 'text', (c) => c.notNull())
+        .addColumn('sent_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('direct_sends_sender').on('direct_sends').columns(['sent_by', 'created_at']).execute();
+      await db.schema.createIndex('direct_sends_profile').on('direct_sends').columns(['profile_id', 'kind', 'created_at']).execute();
+    },
+  },
 };
 
 /**

@@ -19,6 +19,9 @@ export interface Run extends RunSummary {
   audience: { kind: Audience['kind'] };
   finishedAt: string | null;
   startedBy: string | null;
+  /** Who started it; with the flow's owner and admins, who may see and control it. */
+  ownerId: string | null;
+  flowOwnerId: string | null;
 }
 
 export interface RunRecipient {
@@ -61,6 +64,7 @@ export async function insertRun(
       flowId: run.flowId,
       version: run.version,
       startedBy: run.startedBy,
+      ownerId: run.startedBy,
       createdAt: now(),
       status: 'running',
       idempotencyKey: run.idempotencyKey,
@@ -80,7 +84,15 @@ export async function getRun(db: Db, runId: string): Promise<Run | undefined> {
   const row = await db
     .selectFrom('runs')
     .innerJoin('flows', 'flows.id', 'runs.flowId')
-    .select([...summaryColumns, 'runs.workflowId', 'runs.audience', 'runs.finishedAt', 'runs.startedBy'])
+    .select([
+      ...summaryColumns,
+      'runs.workflowId',
+      'runs.audience',
+      'runs.finishedAt',
+      'runs.startedBy',
+      'runs.ownerId',
+      'flows.ownerId as flowOwnerId',
+    ])
     .where('runs.id', '=', runId)
     .executeTakeFirst();
   return row && { ...row, audience: JSON.parse(row.audience) as Run['audience'] };
@@ -101,9 +113,12 @@ export async function setRunStatus(db: Db, runId: string, status: RunStatus): Pr
     .execute();
 }
 
-export async function listRuns(db: Db, flowId?: string): Promise<RunSummary[]> {
+/** The latest runs; with `visibleTo`, only those that user started or that run one of their flows. */
+export async function listRuns(db: Db, options: { flowId?: string; visibleTo?: string } = {}): Promise<RunSummary[]> {
   let q = db.selectFrom('runs').innerJoin('flows', 'flows.id', 'runs.flowId').select(summaryColumns).orderBy('runs.createdAt', 'desc').limit(50);
-  if (flowId) q = q.where('runs.flowId', '=', flowId);
+  if (options.flowId) q = q.where('runs.flowId', '=', options.flowId);
+  const user = options.visibleTo;
+  if (user !== undefined) q = q.where((eb) => eb.or([eb('runs.ownerId', '=', user), eb('flows.ownerId', '=', user)]));
   return q.execute();
 }
 

@@ -16,6 +16,13 @@ export async function listSandboxMessages(db: SandboxDb, limit = 200): Promise<S
   return db.selectFrom('sandboxMessages').selectAll().orderBy('id', 'desc').limit(limit).execute();
 }
 
+/** The newest messages with one of these Message-IDs (what one agent may see), as listSandboxMessages. */
+export async function listSandboxMessagesWithIds(db: SandboxDb, messageIds: readonly string[], limit = 200): Promise<SandboxMessage[]> {
+  if (messageIds.length === 0) return [];
+  const ids = sql<string>`(SELECT value FROM json_each(${JSON.stringify(messageIds)}))`;
+  return db.selectFrom('sandboxMessages').selectAll().where('messageId', 'in', ids).orderBy('id', 'desc').limit(limit).execute();
+}
+
 export async function clearSandbox(db: SandboxDb): Promise<void> {
   await db.deleteFrom('sandboxMessages').execute();
 }

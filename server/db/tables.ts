@@ -27,7 +27,8 @@ export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain' | 'ski
  * had a database of its own (migration 001): left as it was, never read.
  */
 export interface Tables {
-  flows: { id: string; name: string; graph: string; createdAt: string; updatedAt: string };
+  /** ownerId: who created it (null: from before owners, until setup gives it to the first admin). */
+  flows: { id: string; name: string; graph: string; createdAt: string; updatedAt: string; ownerId: string | null };
   flowVersions: { flowId: string; version: number; graph: string; plan: string; publishedAt: string };
   contacts: {
     id: string;
@@ -87,6 +88,8 @@ export interface Tables {
     flowId: string;
     version: number;
     startedBy: string | null;
+    /** Who may see and control it besides admins (and the flow's owner): who started it. */
+    ownerId: string | null;
     createdAt: string;
     status: RunStatus;
     /** The client's key for "start this run": the same key twice is one run. */
@@ -134,6 +137,19 @@ export interface Tables {
     smtpReply: string;
     messageId: string;
     at: string;
+  };
+  /**
+   * A message sent outside any run: a one-off message to a contact, or a profile's test email. Its
+   * id is the runId of its ledger and delivery log rows; sentBy scopes who sees them.
+   */
+  directSends: {
+    id: string;
+    kind: 'one-off' | 'test';
+    contactId: string | null;
+    recipient: string;
+    profileId: string;
+    sentBy: string;
+    createdAt: string;
   };
   /** Per-profile throttle state shared by every worker: see throttle.ts. */
   smtpThrottle: {

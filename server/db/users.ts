@@ -1,5 +1,5 @@
 /** better-auth's user table, read-only: better-auth itself writes it. */
-import type { Db } from '.';
+import { type Db, sql } from '.';
 
 export async function anyAdminExists(db: Db): Promise<boolean> {
   return (await db.selectFrom('user').select('id').where('role', '=', 'admin').executeTakeFirst()) !== undefined;
@@ -10,4 +10,10 @@ export async function existingUserIds(db: Db, ids: string[]): Promise<Set<string
   if (ids.length === 0) return new Set();
   const rows = await db.selectFrom('user').select('id').where('id', 'in', ids).execute();
   return new Set(rows.map((r) => r.id));
+}
+
+/** The first admin (the oldest), who owns what was made before owners existed. */
+export async function firstAdminId(db: Db): Promise<string | undefined> {
+  const row = await db.selectFrom('user').select('id').where('role', '=', 'admin').orderBy(sql`"createdAt"`).limit(1).executeTakeFirst();
+  return row?.id;
 }

@@ -94,6 +94,7 @@ describe('agents', () => {
     const publish = await sessionB.api<FlowPublished>('POST', `/api/flows/${flow.data.id}/publish`);
     expect(publish.status).toBe(403);
     expect(publish.error.message).toMatch(/private/);
-    expect((await sessionA.api<FlowPublished>('POST', `/api/flows/${flow.data.id}/publish`)).status).toBe(200);
+    // B's flow is B's: A cannot see it, let alone publish it (404, as if it did not exist).
+    expect((await sessionA.api<FlowPublished>('POST', `/api/flows/${flow.data.id}/publish`)).status).toBe(404);
   });
 });

@@ -64,8 +64,11 @@ describe('one-off messages', () => {
     const oneOff = history.deliveries.find((d) => d.flowName === null);
     expect(oneOff).toMatchObject({ outcome: 'sent', nodeId: 'message', contactId: 'ct_grace' });
     expect(oneOff?.workflowId).toMatch(/^one-off:ct_grace:/);
-    // The campaign is in the same history, with its flow's name.
-    expect(history.deliveries.some((d) => d.flowName === 'Welcome series')).toBe(true);
+    // The admin's campaign is in the same history, with its flow's name, for the admin; agent C sees only what is theirs.
+    expect(history.deliveries.some((d) => d.flowName === 'Welcome series')).toBe(false);
+    const adminHistory = (await api.api<ContactDeliveries>('GET', '/api/contacts/ct_grace/deliveries')).data;
+    expect(adminHistory.deliveries.some((d) => d.flowName === 'Welcome series')).toBe(true);
+    expect(adminHistory.deliveries.some((d) => d.workflowId === oneOff?.workflowId)).toBe(true);
 
     const mail = (await api.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data;
     expect(mail.find((m) => m.subject === 'A note for Grace Hopper')).toMatchObject({

@@ -31,6 +31,8 @@ const SLOTS = {
   'smtp-profiles': 4,
   agents: 5,
   'one-off': 6,
+  'security/ownership': 15,
+  'security/fuzz': 16,
   'security/temporal-history': 20,
   audiences: 25,
   editor: 30,

@@ -16,6 +16,7 @@ import type { Contact } from '@server/db/contacts';
 import type { ContactDelivery } from '@server/db/deliveries';
 import type { ContactList } from '@server/db/lists';
 import type { Flow } from '@server/db/flows';
+import type { TestSend } from '@server/db/ownership';
 import type { SandboxMessage } from '@server/db/sandbox';
 import type { SmtpProfileView } from '@server/profiles';
 import type { RunReport } from '@server/runs';
@@ -225,6 +226,11 @@ export const TestEmailRequest = z.object({
   to: z.string({ error: required('to') }).pipe(emailAddress('to', 'you@example.com')),
 });
 export type TestEmailBody = z.input<typeof TestEmailRequest>;
+
+/** GET /api/smtp-profiles/[id]/test-email: the latest test emails and how each went. */
+export interface TestEmailList {
+  items: TestSend[];
+}
 
 /** Test connection and Send test email: 200 either way; a failure's message says which field to change. */
 export interface SmtpCheck {

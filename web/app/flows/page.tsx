@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { listFlows } from '@server/db/flows';
+import { visibleFlows } from '@server/access';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
@@ -10,8 +10,8 @@ export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Flows' };
 
 export default async function FlowsPage() {
-  await requireUser();
-  const flows = await listFlows(await getDb());
+  const user = await requireUser();
+  const flows = await visibleFlows(await getDb(), user);
   return (
     <section>
       <div className="page-head">

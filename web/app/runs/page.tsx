@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { listRuns, runTotals } from '@server/db/runs';
+import { runTotals } from '@server/db/runs';
+import { visibleRuns } from '@server/access';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
@@ -9,9 +10,9 @@ export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Runs' };
 
 export default async function RunsPage() {
-  await requireUser();
+  const user = await requireUser();
   const db = await getDb();
-  const runs = await listRuns(db);
+  const runs = await visibleRuns(db, user);
   const totals = await runTotals(
     db,
     runs.map((r) => r.id),

@@ -1,25 +1,29 @@
 import type { Metadata } from 'next';
-import { listSandboxMessages } from '@server/db/sandbox';
+import { sandboxMessagesFor } from '@server/access';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
-import { getSandboxDb } from '@/lib/server';
+import { getDb, getSandboxDb } from '@/lib/server';
 import { SandboxMailbox } from '@/app/sandbox/sandbox-mailbox';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Sandbox mailbox' };
 
 export default async function SandboxPage() {
-  await requireUser();
-  const messages = await listSandboxMessages(await getSandboxDb());
+  const user = await requireUser();
+  const messages = await sandboxMessagesFor(await getDb(), await getSandboxDb(), user);
   return (
     <section>
       <AutoRefresh intervalMs={3000} />
       <div className="page-head">
         <h1>Sandbox mailbox</h1>
       </div>
-      <p className="muted">Everything sent through the Sandbox SMTP profile lands here and nowhere else. Refreshes every 3 s.</p>
+      <p className="muted">
+        Everything sent through the Sandbox SMTP profile lands here and nowhere else
+        {user.role === 'admin' ? '' : ' (you see the messages of your own runs, one-off messages and test emails)'}. Refreshes every 3 s.
+      </p>
       <SandboxMailbox
+        canClear={user.role === 'admin'}
         messages={messages.map((m) => ({
           id: m.id,
           receivedAt: formatTime(m.receivedAt),

@@ -18,7 +18,8 @@ export interface MailboxMessage {
   text: string;
 }
 
-export function SandboxMailbox({ messages }: { messages: MailboxMessage[] }) {
+/** `canClear`: admins only, since the mailbox holds everyone's messages. */
+export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessage[]; canClear: boolean }) {
   const router = useRouter();
   const [open, setOpen] = useState<ReadonlySet<number>>(() => new Set());
   const [busy, setBusy] = useState(false);
@@ -52,9 +53,11 @@ export function SandboxMailbox({ messages }: { messages: MailboxMessage[] }) {
         <span className="muted">
           {messages.length} message{messages.length === 1 ? '' : 's'}
         </span>
-        <button type="button" className="button danger" onClick={clear} disabled={busy || messages.length === 0} data-testid="clear-mailbox">
-          {busy ? 'Clearing…' : 'Clear mailbox'}
-        </button>
+        {canClear && (
+          <button type="button" className="button danger" onClick={clear} disabled={busy || messages.length === 0} data-testid="clear-mailbox">
+            {busy ? 'Clearing…' : 'Clear mailbox'}
+          </button>
+        )}
       </div>
       {error && (
         <p className="notice notice--error" role="alert">

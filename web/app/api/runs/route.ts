@@ -1,4 +1,4 @@
-import { listRuns } from '@server/db/runs';
+import { visibleRuns } from '@server/access';
 import { startRun } from '@server/runs';
 import { IdempotencyKey, type RunStarted, StartRunRequest } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
@@ -6,7 +6,8 @@ import { getConfig, getDb, getTemporal, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = userRoute(async () => Response.json(await listRuns(await getDb())));
+/** The latest runs the user may see: all for admins; for agents, those they started and those of their flows. */
+export const GET = userRoute(async (_request: Request, _context: unknown, user) => Response.json(await visibleRuns(await getDb(), user)));
 
 /**
  * Starts a run of a published version for an audience of any size, with senders resolved for the

@@ -2,10 +2,10 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
-import { getContact, listAttributeDefinitions } from '@server/db/contacts';
-import { listContactDeliveries } from '@server/db/deliveries';
+import { listAttributeDefinitions } from '@server/db/contacts';
 import { listLists, listsOfContact } from '@server/db/lists';
 import { runPlan } from '@server/db/runs';
+import { contactDeliveriesFor } from '@server/access';
 import { UserError } from '@server/errors';
 import type { Plan } from '@domain/flow/plan';
 import { stepTitle } from '@domain/flow/step-title';
@@ -26,14 +26,15 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
   const user = await requireUser();
   const { id } = await params;
   const db = await getDb();
-  const contact = await getContact(db, id);
-  if (!contact) notFound();
-  const [deliveries, definitions, lists, memberOf] = await Promise.all([
-    listContactDeliveries(db, id),
-    listAttributeDefinitions(db),
-    listLists(db),
-    listsOfContact(db, id),
-  ]);
+  let found: Awaited<ReturnType<typeof contactDeliveriesFor>>;
+  try {
+    found = await contactDeliveriesFor(db, user, id);
+  } catch (err) {
+    if (err instanceof UserError && err.status === 404) notFound();
+    throw err;
+  }
+  const { contact, deliveries } = found;
+  const [definitions, lists, memberOf] = await Promise.all([listAttributeDefinitions(db), listLists(db), listsOfContact(db, id)]);
   const config = getConfig();
   // Steps show by the names given in the editor, carried in each run's plan.
   const plans = new Map<string, Plan | undefined>();

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { getFlow } from '@server/db/flows';
+import { mayUseFlow } from '@server/access';
 import { defaultProfileId } from '@server/db/smtp-profiles';
 import { listProfiles } from '@server/profiles';
 import { FlowEditor } from '@/components/flow-editor/flow-editor';
@@ -14,10 +15,11 @@ export const dynamic = 'force-dynamic';
 type Props = { params: Promise<{ id: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  if (!(await currentUser())) return { title: 'Flow' };
+  const user = await currentUser();
+  if (!user) return { title: 'Flow' };
   const { id } = await params;
   const flow = await getFlow(await getDb(), id);
-  return { title: flow ? flow.name : 'Flow not found' };
+  return { title: flow && mayUseFlow(user, flow) ? flow.name : 'Flow not found' };
 }
 
 export default async function FlowEditorPage({ params }: Props) {
@@ -25,7 +27,7 @@ export default async function FlowEditorPage({ params }: Props) {
   const { id } = await params;
   const db = await getDb();
   const flow = await getFlow(db, id);
-  if (!flow) notFound();
+  if (!flow || !mayUseFlow(user, flow)) notFound();
   const { graph, problems } = loadDraft(flow.graph);
   // The senders this user may use (what GET /api/smtp-profiles lists), with only the fields the Sender select shows.
   const myDefault = await defaultProfileId(db, user.id);

@@ -2,7 +2,8 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
-import { listRunAttempts, listRunRecipients, runPlan } from '@server/db/runs';
+import { getRun, listRunAttempts, listRunRecipients, runPlan } from '@server/db/runs';
+import { mayViewRun } from '@server/access';
 import { runReport } from '@server/runs';
 import { stepTitle } from '@domain/flow/step-title';
 import { AutoRefresh } from '@/components/auto-refresh';
@@ -41,10 +42,12 @@ export default async function RunPage({
   params: Promise<{ id: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  await requireUser();
+  const user = await requireUser();
   const { id } = await params;
   const query = await searchParams;
   const db = await getDb();
+  const visible = await getRun(db, id);
+  if (!visible || !mayViewRun(user, visible)) notFound();
   const report = await runReport(db, id);
   if (!report) notFound();
   const { run, counts } = report;

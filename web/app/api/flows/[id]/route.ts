@@ -1,4 +1,4 @@
-import { getFlow, saveFlowDraft } from '@server/db/flows';
+import { saveDraftAs, visibleFlow } from '@server/access';
 import { UserError } from '@server/errors';
 import { compile } from '@domain/flow/compile';
 import { FlowGraph } from '@domain/flow/schema';
@@ -11,15 +11,17 @@ export const dynamic = 'force-dynamic';
 
 type Context = { params: Promise<{ id: string }> };
 
-export const GET = userRoute(async (_request: Request, { params }: Context) => {
+/** The flow, if the user may see it (its owner, or an admin); 404 otherwise. */
+export const GET = userRoute(async (_request: Request, { params }: Context, user) => {
   const { id } = await params;
-  const flow = await getFlow(await getDb(), id);
-  if (!flow) throw new UserError(404, 'flow_not_found', `flow "${id}" does not exist`);
-  return Response.json(flow satisfies FlowResponse);
+  return Response.json((await visibleFlow(await getDb(), user, id)) satisfies FlowResponse);
 });
 
-/** Saves the draft. It must be well-formed, but may still be unfinished (e.g. not yet connected). */
-export const PUT = userRoute(async (request: Request, { params }: Context) => {
+/**
+ * Saves the draft. It must be well-formed, but may still be unfinished (e.g. not yet connected). A new
+ * id makes a flow owned by the user; someone else's flow is 404 (agents change only their own).
+ */
+export const PUT = userRoute(async (request: Request, { params }: Context, user) => {
   const { id } = await params;
   if (!FLOW_ID_PATTERN.test(id)) {
     throw new UserError(400, 'invalid_flow_id', 'a flow id uses 1 to 64 letters, digits, "-" or "_"');
@@ -31,6 +33,6 @@ export const PUT = userRoute(async (request: Request, { params }: Context) => {
     const details = result.ok ? graph.error.issues : result.errors;
     throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', details);
   }
-  await saveFlowDraft(await getDb(), { id, name: body.name, graph: graph.data });
+  await saveDraftAs(await getDb(), user, { id, name: body.name, graph: graph.data });
   return Response.json({ ok: true } satisfies FlowSaved);
 });

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getFlow } from '@server/db/flows';
+import { mayUseFlow } from '@server/access';
 import { countContacts, listContacts } from '@server/db/contacts';
 import { listLists } from '@server/db/lists';
 import { formatTime } from '@/lib/format';
@@ -21,11 +22,11 @@ type Props = {
 };
 
 export default async function StartRunPage({ params, searchParams }: Props) {
-  await requireUser();
+  const user = await requireUser();
   const [{ id }, query] = await Promise.all([params, searchParams]);
   const db = await getDb();
   const flow = await getFlow(db, id);
-  if (!flow) notFound();
+  if (!flow || !mayUseFlow(user, flow)) notFound();
   const [contacts, everyone, lists] = await Promise.all([listContacts(db, CHOOSABLE), countContacts(db, { subscribedOnly: true }), listLists(db)]);
   const versions = flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.publishedAt) }));
   const asked = Number(Array.isArray(query.version) ? query.version[0] : query.version);

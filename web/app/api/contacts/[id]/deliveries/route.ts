@@ -1,20 +1,21 @@
+import { contactDeliveriesFor } from '@server/access';
 import { temporalWorkflowUrl } from '@server/config';
-import { getContact } from '@server/db/contacts';
-import { listContactDeliveries } from '@server/db/deliveries';
-import { UserError } from '@server/errors';
 import type { ContactDeliveries } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
 import { getConfig, getDb } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
-/** Every delivery attempt to the contact, campaigns and one-off messages, newest first, with Temporal links. */
-export const GET = userRoute(async (_request: Request, { params }: { params: Promise<{ id: string }> }) => {
+/**
+ * The delivery attempts to the contact the user may see (admins: all; agents: those of runs they may
+ * see and their own one-off messages), newest first, with Temporal links.
+ */
+export const GET = userRoute(async (_request: Request, { params }: { params: Promise<{ id: string }> }, user) => {
   const { id } = await params;
-  const db = await getDb();
-  const contact = await getContact(db, id);
-  if (!contact) throw new UserError(404, 'contact_not_found', `contact "${id}" does not exist`);
+  const { contact, deliveries } = await contactDeliveriesFor(await getDb(), user, id);
   const config = getConfig();
-  const deliveries = (await listContactDeliveries(db, id)).map((d) => ({ ...d, temporalUrl: temporalWorkflowUrl(config, d.workflowId) }));
-  return Response.json({ contact, deliveries } satisfies ContactDeliveries);
+  return Response.json({
+    contact,
+    deliveries: deliveries.map((d) => ({ ...d, temporalUrl: temporalWorkflowUrl(config, d.workflowId) })),
+  } satisfies ContactDeliveries);
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { visibleRun } from '@server/access';
 import { controlRun, resendHeld } from '@server/runs';
 import { userRoute } from '@/lib/auth';
 import { getConfig, getDb, getTemporal, readJson } from '@/lib/server';
@@ -16,10 +17,11 @@ const ResendRequest = z
  * POST /api/runs/:id/resend {contactIds?}: sends again the recipients held for review (all, or these):
  * 202 {resent}; 409 when none is held.
  */
-export const POST = userRoute(async (request: Request, { params }: { params: Promise<{ id: string; action: string }> }) => {
+export const POST = userRoute(async (request: Request, { params }: { params: Promise<{ id: string; action: string }> }, user) => {
   const { id, action } = await params;
   const act = Action.parse(action);
   const db = await getDb();
+  await visibleRun(db, user, id);
   const temporal = await getTemporal();
   if (act === 'resend') {
     const body = ResendRequest.parse(await readJson(request, { optional: true }));

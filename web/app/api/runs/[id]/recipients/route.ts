@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { temporalWorkflowUrl } from '@server/config';
-import { listRunRecipients } from '@server/db/runs';
+import { runRecipientsFor } from '@server/access';
 import { userRoute } from '@/lib/auth';
 import { PageQuery, searchParams } from '@/lib/paging';
 import { getConfig, getDb } from '@/lib/server';
@@ -15,11 +15,11 @@ const Query = PageQuery.extend({
     .optional(),
 });
 
-/** A page of the run's recipients, by email, each with the Temporal link of the workflow that holds its sends. */
-export const GET = userRoute(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
+/** A page of the run's recipients (404 unless the user may see the run), by email, each with the Temporal link of the workflow that holds its sends. */
+export const GET = userRoute(async (request: Request, { params }: { params: Promise<{ id: string }> }, user) => {
   const { id } = await params;
   const query = Query.parse(searchParams(request));
-  const page = await listRunRecipients(await getDb(), id, query);
+  const page = await runRecipientsFor(await getDb(), user, id, query);
   const config = getConfig();
   return Response.json({ ...page, items: page.items.map((r) => ({ ...r, temporalUrl: temporalWorkflowUrl(config, r.workflowId) })) });
 });

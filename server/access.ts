@@ -1,0 +1,97 @@
+/**
+ * Who sees what, in one workspace. Flows and runs have owners: admins see and manage everything;
+ * an agent sees and edits their own flows, and sees (and pauses, resumes, cancels, resends) the runs
+ * they started and the runs of their flows. The contact base is the workspace's (an audience of
+ * "everyone" means every contact), but a contact's delivery history shows an agent only the sends of
+ * runs they may see and their own one-off messages. The sandbox mailbox shows an agent only messages
+ * of sends they may see; only admins empty it. What one may not see answers 404, as if it did not
+ * exist, so ids cannot be probed. Route handlers and pages ask here; SQL stays in db/.
+ */
+import type { Db, SandboxDb } from './db';
+import { getContact } from './db/contacts';
+import { listContactDeliveries } from './db/deliveries';
+import { type Flow, getFlow, listFlows, saveFlowDraft } from './db/flows';
+import { visibleMessageIds } from './db/ownership';
+import { getRun, listRunAttempts, listRunRecipients, listRuns, type Run } from './db/runs';
+import { clearSandbox, listSandboxMessages, listSandboxMessagesWithIds } from './db/sandbox';
+import type { RecipientStatus } from './db/tables';
+import type { FlowGraph } from '../domain/flow/schema';
+import { UserError } from './errors';
+import type { Actor } from './profiles';
+
+const isAdmin = (actor: Actor) => actor.role === 'admin';
+
+export const flowNotFound = (id: string) => new UserError(404, 'flow_not_found', `flow "${id}" does not exist`);
+export const runNotFound = (id: string) => new UserError(404, 'run_not_found', `run "${id}" does not exist`);
+
+/** Admins, and the flow's owner: who may see, edit, publish and run a flow. */
+export const mayUseFlow = (actor: Actor, flow: Pick<Flow, 'ownerId'>) => isAdmin(actor) || flow.ownerId === actor.id;
+
+/** Admins, who started the run, and the owner of its flow. */
+export const mayViewRun = (actor: Actor, run: Pick<Run, 'ownerId' | 'flowOwnerId'>) =>
+  isAdmin(actor) || run.ownerId === actor.id || run.flowOwnerId === actor.id;
+
+/** The flow, if the actor may see it; 404 otherwise. */
+export async function visibleFlow(db: Db, actor: Actor, id: string): Promise<Flow> {
+  const flow = await getFlow(db, id);
+  if (!flow || !mayUseFlow(actor, flow)) throw flowNotFound(id);
+  return flow;
+}
+
+export function visibleFlows(db: Db, actor: Actor) {
+  return listFlows(db, isAdmin(actor) ? {} : { ownedBy: actor.id });
+}
+
+/**
+ * Saves a draft: a new id makes a flow owned by the actor; an existing flow changes only if the actor
+ * may edit it (checked in the write itself). Someone else's id answers 404.
+ */
+export async function saveDraftAs(db: Db, actor: Actor, flow: { id: string; name: string; graph: FlowGraph }): Promise<void> {
+  const saved = await saveFlowDraft(db, { ...flow, ownerId: actor.id }, isAdmin(actor) ? {} : { onlyIfOwnedBy: actor.id });
+  if (!saved) {
+    throw new UserError(404, 'flow_not_found', `flow "${flow.id}" is not one you may change; create a new flow (POST /api/flows) instead`, {
+      field: 'id',
+    });
+  }
+}
+
+/** The run, if the actor may see it; 404 otherwise. */
+export async function visibleRun(db: Db, actor: Actor, id: string): Promise<Run> {
+  const run = await getRun(db, id);
+  if (!run || !mayViewRun(actor, run)) throw runNotFound(id);
+  return run;
+}
+
+export function visibleRuns(db: Db, actor: Actor) {
+  return listRuns(db, isAdmin(actor) ? {} : { visibleTo: actor.id });
+}
+
+export async function runRecipientsFor(db: Db, actor: Actor, runId: string, page: { offset: number; limit: number; status?: RecipientStatus }) {
+  await visibleRun(db, actor, runId);
+  return listRunRecipients(db, runId, page);
+}
+
+export async function runAttemptsFor(db: Db, actor: Actor, runId: string, page: { offset: number; limit: number }) {
+  await visibleRun(db, actor, runId);
+  return listRunAttempts(db, runId, page);
+}
+
+/** The contact (every user may see the workspace's contacts) and the deliveries the actor may see. */
+export async function contactDeliveriesFor(db: Db, actor: Actor, contactId: string) {
+  const contact = await getContact(db, contactId);
+  if (!contact) throw new UserError(404, 'contact_not_found', `contact "${contactId}" does not exist`);
+  const deliveries = await listContactDeliveries(db, contactId, isAdmin(actor) ? {} : { visibleTo: actor.id });
+  return { contact, deliveries };
+}
+
+/** The sandbox mailbox as the actor may see it: everything for admins, the messages of their own sends for agents. */
+export async function sandboxMessagesFor(db: Db, sandboxDb: SandboxDb, actor: Actor) {
+  if (isAdmin(actor)) return listSandboxMessages(sandboxDb);
+  return listSandboxMessagesWithIds(sandboxDb, await visibleMessageIds(db, actor.id));
+}
+
+/** Emptying the sandbox mailbox deletes everyone's messages: admins only. */
+export async function clearSandboxAs(sandboxDb: SandboxDb, actor: Actor): Promise<void> {
+  if (!isAdmin(actor)) throw new UserError(403, 'admin_only', "only admins empty the sandbox mailbox: it holds everyone's messages");
+  await clearSandbox(sandboxDb);
+}
