@@ -26,6 +26,7 @@ import {
 import { existingUserIds } from './db/users';
 import { UserError } from './errors';
 import { explainSmtpError, testSmtpConnection } from './smtp/advice';
+import type { OutboundPolicy } from './smtp/outbound';
 import { transportOptions } from './smtp/transport';
 
 export type Actor = Pick<AppUser, 'id' | 'role'>;
@@ -99,9 +100,22 @@ async function writeSharing(db: Db, actor: Actor, profileId: string, s: ProfileS
 
 /** Host, port and security unchanged: the only case in which a stored password may be used with the form's values. */
 const sameServer = (p: StoredSmtpProfile, input: SmtpProfileInput) =>
-  p.host === input.host && p.port === input.port && p.secure === input.secure && p.requireTls === input.requireTls;
+  p.host === input.host &&
+  p.port === input.port &&
+  p.secure === input.secure &&
+  p.requireTls === input.requireTls &&
+  p.allowPlainAuth === input.allowPlainAuth;
+
+/** Logging in without TLS is an admin's decision: others may keep what an admin set, never turn it on. */
+function checkPlainAuth(actor: Actor, input: SmtpProfileInput, stored?: StoredSmtpProfile) {
+  if (actor.role === 'admin' || !input.allowPlainAuth || stored?.allowPlainAuth) return;
+  throw new UserError(403, 'admin_only', 'allowPlainAuth: only an admin may allow logging in without TLS; turn it off, or ask an admin', {
+    field: 'allowPlainAuth',
+  });
+}
 
 export async function createProfile(db: Db, keyring: Keyring, actor: Actor, input: SmtpProfileInput & ProfileSharing) {
+  checkPlainAuth(actor, input);
   const id = await insertSmtpProfile(db, input, { passwordEnc: input.password ? encryptSecret(keyring, input.password) : '', ownerId: actor.id });
   await writeSharing(db, actor, id, input);
   return { id };
@@ -114,6 +128,7 @@ export async function createProfile(db: Db, keyring: Keyring, actor: Actor, inpu
 export async function updateProfile(db: Db, keyring: Keyring, actor: Actor, id: string, input: SmtpProfileInput & ProfileSharing) {
   const profile = await profileFor(db, actor, id);
   if (!canManage(actor, profile)) throw new UserError(403, 'profile_forbidden', 'only its owner or an admin may change this profile');
+  checkPlainAuth(actor, input, profile);
   const moved = !sameServer(profile, input);
   const passwordEnc = input.password ? encryptSecret(keyring, input.password) : moved ? '' : profile.passwordEnc;
   await updateSmtpProfile(db, id, input, passwordEnc);
@@ -154,24 +169,24 @@ const password = (keyring: Keyring, p: StoredSmtpProfile) => (p.passwordEnc ? de
  * Test connection for what the form holds now. An empty password uses the stored one only when the
  * server is unchanged (the same rule as saving). Returns advice instead of throwing.
  */
-export async function testConnection(db: Db, keyring: Keyring, actor: Actor, input: SmtpProfileInput, profileId?: string) {
+export async function testConnection(db: Db, keyring: Keyring, policy: OutboundPolicy, actor: Actor, input: SmtpProfileInput, profileId?: string) {
   let pass = input.password ?? '';
   if (!pass && profileId) {
     const stored = await profileFor(db, actor, profileId);
     if (sameServer(stored, input)) pass = password(keyring, stored);
   }
   try {
-    await testSmtpConnection(transportOptions(input, pass), 10_000);
+    await testSmtpConnection(transportOptions(input, pass, policy), 10_000);
     return { ok: true as const, message: `Connected to ${input.host}:${input.port}${input.username ? ` and logged in as ${input.username}` : ''}.` };
   } catch (err) {
-    return { ok: false as const, message: explainSmtpError(err, input) };
+    return { ok: false as const, ...explainSmtpError(err, input) };
   }
 }
 
 /** Sends one test message with a saved profile, straight away (not a campaign). */
-export async function sendTestEmail(db: Db, keyring: Keyring, actor: Actor, profileId: string, to: string) {
+export async function sendTestEmail(db: Db, keyring: Keyring, policy: OutboundPolicy, actor: Actor, profileId: string, to: string) {
   const profile = await profileFor(db, actor, profileId);
-  const transport = nodemailer.createTransport({ ...transportOptions(profile, password(keyring, profile)), pool: false });
+  const transport = nodemailer.createTransport({ ...transportOptions(profile, password(keyring, profile), policy), pool: false });
   try {
     const info = await transport.sendMail({
       from: { name: profile.fromName, address: profile.fromEmail },
@@ -182,7 +197,7 @@ export async function sendTestEmail(db: Db, keyring: Keyring, actor: Actor, prof
     });
     return { ok: true as const, message: `Sent to ${to}: the server replied "${info.response}".` };
   } catch (err) {
-    return { ok: false as const, message: explainSmtpError(err, profile) };
+    return { ok: false as const, ...explainSmtpError(err, profile) };
   } finally {
     transport.close();
   }

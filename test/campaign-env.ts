@@ -16,7 +16,7 @@ import { startRun, type StartRunRequest } from '../server/runs';
 import { parseFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { TransportPool } from '../server/smtp/transport';
-import { profileInput, publishForTest, root, tempInstall, workflowsPath } from './helpers';
+import { localSmtpPolicy, profileInput, publishForTest, root, tempInstall, workflowsPath } from './helpers';
 import { startTemporalDevServer, type DevServer } from './temporal-dev';
 
 export const admin = { id: 'admin-test', role: 'admin' as const };
@@ -66,7 +66,7 @@ export async function campaignEnv(options: {
   });
   await updateSmtpProfile(db, 'sandbox', profileInput({ name: 'Sandbox', port: smtp.port, maxConnections: options.maxConnections ?? 5 }), '');
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
-  const transports = new TransportPool(() => '');
+  const transports = new TransportPool(() => '', localSmtpPolicy);
   let worker: Worker | undefined;
   let workerDone: Promise<void> | undefined;
   const workerConnection = options.inProcessWorker ? await NativeConnection.connect({ address: server.address }) : undefined;

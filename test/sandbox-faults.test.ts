@@ -18,6 +18,7 @@ import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { classifySmtpError } from '../server/smtp/classify';
 import { transportOptions } from '../server/smtp/transport';
 import { root } from './helpers';
+import { localSmtpPolicy } from './helpers';
 import { oneConnectionPerMessage, RawSmtp, send, settings } from './smtp-clients';
 
 /** A running sandbox with faults, and what it kept (Message-IDs, with the server's clock). */
@@ -136,7 +137,7 @@ describe('throttle: a token bucket shared by all connections, 454 after DATA as 
     const rate = 20;
     const burst = 5;
     const { smtp, kept } = await sandbox(`throttle=${rate}/s,burst=${burst}`);
-    const transport = nodemailer.createTransport(transportOptions(settings(smtp.port), ''));
+    const transport = nodemailer.createTransport(transportOptions(settings(smtp.port), '', localSmtpPolicy));
     const outcomes: Awaited<ReturnType<typeof send>>[] = [];
     const until = Date.now() + 3_000;
     // Six senders over the pool's four connections, far faster than 20/s.
@@ -322,7 +323,7 @@ describe('connection dropped after DATA', () => {
 
   it('the pooled transport reports the dropped message as failed and does not send it again', async () => {
     const { smtp, kept } = await sandbox('drop-after-data=10%');
-    const transport = nodemailer.createTransport(transportOptions(settings(smtp.port), ''));
+    const transport = nodemailer.createTransport(transportOptions(settings(smtp.port), '', localSmtpPolicy));
     const results = await Promise.all(Array.from({ length: 40 }, () => send(transport)));
     transport.close();
     const failed = results.filter((r) => r.err !== null);

@@ -17,6 +17,7 @@ import type { Flow } from '@server/db/flows';
 import type { SandboxMessage } from '@server/db/sandbox';
 import type { SmtpProfileView } from '@server/profiles';
 import type { RunReport } from '@server/runs';
+import type { SmtpFailure } from '@server/smtp/advice';
 import type { UserSummary } from '@/lib/auth';
 import { emailField, passwordField, personNameField, required } from '@/lib/fields';
 
@@ -176,6 +177,8 @@ export type TestEmailBody = z.input<typeof TestEmailRequest>;
 /** Test connection and Send test email: 200 either way; a failure's message says which field to change. */
 export interface SmtpCheck {
   ok: boolean;
+  /** On failure, its class (blocked, dns, connect, not-smtp, tls, plain-auth, auth, refused, other). */
+  failure?: SmtpFailure;
   message: string;
 }
 

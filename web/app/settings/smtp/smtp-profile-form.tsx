@@ -112,7 +112,7 @@ export function SmtpProfileForm({ profile, presets, agents, isAdmin, userEmail, 
         )}
         <fieldset className="form__group" disabled={readOnly}>
           <ProfileSection {...section} presets={presets} presetId={state.presetId} />
-          <ServerSection {...section} saved={saved} passwordWillClear={passwordWillClear} />
+          <ServerSection {...section} saved={saved} passwordWillClear={passwordWillClear} isAdmin={isAdmin} />
           <SenderSection {...section} />
           <LimitsSection {...section} />
           {isAdmin && <SharingSection {...section} agents={agents} />}

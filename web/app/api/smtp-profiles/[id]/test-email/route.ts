@@ -1,7 +1,7 @@
 import { sendTestEmail } from '@server/profiles';
 import { type SmtpCheck, TestEmailRequest } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
-import { getDb, getKeyring, readBody } from '@/lib/server';
+import { getDb, getKeyring, getOutboundPolicy, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,5 +9,5 @@ export const dynamic = 'force-dynamic';
 export const POST = userRoute(async (request: Request, { params }: { params: Promise<{ id: string }> }, user) => {
   const { id } = await params;
   const { to } = await readBody(request, TestEmailRequest);
-  return Response.json((await sendTestEmail(await getDb(), getKeyring(), user, id, to)) satisfies SmtpCheck);
+  return Response.json((await sendTestEmail(await getDb(), getKeyring(), getOutboundPolicy(), user, id, to)) satisfies SmtpCheck);
 });
