@@ -44,7 +44,15 @@ function front(req: http.IncomingMessage, res: http.ServerResponse): boolean {
 
 await app.prepare();
 const server = http.createServer((req, res) => {
-  if (front(req, res)) return;
+  try {
+    if (front(req, res)) return;
+  } catch (err) {
+    // A request line or peer the front cannot read (a malformed URL, a socket already gone).
+    console.error('[web] refused a malformed request:', err instanceof Error ? err.message : err);
+    res.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ error: { code: 'bad_request', message: 'the request could not be read' } }));
+    return;
+  }
   handle(req, res).catch((err: unknown) => {
     console.error('[web]', err);
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });

@@ -58,7 +58,7 @@ export function explainSmtpError(err: unknown, profile: AdviceProfile): SmtpAdvi
       'not-smtp',
       profile.secure
         ? `Connected to ${where}, but no SMTP server answered there. Check the SMTP server and port.`
-        : `Connected to ${where}, but no SMTP server greeted Dripline. Port 465 expects SSL from the first byte: turn SSL on and TLS off (or use port 587 with TLS); otherwise check the SMTP server and port.`,
+        : `Connected to ${where}, but the server never said hello as an SMTP server does. Port 465 expects SSL from the first byte: turn SSL on and TLS off (or use port 587 with TLS); otherwise check the SMTP server and port.`,
     );
   }
   if (e.code === 'ETLS' || tlsText.test(local)) {

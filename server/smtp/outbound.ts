@@ -15,6 +15,8 @@ import { type AllowedTarget, allowsAddress, allowsName, describeRange, normalHos
 
 export interface OutboundPolicy {
   allowed: readonly AllowedTarget[];
+  /** How host names are resolved (the system resolver unless a test says otherwise). */
+  lookup?: Lookup;
 }
 
 /** The product's policy: the admin's allow-list, plus the bundled sandbox (its host, on its port only). */
@@ -122,7 +124,7 @@ interface SocketRequest {
  */
 export function guardedSocket(policy: OutboundPolicy, lookup?: Lookup) {
   return (options: SocketRequest, callback: (err: Error | null, socketOptions?: { connection: net.Socket }) => void): void => {
-    connectChecked(policy, options.host ?? '', Number(options.port ?? 25), options.connectionTimeout ?? 15_000, lookup).then(
+    connectChecked(policy, options.host ?? '', Number(options.port ?? 25), options.connectionTimeout ?? 15_000, lookup ?? policy.lookup).then(
       (connection) => callback(null, { connection }),
       (err: Error) => callback(err),
     );

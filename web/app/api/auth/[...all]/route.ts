@@ -27,7 +27,9 @@ function emailOf(text: string): string | undefined {
  */
 export const POST = apiRoute(async (request: Request) => {
   const text = await readLimitedText(request);
-  const forward = new Request(request.url, { method: 'POST', headers: request.headers, ...(text ? { body: text } : {}) });
+  const headers = new Headers(request.headers);
+  headers.delete('content-length');
+  const forward = new Request(request.url, { method: 'POST', headers, ...(text ? { body: text } : {}) });
   const email = new URL(request.url).pathname.endsWith('/sign-in/email') ? emailOf(text) : undefined;
   if (email === undefined) return handlers.POST(forward);
   const db = await getDb();
