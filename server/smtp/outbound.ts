@@ -51,7 +51,12 @@ const systemLookup: Lookup = async (host) => (await dnsLookup(host, { all: true,
  * when any of them is internal and not allowed (a name that answers with one internal address is refused
  * whole, so a round-robin cannot slip one in), or an EDNS error when the name does not resolve.
  */
-export async function checkedAddresses(policy: OutboundPolicy, host: string, port: number, lookup: Lookup = systemLookup): Promise<string[]> {
+export async function checkedAddresses(
+  policy: OutboundPolicy,
+  host: string,
+  port: number,
+  lookup: Lookup = policy.lookup ?? systemLookup,
+): Promise<string[]> {
   const name = normalHost(host);
   let addresses: string[];
   if (ipaddr.isValid(name)) addresses = [parseAddress(name).toString()];
