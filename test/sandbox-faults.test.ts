@@ -351,12 +351,14 @@ describe('slow replies', () => {
 
 describe('the product’s sandbox process reads SANDBOX_FAULTS', () => {
   const port = 2811;
+  const login = { user: 'sandbox', pass: 'sandbox-password' };
 
   function startSandboxProcess(env: Record<string, string>) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dripline-faults-'));
     const child = spawn(process.execPath, ['--import', 'tsx', 'worker/sandbox.ts'], {
       cwd: root,
-      env: { ...process.env, DRIPLINE_DATA_DIR: dataDir, SANDBOX_SMTP_PORT: String(port), ...env },
+      // The product's sandbox takes mail only with its login.
+      env: { ...process.env, DRIPLINE_DATA_DIR: dataDir, SANDBOX_SMTP_PORT: String(port), SANDBOX_SMTP_LOGIN: `${login.user}:${login.pass}`, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -374,7 +376,7 @@ describe('the product’s sandbox process reads SANDBOX_FAULTS', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(sandboxProcess.output()).toContain(`listening on 127.0.0.1:${port}; faults (SANDBOX_FAULTS): greylist=1,reject=100%,seed=x`);
-      const transport = oneConnectionPerMessage(port);
+      const transport = oneConnectionPerMessage(port, login);
       expect((await send(transport, 'ann@example.test')).err).toMatchObject({ response: '550 5.1.1 Mailbox unavailable' });
     } finally {
       sandboxProcess.child.kill('SIGTERM');
@@ -388,7 +390,7 @@ describe('the product’s sandbox process reads SANDBOX_FAULTS', () => {
     const greylisting = startSandboxProcess({ SANDBOX_FAULTS: 'greylist=1' });
     try {
       while (!greylisting.output().includes('listening on')) await new Promise((r) => setTimeout(r, 100));
-      const transport = oneConnectionPerMessage(port);
+      const transport = oneConnectionPerMessage(port, login);
       expect((await send(transport)).err).toMatchObject({ responseCode: 451 });
       const retry = await send(transport);
       expect(retry.err).toBeNull();
