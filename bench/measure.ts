@@ -8,6 +8,7 @@ import type { Db, SandboxDb } from '../server/db';
 import { countContacts, insertContacts, listContacts } from '../server/db/contacts';
 import { runMessageIds } from '../server/db/deliveries';
 import { countSandboxMessages, sandboxMessagesWithIds } from '../server/db/sandbox';
+import { parseAllowedTarget } from '../server/smtp/allow-list';
 import { transportOptions } from '../server/smtp/transport';
 import type { Api, RunView } from './api';
 import type { Progress } from './progress';
@@ -88,8 +89,17 @@ export async function measureRaw(
 ): Promise<RawResult> {
   const transport = nodemailer.createTransport(
     transportOptions(
-      { host: '127.0.0.1', port: stack.ports.smtp, secure: false, requireTls: false, username: '', maxConnections: MAX_CONNECTIONS },
+      {
+        host: '127.0.0.1',
+        port: stack.ports.smtp,
+        secure: false,
+        requireTls: false,
+        allowPlainAuth: false,
+        username: '',
+        maxConnections: MAX_CONNECTIONS,
+      },
       '',
+      { allowed: [parseAllowedTarget(`127.0.0.1:${stack.ports.smtp}`)] },
     ),
   );
   const tag = Date.now().toString(36);

@@ -206,7 +206,12 @@ export function descendants(rootPid: number): ProcInfo[] {
 function roleOf(cmdline: string): Role | undefined {
   if (cmdline.includes('worker/main.ts')) return 'worker';
   if (cmdline.includes('worker/sandbox.ts')) return 'sandbox';
-  if (cmdline.includes('next-server') || /\bnext start\b|\.bin\/next start\b|next\/dist\/bin\/next start\b/.test(cmdline)) return 'web';
+  if (
+    cmdline.includes('scripts/web-server.ts') ||
+    cmdline.includes('next-server') ||
+    /\bnext start\b|\.bin\/next start\b|next\/dist\/bin\/next start\b/.test(cmdline)
+  )
+    return 'web';
   if (cmdline.includes('start-dev')) return 'temporal';
   return undefined;
 }

@@ -24,6 +24,8 @@ export const SmtpProfileInput = z
       .max(65535, 'Port must be between 1 and 65535 (587 for TLS, 465 for SSL)'),
     secure: z.boolean().default(false),
     requireTls: z.boolean().default(false),
+    /** Log in even when the server offers no TLS (the password then crosses the network in clear). Admins only. */
+    allowPlainAuth: z.boolean().default(false),
     username: headerText('User', 256).default(''),
     /** Write-only: empty or absent keeps the stored password. */
     password: z.string().max(512, 'Password must be at most 512 characters').optional(),
@@ -76,6 +78,8 @@ export interface SmtpProfile {
   port: number;
   secure: boolean;
   requireTls: boolean;
+  /** Log in without TLS when the server offers none (set by an admin; otherwise a login requires STARTTLS or SSL). */
+  allowPlainAuth: boolean;
   username: string;
   fromEmail: string;
   fromName: string;

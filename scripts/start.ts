@@ -197,7 +197,8 @@ async function main() {
 
   runSupervised('sandbox-smtp', 'worker/sandbox.ts');
   runSupervised('worker', 'worker/main.ts');
-  run('web', bin('next'), [dev ? 'dev' : 'start', 'web', '-p', String(webPort)], { NEXT_TELEMETRY_DISABLED: '1' });
+  // Next.js behind the front that decides the client's IP and refuses what must not reach a route (scripts/web-server.ts).
+  run('web', process.execPath, ['--import', 'tsx', 'scripts/web-server.ts', ...(dev ? ['--dev'] : [])], { NEXT_TELEMETRY_DISABLED: '1' });
   const web = `http://localhost:${webPort}`;
   await waitFor('the web app', async () => (await fetch(`${web}/flows`)).ok, 120_000);
 

@@ -45,7 +45,11 @@ export function createAuth(db: Db, config: Config, plugins: Parameters<typeof be
     session: { expiresIn: 60 * 60 * 24 * 7 },
     plugins: [admin({ ac, roles, defaultRole: 'agent', adminRoles: ['admin'] }), ...(plugins ?? [])],
     telemetry: { enabled: false },
-    advanced: { useSecureCookies: publicUrl.protocol === 'https:' },
+    advanced: {
+      useSecureCookies: publicUrl.protocol === 'https:',
+      // Set by the web front (scripts/web-server.ts) from the peer, or from X-Forwarded-For of a trusted proxy only.
+      ipAddress: { ipAddressHeaders: ['x-dripline-client-ip'] },
+    },
   });
 }
 export type Auth = ReturnType<typeof createAuth>;

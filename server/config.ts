@@ -2,8 +2,10 @@
  * Every environment variable Dripline reads, in one place (docker-compose.yml is tested against this list).
  */
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { FaultsSpec } from './sandbox-faults';
+import { parseAllowList } from './smtp/allow-list';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
@@ -33,7 +35,10 @@ export const ConfigEnv = z.object({
   SANDBOX_SMTP_PORT: port(2525),
   /** The address the sandbox SMTP server listens on. */
   SANDBOX_SMTP_BIND: z.string().min(1).default('127.0.0.1'),
-  /** "user:password": the only login the sandbox SMTP server accepts (unset: any login). */
+  /**
+   * "user:password": the only login the sandbox SMTP server accepts, and the one the Sandbox profile uses.
+   * Unset: one derived from the install's secret key (the sandbox never accepts mail without a login).
+   */
   SANDBOX_SMTP_LOGIN: z
     .string()
     .regex(/^[^:]+:.+$/, 'must be user:password')
@@ -44,6 +49,41 @@ export const ConfigEnv = z.object({
    * faults"). Unset: none, the sandbox accepts everything.
    */
   SANDBOX_FAULTS: z.string().default('').pipe(FaultsSpec),
+  /** The largest message the sandbox SMTP server accepts, in MB. */
+  SANDBOX_SMTP_MAX_MB: z.coerce.number().positive().max(100).default(10),
+  /**
+   * Internal SMTP relays profiles may use (server/smtp/outbound.ts refuses loopback, private, link-local and
+   * other internal addresses otherwise): host names, IP addresses or CIDR ranges, each optionally with
+   * :port, separated by commas, e.g. "relay.corp.internal:25,10.0.0.0/8". The sandbox is always allowed.
+   */
+  DRIPLINE_SMTP_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const { targets, errors } = parseAllowList(s);
+      for (const message of errors) ctx.addIssue({ code: 'custom', message });
+      return targets;
+    }),
+  /**
+   * Proxies in front of the web app whose X-Forwarded-For is believed (the client's IP decides sign-in
+   * rate limits): IPs, CIDR ranges or proxy-addr's names (loopback, linklocal, uniquelocal), comma-separated.
+   * Unset: none; the peer's address is the client's.
+   */
+  DRIPLINE_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const list = s
+        .split(/[\s,]+/)
+        .map((x) => x.trim())
+        .filter(Boolean);
+      try {
+        proxyaddr.compile(list);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; use IPs, CIDR ranges, loopback, linklocal or uniquelocal` });
+      }
+      return list;
+    }),
   /** 64 hex characters; when unset, one is generated into the data folder (fine for a single machine). */
   DRIPLINE_SECRET_KEY: z
     .string()

@@ -12,6 +12,8 @@ export interface Keyring {
   byId: Map<string, Buffer>;
 }
 
+const TAG_BYTES = 16;
+
 export const keyIdOf = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 8);
 
 export function makeKeyring(current: Buffer, previous: Buffer[] = []): Keyring {
@@ -23,7 +25,7 @@ export function makeKeyring(current: Buffer, previous: Buffer[] = []): Keyring {
 
 export function encryptSecret(keyring: Keyring, plaintext: string): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', keyring.current.key, iv);
+  const cipher = createCipheriv('aes-256-gcm', keyring.current.key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(`v1.${keyring.current.id}`));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return ['v1', keyring.current.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
@@ -40,10 +42,13 @@ export function decryptSecret(keyring: Keyring, stored: string): string {
   }
   const key = keyring.byId.get(keyId);
   if (!key) throw new SecretDecryptionError(`stored secret was written with key ${keyId}, which is not configured (DRIPLINE_PREVIOUS_SECRET_KEYS)`);
+  const authTag = Buffer.from(tag, 'base64url');
+  // A shorter tag would make forgeries cheaper: GCM tags are 16 bytes here, always.
+  if (authTag.length !== TAG_BYTES) throw new SecretDecryptionError(`stored secret has a ${authTag.length}-byte tag; it must be ${TAG_BYTES} bytes`);
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(`v1.${keyId}`));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    decipher.setAuthTag(authTag);
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
     throw new SecretDecryptionError('stored secret failed its integrity check (tampered, or the wrong key)');

@@ -25,6 +25,7 @@ import {
 import { existingUserIds } from './db/users';
 import { UserError } from './errors';
 import { explainSmtpError, testSmtpConnection } from './smtp/advice';
+import type { OutboundPolicy } from './smtp/outbound';
 import { transportOptions } from './smtp/transport';
 
 export type Actor = Pick<AppUser, 'id' | 'role'>;
@@ -104,9 +105,22 @@ async function writeSharing(db: Db, actor: Actor, profileId: string, s: ProfileS
 
 /** Host, port and security unchanged: the only case in which a stored password may be used with the form's values. */
 const sameServer = (p: StoredSmtpProfile, input: SmtpProfileInput) =>
-  p.host === input.host && p.port === input.port && p.secure === input.secure && p.requireTls === input.requireTls;
+  p.host === input.host &&
+  p.port === input.port &&
+  p.secure === input.secure &&
+  p.requireTls === input.requireTls &&
+  p.allowPlainAuth === input.allowPlainAuth;
+
+/** Logging in without TLS is an admin's decision: others may keep what an admin set, never turn it on. */
+function checkPlainAuth(actor: Actor, input: SmtpProfileInput, stored?: StoredSmtpProfile) {
+  if (actor.role === 'admin' || !input.allowPlainAuth || stored?.allowPlainAuth) return;
+  throw new UserError(403, 'admin_only', 'allowPlainAuth: only an admin may allow logging in without TLS; turn it off, or ask an admin', {
+    field: 'allowPlainAuth',
+  });
+}
 
 export async function createProfile(db: Db, keyring: Keyring, actor: Actor, input: SmtpProfileInput & ProfileSharing) {
+  checkPlainAuth(actor, input);
   const id = await insertSmtpProfile(db, input, { passwordEnc: input.password ? encryptSecret(keyring, input.password) : '', ownerId: actor.id });
   await writeSharing(db, actor, id, input);
   return { id };
@@ -119,6 +133,7 @@ export async function createProfile(db: Db, keyring: Keyring, actor: Actor, inpu
 export async function updateProfile(db: Db, keyring: Keyring, actor: Actor, id: string, input: SmtpProfileInput & ProfileSharing) {
   const profile = await profileFor(db, actor, id);
   if (!canManage(actor, profile)) throw new UserError(403, 'profile_forbidden', 'only its owner or an admin may change this profile');
+  checkPlainAuth(actor, input, profile);
   const moved = !sameServer(profile, input);
   const passwordEnc = input.password ? encryptSecret(keyring, input.password) : moved ? '' : profile.passwordEnc;
   await updateSmtpProfile(db, id, input, passwordEnc);
@@ -159,16 +174,16 @@ const password = (keyring: Keyring, p: StoredSmtpProfile) => (p.passwordEnc ? de
  * Test connection for what the form holds now. An empty password uses the stored one only when the
  * server is unchanged (the same rule as saving). Returns advice instead of throwing.
  */
-export async function testConnection(db: Db, keyring: Keyring, actor: Actor, input: SmtpProfileInput, profileId?: string) {
+export async function testConnection(db: Db, keyring: Keyring, policy: OutboundPolicy, actor: Actor, input: SmtpProfileInput, profileId?: string) {
   let pass = input.password ?? '';
   if (!pass && profileId) {
     const stored = await profileFor(db, actor, profileId);
     if (sameServer(stored, input)) pass = password(keyring, stored);
   }
   try {
-    await testSmtpConnection(transportOptions(input, pass), 10_000);
+    await testSmtpConnection(transportOptions(input, pass, policy), 10_000);
     return { ok: true as const, message: `Connected to ${input.host}:${input.port}${input.username ? ` and logged in as ${input.username}` : ''}.` };
   } catch (err) {
-    return { ok: false as const, message: explainSmtpError(err, input) };
+    return { ok: false as const, ...explainSmtpError(err, input) };
   }
 }

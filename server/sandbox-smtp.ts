@@ -34,8 +34,10 @@ function sessionSocket(sockets: Map<number, Set<net.Socket>>, session: SMTPServe
 export async function startSandboxSmtp(options: {
   port: number;
   host?: string;
-  /** When set, only this login is accepted (to try credential errors); otherwise any login is. */
+  /** When set, a message needs this login (the product's sandbox always sets one); otherwise none is needed and any is accepted. */
   login?: { user: string; password: string };
+  /** The largest message accepted, in bytes (default 10 MB). */
+  maxMessageBytes?: number;
   onMessage: (message: ReceivedMessage) => Promise<void>;
   /** A reply to RCPT TO instead of accepting the recipient (tests inject 4xx and 5xx answers with it). */
   answerRecipient?: (address: string) => { code: number; text: string } | undefined;
@@ -43,6 +45,7 @@ export async function startSandboxSmtp(options: {
   faults?: Faults;
 }): Promise<SandboxSmtp> {
   let received = 0;
+  const maxBytes = options.maxMessageBytes ?? 10 * 1024 * 1024;
   const faults = createFaultInjector(options.faults ?? {});
   const { later } = faults;
   // The raw sockets, by peer port: dropping a connection after DATA destroys one without a reply.
@@ -50,7 +53,8 @@ export async function startSandboxSmtp(options: {
   const server = new SMTPServer({
     name: 'dripline-sandbox',
     banner: 'Dripline sandbox SMTP: messages are kept, never delivered',
-    authOptional: true,
+    authOptional: !options.login,
+    // The sandbox offers no TLS (it is local, or on the compose network): its login goes in plain text.
     allowInsecureAuth: true,
     onConnect(session, callback) {
       const refused = faults.connect(session.id);
@@ -83,15 +87,19 @@ export async function startSandboxSmtp(options: {
     },
     disabledCommands: ['STARTTLS'],
     disableReverseLookup: true,
-    size: 25 * 1024 * 1024,
+    size: maxBytes,
     // On shutdown, connections still open (a killed client's) are closed after this long.
     closeTimeout: 2000,
     logger: false,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      // Past the size limit the rest is read and dropped (smtp-server sets sizeExceeded), then refused.
+      stream.on('data', (c: Buffer) => {
+        if (!stream.sizeExceeded) chunks.push(c);
+      });
       stream.on('error', callback);
       stream.on('end', () => {
+        if (stream.sizeExceeded) return callback(refusal({ code: 552, text: `5.3.4 Message too big for the sandbox (at most ${maxBytes} bytes)` }));
         // Amazon SES answers its throttle after DATA ("Message failed: 454 ..." in nodemailer).
         const throttled = faults.dataEnd();
         if (throttled) return later(() => callback(refusal(throttled)));

@@ -1,18 +1,22 @@
 import { sampleFlow } from '../domain/flow/sample';
 import { SANDBOX_PROFILE_ID } from '../domain/senders';
 import type { Config } from './config';
+import { encryptSecret } from './crypto';
 import type { Db } from './db';
 import { hasAnyContact, insertContacts } from './db/contacts';
 import { hasAnyFlow, saveFlowDraft } from './db/flows';
 import { upsertBuiltInProfile } from './db/smtp-profiles';
+import { loadKeyring, sandboxSmtpLogin } from './secrets';
 
 export const SAMPLE_FLOW_ID = 'welcome';
 
 /**
- * Embedded defaults: the Sandbox SMTP profile (kept pointing at the configured sandbox server),
+ * Embedded defaults: the Sandbox SMTP profile (kept pointing at the configured sandbox server, with
+ * the login it requires; it offers no TLS, so the profile may log in without it),
  * and on an empty install the sample flow and three contacts to try it on.
  */
 export async function seed(db: Db, config: Config): Promise<void> {
+  const login = sandboxSmtpLogin(config);
   await upsertBuiltInProfile(db, {
     id: SANDBOX_PROFILE_ID,
     installDefault: true,
@@ -22,7 +26,9 @@ export async function seed(db: Db, config: Config): Promise<void> {
     port: config.SANDBOX_SMTP_PORT,
     secure: false,
     requireTls: false,
-    username: '',
+    allowPlainAuth: true,
+    username: login.user,
+    passwordEnc: encryptSecret(loadKeyring(config), login.password),
     fromEmail: 'hello@dripline.test',
     fromName: 'Dripline Sandbox',
     replyTo: 'support@dripline.test',

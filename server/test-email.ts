@@ -13,9 +13,10 @@ import { insertDirectSend, listTestSends, type TestSend } from './db/ownership';
 import { recordAccepted, recordThrottleReply, refundDailySlot, reserveSendSlot } from './db/throttle';
 import type { AttemptOutcome } from './db/tables';
 import { canManage, profileFor, type Actor } from './profiles';
-import { explainSmtpError } from './smtp/advice';
+import { explainSmtpError, type SmtpFailure } from './smtp/advice';
 import { classifySmtpError } from './smtp/classify';
 import { messageIdFor } from './smtp/message';
+import type { OutboundPolicy } from './smtp/outbound';
 import { transportOptions } from './smtp/transport';
 
 /** The longest a test email waits for its slot before it answers "try again": a person is waiting. */
@@ -23,12 +24,15 @@ const MAX_WAIT_MS = 10_000;
 
 export interface TestEmailResult {
   ok: boolean;
+  /** On failure, its class (server/smtp/advice.ts). */
+  failure?: SmtpFailure;
   message: string;
 }
 
 export async function sendTestEmail(
   db: Db,
   keyring: Keyring,
+  policy: OutboundPolicy,
   messageIdSecret: Buffer,
   actor: Actor,
   profileId: string,
@@ -67,7 +71,7 @@ export async function sendTestEmail(
   if (slot.waitMs > 0) await delay(slot.waitMs);
 
   const password = profile.passwordEnc ? decryptSecret(keyring, profile.passwordEnc) : '';
-  const transport = nodemailer.createTransport({ ...transportOptions(profile, password), pool: false });
+  const transport = nodemailer.createTransport({ ...transportOptions(profile, password, policy), pool: false });
   try {
     const info = await transport.sendMail({
       from: { name: profile.fromName, address: profile.fromEmail },
@@ -86,7 +90,8 @@ export async function sendTestEmail(
     // Not retried, so the log says failed (or uncertain when the connection broke after DATA).
     await commitOutcome(db, entry(outcome.unknown ? 'uncertain' : 'failed', outcome.code, shown(outcome.reply)));
     if (outcome.kind === 'throttled') await recordThrottleReply(db, profile, outcome.reply, Date.now());
-    return { ok: false, message: shown(explainSmtpError(err, profile)) };
+    const advice = explainSmtpError(err, profile);
+    return { ok: false, failure: advice.failure, message: shown(advice.message) };
   } finally {
     transport.close();
   }

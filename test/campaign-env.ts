@@ -18,7 +18,7 @@ import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { loadKeyring } from '../server/secrets';
 import { TransportPool } from '../server/smtp/transport';
 import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
-import { failureConverterPath, profileInput, publishForTest, root, tempInstall, testSecretKey, workflowsPath } from './helpers';
+import { failureConverterPath, localSmtpPolicy, profileInput, publishForTest, root, tempInstall, testSecretKey, workflowsPath } from './helpers';
 import { startTemporalDevServer, type DevServer } from './temporal-dev';
 
 export const admin = { id: 'admin-test', role: 'admin' as const };
@@ -99,7 +99,7 @@ export async function campaignEnv(options: {
   // The install's keyring (DRIPLINE_SECRET_KEY), as the web app and a spawned worker/main.ts use it.
   const keyring = loadKeyring(config);
   const client = new Client({ connection: await Connection.connect({ address: server.address }), dataConverter: clientDataConverter(keyring) });
-  const transports = new TransportPool(() => '');
+  const transports = new TransportPool(() => '', localSmtpPolicy);
   let worker: Worker | undefined;
   let workerDone: Promise<void> | undefined;
   const workerConnection = options.inProcessWorker ? await NativeConnection.connect({ address: server.address }) : undefined;

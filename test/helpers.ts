@@ -8,15 +8,28 @@ import { insertFlowVersion, saveFlowDraft } from '../server/db/flows';
 import { listRunAttempts } from '../server/db/runs';
 import { openDatabase, type Db } from '../server/db';
 import { seed } from '../server/seed';
+import { parseAllowedTarget } from '../server/smtp/allow-list';
+import type { OutboundPolicy } from '../server/smtp/outbound';
 import { compile } from '../domain/flow/compile';
 import type { FlowGraph } from '../domain/flow/schema';
 import type { Plan } from '../domain/flow/plan';
 import { SmtpProfileInput } from '../domain/smtp-profile';
 
 /** A valid SMTP profile form for a server on 127.0.0.1, with these fields changed. */
+/** A profile for a local test server, which speaks plain SMTP: logging in without TLS is allowed on it. */
 export function profileInput(fields: Partial<SmtpProfileInput> = {}): SmtpProfileInput {
-  return SmtpProfileInput.parse({ name: 'Test server', host: '127.0.0.1', port: 2525, fromEmail: 'news@example.test', ...fields });
+  return SmtpProfileInput.parse({
+    name: 'Test server',
+    host: '127.0.0.1',
+    port: 2525,
+    fromEmail: 'news@example.test',
+    allowPlainAuth: true,
+    ...fields,
+  });
 }
+
+/** Tests' SMTP servers listen on 127.0.0.1, which the outbound guard refuses unless allowed, as here. */
+export const localSmtpPolicy: OutboundPolicy = { allowed: [parseAllowedTarget('127.0.0.1')] };
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const workflowsPath = path.join(root, 'workflows', 'index.ts');

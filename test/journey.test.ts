@@ -19,7 +19,7 @@ import { TransportPool } from '../server/smtp/transport';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import type { ReceivedMessage } from '../server/db/sandbox';
 import { journeyWorkflow } from '../workflows/journey';
-import { graphWithDelay, profileInput, attemptsOf, publishForTest, root, tempInstall, toolPath, workflowsPath } from './helpers';
+import { graphWithDelay, localSmtpPolicy, profileInput, attemptsOf, publishForTest, root, tempInstall, toolPath, workflowsPath } from './helpers';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;
@@ -27,7 +27,7 @@ let smtp: SandboxSmtp;
 let db: Db;
 const received: ReceivedMessage[] = [];
 const keyring = makeKeyring(randomBytes(32));
-const transports = new TransportPool((enc) => decryptSecret(keyring, enc));
+const transports = new TransportPool((enc) => decryptSecret(keyring, enc), localSmtpPolicy);
 const PASSWORD = 'pw-never-in-history-7f3a';
 
 beforeAll(async () => {

@@ -18,6 +18,7 @@ import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { classifySmtpError } from '../server/smtp/classify';
 import { transportOptions } from '../server/smtp/transport';
 import { root } from './helpers';
+import { localSmtpPolicy } from './helpers';
 import { oneConnectionPerMessage, RawSmtp, send, settings } from './smtp-clients';
 
 /** A running sandbox with faults, and what it kept (Message-IDs, with the server's clock). */
@@ -136,7 +137,7 @@ describe('throttle: a token bucket shared by all connections, 454 after DATA as 
     const rate = 20;
     const burst = 5;
     const { smtp, kept } = await sandbox(`throttle=${rate}/s,burst=${burst}`);
-    const transport = nodemailer.createTransport(transportOptions(settings(smtp.port), ''));
+    const transport = nodemailer.createTransport(transportOptions(settings(smtp.port), '', localSmtpPolicy));
     const outcomes: Awaited<ReturnType<typeof send>>[] = [];
     const until = Date.now() + 3_000;
     // Six senders over the pool's four connections, far faster than 20/s.
@@ -322,7 +323,7 @@ describe('connection dropped after DATA', () => {
 
   it('the pooled transport reports the dropped message as failed and does not send it again', async () => {
     const { smtp, kept } = await sandbox('drop-after-data=10%');
-    const transport = nodemailer.createTransport(transportOptions(settings(smtp.port), ''));
+    const transport = nodemailer.createTransport(transportOptions(settings(smtp.port), '', localSmtpPolicy));
     const results = await Promise.all(Array.from({ length: 40 }, () => send(transport)));
     transport.close();
     const failed = results.filter((r) => r.err !== null);
@@ -350,12 +351,14 @@ describe('slow replies', () => {
 
 describe('the product’s sandbox process reads SANDBOX_FAULTS', () => {
   const port = 2811;
+  const login = { user: 'sandbox', pass: 'sandbox-password' };
 
   function startSandboxProcess(env: Record<string, string>) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dripline-faults-'));
     const child = spawn(process.execPath, ['--import', 'tsx', 'worker/sandbox.ts'], {
       cwd: root,
-      env: { ...process.env, DRIPLINE_DATA_DIR: dataDir, SANDBOX_SMTP_PORT: String(port), ...env },
+      // The product's sandbox takes mail only with its login.
+      env: { ...process.env, DRIPLINE_DATA_DIR: dataDir, SANDBOX_SMTP_PORT: String(port), SANDBOX_SMTP_LOGIN: `${login.user}:${login.pass}`, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -373,7 +376,7 @@ describe('the product’s sandbox process reads SANDBOX_FAULTS', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(sandboxProcess.output()).toContain(`listening on 127.0.0.1:${port}; faults (SANDBOX_FAULTS): greylist=1,reject=100%,seed=x`);
-      const transport = oneConnectionPerMessage(port);
+      const transport = oneConnectionPerMessage(port, login);
       expect((await send(transport, 'ann@example.test')).err).toMatchObject({ response: '550 5.1.1 Mailbox unavailable' });
     } finally {
       sandboxProcess.child.kill('SIGTERM');
@@ -387,7 +390,7 @@ describe('the product’s sandbox process reads SANDBOX_FAULTS', () => {
     const greylisting = startSandboxProcess({ SANDBOX_FAULTS: 'greylist=1' });
     try {
       while (!greylisting.output().includes('listening on')) await new Promise((r) => setTimeout(r, 100));
-      const transport = oneConnectionPerMessage(port);
+      const transport = oneConnectionPerMessage(port, login);
       expect((await send(transport)).err).toMatchObject({ responseCode: 451 });
       const retry = await send(transport);
       expect(retry.err).toBeNull();

@@ -13,7 +13,7 @@ import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
 import { createSendEmail, type SendEmailInput, type SendEmailResult } from '../activities/send-email';
 import { TransportPool } from '../server/smtp/transport';
-import { graphWithDelay, profileInput, attemptsOf, publishForTest, tempInstall } from './helpers';
+import { graphWithDelay, localSmtpPolicy, profileInput, attemptsOf, publishForTest, tempInstall } from './helpers';
 
 /** Answers DATA with the scripted replies in order, then 250; counts what it accepted. AUTH answers from `auth`, in order, then accepts. */
 async function scriptedServer(replies: { code: number; text: string }[], auth: { code: number; text: string }[] = []) {
@@ -46,7 +46,7 @@ async function scriptedServer(replies: { code: number; text: string }[], auth: {
 
 let db: Db;
 // Stored passwords in these tests decrypt to 'secret'.
-const transports = new TransportPool(() => 'secret');
+const transports = new TransportPool(() => 'secret', localSmtpPolicy);
 const servers: SMTPServer[] = [];
 
 beforeAll(async () => {
@@ -126,7 +126,7 @@ describe('sendEmail', () => {
     const rotatedAway = makeKeyring(randomBytes(32));
     const activity = createSendEmail({
       db,
-      transports: new TransportPool((enc) => decryptSecret(rotatedAway, enc)),
+      transports: new TransportPool((enc) => decryptSecret(rotatedAway, enc), localSmtpPolicy),
       messageIdSecret: Buffer.alloc(32, 2),
     });
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, input).catch((e: unknown) => e);

@@ -3,12 +3,15 @@ import net from 'node:net';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { transportOptions, type SmtpServerSettings } from '../server/smtp/transport';
+import { localSmtpPolicy } from './helpers';
 
 export const settings = (port: number, username = ''): SmtpServerSettings => ({
   host: '127.0.0.1',
   port,
   secure: false,
   requireTls: false,
+  // Local test servers speak plain SMTP.
+  allowPlainAuth: true,
   username,
   maxConnections: 4,
 });
@@ -20,7 +23,7 @@ export function oneConnectionPerMessage(port: number, auth?: { user: string; pas
     maxConnections: _connections,
     maxMessages: _messages,
     ...single
-  } = transportOptions(settings(port, auth?.user), auth?.pass ?? '');
+  } = transportOptions(settings(port, auth?.user), auth?.pass ?? '', localSmtpPolicy);
   return nodemailer.createTransport({ ...single, ...extra });
 }
 

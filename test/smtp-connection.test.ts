@@ -35,7 +35,7 @@ async function advice(profile: { host: string; port: number; secure: boolean; re
     );
     return 'ok';
   } catch (err) {
-    return explainSmtpError(err, profile);
+    return explainSmtpError(err, profile).message;
   }
 }
 

@@ -5,13 +5,16 @@ import { openSandboxDatabase } from '../server/db';
 import { insertSandboxMessage } from '../server/db/sandbox';
 import { describeFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp } from '../server/sandbox-smtp';
+import { sandboxSmtpLogin } from '../server/secrets';
 
 const config = readConfig();
 const db = await openSandboxDatabase(config.sandboxDatabaseFile);
 const smtp = await startSandboxSmtp({
   port: config.SANDBOX_SMTP_PORT,
   host: config.SANDBOX_SMTP_BIND,
-  ...(config.SANDBOX_SMTP_LOGIN ? { login: config.SANDBOX_SMTP_LOGIN } : {}),
+  // Only the Sandbox profile's login (SANDBOX_SMTP_LOGIN, or derived from the secret key) may hand it mail.
+  login: sandboxSmtpLogin(config),
+  maxMessageBytes: config.SANDBOX_SMTP_MAX_MB * 1024 * 1024,
   onMessage: (m) => insertSandboxMessage(db, m),
   faults: config.SANDBOX_FAULTS,
 });

@@ -334,6 +334,28 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('direct_sends_profile').on('direct_sends').columns(['profile_id', 'kind', 'created_at']).execute();
     },
   },
+  /** A login goes only over TLS unless an admin allows it in clear for a profile; the sandbox (local, no TLS) is allowed. */
+  '010_smtp_plain_auth': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('smtp_profiles')
+        .addColumn('allow_plain_auth', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`UPDATE smtp_profiles SET allow_plain_auth = 1 WHERE id = 'sandbox'`.execute(db);
+    },
+  },
+  /** Failed sign-ins per email, for the per-account lockout (times in ms since the epoch). */
+  '011_sign_in_failures': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('sign_in_failures')
+        .addColumn('email', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('first_failed_at', 'integer', (c) => c.notNull())
+        .addColumn('locked_until', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 /**

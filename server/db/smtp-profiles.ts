@@ -15,8 +15,15 @@ export interface ProfileAgent {
 }
 
 function toProfile(row: Tables['smtpProfiles']): StoredSmtpProfile {
-  const { secure, requireTls, isDefault, sharedWithAll, ...rest } = row;
-  return { ...rest, secure: secure === 1, requireTls: requireTls === 1, installDefault: isDefault === 1, sharedWithAll: sharedWithAll === 1 };
+  const { secure, requireTls, allowPlainAuth, isDefault, sharedWithAll, ...rest } = row;
+  return {
+    ...rest,
+    secure: secure === 1,
+    requireTls: requireTls === 1,
+    allowPlainAuth: allowPlainAuth === 1,
+    installDefault: isDefault === 1,
+    sharedWithAll: sharedWithAll === 1,
+  };
 }
 
 /** The columns a form sets. */
@@ -28,6 +35,7 @@ function formColumns(input: SmtpProfileInput) {
     port: input.port,
     secure: bit(input.secure),
     requireTls: bit(input.requireTls),
+    allowPlainAuth: bit(input.allowPlainAuth),
     username: input.username,
     fromEmail: input.fromEmail,
     fromName: input.fromName,
@@ -130,23 +138,33 @@ export async function defaultProfileId(db: Db, userId: string): Promise<string |
 
 /**
  * A built-in profile shared with everyone (the sandbox): created once, and kept pointing at the
- * configured server on every start.
+ * configured server, with its login, on every start.
  */
-export async function upsertBuiltInProfile(db: Db, profile: { id: string; installDefault: boolean } & SmtpProfileInput): Promise<void> {
+export async function upsertBuiltInProfile(
+  db: Db,
+  profile: { id: string; installDefault: boolean; passwordEnc: string } & SmtpProfileInput,
+): Promise<void> {
   const at = now();
+  const server = {
+    host: profile.host,
+    port: profile.port,
+    username: profile.username,
+    passwordEnc: profile.passwordEnc,
+    allowPlainAuth: bit(profile.allowPlainAuth),
+  };
   await db
     .insertInto('smtpProfiles')
     .values({
       id: profile.id,
       ...formColumns(profile),
-      passwordEnc: '',
+      passwordEnc: profile.passwordEnc,
       isDefault: bit(profile.installDefault),
       ownerId: null,
       sharedWithAll: 1,
       createdAt: at,
       updatedAt: at,
     })
-    .onConflict((oc) => oc.column('id').doUpdateSet({ host: profile.host, port: profile.port }))
+    .onConflict((oc) => oc.column('id').doUpdateSet({ ...server, updatedAt: at }))
     .execute();
 }
 

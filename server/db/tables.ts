@@ -56,6 +56,8 @@ export interface Tables {
     port: number;
     secure: number;
     requireTls: number;
+    /** 1: log in even without TLS (an admin's choice for this profile). */
+    allowPlainAuth: number;
     username: string;
     /** AES-256-GCM, see server/crypto.ts; '' when the profile has no password. Never leaves the server. */
     passwordEnc: string;
@@ -187,6 +189,8 @@ export interface Tables {
     slowdownAt: string | null;
     slowdownReply: string | null;
   };
+  /** Failed sign-ins per email (any email, known or not), for the per-account lockout (server/sign-in-lockout.ts). */
+  signInFailures: { email: string; failures: number; firstFailedAt: number; lockedUntil: number };
   /** better-auth's users (its own migrations own the table; Dripline only reads id and role). */
   user: { id: string; email: string; name: string; role: string | null };
 }

@@ -50,6 +50,8 @@ export function classifySmtpError(err: unknown): SmtpOutcome {
     if (code === 421 || code === 454 || RATE_REPLY.test(reply)) return outcome('throttled');
     return outcome('transient');
   }
+  // The outbound guard refused the server (internal address): no attempt can work until the profile changes.
+  if (e.code === 'EOUTBOUND') return outcome('configuration');
   if (code === 530 || code === 534 || code === 535 || (e.code === 'EAUTH' && (code === null || code >= 500))) {
     return outcome('configuration');
   }
@@ -68,6 +70,8 @@ export function classifySmtpError(err: unknown): SmtpOutcome {
 export function outcomeUnknown(err: unknown): boolean {
   const e = (err ?? {}) as NodemailerError;
   if (typeof e.responseCode === 'number') return false;
+  // The outbound guard failed to resolve or connect: nothing was sent.
+  if ((err as { beforeSmtp?: unknown } | null)?.beforeSmtp === true) return false;
   if (e.code !== 'ECONNECTION' && e.code !== 'ESOCKET' && e.code !== 'ETIMEDOUT') return false;
   return !/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Greeting never received/i.test(e.message ?? '');
 }

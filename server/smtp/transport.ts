@@ -6,19 +6,29 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { SmtpProfile } from '../../domain/smtp-profile';
 import type { StoredSmtpProfile } from '../db/smtp-profiles';
+import { guardedSocket, type OutboundPolicy } from './outbound';
 
 /** What a connection needs from a profile; the password comes decrypted, beside it. */
-export type SmtpServerSettings = Pick<SmtpProfile, 'host' | 'port' | 'secure' | 'requireTls' | 'username' | 'maxConnections'>;
+export type SmtpServerSettings = Pick<SmtpProfile, 'host' | 'port' | 'secure' | 'requireTls' | 'username' | 'maxConnections' | 'allowPlainAuth'>;
 
-export function transportOptions(profile: SmtpServerSettings, password: string): SMTPPool.Options {
+/**
+ * The options of every connection to a profile's server. TLS: SSL from the first byte when `secure`;
+ * otherwise STARTTLS whenever the server offers it (nodemailer's default: `ignoreTLS` is never set),
+ * required when TLS is on, and required whenever a login would otherwise go in clear, unless an admin
+ * allowed that for this profile (`allowPlainAuth`). Certificates are always checked, against the host
+ * name. Connections go through the outbound guard (`policy`, server/smtp/outbound.ts).
+ */
+export function transportOptions(profile: SmtpServerSettings, password: string, policy: OutboundPolicy): SMTPPool.Options {
+  const auth = profile.username ? { user: profile.username, pass: password } : undefined;
   return {
     pool: true,
     host: profile.host,
     port: profile.port,
     secure: profile.secure,
-    requireTLS: profile.requireTls,
-    ignoreTLS: !profile.secure && !profile.requireTls,
-    auth: profile.username ? { user: profile.username, pass: password } : undefined,
+    requireTLS: profile.requireTls || (!profile.secure && auth !== undefined && !profile.allowPlainAuth),
+    tls: { rejectUnauthorized: true },
+    getSocket: guardedSocket(policy),
+    auth,
     maxConnections: profile.maxConnections,
     // Reconnecting every 100 messages (the default) halves throughput.
     maxMessages: 10_000,
@@ -32,8 +42,14 @@ export function transportOptions(profile: SmtpServerSettings, password: string):
 
 /** Pooled transports keyed by profile id; a profile edit (updatedAt) replaces its pool. */
 export class TransportPool {
-  /** decrypt: turns the stored passwordEnc into the password, only when a pool is (re)made. */
-  constructor(private readonly decrypt: (passwordEnc: string) => string) {}
+  /**
+   * decrypt: turns the stored passwordEnc into the password, only when a pool is (re)made.
+   * policy: which SMTP servers connections may reach (smtpOutboundPolicy(config) in the product).
+   */
+  constructor(
+    private readonly decrypt: (passwordEnc: string) => string,
+    private readonly policy: OutboundPolicy,
+  ) {}
 
   private readonly pools = new Map<string, { version: string; transport: Transporter<SMTPPool.SentMessageInfo> }>();
   private readonly gates = new Map<string, SendGate>();
@@ -51,7 +67,7 @@ export class TransportPool {
     if (existing && existing.version === profile.updatedAt) return existing.transport;
     existing?.transport.close();
     const password = profile.passwordEnc ? this.decrypt(profile.passwordEnc) : '';
-    const transport = nodemailer.createTransport(transportOptions(profile, password));
+    const transport = nodemailer.createTransport(transportOptions(profile, password, this.policy));
     this.pools.set(profile.id, { version: profile.updatedAt, transport });
     return transport;
   }

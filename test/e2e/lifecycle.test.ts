@@ -28,7 +28,7 @@ describe('npm start', () => {
     // Running: the start script, Temporal, the sandbox SMTP server, the worker and the web app, each on its port.
     expect(before.open).toEqual({ web: true, temporal: true, ui: true, smtp: true });
     const commands = before.processes.map((p) => p.command);
-    for (const child of [/scripts\/start\.ts/, /temporal server start-dev/, /worker\/sandbox\.ts/, /worker\/main\.ts/, /next/]) {
+    for (const child of [/scripts\/start\.ts/, /temporal server start-dev/, /worker\/sandbox\.ts/, /worker\/main\.ts/, /scripts\/web-server\.ts/]) {
       expect(
         commands.some((c) => child.test(c)),
         `${child} among ${commands.join('\n')}`,

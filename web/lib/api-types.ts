@@ -20,6 +20,7 @@ import type { TestSend } from '@server/db/ownership';
 import type { SandboxMessage } from '@server/db/sandbox';
 import type { SmtpProfileView } from '@server/profiles';
 import type { RunReport } from '@server/runs';
+import type { SmtpFailure } from '@server/smtp/advice';
 import type { UserSummary } from '@/lib/auth';
 import { emailField, passwordField, personNameField, required } from '@/lib/fields';
 
@@ -235,6 +236,8 @@ export interface TestEmailList {
 /** Test connection and Send test email: 200 either way; a failure's message says which field to change. */
 export interface SmtpCheck {
   ok: boolean;
+  /** On failure, its class (blocked, dns, connect, not-smtp, tls, plain-auth, auth, refused, other). */
+  failure?: SmtpFailure;
   message: string;
 }
 

@@ -8,6 +8,7 @@ import { forbidden, redirect } from 'next/navigation';
 import { headers } from 'next/headers';
 import { cache } from 'react';
 import { createAuth, type AppUser, type Role } from '@server/auth';
+import { CONTROL_CHARACTERS } from '@domain/text';
 import { UserError } from '@server/errors';
 import { apiRoute, getConfig, getDb } from '@/lib/server';
 
@@ -48,11 +49,24 @@ export const currentUser = cache(async (): Promise<AppUser | null> => {
   return { id, email, name, role: roleOf(role) };
 });
 
-/** Where to come back to after signing in: a path on this site, never another origin. */
+/**
+ * Where to come back to after signing in: a path on this site, never another origin. Browsers drop tabs
+ * and line breaks from URLs and read `\` as `/`, so `/\t/evil.example` would become `//evil.example`:
+ * such paths are refused, and what is kept is the path as a URL parser resolves it on this site.
+ */
 export function safeNext(next: unknown, fallback = '/flows'): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
-  if (next === '/login' || next.startsWith('/login?')) return fallback;
-  return next;
+  if (typeof next !== 'string' || !next.startsWith('/') || CONTROL_CHARACTERS.test(next) || next.includes('\\')) return fallback;
+  const base = 'http://dripline.invalid';
+  let url: URL;
+  try {
+    url = new URL(next, base);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== base || next.startsWith('//')) return fallback;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  if (url.pathname === '/login' || url.pathname.startsWith('//')) return fallback;
+  return path;
 }
 
 /** Pages: the signed-in user, or a redirect to /login that comes back here afterwards. */

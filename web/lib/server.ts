@@ -10,7 +10,9 @@ import { readConfig, type Config } from '@server/config';
 import type { Keyring } from '@server/crypto';
 import { openDatabase, openSandboxDatabase, type Db, type SandboxDb } from '@server/db';
 import { UserError } from '@server/errors';
+import { bodyLimit, describeBytes } from '@server/http-guard';
 import { loadKeyring, loadSecretKey } from '@server/secrets';
+import { type OutboundPolicy, smtpOutboundPolicy } from '@server/smtp/outbound';
 import { clientDataConverter } from '@server/temporal-codec';
 import type { ApiErrorBody } from '@/lib/api-types';
 
@@ -20,6 +22,7 @@ interface Singletons {
   sandboxDb?: Promise<SandboxDb>;
   temporal?: Promise<Client>;
   keyring?: Keyring;
+  outbound?: OutboundPolicy;
 }
 
 const holder = globalThis as typeof globalThis & { __driplineWeb?: Singletons };
@@ -64,6 +67,12 @@ export function getUnsubscribeSecrets(): Buffer[] {
   return [loadSecretKey(config), ...config.DRIPLINE_PREVIOUS_SECRET_KEYS.map((k) => Buffer.from(k, 'hex'))];
 }
 
+/** Which SMTP servers Test connection and test emails may reach (server/smtp/outbound.ts). */
+export function getOutboundPolicy(): OutboundPolicy {
+  singletons.outbound ??= smtpOutboundPolicy(getConfig());
+  return singletons.outbound;
+}
+
 /** Thrown when Temporal cannot be reached: answered with 503, since retrying later can work. */
 export class TemporalUnavailableError extends Error {
   constructor(address: string, options?: ErrorOptions) {
@@ -94,9 +103,13 @@ export function getTemporal(): Promise<Client> {
 
 // ---- route handler plumbing --------------------------------------------------------------
 
-function errorJson(status: number, code: string, message: string, details?: unknown): Response {
+export function errorJson(status: number, code: string, message: string, details?: unknown): Response {
   const body: ApiErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
-  return Response.json(body, { status });
+  const retryAfter = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return Response.json(body, {
+    status,
+    ...(typeof retryAfter === 'number' ? { headers: { 'retry-after': String(retryAfter), 'x-retry-after': String(retryAfter) } } : {}),
+  });
 }
 
 function isUserError(err: unknown): err is UserError {
@@ -134,9 +147,36 @@ export function apiRoute<Ctx>(handler: (request: Request, context: Ctx) => Promi
   };
 }
 
+/**
+ * The body as text, counted while it streams in: past the route's limit (server/http-guard.ts) the
+ * read stops with a 413, so an oversized body never sits in memory. (The front, scripts/web-server.ts,
+ * refuses one by its Content-Length before any of it is read; this holds without the front too.)
+ */
+export async function readLimitedText(request: Request): Promise<string> {
+  const pathname = new URL(request.url).pathname;
+  const limit = bodyLimit(request.method, pathname);
+  const tooLarge = () => new UserError(413, 'body_too_large', `the request body is over ${describeBytes(limit)}, the most ${pathname} takes`);
+  if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooLarge();
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Reads the JSON body; malformed JSON is a 400 that says what is wrong with it. */
 export async function readJson(request: Request, options: { optional?: boolean } = {}): Promise<unknown> {
-  const text = await request.text();
+  const text = await readLimitedText(request);
   if (text.trim() === '') {
     if (options.optional) return undefined;
     throw new UserError(400, 'invalid_json', 'the request body is empty; send a JSON object');

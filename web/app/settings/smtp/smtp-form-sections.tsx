@@ -10,7 +10,7 @@ import type { SmtpPreset } from '@domain/smtp-presets';
 import { TextField } from '@/components/text-field';
 import type { AgentOption } from '@/lib/api-types';
 import type { FieldErrors } from '@/lib/form-errors';
-import type { ProfileValues, SavedServer, SmtpFormAction, TextKey } from '@/app/settings/smtp/smtp-form-state';
+import type { CheckKey, ProfileValues, SavedServer, SmtpFormAction, TextKey } from '@/app/settings/smtp/smtp-form-state';
 
 export interface SectionProps {
   /** The prefix of the inputs' ids (from useId). */
@@ -31,7 +31,7 @@ function bind({ id, values, errors, dispatch }: SectionProps, field: TextKey) {
   };
 }
 
-function CheckField(props: SectionProps & { field: 'secure' | 'requireTls'; testId: string; children: ReactNode }) {
+function CheckField(props: SectionProps & { field: CheckKey; testId: string; disabled?: boolean; children: ReactNode }) {
   const { field, values, errors, dispatch } = props;
   const error = errors[field];
   return (
@@ -40,6 +40,7 @@ function CheckField(props: SectionProps & { field: 'secure' | 'requireTls'; test
         <input
           type="checkbox"
           checked={values[field]}
+          disabled={props.disabled}
           onChange={(e) => dispatch({ type: 'check', field, on: e.currentTarget.checked })}
           data-testid={props.testId}
         />
@@ -81,7 +82,7 @@ export function ProfileSection(props: SectionProps & { presets: SmtpPreset[]; pr
 }
 
 /** Server, security and login. The password is write-only: it is never loaded, only replaced. */
-export function ServerSection(props: SectionProps & { saved: SavedServer | undefined; passwordWillClear: boolean }) {
+export function ServerSection(props: SectionProps & { saved: SavedServer | undefined; passwordWillClear: boolean; isAdmin: boolean }) {
   const { saved } = props;
   return (
     <>
@@ -106,6 +107,13 @@ export function ServerSection(props: SectionProps & { saved: SavedServer | undef
           <strong>TLS</strong> <span className="muted">STARTTLS, required when on, usually port 587</span>
         </CheckField>
       </div>
+      <p className="muted">With neither, STARTTLS is used whenever the server offers it, and a login is sent only over TLS.</p>
+      <CheckField {...props} field="allowPlainAuth" testId="smtp-allow-plain-auth" disabled={!props.isAdmin}>
+        <strong>Allow login without TLS</strong>{' '}
+        <span className="muted">
+          the password crosses the network in clear; only for a relay on a trusted network{props.isAdmin ? '' : ' (admins only)'}
+        </span>
+      </CheckField>
       <div className="field-row">
         <TextField
           {...bind(props, 'username')}

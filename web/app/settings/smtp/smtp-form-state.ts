@@ -18,6 +18,8 @@ export interface ProfileValues {
   port: string;
   secure: boolean;
   requireTls: boolean;
+  /** Log in without TLS when the server offers none: admins only. */
+  allowPlainAuth: boolean;
   username: string;
   password: string;
   fromEmail: string;
@@ -32,6 +34,9 @@ export interface ProfileValues {
   defaultFor: string[];
 }
 
+/** The checkboxes. */
+export type CheckKey = 'secure' | 'requireTls' | 'allowPlainAuth';
+
 /** The fields typed into a text box: all but the two security checkboxes and the agent lists. */
 export type TextKey = { [K in keyof ProfileValues]: ProfileValues[K] extends string ? K : never }[keyof ProfileValues];
 
@@ -41,6 +46,7 @@ export interface SavedServer {
   port: number;
   secure: boolean;
   requireTls: boolean;
+  allowPlainAuth: boolean;
   hasPassword: boolean;
 }
 
@@ -63,7 +69,7 @@ export interface SmtpFormState {
 
 export type SmtpFormAction =
   | { type: 'text'; field: TextKey; value: string }
-  | { type: 'check'; field: 'secure' | 'requireTls'; on: boolean }
+  | { type: 'check'; field: CheckKey; on: boolean }
   | { type: 'agent'; list: 'sharedWith' | 'defaultFor'; agentId: string; on: boolean }
   | { type: 'preset'; presetId: string; preset: SmtpPreset | undefined }
   | { type: 'emailTo'; value: string }
@@ -97,6 +103,7 @@ export function initialFormState(init: {
       port: profile ? String(profile.port) : '587',
       secure: profile?.secure ?? false,
       requireTls: profile?.requireTls ?? true,
+      allowPlainAuth: profile?.allowPlainAuth ?? false,
       username: profile?.username ?? '',
       password: '',
       fromEmail: profile?.fromEmail ?? '',
@@ -111,7 +118,14 @@ export function initialFormState(init: {
     },
     presetId: (profile && presets.find((p) => p.host === profile.host && p.port === profile.port)?.id) ?? '',
     saved: profile
-      ? { host: profile.host, port: profile.port, secure: profile.secure, requireTls: profile.requireTls, hasPassword: profile.hasPassword }
+      ? {
+          host: profile.host,
+          port: profile.port,
+          secure: profile.secure,
+          requireTls: profile.requireTls,
+          allowPlainAuth: profile.allowPlainAuth,
+          hasPassword: profile.hasPassword,
+        }
       : undefined,
     errors: {},
     busy: null,
@@ -179,7 +193,14 @@ export function smtpFormReducer(state: SmtpFormState, action: SmtpFormAction): S
       return {
         ...state,
         busy: null,
-        saved: { host: sent.host.trim(), port: Number(sent.port), secure: sent.secure, requireTls: sent.requireTls, hasPassword },
+        saved: {
+          host: sent.host.trim(),
+          port: Number(sent.port),
+          secure: sent.secure,
+          requireTls: sent.requireTls,
+          allowPlainAuth: sent.allowPlainAuth,
+          hasPassword,
+        },
         values: { ...state.values, password: '' },
         outcomes: {
           ...state.outcomes,
@@ -215,6 +236,7 @@ export function toInput(v: ProfileValues) {
     port: numberOr(v.port, ''),
     secure: v.secure,
     requireTls: v.requireTls,
+    allowPlainAuth: v.allowPlainAuth,
     username: v.username,
     ...(v.password ? { password: v.password } : {}),
     fromEmail: v.fromEmail,
@@ -240,6 +262,7 @@ export function serverMoved({ saved, values }: SmtpFormState): boolean {
     (values.host.trim() !== saved.host ||
       Number(values.port) !== saved.port ||
       values.secure !== saved.secure ||
-      values.requireTls !== saved.requireTls)
+      values.requireTls !== saved.requireTls ||
+      values.allowPlainAuth !== saved.allowPlainAuth)
   );
 }

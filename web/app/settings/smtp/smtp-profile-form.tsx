@@ -33,9 +33,23 @@ interface Props {
   justSaved?: boolean;
 }
 
+/** The class of a failed Test connection or test email, as a heading for its advice. */
+const FAILURE_TITLES: Record<NonNullable<SmtpCheck['failure']>, string> = {
+  blocked: 'Not allowed',
+  dns: 'Host not found',
+  connect: 'No connection',
+  'not-smtp': 'Not an SMTP server',
+  tls: 'TLS',
+  'plain-auth': 'Login without TLS',
+  auth: 'Login refused',
+  refused: 'Refused',
+  other: 'Failed',
+};
+
 function ResultBox({ result, testId }: { result: SmtpCheck; testId: string }) {
   return (
     <p className={`notice ${result.ok ? 'notice--success' : 'notice--error'}`} role="status" data-testid={testId} data-ok={String(result.ok)}>
+      {result.failure && <strong>{FAILURE_TITLES[result.failure]}: </strong>}
       {result.message}
     </p>
   );
@@ -112,7 +126,7 @@ export function SmtpProfileForm({ profile, presets, agents, isAdmin, userEmail, 
         )}
         <fieldset className="form__group" disabled={readOnly}>
           <ProfileSection {...section} presets={presets} presetId={state.presetId} />
-          <ServerSection {...section} saved={saved} passwordWillClear={passwordWillClear} />
+          <ServerSection {...section} saved={saved} passwordWillClear={passwordWillClear} isAdmin={isAdmin} />
           <SenderSection {...section} />
           <LimitsSection {...section} />
           {isAdmin && <SharingSection {...section} agents={agents} />}

@@ -2,7 +2,7 @@ import { loadSecretKey } from '@server/secrets';
 import { sendTestEmail, testEmailsFor } from '@server/test-email';
 import { type SmtpCheck, TestEmailRequest, type TestEmailList } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
-import { getConfig, getDb, getKeyring, readBody } from '@/lib/server';
+import { getConfig, getDb, getKeyring, getOutboundPolicy, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -16,7 +16,7 @@ export const POST = userRoute(async (request: Request, { params }: Context, user
   const { id } = await params;
   const { to } = await readBody(request, TestEmailRequest);
   const db = await getDb();
-  return Response.json((await sendTestEmail(db, getKeyring(), loadSecretKey(getConfig()), user, id, to)) satisfies SmtpCheck);
+  return Response.json((await sendTestEmail(db, getKeyring(), getOutboundPolicy(), loadSecretKey(getConfig()), user, id, to)) satisfies SmtpCheck);
 });
 
 /** The profile's latest test emails with the server's reply: all for who manages it, one's own for others. */

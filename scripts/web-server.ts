@@ -1,0 +1,73 @@
+/**
+ * The web app's HTTP server: Next.js behind a thin front that every request passes first (pages, API
+ * routes, better-auth's endpoints). It is the one place that sees the TCP peer, so it decides the
+ * client's IP (X-Forwarded-For counts only from DRIPLINE_TRUSTED_PROXIES), and it refuses, before
+ * reading a byte of the body, what server/http-guard.ts refuses (cross-site writes, non-JSON API
+ * bodies, bodies over the route's limit). `tsx scripts/web-server.ts [--dev]`; PORT sets the port.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import proxyaddr from 'proxy-addr';
+import { readConfig } from '../server/config';
+import { refuseRequest } from '../server/http-guard';
+
+const dev = process.argv.includes('--dev');
+// As `next start` / `next dev` set it, before Next (and React) load.
+(process.env as Record<string, string>).NODE_ENV = dev ? 'development' : 'production';
+const { default: next } = await import('next');
+const config = readConfig();
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const app = next({ dev, dir: path.join(root, 'web'), port: config.PORT });
+const handle = app.getRequestHandler();
+const trusted = proxyaddr.compile(config.DRIPLINE_TRUSTED_PROXIES);
+
+/** Headers only a trusted proxy may set; from anyone else they are dropped. */
+const PROXY_HEADERS = ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded', 'x-real-ip'];
+
+function front(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  // The client: the peer, or, through trusted proxies only, the address they say they forwarded for.
+  const client = proxyaddr(req, trusted);
+  if (!trusted(req.socket.remoteAddress ?? '', 0)) for (const name of PROXY_HEADERS) delete req.headers[name];
+  // better-auth's sign-in rate limit and the per-account lockout read exactly this.
+  req.headers['x-forwarded-for'] = client;
+  req.headers['x-dripline-client-ip'] = client;
+
+  const pathname = new URL(req.url ?? '/', 'http://front.invalid').pathname;
+  const refusal = refuseRequest(config, { method: req.method ?? 'GET', pathname, headers: req.headers });
+  if (!refusal) return false;
+  // Answered without reading the body; the connection is closed rather than drained.
+  res.writeHead(refusal.status, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify({ error: { code: refusal.code, message: refusal.message } }));
+  return true;
+}
+
+await app.prepare();
+const server = http.createServer((req, res) => {
+  try {
+    if (front(req, res)) return;
+  } catch (err) {
+    // A request line or peer the front cannot read (a malformed URL, a socket already gone).
+    console.error('[web] refused a malformed request:', err instanceof Error ? err.message : err);
+    res.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ error: { code: 'bad_request', message: 'the request could not be read' } }));
+    return;
+  }
+  handle(req, res).catch((err: unknown) => {
+    console.error('[web]', err);
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'internal_error', message: 'something went wrong on the server; see the server log for details' } }));
+  });
+});
+// Like `next start`: slow clients may not hold a connection forever.
+server.requestTimeout = 60_000;
+server.headersTimeout = 20_000;
+server.listen(config.PORT, () => console.log(`[web] listening on port ${config.PORT}${dev ? ' (dev)' : ''}`));
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close();
+    server.closeAllConnections();
+    void app.close().finally(() => process.exit(0));
+  });
+}
