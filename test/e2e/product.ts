@@ -16,7 +16,7 @@ import type { FlowGraph } from '../../domain/flow/schema';
 import type { SmtpProfileInput } from '../../domain/smtp-profile';
 import type { DeliveryAttempt } from '../../server/db/deliveries';
 import type { RunRecipient } from '../../server/db/runs';
-import type { ApiErrorBody, SaveSmtpProfileBody, SmtpProfileResponse, RunAnswer } from '../../web/lib/api-types';
+import type { ApiErrorBody, SaveSmtpProfileBody, SmtpProfileCreated, SmtpProfileResponse, RunAnswer } from '../../web/lib/api-types';
 import { root, toolPath } from '../helpers';
 
 /**
@@ -371,6 +371,19 @@ export class Product {
       return new Session(this.web, cookie, body.user.id);
     }
     throw new Error(`sign-in as ${user.email} stayed rate limited`);
+  }
+
+  /**
+   * An agent's private profile with a login on the sandbox, which offers no TLS: the agent creates it,
+   * then an admin allows its login in clear (only an admin may) and enters the password again.
+   */
+  async agentLoginProfile(session: Session, name: string): Promise<string> {
+    const id = (await session.api<SmtpProfileCreated>('POST', '/api/smtp-profiles', { ...gmailLikeProfile(this, name), allowPlainAuth: false })).data
+      .id;
+    const view = (await this.admin.api<SmtpProfileResponse>('GET', `/api/smtp-profiles/${id}`)).data;
+    const saved = await this.admin.api('PUT', `/api/smtp-profiles/${id}`, profileInput(view, { allowPlainAuth: true, password: smtpLogin.password }));
+    expect(saved.status, saved.text).toBe(200);
+    return id;
   }
 
   /** Creates an agent through the admin API (201). */

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowCreated, FlowPublished, RunStarted, SmtpProfileCreated } from '../../../web/lib/api-types';
+import type { FlowCreated, FlowPublished, RunStarted } from '../../../web/lib/api-types';
 import { root } from '../../helpers';
 import { agentA, agentB, gmailLikeProfile, Product, type Session, secrets, sendGraph, settledRun } from '../product';
 
@@ -54,7 +54,7 @@ beforeAll(async () => {
   await product.createAgent(agentB);
   sessionA = await product.signIn(agentA);
   sessionB = await product.signIn(agentB);
-  const profile = (await sessionA.api<SmtpProfileCreated>('POST', '/api/smtp-profiles', gmailLikeProfile(product, 'Private of A'))).data.id;
+  const profile = await product.agentLoginProfile(sessionA, 'Private of A');
   const flow = (await sessionA.api<FlowCreated>('POST', '/api/flows', { name: privateOfA[0] })).data.id;
   await sessionA.api('PUT', `/api/flows/${flow}`, { name: privateOfA[0], graph: sendGraph(profile, privateOfA[1]) });
   const version = (await sessionA.api<FlowPublished>('POST', `/api/flows/${flow}/publish`)).data.version;

@@ -40,7 +40,7 @@ beforeAll(async () => {
   sessionB = await product.signIn(agentB);
 
   // Agent A: a private profile (with a login), a flow sending with it, published and run for Ada.
-  profileA = (await sessionA.api<SmtpProfileCreated>('POST', '/api/smtp-profiles', gmailLikeProfile(product, 'A private Gmail'))).data.id;
+  profileA = await product.agentLoginProfile(sessionA, 'A private Gmail');
   flowA = (await sessionA.api<FlowCreated>('POST', '/api/flows', { name: secretFlowName })).data.id;
   expect(
     (await sessionA.api<FlowSaved>('PUT', `/api/flows/${flowA}`, { name: secretFlowName, graph: sendGraph(profileA, secretSubject) })).status,
