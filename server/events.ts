@@ -153,7 +153,8 @@ export async function acceptEvent(
     }
     if (flow.reentry === 'one_at_a_time') {
       const [latest] = await contactEntries(db, flow.flowId, contact.id, 1);
-      if (latest && (await isRunning(temporal, latest.workflowId))) {
+      // The newest entry may be this key's own, written by a request racing this one: the insert below finds it.
+      if (latest && latest.idempotencyKey !== key && (await isRunning(temporal, latest.workflowId))) {
         journeys.push({ flowId: flow.flowId, version: flow.version, status: 'refused', reason: REFUSALS.one_at_a_time });
         continue;
       }

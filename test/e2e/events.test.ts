@@ -172,6 +172,49 @@ describe('events API', () => {
     expect((revoked.json as ApiErrorBody).error.code).toBe('invalid_api_key');
   });
 
+  it('starts one journey for one key sent five times at once; "always" lets a contact in again, "one at a time" waits for the journey to end', async () => {
+    const api = product.admin;
+    const { key } = (await api.api<ApiKeyCreated>('POST', '/api/api-keys', { name: 'Concurrency' })).data;
+    const publish = async (name: string, graph: FlowGraph) => {
+      const id = (await api.api<FlowCreated>('POST', '/api/flows', { name })).data.id;
+      expect((await api.api('PUT', `/api/flows/${id}`, { name, graph })).status).toBe(200);
+      return { id, version: (await api.api<FlowPublished>('POST', `/api/flows/${id}/publish`)).data.version };
+    };
+    const always = await publish('Events: always', eventGraph('order.paid', 'Thanks for your order', 'always'));
+    // One at a time: the journey waits an hour before its message, so it is still running when the next event comes.
+    const slow = eventGraph('order.paid', 'Your order, an hour later', 'one_at_a_time');
+    slow.nodes.splice(1, 0, { id: 'd', type: 'delay', position: { x: 0, y: 50 }, data: { mode: 'fixed', amount: 1, unit: 'hours' } });
+    slow.edges = [
+      { id: 'e1', source: 't', target: 'd' },
+      { id: 'e0', source: 'd', target: 's' },
+      { id: 'e2', source: 's', target: 'x' },
+    ];
+    const oneAtATime = await publish('Events: one at a time', slow);
+
+    const body = { event: 'order.paid', email: 'buyer@example.test', idempotencyKey: 'order-1' };
+    const answers = await Promise.all(Array.from({ length: 5 }, () => sendEvent(key, body)));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
+    const statuses = (flowId: string) => answers.map((a) => (a.json as EventAnswer).journeys.find((j) => j.flowId === flowId)?.status).sort();
+    // Each flow: one request started the journey, the others found it (the contact was made once, too).
+    expect(statuses(always.id)).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'started']);
+    expect(statuses(oneAtATime.id)).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'started']);
+    expect(new Set(answers.map((a) => (a.json as EventAnswer).contactId)).size).toBe(1);
+
+    // A second order: "always" starts another journey; "one at a time" refuses while the first waits.
+    const second = (await sendEvent(key, { ...body, idempotencyKey: 'order-2' })).json as EventAnswer;
+    expect(second.journeys.find((j) => j.flowId === always.id)?.status).toBe('started');
+    expect(second.journeys.find((j) => j.flowId === oneAtATime.id)).toMatchObject({
+      status: 'refused',
+      reason: expect.stringMatching(/one at a time/),
+    });
+    const mail = await eventually('two order messages', async () => {
+      const found = await messagesTo('buyer@example.test', 'Thanks for your order');
+      return found.length >= 2 ? found : undefined;
+    });
+    // Two keys, two messages: the five requests with order-1 sent one.
+    expect(mail).toHaveLength(2);
+  });
+
   it('serves the OpenAPI description, linked from the API keys page, where a new key shows once', async () => {
     const res = await fetch(`${product.web}/api/v1/openapi.json`);
     expect(res.status).toBe(200);
