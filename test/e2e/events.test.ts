@@ -13,6 +13,7 @@ import type {
   ApiKeyCreated,
   ApiKeyList,
   ApiErrorBody,
+  ContactDeliveries,
   ContactResponse,
   EventAnswer,
   FlowCreated,
@@ -118,6 +119,16 @@ describe('events API', () => {
       return found.length > 0 ? found : undefined;
     });
     expect(message?.text).toContain('Hi Eve Event, plan pro');
+    // The contact's delivery history names the flow the event started.
+    const history = await eventually('the delivery to be logged', async () => {
+      const found = (await api.api<ContactDeliveries>('GET', `/api/contacts/${answer.contactId}/deliveries`)).data.deliveries;
+      return found.some((d) => d.outcome === 'sent') ? found : undefined;
+    });
+    expect(history.find((d) => d.outcome === 'sent')).toMatchObject({
+      flowName: 'Events: welcome',
+      flowVersion: version,
+      workflowId: answer.journeys[0]?.workflowId,
+    });
 
     // The same key again (in the header this time): the same journey, nothing new started.
     const again = await sendEvent(key, { ...event, idempotencyKey: undefined }, { 'idempotency-key': 'signup-1' });
