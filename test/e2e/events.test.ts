@@ -18,6 +18,7 @@ import type {
   EventAnswer,
   FlowCreated,
   FlowPublished,
+  FlowResponse,
   SandboxMessageList,
 } from '../../web/lib/api-types';
 import { eventually, Product } from './product';
@@ -251,6 +252,22 @@ describe('events API', () => {
     await page.reload();
     await page.getByTestId('api-keys').getByText('Browser key').waitFor();
     expect(await page.content()).not.toContain(shown);
+
+    // The editor's Trigger takes the event name (a problem until it has one) and the re-entry policy.
+    await page.goto(`${product.web}/flows/welcome`);
+    await page.getByTestId('node-trigger').click();
+    await page.getByTestId('trigger-source-event').check();
+    await page.getByTestId('node-panel').getByText('name the event that starts this flow').first().waitFor();
+    await page.getByTestId('trigger-event').fill('welcome.requested');
+    await page.getByTestId('trigger-reentry').selectOption('always');
+    await expect.poll(() => page.getByTestId('node-trigger').textContent()).toContain('"welcome.requested" (every time)');
+    await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
+    const saved = (await product.admin.api<FlowResponse>('GET', '/api/flows/welcome')).data;
+    expect((saved.graph as FlowGraph).nodes.find((n) => n.type === 'trigger')?.data).toEqual({
+      source: 'event',
+      event: 'welcome.requested',
+      reentry: 'always',
+    });
     await browser.close();
   });
 });
