@@ -25,10 +25,13 @@ import { resolveSender, type Actor } from './profiles';
 export interface EventJourney {
   flowId: string;
   version: number;
-  /** started: a journey began; duplicate: this idempotency key started it before; refused: the contact may not enter. */
-  status: 'started' | 'duplicate' | 'refused';
+  /**
+   * started: a journey began; duplicate: this idempotency key started it before; refused: the contact
+   * may not enter (re-entry policy, unsubscribed); failed: the flow cannot send as its owner (reason says why).
+   */
+  status: 'started' | 'duplicate' | 'refused' | 'failed';
   workflowId?: string;
-  /** Why a contact did not enter (refused). */
+  /** Why a contact did not enter (refused, failed). */
   reason?: string;
 }
 
@@ -159,7 +162,15 @@ export async function acceptEvent(
         continue;
       }
     }
-    const plan = await ownerPlan(db, flow, flow.plan);
+    let plan: Plan;
+    try {
+      plan = await ownerPlan(db, flow, flow.plan);
+    } catch (err) {
+      // The flow cannot send as its owner (no default profile, a profile gone): it says so; other flows go on.
+      if (!(err instanceof UserError)) throw err;
+      journeys.push({ flowId: flow.flowId, version: flow.version, status: 'failed', reason: err.message });
+      continue;
+    }
     const id = entryIdFor(flow.flowId, contact.id, key);
     const written = await insertEventEntry(
       db,
@@ -190,7 +201,13 @@ async function resume(
   const version = await getFlowVersion(db, entry.flowId, entry.version);
   const flow = version && (await latestPublishedVersions(db)).find((v) => v.flowId === entry.flowId);
   if (version && flow) {
-    const plan = await ownerPlan(db, flow, version.plan);
+    let plan: Plan;
+    try {
+      plan = await ownerPlan(db, flow, version.plan);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      return { flowId: entry.flowId, version: entry.version, status: 'failed', workflowId: entry.workflowId, reason: err.message };
+    }
     await startJourney(temporal, config, entry.workflowId, { plan, runId: entry.id, contactId: entry.contactId });
   }
   return { flowId: entry.flowId, version: entry.version, status: 'duplicate', workflowId: entry.workflowId };

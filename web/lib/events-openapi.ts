@@ -76,7 +76,7 @@ export function eventsOpenApi(serverUrl: string) {
                 properties: {
                   flowId: { type: 'string' },
                   version: { type: 'integer' },
-                  status: { type: 'string', enum: ['started', 'duplicate', 'refused'] },
+                  status: { type: 'string', enum: ['started', 'duplicate', 'refused', 'failed'] },
                   workflowId: { type: 'string' },
                   reason: { type: 'string' },
                 },
