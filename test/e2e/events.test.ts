@@ -171,7 +171,7 @@ describe('events API', () => {
     expect((wrongType.json as ApiErrorBody).error.details).toMatchObject({ field: 'attributes.seats' });
     const brokenJson = await fetch(`${product.web}/api/v1/events`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}` },
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: '{"event":',
     });
     expect(brokenJson.status).toBe(400);
