@@ -24,6 +24,8 @@ async function createSandboxMessages(db: Kysely<unknown>) {
 }
 
 export const migrations: Record<string, Migration> = {
+  // Kept in files of their own; Kysely runs migrations in the order of their names, wherever they are listed.
+  ...eventMigrations,
   '001_initial': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -335,7 +337,6 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('direct_sends_profile').on('direct_sends').columns(['profile_id', 'kind', 'created_at']).execute();
     },
   },
-  ...eventMigrations,
 };
 
 /**
