@@ -186,7 +186,7 @@ function oneOffGraph(profileId: string, message: { subject: string; text: string
   return {
     schemaVersion: 1,
     nodes: [
-      { id: 'start', type: 'trigger', position: at, data: { source: 'event' } },
+      { id: 'start', type: 'trigger', position: at, data: { source: 'event', event: 'one-off' } },
       { id: 'message', type: 'sendEmail', name: 'One-off message', position: at, data: { profileId, subject: message.subject, text: message.text } },
       { id: 'end', type: 'exit', position: at, data: {} },
     ],

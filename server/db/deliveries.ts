@@ -157,7 +157,7 @@ export interface ContactDelivery extends DeliveryAttempt {
 
 /**
  * Every delivery attempt to one contact, campaigns and one-off messages alike, newest first. With
- * `visibleTo`, only those of runs that user started or that run their flows, and their own one-offs.
+ * `visibleTo`, only those of runs that user started or that run their flows (event journeys included), and their own one-offs.
  */
 export async function listContactDeliveries(
   db: Db,
@@ -167,10 +167,12 @@ export async function listContactDeliveries(
   let q = db
     .selectFrom('deliveryAttempts')
     .leftJoin('runs', 'runs.id', 'deliveryAttempts.runId')
-    .leftJoin('flows', 'flows.id', 'runs.flowId')
+    // A journey an API event started has an event entry for its runId instead of a run.
+    .leftJoin('eventEntries', 'eventEntries.id', 'deliveryAttempts.runId')
+    .leftJoin('flows', (join) => join.on(sql<boolean>`flows.id = coalesce(runs.flow_id, event_entries.flow_id)`))
     .leftJoin('directSends', 'directSends.id', 'deliveryAttempts.runId')
     .selectAll('deliveryAttempts')
-    .select(['flows.name as flowName', 'runs.version as flowVersion'])
+    .select(['flows.name as flowName', sql<number | null>`coalesce(runs.version, event_entries.version)`.as('flowVersion')])
     .where('deliveryAttempts.contactId', '=', contactId);
   const user = options.visibleTo;
   if (user !== undefined) {

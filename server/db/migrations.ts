@@ -3,6 +3,7 @@
  * Names are the physical snake_case ones: the migrator runs them as written.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
+import { eventMigrations } from './migrations-events';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -23,6 +24,8 @@ async function createSandboxMessages(db: Kysely<unknown>) {
 }
 
 export const migrations: Record<string, Migration> = {
+  // Kept in files of their own; Kysely runs migrations in the order of their names, wherever they are listed.
+  ...eventMigrations,
   '001_initial': {
     async up(db: Kysely<unknown>) {
       await db.schema

@@ -43,6 +43,29 @@ export interface Tables {
     statusReason: string | null;
     statusAt: string | null;
   };
+  /** Keys for the events API: only the SHA-256 of the key is stored; prefix is its first characters, to tell keys apart. */
+  apiKeys: {
+    id: string;
+    name: string;
+    keyHash: string;
+    prefix: string;
+    createdBy: string;
+    createdAt: string;
+    lastUsedAt: string | null;
+    revokedAt: string | null;
+  };
+  /** A journey an API event started: its id is the journey's runId (ledger and delivery log). */
+  eventEntries: {
+    id: string;
+    flowId: string;
+    version: number;
+    contactId: string;
+    event: string;
+    idempotencyKey: string;
+    workflowId: string;
+    apiKeyId: string;
+    enteredAt: string;
+  };
   /** Static lists of contacts (a run's audience can be one). */
   lists: { id: string; name: string; createdAt: string };
   listMembers: { listId: string; contactId: string; addedAt: string };

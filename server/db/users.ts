@@ -17,3 +17,10 @@ export async function firstAdminId(db: Db): Promise<string | undefined> {
   const row = await db.selectFrom('user').select('id').where('role', '=', 'admin').orderBy(sql`"createdAt"`).limit(1).executeTakeFirst();
   return row?.id;
 }
+
+/** A user's role as Dripline knows it (better-auth stores a comma-separated list); undefined when there is no such user. */
+export async function userRole(db: Db, id: string): Promise<'admin' | 'agent' | undefined> {
+  const row = await db.selectFrom('user').select('role').where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  return (row.role ?? '').split(',').some((r) => r.trim() === 'admin') ? 'admin' : 'agent';
+}

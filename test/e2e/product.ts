@@ -38,6 +38,7 @@ const SLOTS = {
   audiences: 25,
   editor: 30,
   'screen-sizes': 31,
+  events: 35,
 } as const;
 export type Area = keyof typeof SLOTS;
 

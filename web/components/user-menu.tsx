@@ -56,6 +56,11 @@ export function UserMenu({ email, role }: { email: string; role: Role }) {
               Users
             </Link>
           )}
+          {role === 'admin' && (
+            <Link href="/settings/api-keys" onClick={close} data-testid="nav-api-keys">
+              API keys
+            </Link>
+          )}
           <button type="button" className="logout" onClick={logOut} disabled={busy} data-testid="logout">
             {busy ? 'Logging out…' : 'Log out'}
           </button>

@@ -12,7 +12,9 @@ import type { SmtpPreset } from '@domain/smtp-presets';
 import { SmtpProfileInput } from '@domain/smtp-profile';
 import { CONTROL_CHARACTERS, emailAddress } from '@domain/text';
 import type { Role } from '@server/auth';
+import type { ApiKey } from '@server/db/api-keys';
 import type { Contact } from '@server/db/contacts';
+import type { EventAccepted } from '@server/events';
 import type { ContactDelivery } from '@server/db/deliveries';
 import type { ContactList } from '@server/db/lists';
 import type { Flow } from '@server/db/flows';
@@ -263,3 +265,27 @@ export interface UserCreated {
 export interface UserList {
   users: UserSummary[];
 }
+
+// ---- API keys and events -----------------------------------------------------------------
+
+/** POST /api/api-keys (admins only) */
+export const CreateApiKeyRequest = z.object({
+  name: z
+    .string({ error: required('name') })
+    .trim()
+    .min(1, 'name must not be empty: say what the key is for, e.g. "Signup form"')
+    .max(100, 'name must be at most 100 characters')
+    .refine((s) => !CONTROL_CHARACTERS.test(s), 'name must not contain line breaks or control characters'),
+});
+export type CreateApiKeyBody = z.input<typeof CreateApiKeyRequest>;
+/** 201: the key itself, shown this once (only its SHA-256 is stored). */
+export interface ApiKeyCreated {
+  apiKey: ApiKey;
+  key: string;
+}
+/** GET /api/api-keys (admins only): newest first, revoked ones too. */
+export interface ApiKeyList {
+  apiKeys: ApiKey[];
+}
+/** POST /api/v1/events: 202 */
+export type EventAnswer = EventAccepted;

@@ -2,13 +2,30 @@
 import { z } from 'zod';
 import { nodeId, type NodeKind, position, stepName } from '../node';
 
+/** An event name as `POST /api/v1/events` names it: e.g. signed_up, order.paid. */
+export const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+export const EVENT_NAME_HINT = 'letters, digits and _ . : - (at most 100, starting with a letter or digit), e.g. signed_up';
+
+/**
+ * Whether a contact who entered the flow by an event may enter it again: once: never again;
+ * one_at_a_time: again once their journey has ended; always: every event starts a journey.
+ */
+export const REENTRY_POLICIES = ['once', 'one_at_a_time', 'always'] as const;
+export type ReentryPolicy = (typeof REENTRY_POLICIES)[number];
+
 export const TriggerData = z.object({
   /** event: a contact enters by an API event; audience: a run for chosen contacts. */
   source: z.enum(['event', 'audience']).default('audience'),
+  /** The event that starts a journey (source event). */
+  event: z.string().max(100, 'an event name is at most 100 characters').optional(),
+  /** Re-entry for contacts entering by an event; default once ever. */
+  reentry: z.enum(REENTRY_POLICIES, { error: 'reentry must be once, one_at_a_time or always' }).optional(),
 });
 export type TriggerData = z.infer<typeof TriggerData>;
 
 export const TriggerNode = z.object({ id: nodeId, type: z.literal('trigger'), name: stepName, position, data: TriggerData });
+
+const REENTRY_TEXT: Record<ReentryPolicy, string> = { once: 'once ever', one_at_a_time: 'one journey at a time', always: 'every time' };
 
 export const trigger: NodeKind<'trigger', TriggerData, never> = {
   type: 'trigger',
@@ -16,7 +33,13 @@ export const trigger: NodeKind<'trigger', TriggerData, never> = {
   outputs: 1,
   unique: true,
   defaults: () => ({ source: 'audience' }),
-  summary: (data) => (data.source === 'event' ? 'A contact enters by an API event' : 'Contacts enter when you start a run'),
-  check: () => [],
+  summary: (data) =>
+    data.source === 'event'
+      ? `A contact enters on the API event "${data.event ?? ''}" (${REENTRY_TEXT[data.reentry ?? 'once']})`
+      : 'Contacts enter when you start a run',
+  check: (node) =>
+    node.data.source === 'event' && !EVENT_NAME.test(node.data.event ?? '')
+      ? [{ nodeId: node.id, field: 'data.event', message: `name the event that starts this flow: ${EVENT_NAME_HINT}` }]
+      : [],
   step: () => undefined,
 };

@@ -5,6 +5,7 @@ import type { FlowError } from '@domain/flow/compile';
 import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
 import { type DelayData, DURATION_UNITS } from '@domain/flow/nodes/delay';
 import type { SendEmailData } from '@domain/flow/nodes/send-email';
+import { REENTRY_POLICIES, type ReentryPolicy, type TriggerData } from '@domain/flow/nodes/trigger';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
 import type { EditorNode, SenderProfile } from '@/components/flow-editor/types';
 
@@ -32,6 +33,86 @@ function NumberInput(props: { id: string; value: number; onChange: (value: numbe
       value={Number.isFinite(props.value) ? props.value : ''}
       onChange={(e) => props.onChange(e.currentTarget.valueAsNumber)}
     />
+  );
+}
+
+const REENTRY_LABELS: Record<ReentryPolicy, string> = {
+  once: 'Once ever',
+  one_at_a_time: 'One journey at a time',
+  always: 'Every time',
+};
+
+/** How contacts enter: a run you start, or an API event (named here) with its re-entry policy. */
+function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: FlowError[]; onChange: (d: TriggerData) => void }) {
+  const id = useId();
+  return (
+    <>
+      <fieldset className="field">
+        <legend>Contacts enter</legend>
+        <div className="segmented">
+          <label>
+            <input
+              className="nodrag"
+              type="radio"
+              name={`${id}-source`}
+              checked={data.source === 'audience'}
+              onChange={() => onChange({ source: 'audience' })}
+              data-testid="trigger-source-audience"
+            />
+            When you start a run
+          </label>
+          <label>
+            <input
+              className="nodrag"
+              type="radio"
+              name={`${id}-source`}
+              checked={data.source === 'event'}
+              onChange={() => onChange({ source: 'event', event: data.event ?? '', reentry: data.reentry ?? 'once' })}
+              data-testid="trigger-source-event"
+            />
+            By an API event
+          </label>
+        </div>
+      </fieldset>
+      {data.source === 'event' ? (
+        <>
+          <div className="field">
+            <label htmlFor={`${id}-event`}>Event name</label>
+            <input
+              id={`${id}-event`}
+              className="nodrag"
+              value={data.event ?? ''}
+              placeholder="signed_up"
+              onChange={(e) => onChange({ ...data, event: e.currentTarget.value })}
+              data-testid="trigger-event"
+            />
+            <FieldError errors={errors} field="data.event" />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-reentry`}>A contact may enter</label>
+            <select
+              id={`${id}-reentry`}
+              className="nodrag"
+              value={data.reentry ?? 'once'}
+              onChange={(e) => onChange({ ...data, reentry: REENTRY_POLICIES.find((p) => p === e.currentTarget.value) ?? 'once' })}
+              data-testid="trigger-reentry"
+            >
+              {REENTRY_POLICIES.map((p) => (
+                <option key={p} value={p}>
+                  {REENTRY_LABELS[p]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <p className="hint">
+            A published version starts a journey for the contact named by each <code>POST /api/v1/events</code> with this event (see Settings → API
+            keys).
+          </p>
+        </>
+      ) : (
+        <p className="hint">Contacts enter when you start a run for them on a published version.</p>
+      )}
+    </>
   );
 }
 
@@ -212,9 +293,14 @@ export function NodePanel(props: {
         </ul>
       )}
       {node.type === 'trigger' && (
-        <p className="hint">
-          Every flow starts here. Contacts enter when you start a run for them on a published version. The Trigger cannot be deleted.
-        </p>
+        <>
+          <TriggerFields
+            data={node.data}
+            errors={errors}
+            onChange={(data) => onUpdate(node.id, (n) => (n.type === 'trigger' ? { ...n, data } : n))}
+          />
+          <p className="hint">Every flow starts here. The Trigger cannot be deleted.</p>
+        </>
       )}
       {node.type === 'delay' && (
         <DelayFields data={node.data} errors={errors} onChange={(data) => onUpdate(node.id, (n) => (n.type === 'delay' ? { ...n, data } : n))} />

@@ -1,0 +1,39 @@
+/**
+ * The body of `POST /api/v1/events`: an event, the contact it is about, and an idempotency key.
+ * Shared by the route (validation) and the OpenAPI description it serves. Pure: zod only.
+ */
+import { z } from 'zod';
+import { AttributeName, AttributeValue } from './contact';
+import { EVENT_NAME, EVENT_NAME_HINT } from './flow/nodes/trigger';
+import { CONTROL_CHARACTERS, emailAddress } from './text';
+
+/** An idempotency key: the same key twice (for one contact and flow) starts one journey. */
+export const IdempotencyKey = z
+  .string({ error: 'idempotencyKey must be a string' })
+  .min(1, 'idempotencyKey must not be empty')
+  .max(200, 'idempotencyKey must be at most 200 characters')
+  .refine((s) => !CONTROL_CHARACTERS.test(s), 'idempotencyKey must not contain control characters');
+
+export const EventRequest = z.object({
+  event: z
+    .string({ error: (i) => (i.input === undefined ? 'event is required' : 'event must be a string') })
+    .regex(EVENT_NAME, `event must be an event name: ${EVENT_NAME_HINT}`)
+    .describe('The event name; every published flow whose Trigger listens to it starts a journey for the contact.'),
+  email: z
+    .string({ error: (i) => (i.input === undefined ? 'email is required' : 'email must be a string') })
+    .pipe(emailAddress('email', 'ada@example.com'))
+    .describe("The contact's email: the contact is created if it does not exist (case-insensitive)."),
+  name: z
+    .string({ error: 'name must be a string' })
+    .trim()
+    .max(200, 'name must be at most 200 characters')
+    .refine((s) => !CONTROL_CHARACTERS.test(s), 'name must not contain line breaks or control characters')
+    .optional()
+    .describe("The contact's name (set when given)."),
+  attributes: z
+    .record(AttributeName, AttributeValue.nullable(), { error: 'attributes must be an object of name: value' })
+    .optional()
+    .describe('Attributes to set on the contact (null removes one); each value must suit its attribute type.'),
+  idempotencyKey: IdempotencyKey.optional().describe('The same key twice starts one journey. Or send the Idempotency-Key header.'),
+});
+export type EventRequest = z.output<typeof EventRequest>;

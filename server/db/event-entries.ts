@@ -1,0 +1,72 @@
+/** Journeys started by API events: one row each, so re-entry policies and idempotency keys are answered here. */
+import type { FlowGraph } from '../../domain/flow/schema';
+import type { Plan } from '../../domain/flow/plan';
+import { now, sql, type Db } from '.';
+
+export interface EventEntry {
+  id: string;
+  flowId: string;
+  version: number;
+  contactId: string;
+  event: string;
+  idempotencyKey: string;
+  workflowId: string;
+  apiKeyId: string;
+  enteredAt: string;
+}
+
+/** Each flow's newest published version: its graph (for the Trigger), its plan and its owner. */
+export async function latestPublishedVersions(
+  db: Db,
+): Promise<{ flowId: string; version: number; ownerId: string | null; graph: FlowGraph; plan: Plan }[]> {
+  const rows = await db
+    .selectFrom('flowVersions as v')
+    .innerJoin('flows', 'flows.id', 'v.flowId')
+    .select(['v.flowId', 'v.version', 'v.graph', 'v.plan', 'flows.ownerId'])
+    .where('v.version', '=', (eb) =>
+      eb
+        .selectFrom('flowVersions as w')
+        .select((e) => e.fn.max('w.version').as('m'))
+        .whereRef('w.flowId', '=', 'v.flowId'),
+    )
+    .execute();
+  return rows.map((r) => ({ ...r, graph: JSON.parse(r.graph) as FlowGraph, plan: JSON.parse(r.plan) as Plan }));
+}
+
+/** The entry this idempotency key made for this contact in this flow, if any. */
+export async function findEventEntry(db: Db, key: { flowId: string; contactId: string; idempotencyKey: string }): Promise<EventEntry | undefined> {
+  return db
+    .selectFrom('eventEntries')
+    .selectAll()
+    .where('flowId', '=', key.flowId)
+    .where('contactId', '=', key.contactId)
+    .where('idempotencyKey', '=', key.idempotencyKey)
+    .executeTakeFirst();
+}
+
+/** The contact's entries into the flow, newest first. */
+export async function contactEntries(db: Db, flowId: string, contactId: string, limit = 5): Promise<EventEntry[]> {
+  return db
+    .selectFrom('eventEntries')
+    .selectAll()
+    .where('flowId', '=', flowId)
+    .where('contactId', '=', contactId)
+    .orderBy('enteredAt', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Records an entry. With `onlyIfFirst` (re-entry "once ever") it is written only when the contact
+ * has no entry in the flow yet, in one statement, so two events at once cannot both enter. Returns
+ * false when nothing was written (the key's entry exists already, or the contact entered before).
+ */
+export async function insertEventEntry(db: Db, entry: Omit<EventEntry, 'enteredAt'>, options: { onlyIfFirst: boolean }): Promise<boolean> {
+  const e = { ...entry, enteredAt: now() };
+  const result = await sql`
+    INSERT INTO event_entries (id, flow_id, version, contact_id, event, idempotency_key, workflow_id, api_key_id, entered_at)
+    SELECT ${e.id}, ${e.flowId}, ${e.version}, ${e.contactId}, ${e.event}, ${e.idempotencyKey}, ${e.workflowId}, ${e.apiKeyId}, ${e.enteredAt}
+    WHERE ${options.onlyIfFirst ? sql`NOT EXISTS (SELECT 1 FROM event_entries WHERE flow_id = ${e.flowId} AND contact_id = ${e.contactId})` : sql`1`}
+    ON CONFLICT DO NOTHING`.execute(db);
+  return Number(result.numAffectedRows ?? 0) > 0;
+}

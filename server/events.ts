@@ -1,0 +1,214 @@
+/**
+ * `POST /api/v1/events`: the contact is created or updated, then every published flow whose Trigger
+ * listens to the event starts a journey for them with its newest version. Each journey's workflow id
+ * and runId derive from the flow, the contact and the idempotency key, so the same key twice (even
+ * at once) starts one journey; the flow's re-entry policy decides whether the contact may enter again.
+ */
+import { createHash } from 'node:crypto';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import type { EventRequest } from '../domain/events';
+import type { ReentryPolicy } from '../domain/flow/nodes/trigger';
+import type { Plan } from '../domain/flow/plan';
+import type { JourneyInput } from '../workflows/journey';
+import type { Config } from './config';
+import type { Db } from './db';
+import type { ApiKey } from './db/api-keys';
+import { type Contact, findContactByEmail, getContact, insertContact, isDuplicateEmail, updateContact } from './db/contacts';
+import { contactEntries, findEventEntry, insertEventEntry, latestPublishedVersions } from './db/event-entries';
+import { getFlowVersion } from './db/flows';
+import { firstAdminId, userRole } from './db/users';
+import { applyAttributeChanges } from './contacts';
+import { UserError } from './errors';
+import { resolveSender, type Actor } from './profiles';
+
+/** What an event did in one flow. */
+export interface EventJourney {
+  flowId: string;
+  version: number;
+  /**
+   * started: a journey began; duplicate: this idempotency key started it before; refused: the contact
+   * may not enter (re-entry policy, unsubscribed); failed: the flow cannot send as its owner (reason says why).
+   */
+  status: 'started' | 'duplicate' | 'refused' | 'failed';
+  workflowId?: string;
+  /** Why a contact did not enter (refused, failed). */
+  reason?: string;
+}
+
+export interface EventAccepted {
+  event: string;
+  idempotencyKey: string;
+  contactId: string;
+  /** The contact was made by this event. */
+  contactCreated: boolean;
+  /** Every flow listening to the event, and what happened in each (empty: no published flow listens to it). */
+  journeys: EventJourney[];
+}
+
+const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64url');
+
+/** Deterministic: one journey per flow, contact and idempotency key (the key is hashed: it may be long or odd). */
+export const eventWorkflowId = (flowId: string, contactId: string, idempotencyKey: string) =>
+  `event:${flowId}:${contactId}:${digest(idempotencyKey).slice(0, 22)}`;
+/** The journey's runId (its ledger and delivery-log rows), deterministic like its workflow id. */
+const entryIdFor = (flowId: string, contactId: string, idempotencyKey: string) =>
+  `evt_${digest(`${flowId}\n${contactId}\n${idempotencyKey}`).slice(0, 24)}`;
+
+/** Creates the contact or updates its name and attributes (checked as on the contact page: 422 naming `attributes.<name>`). */
+async function upsertContact(db: Db, request: EventRequest): Promise<{ contact: Contact; created: boolean }> {
+  const changes = { attributes: request.attributes };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const found = await findContactByEmail(db, request.email);
+    const existing = found && (await getContact(db, found.id));
+    if (existing) {
+      const attributes = await applyAttributeChanges(db, existing.attributes, changes);
+      const name = request.name ?? existing.name;
+      await updateContact(db, existing.id, { name, attributes });
+      return { contact: { ...existing, name, attributes }, created: false };
+    }
+    const attributes = await applyAttributeChanges(db, {}, changes);
+    try {
+      return { contact: await insertContact(db, { email: request.email, name: request.name ?? '', attributes }), created: true };
+    } catch (err) {
+      // Two events for a new address at once: the other made the contact; update it instead.
+      if (!isDuplicateEmail(err)) throw err;
+    }
+  }
+  throw new UserError(409, 'contact_busy', `the contact ${request.email} changed while this event was applied; send the event again`);
+}
+
+/** The flow's sends resolve for its owner ("agent's default" is theirs); flows from before owners, for the first admin. */
+async function ownerPlan(db: Db, flow: { flowId: string; ownerId: string | null }, plan: Plan): Promise<Plan> {
+  const ownerId = flow.ownerId ?? (await firstAdminId(db));
+  const role = ownerId ? await userRole(db, ownerId) : undefined;
+  if (!ownerId || !role)
+    throw new UserError(409, 'flow_without_owner', `flow "${flow.flowId}" has no owner to send as; ask an admin to publish it again`);
+  const actor: Actor = { id: ownerId, role };
+  const steps: Plan['steps'] = {};
+  for (const [nodeId, step] of Object.entries(plan.steps)) {
+    steps[nodeId] = step.type === 'sendEmail' ? { ...step, profileId: (await resolveSender(db, actor, step.profileId)).id } : step;
+  }
+  return { ...plan, steps };
+}
+
+async function isRunning(temporal: Client, workflowId: string): Promise<boolean> {
+  try {
+    return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+async function startJourney(temporal: Client, config: Config, workflowId: string, input: JourneyInput): Promise<void> {
+  try {
+    // A finished journey is never started again under its id: the key stays spent.
+    await temporal.workflow.start('journeyWorkflow', {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+const REFUSALS: Record<Exclude<ReentryPolicy, 'always'>, string> = {
+  once: 'the contact entered this flow before, and its Trigger lets a contact enter once ever',
+  one_at_a_time: 'the contact is still in a journey of this flow, and its Trigger lets a contact be in one at a time',
+};
+
+export async function acceptEvent(
+  db: Db,
+  temporal: Client,
+  config: Config,
+  apiKey: ApiKey,
+  request: EventRequest & { idempotencyKey: string },
+): Promise<EventAccepted> {
+  const { contact, created } = await upsertContact(db, request);
+  const key = request.idempotencyKey;
+  const listening = (await latestPublishedVersions(db)).flatMap((v) => {
+    const trigger = v.graph.nodes.find((n) => n.type === 'trigger');
+    return trigger?.type === 'trigger' && trigger.data.source === 'event' && trigger.data.event === request.event
+      ? [{ ...v, reentry: trigger.data.reentry ?? 'once' }]
+      : [];
+  });
+  const journeys: EventJourney[] = [];
+  for (const flow of listening) {
+    const workflowId = eventWorkflowId(flow.flowId, contact.id, key);
+    const entry = { flowId: flow.flowId, contactId: contact.id, idempotencyKey: key };
+    if (contact.status !== 'subscribed') {
+      const why = contact.statusReason ? ` (${contact.statusReason})` : '';
+      journeys.push({
+        flowId: flow.flowId,
+        version: flow.version,
+        status: 'refused',
+        reason: `the contact is ${contact.status}${why}; they enter no flow`,
+      });
+      continue;
+    }
+    // This key was here before: start its journey again (a no-op unless the start failed last time).
+    const earlier = await findEventEntry(db, entry);
+    if (earlier) {
+      journeys.push(await resume(db, temporal, config, earlier));
+      continue;
+    }
+    if (flow.reentry === 'one_at_a_time') {
+      const [latest] = await contactEntries(db, flow.flowId, contact.id, 1);
+      // The newest entry may be this key's own, written by a request racing this one: the insert below finds it.
+      if (latest && latest.idempotencyKey !== key && (await isRunning(temporal, latest.workflowId))) {
+        journeys.push({ flowId: flow.flowId, version: flow.version, status: 'refused', reason: REFUSALS.one_at_a_time });
+        continue;
+      }
+    }
+    let plan: Plan;
+    try {
+      plan = await ownerPlan(db, flow, flow.plan);
+    } catch (err) {
+      // The flow cannot send as its owner (no default profile, a profile gone): it says so; other flows go on.
+      if (!(err instanceof UserError)) throw err;
+      journeys.push({ flowId: flow.flowId, version: flow.version, status: 'failed', reason: err.message });
+      continue;
+    }
+    const id = entryIdFor(flow.flowId, contact.id, key);
+    const written = await insertEventEntry(
+      db,
+      { ...entry, id, version: flow.version, event: request.event, workflowId, apiKeyId: apiKey.id },
+      { onlyIfFirst: flow.reentry === 'once' },
+    );
+    if (!written) {
+      // Either the same key raced us (its journey is the one), or "once ever" found an earlier entry.
+      const raced = await findEventEntry(db, entry);
+      journeys.push(
+        raced ? await resume(db, temporal, config, raced) : { flowId: flow.flowId, version: flow.version, status: 'refused', reason: REFUSALS.once },
+      );
+      continue;
+    }
+    await startJourney(temporal, config, workflowId, { plan, runId: id, contactId: contact.id });
+    journeys.push({ flowId: flow.flowId, version: flow.version, status: 'started', workflowId });
+  }
+  return { event: request.event, idempotencyKey: key, contactId: contact.id, contactCreated: created, journeys };
+}
+
+/** An entry written before (this key, or a request racing this one): its journey is started if it is not yet. */
+async function resume(
+  db: Db,
+  temporal: Client,
+  config: Config,
+  entry: { id: string; flowId: string; version: number; contactId: string; workflowId: string },
+): Promise<EventJourney> {
+  const version = await getFlowVersion(db, entry.flowId, entry.version);
+  const flow = version && (await latestPublishedVersions(db)).find((v) => v.flowId === entry.flowId);
+  if (version && flow) {
+    let plan: Plan;
+    try {
+      plan = await ownerPlan(db, flow, version.plan);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      return { flowId: entry.flowId, version: entry.version, status: 'failed', workflowId: entry.workflowId, reason: err.message };
+    }
+    await startJourney(temporal, config, entry.workflowId, { plan, runId: entry.id, contactId: entry.contactId });
+  }
+  return { flowId: entry.flowId, version: entry.version, status: 'duplicate', workflowId: entry.workflowId };
+}

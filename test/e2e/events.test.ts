@@ -1,0 +1,273 @@
+/**
+ * The events API on the real product: API keys (made once, stored hashed, revoked), an event that
+ * starts a journey whose message the sandbox receives, idempotency keys, re-entry "once ever",
+ * unsubscribed contacts, bad bodies, and the OpenAPI description.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_PROFILE_ID } from '../../domain/senders';
+import type { FlowGraph } from '../../domain/flow/schema';
+import type {
+  ApiKeyCreated,
+  ApiKeyList,
+  ApiErrorBody,
+  ContactDeliveries,
+  ContactResponse,
+  EventAnswer,
+  FlowCreated,
+  FlowPublished,
+  FlowResponse,
+  SandboxMessageList,
+} from '../../web/lib/api-types';
+import { eventually, Product } from './product';
+
+let product: Product;
+
+beforeAll(async () => {
+  product = await Product.start('events');
+});
+
+afterAll(async () => {
+  await product?.stop();
+});
+
+/** A flow that a contact enters on the event, and that mails them once. */
+function eventGraph(event: string, subject: string, reentry?: 'once' | 'one_at_a_time' | 'always'): FlowGraph {
+  return {
+    schemaVersion: 1,
+    nodes: [
+      { id: 't', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'event', event, ...(reentry ? { reentry } : {}) } },
+      {
+        id: 's',
+        type: 'sendEmail',
+        position: { x: 0, y: 100 },
+        data: { profileId: SANDBOX_PROFILE_ID, subject, text: 'Hi {{name}}, plan {{plan}}' },
+      },
+      { id: 'x', type: 'exit', position: { x: 0, y: 200 }, data: {} },
+    ],
+    edges: [
+      { id: 'e1', source: 't', target: 's' },
+      { id: 'e2', source: 's', target: 'x' },
+    ],
+  };
+}
+
+async function sendEvent(key: string | undefined, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${product.web}/api/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as unknown };
+}
+
+async function messagesTo(address: string, subject: string) {
+  const mail = (await product.admin.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data;
+  return mail.filter((m) => m.envelopeTo.toLowerCase().includes(address) && m.subject.startsWith(subject));
+}
+
+describe('events API', () => {
+  it('takes events with a hashed API key, starts one journey per idempotency key, and keeps re-entry "once ever"', async () => {
+    const api = product.admin;
+    // The key is shown once; the list and the database never hold it.
+    const created = await api.api<ApiKeyCreated>('POST', '/api/api-keys', { name: 'Signup form' });
+    expect(created.status).toBe(201);
+    const { key, apiKey } = created.data;
+    expect(key).toMatch(/^dk_[A-Za-z0-9_-]{43}$/);
+    const listed = await api.api<ApiKeyList>('GET', '/api/api-keys');
+    expect(listed.text).not.toContain(key);
+    expect(listed.data.apiKeys.find((k) => k.id === apiKey.id)).toMatchObject({ name: 'Signup form', createdBy: api.userId, lastUsedAt: null });
+    const db = new Database(path.join(product.dataDir, 'dripline.db'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT * FROM api_keys').all() as Record<string, unknown>[];
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.key_hash).toBe(createHash('sha256').update(key).digest('hex'));
+      expect(JSON.stringify(rows)).not.toContain(key);
+    } finally {
+      db.close();
+    }
+
+    // A flow listening to "signed_up" (re-entry left at its default, once ever).
+    const flowId = (await api.api<FlowCreated>('POST', '/api/flows', { name: 'Events: welcome' })).data.id;
+    expect((await api.api('PUT', `/api/flows/${flowId}`, { name: 'Events: welcome', graph: eventGraph('signed_up', 'Welcome aboard') })).status).toBe(
+      200,
+    );
+    const version = (await api.api<FlowPublished>('POST', `/api/flows/${flowId}/publish`)).data.version;
+
+    // No key, a made-up key: 401 naming the header.
+    const event = {
+      event: 'signed_up',
+      email: 'Event.Person@example.test',
+      name: 'Eve Event',
+      attributes: { plan: 'pro', seats: 3 },
+      idempotencyKey: 'signup-1',
+    };
+    expect((await sendEvent(undefined, event)).status).toBe(401);
+    expect((await sendEvent('dk_not-a-real-key', event)).status).toBe(401);
+
+    // The event creates the contact and starts the journey; the sandbox receives the message.
+    const first = await sendEvent(key, event);
+    expect(first.status).toBe(202);
+    const answer = first.json as EventAnswer;
+    expect(answer).toMatchObject({ event: 'signed_up', contactCreated: true });
+    expect(answer.journeys).toEqual([{ flowId, version, status: 'started', workflowId: expect.stringMatching(/^event:/) }]);
+    const contact = (await api.api<ContactResponse>('GET', `/api/contacts/${answer.contactId}`)).data;
+    expect(contact).toMatchObject({ email: 'Event.Person@example.test', name: 'Eve Event', attributes: { plan: 'pro', seats: 3 } });
+    const [message] = await eventually('the journey to send its message', async () => {
+      const found = await messagesTo('event.person@example.test', 'Welcome aboard');
+      return found.length > 0 ? found : undefined;
+    });
+    expect(message?.text).toContain('Hi Eve Event, plan pro');
+    // The contact's delivery history names the flow the event started.
+    const history = await eventually('the delivery to be logged', async () => {
+      const found = (await api.api<ContactDeliveries>('GET', `/api/contacts/${answer.contactId}/deliveries`)).data.deliveries;
+      return found.some((d) => d.outcome === 'sent') ? found : undefined;
+    });
+    expect(history.find((d) => d.outcome === 'sent')).toMatchObject({
+      flowName: 'Events: welcome',
+      flowVersion: version,
+      workflowId: answer.journeys[0]?.workflowId,
+    });
+
+    // The same key again (in the header this time): the same journey, nothing new started.
+    const again = await sendEvent(key, { ...event, idempotencyKey: undefined }, { 'idempotency-key': 'signup-1' });
+    expect(again.status).toBe(202);
+    expect((again.json as EventAnswer).journeys).toEqual([{ flowId, version, status: 'duplicate', workflowId: answer.journeys[0]?.workflowId }]);
+    // A new key for the same contact: "once ever" refuses, and says so.
+    const reentry = await sendEvent(key, { ...event, idempotencyKey: 'signup-2' });
+    expect((reentry.json as EventAnswer).journeys).toEqual([{ flowId, version, status: 'refused', reason: expect.stringMatching(/once ever/) }]);
+
+    // A later contact's message arrives after the repeats were answered; the first contact still has one message.
+    const later = await sendEvent(key, { event: 'signed_up', email: 'later@example.test', idempotencyKey: 'signup-3' });
+    expect((later.json as EventAnswer).journeys[0]?.status).toBe('started');
+    await eventually('the later contact to be mailed', async () =>
+      (await messagesTo('later@example.test', 'Welcome aboard')).length > 0 ? true : undefined,
+    );
+    expect(await messagesTo('event.person@example.test', 'Welcome aboard')).toHaveLength(1);
+
+    // An unsubscribed contact enters no flow; the answer says why.
+    expect((await api.api('PATCH', `/api/contacts/${answer.contactId}`, { status: 'unsubscribed' })).status).toBe(200);
+    const unsubscribed = await sendEvent(key, { ...event, idempotencyKey: 'signup-4' });
+    expect((unsubscribed.json as EventAnswer).journeys).toEqual([
+      { flowId, version, status: 'refused', reason: expect.stringMatching(/unsubscribed/) },
+    ]);
+
+    // Bad bodies: 400 naming the field; an attribute of the wrong type: 422 naming it.
+    const noEmail = await sendEvent(key, { event: 'signed_up', idempotencyKey: 'x' });
+    expect(noEmail.status).toBe(400);
+    expect((noEmail.json as ApiErrorBody).error).toMatchObject({
+      message: expect.stringMatching(/^email: email is required/),
+      details: { field: 'email' },
+    });
+    const badEvent = await sendEvent(key, { event: 'signed up!', email: 'a@example.test', idempotencyKey: 'x' });
+    expect((badEvent.json as ApiErrorBody).error.details).toMatchObject({ field: 'event' });
+    const noKey = await sendEvent(key, { event: 'signed_up', email: 'a@example.test' });
+    expect(noKey.status).toBe(400);
+    expect((noKey.json as ApiErrorBody).error.details).toMatchObject({ field: 'idempotencyKey' });
+    const wrongType = await sendEvent(key, { event: 'signed_up', email: 'later@example.test', attributes: { seats: 'many' }, idempotencyKey: 'x' });
+    expect(wrongType.status).toBe(422);
+    expect((wrongType.json as ApiErrorBody).error.details).toMatchObject({ field: 'attributes.seats' });
+    const brokenJson = await fetch(`${product.web}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: '{"event":',
+    });
+    expect(brokenJson.status).toBe(400);
+
+    // Used: the list says when. Revoked: 401 from now on.
+    expect((await api.api<ApiKeyList>('GET', '/api/api-keys')).data.apiKeys[0]?.lastUsedAt).not.toBeNull();
+    expect((await api.api('DELETE', `/api/api-keys/${apiKey.id}`)).status).toBe(204);
+    const revoked = await sendEvent(key, { ...event, idempotencyKey: 'signup-5' });
+    expect(revoked.status).toBe(401);
+    expect((revoked.json as ApiErrorBody).error.code).toBe('invalid_api_key');
+  });
+
+  it('starts one journey for one key sent five times at once; "always" lets a contact in again, "one at a time" waits for the journey to end', async () => {
+    const api = product.admin;
+    const { key } = (await api.api<ApiKeyCreated>('POST', '/api/api-keys', { name: 'Concurrency' })).data;
+    const publish = async (name: string, graph: FlowGraph) => {
+      const id = (await api.api<FlowCreated>('POST', '/api/flows', { name })).data.id;
+      expect((await api.api('PUT', `/api/flows/${id}`, { name, graph })).status).toBe(200);
+      return { id, version: (await api.api<FlowPublished>('POST', `/api/flows/${id}/publish`)).data.version };
+    };
+    const always = await publish('Events: always', eventGraph('order.paid', 'Thanks for your order', 'always'));
+    // One at a time: the journey waits an hour before its message, so it is still running when the next event comes.
+    const slow = eventGraph('order.paid', 'Your order, an hour later', 'one_at_a_time');
+    slow.nodes.splice(1, 0, { id: 'd', type: 'delay', position: { x: 0, y: 50 }, data: { mode: 'fixed', amount: 1, unit: 'hours' } });
+    slow.edges = [
+      { id: 'e1', source: 't', target: 'd' },
+      { id: 'e0', source: 'd', target: 's' },
+      { id: 'e2', source: 's', target: 'x' },
+    ];
+    const oneAtATime = await publish('Events: one at a time', slow);
+
+    const body = { event: 'order.paid', email: 'buyer@example.test', idempotencyKey: 'order-1' };
+    const answers = await Promise.all(Array.from({ length: 5 }, () => sendEvent(key, body)));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
+    const statuses = (flowId: string) => answers.map((a) => (a.json as EventAnswer).journeys.find((j) => j.flowId === flowId)?.status).sort();
+    // Each flow: one request started the journey, the others found it (the contact was made once, too).
+    expect(statuses(always.id)).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'started']);
+    expect(statuses(oneAtATime.id)).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'started']);
+    expect(new Set(answers.map((a) => (a.json as EventAnswer).contactId)).size).toBe(1);
+
+    // A second order: "always" starts another journey; "one at a time" refuses while the first waits.
+    const second = (await sendEvent(key, { ...body, idempotencyKey: 'order-2' })).json as EventAnswer;
+    expect(second.journeys.find((j) => j.flowId === always.id)?.status).toBe('started');
+    expect(second.journeys.find((j) => j.flowId === oneAtATime.id)).toMatchObject({
+      status: 'refused',
+      reason: expect.stringMatching(/one at a time/),
+    });
+    const mail = await eventually('two order messages', async () => {
+      const found = await messagesTo('buyer@example.test', 'Thanks for your order');
+      return found.length >= 2 ? found : undefined;
+    });
+    // Two keys, two messages: the five requests with order-1 sent one.
+    expect(mail).toHaveLength(2);
+  });
+
+  it('serves the OpenAPI description, linked from the API keys page, where a new key shows once', async () => {
+    const res = await fetch(`${product.web}/api/v1/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = JSON.parse(await res.text()) as {
+      openapi: string;
+      paths: Record<string, { post?: { requestBody?: unknown; responses?: Record<string, unknown> } }>;
+      components: { schemas: { EventRequest: { required: string[]; properties: Record<string, unknown> } } };
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(['/api/v1/events']);
+    expect(Object.keys(doc.paths['/api/v1/events']?.post?.responses ?? {})).toEqual(expect.arrayContaining(['202', '400', '401', '422']));
+    expect(doc.components.schemas.EventRequest.required).toEqual(['event', 'email']);
+    expect(Object.keys(doc.components.schemas.EventRequest.properties)).toEqual(['event', 'email', 'name', 'attributes', 'idempotencyKey']);
+
+    const browser = await product.logIn({ email: 'admin@dripline.local', password: 'admin-password-e2e' }, '/settings/api-keys');
+    const { page } = browser;
+    await expect(page.getByTestId('openapi-link').getAttribute('href')).resolves.toBe('/api/v1/openapi.json');
+    await page.getByTestId('api-key-name').fill('Browser key');
+    await page.getByTestId('create-api-key').click();
+    const shown = (await page.getByTestId('api-key-created').textContent()) ?? '';
+    expect(shown).toMatch(/^dk_/);
+    await page.getByText('Browser key').first().waitFor();
+    await page.reload();
+    await page.getByTestId('api-keys').getByText('Browser key').waitFor();
+    expect(await page.content()).not.toContain(shown);
+
+    // The editor's Trigger takes the event name (a problem until it has one) and the re-entry policy.
+    await page.goto(`${product.web}/flows/welcome`);
+    await page.getByTestId('node-trigger').click();
+    await page.getByTestId('trigger-source-event').check();
+    await page.getByTestId('node-panel').getByText('name the event that starts this flow').first().waitFor();
+    await page.getByTestId('trigger-event').fill('welcome.requested');
+    await page.getByTestId('trigger-reentry').selectOption('always');
+    await expect.poll(() => page.getByTestId('node-trigger').textContent()).toContain('"welcome.requested" (every time)');
+    await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
+    const saved = (await product.admin.api<FlowResponse>('GET', '/api/flows/welcome')).data;
+    expect((saved.graph as FlowGraph).nodes.find((n) => n.type === 'trigger')?.data).toEqual({
+      source: 'event',
+      event: 'welcome.requested',
+      reentry: 'always',
+    });
+    await browser.close();
+  });
+});
