@@ -3,6 +3,7 @@
  * Names are the physical snake_case ones: the migrator runs them as written.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
+import { importMigrations } from './import-migrations';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -334,6 +335,7 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('direct_sends_profile').on('direct_sends').columns(['profile_id', 'kind', 'created_at']).execute();
     },
   },
+  ...importMigrations,
 };
 
 /**
