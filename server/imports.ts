@@ -100,7 +100,7 @@ export async function startImport(
   actor: Actor,
   id: string,
   request: { mapping: unknown; listId?: string | null | undefined },
-): Promise<ImportProgress> {
+): Promise<ImportProgress & { ownerId: string }> {
   await prepareImport(db, actor, id, request);
   try {
     await temporal.workflow.start('contactImportWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `import:${id}`, args: [id] });
