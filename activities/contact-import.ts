@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import { importSlice, type SliceResult } from '../server/contact-import';
 import { finishImport, getImportJob } from '../server/db/imports';
+import { UserError } from '../server/errors';
 import type { ActivityDeps } from '.';
 
 /** How long one activity call imports before handing back to the workflow (which calls it again). */
@@ -21,9 +22,11 @@ export function createImportActivities(deps: Pick<ActivityDeps, 'db'>) {
       try {
         return await importSlice(deps.db, importId, { budgetMs: SLICE_MS, onChunk: (rowsDone) => context.heartbeat(rowsDone) });
       } catch (err) {
-        // A file that is gone cannot come back by retrying: the import fails with a reason a person can read.
-        if (err instanceof Error && 'code' in err && err.code === 'ENOENT') {
-          await finishImport(deps.db, importId, { status: 'failed', error: 'the uploaded file is missing from the data folder; upload it again' });
+        // A file that is gone or cannot be read as CSV cannot come back by retrying: the import fails with a reason a person can read.
+        const gone = err instanceof Error && 'code' in err && err.code === 'ENOENT';
+        if (gone || err instanceof UserError) {
+          const error = gone ? 'the uploaded file is missing from the data folder; upload it again' : (err as UserError).message;
+          await finishImport(deps.db, importId, { status: 'failed', error });
           return { done: true, rowsDone: (await getImportJob(deps.db, importId))?.rowsDone ?? 0 };
         }
         throw err;

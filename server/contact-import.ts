@@ -9,7 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parse, type Info } from 'csv-parse';
+import { CsvError, parse, type Info } from 'csv-parse';
 import { type AttributeType, type ContactAttributes, coerceAttribute, TIMEZONE_ATTRIBUTE } from '../domain/contact';
 import type { ImportMapping, ImportProblem } from '../domain/contact-import';
 import { emailAddress, headerSafe } from '../domain/text';
@@ -75,16 +75,26 @@ export async function readPreview(file: string): Promise<{ columns: string[]; ro
   const rows: string[][] = [];
   let totalRows = 0;
   const parser = createReadStream(file).pipe(parse(parserOptions));
-  for await (const { record } of parser as AsyncIterable<ParsedRecord>) {
-    if (!columns) columns = record.map((c) => c.trim());
-    else {
-      totalRows++;
-      if (rows.length < PREVIEW_ROWS) rows.push(record);
+  try {
+    for await (const { record } of parser as AsyncIterable<ParsedRecord>) {
+      if (!columns) columns = record.map((c) => c.trim());
+      else {
+        totalRows++;
+        if (rows.length < PREVIEW_ROWS) rows.push(record);
+      }
     }
+  } catch (err) {
+    throw unreadable(err);
   }
   if (!columns || columns.every((c) => c === ''))
     throw new UserError(422, 'no_header', 'the file has no header line; its first line must name the columns (e.g. email,name)', { field: 'file' });
   return { columns, rows, totalRows };
+}
+
+/** A CSV error the parser cannot skip past: a 422 that says where, not a crash. */
+export function unreadable(err: unknown): unknown {
+  if (!(err instanceof CsvError)) return err;
+  return new UserError(422, 'unreadable_csv', `the file cannot be read as CSV: ${err.message}`, { field: 'file' });
 }
 
 const Email = emailAddress('email', 'ada@example.com');
@@ -193,7 +203,7 @@ export async function importSlice(
       },
     }),
   );
-  for await (const { record, info } of parser as AsyncIterable<ParsedRecord>) {
+  for await (const { record, info } of withCsvErrors(parser as AsyncIterable<ParsedRecord>)) {
     if (columns < 0) {
       columns = record.length;
       continue;
@@ -215,4 +225,13 @@ export async function importSlice(
   problems.push(...skipped.splice(0));
   if (seen > position || problems.length > 0) await commit(Math.max(seen, position));
   return { done: true, rowsDone: position };
+}
+
+/** The parser's records, its unskippable errors turned into UserError (the job fails with the message instead of retrying). */
+async function* withCsvErrors(records: AsyncIterable<ParsedRecord>): AsyncGenerator<ParsedRecord> {
+  try {
+    yield* records;
+  } catch (err) {
+    throw unreadable(err);
+  }
 }
