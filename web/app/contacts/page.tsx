@@ -29,7 +29,7 @@ export default async function ContactsPage({ searchParams }: Props) {
     <section>
       <div className="page-head">
         <h1>Contacts</h1>
-        <div className="actions">
+        <div className="head-actions">
           <Link className="button" href="/contacts/import" data-testid="import-contacts">
             Import CSV
           </Link>

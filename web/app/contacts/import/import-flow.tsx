@@ -96,7 +96,7 @@ export function ImportFlow({ lists }: { lists: { id: string; name: string }[] })
       <p>
         {uploaded.totalRows.toLocaleString()} rows. The first {uploaded.preview.length}, and what each column becomes:
       </p>
-      <div className="table-scroll">
+      <div className="import-preview-scroll">
         <table className="table" data-testid="import-preview">
           <thead>
             <tr>
