@@ -21,7 +21,7 @@ import {
 import { commitImportChunk, getImportProgress, ImportPositionMoved, listImportProblems } from '../server/db/imports';
 import { getList, insertList } from '../server/db/lists';
 import { UserError } from '../server/errors';
-import { prepareImport, uploadImport } from '../server/imports';
+import { prepareImport, uploadImport, visibleImport } from '../server/imports';
 import { tempInstall } from './helpers';
 
 const admin = { id: 'admin-1', role: 'admin' as const };
@@ -158,6 +158,16 @@ describe('a CSV import', () => {
     const empty = await upload('').catch((err: unknown) => err);
     expect(empty).toBeInstanceOf(UserError);
     expect(empty).toMatchObject({ status: 422, code: 'empty_file' });
+  });
+
+  it("shows an agent only their own imports: another's answers 404, as if it did not exist", async () => {
+    const agent = { id: 'agent-1', role: 'agent' as const };
+    const theirs = await uploadImport(db, dir, agent, 'mine.csv', Readable.from([Buffer.from('email\nmine@example.test\n')]));
+    const adminsOwn = await upload('email\nadmin@example.test\n');
+    expect((await visibleImport(db, agent, theirs.id)).fileName).toBe('mine.csv');
+    expect((await visibleImport(db, admin, theirs.id)).fileName).toBe('mine.csv');
+    await expect(visibleImport(db, agent, adminsOwn.id)).rejects.toMatchObject({ status: 404, code: 'import_not_found' });
+    await expect(prepareImport(db, agent, adminsOwn.id, { mapping: [{ to: 'email' }] })).rejects.toMatchObject({ status: 404 });
   });
 
   it('suggests email and name by header and known attribute types', () => {
