@@ -6,6 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from './config';
+import { MAX_IMPORT_BYTES } from './contact-import';
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -18,6 +19,8 @@ export function bodyLimit(method: string, pathname: string): number {
   if (method === 'POST' && pathname === '/api/runs') return 32 * MB;
   // The Temporal Web UI decodes a whole history's payloads at once.
   if (pathname.startsWith(CODEC_PATH)) return 16 * MB;
+  // A CSV file to import, streamed to disk by its route (server/contact-import.ts).
+  if (method === 'POST' && pathname === IMPORT_PATH) return MAX_IMPORT_BYTES;
   return 64 * KB;
 }
 
@@ -35,6 +38,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * origin (TEMPORAL_UI_URL or the app's own) and who calls (an admin's session or the codec token) itself.
  */
 const CODEC_PATH = '/api/temporal-codec/';
+/** The one API body that is not JSON: a CSV file to import. */
+const IMPORT_PATH = '/api/imports';
 
 /** The origins this app is served from: DRIPLINE_PUBLIC_URL (and its localhost/127.0.0.1 twin), and the Host the request was sent to. */
 export function ownOrigins(config: Pick<Config, 'DRIPLINE_PUBLIC_URL'>, host: string | undefined): Set<string> {
@@ -81,7 +86,7 @@ export function refuseRequest(
   const length = header(headers, 'content-length');
   const chunked = header(headers, 'transfer-encoding') !== undefined;
   const hasBody = chunked || (length !== undefined && length !== '0');
-  if (!SAFE_METHODS.has(method) && pathname.startsWith('/api/') && hasBody) {
+  if (!SAFE_METHODS.has(method) && pathname.startsWith('/api/') && pathname !== IMPORT_PATH && hasBody) {
     const type = (header(headers, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') {
       return {

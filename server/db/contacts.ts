@@ -229,3 +229,11 @@ export async function defineAttributes(db: Db, defs: { name: string; type: Attri
 export function isDuplicateEmail(err: unknown): boolean {
   return err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
+
+/** A page of contacts for the export, in id order after `afterId` (keyset paging: no offset to walk past); only a list's members when given. */
+export async function contactsAfter(db: Db, afterId: string, limit: number, listId?: string): Promise<Contact[]> {
+  let q = db.selectFrom('contacts').selectAll('contacts').where('contacts.id', '>', afterId);
+  if (listId) q = q.innerJoin('listMembers', 'listMembers.contactId', 'contacts.id').where('listMembers.listId', '=', listId);
+  const rows = await q.orderBy('contacts.id').limit(limit).execute();
+  return rows.map(toContact);
+}

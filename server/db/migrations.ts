@@ -4,6 +4,7 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import { eventMigrations } from './migrations-events';
+import { importMigrations } from './import-migrations';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -359,6 +360,7 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  ...importMigrations,
 };
 
 /**

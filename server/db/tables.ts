@@ -5,6 +5,7 @@
  */
 import type { Generated } from 'kysely';
 import type { AttributeType, SubscriptionStatus } from '../../domain/contact';
+import type { ImportProblemKind, ImportStatus } from '../../domain/contact-import';
 
 /**
  * Where a recipient of a run is: pending at a step (due at dueAt; before that it is waiting in a delay),
@@ -71,6 +72,26 @@ export interface Tables {
   listMembers: { listId: string; contactId: string; addedAt: string };
   /** Every attribute name contacts may carry, with its type (the same for every contact). */
   contactAttributes: { name: string; type: AttributeType; createdAt: string };
+  /** CSV imports (server/contact-import.ts): columns and mapping are JSON; rowsDone is the job's position in the file. */
+  imports: {
+    id: string;
+    ownerId: string;
+    fileName: string;
+    filePath: string;
+    status: ImportStatus;
+    columns: string;
+    mapping: string | null;
+    listId: string | null;
+    totalRows: number;
+    rowsDone: Generated<number>;
+    created: Generated<number>;
+    updated: Generated<number>;
+    error: string | null;
+    createdAt: string;
+    finishedAt: string | null;
+  };
+  importProblems: { importId: string; line: number; kind: ImportProblemKind; reason: string };
+  importEmails: { importId: string; emailKey: string; line: number };
   smtpProfiles: {
     id: string;
     name: string;

@@ -39,6 +39,7 @@ const SLOTS = {
   editor: 30,
   'screen-sizes': 31,
   events: 35,
+  'contact-import': 40,
 } as const;
 export type Area = keyof typeof SLOTS;
 

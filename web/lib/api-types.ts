@@ -289,3 +289,17 @@ export interface ApiKeyList {
 }
 /** POST /api/v1/events: 202 */
 export type EventAnswer = EventAccepted;
+
+// ---- CSV import and export -------------------------------------------------------------------
+
+/** POST /api/imports?name=<file name>, the CSV as the body: 201, the file's columns, first rows and a proposed mapping. */
+export type ImportUploadResponse = import('@server/imports').UploadedImport;
+/** POST /api/imports/[id]/start: one target per column; `listId` adds every imported contact to that list. */
+export const StartImportRequest = z.object({ mapping: z.array(z.unknown()), listId: z.string().min(1).nullish() });
+export type StartImportBody = z.input<typeof StartImportRequest>;
+/** GET /api/imports/[id] (what the import page polls), and the answer to a start. */
+export interface ImportStatusResponse {
+  import: import('@domain/contact-import').ImportProgress;
+  /** The first problems, by line (up to 200). */
+  problems: import('@domain/contact-import').ImportProblem[];
+}

@@ -29,6 +29,14 @@ export default async function ContactsPage({ searchParams }: Props) {
     <section>
       <div className="page-head">
         <h1>Contacts</h1>
+        <div className="head-actions">
+          <Link className="button" href="/contacts/import" data-testid="import-contacts">
+            Import CSV
+          </Link>
+          <a className="button" href="/api/contacts/export" download data-testid="export-contacts">
+            Export CSV
+          </a>
+        </div>
       </div>
       <AddContactForm />
       <form className="form form--row" method="get" aria-label="Search contacts" data-testid="contact-search-form">

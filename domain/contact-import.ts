@@ -1,0 +1,90 @@
+/**
+ * A CSV import's shape, shared by the import page, the API and the import job: how each column of the
+ * file maps to a contact (email, name, an attribute, or nothing), and what the job reports. Pure: zod only.
+ */
+import { z } from 'zod';
+import { AttributeName, AttributeTypeSchema, type AttributeType } from './contact';
+
+/** uploaded: waiting for its mapping; running: the job is importing; done; failed (the file is gone or unreadable). */
+export type ImportStatus = 'uploaded' | 'running' | 'done' | 'failed';
+/** invalid: the row was refused (its reason says why); duplicate: an earlier line of the file has the same email. */
+export type ImportProblemKind = 'invalid' | 'duplicate';
+
+/** What one column of the file becomes. */
+export const ColumnTarget = z.discriminatedUnion('to', [
+  z.object({ to: z.literal('email') }),
+  z.object({ to: z.literal('name') }),
+  z.object({ to: z.literal('skip') }),
+  z.object({ to: z.literal('attribute'), name: AttributeName, type: AttributeTypeSchema.optional() }),
+]);
+export type ColumnTarget = z.infer<typeof ColumnTarget>;
+
+/** One target per column of the file, in the file's order; exactly one column is the email. */
+export const ImportMapping = z
+  .array(ColumnTarget)
+  .min(1, 'map at least the email column')
+  .superRefine((targets, ctx) => {
+    const emails = targets.filter((t) => t.to === 'email').length;
+    if (emails !== 1)
+      ctx.addIssue({ code: 'custom', message: emails === 0 ? 'choose the column that holds the email' : 'only one column can be the email' });
+    if (targets.filter((t) => t.to === 'name').length > 1) ctx.addIssue({ code: 'custom', message: 'only one column can be the name' });
+    const seen = new Set<string>();
+    targets.forEach((t, i) => {
+      if (t.to !== 'attribute') return;
+      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `two columns map to the attribute ${t.name}` });
+      seen.add(t.name);
+    });
+  });
+export type ImportMapping = z.infer<typeof ImportMapping>;
+
+/** An attribute name from a column header: `Signed up` → `signed_up`; '' when nothing usable is left. */
+export function attributeNameFor(header: string): string {
+  const name = header
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 64);
+  if (name === '') return '';
+  return /^[a-z_]/.test(name) ? name : `_${name}`.slice(0, 64);
+}
+
+/** The mapping the import page proposes: email and name by their header, every other column as an attribute of the type it already has (else text). */
+export function suggestMapping(columns: readonly string[], known: ReadonlyMap<string, AttributeType>): ColumnTarget[] {
+  let email = columns.findIndex((c) => /^e-?mail( address)?$/i.test(c.trim()));
+  if (email < 0) email = columns.findIndex((c) => /mail/i.test(c));
+  const name = columns.findIndex((c, i) => i !== email && /^(full )?name$/i.test(c.trim()));
+  return columns.map((column, i): ColumnTarget => {
+    if (i === email) return { to: 'email' };
+    if (i === name) return { to: 'name' };
+    const attr = attributeNameFor(column);
+    const parsed = AttributeName.safeParse(attr);
+    if (!parsed.success) return { to: 'skip' };
+    return { to: 'attribute', name: attr, type: known.get(attr) ?? 'text' };
+  });
+}
+
+/** What GET /api/imports/[id] answers, and what the import page polls. */
+export interface ImportProgress {
+  id: string;
+  fileName: string;
+  status: ImportStatus;
+  columns: string[];
+  /** Data rows in the file (the header line is not one). */
+  totalRows: number;
+  rowsDone: number;
+  created: number;
+  updated: number;
+  invalid: number;
+  duplicates: number;
+  listId: string | null;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface ImportProblem {
+  line: number;
+  kind: ImportProblemKind;
+  reason: string;
+}

@@ -1,0 +1,237 @@
+/**
+ * CSV import, streamed end to end: the upload goes to a file under the data folder (never a buffer),
+ * `csv-parse` reads it record by record, and the job upserts contacts in chunked transactions that
+ * also record its position, so a restarted job resumes at the last committed chunk (see
+ * `commitImportChunk`). A 100,000-row file is never whole in memory.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CsvError, parse, type Info } from 'csv-parse';
+import { type AttributeType, type ContactAttributes, coerceAttribute, TIMEZONE_ATTRIBUTE } from '../domain/contact';
+import type { ImportMapping, ImportProblem } from '../domain/contact-import';
+import { emailAddress, headerSafe } from '../domain/text';
+import type { Db } from './db';
+import { listAttributeDefinitions } from './db/contacts';
+import { commitImportChunk, getImportJob, type ImportRowValues } from './db/imports';
+import { UserError } from './errors';
+
+/** Largest upload accepted (bytes): far above 100,000 rows of a few columns. */
+export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
+/** Rows per transaction: large enough to amortise the commit, small enough to hold SQLite's lock briefly. */
+export const IMPORT_CHUNK_ROWS = 1000;
+export const PREVIEW_ROWS = 5;
+
+const parserOptions = {
+  bom: true,
+  relax_column_count: true,
+  skip_empty_lines: true,
+  skip_records_with_error: true,
+  info: true,
+} as const;
+
+type ParsedRecord = { record: string[]; info: Info };
+
+/** Where an import's file lives: `<data folder>/imports/<id>.csv`. */
+export function importFilePath(dataDir: string, importId: string): string {
+  return path.join(dataDir, 'imports', `${importId}.csv`);
+}
+
+/** Streams a request body to the file, refusing (and removing) one over MAX_IMPORT_BYTES. */
+export async function saveUpload(body: ReadableStream<Uint8Array> | Readable, file: string, maxBytes = MAX_IMPORT_BYTES): Promise<number> {
+  await mkdir(path.dirname(file), { recursive: true });
+  let bytes = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      if (bytes > maxBytes)
+        done(
+          new UserError(422, 'file_too_large', `the file is larger than ${Math.round(maxBytes / 1024 / 1024)} MB; split it into smaller files`, {
+            field: 'file',
+          }),
+        );
+      else done(null, chunk);
+    },
+  });
+  const source = body instanceof Readable ? body : Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
+  try {
+    await pipeline(source, limit, createWriteStream(file));
+  } catch (err) {
+    await rm(file, { force: true });
+    throw err;
+  }
+  if (bytes === 0) {
+    await rm(file, { force: true });
+    throw new UserError(422, 'empty_file', 'the file is empty; upload a CSV file whose first line names the columns', { field: 'file' });
+  }
+  return bytes;
+}
+
+/** The header, the first rows and how many data rows the file has: one streamed pass. */
+export async function readPreview(file: string): Promise<{ columns: string[]; rows: string[][]; totalRows: number }> {
+  let columns: string[] | undefined;
+  const rows: string[][] = [];
+  let totalRows = 0;
+  const parser = createReadStream(file).pipe(parse(parserOptions));
+  try {
+    for await (const { record } of parser as AsyncIterable<ParsedRecord>) {
+      if (!columns) columns = record.map((c) => c.trim());
+      else {
+        totalRows++;
+        if (rows.length < PREVIEW_ROWS) rows.push(record);
+      }
+    }
+  } catch (err) {
+    throw unreadable(err);
+  }
+  if (!columns || columns.every((c) => c === ''))
+    throw new UserError(422, 'no_header', 'the file has no header line; its first line must name the columns (e.g. email,name)', { field: 'file' });
+  return { columns, rows, totalRows };
+}
+
+/** A CSV error the parser cannot skip past: a 422 that says where, not a crash. */
+export function unreadable(err: unknown): unknown {
+  if (!(err instanceof CsvError)) return err;
+  return new UserError(422, 'unreadable_csv', `the file cannot be read as CSV: ${err.message}`, { field: 'file' });
+}
+
+const Email = emailAddress('email', 'ada@example.com');
+const Name = headerSafe('name', 200).trim();
+
+/** Checks one record against the mapping: the row to upsert, or the reason it is refused. */
+export function checkRecord(
+  record: string[],
+  line: number,
+  columns: number,
+  mapping: ImportMapping,
+  types: ReadonlyMap<string, AttributeType>,
+): { ok: true; row: ImportRowValues } | { ok: false; problem: ImportProblem } {
+  const bad = (reason: string) => ({ ok: false as const, problem: { line, kind: 'invalid' as const, reason } });
+  if (record.length !== columns) return bad(`has ${record.length} values but the header has ${columns} columns`);
+  let email = '';
+  let name = '';
+  const attributes: ContactAttributes = {};
+  const reasons: string[] = [];
+  mapping.forEach((target, i) => {
+    const cell = (record[i] ?? '').trim();
+    if (target.to === 'email') email = cell;
+    else if (target.to === 'name') {
+      const parsed = Name.safeParse(cell);
+      if (parsed.success) name = parsed.data;
+      else reasons.push(parsed.error.issues[0]?.message ?? 'the name is not valid');
+    } else if (target.to === 'attribute' && cell !== '') {
+      const type = types.get(target.name) ?? 'text';
+      const checked = coerceAttribute(target.name, type, cell);
+      if (checked.ok) attributes[target.name] = checked.value;
+      else reasons.push(checked.message);
+    }
+  });
+  if (email === '') return bad('the email is empty');
+  const parsed = Email.safeParse(email);
+  if (!parsed.success) return bad(`"${email.slice(0, 80)}" is not an email address (write it like ada@example.com)`);
+  if (reasons.length > 0) return bad(reasons.join('; '));
+  return { ok: true, row: { line, email: parsed.data, name, attributes } };
+}
+
+/** Whether attribute types conflict with those already defined: every problem, each naming its column. */
+export async function checkMappingTypes(db: Db, columns: string[], mapping: ImportMapping): Promise<Map<string, AttributeType>> {
+  if (mapping.length !== columns.length)
+    throw new UserError(422, 'invalid_mapping', `the file has ${columns.length} columns; give one target for each`, { field: 'mapping' });
+  const known = new Map((await listAttributeDefinitions(db)).map((d) => [d.name, d.type]));
+  const problems: { field: string; message: string }[] = [];
+  const types = new Map<string, AttributeType>();
+  mapping.forEach((t, i) => {
+    if (t.to !== 'attribute') return;
+    const have = known.get(t.name);
+    const want = t.type ?? have ?? 'text';
+    if (have && have !== want)
+      problems.push({ field: `mapping.${i}.type`, message: `column "${columns[i]}": ${t.name} is already a ${have} attribute; choose ${have}` });
+    else if (t.name === TIMEZONE_ATTRIBUTE && want !== 'text')
+      problems.push({ field: `mapping.${i}.type`, message: `column "${columns[i]}": ${t.name} holds an IANA time zone name, so its type is text` });
+    types.set(t.name, want);
+  });
+  if (problems.length > 0)
+    throw new UserError(422, 'invalid_mapping', problems.map((p) => p.message).join('; '), { field: problems[0]?.field, problems });
+  return types;
+}
+
+export interface SliceResult {
+  done: boolean;
+  rowsDone: number;
+}
+
+/**
+ * Imports from the recorded position on, chunk by chunk, until the file ends or `budgetMs` has passed
+ * (then it returns, and the workflow calls it again). `onChunk` runs after each committed chunk (the
+ * activity heartbeats there). Records before the position are parsed and passed over, never written.
+ */
+export async function importSlice(
+  db: Db,
+  importId: string,
+  options: { budgetMs?: number; chunkRows?: number; onChunk?: (rowsDone: number) => void } = {},
+): Promise<SliceResult> {
+  const job = await getImportJob(db, importId);
+  if (!job) throw new Error(`import ${importId} does not exist`);
+  if (job.status !== 'running' || !job.mapping) return { done: true, rowsDone: job.rowsDone };
+  const mapping = job.mapping;
+  const types = new Map((await listAttributeDefinitions(db)).map((d) => [d.name, d.type]));
+  const chunkRows = options.chunkRows ?? IMPORT_CHUNK_ROWS;
+  const deadline = Date.now() + (options.budgetMs ?? 60_000);
+  let position = job.rowsDone;
+  let seen = 0; // data records read so far, in file order (the header is not one)
+  let columns = -1;
+  let rows: ImportRowValues[] = [];
+  let problems: ImportProblem[] = [];
+  const commit = async (to: number) => {
+    await commitImportChunk(db, { importId, from: position, to, rows, problems });
+    position = to;
+    rows = [];
+    problems = [];
+    options.onChunk?.(position);
+  };
+  // A record csv-parse cannot read (an unclosed quote, say) is skipped and reported by its line; it is
+  // not a data record, so it never moves the position.
+  const skipped: ImportProblem[] = [];
+  const parser = createReadStream(job.filePath).pipe(
+    parse({
+      ...parserOptions,
+      on_skip: (err) => {
+        if (err) skipped.push({ line: Number(err.lines), kind: 'invalid', reason: `the CSV cannot be read here: ${err.message}` });
+        return undefined;
+      },
+    }),
+  );
+  for await (const { record, info } of withCsvErrors(parser as AsyncIterable<ParsedRecord>)) {
+    if (columns < 0) {
+      columns = record.length;
+      continue;
+    }
+    seen++;
+    if (seen <= position) continue;
+    if (skipped.length > 0) problems.push(...skipped.splice(0));
+    const checked = checkRecord(record, info.lines, columns, mapping, types);
+    if (checked.ok) rows.push(checked.row);
+    else problems.push(checked.problem);
+    if (seen - position >= chunkRows) {
+      await commit(seen);
+      if (Date.now() > deadline) {
+        parser.destroy();
+        return { done: false, rowsDone: position };
+      }
+    }
+  }
+  problems.push(...skipped.splice(0));
+  if (seen > position || problems.length > 0) await commit(Math.max(seen, position));
+  return { done: true, rowsDone: position };
+}
+
+/** The parser's records, its unskippable errors turned into UserError (the job fails with the message instead of retrying). */
+async function* withCsvErrors(records: AsyncIterable<ParsedRecord>): AsyncGenerator<ParsedRecord> {
+  try {
+    yield* records;
+  } catch (err) {
+    throw unreadable(err);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * A CSV import from upload to durable job: the upload is streamed to a file and previewed; starting it
+ * checks the mapping, types the new attributes and starts `contactImportWorkflow` (id `import:<id>`,
+ * so a second start is a no-op). Admins see every import; an agent sees their own.
+ */
+import { rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type ColumnTarget, ImportMapping, type ImportProgress, suggestMapping } from '../domain/contact-import';
+import type { Config } from './config';
+import { checkMappingTypes, importFilePath, readPreview, saveUpload } from './contact-import';
+import { newId, type Db } from './db';
+import { defineAttributes, listAttributeDefinitions } from './db/contacts';
+import { getImportProgress, insertImport, markImportRunning } from './db/imports';
+import { getList } from './db/lists';
+import { UserError } from './errors';
+import type { Actor } from './profiles';
+
+export interface UploadedImport {
+  id: string;
+  columns: string[];
+  /** The first rows of the file, as written. */
+  preview: string[][];
+  totalRows: number;
+  suggested: ColumnTarget[];
+}
+
+/** Streams the body to `<data>/imports/<id>.csv`, reads its header and first rows, and records the import. */
+export async function uploadImport(
+  db: Db,
+  dataDir: string,
+  actor: Actor,
+  fileName: string,
+  body: ReadableStream<Uint8Array> | Readable,
+): Promise<UploadedImport> {
+  const id = newId('imp');
+  const file = importFilePath(dataDir, id);
+  await saveUpload(body, file);
+  try {
+    const { columns, rows, totalRows } = await readPreview(file);
+    await insertImport(db, { id, ownerId: actor.id, fileName: fileName.slice(0, 200) || 'upload.csv', filePath: file, columns, totalRows });
+    const known = new Map((await listAttributeDefinitions(db)).map((d) => [d.name, d.type]));
+    return { id, columns, preview: rows, totalRows, suggested: suggestMapping(columns, known) };
+  } catch (err) {
+    await rm(file, { force: true });
+    throw err;
+  }
+}
+
+export const importNotFound = (id: string) => new UserError(404, 'import_not_found', `import "${id}" does not exist`);
+
+/** The import, if this user may see it (admins: all; agents: their own); else a 404. */
+export async function visibleImport(db: Db, actor: Actor, id: string): Promise<ImportProgress & { ownerId: string }> {
+  const found = await getImportProgress(db, id);
+  if (!found || (actor.role !== 'admin' && found.ownerId !== actor.id)) throw importNotFound(id);
+  return found;
+}
+
+/**
+ * Checks the mapping (and the optional list the contacts join), each problem naming its field; then
+ * types the new attributes and marks the import running. A running import is left as it is.
+ */
+export async function prepareImport(
+  db: Db,
+  actor: Actor,
+  id: string,
+  request: { mapping: unknown; listId?: string | null | undefined },
+): Promise<void> {
+  const current = await visibleImport(db, actor, id);
+  if (current.status === 'running') return;
+  if (current.status !== 'uploaded')
+    throw new UserError(
+      409,
+      'import_finished',
+      `import "${id}" has already ${current.status === 'done' ? 'finished' : 'failed'}; upload the file again`,
+    );
+  const parsed = ImportMapping.safeParse(request.mapping);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = ['mapping', ...(issue?.path ?? []).map(String)].join('.');
+    throw new UserError(422, 'invalid_mapping', `${field}: ${issue?.message ?? 'the mapping is not valid'}`, { field, issues: parsed.error.issues });
+  }
+  const types = await checkMappingTypes(db, current.columns, parsed.data);
+  const listId = request.listId ?? null;
+  if (listId && !(await getList(db, listId)))
+    throw new UserError(422, 'list_not_found', `list "${listId}" does not exist; pick another`, { field: 'listId' });
+  await defineAttributes(
+    db,
+    [...types].map(([name, type]) => ({ name, type })),
+  );
+  const mapping = parsed.data.map((t) => (t.to === 'attribute' ? { ...t, type: types.get(t.name) } : t));
+  await markImportRunning(db, id, mapping, listId);
+}
+
+/** Prepares the import, then starts its job: `contactImportWorkflow` under `import:<id>` (a second start is a no-op). */
+export async function startImport(
+  db: Db,
+  temporal: Client,
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>,
+  actor: Actor,
+  id: string,
+  request: { mapping: unknown; listId?: string | null | undefined },
+): Promise<ImportProgress & { ownerId: string }> {
+  await prepareImport(db, actor, id, request);
+  try {
+    await temporal.workflow.start('contactImportWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `import:${id}`, args: [id] });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return visibleImport(db, actor, id);
+}

@@ -1,0 +1,76 @@
+'use client';
+
+import Link from 'next/link';
+import { useEffect, useState } from 'react';
+import { callApi } from '@/lib/api-client';
+import type { ImportStatusResponse } from '@/lib/api-types';
+
+/** Polls the import's counts every second while its job runs. */
+export function ImportProgressView({ initial }: { initial: ImportStatusResponse }) {
+  const [state, setState] = useState(initial);
+  const { import: job, problems } = state;
+  const running = job.status === 'running' || job.status === 'uploaded';
+
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(async () => {
+      const result = await callApi<ImportStatusResponse>('GET', `/api/imports/${encodeURIComponent(job.id)}`);
+      if (result.ok) setState(result.data);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [running, job.id]);
+
+  const percent = job.totalRows === 0 ? 100 : Math.floor((job.rowsDone / job.totalRows) * 100);
+  return (
+    <div data-testid="import-progress" data-status={job.status}>
+      <p data-testid="import-status">
+        {job.status === 'done' ? 'Done.' : job.status === 'failed' ? `Failed: ${job.error ?? 'unknown error'}` : 'Importing…'}{' '}
+        {job.rowsDone.toLocaleString()} of {job.totalRows.toLocaleString()} rows ({percent}%).
+      </p>
+      <progress max={Math.max(job.totalRows, 1)} value={job.rowsDone} aria-label="Rows imported" />
+      <ul data-testid="import-counts">
+        <li>
+          Added: <span data-testid="import-created">{job.created}</span>
+        </li>
+        <li>
+          Updated: <span data-testid="import-updated">{job.updated}</span>
+        </li>
+        <li>
+          Refused: <span data-testid="import-invalid">{job.invalid}</span>
+        </li>
+        <li>
+          Duplicates skipped: <span data-testid="import-duplicates">{job.duplicates}</span>
+        </li>
+      </ul>
+      {problems.length > 0 && (
+        <table className="table" data-testid="import-problems">
+          <thead>
+            <tr>
+              <th>Line</th>
+              <th>Problem</th>
+            </tr>
+          </thead>
+          <tbody>
+            {problems.map((p) => (
+              <tr key={p.line}>
+                <td>{p.line}</td>
+                <td>{p.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {!running && (
+        <p>
+          <Link href="/contacts">Back to contacts</Link>
+          {job.listId && (
+            <>
+              {' · '}
+              <Link href="/lists">Lists</Link>
+            </>
+          )}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,26 @@
+import type { Metadata } from 'next';
+import { listLists } from '@server/db/lists';
+import { requireUser } from '@/lib/auth';
+import { getDb } from '@/lib/server';
+import { ImportFlow } from '@/app/contacts/import/import-flow';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Import contacts' };
+
+/** Upload a CSV, check its first rows, say what each column is, and start the import. */
+export default async function ImportPage() {
+  await requireUser();
+  const lists = (await listLists(await getDb())).map((l) => ({ id: l.id, name: l.name }));
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Import contacts</h1>
+      </div>
+      <p className="hint">
+        A CSV file whose first line names the columns. Contacts are matched by email whatever its case: an existing contact is updated (its
+        subscription never changes), a new one is added. Each refused row is listed with its line number.
+      </p>
+      <ImportFlow lists={lists} />
+    </section>
+  );
+}
