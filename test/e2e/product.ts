@@ -37,6 +37,7 @@ const SLOTS = {
   audiences: 25,
   editor: 30,
   'screen-sizes': 31,
+  portable: 45,
 } as const;
 export type Area = keyof typeof SLOTS;
 
