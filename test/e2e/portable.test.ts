@@ -1,9 +1,10 @@
 /** Export and import of flows, and the Send node preview, over HTTP on the running product. */
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PortableFlow } from '../../domain/flow/portable';
 import { SANDBOX_PROFILE_ID } from '../../domain/senders';
 import type { FlowImported, FlowPublished, FlowResponse, PreviewResponse, PreviewSent, SandboxMessageList } from '../../web/lib/api-types';
-import { eventually, Product, sendGraph } from './product';
+import { admin, eventually, Product, sendGraph } from './product';
 
 let product: Product;
 
@@ -108,5 +109,53 @@ describe('preview', () => {
       (await api.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data.find((m) => m.subject === 'Hi Grace Hopper, you are on Pro'),
     );
     expect(kept).toMatchObject({ toHeader: '"Grace Hopper" <grace@example.test>' });
+  });
+});
+
+describe('in the browser', () => {
+  it('exports from the editor, previews a Send node for a contact, and imports on the flows list with a sender chosen', async () => {
+    const api = product.admin;
+    const graph = sendGraph(SANDBOX_PROFILE_ID, SUBJECT);
+    expect((await api.api('PUT', '/api/flows/portable-ui', { name: 'Portable UI', graph })).status).toBe(200);
+    expect((await api.api('PATCH', '/api/contacts/ct_grace', { attributes: { plan: 'Pro' } })).status).toBe(200);
+
+    const browser = await product.logIn(admin, '/flows/portable-ui');
+    const { page } = browser;
+    await page.getByTestId('node-sendEmail').waitFor({ timeout: 60_000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-flow').click()]);
+    expect(download.suggestedFilename()).toBe('portable-ui.dripline.json');
+    const file = JSON.parse(fs.readFileSync(await download.path(), 'utf8')) as PortableFlow;
+    expect(file).toMatchObject({ schemaVersion: 1, name: 'Portable UI', graph });
+
+    await page.getByTestId('node-sendEmail').click();
+    await page.getByTestId('preview-open').click();
+    await page.getByTestId('preview-contact').selectOption('ct_grace');
+    await page.getByTestId('preview-render').click();
+    await expect.poll(() => page.getByTestId('preview-subject').textContent()).toBe('Hi Grace Hopper, you are on Pro');
+    await expect(page.getByTestId('preview-text').textContent()).resolves.toMatch(
+      /Hi Grace Hopper\n\n--\nTo stop receiving these emails, unsubscribe: http.*\/unsubscribe\//,
+    );
+    await page.getByTestId('preview-sandbox').click();
+    await expect.poll(() => page.getByTestId('preview-message').textContent()).toMatch(/^Sent to grace@example\.test/);
+
+    // On the flows list: a file from a newer Dripline is refused by its version; one naming a missing sender asks for another.
+    await page.goto(`${product.web}/flows`);
+    const upload = (content: unknown) =>
+      page
+        .getByTestId('import-file')
+        .setInputFiles({ name: 'flow.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(content)) });
+    await upload({ ...file, schemaVersion: 3 });
+    await expect.poll(() => page.getByTestId('import-errors').textContent()).toContain('schemaVersion 3');
+    const elsewhere = structuredClone(file);
+    for (const n of elsewhere.graph.nodes) if (n.type === 'sendEmail') n.data.profileId = 'ses-production';
+    await upload(elsewhere);
+    await page.getByTestId('import-map-ses-production').selectOption(SANDBOX_PROFILE_ID);
+    await page.getByTestId('import-confirm').click();
+    await page.waitForURL(/\/flows\/flow_[0-9a-f]{16}$/);
+    await page.getByTestId('node-sendEmail').waitFor({ timeout: 60_000 });
+    const importedId = new URL(page.url()).pathname.split('/').pop() ?? '';
+    const imported = (await api.api<FlowResponse>('GET', `/api/flows/${importedId}`)).data;
+    expect(imported).toMatchObject({ name: 'Portable UI', graph });
+    await browser.close();
   });
 });

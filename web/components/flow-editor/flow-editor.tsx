@@ -116,6 +116,7 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
     <EditorContext.Provider value={contextValue}>
       <div className="editor">
         <EditorToolbar
+          flowId={flowId}
           name={name}
           onName={setName}
           nameError={saving.nameError}

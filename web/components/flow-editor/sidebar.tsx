@@ -31,6 +31,7 @@ export function EditorSidebar(props: {
     <aside className="sidebar">
       {selectedNode ? (
         <NodePanel
+          flowId={props.flowId}
           node={selectedNode}
           errors={props.errorsByNode.get(selectedNode.id) ?? []}
           profiles={props.profiles}

@@ -16,6 +16,7 @@ function SaveStatus({ state }: { state: SaveState }) {
 }
 
 export function EditorToolbar(props: {
+  flowId: string;
   name: string;
   onName: (name: string) => void;
   nameError: string | null;
@@ -71,6 +72,15 @@ export function EditorToolbar(props: {
         >
           Redo
         </button>
+        <a
+          className="button"
+          href={`/api/flows/${props.flowId}/export`}
+          download
+          title="Download the saved draft as a JSON file another Dripline can import"
+          data-testid="export-flow"
+        >
+          Export
+        </a>
         <button type="button" className="button" onClick={props.onSave} disabled={busy !== null} data-testid="save-flow">
           {busy === 'save' ? 'Saving…' : 'Save'}
         </button>
