@@ -3,8 +3,16 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PortableFlow } from '../../domain/flow/portable';
 import { SANDBOX_PROFILE_ID } from '../../domain/senders';
-import type { FlowImported, FlowPublished, FlowResponse, PreviewResponse, PreviewSent, SandboxMessageList } from '../../web/lib/api-types';
-import { admin, eventually, Product, sendGraph } from './product';
+import type {
+  SmtpProfileCreated,
+  FlowImported,
+  FlowPublished,
+  FlowResponse,
+  PreviewResponse,
+  PreviewSent,
+  SandboxMessageList,
+} from '../../web/lib/api-types';
+import { admin, agentA, eventually, gmailLikeProfile, Product, sendGraph } from './product';
 
 let product: Product;
 
@@ -81,6 +89,28 @@ describe('export and import', () => {
     expect((await api.api<PortableFlow>('GET', `/api/flows/${imported.data.id}/export?version=1`)).data.graph).toEqual(graph);
     // The source is untouched.
     expect((await api.api<FlowResponse>('GET', '/api/flows/portable-src')).data.versions.map((v) => v.version)).toEqual([1]);
+  });
+});
+
+describe('who may export and import what', () => {
+  it("an agent cannot export or preview someone else's flow, and must replace a profile that is private to another user", async () => {
+    const api = product.admin;
+    const privateProfile = (await api.api<SmtpProfileCreated>('POST', '/api/smtp-profiles', gmailLikeProfile(product, 'Admin only'))).data.id;
+    expect((await api.api('PUT', '/api/flows/admin-private', { name: 'Admin private', graph: sendGraph(privateProfile) })).status).toBe(200);
+    const file = (await api.api<PortableFlow>('GET', '/api/flows/admin-private/export')).data;
+
+    await product.createAgent(agentA);
+    const agent = await product.signIn(agentA);
+    expect((await agent.api('GET', '/api/flows/admin-private/export')).status).toBe(404);
+    const node = { profileId: SANDBOX_PROFILE_ID, subject: 'Hi', text: 'Hi', contactId: 'ct_ada' };
+    expect((await agent.api('POST', '/api/flows/admin-private/preview', node)).status).toBe(404);
+
+    const refused = await agent.api('POST', '/api/flows/import', { file });
+    expect(refused.error.details).toEqual({ unmapped: [{ profileId: privateProfile, reason: 'forbidden', steps: ['Send Email “Hello {{name}}”'] }] });
+    const mine = (await agent.api<FlowImported>('POST', '/api/flows/import', { file, profileMap: { [privateProfile]: SANDBOX_PROFILE_ID } })).data;
+    // The new draft is the agent's own: they see it, and it is theirs to preview.
+    expect((await agent.api<FlowResponse>('GET', `/api/flows/${mine.id}`)).data.ownerId).toBe(agent.userId);
+    expect((await agent.api<PreviewResponse>('POST', `/api/flows/${mine.id}/preview`, node)).data.subject).toBe('Hi');
   });
 });
 
