@@ -148,6 +148,7 @@ describe('in the browser', () => {
     const graph = sendGraph(SANDBOX_PROFILE_ID, SUBJECT);
     expect((await api.api('PUT', '/api/flows/portable-ui', { name: 'Portable UI', graph })).status).toBe(200);
     expect((await api.api('PATCH', '/api/contacts/ct_grace', { attributes: { plan: 'Pro' } })).status).toBe(200);
+    expect((await api.api<FlowPublished>('POST', '/api/flows/portable-ui/publish')).data.version).toBe(1);
 
     const browser = await product.logIn(admin, '/flows/portable-ui');
     const { page } = browser;
@@ -156,6 +157,8 @@ describe('in the browser', () => {
     expect(download.suggestedFilename()).toBe('portable-ui.dripline.json');
     const file = JSON.parse(fs.readFileSync(await download.path(), 'utf8')) as PortableFlow;
     expect(file).toMatchObject({ schemaVersion: 1, name: 'Portable UI', graph });
+    const [versionDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('version-export-1').click()]);
+    expect(versionDownload.suggestedFilename()).toBe('portable-ui-v1.dripline.json');
 
     await page.getByTestId('node-sendEmail').click();
     await page.getByTestId('preview-open').click();
