@@ -160,7 +160,13 @@ describe('in the browser', () => {
     const [versionDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('version-export-1').click()]);
     expect(versionDownload.suggestedFilename()).toBe('portable-ui-v1.dripline.json');
 
+    // With a change not yet saved, Export saves it first: the file holds what is on the canvas.
     await page.getByTestId('node-sendEmail').click();
+    await page.getByTestId('step-name').fill('Renamed just now');
+    const [unsaved] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-flow').click()]);
+    const renamed = JSON.parse(fs.readFileSync(await unsaved.path(), 'utf8')) as PortableFlow;
+    expect(renamed.graph.nodes.find((n) => n.type === 'sendEmail')?.name).toBe('Renamed just now');
+
     await page.getByTestId('preview-open').click();
     await page.getByTestId('preview-contact').selectOption('ct_grace');
     await page.getByTestId('preview-render').click();

@@ -123,6 +123,7 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
           state={saving.state}
           busy={saving.busy}
           onSave={saving.onSave}
+          saveNow={saving.save}
           onPublish={saving.onPublish}
           canUndo={history.canUndo}
           canRedo={history.canRedo}

@@ -23,6 +23,8 @@ export function EditorToolbar(props: {
   state: SaveState;
   busy: 'save' | 'publish' | null;
   onSave: () => void;
+  /** Saves what is on the canvas now; true when it is saved (Export saves first, so the file is what you see). */
+  saveNow: () => Promise<boolean>;
   onPublish: () => void;
   canUndo: boolean;
   canRedo: boolean;
@@ -76,7 +78,20 @@ export function EditorToolbar(props: {
           className="button"
           href={`/api/flows/${props.flowId}/export`}
           download
-          title="Download the saved draft as a JSON file another Dripline can import"
+          title="Download this flow as a JSON file another Dripline can import"
+          onClick={(e) => {
+            if (state.kind === 'saved') return;
+            // Unsaved changes: save them first, then download, so the file holds what is on the canvas.
+            e.preventDefault();
+            const link = e.currentTarget;
+            void props.saveNow().then((ok) => {
+              if (!ok) return;
+              const copy = document.createElement('a');
+              copy.href = link.href;
+              copy.download = '';
+              copy.click();
+            });
+          }}
           data-testid="export-flow"
         >
           Export
