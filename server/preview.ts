@@ -10,6 +10,7 @@ import { visibleFlow } from './access';
 import type { Keyring } from './crypto';
 import type { Db } from './db';
 import { getContact } from './db/contacts';
+import { getSmtpProfile } from './db/smtp-profiles';
 import { UserError } from './errors';
 import { type Actor, resolveSender } from './profiles';
 import { composeMessage } from './smtp/message';
@@ -81,8 +82,19 @@ export async function sendPreviewToSandbox(
   flowId: string,
   input: PreviewInput,
   link: LinkSettings,
+  /** Where the bundled sandbox server listens (SANDBOX_SMTP_HOST/PORT). */
+  sandboxServer: { host: string; port: number },
 ): Promise<TestEmailResult & { preview: Preview }> {
   const preview = await previewSendAs(db, actor, flowId, input, link);
+  // A preview goes to a real contact's address: only ever to the bundled sandbox, never to a server the profile was changed to.
+  const sandbox = await getSmtpProfile(db, SANDBOX_PROFILE_ID);
+  if (!sandbox || sandbox.host !== sandboxServer.host || sandbox.port !== sandboxServer.port) {
+    throw new UserError(
+      409,
+      'sandbox_moved',
+      `not sent: the Sandbox profile no longer points at the bundled sandbox server (${sandboxServer.host}:${sandboxServer.port}); restarting Dripline restores it`,
+    );
+  }
   const to = input.contactId !== undefined ? await getContact(db, input.contactId) : input.sample;
   const result = await sendTestEmail(db, keyring, messageIdSecret, actor, SANDBOX_PROFILE_ID, to?.email ?? '', {
     ...(to?.name ? { toName: to.name } : {}),

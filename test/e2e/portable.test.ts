@@ -5,6 +5,7 @@ import type { PortableFlow } from '../../domain/flow/portable';
 import { SANDBOX_PROFILE_ID } from '../../domain/senders';
 import type {
   SmtpProfileCreated,
+  SmtpProfileResponse,
   FlowImported,
   FlowPublished,
   FlowResponse,
@@ -12,7 +13,7 @@ import type {
   PreviewSent,
   SandboxMessageList,
 } from '../../web/lib/api-types';
-import { admin, agentA, eventually, gmailLikeProfile, Product, sendGraph } from './product';
+import { admin, agentA, eventually, gmailLikeProfile, Product, profileInput, sendGraph } from './product';
 
 let product: Product;
 
@@ -139,6 +140,14 @@ describe('preview', () => {
       (await api.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data.find((m) => m.subject === 'Hi Grace Hopper, you are on Pro'),
     );
     expect(kept).toMatchObject({ toHeader: '"Grace Hopper" <grace@example.test>' });
+
+    // Had an admin pointed the Sandbox profile at another server, a preview (to a real contact's address) is not sent.
+    const view = (await api.api<SmtpProfileResponse>('GET', `/api/smtp-profiles/${SANDBOX_PROFILE_ID}`)).data;
+    expect((await api.api('PUT', `/api/smtp-profiles/${SANDBOX_PROFILE_ID}`, profileInput(view, { port: view.port + 1 }))).status).toBe(200);
+    const moved = await api.api('POST', '/api/flows/portable-src/preview/sandbox', { ...node, contactId: 'ct_grace' });
+    expect(moved.status).toBe(409);
+    expect(moved.error.message).toMatch(/no longer points at the bundled sandbox server/);
+    expect((await api.api('PUT', `/api/smtp-profiles/${SANDBOX_PROFILE_ID}`, profileInput(view))).status).toBe(200);
   });
 });
 

@@ -16,5 +16,6 @@ export const POST = userRoute(async (request: Request, { params }: { params: Pro
   const config = getConfig();
   const secret = loadSecretKey(config);
   const link = { publicUrl: config.DRIPLINE_PUBLIC_URL, secret };
-  return Response.json((await sendPreviewToSandbox(await getDb(), getKeyring(), secret, user, id, body, link)) satisfies PreviewSent);
+  const sandbox = { host: config.SANDBOX_SMTP_HOST, port: config.SANDBOX_SMTP_PORT };
+  return Response.json((await sendPreviewToSandbox(await getDb(), getKeyring(), secret, user, id, body, link, sandbox)) satisfies PreviewSent);
 });
