@@ -37,6 +37,8 @@ export async function sendTestEmail(
   actor: Actor,
   profileId: string,
   to: string,
+  /** What to send instead of the standard test message (a flow's preview, rendered). */
+  content?: { subject: string; text: string; toName?: string; headers?: Record<string, string> },
 ): Promise<TestEmailResult> {
   const profile = await profileFor(db, actor, profileId);
   // Only who manages a profile sees its user name (for Postmark, the secret token): never in an answer to others.
@@ -75,10 +77,11 @@ export async function sendTestEmail(
   try {
     const info = await transport.sendMail({
       from: { name: profile.fromName, address: profile.fromEmail },
-      to,
+      to: content?.toName ? { name: content.toName, address: to } : to,
       ...(profile.replyTo ? { replyTo: profile.replyTo } : {}),
-      subject: `Dripline test email from "${profile.name}"`,
-      text: `This is a test email sent with the SMTP profile "${profile.name}" (${profile.host}:${profile.port}).\n`,
+      subject: content?.subject ?? `Dripline test email from "${profile.name}"`,
+      text: content?.text ?? `This is a test email sent with the SMTP profile "${profile.name}" (${profile.host}:${profile.port}).\n`,
+      ...(content?.headers ? { headers: content.headers } : {}),
       messageId,
     });
     const reply = info.response ?? '250 OK';

@@ -40,6 +40,7 @@ const SLOTS = {
   'screen-sizes': 31,
   events: 35,
   'contact-import': 40,
+  portable: 45,
 } as const;
 export type Area = keyof typeof SLOTS;
 

@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import { Audience } from '@domain/audience';
-import { AttributeName, AttributeTypeSchema, AttributeValue, SubscriptionStatusSchema } from '@domain/contact';
-import { SendEmailNode } from '@domain/flow/nodes/send-email';
+import { AttributeName, AttributeTypeSchema, AttributeValue, ContactAttributes, SubscriptionStatusSchema } from '@domain/contact';
+import { SendEmailData, SendEmailNode } from '@domain/flow/nodes/send-email';
 import type { SmtpPreset } from '@domain/smtp-presets';
 import { SmtpProfileInput } from '@domain/smtp-profile';
 import { CONTROL_CHARACTERS, emailAddress } from '@domain/text';
@@ -20,6 +20,7 @@ import type { ContactList } from '@server/db/lists';
 import type { Flow } from '@server/db/flows';
 import type { TestSend } from '@server/db/ownership';
 import type { SandboxMessage } from '@server/db/sandbox';
+import type { Preview } from '@server/preview';
 import type { SmtpProfileView } from '@server/profiles';
 import type { RunReport } from '@server/runs';
 import type { SmtpFailure } from '@server/smtp/advice';
@@ -63,6 +64,47 @@ export interface FlowSaved {
 /** POST /api/flows/[id]/publish */
 export interface FlowPublished {
   version: number;
+}
+
+/**
+ * POST /api/flows/import: `file` is what GET /api/flows/[id]/export answered (the route also takes the
+ * file itself as the body); `profileMap` replaces each SMTP profile the file names with one of yours.
+ */
+export const ImportFlowRequest = z.object({
+  file: z.unknown().refine((f) => f !== undefined, 'file is required: the JSON that Export wrote'),
+  profileMap: z.record(z.string(), z.string().min(1, 'choose a profile for every profile to map')).default({}),
+});
+export type ImportFlowBody = z.input<typeof ImportFlowRequest>;
+/** 201 */
+export interface FlowImported {
+  id: string;
+  name: string;
+}
+
+/** POST /api/flows/[id]/preview (and /preview/sandbox): a Send node as the editor holds it, for a contact or sample values. */
+export const PreviewRequest = z
+  .object({
+    profileId: z.string({ error: required('profileId') }).min(1, 'choose a sender (SMTP profile)'),
+    subject: SendEmailData.shape.subject,
+    text: SendEmailData.shape.text,
+    contactId: z.string().min(1, 'contactId must not be empty').max(64).optional(),
+    sample: z
+      .object({
+        name: z.string().max(200, 'sample.name must be at most 200 characters').default(''),
+        email: z.string({ error: required('sample.email') }).pipe(emailAddress('sample.email', 'ada@example.com')),
+        attributes: ContactAttributes.default({}),
+      })
+      .optional(),
+  })
+  .refine((r) => r.contactId !== undefined || r.sample !== undefined, {
+    path: ['contactId'],
+    message: 'choose a contact (contactId) or type sample values (sample)',
+  });
+export type PreviewBody = z.input<typeof PreviewRequest>;
+export type PreviewResponse = Preview;
+/** POST /api/flows/[id]/preview/sandbox */
+export interface PreviewSent extends SmtpCheck {
+  preview: Preview;
 }
 
 // ---- runs --------------------------------------------------------------------------------

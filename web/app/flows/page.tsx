@@ -4,6 +4,7 @@ import { visibleFlows } from '@server/access';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
+import { ImportFlowButton } from '@/app/flows/import-flow-button';
 import { NewFlowButton } from '@/app/flows/new-flow-button';
 
 export const dynamic = 'force-dynamic';
@@ -16,7 +17,10 @@ export default async function FlowsPage() {
     <section>
       <div className="page-head">
         <h1>Flows</h1>
-        <NewFlowButton />
+        <div className="inline-action">
+          <ImportFlowButton />
+          <NewFlowButton />
+        </div>
       </div>
       {flows.length === 0 ? (
         <p className="empty">No flows yet. Create one with “New flow”.</p>

@@ -116,12 +116,14 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
     <EditorContext.Provider value={contextValue}>
       <div className="editor">
         <EditorToolbar
+          flowId={flowId}
           name={name}
           onName={setName}
           nameError={saving.nameError}
           state={saving.state}
           busy={saving.busy}
           onSave={saving.onSave}
+          saveNow={saving.save}
           onPublish={saving.onPublish}
           canUndo={history.canUndo}
           canRedo={history.canRedo}

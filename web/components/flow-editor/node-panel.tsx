@@ -7,6 +7,7 @@ import { type DelayData, DURATION_UNITS } from '@domain/flow/nodes/delay';
 import type { SendEmailData } from '@domain/flow/nodes/send-email';
 import { REENTRY_POLICIES, type ReentryPolicy, type TriggerData } from '@domain/flow/nodes/trigger';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
+import { SendPreview } from '@/components/flow-editor/send-preview';
 import type { EditorNode, SenderProfile } from '@/components/flow-editor/types';
 
 /** What a step's name might be, as a hint in the empty Step name box. */
@@ -252,6 +253,7 @@ function SendEmailFields(props: {
 export type UpdateNode = (id: string, update: (current: EditorNode) => EditorNode) => void;
 
 export function NodePanel(props: {
+  flowId: string;
   node: EditorNode;
   errors: FlowError[];
   profiles: readonly SenderProfile[];
@@ -313,6 +315,7 @@ export function NodePanel(props: {
           onChange={(data) => onUpdate(node.id, (n) => (n.type === 'sendEmail' ? { ...n, data } : n))}
         />
       )}
+      {node.type === 'sendEmail' && <SendPreview key={node.id} flowId={props.flowId} data={node.data} />}
       {node.type === 'exit' && <p className="hint">The journey ends here. An Exit has no next step.</p>}
       {!NODE_KINDS[node.type].unique && (
         <button type="button" className="button danger" onClick={onDelete} data-testid="delete-node">

@@ -31,6 +31,7 @@ export function EditorSidebar(props: {
     <aside className="sidebar">
       {selectedNode ? (
         <NodePanel
+          flowId={props.flowId}
           node={selectedNode}
           errors={props.errorsByNode.get(selectedNode.id) ?? []}
           profiles={props.profiles}
@@ -70,9 +71,14 @@ export function EditorSidebar(props: {
                 <span>
                   v{v.version} <span className="muted">· {v.publishedAt}</span>
                 </span>
-                <Link href={`/flows/${flowId}/run?version=${v.version}`} data-testid={`version-run-link-${v.version}`}>
-                  Start a run
-                </Link>
+                <span className="versions__links">
+                  <a href={`/api/flows/${flowId}/export?version=${v.version}`} download data-testid={`version-export-${v.version}`}>
+                    Export
+                  </a>
+                  <Link href={`/flows/${flowId}/run?version=${v.version}`} data-testid={`version-run-link-${v.version}`}>
+                    Start a run
+                  </Link>
+                </span>
               </li>
             ))}
           </ul>

@@ -16,12 +16,15 @@ function SaveStatus({ state }: { state: SaveState }) {
 }
 
 export function EditorToolbar(props: {
+  flowId: string;
   name: string;
   onName: (name: string) => void;
   nameError: string | null;
   state: SaveState;
   busy: 'save' | 'publish' | null;
   onSave: () => void;
+  /** Saves what is on the canvas now; true when it is saved (Export saves first, so the file is what you see). */
+  saveNow: () => Promise<boolean>;
   onPublish: () => void;
   canUndo: boolean;
   canRedo: boolean;
@@ -71,6 +74,28 @@ export function EditorToolbar(props: {
         >
           Redo
         </button>
+        <a
+          className="button"
+          href={`/api/flows/${props.flowId}/export`}
+          download
+          title="Download this flow as a JSON file another Dripline can import"
+          onClick={(e) => {
+            if (state.kind === 'saved') return;
+            // Unsaved changes: save them first, then download, so the file holds what is on the canvas.
+            e.preventDefault();
+            const link = e.currentTarget;
+            void props.saveNow().then((ok) => {
+              if (!ok) return;
+              const copy = document.createElement('a');
+              copy.href = link.href;
+              copy.download = '';
+              copy.click();
+            });
+          }}
+          data-testid="export-flow"
+        >
+          Export
+        </a>
         <button type="button" className="button" onClick={props.onSave} disabled={busy !== null} data-testid="save-flow">
           {busy === 'save' ? 'Saving…' : 'Save'}
         </button>

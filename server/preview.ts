@@ -1,0 +1,108 @@
+/**
+ * Preview of a Send Email node: the message one contact would get, rendered by `composeMessage`
+ * (server/smtp/message.ts), the very code the send path uses, with the contact's unsubscribe link.
+ * "Send preview to the sandbox" sends that rendering with the bundled sandbox profile, metered like a
+ * test email (server/test-email.ts): the sandbox keeps it, nothing leaves the install.
+ */
+import type { ContactAttributes } from '../domain/contact';
+import { SANDBOX_PROFILE_ID } from '../domain/senders';
+import { visibleFlow } from './access';
+import type { Keyring } from './crypto';
+import type { Db } from './db';
+import { getContact } from './db/contacts';
+import { getSmtpProfile } from './db/smtp-profiles';
+import { UserError } from './errors';
+import { type Actor, resolveSender } from './profiles';
+import { composeMessage } from './smtp/message';
+import type { OutboundPolicy } from './smtp/outbound';
+import { sendTestEmail, type TestEmailResult } from './test-email';
+import { unsubscribeUrl } from './unsubscribe';
+
+export interface PreviewInput {
+  /** The node's sender, subject and body as the editor holds them now (saved or not). */
+  profileId: string;
+  subject: string;
+  text: string;
+  /** A contact to render for, or sample values typed in the editor. */
+  contactId?: string | undefined;
+  sample?: { name: string; email: string; attributes: ContactAttributes } | undefined;
+}
+
+export interface Preview {
+  from: string;
+  to: string;
+  replyTo: string | null;
+  subject: string;
+  text: string;
+  /** The link the message carries (body and List-Unsubscribe header). */
+  unsubscribeUrl: string;
+}
+
+/** Where unsubscribe links point, and the key that signs them: as the send path makes them. */
+export interface LinkSettings {
+  publicUrl: string;
+  secret: Buffer;
+}
+
+/** A sample is no contact: its link carries a token for this id, which the unsubscribe page finds no contact for. */
+const SAMPLE_CONTACT_ID = 'preview-sample';
+
+export async function previewSendAs(db: Db, actor: Actor, flowId: string, input: PreviewInput, link: LinkSettings): Promise<Preview> {
+  await visibleFlow(db, actor, flowId);
+  let contact: { id: string; name: string; email: string; attributes: ContactAttributes };
+  if (input.contactId !== undefined) {
+    const found = await getContact(db, input.contactId);
+    if (!found) throw new UserError(404, 'contact_not_found', `contact "${input.contactId}" does not exist`, { field: 'contactId' });
+    contact = found;
+  } else if (input.sample) {
+    contact = { id: SAMPLE_CONTACT_ID, ...input.sample };
+  } else {
+    throw new UserError(422, 'contact_required', 'choose a contact (contactId) or type sample values (sample) to preview for', {
+      field: 'contactId',
+    });
+  }
+  const profile = await resolveSender(db, actor, input.profileId);
+  const url = unsubscribeUrl(link.publicUrl, link.secret, contact.id);
+  const message = composeMessage(profile, contact, { subject: input.subject, text: input.text }, '<preview@dripline.local>', { unsubscribeUrl: url });
+  return {
+    from: `${profile.fromName} <${profile.fromEmail}>`,
+    to: contact.name ? `${contact.name} <${contact.email}>` : contact.email,
+    replyTo: profile.replyTo || null,
+    subject: String(message.subject ?? ''),
+    text: String(message.text ?? ''),
+    unsubscribeUrl: url,
+  };
+}
+
+/** Renders the preview and sends it to the contact's address through the sandbox profile (which keeps every message). */
+export async function sendPreviewToSandbox(
+  db: Db,
+  keyring: Keyring,
+  policy: OutboundPolicy,
+  messageIdSecret: Buffer,
+  actor: Actor,
+  flowId: string,
+  input: PreviewInput,
+  link: LinkSettings,
+  /** Where the bundled sandbox server listens (SANDBOX_SMTP_HOST/PORT). */
+  sandboxServer: { host: string; port: number },
+): Promise<TestEmailResult & { preview: Preview }> {
+  const preview = await previewSendAs(db, actor, flowId, input, link);
+  // A preview goes to a real contact's address: only ever to the bundled sandbox, never to a server the profile was changed to.
+  const sandbox = await getSmtpProfile(db, SANDBOX_PROFILE_ID);
+  if (!sandbox || sandbox.host !== sandboxServer.host || sandbox.port !== sandboxServer.port) {
+    throw new UserError(
+      409,
+      'sandbox_moved',
+      `not sent: the Sandbox profile no longer points at the bundled sandbox server (${sandboxServer.host}:${sandboxServer.port}); restarting Dripline restores it`,
+    );
+  }
+  const to = input.contactId !== undefined ? await getContact(db, input.contactId) : input.sample;
+  const result = await sendTestEmail(db, keyring, policy, messageIdSecret, actor, SANDBOX_PROFILE_ID, to?.email ?? '', {
+    ...(to?.name ? { toName: to.name } : {}),
+    subject: preview.subject,
+    text: preview.text,
+    headers: { 'List-Unsubscribe': `<${preview.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  });
+  return { ...result, preview };
+}

@@ -1,0 +1,16 @@
+import { previewSendAs } from '@server/preview';
+import { loadSecretKey } from '@server/secrets';
+import { PreviewRequest, type PreviewResponse } from '@/lib/api-types';
+import { userRoute } from '@/lib/auth';
+import { getConfig, getDb, readBody } from '@/lib/server';
+
+export const dynamic = 'force-dynamic';
+
+/** A Send node rendered for one contact (or sample values) exactly as the send path renders it, unsubscribe link included. */
+export const POST = userRoute(async (request: Request, { params }: { params: Promise<{ id: string }> }, user) => {
+  const { id } = await params;
+  const body = await readBody(request, PreviewRequest);
+  const config = getConfig();
+  const link = { publicUrl: config.DRIPLINE_PUBLIC_URL, secret: loadSecretKey(config) };
+  return Response.json((await previewSendAs(await getDb(), user, id, body, link)) satisfies PreviewResponse);
+});

@@ -1,0 +1,170 @@
+'use client';
+/**
+ * "Preview" in a Send Email node's panel: the message as one contact (or typed sample values) would get
+ * it, rendered by the server with the send path's own code, and "Send preview to the sandbox".
+ */
+import { useEffect, useId, useState } from 'react';
+import type { SendEmailData } from '@domain/flow/nodes/send-email';
+import { callApi } from '@/lib/api-client';
+import type { ContactPage, PreviewBody, PreviewResponse, PreviewSent } from '@/lib/api-types';
+
+/** `plan=Pro` lines as attributes; numbers and true/false keep their type, as a CSV import reads them. */
+function parseAttributes(text: string): Record<string, string | number | boolean> {
+  const attributes: Record<string, string | number | boolean> = {};
+  for (const line of text.split('\n')) {
+    const at = line.indexOf('=');
+    if (at <= 0) continue;
+    const key = line.slice(0, at).trim();
+    const raw = line.slice(at + 1).trim();
+    attributes[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  }
+  return attributes;
+}
+
+export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailData }) {
+  const id = useId();
+  const [open, setOpen] = useState(false);
+  const [contacts, setContacts] = useState<ContactPage['contacts']>([]);
+  const [mode, setMode] = useState<'contact' | 'sample'>('contact');
+  const [contactId, setContactId] = useState('');
+  const [sample, setSample] = useState({ name: 'Ada Lovelace', email: 'ada@example.com', attributes: 'plan=Pro' });
+  const [preview, setPreview] = useState<PreviewResponse | null>(null);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!open) return;
+    void callApi<ContactPage>('GET', '/api/contacts?limit=50').then((r) => {
+      if (!r.ok) return;
+      setContacts(r.data.contacts);
+      setContactId((current) => current || r.data.contacts[0]?.id || '');
+      if (r.data.contacts.length === 0) setMode('sample');
+    });
+  }, [open]);
+
+  const body = (): PreviewBody => ({
+    profileId: data.profileId,
+    subject: data.subject,
+    text: data.text,
+    ...(mode === 'contact' ? { contactId } : { sample: { name: sample.name, email: sample.email, attributes: parseAttributes(sample.attributes) } }),
+  });
+
+  async function render() {
+    setBusy(true);
+    setMessage(null);
+    const result = await callApi<PreviewResponse>('POST', `/api/flows/${flowId}/preview`, body());
+    setBusy(false);
+    if (result.ok) setPreview(result.data);
+    else {
+      setPreview(null);
+      setMessage({ ok: false, text: result.error.message });
+    }
+  }
+
+  async function sendToSandbox() {
+    setBusy(true);
+    setMessage(null);
+    const result = await callApi<PreviewSent>('POST', `/api/flows/${flowId}/preview/sandbox`, body());
+    setBusy(false);
+    if (result.ok) {
+      setPreview(result.data.preview);
+      setMessage({ ok: result.data.ok, text: result.data.message });
+    } else setMessage({ ok: false, text: result.error.message });
+  }
+
+  if (!open) {
+    return (
+      <button type="button" className="button" onClick={() => setOpen(true)} data-testid="preview-open">
+        Preview
+      </button>
+    );
+  }
+  return (
+    <fieldset className="field preview" data-testid="preview">
+      <legend>Preview</legend>
+      <div className="segmented">
+        <label>
+          <input className="nodrag" type="radio" name={`${id}-mode`} checked={mode === 'contact'} onChange={() => setMode('contact')} />A contact
+        </label>
+        <label>
+          <input className="nodrag" type="radio" name={`${id}-mode`} checked={mode === 'sample'} onChange={() => setMode('sample')} />
+          Sample values
+        </label>
+      </div>
+      {mode === 'contact' ? (
+        <div className="field">
+          <label htmlFor={`${id}-contact`}>Contact</label>
+          <select
+            id={`${id}-contact`}
+            className="nodrag"
+            value={contactId}
+            onChange={(e) => setContactId(e.currentTarget.value)}
+            data-testid="preview-contact"
+          >
+            {contacts.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name ? `${c.name} <${c.email}>` : c.email}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : (
+        <>
+          <div className="field">
+            <label htmlFor={`${id}-name`}>Name</label>
+            <input id={`${id}-name`} className="nodrag" value={sample.name} onChange={(e) => setSample({ ...sample, name: e.currentTarget.value })} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-email`}>Email</label>
+            <input
+              id={`${id}-email`}
+              className="nodrag"
+              value={sample.email}
+              onChange={(e) => setSample({ ...sample, email: e.currentTarget.value })}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-attributes`}>Attributes, one name=value a line</label>
+            <textarea
+              id={`${id}-attributes`}
+              className="nodrag nowheel"
+              rows={3}
+              value={sample.attributes}
+              onChange={(e) => setSample({ ...sample, attributes: e.currentTarget.value })}
+            />
+          </div>
+        </>
+      )}
+      <div className="inline-action">
+        <button type="button" className="button" onClick={render} disabled={busy} data-testid="preview-render">
+          Preview
+        </button>
+        <button type="button" className="button" onClick={sendToSandbox} disabled={busy} data-testid="preview-sandbox">
+          Send preview to the sandbox
+        </button>
+      </div>
+      {message && (
+        <p className={`notice notice--${message.ok ? 'success' : 'error'}`} role={message.ok ? 'status' : 'alert'} data-testid="preview-message">
+          {message.text}
+        </p>
+      )}
+      {preview && (
+        <div className="preview__message" data-testid="preview-result">
+          <p>
+            <strong>From:</strong> {preview.from}
+            <br />
+            <strong>To:</strong> {preview.to}
+            <br />
+            <strong>Subject:</strong> <span data-testid="preview-subject">{preview.subject}</span>
+          </p>
+          <pre className="preview__body" data-testid="preview-text">
+            {preview.text}
+          </pre>
+          <p className="hint">
+            Unsubscribe link: <code data-testid="preview-unsubscribe">{preview.unsubscribeUrl}</code>
+          </p>
+        </div>
+      )}
+    </fieldset>
+  );
+}
