@@ -13,7 +13,7 @@ import type {
   PreviewSent,
   SandboxMessageList,
 } from '../../web/lib/api-types';
-import { admin, agentA, eventually, gmailLikeProfile, Product, profileInput, sendGraph } from './product';
+import { admin, agentA, eventually, gmailLikeProfile, Product, profileInput, sendGraph, smtpLogin } from './product';
 
 let product: Product;
 
@@ -147,7 +147,8 @@ describe('preview', () => {
     const moved = await api.api('POST', '/api/flows/portable-src/preview/sandbox', { ...node, contactId: 'ct_grace' });
     expect(moved.status).toBe(409);
     expect(moved.error.message).toMatch(/no longer points at the bundled sandbox server/);
-    expect((await api.api('PUT', `/api/smtp-profiles/${SANDBOX_PROFILE_ID}`, profileInput(view))).status).toBe(200);
+    // Moving a profile to another server drops its password: putting it back takes the password again.
+    expect((await api.api('PUT', `/api/smtp-profiles/${SANDBOX_PROFILE_ID}`, profileInput(view, { password: smtpLogin.password }))).status).toBe(200);
   });
 });
 
