@@ -94,11 +94,12 @@ export async function measureRaw(
         port: stack.ports.smtp,
         secure: false,
         requireTls: false,
-        allowPlainAuth: false,
-        username: '',
+        // As the Sandbox profile: the sandbox asks for its login (it offers no TLS).
+        allowPlainAuth: true,
+        username: stack.sandboxLogin.user,
         maxConnections: MAX_CONNECTIONS,
       },
-      '',
+      stack.sandboxLogin.password,
       { allowed: [parseAllowedTarget(`127.0.0.1:${stack.ports.smtp}`)] },
     ),
   );

@@ -4,6 +4,7 @@
  * processes (worker, web, sandbox SMTP, Temporal) among its descendants to read their RSS and CPU.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -44,6 +45,8 @@ export class Stack {
   private tail = '';
   private readonly listeners = new Set<(line: string) => void>();
   readonly webUrl: string;
+  /** The login the sandbox SMTP server takes (SANDBOX_SMTP_LOGIN): the Sandbox profile uses it, and so does the raw baseline. */
+  readonly sandboxLogin = { user: 'bench', password: randomBytes(12).toString('hex') };
 
   constructor(
     readonly root: string,
@@ -80,6 +83,7 @@ export class Stack {
       SANDBOX_SMTP_PORT: String(this.ports.smtp),
       DRIPLINE_DATA_DIR: this.dataDir,
       DRIPLINE_ADMIN_PASSWORD: this.adminPassword,
+      SANDBOX_SMTP_LOGIN: `${this.sandboxLogin.user}:${this.sandboxLogin.password}`,
       NEXT_TELEMETRY_DISABLED: '1',
       // NODE_OPTIONS for the stack (BENCH_STACK_NODE_OPTIONS); for CPU profiles of the worker and the sandbox, DRIPLINE_CPU_PROFILE_DIR=<dir>.
       ...(process.env.BENCH_STACK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_STACK_NODE_OPTIONS } : {}),
