@@ -144,24 +144,27 @@ describe("learning the server's pace", () => {
     expect(state.effectiveRate).toBeLessThanOrEqual(limit ?? Infinity);
   });
 
-  it('does not slow down for a server that refuses 30% of messages whatever the pace', async () => {
-    const profile = { id: 'sheds-load', ratePerSecond: null, dailyCap: null };
-    const start = Date.parse('2026-11-26T17:00:00Z');
+  /** 20 s of sends at the pace the throttle gives (the sender's own speed: 200/s), the n-th refused when `refused(n)`; how many were accepted. */
+  async function sendAgainstShedding(profile: ThrottledProfile, start: number, refused: (n: number) => boolean): Promise<number> {
     let now = start;
-    let n = 0;
     let accepted = 0;
-    while (now < start + 20_000) {
+    for (let n = 0; now < start + 20_000; n++) {
       const slot = await reserveSendSlot(db, profile, now, 60_000);
       if (!slot.ok) throw new Error('no slot');
       now += slot.waitMs;
-      if (n++ % 10 < 3) await recordThrottleReply(db, profile, '454 Throttling failure: Maximum sending rate exceeded.', now);
+      if (refused(n)) await recordThrottleReply(db, profile, '454 Throttling failure: Maximum sending rate exceeded.', now);
       else {
         accepted++;
         await recordAccepted(db, profile.id, now);
       }
-      // The sender's own speed: 200 messages a second.
       now += 5;
     }
+    return accepted;
+  }
+
+  it('does not slow down for a server that refuses 30% of messages whatever the pace', async () => {
+    const profile = { id: 'sheds-load', ratePerSecond: null, dailyCap: null };
+    const accepted = await sendAgainstShedding(profile, Date.parse('2026-11-26T17:00:00Z'), (n) => n % 10 < 3);
     // A cut is tried, does not help, and is undone: the pace is the sender's own again.
     expect((await throttleState(db, profile)).effectiveRate).toBeNull();
     expect((await throttleState(db, profile)).lastSlowdown?.reply).toMatch(/refused whatever the pace/);
@@ -174,21 +177,7 @@ describe("learning the server's pace", () => {
     // "95% of the two accepted in the last second", the pace fell to ~2/s, no later second held enough
     // messages to tell a shedding server, and each cut took it lower (towards 0.1/s).
     const profile = { id: 'early-refusal', ratePerSecond: null, dailyCap: null };
-    const start = Date.parse('2026-11-26T18:00:00Z');
-    let now = start;
-    let n = 0;
-    let accepted = 0;
-    while (now < start + 20_000) {
-      const slot = await reserveSendSlot(db, profile, now, 60_000);
-      if (!slot.ok) throw new Error('no slot');
-      now += slot.waitMs;
-      if ([2, 5, 8].includes(n++ % 10)) await recordThrottleReply(db, profile, '454 Throttling failure: Maximum sending rate exceeded.', now);
-      else {
-        accepted++;
-        await recordAccepted(db, profile.id, now);
-      }
-      now += 5;
-    }
+    const accepted = await sendAgainstShedding(profile, Date.parse('2026-11-26T18:00:00Z'), (n) => [2, 5, 8].includes(n % 10));
     expect((await throttleState(db, profile)).lastSlowdown?.reply).toMatch(/refused whatever the pace/);
     expect(accepted).toBeGreaterThan(2000);
   });
