@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { AttributeName, AttributeTypeSchema, type AttributeType } from './contact';
 
 /** uploaded: waiting for its mapping; running: the job is importing; done; failed (the file is gone or unreadable). */
+/** The largest CSV file an import takes, far above 100,000 rows of a few columns (the web front refuses a larger upload before reading it). */
+export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
+
 export type ImportStatus = 'uploaded' | 'running' | 'done' | 'failed';
 /** invalid: the row was refused (its reason says why); duplicate: an earlier line of the file has the same email. */
 export type ImportProblemKind = 'invalid' | 'duplicate';

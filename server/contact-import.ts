@@ -11,15 +11,13 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, parse, type Info } from 'csv-parse';
 import { type AttributeType, type ContactAttributes, coerceAttribute, TIMEZONE_ATTRIBUTE } from '../domain/contact';
-import type { ImportMapping, ImportProblem } from '../domain/contact-import';
+import { type ImportMapping, type ImportProblem, MAX_IMPORT_BYTES } from '../domain/contact-import';
 import { emailAddress, headerSafe } from '../domain/text';
 import type { Db } from './db';
 import { listAttributeDefinitions } from './db/contacts';
 import { commitImportChunk, getImportJob, type ImportRowValues } from './db/imports';
 import { UserError } from './errors';
 
-/** Largest upload accepted (bytes): far above 100,000 rows of a few columns. */
-export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
 /** Rows per transaction: large enough to amortise the commit, small enough to hold SQLite's lock briefly. */
 export const IMPORT_CHUNK_ROWS = 1000;
 export const PREVIEW_ROWS = 5;

@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from './config';
-import { MAX_IMPORT_BYTES } from './contact-import';
+import { MAX_IMPORT_BYTES } from '../domain/contact-import';
 
 const KB = 1024;
 const MB = 1024 * KB;
