@@ -85,3 +85,24 @@ export function graphWithDelay(delay: FlowGraph['nodes'][number]['data'], profil
     ],
   };
 }
+
+/**
+ * A history as `temporal workflow show --output json` prints it, followed by every payload's base64
+ * `data` (and `encoding`) decoded, so a search covers what Temporal stores; and how many were decoded.
+ */
+export function withDecodedPayloads(printed: string): { text: string; payloads: number } {
+  const decoded: string[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      value.forEach(walk);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, v] of Object.entries(value)) {
+      if (typeof v === 'string' && (key === 'data' || key === 'encoding')) decoded.push(Buffer.from(v, 'base64').toString('utf8'));
+      else walk(v);
+    }
+  };
+  walk(JSON.parse(printed));
+  return { text: [printed, ...decoded].join('\n'), payloads: decoded.length };
+}

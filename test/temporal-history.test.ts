@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowGraph } from '../domain/flow/schema';
 import type { JourneyInput, JourneyResult } from '../workflows/journey';
 import { campaignEnv, type CampaignEnv } from './campaign-env';
-import { publishForTest, toolPath } from './helpers';
+import { publishForTest, toolPath, withDecodedPayloads } from './helpers';
 
 let env: CampaignEnv;
 const rejected = 'person1@example.test';
@@ -48,20 +48,7 @@ function rawHistory(workflowId: string): string {
       maxBuffer: 64 * 1024 * 1024,
     },
   );
-  const decoded: string[] = [];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      value.forEach(walk);
-      return;
-    }
-    if (value === null || typeof value !== 'object') return;
-    for (const [key, v] of Object.entries(value)) {
-      if (typeof v === 'string' && (key === 'data' || key === 'encoding')) decoded.push(Buffer.from(v, 'base64').toString('utf8'));
-      else walk(v);
-    }
-  };
-  walk(JSON.parse(printed));
-  return [printed, ...decoded].join('\n');
+  return withDecodedPayloads(printed).text;
 }
 
 describe('encrypted history on a real Temporal server', () => {

@@ -1,19 +1,10 @@
 /** Journeys started by API events: one row each, so re-entry policies and idempotency keys are answered here. */
 import type { FlowGraph } from '../../domain/flow/schema';
 import type { Plan } from '../../domain/flow/plan';
-import { now, sql, type Db } from '.';
+import { now, sql, type Db, type Tables } from '.';
 
-export interface EventEntry {
-  id: string;
-  flowId: string;
-  version: number;
-  contactId: string;
-  event: string;
-  idempotencyKey: string;
-  workflowId: string;
-  apiKeyId: string;
-  enteredAt: string;
-}
+/** A journey an API event started (its id is the journey's runId). */
+export type EventEntry = Tables['eventEntries'];
 
 /** Each flow's newest published version: its graph (for the Trigger), its plan and its owner. */
 export async function latestPublishedVersions(

@@ -17,7 +17,7 @@ import type { SmtpProfileInput } from '../../domain/smtp-profile';
 import type { DeliveryAttempt } from '../../server/db/deliveries';
 import type { RunRecipient } from '../../server/db/runs';
 import type { ApiErrorBody, SaveSmtpProfileBody, SmtpProfileCreated, SmtpProfileResponse, RunAnswer } from '../../web/lib/api-types';
-import { root, toolPath } from '../helpers';
+import { root, toolPath, withDecodedPayloads } from '../helpers';
 
 /**
  * Each file's slot. Its ports are the base ports plus its slot, so no two files share a port, whatever
@@ -462,21 +462,9 @@ export class Product {
    */
   workflowHistory(workflowId: string, options: { decoded?: boolean } = {}): string {
     const printed = this.printedHistory(workflowId, options);
-    const decoded: string[] = [];
-    const walk = (value: unknown): void => {
-      if (Array.isArray(value)) {
-        value.forEach(walk);
-        return;
-      }
-      if (value === null || typeof value !== 'object') return;
-      for (const [key, v] of Object.entries(value)) {
-        if (typeof v === 'string' && (key === 'data' || key === 'encoding')) decoded.push(Buffer.from(v, 'base64').toString('utf8'));
-        else walk(v);
-      }
-    };
-    walk(JSON.parse(printed));
-    expect(decoded.length, `${workflowId} has payloads`).toBeGreaterThan(0);
-    return [printed, ...decoded].join('\n');
+    const { text, payloads } = withDecodedPayloads(printed);
+    expect(payloads, `${workflowId} has payloads`).toBeGreaterThan(0);
+    return text;
   }
 
   /** Every process `npm start` runs (itself included: its process group), and whether each of its ports is open. */
