@@ -172,3 +172,12 @@ export async function campaignEnv(options: {
     },
   };
 }
+
+/** Polls `check` every 100 ms until it holds; fails after a minute, naming what it waited for. */
+export async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

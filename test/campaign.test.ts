@@ -12,7 +12,7 @@ import { recipientCounts } from '../server/db/recipients';
 import { getRun, listRunAttempts, listRunRecipients } from '../server/db/runs';
 import { controlRun, startRun, type StartRunRequest } from '../server/runs';
 import type { CampaignResult, CampaignState } from '../workflows/campaign';
-import { admin, campaignEnv, type CampaignEnv } from './campaign-env';
+import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
 import { graphWithDelay, publishForTest, root } from './helpers';
 
 let env: CampaignEnv;
@@ -20,14 +20,6 @@ beforeAll(async () => {
   env = await campaignEnv({ contacts: 5000, taskQueue: 'campaign-test', inProcessWorker: true });
 });
 afterAll(async () => env?.close());
-
-const until = async (what: string, check: () => Promise<boolean>) => {
-  for (let i = 0; i < 600; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 describe('a campaign', () => {
   it('sends everyone (5,003 contacts) with a Randomize delay exactly one message each, every wait drawn inside [min, max]', async () => {

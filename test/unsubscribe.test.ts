@@ -11,7 +11,7 @@ import { recipientCounts } from '../server/db/recipients';
 import { listRunRecipients } from '../server/db/runs';
 import { sendOneOff } from '../server/runs';
 import { verifyUnsubscribeToken } from '../server/unsubscribe';
-import { admin, campaignEnv, type CampaignEnv, PUBLIC_URL } from './campaign-env';
+import { admin, campaignEnv, type CampaignEnv, PUBLIC_URL, until } from './campaign-env';
 import { attemptsOf, graphWithDelay } from './helpers';
 
 let env: CampaignEnv;
@@ -20,13 +20,6 @@ beforeAll(async () => {
 });
 afterAll(async () => env?.close());
 
-const until = async (what: string, check: () => Promise<boolean>) => {
-  for (let i = 0; i < 600; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 const ids = (...n: number[]) => n.map((i) => `ct_${String(i).padStart(6, '0')}`);
 const secret = Buffer.alloc(32, 3); // campaign-env's messageIdSecret
 
