@@ -11,17 +11,35 @@ import { MAX_IMPORT_BYTES } from '../domain/contact-import';
 const KB = 1024;
 const MB = 1024 * KB;
 
+/** What a route takes before it runs: its largest body, whether that must be JSON, and who checks the origin. */
+interface RouteRule {
+  limit: number;
+  /** An API body must be JSON, except where the route reads something else (a CSV file). */
+  json: boolean;
+  /** The route checks a write's origin itself (the codec endpoint, called by the Temporal Web UI from its own port). */
+  ownOriginCheck: boolean;
+}
+
+/** The routes that differ from the default (64 KB, JSON on the API, same-origin writes), first match wins. */
+const RULES: { matches: (method: string, pathname: string) => boolean; rule: Partial<RouteRule> }[] = [
+  { matches: (_, p) => p.startsWith('/api/auth/'), rule: { limit: 16 * KB } },
+  { matches: (_, p) => p === '/api/flows' || p.startsWith('/api/flows/'), rule: { limit: 2 * MB } },
+  // An explicit audience of any size: a million contact ids fit.
+  { matches: (m, p) => m === 'POST' && p === '/api/runs', rule: { limit: 32 * MB } },
+  // The Web UI decodes a whole history's payloads at once; the route checks the origin and the caller.
+  { matches: (_, p) => p.startsWith('/api/temporal-codec/'), rule: { limit: 16 * MB, ownOriginCheck: true } },
+  // A CSV file to import, streamed to disk by its route (server/contact-import.ts).
+  { matches: (m, p) => m === 'POST' && p === '/api/imports', rule: { limit: MAX_IMPORT_BYTES, json: false } },
+];
+
+function routeRule(method: string, pathname: string): RouteRule {
+  const found = RULES.find((r) => r.matches(method, pathname))?.rule;
+  return { limit: 64 * KB, json: pathname.startsWith('/api/'), ownOriginCheck: false, ...found };
+}
+
 /** The largest request body a route takes, in bytes: flows (graphs with message bodies) and run audiences larger, the rest small. */
 export function bodyLimit(method: string, pathname: string): number {
-  if (pathname.startsWith('/api/auth/')) return 16 * KB;
-  if (pathname === '/api/flows' || pathname.startsWith('/api/flows/')) return 2 * MB;
-  // An explicit audience of any size: a million contact ids fit.
-  if (method === 'POST' && pathname === '/api/runs') return 32 * MB;
-  // The Temporal Web UI decodes a whole history's payloads at once.
-  if (pathname.startsWith(CODEC_PATH)) return 16 * MB;
-  // A CSV file to import, streamed to disk by its route (server/contact-import.ts).
-  if (method === 'POST' && pathname === IMPORT_PATH) return MAX_IMPORT_BYTES;
-  return 64 * KB;
+  return routeRule(method, pathname).limit;
 }
 
 export const describeBytes = (n: number) => (n >= MB ? `${n / MB} MB` : `${n / KB} KB`);
@@ -33,13 +51,6 @@ export interface Refusal {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/**
- * The codec endpoint is called cross-origin by the Temporal Web UI (another port): its route checks the
- * origin (TEMPORAL_UI_URL or the app's own) and who calls (an admin's session or the codec token) itself.
- */
-const CODEC_PATH = '/api/temporal-codec/';
-/** The one API body that is not JSON: a CSV file to import. */
-const IMPORT_PATH = '/api/imports';
 
 /** The origins this app is served from: DRIPLINE_PUBLIC_URL (and its localhost/127.0.0.1 twin), and the Host the request was sent to. */
 export function ownOrigins(config: Pick<Config, 'DRIPLINE_PUBLIC_URL'>, host: string | undefined): Set<string> {
@@ -69,7 +80,8 @@ export function refuseRequest(
   request: { method: string; pathname: string; headers: IncomingHttpHeaders },
 ): Refusal | undefined {
   const { method, pathname, headers } = request;
-  if (!SAFE_METHODS.has(method) && !pathname.startsWith(CODEC_PATH)) {
+  const rule = routeRule(method, pathname);
+  if (!SAFE_METHODS.has(method) && !rule.ownOriginCheck) {
     const site = header(headers, 'sec-fetch-site');
     const origin = header(headers, 'origin');
     if (site !== undefined && site !== 'same-origin' && site !== 'none') {
@@ -86,7 +98,7 @@ export function refuseRequest(
   const length = header(headers, 'content-length');
   const chunked = header(headers, 'transfer-encoding') !== undefined;
   const hasBody = chunked || (length !== undefined && length !== '0');
-  if (!SAFE_METHODS.has(method) && pathname.startsWith('/api/') && pathname !== IMPORT_PATH && hasBody) {
+  if (!SAFE_METHODS.has(method) && rule.json && hasBody) {
     const type = (header(headers, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') {
       return {
@@ -97,7 +109,7 @@ export function refuseRequest(
     }
   }
   if (!hasBody) return undefined;
-  const limit = bodyLimit(method, pathname);
+  const { limit } = rule;
   if (length === undefined) {
     return { status: 411, code: 'length_required', message: `send the body with a Content-Length (at most ${describeBytes(limit)} here)` };
   }
