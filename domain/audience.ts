@@ -1,4 +1,7 @@
-/** Who a run is for: everyone subscribed, a static list, or an explicit set of contacts of any size. */
+/**
+ * Who a run is for: everyone subscribed, a static list, a segment (a saved contact filter, evaluated
+ * when the run starts), or an explicit set of contacts of any size.
+ */
 import { z } from 'zod';
 
 export const Audience = z.discriminatedUnion(
@@ -16,7 +19,14 @@ export const Audience = z.discriminatedUnion(
       kind: z.literal('list'),
       listId: z.string({ error: 'listId is required' }).min(1, 'listId must not be empty').max(64),
     }),
+    z.object({
+      kind: z.literal('segment'),
+      segmentId: z.string({ error: 'segmentId is required' }).min(1, 'segmentId must not be empty').max(64),
+    }),
   ],
-  { error: 'audience must be {"kind":"all"}, {"kind":"list","listId":"..."} or {"kind":"contacts","contactIds":[...]}' },
+  {
+    error:
+      'audience must be {"kind":"all"}, {"kind":"list","listId":"..."}, {"kind":"segment","segmentId":"..."} or {"kind":"contacts","contactIds":[...]}',
+  },
 );
 export type Audience = z.infer<typeof Audience>;

@@ -10,6 +10,7 @@ import type { Config } from './config';
 import { newId, type Db } from './db';
 import { existingContactIds, getContact, subscribedContactIds } from './db/contacts';
 import { getFlow, getFlowVersion } from './db/flows';
+import { enrollFilterRecipients } from './db/contact-filter';
 import { enrollListRecipients, getList } from './db/lists';
 import { insertDirectSend } from './db/ownership';
 import { mayUseFlow } from './access';
@@ -19,6 +20,7 @@ import { getSmtpProfile } from './db/smtp-profiles';
 import { throttleState, type ThrottleState } from './db/throttle';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
+import { segmentOr404 } from './segments';
 import { ONE_OFF_RUN_PREFIX } from './unsubscribe';
 
 /** Deterministic: the same flow version, contact and trigger key always name one journey. */
@@ -99,6 +101,8 @@ export async function startRun(
     if (listId !== undefined && !(await getList(db, listId))) {
       throw new UserError(404, 'list_not_found', `list "${listId}" does not exist; choose one on the Lists page`, { field: 'audience.listId' });
     }
+    // A segment is evaluated in the run's transaction, as a list is: its recipients are the contacts it matches now.
+    const segment = request.audience.kind === 'segment' ? await segmentOr404(db, request.audience.segmentId, 'audience.segmentId') : undefined;
     try {
       await db.transaction().execute(async (trx) => {
         await insertRun(trx, {
@@ -107,7 +111,7 @@ export async function startRun(
           version: request.version,
           startedBy: actor.id,
           idempotencyKey: idempotencyKey ?? null,
-          audience: request.audience,
+          audience: segment ? { kind: 'segment', segmentId: segment.id, filter: segment.filter } : request.audience,
           workflowId,
           plan,
         });
@@ -115,6 +119,7 @@ export async function startRun(
         const mailable = contactIds.length > 0 ? await subscribedContactIds(trx, contactIds) : [];
         await insertRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, mailable);
         if (listId !== undefined) await enrollListRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, listId);
+        if (segment) await enrollFilterRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, segment.filter);
       });
     } catch (err) {
       // Two requests with one key raced: the other one wrote the run; start (or find) its workflow.
@@ -123,7 +128,7 @@ export async function startRun(
       return startRun(db, temporal, config, actor, request);
     }
   }
-  // A list was evaluated when the run was written: its recipients are enrolled, as an explicit list's are.
+  // A list or a segment was evaluated when the run was written: its recipients are enrolled, as an explicit list's are.
   const input: CampaignInput = { runId, plan, audience: request.audience.kind === 'all' ? 'all' : 'contacts' };
   try {
     await temporal.workflow.start('campaignWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });

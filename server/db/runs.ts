@@ -1,5 +1,6 @@
 /** Runs of a published flow version: the run itself, and pages of its recipients and delivery log. */
 import type { Audience } from '../../domain/audience';
+import type { ContactFilter } from '../../domain/contact-filter';
 import type { Plan } from '../../domain/flow/plan';
 import { now, type Db } from '.';
 import type { DeliveryAttempt } from './deliveries';
@@ -46,17 +47,18 @@ export async function insertRun(
     version: number;
     startedBy: string | null;
     idempotencyKey: string | null;
-    audience: Audience;
+    /** A segment's audience also records the filter it was evaluated with (the segment may change later). */
+    audience: Audience | { kind: 'segment'; segmentId: string; filter: ContactFilter };
     workflowId: string;
     plan: Plan;
   },
 ): Promise<void> {
   const audience =
-    run.audience.kind === 'all'
-      ? { kind: 'all' }
+    run.audience.kind === 'contacts'
+      ? { kind: 'contacts', count: run.audience.contactIds.length }
       : run.audience.kind === 'list'
         ? { kind: 'list', listId: run.audience.listId }
-        : { kind: 'contacts', count: run.audience.contactIds.length };
+        : run.audience;
   await db
     .insertInto('runs')
     .values({
