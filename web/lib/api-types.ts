@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { Audience } from '@domain/audience';
+import { ContactFilter } from '@domain/contact-filter';
 import { AttributeName, AttributeTypeSchema, AttributeValue, ContactAttributes, SubscriptionStatusSchema } from '@domain/contact';
 import { SendEmailData, SendEmailNode } from '@domain/flow/nodes/send-email';
 import type { SmtpPreset } from '@domain/smtp-presets';
@@ -17,6 +18,8 @@ import type { Contact } from '@server/db/contacts';
 import type { EventAccepted } from '@server/events';
 import type { ContactDelivery } from '@server/db/deliveries';
 import type { ContactList } from '@server/db/lists';
+import type { Segment } from '@server/db/segments';
+import type { SegmentCount } from '@server/segments';
 import type { Flow } from '@server/db/flows';
 import type { TestSend } from '@server/db/ownership';
 import type { SandboxMessage } from '@server/db/sandbox';
@@ -209,6 +212,22 @@ export interface ListsResponse {
 export const ChangeListMembersRequest = z.object({ add: contactIdList('add').default([]), remove: contactIdList('remove').default([]) });
 export type ChangeListMembersBody = z.input<typeof ChangeListMembersRequest>;
 export type ListResponse = ContactList;
+
+// ---- segments ----------------------------------------------------------------------------
+
+/** POST /api/segments (201) and PUT /api/segments/[id]: a name and a filter; 422 names the bad rule's field, 409 a taken name. */
+export const SaveSegmentRequest = z.object({ name: listName, filter: ContactFilter });
+export type SaveSegmentBody = z.input<typeof SaveSegmentRequest>;
+export type SegmentResponse = Segment;
+/** GET /api/segments/[id]: the segment and how many contacts it matches now (`subscribed`: whom a run would mail). */
+export type SegmentWithCount = Segment & { count: SegmentCount };
+export interface SegmentsResponse {
+  segments: Segment[];
+}
+/** POST /api/segments/count: the live count of a filter being edited. */
+export const CountSegmentRequest = z.object({ filter: ContactFilter });
+export type CountSegmentBody = z.input<typeof CountSegmentRequest>;
+export type SegmentCountResponse = SegmentCount;
 
 // ---- sandbox -----------------------------------------------------------------------------
 

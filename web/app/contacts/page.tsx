@@ -30,6 +30,9 @@ export default async function ContactsPage({ searchParams }: Props) {
       <div className="page-head">
         <h1>Contacts</h1>
         <div className="head-actions">
+          <Link className="button" href="/contacts/segments" data-testid="segments-link">
+            Segments
+          </Link>
           <Link className="button" href="/contacts/import" data-testid="import-contacts">
             Import CSV
           </Link>

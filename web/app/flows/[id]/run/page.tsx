@@ -5,6 +5,7 @@ import { getFlow } from '@server/db/flows';
 import { mayUseFlow } from '@server/access';
 import { countContacts, listContacts } from '@server/db/contacts';
 import { listLists } from '@server/db/lists';
+import { listSegments } from '@server/db/segments';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
@@ -27,7 +28,12 @@ export default async function StartRunPage({ params, searchParams }: Props) {
   const db = await getDb();
   const flow = await getFlow(db, id);
   if (!flow || !mayUseFlow(user, flow)) notFound();
-  const [contacts, everyone, lists] = await Promise.all([listContacts(db, CHOOSABLE), countContacts(db, { subscribedOnly: true }), listLists(db)]);
+  const [contacts, everyone, lists, segments] = await Promise.all([
+    listContacts(db, CHOOSABLE),
+    countContacts(db, { subscribedOnly: true }),
+    listLists(db),
+    listSegments(db),
+  ]);
   const versions = flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.publishedAt) }));
   const asked = Number(Array.isArray(query.version) ? query.version[0] : query.version);
   const initialVersion = versions.some((v) => v.version === asked) ? asked : versions[0]?.version;
@@ -50,6 +56,7 @@ export default async function StartRunPage({ params, searchParams }: Props) {
           contacts={contacts.map((c) => ({ id: c.id, email: c.email, name: c.name }))}
           everyone={everyone}
           lists={lists.map((l) => ({ id: l.id, name: l.name, subscribed: l.subscribed }))}
+          segments={segments.map((s) => ({ id: s.id, name: s.name }))}
         />
       )}
     </section>

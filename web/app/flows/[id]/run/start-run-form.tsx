@@ -2,9 +2,9 @@
 
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { callApi, type ApiError } from '@/lib/api-client';
-import type { RunStarted, StartRunBody } from '@/lib/api-types';
+import type { RunStarted, SegmentWithCount, StartRunBody } from '@/lib/api-types';
 
 interface Props {
   flowId: string;
@@ -16,18 +16,38 @@ interface Props {
   everyone: number;
   /** The static lists, each with how many subscribed members a run would mail. */
   lists: { id: string; name: string; subscribed: number }[];
+  /** The segments; each one's count is asked for when it is chosen (it is evaluated against every contact). */
+  segments: { id: string; name: string }[];
 }
 
-export function StartRunForm({ flowId, versions, initialVersion, contacts, everyone, lists }: Props) {
+export function StartRunForm({ flowId, versions, initialVersion, contacts, everyone, lists, segments }: Props) {
   const router = useRouter();
   const [version, setVersion] = useState(initialVersion);
-  const [audience, setAudience] = useState<'all' | 'contacts' | 'list'>('all');
+  const [audience, setAudience] = useState<'all' | 'contacts' | 'list' | 'segment'>('all');
   const [listId, setListId] = useState(lists[0]?.id ?? '');
+  const [segmentId, setSegmentId] = useState(segments[0]?.id ?? '');
+  /** The chosen segment's subscribed matches now: what a run started now would mail. */
+  const [segmentCount, setSegmentCount] = useState<{ id: string; subscribed: number } | null>(null);
   const [chosen, setChosen] = useState<ReadonlySet<string>>(() => new Set());
   // One key per visit of this page: pressing Start twice (or a retried request) starts one run.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+
+  useEffect(() => {
+    if (audience !== 'segment' || !segmentId) return;
+    let current = true;
+    setSegmentCount(null);
+    callApi<SegmentWithCount>('GET', `/api/segments/${segmentId}`).then((result) => {
+      if (!current) return;
+      if (result.ok) setSegmentCount({ id: segmentId, subscribed: result.data.count.subscribed });
+      else setError(result.error);
+    });
+    return () => {
+      current = false;
+    };
+  }, [audience, segmentId]);
+  const segmentText = segmentCount?.id === segmentId ? String(segmentCount.subscribed) : '…';
 
   const allChosen = contacts.length > 0 && chosen.size === contacts.length;
   const someChosen = chosen.size > 0 && !allChosen;
@@ -53,7 +73,14 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
     const result = await callApi<RunStarted>('POST', '/api/runs', {
       flowId,
       version,
-      audience: audience === 'all' ? { kind: 'all' } : audience === 'list' ? { kind: 'list', listId } : { kind: 'contacts', contactIds: [...chosen] },
+      audience:
+        audience === 'all'
+          ? { kind: 'all' }
+          : audience === 'list'
+            ? { kind: 'list', listId }
+            : audience === 'segment'
+              ? { kind: 'segment', segmentId }
+              : { kind: 'contacts', contactIds: [...chosen] },
       idempotencyKey,
     } satisfies StartRunBody);
     if (result.ok) {
@@ -111,6 +138,42 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
                 </option>
               ))}
             </select>
+          </label>
+        )}
+        {segments.length > 0 && (
+          <label className="radio">
+            <input
+              type="radio"
+              name="audience"
+              checked={audience === 'segment'}
+              onChange={() => setAudience('segment')}
+              data-testid="audience-segment"
+            />
+            A segment:{' '}
+            <select
+              value={segmentId}
+              onChange={(e) => {
+                setSegmentId(e.currentTarget.value);
+                setAudience('segment');
+              }}
+              data-testid="audience-segment-select"
+            >
+              {segments.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+            {audience === 'segment' && (
+              <span
+                className="muted"
+                data-testid="audience-segment-count"
+                data-count={segmentCount?.id === segmentId ? segmentCount.subscribed : undefined}
+              >
+                {' '}
+                ({segmentText} subscribed contacts match now)
+              </span>
+            )}
           </label>
         )}
       </fieldset>
@@ -188,7 +251,9 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
                   ? `everyone (${everyone})`
                   : audience === 'list'
                     ? `${lists.find((l) => l.id === listId)?.name ?? 'the list'} (${lists.find((l) => l.id === listId)?.subscribed ?? 0})`
-                    : `${chosen.size} contact${chosen.size === 1 ? '' : 's'}`
+                    : audience === 'segment'
+                      ? `${segments.find((s) => s.id === segmentId)?.name ?? 'the segment'} (${segmentText})`
+                      : `${chosen.size} contact${chosen.size === 1 ? '' : 's'}`
               }`}
         </button>
       </div>
