@@ -108,7 +108,16 @@ export function SegmentEditor({ segmentId, initialName, initialMatch, initialRow
 
   return (
     <form className="form" onSubmit={onSubmit} noValidate data-testid="segment-form">
-      <TextField id="segment-name" label="Name" name="name" value={name} onValue={setName} error={errors.name} placeholder="Pro customers" />
+      <TextField
+        id="segment-name"
+        label="Name"
+        name="name"
+        type="text"
+        value={name}
+        onValue={setName}
+        error={errors.name}
+        placeholder="Pro customers"
+      />
       <div className="field field--inline">
         <label htmlFor="segment-match">Contacts matching</label>
         <select

@@ -36,7 +36,8 @@ function typed(text: string, type: AttributeType | undefined): AttributeValue | 
 
 /** The request's form of a row: what the API and the schema read. */
 export function ruleInput(row: RuleRow, types: Record<string, AttributeType>): Record<string, unknown> {
-  const type = OWN_FIELDS[row.field] ?? types[row.field];
+  // A comparison takes a number whatever the attribute (checkFilter then says if the attribute is not one).
+  const type = ['gt', 'gte', 'lt', 'lte'].includes(row.op) ? 'number' : (OWN_FIELDS[row.field] ?? types[row.field]);
   if (!takesValue(row.op)) return { field: row.field, op: row.op };
   if (takesList(row.op)) {
     const items = row.value
@@ -50,22 +51,47 @@ export function ruleInput(row: RuleRow, types: Record<string, AttributeType>): R
 
 export type FilterCheck = { ok: true; filter: ContactFilter } | { ok: false; errors: Record<string, string> };
 
+/**
+ * A value the schema would only call "Invalid input" (a union of text, number and yes/no): said in the
+ * words of the attribute's type instead.
+ */
+function missingValue(row: RuleRow, type: AttributeType | undefined): string | undefined {
+  if (!takesValue(row.op) || (type !== 'number' && type !== 'boolean')) return undefined;
+  if (takesList(row.op)) {
+    const items = ruleInput(row, { [row.field]: type }).value as unknown[];
+    const bad = items.some((v) => v === undefined || (typeof v === 'number' && !Number.isFinite(v)));
+    return bad ? (type === 'number' ? 'enter numbers separated by commas, e.g. 1, 2, 5' : 'write true or false, separated by commas') : undefined;
+  }
+  if (type === 'boolean') return row.value === 'true' || row.value === 'false' ? undefined : 'choose yes or no';
+  return row.value.trim() === '' || !Number.isFinite(Number(row.value)) ? 'enter a number' : undefined;
+}
+
 /** The rows as a filter, or the first problem of each field ("rules.0.value", "rules", "match"). */
 export function buildFilter(match: 'all' | 'any', rows: RuleRow[], types: Record<string, AttributeType>): FilterCheck {
+  const missing = Object.fromEntries(
+    rows.flatMap((row, i) => {
+      const message = missingValue(row, OWN_FIELDS[row.field] ?? types[row.field]);
+      return message ? [[`rules.${i}.value`, message]] : [];
+    }),
+  );
   const parsed = ContactFilterSchema.safeParse({ match, rules: rows.map((r) => ruleInput(r, types)) });
-  if (!parsed.success) return { ok: false, errors: issuesByField(parsed.error.issues) };
+  // The type's own words win over the schema's for the same field.
+  const errors = { ...(parsed.success ? {} : issuesByField(parsed.error.issues)), ...missing };
+  if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, errors };
   const problems = checkFilter(parsed.data, types);
   if (problems.length > 0) return { ok: false, errors: Object.fromEntries(problems.map((p) => [p.field, p.message])) };
   return { ok: true, filter: parsed.data };
 }
 
-/** Zod issues (the browser's, or a 422's details) by their dotted path; a path under `filter.` loses that prefix. */
+/** Zod issues (the browser's, or a 422's details) by their dotted path, cut to the rule's field; a path under `filter.` loses that prefix. */
 export function issuesByField(issues: readonly unknown[]): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const issue of issues) {
     if (!issue || typeof issue !== 'object' || !('message' in issue) || typeof issue.message !== 'string') continue;
     const path = 'path' in issue && Array.isArray(issue.path) ? issue.path.map(String).join('.') : 'field' in issue ? String(issue.field) : '';
-    const key = path.replace(/^filter\.?/, '') || 'rules';
+    // A list item's problem (rules.2.value.1) is the value's: that is where the editor shows it.
+    const parts = (path.replace(/^filter\.?/, '') || 'rules').split('.');
+    const key = parts[0] === 'rules' ? parts.slice(0, 3).join('.') : (parts[0] ?? 'rules');
     errors[key] ??= issue.message;
   }
   return errors;
