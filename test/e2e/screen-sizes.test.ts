@@ -102,6 +102,8 @@ describe('screen sizes and focus', () => {
       '/flows/welcome/run',
       '/contacts',
       '/contacts/ct_ada',
+      '/contacts/segments',
+      '/contacts/segments/new',
       '/runs',
       `/runs/${run.data.runId}`,
       '/sandbox',
