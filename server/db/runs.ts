@@ -15,9 +15,16 @@ export interface RunSummary {
   status: RunStatus;
 }
 
+/** The audience as the run recorded it: a segment with the filter it was evaluated with when the run started. */
+export type RunAudience =
+  | { kind: 'all' }
+  | { kind: 'list'; listId: string }
+  | { kind: 'contacts'; count?: number }
+  | { kind: 'segment'; segmentId: string; filter: ContactFilter };
+
 export interface Run extends RunSummary {
   workflowId: string | null;
-  audience: { kind: Audience['kind'] };
+  audience: RunAudience;
   finishedAt: string | null;
   startedBy: string | null;
   /** Who started it; with the flow's owner and admins, who may see and control it. */
@@ -48,7 +55,7 @@ export async function insertRun(
     startedBy: string | null;
     idempotencyKey: string | null;
     /** A segment's audience also records the filter it was evaluated with (the segment may change later). */
-    audience: Audience | { kind: 'segment'; segmentId: string; filter: ContactFilter };
+    audience: Audience | Extract<RunAudience, { kind: 'segment' }>;
     workflowId: string;
     plan: Plan;
   },

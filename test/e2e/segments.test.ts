@@ -119,6 +119,7 @@ describe('segments in the browser', () => {
     await page.getByTestId('start-run').click();
     await page.waitForURL(/\/runs\/run_/);
     const runId = new URL(page.url()).pathname.split('/').pop() ?? '';
+    expect(await page.getByTestId('run-audience').textContent()).toMatch(/plan is "pro" and seats is at least 3/);
     await browser.close();
 
     const settled = await settledRun(api, runId);

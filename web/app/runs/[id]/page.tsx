@@ -5,6 +5,7 @@ import { temporalWorkflowUrl } from '@server/config';
 import { getRun, listRunAttempts, listRunRecipients, runPlan } from '@server/db/runs';
 import { mayViewRun } from '@server/access';
 import { runReport } from '@server/runs';
+import { describeFilter } from '@domain/contact-filter';
 import { stepTitle } from '@domain/flow/step-title';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { DeliveryLog } from '@/components/delivery-log';
@@ -88,6 +89,12 @@ export default async function RunPage({
           </>
         )}
       </p>
+      {run.audience.kind === 'segment' && (
+        <p className="muted" data-testid="run-audience">
+          Audience: the subscribed contacts of <Link href={`/contacts/segments/${run.audience.segmentId}`}>a segment</Link> when the run started (
+          {describeFilter(run.audience.filter)})
+        </p>
+      )}
       <RunControls runId={run.id} status={run.status} />
       <SenderPaces senders={report.senders} />
 
