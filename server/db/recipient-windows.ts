@@ -17,6 +17,8 @@ const PAGE = 5000;
  * send outside the window). Returns how many moved.
  */
 export async function scheduleSendWindow(db: Db, runId: string, nodeId: string, step: SendWindowStep, seed: number, nowMs: number): Promise<number> {
+  // Per call: each distinct timezone value checked once, each zone's window computed once.
+  const zones = new Map<string, string>();
   const intervals = new Map<string, { start: number; end: number }>();
   let moved = 0;
   for (;;) {
@@ -34,7 +36,12 @@ export async function scheduleSendWindow(db: Db, runId: string, nodeId: string, 
     const at = now();
     await db.transaction().execute(async (trx) => {
       for (const r of page) {
-        const zone = contactZone({ timezone: r.timezone }, step.timeZone);
+        const raw = typeof r.timezone === 'string' ? r.timezone : '';
+        let zone = zones.get(raw);
+        if (zone === undefined) {
+          zone = contactZone({ timezone: raw }, step.timeZone);
+          zones.set(raw, zone);
+        }
         let interval = intervals.get(zone);
         if (!interval) {
           interval = windowInterval(nowMs, step, zone);
