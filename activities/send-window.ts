@@ -3,6 +3,7 @@
  * answer (which reads the contact's time zone and the worker's time-zone rules) is recorded in the
  * history: a replay on a worker with newer time-zone data still sleeps until the same instant.
  */
+import { ApplicationFailure } from '@temporalio/activity';
 import { contactZone } from '../domain/flow/nodes/send-window';
 import type { SendWindowStep } from '../domain/flow/plan';
 import { nextAllowedTime } from '../domain/flow/send-window';
@@ -23,7 +24,13 @@ export function createSendWindowActivities({ db }: Pick<ActivityDeps, 'db'>) {
     async sendWindowDueAt({ contactId, step, now, rand }: SendWindowInput): Promise<{ dueAt: number; zone: string }> {
       const contact = await getContact(db, contactId);
       const zone = contactZone(contact?.attributes, step.timeZone);
-      return { dueAt: nextAllowedTime(now, step, zone, rand), zone };
+      try {
+        return { dueAt: nextAllowedTime(now, step, zone, rand), zone };
+      } catch (err) {
+        // A window that cannot open (compile refuses those) would fail the same way on every retry.
+        if (err instanceof RangeError) throw ApplicationFailure.nonRetryable(err.message, 'SendWindowInvalid');
+        throw err;
+      }
     },
   };
 }
