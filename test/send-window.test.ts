@@ -217,9 +217,9 @@ describe('the Send window node', () => {
   });
 
   it('says what it does', () => {
-    expect(sendWindow.summary(sendWindow.defaults({ defaultProfileId: 'x' }))).toBe("Send Mon–Fri 09:00–17:00, contact's time zone (else UTC)");
+    expect(sendWindow.summary(sendWindow.defaults({ defaultProfileId: 'x' }))).toBe("Send Mon–Fri 09:00–17:00 in the contact's time zone (else UTC)");
     expect(sendWindow.summary({ days: ['sat', 'sun'], from: '10:00', to: '12:00', timeZone: 'Europe/Paris', randomize: true })).toBe(
-      "Send Sat, Sun 10:00–12:00, contact's time zone (else Europe/Paris), spread across the window",
+      "Send Sat, Sun 10:00–12:00 in the contact's time zone (else Europe/Paris), spread",
     );
   });
 

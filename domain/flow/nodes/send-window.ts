@@ -40,8 +40,8 @@ export function contactZone(attributes: Readonly<Record<string, unknown>> | unde
 
 function summary(data: SendWindowData): string {
   if (data.days.length === 0) return 'Send window: tick the days';
-  const spread = data.randomize ? ', spread across the window' : '';
-  return `Send ${daysText(data.days)} ${data.from}–${data.to}, contact's time zone (else ${data.timeZone || 'not set'})${spread}`;
+  const spread = data.randomize ? ', spread' : '';
+  return `Send ${daysText(data.days)} ${data.from}–${data.to} in the contact's time zone (else ${data.timeZone || 'not set'})${spread}`;
 }
 
 export const sendWindow: NodeKind<'sendWindow', SendWindowData, SendWindowStep> = {

@@ -94,8 +94,14 @@ export function SendWindowFields({ data, errors, onChange }: { data: SendWindowD
         </datalist>
         <Problems errors={errors} field="data.timeZone" />
         {mine && mine !== data.timeZone && (
-          <button type="button" className="button" onClick={() => onChange({ ...data, timeZone: mine })} data-testid="window-zone-mine">
-            Use {mine}
+          <button
+            type="button"
+            className="link-button"
+            style={{ alignSelf: 'flex-start' }}
+            onClick={() => onChange({ ...data, timeZone: mine })}
+            data-testid="window-zone-mine"
+          >
+            Use my time zone ({mine})
           </button>
         )}
       </div>
