@@ -9,6 +9,7 @@ import { createCohortActivities } from './cohort';
 import { createImportActivities } from './contact-import';
 import { createSendBatch } from './send-batch';
 import { createSendEmail } from './send-email';
+import { createSendWindowActivities } from './send-window';
 
 export interface ActivityDeps {
   db: Db;
@@ -23,6 +24,12 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return { sendEmail: createSendEmail(deps), sendBatch: createSendBatch(deps), ...createCohortActivities(deps), ...createImportActivities(deps) };
+  return {
+    sendEmail: createSendEmail(deps),
+    sendBatch: createSendBatch(deps),
+    ...createCohortActivities(deps),
+    ...createImportActivities(deps),
+    ...createSendWindowActivities(deps),
+  };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -64,3 +64,24 @@ describe('replay of a campaign', () => {
     await expect(Worker.runReplayHistory(replayOptions, campaign, 'campaign-pause-resume')).resolves.toBeUndefined();
   });
 });
+
+/**
+ * A journey through two Send windows across the 2027 spring-forward in New York (the contact's
+ * zone, read by the sendWindowDueAt activity). Re-record after an intended change behind patched():
+ * DRIPLINE_RECORD_HISTORY=1 npx vitest run test/send-window-journey.test.ts -t New_York
+ */
+describe('replay of a journey with Send windows', () => {
+  const windowed = historyFromJSON(JSON.parse(fs.readFileSync(path.join(root, 'test', 'histories', 'journey-send-window.json'), 'utf8')));
+
+  it('the committed history asks for the window twice, sleeps until each opening and sends twice', () => {
+    const events = windowed.events ?? [];
+    const activities = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(activities).toEqual(['sendWindowDueAt', 'sendEmail', 'sendWindowDueAt', 'sendEmail']);
+    expect(events.filter((e) => e.timerStartedEventAttributes)).toHaveLength(2);
+    expect(events.some((e) => e.workflowExecutionCompletedEventAttributes)).toBe(true);
+  });
+
+  it('replays deterministically with the current workflow code', async () => {
+    await expect(Worker.runReplayHistory(replayOptions, windowed, 'journey-send-window')).resolves.toBeUndefined();
+  });
+});

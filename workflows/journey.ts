@@ -2,10 +2,16 @@
  * One journey per contact: walks the compiled plan of a published flow version.
  * Deterministic code only (test/architecture.test.ts checks the imports).
  */
-import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import { drawDelayMs } from '../domain/flow/draw';
 import { PLAN_SCHEMA_VERSION, type Plan } from '../domain/flow/plan';
 import { sendStep } from './send-step';
+
+const { sendWindowDueAt } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 
 export interface JourneyInput {
   plan: Plan;
@@ -51,6 +57,13 @@ export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput):
         sent += 1;
         nodeId = step.next;
         break;
+      case 'sendWindow': {
+        // A new step type: histories recorded before it never reach this case, so it needs no patched().
+        const { dueAt } = await sendWindowDueAt({ contactId, step, now: Date.now(), rand: Math.random() });
+        await sleep(Math.max(0, dueAt - Date.now()));
+        nodeId = step.next;
+        break;
+      }
       case 'exit':
         return { status: 'completed', nodeId, sent };
       default:

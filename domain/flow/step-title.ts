@@ -34,6 +34,8 @@ export function stepTitle(step: Step | undefined, nodeId: string): string {
       return 'Delay';
     case 'exit':
       return 'Exit';
+    case 'sendWindow':
+      return 'Send window';
     default:
       return step satisfies never;
   }

@@ -6,6 +6,7 @@ import { keyedRandom, drawDelayMs } from '../../domain/flow/draw';
 import type { SubscriptionStatus } from '../../domain/contact';
 import type { Plan } from '../../domain/flow/plan';
 import { now, sql, type Db } from '.';
+import { scheduleSendWindow } from './recipient-windows';
 import type { RecipientStatus } from './tables';
 
 const CHUNK = 500;
@@ -69,7 +70,7 @@ export async function enrollAllContactsPage(
 /**
  * Moves every due recipient through the steps that need no SMTP: a Delay gives each one its next
  * due time (Randomize draws per contact from the run's seed, so a retry or replay draws the same),
- * an Exit completes it. Repeats until nothing moves, so Delay → Delay → Exit settles in one call.
+ * so does a Send window (in each contact's time zone), and an Exit completes it. Repeats until nothing moves, so Delay → Delay → Exit settles in one call.
  */
 export async function advanceRecipients(db: Db, runId: string, plan: Plan, seed: number, nowMs: number): Promise<number> {
   let moved = 0;
@@ -90,6 +91,8 @@ export async function advanceRecipients(db: Db, runId: string, plan: Plan, seed:
         movedThisPass += Number(r.numUpdatedRows);
       } else if (step.type === 'delay') {
         movedThisPass += await drawDelays(db, runId, nodeId, step, seed, nowMs);
+      } else if (step.type === 'sendWindow') {
+        movedThisPass += await scheduleSendWindow(db, runId, nodeId, step, seed, nowMs);
       }
     }
     moved += movedThisPass;

@@ -20,7 +20,7 @@ export interface EditorContextValue {
 export const EditorContext = createContext<EditorContextValue>({ errorsByNode: new Map(), profiles: [], names: new Map() });
 
 /** Each node type's symbol, on the canvas and in the palette. */
-export const NODE_ICONS: Record<NodeType, string> = { trigger: '▶', delay: '◷', sendEmail: '✉', exit: '■' };
+export const NODE_ICONS: Record<NodeType, string> = { trigger: '▶', delay: '◷', sendEmail: '✉', exit: '■', sendWindow: '☼' };
 
 function NodeShell(props: { id: string; type: NodeType; selected: boolean; input: boolean; children: ReactNode }) {
   const kind = NODE_KINDS[props.type];
@@ -96,10 +96,19 @@ const ExitNodeView = memo(function ExitNodeView({ id, data, selected }: NodeProp
   );
 });
 
+const SendWindowNodeView = memo(function SendWindowNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'sendWindow'>>) {
+  return (
+    <NodeShell id={id} type="sendWindow" selected={selected} input>
+      {NODE_KINDS.sendWindow.summary(data)}
+    </NodeShell>
+  );
+});
+
 /** At module scope so React Flow never sees a new object and re-mounts every node; one view per node type. */
 export const nodeTypes = {
   trigger: TriggerNodeView,
   delay: DelayNodeView,
   sendEmail: SendEmailNodeView,
   exit: ExitNodeView,
+  sendWindow: SendWindowNodeView,
 } satisfies NodeTypes & Record<NodeType, unknown>;

@@ -25,7 +25,7 @@ const offsetOf = (v: string | string[] | undefined) => Math.max(0, Number.parseI
 
 /** The states a recipient can be in, as the run page counts them. */
 const STATES = [
-  ['waiting', 'Waiting in a delay'],
+  ['waiting', 'Waiting (a delay or a send window)'],
   ['due', 'Due'],
   ['sending', 'Sending'],
   ['retrying', 'Retrying on its own'],
@@ -155,7 +155,7 @@ export default async function RunPage({
       <h2>Delivery log</h2>
       <DeliveryLog
         attempts={attempts.items}
-        empty={`No delivery attempts yet${active ? ': recipients may still be waiting in a Delay.' : '.'}`}
+        empty={`No delivery attempts yet${active ? ': recipients may still be waiting in a Delay or for a Send window.' : '.'}`}
         source={{ header: 'Contact', cell: (a) => a.email ?? a.contactId }}
         last={{
           header: 'History',
