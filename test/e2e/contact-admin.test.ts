@@ -1,11 +1,12 @@
 /**
  * Admin work on contacts and users, on the whole product: suppressions listed a page at a time and
- * lifted (admins only), with a confirmation in the browser.
+ * lifted, contacts deleted (admins only), each with a confirmation in the browser. What deleting does
+ * to journeys and the delivery log is proved on Temporal in test/contact-delete.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SuppressionPage } from '../../web/app/api/suppressions/route';
-import type { ContactResponse } from '../../web/lib/api-types';
-import { admin, agentA, issueFields, Product, type Session } from './product';
+import type { ContactResponse, FlowCreated, UserList } from '../../web/lib/api-types';
+import { admin, agentA, agentB, issueFields, Product, type Session } from './product';
 
 let product: Product;
 let agent: Session;
@@ -87,5 +88,61 @@ describe('suppressions', () => {
     expect(again.status).toBe(409);
     expect(again.error.code).toBe('not_suppressed');
     expect((await product.admin.api('DELETE', '/api/suppressions/ct_nobody')).status).toBe(404);
+  });
+});
+
+describe('deleting a contact', () => {
+  it('asks first on the contact page, then the contact is gone; agents may not delete', async () => {
+    const doomed = await addContact('forget-me@example.test');
+    const refused = await agent.api('DELETE', `/api/contacts/${doomed.id}`);
+    expect(refused.status).toBe(403);
+
+    const browser = await product.logIn(admin, `/contacts/${doomed.id}`);
+    const { page } = browser;
+    await page.getByTestId('delete-contact').click();
+    const dialog = page.getByTestId('delete-contact-dialog');
+    await dialog.getByText('Delete forget-me@example.test?').waitFor();
+    await page.getByTestId('delete-contact-cancel').click();
+    expect((await product.admin.api<ContactResponse>('GET', `/api/contacts/${doomed.id}`)).status).toBe(200);
+    await page.getByTestId('delete-contact').click();
+    await page.getByTestId('delete-contact-confirm').click();
+    await page.waitForURL(/\/contacts$/);
+    await browser.close();
+
+    const gone = await product.admin.api('GET', `/api/contacts/${doomed.id}`);
+    expect(gone.status).toBe(404);
+    expect((await product.admin.api('DELETE', `/api/contacts/${doomed.id}`)).status).toBe(404);
+  });
+});
+
+describe('deleting users', () => {
+  it('deletes an agent after a confirmation: signed out, their flow now the admin’s; yourself and unknown users are refused by name', async () => {
+    await product.createAgent(agentB);
+    const bee = await product.signIn(agentB);
+    const flow = (await bee.api<FlowCreated>('POST', '/api/flows', { name: 'Bee’s welcome' })).data;
+    expect((await product.admin.api('GET', `/api/flows/${flow.id}`)).status).toBe(200);
+
+    const browser = await product.logIn(admin, '/settings/users');
+    const { page } = browser;
+    const users = (await product.admin.api<UserList>('GET', '/api/users')).data.users;
+    const beeId = users.find((u) => u.email === agentB.email)?.id ?? '';
+    const me = users.find((u) => u.email === admin.email)?.id ?? '';
+    // No delete button on your own row.
+    await page.getByTestId(`user-row-${me}`).getByText('your account').waitFor();
+    expect(await page.getByTestId(`delete-user-${me}`).count()).toBe(0);
+    await page.getByTestId(`delete-user-${beeId}`).click();
+    await page.getByTestId(`delete-user-${beeId}-dialog`).getByText('become yours').waitFor();
+    await page.getByTestId(`delete-user-${beeId}-confirm`).click();
+    await page.getByTestId(`user-row-${beeId}`).waitFor({ state: 'detached' });
+    await browser.close();
+
+    expect((await bee.api('GET', '/api/contacts')).status).toBe(401);
+    // The flow stays, now the admin's: an agent's flow list would no longer show it to them, admins see it.
+    expect((await product.admin.api('GET', `/api/flows/${flow.id}`)).status).toBe(200);
+    const self = await product.admin.api('DELETE', `/api/users/${me}`);
+    expect(self.status).toBe(409);
+    expect(self.error).toMatchObject({ code: 'cannot_delete_self', message: 'you cannot delete your own account; ask another admin to do it' });
+    expect((await product.admin.api('DELETE', `/api/users/${beeId}`)).status).toBe(404);
+    expect((await agent.api('DELETE', `/api/users/${me}`)).status).toBe(403);
   });
 });
