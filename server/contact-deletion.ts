@@ -11,6 +11,14 @@ import type { Db } from './db';
 import { contactWorkflowIds, eraseContact } from './db/contact-erasure';
 import { UserError } from './errors';
 
+/** Temporal did not answer a cancel: nothing was deleted (the API answers 503: try again). */
+export class JourneysNotCancelled extends Error {
+  constructor(workflowId: string, cause: unknown) {
+    super(`could not cancel the contact's workflow ${workflowId} on Temporal; nothing was deleted, try again`, { cause });
+    this.name = 'JourneysNotCancelled';
+  }
+}
+
 export interface ContactDeleted {
   contactId: string;
   /** The id the delivery log and run recipients now show for them. */
@@ -32,7 +40,7 @@ async function cancelAll(temporal: Client, workflowIds: string[]): Promise<numbe
           return 1;
         } catch (err) {
           if (err instanceof WorkflowNotFoundError) return 0;
-          throw err;
+          throw new JourneysNotCancelled(id, err);
         }
       }),
     );
@@ -48,6 +56,7 @@ export async function deleteContact(db: Db, temporal: Client, actor: Pick<AppUse
   const erased = await eraseContact(db, contactId);
   if (!erased) throw new UserError(404, 'contact_not_found', `contact "${contactId}" does not exist`);
   const since = (await contactWorkflowIds(db, erased.anonymisedId)).filter((id) => !before.includes(id) && !id.startsWith('one-off:'));
-  cancelledWorkflows += await cancelAll(temporal, since);
+  // The contact is gone now: a journey that could not be cancelled here finds no one to send to.
+  cancelledWorkflows += await cancelAll(temporal, since).catch(() => 0);
   return { contactId, anonymisedId: erased.anonymisedId, cancelledWorkflows };
 }

@@ -1,10 +1,10 @@
 import { getContact, setContactStatus, updateContact } from '@server/db/contacts';
-import { deleteContact } from '@server/contact-deletion';
+import { deleteContact, JourneysNotCancelled } from '@server/contact-deletion';
 import { applyAttributeChanges } from '@server/contacts';
 import { UserError } from '@server/errors';
 import { type ContactResponse, UpdateContactRequest } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
-import { getDb, getTemporal, readBody } from '@/lib/server';
+import { getConfig, getDb, getTemporal, readBody, TemporalUnavailableError } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -50,7 +50,12 @@ export const PATCH = userRoute(async (request: Request, { params }: Params, user
 export const DELETE = userRoute(
   async (_request: Request, { params }: Params, user) => {
     const { id } = await params;
-    return Response.json(await deleteContact(await getDb(), await getTemporal(), user, id));
+    try {
+      return Response.json(await deleteContact(await getDb(), await getTemporal(), user, id));
+    } catch (err) {
+      if (err instanceof JourneysNotCancelled) throw new TemporalUnavailableError(getConfig().TEMPORAL_ADDRESS, { cause: err });
+      throw err;
+    }
   },
   { admin: true },
 );
