@@ -29,7 +29,7 @@ import { suppressContact, skipUnmailable } from '../server/db/suppression';
 import { badMailbox, classifySmtpError } from '../server/smtp/classify';
 import { composeMessage, messageIdFor } from '../server/smtp/message';
 import { CLAIM_LEASE_MS, SendLeases } from '../server/smtp/send-leases';
-import { unsubscribeUrl } from '../server/unsubscribe';
+import { unsubscribeMailto, unsubscribeUrl } from '../server/unsubscribe';
 import type { ActivityDeps } from '.';
 import { retryWorkflowId, startRetryWorkflow } from './cohort';
 
@@ -280,7 +280,10 @@ export function createSendBatch(deps: ActivityDeps) {
               result.takenOver++;
               return;
             }
-            const link = { unsubscribeUrl: unsubscribeUrl(publicUrl, messageIdSecret, r.contactId) };
+            const link = {
+              unsubscribeUrl: unsubscribeUrl(publicUrl, messageIdSecret, r.contactId),
+              unsubscribeMailto: unsubscribeMailto(profile.unsubscribeMailbox, messageIdSecret, r.contactId),
+            };
             const info = await transport.sendMail(composeMessage(profile, r, step, r.messageId, link));
             outcome = { accepted: true, reply: info.response ?? '250 OK' };
           } catch (err) {

@@ -58,6 +58,20 @@ export class Api {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  /** POSTs a streamed body (a CSV upload: never whole in the bench's memory either). */
+  async upload<T>(url: string, body: ReadableStream<Uint8Array>, contentType: string, bytes: number): Promise<T> {
+    const res = await fetch(`${this.web}${url}`, {
+      method: 'POST',
+      // The web front refuses a body without a length (411) before reading it.
+      headers: { 'content-type': contentType, 'content-length': String(bytes), origin: this.web, cookie: this.cookie },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    const text = await res.text();
+    if (res.status !== 201) throw new Error(`POST ${url}: HTTP ${res.status} ${text.slice(0, 500)}`);
+    return JSON.parse(text) as T;
+  }
+
   /** Creates a flow, saves the graph as its draft and publishes it; returns its id and version. */
   async publishFlow(name: string, graph: FlowGraph): Promise<{ flowId: string; version: number }> {
     const { id } = await this.call<{ id: string }>('POST', '/api/flows', { name });

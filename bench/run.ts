@@ -2,18 +2,22 @@
  * `npm run bench`: each part starts the real product (scripts/start.ts) on its own ports and a fresh
  * data folder, measures, and merges its figures into bench/results/latest.json (keeping every key
  * other parts or earlier runs wrote there).
- *   BENCH_PARTS=throughput,throttle,adaptive,faults   the parts to run, in this order (default: all)
+ *   BENCH_PARTS=throughput,throttle,adaptive,faults,import,events   the parts to run, in this order (default: all)
  *   throughput  raw nodemailer → sandbox, campaigns of 10k and 100k, memory (bench/throughput.ts:
  *               BENCH_SIZES, BENCH_RAW_N, BENCH_WARMUP)
  *   throttle    the busiest second and the steady rate at profile limits 1, 14, 100, 500/s (bench/sending.ts)
  *   adaptive    a server throttling at 50/s that the profile does not know (bench/sending.ts)
  *   faults      454 on 30%, a killed worker, connections dropped after DATA, overlapping attempts (bench/faults.ts)
+ *   import      a 100,000-row CSV imported by the durable job: seconds and worker memory (bench/audiences.ts: BENCH_IMPORT_ROWS)
+ *   events      API events per second, beside journeys started straight on the same Temporal server
+ *               (bench/audiences.ts: BENCH_EVENTS, BENCH_EVENT_CLIENTS)
  *   BENCH_KEEP_DATA=1          keep the data folders (the SQLite databases) for a look afterwards
  *   BENCH_STACK_NODE_OPTIONS   NODE_OPTIONS for the stack only; DRIPLINE_CPU_PROFILE_DIR=<dir> profiles its worker and sandbox
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventsPart, importPart } from './audiences';
 import { faultsPart } from './faults';
 import { Progress } from './progress';
 import { adaptivePart, throttlePart } from './sending';
@@ -29,6 +33,8 @@ const PARTS: Record<string, (ctx: PartContext) => Promise<PartResult>> = {
   throttle: throttlePart,
   adaptive: adaptivePart,
   faults: faultsPart,
+  import: importPart,
+  events: eventsPart,
 };
 
 const readResults = (): Record<string, unknown> =>

@@ -32,6 +32,13 @@ export const SmtpProfileInput = z
     fromEmail: email('Email address'),
     fromName: headerText('Sender name', 120).default(''),
     replyTo: z.union([z.literal(''), email('Reply-to address')]).default(''),
+    /** Optional: a mailbox that takes unsubscribe requests by email (a `mailto:` in List-Unsubscribe, RFC 2369). */
+    unsubscribeMailbox: headerText('Unsubscribe mailbox', 254)
+      .trim()
+      .refine((v) => v === '' || z.email().safeParse(v).success, {
+        error: 'Unsubscribe mailbox must be an email address like unsubscribe@example.com (or leave it empty)',
+      })
+      .default(''),
     ratePerSecond: z.coerce
       .number({ error: 'Messages per second must be a number' })
       .positive('Messages per second must be above 0 (or empty for no limit)')
@@ -84,6 +91,8 @@ export interface SmtpProfile {
   fromEmail: string;
   fromName: string;
   replyTo: string;
+  /** Where mail clients may send unsubscribe requests ('' for none): a `mailto:` beside the HTTPS link in List-Unsubscribe. */
+  unsubscribeMailbox: string;
   ratePerSecond: number | null;
   maxConnections: number;
   dailyCap: number | null;

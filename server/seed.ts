@@ -32,6 +32,7 @@ export async function seed(db: Db, config: Config): Promise<void> {
     fromEmail: 'hello@dripline.test',
     fromName: 'Dripline Sandbox',
     replyTo: 'support@dripline.test',
+    unsubscribeMailbox: '',
     ratePerSecond: null,
     maxConnections: 5,
     dailyCap: null,

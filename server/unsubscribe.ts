@@ -34,3 +34,15 @@ export function verifyUnsubscribeToken(secrets: Buffer[], token: string): string
 export function unsubscribeUrl(publicUrl: string, secret: Buffer, contactId: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/unsubscribe/${unsubscribeToken(secret, contactId)}`;
 }
+
+/**
+ * The `mailto:` for List-Unsubscribe when the profile has an unsubscribe mailbox ('' when it has none):
+ * the subject carries the same signed token as the link (`unsubscribe-<token>`), so whoever reads that
+ * mailbox can tell which contact asked, and that the request was not forged.
+ */
+export function unsubscribeMailto(mailbox: string, secret: Buffer, contactId: string): string {
+  if (!mailbox) return '';
+  const at = mailbox.lastIndexOf('@');
+  const address = `${encodeURIComponent(mailbox.slice(0, at))}@${mailbox.slice(at + 1)}`;
+  return `mailto:${address}?subject=unsubscribe-${unsubscribeToken(secret, contactId)}`;
+}

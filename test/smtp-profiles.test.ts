@@ -135,5 +135,14 @@ describe('SMTP profiles', () => {
       expect(issues({ [field]: 'x\r\nBcc: a@evil.test' })).toContainEqual(expect.stringMatching(new RegExp(`^${field}: .*line breaks`)));
     }
     expect(issues({ replyTo: 'x\r\nBcc: a@evil.test' }).some((i) => i.startsWith('replyTo'))).toBe(true);
+    // The unsubscribe mailbox is optional ('' for none); anything else must be an address.
+    expect(issues({ unsubscribeMailbox: '' })).toEqual([]);
+    expect(issues({ unsubscribeMailbox: 'unsubscribe@example.com' })).toEqual([]);
+    expect(issues({ unsubscribeMailbox: 'unsubscribe' })).toEqual([
+      'unsubscribeMailbox: Unsubscribe mailbox must be an email address like unsubscribe@example.com (or leave it empty)',
+    ]);
+    expect(issues({ unsubscribeMailbox: 'a@example.com\r\nBcc: b@evil.test' })).toContainEqual(
+      expect.stringMatching(/^unsubscribeMailbox: .*line breaks/),
+    );
   });
 });

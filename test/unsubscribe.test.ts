@@ -6,13 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getContact, setContactStatus } from '../server/db/contacts';
+import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import { addToList, getList, insertList, removeFromList } from '../server/db/lists';
 import { recipientCounts } from '../server/db/recipients';
 import { listRunRecipients } from '../server/db/runs';
 import { sendOneOff } from '../server/runs';
 import { verifyUnsubscribeToken } from '../server/unsubscribe';
 import { admin, campaignEnv, type CampaignEnv, PUBLIC_URL, until } from './campaign-env';
-import { attemptsOf, graphWithDelay } from './helpers';
+import { attemptsOf, graphWithDelay, profileInput } from './helpers';
 
 let env: CampaignEnv;
 beforeAll(async () => {
@@ -118,6 +119,31 @@ describe('unsubscribe and suppression', () => {
       status: 404,
       details: { field: 'audience.listId' },
     });
+  });
+
+  it('adds a mailto: with the signed token to List-Unsubscribe when the profile has an unsubscribe mailbox, and keeps One-Click', async () => {
+    const sandbox = profileInput({ name: 'Sandbox', port: env.smtp.port });
+    await updateSmtpProfile(env.db, 'sandbox', { ...sandbox, unsubscribeMailbox: 'unsubscribe+list@example.test' }, '');
+    try {
+      const before = env.received.length;
+      const { handle } = await env.run('unsub-mailto', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }), {
+        audience: { kind: 'contacts', contactIds: ids(7) },
+      });
+      expect(await handle.result()).toMatchObject({ status: 'completed', sent: 1 });
+      const [mail] = env.received.slice(before);
+      expect(mail?.to).toBe('person7@example.test');
+      const m =
+        /^<(https:\/\/dripline\.example\.test\/unsubscribe\/([^>]+))>, <mailto:unsubscribe%2Blist@example\.test\?subject=unsubscribe-([^>]+)>$/.exec(
+          mail?.listUnsubscribe ?? '',
+        );
+      expect(m, mail?.listUnsubscribe).not.toBeNull();
+      // The same signed token in both: whoever reads the mailbox can tell who asked.
+      expect(m?.[3]).toBe(m?.[2]);
+      expect(verifyUnsubscribeToken([secret], m?.[3] ?? '')).toBe('ct_000007');
+      expect(mail?.listUnsubscribePost).toBe('List-Unsubscribe=One-Click');
+    } finally {
+      await updateSmtpProfile(env.db, 'sandbox', sandbox, '');
+    }
   });
 
   it('sends a one-off message (transactional) to an unsubscribed contact, without an unsubscribe link', async () => {

@@ -6,6 +6,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { eventMigrations } from './migrations-events';
 import { importMigrations } from './import-migrations';
 import { segmentMigrations } from './segment-migrations';
+import { contactAdminMigrations } from './migrations-contact-admin';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -363,6 +364,7 @@ export const migrations: Record<string, Migration> = {
   },
   ...importMigrations,
   ...segmentMigrations,
+  ...contactAdminMigrations,
 };
 
 /**

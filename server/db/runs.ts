@@ -2,7 +2,8 @@
 import type { Audience } from '../../domain/audience';
 import type { ContactFilter } from '../../domain/contact-filter';
 import type { Plan } from '../../domain/flow/plan';
-import { now, type Db } from '.';
+import { now, sql, type Db } from '.';
+import { DELETED_CONTACT } from './contact-erasure';
 import type { DeliveryAttempt } from './deliveries';
 import type { RecipientStatus, RunStatus } from './tables';
 
@@ -146,11 +147,12 @@ export async function listRunRecipients(
   if (page.status) q = q.where('runRecipients.status', '=', page.status);
   const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const items = await q
-    .innerJoin('contacts', 'contacts.id', 'runRecipients.contactId')
+    // A deleted contact stays counted, under its anonymised id (server/db/contact-erasure.ts).
+    .leftJoin('contacts', 'contacts.id', 'runRecipients.contactId')
     .select([
-      'contacts.id',
-      'contacts.email',
-      'contacts.name',
+      'runRecipients.contactId as id',
+      sql<string>`coalesce(contacts.email, ${DELETED_CONTACT})`.as('email'),
+      sql<string>`coalesce(contacts.name, '')`.as('name'),
       'runRecipients.nodeId',
       'runRecipients.status',
       'runRecipients.dueAt',

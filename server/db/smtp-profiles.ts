@@ -40,6 +40,7 @@ function formColumns(input: SmtpProfileInput) {
     fromEmail: input.fromEmail,
     fromName: input.fromName,
     replyTo: input.replyTo,
+    unsubscribeMailbox: input.unsubscribeMailbox,
     ratePerSecond: input.ratePerSecond,
     maxConnections: input.maxConnections,
     dailyCap: input.dailyCap,

@@ -2,6 +2,7 @@
  * Who may not be mailed: recipients found unsubscribed or suppressed when their message comes due are
  * skipped (logged with the reason, never a failure), and a bounce naming the mailbox suppresses it.
  */
+import type { SubscriptionStatus } from '../../domain/contact';
 import { now, type Db } from '.';
 import type { ClaimedRecipient } from './recipients';
 
@@ -76,4 +77,49 @@ export async function suppressContact(db: Db, contactId: string, reply: string):
     .where('id', '=', contactId)
     .where('status', '!=', 'suppressed')
     .execute();
+}
+
+/** A contact who is not mailed, as the suppressions page lists it. */
+export interface Suppression {
+  contactId: string;
+  email: string;
+  name: string;
+  status: Exclude<SubscriptionStatus, 'subscribed'>;
+  reason: string | null;
+  at: string | null;
+}
+
+/** The page's query: every contact not subscribed (the contacts_unmailable index), or one status. */
+function unmailable(db: Db, status: Suppression['status'] | undefined) {
+  const q = db.selectFrom('contacts').where('status', '<>', 'subscribed');
+  return status ? q.where('status', '=', status) : q;
+}
+
+/** One page of the contacts not mailed (unsubscribed, suppressed, or one of them), latest change first, and how many. */
+export async function listSuppressions(
+  db: Db,
+  status: Suppression['status'] | undefined,
+  page: { offset: number; limit: number },
+): Promise<{ items: Suppression[]; total: number }> {
+  const rows = await unmailable(db, status)
+    .select(['id', 'email', 'name', 'status', 'statusReason', 'statusAt'])
+    .orderBy('statusAt', 'desc')
+    .orderBy('id', 'desc')
+    .offset(page.offset)
+    .limit(page.limit)
+    .execute();
+  const total = await unmailable(db, status)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return {
+    items: rows.map((r) => ({
+      contactId: r.id,
+      email: r.email,
+      name: r.name,
+      status: r.status === 'suppressed' ? 'suppressed' : 'unsubscribed',
+      reason: r.statusReason,
+      at: r.statusAt,
+    })),
+    total: Number(total.n),
+  };
 }

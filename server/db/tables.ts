@@ -110,6 +110,8 @@ export interface Tables {
     fromEmail: string;
     fromName: string;
     replyTo: string;
+    /** '' for none; else the mailto: address in List-Unsubscribe (migration 110). */
+    unsubscribeMailbox: string;
     ratePerSecond: number | null;
     maxConnections: number;
     dailyCap: number | null;

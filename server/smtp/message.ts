@@ -30,10 +30,13 @@ function attributesOf(contact: MessageContact): ContactAttributes {
   }
 }
 
+/** RFC 2369: the HTTPS link first (the one RFC 8058's One-Click POST goes to), then the mailto when the profile has one. */
+const listUnsubscribe = (url: string, mailto: string | undefined) => (mailto ? `<${url}>, <${mailto}>` : `<${url}>`);
+
 /**
  * The message for one contact. With an unsubscribe URL (campaign messages) it carries
  * `List-Unsubscribe` and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058, as Gmail and
- * Yahoo require of bulk senders), `{{ unsubscribe_url }}` fills in the body, and a body that does not
+ * Yahoo require of bulk senders; with a `mailto:` too where the profile has an unsubscribe mailbox), `{{ unsubscribe_url }}` fills in the body, and a body that does not
  * use it gets the link appended.
  */
 export function composeMessage(
@@ -41,7 +44,7 @@ export function composeMessage(
   contact: MessageContact,
   content: { subject: string; text: string },
   messageId: string,
-  options: { unsubscribeUrl?: string | undefined } = {},
+  options: { unsubscribeUrl?: string | undefined; unsubscribeMailto?: string | undefined } = {},
 ): Mail.Options {
   const values = { name: contact.name, email: contact.email, attributes: attributesOf(contact), unsubscribeUrl: options.unsubscribeUrl ?? '' };
   let text = renderTemplate(content.text, values, false);
@@ -55,6 +58,8 @@ export function composeMessage(
     subject: renderTemplate(content.subject, values, true),
     text,
     messageId,
-    ...(url ? { headers: { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
+    ...(url
+      ? { headers: { 'List-Unsubscribe': listUnsubscribe(url, options.unsubscribeMailto), 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }
+      : {}),
   };
 }

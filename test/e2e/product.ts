@@ -43,6 +43,7 @@ const SLOTS = {
   portable: 45,
   'send-window': 57,
   segments: 67,
+  'contact-admin': 53,
 } as const;
 export type Area = keyof typeof SLOTS;
 
@@ -545,6 +546,7 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     fromEmail,
     fromName,
     replyTo,
+    unsubscribeMailbox,
     ratePerSecond,
     maxConnections,
     dailyCap,
@@ -562,6 +564,7 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     fromEmail,
     fromName,
     replyTo,
+    unsubscribeMailbox,
     ratePerSecond,
     maxConnections,
     dailyCap,

@@ -18,7 +18,7 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
 
 /** The contacts, newest first, a page at a time from the server, searched by email, name or `attribute:value`. */
 export default async function ContactsPage({ searchParams }: Props) {
-  await requireUser();
+  const me = await requireUser();
   const raw = await searchParams;
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
   const q = (first(raw.q) ?? '').slice(0, 200);
@@ -39,6 +39,11 @@ export default async function ContactsPage({ searchParams }: Props) {
           <a className="button" href="/api/contacts/export" download data-testid="export-contacts">
             Export CSV
           </a>
+          {me.role === 'admin' && (
+            <Link className="button" href="/contacts/suppressions" data-testid="suppressions-link">
+              Suppressions
+            </Link>
+          )}
         </div>
       </div>
       <AddContactForm />

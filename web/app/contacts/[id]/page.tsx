@@ -17,6 +17,7 @@ import { formatTime } from '@/lib/format';
 import { getConfig, getDb } from '@/lib/server';
 import { ContactForm } from '@/app/contacts/[id]/contact-form';
 import { ContactLists } from '@/app/contacts/[id]/contact-lists';
+import { DeleteContact } from '@/app/contacts/[id]/delete-contact';
 import { OneOffMessageForm } from '@/app/contacts/[id]/one-off-message-form';
 
 export const dynamic = 'force-dynamic';
@@ -127,6 +128,14 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
         testIds={{ table: 'delivery-history', row: 'delivery-row', outcome: 'delivery-outcome' }}
         stepName={(d) => stepTitle(plans.get(d.runId)?.steps[d.nodeId], d.nodeId)}
       />
+
+      {user.role === 'admin' && (
+        <>
+          <h2>Delete</h2>
+          <p className="hint">For a person who asked to be forgotten: their data leaves Dripline; the delivery log keeps anonymous rows.</p>
+          <DeleteContact contactId={contact.id} email={contact.email} />
+        </>
+      )}
     </section>
   );
 }

@@ -167,6 +167,16 @@ export function SenderSection(props: SectionProps) {
           testId="smtp-from-name"
         />
       </div>
+      <div className="field-row field-row--3">
+        <TextField
+          {...bind(props, 'unsubscribeMailbox')}
+          label="Unsubscribe mailbox"
+          type="email"
+          hint="Optional. Mail clients may email it to unsubscribe (a mailto: in List-Unsubscribe, beside the link)."
+          placeholder="unsubscribe@example.com"
+          testId="smtp-unsubscribe-mailbox"
+        />
+      </div>
     </>
   );
 }

@@ -24,6 +24,8 @@ export interface ProfileValues {
   password: string;
   fromEmail: string;
   replyTo: string;
+  /** Optional: where mail clients may send unsubscribe requests (a mailto: in List-Unsubscribe). */
+  unsubscribeMailbox: string;
   fromName: string;
   ratePerSecond: string;
   maxConnections: string;
@@ -108,6 +110,7 @@ export function initialFormState(init: {
       password: '',
       fromEmail: profile?.fromEmail ?? '',
       replyTo: profile?.replyTo ?? '',
+      unsubscribeMailbox: profile?.unsubscribeMailbox ?? '',
       fromName: profile?.fromName ?? '',
       ratePerSecond: text(profile?.ratePerSecond),
       maxConnections: text(profile?.maxConnections ?? 5),
@@ -242,6 +245,7 @@ export function toInput(v: ProfileValues) {
     fromEmail: v.fromEmail,
     fromName: v.fromName,
     replyTo: v.replyTo.trim(),
+    unsubscribeMailbox: v.unsubscribeMailbox.trim(),
     ratePerSecond: numberOr(v.ratePerSecond, null),
     maxConnections: numberOr(v.maxConnections, undefined),
     dailyCap: numberOr(v.dailyCap, null),

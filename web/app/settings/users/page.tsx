@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { listUsers, requireAdminPage } from '@/lib/auth';
 import { formatTime } from '@/lib/format';
 import { CreateUserForm } from '@/app/settings/users/create-user-form';
+import { DeleteUser } from '@/app/settings/users/delete-user';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Users' };
@@ -16,7 +17,8 @@ export default async function UsersPage() {
         <h1>Users</h1>
       </div>
       <p className="muted">
-        Admins manage users and every SMTP profile. Agents send with the profiles shared with them and create private ones of their own.
+        Admins manage users and every SMTP profile. Agents send with the profiles shared with them and create private ones of their own. Deleting a
+        user gives their flows, runs and private profiles to you.
       </p>
       <CreateUserForm />
       <table className="table" data-testid="users">
@@ -26,6 +28,7 @@ export default async function UsersPage() {
             <th>Name</th>
             <th>Role</th>
             <th>Created</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -39,6 +42,7 @@ export default async function UsersPage() {
                 <span className={`role role--${u.role}`}>{u.role}</span>
               </td>
               <td>{formatTime(u.createdAt)}</td>
+              <td>{u.id === me.id ? <span className="muted small">your account</span> : <DeleteUser userId={u.id} email={u.email} />}</td>
             </tr>
           ))}
         </tbody>

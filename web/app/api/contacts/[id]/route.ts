@@ -1,9 +1,10 @@
 import { getContact, setContactStatus, updateContact } from '@server/db/contacts';
+import { deleteContact, JourneysNotCancelled } from '@server/contact-deletion';
 import { applyAttributeChanges } from '@server/contacts';
 import { UserError } from '@server/errors';
 import { type ContactResponse, UpdateContactRequest } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
-import { getDb, readBody } from '@/lib/server';
+import { getConfig, getDb, getTemporal, readBody, TemporalUnavailableError } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -40,3 +41,21 @@ export const PATCH = userRoute(async (request: Request, { params }: Params, user
   await updateContact(db, id, { ...(body.name === undefined ? {} : { name: body.name }), ...(body.attributes ? { attributes } : {}) });
   return Response.json((await contactOr404(id)) satisfies ContactResponse);
 });
+
+/**
+ * Deletes the contact (admins): their journeys are cancelled, their data leaves the app database, and
+ * the delivery log keeps their rows anonymised. 404 for an unknown contact; 503 when Temporal cannot
+ * be reached (then nothing was deleted).
+ */
+export const DELETE = userRoute(
+  async (_request: Request, { params }: Params, user) => {
+    const { id } = await params;
+    try {
+      return Response.json(await deleteContact(await getDb(), await getTemporal(), user, id));
+    } catch (err) {
+      if (err instanceof JourneysNotCancelled) throw new TemporalUnavailableError(getConfig().TEMPORAL_ADDRESS, { cause: err });
+      throw err;
+    }
+  },
+  { admin: true },
+);
