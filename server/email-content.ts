@@ -79,10 +79,19 @@ const UNDEFINED = /undefined variable: ([A-Za-z_][\w-]*)([^,]*)/;
 
 /**
  * One template's problems: it does not parse (error); it prints a variable no contact has, without a
- * default (error: every message would lack it); it names one only under a default or a condition
- * (warning: the default is what every contact gets).
+ * default (an error in a campaign, whose audience exists now and would all lack it; a warning where
+ * contacts enter by an API event, which may bring the attribute with it); it names one only under a
+ * default or a condition (warning: the default is what every contact gets).
  */
-export function checkTemplate(nodeId: string, field: string, source: string, kind: TemplateKind, known: KnownVariables): FlowError[] {
+export function checkTemplate(
+  nodeId: string,
+  field: string,
+  source: string,
+  kind: TemplateKind,
+  known: KnownVariables,
+  options: { unknownIsError?: boolean } = {},
+): FlowError[] {
+  const unknownIsError = options.unknownIsError ?? true;
   if (!source.includes('{')) return [];
   const liquid = kind === 'html' ? htmlLiquid : textLiquid;
   let templates: ReturnType<typeof parseTemplate>;
@@ -108,11 +117,12 @@ export function checkTemplate(nodeId: string, field: string, source: string, kin
         break;
       }
       reported.add(name);
-      problems.push({
-        nodeId,
-        field,
-        message: `no contact has the attribute "${name}${rest ?? ''}": fix the name, add the attribute to contacts, or give a default: {{ ${name} | default: "…" }}`,
-      });
+      const what = `no contact has the attribute "${name}${rest ?? ''}"`;
+      problems.push(
+        unknownIsError
+          ? { nodeId, field, message: `${what}: fix the name, add the attribute to contacts, or give a default: {{ ${name} | default: "…" }}` }
+          : { nodeId, field, severity: 'warning', message: `${what} yet: it prints nothing until an event brings it, unless you give a default` },
+      );
       scope[name] = '';
     }
   }
@@ -129,13 +139,19 @@ export function checkTemplate(nodeId: string, field: string, source: string, kin
 }
 
 /** Every template of a prepared step, each problem on the editor's field of its source. */
-export function checkSendStep(nodeId: string, step: SendEmailStep, source: { textWritten: boolean }, known: KnownVariables): FlowError[] {
+export function checkSendStep(
+  nodeId: string,
+  step: SendEmailStep,
+  source: { textWritten: boolean },
+  known: KnownVariables,
+  options: { unknownIsError?: boolean } = {},
+): FlowError[] {
   return [
-    ...checkTemplate(nodeId, 'data.subject', step.subject, 'text', known),
-    ...(step.preheader ? checkTemplate(nodeId, 'data.preheader', step.preheader, 'html', known) : []),
-    ...(step.html !== undefined ? checkTemplate(nodeId, 'data.html', step.html, 'html', known) : []),
+    ...checkTemplate(nodeId, 'data.subject', step.subject, 'text', known, options),
+    ...(step.preheader ? checkTemplate(nodeId, 'data.preheader', step.preheader, 'html', known, options) : []),
+    ...(step.html !== undefined ? checkTemplate(nodeId, 'data.html', step.html, 'html', known, options) : []),
     // A generated text part says what the HTML says: its problems are the HTML's, reported there.
-    ...(source.textWritten ? checkTemplate(nodeId, 'data.text', step.text, 'text', known) : []),
+    ...(source.textWritten ? checkTemplate(nodeId, 'data.text', step.text, 'text', known, options) : []),
   ];
 }
 
@@ -146,6 +162,7 @@ export function checkSendStep(nodeId: string, step: SendEmailStep, source: { tex
 export async function preparePlanContent<P extends { steps: Record<string, Step> }>(
   plan: P,
   known: KnownVariables,
+  options: { unknownIsError?: boolean } = {},
 ): Promise<{ plan: P; problems: FlowError[] }> {
   const steps: Record<string, Step> = {};
   const problems: FlowError[] = [];
@@ -156,7 +173,8 @@ export async function preparePlanContent<P extends { steps: Record<string, Step>
     }
     const prepared = await prepareSendStep(nodeId, step);
     problems.push(...prepared.errors);
-    if (prepared.errors.length === 0) problems.push(...checkSendStep(nodeId, prepared.step, { textWritten: step.text.trim() !== '' }, known));
+    if (prepared.errors.length === 0)
+      problems.push(...checkSendStep(nodeId, prepared.step, { textWritten: step.text.trim() !== '' }, known, options));
     steps[nodeId] = prepared.step;
   }
   return { plan: { ...plan, steps }, problems };

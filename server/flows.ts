@@ -21,7 +21,11 @@ export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise
   if (!compiled.ok) {
     throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', [...compiled.errors, ...(compiled.warnings ?? [])]);
   }
-  const content = await preparePlanContent(compiled.plan, knownVariables(await listAttributeDefinitions(db)));
+  // A campaign's audience exists now: a variable none of them has is an error. Contacts entering by an
+  // API event may bring attributes with the event: there it is a warning.
+  const trigger = compiled.graph.nodes.find((n) => n.type === 'trigger');
+  const unknownIsError = trigger?.type === 'trigger' && trigger.data.source === 'audience';
+  const content = await preparePlanContent(compiled.plan, knownVariables(await listAttributeDefinitions(db)), { unknownIsError });
   const problems = content.problems.filter((p) => p.severity !== 'warning');
   const warnings = [...compiled.warnings, ...content.problems.filter((p) => p.severity === 'warning')];
   if (problems.length > 0) throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', [...problems, ...warnings]);

@@ -203,6 +203,13 @@ describe('publishing checks the templates', () => {
     expect((await publish('event-no-link', flow({ profileId: 'html', subject: 'Hi', text: 'Hello' }, 'event'))).warnings).toEqual([]);
   });
 
+  it('where contacts enter by an API event, which may bring the attribute, a variable no contact has is a warning', async () => {
+    const published = await publish('event-typo', flow({ profileId: 'html', subject: 'Hi', text: 'Your {{ coupon }}' }, 'event'));
+    expect(published.warnings).toEqual([
+      expect.objectContaining({ field: 'data.text', severity: 'warning', message: expect.stringContaining('"coupon"') }),
+    ]);
+  });
+
   it('publishes a defaulted variable no contact has yet, with a warning', async () => {
     const published = await publish(
       'defaulted',
