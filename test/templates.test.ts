@@ -1,6 +1,8 @@
 /** Liquid templates of a Send step: rendering, escaping, no file access, MJML, the generated text part and publish's checks. */
 import { describe, expect, it } from 'vitest';
-import { printsVariable } from '../domain/flow/nodes/send-email';
+import { compile } from '../domain/flow/compile';
+import { printsVariable, type SendEmailData } from '../domain/flow/nodes/send-email';
+import type { FlowGraph } from '../domain/flow/schema';
 import { checkSendStep, checkTemplate, compileMjml, knownVariables, prepareSendStep, textFromHtml } from '../server/email-content';
 import { composeMessage } from '../server/smtp/message';
 import { parseTemplate, renderTemplate, type TemplateScope } from '../server/templates';
@@ -191,5 +193,40 @@ describe('composed messages', () => {
     expect(() => composeMessage(profile, ada, { subject: 'Hi', text: '{{ name | nofilter }}' }, '<x@y>')).toThrow(
       expect.objectContaining({ code: 'EMESSAGE' }),
     );
+  });
+});
+
+describe('compile (in the browser too)', () => {
+  const graph = (send: SendEmailData, source: 'audience' | 'event' = 'audience'): FlowGraph => ({
+    schemaVersion: 1,
+    nodes: [
+      { id: 't', type: 'trigger', position: { x: 0, y: 0 }, data: source === 'event' ? { source, event: 'signed_up' } : { source } },
+      { id: 's', type: 'sendEmail', position: { x: 0, y: 1 }, data: send },
+      { id: 'x', type: 'exit', position: { x: 0, y: 2 }, data: {} },
+    ],
+    edges: [
+      { id: 'e1', source: 't', target: 's' },
+      { id: 'e2', source: 's', target: 'x' },
+    ],
+  });
+  const meta = { flowId: 'f', version: 1 };
+
+  it('warns, without failing, when a campaign body has no {{ unsubscribe_url }}; the plan carries HTML, MJML, preheader and reply-to', () => {
+    const result = compile(
+      graph({ profileId: 'p', subject: 'Hi', text: '', format: 'mjml', html: '<mjml></mjml>', preheader: 'Pre', replyTo: 'a@b.test' }),
+      meta,
+    );
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([expect.objectContaining({ nodeId: 's', field: 'data.html', severity: 'warning' })]);
+    if (result.ok) expect(result.plan.steps.s).toMatchObject({ mjml: '<mjml></mjml>', preheader: 'Pre', replyTo: 'a@b.test' });
+    expect(compile(graph({ profileId: 'p', subject: 'Hi', text: '{{ unsubscribe_url }}' }), meta).warnings).toEqual([]);
+    expect(compile(graph({ profileId: 'p', subject: 'Hi', text: 'Hello' }, 'event'), meta).warnings).toEqual([]);
+  });
+
+  it('a body left empty is an error on its field; errors and warnings come back together', () => {
+    const result = compile(graph({ profileId: 'p', subject: 'Hi', text: ' ' }), meta);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors).toEqual([{ nodeId: 's', field: 'data.text', message: 'write the body of the email' }]);
+    expect(result.warnings).toHaveLength(1);
   });
 });
