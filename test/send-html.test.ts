@@ -15,7 +15,10 @@ import { saveDraftAs } from '../server/access';
 import type { Db } from '../server/db';
 import { defineAttributes, insertContacts } from '../server/db/contacts';
 import { getFlowVersion } from '../server/db/flows';
-import { insertSmtpProfile } from '../server/db/smtp-profiles';
+import { insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
+import { makeKeyring } from '../server/crypto';
+import { sendPreviewToSandbox } from '../server/preview';
+import { SANDBOX_PROFILE_ID } from '../domain/senders';
 import { UserError } from '../server/errors';
 import { publishFlow } from '../server/flows';
 import { TransportPool } from '../server/smtp/transport';
@@ -147,6 +150,46 @@ describe('an MJML email, published and sent', () => {
     expect(text).toMatch(/Unsubscribe \[https:\/\/mail\.acme\.test\/unsubscribe\/\S+\]/);
     expect(text).not.toContain('{{');
     expect(raw.toString()).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
+  });
+});
+
+describe('the preview sent to the sandbox', () => {
+  it('is the same multipart message: HTML, text part, reply-to', async () => {
+    // The sandbox profile pointed at this test's server, which stands in for the bundled sandbox.
+    await updateSmtpProfile(db, SANDBOX_PROFILE_ID, profileInput({ name: 'Sandbox', port, fromEmail: 'sandbox@acme.test' }), '');
+    await saveDraftAs(db, admin, {
+      id: 'previewed',
+      name: 'previewed',
+      graph: flow({ profileId: 'html', subject: 'Hi', text: '{{ unsubscribe_url }}' }),
+    });
+    const before = received.length;
+    const sent = await sendPreviewToSandbox(
+      db,
+      makeKeyring(Buffer.alloc(32, 5)),
+      localSmtpPolicy,
+      Buffer.alloc(32, 6),
+      admin,
+      'previewed',
+      {
+        profileId: 'html',
+        subject: 'Hi {{ name }}',
+        text: '',
+        format: 'mjml',
+        html: MJML,
+        preheader: 'Psst',
+        replyTo: 'help@acme.test',
+        contactId: 'ct_html',
+      },
+      { publicUrl: 'https://mail.acme.test', secret: Buffer.alloc(32, 7) },
+      { host: '127.0.0.1', port },
+    );
+    expect(sent.ok).toBe(true);
+    expect(received).toHaveLength(before + 1);
+    const mail = await simpleParser(received[before] ?? Buffer.alloc(0));
+    expect(mail.replyTo?.text).toBe('help@acme.test');
+    expect(String(mail.html)).toBe(sent.preview.html);
+    expect(String(mail.html)).toContain('Welcome, Lin &lt;script&gt;');
+    expect(mail.text?.trim()).toBe(sent.preview.text.trim());
   });
 });
 
