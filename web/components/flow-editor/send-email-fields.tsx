@@ -145,6 +145,7 @@ export function SendEmailFields(props: {
           placeholder={format === 'text' ? '' : 'Leave empty to generate it from the HTML'}
           value={data.text}
           onChange={(e) => onChange({ ...data, text: e.currentTarget.value })}
+          data-testid="send-text"
         />
         <FieldError errors={errors} field="data.text" />
         <p className="hint">
