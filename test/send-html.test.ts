@@ -21,18 +21,20 @@ import { sendPreviewToSandbox } from '../server/preview';
 import { SANDBOX_PROFILE_ID } from '../domain/senders';
 import { UserError } from '../server/errors';
 import { publishFlow } from '../server/flows';
+import { sendOneOff } from '../server/runs';
 import { TransportPool } from '../server/smtp/transport';
 import { localSmtpPolicy, profileInput, tempInstall } from './helpers';
 
 const admin = { id: 'admin-1', role: 'admin' as const };
 let db: Db;
+let config: Awaited<ReturnType<typeof tempInstall>>['config'];
 let server: SMTPServer;
 let port = 0;
 const received: Buffer[] = [];
 const transports = new TransportPool(() => '', localSmtpPolicy);
 
 beforeAll(async () => {
-  ({ db } = await tempInstall());
+  ({ db, config } = await tempInstall());
   server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -190,6 +192,17 @@ describe('the preview sent to the sandbox', () => {
     expect(String(mail.html)).toBe(sent.preview.html);
     expect(String(mail.html)).toContain('Welcome, Lin &lt;script&gt;');
     expect(mail.text?.trim()).toBe(sent.preview.text.trim());
+  });
+});
+
+describe('a one-off message', () => {
+  it('with a template that does not parse is refused before anything starts (422 naming the problem), not failed at send time', async () => {
+    // No Temporal client: the refusal comes before any workflow could start.
+    const err = await sendOneOff(db, undefined as never, config, admin, { contactId: 'ct_html', subject: 'Hi {{ name', text: 'x' }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UserError);
+    expect(err).toMatchObject({ status: 422, code: 'invalid_message', message: expect.stringMatching(/not closed/) });
   });
 });
 
