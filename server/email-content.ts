@@ -15,13 +15,17 @@ import { htmlLiquid, parseTemplate, type TemplateKind, textLiquid } from './temp
 /** MJML compiled once per source: publishing and previews of the same body do not compile it again. */
 const compiled = new Map<string, { html: string; errors: string[] }>();
 
-/** MJML to HTML; `mj-include` is refused (no file access), validation errors come back by line. */
+/**
+ * MJML to HTML; `mj-include` is refused (no file access), validation errors come back by line. No
+ * web font is added on MJML's own initiative (its default links Google Fonts for Ubuntu, a request
+ * from every reader's mail client the author never wrote); an `mj-font` the author writes is kept.
+ */
 export async function compileMjml(source: string): Promise<{ html: string; errors: string[] }> {
   const hit = compiled.get(source);
   if (hit) return hit;
   let result: { html: string; errors: string[] };
   try {
-    const out = await mjml2html(source, { validationLevel: 'soft', ignoreIncludes: true, keepComments: false });
+    const out = await mjml2html(source, { validationLevel: 'soft', ignoreIncludes: true, keepComments: false, fonts: {} });
     result = { html: out.html, errors: out.errors.map((e) => `line ${e.line}: ${e.message}`) };
   } catch (err) {
     result = { html: '', errors: [err instanceof Error ? err.message : String(err)] };

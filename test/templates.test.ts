@@ -126,6 +126,8 @@ describe('HTML authoring', () => {
     expect(html).toMatch(/<!doctype html>/i);
     expect(html).toContain('Hi {{ name }}');
     expect(html).toContain('href="{{ unsubscribe_url }}"');
+    // No web font link the author did not write.
+    expect(html).not.toContain('fonts.googleapis.com');
   });
 
   it('MJML errors come back on the node’s HTML field, with their line', async () => {
