@@ -239,6 +239,15 @@ describe('in the browser', () => {
     expect(await page.title()).not.toBe('owned');
     await expect.poll(() => page.getByTestId('preview-text').textContent()).toMatch(/^Hello Grace Hopper\n\n--\nTo stop receiving these emails/);
 
+    // A campaign body without {{ unsubscribe_url }} is a warning, listed apart and on the field: the flow can still be published.
+    await expect.poll(() => page.getByTestId('flow-warnings').textContent()).toContain('{{ unsubscribe_url }}');
+    await page.getByTestId('flow-ok').waitFor();
+    await expect(page.getByTestId('node-panel').getByTestId('field-warning').textContent()).resolves.toContain('unsubscribe_url');
+    await page.getByTestId('send-html').fill('<p>Hello {{ name }}</p><p><a href="{{ unsubscribe_url }}">Leave</a></p>');
+    await page.getByTestId('flow-warnings').waitFor({ state: 'detached' });
+    await page.getByTestId('publish-flow').click();
+    await expect.poll(() => page.getByTestId('published-version').textContent()).toMatch(/^Published version 2\./);
+
     // On the flows list: a file from a newer Dripline is refused by its version; one naming a missing sender asks for another.
     await page.goto(`${product.web}/flows`);
     const upload = (content: unknown) =>
