@@ -23,6 +23,10 @@ export interface SendEmailInput {
   profileId: string;
   subject: string;
   text: string;
+  preheader?: string;
+  /** The HTML part (a Liquid template); absent for a text-only message. */
+  html?: string;
+  replyTo?: string;
   workflowId: string;
 }
 

@@ -1,20 +1,41 @@
-import { compile } from '../domain/flow/compile';
+import { compile, type FlowError, MAX_PLAN_BYTES } from '../domain/flow/compile';
 import { AGENT_DEFAULT } from '../domain/senders';
 import type { Db } from './db';
 import { visibleFlow } from './access';
+import { listAttributeDefinitions } from './db/contacts';
 import { insertFlowVersion } from './db/flows';
+import { knownVariables, preparePlanContent } from './email-content';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
 
 /**
  * Compiles the saved draft and stores it as a new immutable version. Every sender must exist and be
- * one the publishing user may use (or "agent's default", resolved when a run starts). Only who may
- * see the flow may publish it (404 otherwise).
+ * one the publishing user may use (or "agent's default", resolved when a run starts). Every template
+ * must parse and name only what contacts have (server/email-content.ts), and MJML compiles into the
+ * stored plan. Only who may see the flow may publish it (404 otherwise). Warnings do not stop it:
+ * they come back with the version.
  */
-export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise<{ version: number }> {
+export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise<{ version: number; warnings: FlowError[] }> {
   const flow = await visibleFlow(db, actor, flowId);
-  const result = compile(flow.graph, { flowId, version: 0 });
-  if (!result.ok) throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', result.errors);
+  const compiled = compile(flow.graph, { flowId, version: 0 });
+  if (!compiled.ok) {
+    throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', [...compiled.errors, ...(compiled.warnings ?? [])]);
+  }
+  // A campaign's audience exists now: a variable none of them has is an error. Contacts entering by an
+  // API event may bring attributes with the event: there it is a warning.
+  const trigger = compiled.graph.nodes.find((n) => n.type === 'trigger');
+  const unknownIsError = trigger?.type === 'trigger' && trigger.data.source === 'audience';
+  const content = await preparePlanContent(compiled.plan, knownVariables(await listAttributeDefinitions(db)), { unknownIsError });
+  const problems = content.problems.filter((p) => p.severity !== 'warning');
+  const warnings = [...compiled.warnings, ...content.problems.filter((p) => p.severity === 'warning')];
+  if (problems.length > 0) throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', [...problems, ...warnings]);
+  const tooBig = Buffer.byteLength(JSON.stringify(content.plan)) > MAX_PLAN_BYTES;
+  if (tooBig) {
+    throw new UserError(422, 'invalid_flow', 'the flow is too large', [
+      { field: 'flow', message: `compiled, the flow's messages are above the ${MAX_PLAN_BYTES / 1024} KB a flow may carry; shorten the bodies` },
+    ]);
+  }
+  const result = { ...compiled, plan: content.plan };
   const missing = [];
   for (const [nodeId, step] of Object.entries(result.plan.steps)) {
     if (step.type !== 'sendEmail' || step.profileId === AGENT_DEFAULT) continue;
@@ -27,5 +48,5 @@ export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise
   }
   if (missing.length > 0) throw new UserError(422, 'unknown_profile', 'a Send Email node uses an SMTP profile that does not exist', missing);
   const version = await insertFlowVersion(db, flowId, result.graph, (v) => ({ ...result.plan, version: v }));
-  return { version };
+  return { version, warnings };
 }

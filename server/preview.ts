@@ -5,12 +5,14 @@
  * test email (server/test-email.ts): the sandbox keeps it, nothing leaves the install.
  */
 import type { ContactAttributes } from '../domain/contact';
+import { type BodyFormat, sendEmail } from '../domain/flow/nodes/send-email';
 import { SANDBOX_PROFILE_ID } from '../domain/senders';
 import { visibleFlow } from './access';
 import type { Keyring } from './crypto';
 import type { Db } from './db';
 import { getContact } from './db/contacts';
 import { getSmtpProfile } from './db/smtp-profiles';
+import { prepareSendStep } from './email-content';
 import { UserError } from './errors';
 import { type Actor, resolveSender } from './profiles';
 import { composeMessage } from './smtp/message';
@@ -19,10 +21,14 @@ import { sendTestEmail, type TestEmailResult } from './test-email';
 import { unsubscribeUrl } from './unsubscribe';
 
 export interface PreviewInput {
-  /** The node's sender, subject and body as the editor holds them now (saved or not). */
+  /** The node's sender, subject and bodies as the editor holds them now (saved or not). */
   profileId: string;
   subject: string;
   text: string;
+  preheader?: string | undefined;
+  format?: BodyFormat | undefined;
+  html?: string | undefined;
+  replyTo?: string | undefined;
   /** A contact to render for, or sample values typed in the editor. */
   contactId?: string | undefined;
   sample?: { name: string; email: string; attributes: ContactAttributes } | undefined;
@@ -34,6 +40,8 @@ export interface Preview {
   replyTo: string | null;
   subject: string;
   text: string;
+  /** The HTML part as sent (preheader and unsubscribe footer included); null for a text-only message. */
+  html: string | null;
   /** The link the message carries (body and List-Unsubscribe header). */
   unsubscribeUrl: string;
 }
@@ -63,13 +71,34 @@ export async function previewSendAs(db: Db, actor: Actor, flowId: string, input:
   }
   const profile = await resolveSender(db, actor, input.profileId);
   const url = unsubscribeUrl(link.publicUrl, link.secret, contact.id);
-  const message = composeMessage(profile, contact, { subject: input.subject, text: input.text }, '<preview@dripline.local>', { unsubscribeUrl: url });
+  // The node as publishing makes it: its plan step, MJML compiled, the text part generated when not written.
+  const data = {
+    profileId: input.profileId,
+    subject: input.subject,
+    text: input.text,
+    preheader: input.preheader,
+    format: input.format,
+    html: input.html,
+  };
+  const step = sendEmail.step(data, '');
+  if (!step) throw new Error('a Send Email node always has a step');
+  const prepared = await prepareSendStep('preview', step);
+  const [problem] = prepared.errors;
+  if (problem) throw new UserError(422, 'invalid_template', problem.message, { field: problem.field?.replace(/^data\./, '') ?? 'html' });
+  const content = { ...prepared.step, replyTo: input.replyTo };
+  let message: ReturnType<typeof composeMessage>;
+  try {
+    message = composeMessage(profile, contact, content, '<preview@dripline.local>', { unsubscribeUrl: url });
+  } catch (err) {
+    throw new UserError(422, 'invalid_template', err instanceof Error ? err.message : String(err));
+  }
   return {
     from: `${profile.fromName} <${profile.fromEmail}>`,
     to: contact.name ? `${contact.name} <${contact.email}>` : contact.email,
-    replyTo: profile.replyTo || null,
+    replyTo: input.replyTo || profile.replyTo || null,
     subject: String(message.subject ?? ''),
     text: String(message.text ?? ''),
+    html: typeof message.html === 'string' ? message.html : null,
     unsubscribeUrl: url,
   };
 }
@@ -102,6 +131,8 @@ export async function sendPreviewToSandbox(
     ...(to?.name ? { toName: to.name } : {}),
     subject: preview.subject,
     text: preview.text,
+    ...(preview.html !== null ? { html: preview.html } : {}),
+    ...(preview.replyTo ? { replyTo: preview.replyTo } : {}),
     headers: { 'List-Unsubscribe': `<${preview.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
   });
   return { ...result, preview };

@@ -18,6 +18,7 @@ import { insertRecipients, pace, recipientCounts, releaseHeld, type RecipientCou
 import { getRun, insertRun, runIdForKey, runPlan, setRunStatus, type Run } from './db/runs';
 import { getSmtpProfile } from './db/smtp-profiles';
 import { throttleState, type ThrottleState } from './db/throttle';
+import { checkSendStep, knownVariables } from './email-content';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
 import { segmentOr404 } from './segments';
@@ -169,6 +170,12 @@ export async function sendOneOff(
   const profile = await resolveSender(db, actor, AGENT_DEFAULT);
   const compiled = compile(oneOffGraph(profile.id, request), { flowId: 'one-off', version: 0 });
   if (!compiled.ok) throw new UserError(422, 'invalid_message', compiled.errors.map((e) => e.message).join('; '), compiled.errors);
+  // A template that does not parse is the sender's to fix now, not a failed send later.
+  const step = compiled.plan.steps.message;
+  const checked =
+    step?.type === 'sendEmail' ? checkSendStep('message', step, { textWritten: true }, knownVariables([]), { unknownIsError: false }) : [];
+  const templates = checked.filter((p) => p.severity !== 'warning');
+  if (templates.length > 0) throw new UserError(422, 'invalid_message', templates.map((e) => e.message).join('; '), templates);
   const runId = newId(ONE_OFF_RUN_PREFIX);
   const workflowId = `one-off:${request.contactId}:${runId}`;
   // Who sent it: its delivery log shows to them and to admins, not to other agents.

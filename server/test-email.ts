@@ -38,7 +38,7 @@ export async function sendTestEmail(
   profileId: string,
   to: string,
   /** What to send instead of the standard test message (a flow's preview, rendered). */
-  content?: { subject: string; text: string; toName?: string; headers?: Record<string, string> },
+  content?: { subject: string; text: string; html?: string; replyTo?: string; toName?: string; headers?: Record<string, string> },
 ): Promise<TestEmailResult> {
   const profile = await profileFor(db, actor, profileId);
   // Only who manages a profile sees its user name (for Postmark, the secret token): never in an answer to others.
@@ -78,9 +78,10 @@ export async function sendTestEmail(
     const info = await transport.sendMail({
       from: { name: profile.fromName, address: profile.fromEmail },
       to: content?.toName ? { name: content.toName, address: to } : to,
-      ...(profile.replyTo ? { replyTo: profile.replyTo } : {}),
+      ...(content?.replyTo || profile.replyTo ? { replyTo: content?.replyTo || profile.replyTo } : {}),
       subject: content?.subject ?? `Dripline test email from "${profile.name}"`,
       text: content?.text ?? `This is a test email sent with the SMTP profile "${profile.name}" (${profile.host}:${profile.port}).\n`,
+      ...(content?.html ? { html: content.html } : {}),
       ...(content?.headers ? { headers: content.headers } : {}),
       messageId,
     });

@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coerceAttribute, isTimeZone } from '../domain/contact';
-import { renderTemplate, usesTag } from '../domain/text';
 import { applyAttributeChanges } from '../server/contacts';
 import type { Db } from '../server/db';
 import {
@@ -20,34 +19,6 @@ import { badMailbox } from '../server/smtp/classify';
 import { composeMessage } from '../server/smtp/message';
 import { isTransactionalRun, unsubscribeToken, unsubscribeUrl, verifyUnsubscribeToken } from '../server/unsubscribe';
 import { tempInstall } from './helpers';
-
-describe('templates', () => {
-  const contact = { name: 'Ada', email: 'ada@example.test', attributes: { plan: 'pro', seats: 3, vip: true, empty: '' } };
-
-  it('fills name, email and attributes, with any spacing, and keeps {{name}} working', () => {
-    expect(renderTemplate('Hi {{name}} <{{ email }}>: {{ plan }}, {{seats}} seats, vip {{  vip  }}', contact, false)).toBe(
-      'Hi Ada <ada@example.test>: pro, 3 seats, vip true',
-    );
-  });
-
-  it('renders a missing or empty attribute empty, or its default', () => {
-    expect(renderTemplate('[{{ missing }}]', contact, false)).toBe('[]');
-    expect(renderTemplate('Hello {{ missing | default: "friend" }}', contact, false)).toBe('Hello friend');
-    expect(renderTemplate("Hello {{ empty | default: 'you' }}", contact, false)).toBe('Hello you');
-    expect(renderTemplate('Hello {{ plan | default: "friend" }}', contact, false)).toBe('Hello pro');
-    expect(renderTemplate('Hello {{ name | default: "friend" }}', { ...contact, name: '' }, false)).toBe('Hello friend');
-  });
-
-  it('never lets contact data put a line break into a header', () => {
-    expect(renderTemplate('Re: {{ plan }}', { ...contact, attributes: { plan: 'a\r\nBcc: x@evil.test' } }, true)).toBe('Re: a  Bcc: x@evil.test');
-  });
-
-  it('knows whether a body uses {{ unsubscribe_url }}', () => {
-    expect(usesTag('Leave: {{ unsubscribe_url }}', 'unsubscribe_url')).toBe(true);
-    expect(usesTag('Leave: {{unsubscribe_url}}', 'unsubscribe_url')).toBe(true);
-    expect(usesTag('Hello {{ name }}', 'unsubscribe_url')).toBe(false);
-  });
-});
 
 describe('campaign messages', () => {
   const profile = { fromName: 'News', fromEmail: 'news@example.test', replyTo: '' };

@@ -18,6 +18,7 @@ import { createSendEmail } from '../activities/send-email';
 import { TransportPool } from '../server/smtp/transport';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import type { ReceivedMessage } from '../server/db/sandbox';
+import type { SendEmailData } from '../domain/flow/nodes/send-email';
 import { journeyWorkflow } from '../workflows/journey';
 import { graphWithDelay, localSmtpPolicy, profileInput, attemptsOf, publishForTest, root, tempInstall, toolPath, workflowsPath } from './helpers';
 
@@ -53,9 +54,11 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function runJourney(flowId: string, delay: Parameters<typeof graphWithDelay>[0], contactId = 'ct_ada') {
+async function runJourney(flowId: string, delay: Parameters<typeof graphWithDelay>[0], contactId = 'ct_ada', send?: Partial<SendEmailData>) {
   const runId = `run-${flowId}`;
-  const plan = await publishForTest(db, flowId, graphWithDelay(delay));
+  const graph = graphWithDelay(delay);
+  if (send) graph.nodes = graph.nodes.map((n) => (n.type === 'sendEmail' ? { ...n, data: { ...n.data, ...send } } : n));
+  const plan = await publishForTest(db, flowId, graph);
   const workflowId = journeyWorkflowId(flowId, 1, contactId, runId);
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -112,5 +115,22 @@ describe('journey workflow', () => {
     if (process.env.DRIPLINE_RECORD_HISTORY === '1') {
       fs.writeFileSync(path.join(root, 'test', 'histories', 'journey-random-delay.json'), historyToJSON(history));
     }
+  });
+
+  it('sends an HTML step as the plan says: HTML and text parts, preheader, the node’s reply-to', async () => {
+    const before = received.length;
+    const html = {
+      format: 'html' as const,
+      html: '<html><body><p>Hi {{ name }}</p></body></html>',
+      preheader: 'Inside: {{ name }}',
+      replyTo: 'team@acme.test',
+    };
+    const { result } = await runJourney('html-step', { mode: 'fixed', amount: 1, unit: 'minutes' }, 'ct_ada', html);
+    expect(result).toEqual({ status: 'completed', nodeId: 'end', sent: 1 });
+    const message = received[before];
+    expect(message?.replyTo).toBe('team@acme.test');
+    expect(message?.raw).toMatch(/Content-Type: multipart\/alternative/i);
+    expect(message?.raw).toContain('Inside: Ada Lovelace</div><p>Hi Ada Lovelace</p>');
+    expect(message?.text.trim()).toMatch(/^Hello Ada Lovelace\n/);
   });
 });

@@ -20,6 +20,10 @@ export function sendStep(runId: string, nodeId: string, contactId: string, step:
     profileId: step.profileId,
     subject: step.subject,
     text: step.text,
+    // Only when the step has them, so that the input of a text-only step is what it always was.
+    ...(step.preheader !== undefined ? { preheader: step.preheader } : {}),
+    ...(step.html !== undefined ? { html: step.html } : {}),
+    ...(step.replyTo !== undefined ? { replyTo: step.replyTo } : {}),
     workflowId: workflowInfo().workflowId,
   });
 }

@@ -1,12 +1,16 @@
 import type { z } from 'zod';
 import type { FlowError } from './node';
+import { printsVariable } from './nodes/send-email';
 import { kindOf, NODE_KINDS, NODE_TYPES, type NodeOf, type NodeType } from './nodes';
 import { PLAN_SCHEMA_VERSION, type Plan, type Step } from './plan';
 import { FlowGraph, type FlowNode } from './schema';
 
 export type { FlowError };
 
-export type CompileResult = { ok: true; plan: Plan; graph: FlowGraph } | { ok: false; errors: FlowError[] };
+/** Warnings (severity 'warning') never stop a flow from compiling; they come with either outcome. */
+export type CompileResult =
+  | { ok: true; plan: Plan; graph: FlowGraph; warnings: FlowError[] }
+  | { ok: false; errors: FlowError[]; warnings?: FlowError[] };
 
 function idAt(list: unknown, index: unknown): string | undefined {
   if (!Array.isArray(list) || typeof index !== 'number') return undefined;
@@ -110,7 +114,8 @@ export function compile(raw: unknown, meta: { flowId: string; version: number })
       if (!seen.has(node.id)) errors.push({ nodeId: node.id, message: 'no path from the Trigger reaches this node' });
     }
   }
-  if (errors.length > 0 || !trigger) return { ok: false, errors };
+  const warnings = campaignWarnings(graph);
+  if (errors.length > 0 || !trigger) return { ok: false, errors, warnings };
 
   const steps: Record<string, Step> = {};
   for (const node of graph.nodes) {
@@ -121,7 +126,31 @@ export function compile(raw: unknown, meta: { flowId: string; version: number })
   const entry = next.get(trigger.id)?.[0] ?? '';
   const plan: Plan = { schemaVersion: PLAN_SCHEMA_VERSION, flowId: meta.flowId, version: meta.version, entry, steps };
   const tooBig = planSizeError(plan);
-  return tooBig ? { ok: false, errors: [tooBig] } : { ok: true, graph, plan };
+  return tooBig ? { ok: false, errors: [tooBig], warnings } : { ok: true, graph, plan, warnings };
+}
+
+/**
+ * A campaign (a run for an audience) is bulk mail: each message should say where to unsubscribe.
+ * Without `{{ unsubscribe_url }}` the send path appends the link at the end; the warning says so.
+ */
+function campaignWarnings(graph: FlowGraph): FlowError[] {
+  const trigger = graph.nodes.find((n) => n.type === 'trigger');
+  if (trigger?.type !== 'trigger' || trigger.data.source !== 'audience') return [];
+  const warnings: FlowError[] = [];
+  for (const node of graph.nodes) {
+    if (node.type !== 'sendEmail') continue;
+    const { format = 'text', html = '', text } = node.data;
+    const body = format === 'text' ? text : html;
+    if (printsVariable(body, 'unsubscribe_url')) continue;
+    warnings.push({
+      nodeId: node.id,
+      field: format === 'text' ? 'data.text' : 'data.html',
+      severity: 'warning',
+      message:
+        'this campaign email has no {{ unsubscribe_url }}: the link will be added at the very end; put it where readers look for it, e.g. in the footer',
+    });
+  }
+  return warnings;
 }
 
 /**

@@ -26,6 +26,8 @@ export interface FlowError {
   /** The field inside the node, e.g. "data.min"; absent for problems of the whole node. */
   field?: string;
   message: string;
+  /** 'warning': shown in the editor's problems, but publishing goes ahead. Absent means an error. */
+  severity?: 'warning';
 }
 
 /** What the editor knows when it adds a node. */

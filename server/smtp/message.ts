@@ -3,7 +3,8 @@ import { createHmac } from 'node:crypto';
 import type Mail from 'nodemailer/lib/mailer';
 import type { ContactAttributes } from '../../domain/contact';
 import type { SmtpProfile } from '../../domain/smtp-profile';
-import { renderTemplate, usesTag } from '../../domain/text';
+import { printsVariable } from '../../domain/flow/nodes/send-email';
+import { renderTemplate } from '../templates';
 import type { SendKey } from '../db/deliveries';
 
 /** The same run, node and contact always get the same Message-ID, so a resend can be recognised as one. */
@@ -33,30 +34,68 @@ function attributesOf(contact: MessageContact): ContactAttributes {
 /** RFC 2369: the HTTPS link first (the one RFC 8058's One-Click POST goes to), then the mailto when the profile has one. */
 const listUnsubscribe = (url: string, mailto: string | undefined) => (mailto ? `<${url}>, <${mailto}>` : `<${url}>`);
 
+/** What a Send step (or a preview, or a one-off) gives a message: Liquid templates, prepared by server/email-content.ts. */
+export interface MessageContent {
+  subject: string;
+  text: string;
+  preheader?: string | undefined;
+  /** The HTML part; without it the message is text only. */
+  html?: string | undefined;
+  /** Replies go here instead of the profile's reply-to. */
+  replyTo?: string | undefined;
+}
+
+/** The preheader as inbox preview text: first in the body, invisible when the message is opened. */
+const PREHEADER_STYLE =
+  'display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all;color:transparent';
+
+function withPreheader(html: string, preheader: string): string {
+  const hidden = `<div style="${PREHEADER_STYLE}">${preheader}</div>`;
+  const body = /<body\b[^>]*>/i.exec(html);
+  return body ? `${html.slice(0, body.index + body[0].length)}${hidden}${html.slice(body.index + body[0].length)}` : `${hidden}${html}`;
+}
+
+function withUnsubscribeFooter(html: string, url: string): string {
+  const escaped = url.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const footer = `<p style="font-size:12px;color:#666">To stop receiving these emails, <a href="${escaped}">unsubscribe</a>.</p>`;
+  const end = html.search(/<\/body>/i);
+  return end >= 0 ? `${html.slice(0, end)}${footer}${html.slice(end)}` : `${html}${footer}`;
+}
+
 /**
  * The message for one contact. With an unsubscribe URL (campaign messages) it carries
  * `List-Unsubscribe` and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058, as Gmail and
- * Yahoo require of bulk senders; with a `mailto:` too where the profile has an unsubscribe mailbox), `{{ unsubscribe_url }}` fills in the body, and a body that does not
- * use it gets the link appended.
+ * Yahoo require of bulk senders; with a `mailto:` too where the profile has an unsubscribe mailbox),
+ * `{{ unsubscribe_url }}` fills in the body, and a part that does not use it gets the link appended.
+ * Templates are Liquid (server/templates.ts): parsed once per source, rendered here per contact, values
+ * HTML-escaped in the HTML part. Links and images are left as written.
  */
 export function composeMessage(
   profile: Pick<SmtpProfile, 'fromName' | 'fromEmail' | 'replyTo'>,
   contact: MessageContact,
-  content: { subject: string; text: string },
+  content: MessageContent,
   messageId: string,
   options: { unsubscribeUrl?: string | undefined; unsubscribeMailto?: string | undefined } = {},
 ): Mail.Options {
-  const values = { name: contact.name, email: contact.email, attributes: attributesOf(contact), unsubscribeUrl: options.unsubscribeUrl ?? '' };
-  let text = renderTemplate(content.text, values, false);
   const url = options.unsubscribeUrl;
-  if (url && !usesTag(content.text, 'unsubscribe_url'))
+  const scope = { ...attributesOf(contact), name: contact.name, email: contact.email, unsubscribe_url: url ?? '' };
+  let text = renderTemplate(content.text, 'text', scope);
+  if (url && !printsVariable(content.text, 'unsubscribe_url'))
     text = `${text.replace(/\s+$/, '')}\n\n--\nTo stop receiving these emails, unsubscribe: ${url}\n`;
+  let html: string | undefined;
+  if (content.html) {
+    html = renderTemplate(content.html, 'html', scope);
+    if (url && !printsVariable(content.html, 'unsubscribe_url')) html = withUnsubscribeFooter(html, url);
+    if (content.preheader) html = withPreheader(html, renderTemplate(content.preheader, 'html', scope, { header: true }));
+  }
+  const replyTo = content.replyTo || profile.replyTo;
   return {
     from: { name: profile.fromName, address: profile.fromEmail },
     to: { name: contact.name, address: contact.email },
-    ...(profile.replyTo ? { replyTo: profile.replyTo } : {}),
-    subject: renderTemplate(content.subject, values, true),
+    ...(replyTo ? { replyTo } : {}),
+    subject: renderTemplate(content.subject, 'text', scope, { header: true }),
     text,
+    ...(html !== undefined ? { html } : {}),
     messageId,
     ...(url
       ? { headers: { 'List-Unsubscribe': listUnsubscribe(url, options.unsubscribeMailto), 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }

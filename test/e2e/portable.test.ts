@@ -152,6 +152,44 @@ describe('preview', () => {
   });
 });
 
+describe('HTML preview', () => {
+  it('renders an MJML node for a contact: compiled HTML with escaped values and the hidden preheader, the generated text; MJML errors name the field', async () => {
+    const api = product.admin;
+    expect((await api.api('PATCH', '/api/contacts/ct_grace', { attributes: { plan: 'Pro <b>' } })).status).toBe(200);
+    const mjml =
+      '<mjml><mj-body><mj-section><mj-column><mj-text>Hello {{ name }}, plan {{ plan }}</mj-text><mj-text><a href="{{ unsubscribe_url }}">Leave</a></mj-text></mj-column></mj-section></mj-body></mjml>';
+    const node = {
+      profileId: SANDBOX_PROFILE_ID,
+      subject: 'Hi',
+      text: '',
+      format: 'mjml',
+      html: mjml,
+      preheader: 'For {{ name }}',
+      replyTo: 'help@acme.test',
+    };
+    const preview = (await api.api<PreviewResponse>('POST', '/api/flows/portable-src/preview', { ...node, contactId: 'ct_grace' })).data;
+    expect(preview.html).toMatch(/<!doctype html>/i);
+    expect(preview.html).toContain('Hello Grace Hopper, plan Pro &lt;b&gt;');
+    expect(preview.html).toMatch(/<div style="display:none;[^"]*">For Grace Hopper<\/div>/);
+    expect(preview.html).toContain(`href="${preview.unsubscribeUrl}"`);
+    expect(preview.text).toContain('Hello Grace Hopper, plan Pro <b>');
+    expect(preview.text).toContain(`Leave [${preview.unsubscribeUrl}]`);
+    expect(preview.replyTo).toBe('help@acme.test');
+
+    const broken = await api.api('POST', '/api/flows/portable-src/preview', {
+      ...node,
+      html: '<mjml><mj-body><mj-colum/></mj-body></mjml>',
+      contactId: 'ct_grace',
+    });
+    expect(broken.status).toBe(422);
+    expect(broken.error).toMatchObject({ code: 'invalid_template', details: { field: 'html' } });
+    const badTemplate = await api.api('POST', '/api/flows/portable-src/preview', { ...node, subject: 'Hi {{ name', contactId: 'ct_grace' });
+    expect(badTemplate.status).toBe(422);
+    expect(badTemplate.error.message).toMatch(/not closed/);
+    expect((await api.api('PATCH', '/api/contacts/ct_grace', { attributes: { plan: 'Pro' } })).status).toBe(200);
+  });
+});
+
 describe('in the browser', () => {
   it('exports from the editor, previews a Send node for a contact, and imports on the flows list with a sender chosen', async () => {
     const api = product.admin;
@@ -186,6 +224,29 @@ describe('in the browser', () => {
     );
     await page.getByTestId('preview-sandbox').click();
     await expect.poll(() => page.getByTestId('preview-message').textContent()).toMatch(/^Sent to grace@example\.test/);
+
+    // An HTML body previews in an iframe that may run nothing (sandbox=""), as the contact gets it.
+    await page.getByTestId('send-format').selectOption('html');
+    await page.getByTestId('send-html').fill('<p>Hello {{ name }}</p><script>parent.document.title = "owned"</script>');
+    // With no text part written, the text part is generated from the HTML.
+    await page.getByTestId('send-text').fill('');
+    await page.getByTestId('preview-render').click();
+    const frame = page.getByTestId('preview-html');
+    await frame.waitFor();
+    expect(await frame.getAttribute('sandbox')).toBe('');
+    await expect.poll(() => frame.getAttribute('srcdoc')).toContain('<p>Hello Grace Hopper</p>');
+    await expect.poll(() => page.frameLocator('[data-testid="preview-html"]').locator('p').first().textContent()).toBe('Hello Grace Hopper');
+    expect(await page.title()).not.toBe('owned');
+    await expect.poll(() => page.getByTestId('preview-text').textContent()).toMatch(/^Hello Grace Hopper\n\n--\nTo stop receiving these emails/);
+
+    // A campaign body without {{ unsubscribe_url }} is a warning, listed apart and on the field: the flow can still be published.
+    await expect.poll(() => page.getByTestId('flow-warnings').textContent()).toContain('{{ unsubscribe_url }}');
+    await page.getByTestId('flow-ok').waitFor();
+    await expect(page.getByTestId('node-panel').getByTestId('field-warning').textContent()).resolves.toContain('unsubscribe_url');
+    await page.getByTestId('send-html').fill('<p>Hello {{ name }}</p><p><a href="{{ unsubscribe_url }}">Leave</a></p>');
+    await page.getByTestId('flow-warnings').waitFor({ state: 'detached' });
+    await page.getByTestId('publish-flow').click();
+    await expect.poll(() => page.getByTestId('published-version').textContent()).toMatch(/^Published version 2\./);
 
     // On the flows list: a file from a newer Dripline is refused by its version; one naming a missing sender asks for another.
     await page.goto(`${product.web}/flows`);

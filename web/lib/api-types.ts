@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { Audience } from '@domain/audience';
 import { ContactFilter } from '@domain/contact-filter';
 import { AttributeName, AttributeTypeSchema, AttributeValue, ContactAttributes, SubscriptionStatusSchema } from '@domain/contact';
+import type { FlowError } from '@domain/flow/node';
 import { SendEmailData, SendEmailNode } from '@domain/flow/nodes/send-email';
 import type { SmtpPreset } from '@domain/smtp-presets';
 import { SmtpProfileInput } from '@domain/smtp-profile';
@@ -67,6 +68,8 @@ export interface FlowSaved {
 /** POST /api/flows/[id]/publish */
 export interface FlowPublished {
   version: number;
+  /** Problems that did not stop publishing (severity 'warning'), e.g. a campaign body without {{ unsubscribe_url }}. */
+  warnings: FlowError[];
 }
 
 /**
@@ -90,6 +93,10 @@ export const PreviewRequest = z
     profileId: z.string({ error: required('profileId') }).min(1, 'choose a sender (SMTP profile)'),
     subject: SendEmailData.shape.subject,
     text: SendEmailData.shape.text,
+    preheader: SendEmailData.shape.preheader,
+    format: SendEmailData.shape.format,
+    html: SendEmailData.shape.html,
+    replyTo: SendEmailData.shape.replyTo,
     contactId: z.string().min(1, 'contactId must not be empty').max(64).optional(),
     sample: z
       .object({

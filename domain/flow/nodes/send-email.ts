@@ -1,12 +1,29 @@
 /** Send Email: one message to the contact, through an SMTP profile (or the agent's default, resolved at run start). */
 import { z } from 'zod';
-import { headerSafe } from '../../text';
-import { nodeId, type NodeKind, position, stepName } from '../node';
+import { emailAddress, headerSafe } from '../../text';
+import { type FlowError, nodeId, type NodeKind, position, stepName } from '../node';
+
+/**
+ * How the body is written: plain text only; HTML (with a text part written or generated); or MJML,
+ * which the server compiles to HTML at publish (server/email-content.ts). Absent means text.
+ */
+export const BODY_FORMATS = ['text', 'html', 'mjml'] as const;
+export type BodyFormat = (typeof BODY_FORMATS)[number];
+
+export const MAX_BODY_CHARS = 200_000;
 
 export const SendEmailData = z.object({
   profileId: z.string().min(1, 'choose a sender (SMTP profile)'),
   subject: headerSafe('subject', 998).pipe(z.string().min(1, 'subject must not be empty')),
-  text: z.string().max(200_000, 'body must be at most 200,000 characters'),
+  /** The line mail clients show after the subject in the inbox; hidden in the HTML body. */
+  preheader: headerSafe('preheader', 500).optional(),
+  format: z.enum(BODY_FORMATS, { error: 'format must be text, html or mjml' }).optional(),
+  /** The HTML or MJML source (format html or mjml). */
+  html: z.string().max(MAX_BODY_CHARS, 'HTML body must be at most 200,000 characters').optional(),
+  /** The text body; with an HTML body, empty means generated from the HTML. */
+  text: z.string().max(MAX_BODY_CHARS, 'body must be at most 200,000 characters'),
+  /** Replies go here instead of the profile's reply-to. */
+  replyTo: z.union([z.literal(''), emailAddress('reply-to', 'support@example.com')]).optional(),
 });
 export type SendEmailData = z.infer<typeof SendEmailData>;
 
@@ -17,8 +34,30 @@ export interface SendEmailStep {
   /** A profile id; in a published version it may still be AGENT_DEFAULT, which starting a run resolves. */
   profileId: string;
   subject: string;
+  /** The text part; a published plan carries the one generated from the HTML when none was written. */
   text: string;
+  preheader?: string;
+  /** The HTML part as a Liquid template; MJML is compiled into it at publish. */
+  html?: string;
+  /** MJML source, only between `compile` and publishing (server/email-content.ts turns it into `html`). */
+  mjml?: string;
+  replyTo?: string;
   next: string;
+}
+
+/** Does this template print `name` (`{{ name }}`, `{{name | default: "x"}}`, `{{- name -}}`)? */
+export function printsVariable(template: string, name: string): boolean {
+  return new RegExp(`\\{\\{-?\\s*${name}\\b`).test(template);
+}
+
+function checkSend(node: { id: string; data: SendEmailData }): FlowError[] {
+  const { format = 'text', html = '', text } = node.data;
+  if (format !== 'text' && html.trim() === '') {
+    const what = format === 'mjml' ? 'MJML' : 'HTML';
+    return [{ nodeId: node.id, field: 'data.html', message: `write the ${what} body, or choose "Text only"` }];
+  }
+  if (format === 'text' && text.trim() === '') return [{ nodeId: node.id, field: 'data.text', message: 'write the body of the email' }];
+  return [];
 }
 
 export const sendEmail: NodeKind<'sendEmail', SendEmailData, SendEmailStep> = {
@@ -28,6 +67,18 @@ export const sendEmail: NodeKind<'sendEmail', SendEmailData, SendEmailStep> = {
   unique: false,
   defaults: ({ defaultProfileId }) => ({ profileId: defaultProfileId, subject: 'Hello {{name}}', text: 'Hi {{name}},\n\n' }),
   summary: (data) => data.subject || 'No subject',
-  check: () => [],
-  step: (data, next) => ({ type: 'sendEmail', profileId: data.profileId, subject: data.subject, text: data.text, next }),
+  check: checkSend,
+  step: (data, next) => {
+    const { format = 'text', html = '', preheader, replyTo } = data;
+    return {
+      type: 'sendEmail',
+      profileId: data.profileId,
+      subject: data.subject,
+      text: data.text,
+      ...(preheader ? { preheader } : {}),
+      ...(format === 'html' ? { html } : format === 'mjml' ? { mjml: html } : {}),
+      ...(replyTo ? { replyTo } : {}),
+      next,
+    };
+  },
 };

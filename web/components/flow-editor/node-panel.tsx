@@ -4,9 +4,9 @@ import { useId } from 'react';
 import type { FlowError } from '@domain/flow/compile';
 import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
 import { type DelayData, DURATION_UNITS } from '@domain/flow/nodes/delay';
-import type { SendEmailData } from '@domain/flow/nodes/send-email';
 import { REENTRY_POLICIES, type ReentryPolicy, type TriggerData } from '@domain/flow/nodes/trigger';
-import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
+import { FieldError } from '@/components/flow-editor/field-error';
+import { SendEmailFields } from '@/components/flow-editor/send-email-fields';
 import { SendPreview } from '@/components/flow-editor/send-preview';
 import { SendWindowFields } from '@/components/flow-editor/send-window-fields';
 import type { EditorNode, SenderProfile } from '@/components/flow-editor/types';
@@ -21,12 +21,6 @@ const NAME_EXAMPLES: Record<NodeType, string> = {
 };
 
 const UNIT_LABELS: Record<DelayData['unit'], string> = { seconds: 'Seconds', minutes: 'Minutes', hours: 'Hours', days: 'Days' };
-
-function FieldError({ errors, field }: { errors: FlowError[]; field: string }) {
-  const messages = errors.filter((e) => e.field === field || e.field?.startsWith(`${field}.`)).map((e) => e.message);
-  if (messages.length === 0) return null;
-  return <p className="field-error">{messages.join('; ')}</p>;
-}
 
 /** Number inputs: an empty box is NaN, which the schema reports as "must be a number". */
 function NumberInput(props: { id: string; value: number; onChange: (value: number) => void; label: string }) {
@@ -188,70 +182,6 @@ function DelayFields({ data, errors, onChange }: { data: DelayData; errors: Flow
         </select>
       </div>
       {data.mode === 'random' && <p className="hint">Each contact waits a random time between min and max.</p>}
-    </>
-  );
-}
-
-function SendEmailFields(props: {
-  data: SendEmailData;
-  errors: FlowError[];
-  profiles: readonly SenderProfile[];
-  onChange: (d: SendEmailData) => void;
-}) {
-  const { data, errors, profiles, onChange } = props;
-  const id = useId();
-  const known = data.profileId === AGENT_DEFAULT || profiles.some((p) => p.id === data.profileId);
-  return (
-    <>
-      <div className="field">
-        <label htmlFor={`${id}-sender`}>Sender</label>
-        <select
-          id={`${id}-sender`}
-          className="nodrag"
-          value={data.profileId}
-          onChange={(e) => onChange({ ...data, profileId: e.currentTarget.value })}
-        >
-          {!known && (
-            <option value={data.profileId}>{data.profileId ? `Missing or not shared with you: “${data.profileId}”` : 'Choose a sender…'}</option>
-          )}
-          <option value={AGENT_DEFAULT}>{AGENT_DEFAULT_LABEL}</option>
-          {profiles.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name} ({p.fromEmail})
-            </option>
-          ))}
-        </select>
-        <FieldError errors={errors} field="data.profileId" />
-        {data.profileId === AGENT_DEFAULT && <p className="hint">Each run sends with the default SMTP profile of the user who starts it.</p>}
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-subject`}>Subject</label>
-        <input
-          id={`${id}-subject`}
-          className="nodrag"
-          type="text"
-          maxLength={998}
-          value={data.subject}
-          onChange={(e) => onChange({ ...data, subject: e.currentTarget.value })}
-        />
-        <FieldError errors={errors} field="data.subject" />
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-text`}>Body</label>
-        <textarea
-          id={`${id}-text`}
-          className="nodrag nowheel"
-          rows={9}
-          value={data.text}
-          onChange={(e) => onChange({ ...data, text: e.currentTarget.value })}
-        />
-        <FieldError errors={errors} field="data.text" />
-        <p className="hint">
-          Plain text. <code>{'{{name}}'}</code>, <code>{'{{email}}'}</code> and any contact attribute (<code>{'{{ plan }}'}</code>, or{' '}
-          <code>{'{{ plan | default: "friend" }}'}</code>) are filled in, in the subject too. Campaign messages carry an unsubscribe link: where{' '}
-          <code>{'{{ unsubscribe_url }}'}</code> puts it, else at the end.
-        </p>
-      </div>
     </>
   );
 }

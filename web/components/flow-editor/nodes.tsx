@@ -25,13 +25,22 @@ export const NODE_ICONS: Record<NodeType, string> = { trigger: 'â–¶', delay: 'â—
 function NodeShell(props: { id: string; type: NodeType; selected: boolean; input: boolean; children: ReactNode }) {
   const kind = NODE_KINDS[props.type];
   const context = useContext(EditorContext);
-  const errors = context.errorsByNode.get(props.id);
+  const problems = context.errorsByNode.get(props.id);
+  const found = problems?.filter((e) => e.severity !== 'warning');
+  const errors = found && found.length > 0 ? found : undefined;
+  const warned = !errors && problems !== undefined && problems.length > 0;
   const name = context.names.get(props.id);
-  const className = ['flow-node', `flow-node--${props.type}`, props.selected ? 'is-selected' : '', errors ? 'has-error' : '']
+  const className = [
+    'flow-node',
+    `flow-node--${props.type}`,
+    props.selected ? 'is-selected' : '',
+    errors ? 'has-error' : '',
+    warned ? 'has-warning' : '',
+  ]
     .filter(Boolean)
     .join(' ');
   return (
-    <div className={className} data-testid={`node-${props.type}`} title={errors?.map((e) => e.message).join('\n')}>
+    <div className={className} data-testid={`node-${props.type}`} title={problems?.map((e) => e.message).join('\n')}>
       {props.input && <Handle type="target" position={Position.Top} />}
       <div className="flow-node__head">
         <span className="flow-node__icon" aria-hidden>

@@ -1,7 +1,9 @@
 'use client';
 /**
  * "Preview" in a Send Email node's panel: the message as one contact (or typed sample values) would get
- * it, rendered by the server with the send path's own code, and "Send preview to the sandbox".
+ * it, rendered by the server with the send path's own code, and "Send preview to the sandbox". The HTML
+ * part shows in an iframe with `sandbox=""` (no script, no same origin, no forms): an email's HTML
+ * never runs in the app's origin.
  */
 import { useEffect, useId, useState } from 'react';
 import type { SendEmailData } from '@domain/flow/nodes/send-email';
@@ -46,6 +48,10 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
     profileId: data.profileId,
     subject: data.subject,
     text: data.text,
+    ...(data.preheader ? { preheader: data.preheader } : {}),
+    ...(data.format ? { format: data.format } : {}),
+    ...(data.html !== undefined && data.format && data.format !== 'text' ? { html: data.html } : {}),
+    ...(data.replyTo ? { replyTo: data.replyTo } : {}),
     ...(mode === 'contact' ? { contactId } : { sample: { name: sample.name, email: sample.email, attributes: parseAttributes(sample.attributes) } }),
   });
 
@@ -155,8 +161,18 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
             <br />
             <strong>To:</strong> {preview.to}
             <br />
+            {preview.replyTo && (
+              <>
+                <strong>Reply-to:</strong> {preview.replyTo}
+                <br />
+              </>
+            )}
             <strong>Subject:</strong> <span data-testid="preview-subject">{preview.subject}</span>
           </p>
+          {preview.html !== null && (
+            <iframe className="preview__html" title="HTML part" sandbox="" srcDoc={preview.html} data-testid="preview-html" />
+          )}
+          {preview.html !== null && <p className="hint">Text part:</p>}
           <pre className="preview__body" data-testid="preview-text">
             {preview.text}
           </pre>

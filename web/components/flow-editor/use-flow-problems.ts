@@ -1,7 +1,8 @@
 'use client';
 /**
  * The flow's problems: `compile` runs in the browser on every change, so errors show live; what the
- * server answered to the last Save or Publish is shown too, until the flow changes again.
+ * server answered to the last Save or Publish is shown too, until the flow changes again. Warnings
+ * (severity 'warning') are listed with them but never count against publishing.
  */
 import { useDeferredValue, useMemo, useState } from 'react';
 import { compile, type FlowError } from '@domain/flow/compile';
@@ -27,13 +28,14 @@ export function useFlowProblems(flowId: string, graph: FlowGraph, snapshot: stri
 
   // The same compiler the server uses; deferred so dragging stays smooth.
   const deferredGraph = useDeferredValue(graph);
-  const liveErrors = useMemo(() => {
+  const live = useMemo(() => {
     const result = compile(deferredGraph, { flowId, version: 0 });
-    return result.ok ? [] : result.errors;
+    return { errors: result.ok ? [] : result.errors, warnings: result.warnings ?? [] };
   }, [deferredGraph, flowId]);
+  const liveErrors = live.errors;
 
   const errors = useMemo(() => {
-    const all = [...liveErrors, ...(serverErrors && serverErrors.snapshot === snapshot ? serverErrors.errors : [])];
+    const all = [...live.errors, ...live.warnings, ...(serverErrors && serverErrors.snapshot === snapshot ? serverErrors.errors : [])];
     const seen = new Set<string>();
     return all.filter((e) => {
       const key = errorKey(e);
@@ -41,7 +43,7 @@ export function useFlowProblems(flowId: string, graph: FlowGraph, snapshot: stri
       seen.add(key);
       return true;
     });
-  }, [liveErrors, serverErrors, snapshot]);
+  }, [live, serverErrors, snapshot]);
 
   const errorsByNode = useMemo(() => {
     const map = new Map<string, FlowError[]>();

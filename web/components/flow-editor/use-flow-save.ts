@@ -152,6 +152,8 @@ export function useFlowSave(options: {
       const result = await callApi<FlowPublished>('POST', `/api/flows/${encodeURIComponent(flowId)}/publish`);
       if (result.ok) {
         setPublished(result.data.version);
+        // What the server warns about (an attribute no contact has yet, under a default) stays listed.
+        setServerErrors(result.data.warnings.length > 0 ? { errors: result.data.warnings, snapshot: sent } : null);
         router.refresh();
       } else {
         showApiError(result.error, sent);

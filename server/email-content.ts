@@ -1,0 +1,185 @@
+/**
+ * A Send step's content made ready to send, and checked, at publish (and for a preview): MJML is
+ * compiled to HTML (mjml, Node-only: why this lives in server/ and not in domain/), a text part is
+ * generated from the HTML when none was written (html-to-text), and every template is parsed and
+ * rendered strictly against the attributes contacts have, so that a typo is an error on its field
+ * before any contact gets the message.
+ */
+import { convert } from 'html-to-text';
+import mjml2html from 'mjml';
+import type { AttributeType } from '../domain/contact';
+import type { FlowError } from '../domain/flow/node';
+import type { SendEmailStep, Step } from '../domain/flow/plan';
+import { htmlLiquid, parseTemplate, type TemplateKind, textLiquid } from './templates';
+
+/** MJML compiled once per source: publishing and previews of the same body do not compile it again. */
+const compiled = new Map<string, { html: string; errors: string[] }>();
+
+/**
+ * MJML to HTML; `mj-include` is refused (no file access), validation errors come back by line. No
+ * web font is added on MJML's own initiative (its default links Google Fonts for Ubuntu, a request
+ * from every reader's mail client the author never wrote); an `mj-font` the author writes is kept.
+ */
+export async function compileMjml(source: string): Promise<{ html: string; errors: string[] }> {
+  const hit = compiled.get(source);
+  if (hit) return hit;
+  let result: { html: string; errors: string[] };
+  try {
+    const out = await mjml2html(source, { validationLevel: 'soft', ignoreIncludes: true, keepComments: false, fonts: {} });
+    result = { html: out.html, errors: out.errors.map((e) => `line ${e.line}: ${e.message}`) };
+  } catch (err) {
+    result = { html: '', errors: [err instanceof Error ? err.message : String(err)] };
+  }
+  if (compiled.size >= 100) compiled.delete(compiled.keys().next().value ?? '');
+  compiled.set(source, result);
+  return result;
+}
+
+const HEADINGS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } }));
+
+/**
+ * The text part of an HTML template, still a template: `{{ name }}` stays as it is (headings keep
+ * their case, lines are not wrapped, so no tag is split or changed), links show their address.
+ */
+export function textFromHtml(html: string): string {
+  return convert(html, {
+    wordwrap: false,
+    selectors: [
+      ...HEADINGS,
+      { selector: 'img', format: 'skip' },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
+    ],
+  });
+}
+
+/** The step as it is sent: MJML compiled into `html`, the text part generated when none was written. */
+export async function prepareSendStep(nodeId: string, step: SendEmailStep): Promise<{ step: SendEmailStep; errors: FlowError[] }> {
+  const { mjml, ...rest } = step;
+  let html = step.html;
+  if (mjml !== undefined) {
+    const out = await compileMjml(mjml);
+    if (out.errors.length > 0) {
+      return { step: rest, errors: out.errors.map((e) => ({ nodeId, field: 'data.html', message: `MJML: ${e}` })) };
+    }
+    html = out.html;
+  }
+  if (html === undefined) return { step: rest, errors: [] };
+  const text = step.text.trim() === '' ? textFromHtml(html) : step.text;
+  return { step: { ...rest, html, text }, errors: [] };
+}
+
+/** What contacts can be addressed by in a template: name, email, unsubscribe_url and each attribute's type. */
+export type KnownVariables = ReadonlyMap<string, AttributeType | 'text'>;
+
+export function knownVariables(attributes: readonly { name: string; type: AttributeType }[]): KnownVariables {
+  const known = new Map<string, AttributeType | 'text'>(attributes.map((a) => [a.name, a.type]));
+  for (const own of ['name', 'email', 'unsubscribe_url']) known.set(own, 'text');
+  return known;
+}
+
+const SAMPLE: Record<AttributeType, string | number | boolean> = { text: 'sample', number: 1, boolean: true, date: '2026-01-01' };
+const UNDEFINED = /undefined variable: ([A-Za-z_][\w-]*)([^,]*)/;
+
+/**
+ * One template's problems: it does not parse (error); it prints a variable no contact has, without a
+ * default (an error in a campaign, whose audience exists now and would all lack it; a warning where
+ * contacts enter by an API event, which may bring the attribute with it); it names one only under a
+ * default or a condition (warning: the default is what every contact gets).
+ */
+export function checkTemplate(
+  nodeId: string,
+  field: string,
+  source: string,
+  kind: TemplateKind,
+  known: KnownVariables,
+  options: { unknownIsError?: boolean } = {},
+): FlowError[] {
+  const unknownIsError = options.unknownIsError ?? true;
+  if (!source.includes('{')) return [];
+  const liquid = kind === 'html' ? htmlLiquid : textLiquid;
+  let templates: ReturnType<typeof parseTemplate>;
+  try {
+    templates = parseTemplate(source, kind);
+  } catch (err) {
+    return [{ nodeId, field, message: `the template has a mistake: ${err instanceof Error ? err.message : String(err)}` }];
+  }
+  const problems: FlowError[] = [];
+  const scope: Record<string, string | number | boolean> = {};
+  for (const [name, type] of known) scope[name] = SAMPLE[type];
+  const reported = new Set<string>();
+  // A strict render with every known variable set: each unknown one without a default stops it; note it, give it a value, go on.
+  for (let i = 0; i < 50; i++) {
+    try {
+      liquid.renderSync(templates, scope, { strictVariables: true });
+      break;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const [, name, rest] = UNDEFINED.exec(message) ?? [];
+      if (!name || reported.has(name) || known.has(name)) {
+        problems.push({ nodeId, field, message: `the template cannot be rendered: ${message}` });
+        break;
+      }
+      reported.add(name);
+      const what = `no contact has the attribute "${name}${rest ?? ''}"`;
+      problems.push(
+        unknownIsError
+          ? { nodeId, field, message: `${what}: fix the name, add the attribute to contacts, or give a default: {{ ${name} | default: "…" }}` }
+          : { nodeId, field, severity: 'warning', message: `${what} yet: it prints nothing until an event brings it, unless you give a default` },
+      );
+      scope[name] = '';
+    }
+  }
+  for (const name of liquid.globalVariablesSync(templates)) {
+    if (known.has(name) || reported.has(name)) continue;
+    problems.push({
+      nodeId,
+      field,
+      severity: 'warning',
+      message: `no contact has the attribute "${name}" yet: every message gets its default (or nothing)`,
+    });
+  }
+  return problems;
+}
+
+/** Every template of a prepared step, each problem on the editor's field of its source. */
+export function checkSendStep(
+  nodeId: string,
+  step: SendEmailStep,
+  source: { textWritten: boolean },
+  known: KnownVariables,
+  options: { unknownIsError?: boolean } = {},
+): FlowError[] {
+  return [
+    ...checkTemplate(nodeId, 'data.subject', step.subject, 'text', known, options),
+    ...(step.preheader ? checkTemplate(nodeId, 'data.preheader', step.preheader, 'html', known, options) : []),
+    ...(step.html !== undefined ? checkTemplate(nodeId, 'data.html', step.html, 'html', known, options) : []),
+    // A generated text part says what the HTML says: its problems are the HTML's, reported there.
+    ...(source.textWritten ? checkTemplate(nodeId, 'data.text', step.text, 'text', known, options) : []),
+  ];
+}
+
+/**
+ * The plan as publishing stores it: each Send step prepared and checked. Errors stop the publish;
+ * warnings (severity 'warning') are shown and let it go ahead.
+ */
+export async function preparePlanContent<P extends { steps: Record<string, Step> }>(
+  plan: P,
+  known: KnownVariables,
+  options: { unknownIsError?: boolean } = {},
+): Promise<{ plan: P; problems: FlowError[] }> {
+  const steps: Record<string, Step> = {};
+  const problems: FlowError[] = [];
+  for (const [nodeId, step] of Object.entries(plan.steps)) {
+    if (step.type !== 'sendEmail') {
+      steps[nodeId] = step;
+      continue;
+    }
+    const prepared = await prepareSendStep(nodeId, step);
+    problems.push(...prepared.errors);
+    if (prepared.errors.length === 0)
+      problems.push(...checkSendStep(nodeId, prepared.step, { textWritten: step.text.trim() !== '' }, known, options));
+    steps[nodeId] = prepared.step;
+  }
+  return { plan: { ...plan, steps }, problems };
+}
