@@ -19,6 +19,11 @@ export interface SendEmailStep {
   subject: string;
   text: string;
   next: string;
+  /**
+   * Set by `compile` when a later Condition tests this send's outcome: a failed (or skipped) send goes
+   * on to `next` instead of ending the contact's journey. Absent in plans without such a Condition.
+   */
+  continueOnFailure?: true;
 }
 
 export const sendEmail: NodeKind<'sendEmail', SendEmailData, SendEmailStep> = {
