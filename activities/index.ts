@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../server/db';
 import type { TransportPool } from '../server/smtp/transport';
 import { createCohortActivities } from './cohort';
+import { createConditionActivities } from './condition';
 import { createImportActivities } from './contact-import';
 import { createSendBatch } from './send-batch';
 import { createSendEmail } from './send-email';
@@ -23,6 +24,12 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return { sendEmail: createSendEmail(deps), sendBatch: createSendBatch(deps), ...createCohortActivities(deps), ...createImportActivities(deps) };
+  return {
+    sendEmail: createSendEmail(deps),
+    sendBatch: createSendBatch(deps),
+    ...createCohortActivities(deps),
+    ...createConditionActivities(deps),
+    ...createImportActivities(deps),
+  };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../domain/flow/compile';
+import type { ConditionTest } from '../domain/flow/nodes/condition';
 import { conditionFlow } from './condition-flows';
 
 const meta = { flowId: 'f', version: 1 };
-const vip = { kind: 'attributes', filter: { match: 'all', rules: [{ field: 'plan', op: 'equals', value: 'vip' }] } } as const;
+const vip: ConditionTest = { kind: 'attributes', filter: { match: 'all', rules: [{ field: 'plan', op: 'equals', value: 'vip' }] } };
 // biome-ignore lint/suspicious/noExplicitAny: these tests break graphs on purpose
 type Loose = { schemaVersion: number; nodes: any[]; edges: any[] };
 const flow = () =>

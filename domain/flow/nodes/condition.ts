@@ -5,7 +5,7 @@
  * Each branch is a labelled output: the edge leaving it carries the branch id as its `sourceHandle`.
  */
 import { z } from 'zod';
-import { ContactFilter, describeFilter } from '../../contact-filter';
+import { ContactFilter, describeFilter, type FilterableContact, matchesFilter } from '../../contact-filter';
 import { type FlowError, nodeId, type NodeKind, position, stepName } from '../node';
 
 /** The id of the default branch's output; no branch may take it. */
@@ -119,3 +119,39 @@ export const condition: NodeKind<'condition', ConditionData, ConditionStep> = {
     otherwise: nextByBranch[OTHERWISE] ?? '',
   }),
 };
+
+/** What a Condition looks at for one contact: the contact, its lists (of those tested), the outcomes of tested sends. */
+export interface ConditionFacts {
+  contact: FilterableContact;
+  lists: ReadonlySet<string>;
+  /** By Send Email node id; a send with no outcome recorded counts as skipped (nothing was sent). */
+  sends: Readonly<Record<string, SendOutcome>>;
+}
+
+export function passes(test: ConditionTest, facts: ConditionFacts): boolean {
+  switch (test.kind) {
+    case 'attributes':
+      return matchesFilter(facts.contact, test.filter);
+    case 'inList':
+      return facts.lists.has(test.listId);
+    case 'sendOutcome':
+      return (facts.sends[test.sendNodeId] ?? 'skipped') === test.outcome;
+  }
+}
+
+/** The branch the contact takes: the first whose test passes, else Otherwise. */
+export function chooseBranch(step: Pick<ConditionStep, 'branches' | 'otherwise'>, facts: ConditionFacts): { branch: string; next: string } {
+  const hit = step.branches.find((b) => passes(b.test, facts));
+  return hit ? { branch: hit.id, next: hit.next } : { branch: OTHERWISE, next: step.otherwise };
+}
+
+/** The lists and Send Email nodes a step's tests look at. */
+export function testedBy(step: Pick<ConditionStep, 'branches'>): { listIds: string[]; sendNodeIds: string[] } {
+  const lists = new Set<string>();
+  const sends = new Set<string>();
+  for (const { test } of step.branches) {
+    if (test.kind === 'inList') lists.add(test.listId);
+    if (test.kind === 'sendOutcome') sends.add(test.sendNodeId);
+  }
+  return { listIds: [...lists], sendNodeIds: [...sends] };
+}
