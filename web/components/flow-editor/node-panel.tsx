@@ -7,11 +7,18 @@ import { type DelayData, DURATION_UNITS } from '@domain/flow/nodes/delay';
 import type { SendEmailData } from '@domain/flow/nodes/send-email';
 import { REENTRY_POLICIES, type ReentryPolicy, type TriggerData } from '@domain/flow/nodes/trigger';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
+import { ConditionFields } from '@/components/flow-editor/condition-panel';
 import { SendPreview } from '@/components/flow-editor/send-preview';
 import type { EditorNode, SenderProfile } from '@/components/flow-editor/types';
 
 /** What a step's name might be, as a hint in the empty Step name box. */
-const NAME_EXAMPLES: Record<NodeType, string> = { trigger: 'New signups', delay: 'Wait a day', sendEmail: 'Welcome email', exit: 'Done' };
+const NAME_EXAMPLES: Record<NodeType, string> = {
+  trigger: 'New signups',
+  delay: 'Wait a day',
+  sendEmail: 'Welcome email',
+  condition: 'VIP or not',
+  exit: 'Done',
+};
 
 const UNIT_LABELS: Record<DelayData['unit'], string> = { seconds: 'Seconds', minutes: 'Minutes', hours: 'Hours', days: 'Days' };
 
@@ -316,6 +323,14 @@ export function NodePanel(props: {
         />
       )}
       {node.type === 'sendEmail' && <SendPreview key={node.id} flowId={props.flowId} data={node.data} />}
+      {node.type === 'condition' && (
+        <ConditionFields
+          nodeId={node.id}
+          data={node.data}
+          errors={errors}
+          onChange={(data) => onUpdate(node.id, (n) => (n.type === 'condition' ? { ...n, data } : n))}
+        />
+      )}
       {node.type === 'exit' && <p className="hint">The journey ends here. An Exit has no next step.</p>}
       {!NODE_KINDS[node.type].unique && (
         <button type="button" className="button danger" onClick={onDelete} data-testid="delete-node">

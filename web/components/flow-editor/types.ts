@@ -68,9 +68,14 @@ function toFlowNode<T extends NodeType>(node: EditorNodeFor<T>): SavedNodeFor<T>
   return saved;
 }
 
-export function toEditorEdge(edge: { id: string; source: string; target: string }): EditorEdge {
-  return { id: edge.id, source: edge.source, target: edge.target };
+/** An edge; one leaving a branch of a Condition carries the branch id as its sourceHandle. */
+export function toEditorEdge(edge: { id: string; source: string; target: string; sourceHandle?: string | null | undefined }): EditorEdge {
+  return { id: edge.id, source: edge.source, target: edge.target, ...(edge.sourceHandle ? { sourceHandle: edge.sourceHandle } : {}) };
 }
+
+/** The id of a new connection: a branch's includes the branch, so two branches may lead to one step. */
+export const edgeIdFor = (source: string, target: string, sourceHandle?: string | null) =>
+  sourceHandle ? `e-${source}-${sourceHandle}-${target}` : `e-${source}-${target}`;
 
 export function toEditor(graph: FlowGraph): { nodes: EditorNode[]; edges: EditorEdge[] } {
   return { nodes: graph.nodes.map((n) => toEditorNode(n)), edges: graph.edges.map(toEditorEdge) };
@@ -81,7 +86,7 @@ export function toGraph(nodes: EditorNode[], edges: EditorEdge[]): FlowGraph {
   return {
     schemaVersion: SCHEMA_VERSION,
     nodes: nodes.map((n) => toFlowNode(n)),
-    edges: edges.map((e) => ({ id: e.id, source: e.source, target: e.target })),
+    edges: edges.map((e) => ({ id: e.id, source: e.source, target: e.target, ...(e.sourceHandle ? { sourceHandle: e.sourceHandle } : {}) })),
   };
 }
 
