@@ -3,12 +3,14 @@ import { AGENT_DEFAULT } from '../domain/senders';
 import type { Db } from './db';
 import { visibleFlow } from './access';
 import { insertFlowVersion } from './db/flows';
+import { getList } from './db/lists';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
 
 /**
  * Compiles the saved draft and stores it as a new immutable version. Every sender must exist and be
- * one the publishing user may use (or "agent's default", resolved when a run starts). Only who may
+ * one the publishing user may use (or "agent's default", resolved when a run starts), and every list
+ * a Condition tests must exist. Only who may
  * see the flow may publish it (404 otherwise).
  */
 export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise<{ version: number }> {
@@ -26,6 +28,20 @@ export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise
     }
   }
   if (missing.length > 0) throw new UserError(422, 'unknown_profile', 'a Send Email node uses an SMTP profile that does not exist', missing);
+  const noLists = [];
+  for (const [nodeId, step] of Object.entries(result.plan.steps)) {
+    if (step.type !== 'condition') continue;
+    for (const [i, branch] of step.branches.entries()) {
+      if (branch.test.kind === 'inList' && !(await getList(db, branch.test.listId))) {
+        noLists.push({
+          nodeId,
+          field: `data.branches.${i}.test.listId`,
+          message: `Branch '${branch.label}' tests a list that does not exist; choose a list`,
+        });
+      }
+    }
+  }
+  if (noLists.length > 0) throw new UserError(422, 'unknown_list', 'a Condition tests a list that does not exist', noLists);
   const version = await insertFlowVersion(db, flowId, result.graph, (v) => ({ ...result.plan, version: v }));
   return { version };
 }
