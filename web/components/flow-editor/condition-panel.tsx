@@ -112,7 +112,8 @@ const TEST_KINDS: Record<ConditionTest['kind'], string> = {
 };
 
 function defaultTest(kind: ConditionTest['kind'], sendIds: string[]): ConditionTest {
-  if (kind === 'attributes') return { kind, filter: { match: 'all', rules: [{ field: '', op: 'equals', value: '' }] } };
+  // A rule that already holds (the email is set), so a new branch's only problem is its connection.
+  if (kind === 'attributes') return { kind, filter: { match: 'all', rules: [{ field: 'email', op: 'exists' }] } };
   if (kind === 'inList') return { kind, listId: '' };
   return { kind, sendNodeId: sendIds[0] ?? '', outcome: 'failed' };
 }
