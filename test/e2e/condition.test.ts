@@ -3,10 +3,12 @@
  * unconnected branch named at its field and fixed by connecting its handle, branches added and
  * removed with their handles, and a rule's bad value shown on its row.
  */
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
 import type { FlowResponse } from '../../web/lib/api-types';
+import { root } from '../helpers';
 import { admin, Product } from './product';
 
 let product: Product;
@@ -113,6 +115,69 @@ describe('the Condition node in the editor', () => {
     // A number comparison without a number: the message is on the rule's row.
     await page.getByTestId('branch-0-rule-0').getByLabel('Operator').selectOption('gt');
     await page.getByTestId('branch-0-rule-0').getByText('enter a number').waitFor();
+    await browser.close();
+  });
+
+  it('shows a branching flow with no problems, each branch labelled on its own handle (the README screenshot, when recorded)', async () => {
+    const send = (id: string, x: number, y: number, subject: string) => ({
+      id,
+      type: 'sendEmail',
+      position: at(x, y),
+      data: { profileId: 'sandbox', subject, text: `Hi {{name}},\n\n${subject}\n` },
+    });
+    const branching = {
+      schemaVersion: 1,
+      nodes: [
+        { id: 'trigger', type: 'trigger', position: at(260, 0), data: { source: 'audience' } },
+        send('welcome', 260, 100, 'Welcome to Acme, {{name}}'),
+        {
+          id: 'split',
+          type: 'condition',
+          name: 'VIP or bounced?',
+          position: at(260, 210),
+          data: {
+            branches: [
+              {
+                id: 'vips',
+                label: 'VIPs',
+                test: { kind: 'attributes', filter: { match: 'all', rules: [{ field: 'plan', op: 'equals', value: 'vip' }] } },
+              },
+              { id: 'bounced', label: 'Bounced', test: { kind: 'sendOutcome', sendNodeId: 'welcome', outcome: 'failed' } },
+            ],
+          },
+        },
+        send('vip', 0, 340, 'Your VIP perks'),
+        { id: 'done-vip', type: 'exit', position: at(0, 460), data: {} },
+        { id: 'done-bounced', type: 'exit', position: at(260, 340), data: {} },
+        { id: 'wait', type: 'delay', position: at(520, 340), data: { mode: 'random', min: 1, max: 3, unit: 'days' } },
+        send('reminder', 520, 440, 'Still there, {{name}}?'),
+        { id: 'done', type: 'exit', position: at(520, 560), data: {} },
+      ],
+      edges: [
+        { id: 'e1', source: 'trigger', target: 'welcome' },
+        { id: 'e2', source: 'welcome', target: 'split' },
+        { id: 'e3', source: 'split', target: 'vip', sourceHandle: 'vips' },
+        { id: 'e4', source: 'vip', target: 'done-vip' },
+        { id: 'e5', source: 'split', target: 'done-bounced', sourceHandle: 'bounced' },
+        { id: 'e6', source: 'split', target: 'wait', sourceHandle: 'otherwise' },
+        { id: 'e7', source: 'wait', target: 'reminder' },
+        { id: 'e8', source: 'reminder', target: 'done' },
+      ],
+    };
+    await product.admin.api('PUT', '/api/flows/vip-split', { name: 'Welcome, VIPs and bounces', graph: branching });
+    const browser = await product.logIn(admin, '/flows/vip-split');
+    const { page } = browser;
+    await page.goto(`${product.web}/flows/vip-split`);
+    await page.getByTestId('node-condition').waitFor({ timeout: 60_000 });
+    await page.getByTestId('flow-ok').waitFor();
+    await expect(page.locator('[data-testid^="branch-handle-"]').count()).resolves.toBe(3);
+    await expect(page.getByTestId('node-condition').textContent()).resolves.toMatch(/VIPs.*Bounced.*Otherwise/);
+    await expect(page.locator('.react-flow__edge').count()).resolves.toBe(8);
+    if (process.env.DRIPLINE_RECORD_SCREENSHOT === '1') {
+      await page.getByTestId('node-condition').click();
+      await page.setViewportSize({ width: 1400, height: 860 });
+      await page.screenshot({ path: path.join(root, 'web', 'public', 'readme', 'editor-condition.png') });
+    }
     await browser.close();
   });
 });

@@ -59,6 +59,7 @@ function RuleRows(props: { rules: FilterRule[]; field: string; errors: FlowError
         <div key={i} className="rule-row" data-testid={`${props.testId}-rule-${i}`}>
           <input
             className="nodrag"
+            type="text"
             aria-label="Attribute"
             placeholder="attribute, e.g. plan"
             value={rule.field}
@@ -251,6 +252,7 @@ export function ConditionFields(props: { nodeId: string; data: ConditionData; er
           <input
             id={`${id}-label-${i}`}
             className="nodrag"
+            type="text"
             maxLength={60}
             value={branch.label}
             onChange={(e) => setBranch(i, { ...branch, label: e.currentTarget.value })}
@@ -281,6 +283,7 @@ export function ConditionFields(props: { nodeId: string; data: ConditionData; er
         <input
           id={`${id}-otherwise`}
           className="nodrag"
+          type="text"
           maxLength={60}
           placeholder="Otherwise"
           value={data.otherwiseLabel ?? ''}
