@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowGraph } from '../domain/flow/schema';
 import type { Db } from '../server/db';
+import { defineAttributes } from '../server/db/contacts';
 import { saveFlowDraft } from '../server/db/flows';
 import { insertList } from '../server/db/lists';
 import { UserError } from '../server/errors';
@@ -35,5 +36,35 @@ describe('publishing a Condition', () => {
     const listId = await insertList(db, 'Beta');
     await saveFlowDraft(db, { id: 'lists', name: 'Lists', graph: withList(listId) });
     await expect(publishFlow(db, 'lists', admin)).resolves.toEqual({ version: 1 });
+  });
+
+  it('refuses a rule on an attribute no contact has, or with a value of the wrong type, at the rule’s field', async () => {
+    const byAge = (value: string | number) =>
+      conditionFlow({
+        profileId: 'sandbox',
+        branches: [
+          { id: 'adults', label: 'Adults', test: { kind: 'attributes', filter: { match: 'all', rules: [{ field: 'age', op: 'equals', value }] } } },
+        ],
+      }) as FlowGraph;
+    await saveFlowDraft(db, { id: 'ages', name: 'Ages', graph: byAge('30') });
+    await expect(publishFlow(db, 'ages', admin)).rejects.toMatchObject({
+      code: 'invalid_rule',
+      details: [
+        {
+          nodeId: 'split',
+          field: 'data.branches.0.test.filter.rules.0.field',
+          message: "Branch 'Adults': no contact has an attribute named age; choose one they have",
+        },
+      ],
+    });
+    await defineAttributes(db, [{ name: 'age', type: 'number' }]);
+    await expect(publishFlow(db, 'ages', admin)).rejects.toMatchObject({
+      code: 'invalid_rule',
+      details: [
+        { field: 'data.branches.0.test.filter.rules.0.value', message: "Branch 'Adults': age is a number attribute; enter the value as a number" },
+      ],
+    });
+    await saveFlowDraft(db, { id: 'ages', name: 'Ages', graph: byAge(30) });
+    await expect(publishFlow(db, 'ages', admin)).resolves.toEqual({ version: 1 });
   });
 });

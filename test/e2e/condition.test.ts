@@ -64,6 +64,7 @@ async function connect(page: Page, from: string, to: string): Promise<void> {
 
 describe('the Condition node in the editor', () => {
   it('names an unconnected branch at its field, is fixed by connecting its handle, and adds and removes branches', async () => {
+    await product.admin.api('POST', '/api/contacts', { email: 'aged@example.test', attributes: { age: 41 } });
     await product.admin.api('PUT', '/api/flows/branching', { name: 'Branching', graph });
     const browser = await product.logIn(admin, '/flows/branching');
     const { page } = browser;
@@ -112,9 +113,25 @@ describe('the Condition node in the editor', () => {
         .sort(),
     ).toEqual(['otherwise', 'vips']);
 
+    // Contacts' attribute types: "30" typed for the number attribute age is saved as the number 30, and
+    // an attribute no contact has is named on the rule's row as it is typed.
+    const rule = page.getByTestId('branch-0-rule-0');
+    await rule.getByLabel('Attribute').fill('age');
+    await rule.getByLabel('Value').fill('30');
+    await saved(page);
+    const typed = FlowGraph.parse((await product.admin.api<FlowResponse>('GET', '/api/flows/branching')).data.graph);
+    const split = typed.nodes.find((n) => n.id === 'split');
+    expect(split?.type === 'condition' && split.data.branches[0]?.test).toEqual({
+      kind: 'attributes',
+      filter: { match: 'all', rules: [{ field: 'age', op: 'equals', value: 30 }] },
+    });
+    await rule.getByLabel('Attribute').fill('agee');
+    await rule.getByText('no contact has an attribute named agee; choose one they have').waitFor();
+
     // A number comparison without a number: the message is on the rule's row.
-    await page.getByTestId('branch-0-rule-0').getByLabel('Operator').selectOption('gt');
-    await page.getByTestId('branch-0-rule-0').getByText('enter a number').waitFor();
+    await rule.getByLabel('Operator').selectOption('gt');
+    await rule.getByLabel('Value').fill('');
+    await rule.getByText('enter a number').waitFor();
     await browser.close();
   });
 

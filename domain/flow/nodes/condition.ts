@@ -5,7 +5,8 @@
  * Each branch is a labelled output: the edge leaving it carries the branch id as its `sourceHandle`.
  */
 import { z } from 'zod';
-import { ContactFilter, describeFilter, type FilterableContact, matchesFilter } from '../../contact-filter';
+import { type AttributeType, type AttributeValue, coerceAttribute } from '../../contact';
+import { checkFilter, ContactFilter, describeFilter, type FilterableContact, matchesFilter } from '../../contact-filter';
 import { type FlowError, nodeId, type NodeKind, position, stepName } from '../node';
 
 /** The id of the default branch's output; no branch may take it. */
@@ -101,6 +102,12 @@ function check(node: { id: string; data: ConditionData }): FlowError[] {
   return errors;
 }
 
+/** Every output of a Condition, in order: its branches, then Otherwise. */
+export const conditionOutputs = (data: ConditionData) => [
+  ...data.branches.map((b) => ({ id: b.id, label: b.label })),
+  { id: OTHERWISE, label: data.otherwiseLabel ?? 'Otherwise' },
+];
+
 export const condition: NodeKind<'condition', ConditionData, ConditionStep> = {
   type: 'condition',
   label: 'Condition',
@@ -154,4 +161,26 @@ export function testedBy(step: Pick<ConditionStep, 'branches'>): { listIds: stri
     if (test.kind === 'sendOutcome') sends.add(test.sendNodeId);
   }
   return { listIds: [...lists], sendNodeIds: [...sends] };
+}
+
+/**
+ * Problems of an attribute test given the attributes contacts have (name → type): those of
+ * `checkFilter` (an unknown attribute, an operator that does not fit), and a value of the wrong type
+ * (text "30" never equals the number 30). Each names the field inside the filter, e.g. "rules.0.value".
+ */
+export function checkRules(filter: ContactFilter, types: Record<string, AttributeType>): { field: string; message: string }[] {
+  const problems = checkFilter(filter, types);
+  filter.rules.forEach((rule, i) => {
+    const type = types[rule.field];
+    if (!type || type === 'text' || !('value' in rule) || problems.some((p) => p.field.startsWith(`rules.${i}.`))) return;
+    const values: AttributeValue[] = Array.isArray(rule.value) ? rule.value : [rule.value];
+    // A value stored as the attribute's type comes back from coerceAttribute unchanged.
+    for (const v of values) {
+      const r = coerceAttribute(rule.field, type, v);
+      if (r.ok && r.value === v) continue;
+      problems.push({ field: `rules.${i}.value`, message: r.ok ? `${rule.field} is a ${type} attribute; enter the value as a ${type}` : r.message });
+      return;
+    }
+  });
+  return problems;
 }

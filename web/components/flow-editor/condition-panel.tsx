@@ -4,12 +4,22 @@
  * a list, or an earlier send's outcome) and the Otherwise branch's name. Errors show at their field.
  */
 import { useNodes, useReactFlow } from '@xyflow/react';
-import { useEffect, useId, useState } from 'react';
+import { useContext, useEffect, useId, useMemo, useState } from 'react';
 import type { FlowError } from '@domain/flow/compile';
+import { type AttributeType, type AttributeValue, coerceAttribute } from '@domain/contact';
 import { FILTER_OPERATORS, type FilterOperator, type FilterRule } from '@domain/contact-filter';
-import { type ConditionData, type ConditionTest, OTHERWISE, SEND_OUTCOME_TEXT, SEND_OUTCOMES, type SendOutcome } from '@domain/flow/nodes/condition';
+import {
+  checkRules,
+  type ConditionData,
+  type ConditionTest,
+  OTHERWISE,
+  SEND_OUTCOME_TEXT,
+  SEND_OUTCOMES,
+  type SendOutcome,
+} from '@domain/flow/nodes/condition';
 import { nodeTitle } from '@domain/flow/step-title';
 import { callApi } from '@/lib/api-client';
+import { EditorContext } from '@/components/flow-editor/nodes';
 import type { EditorEdge, EditorNode } from '@/components/flow-editor/types';
 
 type Branch = ConditionData['branches'][number];
@@ -36,10 +46,18 @@ function withOp(rule: FilterRule, op: FilterOperator): FilterRule {
   return { field: rule.field, op, value: text } as FilterRule;
 }
 
+/** What was typed, as the attribute's type when it has one (the number 30, not the text "30"). */
+function typedAs(field: string, type: AttributeType | undefined, typed: string): AttributeValue {
+  if (!type || type === 'text') return typed;
+  const r = coerceAttribute(field, type, typed);
+  return r.ok ? r.value : typed;
+}
+
 /** The rule's value from what was typed: numbers for number comparisons, comma-separated values for "is one of". */
-function withValue(rule: FilterRule, typed: string): FilterRule {
+function withValue(rule: FilterRule, typed: string, type: AttributeType | undefined): FilterRule {
   if (NUMBER_OPS.includes(rule.op)) return { ...rule, value: Number.parseFloat(typed) } as FilterRule;
-  if (LIST_OPS.includes(rule.op)) return { ...rule, value: typed.split(',').map((s) => s.trim()) } as FilterRule;
+  if (LIST_OPS.includes(rule.op)) return { ...rule, value: typed.split(',').map((s) => typedAs(rule.field, type, s.trim())) } as FilterRule;
+  if (rule.op === 'equals' || rule.op === 'notEquals') return { ...rule, value: typedAs(rule.field, type, typed) } as FilterRule;
   return { ...rule, value: typed } as FilterRule;
 }
 
@@ -49,8 +67,16 @@ const shown = (rule: FilterRule) => {
   return typeof rule.value === 'number' && !Number.isFinite(rule.value) ? '' : String(rule.value);
 };
 
-function RuleRows(props: { rules: FilterRule[]; field: string; errors: FlowError[]; testId: string; onChange: (rules: FilterRule[]) => void }) {
-  const { rules, onChange } = props;
+function RuleRows(props: {
+  rules: FilterRule[];
+  field: string;
+  errors: FlowError[];
+  testId: string;
+  types: Record<string, AttributeType>;
+  onChange: (rules: FilterRule[]) => void;
+}) {
+  const { rules, onChange, types } = props;
+  const listId = useId();
   const set = (i: number, rule: FilterRule) => onChange(rules.map((r, j) => (j === i ? rule : r)));
   return (
     <>
@@ -62,6 +88,7 @@ function RuleRows(props: { rules: FilterRule[]; field: string; errors: FlowError
             type="text"
             aria-label="Attribute"
             placeholder="attribute, e.g. plan"
+            list={listId}
             value={rule.field}
             onChange={(e) => set(i, { ...rule, field: e.currentTarget.value })}
           />
@@ -84,7 +111,7 @@ function RuleRows(props: { rules: FilterRule[]; field: string; errors: FlowError
               type={NUMBER_OPS.includes(rule.op) ? 'number' : 'text'}
               placeholder={LIST_OPS.includes(rule.op) ? 'a, b, c' : rule.op === 'before' || rule.op === 'after' ? 'YYYY-MM-DD' : 'value'}
               value={shown(rule)}
-              onChange={(e) => set(i, withValue(rule, e.currentTarget.value))}
+              onChange={(e) => set(i, withValue(rule, e.currentTarget.value, types[rule.field]))}
             />
           )}
           <button
@@ -99,6 +126,11 @@ function RuleRows(props: { rules: FilterRule[]; field: string; errors: FlowError
           <FieldError errors={props.errors} field={`${props.field}.${i}`} />
         </div>
       ))}
+      <datalist id={listId}>
+        {['email', 'name', ...Object.keys(types)].map((name) => (
+          <option key={name} value={name} />
+        ))}
+      </datalist>
       <button type="button" className="button small" onClick={() => onChange([...rules, { field: '', op: 'equals', value: '' }])}>
         Add rule
       </button>
@@ -128,7 +160,13 @@ function TestFields(props: {
   sends: EditorNode[];
   onChange: (t: ConditionTest) => void;
 }) {
-  const { test, field, errors, onChange } = props;
+  const { test, field, onChange } = props;
+  const { attributes } = useContext(EditorContext);
+  const types = useMemo(() => Object.fromEntries(attributes.map((a) => [a.name, a.type])), [attributes]);
+  // What compile cannot know: the attributes contacts have (publishing checks the same).
+  const live: FlowError[] =
+    test.kind === 'attributes' ? checkRules(test.filter, types).map((p) => ({ field: `${field}.filter.${p.field}`, message: p.message })) : [];
+  const errors = [...props.errors, ...live];
   return (
     <>
       <select
@@ -167,6 +205,7 @@ function TestFields(props: {
             field={`${field}.filter.rules`}
             errors={errors}
             testId={props.testId}
+            types={types}
             onChange={(rules) => onChange({ ...test, filter: { ...test.filter, rules } })}
           />
         </>

@@ -9,16 +9,18 @@ import type { FlowError } from '@domain/flow/compile';
 import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
 import { conditionOutputs } from '@domain/flow/nodes/condition';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
-import type { EditorNodeOf, SenderProfile } from '@/components/flow-editor/types';
+import type { ContactAttributeType, EditorNodeOf, SenderProfile } from '@/components/flow-editor/types';
 
 export interface EditorContextValue {
   errorsByNode: ReadonlyMap<string, FlowError[]>;
   profiles: readonly SenderProfile[];
   /** Each named step's name, by node id. */
   names: ReadonlyMap<string, string>;
+  /** The attributes contacts have, with their types (for a Condition's rules). */
+  attributes: readonly ContactAttributeType[];
 }
 
-export const EditorContext = createContext<EditorContextValue>({ errorsByNode: new Map(), profiles: [], names: new Map() });
+export const EditorContext = createContext<EditorContextValue>({ errorsByNode: new Map(), profiles: [], names: new Map(), attributes: [] });
 
 /** Each node type's symbol, on the canvas and in the palette. */
 export const NODE_ICONS: Record<NodeType, string> = { trigger: '▶', delay: '◷', sendEmail: '✉', condition: '◇', exit: '■' };

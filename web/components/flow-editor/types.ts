@@ -3,6 +3,7 @@
  * node registry (domain/flow/nodes): one typed React Flow node per node type, carrying that type's data.
  */
 import type { Edge, Node, XYPosition } from '@xyflow/react';
+import type { AttributeType } from '@domain/contact';
 import type { NodeDefaultsContext, NodeKind } from '@domain/flow/node';
 import { NODE_KINDS, type NodeData, type NodeType } from '@domain/flow/nodes';
 import { type FlowGraph, SCHEMA_VERSION } from '@domain/flow/schema';
@@ -31,6 +32,12 @@ export type EditorEdge = Edge;
  * T's data). Checked, not cast: each module's declared type matches its entry here.
  */
 const KINDS: { [T in NodeType]: NodeKind<T, NodeData<T>, unknown> } = NODE_KINDS;
+
+/** An attribute contacts may carry, and its type (the same for every contact). */
+export interface ContactAttributeType {
+  name: string;
+  type: AttributeType;
+}
 
 /** The fields of an SMTP profile the Sender select shows (a slice of SmtpProfileView: never a password). */
 export interface SenderProfile {
