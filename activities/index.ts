@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../server/db';
 import type { TransportPool } from '../server/smtp/transport';
 import { createCohortActivities } from './cohort';
+import { createConditionActivities } from './condition';
 import { createImportActivities } from './contact-import';
 import { createSendBatch } from './send-batch';
 import { createSendEmail } from './send-email';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCohortActivities(deps),
     ...createImportActivities(deps),
     ...createSendWindowActivities(deps),
+    ...createConditionActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

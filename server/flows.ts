@@ -5,6 +5,8 @@ import { visibleFlow } from './access';
 import { listAttributeDefinitions } from './db/contacts';
 import { insertFlowVersion } from './db/flows';
 import { knownVariables, preparePlanContent } from './email-content';
+import { getList } from './db/lists';
+import { checkRules } from '../domain/flow/nodes/condition';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
 
@@ -12,8 +14,9 @@ import { resolveSender, type Actor } from './profiles';
  * Compiles the saved draft and stores it as a new immutable version. Every sender must exist and be
  * one the publishing user may use (or "agent's default", resolved when a run starts). Every template
  * must parse and name only what contacts have (server/email-content.ts), and MJML compiles into the
- * stored plan. Only who may see the flow may publish it (404 otherwise). Warnings do not stop it:
- * they come back with the version.
+ * stored plan. Every list a Condition tests must exist, and its attribute rules must name attributes
+ * contacts have, with values of their type. Only who may see the flow may publish it (404 otherwise).
+ * Warnings do not stop it: they come back with the version.
  */
 export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise<{ version: number; warnings: FlowError[] }> {
   const flow = await visibleFlow(db, actor, flowId);
@@ -25,7 +28,8 @@ export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise
   // API event may bring attributes with the event: there it is a warning.
   const trigger = compiled.graph.nodes.find((n) => n.type === 'trigger');
   const unknownIsError = trigger?.type === 'trigger' && trigger.data.source === 'audience';
-  const content = await preparePlanContent(compiled.plan, knownVariables(await listAttributeDefinitions(db)), { unknownIsError });
+  const attributes = await listAttributeDefinitions(db);
+  const content = await preparePlanContent(compiled.plan, knownVariables(attributes), { unknownIsError });
   const problems = content.problems.filter((p) => p.severity !== 'warning');
   const warnings = [...compiled.warnings, ...content.problems.filter((p) => p.severity === 'warning')];
   if (problems.length > 0) throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', [...problems, ...warnings]);
@@ -47,6 +51,28 @@ export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise
     }
   }
   if (missing.length > 0) throw new UserError(422, 'unknown_profile', 'a Send Email node uses an SMTP profile that does not exist', missing);
+  const noLists = [];
+  const badRules = [];
+  const types = Object.fromEntries(attributes.map((a) => [a.name, a.type]));
+  for (const [nodeId, step] of Object.entries(result.plan.steps)) {
+    if (step.type !== 'condition') continue;
+    for (const [i, branch] of step.branches.entries()) {
+      if (branch.test.kind === 'inList' && !(await getList(db, branch.test.listId))) {
+        noLists.push({
+          nodeId,
+          field: `data.branches.${i}.test.listId`,
+          message: `Branch '${branch.label}' tests a list that does not exist; choose a list`,
+        });
+      }
+      if (branch.test.kind === 'attributes') {
+        for (const p of checkRules(branch.test.filter, types)) {
+          badRules.push({ nodeId, field: `data.branches.${i}.test.filter.${p.field}`, message: `Branch '${branch.label}': ${p.message}` });
+        }
+      }
+    }
+  }
+  if (noLists.length > 0) throw new UserError(422, 'unknown_list', 'a Condition tests a list that does not exist', noLists);
+  if (badRules.length > 0) throw new UserError(422, 'invalid_rule', 'a Condition has a rule no contact can match; fix it', badRules);
   const version = await insertFlowVersion(db, flowId, result.graph, (v) => ({ ...result.plan, version: v }));
   return { version, warnings };
 }

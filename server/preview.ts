@@ -80,7 +80,7 @@ export async function previewSendAs(db: Db, actor: Actor, flowId: string, input:
     format: input.format,
     html: input.html,
   };
-  const step = sendEmail.step(data, '');
+  const step = sendEmail.step(data, '', {});
   if (!step) throw new Error('a Send Email node always has a step');
   const prepared = await prepareSendStep('preview', step);
   const [problem] = prepared.errors;

@@ -85,3 +85,27 @@ describe('replay of a journey with Send windows', () => {
     await expect(Worker.runReplayHistory(replayOptions, windowed, 'journey-send-window')).resolves.toBeUndefined();
   });
 });
+
+/**
+ * A journey with a Condition on the outcome of a send the server refused: the failed send, the
+ * chooseBranch activity and the "failed" branch's send. Re-record after an intended change behind
+ * patched(): DRIPLINE_RECORD_HISTORY=1 npx vitest run test/journey-condition.test.ts
+ */
+describe('replay of a journey with a Condition', () => {
+  const conditionFile = path.join(root, 'test', 'histories', 'journey-condition-failed-send.json');
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(conditionFile, 'utf8')));
+
+  it('the committed history has the failed send, the branch chosen and the branch send', () => {
+    const events = history.events ?? [];
+    const scheduled = events.flatMap((e) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : [],
+    );
+    expect(scheduled).toEqual(['sendEmail', 'chooseBranch', 'sendEmail']);
+    expect(events.some((e) => e.activityTaskFailedEventAttributes)).toBe(true);
+    expect(events.some((e) => e.workflowExecutionCompletedEventAttributes)).toBe(true);
+  });
+
+  it('replays deterministically with the current workflow code', async () => {
+    await expect(Worker.runReplayHistory(replayOptions, history, 'journey-condition-failed-send')).resolves.toBeUndefined();
+  });
+});

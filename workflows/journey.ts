@@ -5,6 +5,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { drawDelayMs } from '../domain/flow/draw';
+import type { SendOutcome } from '../domain/flow/nodes/condition';
 import { PLAN_SCHEMA_VERSION, type Plan } from '../domain/flow/plan';
 import { sendStep } from './send-step';
 
@@ -27,12 +28,19 @@ export interface JourneyResult {
   error?: string;
 }
 
+const { chooseBranch } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
 export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput): Promise<JourneyResult> {
   if (plan.schemaVersion !== PLAN_SCHEMA_VERSION) {
     throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
   }
   let nodeId = plan.entry;
   let sent = 0;
+  /** Each send's outcome so far, for a Condition that tests it. */
+  const outcomes: Record<string, SendOutcome> = {};
   for (;;) {
     const step = plan.steps[nodeId];
     if (!step) throw ApplicationFailure.nonRetryable(`plan has no step "${nodeId}"`);
@@ -46,13 +54,15 @@ export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput):
         break;
       case 'sendEmail':
         try {
-          await sendStep(runId, nodeId, contactId, step);
+          outcomes[nodeId] = (await sendStep(runId, nodeId, contactId, step)).skipped ? 'skipped' : 'sent';
         } catch (err) {
-          // A permanent failure ends this contact's journey; it is in the delivery log.
-          if (err instanceof ActivityFailure) {
-            return { status: 'failed', nodeId, sent, error: err.cause?.message ?? err.message };
-          }
-          throw err;
+          if (!(err instanceof ActivityFailure)) throw err;
+          // A permanent failure ends this contact's journey (it is in the delivery log), unless a later
+          // Condition tests this send's outcome: then the journey goes on, to take its "failed" branch.
+          if (!step.continueOnFailure) return { status: 'failed', nodeId, sent, error: err.cause?.message ?? err.message };
+          outcomes[nodeId] = 'failed';
+          nodeId = step.next;
+          break;
         }
         sent += 1;
         nodeId = step.next;
@@ -64,6 +74,16 @@ export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput):
         nodeId = step.next;
         break;
       }
+      case 'condition':
+        try {
+          // An activity reads the contact and its lists; its result in history makes a replay take the same branch.
+          nodeId = (await chooseBranch({ runId, contactId, step: { branches: step.branches, otherwise: step.otherwise }, sends: { ...outcomes } }))
+            .next;
+        } catch (err) {
+          if (err instanceof ActivityFailure) return { status: 'failed', nodeId, sent, error: err.cause?.message ?? err.message };
+          throw err;
+        }
+        break;
       case 'exit':
         return { status: 'completed', nodeId, sent };
       default:

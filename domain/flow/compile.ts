@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { FlowError } from './node';
 import { printsVariable } from './nodes/send-email';
-import { kindOf, NODE_KINDS, NODE_TYPES, type NodeOf, type NodeType } from './nodes';
+import { kindOf, NODE_TYPES, type NodeOf, type NodeType } from './nodes';
+import { connectOutputs, SINGLE, sendOutcomeChecks, walkErrors } from './paths';
 import { PLAN_SCHEMA_VERSION, type Plan, type Step } from './plan';
 import { FlowGraph, type FlowNode } from './schema';
 
@@ -68,7 +69,6 @@ export function compile(raw: unknown, meta: { flowId: string; version: number })
     errors.push({ nodeId: extra.id, message: 'a flow has exactly one Trigger; remove this one' });
   }
 
-  const next = new Map<string, string[]>();
   for (const edge of graph.edges) {
     const source = byId.get(edge.source);
     if (!source) {
@@ -81,37 +81,22 @@ export function compile(raw: unknown, meta: { flowId: string; version: number })
         message: `edge "${edge.id}" points to missing node "${edge.target}"; reconnect or delete it`,
       });
     }
-    if (source && byId.has(edge.target)) next.set(edge.source, [...(next.get(edge.source) ?? []), edge.target]);
   }
 
-  for (const node of graph.nodes) {
-    const outs = next.get(node.id) ?? [];
-    const kind = NODE_KINDS[node.type];
-    if (kind.outputs === 0) {
-      if (outs.length > 0) errors.push({ nodeId: node.id, message: `${kind.label} ends the journey; remove its outgoing connection` });
-    } else if (outs.length === 0) {
-      errors.push({ nodeId: node.id, message: 'connect this node to the next step (or to an Exit)' });
-    } else if (outs.length > 1) {
-      errors.push({ nodeId: node.id, message: 'this node has more than one next step; keep one connection' });
-    }
-    errors.push(...checkNode(node));
-  }
+  const connected = connectOutputs(graph.nodes, graph.edges, byId);
+  errors.push(...connected.errors);
+  const { outputs } = connected;
+  for (const node of graph.nodes) errors.push(...checkNode(node));
 
   const trigger = triggers[0];
+  let tested = new Set<string>();
   if (errors.length === 0 && trigger) {
-    // Walk from the trigger: every node must be reachable, and the walk must not loop.
-    const seen = new Set<string>([trigger.id]);
-    let current = next.get(trigger.id)?.[0];
-    while (current !== undefined) {
-      if (seen.has(current)) {
-        errors.push({ nodeId: current, message: 'the flow loops back to this node; journeys must end at an Exit' });
-        break;
-      }
-      seen.add(current);
-      current = next.get(current)?.[0];
-    }
-    for (const node of graph.nodes) {
-      if (!seen.has(node.id)) errors.push({ nodeId: node.id, message: 'no path from the Trigger reaches this node' });
+    // Walk every path from the trigger: every node must be reachable, and no path may loop.
+    errors.push(...walkErrors(trigger.id, graph.nodes, outputs));
+    if (errors.length === 0) {
+      const sends = sendOutcomeChecks(trigger.id, graph.nodes, byId, outputs);
+      errors.push(...sends.errors);
+      tested = sends.tested;
     }
   }
   const warnings = campaignWarnings(graph);
@@ -119,11 +104,14 @@ export function compile(raw: unknown, meta: { flowId: string; version: number })
 
   const steps: Record<string, Step> = {};
   for (const node of graph.nodes) {
-    const step = stepOf(node, next.get(node.id)?.[0] ?? '');
+    const mine = outputs.get(node.id) ?? new Map<string, string>();
+    let step = stepOf(node, mine.get(SINGLE) ?? '', Object.fromEntries(mine));
+    // A Condition looks at this send's outcome: a failed or skipped send goes on, to reach it.
+    if (step?.type === 'sendEmail' && tested.has(node.id)) step = { ...step, continueOnFailure: true };
     // The step's name travels with it, so run pages and delivery logs can show it instead of the id.
     if (step) steps[node.id] = node.name?.trim() ? { ...step, name: node.name.trim() } : step;
   }
-  const entry = next.get(trigger.id)?.[0] ?? '';
+  const entry = outputs.get(trigger.id)?.get(SINGLE) ?? '';
   const plan: Plan = { schemaVersion: PLAN_SCHEMA_VERSION, flowId: meta.flowId, version: meta.version, entry, steps };
   const tooBig = planSizeError(plan);
   return tooBig ? { ok: false, errors: [tooBig], warnings } : { ok: true, graph, plan, warnings };
@@ -189,6 +177,6 @@ function checkNode<T extends NodeType>(node: NodeOf<T>): FlowError[] {
   return kindOf<T>(node.type as T).check(node as never);
 }
 
-function stepOf<T extends NodeType>(node: NodeOf<T>, next: string): Step | undefined {
-  return kindOf<T>(node.type as T).step(node.data as never, next);
+function stepOf<T extends NodeType>(node: NodeOf<T>, next: string, nextByBranch: Record<string, string>): Step | undefined {
+  return kindOf<T>(node.type as T).step(node.data as never, next, nextByBranch);
 }

@@ -30,6 +30,15 @@ export interface FlowError {
   severity?: 'warning';
 }
 
+/** One labelled output of a branching node: its id is the `sourceHandle` of the edge leaving it. */
+export interface NodeBranch {
+  id: string;
+  label: string;
+}
+
+/** Does a node of this kind go on to a next step (one, or one per branch)? */
+export const hasOutputs = (kind: { outputs: 0 | 1 | 'branches' }) => kind.outputs !== 0;
+
 /** What the editor knows when it adds a node. */
 export interface NodeDefaultsContext {
   /** The sender new Send Email nodes start with. */
@@ -41,8 +50,13 @@ export interface NodeKind<Type extends string, Data, Step> {
   type: Type;
   /** The name people see in the palette, the panel and the logs. */
   label: string;
-  /** How many next steps it has: 0 ends the journey. */
-  outputs: 0 | 1;
+  /**
+   * Its next steps: 0 ends the journey, 1 is one next step, 'branches' is one labelled output per
+   * branch (`branches(data)`), each an edge whose `sourceHandle` is the branch id.
+   */
+  outputs: 0 | 1 | 'branches';
+  /** For outputs 'branches': every output the node has, in order (ids unique; the last one is the default). */
+  branches?(data: Data): NodeBranch[];
   /** A flow has exactly one of these, and it cannot be deleted (the Trigger). */
   unique: boolean;
   /** The data a new node starts with. */
@@ -51,6 +65,9 @@ export interface NodeKind<Type extends string, Data, Step> {
   summary(data: Data): string;
   /** Problems the schema cannot see (e.g. min above max); each names the field. */
   check(node: { id: string; data: Data }): FlowError[];
-  /** Its step in the plan, given the id of the next node; undefined when it is not a step (the Trigger). */
-  step(data: Data, next: string): Step | undefined;
+  /**
+   * Its step in the plan, given the id of the next node (for outputs 'branches': the next node of
+   * each branch, by branch id); undefined when it is not a step (the Trigger).
+   */
+  step(data: Data, next: string, nextByBranch: Readonly<Record<string, string>>): Step | undefined;
 }

@@ -15,6 +15,8 @@ export const FlowEdge = z.object({
   id: z.string().min(1, 'edge id must not be empty').max(128),
   source: z.string().min(1),
   target: z.string().min(1),
+  /** The output it leaves from, for a node with branches (a Condition): the branch id. */
+  sourceHandle: z.string().max(64).nullish(),
 });
 export type FlowEdge = z.infer<typeof FlowEdge>;
 

@@ -32,6 +32,8 @@ export function stepTitle(step: Step | undefined, nodeId: string): string {
       return `Send Email “${clip(step.subject)}”`;
     case 'delay':
       return 'Delay';
+    case 'condition':
+      return 'Condition';
     case 'exit':
       return 'Exit';
     case 'sendWindow':

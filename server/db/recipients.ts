@@ -7,6 +7,7 @@ import type { SubscriptionStatus } from '../../domain/contact';
 import type { Plan } from '../../domain/flow/plan';
 import { now, sql, type Db } from '.';
 import { scheduleSendWindow } from './recipient-windows';
+import { continueAfterFailedSends, splitAtCondition } from './conditions';
 import type { RecipientStatus } from './tables';
 
 const CHUNK = 500;
@@ -70,7 +71,9 @@ export async function enrollAllContactsPage(
 /**
  * Moves every due recipient through the steps that need no SMTP: a Delay gives each one its next
  * due time (Randomize draws per contact from the run's seed, so a retry or replay draws the same),
- * so does a Send window (in each contact's time zone), and an Exit completes it. Repeats until nothing moves, so Delay → Delay → Exit settles in one call.
+ * so does a Send window (in each contact's time zone), an Exit completes it, a Condition splits them
+ * by branch (server/db/conditions.ts), and a Send whose outcome a Condition tests lets its failed and
+ * skipped recipients go on. Repeats until nothing moves, so Delay → Delay → Exit settles in one call.
  */
 export async function advanceRecipients(db: Db, runId: string, plan: Plan, seed: number, nowMs: number): Promise<number> {
   let moved = 0;
@@ -93,6 +96,10 @@ export async function advanceRecipients(db: Db, runId: string, plan: Plan, seed:
         movedThisPass += await drawDelays(db, runId, nodeId, step, seed, nowMs);
       } else if (step.type === 'sendWindow') {
         movedThisPass += await scheduleSendWindow(db, runId, nodeId, step, seed, nowMs);
+      } else if (step.type === 'condition') {
+        movedThisPass += await splitAtCondition(db, runId, nodeId, step, nowMs);
+      } else if (step.type === 'sendEmail' && step.continueOnFailure) {
+        movedThisPass += await continueAfterFailedSends(db, runId, nodeId, step.next, nowMs);
       }
     }
     moved += movedThisPass;
@@ -223,7 +230,7 @@ export async function moveRecipient(db: Db, runId: string, contactId: string, fr
     move.to === 'next'
       ? { status: 'pending' as const, nodeId: move.nodeId, dueAt: move.dueAt }
       : move.to === 'failed' || move.to === 'held' || move.to === 'skipped'
-        ? { status: move.to, ...(move.to === 'skipped' ? { nodeId: null } : {}) }
+        ? { status: move.to }
         : { status: 'retrying' as const, workflowId: move.workflowId };
   await db
     .updateTable('runRecipients')

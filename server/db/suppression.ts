@@ -48,7 +48,7 @@ export async function skipUnmailable(
       .execute();
     await trx
       .updateTable('runRecipients')
-      .set({ status: 'skipped', nodeId: null, claim: null, updatedAt: at })
+      .set({ status: 'skipped', claim: null, updatedAt: at })
       .where('runId', '=', run.runId)
       .where('status', '=', 'sending')
       .where(

@@ -44,6 +44,7 @@ const SLOTS = {
   'send-window': 57,
   segments: 67,
   'contact-admin': 53,
+  condition: 70,
 } as const;
 export type Area = keyof typeof SLOTS;
 

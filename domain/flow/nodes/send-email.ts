@@ -43,6 +43,11 @@ export interface SendEmailStep {
   mjml?: string;
   replyTo?: string;
   next: string;
+  /**
+   * Set by `compile` when a later Condition tests this send's outcome: a failed (or skipped) send goes
+   * on to `next` instead of ending the contact's journey. Absent in plans without such a Condition.
+   */
+  continueOnFailure?: true;
 }
 
 /** Does this template print `name` (`{{ name }}`, `{{name | default: "x"}}`, `{{- name -}}`)? */

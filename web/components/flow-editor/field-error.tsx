@@ -2,8 +2,10 @@
 /** A field's problems under its input: errors, and warnings (which do not stop publishing) apart. */
 import type { FlowError } from '@domain/flow/compile';
 
-export function FieldError({ errors, field }: { errors: FlowError[]; field: string }) {
-  const mine = errors.filter((e) => e.field === field || e.field?.startsWith(`${field}.`));
+/** The problems of this field and of those inside it; with `exact`, only of `field` + each suffix given. */
+export function FieldError({ errors, field, exact }: { errors: FlowError[]; field: string; exact?: readonly string[] }) {
+  const matches = (f: string | undefined) => (exact ? exact.some((x) => f === `${field}${x}`) : f === field || f?.startsWith(`${field}.`));
+  const mine = errors.filter((e) => matches(e.field));
   const messages = mine.filter((e) => e.severity !== 'warning').map((e) => e.message);
   const warnings = mine.filter((e) => e.severity === 'warning').map((e) => e.message);
   return (

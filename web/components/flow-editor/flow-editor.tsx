@@ -25,7 +25,7 @@ import { LeaveGuard } from '@/components/flow-editor/leave-guard';
 import { Palette } from '@/components/flow-editor/palette';
 import { EditorSidebar, type PublishedVersion } from '@/components/flow-editor/sidebar';
 import { EditorNotices, EditorToolbar } from '@/components/flow-editor/toolbar';
-import { type EditorEdge, type EditorNode, type SenderProfile, toEditor, toGraph } from '@/components/flow-editor/types';
+import { type ContactAttributeType, type EditorEdge, type EditorNode, type SenderProfile, toEditor, toGraph } from '@/components/flow-editor/types';
 import { fitViewOptions, useCanvasEdits } from '@/components/flow-editor/use-canvas-edits';
 import { useFlowProblems } from '@/components/flow-editor/use-flow-problems';
 import { useEditHistory, useEditorShortcuts } from '@/components/flow-editor/use-edit-history';
@@ -40,11 +40,14 @@ export interface FlowEditorProps {
   /** Problems met while loading a damaged draft. */
   loadProblems: string[];
   profiles: SenderProfile[];
+  /** The attributes contacts have, with their types: a Condition's rules offer and type them. */
+  attributes?: ContactAttributeType[];
   versions: PublishedVersion[];
 }
 
 const defaultEdgeOptions: DefaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
 const deleteKeys = ['Delete', 'Backspace'];
+const NO_ATTRIBUTES: ContactAttributeType[] = [];
 
 export function FlowEditor(props: FlowEditorProps) {
   return (
@@ -54,7 +57,7 @@ export function FlowEditor(props: FlowEditorProps) {
   );
 }
 
-function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, versions }: FlowEditorProps) {
+function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, attributes = NO_ATTRIBUTES, versions }: FlowEditorProps) {
   const canvasRef = useRef<HTMLDivElement>(null);
   const [initial] = useState(() => toEditor(initialGraph));
   const [nodes, setNodes, onNodesChange] = useNodesState<EditorNode>(initial.nodes);
@@ -89,7 +92,10 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
   // Keyed by the names themselves, so moving a node does not re-render every node.
   const namesKey = JSON.stringify(nodes.filter((n) => n.name?.trim()).map((n) => [n.id, n.name?.trim()]));
   const names = useMemo(() => new Map<string, string>(JSON.parse(namesKey)), [namesKey]);
-  const contextValue = useMemo<EditorContextValue>(() => ({ errorsByNode, profiles, names }), [errorsByNode, profiles, names]);
+  const contextValue = useMemo<EditorContextValue>(
+    () => ({ errorsByNode, profiles, names, attributes }),
+    [errorsByNode, profiles, names, attributes],
+  );
 
   const selectedNodes = nodes.filter((n) => n.selected);
   const selectedNode = selectedNodes.length === 1 ? selectedNodes[0] : undefined;

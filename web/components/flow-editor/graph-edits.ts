@@ -3,7 +3,7 @@
  * copy and paste, and joining the neighbours of deleted nodes.
  */
 import { NODE_KINDS } from '@domain/flow/nodes';
-import { type EditorEdge, type EditorNode, newNodeId, toEditorEdge } from '@/components/flow-editor/types';
+import { type EditorEdge, type EditorNode, edgeIdFor, newNodeId, toEditorEdge } from '@/components/flow-editor/types';
 
 /** What Ctrl/Cmd+C copied: nodes and the connections between them. */
 export interface Clip {
@@ -50,7 +50,8 @@ export function pasteClip(clip: Clip, taken: ReadonlySet<string>, times: number)
   const edges = clip.edges.flatMap((e) => {
     const source = newIds.get(e.source);
     const target = newIds.get(e.target);
-    return source && target ? [{ id: `e-${source}-${target}`, source, target, selected: false }] : [];
+    const handle = e.sourceHandle ? { sourceHandle: e.sourceHandle } : {};
+    return source && target ? [{ id: edgeIdFor(source, target, e.sourceHandle), source, target, ...handle, selected: false }] : [];
   });
   return { nodes, edges };
 }
@@ -65,7 +66,10 @@ export function reconnectAround(deletedNodeIds: ReadonlySet<string>, edges: Edit
   if (deletedNodeIds.size === 0) return [];
   const nextOf = new Map<string, string>();
   for (const e of edges) if (!nextOf.has(e.source)) nextOf.set(e.source, e.target);
-  const existing = new Set(edges.filter((e) => !deletedNodeIds.has(e.source) && !deletedNodeIds.has(e.target)).map((e) => `${e.source}→${e.target}`));
+  const keyOf = (source: string, handle: string | null | undefined, target: string) => `${source}|${handle ?? ''}→${target}`;
+  const existing = new Set(
+    edges.filter((e) => !deletedNodeIds.has(e.source) && !deletedNodeIds.has(e.target)).map((e) => keyOf(e.source, e.sourceHandle, e.target)),
+  );
   const added: EditorEdge[] = [];
   for (const e of edges) {
     if (deletedNodeIds.has(e.source) || !deletedNodeIds.has(e.target)) continue;
@@ -77,10 +81,16 @@ export function reconnectAround(deletedNodeIds: ReadonlySet<string>, edges: Edit
       next = nextOf.get(next);
     }
     if (next === undefined || deletedNodeIds.has(next) || next === e.source) continue;
-    const key = `${e.source}→${next}`;
+    const key = keyOf(e.source, e.sourceHandle, next);
     if (existing.has(key)) continue;
     existing.add(key);
-    added.push({ id: `e-${e.source}-${next}`, source: e.source, target: next });
+    // A branch of a Condition that led to the deleted step now leads past it, from the same branch.
+    added.push({
+      id: edgeIdFor(e.source, next, e.sourceHandle),
+      source: e.source,
+      target: next,
+      ...(e.sourceHandle ? { sourceHandle: e.sourceHandle } : {}),
+    });
   }
   return added;
 }

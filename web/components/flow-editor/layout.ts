@@ -4,7 +4,7 @@
  */
 import { Graph, layout } from '@dagrejs/dagre';
 import { NODE_KINDS } from '@domain/flow/nodes';
-import type { EditorEdge, EditorNode } from '@/components/flow-editor/types';
+import { type EditorEdge, type EditorNode, edgeIdFor } from '@/components/flow-editor/types';
 
 export const NODE_WIDTH = 240;
 export const NODE_HEIGHT = 90;
@@ -36,6 +36,11 @@ export function tidyLayout(nodes: EditorNode[], edges: EditorEdge[]): EditorNode
  * room. A new Exit under a node that already leads somewhere is placed but left unconnected (an Exit
  * ends the journey, so it would cut off the steps after it).
  */
+function firstBranch(node: EditorNode): string | undefined {
+  const kind = NODE_KINDS[node.type];
+  return kind.outputs === 'branches' ? (kind.branches as (data: unknown) => { id: string }[] | undefined)?.(node.data)?.[0]?.id : undefined;
+}
+
 export function insertBelow(
   nodes: EditorNode[],
   edges: EditorEdge[],
@@ -43,10 +48,16 @@ export function insertBelow(
   node: EditorNode,
 ): { nodes: EditorNode[]; edges: EditorEdge[] } {
   const after = nodes.find((n) => n.id === afterId);
-  if (!after || NODE_KINDS[after.type].outputs === 0) return { nodes: [...nodes, node], edges };
+  // Under a Condition the new step is placed, not connected: the person chooses its branch.
+  if (!after || NODE_KINDS[after.type].outputs !== 1) return { nodes: [...nodes, node], edges };
   const placed: EditorNode = { ...node, position: { x: after.position.x, y: after.position.y + sizeOf(after).height + RANK_GAP } };
   const out = edges.find((e) => e.source === afterId);
-  const link = (source: string, target: string): EditorEdge => ({ id: `e-${source}-${target}`, source, target });
+  const link = (source: string, target: string, sourceHandle?: string): EditorEdge => ({
+    id: edgeIdFor(source, target, sourceHandle),
+    source,
+    target,
+    ...(sourceHandle ? { sourceHandle } : {}),
+  });
   if (!out) return { nodes: [...nodes, placed], edges: [...edges, link(afterId, placed.id)] };
   if (NODE_KINDS[placed.type].outputs === 0) {
     const aside: EditorNode = { ...placed, position: { x: placed.position.x + NODE_WIDTH + 50, y: placed.position.y } };
@@ -60,6 +71,7 @@ export function insertBelow(
   const moved = nodes.map((n) => (below.has(n.id) ? { ...n, position: { x: n.position.x, y: n.position.y + shift } } : n));
   return {
     nodes: [...moved, placed],
-    edges: [...edges.filter((e) => e.id !== out.id), link(afterId, placed.id), link(placed.id, out.target)],
+    // A new Condition goes on by its first branch; the others wait to be connected (compile names them).
+    edges: [...edges.filter((e) => e.id !== out.id), link(afterId, placed.id), link(placed.id, out.target, firstBranch(placed))],
   };
 }

@@ -7,6 +7,7 @@ import { type DelayData, DURATION_UNITS } from '@domain/flow/nodes/delay';
 import { REENTRY_POLICIES, type ReentryPolicy, type TriggerData } from '@domain/flow/nodes/trigger';
 import { FieldError } from '@/components/flow-editor/field-error';
 import { SendEmailFields } from '@/components/flow-editor/send-email-fields';
+import { ConditionFields } from '@/components/flow-editor/condition-panel';
 import { SendPreview } from '@/components/flow-editor/send-preview';
 import { SendWindowFields } from '@/components/flow-editor/send-window-fields';
 import type { EditorNode, SenderProfile } from '@/components/flow-editor/types';
@@ -16,6 +17,7 @@ const NAME_EXAMPLES: Record<NodeType, string> = {
   trigger: 'New signups',
   delay: 'Wait a day',
   sendEmail: 'Welcome email',
+  condition: 'VIP or not',
   exit: 'Done',
   sendWindow: 'Business hours',
 };
@@ -258,6 +260,14 @@ export function NodePanel(props: {
           data={node.data}
           errors={errors}
           onChange={(data) => onUpdate(node.id, (n) => (n.type === 'sendWindow' ? { ...n, data } : n))}
+        />
+      )}
+      {node.type === 'condition' && (
+        <ConditionFields
+          nodeId={node.id}
+          data={node.data}
+          errors={errors}
+          onChange={(data) => onUpdate(node.id, (n) => (n.type === 'condition' ? { ...n, data } : n))}
         />
       )}
       {node.type === 'exit' && <p className="hint">The journey ends here. An Exit has no next step.</p>}

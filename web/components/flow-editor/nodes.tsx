@@ -3,26 +3,29 @@
  * The canvas's node components: one per node type, memoised, with a handle on top (in) and, unless the
  * type ends the journey, one at the bottom (out). Titles and summaries come from the node registry.
  */
-import { Handle, type NodeProps, type NodeTypes, Position } from '@xyflow/react';
-import { createContext, memo, type ReactNode, useContext } from 'react';
+import { Handle, type NodeProps, type NodeTypes, Position, useUpdateNodeInternals } from '@xyflow/react';
+import { createContext, memo, type ReactNode, useContext, useEffect } from 'react';
 import type { FlowError } from '@domain/flow/compile';
 import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
+import { conditionOutputs } from '@domain/flow/nodes/condition';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
-import type { EditorNodeOf, SenderProfile } from '@/components/flow-editor/types';
+import type { ContactAttributeType, EditorNodeOf, SenderProfile } from '@/components/flow-editor/types';
 
 export interface EditorContextValue {
   errorsByNode: ReadonlyMap<string, FlowError[]>;
   profiles: readonly SenderProfile[];
   /** Each named step's name, by node id. */
   names: ReadonlyMap<string, string>;
+  /** The attributes contacts have, with their types (for a Condition's rules). */
+  attributes: readonly ContactAttributeType[];
 }
 
-export const EditorContext = createContext<EditorContextValue>({ errorsByNode: new Map(), profiles: [], names: new Map() });
+export const EditorContext = createContext<EditorContextValue>({ errorsByNode: new Map(), profiles: [], names: new Map(), attributes: [] });
 
 /** Each node type's symbol, on the canvas and in the palette. */
-export const NODE_ICONS: Record<NodeType, string> = { trigger: '▶', delay: '◷', sendEmail: '✉', exit: '■', sendWindow: '☼' };
+export const NODE_ICONS: Record<NodeType, string> = { trigger: '▶', delay: '◷', sendEmail: '✉', condition: '◇', exit: '■', sendWindow: '☼' };
 
-function NodeShell(props: { id: string; type: NodeType; selected: boolean; input: boolean; children: ReactNode }) {
+function NodeShell(props: { id: string; type: NodeType; selected: boolean; input: boolean; children: ReactNode; outputs?: ReactNode }) {
   const kind = NODE_KINDS[props.type];
   const context = useContext(EditorContext);
   const problems = context.errorsByNode.get(props.id);
@@ -62,7 +65,8 @@ function NodeShell(props: { id: string; type: NodeType; selected: boolean; input
         )}
       </div>
       <div className="flow-node__body">{props.children}</div>
-      {kind.outputs > 0 && <Handle type="source" position={Position.Bottom} />}
+      {kind.outputs === 1 && <Handle type="source" position={Position.Bottom} />}
+      {props.outputs}
     </div>
   );
 }
@@ -97,6 +101,36 @@ const SendEmailNodeView = memo(function SendEmailNodeView({ id, data, selected }
   );
 });
 
+/** One labelled output per branch, then Otherwise: the edge leaving a handle carries the branch id. */
+const ConditionNodeView = memo(function ConditionNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'condition'>>) {
+  const outputs = conditionOutputs(data);
+  const updateNodeInternals = useUpdateNodeInternals();
+  const handleIds = outputs.map((b) => b.id).join('|');
+  // React Flow measures handles once: tell it when branches are added, removed or reordered.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: handleIds is the change that matters
+  useEffect(() => updateNodeInternals(id), [id, handleIds, updateNodeInternals]);
+  const left = (i: number) => `${((i + 0.5) / outputs.length) * 100}%`;
+  return (
+    <NodeShell
+      id={id}
+      type="condition"
+      selected={selected}
+      input
+      outputs={outputs.map((b, i) => (
+        <Handle key={b.id} id={b.id} type="source" position={Position.Bottom} style={{ left: left(i) }} data-testid={`branch-handle-${b.id}`} />
+      ))}
+    >
+      <div className="flow-node__branches">
+        {outputs.map((b, i) => (
+          <span key={b.id} className="flow-node__branch" style={{ left: left(i) }} title={b.label}>
+            {b.label}
+          </span>
+        ))}
+      </div>
+    </NodeShell>
+  );
+});
+
 const ExitNodeView = memo(function ExitNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'exit'>>) {
   return (
     <NodeShell id={id} type="exit" selected={selected} input>
@@ -118,6 +152,7 @@ export const nodeTypes = {
   trigger: TriggerNodeView,
   delay: DelayNodeView,
   sendEmail: SendEmailNodeView,
+  condition: ConditionNodeView,
   exit: ExitNodeView,
   sendWindow: SendWindowNodeView,
 } satisfies NodeTypes & Record<NodeType, unknown>;

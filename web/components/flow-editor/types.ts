@@ -3,6 +3,7 @@
  * node registry (domain/flow/nodes): one typed React Flow node per node type, carrying that type's data.
  */
 import type { Edge, Node, XYPosition } from '@xyflow/react';
+import type { AttributeType } from '@domain/contact';
 import type { NodeDefaultsContext, NodeKind } from '@domain/flow/node';
 import { NODE_KINDS, type NodeData, type NodeType } from '@domain/flow/nodes';
 import { type FlowGraph, SCHEMA_VERSION } from '@domain/flow/schema';
@@ -31,6 +32,12 @@ export type EditorEdge = Edge;
  * T's data). Checked, not cast: each module's declared type matches its entry here.
  */
 const KINDS: { [T in NodeType]: NodeKind<T, NodeData<T>, unknown> } = NODE_KINDS;
+
+/** An attribute contacts may carry, and its type (the same for every contact). */
+export interface ContactAttributeType {
+  name: string;
+  type: AttributeType;
+}
 
 /** The fields of an SMTP profile the Sender select shows (a slice of SmtpProfileView: never a password). */
 export interface SenderProfile {
@@ -68,9 +75,14 @@ function toFlowNode<T extends NodeType>(node: EditorNodeFor<T>): SavedNodeFor<T>
   return saved;
 }
 
-export function toEditorEdge(edge: { id: string; source: string; target: string }): EditorEdge {
-  return { id: edge.id, source: edge.source, target: edge.target };
+/** An edge; one leaving a branch of a Condition carries the branch id as its sourceHandle. */
+export function toEditorEdge(edge: { id: string; source: string; target: string; sourceHandle?: string | null | undefined }): EditorEdge {
+  return { id: edge.id, source: edge.source, target: edge.target, ...(edge.sourceHandle ? { sourceHandle: edge.sourceHandle } : {}) };
 }
+
+/** The id of a new connection: a branch's includes the branch, so two branches may lead to one step. */
+export const edgeIdFor = (source: string, target: string, sourceHandle?: string | null) =>
+  sourceHandle ? `e-${source}-${sourceHandle}-${target}` : `e-${source}-${target}`;
 
 export function toEditor(graph: FlowGraph): { nodes: EditorNode[]; edges: EditorEdge[] } {
   return { nodes: graph.nodes.map((n) => toEditorNode(n)), edges: graph.edges.map(toEditorEdge) };
@@ -81,7 +93,7 @@ export function toGraph(nodes: EditorNode[], edges: EditorEdge[]): FlowGraph {
   return {
     schemaVersion: SCHEMA_VERSION,
     nodes: nodes.map((n) => toFlowNode(n)),
-    edges: edges.map((e) => ({ id: e.id, source: e.source, target: e.target })),
+    edges: edges.map((e) => ({ id: e.id, source: e.source, target: e.target, ...(e.sourceHandle ? { sourceHandle: e.sourceHandle } : {}) })),
   };
 }
 

@@ -10,7 +10,7 @@ import { type Clip, copySelection, pasteClip, reconnectAround } from '@/componen
 import { insertBelow, tidyLayout } from '@/components/flow-editor/layout';
 import type { UpdateNode } from '@/components/flow-editor/node-panel';
 import { freeSpot, isVisible } from '@/components/flow-editor/placement';
-import { type EditorEdge, type EditorNode, newEditorNode, newNodeId, type SenderProfile } from '@/components/flow-editor/types';
+import { type EditorEdge, type EditorNode, edgeIdFor, newEditorNode, newNodeId, type SenderProfile } from '@/components/flow-editor/types';
 
 export const fitViewOptions = { padding: 0.25, maxZoom: 1 };
 
@@ -38,7 +38,12 @@ export function useCanvasEdits(options: {
       const target = reactFlow.getNode(connection.target);
       if (!source || !target) return false;
       if (target.type === 'trigger' || NODE_KINDS[source.type].outputs === 0) return false;
-      return !reactFlow.getEdges().some((e) => e.source === connection.source && e.target === connection.target);
+      // No duplicates; two branches of a Condition (sourceHandle) may lead to the same step.
+      return !reactFlow
+        .getEdges()
+        .some(
+          (e) => e.source === connection.source && e.target === connection.target && (e.sourceHandle ?? null) === (connection.sourceHandle ?? null),
+        );
     },
     [reactFlow],
   );
@@ -46,7 +51,7 @@ export function useCanvasEdits(options: {
   const onConnect = useCallback<OnConnect>(
     (connection) => {
       record();
-      setEdges((eds) => addEdge({ ...connection, id: `e-${connection.source}-${connection.target}` }, eds));
+      setEdges((eds) => addEdge({ ...connection, id: edgeIdFor(connection.source, connection.target, connection.sourceHandle) }, eds));
     },
     [record, setEdges],
   );

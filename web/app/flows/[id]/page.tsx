@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { getFlow } from '@server/db/flows';
 import { mayUseFlow } from '@server/access';
+import { listAttributeDefinitions } from '@server/db/contacts';
 import { defaultProfileId } from '@server/db/smtp-profiles';
 import { listProfiles } from '@server/profiles';
 import { FlowEditor } from '@/components/flow-editor/flow-editor';
@@ -46,6 +47,7 @@ export default async function FlowEditorPage({ params }: Props) {
       initialGraph={graph}
       loadProblems={problems}
       profiles={profiles}
+      attributes={(await listAttributeDefinitions(db)).map(({ name, type }) => ({ name, type }))}
       versions={flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.publishedAt) }))}
     />
   );

@@ -1,0 +1,186 @@
+/**
+ * Condition: the journey goes down the first branch whose test the contact passes, or "Otherwise".
+ * A test looks at the contact's attributes (a ContactFilter, the same rules segments use), at list
+ * membership, or at the outcome of an earlier Send Email of the same journey (sent, failed, skipped).
+ * Each branch is a labelled output: the edge leaving it carries the branch id as its `sourceHandle`.
+ */
+import { z } from 'zod';
+import { type AttributeType, type AttributeValue, coerceAttribute } from '../../contact';
+import { checkFilter, ContactFilter, describeFilter, type FilterableContact, matchesFilter } from '../../contact-filter';
+import { type FlowError, nodeId, type NodeKind, position, stepName } from '../node';
+
+/** The id of the default branch's output; no branch may take it. */
+export const OTHERWISE = 'otherwise';
+
+export const SEND_OUTCOMES = ['sent', 'failed', 'skipped'] as const;
+export type SendOutcome = (typeof SEND_OUTCOMES)[number];
+export const SEND_OUTCOME_TEXT: Record<SendOutcome, string> = {
+  sent: 'was sent',
+  failed: 'failed',
+  skipped: 'was skipped (contact unsubscribed)',
+};
+
+export const ConditionTest = z.discriminatedUnion(
+  'kind',
+  [
+    /** The contact's attributes (and email, name) match the filter. */
+    z.object({ kind: z.literal('attributes'), filter: ContactFilter }),
+    /** The contact is a member of the list. */
+    z.object({ kind: z.literal('inList'), listId: z.string({ error: 'choose a list' }).min(1, 'choose a list').max(64) }),
+    /** An earlier Send Email of this journey (a node that comes before this one on every path) ended so. */
+    z.object({
+      kind: z.literal('sendOutcome'),
+      sendNodeId: z.string({ error: 'choose an earlier Send Email' }).min(1, 'choose an earlier Send Email').max(64),
+      outcome: z.enum(SEND_OUTCOMES, { error: 'outcome must be sent, failed or skipped' }),
+    }),
+  ],
+  { error: 'a test is on attributes, on a list, or on an earlier send (kind attributes, inList or sendOutcome)' },
+);
+export type ConditionTest = z.output<typeof ConditionTest>;
+
+const branchLabel = z
+  .string({ error: 'name this branch, e.g. VIPs' })
+  .trim()
+  .min(1, 'name this branch, e.g. VIPs')
+  .max(60, 'a branch name is at most 60 characters');
+
+export const ConditionBranch = z.object({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'a branch id uses letters, digits, "-" and "_" (at most 32)')
+    .refine((id) => id !== OTHERWISE, `"${OTHERWISE}" is the default branch's id; choose another`),
+  label: branchLabel,
+  test: ConditionTest,
+});
+export type ConditionBranch = z.output<typeof ConditionBranch>;
+
+export const ConditionData = z.object({
+  branches: z
+    .array(ConditionBranch, { error: 'branches must be a list' })
+    .min(1, 'add a branch: a condition needs at least one branch besides Otherwise')
+    .max(20, 'a condition has at most 20 branches'),
+  /** What the default branch is called on the canvas; "Otherwise" when not set. */
+  otherwiseLabel: branchLabel.optional(),
+});
+export type ConditionData = z.output<typeof ConditionData>;
+
+export const ConditionNode = z.object({ id: nodeId, type: z.literal('condition'), name: stepName, position, data: ConditionData });
+
+export interface ConditionStep {
+  type: 'condition';
+  /** Tried in order: the first whose test passes is taken. */
+  branches: { id: string; label: string; test: ConditionTest; next: string }[];
+  /** The default branch's next node. */
+  otherwise: string;
+}
+
+export function describeTest(test: ConditionTest, sendTitle: (nodeId: string) => string = (id) => id): string {
+  switch (test.kind) {
+    case 'attributes':
+      return describeFilter(test.filter);
+    case 'inList':
+      return `in list ${test.listId}`;
+    case 'sendOutcome':
+      return `${sendTitle(test.sendNodeId)} ${SEND_OUTCOME_TEXT[test.outcome]}`;
+  }
+}
+
+function check(node: { id: string; data: ConditionData }): FlowError[] {
+  const errors: FlowError[] = [];
+  const seen = new Set<string>();
+  node.data.branches.forEach((b, i) => {
+    if (seen.has(b.id)) errors.push({ nodeId: node.id, field: `data.branches.${i}.id`, message: `two branches share the id "${b.id}"` });
+    seen.add(b.id);
+  });
+  const labels = new Map<string, number>();
+  node.data.branches.forEach((b, i) => {
+    const key = b.label.toLowerCase();
+    if (labels.has(key))
+      errors.push({ nodeId: node.id, field: `data.branches.${i}.label`, message: `two branches are named "${b.label}"; give each its own name` });
+    labels.set(key, i);
+  });
+  return errors;
+}
+
+/** Every output of a Condition, in order: its branches, then Otherwise. */
+export const conditionOutputs = (data: ConditionData) => [
+  ...data.branches.map((b) => ({ id: b.id, label: b.label })),
+  { id: OTHERWISE, label: data.otherwiseLabel ?? 'Otherwise' },
+];
+
+export const condition: NodeKind<'condition', ConditionData, ConditionStep> = {
+  type: 'condition',
+  label: 'Condition',
+  outputs: 'branches',
+  branches: (data) => [...data.branches.map((b) => ({ id: b.id, label: b.label })), { id: OTHERWISE, label: data.otherwiseLabel ?? 'Otherwise' }],
+  unique: false,
+  defaults: () => ({
+    branches: [{ id: 'b1', label: 'Branch 1', test: { kind: 'attributes', filter: { match: 'all', rules: [{ field: 'email', op: 'exists' }] } } }],
+  }),
+  summary: (data) =>
+    data.branches.length === 0 ? 'Add a branch' : `${data.branches.map((b) => b.label).join(', ')} or ${data.otherwiseLabel ?? 'Otherwise'}`,
+  check,
+  step: (data, _next, nextByBranch) => ({
+    type: 'condition',
+    branches: data.branches.map((b) => ({ id: b.id, label: b.label, test: b.test, next: nextByBranch[b.id] ?? '' })),
+    otherwise: nextByBranch[OTHERWISE] ?? '',
+  }),
+};
+
+/** What a Condition looks at for one contact: the contact, its lists (of those tested), the outcomes of tested sends. */
+export interface ConditionFacts {
+  contact: FilterableContact;
+  lists: ReadonlySet<string>;
+  /** By Send Email node id; a send with no outcome recorded counts as skipped (nothing was sent). */
+  sends: Readonly<Record<string, SendOutcome>>;
+}
+
+export function passes(test: ConditionTest, facts: ConditionFacts): boolean {
+  switch (test.kind) {
+    case 'attributes':
+      return matchesFilter(facts.contact, test.filter);
+    case 'inList':
+      return facts.lists.has(test.listId);
+    case 'sendOutcome':
+      return (facts.sends[test.sendNodeId] ?? 'skipped') === test.outcome;
+  }
+}
+
+/** The branch the contact takes: the first whose test passes, else Otherwise. */
+export function chooseBranch(step: Pick<ConditionStep, 'branches' | 'otherwise'>, facts: ConditionFacts): { branch: string; next: string } {
+  const hit = step.branches.find((b) => passes(b.test, facts));
+  return hit ? { branch: hit.id, next: hit.next } : { branch: OTHERWISE, next: step.otherwise };
+}
+
+/** The lists and Send Email nodes a step's tests look at. */
+export function testedBy(step: Pick<ConditionStep, 'branches'>): { listIds: string[]; sendNodeIds: string[] } {
+  const lists = new Set<string>();
+  const sends = new Set<string>();
+  for (const { test } of step.branches) {
+    if (test.kind === 'inList') lists.add(test.listId);
+    if (test.kind === 'sendOutcome') sends.add(test.sendNodeId);
+  }
+  return { listIds: [...lists], sendNodeIds: [...sends] };
+}
+
+/**
+ * Problems of an attribute test given the attributes contacts have (name → type): those of
+ * `checkFilter` (an unknown attribute, an operator that does not fit), and a value of the wrong type
+ * (text "30" never equals the number 30). Each names the field inside the filter, e.g. "rules.0.value".
+ */
+export function checkRules(filter: ContactFilter, types: Record<string, AttributeType>): { field: string; message: string }[] {
+  const problems = checkFilter(filter, types);
+  filter.rules.forEach((rule, i) => {
+    const type = types[rule.field];
+    if (!type || type === 'text' || !('value' in rule) || problems.some((p) => p.field.startsWith(`rules.${i}.`))) return;
+    const values: AttributeValue[] = Array.isArray(rule.value) ? rule.value : [rule.value];
+    // A value stored as the attribute's type comes back from coerceAttribute unchanged.
+    for (const v of values) {
+      const r = coerceAttribute(rule.field, type, v);
+      if (r.ok && r.value === v) continue;
+      problems.push({ field: `rules.${i}.value`, message: r.ok ? `${rule.field} is a ${type} attribute; enter the value as a ${type}` : r.message });
+      return;
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,131 @@
+/**
+ * What a Condition step needs to know of its contacts, read in one go for a page of them: the contact
+ * (attributes, email, name), its membership of the lists the step tests, and the outcome of each
+ * Send Email the step tests, from the send ledger (SENT: sent, FAILED: failed, else skipped).
+ */
+import type { ConditionFacts, ConditionStep, SendOutcome } from '../../domain/flow/nodes/condition';
+import { chooseBranch, testedBy } from '../../domain/flow/nodes/condition';
+import { ContactAttributes } from '../../domain/contact';
+import { type Db, now } from '.';
+
+const CHUNK = 500;
+
+function parseAttributes(json: string): ConditionFacts['contact']['attributes'] {
+  try {
+    const parsed = ContactAttributes.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The facts for each of these contacts (a contact that no longer exists is left out). */
+export async function conditionFacts(
+  db: Db,
+  runId: string,
+  contactIds: string[],
+  step: Pick<ConditionStep, 'branches'>,
+  /** Outcomes the caller already knows (a journey keeps its own): the ledger is not read for them. */
+  knownSends?: Readonly<Record<string, SendOutcome>>,
+): Promise<Map<string, ConditionFacts>> {
+  const { listIds, sendNodeIds } = testedBy(step);
+  const fromLedger = knownSends ? [] : sendNodeIds;
+  const needsContact = step.branches.some((b) => b.test.kind === 'attributes');
+  const facts = new Map<string, ConditionFacts>();
+  for (let i = 0; i < contactIds.length; i += CHUNK) {
+    const ids = contactIds.slice(i, i + CHUNK);
+    const people = await db
+      .selectFrom('contacts')
+      .select(['id', 'email', 'name', ...(needsContact ? (['attributes'] as const) : [])])
+      .where('id', 'in', ids)
+      .execute();
+    for (const p of people) {
+      const attributes = 'attributes' in p && typeof p.attributes === 'string' ? parseAttributes(p.attributes) : {};
+      facts.set(p.id, { contact: { email: p.email, name: p.name || null, attributes }, lists: new Set(), sends: knownSends ?? {} });
+    }
+    if (listIds.length > 0) {
+      const members = await db
+        .selectFrom('listMembers')
+        .select(['listId', 'contactId'])
+        .where('contactId', 'in', ids)
+        .where('listId', 'in', listIds)
+        .execute();
+      for (const m of members) (facts.get(m.contactId)?.lists as Set<string> | undefined)?.add(m.listId);
+    }
+    if (fromLedger.length > 0) {
+      const sends = await db
+        .selectFrom('sends')
+        .select(['nodeId', 'contactId', 'status'])
+        .where('runId', '=', runId)
+        .where('contactId', 'in', ids)
+        .where('nodeId', 'in', fromLedger)
+        .execute();
+      for (const s of sends) {
+        const outcome: SendOutcome = s.status === 'SENT' ? 'sent' : s.status === 'FAILED' ? 'failed' : 'skipped';
+        const f = facts.get(s.contactId);
+        if (f) f.sends = { ...f.sends, [s.nodeId]: outcome };
+      }
+    }
+  }
+  return facts;
+}
+
+/**
+ * The cohort at a Condition, split by branch in one pass: pages of the recipients due there are read
+ * with their facts, and each branch's recipients move on to its next node in one UPDATE per chunk
+ * (their due time is kept, so a following Delay counts from it).
+ */
+export async function splitAtCondition(db: Db, runId: string, nodeId: string, step: ConditionStep, nowMs: number): Promise<number> {
+  let moved = 0;
+  for (;;) {
+    const page = await db
+      .selectFrom('runRecipients')
+      .select('contactId')
+      .where('runId', '=', runId)
+      .where('status', '=', 'pending')
+      .where('nodeId', '=', nodeId)
+      .where('dueAt', '<=', nowMs)
+      .limit(5000)
+      .execute();
+    if (page.length === 0) return moved;
+    const ids = page.map((r) => r.contactId);
+    const facts = await conditionFacts(db, runId, ids, step);
+    const byNext = new Map<string, string[]>();
+    const none: ConditionFacts = { contact: { email: '', name: null, attributes: {} }, lists: new Set(), sends: {} };
+    for (const id of ids) {
+      const { next } = chooseBranch(step, facts.get(id) ?? none);
+      byNext.set(next, [...(byNext.get(next) ?? []), id]);
+    }
+    const at = now();
+    await db.transaction().execute(async (trx) => {
+      for (const [next, members] of byNext) {
+        for (let i = 0; i < members.length; i += CHUNK) {
+          await trx
+            .updateTable('runRecipients')
+            .set({ nodeId: next, updatedAt: at })
+            .where('runId', '=', runId)
+            .where('status', '=', 'pending')
+            .where('nodeId', '=', nodeId)
+            .where('contactId', 'in', members.slice(i, i + CHUNK))
+            .execute();
+        }
+      }
+    });
+    moved += page.length;
+  }
+}
+
+/**
+ * A Send whose outcome a later Condition tests (`continueOnFailure`): its failed and skipped recipients
+ * go on to its next step, due now, instead of leaving the flow.
+ */
+export async function continueAfterFailedSends(db: Db, runId: string, nodeId: string, next: string, nowMs: number): Promise<number> {
+  const r = await db
+    .updateTable('runRecipients')
+    .set({ status: 'pending', nodeId: next, dueAt: nowMs, claim: null, updatedAt: now() })
+    .where('runId', '=', runId)
+    .where('nodeId', '=', nodeId)
+    .where('status', 'in', ['failed', 'skipped'])
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

@@ -1,0 +1,200 @@
+/**
+ * The Condition node in the editor, in a real browser: a labelled handle per branch and Otherwise, an
+ * unconnected branch named at its field and fixed by connecting its handle, branches added and
+ * removed with their handles, and a rule's bad value shown on its row.
+ */
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FlowGraph } from '../../domain/flow/schema';
+import type { FlowResponse } from '../../web/lib/api-types';
+import { root } from '../helpers';
+import { admin, Product } from './product';
+
+let product: Product;
+beforeAll(async () => {
+  product = await Product.start('condition');
+});
+afterAll(async () => {
+  await product?.stop();
+});
+
+const at = (x: number, y: number) => ({ x, y });
+const graph = {
+  schemaVersion: 1,
+  nodes: [
+    { id: 'trigger', type: 'trigger', position: at(0, 0), data: { source: 'audience' } },
+    {
+      id: 'split',
+      type: 'condition',
+      position: at(0, 160),
+      data: {
+        branches: [
+          {
+            id: 'vips',
+            label: 'VIPs',
+            test: { kind: 'attributes', filter: { match: 'all', rules: [{ field: 'plan', op: 'equals', value: 'vip' }] } },
+          },
+        ],
+      },
+    },
+    { id: 'exit-vips', type: 'exit', position: at(-200, 360), data: {} },
+    { id: 'exit-rest', type: 'exit', position: at(250, 360), data: {} },
+  ],
+  edges: [
+    { id: 'e-trigger-split', source: 'trigger', target: 'split' },
+    { id: 'e-split-vips', source: 'split', target: 'exit-vips', sourceHandle: 'vips' },
+  ],
+};
+
+async function saved(page: Page): Promise<void> {
+  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
+}
+
+/** Drags a connection from one handle to another with the mouse, as a person does. */
+async function connect(page: Page, from: string, to: string): Promise<void> {
+  const a = await page.locator(from).boundingBox();
+  const b = await page.locator(to).boundingBox();
+  if (!a || !b) throw new Error('handle not on screen');
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+  await page.mouse.up();
+}
+
+describe('the Condition node in the editor', () => {
+  it('names an unconnected branch at its field, is fixed by connecting its handle, and adds and removes branches', async () => {
+    await product.admin.api('POST', '/api/contacts', { email: 'aged@example.test', attributes: { age: 41 } });
+    await product.admin.api('PUT', '/api/flows/branching', { name: 'Branching', graph });
+    const browser = await product.logIn(admin, '/flows/branching');
+    const { page } = browser;
+    await page.goto(`${product.web}/flows/branching`);
+    const node = page.getByTestId('node-condition');
+    await node.waitFor({ timeout: 60_000 });
+    await expect(node.textContent()).resolves.toMatch(/VIPs.*Otherwise/);
+    await expect(page.locator('[data-testid="branch-handle-vips"], [data-testid="branch-handle-otherwise"]').count()).resolves.toBe(2);
+
+    await node.click();
+    const unconnected = page.getByTestId('node-panel').getByText("Branch 'Otherwise' is not connected; connect it to a step or to an Exit");
+    await unconnected.waitFor();
+
+    await connect(page, '[data-testid="branch-handle-otherwise"]', '.react-flow__node[data-id="exit-rest"] .react-flow__handle.target');
+    await unconnected.waitFor({ state: 'detached' });
+    await page.getByTestId('flow-ok').waitFor();
+    await saved(page);
+    const stored = FlowGraph.parse((await product.admin.api<FlowResponse>('GET', '/api/flows/branching')).data.graph);
+    expect(stored.edges.find((e) => e.source === 'split' && e.target === 'exit-rest')?.sourceHandle).toBe('otherwise');
+
+    // A new branch gets its own handle, and is named as unconnected until it is connected.
+    await page.getByTestId('add-branch').click();
+    await page.getByTestId('branch-label-1').fill('Beta');
+    await page.locator('[data-testid="branch-handle-b2"]').waitFor();
+    await page.getByTestId('node-panel').getByText("Branch 'Beta' is not connected; connect it to a step or to an Exit").waitFor();
+    await connect(page, '[data-testid="branch-handle-b2"]', '.react-flow__node[data-id="exit-rest"] .react-flow__handle.target');
+    await page.getByTestId('flow-ok').waitFor();
+    await saved(page);
+    const two = FlowGraph.parse((await product.admin.api<FlowResponse>('GET', '/api/flows/branching')).data.graph);
+    expect(
+      two.edges
+        .filter((e) => e.source === 'split')
+        .map((e) => e.sourceHandle)
+        .sort(),
+    ).toEqual(['b2', 'otherwise', 'vips']);
+
+    // Removing it removes its handle and its connection.
+    await page.getByTestId('branch-1').getByRole('button', { name: 'Remove branch' }).click();
+    await page.locator('[data-testid="branch-handle-b2"]').waitFor({ state: 'detached' });
+    await saved(page);
+    const one = FlowGraph.parse((await product.admin.api<FlowResponse>('GET', '/api/flows/branching')).data.graph);
+    expect(
+      one.edges
+        .filter((e) => e.source === 'split')
+        .map((e) => e.sourceHandle)
+        .sort(),
+    ).toEqual(['otherwise', 'vips']);
+
+    // Contacts' attribute types: "30" typed for the number attribute age is saved as the number 30, and
+    // an attribute no contact has is named on the rule's row as it is typed.
+    const rule = page.getByTestId('branch-0-rule-0');
+    await rule.getByLabel('Attribute').fill('age');
+    await rule.getByLabel('Value').fill('30');
+    await saved(page);
+    const typed = FlowGraph.parse((await product.admin.api<FlowResponse>('GET', '/api/flows/branching')).data.graph);
+    const split = typed.nodes.find((n) => n.id === 'split');
+    expect(split?.type === 'condition' && split.data.branches[0]?.test).toEqual({
+      kind: 'attributes',
+      filter: { match: 'all', rules: [{ field: 'age', op: 'equals', value: 30 }] },
+    });
+    await rule.getByLabel('Attribute').fill('agee');
+    await rule.getByText('no contact has an attribute named agee; choose one they have').waitFor();
+
+    // A number comparison without a number: the message is on the rule's row.
+    await rule.getByLabel('Operator').selectOption('gt');
+    await rule.getByLabel('Value').fill('');
+    await rule.getByText('enter a number').waitFor();
+    await browser.close();
+  });
+
+  it('shows a branching flow with no problems, each branch labelled on its own handle (the README screenshot, when recorded)', async () => {
+    const send = (id: string, x: number, y: number, subject: string) => ({
+      id,
+      type: 'sendEmail',
+      position: at(x, y),
+      data: { profileId: 'sandbox', subject, text: `Hi {{name}},\n\n${subject}\n` },
+    });
+    const branching = {
+      schemaVersion: 1,
+      nodes: [
+        { id: 'trigger', type: 'trigger', position: at(260, 0), data: { source: 'audience' } },
+        send('welcome', 260, 100, 'Welcome to Acme, {{name}}'),
+        {
+          id: 'split',
+          type: 'condition',
+          name: 'VIP or bounced?',
+          position: at(260, 210),
+          data: {
+            branches: [
+              {
+                id: 'vips',
+                label: 'VIPs',
+                test: { kind: 'attributes', filter: { match: 'all', rules: [{ field: 'plan', op: 'equals', value: 'vip' }] } },
+              },
+              { id: 'bounced', label: 'Bounced', test: { kind: 'sendOutcome', sendNodeId: 'welcome', outcome: 'failed' } },
+            ],
+          },
+        },
+        send('vip', 0, 340, 'Your VIP perks'),
+        { id: 'done-vip', type: 'exit', position: at(0, 460), data: {} },
+        { id: 'done-bounced', type: 'exit', position: at(260, 340), data: {} },
+        { id: 'wait', type: 'delay', position: at(520, 340), data: { mode: 'random', min: 1, max: 3, unit: 'days' } },
+        send('reminder', 520, 440, 'Still there, {{name}}?'),
+        { id: 'done', type: 'exit', position: at(520, 560), data: {} },
+      ],
+      edges: [
+        { id: 'e1', source: 'trigger', target: 'welcome' },
+        { id: 'e2', source: 'welcome', target: 'split' },
+        { id: 'e3', source: 'split', target: 'vip', sourceHandle: 'vips' },
+        { id: 'e4', source: 'vip', target: 'done-vip' },
+        { id: 'e5', source: 'split', target: 'done-bounced', sourceHandle: 'bounced' },
+        { id: 'e6', source: 'split', target: 'wait', sourceHandle: 'otherwise' },
+        { id: 'e7', source: 'wait', target: 'reminder' },
+        { id: 'e8', source: 'reminder', target: 'done' },
+      ],
+    };
+    await product.admin.api('PUT', '/api/flows/vip-split', { name: 'Welcome, VIPs and bounces', graph: branching });
+    const browser = await product.logIn(admin, '/flows/vip-split');
+    const { page } = browser;
+    await page.goto(`${product.web}/flows/vip-split`);
+    await page.getByTestId('node-condition').waitFor({ timeout: 60_000 });
+    await page.getByTestId('flow-ok').waitFor();
+    await expect(page.locator('[data-testid^="branch-handle-"]').count()).resolves.toBe(3);
+    await expect(page.getByTestId('node-condition').textContent()).resolves.toMatch(/VIPs.*Bounced.*Otherwise/);
+    await expect(page.locator('.react-flow__edge').count()).resolves.toBe(8);
+    if (process.env.DRIPLINE_RECORD_SCREENSHOT === '1') {
+      await page.getByTestId('node-condition').click();
+      await page.setViewportSize({ width: 1400, height: 860 });
+      await page.screenshot({ path: path.join(root, 'web', 'public', 'readme', 'editor-condition.png') });
+    }
+    await browser.close();
+  });
+});
