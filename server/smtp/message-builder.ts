@@ -44,6 +44,11 @@ export class MessageBuilder {
     );
   }
 
+  /** Starts the thread now (it takes a moment), so the first messages do not wait for it. */
+  prepare(): void {
+    this.start();
+  }
+
   private start(): Worker {
     if (this.thread) return this.thread;
     const thread = new Worker(new URL('./build-thread.cjs', import.meta.url));

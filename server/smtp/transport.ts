@@ -100,6 +100,7 @@ export class TransportPool {
         callback(err, socketOptions);
       });
     entry.transport = nodemailer.createTransport(options);
+    this.builder.prepare();
     this.pools.set(profile.id, entry);
     return entry.transport;
   }
