@@ -23,7 +23,6 @@ import {
   recordThrottleReply,
   recordTooManyConnections,
   refundDailySlot,
-  reserveSendSlot,
   restartPace,
 } from '../server/db/throttle';
 import { suppressContact, skipUnmailable } from '../server/db/suppression';
@@ -31,6 +30,7 @@ import { badMailbox, classifySmtpError } from '../server/smtp/classify';
 import type Mail from 'nodemailer/lib/mailer';
 import { composeMessage, messageIdFor } from '../server/smtp/message';
 import type { BuiltMessage } from '../server/smtp/message-builder';
+import { waitForSlot } from '../server/smtp/pace';
 import { CLAIM_LEASE_MS, SendLeases } from '../server/smtp/send-leases';
 import { unsubscribeUrl } from '../server/unsubscribe';
 import type { ActivityDeps } from '.';
@@ -283,13 +283,12 @@ export function createSendBatch(deps: ActivityDeps) {
           try {
             if (paced) {
               // The profile's pace holds across all workers and batches: wait for this send's slot.
-              const slot = await reserveSendSlot(db, profile, Date.now());
+              const slot = await waitForSlot(db, profile);
               if (!slot.ok) {
                 release();
                 return handOff(r);
               }
               day = slot.day;
-              if (slot.waitMs > 0) await delay(slot.waitMs);
             }
             // Still ours? An attempt that was stopped (a paused or partitioned worker) and came back must
             // not send what a newer attempt has taken over since.

@@ -195,9 +195,9 @@ describe("learning the server's pace", () => {
 describe('a campaign at a limit, counted by the SMTP server as it receives', () => {
   let env: CampaignEnv;
   beforeAll(async () => {
-    // Every reply of the server comes 200 ms late, the greeting too: the message that opens a connection
-    // arrives later after its slot than the ones after it, which find the connection open.
-    env = await campaignEnv({ contacts: 4, taskQueue: 'throttle-test', inProcessWorker: true, faults: 'slow=200ms' });
+    // The server greets 400 ms after a connection opens: the message that opens one arrives that much
+    // later after its slot than the ones after it, which find the connection open.
+    env = await campaignEnv({ contacts: 4, taskQueue: 'throttle-test', inProcessWorker: true, faults: 'slow-greeting=400ms' });
   });
   afterAll(async () => env?.close());
 
