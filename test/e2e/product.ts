@@ -41,6 +41,7 @@ const SLOTS = {
   events: 35,
   'contact-import': 40,
   portable: 45,
+  'editor-building': 63,
 } as const;
 export type Area = keyof typeof SLOTS;
 

@@ -23,9 +23,11 @@ import { nodeTitle } from '@domain/flow/step-title';
 import { EditorContext, type EditorContextValue, nodeTypes } from '@/components/flow-editor/nodes';
 import { LeaveGuard } from '@/components/flow-editor/leave-guard';
 import { Palette } from '@/components/flow-editor/palette';
+import { StepPicker } from '@/components/flow-editor/step-picker';
 import { EditorSidebar, type PublishedVersion } from '@/components/flow-editor/sidebar';
 import { EditorNotices, EditorToolbar } from '@/components/flow-editor/toolbar';
 import { type EditorEdge, type EditorNode, type SenderProfile, toEditor, toGraph } from '@/components/flow-editor/types';
+import { useBuilding } from '@/components/flow-editor/use-building';
 import { fitViewOptions, useCanvasEdits } from '@/components/flow-editor/use-canvas-edits';
 import { useFlowProblems } from '@/components/flow-editor/use-flow-problems';
 import { useEditHistory, useEditorShortcuts } from '@/components/flow-editor/use-edit-history';
@@ -75,6 +77,15 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
   });
   const history = useEditHistory({ nodes, edges, setNodes, setEdges });
   const edits = useCanvasEdits({ canvasRef, profiles, setNodes, setEdges, record: history.record });
+  const building = useBuilding({
+    canvasRef,
+    profiles,
+    setNodes,
+    setEdges,
+    record: history.record,
+    isValidConnection: edits.isValidConnection,
+    connect: edits.onConnect,
+  });
   useEditorShortcuts({ undo: history.undo, redo: history.redo, copy: edits.copy, paste: edits.paste });
 
   const { recordMoves } = history;
@@ -103,13 +114,16 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
 
   // What a screen reader says for a connection: the steps' names, not their ids.
   const titles = useMemo(() => new Map(nodes.map((n) => [n.id, nodeTitle(n)])), [nodes]);
+  // The connection a step dragged from the palette would go into is highlighted.
+  const { dropEdgeId } = building;
   const labelledEdges = useMemo(
     () =>
       edges.map((e) => ({
         ...e,
         ariaLabel: `Connection from ${titles.get(e.source) ?? 'a deleted step'} to ${titles.get(e.target) ?? 'a deleted step'}`,
+        ...(e.id === dropEdgeId ? { className: 'is-drop-target' } : {}),
       })),
-    [edges, titles],
+    [edges, titles, dropEdgeId],
   );
 
   return (
@@ -144,6 +158,10 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
               onNodesChange={onNodesChangeRecorded}
               onEdgesChange={onEdgesChange}
               onConnect={edits.onConnect}
+              onConnectEnd={building.onConnectEnd}
+              onDragOver={building.onDragOver}
+              onDragLeave={building.onDragLeave}
+              onDrop={building.onDrop}
               onBeforeDelete={edits.onBeforeDelete}
               onDelete={edits.onDelete}
               isValidConnection={edits.isValidConnection}
@@ -156,6 +174,14 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
               <Background gap={20} />
               <Controls showInteractive={false} />
             </ReactFlow>
+            {building.pending && (
+              <StepPicker
+                pending={building.pending}
+                choices={building.pendingChoices}
+                onChoose={building.addPending}
+                onCancel={building.cancelPending}
+              />
+            )}
           </div>
 
           <EditorSidebar
@@ -167,6 +193,9 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
             profiles={profiles}
             versions={versions}
             nodeLabel={nodeLabel}
+            nodes={nodes}
+            isValidConnection={edits.isValidConnection}
+            onConnect={edits.onConnect}
             onUpdateNode={edits.updateNode}
             onDeleteNode={edits.deleteNode}
             onDeleteEdge={edits.deleteEdge}

@@ -1,7 +1,9 @@
 'use client';
 /** Beside the canvas: the selected node or connection, the flow's problems, and its published versions. */
+import type { Connection } from '@xyflow/react';
 import Link from 'next/link';
 import type { FlowError } from '@domain/flow/compile';
+import { ConnectTo } from '@/components/flow-editor/connect-to';
 import { ErrorList } from '@/components/flow-editor/error-list';
 import { NodePanel, type UpdateNode } from '@/components/flow-editor/node-panel';
 import type { EditorEdge, EditorNode, SenderProfile } from '@/components/flow-editor/types';
@@ -21,6 +23,9 @@ export function EditorSidebar(props: {
   versions: PublishedVersion[];
   /** How a node is named in messages, e.g. Delay “wait”. */
   nodeLabel: (id: string) => string;
+  nodes: EditorNode[];
+  isValidConnection: (connection: Connection) => boolean;
+  onConnect: (connection: Connection) => void;
   onUpdateNode: UpdateNode;
   onDeleteNode: (id: string) => void;
   onDeleteEdge: (id: string) => void;
@@ -30,14 +35,17 @@ export function EditorSidebar(props: {
   return (
     <aside className="sidebar">
       {selectedNode ? (
-        <NodePanel
-          flowId={props.flowId}
-          node={selectedNode}
-          errors={props.errorsByNode.get(selectedNode.id) ?? []}
-          profiles={props.profiles}
-          onUpdate={props.onUpdateNode}
-          onDelete={() => props.onDeleteNode(selectedNode.id)}
-        />
+        <>
+          <NodePanel
+            flowId={props.flowId}
+            node={selectedNode}
+            errors={props.errorsByNode.get(selectedNode.id) ?? []}
+            profiles={props.profiles}
+            onUpdate={props.onUpdateNode}
+            onDelete={() => props.onDeleteNode(selectedNode.id)}
+          />
+          <ConnectTo node={selectedNode} nodes={props.nodes} isValidConnection={props.isValidConnection} onConnect={props.onConnect} />
+        </>
       ) : selectedEdge ? (
         <div className="panel">
           <div className="panel__head">
