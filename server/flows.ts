@@ -11,7 +11,7 @@ import { resolveSender, type Actor } from './profiles';
  * one the publishing user may use (or "agent's default", resolved when a run starts). Only who may
  * see the flow may publish it (404 otherwise).
  */
-export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise<{ version: number }> {
+export async function publishFlow(db: Db, flowId: string, actor: Actor, options: { note?: string | undefined } = {}): Promise<{ version: number }> {
   const flow = await visibleFlow(db, actor, flowId);
   const result = compile(flow.graph, { flowId, version: 0 });
   if (!result.ok) throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', result.errors);
@@ -26,6 +26,9 @@ export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise
     }
   }
   if (missing.length > 0) throw new UserError(422, 'unknown_profile', 'a Send Email node uses an SMTP profile that does not exist', missing);
-  const version = await insertFlowVersion(db, flowId, result.graph, (v) => ({ ...result.plan, version: v }));
+  const version = await insertFlowVersion(db, flowId, result.graph, (v) => ({ ...result.plan, version: v }), {
+    note: options.note,
+    publishedBy: actor.id,
+  });
   return { version };
 }

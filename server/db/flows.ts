@@ -18,7 +18,20 @@ export interface Flow {
   /** The draft as saved: well-formed, maybe unfinished. Unknown, since an old draft may not parse today. */
   graph: unknown;
   updatedAt: string;
-  versions: { version: number; publishedAt: string }[];
+  /** When it was archived; null for a flow in use. */
+  archivedAt: string | null;
+  /** Newest first. */
+  versions: PublishedVersionInfo[];
+}
+
+/** A published version as the version history shows it. */
+export interface PublishedVersionInfo {
+  version: number;
+  publishedAt: string;
+  /** What the publisher said it changes; null when they said nothing. */
+  note: string | null;
+  /** Who published it (their name, else their email); null when unknown (versions from before this was kept). */
+  publishedBy: string | null;
 }
 
 export interface FlowVersion {
@@ -46,13 +59,28 @@ export async function listFlows(db: Db, options: { ownedBy?: string } = {}): Pro
 export async function getFlow(db: Db, id: string): Promise<Flow | undefined> {
   const row = await db.selectFrom('flows').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return undefined;
-  const versions = await db
+  const rows = await db
     .selectFrom('flowVersions')
-    .select(['version', 'publishedAt'])
-    .where('flowId', '=', id)
-    .orderBy('version', 'desc')
+    .leftJoin('user', 'user.id', 'flowVersions.publishedBy')
+    .select(['flowVersions.version', 'flowVersions.publishedAt', 'flowVersions.note', 'user.name', 'user.email'])
+    .where('flowVersions.flowId', '=', id)
+    .orderBy('flowVersions.version', 'desc')
     .execute();
-  return { id: row.id, name: row.name, ownerId: row.ownerId, graph: JSON.parse(row.graph) as unknown, updatedAt: row.updatedAt, versions };
+  const versions = rows.map((v) => ({
+    version: v.version,
+    publishedAt: v.publishedAt,
+    note: v.note,
+    publishedBy: v.name?.trim() || v.email || null,
+  }));
+  return {
+    id: row.id,
+    name: row.name,
+    ownerId: row.ownerId,
+    graph: JSON.parse(row.graph) as unknown,
+    updatedAt: row.updatedAt,
+    archivedAt: row.archivedAt,
+    versions,
+  };
 }
 
 export async function hasAnyFlow(db: Db): Promise<boolean> {
@@ -83,7 +111,13 @@ export async function saveFlowDraft(
 }
 
 /** Stores an immutable published version; the plan is made for the version number it gets. Returns it. */
-export async function insertFlowVersion(db: Db, flowId: string, graph: FlowGraph, plan: (version: number) => Plan): Promise<number> {
+export async function insertFlowVersion(
+  db: Db,
+  flowId: string,
+  graph: FlowGraph,
+  plan: (version: number) => Plan,
+  about: { note?: string | null | undefined; publishedBy?: string | null | undefined } = {},
+): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const last = await trx
       .selectFrom('flowVersions')
@@ -93,14 +127,27 @@ export async function insertFlowVersion(db: Db, flowId: string, graph: FlowGraph
     const version = (last?.v ?? 0) + 1;
     await trx
       .insertInto('flowVersions')
-      .values({ flowId, version, graph: JSON.stringify(graph), plan: JSON.stringify(plan(version)), publishedAt: now() })
+      .values({
+        flowId,
+        version,
+        graph: JSON.stringify(graph),
+        plan: JSON.stringify(plan(version)),
+        publishedAt: now(),
+        note: about.note || null,
+        publishedBy: about.publishedBy ?? null,
+      })
       .execute();
     return version;
   });
 }
 
 export async function getFlowVersion(db: Db, flowId: string, version: number): Promise<FlowVersion | undefined> {
-  const row = await db.selectFrom('flowVersions').selectAll().where('flowId', '=', flowId).where('version', '=', version).executeTakeFirst();
+  const row = await db
+    .selectFrom('flowVersions')
+    .select(['flowId', 'version', 'graph', 'plan', 'publishedAt'])
+    .where('flowId', '=', flowId)
+    .where('version', '=', version)
+    .executeTakeFirst();
   return row && { ...row, plan: JSON.parse(row.plan) as Plan, graph: JSON.parse(row.graph) as FlowGraph };
 }
 

@@ -5,6 +5,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { eventMigrations } from './migrations-events';
 import { importMigrations } from './import-migrations';
+import { flowVersionMigrations } from './migrations-flow-versions';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -361,6 +362,7 @@ export const migrations: Record<string, Migration> = {
     },
   },
   ...importMigrations,
+  ...flowVersionMigrations,
 };
 
 /**

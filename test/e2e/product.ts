@@ -42,6 +42,7 @@ const SLOTS = {
   'contact-import': 40,
   portable: 45,
   'editor-building': 63,
+  'flow-versions': 64,
 } as const;
 export type Area = keyof typeof SLOTS;
 

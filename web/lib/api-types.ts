@@ -61,7 +61,18 @@ export interface FlowSaved {
   ok: true;
 }
 
-/** POST /api/flows/[id]/publish */
+/** POST /api/flows/[id]/publish: the body is optional; `note` says what this version changes, for the version history. */
+export const PublishFlowRequest = z
+  .object({
+    note: z
+      .string({ error: 'note must be text' })
+      .trim()
+      .max(500, 'note must be at most 500 characters')
+      .refine((s) => !CONTROL_CHARACTERS.test(s), 'note must not contain line breaks or control characters')
+      .optional(),
+  })
+  .default({});
+export type PublishFlowBody = z.input<typeof PublishFlowRequest>;
 export interface FlowPublished {
   version: number;
 }

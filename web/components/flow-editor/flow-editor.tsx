@@ -18,9 +18,11 @@ import {
   useNodesState,
 } from '@xyflow/react';
 import { useCallback, useMemo, useRef, useState } from 'react';
-import type { FlowGraph } from '@domain/flow/schema';
+import { diffFlows, hasChanges } from '@domain/flow/diff';
+import { FlowGraph } from '@domain/flow/schema';
 import { nodeTitle } from '@domain/flow/step-title';
 import { EditorContext, type EditorContextValue, nodeTypes } from '@/components/flow-editor/nodes';
+import { DraftBanner } from '@/components/flow-editor/draft-banner';
 import { LeaveGuard } from '@/components/flow-editor/leave-guard';
 import { Palette } from '@/components/flow-editor/palette';
 import { StepPicker } from '@/components/flow-editor/step-picker';
@@ -42,7 +44,10 @@ export interface FlowEditorProps {
   /** Problems met while loading a damaged draft. */
   loadProblems: string[];
   profiles: SenderProfile[];
+  /** Newest first. */
   versions: PublishedVersion[];
+  /** The newest published version's graph, to show what the draft changes; null before the first publish. */
+  publishedGraph: FlowGraph | null;
 }
 
 const defaultEdgeOptions: DefaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
@@ -56,7 +61,7 @@ export function FlowEditor(props: FlowEditorProps) {
   );
 }
 
-function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, versions }: FlowEditorProps) {
+function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, versions, publishedGraph }: FlowEditorProps) {
   const canvasRef = useRef<HTMLDivElement>(null);
   const [initial] = useState(() => toEditor(initialGraph));
   const [nodes, setNodes, onNodesChange] = useNodesState<EditorNode>(initial.nodes);
@@ -75,6 +80,22 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
     liveErrorCount: liveErrors.length,
     setServerErrors,
   });
+  // What the draft changes from the newest published version (moving steps is not a change).
+  const [note, setNote] = useState('');
+  const newest = versions[0];
+  // Compared as the server stores it (parsed: text trimmed, defaults filled), so a trailing space is no change.
+  const diff = useMemo(() => {
+    if (!publishedGraph) return null;
+    const parsed = FlowGraph.safeParse(graph);
+    return diffFlows(publishedGraph, parsed.success ? parsed.data : graph);
+  }, [publishedGraph, graph]);
+  const unpublished = newest && diff && hasChanges(diff) ? { version: newest.version, diff } : null;
+  const { onPublish } = saving;
+  const publish = useCallback(() => {
+    void onPublish(note).then((published) => {
+      if (published) setNote('');
+    });
+  }, [note, onPublish]);
   const history = useEditHistory({ nodes, edges, setNodes, setEdges });
   const edits = useCanvasEdits({ canvasRef, profiles, setNodes, setEdges, record: history.record });
   const building = useBuilding({
@@ -138,13 +159,14 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
           busy={saving.busy}
           onSave={saving.onSave}
           saveNow={saving.save}
-          onPublish={saving.onPublish}
+          onPublish={publish}
           canUndo={history.canUndo}
           canRedo={history.canRedo}
           onUndo={history.undo}
           onRedo={history.redo}
         />
         <EditorNotices flowId={flowId} notice={saving.notice} published={saving.published} loadProblems={loadProblems} />
+        {unpublished && <DraftBanner version={unpublished.version} diff={unpublished.diff} note={note} onNote={setNote} />}
         <LeaveGuard dirty={saving.dirty} blocker={blocker} save={saving.save} />
 
         <div className="editor__body">

@@ -10,7 +10,10 @@ import type { EditorEdge, EditorNode, SenderProfile } from '@/components/flow-ed
 
 export interface PublishedVersion {
   version: number;
+  /** Formatted for people. */
   publishedAt: string;
+  note: string | null;
+  publishedBy: string | null;
 }
 
 export function EditorSidebar(props: {
@@ -75,9 +78,14 @@ export function EditorSidebar(props: {
         ) : (
           <ul className="versions">
             {versions.map((v) => (
-              <li key={v.version}>
+              <li key={v.version} data-testid={`version-${v.version}`}>
                 <span>
-                  v{v.version} <span className="muted">· {v.publishedAt}</span>
+                  v{v.version}{' '}
+                  <span className="muted">
+                    · {v.publishedAt}
+                    {v.publishedBy && ` by ${v.publishedBy}`}
+                  </span>
+                  {v.note && <span className="versions__note">{v.note}</span>}
                 </span>
                 <span className="versions__links">
                   <a href={`/api/flows/${flowId}/export?version=${v.version}`} download data-testid={`version-export-${v.version}`}>

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { getFlow } from '@server/db/flows';
+import { getFlow, getFlowVersion } from '@server/db/flows';
 import { mayUseFlow } from '@server/access';
 import { defaultProfileId } from '@server/db/smtp-profiles';
 import { listProfiles } from '@server/profiles';
@@ -38,6 +38,8 @@ export default async function FlowEditorPage({ params }: Props) {
     fromName: p.fromName,
     isDefault: p.id === myDefault,
   }));
+  const newest = flow.versions[0];
+  const published = newest ? await getFlowVersion(db, flow.id, newest.version) : undefined;
   return (
     <FlowEditor
       key={flow.id}
@@ -46,7 +48,8 @@ export default async function FlowEditorPage({ params }: Props) {
       initialGraph={graph}
       loadProblems={problems}
       profiles={profiles}
-      versions={flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.publishedAt) }))}
+      versions={flow.versions.map((v) => ({ ...v, publishedAt: formatTime(v.publishedAt) }))}
+      publishedGraph={published?.graph ?? null}
     />
   );
 }

@@ -1,0 +1,97 @@
+/**
+ * Drafts and versions in a real browser: a published flow, edited, says what its draft changes (by step
+ * titles) and that runs still use the published version; Publish takes a note, the history shows who
+ * published what when; the start page names the version it runs.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FlowPublished } from '../../web/lib/api-types';
+import { admin, issueFields, Product } from './product';
+
+let product: Product;
+
+beforeAll(async () => {
+  product = await Product.start('flow-versions');
+});
+
+afterAll(async () => {
+  await product?.stop();
+});
+
+async function saved(page: Page): Promise<void> {
+  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
+}
+
+const text = async (page: Page, testId: string) => (await page.getByTestId(testId).textContent()) ?? '';
+
+describe('drafts and published versions', () => {
+  it('shows what an edited published flow changes, publishes it with a note, and the start page names the version', async () => {
+    const browser = await product.logIn(admin, '/flows/welcome');
+    const { page } = browser;
+    await page.getByTestId('node-sendEmail').waitFor({ timeout: 60_000 });
+    // Not published yet: nothing to compare with.
+    expect(await page.getByTestId('draft-banner').count()).toBe(0);
+    await page.getByTestId('publish-flow').click();
+    await page.getByTestId('published-version').filter({ hasText: 'Published version 1' }).waitFor();
+    expect(await page.getByTestId('draft-banner').count()).toBe(0);
+
+    // Moving a step changes nothing a run does: no banner.
+    const delay = page.getByTestId('node-delay');
+    const at = await delay.boundingBox();
+    if (!at) throw new Error('no Delay on screen');
+    await page.mouse.move(at.x + 20, at.y + 20);
+    await page.mouse.down();
+    await page.mouse.move(at.x + 120, at.y + 30, { steps: 8 });
+    await page.mouse.up();
+    await saved(page);
+    expect(await page.getByTestId('draft-banner').count()).toBe(0);
+
+    // Name the Delay, change the subject, add a Delay under the first: the banner lists each by its title.
+    await delay.click();
+    await page.getByTestId('step-name').fill('Short wait');
+    await page.getByTestId('node-sendEmail').click();
+    await page.getByTestId('node-panel').getByLabel('Subject').fill('Hello {{name}}');
+    await page.getByTestId('node-delay').filter({ hasText: 'Short wait' }).click();
+    await page.getByTestId('add-delay').click();
+    await page.getByTestId('draft-banner').waitFor();
+    const diff = await text(page, 'draft-diff');
+    expect(diff).toContain('Added: Delay “Wait');
+    expect(diff).toContain('Connected: Delay “Short wait” → Delay “Wait');
+    expect(diff).toContain('Disconnected: Delay “Short wait” → Send Email “Hello {{name}}”');
+    expect(diff).toContain('Delay “Short wait” (name)');
+    expect(diff).toContain('Send Email “Hello {{name}}” (subject)');
+    // Steps are named by their titles, never their ids ("wait", "welcome", "delay-…").
+    expect(diff).not.toMatch(/delay-[a-z0-9]{6}|\bwelcome\b|“wait”/);
+    expect(await text(page, 'draft-banner')).toContain('Runs started now use version 1');
+    await saved(page);
+
+    // The start page names the version it will run, and warns that the draft's changes are not in it.
+    await page.goto(`${product.web}/flows/welcome/run`);
+    expect(await text(page, 'run-version')).toMatch(/This run uses version 1 \(the newest\), published .+ by /);
+    expect(await text(page, 'unpublished-changes')).toContain('1 step added, 2 steps edited, 3 connections changed');
+
+    // Publish with a note: version 2, the banner goes, the history shows the note and who published it.
+    await page.goto(`${product.web}/flows/welcome`);
+    await page.getByTestId('publish-note').fill('Shorter wait, friendlier subject');
+    await page.getByTestId('publish-flow').click();
+    await page.getByTestId('published-version').filter({ hasText: 'Published version 2' }).waitFor();
+    await page.getByTestId('draft-banner').waitFor({ state: 'detached' });
+    await page.getByTestId('version-2').filter({ hasText: 'Shorter wait, friendlier subject' }).waitFor();
+    expect(await text(page, 'version-2')).toMatch(/ by \S/);
+    expect(await text(page, 'version-1')).not.toContain('Shorter wait');
+
+    await page.goto(`${product.web}/flows/welcome/run`);
+    expect(await text(page, 'run-version')).toMatch(/version 2 \(the newest\).*“Shorter wait, friendlier subject”/);
+    expect(await page.getByTestId('unpublished-changes').count()).toBe(0);
+    // An older version chosen is named as not the newest.
+    await page.getByTestId('version-select').selectOption('1');
+    expect(await text(page, 'run-version')).toContain('version 1 (not the newest: version 2 is)');
+    await browser.close();
+  });
+
+  it('refuses a note that is too long, naming the field', async () => {
+    const answer = await product.admin.api<FlowPublished>('POST', '/api/flows/welcome/publish', { note: 'x'.repeat(501) });
+    expect(answer.status).toBe(422);
+    expect(issueFields(answer.error)).toEqual(['note']);
+  });
+});
