@@ -10,7 +10,7 @@
 import type { Db, SandboxDb } from './db';
 import { getContact } from './db/contacts';
 import { listContactDeliveries } from './db/deliveries';
-import { type Flow, getFlow, listFlows, saveFlowDraft } from './db/flows';
+import { countArchivedFlows, type Flow, getFlow, listFlows, saveFlowDraft } from './db/flows';
 import { visibleMessageIds } from './db/ownership';
 import { getRun, listRunAttempts, listRunRecipients, listRuns, type Run } from './db/runs';
 import { clearSandbox, listSandboxMessages, listSandboxMessagesWithIds } from './db/sandbox';
@@ -38,8 +38,14 @@ export async function visibleFlow(db: Db, actor: Actor, id: string): Promise<Flo
   return flow;
 }
 
-export function visibleFlows(db: Db, actor: Actor) {
-  return listFlows(db, isAdmin(actor) ? {} : { ownedBy: actor.id });
+/** How many archived flows the actor may see. */
+export function visibleArchivedCount(db: Db, actor: Actor) {
+  return countArchivedFlows(db, isAdmin(actor) ? {} : { ownedBy: actor.id });
+}
+
+/** The flows the actor may see: in use, or with `archived` the archived ones. */
+export function visibleFlows(db: Db, actor: Actor, options: { archived?: boolean } = {}) {
+  return listFlows(db, { ...options, ...(isAdmin(actor) ? {} : { ownedBy: actor.id }) });
 }
 
 /**

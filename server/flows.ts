@@ -2,7 +2,7 @@ import { compile } from '../domain/flow/compile';
 import { AGENT_DEFAULT } from '../domain/senders';
 import type { Db } from './db';
 import { visibleFlow } from './access';
-import { insertFlowVersion } from './db/flows';
+import { deleteFlow, insertFlowVersion, setFlowArchived } from './db/flows';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
 
@@ -31,4 +31,24 @@ export async function publishFlow(db: Db, flowId: string, actor: Actor, options:
     publishedBy: actor.id,
   });
   return { version };
+}
+
+/** Archives the flow (or restores it, `archived: false`): only who may see it may (404 otherwise). */
+export async function archiveFlow(db: Db, flowId: string, actor: Actor, archived: boolean): Promise<void> {
+  await visibleFlow(db, actor, flowId);
+  await setFlowArchived(db, flowId, archived);
+}
+
+/** Deletes the flow (who may see it may); refused with a 409 that says why while runs of it are in flight. */
+export async function deleteFlowAs(db: Db, flowId: string, actor: Actor): Promise<void> {
+  const flow = await visibleFlow(db, actor, flowId);
+  const result = await deleteFlow(db, flowId);
+  if ('inFlight' in result) {
+    const runs = result.inFlight === 1 ? '1 run' : `${result.inFlight} runs`;
+    throw new UserError(
+      409,
+      'runs_in_flight',
+      `“${flow.name}” cannot be deleted while ${runs} of it ${result.inFlight === 1 ? 'is' : 'are'} still going; wait for ${result.inFlight === 1 ? 'it' : 'them'} to finish, or cancel ${result.inFlight === 1 ? 'it' : 'them'} on the run page, then delete it`,
+    );
+  }
 }

@@ -8,6 +8,7 @@ export interface FlowSummary {
   name: string;
   updatedAt: string;
   latestVersion: number | null;
+  archivedAt: string | null;
 }
 
 export interface Flow {
@@ -42,22 +43,33 @@ export interface FlowVersion {
   publishedAt: string;
 }
 
-/** Every flow, or with `ownedBy` only that user's. */
-export async function listFlows(db: Db, options: { ownedBy?: string } = {}): Promise<FlowSummary[]> {
-  let q = db.selectFrom('flows');
+/** Every flow in use (or with `archived`, every archived one), or with `ownedBy` only that user's. */
+export async function listFlows(db: Db, options: { ownedBy?: string; archived?: boolean } = {}): Promise<FlowSummary[]> {
+  let q = db
+    .selectFrom('flows')
+    .where('flows.deletedAt', 'is', null)
+    .where('flows.archivedAt', options.archived ? 'is not' : 'is', null);
   if (options.ownedBy !== undefined) q = q.where('flows.ownerId', '=', options.ownedBy);
   const rows = await q
     .leftJoin('flowVersions', 'flowVersions.flowId', 'flows.id')
-    .select(['flows.id', 'flows.name', 'flows.updatedAt'])
+    .select(['flows.id', 'flows.name', 'flows.updatedAt', 'flows.archivedAt'])
     .select((eb) => eb.fn.max('flowVersions.version').as('latest'))
-    .groupBy(['flows.id', 'flows.name', 'flows.updatedAt'])
+    .groupBy(['flows.id', 'flows.name', 'flows.updatedAt', 'flows.archivedAt'])
     .orderBy('flows.updatedAt', 'desc')
     .execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, updatedAt: r.updatedAt, latestVersion: r.latest ?? null }));
+  return rows.map((r) => ({ id: r.id, name: r.name, updatedAt: r.updatedAt, latestVersion: r.latest ?? null, archivedAt: r.archivedAt }));
+}
+
+/** How many archived flows there are (with `ownedBy`, of that user's): for the "Archived" link. */
+export async function countArchivedFlows(db: Db, options: { ownedBy?: string } = {}): Promise<number> {
+  let q = db.selectFrom('flows').where('deletedAt', 'is', null).where('archivedAt', 'is not', null);
+  if (options.ownedBy !== undefined) q = q.where('ownerId', '=', options.ownedBy);
+  const row = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 export async function getFlow(db: Db, id: string): Promise<Flow | undefined> {
-  const row = await db.selectFrom('flows').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('flows').selectAll().where('id', '=', id).where('deletedAt', 'is', null).executeTakeFirst();
   if (!row) return undefined;
   const rows = await db
     .selectFrom('flowVersions')
@@ -103,7 +115,8 @@ export async function saveFlowDraft(
     .insertInto('flows')
     .values({ id: flow.id, name: flow.name, graph, createdAt: at, updatedAt: at, ownerId: flow.ownerId ?? null })
     .onConflict((oc) => {
-      const update = oc.column('id').doUpdateSet({ name: flow.name, graph, updatedAt: at });
+      // A deleted flow's id stays taken: nothing is written, as for someone else's flow.
+      const update = oc.column('id').doUpdateSet({ name: flow.name, graph, updatedAt: at }).where('flows.deletedAt', 'is', null);
       return options.onlyIfOwnedBy === undefined ? update : update.where('flows.ownerId', '=', options.onlyIfOwnedBy);
     })
     .executeTakeFirst();
@@ -156,7 +169,59 @@ export async function listPublishedPlans(db: Db): Promise<{ flowId: string; name
   const rows = await db
     .selectFrom('flowVersions')
     .innerJoin('flows', 'flows.id', 'flowVersions.flowId')
+    .where('flows.deletedAt', 'is', null)
     .select(['flows.id as flowId', 'flows.name', 'flowVersions.version', 'flowVersions.plan'])
     .execute();
   return rows.map((r) => ({ ...r, plan: JSON.parse(r.plan) as Plan }));
+}
+
+/** Archives the flow (out of the flows list, its event trigger off) or restores it. */
+export async function setFlowArchived(db: Db, id: string, archived: boolean): Promise<void> {
+  await db
+    .updateTable('flows')
+    .set({ archivedAt: archived ? now() : null })
+    .where('id', '=', id)
+    .where('deletedAt', 'is', null)
+    .execute();
+}
+
+/**
+ * Deletes the flow unless runs of it are in flight (running or paused): then nothing changes and the
+ * answer counts them. A flow whose runs or event journeys still refer to it is hidden (`deletedAt`) and
+ * kept for their history; one nothing refers to is removed with its versions. One transaction.
+ */
+export async function deleteFlow(db: Db, id: string): Promise<{ inFlight: number } | { deleted: 'removed' | 'hidden' }> {
+  return db.transaction().execute(async (trx) => {
+    const count = async (q: Promise<{ n: number | string | bigint } | undefined>) => Number((await q)?.n ?? 0);
+    const inFlight = await count(
+      trx
+        .selectFrom('runs')
+        .where('flowId', '=', id)
+        .where('status', 'in', ['running', 'paused'])
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst(),
+    );
+    if (inFlight > 0) return { inFlight };
+    const runs = await count(
+      trx
+        .selectFrom('runs')
+        .where('flowId', '=', id)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst(),
+    );
+    const entries = await count(
+      trx
+        .selectFrom('eventEntries')
+        .where('flowId', '=', id)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst(),
+    );
+    if (runs + entries > 0) {
+      await trx.updateTable('flows').set({ deletedAt: now() }).where('id', '=', id).execute();
+      return { deleted: 'hidden' as const };
+    }
+    await trx.deleteFrom('flowVersions').where('flowId', '=', id).execute();
+    await trx.deleteFrom('flows').where('id', '=', id).execute();
+    return { deleted: 'removed' as const };
+  });
 }

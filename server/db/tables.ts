@@ -38,6 +38,11 @@ export interface Tables {
     ownerId: string | null;
     /** When it was archived (left out of the flows list until restored); null for a flow in use. */
     archivedAt: Generated<string | null>;
+    /**
+     * When it was deleted, for a flow whose past runs still name it: gone from every page and the events
+     * API, kept for those runs' history. A flow nothing refers to is removed instead.
+     */
+    deletedAt: Generated<string | null>;
   };
   flowVersions: {
     flowId: string;

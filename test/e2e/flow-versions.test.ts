@@ -5,8 +5,9 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowPublished } from '../../web/lib/api-types';
-import { admin, issueFields, Product } from './product';
+import { FlowGraph } from '../../domain/flow/schema';
+import type { FlowCreated, FlowPublished, FlowResponse, RunStarted } from '../../web/lib/api-types';
+import { admin, issueFields, Product, settledRun } from './product';
 
 let product: Product;
 
@@ -93,5 +94,72 @@ describe('drafts and published versions', () => {
     const answer = await product.admin.api<FlowPublished>('POST', '/api/flows/welcome/publish', { note: 'x'.repeat(501) });
     expect(answer.status).toBe(422);
     expect(issueFields(answer.error)).toEqual(['note']);
+  });
+});
+
+describe('archiving and deleting flows', () => {
+  const row = (page: Page, id: string) => page.getByTestId(`flow-row-${id}`);
+
+  it('archives a flow out of the list and restores it, and deletes one only once confirmed', async () => {
+    const id = (await product.admin.api<FlowCreated>('POST', '/api/flows', { name: 'Spring sale' })).data.id;
+    const browser = await product.logIn(admin, '/flows');
+    const { page } = browser;
+    await row(page, id).getByTestId('archive-flow').click();
+    await row(page, id).waitFor({ state: 'detached' });
+    await page.getByTestId('archived-flows').click();
+    await page.waitForURL((url) => url.search === '?archived=1');
+    await row(page, id).getByTestId('restore-flow').click();
+    await row(page, id).waitFor({ state: 'detached' });
+    await page.getByTestId('flows-in-use').click();
+    await row(page, id).waitFor();
+
+    // Delete asks first; Cancel keeps the flow.
+    await row(page, id).getByTestId('delete-flow').click();
+    expect(await row(page, id).getByTestId('confirm-delete').textContent()).toContain('Delete “Spring sale” for good?');
+    await row(page, id).getByTestId('confirm-delete-no').click();
+    await row(page, id).getByTestId('delete-flow').click();
+    await row(page, id).getByTestId('confirm-delete-yes').click();
+    await row(page, id).waitFor({ state: 'detached' });
+    expect((await product.admin.api('GET', `/api/flows/${id}`)).status).toBe(404);
+    await browser.close();
+  });
+
+  it('refuses to delete a flow while a run of it is in flight, saying why, and deletes it once the run is over', async () => {
+    const welcome = FlowGraph.parse((await product.admin.api<FlowResponse>('GET', '/api/flows/welcome')).data.graph);
+    // The sample flow, waiting an hour before it sends: its run stays in flight.
+    const graph = {
+      ...welcome,
+      nodes: welcome.nodes.map((n) => (n.type === 'delay' ? { ...n, data: { mode: 'fixed', amount: 1, unit: 'hours' } } : n)),
+    };
+    const id = 'slow-flow';
+    await product.admin.api('PUT', `/api/flows/${id}`, { name: 'Slow flow', graph }).then((a) => a.data);
+    const version = (await product.admin.api<FlowPublished>('POST', `/api/flows/${id}/publish`)).data.version;
+    const run = (await product.admin.api<RunStarted>('POST', '/api/runs', { flowId: id, version, contactIds: ['ct_ada'] })).data;
+
+    const browser = await product.logIn(admin, '/flows');
+    const { page } = browser;
+    await row(page, id).getByTestId('delete-flow').click();
+    await row(page, id).getByTestId('confirm-delete-yes').click();
+    const error = row(page, id).getByTestId('flow-action-error');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/“Slow flow” cannot be deleted while 1 run of it is still going; .*cancel it/);
+    await page.reload();
+    await row(page, id).waitFor();
+
+    const refused = await product.admin.api('DELETE', `/api/flows/${id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.error.code).toBe('runs_in_flight');
+
+    // Once the run is over, the flow can go; the run keeps its history.
+    await product.admin.api('POST', `/api/runs/${run.runId}/cancel`).then((a) => a.data);
+    await settledRun(product.admin, run.runId);
+    expect((await product.admin.api('DELETE', `/api/flows/${id}`)).status).toBe(204);
+    expect((await product.admin.api('GET', `/api/flows/${id}`)).status).toBe(404);
+    expect((await product.admin.api('GET', `/api/runs/${run.runId}`)).status).toBe(200);
+    // Its id stays taken: saving a draft under it does not bring it back.
+    expect((await product.admin.api('PUT', `/api/flows/${id}`, { name: 'Again', graph })).status).toBe(404);
+    await page.reload();
+    await row(page, id).waitFor({ state: 'detached' });
+    await browser.close();
   });
 });

@@ -61,6 +61,13 @@ export interface FlowSaved {
   ok: true;
 }
 
+/** PATCH /api/flows/[id]: archive the flow, or restore it. */
+export const ArchiveFlowRequest = z.object({ archived: z.boolean({ error: 'archived must be true (archive) or false (restore)' }) });
+export type ArchiveFlowBody = z.input<typeof ArchiveFlowRequest>;
+export interface FlowArchived {
+  archived: boolean;
+}
+
 /** POST /api/flows/[id]/publish: the body is optional; `note` says what this version changes, for the version history. */
 export const PublishFlowRequest = z
   .object({
