@@ -43,6 +43,7 @@ const SLOTS = {
   portable: 45,
   'editor-building': 63,
   'flow-versions': 64,
+  accessibility: 65,
 } as const;
 export type Area = keyof typeof SLOTS;
 

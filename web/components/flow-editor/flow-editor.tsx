@@ -7,6 +7,7 @@
  */
 import '@xyflow/react/dist/style.css';
 import {
+  type AriaLabelConfig,
   Background,
   Controls,
   type DefaultEdgeOptions,
@@ -52,6 +53,14 @@ export interface FlowEditorProps {
 
 const defaultEdgeOptions: DefaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
 const deleteKeys = ['Delete', 'Backspace'];
+
+/** What screen readers say about the canvas, in the product's words (React Flow's own speak of "nodes" and "edges"). */
+const ariaLabelConfig: Partial<AriaLabelConfig> = {
+  'node.a11yDescription.default':
+    'Press Enter or Space to select this step and edit it in the panel beside the canvas, where Connect to… connects it. Arrow keys move it, Delete removes it (the steps around it are joined), Escape cancels.',
+  'edge.a11yDescription.default': 'Press Enter or Space to select this connection, then Delete to remove it, or Escape to cancel.',
+  'handle.ariaLabel': 'Connection point: drag it to another step to connect them, or to empty canvas to add a step there',
+};
 
 export function FlowEditor(props: FlowEditorProps) {
   return (
@@ -137,6 +146,7 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
   const titles = useMemo(() => new Map(nodes.map((n) => [n.id, nodeTitle(n)])), [nodes]);
   // The connection a step dragged from the palette would go into is highlighted.
   const { dropEdgeId } = building;
+  const labelledNodes = useMemo(() => nodes.map((n) => ({ ...n, ariaLabel: `Step: ${titles.get(n.id) ?? n.type}` })), [nodes, titles]);
   const labelledEdges = useMemo(
     () =>
       edges.map((e) => ({
@@ -174,7 +184,7 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
 
           <div className="canvas" ref={canvasRef}>
             <ReactFlow<EditorNode, EditorEdge>
-              nodes={nodes}
+              nodes={labelledNodes}
               edges={labelledEdges}
               nodeTypes={nodeTypes}
               onNodesChange={onNodesChangeRecorded}
@@ -192,6 +202,7 @@ function Editor({ flowId, initialName, initialGraph, loadProblems, profiles, ver
               fitView
               fitViewOptions={fitViewOptions}
               minZoom={0.25}
+              ariaLabelConfig={ariaLabelConfig}
             >
               <Background gap={20} />
               <Controls showInteractive={false} />

@@ -32,8 +32,8 @@ export function Palette({ onAdd, onTidy }: { onAdd: (type: NodeType) => void; on
         Tidy layout
       </button>
       <p className="hint">
-        Click a step to add it under the selected one, or drag it onto the canvas or onto a connection. Drag from a node’s bottom dot to another node
-        to connect them, or to empty canvas to add the next step there. Delete removes the selection (the steps around it are joined); Ctrl+Z undoes.
+        Click a step to add it under the selected one, or drag it onto the canvas or a connection. Drag from a node’s bottom dot to another node, or
+        to empty canvas to add a step. Delete removes the selection; Ctrl+Z undoes.
       </p>
     </aside>
   );
