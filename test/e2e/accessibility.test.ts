@@ -61,6 +61,8 @@ describe('axe-core finds no serious or critical violations', () => {
     await page.getByTestId('published-version').waitFor();
     await page.getByTestId('node-panel').getByLabel('Subject').fill('Changed subject');
     await page.getByTestId('draft-banner').waitFor();
+    await page.getByTestId('draft-summary').click();
+    await page.getByTestId('draft-diff').waitFor({ state: 'visible' });
     // A connection dropped on empty canvas opens the step picker.
     const handle = page.locator('.react-flow__node[data-id="done"]').locator('.react-flow__handle.target');
     const box = await handle.boundingBox();

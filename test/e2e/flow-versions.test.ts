@@ -55,6 +55,9 @@ describe('drafts and published versions', () => {
     await page.getByTestId('node-delay').filter({ hasText: 'Short wait' }).click();
     await page.getByTestId('add-delay').click();
     await page.getByTestId('draft-banner').waitFor();
+    expect(await text(page, 'draft-summary')).toBe('What changed: 1 step added, 2 steps edited, 3 connections changed');
+    await page.getByTestId('draft-summary').click();
+    await page.getByTestId('draft-diff').waitFor({ state: 'visible' });
     const diff = await text(page, 'draft-diff');
     expect(diff).toContain('Added: Delay “Wait');
     expect(diff).toContain('Connected: Delay “Short wait” → Delay “Wait');
@@ -63,7 +66,7 @@ describe('drafts and published versions', () => {
     expect(diff).toContain('Send Email “Hello {{name}}” (subject)');
     // Steps are named by their titles, never their ids ("wait", "welcome", "delay-…").
     expect(diff).not.toMatch(/delay-[a-z0-9]{6}|\bwelcome\b|“wait”/);
-    expect(await text(page, 'draft-banner')).toContain('Runs started now use version 1');
+    expect(await text(page, 'draft-banner')).toContain('Runs use version 1 until you publish them as version 2');
     await saved(page);
 
     // The start page names the version it will run, and warns that the draft's changes are not in it.

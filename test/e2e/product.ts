@@ -44,6 +44,7 @@ const SLOTS = {
   'editor-building': 63,
   'flow-versions': 64,
   accessibility: 65,
+  'readme-screenshots': 66,
 } as const;
 export type Area = keyof typeof SLOTS;
 

@@ -5,7 +5,7 @@
  * version, and that runs started now still use the published version.
  */
 import { useId } from 'react';
-import type { FlowDiff } from '@domain/flow/diff';
+import { type FlowDiff, summarizeDiff } from '@domain/flow/diff';
 
 function Changes({ label, items }: { label: string; items: string[] }) {
   if (items.length === 0) return null;
@@ -22,11 +22,10 @@ export function DraftBanner(props: { version: number; diff: FlowDiff; note: stri
   return (
     <section className="notice notice--warning draft-banner" aria-label="Unpublished changes" data-testid="draft-banner">
       <p className="draft-banner__title">
-        <strong>This draft has changes that are not published.</strong> Runs started now use version {version}, without them. Publish to make them
-        version {version + 1}.
+        <strong>This draft has unpublished changes.</strong> Runs use version {version} until you publish them as version {version + 1}.
       </p>
-      <details open>
-        <summary>What changed since version {version}</summary>
+      <details className="draft-banner__details">
+        <summary data-testid="draft-summary">What changed: {summarizeDiff(diff)}</summary>
         <ul className="draft-banner__changes" data-testid="draft-diff">
           <Changes label="Added" items={diff.added} />
           <Changes label="Removed" items={diff.removed} />
@@ -35,14 +34,14 @@ export function DraftBanner(props: { version: number; diff: FlowDiff; note: stri
           <Changes label="Disconnected" items={diff.disconnected} />
         </ul>
       </details>
-      <div className="field draft-banner__note">
-        <label htmlFor={noteId}>Note for version {version + 1} (optional)</label>
+      <div className="draft-banner__note">
+        <label htmlFor={noteId}>Note for version {version + 1}</label>
         <input
           id={noteId}
           type="text"
           value={note}
           maxLength={500}
-          placeholder="e.g. Shorter wait before the welcome email"
+          placeholder="optional, e.g. Shorter wait"
           onChange={(e) => onNote(e.currentTarget.value)}
           data-testid="publish-note"
         />
