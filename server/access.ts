@@ -15,7 +15,8 @@ import { visibleMessageIds } from './db/ownership';
 import { getRun, listRunAttempts, listRunRecipients, listRuns, type Run } from './db/runs';
 import { clearSandbox, listSandboxMessages, listSandboxMessagesWithIds } from './db/sandbox';
 import type { RecipientStatus } from './db/tables';
-import type { FlowGraph } from '../domain/flow/schema';
+import { diffFlows, hasChanges } from '../domain/flow/diff';
+import { FlowGraph } from '../domain/flow/schema';
 import { UserError } from './errors';
 import type { Actor } from './profiles';
 
@@ -43,9 +44,17 @@ export function visibleArchivedCount(db: Db, actor: Actor) {
   return countArchivedFlows(db, isAdmin(actor) ? {} : { ownedBy: actor.id });
 }
 
-/** The flows the actor may see: in use, or with `archived` the archived ones. */
-export function visibleFlows(db: Db, actor: Actor, options: { archived?: boolean } = {}) {
-  return listFlows(db, { ...options, ...(isAdmin(actor) ? {} : { ownedBy: actor.id }) });
+/**
+ * The flows the actor may see: in use, or with `archived` the archived ones; each says whether its draft
+ * does something its newest published version does not (a draft that no longer parses counts as changed).
+ */
+export async function visibleFlows(db: Db, actor: Actor, options: { archived?: boolean } = {}) {
+  const flows = await listFlows(db, { ...options, ...(isAdmin(actor) ? {} : { ownedBy: actor.id }) });
+  return flows.map(({ draft, publishedGraph, ...flow }) => {
+    const parsed = FlowGraph.safeParse(draft);
+    const unpublishedChanges = publishedGraph !== null && (!parsed.success || hasChanges(diffFlows(publishedGraph, parsed.data)));
+    return { ...flow, unpublishedChanges };
+  });
 }
 
 /**

@@ -9,6 +9,10 @@ export interface FlowSummary {
   updatedAt: string;
   latestVersion: number | null;
   archivedAt: string | null;
+  /** The saved draft, as stored (it may not parse today). */
+  draft: unknown;
+  /** The newest published version's graph; null before the first publish. */
+  publishedGraph: FlowGraph | null;
 }
 
 export interface Flow {
@@ -52,12 +56,29 @@ export async function listFlows(db: Db, options: { ownedBy?: string; archived?: 
   if (options.ownedBy !== undefined) q = q.where('flows.ownerId', '=', options.ownedBy);
   const rows = await q
     .leftJoin('flowVersions', 'flowVersions.flowId', 'flows.id')
-    .select(['flows.id', 'flows.name', 'flows.updatedAt', 'flows.archivedAt'])
+    .select(['flows.id', 'flows.name', 'flows.updatedAt', 'flows.archivedAt', 'flows.graph'])
     .select((eb) => eb.fn.max('flowVersions.version').as('latest'))
-    .groupBy(['flows.id', 'flows.name', 'flows.updatedAt', 'flows.archivedAt'])
+    .select((eb) =>
+      eb
+        .selectFrom('flowVersions as newest')
+        .select('newest.graph')
+        .whereRef('newest.flowId', '=', 'flows.id')
+        .orderBy('newest.version', 'desc')
+        .limit(1)
+        .as('publishedGraph'),
+    )
+    .groupBy(['flows.id', 'flows.name', 'flows.updatedAt', 'flows.archivedAt', 'flows.graph'])
     .orderBy('flows.updatedAt', 'desc')
     .execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, updatedAt: r.updatedAt, latestVersion: r.latest ?? null, archivedAt: r.archivedAt }));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    updatedAt: r.updatedAt,
+    latestVersion: r.latest ?? null,
+    archivedAt: r.archivedAt,
+    draft: JSON.parse(r.graph) as unknown,
+    publishedGraph: r.publishedGraph ? (JSON.parse(r.publishedGraph) as FlowGraph) : null,
+  }));
 }
 
 /** How many archived flows there are (with `ownedBy`, of that user's): for the "Archived" link. */

@@ -69,6 +69,10 @@ describe('drafts and published versions', () => {
     expect(await text(page, 'draft-banner')).toContain('Runs use version 1 until you publish them as version 2');
     await saved(page);
 
+    // The flows list says so too.
+    await page.goto(`${product.web}/flows`);
+    await page.getByTestId('flow-row-welcome').getByTestId('flow-unpublished').waitFor();
+
     // The start page names the version it will run, and warns that the draft's changes are not in it.
     await page.goto(`${product.web}/flows/welcome/run`);
     expect(await text(page, 'run-version')).toMatch(/This run uses version 1 \(the newest\), published .+ by /);
@@ -84,6 +88,9 @@ describe('drafts and published versions', () => {
     expect(await text(page, 'version-2')).toMatch(/ by \S/);
     expect(await text(page, 'version-1')).not.toContain('Shorter wait');
 
+    await page.goto(`${product.web}/flows`);
+    expect(await page.getByTestId('flow-row-welcome').textContent()).toContain('v2');
+    expect(await page.getByTestId('flow-row-welcome').getByTestId('flow-unpublished').count()).toBe(0);
     await page.goto(`${product.web}/flows/welcome/run`);
     expect(await text(page, 'run-version')).toMatch(/version 2 \(the newest\).*“Shorter wait, friendlier subject”/);
     expect(await page.getByTestId('unpublished-changes').count()).toBe(0);

@@ -59,7 +59,14 @@ export default async function FlowsPage({ searchParams }: Props) {
                 <td>
                   <Link href={`/flows/${flow.id}`}>{flow.name}</Link>
                 </td>
-                <td>{flow.latestVersion === null ? <span className="muted">not published</span> : `v${flow.latestVersion}`}</td>
+                <td>
+                  {flow.latestVersion === null ? <span className="muted">not published</span> : `v${flow.latestVersion}`}
+                  {flow.unpublishedChanges && (
+                    <span className="badge badge--warning" data-testid="flow-unpublished">
+                      unpublished changes
+                    </span>
+                  )}
+                </td>
                 <td>{formatTime(flow.updatedAt)}</td>
                 <td className="actions">
                   <Link href={`/flows/${flow.id}`}>Edit</Link>
