@@ -2,6 +2,7 @@
 import type { FlowGraph } from '../../domain/flow/schema';
 import type { Plan } from '../../domain/flow/plan';
 import { now, type Db } from '.';
+import { userDisplayNames } from './users';
 
 export interface FlowSummary {
   id: string;
@@ -94,16 +95,17 @@ export async function getFlow(db: Db, id: string): Promise<Flow | undefined> {
   if (!row) return undefined;
   const rows = await db
     .selectFrom('flowVersions')
-    .leftJoin('user', 'user.id', 'flowVersions.publishedBy')
-    .select(['flowVersions.version', 'flowVersions.publishedAt', 'flowVersions.note', 'user.name', 'user.email'])
-    .where('flowVersions.flowId', '=', id)
-    .orderBy('flowVersions.version', 'desc')
+    .select(['version', 'publishedAt', 'note', 'publishedBy'])
+    .where('flowId', '=', id)
+    .orderBy('version', 'desc')
     .execute();
+  // Looked up apart (not joined): versions from before publishers were kept need no user table.
+  const names = await userDisplayNames(db, [...new Set(rows.flatMap((v) => (v.publishedBy ? [v.publishedBy] : [])))]);
   const versions = rows.map((v) => ({
     version: v.version,
     publishedAt: v.publishedAt,
     note: v.note,
-    publishedBy: v.name?.trim() || v.email || null,
+    publishedBy: (v.publishedBy && names.get(v.publishedBy)) ?? null,
   }));
   return {
     id: row.id,
