@@ -14,7 +14,7 @@ import type { FlowCreated, FlowPublished, RunStarted } from '../../../web/lib/ap
 import { root } from '../../helpers';
 import { agentA, agentB, gmailLikeProfile, Product, type Session, secrets, sendGraph, settledRun } from '../product';
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 interface Route {
   /** The route's path with its dynamic segments, e.g. /api/runs/[id]/[action]. */
   pattern: string;
@@ -28,9 +28,9 @@ function enumerateRoutes(): Route[] {
   return files.flatMap((file) => {
     const source = fs.readFileSync(path.join(api, file), 'utf8');
     const methods = new Set<Method>();
-    for (const m of source.matchAll(/export const (GET|POST|PUT|DELETE)\b/g)) methods.add(m[1] as Method);
+    for (const m of source.matchAll(/export const (GET|POST|PUT|PATCH|DELETE)\b/g)) methods.add(m[1] as Method);
     for (const m of source.matchAll(/export const \{([^}]+)\}/g)) {
-      for (const name of m[1]?.split(',') ?? []) if (/^(GET|POST|PUT|DELETE)$/.test(name.trim())) methods.add(name.trim() as Method);
+      for (const name of m[1]?.split(',') ?? []) if (/^(GET|POST|PUT|PATCH|DELETE)$/.test(name.trim())) methods.add(name.trim() as Method);
     }
     const pattern = `/api/${path.dirname(file).split(path.sep).join('/')}`;
     return [...methods].map((method) => ({ pattern, method }));
@@ -196,8 +196,8 @@ const call: fc.Arbitrary<Call> = fc
   })
   // Signed in, better-auth's own routes get only harmless paths: a fuzzed sign-out or admin/* would end the session under test.
   .filter(({ who, route, auth }) => who === 'anonymous' || !route.pattern.includes('[...all]') || auth === 'get-session')
-  // Nor may an admin's fuzzed DELETE /api/users/[id] delete the agents whose sessions the test uses (agents and nobody still fuzz it).
-  .filter(({ who, route }) => !(who === 'admin' && route.pattern === '/api/users/[id]' && route.method === 'DELETE'))
+  // Nor may an admin's fuzzed DELETE delete the agents whose sessions the test uses, or the flows it reads (agents and nobody still fuzz them).
+  .filter(({ who, route }) => !(who === 'admin' && ['/api/users/[id]', '/api/flows/[id]'].includes(route.pattern) && route.method === 'DELETE'))
   .map(({ who, route, segments, auth, query: q, headers: h, body: b }) => {
     let i = 0;
     const url = route.pattern.replace(/\[\.\.\.all\]/, auth).replace(/\[[a-z]+\]/g, () => segments[i++] ?? 'x') + q;
