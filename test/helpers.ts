@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type AppUser, createAuth, migrateAuth } from '../server/auth';
 import { readConfig, type Config } from '../server/config';
 import { insertFlowVersion, saveFlowDraft } from '../server/db/flows';
 import { listRunAttempts } from '../server/db/runs';
@@ -53,6 +54,21 @@ export async function tempInstall(env: Record<string, string> = {}): Promise<{ c
   const db = await openDatabase(config.databaseFile);
   await seed(db, config);
   return { config, db, dir };
+}
+
+/**
+ * better-auth's tables in a temporary install, with one user per key (`<key>@x.test`, password
+ * long-password-1) in the role given; returns the auth API and the users by key.
+ */
+export async function installUsers<K extends string>(install: { config: Config; db: Db }, roles: readonly (readonly [K, 'admin' | 'agent'])[]) {
+  await migrateAuth(install.db, install.config);
+  const auth = createAuth(install.db, install.config);
+  const users = {} as Record<K, AppUser>;
+  for (const [key, role] of roles) {
+    const { user } = await auth.api.createUser({ body: { email: `${key}@x.test`, password: 'long-password-1', name: key, role } });
+    users[key] = { id: user.id, email: user.email, name: user.name, role };
+  }
+  return { auth, users };
 }
 
 /** Publishes a graph as a new flow; returns its plan (version 1). */

@@ -1,7 +1,7 @@
 /** SMTP profiles: write-only passwords, who may use what, defaults for agents, deletion rules. */
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAuth, migrateAuth, type AppUser } from '../server/auth';
+import type { AppUser } from '../server/auth';
 import { decryptSecret, makeKeyring } from '../server/crypto';
 import type { Db } from '../server/db';
 import { SmtpProfileInput } from '../domain/smtp-profile';
@@ -11,7 +11,7 @@ import { insertRun, setRunStatus } from '../server/db/runs';
 import { getSmtpProfile } from '../server/db/smtp-profiles';
 import type { SendEmailStep } from '../domain/flow/plan';
 import { defaultProfileId } from '../server/db/smtp-profiles';
-import { graphWithDelay, publishForTest, tempInstall } from './helpers';
+import { graphWithDelay, installUsers, publishForTest, tempInstall } from './helpers';
 
 let db: Db;
 const keyring = makeKeyring(randomBytes(32));
@@ -34,16 +34,16 @@ const form = (over: Record<string, unknown> = {}) =>
 beforeAll(async () => {
   const install = await tempInstall();
   db = install.db;
-  await migrateAuth(db, install.config);
-  const auth = createAuth(db, install.config);
-  for (const [key, role] of [
-    ['admin', 'admin'],
-    ['a', 'agent'],
-    ['b', 'agent'],
-  ] as const) {
-    const { user } = await auth.api.createUser({ body: { email: `${key}@x.test`, password: 'long-password-1', name: key, role } });
-    users[key] = { id: user.id, email: user.email, name: user.name, role };
-  }
+  Object.assign(
+    users,
+    (
+      await installUsers(install, [
+        ['admin', 'admin'],
+        ['a', 'agent'],
+        ['b', 'agent'],
+      ])
+    ).users,
+  );
 });
 
 describe('SMTP profiles', () => {

@@ -4,7 +4,6 @@
  * admins only) answer with what to do instead.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAuth, migrateAuth } from '../server/auth';
 import type { Db } from '../server/db';
 import { sql } from '../server/db';
 import { deleteUserReassigning } from '../server/db/user-deletion';
@@ -12,7 +11,7 @@ import { createProfile } from '../server/profiles';
 import { loadKeyring } from '../server/secrets';
 import { deleteUser } from '../server/user-deletion';
 import { saveDraftAs } from '../server/access';
-import { graphWithDelay, profileInput, tempInstall } from './helpers';
+import { graphWithDelay, installUsers, profileInput, tempInstall } from './helpers';
 
 let db: Db;
 const users: Record<string, { id: string; role: 'admin' | 'agent' }> = {};
@@ -21,16 +20,13 @@ let signIn: (email: string) => Promise<unknown>;
 beforeAll(async () => {
   const install = await tempInstall();
   db = install.db;
-  await migrateAuth(db, install.config);
-  const auth = createAuth(db, install.config);
-  for (const [key, role] of [
+  const made = await installUsers(install, [
     ['root', 'admin'],
     ['second', 'admin'],
     ['agent', 'agent'],
-  ] as const) {
-    const { user } = await auth.api.createUser({ body: { email: `${key}@x.test`, password: 'long-password-1', name: key, role } });
-    users[key] = { id: user.id, role };
-  }
+  ]);
+  const auth = made.auth;
+  Object.assign(users, made.users);
   signIn = (email) => auth.api.signInEmail({ body: { email, password: 'long-password-1' } });
   // The agent owns a flow and a private SMTP profile.
   const agent = users.agent as { id: string; role: 'agent' };

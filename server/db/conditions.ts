@@ -7,6 +7,7 @@ import type { ConditionFacts, ConditionStep, SendOutcome } from '../../domain/fl
 import { chooseBranch, testedBy } from '../../domain/flow/nodes/condition';
 import { ContactAttributes } from '../../domain/contact';
 import { type Db, now } from '.';
+import { dueAtNode } from './due-recipients';
 
 const CHUNK = 500;
 
@@ -78,15 +79,7 @@ export async function conditionFacts(
 export async function splitAtCondition(db: Db, runId: string, nodeId: string, step: ConditionStep, nowMs: number): Promise<number> {
   let moved = 0;
   for (;;) {
-    const page = await db
-      .selectFrom('runRecipients')
-      .select('contactId')
-      .where('runId', '=', runId)
-      .where('status', '=', 'pending')
-      .where('nodeId', '=', nodeId)
-      .where('dueAt', '<=', nowMs)
-      .limit(5000)
-      .execute();
+    const page = await dueAtNode(db, runId, nodeId, nowMs).select('contactId').execute();
     if (page.length === 0) return moved;
     const ids = page.map((r) => r.contactId);
     const facts = await conditionFacts(db, runId, ids, step);

@@ -8,8 +8,7 @@ import { contactZone } from '../../domain/flow/nodes/send-window';
 import type { SendWindowStep } from '../../domain/flow/plan';
 import { pickInWindow, windowInterval } from '../../domain/flow/send-window';
 import { now, sql, type Db } from '.';
-
-const PAGE = 5000;
+import { dueAtNode } from './due-recipients';
 
 /**
  * Moves every recipient due at this Send window to its next step, due when the window next lets
@@ -22,15 +21,9 @@ export async function scheduleSendWindow(db: Db, runId: string, nodeId: string, 
   const intervals = new Map<string, { start: number; end: number }>();
   let moved = 0;
   for (;;) {
-    const page = await db
-      .selectFrom('runRecipients')
+    const page = await dueAtNode(db, runId, nodeId, nowMs)
       .innerJoin('contacts', 'contacts.id', 'runRecipients.contactId')
       .select(['runRecipients.contactId', sql<unknown>`json_extract(contacts.attributes, '$.timezone')`.as('timezone')])
-      .where('runRecipients.runId', '=', runId)
-      .where('runRecipients.status', '=', 'pending')
-      .where('runRecipients.nodeId', '=', nodeId)
-      .where('runRecipients.dueAt', '<=', nowMs)
-      .limit(PAGE)
       .execute();
     if (page.length === 0) return moved;
     const at = now();

@@ -9,6 +9,7 @@ import { now, sql, type Db } from '.';
 import { scheduleSendWindow } from './recipient-windows';
 import { continueAfterFailedSends, splitAtCondition } from './conditions';
 import type { RecipientStatus } from './tables';
+import { dueAtNode } from './due-recipients';
 
 const CHUNK = 500;
 const chunks = <T>(items: T[], size = CHUNK): T[][] =>
@@ -111,15 +112,7 @@ export async function advanceRecipients(db: Db, runId: string, plan: Plan, seed:
 async function drawDelays(db: Db, runId: string, nodeId: string, step: { minMs: number; maxMs: number; next: string }, seed: number, nowMs: number) {
   let moved = 0;
   for (;;) {
-    const page = await db
-      .selectFrom('runRecipients')
-      .select(['contactId', 'dueAt'])
-      .where('runId', '=', runId)
-      .where('status', '=', 'pending')
-      .where('nodeId', '=', nodeId)
-      .where('dueAt', '<=', nowMs)
-      .limit(5000)
-      .execute();
+    const page = await dueAtNode(db, runId, nodeId, nowMs).select(['contactId', 'dueAt']).execute();
     if (page.length === 0) return moved;
     const at = now();
     await db.transaction().execute(async (trx) => {

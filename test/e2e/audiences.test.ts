@@ -6,10 +6,9 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowGraph } from '../../domain/flow/schema';
 import { openSandboxDatabase, type SandboxDb } from '../../server/db';
 import type { ContactPage, ContactResponse, FlowCreated, FlowPublished, ListsResponse, RunStarted } from '../../web/lib/api-types';
-import { Product, settledRun } from './product';
+import { Product, sendGraph, settledRun } from './product';
 
 let product: Product;
 let sandbox: SandboxDb;
@@ -26,23 +25,7 @@ afterAll(async () => {
   await product?.stop();
 });
 
-const graph: FlowGraph = {
-  schemaVersion: 1,
-  nodes: [
-    { id: 'start', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'audience' } },
-    {
-      id: 'hello',
-      type: 'sendEmail',
-      position: { x: 0, y: 100 },
-      data: { profileId: 'sandbox', subject: 'Hi {{ name | default: "there" }}', text: 'Your plan: {{ plan }}\nLeave: {{ unsubscribe_url }}' },
-    },
-    { id: 'end', type: 'exit', position: { x: 0, y: 200 }, data: {} },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'hello' },
-    { id: 'e2', source: 'hello', target: 'end' },
-  ],
-};
+const graph = sendGraph('sandbox', 'Hi {{ name | default: "there" }}', 'Your plan: {{ plan }}\nLeave: {{ unsubscribe_url }}');
 
 /** The sandbox's own record of what it received for an address: raw source included. */
 const mailTo = (address: string) => sandbox.selectFrom('sandboxMessages').selectAll().where('envelopeTo', '=', address).orderBy('id').execute();

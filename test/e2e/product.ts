@@ -522,12 +522,12 @@ export class Product {
 // ---- what the tests send -----------------------------------------------------------------
 
 /** A flow of Trigger → Send Email → Exit with the given sender. */
-export function sendGraph(profileId: string, subject = 'Hello {{name}}'): FlowGraph {
+export function sendGraph(profileId: string, subject = 'Hello {{name}}', text = 'Hi {{name}}'): FlowGraph {
   return {
     schemaVersion: 1,
     nodes: [
       { id: 't', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'audience' } },
-      { id: 's', type: 'sendEmail', position: { x: 0, y: 100 }, data: { profileId, subject, text: 'Hi {{name}}' } },
+      { id: 's', type: 'sendEmail', position: { x: 0, y: 100 }, data: { profileId, subject, text } },
       { id: 'x', type: 'exit', position: { x: 0, y: 200 }, data: {} },
     ],
     edges: [

@@ -6,10 +6,9 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowGraph } from '../../domain/flow/schema';
 import { openSandboxDatabase, type SandboxDb } from '../../server/db';
 import type { ContactPage, FlowCreated, FlowPublished, SegmentWithCount } from '../../web/lib/api-types';
-import { admin, Product, settledRun } from './product';
+import { admin, Product, sendGraph, settledRun } from './product';
 
 let product: Product;
 let sandbox: SandboxDb;
@@ -26,23 +25,7 @@ afterAll(async () => {
   await product?.stop();
 });
 
-const graph: FlowGraph = {
-  schemaVersion: 1,
-  nodes: [
-    { id: 'start', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'audience' } },
-    {
-      id: 'hello',
-      type: 'sendEmail',
-      position: { x: 0, y: 100 },
-      data: { profileId: 'sandbox', subject: 'For {{ plan }} customers', text: 'You have {{ seats }} seats.\nLeave: {{ unsubscribe_url }}' },
-    },
-    { id: 'end', type: 'exit', position: { x: 0, y: 200 }, data: {} },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'hello' },
-    { id: 'e2', source: 'hello', target: 'end' },
-  ],
-};
+const graph = sendGraph('sandbox', 'For {{ plan }} customers', 'You have {{ seats }} seats.\nLeave: {{ unsubscribe_url }}');
 
 /** Who is on which plan with how many seats; the segment is "plan is pro and seats is at least 3". */
 const PEOPLE: [email: string, plan: string, seats: number, signedUp: string][] = [
