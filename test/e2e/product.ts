@@ -45,6 +45,7 @@ const SLOTS = {
   segments: 67,
   'contact-admin': 53,
   condition: 70,
+  'flow-language': 76,
 } as const;
 export type Area = keyof typeof SLOTS;
 
