@@ -11,7 +11,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { SendEmailStep } from '../domain/flow/plan';
-import { type BatchOutcome, claimSends, commitBatchOutcomes, commitWithRetries, settleClaimedAgain } from '../server/db/batch-outcomes';
+import { type BatchOutcome, claimSends, OutcomeGroups, settleClaimedAgain } from '../server/db/batch-outcomes';
 import { recordDeliveryAttempt, releaseSend } from '../server/db/deliveries';
 import { type ClaimedRecipient, claimNextRecipients, moveRecipient, recipientsHeldBy, releaseClaim } from '../server/db/recipients';
 import { getSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
@@ -23,13 +23,16 @@ import {
   recordThrottleReply,
   recordTooManyConnections,
   refundDailySlot,
-  reserveSendSlot,
+  restartPace,
 } from '../server/db/throttle';
 import { suppressContact, skipUnmailable } from '../server/db/suppression';
 import { badMailbox, classifySmtpError } from '../server/smtp/classify';
+import type Mail from 'nodemailer/lib/mailer';
 import { composeMessage, messageIdFor } from '../server/smtp/message';
+import type { BuiltMessage } from '../server/smtp/message-builder';
+import { waitForSlot } from '../server/smtp/pace';
 import { CLAIM_LEASE_MS, SendLeases } from '../server/smtp/send-leases';
-import { unsubscribeMailto, unsubscribeUrl } from '../server/unsubscribe';
+import { unsubscribeLinks } from '../server/unsubscribe';
 import type { ActivityDeps } from '.';
 import { retryWorkflowId, startRetryWorkflow } from './cohort';
 
@@ -67,13 +70,18 @@ const THROTTLED_ATTEMPTS = 20;
 /** Sends claimed in the ledger at a time, and outcomes committed at a time (or every FLUSH_MS). */
 const CLAIM_CHUNK = 100;
 const FLUSH_AT = 100;
-const FLUSH_MS = 25;
+const FLUSH_MS = 50;
+
+const NOT_BUILT: Promise<BuiltMessage | null> = Promise.resolve(null);
 
 const RESENDING = 'outcome unknown: an earlier attempt stopped after sending DATA; resending with the same Message-ID';
 
 interface Queued extends ClaimedRecipient {
   messageId: string;
   uncertain: boolean;
+  /** The message, composed when the send was claimed (unless that failed: then at its turn), and its bytes, built meanwhile off the event loop. */
+  mail: Mail.Options | undefined;
+  built: Promise<BuiltMessage | null>;
 }
 
 export function createSendBatch(deps: ActivityDeps) {
@@ -111,28 +119,9 @@ export function createSendBatch(deps: ActivityDeps) {
       messageId,
     });
 
-    let pending: BatchOutcome[] = [];
-    let acceptedInGroup = 0;
-    let flushing: Promise<void> = Promise.resolve();
-    const flush = () => {
-      const group = pending;
-      const accepted = acceptedInGroup;
-      pending = [];
-      acceptedInGroup = 0;
-      // One commit at a time, in order; a failed write is retried, never turned into a resend.
-      flushing = flushing.then(() =>
-        commitWithRetries(() => commitBatchOutcomes(db, runId, nodeId, group, { profileId: step.profileId, nowMs: Date.now(), count: accepted })),
-      );
-      return flushing;
-    };
-    const timer = setInterval(() => {
-      if (pending.length > 0) void flush();
-    }, FLUSH_MS);
-    const note = (o: BatchOutcome) => {
-      pending.push(o);
-      if (o.ledger === 'SENT') acceptedInGroup++;
-      if (pending.length >= FLUSH_AT) void flush();
-    };
+    const outcomes = new OutcomeGroups(db, runId, nodeId, step.profileId, FLUSH_AT, FLUSH_MS);
+    const note = (o: BatchOutcome) => outcomes.note(o);
+    const flush = () => outcomes.flush();
 
     let leases: SendLeases | undefined;
     try {
@@ -164,7 +153,9 @@ export function createSendBatch(deps: ActivityDeps) {
       const queue: Queued[] = [];
       // A batch holds the sends it claimed while it lives (a batch that died lets them go within the
       // lease); right before DATA each send checks it still holds its lease for the whole transaction.
-      const held = new SendLeases(db, runId, nodeId, owner, (n) => queue.slice(0, n).map((q) => q.contactId));
+      // Next to go out: the sends lanes have taken (waiting for their turn), then the queue.
+      const taken = new Set<string>();
+      const held = new SendLeases(db, runId, nodeId, owner, (n) => [...taken, ...queue.slice(0, n).map((q) => q.contactId)].slice(0, n));
       leases = held;
       let claiming: Promise<void> | undefined;
       // Contacts this attempt has taken on. One that comes due again meanwhile (another attempt found it
@@ -189,12 +180,20 @@ export function createSendBatch(deps: ActivityDeps) {
           messageId: messageIdFor(messageIdSecret, { runId, nodeId, contactId: r.contactId }, profile.fromEmail),
         }));
         const claims = await claimSends(db, runId, nodeId, withIds, { owner, nowMs: Date.now(), leaseMs: CLAIM_LEASE_MS });
+        const toBuild: Queued[] = [];
         for (const r of withIds) {
           const claim = claims.get(r.contactId);
           if (claim?.kind === 'claimed' && claim.uncertain && profile.uncertainPolicy === 'hold')
             await hold(r.contactId, r.messageId, 'an earlier attempt stopped after sending DATA');
           else if (claim?.kind === 'claimed') {
-            queue.push({ ...r, uncertain: claim.uncertain });
+            const q = { ...r, uncertain: claim.uncertain, mail: undefined as Mail.Options | undefined, built: NOT_BUILT };
+            try {
+              q.mail = compose(q);
+              toBuild.push(q);
+            } catch {
+              // Composed again at its turn, where the error is that send's outcome.
+            }
+            queue.push(q);
             inHand.add(r.contactId);
           } else if (claim?.kind === 'sent') {
             // Sent by an earlier attempt of this batch, which died before moving the recipient on.
@@ -212,6 +211,11 @@ export function createSendBatch(deps: ActivityDeps) {
             });
           }
         }
+        // Their bytes are built while the sends before them go out.
+        const built = transports.builder.buildMany(toBuild.map((q) => q.mail!));
+        toBuild.forEach((q, i) => {
+          q.built = built.then((b) => b[i] ?? null);
+        });
       };
       const take = async (): Promise<Queued | undefined> => {
         for (;;) {
@@ -221,11 +225,16 @@ export function createSendBatch(deps: ActivityDeps) {
             });
           }
           const next = queue.shift();
-          if (next) return next;
+          if (next) {
+            taken.add(next.contactId);
+            return next;
+          }
           if (!claiming) return undefined;
           await claiming;
         }
       };
+      const compose = (r: Queued) =>
+        composeMessage(profile, r, step, r.messageId, unsubscribeLinks(publicUrl, messageIdSecret, profile.unsubscribeMailbox, r.contactId));
       const nextStep = () => ({ to: 'next' as const, nodeId: step.next, dueAt: Date.now() });
 
       /** The profile holds sends whose outcome is unknown: logged, left UNCERTAIN, the recipient held for a person to resend. */
@@ -256,40 +265,46 @@ export function createSendBatch(deps: ActivityDeps) {
           note({ attempt: entry(r.contactId, 0, 'uncertain', null, RESENDING, r.messageId) });
           result.uncertain++;
         }
+        // Ready before the send takes its place and its slot, so that nothing stands between the slot and the wire.
+        const built = await r.built;
+        const message: Mail.Options | undefined = built ? { envelope: built.envelope, raw: built.raw, messageId: r.messageId } : r.mail;
         let failures = 0;
         let throttled = 0;
         for (let attempt = 1; !stop; attempt++) {
           await gate.acquire();
+          // Paced, the first send on a pool without a connection goes alone (TransportPool.warmUp).
+          const opening = paced ? await transports.warmUp(profile.id) : undefined;
+          const release = () => {
+            opening?.();
+            gate.release();
+          };
           let outcome: { accepted: true; reply: string } | ({ accepted: false; badMailbox: boolean } & ReturnType<typeof classifySmtpError>);
           let day = '';
           try {
             if (paced) {
               // The profile's pace holds across all workers and batches: wait for this send's slot.
-              const slot = await reserveSendSlot(db, profile, Date.now());
+              const slot = await waitForSlot(db, profile);
               if (!slot.ok) {
-                gate.release();
+                release();
                 return handOff(r);
               }
               day = slot.day;
-              if (slot.waitMs > 0) await delay(slot.waitMs);
             }
             // Still ours? An attempt that was stopped (a paused or partitioned worker) and came back must
             // not send what a newer attempt has taken over since.
             if (!(await held.stillHeld(r.contactId))) {
-              gate.release();
+              release();
               result.takenOver++;
               return;
             }
-            const link = {
-              unsubscribeUrl: unsubscribeUrl(publicUrl, messageIdSecret, r.contactId),
-              unsubscribeMailto: unsubscribeMailto(profile.unsubscribeMailbox, messageIdSecret, r.contactId),
-            };
-            const info = await transport.sendMail(composeMessage(profile, r, step, r.messageId, link));
+            const info = await transport.sendMail(message ?? compose(r));
             outcome = { accepted: true, reply: info.response ?? '250 OK' };
           } catch (err) {
             outcome = { accepted: false, badMailbox: badMailbox(err), ...classifySmtpError(err) };
           }
-          gate.release();
+          // It also opened the connection, so it arrived late: the schedule goes on from now.
+          if (opening && outcome.accepted) await restartPace(db, profile, Date.now()).catch(() => undefined);
+          release();
           if (outcome.accepted) {
             note({
               attempt: entry(r.contactId, attempt, 'sent', Number.parseInt(outcome.reply, 10) || 250, outcome.reply, r.messageId),
@@ -351,8 +366,11 @@ export function createSendBatch(deps: ActivityDeps) {
           const r = await take();
           if (!r) return;
           await sendOne(r);
-          // The SDK throttles heartbeats itself; calling it for every message still costs, so not quite that often.
-          if (++done % 20 === 0 || Date.now() - lastBeat > 2_000) {
+          taken.delete(r.contactId);
+          // The SDK throttles heartbeats itself, but each call still encodes (and encrypts) its details:
+          // once every half second is plenty against the 20 s heartbeat timeout.
+          done++;
+          if (Date.now() - lastBeat > 500) {
             lastBeat = Date.now();
             context.heartbeat({ done });
           }
@@ -374,9 +392,8 @@ export function createSendBatch(deps: ActivityDeps) {
       }
       return stop ? { ...result, profileFailing: stop } : result;
     } finally {
-      clearInterval(timer);
       leases?.stop();
-      await flush();
+      await outcomes.close();
     }
   };
 }

@@ -13,7 +13,7 @@ import type { AttemptOutcome } from '../server/db/tables';
 import { skipReason, suppressContact } from '../server/db/suppression';
 import { badMailbox, classifySmtpError } from '../server/smtp/classify';
 import { composeMessage, messageIdFor } from '../server/smtp/message';
-import { isTransactionalRun, unsubscribeMailto, unsubscribeUrl } from '../server/unsubscribe';
+import { isTransactionalRun, unsubscribeLinks } from '../server/unsubscribe';
 import type { ActivityDeps } from '.';
 
 export interface SendEmailInput {
@@ -140,12 +140,7 @@ export function createSendEmail({
     if (slot.waitMs > 0) await Context.current().sleep(slot.waitMs);
     let reply: string;
     try {
-      const link = transactional
-        ? {}
-        : {
-            unsubscribeUrl: unsubscribeUrl(publicUrl, messageIdSecret, contact.id),
-            unsubscribeMailto: unsubscribeMailto(profile.unsubscribeMailbox, messageIdSecret, contact.id),
-          };
+      const link = transactional ? {} : unsubscribeLinks(publicUrl, messageIdSecret, profile.unsubscribeMailbox, contact.id);
       const info = await transport.sendMail(composeMessage(profile, contact, input, messageId, link));
       reply = info.response ?? '250 OK';
     } catch (err) {

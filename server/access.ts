@@ -10,12 +10,13 @@
 import type { Db, SandboxDb } from './db';
 import { getContact } from './db/contacts';
 import { listContactDeliveries } from './db/deliveries';
-import { type Flow, getFlow, listFlows, saveFlowDraft } from './db/flows';
+import { countArchivedFlows, type Flow, getFlow, listFlows, saveFlowDraft } from './db/flows';
 import { visibleMessageIds } from './db/ownership';
 import { getRun, listRunAttempts, listRunRecipients, listRuns, type Run } from './db/runs';
 import { clearSandbox, listSandboxMessages, listSandboxMessagesWithIds } from './db/sandbox';
 import type { RecipientStatus } from './db/tables';
-import type { FlowGraph } from '../domain/flow/schema';
+import { diffFlows, hasChanges } from '../domain/flow/diff';
+import { FlowGraph } from '../domain/flow/schema';
 import { UserError } from './errors';
 import type { Actor } from './profiles';
 
@@ -38,8 +39,22 @@ export async function visibleFlow(db: Db, actor: Actor, id: string): Promise<Flo
   return flow;
 }
 
-export function visibleFlows(db: Db, actor: Actor) {
-  return listFlows(db, isAdmin(actor) ? {} : { ownedBy: actor.id });
+/** How many archived flows the actor may see. */
+export function visibleArchivedCount(db: Db, actor: Actor) {
+  return countArchivedFlows(db, isAdmin(actor) ? {} : { ownedBy: actor.id });
+}
+
+/**
+ * The flows the actor may see: in use, or with `archived` the archived ones; each says whether its draft
+ * does something its newest published version does not (a draft that no longer parses counts as changed).
+ */
+export async function visibleFlows(db: Db, actor: Actor, options: { archived?: boolean } = {}) {
+  const flows = await listFlows(db, { ...options, ...(isAdmin(actor) ? {} : { ownedBy: actor.id }) });
+  return flows.map(({ draft, publishedGraph, ...flow }) => {
+    const parsed = FlowGraph.safeParse(draft);
+    const unpublishedChanges = publishedGraph !== null && (!parsed.success || hasChanges(diffFlows(publishedGraph, parsed.data)));
+    return { ...flow, unpublishedChanges };
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ import { AGENT_DEFAULT } from '../domain/senders';
 import type { Db } from './db';
 import { visibleFlow } from './access';
 import { listAttributeDefinitions } from './db/contacts';
-import { insertFlowVersion } from './db/flows';
+import { deleteFlow, insertFlowVersion, setFlowArchived } from './db/flows';
 import { knownVariables, preparePlanContent } from './email-content';
 import { getList } from './db/lists';
 import { getSegment } from './db/segments';
@@ -19,7 +19,12 @@ import { resolveSender, type Actor } from './profiles';
  * contacts have, with values of their type. Only who may see the flow may publish it (404 otherwise).
  * Warnings do not stop it: they come back with the version.
  */
-export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise<{ version: number; warnings: FlowError[] }> {
+export async function publishFlow(
+  db: Db,
+  flowId: string,
+  actor: Actor,
+  options: { note?: string | undefined } = {},
+): Promise<{ version: number; warnings: FlowError[] }> {
   const flow = await visibleFlow(db, actor, flowId);
   const compiled = compile(flow.graph, { flowId, version: 0 });
   if (!compiled.ok) {
@@ -83,6 +88,29 @@ export async function publishFlow(db: Db, flowId: string, actor: Actor): Promise
   if (noLists.length > 0) throw new UserError(422, 'unknown_list', 'a Condition tests a list that does not exist', noLists);
   if (noSegments.length > 0) throw new UserError(422, 'unknown_segment', 'a Condition tests a segment that does not exist', noSegments);
   if (badRules.length > 0) throw new UserError(422, 'invalid_rule', 'a Condition has a rule no contact can match; fix it', badRules);
-  const version = await insertFlowVersion(db, flowId, result.graph, (v) => ({ ...result.plan, version: v }));
+  const version = await insertFlowVersion(db, flowId, result.graph, (v) => ({ ...result.plan, version: v }), {
+    note: options.note,
+    publishedBy: actor.id,
+  });
   return { version, warnings };
+}
+
+/** Archives the flow (or restores it, `archived: false`): only who may see it may (404 otherwise). */
+export async function archiveFlow(db: Db, flowId: string, actor: Actor, archived: boolean): Promise<void> {
+  await visibleFlow(db, actor, flowId);
+  await setFlowArchived(db, flowId, archived);
+}
+
+/** Deletes the flow (who may see it may); refused with a 409 that says why while runs of it are in flight. */
+export async function deleteFlowAs(db: Db, flowId: string, actor: Actor): Promise<void> {
+  const flow = await visibleFlow(db, actor, flowId);
+  const result = await deleteFlow(db, flowId);
+  if ('inFlight' in result) {
+    const runs = result.inFlight === 1 ? '1 run' : `${result.inFlight} runs`;
+    throw new UserError(
+      409,
+      'runs_in_flight',
+      `“${flow.name}” cannot be deleted while ${runs} of it ${result.inFlight === 1 ? 'is' : 'are'} still going; wait for ${result.inFlight === 1 ? 'it' : 'them'} to finish, or cancel ${result.inFlight === 1 ? 'it' : 'them'} on the run page, then delete it`,
+    );
+  }
 }

@@ -33,6 +33,8 @@ export interface Faults {
   dropAfterDataPercent?: number;
   /** The replies to the greeting, AUTH, MAIL FROM, RCPT TO and the end of DATA each wait this long. */
   slowMs?: number;
+  /** The greeting (only) waits this long, as a server that pauses before it greets: opening a connection is slow, sending on it is not. */
+  greetingMs?: number;
   /** Changes which recipients `rejectPercent` picks. */
   seed?: string;
 }
@@ -49,7 +51,7 @@ export const FAULT_REPLIES = {
 export type FaultReply = { code: number; text: string };
 
 const FORMAT =
-  'a comma-separated list such as throttle=50/s,burst=50,fail454=30%,max-connections=10,disconnect421=2%,greylist=1,reject=5%,auth454=1,drop-after-data=1%,slow=200ms,seed=abc';
+  'a comma-separated list such as throttle=50/s,burst=50,fail454=30%,max-connections=10,disconnect421=2%,greylist=1,reject=5%,auth454=1,drop-after-data=1%,slow=200ms,slow-greeting=300ms,seed=abc';
 
 type Setter = (faults: Faults, value: string) => string | undefined;
 
@@ -106,6 +108,12 @@ const setters: Record<string, Setter> = {
     const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
     if (!(ms >= 1)) return 'takes a delay in ms or s, like slow=200ms';
     f.slowMs = ms;
+  },
+  'slow-greeting'(f, v) {
+    const m = /^(\d+)(ms|s)$/.exec(v);
+    const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
+    if (!(ms >= 1)) return 'takes a delay in ms or s, like slow-greeting=300ms';
+    f.greetingMs = ms;
   },
   seed(f, v) {
     if (!/^[\w.-]+$/.test(v)) return 'takes letters, digits, ".", "-" or "_", like seed=run1';
@@ -170,6 +178,7 @@ export function describeFaults(f: Faults): string {
     f.auth454 && `auth454=${f.auth454}`,
     f.dropAfterDataPercent && `drop-after-data=${f.dropAfterDataPercent}%`,
     f.slowMs && `slow=${f.slowMs}ms`,
+    f.greetingMs && `slow-greeting=${f.greetingMs}ms`,
     f.seed && `seed=${f.seed}`,
   ];
   return parts.filter(Boolean).join(',') || 'none';
@@ -245,6 +254,12 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
     /** Runs `reply` after the `slow` delay (at once without one). */
     later(reply: () => void): void {
       if (faults.slowMs) setTimeout(reply, faults.slowMs);
+      else reply();
+    },
+    /** Runs the greeting after the `slow` and `slow-greeting` delays. */
+    greet(reply: () => void): void {
+      const ms = (faults.slowMs ?? 0) + (faults.greetingMs ?? 0);
+      if (ms > 0) setTimeout(reply, ms);
       else reply();
     },
     /** A new connection: refused when it would be one too many. */

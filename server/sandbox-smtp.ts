@@ -58,7 +58,7 @@ export async function startSandboxSmtp(options: {
     allowInsecureAuth: true,
     onConnect(session, callback) {
       const refused = faults.connect(session.id);
-      later(() => callback(refused && refusal(refused)));
+      faults.greet(() => callback(refused && refusal(refused)));
     },
     onClose(session) {
       faults.close(session.id);

@@ -32,17 +32,22 @@ export function verifyUnsubscribeToken(secrets: Buffer[], token: string): string
 
 /** The public unsubscribe URL for a contact, under the app's public URL (DRIPLINE_PUBLIC_URL). */
 export function unsubscribeUrl(publicUrl: string, secret: Buffer, contactId: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/unsubscribe/${unsubscribeToken(secret, contactId)}`;
+  return urlFor(publicUrl, unsubscribeToken(secret, contactId));
 }
 
+const urlFor = (publicUrl: string, token: string) => `${publicUrl.replace(/\/+$/, '')}/unsubscribe/${token}`;
+
 /**
- * The `mailto:` for List-Unsubscribe when the profile has an unsubscribe mailbox ('' when it has none):
- * the subject carries the same signed token as the link (`unsubscribe-<token>`), so whoever reads that
- * mailbox can tell which contact asked, and that the request was not forged.
+ * A campaign message's unsubscribe link and, where the profile has an unsubscribe mailbox, the
+ * `mailto:` for List-Unsubscribe ('' when it has none), signed once. The mailto's subject carries the
+ * same signed token as the link (`unsubscribe-<token>`), so whoever reads that mailbox can tell which
+ * contact asked, and that the request was not forged.
  */
-export function unsubscribeMailto(mailbox: string, secret: Buffer, contactId: string): string {
-  if (!mailbox) return '';
+export function unsubscribeLinks(publicUrl: string, secret: Buffer, mailbox: string, contactId: string) {
+  const token = unsubscribeToken(secret, contactId);
   const at = mailbox.lastIndexOf('@');
-  const address = `${encodeURIComponent(mailbox.slice(0, at))}@${mailbox.slice(at + 1)}`;
-  return `mailto:${address}?subject=unsubscribe-${unsubscribeToken(secret, contactId)}`;
+  return {
+    unsubscribeUrl: urlFor(publicUrl, token),
+    unsubscribeMailto: mailbox ? `mailto:${encodeURIComponent(mailbox.slice(0, at))}@${mailbox.slice(at + 1)}?subject=unsubscribe-${token}` : '',
+  };
 }

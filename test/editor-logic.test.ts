@@ -6,7 +6,7 @@ import { sampleFlow } from '../domain/flow/sample';
 import { nodeTitle, stepTitle } from '../domain/flow/step-title';
 import { COALESCE_MS, emptyHistory, HISTORY_LIMIT, recordEdit, redoEdit, undoEdit } from '../web/components/flow-editor/edit-history';
 import { copySelection, pasteClip, reconnectAround } from '../web/components/flow-editor/graph-edits';
-import { insertBelow, tidyLayout } from '../web/components/flow-editor/layout';
+import { insertBelow, insertOnEdge, tidyLayout } from '../web/components/flow-editor/layout';
 import { describeSchemaIssue } from '../web/components/flow-editor/step-names';
 import { newEditorNode, toEditor, toGraph } from '../web/components/flow-editor/types';
 import { FlowGraph } from '../domain/flow/schema';
@@ -178,6 +178,25 @@ describe('placing nodes', () => {
     const lone = toEditor({ schemaVersion: 1, nodes: [sampleFlow('p').nodes[0] as never], edges: [] });
     const connected = insertBelow(lone.nodes, [], 'trigger', exit);
     expect(connected.edges).toEqual([{ id: 'e-trigger-x2', source: 'trigger', target: 'x2' }]);
+  });
+
+  it('puts a step dropped on a connection in the middle of it, moving the steps after it down only when they are in the way', () => {
+    const { nodes, edges } = sample();
+    const dropped = { ...newNode('delay', 'd2'), position: { x: 0, y: 360 } };
+    const next = insertOnEdge(nodes, edges, 'e-welcome-done', dropped);
+    expect(next.inserted).toBe(true);
+    expect(next.edges.map((e) => `${e.source}>${e.target}`).sort()).toEqual(['d2>done', 'trigger>wait', 'wait>welcome', 'welcome>d2']);
+    const y = (id: string) => next.nodes.find((n) => n.id === id)?.position.y ?? Number.NaN;
+    expect(y('done')).toBeGreaterThanOrEqual(360 + 90 + 60);
+    expect(y('welcome')).toBe(280);
+    expect(compile(toGraph(next.nodes, next.edges), { flowId: 'f', version: 1 }).ok).toBe(true);
+
+    const farAbove = insertOnEdge(nodes, edges, 'e-welcome-done', { ...dropped, position: { x: 300, y: 0 } });
+    expect(farAbove.nodes.find((n) => n.id === 'done')?.position.y).toBe(420);
+
+    const exit = insertOnEdge(nodes, edges, 'e-welcome-done', newNode('exit', 'x2'));
+    expect(exit.inserted).toBe(false);
+    expect(exit.edges).toEqual(edges);
   });
 
   it('lays a scrambled flow out top to bottom in the order of its connections, with no two nodes overlapping', () => {

@@ -69,6 +69,7 @@ describe('SANDBOX_FAULTS', () => {
     expect(parseFaults('burst=5,throttle=20/s').throttle).toEqual({ perSecond: 20, burst: 5 });
     expect(parseFaults('throttle=0.5/s').throttle).toEqual({ perSecond: 0.5, burst: 1 });
     expect(parseFaults('slow=2s').slowMs).toBe(2000);
+    expect(parseFaults('slow-greeting=300ms').greetingMs).toBe(300);
   });
 
   it.each([
@@ -85,7 +86,7 @@ describe('SANDBOX_FAULTS', () => {
     ['throttle=5/s;reject=1%', '"throttle=5/s;reject=1%": throttle takes messages per second'],
     [
       'rejects=5%',
-      '"rejects=5%": unknown fault "rejects"; known ones are throttle, burst, fail454, max-connections, disconnect421, greylist, reject, auth454, drop-after-data, slow, seed',
+      '"rejects=5%": unknown fault "rejects"; known ones are throttle, burst, fail454, max-connections, disconnect421, greylist, reject, auth454, drop-after-data, slow, slow-greeting, seed',
     ],
   ])('%s is refused with an error naming SANDBOX_FAULTS and what is wrong', (spec, problem) => {
     expect(() => readConfig({ SANDBOX_FAULTS: spec })).toThrow(`SANDBOX_FAULTS: ${problem}`);

@@ -1,8 +1,10 @@
 /** The shared throttle, on a real SQLite database with a clock the test controls. */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../server/db';
+import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import { recordAccepted, recordThrottleReply, refundDailySlot, reserveSendSlot, throttleState, type ThrottledProfile } from '../server/db/throttle';
-import { tempInstall } from './helpers';
+import { campaignEnv, type CampaignEnv } from './campaign-env';
+import { graphWithDelay, profileInput, tempInstall } from './helpers';
 
 let db: Db;
 beforeAll(async () => {
@@ -187,5 +189,30 @@ describe("learning the server's pace", () => {
     const { refused, perSecond } = await simulate(profile, 1000, 20, Date.parse('2026-11-26T16:00:00Z'));
     expect(refused).toBe(0);
     expect(Math.max(...perSecond)).toBeLessThanOrEqual(20);
+  });
+});
+
+describe('a campaign at a limit, counted by the SMTP server as it receives', () => {
+  let env: CampaignEnv;
+  beforeAll(async () => {
+    // The server greets 400 ms after a connection opens: the message that opens one arrives that much
+    // later after its slot than the ones after it, which find the connection open.
+    env = await campaignEnv({ contacts: 4, taskQueue: 'throttle-test', inProcessWorker: true, faults: 'slow-greeting=400ms' });
+  });
+  afterAll(async () => env?.close());
+
+  it('never puts more than the limit into any second, the first one included, after each save of the profile', async () => {
+    for (const round of [1, 2]) {
+      // Saving the profile replaces its pool: the run's first message opens a new connection.
+      await updateSmtpProfile(env.db, 'sandbox', profileInput({ name: 'Sandbox', port: env.smtp.port, ratePerSecond: 1 }), '');
+      const before = env.received.length;
+      const { handle } = await env.run(`paced-${round}`, graphWithDelay({ mode: 'fixed', amount: 1, unit: 'seconds' }), {
+        audience: { kind: 'contacts', contactIds: ['ct_000000', 'ct_000001', 'ct_000002', 'ct_000003'] },
+      });
+      expect(await handle.result()).toMatchObject({ status: 'completed', sent: 4 });
+      const times = env.received.slice(before).map((m) => m.at);
+      expect(times).toHaveLength(4);
+      expect(busiestSecond(times), `received at ${times.map((t) => t - times[0]!).join(', ')} ms`).toBe(1);
+    }
   });
 });

@@ -117,12 +117,15 @@ export async function commitBatchOutcomes(
           .execute();
       }
     }
-    // Recipients moving on to the same step at the same time are one UPDATE; failures another.
+    // Recipients moving on to the same step are one UPDATE; failures another. Each send noted its own
+    // due time for the next step (when it was accepted); the group takes the latest of them, a few
+    // milliseconds at most, so that a group is one statement and not one per millisecond.
     const moves = new Map<string, { move: RecipientMove; ids: string[] }>();
     for (const o of outcomes) {
       if (!o.move || o.move.to === 'retrying') continue;
-      const key = o.move.to === 'next' ? `next:${o.move.nodeId}:${o.move.dueAt}` : 'failed';
+      const key = o.move.to === 'next' ? `next:${o.move.nodeId}` : 'failed';
       const entry = moves.get(key) ?? { move: o.move, ids: [] };
+      if (entry.move.to === 'next' && o.move.to === 'next' && o.move.dueAt > entry.move.dueAt) entry.move = o.move;
       entry.ids.push(o.attempt.contactId);
       moves.set(key, entry);
     }
@@ -148,6 +151,54 @@ export async function commitBatchOutcomes(
         WHERE profile_id = ${accepted.profileId}`.execute(trx);
     }
   });
+}
+
+/**
+ * A batch's outcomes, committed a group at a time: once `flushAt` of them wait, or every `flushMs`.
+ * One commit at a time, in order; a failed write is retried, never turned into a resend.
+ */
+export class OutcomeGroups {
+  private pending: BatchOutcome[] = [];
+  private accepted = 0;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: Db,
+    private readonly runId: string,
+    private readonly nodeId: string,
+    private readonly profileId: string,
+    private readonly flushAt: number,
+    flushMs: number,
+  ) {
+    this.timer = setInterval(() => {
+      if (this.pending.length > 0) void this.flush();
+    }, flushMs);
+  }
+
+  note(o: BatchOutcome): void {
+    this.pending.push(o);
+    if (o.ledger === 'SENT') this.accepted++;
+    if (this.pending.length >= this.flushAt) void this.flush();
+  }
+
+  /** Commits what waits; resolves once it (and every group before it) is committed. */
+  flush(): Promise<void> {
+    const group = this.pending;
+    const count = this.accepted;
+    this.pending = [];
+    this.accepted = 0;
+    this.flushing = this.flushing.then(() =>
+      commitWithRetries(() => commitBatchOutcomes(this.db, this.runId, this.nodeId, group, { profileId: this.profileId, nowMs: Date.now(), count })),
+    );
+    return this.flushing;
+  }
+
+  /** No more timed commits; commits what waits. */
+  close(): Promise<void> {
+    clearInterval(this.timer);
+    return this.flush();
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { now, sql, type Db, type Tables } from '.';
 /** A journey an API event started (its id is the journey's runId). */
 export type EventEntry = Tables['eventEntries'];
 
-/** Each flow's newest published version: its graph (for the Trigger), its plan and its owner. */
+/** Each flow's newest published version (flows in use only): its graph (for the Trigger), its plan and its owner. */
 export async function latestPublishedVersions(
   db: Db,
 ): Promise<{ flowId: string; version: number; ownerId: string | null; graph: FlowGraph; plan: Plan }[]> {
@@ -14,6 +14,9 @@ export async function latestPublishedVersions(
     .selectFrom('flowVersions as v')
     .innerJoin('flows', 'flows.id', 'v.flowId')
     .select(['v.flowId', 'v.version', 'v.graph', 'v.plan', 'flows.ownerId'])
+    // An archived or deleted flow listens to no event.
+    .where('flows.archivedAt', 'is', null)
+    .where('flows.deletedAt', 'is', null)
     .where('v.version', '=', (eb) =>
       eb
         .selectFrom('flowVersions as w')

@@ -7,6 +7,7 @@ import { eventMigrations } from './migrations-events';
 import { importMigrations } from './import-migrations';
 import { segmentMigrations } from './segment-migrations';
 import { contactAdminMigrations } from './migrations-contact-admin';
+import { flowVersionMigrations } from './migrations-flow-versions';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -365,6 +366,7 @@ export const migrations: Record<string, Migration> = {
   ...importMigrations,
   ...segmentMigrations,
   ...contactAdminMigrations,
+  ...flowVersionMigrations,
 };
 
 /**

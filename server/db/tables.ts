@@ -29,8 +29,32 @@ export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain' | 'ski
  */
 export interface Tables {
   /** ownerId: who created it (null: from before owners, until setup gives it to the first admin). */
-  flows: { id: string; name: string; graph: string; createdAt: string; updatedAt: string; ownerId: string | null };
-  flowVersions: { flowId: string; version: number; graph: string; plan: string; publishedAt: string };
+  flows: {
+    id: string;
+    name: string;
+    graph: string;
+    createdAt: string;
+    updatedAt: string;
+    ownerId: string | null;
+    /** When it was archived (left out of the flows list until restored); null for a flow in use. */
+    archivedAt: Generated<string | null>;
+    /**
+     * When it was deleted, for a flow whose past runs still name it: gone from every page and the events
+     * API, kept for those runs' history. A flow nothing refers to is removed instead.
+     */
+    deletedAt: Generated<string | null>;
+  };
+  flowVersions: {
+    flowId: string;
+    version: number;
+    graph: string;
+    plan: string;
+    publishedAt: string;
+    /** What the publisher said this version changes; null when they said nothing. */
+    note: Generated<string | null>;
+    /** The user who published it; null for versions from before this was recorded. */
+    publishedBy: Generated<string | null>;
+  };
   contacts: {
     id: string;
     email: string;

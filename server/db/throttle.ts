@@ -86,6 +86,20 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
   return { ok: false, reason: 'rate', retryAfterMs: Math.max(1, Math.ceil((state.tatUs - nowUs) / 1000) - maxWaitMs) };
 }
 
+/**
+ * The first message on a new connection reached the server only now: it also waited for the connection
+ * (connect, greeting, login), while the sends after it will not. The schedule goes on from now, not
+ * from its slot, and its first second is a warm-up second again (WARMUP_STRETCH), so the next message
+ * cannot land in the same second at the server.
+ */
+export async function restartPace(db: Db, profile: ThrottledProfile, nowMs: number): Promise<void> {
+  const nowUs = nowMs * 1000;
+  const rate = effectiveRate(profile.ratePerSecond);
+  const interval = sql<number>`(CASE WHEN ${rate} IS NULL THEN 0 ELSE CAST(${SECOND_US * WARMUP_STRETCH} / (${rate} * ${PACE_MARGIN}) AS INTEGER) + 1 END)`;
+  await sql`UPDATE smtp_throttle SET tat_us = max(tat_us, ${nowUs} + ${interval}), warm_until_us = max(warm_until_us, ${nowUs + SECOND_US})
+    WHERE profile_id = ${profile.id}`.execute(db);
+}
+
 /** Makes sure the profile has its row, so that what it learns (and counts) has a place. */
 export async function ensureThrottleRow(db: Db, profileId: string): Promise<void> {
   await sql`INSERT INTO smtp_throttle (profile_id, tat_us, slot_us, day, day_count) VALUES (${profileId}, 0, 0, '', 0) ON CONFLICT (profile_id) DO NOTHING`.execute(

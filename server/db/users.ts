@@ -12,6 +12,13 @@ export async function existingUserIds(db: Db, ids: string[]): Promise<Set<string
   return new Set(rows.map((r) => r.id));
 }
 
+/** How people are shown: each of these users' name, else their email; users that do not exist are left out. */
+export async function userDisplayNames(db: Db, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('user').select(['id', 'name', 'email']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.name.trim() || r.email]));
+}
+
 /** The first admin (the oldest), who owns what was made before owners existed. */
 export async function firstAdminId(db: Db): Promise<string | undefined> {
   const row = await db.selectFrom('user').select('id').where('role', '=', 'admin').orderBy(sql`"createdAt"`).limit(1).executeTakeFirst();

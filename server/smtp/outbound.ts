@@ -127,8 +127,10 @@ interface SocketRequest {
  * checked address. nodemailer then speaks SMTP on it, and for SSL or STARTTLS verifies the server's
  * certificate against the host name it was given, not the address.
  */
-export function guardedSocket(policy: OutboundPolicy, lookup?: Lookup) {
-  return (options: SocketRequest, callback: (err: Error | null, socketOptions?: { connection: net.Socket }) => void): void => {
+export type GetSocket = (options: SocketRequest, callback: (err: Error | null, socketOptions?: { connection: net.Socket }) => void) => void;
+
+export function guardedSocket(policy: OutboundPolicy, lookup?: Lookup): GetSocket {
+  return (options, callback) => {
     connectChecked(policy, options.host ?? '', Number(options.port ?? 25), options.connectionTimeout ?? 15_000, lookup ?? policy.lookup).then(
       (connection) => callback(null, { connection }),
       (err: Error) => callback(err),

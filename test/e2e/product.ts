@@ -45,6 +45,10 @@ const SLOTS = {
   segments: 67,
   'contact-admin': 53,
   condition: 70,
+  'editor-building': 63,
+  'flow-versions': 64,
+  accessibility: 65,
+  'readme-screenshots': 66,
   'flow-language': 76,
 } as const;
 export type Area = keyof typeof SLOTS;

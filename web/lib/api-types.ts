@@ -65,7 +65,25 @@ export interface FlowSaved {
   ok: true;
 }
 
-/** POST /api/flows/[id]/publish */
+/** PATCH /api/flows/[id]: archive the flow, or restore it. */
+export const ArchiveFlowRequest = z.object({ archived: z.boolean({ error: 'archived must be true (archive) or false (restore)' }) });
+export type ArchiveFlowBody = z.input<typeof ArchiveFlowRequest>;
+export interface FlowArchived {
+  archived: boolean;
+}
+
+/** POST /api/flows/[id]/publish: the body is optional; `note` says what this version changes, for the version history. */
+export const PublishFlowRequest = z
+  .object({
+    note: z
+      .string({ error: 'note must be text' })
+      .trim()
+      .max(500, 'note must be at most 500 characters')
+      .refine((s) => !CONTROL_CHARACTERS.test(s), 'note must not contain line breaks or control characters')
+      .optional(),
+  })
+  .default({});
+export type PublishFlowBody = z.input<typeof PublishFlowRequest>;
 export interface FlowPublished {
   version: number;
   /** Problems that did not stop publishing (severity 'warning'), e.g. a campaign body without {{ unsubscribe_url }}. */

@@ -36,7 +36,7 @@ export function tidyLayout(nodes: EditorNode[], edges: EditorEdge[]): EditorNode
  * room. A new Exit under a node that already leads somewhere is placed but left unconnected (an Exit
  * ends the journey, so it would cut off the steps after it).
  */
-function firstBranch(node: EditorNode): string | undefined {
+export function firstBranch(node: EditorNode): string | undefined {
   const kind = NODE_KINDS[node.type];
   return kind.outputs === 'branches' ? (kind.branches as (data: unknown) => { id: string }[] | undefined)?.(node.data)?.[0]?.id : undefined;
 }
@@ -63,15 +63,47 @@ export function insertBelow(
     const aside: EditorNode = { ...placed, position: { x: placed.position.x + NODE_WIDTH + 50, y: placed.position.y } };
     return { nodes: [...nodes, aside], edges };
   }
-  // Move what comes after down by one step's height.
-  const below = new Set<string>();
-  const nextOf = new Map(edges.map((e) => [e.source, e.target]));
-  for (let id: string | undefined = out.target; id !== undefined && !below.has(id) && id !== afterId; id = nextOf.get(id)) below.add(id);
-  const shift = sizeOf(placed).height + RANK_GAP;
-  const moved = nodes.map((n) => (below.has(n.id) ? { ...n, position: { x: n.position.x, y: n.position.y + shift } } : n));
   return {
-    nodes: [...moved, placed],
+    nodes: [...moveDown(nodes, edges, out.target, afterId, sizeOf(placed).height + RANK_GAP), placed],
     // A new Condition goes on by its first branch; the others wait to be connected (compile names them).
     edges: [...edges.filter((e) => e.id !== out.id), link(afterId, placed.id), link(placed.id, out.target, firstBranch(placed))],
+  };
+}
+
+/** The nodes with `from` and the steps after it (up to `stop`) moved down by `shift`. */
+function moveDown(nodes: EditorNode[], edges: EditorEdge[], from: string, stop: string, shift: number): EditorNode[] {
+  const below = new Set<string>();
+  const nextOf = new Map(edges.map((e) => [e.source, e.target]));
+  for (let id: string | undefined = from; id !== undefined && !below.has(id) && id !== stop; id = nextOf.get(id)) below.add(id);
+  return nodes.map((n) => (below.has(n.id) ? { ...n, position: { x: n.position.x, y: n.position.y + shift } } : n));
+}
+
+/**
+ * Puts `node` (already placed where it was dropped) on the connection `edgeId`: source → node → target,
+ * with the target and what follows it moved down when the new step would overlap them. A step that ends
+ * the journey (an Exit) cannot go in the middle of one: it is added unconnected, and the connection stays.
+ */
+export function insertOnEdge(
+  nodes: EditorNode[],
+  edges: EditorEdge[],
+  edgeId: string,
+  node: EditorNode,
+): { nodes: EditorNode[]; edges: EditorEdge[]; inserted: boolean } {
+  const edge = edges.find((e) => e.id === edgeId);
+  if (!edge || NODE_KINDS[node.type].outputs === 0) return { nodes: [...nodes, node], edges, inserted: false };
+  const target = nodes.find((n) => n.id === edge.target);
+  const room = node.position.y + sizeOf(node).height + RANK_GAP - (target?.position.y ?? Number.POSITIVE_INFINITY);
+  const moved = room > 0 ? moveDown(nodes, edges, edge.target, edge.source, room) : nodes;
+  const link = (source: string, target: string, sourceHandle?: string | null): EditorEdge => ({
+    id: edgeIdFor(source, target, sourceHandle ?? undefined),
+    source,
+    target,
+    ...(sourceHandle ? { sourceHandle } : {}),
+  });
+  return {
+    nodes: [...moved, node],
+    // The connection keeps its branch (from a Condition); a new Condition goes on by its first branch.
+    edges: [...edges.filter((e) => e.id !== edge.id), link(edge.source, node.id, edge.sourceHandle), link(node.id, edge.target, firstBranch(node))],
+    inserted: true,
   };
 }

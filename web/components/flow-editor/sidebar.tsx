@@ -1,14 +1,19 @@
 'use client';
 /** Beside the canvas: the selected node or connection, the flow's problems, and its published versions. */
+import type { Connection } from '@xyflow/react';
 import Link from 'next/link';
 import type { FlowError } from '@domain/flow/compile';
+import { ConnectTo } from '@/components/flow-editor/connect-to';
 import { ErrorList } from '@/components/flow-editor/error-list';
 import { NodePanel, type UpdateNode } from '@/components/flow-editor/node-panel';
 import type { EditorEdge, EditorNode, SenderProfile } from '@/components/flow-editor/types';
 
 export interface PublishedVersion {
   version: number;
+  /** Formatted for people. */
   publishedAt: string;
+  note: string | null;
+  publishedBy: string | null;
 }
 
 export function EditorSidebar(props: {
@@ -21,6 +26,9 @@ export function EditorSidebar(props: {
   versions: PublishedVersion[];
   /** How a node is named in messages, e.g. Delay “wait”. */
   nodeLabel: (id: string) => string;
+  nodes: EditorNode[];
+  isValidConnection: (connection: Connection) => boolean;
+  onConnect: (connection: Connection) => void;
   onUpdateNode: UpdateNode;
   onDeleteNode: (id: string) => void;
   onDeleteEdge: (id: string) => void;
@@ -30,14 +38,17 @@ export function EditorSidebar(props: {
   return (
     <aside className="sidebar">
       {selectedNode ? (
-        <NodePanel
-          flowId={props.flowId}
-          node={selectedNode}
-          errors={props.errorsByNode.get(selectedNode.id) ?? []}
-          profiles={props.profiles}
-          onUpdate={props.onUpdateNode}
-          onDelete={() => props.onDeleteNode(selectedNode.id)}
-        />
+        <>
+          <NodePanel
+            flowId={props.flowId}
+            node={selectedNode}
+            errors={props.errorsByNode.get(selectedNode.id) ?? []}
+            profiles={props.profiles}
+            onUpdate={props.onUpdateNode}
+            onDelete={() => props.onDeleteNode(selectedNode.id)}
+          />
+          <ConnectTo node={selectedNode} nodes={props.nodes} isValidConnection={props.isValidConnection} onConnect={props.onConnect} />
+        </>
       ) : selectedEdge ? (
         <div className="panel">
           <div className="panel__head">
@@ -67,9 +78,14 @@ export function EditorSidebar(props: {
         ) : (
           <ul className="versions">
             {versions.map((v) => (
-              <li key={v.version}>
+              <li key={v.version} data-testid={`version-${v.version}`}>
                 <span>
-                  v{v.version} <span className="muted">· {v.publishedAt}</span>
+                  v{v.version}{' '}
+                  <span className="muted">
+                    · {v.publishedAt}
+                    {v.publishedBy && ` by ${v.publishedBy}`}
+                  </span>
+                  {v.note && <span className="versions__note">{v.note}</span>}
                 </span>
                 <span className="versions__links">
                   <a href={`/api/flows/${flowId}/export?version=${v.version}`} download data-testid={`version-export-${v.version}`}>

@@ -9,7 +9,7 @@ import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { FlowGraph } from '@domain/flow/schema';
 import { type ApiError, callApi } from '@/lib/api-client';
-import type { FlowPublished, FlowSaved, SaveFlowBody } from '@/lib/api-types';
+import type { FlowPublished, FlowSaved, PublishFlowBody, SaveFlowBody } from '@/lib/api-types';
 import { fieldErrors } from '@/lib/form-errors';
 import { describeSchemaIssue } from '@/components/flow-editor/step-names';
 import { isFlowErrorList, type ServerErrors } from '@/components/flow-editor/use-flow-problems';
@@ -139,28 +139,33 @@ export function useFlowSave(options: {
     setBusy(null);
   }
 
-  async function onPublish() {
+  /** Saves, then publishes the saved draft as the next version, with the publisher's note (if any); true when published. */
+  async function onPublish(note = ''): Promise<boolean> {
     setPublished(null);
     if (blocker) {
       setNotice({ kind: 'error', text: blocker.replace(/^Not saved yet/, 'Not published') });
-      return;
+      return false;
     }
     setBusy('publish');
     setNotice(null);
     const sent = latest.current.snapshot;
+    let done = false;
     if (await save()) {
-      const result = await callApi<FlowPublished>('POST', `/api/flows/${encodeURIComponent(flowId)}/publish`);
+      const body = (note.trim() ? { note: note.trim() } : {}) satisfies PublishFlowBody;
+      const result = await callApi<FlowPublished>('POST', `/api/flows/${encodeURIComponent(flowId)}/publish`, body);
       if (result.ok) {
         setPublished(result.data.version);
         // What the server warns about (an attribute no contact has yet, under a default) stays listed.
         setServerErrors(result.data.warnings.length > 0 ? { errors: result.data.warnings, snapshot: sent } : null);
         router.refresh();
+        done = true;
       } else {
         showApiError(result.error, sent);
         setNotice({ kind: 'error', text: result.error.message });
       }
     }
     setBusy(null);
+    return done;
   }
 
   const state: SaveState = saving

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { getFlow } from '@server/db/flows';
+import { getFlow, getFlowVersion } from '@server/db/flows';
 import { mayUseFlow } from '@server/access';
 import { listAttributeDefinitions } from '@server/db/contacts';
 import { defaultProfileId } from '@server/db/smtp-profiles';
@@ -39,6 +39,8 @@ export default async function FlowEditorPage({ params }: Props) {
     fromName: p.fromName,
     isDefault: p.id === myDefault,
   }));
+  const newest = flow.versions[0];
+  const published = newest ? await getFlowVersion(db, flow.id, newest.version) : undefined;
   return (
     <FlowEditor
       key={flow.id}
@@ -48,7 +50,8 @@ export default async function FlowEditorPage({ params }: Props) {
       loadProblems={problems}
       profiles={profiles}
       attributes={(await listAttributeDefinitions(db)).map(({ name, type }) => ({ name, type }))}
-      versions={flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.publishedAt) }))}
+      versions={flow.versions.map((v) => ({ ...v, publishedAt: formatTime(v.publishedAt) }))}
+      publishedGraph={published?.graph ?? null}
     />
   );
 }

@@ -1,8 +1,9 @@
 import { saveDraftAs, visibleFlow } from '@server/access';
+import { archiveFlow, deleteFlowAs } from '@server/flows';
 import { UserError } from '@server/errors';
 import { compile } from '@domain/flow/compile';
 import { FlowGraph } from '@domain/flow/schema';
-import { type FlowResponse, type FlowSaved, SaveFlowRequest } from '@/lib/api-types';
+import { ArchiveFlowRequest, type FlowArchived, type FlowResponse, type FlowSaved, SaveFlowRequest } from '@/lib/api-types';
 import { FLOW_ID_PATTERN } from '@/lib/flow-graph';
 import { userRoute } from '@/lib/auth';
 import { getDb, readBody } from '@/lib/server';
@@ -35,4 +36,19 @@ export const PUT = userRoute(async (request: Request, { params }: Context, user)
   }
   await saveDraftAs(await getDb(), user, { id, name: body.name, graph: graph.data });
   return Response.json({ ok: true } satisfies FlowSaved);
+});
+
+/** Archives the flow (`{ archived: true }`: out of the flows list, its event trigger off) or restores it (`false`). */
+export const PATCH = userRoute(async (request: Request, { params }: Context, user) => {
+  const { id } = await params;
+  const { archived } = await readBody(request, ArchiveFlowRequest);
+  await archiveFlow(await getDb(), id, user, archived);
+  return Response.json({ archived } satisfies FlowArchived);
+});
+
+/** Deletes the flow: 204; 409 runs_in_flight while runs of it are still going; 404 when it is not the user's. */
+export const DELETE = userRoute(async (_request: Request, { params }: Context, user) => {
+  const { id } = await params;
+  await deleteFlowAs(await getDb(), id, user);
+  return new Response(null, { status: 204 });
 });

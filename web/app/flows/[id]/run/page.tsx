@@ -1,11 +1,13 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { getFlow } from '@server/db/flows';
+import { diffFlows, hasChanges, summarizeDiff } from '@domain/flow/diff';
+import { getFlow, getFlowVersion } from '@server/db/flows';
 import { mayUseFlow } from '@server/access';
 import { countContacts, listContacts } from '@server/db/contacts';
 import { listLists } from '@server/db/lists';
 import { listSegments } from '@server/db/segments';
+import { loadDraft } from '@/lib/flow-graph';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
@@ -34,9 +36,13 @@ export default async function StartRunPage({ params, searchParams }: Props) {
     listLists(db),
     listSegments(db),
   ]);
-  const versions = flow.versions.map((v) => ({ version: v.version, publishedAt: formatTime(v.publishedAt) }));
+  const versions = flow.versions.map((v) => ({ ...v, publishedAt: formatTime(v.publishedAt) }));
   const asked = Number(Array.isArray(query.version) ? query.version[0] : query.version);
   const initialVersion = versions.some((v) => v.version === asked) ? asked : versions[0]?.version;
+  // Edits saved after the newest version was published do not run until they are published.
+  const newest = versions[0] && (await getFlowVersion(db, flow.id, versions[0].version));
+  const diff = newest ? diffFlows(newest.graph, loadDraft(flow.graph).graph) : null;
+  const unpublished = diff && hasChanges(diff) ? summarizeDiff(diff) : null;
 
   return (
     <section>
@@ -49,15 +55,23 @@ export default async function StartRunPage({ params, searchParams }: Props) {
           This flow has no published version yet. <Link href={`/flows/${flow.id}`}>Open the editor</Link> and publish it first.
         </p>
       ) : (
-        <StartRunForm
-          flowId={flow.id}
-          versions={versions}
-          initialVersion={initialVersion}
-          contacts={contacts.map((c) => ({ id: c.id, email: c.email, name: c.name }))}
-          everyone={everyone}
-          lists={lists.map((l) => ({ id: l.id, name: l.name, subscribed: l.subscribed }))}
-          segments={segments.map((s) => ({ id: s.id, name: s.name }))}
-        />
+        <>
+          {unpublished && (
+            <p className="notice notice--warning" role="status" data-testid="unpublished-changes">
+              The draft has changes that are not published ({unpublished}). A run uses a published version, so it will not include them.{' '}
+              <Link href={`/flows/${flow.id}`}>Open the editor</Link> to publish them first.
+            </p>
+          )}
+          <StartRunForm
+            flowId={flow.id}
+            versions={versions}
+            initialVersion={initialVersion}
+            contacts={contacts.map((c) => ({ id: c.id, email: c.email, name: c.name }))}
+            everyone={everyone}
+            lists={lists.map((l) => ({ id: l.id, name: l.name, subscribed: l.subscribed }))}
+            segments={segments.map((s) => ({ id: s.id, name: s.name }))}
+          />
+        </>
       )}
     </section>
   );

@@ -8,7 +8,8 @@ import type { RunStarted, SegmentWithCount, StartRunBody } from '@/lib/api-types
 
 interface Props {
   flowId: string;
-  versions: { version: number; publishedAt: string }[];
+  /** Newest first; `publishedAt` formatted for people. */
+  versions: { version: number; publishedAt: string; note: string | null; publishedBy: string | null }[];
   initialVersion: number;
   /** The first contacts, to choose from one by one. */
   contacts: { id: string; email: string; name: string }[];
@@ -103,6 +104,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
           ))}
         </select>
       </div>
+      <RunVersion version={versions.find((v) => v.version === version)} newest={versions[0]?.version} />
 
       <fieldset className="field">
         <legend>Audience</legend>
@@ -258,5 +260,18 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
         </button>
       </div>
     </form>
+  );
+}
+
+/** Which version the run will use, said in words: its number, who published it when, and its note. */
+function RunVersion({ version, newest }: { version: Props['versions'][number] | undefined; newest: number | undefined }) {
+  if (!version) return null;
+  return (
+    <p className="run-version" data-testid="run-version">
+      This run uses <strong>version {version.version}</strong>
+      {version.version === newest ? ' (the newest)' : ` (not the newest: version ${newest} is)`}, published {version.publishedAt}
+      {version.publishedBy && ` by ${version.publishedBy}`}
+      {version.note ? <>: “{version.note}”</> : '.'}
+    </p>
   );
 }
