@@ -5,7 +5,7 @@
  * for a contact, published, exported and imported again.
  */
 import fs from 'node:fs';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PortableFlow } from '../../domain/flow/portable';
@@ -106,6 +106,36 @@ async function connect(page: Page, from: string, to: string): Promise<void> {
   await page.mouse.up();
 }
 
+/** Drags an element (a palette step) with the mouse and drops it at a point on the screen. */
+async function dragTo(page: Page, what: Locator, to: { x: number; y: number }): Promise<void> {
+  const b = await what.boundingBox();
+  if (!b) throw new Error('not on screen');
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2 + 5, b.y + b.height / 2 + 5, { steps: 2 });
+  await page.mouse.move(to.x, to.y, { steps: 12 });
+  await page.mouse.up();
+}
+
+/** The middle of the connection from one node to another, on the screen. */
+async function edgeMiddle(page: Page, source: string, target: string): Promise<{ x: number; y: number }> {
+  const edge = page.locator(`.react-flow__edge[data-id^="e-${source}-"][data-id$="-${target}"] path.react-flow__edge-path`);
+  await edge.waitFor({ state: 'attached' });
+  return edge.evaluate((path) => {
+    const p = path as SVGPathElement;
+    const at = p.getPointAtLength(p.getTotalLength() / 2);
+    const m = p.getScreenCTM();
+    if (!m) throw new Error('no transform');
+    return { x: at.x * m.a + at.y * m.c + m.e, y: at.x * m.b + at.y * m.d + m.f };
+  });
+}
+
+/** Tidy layout (top to bottom, the whole flow in view), then waits until these nodes stand still on screen, apart. */
+async function fitted(page: Page, ids: string[]): Promise<void> {
+  await page.getByTestId('tidy-layout').click();
+  await settled(page, ids);
+}
+
 /** The id of the one node of this type the canvas shows after `add` added it. */
 async function added(page: Page, type: string, add: () => Promise<void>): Promise<string> {
   const before = new Set(await page.locator(`.react-flow__node-${type}`).evaluateAll((els) => els.map((e) => e.getAttribute('data-id') ?? '')));
@@ -147,7 +177,9 @@ function shape(graph: FlowGraph) {
 }
 
 describe('building, previewing, publishing, exporting and importing a flow in the browser', () => {
-  it('builds Trigger → Send window → Send Email → Condition from the palette, connects the branch it names, previews the HTML, publishes, exports and imports it', async () => {
+  it('builds Trigger → Send window → Send Email → Condition by dragging from the palette, connects the branch it names, previews the HTML, publishes, exports and imports it', async () => {
+    // Grace is on the pro plan: the Condition's rule names an attribute contacts have, and the preview prints it.
+    expect((await product.admin.api('PATCH', '/api/contacts/ct_grace', { attributes: { plan: 'pro' } })).status).toBe(200);
     const browser = await product.logIn(admin, '/flows');
     const { page } = browser;
     await page.getByTestId('new-flow').click();
@@ -155,49 +187,55 @@ describe('building, previewing, publishing, exporting and importing a flow in th
     const flowId = new URL(page.url()).pathname.split('/').pop() ?? '';
     await page.getByTestId('node-trigger').waitFor({ timeout: 60_000 });
 
-    // A new flow's Exit is not connected; this flow ends in Exits of its own.
-    await nodeBox(page, 'exit').click();
-    await page.keyboard.press('Delete');
-    await nodeBox(page, 'exit').waitFor({ state: 'detached' });
+    // A new flow has a Trigger and an Exit: connect them, then drop each step from the palette onto the connection it belongs in.
+    await connect(
+      page,
+      '.react-flow__node[data-id="trigger"] .react-flow__handle.source',
+      '.react-flow__node[data-id="exit"] .react-flow__handle.target',
+    );
+    await page.locator('.react-flow__edge[data-id="e-trigger-exit"]').waitFor({ state: 'attached' });
+    const windowId = await added(page, 'sendWindow', async () =>
+      dragTo(page, page.getByTestId('add-sendWindow'), await edgeMiddle(page, 'trigger', 'exit')),
+    );
+    await fitted(page, [windowId, 'exit']);
+    const sendId = await added(page, 'sendEmail', async () =>
+      dragTo(page, page.getByTestId('add-sendEmail'), await edgeMiddle(page, windowId, 'exit')),
+    );
+    await fitted(page, [sendId, 'exit']);
+    const conditionId = await added(page, 'condition', async () =>
+      dragTo(page, page.getByTestId('add-condition'), await edgeMiddle(page, sendId, 'exit')),
+    );
+    await fitted(page, [conditionId, 'exit']);
 
-    // Each step added while the one before is selected goes under it, connected.
-    await nodeBox(page, 'trigger').click();
-    const windowId = await added(page, 'sendWindow', () => page.getByTestId('add-sendWindow').click());
-    const sendId = await added(page, 'sendEmail', () => page.getByTestId('add-sendEmail').click());
+    await nodeBox(page, sendId).click();
     const panel = page.getByTestId('node-panel');
     await panel.getByLabel('Subject').fill('Hello {{ name }}');
     await page.getByTestId('send-format').selectOption('html');
     await page
       .getByTestId('send-html')
       .fill('<h1>Hello {{ name }}</h1><p class="plan">Your plan: {{ plan | default: "free" }}</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>');
-    const conditionId = await added(page, 'condition', () => page.getByTestId('add-condition').click());
+    await nodeBox(page, conditionId).click();
     await page.getByTestId('branch-label-0').fill('Pro plan');
     const rule = page.getByTestId('branch-0-rule-0');
     await rule.getByLabel('Attribute').fill('plan');
     await rule.getByLabel('Operator').selectOption('equals');
     await rule.getByLabel('Value').fill('pro');
 
-    // Both of the Condition's branches lead nowhere yet: each is named as a problem on the Condition.
+    // Dropped on the connection, the Condition goes on by its first branch; Otherwise leads nowhere yet, and is named so.
     const problems = page.getByTestId(`flow-error-${conditionId}`);
-    await problems.getByText("Branch 'Pro plan' is not connected; connect it to a step or to an Exit").waitFor();
-    await problems.getByText("Branch 'Otherwise' is not connected; connect it to a step or to an Exit").waitFor();
+    const unconnected = problems.getByText("Branch 'Otherwise' is not connected; connect it to a step or to an Exit");
+    await unconnected.waitFor();
+    await expect(problems.textContent()).resolves.not.toContain("Branch 'Pro plan' is not connected");
 
-    // Two Exits, added with nothing selected, then each branch connected to one by dragging from its handle.
+    // An Exit dragged from the palette beside the Exit, and the Otherwise branch connected to it from its handle.
+    const exitBox = await nodeBox(page, 'exit').boundingBox();
     const pane = await page.locator('.react-flow__pane').boundingBox();
-    if (!pane) throw new Error('no canvas');
-    await page.mouse.click(pane.x + 12, pane.y + 12);
-    const proExit = await added(page, 'exit', () => page.getByTestId('add-exit').click());
-    await page.mouse.click(pane.x + 12, pane.y + 12);
-    const otherExit = await added(page, 'exit', () => page.getByTestId('add-exit').click());
-    // Tidy layout puts them apart and shows the whole flow; connect once the canvas has stopped moving.
-    await page.getByTestId('tidy-layout').click();
-    await settled(page, [proExit, otherExit, conditionId]);
-    await page.screenshot({ path: '/tmp/fl-before-connect.png' }); // DEBUG
-    await connect(page, '[data-testid="branch-handle-b1"]', `.react-flow__node[data-id="${proExit}"] .react-flow__handle.target`);
-    await problems.getByText("Branch 'Pro plan' is not connected; connect it to a step or to an Exit").waitFor({ state: 'detached' });
-    // The Otherwise branch is still named, until it too is connected.
-    await problems.getByText("Branch 'Otherwise' is not connected; connect it to a step or to an Exit").waitFor();
+    if (!exitBox || !pane) throw new Error('the Exit is not on screen');
+    const spot = { x: Math.min(exitBox.x + exitBox.width * 1.8, pane.x + pane.width - 90), y: exitBox.y + exitBox.height / 2 };
+    const otherExit = await added(page, 'exit', () => dragTo(page, page.getByTestId('add-exit'), spot));
+    await fitted(page, [conditionId, 'exit', otherExit]);
     await connect(page, '[data-testid="branch-handle-otherwise"]', `.react-flow__node[data-id="${otherExit}"] .react-flow__handle.target`);
+    await unconnected.waitFor({ state: 'detached' });
     await page.getByTestId('flow-ok').waitFor();
     await saved(page);
 
@@ -207,12 +245,12 @@ describe('building, previewing, publishing, exporting and importing a flow in th
         `trigger:>${windowId}`,
         `${windowId}:>${sendId}`,
         `${sendId}:>${conditionId}`,
-        `${conditionId}:b1>${proExit}`,
+        `${conditionId}:b1>exit`,
         `${conditionId}:otherwise>${otherExit}`,
       ].sort(),
     );
 
-    // Preview the HTML email for Grace (plan "pro", set by the API test above): the iframe shows it rendered for her.
+    // Preview the HTML email for Grace (plan "pro"): the iframe shows it rendered for her.
     await nodeBox(page, sendId).click();
     await page.getByTestId('preview-open').click();
     await page.getByTestId('preview-contact').locator('option[value="ct_grace"]').waitFor({ state: 'attached' });
@@ -231,7 +269,7 @@ describe('building, previewing, publishing, exporting and importing a flow in th
     await page.getByTestId('publish-flow').click();
     await expect.poll(() => page.getByTestId('published-version').textContent()).toContain('Published version 1');
 
-    // Export: the file the browser downloads holds the flow as published.
+    // Export: the file the browser downloads holds the flow as drawn (and published).
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-flow').click()]);
     const file = JSON.parse(fs.readFileSync((await download.path()) ?? '', 'utf8')) as PortableFlow;
     expect(file.schemaVersion).toBe(1);
