@@ -177,9 +177,14 @@ function shape(graph: FlowGraph) {
 }
 
 describe('building, previewing, publishing, exporting and importing a flow in the browser', () => {
-  it('builds Trigger → Send window → Send Email → Condition by dragging from the palette, connects the branch it names, previews the HTML, publishes, exports and imports it', async () => {
+  it('builds Trigger → Send window → Send Email → Condition (a rule and a segment) by dragging from the palette, connects the branches it names, previews the HTML, publishes, exports and imports it', async () => {
     // Grace is on the pro plan: the Condition's rule names an attribute contacts have, and the preview prints it.
     expect((await product.admin.api('PATCH', '/api/contacts/ct_grace', { attributes: { plan: 'pro' } })).status).toBe(200);
+    const gold = await product.admin.api<{ id: string }>('POST', '/api/segments', {
+      name: 'Gold customers',
+      filter: { match: 'all', rules: [{ field: 'plan', op: 'equals', value: 'gold' }] },
+    });
+    expect(gold.status, gold.text).toBe(201);
     const browser = await product.logIn(admin, '/flows');
     const { page } = browser;
     await page.getByTestId('new-flow').click();
@@ -220,11 +225,18 @@ describe('building, previewing, publishing, exporting and importing a flow in th
     await rule.getByLabel('Attribute').fill('plan');
     await rule.getByLabel('Operator').selectOption('equals');
     await rule.getByLabel('Value').fill('pro');
+    // A second branch on segment membership, the segment picked from those saved.
+    await page.getByTestId('add-branch').click();
+    await page.getByTestId('branch-label-1').fill('Gold customers');
+    await page.getByTestId('branch-1-kind').selectOption('inSegment');
+    await page.getByTestId('branch-1').getByLabel('Segment').selectOption({ label: 'Gold customers' });
 
-    // Dropped on the connection, the Condition goes on by its first branch; Otherwise leads nowhere yet, and is named so.
+    // Dropped on the connection, the Condition goes on by its first branch; Otherwise and the new branch lead nowhere yet, and are named so.
     const problems = page.getByTestId(`flow-error-${conditionId}`);
     const unconnected = problems.getByText("Branch 'Otherwise' is not connected; connect it to a step or to an Exit");
+    const goldUnconnected = problems.getByText("Branch 'Gold customers' is not connected; connect it to a step or to an Exit");
     await unconnected.waitFor();
+    await goldUnconnected.waitFor();
     await expect(problems.textContent()).resolves.not.toContain("Branch 'Pro plan' is not connected");
 
     // An Exit dragged from the palette beside the Exit, and the Otherwise branch connected to it from its handle.
@@ -236,6 +248,9 @@ describe('building, previewing, publishing, exporting and importing a flow in th
     await fitted(page, [conditionId, 'exit', otherExit]);
     await connect(page, '[data-testid="branch-handle-otherwise"]', `.react-flow__node[data-id="${otherExit}"] .react-flow__handle.target`);
     await unconnected.waitFor({ state: 'detached' });
+    await goldUnconnected.waitFor();
+    await connect(page, '[data-testid="branch-handle-b2"]', `.react-flow__node[data-id="${otherExit}"] .react-flow__handle.target`);
+    await goldUnconnected.waitFor({ state: 'detached' });
     await page.getByTestId('flow-ok').waitFor();
     await saved(page);
 
@@ -246,9 +261,15 @@ describe('building, previewing, publishing, exporting and importing a flow in th
         `${windowId}:>${sendId}`,
         `${sendId}:>${conditionId}`,
         `${conditionId}:b1>exit`,
+        `${conditionId}:b2>${otherExit}`,
         `${conditionId}:otherwise>${otherExit}`,
       ].sort(),
     );
+    const condition = built.nodes.find((n) => n.id === conditionId);
+    expect(condition?.type === 'condition' && condition.data.branches.map((b) => b.test)).toEqual([
+      { kind: 'attributes', filter: { match: 'all', rules: [{ field: 'plan', op: 'equals', value: 'pro' }] } },
+      { kind: 'inSegment', segmentId: gold.data.id },
+    ]);
 
     // Preview the HTML email for Grace (plan "pro"): the iframe shows it rendered for her.
     await nodeBox(page, sendId).click();
@@ -282,7 +303,7 @@ describe('building, previewing, publishing, exporting and importing a flow in th
     const importedId = new URL(page.url()).pathname.split('/').pop() ?? '';
     await page.getByTestId('node-condition').waitFor({ timeout: 60_000 });
     await page.getByTestId('flow-ok').waitFor();
-    await expect(page.locator('[data-testid^="branch-handle-"]').count()).resolves.toBe(2);
+    await expect(page.locator('[data-testid^="branch-handle-"]').count()).resolves.toBe(3);
     const imported = FlowGraph.parse((await product.admin.api<FlowResponse>('GET', `/api/flows/${importedId}`)).data.graph);
     expect(shape(imported)).toEqual(shape(built));
     await browser.close();
