@@ -6,6 +6,7 @@ import { listAttributeDefinitions } from './db/contacts';
 import { deleteFlow, insertFlowVersion, setFlowArchived } from './db/flows';
 import { knownVariables, preparePlanContent } from './email-content';
 import { getList } from './db/lists';
+import { getSegment } from './db/segments';
 import { checkRules } from '../domain/flow/nodes/condition';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
@@ -14,7 +15,7 @@ import { resolveSender, type Actor } from './profiles';
  * Compiles the saved draft and stores it as a new immutable version. Every sender must exist and be
  * one the publishing user may use (or "agent's default", resolved when a run starts). Every template
  * must parse and name only what contacts have (server/email-content.ts), and MJML compiles into the
- * stored plan. Every list a Condition tests must exist, and its attribute rules must name attributes
+ * stored plan. Every list and segment a Condition tests must exist, and its attribute rules must name attributes
  * contacts have, with values of their type. Only who may see the flow may publish it (404 otherwise).
  * Warnings do not stop it: they come back with the version.
  */
@@ -57,6 +58,7 @@ export async function publishFlow(
   }
   if (missing.length > 0) throw new UserError(422, 'unknown_profile', 'a Send Email node uses an SMTP profile that does not exist', missing);
   const noLists = [];
+  const noSegments = [];
   const badRules = [];
   const types = Object.fromEntries(attributes.map((a) => [a.name, a.type]));
   for (const [nodeId, step] of Object.entries(result.plan.steps)) {
@@ -69,6 +71,13 @@ export async function publishFlow(
           message: `Branch '${branch.label}' tests a list that does not exist; choose a list`,
         });
       }
+      if (branch.test.kind === 'inSegment' && !(await getSegment(db, branch.test.segmentId))) {
+        noSegments.push({
+          nodeId,
+          field: `data.branches.${i}.test.segmentId`,
+          message: `Branch '${branch.label}' tests a segment that does not exist; choose a segment`,
+        });
+      }
       if (branch.test.kind === 'attributes') {
         for (const p of checkRules(branch.test.filter, types)) {
           badRules.push({ nodeId, field: `data.branches.${i}.test.filter.${p.field}`, message: `Branch '${branch.label}': ${p.message}` });
@@ -77,6 +86,7 @@ export async function publishFlow(
     }
   }
   if (noLists.length > 0) throw new UserError(422, 'unknown_list', 'a Condition tests a list that does not exist', noLists);
+  if (noSegments.length > 0) throw new UserError(422, 'unknown_segment', 'a Condition tests a segment that does not exist', noSegments);
   if (badRules.length > 0) throw new UserError(422, 'invalid_rule', 'a Condition has a rule no contact can match; fix it', badRules);
   const version = await insertFlowVersion(db, flowId, result.graph, (v) => ({ ...result.plan, version: v }), {
     note: options.note,

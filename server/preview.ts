@@ -2,7 +2,9 @@
  * Preview of a Send Email node: the message one contact would get, rendered by `composeMessage`
  * (server/smtp/message.ts), the very code the send path uses, with the contact's unsubscribe link.
  * "Send preview to the sandbox" sends that rendering with the bundled sandbox profile, metered like a
- * test email (server/test-email.ts): the sandbox keeps it, nothing leaves the install.
+ * test email (server/test-email.ts): the sandbox keeps it, nothing leaves the install. "Send preview to
+ * me" sends it to the signed-in user's own address with the node's sender, through the same metered
+ * path and the outbound guard, as the user's mail client will show it.
  */
 import type { ContactAttributes } from '../domain/contact';
 import { type BodyFormat, sendEmail } from '../domain/flow/nodes/send-email';
@@ -55,7 +57,15 @@ export interface LinkSettings {
 /** A sample is no contact: its link carries a token for this id, which the unsubscribe page finds no contact for. */
 const SAMPLE_CONTACT_ID = 'preview-sample';
 
-export async function previewSendAs(db: Db, actor: Actor, flowId: string, input: PreviewInput, link: LinkSettings): Promise<Preview> {
+export async function previewSendAs(
+  db: Db,
+  actor: Actor,
+  flowId: string,
+  input: PreviewInput,
+  link: LinkSettings,
+  /** 'inert': the unsubscribe link names no contact (a copy sent to someone else must not unsubscribe the contact). */
+  unsubscribeLink: 'contact' | 'inert' = 'contact',
+): Promise<Preview> {
   await visibleFlow(db, actor, flowId);
   let contact: { id: string; name: string; email: string; attributes: ContactAttributes };
   if (input.contactId !== undefined) {
@@ -70,7 +80,7 @@ export async function previewSendAs(db: Db, actor: Actor, flowId: string, input:
     });
   }
   const profile = await resolveSender(db, actor, input.profileId);
-  const url = unsubscribeUrl(link.publicUrl, link.secret, contact.id);
+  const url = unsubscribeUrl(link.publicUrl, link.secret, unsubscribeLink === 'inert' ? SAMPLE_CONTACT_ID : contact.id);
   // The node as publishing makes it: its plan step, MJML compiled, the text part generated when not written.
   const data = {
     profileId: input.profileId,
@@ -129,6 +139,35 @@ export async function sendPreviewToSandbox(
   const to = input.contactId !== undefined ? await getContact(db, input.contactId) : input.sample;
   const result = await sendTestEmail(db, keyring, policy, messageIdSecret, actor, SANDBOX_PROFILE_ID, to?.email ?? '', {
     ...(to?.name ? { toName: to.name } : {}),
+    subject: preview.subject,
+    text: preview.text,
+    ...(preview.html !== null ? { html: preview.html } : {}),
+    ...(preview.replyTo ? { replyTo: preview.replyTo } : {}),
+    headers: { 'List-Unsubscribe': `<${preview.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  });
+  return { ...result, preview };
+}
+
+/**
+ * Renders the preview for the chosen contact (or sample) and sends it to the signed-in user's own address
+ * with the node's sender ("Agent's default" resolved for the user, who must be allowed to use it), through
+ * `sendTestEmail`: the profile's pace and daily cap, the ledger, the delivery log, the outbound guard. Its
+ * unsubscribe link (body and List-Unsubscribe) names no contact, so a click in the user's copy unsubscribes nobody.
+ */
+export async function sendPreviewToMe(
+  db: Db,
+  keyring: Keyring,
+  policy: OutboundPolicy,
+  messageIdSecret: Buffer,
+  user: Actor & { email: string; name: string },
+  flowId: string,
+  input: PreviewInput,
+  link: LinkSettings,
+): Promise<TestEmailResult & { preview: Preview }> {
+  const preview = await previewSendAs(db, user, flowId, input, link, 'inert');
+  const profile = await resolveSender(db, user, input.profileId);
+  const result = await sendTestEmail(db, keyring, policy, messageIdSecret, user, profile.id, user.email, {
+    ...(user.name ? { toName: user.name } : {}),
     subject: preview.subject,
     text: preview.text,
     ...(preview.html !== null ? { html: preview.html } : {}),

@@ -9,6 +9,7 @@ import type { FlowGraph } from '../domain/flow/schema';
 import { listContacts, updateContact } from '../server/db/contacts';
 import { addToList, insertList } from '../server/db/lists';
 import { recipientCounts } from '../server/db/recipients';
+import { insertSegment } from '../server/db/segments';
 import { campaignEnv, type CampaignEnv } from './campaign-env';
 import { conditionFlow } from './condition-flows';
 
@@ -76,5 +77,45 @@ describe('a campaign with a Condition', () => {
     const history = await handle.fetchHistory();
     const activities = new Set(history.events?.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []));
     expect([...activities].sort()).toEqual(['advanceCohort', 'enrollPage', 'sendBatch', 'setRunStatus']);
+  });
+
+  it('takes a segment branch for exactly the segment’s contacts, evaluated in the database for the cohort', async () => {
+    // Gold: every fourth contact; silver: every seventh that is not gold; some others have a tier that is not in the segment.
+    const tier = (n: number) => (n % 4 === 0 ? 'gold' : n % 7 === 0 ? 'silver' : n % 2 === 1 ? 'bronze' : undefined);
+    for (let n = 0; n < CONTACTS; n++) {
+      const t = tier(n);
+      await updateContact(env.db, id(n), { attributes: t ? { tier: t } : {} });
+    }
+    const segmentId = await insertSegment(env.db, {
+      name: 'Gold and silver',
+      filter: { match: 'all', rules: [{ field: 'tier', op: 'in', value: ['gold', 'silver'] }] },
+      createdBy: 'admin-test',
+    });
+    const graph = conditionFlow({
+      profileId: 'sandbox',
+      branches: [{ id: 'precious', label: 'Gold and silver', test: { kind: 'inSegment', segmentId }, subject: 'For gold and silver' }],
+      otherwiseSubject: 'For the rest',
+    }) as FlowGraph;
+    const before = env.received.length;
+    const { handle } = await env.run('by-segment', graph);
+    const everyone = await listContacts(env.db);
+    expect(await handle.result()).toMatchObject({ status: 'completed', sent: everyone.length, failed: 0 });
+
+    const mine = env.received.slice(before);
+    const inSegment = new Set(
+      everyone
+        .filter((c) => {
+          const n = /^ct_(\d+)$/.exec(c.id)?.[1];
+          return n !== undefined && ['gold', 'silver'].includes(tier(Number(n)) ?? '');
+        })
+        .map((c) => c.email),
+    );
+    expect(inSegment.size).toBeGreaterThan(CONTACTS / 4);
+    // By the SMTP server's record: the segment's email went to exactly its contacts, the other to everyone else.
+    expect(new Set(mine.filter((m) => m.text.includes('For gold and silver')).map((m) => m.to))).toEqual(inSegment);
+    expect(new Set(mine.filter((m) => m.text.includes('For the rest')).map((m) => m.to))).toEqual(
+      new Set(everyone.map((c) => c.email).filter((e) => !inSegment.has(e))),
+    );
+    expect(mine).toHaveLength(everyone.length);
   });
 });

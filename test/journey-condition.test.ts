@@ -1,6 +1,6 @@
 /**
  * The Condition node in the per-contact journey, on a real Temporal server (the Java test server,
- * time-skipping) with the real activities and real SMTP servers: branches on attributes and lists,
+ * time-skipping) with the real activities and real SMTP servers: branches on attributes, lists and segments,
  * and a branch on the outcome of an earlier send that a server refused.
  */
 import fs from 'node:fs';
@@ -19,6 +19,7 @@ import type { Db } from '../server/db';
 import { getSend } from '../server/db/deliveries';
 import { updateContact } from '../server/db/contacts';
 import { addToList, insertList } from '../server/db/lists';
+import { insertSegment } from '../server/db/segments';
 import type { ReceivedMessage } from '../server/db/sandbox';
 import { insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
 import { journeyWorkflowId } from '../server/runs';
@@ -151,5 +152,22 @@ describe('journey: Condition', () => {
     expect(result).toEqual({ status: 'completed', nodeId: 'exit-otherwise', sent: 2 });
     expect(subjectsTo('ada@example.test')).toEqual(expect.arrayContaining(['Hello Ada', 'Ada got it']));
     expect(subjectsTo('ada@example.test')).not.toContain('Ada bounced');
+  });
+
+  it('takes a segment branch when the contact matches the segment’s rules as saved when it reaches the Condition', async () => {
+    const segmentId = await insertSegment(db, {
+      name: 'Paying',
+      filter: { match: 'all', rules: [{ field: 'plan', op: 'equals', value: 'vip' }] },
+      createdBy: 'admin-test',
+    });
+    const graph = conditionFlow({
+      profileId: 'sandbox',
+      branches: [{ id: 'paying', label: 'Paying', test: { kind: 'inSegment', segmentId }, subject: 'Segment: paying' }],
+      otherwiseSubject: 'Segment: not paying',
+    });
+    expect((await runJourney('segment-ada', graph, 'ct_ada')).result).toMatchObject({ nodeId: 'exit-paying' });
+    expect((await runJourney('segment-grace', graph, 'ct_grace')).result).toMatchObject({ nodeId: 'exit-otherwise' });
+    expect(subjectsTo('ada@example.test').filter((s) => s.startsWith('Segment:'))).toEqual(['Segment: paying']);
+    expect(subjectsTo('grace@example.test').filter((s) => s.startsWith('Segment:'))).toEqual(['Segment: not paying']);
   });
 });

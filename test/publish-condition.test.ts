@@ -1,10 +1,11 @@
-/** Publishing a flow with a Condition: every list it tests must exist, named at the branch's field. */
+/** Publishing a flow with a Condition: every list and segment it tests must exist, named at the branch's field. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowGraph } from '../domain/flow/schema';
 import type { Db } from '../server/db';
 import { defineAttributes } from '../server/db/contacts';
 import { saveFlowDraft } from '../server/db/flows';
 import { insertList } from '../server/db/lists';
+import { insertSegment } from '../server/db/segments';
 import { UserError } from '../server/errors';
 import { publishFlow } from '../server/flows';
 import { conditionFlow } from './condition-flows';
@@ -36,6 +37,29 @@ describe('publishing a Condition', () => {
     const listId = await insertList(db, 'Beta');
     await saveFlowDraft(db, { id: 'lists', name: 'Lists', graph: withList(listId) });
     await expect(publishFlow(db, 'lists', admin)).resolves.toMatchObject({ version: 1 });
+  });
+
+  it('refuses a segment that does not exist, at the branch’s field, and publishes once it does', async () => {
+    const withSegment = (segmentId: string) =>
+      conditionFlow({
+        profileId: 'sandbox',
+        branches: [{ id: 'gold', label: 'Gold', test: { kind: 'inSegment', segmentId }, subject: 'Hi gold' }],
+      }) as FlowGraph;
+    await saveFlowDraft(db, { id: 'segments', name: 'Segments', graph: withSegment('seg_gone') });
+    await expect(publishFlow(db, 'segments', admin)).rejects.toMatchObject({
+      status: 422,
+      code: 'unknown_segment',
+      details: [
+        { nodeId: 'split', field: 'data.branches.0.test.segmentId', message: "Branch 'Gold' tests a segment that does not exist; choose a segment" },
+      ],
+    });
+    const segmentId = await insertSegment(db, {
+      name: 'Gold',
+      filter: { match: 'all', rules: [{ field: 'email', op: 'exists' }] },
+      createdBy: admin.id,
+    });
+    await saveFlowDraft(db, { id: 'segments', name: 'Segments', graph: withSegment(segmentId) });
+    await expect(publishFlow(db, 'segments', admin)).resolves.toMatchObject({ version: 1 });
   });
 
   it('refuses a rule on an attribute no contact has, or with a value of the wrong type, at the rule’s field', async () => {

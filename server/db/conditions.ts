@@ -1,13 +1,17 @@
 /**
  * What a Condition step needs to know of its contacts, read in one go for a page of them: the contact
- * (attributes, email, name), its membership of the lists the step tests, and the outcome of each
- * Send Email the step tests, from the send ledger (SENT: sent, FAILED: failed, else skipped).
+ * (attributes, email, name), its membership of the lists the step tests, which of the tested segments
+ * it matches (each segment's rules evaluated by the database for the whole chunk, `filterCondition`),
+ * and the outcome of each Send Email the step tests, from the send ledger (SENT: sent, FAILED: failed,
+ * else skipped).
  */
 import type { ConditionFacts, ConditionStep, SendOutcome } from '../../domain/flow/nodes/condition';
 import { chooseBranch, testedBy } from '../../domain/flow/nodes/condition';
 import { ContactAttributes } from '../../domain/contact';
 import { type Db, now } from '.';
 import { dueAtNode } from './due-recipients';
+import { filterCondition } from './contact-filter';
+import { getSegment } from './segments';
 
 const CHUNK = 500;
 
@@ -29,9 +33,11 @@ export async function conditionFacts(
   /** Outcomes the caller already knows (a journey keeps its own): the ledger is not read for them. */
   knownSends?: Readonly<Record<string, SendOutcome>>,
 ): Promise<Map<string, ConditionFacts>> {
-  const { listIds, sendNodeIds } = testedBy(step);
+  const { listIds, segmentIds, sendNodeIds } = testedBy(step);
   const fromLedger = knownSends ? [] : sendNodeIds;
   const needsContact = step.branches.some((b) => b.test.kind === 'attributes');
+  // Each segment's rules as saved now; a segment deleted since publishing matches nobody.
+  const segments = (await Promise.all(segmentIds.map((id) => getSegment(db, id)))).flatMap((s) => s ?? []);
   const facts = new Map<string, ConditionFacts>();
   for (let i = 0; i < contactIds.length; i += CHUNK) {
     const ids = contactIds.slice(i, i + CHUNK);
@@ -42,7 +48,16 @@ export async function conditionFacts(
       .execute();
     for (const p of people) {
       const attributes = 'attributes' in p && typeof p.attributes === 'string' ? parseAttributes(p.attributes) : {};
-      facts.set(p.id, { contact: { email: p.email, name: p.name || null, attributes }, lists: new Set(), sends: knownSends ?? {} });
+      facts.set(p.id, {
+        contact: { email: p.email, name: p.name || null, attributes },
+        lists: new Set(),
+        segments: new Set(),
+        sends: knownSends ?? {},
+      });
+    }
+    for (const segment of segments) {
+      const members = await db.selectFrom('contacts').select('id').where('id', 'in', ids).where(filterCondition(segment.filter)).execute();
+      for (const m of members) (facts.get(m.id)?.segments as Set<string> | undefined)?.add(segment.id);
     }
     if (listIds.length > 0) {
       const members = await db
@@ -84,7 +99,7 @@ export async function splitAtCondition(db: Db, runId: string, nodeId: string, st
     const ids = page.map((r) => r.contactId);
     const facts = await conditionFacts(db, runId, ids, step);
     const byNext = new Map<string, string[]>();
-    const none: ConditionFacts = { contact: { email: '', name: null, attributes: {} }, lists: new Set(), sends: {} };
+    const none: ConditionFacts = { contact: { email: '', name: null, attributes: {} }, lists: new Set(), segments: new Set(), sends: {} };
     for (const id of ids) {
       const { next } = chooseBranch(step, facts.get(id) ?? none);
       byNext.set(next, [...(byNext.get(next) ?? []), id]);

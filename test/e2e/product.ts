@@ -49,6 +49,7 @@ const SLOTS = {
   'flow-versions': 64,
   accessibility: 65,
   'readme-screenshots': 66,
+  'flow-language': 76,
 } as const;
 export type Area = keyof typeof SLOTS;
 

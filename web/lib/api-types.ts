@@ -130,7 +130,7 @@ export const PreviewRequest = z
   });
 export type PreviewBody = z.input<typeof PreviewRequest>;
 export type PreviewResponse = Preview;
-/** POST /api/flows/[id]/preview/sandbox */
+/** POST /api/flows/[id]/preview/sandbox and /preview/me */
 export interface PreviewSent extends SmtpCheck {
   preview: Preview;
 }

@@ -1,7 +1,8 @@
 /**
  * Condition: the journey goes down the first branch whose test the contact passes, or "Otherwise".
- * A test looks at the contact's attributes (a ContactFilter, the same rules segments use), at list
- * membership, or at the outcome of an earlier Send Email of the same journey (sent, failed, skipped).
+ * A test looks at the contact's attributes (a ContactFilter, the same rules segments use), at list or
+ * segment membership, or at the outcome of an earlier Send Email of the same journey (sent, failed, skipped).
+ * A segment is evaluated when the contact reaches the Condition, with the segment's rules as saved then.
  * Each branch is a labelled output: the edge leaving it carries the branch id as its `sourceHandle`.
  */
 import { z } from 'zod';
@@ -27,6 +28,11 @@ export const ConditionTest = z.discriminatedUnion(
     z.object({ kind: z.literal('attributes'), filter: ContactFilter }),
     /** The contact is a member of the list. */
     z.object({ kind: z.literal('inList'), listId: z.string({ error: 'choose a list' }).min(1, 'choose a list').max(64) }),
+    /** The contact matches the saved segment's rules (read when the contact reaches the Condition). */
+    z.object({
+      kind: z.literal('inSegment'),
+      segmentId: z.string({ error: 'choose a segment' }).min(1, 'choose a segment').max(64),
+    }),
     /** An earlier Send Email of this journey (a node that comes before this one on every path) ended so. */
     z.object({
       kind: z.literal('sendOutcome'),
@@ -34,7 +40,7 @@ export const ConditionTest = z.discriminatedUnion(
       outcome: z.enum(SEND_OUTCOMES, { error: 'outcome must be sent, failed or skipped' }),
     }),
   ],
-  { error: 'a test is on attributes, on a list, or on an earlier send (kind attributes, inList or sendOutcome)' },
+  { error: 'a test is on attributes, a list, a segment or an earlier send (kind attributes, inList, inSegment or sendOutcome)' },
 );
 export type ConditionTest = z.output<typeof ConditionTest>;
 
@@ -80,6 +86,8 @@ export function describeTest(test: ConditionTest, sendTitle: (nodeId: string) =>
       return describeFilter(test.filter);
     case 'inList':
       return `in list ${test.listId}`;
+    case 'inSegment':
+      return `in segment ${test.segmentId}`;
     case 'sendOutcome':
       return `${sendTitle(test.sendNodeId)} ${SEND_OUTCOME_TEXT[test.outcome]}`;
   }
@@ -127,10 +135,12 @@ export const condition: NodeKind<'condition', ConditionData, ConditionStep> = {
   }),
 };
 
-/** What a Condition looks at for one contact: the contact, its lists (of those tested), the outcomes of tested sends. */
+/** What a Condition looks at for one contact: the contact, its lists and segments (of those tested), the outcomes of tested sends. */
 export interface ConditionFacts {
   contact: FilterableContact;
   lists: ReadonlySet<string>;
+  /** The tested segments whose rules the contact matches (a segment deleted since counts as matching nobody). */
+  segments: ReadonlySet<string>;
   /** By Send Email node id; a send with no outcome recorded counts as skipped (nothing was sent). */
   sends: Readonly<Record<string, SendOutcome>>;
 }
@@ -141,6 +151,8 @@ export function passes(test: ConditionTest, facts: ConditionFacts): boolean {
       return matchesFilter(facts.contact, test.filter);
     case 'inList':
       return facts.lists.has(test.listId);
+    case 'inSegment':
+      return facts.segments.has(test.segmentId);
     case 'sendOutcome':
       return (facts.sends[test.sendNodeId] ?? 'skipped') === test.outcome;
   }
@@ -152,15 +164,17 @@ export function chooseBranch(step: Pick<ConditionStep, 'branches' | 'otherwise'>
   return hit ? { branch: hit.id, next: hit.next } : { branch: OTHERWISE, next: step.otherwise };
 }
 
-/** The lists and Send Email nodes a step's tests look at. */
-export function testedBy(step: Pick<ConditionStep, 'branches'>): { listIds: string[]; sendNodeIds: string[] } {
+/** The lists, segments and Send Email nodes a step's tests look at. */
+export function testedBy(step: Pick<ConditionStep, 'branches'>): { listIds: string[]; segmentIds: string[]; sendNodeIds: string[] } {
   const lists = new Set<string>();
+  const segments = new Set<string>();
   const sends = new Set<string>();
   for (const { test } of step.branches) {
     if (test.kind === 'inList') lists.add(test.listId);
+    if (test.kind === 'inSegment') segments.add(test.segmentId);
     if (test.kind === 'sendOutcome') sends.add(test.sendNodeId);
   }
-  return { listIds: [...lists], sendNodeIds: [...sends] };
+  return { listIds: [...lists], segmentIds: [...segments], sendNodeIds: [...sends] };
 }
 
 /**

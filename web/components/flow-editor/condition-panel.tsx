@@ -1,7 +1,7 @@
 'use client';
 /**
  * The Condition's fields: its branches (add, remove, rename), each branch's test (rules on attributes,
- * a list, or an earlier send's outcome) and the Otherwise branch's name. Errors show at their field.
+ * a list, a segment, or an earlier send's outcome) and the Otherwise branch's name. Errors show at their field.
  */
 import { useNodes, useReactFlow } from '@xyflow/react';
 import { useContext, useEffect, useId, useMemo, useState } from 'react';
@@ -134,6 +134,7 @@ function RuleRows(props: {
 const TEST_KINDS: Record<ConditionTest['kind'], string> = {
   attributes: 'Contact attributes',
   inList: 'List membership',
+  inSegment: 'Segment membership',
   sendOutcome: 'An earlier send',
 };
 
@@ -141,6 +142,7 @@ function defaultTest(kind: ConditionTest['kind'], sendIds: string[]): ConditionT
   // A rule that already holds (the email is set), so a new branch's only problem is its connection.
   if (kind === 'attributes') return { kind, filter: { match: 'all', rules: [{ field: 'email', op: 'exists' }] } };
   if (kind === 'inList') return { kind, listId: '' };
+  if (kind === 'inSegment') return { kind, segmentId: '' };
   return { kind, sendNodeId: sendIds[0] ?? '', outcome: 'failed' };
 }
 
@@ -150,6 +152,7 @@ function TestFields(props: {
   errors: FlowError[];
   testId: string;
   lists: { id: string; name: string }[];
+  segments: { id: string; name: string }[];
   sends: EditorNode[];
   onChange: (t: ConditionTest) => void;
 }) {
@@ -214,6 +217,24 @@ function TestFields(props: {
           ))}
         </select>
       )}
+      {test.kind === 'inSegment' && (
+        <select
+          className="nodrag"
+          aria-label="Segment"
+          value={test.segmentId}
+          onChange={(e) => onChange({ ...test, segmentId: e.currentTarget.value })}
+        >
+          <option value="">Choose a segment…</option>
+          {test.segmentId && !props.segments.some((s) => s.id === test.segmentId) && (
+            <option value={test.segmentId}>Missing segment “{test.segmentId}”</option>
+          )}
+          {props.segments.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+      )}
       {test.kind === 'sendOutcome' && (
         <>
           <select
@@ -246,7 +267,7 @@ function TestFields(props: {
       <FieldError
         errors={errors}
         field={field}
-        exact={['', '.kind', '.listId', '.sendNodeId', '.outcome', '.filter', '.filter.match', '.filter.rules']}
+        exact={['', '.kind', '.listId', '.segmentId', '.sendNodeId', '.outcome', '.filter', '.filter.match', '.filter.rules']}
       />
     </>
   );
@@ -258,8 +279,10 @@ export function ConditionFields(props: { nodeId: string; data: ConditionData; er
   const reactFlow = useReactFlow<EditorNode, EditorEdge>();
   const sends = useNodes<EditorNode>().filter((n) => n.type === 'sendEmail');
   const [lists, setLists] = useState<{ id: string; name: string }[]>([]);
+  const [segments, setSegments] = useState<{ id: string; name: string }[]>([]);
   useEffect(() => {
     void callApi<{ lists: { id: string; name: string }[] }>('GET', '/api/lists').then((r) => r.ok && setLists(r.data.lists));
+    void callApi<{ segments: { id: string; name: string }[] }>('GET', '/api/segments').then((r) => r.ok && setSegments(r.data.segments));
   }, []);
   const setBranch = (i: number, branch: Branch) => onChange({ ...data, branches: data.branches.map((b, j) => (j === i ? branch : b)) });
   const addBranch = () => {
@@ -298,6 +321,7 @@ export function ConditionFields(props: { nodeId: string; data: ConditionData; er
             errors={errors}
             testId={`branch-${i}`}
             lists={lists}
+            segments={segments}
             sends={sends}
             onChange={(test) => setBranch(i, { ...branch, test })}
           />

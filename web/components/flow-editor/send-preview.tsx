@@ -1,7 +1,8 @@
 'use client';
 /**
  * "Preview" in a Send Email node's panel: the message as one contact (or typed sample values) would get
- * it, rendered by the server with the send path's own code, and "Send preview to the sandbox". The HTML
+ * it, rendered by the server with the send path's own code, "Send preview to the sandbox" and "Send
+ * preview to me" (the signed-in user's own address, with the node's sender). The HTML
  * part shows in an iframe with `sandbox=""` (no script, no same origin, no forms): an email's HTML
  * never runs in the app's origin.
  */
@@ -67,10 +68,10 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
     }
   }
 
-  async function sendToSandbox() {
+  async function send(to: 'sandbox' | 'me') {
     setBusy(true);
     setMessage(null);
-    const result = await callApi<PreviewSent>('POST', `/api/flows/${flowId}/preview/sandbox`, body());
+    const result = await callApi<PreviewSent>('POST', `/api/flows/${flowId}/preview/${to}`, body());
     setBusy(false);
     if (result.ok) {
       setPreview(result.data.preview);
@@ -145,8 +146,18 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
         <button type="button" className="button" onClick={render} disabled={busy} data-testid="preview-render">
           Preview
         </button>
-        <button type="button" className="button" onClick={sendToSandbox} disabled={busy} data-testid="preview-sandbox">
+        <button type="button" className="button" onClick={() => send('sandbox')} disabled={busy} data-testid="preview-sandbox">
           Send preview to the sandbox
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => send('me')}
+          disabled={busy}
+          title="To your own address, with this step's sender"
+          data-testid="preview-me"
+        >
+          Send preview to me
         </button>
       </div>
       {message && (
