@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { CsvError, parse, type Info } from 'csv-parse';
 import { type AttributeType, type ContactAttributes, coerceAttribute, TIMEZONE_ATTRIBUTE } from '../domain/contact';
 import { type ImportMapping, type ImportProblem, MAX_IMPORT_BYTES } from '../domain/contact-import';
@@ -67,20 +67,30 @@ export async function saveUpload(body: ReadableStream<Uint8Array> | Readable, fi
   return bytes;
 }
 
-/** The header, the first rows and how many data rows the file has: one streamed pass. */
+/**
+ * The header, the first rows and how many data rows the file has: one streamed pass. Each record is
+ * seen as it is parsed and dropped there (`on_record` keeps none), so counting a 100,000-row file
+ * queues no record objects in the stream and leaves the web app little garbage.
+ */
 export async function readPreview(file: string): Promise<{ columns: string[]; rows: string[][]; totalRows: number }> {
   let columns: string[] | undefined;
   const rows: string[][] = [];
   let totalRows = 0;
-  const parser = createReadStream(file).pipe(parse(parserOptions));
-  try {
-    for await (const { record } of parser as AsyncIterable<ParsedRecord>) {
+  const parser = parse({
+    ...parserOptions,
+    info: false,
+    on_record: (record: string[]) => {
       if (!columns) columns = record.map((c) => c.trim());
       else {
         totalRows++;
         if (rows.length < PREVIEW_ROWS) rows.push(record);
       }
-    }
+      return null;
+    },
+  });
+  try {
+    createReadStream(file).pipe(parser).resume();
+    await finished(parser);
   } catch (err) {
     throw unreadable(err);
   }
