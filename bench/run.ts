@@ -12,7 +12,7 @@
  *   events      API events per second, beside journeys started straight on the same Temporal server
  *               (bench/audiences.ts: BENCH_EVENTS, BENCH_EVENT_CLIENTS)
  *   BENCH_KEEP_DATA=1          keep the data folders (the SQLite databases) for a look afterwards
- *   BENCH_STACK_NODE_OPTIONS   NODE_OPTIONS for the stack only; DRIPLINE_CPU_PROFILE_DIR=<dir> profiles its worker and sandbox
+ *   BENCH_STACK_NODE_OPTIONS   NODE_OPTIONS for the stack only; DRIPLINE_CPU_PROFILE_DIR=<dir> profiles its worker, sandbox and web app
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -85,7 +85,7 @@ export class Stack {
       DRIPLINE_ADMIN_PASSWORD: this.adminPassword,
       SANDBOX_SMTP_LOGIN: `${this.sandboxLogin.user}:${this.sandboxLogin.password}`,
       NEXT_TELEMETRY_DISABLED: '1',
-      // NODE_OPTIONS for the stack (BENCH_STACK_NODE_OPTIONS); for CPU profiles of the worker and the sandbox, DRIPLINE_CPU_PROFILE_DIR=<dir>.
+      // NODE_OPTIONS for the stack (BENCH_STACK_NODE_OPTIONS); for CPU profiles of the worker, the sandbox and the web app, DRIPLINE_CPU_PROFILE_DIR=<dir>.
       ...(process.env.BENCH_STACK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_STACK_NODE_OPTIONS } : {}),
       ...this.extraEnv,
     };

@@ -75,6 +75,9 @@ function run(name: string, command: string, args: string[], env: Record<string, 
   children.push({ name, child });
 }
 
+/** DRIPLINE_CPU_PROFILE_DIR=<dir>: a CPU profile of each Node process (worker, sandbox, web); Node 20 refuses --cpu-prof in NODE_OPTIONS. */
+const cpuProfile = () => (process.env.DRIPLINE_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DRIPLINE_CPU_PROFILE_DIR}`] : []);
+
 /**
  * A process started again when it dies on its own: the worker and the sandbox SMTP server. Both are
  * built to be killed at any moment: Temporal hands a dead worker's activities to the next one and the
@@ -84,9 +87,7 @@ function run(name: string, command: string, args: string[], env: Record<string, 
  * new worker.
  */
 function runSupervised(name: string, script: string) {
-  // DRIPLINE_CPU_PROFILE_DIR=<dir>: a CPU profile of each run (Node 20 refuses --cpu-prof in NODE_OPTIONS).
-  const profile = process.env.DRIPLINE_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DRIPLINE_CPU_PROFILE_DIR}`] : [];
-  const service = supervise({ name, start: () => spawnChild(name, process.execPath, [...profile, '--import', 'tsx', script]), log });
+  const service = supervise({ name, start: () => spawnChild(name, process.execPath, [...cpuProfile(), '--import', 'tsx', script]), log });
   supervised.push(service);
   children.push(service);
 }
@@ -198,7 +199,9 @@ async function main() {
   runSupervised('sandbox-smtp', 'worker/sandbox.ts');
   runSupervised('worker', 'worker/main.ts');
   // Next.js behind the front that decides the client's IP and refuses what must not reach a route (scripts/web-server.ts).
-  run('web', process.execPath, ['--import', 'tsx', 'scripts/web-server.ts', ...(dev ? ['--dev'] : [])], { NEXT_TELEMETRY_DISABLED: '1' });
+  run('web', process.execPath, [...cpuProfile(), '--import', 'tsx', 'scripts/web-server.ts', ...(dev ? ['--dev'] : [])], {
+    NEXT_TELEMETRY_DISABLED: '1',
+  });
   const web = `http://localhost:${webPort}`;
   await waitFor('the web app', async () => (await fetch(`${web}/flows`)).ok, 120_000);
 

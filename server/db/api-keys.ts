@@ -34,11 +34,18 @@ export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
   return true;
 }
 
-/** The live key with this hash, marking it used now; undefined for an unknown or revoked key. */
+/** How stale `lastUsedAt` may get: it is written at most this often per key, not by every request (a write each would queue behind the worker's). */
+const LAST_USED_EVERY_MS = 60_000;
+
+/** The live key with this hash, marking it used now (to the minute); undefined for an unknown or revoked key. */
 export async function findLiveApiKey(db: Db, keyHash: string): Promise<ApiKey | undefined> {
   const key = await db.selectFrom('apiKeys').select(COLUMNS).where('keyHash', '=', keyHash).where('revokedAt', 'is', null).executeTakeFirst();
   if (!key) return undefined;
-  await db.updateTable('apiKeys').set({ lastUsedAt: now() }).where('id', '=', key.id).execute();
+  const at = now();
+  if (key.lastUsedAt === null || Date.parse(at) - Date.parse(key.lastUsedAt) >= LAST_USED_EVERY_MS) {
+    await db.updateTable('apiKeys').set({ lastUsedAt: at }).where('id', '=', key.id).execute();
+    return { ...key, lastUsedAt: at };
+  }
   return key;
 }
 

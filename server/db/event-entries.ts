@@ -6,14 +6,22 @@ import { now, sql, type Db, type Tables } from '.';
 /** A journey an API event started (its id is the journey's runId). */
 export type EventEntry = Tables['eventEntries'];
 
+/**
+ * A published version never changes, so its graph and plan are parsed once per database and kept here
+ * (an event asks for every listening flow's newest version; re-parsing each flow's JSON per event
+ * would grow with the number of flows). Bounded: past VERSIONS_KEPT the oldest parse is dropped.
+ */
+const VERSIONS_KEPT = 500;
+const parsedVersions = new WeakMap<Db, Map<string, { graph: FlowGraph; plan: Plan }>>();
+
 /** Each flow's newest published version (flows in use only): its graph (for the Trigger), its plan and its owner. */
 export async function latestPublishedVersions(
   db: Db,
 ): Promise<{ flowId: string; version: number; ownerId: string | null; graph: FlowGraph; plan: Plan }[]> {
-  const rows = await db
+  const newest = await db
     .selectFrom('flowVersions as v')
     .innerJoin('flows', 'flows.id', 'v.flowId')
-    .select(['v.flowId', 'v.version', 'v.graph', 'v.plan', 'flows.ownerId'])
+    .select(['v.flowId', 'v.version', 'flows.ownerId'])
     // An archived or deleted flow listens to no event.
     .where('flows.archivedAt', 'is', null)
     .where('flows.deletedAt', 'is', null)
@@ -24,7 +32,25 @@ export async function latestPublishedVersions(
         .whereRef('w.flowId', '=', 'v.flowId'),
     )
     .execute();
-  return rows.map((r) => ({ ...r, graph: JSON.parse(r.graph) as FlowGraph, plan: JSON.parse(r.plan) as Plan }));
+  const parsed = parsedVersions.get(db) ?? new Map<string, { graph: FlowGraph; plan: Plan }>();
+  parsedVersions.set(db, parsed);
+  const keyOf = (r: { flowId: string; version: number }) => `${r.version}:${r.flowId}`;
+  const missing = newest.filter((r) => !parsed.has(keyOf(r)));
+  for (let i = 0; i < missing.length; i += 100) {
+    const rows = await db
+      .selectFrom('flowVersions')
+      .select(['flowId', 'version', 'graph', 'plan'])
+      .where((eb) => eb.or(missing.slice(i, i + 100).map((m) => eb.and([eb('flowId', '=', m.flowId), eb('version', '=', m.version)]))))
+      .execute();
+    for (const r of rows) {
+      parsed.set(keyOf(r), { graph: JSON.parse(r.graph) as FlowGraph, plan: JSON.parse(r.plan) as Plan });
+      if (parsed.size > VERSIONS_KEPT) parsed.delete(parsed.keys().next().value as string);
+    }
+  }
+  return newest.flatMap((r) => {
+    const version = parsed.get(keyOf(r));
+    return version ? [{ ...r, ...version }] : [];
+  });
 }
 
 /** The entry this idempotency key made for this contact in this flow, if any. */
