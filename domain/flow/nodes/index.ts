@@ -22,7 +22,7 @@ export type NodeData<T extends NodeType> = NodeOf<T>['data'];
 /** A step of a compiled plan, with the name its node was given in the editor (if any). */
 export type Step = (DelayStep | SendEmailStep | ConditionStep | ExitStep | SendWindowStep) & { name?: string };
 
-export const NODE_KINDS = { trigger, delay, sendEmail, condition, exit, sendWindow } as const;
+export const NODE_KINDS = { trigger, delay, sendWindow, sendEmail, condition, exit } as const;
 export const NODE_TYPES = Object.keys(NODE_KINDS) as NodeType[];
 
 /** A node type's module, typed by the node it describes (correlates a node with its own module). */
