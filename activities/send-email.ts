@@ -8,11 +8,12 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { getContact } from '../server/db/contacts';
 import { claimSend, commitOutcome, getSend, LEASE_MS, recordDeliveryAttempt, releaseSend, type DeliveryAttempt } from '../server/db/deliveries';
 import { getSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
-import { recordAccepted, recordThrottleReply, refundDailySlot, reserveSendSlot } from '../server/db/throttle';
+import { isPaced, recordAccepted, recordThrottleReply, refundDailySlot, reserveSendSlot, restartPace } from '../server/db/throttle';
 import type { AttemptOutcome } from '../server/db/tables';
 import { skipReason, suppressContact } from '../server/db/suppression';
 import { badMailbox, classifySmtpError } from '../server/smtp/classify';
 import { composeMessage, messageIdFor } from '../server/smtp/message';
+import { LATE_MS } from '../server/smtp/pace';
 import { isTransactionalRun, unsubscribeLinks } from '../server/unsubscribe';
 import type { ActivityDeps } from '.';
 
@@ -125,52 +126,72 @@ export function createSendEmail({
       );
     }
 
-    // The profile's pace holds across all workers: wait for a slot, or come back later (durably).
-    const slot = await reserveSendSlot(db, profile, Date.now());
-    if (!slot.ok) {
-      await releaseSend(db, key, owner);
-      throw retryLater(
-        'ThrottleWait',
-        slot.reason === 'daily-cap'
-          ? `SMTP profile "${profile.name}" reached its daily cap of ${profile.dailyCap}; waiting for the next UTC day`
-          : `SMTP profile "${profile.name}" is at its pace; waiting for a slot`,
-        slot.retryAfterMs,
-      );
-    }
-    if (slot.waitMs > 0) await Context.current().sleep(slot.waitMs);
-    let reply: string;
+    // Paced, the first send on a pool without an open connection goes alone (TransportPool.warmUp): it
+    // also opens the connection, so it reaches the server later than its slot while the next would not.
+    const paced = await isPaced(db, profile);
+    const opening = paced ? await transports.warmUp(profile.id) : undefined;
     try {
-      const link = transactional ? {} : unsubscribeLinks(publicUrl, messageIdSecret, profile.unsubscribeMailbox, contact.id);
-      const info = await transport.sendMail(composeMessage(profile, contact, input, messageId, link));
-      reply = info.response ?? '250 OK';
-    } catch (err) {
-      // Only SMTP errors are classified here; a database error after a send must not look like one.
-      const outcome = classifySmtpError(err);
-      await refundDailySlot(db, profile.id, slot.day);
-      if (outcome.kind === 'permanent') {
-        // A 5xx naming the mailbox (550 5.1.1 and the like): no campaign mails this address again.
-        await commitOutcome(db, entry('failed', outcome.code, outcome.reply, messageId), (trx) =>
-          badMailbox(err) ? suppressContact(trx, contact.id, outcome.reply) : Promise.resolve(),
-        );
-        throw ApplicationFailure.nonRetryable(outcome.reply, 'PermanentSmtpError');
+      // The profile's pace holds across all workers: wait for a slot, or come back later (durably). A
+      // paced send that wakes well after its slot gives it up for the next one (server/smtp/pace.ts).
+      let day = '';
+      for (;;) {
+        const askedAt = Date.now();
+        const slot = await reserveSendSlot(db, profile, askedAt);
+        if (!slot.ok) {
+          await releaseSend(db, key, owner);
+          throw retryLater(
+            'ThrottleWait',
+            slot.reason === 'daily-cap'
+              ? `SMTP profile "${profile.name}" reached its daily cap of ${profile.dailyCap}; waiting for the next UTC day`
+              : `SMTP profile "${profile.name}" is at its pace; waiting for a slot`,
+            slot.retryAfterMs,
+          );
+        }
+        if (slot.waitMs > 0) await Context.current().sleep(slot.waitMs);
+        day = slot.day;
+        if (!paced || Date.now() - (askedAt + slot.waitMs) <= LATE_MS) break;
+        await refundDailySlot(db, profile.id, slot.day);
       }
-      await commitOutcome(db, entry(outcome.unknown ? 'uncertain' : 'retrying', outcome.code, outcome.reply, messageId));
-      if (outcome.kind === 'configuration') {
-        await markProfileFailing(db, profile.id, outcome.reply);
-        throw retryLater(
-          'ProfilePaused',
-          `the server refused the login of "${profile.name}": ${outcome.reply}; sending is paused until it is fixed in SMTP settings`,
-          PAUSED_RETRY_MS,
-        );
+      let reply: string;
+      try {
+        const link = transactional ? {} : unsubscribeLinks(publicUrl, messageIdSecret, profile.unsubscribeMailbox, contact.id);
+        const info = await transport.sendMail(composeMessage(profile, contact, input, messageId, link));
+        reply = info.response ?? '250 OK';
+      } catch (err) {
+        // Only SMTP errors are classified here; a database error after a send must not look like one.
+        const outcome = classifySmtpError(err);
+        await refundDailySlot(db, profile.id, day);
+        if (outcome.kind === 'permanent') {
+          // A 5xx naming the mailbox (550 5.1.1 and the like): no campaign mails this address again.
+          await commitOutcome(db, entry('failed', outcome.code, outcome.reply, messageId), (trx) =>
+            badMailbox(err) ? suppressContact(trx, contact.id, outcome.reply) : Promise.resolve(),
+          );
+          throw ApplicationFailure.nonRetryable(outcome.reply, 'PermanentSmtpError');
+        }
+        await commitOutcome(db, entry(outcome.unknown ? 'uncertain' : 'retrying', outcome.code, outcome.reply, messageId));
+        if (outcome.kind === 'configuration') {
+          await markProfileFailing(db, profile.id, outcome.reply);
+          throw retryLater(
+            'ProfilePaused',
+            `the server refused the login of "${profile.name}": ${outcome.reply}; sending is paused until it is fixed in SMTP settings`,
+            PAUSED_RETRY_MS,
+          );
+        }
+        if (outcome.kind === 'throttled' || outcome.kind === 'too-many-connections') {
+          // Slow the profile down, then come back for a slot at the new pace: not an exponential backoff.
+          const rate = await recordThrottleReply(db, profile, outcome.reply, Date.now());
+          throw retryLater('SmtpThrottled', outcome.reply, rate ? 1000 / rate : 1000);
+        }
+        throw ApplicationFailure.create({ message: outcome.reply, type: 'TransientSmtpError' });
       }
-      if (outcome.kind === 'throttled' || outcome.kind === 'too-many-connections') {
-        // Slow the profile down, then come back for a slot at the new pace: not an exponential backoff.
-        const rate = await recordThrottleReply(db, profile, outcome.reply, Date.now());
-        throw retryLater('SmtpThrottled', outcome.reply, rate ? 1000 / rate : 1000);
-      }
-      throw ApplicationFailure.create({ message: outcome.reply, type: 'TransientSmtpError' });
+      // It also opened the connection, so it arrived late: the schedule goes on from now.
+      if (opening) await restartPace(db, profile, Date.now()).catch(() => undefined);
+      await commitOutcome(db, entry('sent', Number.parseInt(reply, 10) || 250, reply, messageId), (trx) =>
+        recordAccepted(trx, profile.id, Date.now()),
+      );
+      return { messageId, reply, alreadySent: false };
+    } finally {
+      opening?.();
     }
-    await commitOutcome(db, entry('sent', Number.parseInt(reply, 10) || 250, reply, messageId), (trx) => recordAccepted(trx, profile.id, Date.now()));
-    return { messageId, reply, alreadySent: false };
   };
 }

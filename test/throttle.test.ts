@@ -2,8 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../server/db';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
+import { sendOneOff } from '../server/runs';
 import { recordAccepted, recordThrottleReply, refundDailySlot, reserveSendSlot, throttleState, type ThrottledProfile } from '../server/db/throttle';
-import { campaignEnv, type CampaignEnv } from './campaign-env';
+import { admin, campaignEnv, type CampaignEnv } from './campaign-env';
 import { graphWithDelay, profileInput, tempInstall } from './helpers';
 
 let db: Db;
@@ -214,5 +215,18 @@ describe('a campaign at a limit, counted by the SMTP server as it receives', () 
       expect(times).toHaveLength(4);
       expect(busiestSecond(times), `received at ${times.map((t) => t - times[0]!).join(', ')} ms`).toBe(1);
     }
+  });
+
+  it('holds one-off messages (one send activity each, several at once) to the limit too, the first second included', async () => {
+    await updateSmtpProfile(env.db, 'sandbox', profileInput({ name: 'Sandbox', port: env.smtp.port, ratePerSecond: 1 }), '');
+    const before = env.received.length;
+    const contacts = ['ct_000000', 'ct_000001', 'ct_000002'];
+    const sent = await Promise.all(
+      contacts.map((contactId) => sendOneOff(env.db, env.client, env.config, admin, { contactId, subject: 'Receipt', text: 'Thanks' })),
+    );
+    await Promise.all(sent.map((s) => env.client.workflow.getHandle(s.workflowId).result()));
+    const times = env.received.slice(before).map((m) => m.at);
+    expect(times).toHaveLength(3);
+    expect(busiestSecond(times), `received at ${times.map((t) => t - times[0]!).join(', ')} ms`).toBe(1);
   });
 });
