@@ -19,8 +19,21 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts one on a free port. A port found free can be taken before the server binds it (another test's
+ * server or an outgoing connection on this busy machine): then it starts again on another port.
+ */
 export async function startTemporalDevServer(): Promise<DevServer> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(await freePort());
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+async function startOnce(port: number): Promise<DevServer> {
   const child = spawn(
     toolPath('temporal'),
     ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error'],
@@ -40,7 +53,10 @@ export async function startTemporalDevServer(): Promise<DevServer> {
       await connection.close();
       break;
     } catch (err) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Temporal dev server did not start: ${stderr}`, { cause: err });
+      if (Date.now() > deadline || child.exitCode !== null) {
+        if (child.exitCode === null) child.kill('SIGTERM');
+        throw new Error(`Temporal dev server did not start: ${stderr}`, { cause: err });
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
   }
