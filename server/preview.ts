@@ -113,6 +113,18 @@ export async function previewSendAs(
   };
 }
 
+/** The rendered preview as a test email carries it: both parts, the node's reply-to and the unsubscribe headers. */
+function asSent(preview: Preview, toName: string | null | undefined) {
+  return {
+    ...(toName ? { toName } : {}),
+    subject: preview.subject,
+    text: preview.text,
+    ...(preview.html !== null ? { html: preview.html } : {}),
+    ...(preview.replyTo ? { replyTo: preview.replyTo } : {}),
+    headers: { 'List-Unsubscribe': `<${preview.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  };
+}
+
 /** Renders the preview and sends it to the contact's address through the sandbox profile (which keeps every message). */
 export async function sendPreviewToSandbox(
   db: Db,
@@ -137,14 +149,7 @@ export async function sendPreviewToSandbox(
     );
   }
   const to = input.contactId !== undefined ? await getContact(db, input.contactId) : input.sample;
-  const result = await sendTestEmail(db, keyring, policy, messageIdSecret, actor, SANDBOX_PROFILE_ID, to?.email ?? '', {
-    ...(to?.name ? { toName: to.name } : {}),
-    subject: preview.subject,
-    text: preview.text,
-    ...(preview.html !== null ? { html: preview.html } : {}),
-    ...(preview.replyTo ? { replyTo: preview.replyTo } : {}),
-    headers: { 'List-Unsubscribe': `<${preview.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-  });
+  const result = await sendTestEmail(db, keyring, policy, messageIdSecret, actor, SANDBOX_PROFILE_ID, to?.email ?? '', asSent(preview, to?.name));
   return { ...result, preview };
 }
 
@@ -166,13 +171,6 @@ export async function sendPreviewToMe(
 ): Promise<TestEmailResult & { preview: Preview }> {
   const preview = await previewSendAs(db, user, flowId, input, link, 'inert');
   const profile = await resolveSender(db, user, input.profileId);
-  const result = await sendTestEmail(db, keyring, policy, messageIdSecret, user, profile.id, user.email, {
-    ...(user.name ? { toName: user.name } : {}),
-    subject: preview.subject,
-    text: preview.text,
-    ...(preview.html !== null ? { html: preview.html } : {}),
-    ...(preview.replyTo ? { replyTo: preview.replyTo } : {}),
-    headers: { 'List-Unsubscribe': `<${preview.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-  });
+  const result = await sendTestEmail(db, keyring, policy, messageIdSecret, user, profile.id, user.email, asSent(preview, user.name));
   return { ...result, preview };
 }

@@ -1,6 +1,7 @@
 /**
  * The README's screenshots of the editor, at desktop size and at 1024×700, taken from the real product
- * in headless Chromium: `npm run screenshots` (skipped in the ordinary test run). Each shot also checks
+ * in headless Chromium: `npm run screenshots` (its own vitest config, test/e2e/screenshots.config.ts; not
+ * part of `npm test`, which runs `*.test.ts`). Each shot also checks
  * that the page does not scroll sideways, so a screenshot never shows a broken layout.
  */
 import path from 'node:path';
@@ -20,7 +21,7 @@ async function shoot(page: Page, file: string): Promise<void> {
   await page.screenshot({ path: path.join(out, file) });
 }
 
-describe.skipIf(!process.env.DRIPLINE_SCREENSHOTS)('README screenshots', () => {
+describe('README screenshots', () => {
   it('the editor at desktop size and at 1024×700', async () => {
     const product = await Product.start('readme-screenshots');
     try {
