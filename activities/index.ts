@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../server/db';
-import type { TransportPool } from '../server/smtp/transport';
+import type { TransportPool } from '../server/smtp/transport-pool';
 import { createCohortActivities } from './cohort';
 import { createConditionActivities } from './condition';
 import { createImportActivities } from './contact-import';

@@ -16,7 +16,7 @@ import { startRun, type StartRunRequest } from '../server/runs';
 import { parseFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { loadKeyring } from '../server/secrets';
-import { TransportPool } from '../server/smtp/transport';
+import { TransportPool } from '../server/smtp/transport-pool';
 import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
 import { failureConverterPath, localSmtpPolicy, profileInput, publishForTest, root, tempInstall, testSecretKey, workflowsPath } from './helpers';
 import { startTemporalDevServer, type DevServer } from './temporal-dev';

@@ -24,7 +24,7 @@ import type { ReceivedMessage } from '../server/db/sandbox';
 import { insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
 import { journeyWorkflowId } from '../server/runs';
 import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
-import { TransportPool } from '../server/smtp/transport';
+import { TransportPool } from '../server/smtp/transport-pool';
 import { journeyWorkflow } from '../workflows/journey';
 import { conditionFlow } from './condition-flows';
 import { localSmtpPolicy, profileInput, publishForTest, root, tempInstall, toolPath, workflowsPath } from './helpers';

@@ -15,7 +15,7 @@ import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
 import { journeyWorkflowId } from '../server/runs';
 import { createSendEmail } from '../activities/send-email';
-import { TransportPool } from '../server/smtp/transport';
+import { TransportPool } from '../server/smtp/transport-pool';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import type { ReceivedMessage } from '../server/db/sandbox';
 import type { SendEmailData } from '../domain/flow/nodes/send-email';

@@ -12,7 +12,7 @@ import { getSmtpProfile, insertSmtpProfile, updateSmtpProfile } from '../server/
 import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
 import { createSendEmail, type SendEmailInput, type SendEmailResult } from '../activities/send-email';
-import { TransportPool } from '../server/smtp/transport';
+import { TransportPool } from '../server/smtp/transport-pool';
 import { graphWithDelay, localSmtpPolicy, profileInput, attemptsOf, publishForTest, tempInstall } from './helpers';
 
 /** Answers DATA with the scripted replies in order, then 250; counts what it accepted. AUTH answers from `auth`, in order, then accepts. */

@@ -22,7 +22,7 @@ import { SANDBOX_PROFILE_ID } from '../domain/senders';
 import { UserError } from '../server/errors';
 import { publishFlow } from '../server/flows';
 import { sendOneOff } from '../server/runs';
-import { TransportPool } from '../server/smtp/transport';
+import { TransportPool } from '../server/smtp/transport-pool';
 import { localSmtpPolicy, profileInput, tempInstall } from './helpers';
 
 const admin = { id: 'admin-1', role: 'admin' as const };

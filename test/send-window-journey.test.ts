@@ -20,7 +20,7 @@ import type { ReceivedMessage } from '../server/db/sandbox';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import { journeyWorkflowId } from '../server/runs';
 import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
-import { TransportPool } from '../server/smtp/transport';
+import { TransportPool } from '../server/smtp/transport-pool';
 import { journeyWorkflow } from '../workflows/journey';
 import { localSmtpPolicy, profileInput, publishForTest, root, tempInstall, toolPath, workflowsPath } from './helpers';
 

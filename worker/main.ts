@@ -8,7 +8,7 @@ import { decryptSecret } from '../server/crypto';
 import { openDatabase } from '../server/db';
 import { loadKeyring, loadSecretKey } from '../server/secrets';
 import { smtpOutboundPolicy } from '../server/smtp/outbound';
-import { TransportPool } from '../server/smtp/transport';
+import { TransportPool } from '../server/smtp/transport-pool';
 import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
 
 const config = readConfig();

@@ -120,3 +120,12 @@ export function describeRange(range: string): string {
       return `reserved (${range})`;
   }
 }
+
+/** An allowed target as it crosses to a thread (server/smtp/send-thread.ts): the range's address as text. */
+export type WireTarget = Omit<AllowedTarget, 'range'> & { range?: [string, number] };
+
+export const toWire = (targets: readonly AllowedTarget[]): WireTarget[] =>
+  targets.map(({ range, ...t }) => (range ? { ...t, range: [range[0].toString(), range[1]] } : t));
+
+export const fromWire = (targets: readonly WireTarget[]): AllowedTarget[] =>
+  targets.map(({ range, ...t }) => (range ? { ...t, range: [ipaddr.parse(range[0]), range[1]] } : t));

@@ -12,7 +12,8 @@ import { explainSmtpError, testSmtpConnection } from '../../server/smtp/advice';
 import { parseAllowedTarget } from '../../server/smtp/allow-list';
 import { classifySmtpError } from '../../server/smtp/classify';
 import { checkedAddresses, type OutboundPolicy, smtpOutboundPolicy } from '../../server/smtp/outbound';
-import { type SmtpServerSettings, TransportPool, transportOptions } from '../../server/smtp/transport';
+import { type SmtpServerSettings, transportOptions } from '../../server/smtp/transport';
+import { TransportPool } from '../../server/smtp/transport-pool';
 import type { StoredSmtpProfile } from '../../server/db/smtp-profiles';
 
 const listening = async (server: net.Server) => {

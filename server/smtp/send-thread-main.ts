@@ -1,0 +1,104 @@
+/**
+ * The sending thread (server/smtp/send-thread.ts): the worker's SMTP conversations, one pooled
+ * nodemailer transport per profile version, off the event loop that commits outcomes to SQLite.
+ * It only speaks SMTP: which message goes, when, and what its outcome means is decided by the caller.
+ */
+import type net from 'node:net';
+import { parentPort } from 'node:worker_threads';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { fromWire } from './allow-list';
+import type { FromThread, ToThread, WireError } from './send-thread';
+import { transportOptions } from './transport';
+
+const port = parentPort;
+if (!port) throw new Error('send-thread-main runs in a worker thread (server/smtp/send-thread.ts starts it)');
+// Replies leave together once per turn of the event loop: a message to the worker is a wake-up of its loop.
+let outbox: FromThread[] = [];
+const post = (message: FromThread) => {
+  if (outbox.length === 0)
+    setImmediate(() => {
+      const batch = outbox;
+      outbox = [];
+      port.postMessage(batch);
+    });
+  outbox.push(message);
+};
+const pools = new Map<string, Transporter<SMTPPool.SentMessageInfo>>();
+
+/** What the caller's classification reads of a nodemailer error (server/smtp/classify.ts). */
+function wireError(err: unknown): WireError {
+  const e = (err ?? {}) as Partial<WireError>;
+  return {
+    message: err instanceof Error ? err.message : String(err),
+    name: typeof e.name === 'string' ? e.name : 'Error',
+    ...(typeof e.code === 'string' ? { code: e.code } : {}),
+    ...(typeof e.responseCode === 'number' ? { responseCode: e.responseCode } : {}),
+    ...(typeof e.response === 'string' ? { response: e.response } : {}),
+    ...(typeof e.command === 'string' ? { command: e.command } : {}),
+    ...(e.beforeSmtp === true ? { beforeSmtp: true } : {}),
+  };
+}
+
+/** A Buffer crosses threads as a Uint8Array; nodemailer wants a Buffer back. */
+function withBuffers(mail: Mail.Options): Mail.Options {
+  const raw: unknown = mail.raw;
+  return raw instanceof Uint8Array && !Buffer.isBuffer(raw) ? { ...mail, raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) } : mail;
+}
+
+port.on('message', (batch: ToThread[]) => {
+  for (const m of batch) take(m);
+});
+
+function take(m: ToThread): void {
+  if (m.type === 'open') {
+    const options = transportOptions(m.settings, m.password, { allowed: fromWire(m.allowed) });
+    // Counts the pool's open connections for the caller (TransportPool.warmUp).
+    let open = 0;
+    const getSocket = options.getSocket!;
+    options.getSocket = (o, callback) =>
+      getSocket(o, (err, socketOptions) => {
+        const socket: net.Socket | undefined = socketOptions ? socketOptions.connection : undefined;
+        if (socket) {
+          post({ type: 'sockets', pool: m.pool, open: ++open });
+          socket.once('close', () => post({ type: 'sockets', pool: m.pool, open: --open }));
+        }
+        callback(err, socketOptions);
+      });
+    pools.get(m.pool)?.close();
+    pools.set(m.pool, nodemailer.createTransport(options));
+  } else if (m.type === 'close') {
+    pools.get(m.pool)?.close();
+    pools.delete(m.pool);
+  } else {
+    const transport = pools.get(m.pool);
+    if (!transport) {
+      post({
+        type: 'failed',
+        id: m.id,
+        error: {
+          name: 'Error',
+          code: 'ECONNECTION',
+          beforeSmtp: true,
+          message: 'the SMTP pool of this profile was closed before the send; it is tried again',
+        },
+      });
+      return;
+    }
+    transport.sendMail(withBuffers(m.mail)).then(
+      (info) =>
+        post({
+          type: 'sent',
+          id: m.id,
+          info: {
+            response: info.response ?? '',
+            messageId: info.messageId ?? '',
+            accepted: (info.accepted ?? []).map(String),
+            rejected: (info.rejected ?? []).map(String),
+          },
+        }),
+      (err: unknown) => post({ type: 'failed', id: m.id, error: wireError(err) }),
+    );
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The sending thread (server/smtp/send-thread.ts) against a real SMTP server: what a send's outcome
+ * means is read from the error's fields on the worker's side, so they must cross the thread intact;
+ * a send in flight when the thread goes is "outcome unknown" (resent with its Message-ID or held),
+ * never "not sent"; a profile edit replaces its pool.
+ */
+import type net from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredSmtpProfile } from '../server/db/smtp-profiles';
+import { badMailbox, classifySmtpError } from '../server/smtp/classify';
+import { TransportPool } from '../server/smtp/transport-pool';
+import { localSmtpPolicy } from './helpers';
+
+let server: SMTPServer;
+let port = 0;
+const received: string[] = [];
+/** Messages to this address are held at the end of DATA until released. */
+let releaseHeld: (() => void) | undefined;
+let heldArrived: () => void = () => {};
+
+beforeAll(async () => {
+  server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (address.address === 'gone@example.test')
+        return callback(Object.assign(new Error('5.1.1 <gone@example.test>: Recipient address rejected: User unknown'), { responseCode: 550 }));
+      callback();
+    },
+    onData(stream, session, callback) {
+      stream.resume();
+      stream.on('end', () => {
+        const to = session.envelope.rcptTo.map((r) => r.address).join(',');
+        if (to === 'held@example.test') {
+          releaseHeld = () => callback();
+          heldArrived();
+          return;
+        }
+        received.push(to);
+        callback(null, `queued as ${received.length}`);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.server.address() as net.AddressInfo).port;
+});
+
+afterAll(async () => {
+  releaseHeld?.();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const profile = (updatedAt: string): StoredSmtpProfile =>
+  ({
+    id: 'p1',
+    updatedAt,
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    requireTls: false,
+    username: '',
+    allowPlainAuth: false,
+    maxConnections: 2,
+    passwordEnc: '',
+  }) as StoredSmtpProfile;
+
+const mail = (to: string) => ({ from: 'a@example.test', to, subject: 'Hi', text: 'Hello' });
+
+describe('the sending thread', () => {
+  it('returns the server’s reply, and a refusal with the fields that classify it', async () => {
+    const pool = new TransportPool(() => '', localSmtpPolicy);
+    try {
+      const info = await pool.get(profile('v1')).sendMail(mail('ok@example.test'));
+      expect(info.response).toMatch(/^250 queued as \d+/);
+      const err = await pool
+        .get(profile('v1'))
+        .sendMail(mail('gone@example.test'))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(Error);
+      expect(err).toMatchObject({ responseCode: 550, command: 'RCPT TO' });
+      expect(classifySmtpError(err)).toMatchObject({ kind: 'permanent', code: 550, unknown: false });
+      expect(badMailbox(err)).toBe(true);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('fails a send in flight as "outcome unknown" when the thread goes, and a new pool sends again', async () => {
+    const pool = new TransportPool(() => '', localSmtpPolicy);
+    const arrived = new Promise<void>((resolve) => {
+      heldArrived = resolve;
+    });
+    const inFlight = pool
+      .get(profile('v1'))
+      .sendMail(mail('held@example.test'))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    // The server has the whole message and has not answered: the send may or may not count.
+    await arrived;
+    pool.close();
+    const err = await inFlight;
+    expect(classifySmtpError(err)).toMatchObject({ kind: 'transient', unknown: true });
+
+    const again = new TransportPool(() => '', localSmtpPolicy);
+    try {
+      const before = received.length;
+      await again.get(profile('v1')).sendMail(mail('after@example.test'));
+      // A profile edit replaces the pool; sends go on through the new one.
+      await again.get(profile('v2')).sendMail(mail('edited@example.test'));
+      expect(received.slice(before)).toEqual(['after@example.test', 'edited@example.test']);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('refuses a policy with its own resolver: host names are resolved in the thread', () => {
+    expect(() => new TransportPool(() => '', { ...localSmtpPolicy, lookup: async () => ['127.0.0.1'] })).toThrow(/custom lookup/);
+  });
+});
