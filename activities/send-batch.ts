@@ -71,6 +71,8 @@ const THROTTLED_ATTEMPTS = 20;
 const CLAIM_CHUNK = 100;
 const FLUSH_AT = 100;
 const FLUSH_MS = 50;
+/** Sends accepted through a profile's gate in this process after which more wait behind each connection (gateLimit). */
+const DEEP_AFTER = 100;
 
 const NOT_BUILT: Promise<BuiltMessage | null> = Promise.resolve(null);
 
@@ -97,8 +99,7 @@ export function createSendBatch(deps: ActivityDeps) {
     // Recipients come a chunk at a time, so the first messages go out as soon as the batch starts:
     // first what an earlier attempt of this batch left, then more due ones, up to the batch's limit.
     const leftovers = await recipientsHeldBy(db, runId, input.claim);
-    let claimedCount = leftovers.length;
-    let exhausted = false;
+    let [claimedCount, exhausted] = [leftovers.length, false];
     const nextRecipients = async (n: number): Promise<ClaimedRecipient[]> => {
       if (leftovers.length > 0) return leftovers.splice(0, n);
       const room = Math.min(n, input.limit - claimedCount);
@@ -143,10 +144,11 @@ export function createSendBatch(deps: ActivityDeps) {
       await ensureThrottleRow(db, profile.id);
       let connections = await connectionLimit(db, profile, Date.now());
       let paced = await isPaced(db, profile);
-      // Paced, a send takes its slot only once a connection is free (so it hits the wire at its slot);
-      // unpaced, a second message may wait in the pool behind each connection, so none ever idles.
-      const gateLimit = () => (paced ? connections : connections * 2);
-      const gate = transports.gate(profile.id, gateLimit());
+      // Paced, a send takes its slot once a connection is free (it hits the wire at its slot). Unpaced, 1 waits behind each
+      // connection, 3 once DEEP_AFTER were accepted unthrottled: none idles while sends cross to the sending thread.
+      const gate = transports.gate(profile.id, connections);
+      const gateLimit = () => (paced ? connections : connections * (gate.accepted >= DEEP_AFTER ? 4 : 2));
+      gate.limit = gateLimit();
       let stop: string | undefined;
 
       // ---- claiming sends, a chunk ahead of the lanes -----------------------------------------
@@ -312,6 +314,7 @@ export function createSendBatch(deps: ActivityDeps) {
               move: nextStep(),
             });
             result.sent++;
+            gate.accepted++;
             return;
           }
           if (day) await refundDailySlot(db, profile.id, day);
@@ -357,10 +360,8 @@ export function createSendBatch(deps: ActivityDeps) {
       };
 
       // More lanes than the gate lets through, so the gate never waits for our bookkeeping.
-      const lanes = Math.max(1, profile.maxConnections * 3);
-      let done = 0;
-      let lastBeat = Date.now();
-      let lastPaceCheck = Date.now();
+      const lanes = Math.max(1, profile.maxConnections * 6);
+      let [done, lastBeat, lastPaceCheck] = [0, Date.now(), Date.now()];
       const lane = async () => {
         while (!context.cancellationSignal.aborted && !stop) {
           const r = await take();
@@ -378,8 +379,8 @@ export function createSendBatch(deps: ActivityDeps) {
           if (!paced && Date.now() - lastPaceCheck > 1000) {
             lastPaceCheck = Date.now();
             paced = await isPaced(db, profile);
-            gate.limit = gateLimit();
           }
+          gate.limit = gateLimit();
         }
       };
       await Promise.all(Array.from({ length: lanes }, lane));

@@ -9,7 +9,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredSmtpProfile } from '../server/db/smtp-profiles';
 import { badMailbox, classifySmtpError } from '../server/smtp/classify';
-import { TransportPool } from '../server/smtp/transport-pool';
+import { SendGate, TransportPool } from '../server/smtp/transport-pool';
 import { localSmtpPolicy } from './helpers';
 
 let server: SMTPServer;
@@ -123,5 +123,33 @@ describe('the sending thread', () => {
 
   it('refuses a policy with its own resolver: host names are resolved in the thread', () => {
     expect(() => new TransportPool(() => '', { ...localSmtpPolicy, lookup: async () => ['127.0.0.1'] })).toThrow(/custom lookup/);
+  });
+});
+
+describe('the send gate', () => {
+  it('lets waiting sends in as soon as its limit is raised, and holds new ones once it is lowered', async () => {
+    const gate = new SendGate(1);
+    await gate.acquire();
+    let second = false;
+    const waiting = gate.acquire().then(() => {
+      second = true;
+    });
+    await Promise.resolve();
+    expect(second).toBe(false);
+    gate.limit = 2;
+    await waiting;
+    expect(second).toBe(true);
+    gate.limit = 1;
+    gate.release();
+    let third = false;
+    const next = gate.acquire().then(() => {
+      third = true;
+    });
+    await Promise.resolve();
+    // Still one in: the lower limit holds the new one until it ends.
+    expect(third).toBe(false);
+    gate.release();
+    await next;
+    expect(third).toBe(true);
   });
 });

@@ -124,12 +124,27 @@ export class TransportPool {
  * queueing in the pool behind others (which would turn a smooth schedule into bursts).
  */
 export class SendGate {
+  /** Sends the server accepted through this gate. */
+  accepted = 0;
   private active = 0;
   private readonly waiting: (() => void)[] = [];
-  constructor(public limit: number) {}
+  constructor(private max: number) {}
+
+  get limit(): number {
+    return this.max;
+  }
+
+  /** A higher limit lets waiting sends in at once; a lower one takes effect as sends end. */
+  set limit(limit: number) {
+    this.max = limit;
+    while (this.active < this.max && this.waiting.length > 0) {
+      this.active++;
+      this.waiting.shift()?.();
+    }
+  }
 
   async acquire(): Promise<void> {
-    if (this.active < this.limit) {
+    if (this.active < this.max) {
       this.active++;
       return;
     }
@@ -137,7 +152,7 @@ export class SendGate {
   }
 
   release(): void {
-    const next = this.active <= this.limit ? this.waiting.shift() : undefined;
+    const next = this.active <= this.max ? this.waiting.shift() : undefined;
     if (next) next();
     else this.active--;
   }
