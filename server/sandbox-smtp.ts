@@ -9,6 +9,7 @@ import type net from 'node:net';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type AddressObject } from 'mailparser';
 import type { ReceivedMessage } from './db/sandbox';
+import { coalesceWrites } from './smtp/socket-writes';
 import { createFaultInjector, type FaultReply, type Faults, type SandboxStats } from './sandbox-faults';
 
 export interface SandboxSmtp {
@@ -120,6 +121,8 @@ export async function startSandboxSmtp(options: {
     },
   });
   server.server.on('connection', (socket: net.Socket) => {
+    // Replies to pipelined commands (MAIL, RCPT, DATA) leave in one segment instead of one each.
+    coalesceWrites(socket);
     const port = socket.remotePort ?? 0;
     const same = sockets.get(port) ?? new Set<net.Socket>();
     sockets.set(port, same.add(socket));
