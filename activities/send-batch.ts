@@ -68,7 +68,7 @@ const QUICK_ATTEMPTS = 3;
 /** Throttle replies within the batch before a recipient gets its own retry workflow (it waits for slots there). */
 const THROTTLED_ATTEMPTS = 20;
 /** Sends claimed in the ledger at a time, and outcomes committed at a time (or every FLUSH_MS). */
-const CLAIM_CHUNK = 100;
+const [FIRST_CHUNK, CLAIM_CHUNK] = [20, 100];
 const FLUSH_AT = 100;
 const FLUSH_MS = 50;
 /** Sends accepted through a profile's gate in this process after which more wait behind each connection (gateLimit). */
@@ -165,7 +165,8 @@ export function createSendBatch(deps: ActivityDeps) {
       // SENDING for this attempt (its outcome not committed yet): it is settled, never sent twice.
       const inHand = new Set<string>();
       const claimMore = async () => {
-        const claimed = await nextRecipients(CLAIM_CHUNK);
+        // The first chunk is small, so the first messages go out while the next chunk is claimed.
+        const claimed = await nextRecipients(inHand.size === 0 ? FIRST_CHUNK : CLAIM_CHUNK);
         const again = claimed.filter((r) => inHand.has(r.contactId)).map((r) => r.contactId);
         if (again.length > 0) {
           await flush();
@@ -214,10 +215,7 @@ export function createSendBatch(deps: ActivityDeps) {
           }
         }
         // Their bytes are built while the sends before them go out.
-        const built = transports.builder.buildMany(toBuild.map((q) => q.mail!));
-        toBuild.forEach((q, i) => {
-          q.built = built.then((b) => b[i] ?? null);
-        });
+        for (const [i, built] of transports.builder.buildMany(toBuild.map((q) => q.mail!)).entries()) toBuild[i]!.built = built;
       };
       const take = async (): Promise<Queued | undefined> => {
         for (;;) {

@@ -16,6 +16,9 @@ export interface BuiltMessage {
   envelope: { from: string; to: string[] };
 }
 
+/** Messages handed to the thread at a time. */
+const SLICE = 25;
+
 type Reply = { id: number; built: ({ raw: Uint8Array; envelope: BuiltMessage['envelope'] } | { error: string })[] };
 
 export class MessageBuilder {
@@ -23,9 +26,21 @@ export class MessageBuilder {
   private nextId = 0;
   private readonly pending = new Map<number, (built: Reply['built'] | null) => void>();
 
-  /** The built messages, in order; null for one the thread could not build (or if the thread is gone). Never rejects. */
-  buildMany(mails: Mail.Options[]): Promise<(BuiltMessage | null)[]> {
-    if (mails.length === 0) return Promise.resolve([]);
+  /**
+   * Each message's bytes, as soon as its slice is built (a slice at a time, so the first sends of a
+   * chunk do not wait for the whole chunk); null for one the thread could not build (or if the thread
+   * is gone). Never rejects.
+   */
+  buildMany(mails: Mail.Options[]): Promise<BuiltMessage | null>[] {
+    const out: Promise<BuiltMessage | null>[] = [];
+    for (let i = 0; i < mails.length; i += SLICE) {
+      const slice = this.buildSlice(mails.slice(i, i + SLICE));
+      for (let j = 0; j < Math.min(SLICE, mails.length - i); j++) out.push(slice.then((built) => built[j] ?? null));
+    }
+    return out;
+  }
+
+  private buildSlice(mails: Mail.Options[]): Promise<(BuiltMessage | null)[]> {
     const thread = this.start();
     const id = ++this.nextId;
     return new Promise<Reply['built'] | null>((resolve) => {
