@@ -34,9 +34,6 @@ async function open<T>(file: string, list: Record<string, Migration>): Promise<K
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  // 64 MB of pages kept in memory (SQLite's default is 2 MB): a campaign's claims, ledger and log rows
-  // touch more than that, and every page read again from the OS cost the sending worker CPU.
-  sqlite.pragma('cache_size = -65536');
   const db = new Kysely<T>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }), plugins: [new CamelCasePlugin()] });
   const migrator = new Migrator({ db: db.withoutPlugins(), provider: { getMigrations: async () => list } });
   const { error } = await migrator.migrateToLatest();
