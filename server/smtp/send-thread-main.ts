@@ -87,17 +87,7 @@ function take(m: ToThread): void {
       return;
     }
     transport.sendMail(withBuffers(m.mail)).then(
-      (info) =>
-        post({
-          type: 'sent',
-          id: m.id,
-          info: {
-            response: info.response ?? '',
-            messageId: info.messageId ?? '',
-            accepted: (info.accepted ?? []).map(String),
-            rejected: (info.rejected ?? []).map(String),
-          },
-        }),
+      (info) => post({ type: 'sent', id: m.id, info: { response: info.response ?? '' } }),
       (err: unknown) => post({ type: 'failed', id: m.id, error: wireError(err) }),
     );
   }

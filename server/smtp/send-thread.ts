@@ -17,9 +17,6 @@ import type { SmtpServerSettings } from './transport';
 /** What a send returns: the server's reply to the message. */
 export interface SentInfo {
   response: string;
-  messageId: string;
-  accepted: string[];
-  rejected: string[];
 }
 
 /** A nodemailer error's fields that say what happened (server/smtp/classify.ts reads them). */
@@ -111,11 +108,6 @@ export class SendingThread {
   private fail(id: number, error: WireError): void {
     this.pending.get(id)?.reject(asError(error));
     this.pending.delete(id);
-  }
-
-  /** Starts the thread now (loading it takes a moment), so the first sends do not wait for it. */
-  prepare(): void {
-    this.start();
   }
 
   private start(): Worker {
