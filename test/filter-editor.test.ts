@@ -150,9 +150,17 @@ describe('rows as a filter', () => {
       ok: false,
       errors: { 'rules.0.field': 'choose an attribute' },
     });
-    expect(buildFilter('all', [{ field: 'shoe', op: 'gte', value: '' }], types)).toMatchObject({
+    // Named so before its value is given; the value's problem is still known.
+    const noValue = buildFilter('all', [{ field: 'shoe', op: 'gte', value: '' }], types);
+    expect(noValue).toEqual({
       ok: false,
-      errors: { 'rules.0.value': 'enter a number' },
+      errors: { 'rules.0.field': 'no contact has an attribute named shoe; choose one they have', 'rules.0.value': 'enter a number' },
+    });
+    if (!noValue.ok) expect(ruleError(noValue.errors, 0)).toMatch(/no contact has an attribute named shoe/);
+    // A name that could never be an attribute is said in the schema's words.
+    expect(buildFilter('all', [{ field: 'Shoe', op: 'exists', value: '' }], types)).toEqual({
+      ok: false,
+      errors: { 'rules.0.field': expect.stringMatching(/lower-case letters/) },
     });
   });
 

@@ -8,6 +8,7 @@ import type { AttributeType, AttributeValue } from '@domain/contact';
 import {
   type ContactFilter,
   ContactFilter as ContactFilterSchema,
+  checkFilter,
   FILTER_OPERATORS,
   type FilterOperator,
   type FilterRule,
@@ -128,9 +129,15 @@ export function buildFilter(match: 'all' | 'any', rows: RuleRow[], types: Record
       return message ? [[`rules.${i}.value`, message]] : [];
     }),
   );
+  // An attribute no contact has, or an operator that does not fit it, is said whatever the value (checkFilter reads only those).
+  const misfits = checkFilter({ match, rules: rows.map(({ field, op }) => ({ field, op })) } as ContactFilter, types);
   const parsed = ContactFilterSchema.safeParse({ match, rules: rows.map((r) => ruleInput(r, types)) });
-  // The type's own words win over the schema's for the same field.
-  const errors = { ...(parsed.success ? {} : issuesByField(parsed.error.issues)), ...missing };
+  // The schema's words win over those for the same field (e.g. a malformed name), and the type's over the schema's.
+  const errors = {
+    ...Object.fromEntries(misfits.map((p) => [p.field, p.message])),
+    ...(parsed.success ? {} : issuesByField(parsed.error.issues)),
+    ...missing,
+  };
   if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, errors };
   const problems = checkRules(parsed.data, types);
   if (problems.length > 0) return { ok: false, errors: Object.fromEntries(problems.map((p) => [p.field, p.message])) };
