@@ -94,6 +94,7 @@ describe('segments in the browser', () => {
     expect(await page.getByTestId('segment-save').isDisabled()).toBe(true);
     await page.getByTestId('rule-remove-2').click();
     await page.getByTestId('rule-2').waitFor({ state: 'detached' });
+    await page.locator('[data-testid="segment-count"][data-count="3"]').waitFor();
     expect(await page.getByTestId('segment-count').textContent()).toBe('3 subscribed contacts match (4 in all)');
     await page.getByTestId('segment-save').click();
     await page.waitForURL(/\/contacts\/segments\/seg_[0-9a-f]+\?saved=1$/);
