@@ -8,7 +8,15 @@ import { useContext, useEffect, useId, useMemo, useState } from 'react';
 import type { FlowError } from '@domain/flow/compile';
 import type { AttributeType } from '@domain/contact';
 import type { ContactFilter, FilterRule } from '@domain/contact-filter';
-import { type ConditionData, type ConditionTest, OTHERWISE, SEND_OUTCOME_TEXT, SEND_OUTCOMES, type SendOutcome } from '@domain/flow/nodes/condition';
+import {
+  checkRules,
+  type ConditionData,
+  type ConditionTest,
+  OTHERWISE,
+  SEND_OUTCOME_TEXT,
+  SEND_OUTCOMES,
+  type SendOutcome,
+} from '@domain/flow/nodes/condition';
 import { nodeTitle } from '@domain/flow/step-title';
 import { callApi } from '@/lib/api-client';
 import { FilterEditor } from '@/components/filter-editor/filter-editor';
@@ -30,12 +38,14 @@ function AttributeRules(props: {
 }) {
   const { filter, field, types } = props;
   const [typedRows, setTypedRows] = useState(() => rowsOf(filter.rules));
-  // The flow's problems inside this filter, keyed as the editor's own ("rules.0.value", "match", "rules").
-  const errors = issuesByField(
-    props.errors
+  // The flow's problems inside this filter, keyed as the editor's own ("rules.0.value", "match", "rules"), and those
+  // of the rules as stored (a value imported as text "30" for a number attribute), as publishing will find them.
+  const errors = issuesByField([
+    ...props.errors
       .filter((e) => e.severity !== 'warning' && (e.field === `${field}.filter` || e.field?.startsWith(`${field}.filter.`)))
       .map((e) => ({ field: e.field?.slice(field.length + 1), message: e.message })),
-  );
+    ...checkRules(filter, types),
+  ]);
   return (
     <FilterEditor
       match={filter.match}
