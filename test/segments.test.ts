@@ -12,7 +12,6 @@ import { asFilterable, contactMatchesFilter, countMatching, explainCountMatching
 import { defineAttributes, insertContacts, listContacts, setContactStatus } from '../server/db/contacts';
 import { UserError } from '../server/errors';
 import { countFilter, createSegment, saveSegment } from '../server/segments';
-import { buildFilter, rowsOf } from '../web/app/contacts/segments/segment-rules';
 import { tempInstall } from './helpers';
 
 let db: Db;
@@ -193,65 +192,5 @@ describe('saving a segment', () => {
     await expect(saveSegment(db, other.id, { name: 'young', filter })).rejects.toMatchObject({ status: 409, details: { field: 'name' } });
     expect((await saveSegment(db, young.id, { name: 'Young people', filter })).name).toBe('Young people');
     await expect(saveSegment(db, 'seg_nope', { name: 'X', filter })).rejects.toMatchObject({ status: 404 });
-  });
-});
-
-describe("the segment editor's rows", () => {
-  const types = { plan: 'text', seats: 'number', vip: 'boolean', renews: 'date' } as const;
-
-  it('types each value by its attribute and round-trips a saved filter', () => {
-    const built = buildFilter(
-      'any',
-      [
-        { field: 'seats', op: 'in', value: '1, 2,5' },
-        { field: 'vip', op: 'equals', value: 'false' },
-        { field: 'plan', op: 'notIn', value: 'pro, team' },
-        { field: 'renews', op: 'before', value: '2027-06-01' },
-        { field: 'email', op: 'contains', value: 'Example' },
-      ],
-      types,
-    );
-    expect(built).toEqual({
-      ok: true,
-      filter: {
-        match: 'any',
-        rules: [
-          { field: 'seats', op: 'in', value: [1, 2, 5] },
-          { field: 'vip', op: 'equals', value: false },
-          { field: 'plan', op: 'notIn', value: ['pro', 'team'] },
-          { field: 'renews', op: 'before', value: '2027-06-01' },
-          { field: 'email', op: 'contains', value: 'example' },
-        ],
-      },
-    });
-    if (built.ok) expect(buildFilter('any', rowsOf(built.filter), types)).toEqual(built);
-  });
-
-  it("keys each problem by its rule's field, in the words of the attribute's type", () => {
-    const built = buildFilter(
-      'all',
-      [
-        { field: 'seats', op: 'equals', value: '' },
-        { field: 'vip', op: 'equals', value: '' },
-        { field: 'seats', op: 'in', value: '1, many' },
-        { field: 'renews', op: 'after', value: '' },
-        { field: 'plan', op: 'in', value: ' , ' },
-      ],
-      types,
-    );
-    expect(built).toEqual({
-      ok: false,
-      errors: {
-        'rules.0.value': 'enter a number',
-        'rules.1.value': 'choose yes or no',
-        'rules.2.value': 'enter numbers separated by commas, e.g. 1, 2, 5',
-        'rules.3.value': expect.stringMatching(/YYYY-MM-DD/),
-        'rules.4.value': 'give at least one value',
-      },
-    });
-    expect(buildFilter('all', [{ field: 'plan', op: 'gt', value: '3' }], types)).toEqual({
-      ok: false,
-      errors: { 'rules.0.op': expect.stringMatching(/plan is a text attribute/) },
-    });
   });
 });

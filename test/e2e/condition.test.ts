@@ -113,25 +113,47 @@ describe('the Condition node in the editor', () => {
         .sort(),
     ).toEqual(['otherwise', 'vips']);
 
-    // Contacts' attribute types: "30" typed for the number attribute age is saved as the number 30, and
-    // an attribute no contact has is named on the rule's row as it is typed.
+    // The rules offer the attributes contacts have, typed, as the segment editor does: the number
+    // attribute age gets the number operators and a number input, and "30" is saved as the number 30.
     const rule = page.getByTestId('branch-0-rule-0');
-    await rule.getByLabel('Attribute').fill('age');
-    await rule.getByLabel('Value').fill('30');
+    const field = page.getByTestId('branch-0-rule-field-0');
+    const op = page.getByTestId('branch-0-rule-op-0');
+    const value = page.getByTestId('branch-0-rule-value-0');
+    expect(await field.locator('option').allTextContents()).toEqual(['email', 'name', 'age', 'Other attribute…']);
+    await field.selectOption('age');
+    expect(await op.locator('option').allTextContents()).toEqual([
+      'is',
+      'is not',
+      'is more than',
+      'is at least',
+      'is less than',
+      'is at most',
+      'is one of',
+      'is none of',
+      'is set',
+      'is not set',
+    ]);
+    expect(await value.getAttribute('type')).toBe('number');
+    await op.selectOption('gte');
+    await value.fill('30');
     await saved(page);
     const typed = FlowGraph.parse((await product.admin.api<FlowResponse>('GET', '/api/flows/branching')).data.graph);
     const split = typed.nodes.find((n) => n.id === 'split');
     expect(split?.type === 'condition' && split.data.branches[0]?.test).toEqual({
       kind: 'attributes',
-      filter: { match: 'all', rules: [{ field: 'age', op: 'equals', value: 30 }] },
+      filter: { match: 'all', rules: [{ field: 'age', op: 'gte', value: 30 }] },
     });
-    await rule.getByLabel('Attribute').fill('agee');
+
+    // An attribute no contact has yet is typed after "Other attribute…", and named on the rule's row.
+    await field.selectOption({ label: 'Other attribute…' });
+    await page.getByTestId('branch-0-rule-field-name-0').fill('agee');
     await rule.getByText('no contact has an attribute named agee; choose one they have').waitFor();
 
-    // A number comparison without a number: the message is on the rule's row.
-    await rule.getByLabel('Operator').selectOption('gt');
-    await rule.getByLabel('Value').fill('');
-    await rule.getByText('enter a number').waitFor();
+    // A number comparison without a number: the message is on the rule's row, in the segment editor's words.
+    await field.selectOption('age');
+    await op.selectOption('gt');
+    await value.fill('');
+    expect(await page.getByTestId('branch-0-rule-error-0').textContent()).toBe('enter a number');
     await browser.close();
   });
 

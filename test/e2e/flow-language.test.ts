@@ -221,10 +221,9 @@ describe('building, previewing, publishing, exporting and importing a flow in th
       .fill('<h1>Hello {{ name }}</h1><p class="plan">Your plan: {{ plan | default: "free" }}</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>');
     await nodeBox(page, conditionId).click();
     await page.getByTestId('branch-label-0').fill('Pro plan');
-    const rule = page.getByTestId('branch-0-rule-0');
-    await rule.getByLabel('Attribute').fill('plan');
-    await rule.getByLabel('Operator').selectOption('equals');
-    await rule.getByLabel('Value').fill('pro');
+    await page.getByTestId('branch-0-rule-field-0').selectOption('plan');
+    await page.getByTestId('branch-0-rule-op-0').selectOption('equals');
+    await page.getByTestId('branch-0-rule-value-0').fill('pro');
     // A second branch on segment membership, the segment picked from those saved.
     await page.getByTestId('add-branch').click();
     await page.getByTestId('branch-label-1').fill('Gold customers');

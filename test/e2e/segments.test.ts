@@ -86,6 +86,15 @@ describe('segments in the browser', () => {
     expect(await page.getByTestId('rule-error-1').textContent()).toMatch(/enter a number/);
     await page.getByTestId('rule-value-1').fill('3');
     await page.locator('[data-testid="segment-count"][data-count="3"]').waitFor();
+    // An attribute no contact has yet can be typed in; the rule says so, and the segment cannot be saved with it.
+    await page.getByTestId('rule-add').click();
+    await page.getByTestId('rule-field-2').selectOption({ label: 'Other attribute…' });
+    await page.getByTestId('rule-field-name-2').fill('shoe_size');
+    expect(await page.getByTestId('rule-error-2').textContent()).toBe('no contact has an attribute named shoe_size; choose one they have');
+    expect(await page.getByTestId('segment-save').isDisabled()).toBe(true);
+    await page.getByTestId('rule-remove-2').click();
+    await page.getByTestId('rule-2').waitFor({ state: 'detached' });
+    await page.locator('[data-testid="segment-count"][data-count="3"]').waitFor();
     expect(await page.getByTestId('segment-count').textContent()).toBe('3 subscribed contacts match (4 in all)');
     await page.getByTestId('segment-save').click();
     await page.waitForURL(/\/contacts\/segments\/seg_[0-9a-f]+\?saved=1$/);

@@ -6,8 +6,8 @@
 import { useNodes, useReactFlow } from '@xyflow/react';
 import { useContext, useEffect, useId, useMemo, useState } from 'react';
 import type { FlowError } from '@domain/flow/compile';
-import { type AttributeType, type AttributeValue, coerceAttribute } from '@domain/contact';
-import { FILTER_OPERATORS, type FilterOperator, type FilterRule } from '@domain/contact-filter';
+import type { AttributeType } from '@domain/contact';
+import type { ContactFilter, FilterRule } from '@domain/contact-filter';
 import {
   checkRules,
   type ConditionData,
@@ -19,115 +19,45 @@ import {
 } from '@domain/flow/nodes/condition';
 import { nodeTitle } from '@domain/flow/step-title';
 import { callApi } from '@/lib/api-client';
+import { FilterEditor } from '@/components/filter-editor/filter-editor';
+import { issuesByField, ruleInput, rowsFor, rowsOf } from '@/components/filter-editor/filter-rules';
 import { FieldError } from '@/components/flow-editor/field-error';
 import { EditorContext } from '@/components/flow-editor/nodes';
 import type { EditorEdge, EditorNode } from '@/components/flow-editor/types';
 
 type Branch = ConditionData['branches'][number];
 
-const NUMBER_OPS: readonly FilterOperator[] = ['gt', 'gte', 'lt', 'lte'];
-const LIST_OPS: readonly FilterOperator[] = ['in', 'notIn'];
-const NO_VALUE_OPS: readonly FilterOperator[] = ['exists', 'notExists'];
-
-/** A rule with its operator changed, keeping what value still fits. */
-function withOp(rule: FilterRule, op: FilterOperator): FilterRule {
-  const old = 'value' in rule ? rule.value : '';
-  const text = Array.isArray(old) ? old.join(', ') : String(old ?? '');
-  if (NO_VALUE_OPS.includes(op)) return { field: rule.field, op } as FilterRule;
-  if (NUMBER_OPS.includes(op)) return { field: rule.field, op, value: Number.parseFloat(text) } as FilterRule;
-  if (LIST_OPS.includes(op)) return { field: rule.field, op, value: text ? text.split(',').map((s) => s.trim()) : [] } as FilterRule;
-  return { field: rule.field, op, value: text } as FilterRule;
-}
-
-/** What was typed, as the attribute's type when it has one (the number 30, not the text "30"). */
-function typedAs(field: string, type: AttributeType | undefined, typed: string): AttributeValue {
-  if (!type || type === 'text') return typed;
-  const r = coerceAttribute(field, type, typed);
-  return r.ok ? r.value : typed;
-}
-
-/** The rule's value from what was typed: numbers for number comparisons, comma-separated values for "is one of". */
-function withValue(rule: FilterRule, typed: string, type: AttributeType | undefined): FilterRule {
-  if (NUMBER_OPS.includes(rule.op)) return { ...rule, value: Number.parseFloat(typed) } as FilterRule;
-  if (LIST_OPS.includes(rule.op)) return { ...rule, value: typed.split(',').map((s) => typedAs(rule.field, type, s.trim())) } as FilterRule;
-  if (rule.op === 'equals' || rule.op === 'notEquals') return { ...rule, value: typedAs(rule.field, type, typed) } as FilterRule;
-  return { ...rule, value: typed } as FilterRule;
-}
-
-const shown = (rule: FilterRule) => {
-  if (!('value' in rule)) return '';
-  if (Array.isArray(rule.value)) return rule.value.join(', ');
-  return typeof rule.value === 'number' && !Number.isFinite(rule.value) ? '' : String(rule.value);
-};
-
-function RuleRows(props: {
-  rules: FilterRule[];
+/** A Condition's rules in the shared filter editor; the flow holds them typed, the rows keep them as typed. */
+function AttributeRules(props: {
+  filter: ContactFilter;
   field: string;
   errors: FlowError[];
   testId: string;
   types: Record<string, AttributeType>;
-  onChange: (rules: FilterRule[]) => void;
+  onChange: (filter: ContactFilter) => void;
 }) {
-  const { rules, onChange, types } = props;
-  const listId = useId();
-  const set = (i: number, rule: FilterRule) => onChange(rules.map((r, j) => (j === i ? rule : r)));
+  const { filter, field, types } = props;
+  const [typedRows, setTypedRows] = useState(() => rowsOf(filter.rules));
+  // The flow's problems inside this filter, keyed as the editor's own ("rules.0.value", "match", "rules"), and those
+  // of the rules as stored (a value imported as text "30" for a number attribute), as publishing will find them.
+  const errors = issuesByField([
+    ...props.errors
+      .filter((e) => e.severity !== 'warning' && (e.field === `${field}.filter` || e.field?.startsWith(`${field}.filter.`)))
+      .map((e) => ({ field: e.field?.slice(field.length + 1), message: e.message })),
+    ...checkRules(filter, types),
+  ]);
   return (
-    <>
-      {rules.map((rule, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: rules have no id; their place is their identity
-        <div key={i} className="rule-row" data-testid={`${props.testId}-rule-${i}`}>
-          <input
-            className="nodrag"
-            type="text"
-            aria-label="Attribute"
-            placeholder="attribute, e.g. plan"
-            list={listId}
-            value={rule.field}
-            onChange={(e) => set(i, { ...rule, field: e.currentTarget.value })}
-          />
-          <select
-            className="nodrag"
-            aria-label="Operator"
-            value={rule.op}
-            onChange={(e) => set(i, withOp(rule, e.currentTarget.value as FilterOperator))}
-          >
-            {Object.entries(FILTER_OPERATORS).map(([op, label]) => (
-              <option key={op} value={op}>
-                {label}
-              </option>
-            ))}
-          </select>
-          {!NO_VALUE_OPS.includes(rule.op) && (
-            <input
-              className="nodrag"
-              aria-label="Value"
-              type={NUMBER_OPS.includes(rule.op) ? 'number' : 'text'}
-              placeholder={LIST_OPS.includes(rule.op) ? 'a, b, c' : rule.op === 'before' || rule.op === 'after' ? 'YYYY-MM-DD' : 'value'}
-              value={shown(rule)}
-              onChange={(e) => set(i, withValue(rule, e.currentTarget.value, types[rule.field]))}
-            />
-          )}
-          <button
-            type="button"
-            className="button small"
-            aria-label="Remove rule"
-            disabled={rules.length === 1}
-            onClick={() => onChange(rules.filter((_, j) => j !== i))}
-          >
-            ×
-          </button>
-          <FieldError errors={props.errors} field={`${props.field}.${i}`} />
-        </div>
-      ))}
-      <datalist id={listId}>
-        {['email', 'name', ...Object.keys(types)].map((name) => (
-          <option key={name} value={name} />
-        ))}
-      </datalist>
-      <button type="button" className="button small" onClick={() => onChange([...rules, { field: '', op: 'equals', value: '' }])}>
-        Add rule
-      </button>
-    </>
+    <FilterEditor
+      match={filter.match}
+      rows={rowsFor(filter.rules, typedRows, types)}
+      types={types}
+      errors={errors}
+      testIdPrefix={`${props.testId}-`}
+      onChange={(match, rows) => {
+        setTypedRows(rows);
+        props.onChange({ match, rules: rows.map((r) => ruleInput(r, types)) as FilterRule[] });
+      }}
+    />
   );
 }
 
@@ -159,10 +89,6 @@ function TestFields(props: {
   const { test, field, onChange } = props;
   const { attributes } = useContext(EditorContext);
   const types = useMemo(() => Object.fromEntries(attributes.map((a) => [a.name, a.type])), [attributes]);
-  // What compile cannot know: the attributes contacts have (publishing checks the same).
-  const live: FlowError[] =
-    test.kind === 'attributes' ? checkRules(test.filter, types).map((p) => ({ field: `${field}.filter.${p.field}`, message: p.message })) : [];
-  const errors = [...props.errors, ...live];
   return (
     <>
       <select
@@ -186,25 +112,14 @@ function TestFields(props: {
         ))}
       </select>
       {test.kind === 'attributes' && (
-        <>
-          <select
-            className="nodrag"
-            aria-label="Match"
-            value={test.filter.match}
-            onChange={(e) => onChange({ ...test, filter: { ...test.filter, match: e.currentTarget.value === 'any' ? 'any' : 'all' } })}
-          >
-            <option value="all">All rules hold</option>
-            <option value="any">Any rule holds</option>
-          </select>
-          <RuleRows
-            rules={test.filter.rules}
-            field={`${field}.filter.rules`}
-            errors={errors}
-            testId={props.testId}
-            types={types}
-            onChange={(rules) => onChange({ ...test, filter: { ...test.filter, rules } })}
-          />
-        </>
+        <AttributeRules
+          filter={test.filter}
+          field={field}
+          errors={props.errors}
+          testId={props.testId}
+          types={types}
+          onChange={(filter) => onChange({ ...test, filter })}
+        />
       )}
       {test.kind === 'inList' && (
         <select className="nodrag" aria-label="List" value={test.listId} onChange={(e) => onChange({ ...test, listId: e.currentTarget.value })}>
@@ -264,11 +179,7 @@ function TestFields(props: {
           </select>
         </>
       )}
-      <FieldError
-        errors={errors}
-        field={field}
-        exact={['', '.kind', '.listId', '.segmentId', '.sendNodeId', '.outcome', '.filter', '.filter.match', '.filter.rules']}
-      />
+      <FieldError errors={props.errors} field={field} exact={['', '.kind', '.listId', '.segmentId', '.sendNodeId', '.outcome']} />
     </>
   );
 }

@@ -6,7 +6,7 @@ import { getSegment } from '@server/db/segments';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
 import { SegmentEditor } from '@/app/contacts/segments/segment-editor';
-import { rowsOf } from '@/app/contacts/segments/segment-rules';
+import { rowsOf } from '@/components/filter-editor/filter-rules';
 import { DeleteSegmentButton } from '@/app/contacts/segments/[id]/delete-segment-button';
 
 export const dynamic = 'force-dynamic';
@@ -45,7 +45,7 @@ export default async function SegmentPage({ params, searchParams }: Props) {
         segmentId={segment.id}
         initialName={segment.name}
         initialMatch={segment.filter.match}
-        initialRows={rowsOf(segment.filter)}
+        initialRows={rowsOf(segment.filter.rules)}
         types={types}
       />
     </section>
