@@ -238,7 +238,7 @@ describe('architecture', () => {
     const f = at('web', 'app', 'x', 'page.tsx');
     expect(webProblems(f, `import { createActivities } from '../../../activities';`)).toHaveLength(1);
     expect(webProblems(f, `import type { SendEmailInput } from '@/../activities/send-email';`)).toHaveLength(1);
-    expect(webProblems(f, `import { startRun } from '@server/runs';\nimport { getDb } from '@/lib/server';`)).toEqual([]);
+    expect(webProblems(f, `import { startRun } from '@server/runs/start';\nimport { getDb } from '@/lib/server';`)).toEqual([]);
   });
 
   it('(d) no SQL outside server/db/', () => {
