@@ -1,7 +1,8 @@
 /**
  * The layers of docs/architecture.md, enforced by reading every import with the TypeScript parser:
  * domain/ is pure, workflows/ is deterministic, SQL lives only in server/db/, web/ never reaches
- * activities/, activities/index.ts registers every activity, and no source file grows past 400 lines.
+ * activities/, activities/index.ts registers every activity, no source file grows past 400 lines, and
+ * web/ reads what a user may or may not see through server/ (which asks server/access.ts).
  * Each rule is a function of a file's path and text, checked against a bad example first.
  */
 import fs from 'node:fs';
@@ -29,6 +30,12 @@ const ALIASES: [prefix: string, dir: string][] = [
 ];
 /** Packages that talk to a database: only server/db/ may load them. */
 const DATABASE_PACKAGES = new Set(['kysely', 'better-sqlite3', 'pg']);
+/**
+ * The server/db/ modules holding what one user may see and another may not (flows, runs and their
+ * recipients and delivery log, imports, direct sends, the sandbox mailbox, event entries): web/ reads
+ * them through server/ functions that ask server/access.ts, never directly (types are fine).
+ */
+const OWNED_DATA = ['flows', 'runs', 'recipients', 'deliveries', 'imports', 'ownership', 'sandbox', 'event-entries'];
 /** What the workflow sandbox may run besides workflows/ and domain/. */
 const WORKFLOW_PACKAGES = new Set(['@temporalio/workflow', '@temporalio/common', 'zod']);
 
@@ -194,6 +201,15 @@ function lengthProblems(file: string, text: string): string[] {
   return lines > MAX_LINES ? [`${path.relative(root, file)} has ${lines} lines (at most ${MAX_LINES}): split it`] : [];
 }
 
+/** (g) Pages and routes read flows, runs and other owned data through server/ (access.ts decides who sees what), not server/db/. */
+function accessProblems(file: string, text: string): string[] {
+  return importsOf(file, text).flatMap((i) => {
+    const to = i.typeOnly ? undefined : target(file, i.spec);
+    const owned = to !== undefined && OWNED_DATA.some((m) => isModule(to, at('server', 'db', `${m}.ts`)));
+    return owned ? [`${where(file, i)}: web/ reads who-may-see data through a server/ function that asks server/access.ts`] : [];
+  });
+}
+
 // ---- the checks --------------------------------------------------------------------------------
 
 const read = (file: string) => fs.readFileSync(file, 'utf8');
@@ -271,6 +287,21 @@ describe('architecture', () => {
     expect(registrationProblems(files, index, indexText, worker, workerText)).toHaveLength(1);
     expect(registrationProblems(files.slice(0, 1), index, indexText, worker, `import * as a from '../activities/send-email';`)).toHaveLength(1);
     expect(registrationProblems(files.slice(0, 1), index, indexText, worker, workerText)).toEqual([]);
+  });
+
+  it('(g) web/ reads flows, runs and other owned data through server/, not server/db/', () => {
+    expect(check(['web'], accessProblems)).toEqual([]);
+  });
+
+  it('(g) catches a page or a route reading owned data from server/db/', () => {
+    const page = at('web', 'app', 'runs', '[id]', 'page.tsx');
+    expect(accessProblems(page, `import { getRun, runPlan } from '@server/db/runs';`)).toHaveLength(1);
+    expect(accessProblems(page, `import { getFlow } from '../../../../server/db/flows';`)).toHaveLength(1);
+    expect(
+      accessProblems(at('web', 'app', 'api', 'imports', 'route.ts'), `const { listImportProblems } = await import('@server/db/imports');`),
+    ).toHaveLength(1);
+    expect(accessProblems(page, `import type { Run } from '@server/db/runs';\nimport { runPage } from '@server/runs/report';`)).toEqual([]);
+    expect(accessProblems(page, `import { listLists } from '@server/db/lists';\nimport { visibleRun } from '@server/access';`)).toEqual([]);
   });
 
   it(`(f) no source file is over ${MAX_LINES} lines`, () => {
