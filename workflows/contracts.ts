@@ -81,6 +81,7 @@ export const eventWorkflowId = (flowId: string, contactId: string, keyHash: stri
 
 /** An agent's one-off message to a contact (its runId is the direct send's id). */
 export const oneOffWorkflowId = (contactId: string, runId: string) => `one-off:${contactId}:${runId}`;
+export const isOneOffWorkflowId = (workflowId: string) => workflowId.startsWith('one-off:');
 
 /** Deterministic: the same flow version, contact and trigger key always name one journey (journeys started directly). */
 export const journeyWorkflowId = (flowId: string, version: number, contactId: string, triggerKey: string) =>
