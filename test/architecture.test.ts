@@ -2,7 +2,8 @@
  * The layers of docs/architecture.md, enforced by reading every import with the TypeScript parser:
  * domain/ is pure, workflows/ is deterministic, SQL lives only in server/db/, web/ never reaches
  * activities/, activities/index.ts registers every activity, no source file grows past 400 lines, and
- * web/ reads what a user may or may not see through server/ (which asks server/access.ts).
+ * web/ reads what a user may or may not see through server/ (which asks server/access.ts), and
+ * workflows are started once through startOnce (server/temporal/start-once.ts).
  * Each rule is a function of a file's path and text, checked against a bad example first.
  */
 import fs from 'node:fs';
@@ -210,6 +211,16 @@ function accessProblems(file: string, text: string): string[] {
   });
 }
 
+/** (h) "Start, and treat already started as success" lives in one place: startOnce. */
+function startOnceProblems(file: string, text: string): string[] {
+  if (file === at('server', 'temporal', 'start-once.ts')) return [];
+  return importsOf(file, text).flatMap((i) =>
+    i.names.includes('WorkflowExecutionAlreadyStartedError')
+      ? [`${where(file, i)}: start workflows with startOnce (server/temporal/start-once.ts)`]
+      : [],
+  );
+}
+
 // ---- the checks --------------------------------------------------------------------------------
 
 const read = (file: string) => fs.readFileSync(file, 'utf8');
@@ -302,6 +313,24 @@ describe('architecture', () => {
     ).toHaveLength(1);
     expect(accessProblems(page, `import type { Run } from '@server/db/runs';\nimport { runPage } from '@server/runs/report';`)).toEqual([]);
     expect(accessProblems(page, `import { listLists } from '@server/db/lists';\nimport { visibleRun } from '@server/access';`)).toEqual([]);
+  });
+
+  it('(h) only startOnce catches "already started"', () => {
+    expect(check(SOURCE_DIRS, startOnceProblems)).toEqual([]);
+  });
+
+  it('(h) catches a copy of startOnce', () => {
+    const f = at('server', 'x.ts');
+    expect(startOnceProblems(f, `import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';`)).toHaveLength(1);
+    expect(
+      startOnceProblems(at('activities', 'x.ts'), `import { WorkflowExecutionAlreadyStartedError as Started } from '@temporalio/client';`),
+    ).toHaveLength(1);
+    expect(
+      startOnceProblems(f, `import { WorkflowNotFoundError } from '@temporalio/client';\nimport { startOnce } from './temporal/start-once';`),
+    ).toEqual([]);
+    expect(
+      startOnceProblems(at('server', 'temporal', 'start-once.ts'), `import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';`),
+    ).toEqual([]);
   });
 
   it(`(f) no source file is over ${MAX_LINES} lines`, () => {
