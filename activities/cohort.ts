@@ -3,9 +3,9 @@
  * enrol the audience page by page, advance through delays and exits, settle a retried recipient,
  * and close the run. Each is safe to retry: it only moves recipients that are still where it expects.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Plan, SendEmailStep } from '../domain/flow/plan';
+import type { Plan } from '../domain/flow/plan';
 import {
   advanceRecipients,
   cancelRecipients,
@@ -18,31 +18,18 @@ import {
 } from '../server/db/recipients';
 import { setRunStatus } from '../server/db/runs';
 import type { RunStatus } from '../server/db/tables';
+import { startOnce } from '../server/temporal/start-once';
+import { type RetryInput, type RetryOutcome, retryWorkflowId } from '../workflows/contracts';
 import type { ActivityDeps } from '.';
-
-export interface RetryInput {
-  runId: string;
-  nodeId: string;
-  contactId: string;
-  step: SendEmailStep;
-  campaignWorkflowId: string;
-}
-
-/** Deterministic: one retry workflow per recipient and Send step of a run. */
-export const retryWorkflowId = (runId: string, nodeId: string, contactId: string) => `retry:${runId}:${nodeId}:${contactId}`;
 
 /** Starts a recipient's retry workflow, once: a finished one is never started again for the same send. */
 export async function startRetryWorkflow({ temporal, taskQueue }: Pick<ActivityDeps, 'temporal' | 'taskQueue'>, input: RetryInput): Promise<void> {
-  try {
-    await temporal.workflow.start('recipientRetryWorkflow', {
-      taskQueue,
-      workflowId: retryWorkflowId(input.runId, input.nodeId, input.contactId),
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [input],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+  await startOnce(temporal, 'recipientRetryWorkflow', {
+    taskQueue,
+    workflowId: retryWorkflowId(input.runId, input.nodeId, input.contactId),
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    args: [input],
+  });
 }
 
 export function createCohortActivities(deps: ActivityDeps) {
@@ -61,7 +48,7 @@ export function createCohortActivities(deps: ActivityDeps) {
     },
 
     /** A retry workflow's last word on its recipient: on to the next step (due now), failed, held, or skipped (unsubscribed meanwhile). */
-    async settleRecipient(input: { runId: string; contactId: string; outcome: 'sent' | 'failed' | 'held' | 'skipped'; next: string }) {
+    async settleRecipient(input: { runId: string; contactId: string; outcome: RetryOutcome; next: string }) {
       const move: RecipientMove = input.outcome === 'sent' ? { to: 'next', nodeId: input.next, dueAt: Date.now() } : { to: input.outcome };
       await moveRecipient(db, input.runId, input.contactId, 'retrying', move);
     },

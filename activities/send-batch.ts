@@ -34,7 +34,8 @@ import { waitForSlot } from '../server/smtp/pace';
 import { CLAIM_LEASE_MS, SendLeases } from '../server/smtp/send-leases';
 import { unsubscribeLinks } from '../server/unsubscribe';
 import type { ActivityDeps } from '.';
-import { retryWorkflowId, startRetryWorkflow } from './cohort';
+import { retryWorkflowId } from '../workflows/contracts';
+import { startRetryWorkflow } from './cohort';
 
 export interface SendBatchInput {
   runId: string;

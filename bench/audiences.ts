@@ -17,6 +17,7 @@ import type { FlowGraph } from '../domain/flow/schema';
 import { readConfig } from '../server/config';
 import { loadKeyring } from '../server/secrets';
 import { clientDataConverter } from '../server/temporal-codec';
+import type { Workflows } from '../workflows/contracts';
 import type { Api } from './api';
 import type { Progress } from './progress';
 import { numbers, type PartContext, type PartResult, withSession } from './session';
@@ -196,7 +197,7 @@ export async function eventsPart(ctx: PartContext): Promise<PartResult> {
       const journeyPlan = compiled.plan;
       ctx.progress.start(`${EVENTS} journeys straight on Temporal`);
       const directS = await concurrently(EVENTS, CLIENTS, async (i) => {
-        await temporal.workflow.start('journeyWorkflow', {
+        await temporal.workflow.start<Workflows['journeyWorkflow']>('journeyWorkflow', {
           taskQueue: config.TEMPORAL_TASK_QUEUE,
           workflowId: `bench-direct:${i}`,
           args: [{ plan: journeyPlan, runId: `bench_direct_${i}`, contactId: `bench-${i}` }],

@@ -140,7 +140,8 @@ function webNeedsBuild(): boolean {
       const p = path.join(dir, e.name);
       return e.isDirectory() ? newer(p) : fs.statSync(p).mtimeMs > built;
     });
-  return ['web', 'domain', 'server'].some((d) => newer(path.join(root, d)));
+  // workflows/ too: the web app loads workflows/contracts.ts (ids, signals) through server/.
+  return ['web', 'domain', 'server', 'workflows'].some((d) => newer(path.join(root, d)));
 }
 
 async function main() {

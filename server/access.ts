@@ -10,12 +10,13 @@
 import type { Db, SandboxDb } from './db';
 import { getContact } from './db/contacts';
 import { listContactDeliveries } from './db/deliveries';
-import { countArchivedFlows, type Flow, getFlow, listFlows, saveFlowDraft } from './db/flows';
+import { countArchivedFlows, type Flow, type FlowVersion, getFlow, getFlowVersion, listFlows, saveFlowDraft } from './db/flows';
 import { visibleMessageIds } from './db/ownership';
-import { getRun, listRunAttempts, listRunRecipients, listRuns, type Run } from './db/runs';
+import { getRun, listRunAttempts, listRunRecipients, listRuns, type Run, runPlan } from './db/runs';
 import { clearSandbox, listSandboxMessages, listSandboxMessagesWithIds } from './db/sandbox';
 import type { RecipientStatus } from './db/tables';
 import { diffFlows, hasChanges } from '../domain/flow/diff';
+import type { Plan } from '../domain/flow/plan';
 import { FlowGraph } from '../domain/flow/schema';
 import { UserError } from './errors';
 import type { Actor } from './profiles';
@@ -37,6 +38,14 @@ export async function visibleFlow(db: Db, actor: Actor, id: string): Promise<Flo
   const flow = await getFlow(db, id);
   if (!flow || !mayUseFlow(actor, flow)) throw flowNotFound(id);
   return flow;
+}
+
+/** A published version of a flow the actor may see; 404 otherwise. */
+export async function visibleFlowVersion(db: Db, actor: Actor, flowId: string, version: number): Promise<FlowVersion> {
+  await visibleFlow(db, actor, flowId);
+  const found = await getFlowVersion(db, flowId, version);
+  if (!found) throw new UserError(404, 'version_not_found', `flow "${flowId}" has no published version ${version}; publish it first`);
+  return found;
 }
 
 /** How many archived flows the actor may see. */
@@ -89,6 +98,17 @@ export async function runRecipientsFor(db: Db, actor: Actor, runId: string, page
 export async function runAttemptsFor(db: Db, actor: Actor, runId: string, page: { offset: number; limit: number }) {
   await visibleRun(db, actor, runId);
   return listRunAttempts(db, runId, page);
+}
+
+/** The plans of those of these runs the actor may see (for their steps' names); the others, and direct sends, are left out. */
+export async function visibleRunPlans(db: Db, actor: Actor, runIds: Iterable<string>): Promise<Map<string, Plan>> {
+  const plans = new Map<string, Plan>();
+  for (const id of new Set(runIds)) {
+    const run = await getRun(db, id);
+    const plan = run && mayViewRun(actor, run) ? await runPlan(db, id) : undefined;
+    if (plan) plans.set(id, plan);
+  }
+  return plans;
 }
 
 /** The contact (every user may see the workspace's contacts) and the deliveries the actor may see. */

@@ -9,6 +9,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { AppUser } from './auth';
 import type { Db } from './db';
 import { contactWorkflowIds, eraseContact } from './db/contact-erasure';
+import { isOneOffWorkflowId } from '../workflows/contracts';
 import { UserError } from './errors';
 
 /** Temporal did not answer a cancel: nothing was deleted (the API answers 503: try again). */
@@ -55,7 +56,7 @@ export async function deleteContact(db: Db, temporal: Client, actor: Pick<AppUse
   let cancelledWorkflows = await cancelAll(temporal, before);
   const erased = await eraseContact(db, contactId);
   if (!erased) throw new UserError(404, 'contact_not_found', `contact "${contactId}" does not exist`);
-  const since = (await contactWorkflowIds(db, erased.anonymisedId)).filter((id) => !before.includes(id) && !id.startsWith('one-off:'));
+  const since = (await contactWorkflowIds(db, erased.anonymisedId)).filter((id) => !before.includes(id) && !isOneOffWorkflowId(id));
   // The contact is gone now: a journey that could not be cancelled here finds no one to send to.
   cancelledWorkflows += await cancelAll(temporal, since).catch(() => 0);
   return { contactId, anonymisedId: erased.anonymisedId, cancelledWorkflows };

@@ -5,11 +5,11 @@
  * at once) starts one journey; the flow's re-entry policy decides whether the contact may enter again.
  */
 import { createHash } from 'node:crypto';
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { EventRequest } from '../domain/events';
 import type { ReentryPolicy } from '../domain/flow/nodes/trigger';
 import type { Plan } from '../domain/flow/plan';
-import type { JourneyInput } from '../workflows/journey';
+import { eventWorkflowId, type JourneyInput } from '../workflows/contracts';
 import type { Config } from './config';
 import type { Db } from './db';
 import type { ApiKey } from './db/api-keys';
@@ -20,6 +20,7 @@ import { firstAdminId, userRole } from './db/users';
 import { applyAttributeChanges } from './contacts';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
+import { startOnce } from './temporal/start-once';
 
 /** What an event did in one flow. */
 export interface EventJourney {
@@ -47,9 +48,6 @@ export interface EventAccepted {
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64url');
 
-/** Deterministic: one journey per flow, contact and idempotency key (the key is hashed: it may be long or odd). */
-export const eventWorkflowId = (flowId: string, contactId: string, idempotencyKey: string) =>
-  `event:${flowId}:${contactId}:${digest(idempotencyKey).slice(0, 22)}`;
 /** The journey's runId (its ledger and delivery-log rows), deterministic like its workflow id. */
 const entryIdFor = (flowId: string, contactId: string, idempotencyKey: string) =>
   `evt_${digest(`${flowId}\n${contactId}\n${idempotencyKey}`).slice(0, 24)}`;
@@ -101,17 +99,13 @@ async function isRunning(temporal: Client, workflowId: string): Promise<boolean>
 }
 
 async function startJourney(temporal: Client, config: Config, workflowId: string, input: JourneyInput): Promise<void> {
-  try {
-    // A finished journey is never started again under its id: the key stays spent.
-    await temporal.workflow.start('journeyWorkflow', {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowId,
-      args: [input],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+  // A finished journey is never started again under its id: the key stays spent.
+  await startOnce(temporal, 'journeyWorkflow', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId,
+    args: [input],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  });
 }
 
 const REFUSALS: Record<Exclude<ReentryPolicy, 'always'>, string> = {
@@ -136,7 +130,7 @@ export async function acceptEvent(
   });
   const journeys: EventJourney[] = [];
   for (const flow of listening) {
-    const workflowId = eventWorkflowId(flow.flowId, contact.id, key);
+    const workflowId = eventWorkflowId(flow.flowId, contact.id, digest(key));
     const entry = { flowId: flow.flowId, contactId: contact.id, idempotencyKey: key };
     if (contact.status !== 'subscribed') {
       const why = contact.statusReason ? ` (${contact.statusReason})` : '';

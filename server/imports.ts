@@ -5,16 +5,18 @@
  */
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { type ColumnTarget, ImportMapping, type ImportProgress, suggestMapping } from '../domain/contact-import';
+import type { Client } from '@temporalio/client';
+import { type ColumnTarget, ImportMapping, type ImportProblem, type ImportProgress, suggestMapping } from '../domain/contact-import';
+import { importWorkflowId } from '../workflows/contracts';
 import type { Config } from './config';
 import { checkMappingTypes, importFilePath, readPreview, saveUpload } from './contact-import';
 import { newId, type Db } from './db';
 import { defineAttributes, listAttributeDefinitions } from './db/contacts';
-import { getImportProgress, insertImport, markImportRunning } from './db/imports';
+import { getImportProgress, insertImport, listImportProblems, markImportRunning } from './db/imports';
 import { getList } from './db/lists';
 import { UserError } from './errors';
 import type { Actor } from './profiles';
+import { startOnce } from './temporal/start-once';
 
 export interface UploadedImport {
   id: string;
@@ -56,6 +58,12 @@ export async function visibleImport(db: Db, actor: Actor, id: string): Promise<I
   return found;
 }
 
+/** The import as its page and `GET /api/imports/:id` show it, if this user may see it: its progress and its first refused rows, by line. */
+export async function importReport(db: Db, actor: Actor, id: string): Promise<{ import: ImportProgress; problems: ImportProblem[] }> {
+  const { ownerId: _owner, ...progress } = await visibleImport(db, actor, id);
+  return { import: progress, problems: await listImportProblems(db, id, { offset: 0, limit: 200 }) };
+}
+
 /**
  * Checks the mapping (and the optional list the contacts join), each problem naming its field; then
  * types the new attributes and marks the import running. A running import is left as it is.
@@ -92,7 +100,7 @@ export async function prepareImport(
   await markImportRunning(db, id, mapping, listId);
 }
 
-/** Prepares the import, then starts its job: `contactImportWorkflow` under `import:<id>` (a second start is a no-op). */
+/** Prepares the import, then starts its job: `contactImportWorkflow` under `import:<id>`, once. */
 export async function startImport(
   db: Db,
   temporal: Client,
@@ -100,12 +108,8 @@ export async function startImport(
   actor: Actor,
   id: string,
   request: { mapping: unknown; listId?: string | null | undefined },
-): Promise<ImportProgress & { ownerId: string }> {
+): Promise<{ import: ImportProgress; problems: ImportProblem[] }> {
   await prepareImport(db, actor, id, request);
-  try {
-    await temporal.workflow.start('contactImportWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `import:${id}`, args: [id] });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
-  return visibleImport(db, actor, id);
+  await startOnce(temporal, 'contactImportWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: importWorkflowId(id), args: [id] });
+  return importReport(db, actor, id);
 }

@@ -1,7 +1,9 @@
 /**
  * The layers of docs/architecture.md, enforced by reading every import with the TypeScript parser:
  * domain/ is pure, workflows/ is deterministic, SQL lives only in server/db/, web/ never reaches
- * activities/, activities/index.ts registers every activity, and no source file grows past 400 lines.
+ * activities/, activities/index.ts registers every activity, no source file grows past 400 lines, and
+ * web/ reads what a user may or may not see through server/ (which asks server/access.ts), and
+ * workflows are started once through startOnce (server/temporal/start-once.ts).
  * Each rule is a function of a file's path and text, checked against a bad example first.
  */
 import fs from 'node:fs';
@@ -29,6 +31,12 @@ const ALIASES: [prefix: string, dir: string][] = [
 ];
 /** Packages that talk to a database: only server/db/ may load them. */
 const DATABASE_PACKAGES = new Set(['kysely', 'better-sqlite3', 'pg']);
+/**
+ * The server/db/ modules holding what one user may see and another may not (flows, runs and their
+ * recipients and delivery log, imports, direct sends, the sandbox mailbox, event entries): web/ reads
+ * them through server/ functions that ask server/access.ts, never directly (types are fine).
+ */
+const OWNED_DATA = ['flows', 'runs', 'recipients', 'deliveries', 'imports', 'ownership', 'sandbox', 'event-entries'];
 /** What the workflow sandbox may run besides workflows/ and domain/. */
 const WORKFLOW_PACKAGES = new Set(['@temporalio/workflow', '@temporalio/common', 'zod']);
 
@@ -194,6 +202,25 @@ function lengthProblems(file: string, text: string): string[] {
   return lines > MAX_LINES ? [`${path.relative(root, file)} has ${lines} lines (at most ${MAX_LINES}): split it`] : [];
 }
 
+/** (g) Pages and routes read flows, runs and other owned data through server/ (access.ts decides who sees what), not server/db/. */
+function accessProblems(file: string, text: string): string[] {
+  return importsOf(file, text).flatMap((i) => {
+    const to = i.typeOnly ? undefined : target(file, i.spec);
+    const owned = to !== undefined && OWNED_DATA.some((m) => isModule(to, at('server', 'db', `${m}.ts`)));
+    return owned ? [`${where(file, i)}: web/ reads who-may-see data through a server/ function that asks server/access.ts`] : [];
+  });
+}
+
+/** (h) "Start, and treat already started as success" lives in one place: startOnce. */
+function startOnceProblems(file: string, text: string): string[] {
+  if (file === at('server', 'temporal', 'start-once.ts')) return [];
+  return importsOf(file, text).flatMap((i) =>
+    i.names.includes('WorkflowExecutionAlreadyStartedError')
+      ? [`${where(file, i)}: start workflows with startOnce (server/temporal/start-once.ts)`]
+      : [],
+  );
+}
+
 // ---- the checks --------------------------------------------------------------------------------
 
 const read = (file: string) => fs.readFileSync(file, 'utf8');
@@ -238,7 +265,7 @@ describe('architecture', () => {
     const f = at('web', 'app', 'x', 'page.tsx');
     expect(webProblems(f, `import { createActivities } from '../../../activities';`)).toHaveLength(1);
     expect(webProblems(f, `import type { SendEmailInput } from '@/../activities/send-email';`)).toHaveLength(1);
-    expect(webProblems(f, `import { startRun } from '@server/runs';\nimport { getDb } from '@/lib/server';`)).toEqual([]);
+    expect(webProblems(f, `import { startRun } from '@server/runs/start';\nimport { getDb } from '@/lib/server';`)).toEqual([]);
   });
 
   it('(d) no SQL outside server/db/', () => {
@@ -271,6 +298,39 @@ describe('architecture', () => {
     expect(registrationProblems(files, index, indexText, worker, workerText)).toHaveLength(1);
     expect(registrationProblems(files.slice(0, 1), index, indexText, worker, `import * as a from '../activities/send-email';`)).toHaveLength(1);
     expect(registrationProblems(files.slice(0, 1), index, indexText, worker, workerText)).toEqual([]);
+  });
+
+  it('(g) web/ reads flows, runs and other owned data through server/, not server/db/', () => {
+    expect(check(['web'], accessProblems)).toEqual([]);
+  });
+
+  it('(g) catches a page or a route reading owned data from server/db/', () => {
+    const page = at('web', 'app', 'runs', '[id]', 'page.tsx');
+    expect(accessProblems(page, `import { getRun, runPlan } from '@server/db/runs';`)).toHaveLength(1);
+    expect(accessProblems(page, `import { getFlow } from '../../../../server/db/flows';`)).toHaveLength(1);
+    expect(
+      accessProblems(at('web', 'app', 'api', 'imports', 'route.ts'), `const { listImportProblems } = await import('@server/db/imports');`),
+    ).toHaveLength(1);
+    expect(accessProblems(page, `import type { Run } from '@server/db/runs';\nimport { runPage } from '@server/runs/report';`)).toEqual([]);
+    expect(accessProblems(page, `import { listLists } from '@server/db/lists';\nimport { visibleRun } from '@server/access';`)).toEqual([]);
+  });
+
+  it('(h) only startOnce catches "already started"', () => {
+    expect(check(SOURCE_DIRS, startOnceProblems)).toEqual([]);
+  });
+
+  it('(h) catches a copy of startOnce', () => {
+    const f = at('server', 'x.ts');
+    expect(startOnceProblems(f, `import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';`)).toHaveLength(1);
+    expect(
+      startOnceProblems(at('activities', 'x.ts'), `import { WorkflowExecutionAlreadyStartedError as Started } from '@temporalio/client';`),
+    ).toHaveLength(1);
+    expect(
+      startOnceProblems(f, `import { WorkflowNotFoundError } from '@temporalio/client';\nimport { startOnce } from './temporal/start-once';`),
+    ).toEqual([]);
+    expect(
+      startOnceProblems(at('server', 'temporal', 'start-once.ts'), `import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';`),
+    ).toEqual([]);
   });
 
   it(`(f) no source file is over ${MAX_LINES} lines`, () => {

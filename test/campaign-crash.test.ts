@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recipientCounts } from '../server/db/recipients';
 import { listRunAttempts } from '../server/db/runs';
-import type { CampaignResult } from '../workflows/campaign';
+import type { CampaignResult } from '../workflows/contracts';
 import { campaignEnv, type CampaignEnv } from './campaign-env';
 import { graphWithDelay } from './helpers';
 

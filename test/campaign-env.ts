@@ -12,7 +12,8 @@ import type { Config } from '../server/config';
 import type { Db } from '../server/db';
 import { insertContacts } from '../server/db/contacts';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
-import { startRun, type StartRunRequest } from '../server/runs';
+import { startRun, type StartRunRequest } from '../server/runs/start';
+import { campaignWorkflowId } from '../workflows/contracts';
 import { parseFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { loadKeyring } from '../server/secrets';
@@ -139,7 +140,7 @@ export async function campaignEnv(options: {
     async run(flowId, graph, request = {}) {
       const plan = await publishForTest(db, flowId, graph);
       const started = await startRun(db, client, config, admin, { flowId, version: plan.version, audience: { kind: 'all' }, ...request });
-      return { runId: started.runId, handle: client.workflow.getHandle(`campaign:${started.runId}`) };
+      return { runId: started.runId, handle: client.workflow.getHandle(campaignWorkflowId(started.runId)) };
     },
     spawnWorker() {
       // node --import tsx, not the tsx CLI: the CLI runs the worker in a child process a SIGKILL would miss.

@@ -7,10 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { recipientCounts } from '../server/db/recipients';
 import { getRun, listRunAttempts, listRunRecipients } from '../server/db/runs';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
-import { resendHeld } from '../server/runs';
+import { resendHeld } from '../server/runs/control';
 import { getSmtpProfile } from '../server/db/smtp-profiles';
 import { throttleState } from '../server/db/throttle';
-import type { CampaignResult } from '../workflows/campaign';
+import type { CampaignResult } from '../workflows/contracts';
 import { campaignEnv, type CampaignEnv } from './campaign-env';
 import { graphWithDelay, profileInput } from './helpers';
 

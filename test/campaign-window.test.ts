@@ -9,7 +9,7 @@ import type { SendWindowData } from '../domain/flow/nodes/send-window';
 import type { FlowGraph } from '../domain/flow/schema';
 import { updateContact } from '../server/db/contacts';
 import { listRunRecipients } from '../server/db/runs';
-import { controlRun } from '../server/runs';
+import { controlRun } from '../server/runs/control';
 import { campaignEnv, type CampaignEnv, until } from './campaign-env';
 
 let env: CampaignEnv;

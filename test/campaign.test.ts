@@ -10,8 +10,9 @@ import { drawDelayMs, keyedRandom } from '../domain/flow/draw';
 import { listContacts } from '../server/db/contacts';
 import { recipientCounts } from '../server/db/recipients';
 import { getRun, listRunAttempts, listRunRecipients } from '../server/db/runs';
-import { controlRun, startRun, type StartRunRequest } from '../server/runs';
-import type { CampaignResult, CampaignState } from '../workflows/campaign';
+import { controlRun } from '../server/runs/control';
+import { startRun, type StartRunRequest } from '../server/runs/start';
+import { type CampaignResult, type CampaignState, campaignWorkflowId, retryWorkflowId, stateQuery } from '../workflows/contracts';
 import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
 import { graphWithDelay, publishForTest, root } from './helpers';
 
@@ -38,7 +39,7 @@ describe('a campaign', () => {
     expect((await getRun(env.db, runId))?.status).toBe('completed');
 
     // Each contact's wait is drawn from the run's seed and its own id: inside [1 s, 3 s], and spread out.
-    const state: CampaignState = await handle.query('state');
+    const state: CampaignState = await handle.query(stateQuery);
     const idByEmail = new Map((await listContacts(env.db)).map((c) => [c.email, c.id]));
     const draws = mine.map((m) => drawDelayMs(1000, 3000, () => keyedRandom(state.seed, `wait\n${idByEmail.get(m.to)}`)));
     expect(Math.min(...draws)).toBeGreaterThanOrEqual(1000);
@@ -64,7 +65,7 @@ describe('a campaign', () => {
     const c = await startRun(env.db, env.client, env.config, admin, request);
     expect(new Set([a.runId, b.runId, c.runId]).size).toBe(1);
     expect([a.created, b.created, c.created].filter(Boolean)).toHaveLength(1);
-    await env.client.workflow.getHandle(`campaign:${a.runId}`).result();
+    await env.client.workflow.getHandle(campaignWorkflowId(a.runId)).result();
     const recipients = await listRunRecipients(env.db, a.runId, { offset: 0, limit: 10 });
     expect(recipients.total).toBe(2);
     expect(recipients.items.map((r) => r.status)).toEqual(['completed', 'completed']);
@@ -120,7 +121,7 @@ describe('a campaign', () => {
     ).toEqual(['person6@example.test', 'person7@example.test', 'person8@example.test']);
 
     const recipient = (await listRunRecipients(env.db, runId, { offset: 0, limit: 10 })).items.find((r) => r.email === flaky);
-    expect(recipient).toMatchObject({ status: 'completed', workflowId: `retry:${runId}:send:ct_000007` });
+    expect(recipient).toMatchObject({ status: 'completed', workflowId: retryWorkflowId(runId, 'send', 'ct_000007') });
     const attempts = (await listRunAttempts(env.db, runId, { offset: 0, limit: 50 })).items.filter((a) => a.contactId === 'ct_000007').reverse();
     // Three quick attempts in the batch (the campaign's history), then the retry workflow's own.
     expect(attempts.map((a) => [a.workflowId.split(':')[0], a.outcome])).toEqual([

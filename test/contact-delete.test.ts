@@ -14,7 +14,9 @@ import { addToList, insertList } from '../server/db/lists';
 import { recipientCounts } from '../server/db/recipients';
 import { listRunRecipients } from '../server/db/runs';
 import { deleteContact } from '../server/contact-deletion';
-import { sendOneOff } from '../server/runs';
+import { sendOneOff } from '../server/one-off';
+import { eventWorkflowId } from '../workflows/contracts';
+import { journeyWorkflow } from '../workflows/journey';
 import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
 import { attemptsOf, graphWithDelay, publishForTest } from './helpers';
 
@@ -53,7 +55,7 @@ describe('deleting a contact', () => {
     // An event journey, started as acceptEvent starts one: its entry, then the workflow.
     const plan = await publishForTest(env.db, 'welcome-journey', journeyGraph);
     const entryId = 'evt_delete_test';
-    const journeyId = `event:welcome-journey:${gone}:key-1`;
+    const journeyId = eventWorkflowId('welcome-journey', gone, 'key-1');
     await insertEventEntry(
       env.db,
       {
@@ -68,7 +70,7 @@ describe('deleting a contact', () => {
       },
       { onlyIfFirst: false },
     );
-    const journey = await env.client.workflow.start('journeyWorkflow', {
+    const journey = await env.client.workflow.start(journeyWorkflow, {
       taskQueue: 'contact-delete-test',
       workflowId: journeyId,
       args: [{ plan, runId: entryId, contactId: gone }],

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countContacts } from '../server/db/contacts';
 import { getImportProgress } from '../server/db/imports';
 import { startImport, uploadImport } from '../server/imports';
-import type { ContactImportResult } from '../workflows/contact-import';
+import { type ContactImportResult, importWorkflowId } from '../workflows/contracts';
 import { admin, campaignEnv, type CampaignEnv } from './campaign-env';
 
 const ROWS = 20_000;
@@ -35,7 +35,7 @@ async function importFile(prefix: string) {
   expect(uploaded.totalRows).toBe(ROWS);
   const mapping = [{ to: 'email' }, { to: 'name' }, { to: 'attribute', name: 'plan' }, { to: 'attribute', name: 'seats', type: 'number' }];
   await startImport(env.db, env.client, env.config, admin, uploaded.id, { mapping });
-  return { id: uploaded.id, handle: env.client.workflow.getHandle(`import:${uploaded.id}`) };
+  return { id: uploaded.id, handle: env.client.workflow.getHandle(importWorkflowId(uploaded.id)) };
 }
 
 async function killed(worker: ChildProcess) {

@@ -5,6 +5,7 @@ import { latestPublishedVersions } from '../server/db/event-entries';
 import { deleteFlow, getFlow, getFlowVersion, listFlows, saveFlowDraft, setFlowArchived } from '../server/db/flows';
 import { insertRun, setRunStatus } from '../server/db/runs';
 import { graphWithDelay, publishForTest, tempInstall } from './helpers';
+import { campaignWorkflowId } from '../workflows/contracts';
 
 let db: Db;
 
@@ -53,7 +54,7 @@ describe('deleting a flow', () => {
       startedBy: null,
       idempotencyKey: null,
       audience: { kind: 'all' },
-      workflowId: 'campaign:run-of-used-flow',
+      workflowId: campaignWorkflowId('run-of-used-flow'),
       plan,
     });
     expect(await deleteFlow(db, 'used-flow')).toEqual({ inFlight: 1 });

@@ -22,7 +22,7 @@ import { addToList, insertList } from '../server/db/lists';
 import { insertSegment } from '../server/db/segments';
 import type { ReceivedMessage } from '../server/db/sandbox';
 import { insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
-import { journeyWorkflowId } from '../server/runs';
+import { journeyWorkflowId } from '../workflows/contracts';
 import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
 import { TransportPool } from '../server/smtp/transport-pool';
 import { journeyWorkflow } from '../workflows/journey';

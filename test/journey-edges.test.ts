@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../activities';
 import type { SendEmailInput, SendEmailResult } from '../activities/send-email';
 import { PLAN_SCHEMA_VERSION, type Plan, type Step } from '../domain/flow/plan';
-import type { JourneyInput, JourneyResult } from '../workflows/journey';
+import type { JourneyInput, JourneyResult } from '../workflows/contracts';
 import { toolPath, workflowsPath } from './helpers';
 
 let env: TestWorkflowEnvironment;

@@ -13,7 +13,7 @@ import { getSend } from '../server/db/deliveries';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
-import { journeyWorkflowId } from '../server/runs';
+import { journeyWorkflowId } from '../workflows/contracts';
 import { createSendEmail } from '../activities/send-email';
 import { TransportPool } from '../server/smtp/transport-pool';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';

@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { makeKeyring } from '../server/crypto';
 import { workerDataConverter } from '../server/temporal-codec';
+import { pauseSignal, resumeSignal } from '../workflows/contracts';
 import { failureConverterPath, root, testSecretKey, workflowsPath } from './helpers';
 
 // As the worker replays: through the payload codec, with the key the campaign tests record with. The
@@ -55,7 +56,7 @@ describe('replay of a campaign', () => {
     const signals = events.flatMap((e) =>
       e.workflowExecutionSignaledEventAttributes?.signalName ? [e.workflowExecutionSignaledEventAttributes.signalName] : [],
     );
-    expect(signals).toEqual(['pause', 'resume']);
+    expect(signals).toEqual([pauseSignal.name, resumeSignal.name]);
     expect(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendBatch').length).toBeGreaterThan(0);
     expect(events.some((e) => e.workflowExecutionCompletedEventAttributes)).toBe(true);
   });

@@ -21,7 +21,7 @@ import { sendPreviewToSandbox } from '../server/preview';
 import { SANDBOX_PROFILE_ID } from '../domain/senders';
 import { UserError } from '../server/errors';
 import { publishFlow } from '../server/flows';
-import { sendOneOff } from '../server/runs';
+import { sendOneOff } from '../server/one-off';
 import { TransportPool } from '../server/smtp/transport-pool';
 import { localSmtpPolicy, profileInput, tempInstall } from './helpers';
 

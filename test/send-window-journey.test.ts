@@ -18,7 +18,7 @@ import type { Db } from '../server/db';
 import { insertContacts } from '../server/db/contacts';
 import type { ReceivedMessage } from '../server/db/sandbox';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
-import { journeyWorkflowId } from '../server/runs';
+import { journeyWorkflowId } from '../workflows/contracts';
 import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
 import { TransportPool } from '../server/smtp/transport-pool';
 import { journeyWorkflow } from '../workflows/journey';

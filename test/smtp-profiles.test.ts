@@ -12,6 +12,7 @@ import { getSmtpProfile } from '../server/db/smtp-profiles';
 import type { SendEmailStep } from '../domain/flow/plan';
 import { defaultProfileId } from '../server/db/smtp-profiles';
 import { graphWithDelay, installUsers, publishForTest, tempInstall } from './helpers';
+import { campaignWorkflowId } from '../workflows/contracts';
 
 let db: Db;
 const keyring = makeKeyring(randomBytes(32));
@@ -105,7 +106,7 @@ describe('SMTP profiles', () => {
       startedBy: users.b.id,
       idempotencyKey: null,
       audience: { kind: 'all' },
-      workflowId: 'campaign:run-in-flight',
+      workflowId: campaignWorkflowId('run-in-flight'),
       plan: resolved,
     });
     await expect(deleteProfile(db, users.admin, id)).rejects.toMatchObject({

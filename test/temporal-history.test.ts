@@ -8,7 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowGraph } from '../domain/flow/schema';
-import type { JourneyInput, JourneyResult } from '../workflows/journey';
+import type { JourneyInput, JourneyResult } from '../workflows/contracts';
+import { journeyWorkflow } from '../workflows/journey';
 import { campaignEnv, type CampaignEnv } from './campaign-env';
 import { publishForTest, toolPath, withDecodedPayloads } from './helpers';
 
@@ -79,7 +80,7 @@ describe('encrypted history on a real Temporal server', () => {
     const plan = await publishForTest(env.db, 'note', graph('A note for Person 1', 'The copper key is under the mat'));
     const workflowId = 'journey:history-test';
     const input: JourneyInput = { plan, runId: 'oneoff_history', contactId: 'ct_000001' };
-    const handle = await env.client.workflow.start('journeyWorkflow', { taskQueue: 'history-test', workflowId, args: [input] });
+    const handle = await env.client.workflow.start(journeyWorkflow, { taskQueue: 'history-test', workflowId, args: [input] });
     const result = (await handle.result()) as JourneyResult;
     // Through the codec the app reads the reply, address and all.
     expect(result).toMatchObject({ status: 'failed', error: expect.stringContaining(`<${rejected}>`) });

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../server/db';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
-import { sendOneOff } from '../server/runs';
+import { sendOneOff } from '../server/one-off';
 import { recordAccepted, recordThrottleReply, refundDailySlot, reserveSendSlot, throttleState, type ThrottledProfile } from '../server/db/throttle';
 import { admin, campaignEnv, type CampaignEnv } from './campaign-env';
 import { graphWithDelay, profileInput, tempInstall } from './helpers';

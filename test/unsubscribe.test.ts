@@ -10,8 +10,9 @@ import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import { addToList, getList, insertList, removeFromList } from '../server/db/lists';
 import { recipientCounts } from '../server/db/recipients';
 import { listRunRecipients } from '../server/db/runs';
-import { sendOneOff } from '../server/runs';
+import { sendOneOff } from '../server/one-off';
 import { verifyUnsubscribeToken } from '../server/unsubscribe';
+import { retryWorkflowId } from '../workflows/contracts';
 import { admin, campaignEnv, type CampaignEnv, PUBLIC_URL, until } from './campaign-env';
 import { attemptsOf, graphWithDelay, profileInput } from './helpers';
 
@@ -89,7 +90,7 @@ describe('unsubscribe and suppression', () => {
     );
     expect(env.received.slice(before).map((m) => m.to)).toEqual(['person4@example.test']);
     const attempts = (await attemptsOf(env.db, runId)).filter((a) => a.contactId === 'ct_000005');
-    expect(attempts.at(-1)).toMatchObject({ outcome: 'skipped', workflowId: `retry:${runId}:send:ct_000005` });
+    expect(attempts.at(-1)).toMatchObject({ outcome: 'skipped', workflowId: retryWorkflowId(runId, 'send', 'ct_000005') });
     expect(attempts.filter((a) => a.outcome === 'failed')).toEqual([]);
   });
 

@@ -41,7 +41,16 @@ const nextConfig: NextConfig = {
     return [{ source: '/:path*', headers: securityHeaders }];
   },
   // Native and server-only packages are loaded from node_modules at run time, never bundled.
-  serverExternalPackages: ['@temporalio/client', '@temporalio/common', '@temporalio/proto', 'better-sqlite3', 'kysely', 'nodemailer', 'mjml'],
+  serverExternalPackages: [
+    '@temporalio/client',
+    '@temporalio/common',
+    '@temporalio/proto',
+    '@temporalio/workflow',
+    'better-sqlite3',
+    'kysely',
+    'nodemailer',
+    'mjml',
+  ],
   turbopack: { root: repoRoot },
   outputFileTracingRoot: repoRoot,
   typescript: { ignoreBuildErrors: false },

@@ -4,57 +4,19 @@
  * in, moves everyone through delays and exits, sends due recipients in batches, and sleeps until
  * the next one is due. It continues as new before its history grows large. Deterministic code only.
  */
-import {
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  defineQuery,
-  defineSignal,
-  patched,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { PLAN_SCHEMA_VERSION, type Plan } from '../domain/flow/plan';
-
-export interface CampaignInput {
-  runId: string;
-  plan: Plan;
-  /** 'all': page every contact in; 'contacts': the run's recipients were written when it was started. */
-  audience: 'all' | 'contacts';
-  /** Carried across continue-as-new. */
-  carried?: CampaignState;
-}
-
-export interface CampaignState {
-  /** For Randomize: each contact's draw derives from this and its id (replay- and retry-safe). */
-  seed: number;
-  startedAt: number;
-  /** Audience paging: the last contact id enrolled, or null once everyone is in. */
-  cursor: string | null;
-  batches: number;
-  paused: boolean;
-  cancelled: boolean;
-  sent: number;
-  failed: number;
-  handedOff: number;
-  uncertain: number;
-}
-
-export interface CampaignResult {
-  status: 'completed' | 'cancelled';
-  sent: number;
-  failed: number;
-  handedOff: number;
-}
-
-export const pauseSignal = defineSignal('pause');
-export const resumeSignal = defineSignal('resume');
-export const cancelSignal = defineSignal('cancel');
-/** A recipient's retry workflow settled it: look again at what is due. */
-export const wakeSignal = defineSignal('wake');
-export const stateQuery = defineQuery<CampaignState>('state');
+import { PLAN_SCHEMA_VERSION } from '../domain/flow/plan';
+import {
+  type CampaignInput,
+  type CampaignResult,
+  type CampaignState,
+  cancelSignal,
+  pauseSignal,
+  resumeSignal,
+  stateQuery,
+  wakeSignal,
+} from './contracts';
 
 /**
  * Recipients per sendBatch activity, and batches in flight at once (they share the worker's pool).

@@ -1,11 +1,12 @@
 /**
- * A CSV import as a durable job (id `import:<importId>`): calls `importContactsSlice` until the file
+ * A CSV import as a durable job (id `importWorkflowId`, in contracts.ts): calls `importContactsSlice` until the file
  * is read, then `finishContactImport`. The position lives in the app database, not in this history,
  * so a retried slice (a worker killed mid-import: its heartbeats stop, Temporal retries it elsewhere)
  * resumes at the last committed chunk, and the history stays a few events per minute of importing.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { ContactImportResult } from './contracts';
 
 const { importContactsSlice } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -14,10 +15,6 @@ const { importContactsSlice } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 const { finishContactImport } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
-
-export interface ContactImportResult {
-  rowsDone: number;
-}
 
 export async function contactImportWorkflow(importId: string): Promise<ContactImportResult> {
   for (;;) {

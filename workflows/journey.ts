@@ -6,27 +6,14 @@ import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@te
 import type { Activities } from '../activities';
 import { drawDelayMs } from '../domain/flow/draw';
 import type { SendOutcome } from '../domain/flow/nodes/condition';
-import { PLAN_SCHEMA_VERSION, type Plan } from '../domain/flow/plan';
+import { PLAN_SCHEMA_VERSION } from '../domain/flow/plan';
+import type { JourneyInput, JourneyResult } from './contracts';
 import { sendStep } from './send-step';
 
 const { sendWindowDueAt } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-
-export interface JourneyInput {
-  plan: Plan;
-  runId: string;
-  contactId: string;
-}
-
-export interface JourneyResult {
-  status: 'completed' | 'failed';
-  /** The node the journey ended at. */
-  nodeId: string;
-  sent: number;
-  error?: string;
-}
 
 const { chooseBranch } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

@@ -5,15 +5,14 @@
  */
 import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { RetryInput } from '../activities/cohort';
-import { wakeSignal } from './campaign';
+import { type RetryInput, type RetryOutcome, type RetryResult, wakeSignal } from './contracts';
 import { sendStep } from './send-step';
 
 const { settleRecipient } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
 
-export async function recipientRetryWorkflow(input: RetryInput): Promise<{ outcome: 'sent' | 'failed' | 'held' | 'skipped'; error?: string }> {
+export async function recipientRetryWorkflow(input: RetryInput): Promise<RetryResult> {
   const { runId, nodeId, contactId, step } = input;
-  let outcome: 'sent' | 'failed' | 'held' | 'skipped' = 'sent';
+  let outcome: RetryOutcome = 'sent';
   let error: string | undefined;
   try {
     // Unsubscribed while it waited: nothing was sent, and the recipient leaves the flow (same commands, so replay-safe).

@@ -4,6 +4,7 @@
  * `deleted-<hash>`, which names no one and cannot be turned back into the contact id.
  */
 import { createHash } from 'node:crypto';
+import { oneOffWorkflowId } from '../../workflows/contracts';
 import { now, sql, type Db } from '.';
 
 /** What a deleted contact's rows say instead of their id: the same for all their rows, so a run's counts still add up. */
@@ -24,7 +25,11 @@ export async function contactWorkflowIds(db: Db, contactId: string): Promise<str
     db.selectFrom('directSends').select('id').where('contactId', '=', contactId).where('kind', '=', 'one-off').execute(),
   ]);
   return [
-    ...new Set([...events.map((e) => e.workflowId), ...recipients.map((r) => r.workflowId), ...oneOffs.map((o) => `one-off:${contactId}:${o.id}`)]),
+    ...new Set([
+      ...events.map((e) => e.workflowId),
+      ...recipients.map((r) => r.workflowId),
+      ...oneOffs.map((o) => oneOffWorkflowId(contactId, o.id)),
+    ]),
   ];
 }
 

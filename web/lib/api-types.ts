@@ -26,7 +26,7 @@ import type { TestSend } from '@server/db/ownership';
 import type { SandboxMessage } from '@server/db/sandbox';
 import type { Preview } from '@server/preview';
 import type { SmtpProfileView } from '@server/profiles';
-import type { RunReport } from '@server/runs';
+import type { RunReport } from '@server/runs/report';
 import type { SmtpFailure } from '@server/smtp/advice';
 import type { UserSummary } from '@/lib/auth';
 import { emailField, passwordField, personNameField, required } from '@/lib/fields';

@@ -1,7 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { runTotals } from '@server/db/runs';
-import { visibleRuns } from '@server/access';
+import { runsOverview } from '@server/runs/report';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
@@ -12,11 +11,7 @@ export const metadata: Metadata = { title: 'Runs' };
 export default async function RunsPage() {
   const user = await requireUser();
   const db = await getDb();
-  const runs = await visibleRuns(db, user);
-  const totals = await runTotals(
-    db,
-    runs.map((r) => r.id),
-  );
+  const { runs, totals } = await runsOverview(db, user);
   return (
     <section>
       <div className="page-head">

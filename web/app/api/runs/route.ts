@@ -1,5 +1,5 @@
 import { visibleRuns } from '@server/access';
-import { startRun } from '@server/runs';
+import { startRun } from '@server/runs/start';
 import { IdempotencyKey, type RunStarted, StartRunRequest } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
 import { getConfig, getDb, getTemporal, readBody } from '@/lib/server';

@@ -4,10 +4,8 @@ import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
 import { listAttributeDefinitions } from '@server/db/contacts';
 import { listLists, listsOfContact } from '@server/db/lists';
-import { runPlan } from '@server/db/runs';
-import { contactDeliveriesFor } from '@server/access';
+import { contactDeliveriesFor, visibleRunPlans } from '@server/access';
 import { UserError } from '@server/errors';
-import type { Plan } from '@domain/flow/plan';
 import { stepTitle } from '@domain/flow/step-title';
 import { AGENT_DEFAULT } from '@domain/senders';
 import { resolveSender } from '@server/profiles';
@@ -38,8 +36,11 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
   const [definitions, lists, memberOf] = await Promise.all([listAttributeDefinitions(db), listLists(db), listsOfContact(db, id)]);
   const config = getConfig();
   // Steps show by the names given in the editor, carried in each run's plan.
-  const plans = new Map<string, Plan | undefined>();
-  for (const runId of new Set(deliveries.map((d) => d.runId))) plans.set(runId, await runPlan(db, runId));
+  const plans = await visibleRunPlans(
+    db,
+    user,
+    deliveries.map((d) => d.runId),
+  );
 
   // The profile a one-off message goes out with: the user's default, else the install default.
   let sender: { name: string; fromEmail: string } | undefined;

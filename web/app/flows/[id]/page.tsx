@@ -1,7 +1,5 @@
 import type { Metadata } from 'next';
-import { notFound } from 'next/navigation';
-import { getFlow, getFlowVersion } from '@server/db/flows';
-import { mayUseFlow } from '@server/access';
+import { visibleFlow, visibleFlowVersion } from '@server/access';
 import { listAttributeDefinitions } from '@server/db/contacts';
 import { defaultProfileId } from '@server/db/smtp-profiles';
 import { listProfiles } from '@server/profiles';
@@ -9,6 +7,7 @@ import { FlowEditor } from '@/components/flow-editor/flow-editor';
 import { loadDraft } from '@/lib/flow-graph';
 import { formatTime } from '@/lib/format';
 import { currentUser, requireUser } from '@/lib/auth';
+import { orNotFound, orUndefined } from '@/lib/not-found';
 import { getDb } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
@@ -19,16 +18,15 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const user = await currentUser();
   if (!user) return { title: 'Flow' };
   const { id } = await params;
-  const flow = await getFlow(await getDb(), id);
-  return { title: flow && mayUseFlow(user, flow) ? flow.name : 'Flow not found' };
+  const flow = await orUndefined(visibleFlow(await getDb(), user, id));
+  return { title: flow ? flow.name : 'Flow not found' };
 }
 
 export default async function FlowEditorPage({ params }: Props) {
   const user = await requireUser();
   const { id } = await params;
   const db = await getDb();
-  const flow = await getFlow(db, id);
-  if (!flow || !mayUseFlow(user, flow)) notFound();
+  const flow = await orNotFound(visibleFlow(db, user, id));
   const { graph, problems } = loadDraft(flow.graph);
   // The senders this user may use (what GET /api/smtp-profiles lists), with only the fields the Sender select shows.
   const myDefault = await defaultProfileId(db, user.id);
@@ -40,7 +38,7 @@ export default async function FlowEditorPage({ params }: Props) {
     isDefault: p.id === myDefault,
   }));
   const newest = flow.versions[0];
-  const published = newest ? await getFlowVersion(db, flow.id, newest.version) : undefined;
+  const published = newest ? await visibleFlowVersion(db, user, flow.id, newest.version) : undefined;
   return (
     <FlowEditor
       key={flow.id}

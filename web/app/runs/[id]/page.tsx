@@ -1,10 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
-import { getRun, listRunAttempts, listRunRecipients, runPlan } from '@server/db/runs';
-import { mayViewRun } from '@server/access';
-import { runReport } from '@server/runs';
+import { runPage } from '@server/runs/report';
 import { describeFilter } from '@domain/contact-filter';
 import { stepTitle } from '@domain/flow/step-title';
 import { AutoRefresh } from '@/components/auto-refresh';
@@ -12,6 +9,7 @@ import { DeliveryLog } from '@/components/delivery-log';
 import { Pager } from '@/components/pager';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
+import { orNotFound } from '@/lib/not-found';
 import { getConfig, getDb } from '@/lib/server';
 import { HeldForReview } from './held-for-review';
 import { RunControls } from './run-controls';
@@ -47,18 +45,12 @@ export default async function RunPage({
   const { id } = await params;
   const query = await searchParams;
   const db = await getDb();
-  const visible = await getRun(db, id);
-  if (!visible || !mayViewRun(user, visible)) notFound();
-  const report = await runReport(db, id);
-  if (!report) notFound();
-  const { run, counts } = report;
-  const config = getConfig();
   const recipientsAt = offsetOf(query.recipients);
   const attemptsAt = offsetOf(query.attempts);
-  const recipients = await listRunRecipients(db, id, { offset: recipientsAt, limit: PAGE });
-  const attempts = await listRunAttempts(db, id, { offset: attemptsAt, limit: PAGE });
   // Steps show by the names given in the editor, carried in the run's plan.
-  const plan = await runPlan(db, id);
+  const { report, recipients, attempts, held, plan } = await orNotFound(runPage(db, user, id, { recipientsAt, attemptsAt, limit: PAGE }));
+  const { run, counts } = report;
+  const config = getConfig();
   const active = run.status === 'running' || run.status === 'paused';
   const total = STATES.reduce((n, [state]) => n + counts[state], 0) + counts.journey;
   const pages = { recipients: String(recipientsAt), attempts: String(attemptsAt) };
@@ -115,9 +107,7 @@ export default async function RunPage({
         </div>
       </dl>
 
-      {counts.held > 0 && (
-        <HeldForReview runId={run.id} held={(await listRunRecipients(db, id, { offset: 0, limit: 100, status: 'held' })).items} total={counts.held} />
-      )}
+      {counts.held > 0 && <HeldForReview runId={run.id} held={held} total={counts.held} />}
 
       <h2>Recipients</h2>
       <table className="table">

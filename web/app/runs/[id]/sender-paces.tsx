@@ -1,5 +1,5 @@
 /** How fast each sender of a run goes now, what it learned from the server, and whether it is paused. */
-import type { SenderPace } from '@server/runs';
+import type { SenderPace } from '@server/runs/report';
 import { formatTime } from '@/lib/format';
 
 const rate = (r: number | null) => (r === null ? 'no limit' : `${r < 10 ? r.toFixed(1) : Math.round(r)} messages/s`);

@@ -1,6 +1,5 @@
 import { temporalWorkflowUrl } from '@server/config';
-import { runNotFound, visibleRun } from '@server/access';
-import { runReport } from '@server/runs';
+import { runReport } from '@server/runs/report';
 import { userRoute } from '@/lib/auth';
 import { getConfig, getDb } from '@/lib/server';
 
@@ -10,9 +9,7 @@ export const dynamic = 'force-dynamic';
 export const GET = userRoute(async (_request: Request, { params }: { params: Promise<{ id: string }> }, user) => {
   const { id } = await params;
   const db = await getDb();
-  await visibleRun(db, user, id);
-  const report = await runReport(db, id);
-  if (!report) throw runNotFound(id);
+  const report = await runReport(db, user, id);
   const workflowId = report.run.workflowId;
   return Response.json({ ...report, temporalUrl: workflowId ? temporalWorkflowUrl(getConfig(), workflowId) : null });
 });

@@ -1,9 +1,7 @@
 import type { Metadata } from 'next';
-import { notFound } from 'next/navigation';
-import { listImportProblems } from '@server/db/imports';
-import { UserError } from '@server/errors';
-import { visibleImport } from '@server/imports';
+import { importReport } from '@server/imports';
 import { requireUser } from '@/lib/auth';
+import { orNotFound } from '@/lib/not-found';
 import { getDb } from '@/lib/server';
 import { ImportProgressView } from '@/app/contacts/import/[id]/import-progress';
 
@@ -15,18 +13,13 @@ export default async function ImportStatusPage({ params }: { params: Promise<{ i
   const user = await requireUser();
   const { id } = await params;
   const db = await getDb();
-  const found = await visibleImport(db, user, id).catch((err: unknown) => {
-    if (err instanceof UserError && err.status === 404) notFound();
-    throw err;
-  });
-  const { ownerId: _owner, ...progress } = found;
-  const problems = await listImportProblems(db, id, { offset: 0, limit: 200 });
+  const report = await orNotFound(importReport(db, user, id));
   return (
     <section>
       <div className="page-head">
-        <h1>Import of {progress.fileName}</h1>
+        <h1>Import of {report.import.fileName}</h1>
       </div>
-      <ImportProgressView initial={{ import: progress, problems }} />
+      <ImportProgressView initial={report} />
     </section>
   );
 }

@@ -1,15 +1,14 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { notFound } from 'next/navigation';
 import { diffFlows, hasChanges, summarizeDiff } from '@domain/flow/diff';
-import { getFlow, getFlowVersion } from '@server/db/flows';
-import { mayUseFlow } from '@server/access';
+import { visibleFlow, visibleFlowVersion } from '@server/access';
 import { countContacts, listContacts } from '@server/db/contacts';
 import { listLists } from '@server/db/lists';
 import { listSegments } from '@server/db/segments';
 import { loadDraft } from '@/lib/flow-graph';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
+import { orNotFound } from '@/lib/not-found';
 import { getDb } from '@/lib/server';
 import { StartRunForm } from '@/app/flows/[id]/run/start-run-form';
 
@@ -28,8 +27,7 @@ export default async function StartRunPage({ params, searchParams }: Props) {
   const user = await requireUser();
   const [{ id }, query] = await Promise.all([params, searchParams]);
   const db = await getDb();
-  const flow = await getFlow(db, id);
-  if (!flow || !mayUseFlow(user, flow)) notFound();
+  const flow = await orNotFound(visibleFlow(db, user, id));
   const [contacts, everyone, lists, segments] = await Promise.all([
     listContacts(db, CHOOSABLE),
     countContacts(db, { subscribedOnly: true }),
@@ -40,7 +38,7 @@ export default async function StartRunPage({ params, searchParams }: Props) {
   const asked = Number(Array.isArray(query.version) ? query.version[0] : query.version);
   const initialVersion = versions.some((v) => v.version === asked) ? asked : versions[0]?.version;
   // Edits saved after the newest version was published do not run until they are published.
-  const newest = versions[0] && (await getFlowVersion(db, flow.id, versions[0].version));
+  const newest = versions[0] && (await visibleFlowVersion(db, user, flow.id, versions[0].version));
   const diff = newest ? diffFlows(newest.graph, loadDraft(flow.graph).graph) : null;
   const unpublished = diff && hasChanges(diff) ? summarizeDiff(diff) : null;
 

@@ -1,4 +1,4 @@
-import { sendOneOff } from '@server/runs';
+import { sendOneOff } from '@server/one-off';
 import { type MessageQueued, SendMessageRequest } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
 import { getConfig, getDb, getTemporal, readBody } from '@/lib/server';

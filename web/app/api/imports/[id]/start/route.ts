@@ -1,4 +1,3 @@
-import { listImportProblems } from '@server/db/imports';
 import { startImport } from '@server/imports';
 import { type ImportStatusResponse, StartImportRequest } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
@@ -13,7 +12,6 @@ export const POST = userRoute(async (request: Request, { params }: Params, user)
   const { id } = await params;
   const body = await readBody(request, StartImportRequest);
   const db = await getDb();
-  const { ownerId: _owner, ...progress } = await startImport(db, await getTemporal(), getConfig(), user, id, body);
-  const problems = await listImportProblems(db, id, { offset: 0, limit: 200 });
-  return Response.json({ import: progress, problems } satisfies ImportStatusResponse);
+  const report = await startImport(db, await getTemporal(), getConfig(), user, id, body);
+  return Response.json(report satisfies ImportStatusResponse);
 });

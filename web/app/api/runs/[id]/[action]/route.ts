@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { visibleRun } from '@server/access';
-import { controlRun, resendHeld } from '@server/runs';
+import { controlRun, resendHeld } from '@server/runs/control';
 import { userRoute } from '@/lib/auth';
 import { getConfig, getDb, getTemporal, readJson } from '@/lib/server';
 

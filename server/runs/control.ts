@@ -1,0 +1,52 @@
+/** Pausing, resuming and cancelling a running campaign, and resending recipients held for review. */
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type CampaignInput, runControlSignals, wakeSignal } from '../../workflows/contracts';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import { releaseHeld } from '../db/recipients';
+import { getRun, runPlan, setRunStatus } from '../db/runs';
+import { UserError } from '../errors';
+import { startOnce } from '../temporal/start-once';
+
+/** Pause, resume or cancel a running campaign: a signal to its workflow, which says so in the run's status. */
+export async function controlRun(db: Db, temporal: Client, runId: string, action: keyof typeof runControlSignals): Promise<void> {
+  const run = await getRun(db, runId);
+  if (!run) throw new UserError(404, 'run_not_found', `run "${runId}" does not exist`);
+  if (!run.workflowId || run.status === 'completed' || run.status === 'cancelled') {
+    throw new UserError(409, 'run_finished', `run "${runId}" is ${run.status}; only a running or paused run can be paused, resumed or cancelled`);
+  }
+  try {
+    await temporal.workflow.getHandle(run.workflowId).signal(runControlSignals[action]);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new UserError(409, 'run_finished', `run "${runId}" has already finished`);
+    throw err;
+  }
+}
+
+/**
+ * A person resends recipients held for review (all of the run's, or these): their sends go out again
+ * with the same Message-ID, and they go on through the flow. A finished run's campaign workflow is
+ * started again for them (a new execution under the same id; nobody else is enrolled).
+ */
+export async function resendHeld(db: Db, temporal: Client, config: Config, runId: string, contactIds?: string[]): Promise<{ resent: number }> {
+  const run = await getRun(db, runId);
+  if (!run) throw new UserError(404, 'run_not_found', `run "${runId}" does not exist`);
+  const plan = await runPlan(db, runId);
+  if (!plan || !run.workflowId) throw new UserError(409, 'run_not_startable', `run "${runId}" was started before campaigns and has nothing held`);
+  if (run.status === 'cancelled') throw new UserError(409, 'run_cancelled', `run "${runId}" was cancelled; nothing more is sent for it`);
+  const resent = await releaseHeld(db, runId, contactIds);
+  if (resent === 0)
+    throw new UserError(409, 'nothing_held', `run "${runId}" has no recipient held for review${contactIds ? ' among those named' : ''}`);
+  if (run.status === 'completed') {
+    await setRunStatus(db, runId, 'running');
+    const input: CampaignInput = { runId, plan, audience: 'contacts' };
+    await startOnce(temporal, 'campaignWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: run.workflowId, args: [input] });
+  } else {
+    try {
+      await temporal.workflow.getHandle(run.workflowId).signal(wakeSignal);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  return { resent };
+}

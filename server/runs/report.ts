@@ -1,0 +1,81 @@
+/** Reading runs as the people who may see them: a run's live report, its page, and the runs list. */
+import type { Db } from '../db';
+import { type RecipientCounts, pace, recipientCounts } from '../db/recipients';
+import { listRunAttempts, listRunRecipients, type Run, runPlan, runTotals } from '../db/runs';
+import { getSmtpProfile } from '../db/smtp-profiles';
+import { type ThrottleState, throttleState } from '../db/throttle';
+import { visibleRun, visibleRuns } from '../access';
+import type { Actor } from '../profiles';
+
+export interface SenderPace extends ThrottleState {
+  profileId: string;
+  name: string;
+  /** The profile's own limit (messages/s), if it has one. */
+  limit: number | null;
+  /** Sending is paused because the server refused the login, with its reply. */
+  failing: string | null;
+}
+
+export interface RunReport {
+  run: Run;
+  /** Each sender the run uses: its pace now, what it learned, and whether it is paused. */
+  senders: SenderPace[];
+  counts: RecipientCounts;
+  /** Messages per second over the last half minute (what the estimate uses). */
+  recentRate: number;
+  /** When the last recipient should be done, from who is left, their due times and the recent rate; null when unknown or finished. */
+  estimatedFinish: string | null;
+}
+
+/** A run with its live counts and an honest estimate of when it finishes; 404 unless the actor may see it. */
+export async function runReport(db: Db, actor: Actor, runId: string): Promise<RunReport> {
+  const run = await visibleRun(db, actor, runId);
+  const now = Date.now();
+  const counts = await recipientCounts(db, runId, now);
+  const window = 30_000;
+  const { lastDueAt, sentSince } = await pace(db, runId, new Date(now - window).toISOString());
+  const recentRate = sentSince / (window / 1000);
+  const left = counts.waiting + counts.due + counts.sending + counts.retrying;
+  let estimatedFinish: string | null = null;
+  if (left > 0 && run.status === 'running' && recentRate > 0) {
+    // Everyone due by now goes at the recent rate; those still waiting cannot go before their due time.
+    const dueDone = now + ((counts.due + counts.sending) / recentRate) * 1000;
+    estimatedFinish = new Date(Math.max(dueDone, lastDueAt ?? 0)).toISOString();
+  } else if (left > 0 && run.status === 'running' && counts.due + counts.sending === 0 && lastDueAt) {
+    estimatedFinish = new Date(lastDueAt).toISOString();
+  }
+  const plan = await runPlan(db, runId);
+  const profileIds = [...new Set(Object.values(plan?.steps ?? {}).flatMap((s) => (s.type === 'sendEmail' ? [s.profileId] : [])))];
+  const senders: SenderPace[] = [];
+  for (const id of profileIds) {
+    const profile = await getSmtpProfile(db, id);
+    if (!profile) continue;
+    const pace = await throttleState(db, profile);
+    senders.push({ ...pace, profileId: id, name: profile.name, limit: profile.ratePerSecond, failing: profile.failingReason });
+  }
+  return { run, senders, counts, recentRate, estimatedFinish };
+}
+
+/**
+ * The run page: the report, one page of recipients and one of the delivery log, the first recipients
+ * held for review, and the plan (steps by their editor names); 404 unless the actor may see the run.
+ */
+export async function runPage(db: Db, actor: Actor, runId: string, pages: { recipientsAt: number; attemptsAt: number; limit: number }) {
+  const report = await runReport(db, actor, runId);
+  const recipients = await listRunRecipients(db, runId, { offset: pages.recipientsAt, limit: pages.limit });
+  const attempts = await listRunAttempts(db, runId, { offset: pages.attemptsAt, limit: pages.limit });
+  const held = report.counts.held > 0 ? (await listRunRecipients(db, runId, { offset: 0, limit: 100, status: 'held' })).items : [];
+  return { report, recipients, attempts, held, plan: await runPlan(db, runId) };
+}
+
+/** The runs the actor may see, newest first, each with its recipient totals. */
+export async function runsOverview(db: Db, actor: Actor) {
+  const runs = await visibleRuns(db, actor);
+  return {
+    runs,
+    totals: await runTotals(
+      db,
+      runs.map((r) => r.id),
+    ),
+  };
+}

@@ -1,0 +1,121 @@
+/** Starting a run of a published flow version: the run and its audience are written, then its campaign workflow is started once. */
+import type { Client } from '@temporalio/client';
+import type { Audience } from '../../domain/audience';
+import type { Plan } from '../../domain/flow/plan';
+import { type CampaignInput, campaignWorkflowId } from '../../workflows/contracts';
+import { mayUseFlow } from '../access';
+import type { Config } from '../config';
+import { newId, type Db } from '../db';
+import { enrollFilterRecipients } from '../db/contact-filter';
+import { existingContactIds, subscribedContactIds } from '../db/contacts';
+import { getFlow, getFlowVersion } from '../db/flows';
+import { enrollListRecipients, getList } from '../db/lists';
+import { insertRecipients } from '../db/recipients';
+import { insertRun, runIdForKey, runPlan } from '../db/runs';
+import { UserError } from '../errors';
+import { resolveSender, type Actor } from '../profiles';
+import { segmentOr404 } from '../segments';
+import { startOnce } from '../temporal/start-once';
+
+/**
+ * The plan with every sender resolved for the user who starts it: "agent's default" becomes their
+ * default profile, and each profile must be one they may use (403 otherwise).
+ */
+async function resolvePlanSenders(db: Db, actor: Actor, plan: Plan): Promise<Plan> {
+  const steps: Plan['steps'] = {};
+  for (const [nodeId, step] of Object.entries(plan.steps)) {
+    steps[nodeId] = step.type === 'sendEmail' ? { ...step, profileId: (await resolveSender(db, actor, step.profileId)).id } : step;
+  }
+  return { ...plan, steps };
+}
+
+export interface StartRunRequest {
+  flowId: string;
+  version: number;
+  audience: Audience;
+  /** The same key twice starts one run (a double click, a retried request). */
+  idempotencyKey?: string | undefined;
+}
+
+/**
+ * Starts a run of a published flow version for an audience of any size, in one durable step: the run
+ * (and, for an explicit list, its recipients) is written, then one campaign workflow with an id derived
+ * from the run is started; the workflow pages the audience in. Safe to repeat: with the same
+ * idempotency key the run is found again and its workflow start is a no-op.
+ */
+export async function startRun(
+  db: Db,
+  temporal: Client,
+  config: Config,
+  actor: Actor,
+  request: StartRunRequest,
+): Promise<{ runId: string; created: boolean }> {
+  // Keys are each user's own: another user's key never finds (or reveals) their run.
+  const idempotencyKey = request.idempotencyKey ? `${actor.id}/${request.idempotencyKey}` : undefined;
+  const existing = idempotencyKey ? await runIdForKey(db, idempotencyKey) : undefined;
+  const runId = existing ?? newId('run');
+  const workflowId = campaignWorkflowId(runId);
+  let plan: Plan;
+  if (existing) {
+    const stored = await runPlan(db, existing);
+    if (!stored) throw new UserError(409, 'run_not_startable', `run "${existing}" was started before campaigns and cannot be started again`);
+    plan = stored;
+  } else {
+    const flow = await getFlow(db, request.flowId);
+    const flowVersion = flow && mayUseFlow(actor, flow) ? await getFlowVersion(db, request.flowId, request.version) : undefined;
+    if (!flowVersion) {
+      throw new UserError(404, 'version_not_found', `flow "${request.flowId}" has no published version ${request.version}; publish it first`);
+    }
+    plan = await resolvePlanSenders(db, actor, flowVersion.plan);
+    const contactIds = request.audience.kind === 'contacts' ? [...new Set(request.audience.contactIds)] : [];
+    if (contactIds.length > 0) {
+      const known = await existingContactIds(db, contactIds);
+      const unknown = contactIds.filter((id) => !known.has(id));
+      if (unknown.length > 0) {
+        throw new UserError(
+          404,
+          'unknown_contact',
+          `unknown contact id(s): ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ` and ${unknown.length - 20} more` : ''}`,
+          {
+            field: 'audience.contactIds',
+            unknown: unknown.slice(0, 100),
+          },
+        );
+      }
+    }
+    const listId = request.audience.kind === 'list' ? request.audience.listId : undefined;
+    if (listId !== undefined && !(await getList(db, listId))) {
+      throw new UserError(404, 'list_not_found', `list "${listId}" does not exist; choose one on the Lists page`, { field: 'audience.listId' });
+    }
+    // A segment is evaluated in the run's transaction, as a list is: its recipients are the contacts it matches now.
+    const segment = request.audience.kind === 'segment' ? await segmentOr404(db, request.audience.segmentId, 'audience.segmentId') : undefined;
+    try {
+      await db.transaction().execute(async (trx) => {
+        await insertRun(trx, {
+          id: runId,
+          flowId: request.flowId,
+          version: request.version,
+          startedBy: actor.id,
+          idempotencyKey: idempotencyKey ?? null,
+          audience: segment ? { kind: 'segment', segmentId: segment.id, filter: segment.filter } : request.audience,
+          workflowId,
+          plan,
+        });
+        // Unsubscribed and suppressed contacts are left out of the audience (and checked again at send time).
+        const mailable = contactIds.length > 0 ? await subscribedContactIds(trx, contactIds) : [];
+        await insertRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, mailable);
+        if (listId !== undefined) await enrollListRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, listId);
+        if (segment) await enrollFilterRecipients(trx, { runId, entry: plan.entry, workflowId, dueAt: Date.now() }, segment.filter);
+      });
+    } catch (err) {
+      // Two requests with one key raced: the other one wrote the run; start (or find) its workflow.
+      const raced = idempotencyKey ? await runIdForKey(db, idempotencyKey) : undefined;
+      if (!raced) throw err;
+      return startRun(db, temporal, config, actor, request);
+    }
+  }
+  // A list or a segment was evaluated when the run was written: its recipients are enrolled, as an explicit list's are.
+  const input: CampaignInput = { runId, plan, audience: request.audience.kind === 'all' ? 'all' : 'contacts' };
+  await startOnce(temporal, 'campaignWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
+  return { runId, created: !existing };
+}

@@ -1,0 +1,118 @@
+/**
+ * What the app and the worker agree on, in one place: each workflow's input and result, its signals and
+ * queries, and the functions that build workflow ids. Renaming a workflow, a signal or an input field
+ * here breaks the build, not a run. Ids must never change: running workflows and the committed
+ * histories in test/histories/ carry them. Deterministic code only (the workflow bundle loads it).
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { SendEmailStep, Plan } from '../domain/flow/plan';
+import type * as registered from './index';
+
+/** Every workflow the worker registers (workflows/index.ts), by the name a client starts it with. */
+export type Workflows = typeof registered;
+export type WorkflowName = keyof Workflows;
+
+// ---- campaign: one per run ---------------------------------------------------------------------
+
+export interface CampaignInput {
+  runId: string;
+  plan: Plan;
+  /** 'all': page every contact in; 'contacts': the run's recipients were written when it was started. */
+  audience: 'all' | 'contacts';
+  /** Carried across continue-as-new. */
+  carried?: CampaignState;
+}
+
+export interface CampaignState {
+  /** For Randomize: each contact's draw derives from this and its id (replay- and retry-safe). */
+  seed: number;
+  startedAt: number;
+  /** Audience paging: the last contact id enrolled, or null once everyone is in. */
+  cursor: string | null;
+  batches: number;
+  paused: boolean;
+  cancelled: boolean;
+  sent: number;
+  failed: number;
+  handedOff: number;
+  uncertain: number;
+}
+
+export interface CampaignResult {
+  status: 'completed' | 'cancelled';
+  sent: number;
+  failed: number;
+  handedOff: number;
+}
+
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const cancelSignal = defineSignal('cancel');
+/** A recipient's retry workflow settled it, or a person resent held recipients: look again at what is due. */
+export const wakeSignal = defineSignal('wake');
+export const stateQuery = defineQuery<CampaignState>('state');
+/** What a person may do to a running campaign (the run page's buttons), as the signal that does it. */
+export const runControlSignals = { pause: pauseSignal, resume: resumeSignal, cancel: cancelSignal } as const;
+
+/** Deterministic: one campaign workflow per run. */
+export const campaignWorkflowId = (runId: string) => `campaign:${runId}`;
+
+// ---- journey: one contact through a plan -------------------------------------------------------
+
+export interface JourneyInput {
+  plan: Plan;
+  runId: string;
+  contactId: string;
+}
+
+export interface JourneyResult {
+  status: 'completed' | 'failed';
+  /** The node the journey ended at. */
+  nodeId: string;
+  sent: number;
+  error?: string;
+}
+
+/**
+ * An event's journey: one per flow, contact and idempotency key. The key may be long or odd, so the
+ * caller hashes it (SHA-256, base64url: the workflow bundle has no crypto) and its first 22 characters count.
+ */
+export const eventWorkflowId = (flowId: string, contactId: string, keyHash: string) => `event:${flowId}:${contactId}:${keyHash.slice(0, 22)}`;
+
+/** An agent's one-off message to a contact (its runId is the direct send's id). */
+export const oneOffWorkflowId = (contactId: string, runId: string) => `one-off:${contactId}:${runId}`;
+export const isOneOffWorkflowId = (workflowId: string) => workflowId.startsWith('one-off:');
+
+/** Deterministic: the same flow version, contact and trigger key always name one journey (journeys started directly). */
+export const journeyWorkflowId = (flowId: string, version: number, contactId: string, triggerKey: string) =>
+  `journey:${flowId}:v${version}:${contactId}:${triggerKey}`;
+
+// ---- recipient retry: one recipient whose send still failed after its batch's quick retries -----
+
+export interface RetryInput {
+  runId: string;
+  nodeId: string;
+  contactId: string;
+  step: SendEmailStep;
+  /** The campaign to wake once the recipient is settled. */
+  campaignWorkflowId: string;
+}
+
+export type RetryOutcome = 'sent' | 'failed' | 'held' | 'skipped';
+
+export interface RetryResult {
+  outcome: RetryOutcome;
+  error?: string;
+}
+
+/** Deterministic: one retry workflow per recipient and Send step of a run. */
+export const retryWorkflowId = (runId: string, nodeId: string, contactId: string) => `retry:${runId}:${nodeId}:${contactId}`;
+
+// ---- contact import: one per CSV import (its input is the import's id) -------------------------
+
+export interface ContactImportResult {
+  rowsDone: number;
+}
+
+/** One job per import: a second start is a no-op. */
+export const importWorkflowId = (importId: string) => `import:${importId}`;
