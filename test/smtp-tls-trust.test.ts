@@ -1,0 +1,230 @@
+/**
+ * Trusting an internal relay's certificate, per profile: real SMTP servers offering STARTTLS with
+ * certificates made here by openssl (one self-signed, one signed by a CA of our own). Refused
+ * certificates are shown by their fingerprint; a pin or a CA makes them send; only admins set trust.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SmtpProfileInput } from '../domain/smtp-profile';
+import type { AppUser } from '../server/auth';
+import { makeKeyring } from '../server/crypto';
+import type { Db } from '../server/db';
+import { createProfile, profileFor, testConnection, updateProfile } from '../server/profiles';
+import { type SmtpServerSettings, transportOptions } from '../server/smtp/transport';
+import { installUsers, localSmtpPolicy, tempInstall } from './helpers';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dripline-tls-'));
+const file = (name: string) => path.join(dir, name);
+const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+
+/** A self-signed certificate, as Debian's snakeoil; a CA; and a certificate for 127.0.0.1 that CA signed. */
+function makeCertificates() {
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=relay.internal');
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Dripline Test CA');
+  openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'signed.key', '-out', 'signed.csr', '-subj', '/CN=127.0.0.1');
+  fs.writeFileSync(file('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'signed.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'signed.pem',
+  );
+}
+
+interface Relay {
+  port: number;
+  subjects: string[];
+  close(): Promise<void>;
+}
+
+/** An SMTP server offering STARTTLS with this key and certificate; keeps the subject of each message. */
+async function startRelay(name: 'self' | 'signed'): Promise<Relay> {
+  const subjects: string[] = [];
+  const server = new SMTPServer({
+    key: fs.readFileSync(file(`${name}.key`)),
+    cert: fs.readFileSync(file(`${name}.pem`)),
+    authOptional: true,
+    logger: false,
+    disableReverseLookup: true,
+    onData(stream, _session, callback) {
+      let text = '';
+      stream.on('data', (c: Buffer) => (text += c.toString()));
+      stream.on('end', () => {
+        subjects.push(/^Subject: (.*)$/m.exec(text)?.[1] ?? '');
+        callback(null);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as { port: number }).port;
+  return { port, subjects, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+let db: Db;
+const keyring = makeKeyring(randomBytes(32));
+const users: Record<'admin' | 'agent', AppUser> = {} as never;
+let self: Relay;
+let signed: Relay;
+let selfFingerprint = '';
+let signedFingerprint = '';
+let caPem = '';
+
+beforeAll(async () => {
+  makeCertificates();
+  selfFingerprint = new X509Certificate(fs.readFileSync(file('self.pem'))).fingerprint256;
+  signedFingerprint = new X509Certificate(fs.readFileSync(file('signed.pem'))).fingerprint256;
+  caPem = fs.readFileSync(file('ca.pem'), 'utf8');
+  [self, signed] = await Promise.all([startRelay('self'), startRelay('signed')]);
+  const install = await tempInstall();
+  db = install.db;
+  Object.assign(
+    users,
+    (
+      await installUsers(install, [
+        ['admin', 'admin'],
+        ['agent', 'agent'],
+      ])
+    ).users,
+  );
+});
+afterAll(async () => {
+  await Promise.all([self?.close(), signed?.close()]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const form = (port: number, over: Record<string, unknown> = {}) =>
+  SmtpProfileInput.parse({ name: 'Internal relay', host: '127.0.0.1', port, requireTls: true, fromEmail: 'news@example.test', ...over });
+
+/** One message through the product's transport options (as sends and test emails use them). */
+async function sendOne(settings: SmtpServerSettings, subject: string) {
+  const transport = nodemailer.createTransport(transportOptions(settings, '', localSmtpPolicy));
+  try {
+    await transport.sendMail({ from: 'news@example.test', to: 'ann@example.test', subject, text: 'Hi' });
+  } finally {
+    transport.close();
+  }
+}
+
+describe('a relay with a self-signed certificate', () => {
+  it('is refused, and Test connection shows its fingerprint, subject and issuer with what to do', async () => {
+    const answer = await testConnection(db, keyring, localSmtpPolicy, users.admin, form(self.port));
+    expect(answer.ok).toBe(false);
+    expect(answer).toMatchObject({ failure: 'tls' });
+    expect(answer.message).toMatch(/self-signed/);
+    expect(answer.message).toContain(selfFingerprint);
+    expect(answer.message).toContain('CN=relay.internal');
+    expect(answer.message).toMatch(/an admin can pin this fingerprint or paste its CA/);
+    await expect(sendOne(form(self.port), 'not trusted')).rejects.toThrow(/self[- ]signed/);
+    expect(self.subjects).toEqual([]);
+  });
+
+  it('connects and sends once its fingerprint is pinned (typed as plain lower-case hex)', async () => {
+    const pin = selfFingerprint.replaceAll(':', '').toLowerCase();
+    const pinned = form(self.port, { tlsPin: pin });
+    expect(pinned.tlsPin).toBe(selfFingerprint);
+    const answer = await testConnection(db, keyring, localSmtpPolicy, users.admin, pinned);
+    expect(answer).toMatchObject({ ok: true });
+    await sendOne(pinned, 'pinned');
+    expect(self.subjects).toEqual(['pinned']);
+  });
+
+  it('is refused with a pin of another certificate, naming both fingerprints', async () => {
+    const wrong = form(self.port, { tlsPin: signedFingerprint });
+    const answer = await testConnection(db, keyring, localSmtpPolicy, users.admin, wrong);
+    expect(answer).toMatchObject({ ok: false, failure: 'tls' });
+    expect(answer.message).toMatch(/not the one pinned/);
+    expect(answer.message).toContain(selfFingerprint);
+    await expect(sendOne(wrong, 'wrong pin')).rejects.toMatchObject({ code: 'ERR_TLS_CERT_PIN_MISMATCH' });
+    expect(self.subjects).toEqual(['pinned']);
+  });
+
+  it('a pin trusts the pinned certificate alone: another relay, whatever its chain, is refused', async () => {
+    const elsewhere = form(signed.port, { tlsPin: selfFingerprint });
+    await expect(sendOne(elsewhere, 'pin elsewhere')).rejects.toThrow();
+    const answer = await testConnection(db, keyring, localSmtpPolicy, users.admin, elsewhere);
+    expect(answer).toMatchObject({ ok: false, failure: 'tls' });
+    expect(answer.message).toMatch(/not the one pinned/);
+    expect(answer.message).toContain(signedFingerprint);
+    expect(signed.subjects).toEqual([]);
+  });
+});
+
+describe('a relay whose certificate an internal CA signed', () => {
+  it('is refused without the CA, and sends with its PEM in the profile', async () => {
+    const refused = await testConnection(db, keyring, localSmtpPolicy, users.admin, form(signed.port));
+    expect(refused).toMatchObject({ ok: false, failure: 'tls' });
+    expect(refused.message).toContain(signedFingerprint);
+    expect(refused.message).toContain('CN=Dripline Test CA');
+    const trusted = form(signed.port, { tlsCa: caPem });
+    expect(await testConnection(db, keyring, localSmtpPolicy, users.admin, trusted)).toMatchObject({ ok: true });
+    await sendOne(trusted, 'with CA');
+    expect(signed.subjects).toEqual(['with CA']);
+  });
+
+  it('the CA does not make a self-signed relay trusted', async () => {
+    const answer = await testConnection(db, keyring, localSmtpPolicy, users.admin, form(self.port, { tlsCa: caPem }));
+    expect(answer).toMatchObject({ ok: false, failure: 'tls' });
+    expect(answer.message).toContain(selfFingerprint);
+  });
+});
+
+describe('who may set TLS trust', () => {
+  it('only an admin: an agent is refused naming the field, may keep what an admin set, and may clear it', async () => {
+    await expect(createProfile(db, keyring, users.agent, form(self.port, { tlsPin: selfFingerprint }))).rejects.toMatchObject({
+      status: 403,
+      details: { field: 'tlsPin' },
+      message: expect.stringMatching(/^tlsPin: only an admin/),
+    });
+    await expect(createProfile(db, keyring, users.agent, form(signed.port, { tlsCa: caPem }))).rejects.toMatchObject({
+      status: 403,
+      details: { field: 'tlsCa' },
+    });
+    await expect(testConnection(db, keyring, localSmtpPolicy, users.agent, form(self.port, { tlsPin: selfFingerprint }))).rejects.toMatchObject({
+      status: 403,
+    });
+    const { id } = await createProfile(db, keyring, users.agent, form(self.port));
+    await updateProfile(db, keyring, users.admin, id, form(self.port, { tlsPin: selfFingerprint }));
+    expect((await profileFor(db, users.agent, id)).tlsPin).toBe(selfFingerprint);
+    // The agent saves the form as an admin left it: kept.
+    await updateProfile(db, keyring, users.agent, id, form(self.port, { tlsPin: selfFingerprint, name: 'Renamed' }));
+    expect(await testConnection(db, keyring, localSmtpPolicy, users.agent, form(self.port, { tlsPin: selfFingerprint }), id)).toMatchObject({
+      ok: true,
+    });
+    await expect(updateProfile(db, keyring, users.agent, id, form(self.port, { tlsPin: signedFingerprint }))).rejects.toMatchObject({ status: 403 });
+    // Another server keeps no trust an admin gave this one.
+    await expect(updateProfile(db, keyring, users.agent, id, form(signed.port, { tlsPin: selfFingerprint }))).rejects.toMatchObject({
+      status: 403,
+    });
+    await updateProfile(db, keyring, users.agent, id, form(self.port));
+    expect((await profileFor(db, users.agent, id)).tlsPin).toBe('');
+  });
+
+  it('a CA must be a certificate: the schema and the server name the field', async () => {
+    const notPem = SmtpProfileInput.safeParse({ ...form(self.port), tlsCa: 'my CA' });
+    expect(notPem.success).toBe(false);
+    expect(notPem.error?.issues[0]).toMatchObject({ path: ['tlsCa'], message: expect.stringMatching(/PEM certificate/) });
+    const garbled = form(self.port, { tlsCa: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' });
+    await expect(createProfile(db, keyring, users.admin, garbled)).rejects.toMatchObject({ status: 422, details: { field: 'tlsCa' } });
+    const badPin = SmtpProfileInput.safeParse({ ...form(self.port), tlsPin: 'AB:CD' });
+    expect(badPin.error?.issues[0]).toMatchObject({ path: ['tlsPin'], message: expect.stringMatching(/64 hex digits/) });
+    const both = SmtpProfileInput.safeParse({ ...form(self.port), tlsPin: selfFingerprint, tlsCa: caPem });
+    expect(both.error?.issues[0]).toMatchObject({ path: ['tlsPin'], message: expect.stringMatching(/not both/) });
+  });
+});
