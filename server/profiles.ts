@@ -253,6 +253,7 @@ export async function testConnection(
     return { ok: true as const, message: `Connected to ${input.host}:${input.port}${login}; the server takes mail from ${input.fromEmail}.` };
   } catch (err) {
     const presented = isCertificateError(err) ? await presentedCertificate(policy, input, 5_000).catch(() => undefined) : undefined;
-    return { ok: false as const, ...explainSmtpError(err, input, presented) };
+    const certificate = presented && { fingerprint256: presented.fingerprint256, subject: presented.subject, issuer: presented.issuer };
+    return { ok: false as const, ...explainSmtpError(err, input, presented), ...(certificate ? { certificate } : {}) };
   }
 }
