@@ -124,7 +124,7 @@ export const smtpPresets = (sandbox: { SANDBOX_SMTP_HOST: string; SANDBOX_SMTP_P
     dailyCap: null,
     hints: [
       'The bundled SMTP server: keeps every message in the Sandbox mailbox, delivers nothing.',
-      'Leave User and Password empty: Dripline logs in to it with its own login, whatever you type there.',
+      'Leave User and Password empty: Dripline then logs in to it with the sandbox’s own login (it takes mail with no other).',
     ],
   },
 ];

@@ -155,12 +155,13 @@ export interface SandboxServer {
 }
 
 /**
- * A profile aimed at the bundled sandbox (its preset) logs in with the sandbox's own login, whatever the
- * form says, as the built-in Sandbox profile does: the sandbox takes mail with nothing else, and it
- * offers no TLS (it is on this machine or the compose network), so that login may go without it.
+ * A profile aimed at the bundled sandbox (its preset) with no user logs in with the sandbox's own login,
+ * as the built-in Sandbox profile does: the sandbox takes mail with nothing else, and it offers no TLS
+ * (it is on this machine or the compose network), so that login may go without it. A user typed in is
+ * used as typed, and refused unless it is the sandbox's.
  */
 function forSandbox<T extends SmtpProfileInput>(input: T, sandbox: SandboxServer | undefined): T {
-  if (!sandbox || normalHost(input.host) !== normalHost(sandbox.host) || input.port !== sandbox.port) return input;
+  if (!sandbox || input.username !== '' || normalHost(input.host) !== normalHost(sandbox.host) || input.port !== sandbox.port) return input;
   return { ...input, username: sandbox.login.user, password: sandbox.login.password, allowPlainAuth: true };
 }
 

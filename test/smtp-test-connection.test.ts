@@ -81,14 +81,11 @@ describe('the "Dripline sandbox" preset', () => {
   it("points at this install's sandbox and says truthfully what User and Password do", () => {
     const preset = smtpPresets({ SANDBOX_SMTP_HOST: 'sandbox-smtp', SANDBOX_SMTP_PORT: 2626 }).find((p) => p.id === 'sandbox');
     expect(preset).toMatchObject({ host: 'sandbox-smtp', port: 2626, secure: false, requireTls: false });
-    expect(preset?.hints.join(' ')).toMatch(/Leave User and Password empty: Dripline logs in to it with its own login/);
+    expect(preset?.hints.join(' ')).toMatch(/Leave User and Password empty: Dripline then logs in to it with the sandbox’s own login/);
   });
 
-  it.each([
-    ['without a user or password', {}],
-    ['with any user and password typed in', { username: 'whoever', password: 'anything' }],
-  ])('makes a profile an agent can test and send a test email with, %s', async (_case, typed) => {
-    const form = presetForm(typed);
+  it('makes a profile an agent can test, save and send a test email with, as the preset fills it in', async () => {
+    const form = presetForm();
     const answer = await testConnection(db, keyring, localSmtpPolicy, users.agent, form, undefined, sandbox);
     expect(answer).toMatchObject({ ok: true, message: expect.stringMatching(/^Connected .* logged in as dripline/) });
     const { id } = await createProfile(db, keyring, users.agent, form, sandbox);
@@ -98,6 +95,15 @@ describe('the "Dripline sandbox" preset', () => {
     const sent = await sendTestEmail(db, keyring, localSmtpPolicy, randomBytes(32), users.agent, id, to);
     expect(sent).toMatchObject({ ok: true });
     expect(kept.at(-1)).toMatchObject({ to, subject: 'Dripline test email from "My sandbox"' });
+    // Saved again as the form now shows it (the sandbox's user, the password kept): still tests Connected.
+    const again = presetForm({ username: 'dripline', allowPlainAuth: true });
+    await updateProfile(db, keyring, users.agent, id, again, sandbox);
+    expect(await testConnection(db, keyring, localSmtpPolicy, users.agent, again, id, sandbox)).toMatchObject({ ok: true });
+  });
+
+  it('uses a user typed in as typed: the sandbox refuses any login but its own, and Test connection says so', async () => {
+    const typed = presetForm({ username: 'whoever', password: 'anything', allowPlainAuth: true });
+    expect(await testConnection(db, keyring, localSmtpPolicy, users.admin, typed, undefined, sandbox)).toMatchObject({ ok: false, failure: 'auth' });
   });
 
   it("never gives the sandbox's login to another server, nor lets an agent keep login without TLS there", async () => {
