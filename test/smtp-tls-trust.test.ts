@@ -3,13 +3,9 @@
  * certificates made here by openssl (one self-signed, one signed by a CA of our own). Refused
  * certificates are shown by their fingerprint; a pin or a CA makes them send; only admins set trust.
  */
-import { execFileSync } from 'node:child_process';
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpProfileInput } from '../domain/smtp-profile';
 import type { AppUser } from '../server/auth';
@@ -18,80 +14,22 @@ import type { Db } from '../server/db';
 import { createProfile, profileFor, testConnection, updateProfile } from '../server/profiles';
 import { type SmtpServerSettings, transportOptions } from '../server/smtp/transport';
 import { installUsers, localSmtpPolicy, tempInstall } from './helpers';
-
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dripline-tls-'));
-const file = (name: string) => path.join(dir, name);
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-
-/** A self-signed certificate, as Debian's snakeoil; a CA; and a certificate for 127.0.0.1 that CA signed. */
-function makeCertificates() {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=relay.internal');
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Dripline Test CA');
-  openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'signed.key', '-out', 'signed.csr', '-subj', '/CN=127.0.0.1');
-  fs.writeFileSync(file('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'signed.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'signed.pem',
-  );
-}
-
-interface Relay {
-  port: number;
-  subjects: string[];
-  close(): Promise<void>;
-}
-
-/** An SMTP server offering STARTTLS with this key and certificate; keeps the subject of each message. */
-async function startRelay(name: 'self' | 'signed'): Promise<Relay> {
-  const subjects: string[] = [];
-  const server = new SMTPServer({
-    key: fs.readFileSync(file(`${name}.key`)),
-    cert: fs.readFileSync(file(`${name}.pem`)),
-    authOptional: true,
-    logger: false,
-    disableReverseLookup: true,
-    onData(stream, _session, callback) {
-      let text = '';
-      stream.on('data', (c: Buffer) => (text += c.toString()));
-      stream.on('end', () => {
-        subjects.push(/^Subject: (.*)$/m.exec(text)?.[1] ?? '');
-        callback(null);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as { port: number }).port;
-  return { port, subjects, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+import { type Certificates, makeCertificates, type Relay, startRelay } from './tls-relay';
 
 let db: Db;
 const keyring = makeKeyring(randomBytes(32));
 const users: Record<'admin' | 'agent', AppUser> = {} as never;
 let self: Relay;
 let signed: Relay;
+let certificates: Certificates;
 let selfFingerprint = '';
 let signedFingerprint = '';
 let caPem = '';
 
 beforeAll(async () => {
-  makeCertificates();
-  selfFingerprint = new X509Certificate(fs.readFileSync(file('self.pem'))).fingerprint256;
-  signedFingerprint = new X509Certificate(fs.readFileSync(file('signed.pem'))).fingerprint256;
-  caPem = fs.readFileSync(file('ca.pem'), 'utf8');
-  [self, signed] = await Promise.all([startRelay('self'), startRelay('signed')]);
+  certificates = makeCertificates();
+  ({ selfFingerprint, signedFingerprint, caPem } = certificates);
+  [self, signed] = await Promise.all([startRelay(certificates, 'self'), startRelay(certificates, 'signed')]);
   const install = await tempInstall();
   db = install.db;
   Object.assign(
@@ -106,7 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([self?.close(), signed?.close()]);
-  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(certificates.dir, { recursive: true, force: true });
 });
 
 const form = (port: number, over: Record<string, unknown> = {}) =>
