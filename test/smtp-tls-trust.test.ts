@@ -83,6 +83,21 @@ describe('a relay with a self-signed certificate', () => {
     expect(self.subjects).toEqual(['pinned']);
   });
 
+  it('sends with the pin over SSL from the first byte too (port 465 style)', async () => {
+    const implicit = await startRelay(certificates, 'self', true);
+    try {
+      const pinned = form(implicit.port, { secure: true, requireTls: false, tlsPin: selfFingerprint });
+      expect(await testConnection(db, keyring, localSmtpPolicy, users.admin, pinned)).toMatchObject({ ok: true });
+      await sendOne(pinned, 'pinned over SSL');
+      expect(implicit.subjects).toEqual(['pinned over SSL']);
+      const unpinned = await testConnection(db, keyring, localSmtpPolicy, users.admin, { ...pinned, tlsPin: '' });
+      expect(unpinned).toMatchObject({ ok: false, failure: 'tls' });
+      expect(unpinned.message).toContain(selfFingerprint);
+    } finally {
+      await implicit.close();
+    }
+  });
+
   it('is refused with a pin of another certificate, naming both fingerprints', async () => {
     const wrong = form(self.port, { tlsPin: signedFingerprint });
     const answer = await testConnection(db, keyring, localSmtpPolicy, users.admin, wrong);

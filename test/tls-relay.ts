@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface Certificates {
@@ -60,26 +61,31 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-/** An SMTP server on 127.0.0.1 offering STARTTLS with the self-signed or the CA-signed certificate; no login needed. */
-export async function startRelay(certificates: Certificates, which: 'self' | 'signed'): Promise<Relay> {
+/**
+ * An SMTP server on 127.0.0.1 offering STARTTLS (or, `secure`, TLS from the first byte, as port 465)
+ * with the self-signed or the CA-signed certificate; no login needed.
+ */
+export async function startRelay(certificates: Certificates, which: 'self' | 'signed', secure = false): Promise<Relay> {
   const subjects: string[] = [];
   const server = new SMTPServer({
+    secure,
     key: fs.readFileSync(path.join(certificates.dir, `${which}.key`)),
     cert: fs.readFileSync(path.join(certificates.dir, `${which}.pem`)),
     authOptional: true,
     logger: false,
     disableReverseLookup: true,
     onData(stream, _session, callback) {
-      let text = '';
-      stream.on('data', (c: Buffer) => {
-        text += c.toString();
-      });
-      stream.on('end', () => {
-        subjects.push(/^Subject: (.*)$/m.exec(text)?.[1] ?? '');
-        callback(null);
-      });
+      simpleParser(stream).then(
+        (parsed) => {
+          subjects.push(parsed.subject ?? '');
+          callback(null);
+        },
+        (err: Error) => callback(err),
+      );
     },
   });
+  // A client that hangs up mid-handshake (a refused certificate) is an error for smtp-server: expected here.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as { port: number }).port;
   return { port, subjects, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };

@@ -84,7 +84,8 @@ function replies(socket: net.Socket) {
   };
 }
 
-const probeError = (message: string) => Object.assign(new Error(message), { code: 'ETLS' });
+/** Nothing was sent when a look at the certificate fails (`beforeSmtp`, as the outbound guard's errors). */
+const probeError = (message: string) => Object.assign(new Error(message), { code: 'ETLS', beforeSmtp: true });
 
 /**
  * The certificate `host:port` presents: SSL from the first byte when `secure`, else after EHLO and
@@ -138,11 +139,12 @@ export async function presentedCertificate(
   }
 }
 
-/** Refused: the server presented another certificate than the pinned one. */
-export function pinMismatch(pin: string, presented: Pick<PresentedCertificate, 'fingerprint256'>) {
+/** Refused, before any mail was sent: the server presented another certificate than the pinned one. */
+export function pinMismatch(pin: string, presented: PresentedCertificate) {
   return Object.assign(new Error(`the server's certificate (SHA-256 ${presented.fingerprint256}) is not the pinned certificate (SHA-256 ${pin})`), {
     code: 'ERR_TLS_CERT_PIN_MISMATCH',
     presented,
+    beforeSmtp: true,
   });
 }
 
@@ -155,7 +157,7 @@ export function trustOptions(trust: Trust, pinnedPem?: string): ConnectionOption
       // Without the pinned certificate's PEM (not read yet) nothing is trusted: no connection.
       ca: pinnedPem ? [pinnedPem] : [],
       allowPartialTrustChain: true,
-      checkServerIdentity: (_host, cert) => (cert.fingerprint256 === pin ? undefined : pinMismatch(pin, cert)),
+      checkServerIdentity: (_host, cert) => (cert.fingerprint256 === pin ? undefined : pinMismatch(pin, describe(cert.raw))),
     };
   }
   return trust.tlsCa ? { rejectUnauthorized: true, ca: [trust.tlsCa] } : { rejectUnauthorized: true };
