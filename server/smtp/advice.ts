@@ -135,7 +135,8 @@ function mailFrom(connection: SMTPConnection, from: string): Promise<void> {
   const commands = connection as unknown as { _sendCommand(line: string): void; _responseActions: ((reply: string) => void)[] };
   return new Promise((resolve, reject) => {
     commands._responseActions.push((reply) => (reply.startsWith('2') ? resolve() : reject(refused('MAIL FROM', reply))));
-    commands._sendCommand(`MAIL FROM:<${from}>`);
+    // As a send says it: SMTPUTF8 for an address beyond ASCII.
+    commands._sendCommand(`MAIL FROM:<${from}>${/[\u0080-\uffff]/.test(from) ? ' SMTPUTF8' : ''}`);
   });
 }
 
