@@ -12,7 +12,9 @@ import type { AppUser } from '../server/auth';
 import { makeKeyring } from '../server/crypto';
 import type { Db } from '../server/db';
 import { createProfile, profileFor, testConnection, updateProfile } from '../server/profiles';
+import type { StoredSmtpProfile } from '../server/db/smtp-profiles';
 import { type SmtpServerSettings, transportOptions } from '../server/smtp/transport';
+import { TransportPool } from '../server/smtp/transport-pool';
 import { installUsers, localSmtpPolicy, tempInstall } from './helpers';
 import { type Certificates, makeCertificates, type Relay, startRelay } from './tls-relay';
 
@@ -59,6 +61,8 @@ async function sendOne(settings: SmtpServerSettings, subject: string) {
     transport.close();
   }
 }
+
+const campaignMail = (subject: string) => ({ from: 'news@example.test', to: 'ann@example.test', subject, text: 'Hi' });
 
 describe('a relay with a self-signed certificate', () => {
   it('is refused, and Test connection shows its fingerprint, subject and issuer with what to do', async () => {
@@ -179,5 +183,23 @@ describe('who may set TLS trust', () => {
     expect(badPin.error?.issues[0]).toMatchObject({ path: ['tlsPin'], message: expect.stringMatching(/64 hex digits/) });
     const both = SmtpProfileInput.safeParse({ ...form(self.port), tlsPin: selfFingerprint, tlsCa: caPem });
     expect(both.error?.issues[0]).toMatchObject({ path: ['tlsPin'], message: expect.stringMatching(/not both/) });
+  });
+});
+
+describe('campaign sends (the pooled transports of the sending thread)', () => {
+  it("send through a pinned relay, and through a relay signed by the profile's CA, and refuse without the trust", async () => {
+    const stored = (id: string, port: number, trust: { tlsPin?: string; tlsCa?: string }) =>
+      ({ ...form(port, trust), id, updatedAt: 'v1', passwordEnc: '' }) as unknown as StoredSmtpProfile;
+    const pool = new TransportPool(() => '', localSmtpPolicy);
+    try {
+      await pool.get(stored('pinned', self.port, { tlsPin: selfFingerprint })).sendMail(campaignMail('campaign, pinned'));
+      await pool.get(stored('ca', signed.port, { tlsCa: caPem })).sendMail(campaignMail('campaign, with CA'));
+      await expect(pool.get(stored('none', self.port, {})).sendMail(campaignMail('campaign, untrusted'))).rejects.toThrow(/self[- ]signed/);
+    } finally {
+      pool.close();
+    }
+    expect(self.subjects).toContain('campaign, pinned');
+    expect(self.subjects).not.toContain('campaign, untrusted');
+    expect(signed.subjects).toContain('campaign, with CA');
   });
 });
