@@ -249,8 +249,8 @@ export async function testConnection(
   let pass = input.password ?? '';
   if (!pass && stored && sameServer(stored, input)) pass = password(keyring, stored);
   try {
-    await testSmtpConnection(transportOptions(input, pass, policy), 10_000, input.fromEmail);
-    const login = input.username ? ` and logged in as ${input.username}` : '';
+    const { loggedIn } = await testSmtpConnection(transportOptions(input, pass, policy), 10_000, input.fromEmail);
+    const login = loggedIn ? ` and logged in as ${input.username}` : input.username ? ' (it offers no login, so User and Password go unused)' : '';
     return { ok: true as const, message: `Connected to ${input.host}:${input.port}${login}; the server takes mail from ${input.fromEmail}.` };
   } catch (err) {
     const presented = isCertificateError(err) ? await presentedCertificate(policy, input, 5_000).catch(() => undefined) : undefined;

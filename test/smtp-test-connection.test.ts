@@ -4,6 +4,7 @@
  * the "Dripline sandbox" preset, which makes a profile that sends, with or without a user typed in.
  */
 import { randomBytes } from 'node:crypto';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smtpPresets } from '../domain/smtp-presets';
 import { SmtpProfileInput } from '../domain/smtp-profile';
@@ -74,6 +75,21 @@ describe('Test connection', () => {
       message: `Connected to 127.0.0.1:${smtp.port} and logged in as dripline; the server takes mail from agent@example.test.`,
     });
     expect(kept).toEqual([]);
+  });
+
+  it('does not say "logged in" where the server offers no login (a send makes none either)', async () => {
+    const relay = new SMTPServer({ authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false, disableReverseLookup: true });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (relay.server.address() as { port: number }).port;
+      const form = presetForm({ port, username: 'me', password: 'pw', allowPlainAuth: true });
+      expect(await testConnection(db, keyring, localSmtpPolicy, users.admin, form)).toEqual({
+        ok: true,
+        message: `Connected to 127.0.0.1:${port} (it offers no login, so User and Password go unused); the server takes mail from agent@example.test.`,
+      });
+    } finally {
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    }
   });
 });
 

@@ -145,9 +145,10 @@ function mailFrom(connection: SMTPConnection, from: string): Promise<void> {
  * connects through the same getSocket hook (the outbound guard, a pinned certificate), says EHLO,
  * upgrades TLS with the same certificate checks, logs in as a send does, then, when `from` is given,
  * says MAIL FROM and RSET, so a server that takes mail only after a login (530) is not called
- * "Connected". No message is sent. Then QUIT.
+ * "Connected". No message is sent. Then QUIT. Says whether it logged in (a server that offers no
+ * AUTH gets none, from a send either).
  */
-export async function testSmtpConnection(options: SMTPPool.Options, timeoutMs = 10_000, from?: string): Promise<void> {
+export async function testSmtpConnection(options: SMTPPool.Options, timeoutMs = 10_000, from?: string): Promise<{ loggedIn: boolean }> {
   const settings = { ...options, pool: false, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs };
   const getSocket = options.getSocket as GetSocket | undefined;
   const socketOptions = getSocket
@@ -167,12 +168,14 @@ export async function testSmtpConnection(options: SMTPPool.Options, timeoutMs = 
     await step((done) => connection.connect((err?: Error | null) => done(err)));
     const auth = options.auth as { user?: string; pass?: string } | undefined;
     // As a send does: log in when the server offers AUTH.
-    if (auth?.user && connection.allowsAuth) await step((done) => connection.login({ user: auth.user, pass: auth.pass ?? '' }, done));
+    const loggedIn = Boolean(auth?.user && connection.allowsAuth);
+    if (loggedIn) await step((done) => connection.login({ user: auth?.user, pass: auth?.pass ?? '' }, done));
     if (from) {
       await Promise.race([mailFrom(connection, from), broken]);
       await step((done) => connection.reset(done));
     }
     connection.quit();
+    return { loggedIn };
   } catch (err) {
     connection.close();
     throw err;
