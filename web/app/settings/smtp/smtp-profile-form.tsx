@@ -168,14 +168,16 @@ export function SmtpProfileForm({ profile, presets, agents, isAdmin, userEmail, 
         </p>
         {outcomes.test && <ResultBox result={outcomes.test} testId="smtp-test-result" />}
         {isAdmin && !readOnly && outcomes.test?.certificate && outcomes.test.certificate.fingerprint256 !== values.tlsPin && (
-          <button
-            type="button"
-            className="button"
-            onClick={() => pin(outcomes.test?.certificate?.fingerprint256 ?? '')}
-            data-testid="smtp-pin-certificate"
-          >
-            Pin this certificate (trust only it for this profile)
-          </button>
+          <div className="button-row">
+            <button
+              type="button"
+              className="button"
+              onClick={() => pin(outcomes.test?.certificate?.fingerprint256 ?? '')}
+              data-testid="smtp-pin-certificate"
+            >
+              Pin this certificate (trust only it for this profile)
+            </button>
+          </div>
         )}
         {outcomes.delete && (
           <p className="notice notice--error" role="alert" data-testid="smtp-delete-error">
