@@ -15,7 +15,11 @@ export interface SmtpPreset {
 
 const SES_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-south-1', 'ap-southeast-2', 'ap-northeast-1'];
 
-export const SMTP_PRESETS: SmtpPreset[] = [
+/**
+ * The presets, the last one aimed at this install's bundled sandbox (SANDBOX_SMTP_HOST and
+ * SANDBOX_SMTP_PORT): a profile saved with it logs in with the sandbox's own login (server/profiles.ts).
+ */
+export const smtpPresets = (sandbox: { SANDBOX_SMTP_HOST: string; SANDBOX_SMTP_PORT: number }): SmtpPreset[] => [
   {
     id: 'gmail',
     label: 'Gmail',
@@ -112,12 +116,15 @@ export const SMTP_PRESETS: SmtpPreset[] = [
   {
     id: 'sandbox',
     label: 'Dripline sandbox',
-    host: '127.0.0.1',
-    port: 2525,
+    host: sandbox.SANDBOX_SMTP_HOST,
+    port: sandbox.SANDBOX_SMTP_PORT,
     secure: false,
     requireTls: false,
     ratePerSecond: null,
     dailyCap: null,
-    hints: ['The bundled SMTP server: accepts any user and password, keeps every message in the Sandbox mailbox, delivers nothing.'],
+    hints: [
+      'The bundled SMTP server: keeps every message in the Sandbox mailbox, delivers nothing.',
+      'Leave User and Password empty: Dripline then logs in to it with the sandbox’s own login (it takes mail with no other).',
+    ],
   },
 ];

@@ -7,6 +7,20 @@ import { emailAddress, headerSafe as headerText } from './text';
 
 const email = (label: string) => emailAddress(label, 'news@example.com');
 
+/**
+ * A SHA-256 certificate fingerprint as Node prints it (`AB:CD:…`, 32 pairs, upper case), from that form
+ * or from plain hex in any case; anything else comes back as typed, for the schema to refuse.
+ */
+export function normalizeFingerprint(text: string): string {
+  const hex = text
+    .trim()
+    .replace(/^sha-?256[:= ]*/i, '')
+    .replace(/[\s:]/g, '');
+  return /^[0-9a-fA-F]{64}$/.test(hex) ? hex.toUpperCase().replace(/(..)(?!$)/g, '$1:') : text.trim();
+}
+const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----$/;
+
 export const SmtpProfileInput = z
   .object({
     name: headerText('Name', 80).pipe(z.string().trim().min(1, 'Name is required: e.g. "Gmail – marketing"')),
@@ -26,6 +40,27 @@ export const SmtpProfileInput = z
     requireTls: z.boolean().default(false),
     /** Log in even when the server offers no TLS (the password then crosses the network in clear). Admins only. */
     allowPlainAuth: z.boolean().default(false),
+    /**
+     * TLS trust for an internal relay (admins only): the PEM of a CA that signed the server's
+     * certificate (the host name is still checked), or the SHA-256 fingerprint of the server's own
+     * certificate to pin (only that certificate is accepted, whoever signed it). Empty: the usual check.
+     */
+    tlsCa: z
+      .string()
+      .max(20_000, 'CA certificate must be at most 20000 characters: paste only the CA, not a whole bundle')
+      .trim()
+      .refine((v) => v === '' || PEM_CERTIFICATE.test(v), {
+        error: 'CA certificate must be a PEM certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE----- (or leave it empty)',
+      })
+      .default(''),
+    tlsPin: z
+      .string()
+      .max(200, 'Pinned fingerprint must be a SHA-256 fingerprint: 64 hex digits, with or without colons')
+      .transform(normalizeFingerprint)
+      .refine((v) => v === '' || FINGERPRINT.test(v), {
+        error: "Pinned fingerprint must be the SHA-256 fingerprint of the server's certificate: 64 hex digits, with or without colons (AB:CD:…)",
+      })
+      .default(''),
     username: headerText('User', 256).default(''),
     /** Write-only: empty or absent keeps the stored password. */
     password: z.string().max(512, 'Password must be at most 512 characters').optional(),
@@ -67,6 +102,13 @@ export const SmtpProfileInput = z
         message: 'Turn on SSL or TLS, not both: SSL (implicit TLS) is for port 465, TLS (STARTTLS) for port 587',
       });
     }
+    if (p.tlsCa && p.tlsPin) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tlsPin'],
+        message: 'Set a CA certificate or a pinned fingerprint, not both: the pin alone decides which certificate is accepted',
+      });
+    }
     if (p.port === 465 && !p.secure) {
       ctx.addIssue({ code: 'custom', path: ['secure'], message: 'Port 465 expects SSL: turn SSL on and TLS off (or use port 587 with TLS)' });
     }
@@ -87,6 +129,10 @@ export interface SmtpProfile {
   requireTls: boolean;
   /** Log in without TLS when the server offers none (set by an admin; otherwise a login requires STARTTLS or SSL). */
   allowPlainAuth: boolean;
+  /** The PEM of a CA to trust for this server's certificate ('' for none). Set by an admin. */
+  tlsCa: string;
+  /** The SHA-256 fingerprint (`AB:CD:…`) of the one certificate this server may present ('' for none). Set by an admin. */
+  tlsPin: string;
   username: string;
   fromEmail: string;
   fromName: string;

@@ -25,7 +25,9 @@ import {
 import { existingUserIds } from './db/users';
 import { UserError } from './errors';
 import { explainSmtpError, testSmtpConnection } from './smtp/advice';
+import { normalHost } from './smtp/allow-list';
 import type { OutboundPolicy } from './smtp/outbound';
+import { certificateProblem, isCertificateError, presentedCertificate } from './smtp/tls-trust';
 import { transportOptions } from './smtp/transport';
 
 export type Actor = Pick<AppUser, 'id' | 'role'>;
@@ -111,16 +113,62 @@ const sameServer = (p: StoredSmtpProfile, input: SmtpProfileInput) =>
   p.requireTls === input.requireTls &&
   p.allowPlainAuth === input.allowPlainAuth;
 
-/** Logging in without TLS is an admin's decision: others may keep what an admin set, never turn it on. */
+const sameHost = (p: StoredSmtpProfile | undefined, input: SmtpProfileInput) => p !== undefined && p.host === input.host && p.port === input.port;
+
+/** Logging in without TLS is an admin's decision: others may keep what an admin set for this server, never turn it on. */
 function checkPlainAuth(actor: Actor, input: SmtpProfileInput, stored?: StoredSmtpProfile) {
-  if (actor.role === 'admin' || !input.allowPlainAuth || stored?.allowPlainAuth) return;
+  if (actor.role === 'admin' || !input.allowPlainAuth || (stored?.allowPlainAuth && sameHost(stored, input))) return;
   throw new UserError(403, 'admin_only', 'allowPlainAuth: only an admin may allow logging in without TLS; turn it off, or ask an admin', {
     field: 'allowPlainAuth',
   });
 }
 
-export async function createProfile(db: Db, keyring: Keyring, actor: Actor, input: SmtpProfileInput & ProfileSharing) {
-  checkPlainAuth(actor, input);
+const TRUST_FIELDS = { tlsCa: 'CA certificate', tlsPin: 'pinned fingerprint' } as const;
+
+/**
+ * Trusting a server's certificate is an admin's decision: others may keep (or clear) what an admin set
+ * for this server, never set or change it. A CA must be a certificate Node can read.
+ */
+function checkTrust(actor: Actor, input: SmtpProfileInput, stored?: StoredSmtpProfile) {
+  for (const field of ['tlsCa', 'tlsPin'] as const) {
+    const kept = stored?.[field] === input[field] && sameHost(stored, input);
+    if (actor.role !== 'admin' && input[field] !== '' && !kept) {
+      throw new UserError(
+        403,
+        'admin_only',
+        `${field}: only an admin may set the TLS trust (${TRUST_FIELDS[field]}) of a profile; leave it empty, or ask an admin`,
+        { field },
+      );
+    }
+  }
+  const problem = input.tlsCa ? certificateProblem(input.tlsCa) : undefined;
+  if (problem) {
+    throw new UserError(422, 'invalid_certificate', `tlsCa: this CA certificate cannot be used: ${problem}`, { field: 'tlsCa' });
+  }
+}
+
+/** The bundled sandbox SMTP server as this install reaches it, and the one login it takes (secrets.ts). */
+export interface SandboxServer {
+  host: string;
+  port: number;
+  login: { user: string; password: string };
+}
+
+/**
+ * A profile aimed at the bundled sandbox (its preset) with no user logs in with the sandbox's own login,
+ * as the built-in Sandbox profile does: the sandbox takes mail with nothing else, and it offers no TLS
+ * (it is on this machine or the compose network), so that login may go without it. A user typed in is
+ * used as typed, and refused unless it is the sandbox's.
+ */
+function forSandbox<T extends SmtpProfileInput>(input: T, sandbox: SandboxServer | undefined): T {
+  if (!sandbox || input.username !== '' || normalHost(input.host) !== normalHost(sandbox.host) || input.port !== sandbox.port) return input;
+  return { ...input, username: sandbox.login.user, password: sandbox.login.password, allowPlainAuth: true };
+}
+
+export async function createProfile(db: Db, keyring: Keyring, actor: Actor, form: SmtpProfileInput & ProfileSharing, sandbox?: SandboxServer) {
+  checkPlainAuth(actor, form);
+  checkTrust(actor, form);
+  const input = forSandbox(form, sandbox);
   const id = await insertSmtpProfile(db, input, { passwordEnc: input.password ? encryptSecret(keyring, input.password) : '', ownerId: actor.id });
   await writeSharing(db, actor, id, input);
   return { id };
@@ -130,10 +178,19 @@ export async function createProfile(db: Db, keyring: Keyring, actor: Actor, inpu
  * Updates a profile. The password is write-only: empty keeps the stored one, unless the host, port
  * or security changed, in which case it is cleared so a stored password is never sent to a new server.
  */
-export async function updateProfile(db: Db, keyring: Keyring, actor: Actor, id: string, input: SmtpProfileInput & ProfileSharing) {
+export async function updateProfile(
+  db: Db,
+  keyring: Keyring,
+  actor: Actor,
+  id: string,
+  form: SmtpProfileInput & ProfileSharing,
+  sandbox?: SandboxServer,
+) {
   const profile = await profileFor(db, actor, id);
   if (!canManage(actor, profile)) throw new UserError(403, 'profile_forbidden', 'only its owner or an admin may change this profile');
-  checkPlainAuth(actor, input, profile);
+  checkPlainAuth(actor, form, profile);
+  checkTrust(actor, form, profile);
+  const input = forSandbox(form, sandbox);
   const moved = !sameServer(profile, input);
   const passwordEnc = input.password ? encryptSecret(keyring, input.password) : moved ? '' : profile.passwordEnc;
   await updateSmtpProfile(db, id, input, passwordEnc);
@@ -171,19 +228,33 @@ export async function deleteProfile(db: Db, actor: Actor, id: string): Promise<v
 const password = (keyring: Keyring, p: StoredSmtpProfile) => (p.passwordEnc ? decryptSecret(keyring, p.passwordEnc) : '');
 
 /**
- * Test connection for what the form holds now. An empty password uses the stored one only when the
- * server is unchanged (the same rule as saving). Returns advice instead of throwing.
+ * Test connection for what the form holds now, as a send would go: the same options, login and
+ * certificate checks, then MAIL FROM (and RSET) with the profile's address. An empty password uses the
+ * stored one only when the server is unchanged (the same rule as saving). Returns advice instead of
+ * throwing; a refused certificate is shown (fingerprint, subject, issuer) so an admin can decide to trust it.
  */
-export async function testConnection(db: Db, keyring: Keyring, policy: OutboundPolicy, actor: Actor, input: SmtpProfileInput, profileId?: string) {
+export async function testConnection(
+  db: Db,
+  keyring: Keyring,
+  policy: OutboundPolicy,
+  actor: Actor,
+  form: SmtpProfileInput,
+  profileId?: string,
+  sandbox?: SandboxServer,
+) {
+  const stored = profileId ? await profileFor(db, actor, profileId) : undefined;
+  checkPlainAuth(actor, form, stored);
+  checkTrust(actor, form, stored);
+  const input = forSandbox(form, sandbox);
   let pass = input.password ?? '';
-  if (!pass && profileId) {
-    const stored = await profileFor(db, actor, profileId);
-    if (sameServer(stored, input)) pass = password(keyring, stored);
-  }
+  if (!pass && stored && sameServer(stored, input)) pass = password(keyring, stored);
   try {
-    await testSmtpConnection(transportOptions(input, pass, policy), 10_000);
-    return { ok: true as const, message: `Connected to ${input.host}:${input.port}${input.username ? ` and logged in as ${input.username}` : ''}.` };
+    const { loggedIn } = await testSmtpConnection(transportOptions(input, pass, policy), 10_000, input.fromEmail);
+    const login = loggedIn ? ` and logged in as ${input.username}` : input.username ? ' (it offers no login, so User and Password go unused)' : '';
+    return { ok: true as const, message: `Connected to ${input.host}:${input.port}${login}; the server takes mail from ${input.fromEmail}.` };
   } catch (err) {
-    return { ok: false as const, ...explainSmtpError(err, input) };
+    const presented = isCertificateError(err) ? await presentedCertificate(policy, input, 5_000).catch(() => undefined) : undefined;
+    const certificate = presented && { fingerprint256: presented.fingerprint256, subject: presented.subject, issuer: presented.issuer };
+    return { ok: false as const, ...explainSmtpError(err, input, presented), ...(certificate ? { certificate } : {}) };
   }
 }

@@ -27,6 +27,8 @@ export async function seed(db: Db, config: Config): Promise<void> {
     secure: false,
     requireTls: false,
     allowPlainAuth: true,
+    tlsCa: '',
+    tlsPin: '',
     username: login.user,
     passwordEnc: encryptSecret(loadKeyring(config), login.password),
     fromEmail: 'hello@dripline.test',

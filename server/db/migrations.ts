@@ -8,6 +8,7 @@ import { importMigrations } from './import-migrations';
 import { segmentMigrations } from './segment-migrations';
 import { contactAdminMigrations } from './migrations-contact-admin';
 import { flowVersionMigrations } from './migrations-flow-versions';
+import { tlsTrustMigrations } from './migrations-tls-trust';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -367,6 +368,7 @@ export const migrations: Record<string, Migration> = {
   ...segmentMigrations,
   ...contactAdminMigrations,
   ...flowVersionMigrations,
+  ...tlsTrustMigrations,
 };
 
 /**

@@ -36,6 +36,8 @@ function formColumns(input: SmtpProfileInput) {
     secure: bit(input.secure),
     requireTls: bit(input.requireTls),
     allowPlainAuth: bit(input.allowPlainAuth),
+    tlsCa: input.tlsCa,
+    tlsPin: input.tlsPin,
     username: input.username,
     fromEmail: input.fromEmail,
     fromName: input.fromName,

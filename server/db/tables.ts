@@ -128,6 +128,10 @@ export interface Tables {
     requireTls: number;
     /** 1: log in even without TLS (an admin's choice for this profile). */
     allowPlainAuth: number;
+    /** '' or the PEM of a CA trusted for this server (migration 170). */
+    tlsCa: string;
+    /** '' or the SHA-256 fingerprint (AB:CD:…) of the one certificate this server may present (migration 170). */
+    tlsPin: string;
     username: string;
     /** AES-256-GCM, see server/crypto.ts; '' when the profile has no password. Never leaves the server. */
     passwordEnc: string;

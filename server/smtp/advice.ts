@@ -1,7 +1,9 @@
 /** Test connection and the advice that turns an SMTP failure into which field to change, and how. */
-import nodemailer from 'nodemailer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { NodemailerError } from './classify';
+import type { GetSocket } from './outbound';
+import { isCertificateError, type PresentedCertificate } from './tls-trust';
 
 /** What kind of failure a connection test (or send) met; the UI and the API say it beside the advice. */
 export type SmtpFailure = 'blocked' | 'dns' | 'connect' | 'not-smtp' | 'tls' | 'plain-auth' | 'auth' | 'refused' | 'other';
@@ -12,15 +14,46 @@ export interface SmtpAdvice {
   message: string;
 }
 
-type AdviceProfile = { host: string; port: number; secure: boolean; requireTls: boolean; username?: string; allowPlainAuth?: boolean };
+type AdviceProfile = {
+  host: string;
+  port: number;
+  secure: boolean;
+  requireTls: boolean;
+  username?: string;
+  allowPlainAuth?: boolean;
+  tlsPin?: string;
+};
+
+/** Why a certificate was refused, in plain words, and the certificate itself when it could be read. */
+function certificateAdvice(e: NodemailerError, profile: AdviceProfile, presented: PresentedCertificate | undefined): string {
+  const text = e.message ?? '';
+  const host = profile.host;
+  // With a pin, the pinned certificate is the only one trusted: any refusal means another one was presented.
+  const why =
+    e.code === 'ERR_TLS_CERT_PIN_MISMATCH' || profile.tlsPin
+      ? "The server's TLS certificate is not the one pinned in this profile."
+      : e.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /altname|does not match/i.test(text)
+        ? `The server's TLS certificate is not made out to "${host}".`
+        : presented?.selfSigned || /self[- ]signed/i.test(text)
+          ? "The server's TLS certificate is self-signed: no authority Dripline trusts vouches for it."
+          : "The server's TLS certificate is not signed by an authority Dripline trusts.";
+  const shown = presented
+    ? ` It presented: SHA-256 fingerprint ${presented.fingerprint256}, subject ${presented.subject}, issued by ${presented.issuer}.`
+    : '';
+  return (
+    `${why}${shown} If this is your own relay, an admin can pin this fingerprint or paste its CA in the profile's TLS trust;` +
+    " otherwise check that the SMTP server name is the provider's documented host."
+  );
+}
 
 /**
  * Turns a failed connection test (or send) into advice a person can act on: which field to change, and
  * how. It names the failure's class and at most the SMTP reply code; what the far end sent is never
- * echoed, so Test connection cannot be used to read another service's banner.
+ * echoed, so Test connection cannot be used to read another service's banner. A refused certificate
+ * is described by `presented` (tls-trust.ts), when Test connection could read it.
  */
-export function explainSmtpError(err: unknown, profile: AdviceProfile): SmtpAdvice {
-  const e = (err ?? {}) as NodemailerError & { command?: string };
+export function explainSmtpError(err: unknown, profile: AdviceProfile, presented?: PresentedCertificate): SmtpAdvice {
+  const e = (err ?? {}) as NodemailerError & { command?: string; presented?: PresentedCertificate };
   // Our own errors and Node's (DNS, sockets, TLS), never the remote side's text.
   const local = (e.message ?? String(err)).replace(/response=[\s\S]*/, '').trim();
   const where = `${profile.host}:${profile.port}`;
@@ -36,6 +69,10 @@ export function explainSmtpError(err: unknown, profile: AdviceProfile): SmtpAdvi
         : `The server refused the user or password${code}. Check User and Password. Gmail, Google Workspace and Outlook need an app password (with 2-step verification on); Amazon SES, SendGrid, Mailgun and Postmark need the SMTP credentials made in their console.`,
     );
   }
+  if (e.responseCode === 530) {
+    return advice('auth', `The server takes mail only after a login${code}. Fill in User and Password with the account's SMTP credentials.`);
+  }
+  if (isCertificateError(e)) return advice('tls', certificateAdvice(e, profile, presented ?? e.presented));
   const tlsText = /wrong version number|ssl3_get_record|packet length too long|unknown protocol|tls|ssl|certificate/i;
   if (profile.secure && (profile.port === 587 || profile.port === 25) && (e.code === 'ETLS' || e.code === 'ESOCKET' || tlsText.test(local))) {
     return advice(
@@ -86,18 +123,61 @@ export function explainSmtpError(err: unknown, profile: AdviceProfile): SmtpAdvi
   return advice('other', `The connection to ${where} failed${e.code ? ` (${e.code})` : ''}. Check the SMTP server, port, SSL and TLS.`);
 }
 
-/** Connects, says EHLO, upgrades TLS and logs in as a send would, then hangs up. */
-export async function testSmtpConnection(options: SMTPPool.Options, timeoutMs = 10_000): Promise<void> {
-  const transport = nodemailer.createTransport({
-    ...options,
-    pool: false,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-  } as SMTPPool.Options);
+/** An SMTP reply that refused a command, as nodemailer's own errors carry it. */
+const refused = (command: string, reply: string) =>
+  Object.assign(new Error(`${command} failed`), { code: 'EENVELOPE', command, response: reply, responseCode: Number(reply.slice(0, 3)) });
+
+/**
+ * MAIL FROM, answered: nodemailer's connection has no public command for it (send() goes on to DATA),
+ * so it is sent the way the connection sends its own commands, with the reply handed to the action queued.
+ */
+function mailFrom(connection: SMTPConnection, from: string): Promise<void> {
+  const commands = connection as unknown as { _sendCommand(line: string): void; _responseActions: ((reply: string) => void)[] };
+  return new Promise((resolve, reject) => {
+    commands._responseActions.push((reply) => (reply.startsWith('2') ? resolve() : reject(refused('MAIL FROM', reply))));
+    // As a send says it: SMTPUTF8 for an address beyond ASCII.
+    commands._sendCommand(`MAIL FROM:<${from}>${/[\u0080-\uffff]/.test(from) ? ' SMTPUTF8' : ''}`);
+  });
+}
+
+/**
+ * Test connection: what a send does up to the message itself, with the same options (transport.ts):
+ * connects through the same getSocket hook (the outbound guard, a pinned certificate), says EHLO,
+ * upgrades TLS with the same certificate checks, logs in as a send does, then, when `from` is given,
+ * says MAIL FROM and RSET, so a server that takes mail only after a login (530) is not called
+ * "Connected". No message is sent. Then QUIT. Says whether it logged in (a server that offers no
+ * AUTH gets none, from a send either).
+ */
+export async function testSmtpConnection(options: SMTPPool.Options, timeoutMs = 10_000, from?: string): Promise<{ loggedIn: boolean }> {
+  const settings = { ...options, pool: false, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs };
+  const getSocket = options.getSocket as GetSocket | undefined;
+  const socketOptions = getSocket
+    ? await new Promise<Parameters<Parameters<GetSocket>[1]>[1]>((resolve, reject) =>
+        getSocket(settings, (err, s) => (err ? reject(err) : resolve(s))),
+      )
+    : undefined;
+  const connection = new SMTPConnection({ ...settings, ...socketOptions } as SMTPConnection.Options);
+  const broken = new Promise<never>((_, reject) => {
+    connection.once('error', reject);
+    connection.once('end', () => reject(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' })));
+  });
+  broken.catch(() => {}); // raced below; the end after QUIT rejects it with no one waiting
+  const step = (run: (done: (err?: Error | null) => void) => void) =>
+    Promise.race([new Promise<void>((resolve, reject) => run((err) => (err ? reject(err) : resolve()))), broken]);
   try {
-    await transport.verify();
-  } finally {
-    transport.close();
+    await step((done) => connection.connect((err?: Error | null) => done(err)));
+    const auth = options.auth as { user?: string; pass?: string } | undefined;
+    // As a send does: log in when the server offers AUTH.
+    const loggedIn = Boolean(auth?.user && connection.allowsAuth);
+    if (loggedIn) await step((done) => connection.login({ user: auth?.user, pass: auth?.pass ?? '' }, done));
+    if (from) {
+      await Promise.race([mailFrom(connection, from), broken]);
+      await step((done) => connection.reset(done));
+    }
+    connection.quit();
+    return { loggedIn };
+  } catch (err) {
+    connection.close();
+    throw err;
   }
 }

@@ -9,6 +9,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import net from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import ipaddr from 'ipaddr.js';
 import type { Config } from '../config';
 import { type AllowedTarget, allowsAddress, allowsName, describeRange, normalHost, parseAddress, parseAllowedTarget } from './allow-list';
@@ -127,7 +128,11 @@ interface SocketRequest {
  * checked address. nodemailer then speaks SMTP on it, and for SSL or STARTTLS verifies the server's
  * certificate against the host name it was given, not the address.
  */
-export type GetSocket = (options: SocketRequest, callback: (err: Error | null, socketOptions?: { connection: net.Socket }) => void) => void;
+export type GetSocket = (
+  options: SocketRequest,
+  /** `tls`, when given, replaces the transport's TLS options for this connection (a pinned certificate, tls-trust.ts). */
+  callback: (err: Error | null, socketOptions?: { connection: net.Socket; tls?: ConnectionOptions }) => void,
+) => void;
 
 export function guardedSocket(policy: OutboundPolicy, lookup?: Lookup): GetSocket {
   return (options, callback) => {

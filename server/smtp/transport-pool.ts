@@ -68,9 +68,10 @@ export class TransportPool {
     if (existing && existing.version === profile.updatedAt) return existing.transport;
     if (existing) this.thread.close(existing.key);
     const password = profile.passwordEnc ? this.decrypt(profile.passwordEnc) : '';
-    const { host, port, secure, requireTls, username, maxConnections, allowPlainAuth } = profile;
+    const { host, port, secure, requireTls, username, maxConnections, allowPlainAuth, tlsCa, tlsPin } = profile;
     const key = `${profile.id}#${++this.made}`;
-    this.thread.open(key, { host, port, secure, requireTls, username, maxConnections, allowPlainAuth }, password, toWire(this.policy.allowed));
+    const settings = { host, port, secure, requireTls, username, maxConnections, allowPlainAuth, tlsCa, tlsPin };
+    this.thread.open(key, settings, password, toWire(this.policy.allowed));
     const entry: PoolEntry = {
       version: profile.updatedAt,
       key,

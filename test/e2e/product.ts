@@ -313,8 +313,8 @@ export class Product {
     this.exited = new Promise((resolve) => app.once('exit', (code) => resolve(code)));
   }
 
-  /** Starts the product for one test file, waits until it says it is ready, and signs the admin in. */
-  static async start(area: Area): Promise<Product> {
+  /** Starts the product for one test file (with these settings added), waits until it says it is ready, and signs the admin in. */
+  static async start(area: Area, env: Record<string, string> = {}): Promise<Product> {
     const ports = portsFor(area);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `dripline-e2e-${area.replace('/', '-')}-`));
     const app = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
@@ -330,6 +330,7 @@ export class Product {
         DRIPLINE_ADMIN_PASSWORD: admin.password,
         SANDBOX_SMTP_LOGIN: `${smtpLogin.user}:${smtpLogin.password}`,
         DRIPLINE_TEMPORAL_CODEC_TOKEN: codecToken,
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group (its children join it), for the watchdog and for checking nothing outlives Ctrl-C.
@@ -548,6 +549,8 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     secure,
     requireTls,
     allowPlainAuth,
+    tlsCa,
+    tlsPin,
     username,
     fromEmail,
     fromName,
@@ -566,6 +569,8 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     secure,
     requireTls,
     allowPlainAuth,
+    tlsCa,
+    tlsPin,
     username,
     fromEmail,
     fromName,

@@ -1,8 +1,10 @@
 /**
  * SMTP profiles with a password: the Gmail preset in Settings (Test connection with a wrong and a right
  * password, the password write-only once saved), and a run through such a profile with the password
- * nowhere in Temporal and never sent back to the browser.
+ * nowhere in Temporal and never sent back to the browser. And an internal relay with a self-signed
+ * certificate, which an admin pins from Test connection's answer.
  */
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   FlowCreated,
@@ -13,16 +15,24 @@ import type {
   SmtpProfileCreated,
   SmtpProfileResponse,
 } from '../../web/lib/api-types';
+import { type Certificates, makeCertificates, type Relay, startRelay } from '../tls-relay';
 import { admin, BrowserSession, gmailLikeProfile, Product, secrets, sendGraph, settledRun, smtpLogin, wrongSmtpPassword } from './product';
 
 let product: Product;
+let certificates: Certificates;
+let relay: Relay;
 
 beforeAll(async () => {
-  product = await Product.start('smtp-profiles');
+  certificates = makeCertificates();
+  relay = await startRelay(certificates, 'self');
+  // The relay is internal (127.0.0.1): an admin allows it, on its port only.
+  product = await Product.start('smtp-profiles', { DRIPLINE_SMTP_ALLOWED_HOSTS: `127.0.0.1:${relay.port}` });
 });
 
 afterAll(async () => {
   await product?.stop();
+  await relay?.close();
+  if (certificates) fs.rmSync(certificates.dir, { recursive: true, force: true });
 });
 
 const mailboxCount = async () => (await product.admin.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data.length;
@@ -171,5 +181,41 @@ describe('SMTP profiles with a password', () => {
         expect(history, `${workflowId} history`).not.toContain(Buffer.from(secret).toString('base64'));
       }
     }
+  });
+
+  it("pins an internal relay's self-signed certificate from Test connection's answer, then sends through it", async () => {
+    const browser = await product.logIn(admin, '/settings/smtp/new');
+    const { page } = browser;
+    await page.getByTestId('smtp-name').fill('Internal relay');
+    await page.getByTestId('smtp-host').fill('127.0.0.1');
+    await page.getByTestId('smtp-port').fill(String(relay.port));
+    await expect(page.getByTestId('smtp-require-tls').isChecked()).resolves.toBe(true);
+    await page.getByTestId('smtp-from-email').fill('news@relay.test');
+
+    await page.getByTestId('smtp-test-connection').click();
+    const refused = page.locator('[data-testid="smtp-test-result"][data-ok="false"]');
+    await refused.waitFor({ timeout: 30_000 });
+    const advice = (await refused.textContent()) ?? '';
+    expect(advice).toMatch(/self-signed/);
+    expect(advice).toContain(certificates.selfFingerprint);
+    expect(advice).toContain('CN=relay.internal');
+
+    await page.getByTestId('smtp-pin-certificate').click();
+    await expect(page.getByTestId('smtp-tls-pin').inputValue()).resolves.toBe(certificates.selfFingerprint);
+    await page.getByTestId('smtp-test-connection').click();
+    const connected = page.locator('[data-testid="smtp-test-result"][data-ok="true"]');
+    await connected.waitFor({ timeout: 30_000 });
+    await expect(connected.textContent()).resolves.toMatch(new RegExp(`Connected to 127\\.0\\.0\\.1:${relay.port}`));
+
+    await page.getByTestId('smtp-save').click();
+    await page.waitForURL(/\/settings\/smtp\/smtp_[A-Za-z0-9]+/);
+    await page.reload();
+    await expect(page.getByTestId('smtp-tls-pin').inputValue()).resolves.toBe(certificates.selfFingerprint);
+
+    await page.getByTestId('smtp-test-email-to').fill('inbox@example.test');
+    await page.getByTestId('smtp-send-test-email').click();
+    await page.locator('[data-testid="smtp-test-email-result"][data-ok="true"]').waitFor({ timeout: 30_000 });
+    expect(relay.subjects).toEqual(['Dripline test email from "Internal relay"']);
+    await browser.close();
   });
 });

@@ -327,6 +327,8 @@ export interface SmtpCheck {
   /** On failure, its class (blocked, dns, connect, not-smtp, tls, plain-auth, auth, refused, other). */
   failure?: SmtpFailure;
   message: string;
+  /** Test connection, when a certificate was refused: the one the server presented, for an admin to pin. */
+  certificate?: { fingerprint256: string; subject: string; issuer: string };
 }
 
 // ---- users -------------------------------------------------------------------------------

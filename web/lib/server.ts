@@ -11,7 +11,8 @@ import type { Keyring } from '@server/crypto';
 import { openDatabase, openSandboxDatabase, type Db, type SandboxDb } from '@server/db';
 import { UserError } from '@server/errors';
 import { bodyLimit, describeBytes } from '@server/http-guard';
-import { loadKeyring, loadSecretKey } from '@server/secrets';
+import type { SandboxServer } from '@server/profiles';
+import { loadKeyring, loadSecretKey, sandboxSmtpLogin } from '@server/secrets';
 import { type OutboundPolicy, smtpOutboundPolicy } from '@server/smtp/outbound';
 import { clientDataConverter } from '@server/temporal-codec';
 import type { ApiErrorBody } from '@/lib/api-types';
@@ -71,6 +72,12 @@ export function getUnsubscribeSecrets(): Buffer[] {
 export function getOutboundPolicy(): OutboundPolicy {
   singletons.outbound ??= smtpOutboundPolicy(getConfig());
   return singletons.outbound;
+}
+
+/** The bundled sandbox SMTP server as the app reaches it, and its login: a profile aimed at it logs in with that. */
+export function getSandboxServer(): SandboxServer {
+  const config = getConfig();
+  return { host: config.SANDBOX_SMTP_HOST, port: config.SANDBOX_SMTP_PORT, login: sandboxSmtpLogin(config) };
 }
 
 /** Thrown when Temporal cannot be reached: answered with 503, since retrying later can work. */

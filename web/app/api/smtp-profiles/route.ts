@@ -1,8 +1,8 @@
-import { SMTP_PRESETS } from '@domain/smtp-presets';
+import { smtpPresets } from '@domain/smtp-presets';
 import { createProfile, listProfiles } from '@server/profiles';
 import { SaveSmtpProfileRequest, type SmtpProfileCreated, type SmtpProfileList } from '@/lib/api-types';
 import { listAgents, userRoute } from '@/lib/auth';
-import { getDb, getKeyring, readBody } from '@/lib/server';
+import { getConfig, getDb, getKeyring, getSandboxServer, readBody } from '@/lib/server';
 import { assertMayShare } from '@/lib/smtp-profile-request';
 
 export const dynamic = 'force-dynamic';
@@ -12,7 +12,7 @@ export const GET = userRoute(async (_request: Request, _context: unknown, user) 
   const profiles = await listProfiles(await getDb(), user);
   return Response.json({
     profiles,
-    presets: SMTP_PRESETS,
+    presets: smtpPresets(getConfig()),
     ...(user.role === 'admin' ? { agents: await listAgents() } : {}),
   } satisfies SmtpProfileList);
 });
@@ -21,6 +21,6 @@ export const GET = userRoute(async (_request: Request, _context: unknown, user) 
 export const POST = userRoute(async (request: Request, _context: unknown, user) => {
   const body = await readBody(request, SaveSmtpProfileRequest);
   assertMayShare(user, body);
-  const { id } = await createProfile(await getDb(), getKeyring(), user, body);
+  const { id } = await createProfile(await getDb(), getKeyring(), user, body, getSandboxServer());
   return Response.json({ id } satisfies SmtpProfileCreated, { status: 201 });
 });

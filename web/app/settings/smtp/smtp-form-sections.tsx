@@ -144,6 +144,55 @@ export function ServerSection(props: SectionProps & { saved: SavedServer | undef
   );
 }
 
+/**
+ * Admins only (shown to others, read-only): trusting an internal server's own certificate, with its CA
+ * or by pinning its fingerprint, which Test connection shows when it refuses a certificate.
+ */
+export function TlsTrustSection(props: SectionProps & { isAdmin: boolean }) {
+  const { id, values, errors, dispatch, isAdmin } = props;
+  if (!isAdmin && !values.tlsCa && !values.tlsPin) return null;
+  const caError = errors.tlsCa;
+  return (
+    <details className="field" open={Boolean(values.tlsCa || values.tlsPin || caError || errors.tlsPin)} data-testid="smtp-tls-trust">
+      <summary>
+        <strong>TLS trust</strong>{' '}
+        <span className="muted">for your own relay whose certificate no public authority signed{isAdmin ? '' : ' (set by an admin)'}</span>
+      </summary>
+      <TextField
+        {...bind(props, 'tlsPin')}
+        label="Pinned certificate fingerprint (SHA-256)"
+        type="text"
+        placeholder="AB:CD:…"
+        hint="Only the certificate with this fingerprint is accepted, whoever signed it. Test connection shows the fingerprint a server presents."
+        autoComplete="off"
+        spellCheck={false}
+        disabled={!isAdmin}
+        testId="smtp-tls-pin"
+      />
+      <div className="field">
+        <label htmlFor={`${id}-tlsCa`}>Or: CA certificate (PEM)</label>
+        <textarea
+          id={`${id}-tlsCa`}
+          rows={4}
+          value={values.tlsCa}
+          placeholder="-----BEGIN CERTIFICATE-----"
+          spellCheck={false}
+          disabled={!isAdmin}
+          aria-invalid={caError ? true : undefined}
+          onChange={(e) => dispatch({ type: 'text', field: 'tlsCa', value: e.currentTarget.value })}
+          data-testid="smtp-tls-ca"
+        />
+        <p className="hint">The CA that signed the server’s certificate; the server name is still checked.</p>
+        {caError && (
+          <p className="field-error" data-testid="smtp-error-tlsCa">
+            {caError}
+          </p>
+        )}
+      </div>
+    </details>
+  );
+}
+
 export function SenderSection(props: SectionProps) {
   return (
     <>

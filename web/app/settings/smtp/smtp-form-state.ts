@@ -20,6 +20,9 @@ export interface ProfileValues {
   requireTls: boolean;
   /** Log in without TLS when the server offers none: admins only. */
   allowPlainAuth: boolean;
+  /** TLS trust for an internal server, admins only: a CA certificate (PEM), or a pinned SHA-256 fingerprint. */
+  tlsCa: string;
+  tlsPin: string;
   username: string;
   password: string;
   fromEmail: string;
@@ -106,6 +109,8 @@ export function initialFormState(init: {
       secure: profile?.secure ?? false,
       requireTls: profile?.requireTls ?? true,
       allowPlainAuth: profile?.allowPlainAuth ?? false,
+      tlsCa: profile?.tlsCa ?? '',
+      tlsPin: profile?.tlsPin ?? '',
       username: profile?.username ?? '',
       password: '',
       fromEmail: profile?.fromEmail ?? '',
@@ -240,6 +245,8 @@ export function toInput(v: ProfileValues) {
     secure: v.secure,
     requireTls: v.requireTls,
     allowPlainAuth: v.allowPlainAuth,
+    tlsCa: v.tlsCa.trim(),
+    tlsPin: v.tlsPin.trim(),
     username: v.username,
     ...(v.password ? { password: v.password } : {}),
     fromEmail: v.fromEmail,

@@ -20,7 +20,7 @@ import type {
 } from '@/lib/api-types';
 import { PresetHints } from '@/app/settings/smtp/preset-hints';
 import { initialFormState, invalidFields, serverMoved, smtpFormReducer, toInput } from '@/app/settings/smtp/smtp-form-state';
-import { LimitsSection, ProfileSection, SenderSection, ServerSection, SharingSection } from '@/app/settings/smtp/smtp-form-sections';
+import { LimitsSection, ProfileSection, SenderSection, ServerSection, SharingSection, TlsTrustSection } from '@/app/settings/smtp/smtp-form-sections';
 
 interface Props {
   /** The saved profile when editing; absent for a new one. */
@@ -87,6 +87,12 @@ export function SmtpProfileForm({ profile, presets, agents, isAdmin, userEmail, 
     router.refresh();
   }
 
+  /** An admin trusts the certificate Test connection just showed: its fingerprint becomes the pin (instead of a CA). */
+  function pin(fingerprint: string) {
+    dispatch({ type: 'text', field: 'tlsCa', value: '' });
+    dispatch({ type: 'text', field: 'tlsPin', value: fingerprint });
+  }
+
   async function onTestConnection() {
     const invalid = invalidFields(values);
     if (invalid) return dispatch({ type: 'invalid', task: 'test', errors: invalid });
@@ -127,6 +133,7 @@ export function SmtpProfileForm({ profile, presets, agents, isAdmin, userEmail, 
         <fieldset className="form__group" disabled={readOnly}>
           <ProfileSection {...section} presets={presets} presetId={state.presetId} />
           <ServerSection {...section} saved={saved} passwordWillClear={passwordWillClear} isAdmin={isAdmin} />
+          <TlsTrustSection {...section} isAdmin={isAdmin} />
           <SenderSection {...section} />
           <LimitsSection {...section} />
           {isAdmin && <SharingSection {...section} agents={agents} />}
@@ -155,8 +162,23 @@ export function SmtpProfileForm({ profile, presets, agents, isAdmin, userEmail, 
             </button>
           )}
         </div>
-        <p className="hint">Test connection connects and logs in with the values above, saved or not. Nothing is sent.</p>
+        <p className="hint">
+          Test connection connects, logs in and asks the server to take mail from the sender address, as a send does, with the values above, saved or
+          not. Nothing is sent.
+        </p>
         {outcomes.test && <ResultBox result={outcomes.test} testId="smtp-test-result" />}
+        {isAdmin && !readOnly && outcomes.test?.certificate && outcomes.test.certificate.fingerprint256 !== values.tlsPin && (
+          <div className="button-row">
+            <button
+              type="button"
+              className="button"
+              onClick={() => pin(outcomes.test?.certificate?.fingerprint256 ?? '')}
+              data-testid="smtp-pin-certificate"
+            >
+              Pin this certificate (trust only it for this profile)
+            </button>
+          </div>
+        )}
         {outcomes.delete && (
           <p className="notice notice--error" role="alert" data-testid="smtp-delete-error">
             {outcomes.delete.message}

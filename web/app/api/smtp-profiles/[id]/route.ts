@@ -1,7 +1,7 @@
 import { deleteProfile, profileFor, profileView, updateProfile } from '@server/profiles';
 import { SaveSmtpProfileRequest, type SmtpProfileResponse, type SmtpProfileSaved } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
-import { getDb, getKeyring, readBody } from '@/lib/server';
+import { getDb, getKeyring, getSandboxServer, readBody } from '@/lib/server';
 import { assertMayShare } from '@/lib/smtp-profile-request';
 
 export const dynamic = 'force-dynamic';
@@ -20,7 +20,7 @@ export const PUT = userRoute(async (request: Request, { params }: Context, user)
   const { id } = await params;
   const body = await readBody(request, SaveSmtpProfileRequest);
   assertMayShare(user, body);
-  return Response.json((await updateProfile(await getDb(), getKeyring(), user, id, body)) satisfies SmtpProfileSaved);
+  return Response.json((await updateProfile(await getDb(), getKeyring(), user, id, body, getSandboxServer())) satisfies SmtpProfileSaved);
 });
 
 /** 204, or 409 naming the published flows that still send with it. */

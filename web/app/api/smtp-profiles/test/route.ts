@@ -2,7 +2,7 @@ import { testConnection } from '@server/profiles';
 import { type SmtpCheck, TestConnectionRequest } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
 import { RateLimit } from '@/lib/rate-limit';
-import { getDb, getKeyring, getOutboundPolicy, readBody } from '@/lib/server';
+import { getDb, getKeyring, getOutboundPolicy, getSandboxServer, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -16,5 +16,7 @@ const perUser = new RateLimit(10, 60_000, 'Test connection');
 export const POST = userRoute(async (request: Request, _context: unknown, user) => {
   const { profileId, ...input } = await readBody(request, TestConnectionRequest);
   perUser.take(user.id);
-  return Response.json((await testConnection(await getDb(), getKeyring(), getOutboundPolicy(), user, input, profileId)) satisfies SmtpCheck);
+  return Response.json(
+    (await testConnection(await getDb(), getKeyring(), getOutboundPolicy(), user, input, profileId, getSandboxServer())) satisfies SmtpCheck,
+  );
 });

@@ -2,12 +2,12 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { forbidden, notFound } from 'next/navigation';
 import { UserError } from '@server/errors';
-import { SMTP_PRESETS } from '@domain/smtp-presets';
+import { smtpPresets } from '@domain/smtp-presets';
 import { throttleState } from '@server/db/throttle';
 import { profileFor, profileView } from '@server/profiles';
 import { listAgents, requireUser } from '@/lib/auth';
 import { formatTime } from '@/lib/format';
-import { getDb } from '@/lib/server';
+import { getConfig, getDb } from '@/lib/server';
 import { SmtpProfileForm } from '@/app/settings/smtp/smtp-profile-form';
 
 export const dynamic = 'force-dynamic';
@@ -58,7 +58,7 @@ export default async function SmtpProfilePage({ params, searchParams }: Props) {
       <SmtpProfileForm
         key={profile.id}
         profile={profile}
-        presets={SMTP_PRESETS}
+        presets={smtpPresets(getConfig())}
         isAdmin={isAdmin}
         userEmail={user.email}
         justSaved={query.saved === '1'}

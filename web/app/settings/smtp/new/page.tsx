@@ -1,7 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { SMTP_PRESETS } from '@domain/smtp-presets';
+import { smtpPresets } from '@domain/smtp-presets';
 import { listAgents, requireUser } from '@/lib/auth';
+import { getConfig } from '@/lib/server';
 import { SmtpProfileForm } from '@/app/settings/smtp/smtp-profile-form';
 
 export const dynamic = 'force-dynamic';
@@ -16,7 +17,12 @@ export default async function NewSmtpProfilePage() {
         Settings / <Link href="/settings/smtp">SMTP settings</Link> / New
       </p>
       <h1>Create SMTP</h1>
-      <SmtpProfileForm presets={SMTP_PRESETS} isAdmin={isAdmin} userEmail={user.email} {...(isAdmin ? { agents: await listAgents() } : {})} />
+      <SmtpProfileForm
+        presets={smtpPresets(getConfig())}
+        isAdmin={isAdmin}
+        userEmail={user.email}
+        {...(isAdmin ? { agents: await listAgents() } : {})}
+      />
     </section>
   );
 }
