@@ -16,6 +16,7 @@ const REGISTRIES = {
   journey: path.join(root, 'workflows', 'journey-steps', 'index.ts'),
 };
 const UNION = 'export type Step = (';
+const parsed = new Map<string, ts.SourceFile>();
 
 /** domain/flow/nodes/index.ts with a "webhook" step type added to the `Step` union. */
 function withWebhookStep(text: string): string {
@@ -39,10 +40,18 @@ function registryDiagnostics(rewriteSteps?: (text: string) => string): Record<ke
   const options = { ...config.options, incremental: false, noEmit: true };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (fileName, language, ...rest) =>
-    rewriteSteps && path.resolve(fileName) === NODES_INDEX
-      ? ts.createSourceFile(fileName, rewriteSteps(fs.readFileSync(NODES_INDEX, 'utf8')), language)
-      : getSourceFile(fileName, language, ...rest);
+  host.getSourceFile = (fileName, language, ...rest) => {
+    if (rewriteSteps && path.resolve(fileName) === NODES_INDEX) {
+      return ts.createSourceFile(fileName, rewriteSteps(fs.readFileSync(NODES_INDEX, 'utf8')), language);
+    }
+    // Every other file is the same in both checks: parsed once.
+    let file = parsed.get(fileName);
+    if (!file) {
+      file = getSourceFile(fileName, language, ...rest);
+      if (file) parsed.set(fileName, file);
+    }
+    return file;
+  };
   const program = ts.createProgram(Object.values(REGISTRIES), options, host);
   const messages = (file: string) =>
     ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
