@@ -5,7 +5,7 @@
  */
 import { now, sql, type Db } from '.';
 
-export const DUE_PAGE = 5000;
+const DUE_PAGE = 5000;
 const CHUNK = 500;
 
 function dueAtNode(db: Db, runId: string, nodeId: string, nowMs: number) {
