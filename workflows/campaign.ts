@@ -140,7 +140,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     const cohortNow = await cohort.advanceCohort({ runId, plan, seed: state.seed });
     // Recipients due at a step nothing moved on would keep this loop from ever sleeping: fail, naming it.
     // Once is not enough to tell: a retry workflow may have settled one onto a step just as the cohort moved.
-    const [stuck] = cohortNow.stuck ?? [];
+    const [stuck] = cohortNow.stuck ?? []; // absent from results recorded before it was reported
     if (stuck && stuckBefore) throw stuckFailure(stuck);
     stuckBefore = stuck !== undefined;
     if (stuck) continue;
