@@ -6,16 +6,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Plan } from '../domain/flow/plan';
-import {
-  advanceRecipients,
-  cancelRecipients,
-  cohortState,
-  enrollAllContactsPage,
-  moveRecipient,
-  retryingRecipients,
-  type CohortState,
-  type RecipientMove,
-} from '../server/db/recipients';
+import { advanceDueRecipients, type CohortState, cohortState } from '../server/cohort/advance';
+import { cancelRecipients, enrollAllContactsPage, moveRecipient, retryingRecipients, type RecipientMove } from '../server/db/recipients';
 import { setRunStatus } from '../server/db/runs';
 import type { RunStatus } from '../server/db/tables';
 import { startOnce } from '../server/temporal/start-once';
@@ -40,11 +32,11 @@ export function createCohortActivities(deps: ActivityDeps) {
       return enrollAllContactsPage(db, input, input.after, input.limit);
     },
 
-    /** Moves due recipients through delays and exits, then says what is due, what is next, and how many remain. */
+    /** Moves due recipients through the steps that need no SMTP, then says what is due, what is stuck, what is next, and how many remain. */
     async advanceCohort(input: { runId: string; plan: Plan; seed: number }): Promise<CohortState & { now: number }> {
       const now = Date.now();
-      await advanceRecipients(db, input.runId, input.plan, input.seed, now);
-      return { ...(await cohortState(db, input.runId, now)), now };
+      await advanceDueRecipients(db, input.runId, input.plan, input.seed, now);
+      return { ...(await cohortState(db, input.runId, input.plan, now)), now };
     },
 
     /** A retry workflow's last word on its recipient: on to the next step (due now), failed, held, or skipped (unsubscribed meanwhile). */

@@ -97,6 +97,10 @@ describe('a campaign through a Send window', () => {
       'everyone else waits at the Send step',
       async () => (await recipients(runId)).filter((r) => r.nodeId === 'send').length === 43 - open.size,
     );
+    // Sent, they are moved on to the Exit; the campaign's next pass completes them.
+    await until('the contacts sent to complete the flow', async () =>
+      (await recipients(runId)).every((r) => !open.has(r.email) || r.status === 'completed'),
+    );
 
     for (const r of await recipients(runId)) {
       const zone = zoneOf(r.id);

@@ -178,4 +178,21 @@ describe('journey workflow edges (test-double activities, time-skipping server)'
     expect(events.at(-1)?.workflowExecutionFailedEventAttributes).toBeTruthy();
     expect(historyToJSON(history)).toContain('is above max');
   });
+
+  it('fails the workflow, naming the type and the node, for a step type this worker has no journey handler for', async () => {
+    const { activities, calls } = scriptedSendEmail([delivered]);
+    // A plan published by a newer version of the app, with a step type this worker does not know.
+    const steps = { first: send('hook'), hook: { type: 'webhook', url: 'https://example.test/hook', next: 'end' }, end: { type: 'exit' } };
+    const { outcome, events } = await runJourney(
+      'unknown-step',
+      { plan: plan('first', steps as Record<string, Step>), runId: 'run-hook', contactId: 'ct_ada' },
+      activities,
+    );
+
+    expectFailedWorkflow(outcome, /unknown step type "webhook" in plan at "hook": this worker has no journey handler for it/);
+    // The steps before it ran; the unknown one failed the workflow at once, not its task over and over.
+    expect(calls.map((c) => c.nodeId)).toEqual(['first']);
+    expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toHaveLength(0);
+    expect(events.at(-1)?.workflowExecutionFailedEventAttributes).toBeTruthy();
+  });
 });

@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { StuckRecipients } from '../server/cohort/advance';
 import { PLAN_SCHEMA_VERSION } from '../domain/flow/plan';
 import {
   type CampaignInput,
@@ -60,6 +61,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     uncertain: 0,
   };
   let woken = false;
+  let stuckBefore = false;
   setHandler(pauseSignal, () => {
     state.paused = true;
   });
@@ -98,6 +100,12 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
 
     woken = false;
     const cohortNow = await cohort.advanceCohort({ runId, plan, seed: state.seed });
+    // Recipients due at a step nothing moved on would keep this loop from ever sleeping: fail, naming it.
+    // Once is not enough to tell: a retry workflow may have settled one onto a step just as the cohort moved.
+    const [stuck] = cohortNow.stuck ?? []; // absent from results recorded before it was reported
+    if (stuck && stuckBefore) throw stuckFailure(stuck);
+    stuckBefore = stuck !== undefined;
+    if (stuck) continue;
     if (cohortNow.active === 0) {
       await cohort.setRunStatus({ runId, status: 'completed' });
       return { status: 'completed', sent: state.sent, failed: state.failed, handedOff: state.handedOff };
@@ -128,4 +136,16 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     const sleepMs = cohortNow.nextDueAt === null ? IDLE_CHECK_MS : Math.max(10, cohortNow.nextDueAt - cohortNow.now);
     await condition(() => woken || state.paused || state.cancelled, Math.min(sleepMs, IDLE_CHECK_MS * 60));
   }
+}
+
+/** Recipients due at a step this worker cannot move them through: the run stops here, and says why. */
+function stuckFailure(stuck: StuckRecipients): ApplicationFailure {
+  const at = `${stuck.count} recipient(s) are due at node "${stuck.nodeId}"`;
+  const why =
+    stuck.why === 'no such node'
+      ? 'which is not in the plan'
+      : stuck.why === 'no handler'
+        ? `a "${stuck.type}" step, which this worker has no campaign handler for: deploy workers before the web app, then start the run again`
+        : `a "${stuck.type}" step, whose campaign handler did not move them on`;
+  return ApplicationFailure.nonRetryable(`${at}, ${why}`, 'StepNotAdvanced');
 }

@@ -6,10 +6,9 @@
  * else skipped).
  */
 import type { ConditionFacts, ConditionStep, SendOutcome } from '../../domain/flow/nodes/condition';
-import { chooseBranch, testedBy } from '../../domain/flow/nodes/condition';
+import { testedBy } from '../../domain/flow/nodes/condition';
 import { ContactAttributes } from '../../domain/contact';
-import { type Db, now } from '.';
-import { dueAtNode } from './due-recipients';
+import type { Db } from '.';
 import { filterCondition } from './contact-filter';
 import { getSegment } from './segments';
 
@@ -84,56 +83,4 @@ export async function conditionFacts(
     }
   }
   return facts;
-}
-
-/**
- * The cohort at a Condition, split by branch in one pass: pages of the recipients due there are read
- * with their facts, and each branch's recipients move on to its next node in one UPDATE per chunk
- * (their due time is kept, so a following Delay counts from it).
- */
-export async function splitAtCondition(db: Db, runId: string, nodeId: string, step: ConditionStep, nowMs: number): Promise<number> {
-  let moved = 0;
-  for (;;) {
-    const page = await dueAtNode(db, runId, nodeId, nowMs).select('contactId').execute();
-    if (page.length === 0) return moved;
-    const ids = page.map((r) => r.contactId);
-    const facts = await conditionFacts(db, runId, ids, step);
-    const byNext = new Map<string, string[]>();
-    const none: ConditionFacts = { contact: { email: '', name: null, attributes: {} }, lists: new Set(), segments: new Set(), sends: {} };
-    for (const id of ids) {
-      const { next } = chooseBranch(step, facts.get(id) ?? none);
-      byNext.set(next, [...(byNext.get(next) ?? []), id]);
-    }
-    const at = now();
-    await db.transaction().execute(async (trx) => {
-      for (const [next, members] of byNext) {
-        for (let i = 0; i < members.length; i += CHUNK) {
-          await trx
-            .updateTable('runRecipients')
-            .set({ nodeId: next, updatedAt: at })
-            .where('runId', '=', runId)
-            .where('status', '=', 'pending')
-            .where('nodeId', '=', nodeId)
-            .where('contactId', 'in', members.slice(i, i + CHUNK))
-            .execute();
-        }
-      }
-    });
-    moved += page.length;
-  }
-}
-
-/**
- * A Send whose outcome a later Condition tests (`continueOnFailure`): its failed and skipped recipients
- * go on to its next step, due now, instead of leaving the flow.
- */
-export async function continueAfterFailedSends(db: Db, runId: string, nodeId: string, next: string, nowMs: number): Promise<number> {
-  const r = await db
-    .updateTable('runRecipients')
-    .set({ status: 'pending', nodeId: next, dueAt: nowMs, claim: null, updatedAt: now() })
-    .where('runId', '=', runId)
-    .where('nodeId', '=', nodeId)
-    .where('status', 'in', ['failed', 'skipped'])
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
 }

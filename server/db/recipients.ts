@@ -2,14 +2,9 @@
  * A campaign's recipients: where each one is in the plan (a node and a due time) and what state it is
  * in. The campaign workflow moves the whole cohort through these queries, in pages and batches.
  */
-import { keyedRandom, drawDelayMs } from '../../domain/flow/draw';
 import type { SubscriptionStatus } from '../../domain/contact';
-import type { Plan } from '../../domain/flow/plan';
 import { now, sql, type Db } from '.';
-import { scheduleSendWindow } from './recipient-windows';
-import { continueAfterFailedSends, splitAtCondition } from './conditions';
 import type { RecipientStatus } from './tables';
-import { dueAtNode } from './due-recipients';
 
 const CHUNK = 500;
 const chunks = <T>(items: T[], size = CHUNK): T[][] =>
@@ -69,78 +64,17 @@ export async function enrollAllContactsPage(
   return { enrolled: Number(result.numAffectedRows ?? 0), next: upTo ?? null };
 }
 
-/**
- * Moves every due recipient through the steps that need no SMTP: a Delay gives each one its next
- * due time (Randomize draws per contact from the run's seed, so a retry or replay draws the same),
- * so does a Send window (in each contact's time zone), an Exit completes it, a Condition splits them
- * by branch (server/db/conditions.ts), and a Send whose outcome a Condition tests lets its failed and
- * skipped recipients go on. Repeats until nothing moves, so Delay → Delay → Exit settles in one call.
- */
-export async function advanceRecipients(db: Db, runId: string, plan: Plan, seed: number, nowMs: number): Promise<number> {
-  let moved = 0;
-  for (let pass = 0; pass <= Object.keys(plan.steps).length; pass++) {
-    let movedThisPass = 0;
-    for (const [nodeId, step] of Object.entries(plan.steps)) {
-      const due = db
-        .updateTable('runRecipients')
-        .where('runId', '=', runId)
-        .where('status', '=', 'pending')
-        .where('nodeId', '=', nodeId)
-        .where('dueAt', '<=', nowMs);
-      if (step.type === 'exit') {
-        const r = await due.set({ status: 'completed', nodeId: null, updatedAt: now() }).executeTakeFirst();
-        movedThisPass += Number(r.numUpdatedRows);
-      } else if (step.type === 'delay' && step.minMs === step.maxMs) {
-        const r = await due.set((eb) => ({ nodeId: step.next, dueAt: eb('dueAt', '+', step.minMs), updatedAt: now() })).executeTakeFirst();
-        movedThisPass += Number(r.numUpdatedRows);
-      } else if (step.type === 'delay') {
-        movedThisPass += await drawDelays(db, runId, nodeId, step, seed, nowMs);
-      } else if (step.type === 'sendWindow') {
-        movedThisPass += await scheduleSendWindow(db, runId, nodeId, step, seed, nowMs);
-      } else if (step.type === 'condition') {
-        movedThisPass += await splitAtCondition(db, runId, nodeId, step, nowMs);
-      } else if (step.type === 'sendEmail' && step.continueOnFailure) {
-        movedThisPass += await continueAfterFailedSends(db, runId, nodeId, step.next, nowMs);
-      }
-    }
-    moved += movedThisPass;
-    if (movedThisPass === 0) break;
-  }
-  return moved;
-}
-
-async function drawDelays(db: Db, runId: string, nodeId: string, step: { minMs: number; maxMs: number; next: string }, seed: number, nowMs: number) {
-  let moved = 0;
-  for (;;) {
-    const page = await dueAtNode(db, runId, nodeId, nowMs).select(['contactId', 'dueAt']).execute();
-    if (page.length === 0) return moved;
-    const at = now();
-    await db.transaction().execute(async (trx) => {
-      for (const r of page) {
-        const wait = drawDelayMs(step.minMs, step.maxMs, () => keyedRandom(seed, `${nodeId}\n${r.contactId}`));
-        await trx
-          .updateTable('runRecipients')
-          .set({ nodeId: step.next, dueAt: r.dueAt + wait, updatedAt: at })
-          .where('runId', '=', runId)
-          .where('contactId', '=', r.contactId)
-          .where('nodeId', '=', nodeId)
-          .execute();
-      }
-    });
-    moved += page.length;
-  }
-}
-
-export interface CohortState {
-  /** Send steps with recipients due now, and how many. */
-  dueSends: { nodeId: string; count: number }[];
+export interface DueCounts {
+  /** Each node with recipients due now, and how many. */
+  due: { nodeId: string; count: number }[];
   /** The earliest due time still in the future, if any (ms). */
   nextDueAt: number | null;
   /** Recipients not yet finished: pending, sending or retrying. */
   active: number;
 }
 
-export async function cohortState(db: Db, runId: string, nowMs: number): Promise<CohortState> {
+/** How many recipients are due at each node now, when the next one is due, and how many remain. */
+export async function dueCounts(db: Db, runId: string, nowMs: number): Promise<DueCounts> {
   const due = await db
     .selectFrom('runRecipients')
     .select(['nodeId', (eb) => eb.fn.countAll<number>().as('n')])
@@ -163,7 +97,7 @@ export async function cohortState(db: Db, runId: string, nowMs: number): Promise
     .where('status', 'in', ['pending', 'sending', 'retrying'])
     .executeTakeFirstOrThrow();
   return {
-    dueSends: due.flatMap((d) => (d.nodeId ? [{ nodeId: d.nodeId, count: Number(d.n) }] : [])),
+    due: due.flatMap((d) => (d.nodeId ? [{ nodeId: d.nodeId, count: Number(d.n) }] : [])),
     nextDueAt: next?.at ?? null,
     active: Number(active.n),
   };

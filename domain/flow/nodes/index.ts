@@ -1,6 +1,7 @@
 /**
  * Every node type, in one registry. Adding a node type: a module here (schema, defaults, summary,
- * checks, plan step), its entry below, its view and panel in the editor, and a case in the interpreter.
+ * checks, plan step), its entry below, its view and panel in the editor, and its campaign and journey
+ * handlers (server/cohort/steps, workflows/journey-steps; docs/architecture.md, "Adding a step type").
  */
 import type { z } from 'zod';
 import { condition, ConditionNode, type ConditionStep } from './condition';

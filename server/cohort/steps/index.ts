@@ -1,0 +1,12 @@
+/**
+ * The campaign's handler for each step type, keyed by type: `CohortSteps` requires one for every type
+ * in the plan's `Step` union, so adding a step type does not type-check until its handler is here.
+ */
+import type { CohortSteps } from '../step';
+import { condition } from './condition';
+import { delay } from './delay';
+import { exit } from './exit';
+import { sendEmail } from './send-email';
+import { sendWindow } from './send-window';
+
+export const COHORT_STEPS: CohortSteps = { delay, sendWindow, sendEmail, condition, exit };

@@ -1,0 +1,12 @@
+/**
+ * The journey's handler for each step type, keyed by type: `JourneySteps` requires one for every type
+ * in the plan's `Step` union, so adding a step type does not type-check until its handler is here.
+ */
+import type { JourneySteps } from '../journey-step';
+import { condition } from './condition';
+import { delay } from './delay';
+import { exit } from './exit';
+import { sendEmail } from './send-email';
+import { sendWindow } from './send-window';
+
+export const JOURNEY_STEPS: JourneySteps = { delay, sendWindow, sendEmail, condition, exit };
