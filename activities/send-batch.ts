@@ -26,7 +26,7 @@ import {
   restartPace,
 } from '../server/db/throttle';
 import { suppressContact, skipUnmailable } from '../server/db/suppression';
-import { badMailbox, classifySmtpError } from '../server/smtp/classify';
+import { classifySmtpError } from '../server/smtp/classify';
 import type Mail from 'nodemailer/lib/mailer';
 import { composeMessage, messageIdFor } from '../server/smtp/message';
 import type { BuiltMessage } from '../server/smtp/message-builder';
@@ -300,7 +300,7 @@ export function createSendBatch(deps: ActivityDeps) {
             const info = await transport.sendMail(message ?? compose(r));
             outcome = { accepted: true, reply: info.response ?? '250 OK' };
           } catch (err) {
-            outcome = { accepted: false, badMailbox: badMailbox(err), ...classifySmtpError(err) };
+            outcome = { accepted: false, ...classifySmtpError(err) };
           }
           // It also opened the connection, so it arrived late: the schedule goes on from now.
           if (opening && outcome.accepted) await restartPace(db, profile, Date.now()).catch(() => undefined);
