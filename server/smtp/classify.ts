@@ -46,6 +46,8 @@ export interface NodemailerError {
   command?: string;
   /** How much of the message's data went out when it failed (set by the sending thread, send-thread-main.ts); 'unknown' when the thread was lost with it. */
   dataSent?: 'none' | 'some' | 'all' | 'unknown';
+  /** The connection speaks TLS from its first byte (SSL, set by the sending thread): a TLS failure is at connect, else at STARTTLS. */
+  implicitTls?: boolean;
   beforeSmtp?: boolean;
 }
 
@@ -78,8 +80,8 @@ export function stageOf(err: unknown): SmtpStage {
   const text = `${e.originalCode ?? ''} ${e.message ?? ''}`;
   if (e.beforeSmtp || e.code === 'EDNS' || e.code === 'EOUTBOUND' || NOT_CONNECTED.test(text)) return 'connect';
   if (/greeting/i.test(text) || e.code === 'EPROTOCOL') return 'greeting';
-  // A TLS failure on the connection itself: port 465 speaks TLS from the first byte.
-  if (tlsFailure(err)) return 'connect';
+  // Port 465 speaks TLS from the first byte; otherwise TLS comes with STARTTLS.
+  if (tlsFailure(err)) return e.implicitTls ? 'connect' : 'STARTTLS';
   if (e.code === 'ETIMEDOUT' && /connection timeout|CONNECTION/i.test(text)) return 'connect';
   return 'session';
 }

@@ -27,7 +27,8 @@ const post = (message: FromThread) => {
     });
   outbox.push(message);
 };
-const pools = new Map<string, Transporter<SMTPPool.SentMessageInfo>>();
+/** The pools, with whether their connections speak TLS from the first byte (else TLS comes with STARTTLS). */
+const pools = new Map<string, { transport: Transporter<SMTPPool.SentMessageInfo>; secure: boolean }>();
 
 /** How much of a send's data went out (nodemailer names a lost connection 'CONN' whatever the stage). */
 interface Progress {
@@ -61,10 +62,11 @@ function followData(mail: MailMessage, done: (err?: Error | null) => void): void
 }
 
 /** What the caller's classification reads of a nodemailer error (server/smtp/classify.ts). */
-function wireError(err: unknown, progress: Progress): WireError {
+function wireError(err: unknown, progress: Progress, secure: boolean): WireError {
   const e = (err ?? {}) as Partial<WireError>;
   return {
     dataSent: progress.dataSent,
+    ...(secure ? { implicitTls: true } : {}),
     message: err instanceof Error ? err.message : String(err),
     name: typeof e.name === 'string' ? e.name : 'Error',
     ...(typeof e.code === 'string' ? { code: e.code } : {}),
@@ -101,16 +103,16 @@ function take(m: ToThread): void {
         }
         callback(err, socketOptions);
       });
-    pools.get(m.pool)?.close();
+    pools.get(m.pool)?.transport.close();
     const transport = nodemailer.createTransport(options);
     transport.use('stream', followData);
-    pools.set(m.pool, transport);
+    pools.set(m.pool, { transport, secure: m.settings.secure });
   } else if (m.type === 'close') {
-    pools.get(m.pool)?.close();
+    pools.get(m.pool)?.transport.close();
     pools.delete(m.pool);
   } else {
-    const transport = pools.get(m.pool);
-    if (!transport) {
+    const pool = pools.get(m.pool);
+    if (!pool) {
       post({
         type: 'failed',
         id: m.id,
@@ -124,9 +126,9 @@ function take(m: ToThread): void {
       return;
     }
     const progress: Progress = { dataSent: 'none' };
-    transport.sendMail({ ...withBuffers(m.mail), [PROGRESS]: progress } as Mail.Options).then(
+    pool.transport.sendMail({ ...withBuffers(m.mail), [PROGRESS]: progress } as Mail.Options).then(
       (info) => post({ type: 'sent', id: m.id, info: { response: info.response ?? '' } }),
-      (err: unknown) => post({ type: 'failed', id: m.id, error: wireError(err, progress) }),
+      (err: unknown) => post({ type: 'failed', id: m.id, error: wireError(err, progress, pool.secure) }),
     );
   }
 }

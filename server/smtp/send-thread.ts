@@ -31,6 +31,8 @@ export interface WireError {
   originalCode?: string;
   /** How much of the message's data went out; 'unknown' when the thread was lost with the send. */
   dataSent?: 'none' | 'some' | 'all' | 'unknown';
+  /** The connection speaks TLS from its first byte (SSL): a TLS failure is at connect, not at STARTTLS. */
+  implicitTls?: boolean;
   beforeSmtp?: boolean;
 }
 
