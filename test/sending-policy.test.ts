@@ -102,7 +102,7 @@ describe('the send policy', () => {
   it('a connection lost after the data and before its reply: uncertain, resent with the same Message-ID or held', () => {
     const lost = { code: 'ECONNECTION', command: 'CONN', message: 'Connection closed unexpectedly', dataSent: 'all' };
     expect(failed(lost)).toMatchObject({ kind: 'retry', uncertain: true });
-    expect(failed(lost, first, hold)).toEqual({ kind: 'hold', reply: 'Connection closed unexpectedly' });
+    expect(failed(lost, first, hold)).toEqual({ kind: 'hold', code: null, reply: 'Connection closed unexpectedly' });
     // The sending thread went with the send: nobody knows how far it got.
     expect(failed({ code: 'ESOCKET', message: 'Connection lost: the sending thread stopped', dataSent: 'unknown' })).toMatchObject({
       uncertain: true,

@@ -223,3 +223,15 @@ export async function holdSends(db: Db, runId: string, nodeId: string, contactId
     .execute();
   return new Set(held.map((r) => r.contactId));
 }
+
+/** The number of the latest attempt logged for a send (0 for none): the next row of its log has the next one. */
+export async function lastAttemptNumber(db: Db, key: SendKey): Promise<number> {
+  const row = await db
+    .selectFrom('deliveryAttempts')
+    .select((eb) => eb.fn.max('attempt').as('last'))
+    .where('runId', '=', key.runId)
+    .where('nodeId', '=', key.nodeId)
+    .where('contactId', '=', key.contactId)
+    .executeTakeFirst();
+  return Number(row?.last ?? 0);
+}

@@ -41,7 +41,7 @@ export type Decision =
   /** As failed, and the reply names the mailbox: the address is suppressed. */
   | { kind: 'suppress'; code: number | null; reply: string }
   /** The outcome is unknown and the profile holds such sends: ledger UNCERTAIN, the recipient waits for a person. */
-  | { kind: 'hold'; reply: string }
+  | { kind: 'hold'; code: number | null; reply: string }
   /** The profile's settings are wrong: it pauses (with the fix shown); its sends wait until it is fixed. */
   | { kind: 'pause profile'; code: number | null; reply: string }
   /** The server wants fewer messages per second: the profile slows down, the send waits for its next slot. */
@@ -71,7 +71,7 @@ export function decide(outcome: SendOutcome, attempt: AttemptState, profile: Pro
   const { code, reply } = outcome;
   if (outcome.kind === 'configuration') return { kind: 'pause profile', code, reply };
   if (outcome.kind === 'permanent') return { kind: outcome.badMailbox ? 'suppress' : 'failed', code, reply };
-  if (outcome.unknown && profile.uncertainPolicy === 'hold') return { kind: 'hold', reply };
+  if (outcome.unknown && profile.uncertainPolicy === 'hold') return { kind: 'hold', code, reply };
   // Transient from here: retried, but not for ever.
   const tried = attempt.now - attempt.firstTriedAt;
   if (tried >= profile.retryForMs) return { kind: 'failed', code, reply: gaveUp(tried, reply) };

@@ -557,6 +557,7 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     maxConnections,
     dailyCap,
     uncertainPolicy,
+    retryForHours,
   } = view;
   const form: Omit<SmtpProfileInput, 'password'> = {
     name,
@@ -575,6 +576,7 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     maxConnections,
     dailyCap,
     uncertainPolicy,
+    retryForHours,
   };
   return { ...form, ...over };
 }
