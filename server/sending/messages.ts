@@ -46,7 +46,8 @@ export const lostAfterData = (reply: string) => `the connection was lost after D
 
 /** The test email's answers: a person pressed the button and reads them at once. */
 export const test = {
-  paused: (profile: Named, reason: string | null) => `Sending with "${profile.name}" is paused: ${reason ?? 'its settings were refused'}.`,
+  paused: (profile: Named, reason: string | null) =>
+    `Sending with "${profile.name}" is paused: ${(reason ?? 'its settings were refused').replace(/\.$/, '')}.`,
   dailyCap: (profile: Named & { dailyCap: number | null }) =>
     `Not sent: "${profile.name}" reached its daily cap of ${profile.dailyCap} messages; it resets at midnight UTC.`,
   atPace: (profile: Named, retryInMs: number) =>

@@ -5,6 +5,8 @@
  * it to a Temporal retry), never as a sleeping worker; only a slot due within moments is slept for.
  * Each row it logs for a send has the next attempt number (the batch's rows included).
  */
+import { setTimeout as delay } from 'node:timers/promises';
+import type Mail from 'nodemailer/lib/mailer';
 import type { Db } from '../db';
 import { getContact } from '../db/contacts';
 import {
@@ -16,6 +18,7 @@ import {
   lastAttemptNumber,
   recordDeliveryAttempt,
   releaseSend,
+  type SendKey,
 } from '../db/deliveries';
 import { getSmtpProfile, markProfileFailing, type StoredSmtpProfile } from '../db/smtp-profiles';
 import { skipReason, suppressContact } from '../db/suppression';
@@ -30,7 +33,7 @@ import {
   reserveSendSlot,
   restartPace,
 } from '../db/throttle';
-import { explainSmtpError } from '../smtp/advice';
+import { explainSmtpError, type SmtpFailure } from '../smtp/advice';
 import { classifySmtpError } from '../smtp/classify';
 import { composeMessage, messageIdFor } from '../smtp/message';
 import { LATE_MS } from '../smtp/pace';
@@ -159,7 +162,12 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
   const paced = await isPaced(db, profile);
   const opening = paced ? await transports.warmUp(profile.id) : undefined;
   try {
-    const day = await takeSlot(db, profile, paced, run, () => releaseSend(db, key, run.owner));
+    const slot = await takeSlot(db, profile, paced, run.sleep);
+    if (!slot.ok) {
+      await releaseSend(db, key, run.owner);
+      throw wait('ThrottleWait', slot.reason === 'daily-cap' ? say.atDailyCap(profile) : say.atPace(profile), slot.retryAfterMs);
+    }
+    const day = slot.day;
     let outcome: SendOutcome;
     let error: unknown;
     try {
@@ -223,20 +231,89 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
 }
 
 /**
- * The profile's pace holds across all workers: waits for this send's slot (its UTC day is returned, to
- * refund the daily cap if the server refuses it), or throws a wait. A paced send that wakes well after
- * its slot gives it up for the next one (server/smtp/pace.ts).
+ * The profile's pace holds across all workers: waits for this send's slot, at most maxWaitMs away. Its
+ * UTC day is returned, to refund the daily cap if the server refuses it. A paced send that wakes well
+ * after its slot gives it up for the next one (server/smtp/pace.ts).
  */
-async function takeSlot(db: Db, profile: StoredSmtpProfile, paced: boolean, run: DurableAttempt, release: () => Promise<void>): Promise<string> {
+async function takeSlot(
+  db: Db,
+  profile: StoredSmtpProfile,
+  paced: boolean,
+  sleep: (ms: number) => Promise<void>,
+  maxWaitMs?: number,
+): Promise<{ ok: true; day: string } | { ok: false; reason: 'daily-cap' | 'pace'; retryAfterMs: number }> {
   for (;;) {
     const askedAt = Date.now();
-    const slot = await reserveSendSlot(db, profile, askedAt);
-    if (!slot.ok) {
-      await release();
-      throw wait('ThrottleWait', slot.reason === 'daily-cap' ? say.atDailyCap(profile) : say.atPace(profile), slot.retryAfterMs);
-    }
-    if (slot.waitMs > 0) await run.sleep(slot.waitMs);
-    if (!paced || Date.now() - (askedAt + slot.waitMs) <= LATE_MS) return slot.day;
+    const slot = await reserveSendSlot(db, profile, askedAt, maxWaitMs);
+    if (!slot.ok) return { ok: false, reason: slot.reason === 'daily-cap' ? 'daily-cap' : 'pace', retryAfterMs: slot.retryAfterMs };
+    if (slot.waitMs > 0) await sleep(slot.waitMs);
+    if (!paced || Date.now() - (askedAt + slot.waitMs) <= LATE_MS) return { ok: true, day: slot.day };
     await refundDailySlot(db, profile.id, slot.day);
+  }
+}
+
+/** What a person waiting for one message reads: sent or not, and on failure its class and the fix. */
+export interface InteractiveResult {
+  ok: boolean;
+  /** On failure, its class (server/smtp/advice.ts). */
+  failure?: SmtpFailure;
+  message: string;
+}
+
+/** The longest an interactive send waits for its slot before it answers "try again": a person is waiting. */
+export const MAX_WAIT_MS = 10_000;
+
+/**
+ * Sends one message while a person waits (Send test email): on the profile's pooled transport, its
+ * pace (warm-up and late slots included) and daily cap, the ledger and the delivery log like any send,
+ * but tried once: the outcome is the answer. A refused login or TLS failure is explained, not paused on:
+ * the person reads the fix at once.
+ */
+export async function sendInteractive(
+  deps: Pick<SingleDeps, 'db' | 'transports'>,
+  send: { key: SendKey; profile: StoredSmtpProfile; mail: Mail.Options; messageId: string; to: string },
+  /** What the log keeps of a reply or error (a profile's user name hidden from who may not see it). */
+  shown: (text: string) => string = (text) => text,
+): Promise<InteractiveResult> {
+  const { db, transports } = deps;
+  const { key, profile, messageId } = send;
+  const log = (outcome: AttemptOutcome, code: number | null, reply: string) =>
+    commitOutcome(db, { ...key, workflowId: '', attempt: 1, outcome, smtpCode: code, smtpReply: reply, messageId });
+  const notSent = async (message: string, failure?: SmtpFailure): Promise<InteractiveResult> => {
+    await log('failed', null, message);
+    return { ok: false, message, ...(failure ? { failure } : {}) };
+  };
+  let transport: ReturnType<typeof transports.get>;
+  try {
+    transport = transports.get(profile);
+  } catch (err) {
+    return notSent(say.undecryptable(profile, err));
+  }
+  await claimSend(db, key, { messageId, owner: key.runId, nowMs: Date.now(), leaseMs: LEASE_MS });
+  const paced = await isPaced(db, profile);
+  const opening = paced ? await transports.warmUp(profile.id) : undefined;
+  try {
+    const slot = await takeSlot(db, profile, paced, (ms) => delay(ms), MAX_WAIT_MS);
+    if (!slot.ok) return notSent(slot.reason === 'daily-cap' ? say.test.dailyCap(profile) : say.test.atPace(profile, slot.retryAfterMs));
+    try {
+      const reply = (await transport.sendMail(send.mail)).response || '250 OK';
+      if (opening) await restartPace(db, profile, Date.now()).catch(() => undefined);
+      await commitOutcome(
+        db,
+        { ...key, workflowId: '', attempt: 1, outcome: 'sent', smtpCode: Number.parseInt(reply, 10) || 250, smtpReply: reply, messageId },
+        (trx) => recordAccepted(trx, profile.id, Date.now()),
+      );
+      return { ok: true, message: say.test.sent(send.to, reply) };
+    } catch (err) {
+      const outcome = classifySmtpError(err);
+      await refundDailySlot(db, profile.id, slot.day);
+      // Not retried, so the log says failed (or uncertain when the connection broke after the data).
+      await log(outcome.unknown ? 'uncertain' : 'failed', outcome.code, shown(outcome.reply));
+      if (outcome.kind === 'throttled') await recordThrottleReply(db, profile, outcome.reply, Date.now());
+      const advice = explainSmtpError(err, profile);
+      return { ok: false, failure: advice.failure, message: advice.message };
+    }
+  } finally {
+    opening?.();
   }
 }
