@@ -22,8 +22,11 @@ export async function getSend(db: Db, key: SendKey) {
 
 /** What claiming a send found, and what the caller may do. */
 export type SendClaim =
-  /** The caller holds the send until its lease ends. `uncertain`: an earlier attempt's lease ran out mid-send. */
-  | { kind: 'claimed'; uncertain: boolean }
+  /**
+   * The caller holds the send until its lease ends. `uncertain`: an earlier attempt's lease ran out mid-send.
+   * `lastAttempt`: the number of the send's latest logged attempt, when it had a ledger row already (a batch numbers on from it).
+   */
+  | { kind: 'claimed'; uncertain: boolean; lastAttempt?: number }
   | { kind: 'sent'; messageId: string }
   | { kind: 'failed' }
   /** Another attempt holds it, alive: try again after this long, never in parallel. */
