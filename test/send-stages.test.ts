@@ -4,11 +4,7 @@
  * "outcome unknown"; a TLS certificate failure is the profile's configuration (it pauses), never a
  * send that may have gone out; a connection lost before the data is a plain retry.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredSmtpProfile } from '../server/db/smtp-profiles';
@@ -16,6 +12,7 @@ import { DEFAULT_RETRY_FOR_MS, decide } from '../server/sending/policy';
 import { classifySmtpError } from '../server/smtp/classify';
 import { TransportPool } from '../server/smtp/transport-pool';
 import { localSmtpPolicy } from './helpers';
+import { selfSignedCertificate } from './smtp-clients';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -73,21 +70,11 @@ const decided = (outcome: Awaited<ReturnType<typeof failureOf>>, uncertainPolicy
 
 describe('outcomes by SMTP stage, through the sending thread', () => {
   it('a STARTTLS certificate the client cannot trust is configuration at STARTTLS: the profile pauses, nothing is uncertain', async () => {
-    // A self-signed certificate, as a fresh Postfix's snakeoil one.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dripline-tls-'));
-    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=mail.example.test', '-keyout', key, '-out', cert],
-      {
-        stdio: 'ignore',
-      },
-    );
+    const { key, cert } = selfSignedCertificate();
     let mailFrom = 0;
     const port = await server(() => ({
-      key: fs.readFileSync(key),
-      cert: fs.readFileSync(cert),
+      key,
+      cert,
       onMailFrom(_address, _session, callback) {
         mailFrom++;
         callback();

@@ -163,6 +163,8 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
     gate.limit = gateLimit();
     const policy = { uncertainPolicy: profile.uncertainPolicy, retryForMs: profile.retryForHours * 3600_000 };
     let stop: string | undefined;
+    /** Sends stopped short by a pause, nothing sent: given back with the queue, so the next attempt is not uncertain. */
+    const putBack: Queued[] = [];
     // A batch holds the sends it claimed while it lives (a batch that died lets them go within the
     // lease); right before DATA each send checks it still holds its lease for the whole transaction.
     // Next to go out: the sends lanes have taken (waiting for their turn), then the queue.
@@ -194,6 +196,12 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
       let [failures, throttled] = [0, 0];
       while (!stop) {
         await gate.acquire();
+        if (stop) {
+          // The profile paused while this send waited for its place.
+          gate.release();
+          putBack.push(r);
+          return;
+        }
         // Paced, the first send on a pool without a connection goes alone (TransportPool.warmUp).
         const opening = paced ? await transports.warmUp(profile.id) : undefined;
         const release = () => {
@@ -256,6 +264,7 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
             // Every send would meet the same refusal: the profile pauses, with the fix, until someone saves it.
             stop = say.pausedReason(reply, explainSmtpError(error, profile).message);
             await markProfileFailing(db, profile.id, stop);
+            putBack.push(r);
             return;
           case 'slow down':
             result.throttleReplies++;
@@ -308,7 +317,7 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
     // Cancelled, or the profile paused: what was not sent goes back, due, for a later batch.
     if (run.cancelled.aborted || stop) {
       await flush();
-      for (const r of claims.queue.splice(0)) await releaseSend(db, { runId, nodeId, contactId: r.contactId }, run.owner);
+      for (const r of [...putBack, ...claims.queue.splice(0)]) await releaseSend(db, { runId, nodeId, contactId: r.contactId }, run.owner);
       await releaseClaim(db, runId, input.claim);
     }
     return stop ? { ...result, profileFailing: stop } : result;
