@@ -87,6 +87,13 @@ export const SmtpProfileInput = z
       .max(50, 'Connections must be at most 50')
       .default(5),
     uncertainPolicy: z.enum(['resend', 'hold'], { error: 'When a send\'s outcome is unknown must be "resend" or "hold"' }).default('resend'),
+    /** How long a send that keeps failing temporarily (4xx, lost connections) is retried before its recipient fails. */
+    retryForHours: z.coerce
+      .number({ error: 'Retry for (hours) must be a number' })
+      .int('Retry for (hours) must be a whole number of hours')
+      .min(1, 'Retry for (hours) must be at least 1')
+      .max(720, 'Retry for (hours) must be at most 720 (30 days); 72 (3 days) is usual')
+      .default(72),
     dailyCap: z.coerce
       .number({ error: 'Daily cap must be a number' })
       .int('Daily cap must be a whole number')
@@ -144,6 +151,8 @@ export interface SmtpProfile {
   dailyCap: number | null;
   /** A send whose outcome is unknown: resend it with the same Message-ID, or hold it for a person to resend. */
   uncertainPolicy: 'resend' | 'hold';
+  /** How long temporary failures of a send are retried before its recipient fails. */
+  retryForHours: number;
   /** The install's fallback sender, used when an agent has no default of their own. */
   installDefault: boolean;
   /** The user who created it; null for built-in profiles. */

@@ -39,6 +39,7 @@ export async function seed(db: Db, config: Config): Promise<void> {
     maxConnections: 5,
     dailyCap: null,
     uncertainPolicy: 'resend',
+    retryForHours: 72,
   });
   if (!(await hasAnyFlow(db))) await saveFlowDraft(db, { id: SAMPLE_FLOW_ID, name: 'Welcome series', graph: sampleFlow(SANDBOX_PROFILE_ID) });
   if (!(await hasAnyContact(db))) {

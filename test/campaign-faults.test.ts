@@ -84,10 +84,12 @@ describe('a campaign against a misbehaving server', () => {
     expect((await handle.result()).status).toBe('completed');
     const dropped = env.smtp.stats().dropped;
     expect(dropped).toBeGreaterThan(0);
-    const { twice, uncertain } = await deliveredOnce(env, runId, 200);
-    // Each dropped message reached the server and was sent again: the receiver sees the same Message-ID twice.
-    expect(twice).toHaveLength(dropped);
-    expect(uncertain.size).toBeGreaterThanOrEqual(dropped);
+    const { twice, attempts } = await deliveredOnce(env, runId, 200);
+    // Each dropped message reached the server and was sent again: the receiver sees the same Message-ID
+    // once more per drop (a resend can be dropped too: drops are every 20th message the server stores).
+    const copies = env.received.filter((m) => twice.includes(m.to)).length;
+    expect(copies - twice.length).toBe(dropped);
+    expect(attempts.filter((a) => a.outcome === 'uncertain').length).toBeGreaterThanOrEqual(dropped);
     for (const to of twice) {
       const ids = new Set(env.received.filter((m) => m.to === to).map((m) => m.messageId));
       expect(ids.size).toBe(1);

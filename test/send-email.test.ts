@@ -7,7 +7,7 @@ import { SMTPServer } from 'smtp-server';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getSend } from '../server/db/deliveries';
+import { claimSend, getSend } from '../server/db/deliveries';
 import { getSmtpProfile, insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
 import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
@@ -205,5 +205,21 @@ describe('sendEmail', () => {
     // The one that waited comes back, finds it sent, and sends nothing.
     expect((await send(3)).alreadySent).toBe(true);
     expect(smtp.accepted).toHaveLength(1);
+  });
+
+  it('numbers each row of a send’s log on from the last one: a resend after a lost attempt counts up', async () => {
+    const { smtp, input, send } = await setup('numbered', [{ code: 451, text: '4.3.0 Try again later' }]);
+    expect(await send(1).catch((e: unknown) => e)).toMatchObject({ type: 'TransientSmtpError' });
+    // An attempt that claimed the send and died mid-send (its lease ran out): the outcome is unknown.
+    const key = { runId: input.runId, nodeId: input.nodeId, contactId: input.contactId };
+    await claimSend(db, key, { messageId: 'lost', owner: 'died', nowMs: Date.now() - 600_000, leaseMs: 1000 });
+    expect((await send(3)).alreadySent).toBe(false);
+    expect(smtp.accepted).toEqual(['grace@example.test']);
+    const attempts = await attemptsOf(db, input.runId);
+    expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'retrying'],
+      [2, 'uncertain'],
+      [3, 'sent'],
+    ]);
   });
 });

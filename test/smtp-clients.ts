@@ -1,5 +1,9 @@
 /** SMTP clients for tests against real SMTP servers: the product's transport settings, and a raw socket. */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { transportOptions, type SmtpServerSettings } from '../server/smtp/transport';
@@ -88,5 +92,23 @@ export class RawSmtp {
 
   end() {
     this.socket.destroy();
+  }
+}
+
+/** A fresh self-signed certificate (as a new Postfix's snakeoil one) for an SMTP server's STARTTLS. */
+export function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dripline-tls-'));
+  try {
+    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=mail.example.test', '-keyout', key, '-out', cert],
+      {
+        stdio: 'ignore',
+      },
+    );
+    return { key: fs.readFileSync(key), cert: fs.readFileSync(cert) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -5,9 +5,9 @@ import type { SendEmailStep } from '../domain/flow/plan';
 
 const { sendEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  // Transient SMTP failures (4xx, lost connections) retry until they succeed: no email is lost.
-  // Permanent ones (5xx, bad configuration) are thrown as non-retryable by the activity; waits for
-  // a slot or a paused profile come back at the time the activity names (nextRetryDelay).
+  // Transient SMTP failures (4xx, lost connections) retry with backoff for the profile's retry time,
+  // then the activity fails the send for good (server/sending/policy.ts). Permanent ones are thrown as
+  // non-retryable; every retry comes back at the time the activity names (nextRetryDelay).
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 

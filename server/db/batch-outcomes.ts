@@ -6,7 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { now, sql, type Db } from '.';
 import type { DeliveryAttempt, SendClaim, SendKey } from './deliveries';
-import { claimSend, sendsOf } from './deliveries';
+import { claimSend, lastAttemptNumber, sendsOf } from './deliveries';
 import { moveRecipient, type RecipientMove } from './recipients';
 
 const CHUNK = 200;
@@ -70,7 +70,12 @@ export async function claimSends(
     );
     for (const s of group) {
       if (mine.has(s.contactId)) claims.set(s.contactId, { kind: 'claimed', uncertain: false });
-      else claims.set(s.contactId, await claimSend(db, { runId, nodeId, contactId: s.contactId }, { ...claim, messageId: s.messageId }));
+      else {
+        // A send seen before (released, or left by an attempt that stopped): its log numbers on.
+        const key = { runId, nodeId, contactId: s.contactId };
+        const found = await claimSend(db, key, { ...claim, messageId: s.messageId });
+        claims.set(s.contactId, found.kind === 'claimed' ? { ...found, lastAttempt: await lastAttemptNumber(db, key) } : found);
+      }
     }
   }
   return claims;

@@ -22,8 +22,11 @@ export async function getSend(db: Db, key: SendKey) {
 
 /** What claiming a send found, and what the caller may do. */
 export type SendClaim =
-  /** The caller holds the send until its lease ends. `uncertain`: an earlier attempt's lease ran out mid-send. */
-  | { kind: 'claimed'; uncertain: boolean }
+  /**
+   * The caller holds the send until its lease ends. `uncertain`: an earlier attempt's lease ran out mid-send.
+   * `lastAttempt`: the number of the send's latest logged attempt, when it had a ledger row already (a batch numbers on from it).
+   */
+  | { kind: 'claimed'; uncertain: boolean; lastAttempt?: number }
   | { kind: 'sent'; messageId: string }
   | { kind: 'failed' }
   /** Another attempt holds it, alive: try again after this long, never in parallel. */
@@ -222,4 +225,16 @@ export async function holdSends(db: Db, runId: string, nodeId: string, contactId
     .returning('contactId')
     .execute();
   return new Set(held.map((r) => r.contactId));
+}
+
+/** The number of the latest attempt logged for a send (0 for none): the next row of its log has the next one. */
+export async function lastAttemptNumber(db: Db, key: SendKey): Promise<number> {
+  const row = await db
+    .selectFrom('deliveryAttempts')
+    .select((eb) => eb.fn.max('attempt').as('last'))
+    .where('runId', '=', key.runId)
+    .where('nodeId', '=', key.nodeId)
+    .where('contactId', '=', key.contactId)
+    .executeTakeFirst();
+  return Number(row?.last ?? 0);
 }

@@ -8,6 +8,7 @@ import { importMigrations } from './import-migrations';
 import { segmentMigrations } from './segment-migrations';
 import { contactAdminMigrations } from './migrations-contact-admin';
 import { flowVersionMigrations } from './migrations-flow-versions';
+import { sendingMigrations } from './migrations-sending';
 import { tlsTrustMigrations } from './migrations-tls-trust';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
@@ -31,6 +32,7 @@ async function createSandboxMessages(db: Kysely<unknown>) {
 export const migrations: Record<string, Migration> = {
   // Kept in files of their own; Kysely runs migrations in the order of their names, wherever they are listed.
   ...eventMigrations,
+  ...sendingMigrations,
   '001_initial': {
     async up(db: Kysely<unknown>) {
       await db.schema

@@ -47,6 +47,7 @@ function formColumns(input: SmtpProfileInput) {
     maxConnections: input.maxConnections,
     dailyCap: input.dailyCap,
     uncertainPolicy: input.uncertainPolicy,
+    retryForHours: input.retryForHours,
   };
 }
 

@@ -156,6 +156,8 @@ export interface Tables {
     failingReason: string | null;
     /** A send whose outcome is unknown (an attempt stopped after DATA): 'resend' it with the same Message-ID, or 'hold' it for review. */
     uncertainPolicy: UncertainPolicy;
+    /** How long temporary failures of a send are retried before its recipient fails (default 72). */
+    retryForHours: number;
     /** Soft-deleted: hidden and unusable for new sends, still loadable for what is in flight. */
     deletedAt: string | null;
   };

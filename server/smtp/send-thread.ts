@@ -27,6 +27,12 @@ export interface WireError {
   responseCode?: number;
   response?: string;
   command?: string;
+  /** The system or TLS error's own code under nodemailer's (DEPTH_ZERO_SELF_SIGNED_CERT, ECONNREFUSED, ...). */
+  originalCode?: string;
+  /** How much of the message's data went out; 'unknown' when the thread was lost with the send. */
+  dataSent?: 'none' | 'some' | 'all' | 'unknown';
+  /** The connection speaks TLS from its first byte (SSL): a TLS failure is at connect, not at STARTTLS. */
+  implicitTls?: boolean;
   beforeSmtp?: boolean;
 }
 
@@ -45,7 +51,7 @@ export type FromThread =
 
 const asError = (e: WireError): Error => Object.assign(new Error(e.message), e);
 /** Nothing was handed to the server: safe to try again (server/smtp/classify.ts). */
-const notSent = (message: string): WireError => ({ name: 'Error', code: 'ECONNECTION', beforeSmtp: true, message });
+const notSent = (message: string): WireError => ({ name: 'Error', code: 'ECONNECTION', beforeSmtp: true, dataSent: 'none', message });
 
 export class SendingThread {
   private thread: Worker | undefined;
@@ -135,7 +141,12 @@ export class SendingThread {
         if (message.type === 'send') this.fail(message.id, notSent('the sending thread stopped before the send'));
       for (const pool of this.pools.keys()) this.onSockets(pool, 0);
       // Lost with the thread: maybe after DATA, so "outcome unknown", never "not sent".
-      const lost = { name: 'Error', code: 'ESOCKET', message: `Connection lost: the sending thread stopped (${why})` };
+      const lost: WireError = {
+        name: 'Error',
+        code: 'ESOCKET',
+        dataSent: 'unknown',
+        message: `Connection lost: the sending thread stopped (${why})`,
+      };
       for (const { reject } of this.pending.values()) reject(asError(lost));
       this.pending.clear();
     };
@@ -152,7 +163,7 @@ export class SendingThread {
     this.pools.clear();
     for (const message of this.outbox.splice(0)) if (message.type === 'send') this.fail(message.id, notSent('the worker is shutting down'));
     for (const { reject } of this.pending.values())
-      reject(asError({ name: 'Error', code: 'ESOCKET', message: 'Connection lost: the worker is shutting down' }));
+      reject(asError({ name: 'Error', code: 'ESOCKET', dataSent: 'unknown', message: 'Connection lost: the worker is shutting down' }));
     this.pending.clear();
     void thread?.terminate();
   }

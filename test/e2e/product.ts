@@ -560,6 +560,7 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     maxConnections,
     dailyCap,
     uncertainPolicy,
+    retryForHours,
   } = view;
   const form: Omit<SmtpProfileInput, 'password'> = {
     name,
@@ -580,6 +581,7 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     maxConnections,
     dailyCap,
     uncertainPolicy,
+    retryForHours,
   };
   return { ...form, ...over };
 }

@@ -262,6 +262,15 @@ export function LimitsSection(props: SectionProps) {
           hint="Recipients a day. Empty: none."
           testId="smtp-daily-cap"
         />
+        <TextField
+          {...bind(props, 'retryForHours')}
+          label="Retry for (hours)"
+          type="number"
+          min={1}
+          max={720}
+          hint="Temporary failures, then the recipient fails."
+          testId="smtp-retry-for"
+        />
       </div>
       <div className="field">
         <label htmlFor={`${props.id}-uncertain`}>When a send's outcome is unknown</label>

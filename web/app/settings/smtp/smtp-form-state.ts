@@ -33,6 +33,8 @@ export interface ProfileValues {
   ratePerSecond: string;
   maxConnections: string;
   dailyCap: string;
+  /** Hours a send is retried on temporary failures before its recipient fails. */
+  retryForHours: string;
   /** 'resend' or 'hold': what happens to a send whose outcome is unknown. */
   uncertainPolicy: string;
   sharedWith: string[];
@@ -120,6 +122,7 @@ export function initialFormState(init: {
       ratePerSecond: text(profile?.ratePerSecond),
       maxConnections: text(profile?.maxConnections ?? 5),
       dailyCap: text(profile?.dailyCap),
+      retryForHours: text(profile?.retryForHours ?? 72),
       uncertainPolicy: profile?.uncertainPolicy ?? 'resend',
       sharedWith: profile?.sharedWith ?? [],
       defaultFor: profile?.defaultFor ?? [],
@@ -256,6 +259,7 @@ export function toInput(v: ProfileValues) {
     ratePerSecond: numberOr(v.ratePerSecond, null),
     maxConnections: numberOr(v.maxConnections, undefined),
     dailyCap: numberOr(v.dailyCap, null),
+    retryForHours: numberOr(v.retryForHours, undefined),
     uncertainPolicy,
   };
 }

@@ -1,0 +1,177 @@
+/**
+ * A batch's claiming (server/sending/batch.ts): its recipients a chunk at a time (first what an earlier
+ * attempt of the batch left, then more due ones, up to its limit), their sends claimed in the ledger
+ * (committed before any of their DATA), composed, and built off the event loop ahead of their turn.
+ * The first chunk is small, so the first messages go out while the next chunk is claimed.
+ */
+import type Mail from 'nodemailer/lib/mailer';
+import type { SendEmailStep } from '../../domain/flow/plan';
+import type { Db } from '../db';
+import { claimSends, settleClaimedAgain } from '../db/batch-outcomes';
+import { type ClaimedRecipient, claimNextRecipients, moveRecipient, type RecipientMove, recipientsHeldBy } from '../db/recipients';
+import type { StoredSmtpProfile } from '../db/smtp-profiles';
+import { skipUnmailable } from '../db/suppression';
+import { composeMessage, messageIdFor } from '../smtp/message';
+import type { BuiltMessage } from '../smtp/message-builder';
+import { CLAIM_LEASE_MS } from '../smtp/send-leases';
+import type { TransportPool } from '../smtp/transport-pool';
+import { unsubscribeLinks } from '../unsubscribe';
+
+/** Sends claimed in the ledger at a time. */
+const [FIRST_CHUNK, CLAIM_CHUNK] = [20, 100];
+const NOT_BUILT: Promise<BuiltMessage | null> = Promise.resolve(null);
+
+export interface Queued extends ClaimedRecipient {
+  messageId: string;
+  uncertain: boolean;
+  /** The number of the send's latest logged attempt: its next row has the next one. */
+  lastAttempt: number;
+  /** The message, composed when the send was claimed (unless that failed: then at its turn), and its bytes, built meanwhile off the event loop. */
+  mail: Mail.Options | undefined;
+  built: Promise<BuiltMessage | null>;
+}
+
+export interface ClaimsContext {
+  db: Db;
+  transports: TransportPool;
+  messageIdSecret: Buffer;
+  publicUrl: string;
+  runId: string;
+  nodeId: string;
+  workflowId: string;
+  step: SendEmailStep;
+  profile: StoredSmtpProfile;
+  /** Names this batch's claim on its recipients; `owner` names this attempt of it. */
+  claim: string;
+  owner: string;
+  limit: number;
+  nextStep: () => RecipientMove;
+  /** Commits the outcomes noted so far (before recipients claimed again are settled). */
+  flush: () => Promise<void>;
+  /** A send whose outcome is unknown, for a profile that holds them. */
+  hold: (r: { contactId: string; messageId: string; lastAttempt: number }) => Promise<void>;
+  counts: { alreadySent: number; failed: number };
+}
+
+export class BatchClaims {
+  /** Claimed, waiting for a lane. */
+  readonly queue: Queued[] = [];
+  /** Taken by a lane, not finished: with the queue, the next to go out (their leases are extended first). */
+  readonly taken = new Set<string>();
+  /**
+   * Contacts this attempt has taken on. One that comes due again meanwhile (another attempt found it
+   * busy and put it back, or let its claim go) is claimed again while the ledger may still say SENDING
+   * for this attempt (its outcome not committed yet): it is settled, never sent twice.
+   */
+  private readonly inHand = new Set<string>();
+  private claiming: Promise<void> | undefined;
+  private claimedCount: number;
+  private exhausted = false;
+
+  private constructor(
+    private readonly c: ClaimsContext,
+    private readonly leftovers: ClaimedRecipient[],
+  ) {
+    this.claimedCount = leftovers.length;
+  }
+
+  static async open(c: ClaimsContext): Promise<BatchClaims> {
+    return new BatchClaims(c, await recipientsHeldBy(c.db, c.runId, c.claim));
+  }
+
+  /** Recipients, a chunk at a time: what an earlier attempt of this batch left first, then more due ones. */
+  async nextRecipients(n: number): Promise<ClaimedRecipient[]> {
+    const c = this.c;
+    if (this.leftovers.length > 0) return this.leftovers.splice(0, n);
+    const room = Math.min(n, c.limit - this.claimedCount);
+    const more = room > 0 ? await claimNextRecipients(c.db, c.runId, c.nodeId, c.claim, Date.now(), room) : [];
+    this.claimedCount += more.length;
+    if (more.length === 0) this.exhausted = true;
+    return more;
+  }
+
+  /** The next send for a lane, claiming more while the queue runs low; undefined once none are left. */
+  async take(): Promise<Queued | undefined> {
+    for (;;) {
+      if (this.queue.length < CLAIM_CHUNK / 2 && !this.exhausted && !this.claiming) {
+        this.claiming = this.claimMore().finally(() => {
+          this.claiming = undefined;
+        });
+      }
+      const next = this.queue.shift();
+      if (next) {
+        this.taken.add(next.contactId);
+        return next;
+      }
+      if (!this.claiming) return undefined;
+      await this.claiming;
+    }
+  }
+
+  /** Resolves once no claiming is under way. */
+  async settled(): Promise<void> {
+    await this.claiming;
+  }
+
+  compose(r: Queued): Mail.Options {
+    const { profile, step, publicUrl, messageIdSecret } = this.c;
+    return composeMessage(profile, r, step, r.messageId, unsubscribeLinks(publicUrl, messageIdSecret, profile.unsubscribeMailbox, r.contactId));
+  }
+
+  private async claimMore(): Promise<void> {
+    const c = this.c;
+    const { db, runId, nodeId } = c;
+    const claimed = await this.nextRecipients(this.inHand.size === 0 ? FIRST_CHUNK : CLAIM_CHUNK);
+    const again = claimed.filter((r) => this.inHand.has(r.contactId)).map((r) => r.contactId);
+    if (again.length > 0) {
+      await c.flush();
+      c.counts.alreadySent += await settleClaimedAgain(db, runId, nodeId, again, c.nextStep());
+    }
+    // Unsubscribed or suppressed since the run started: skipped (logged with the reason), never sent.
+    const chunk = await skipUnmailable(
+      db,
+      { runId, nodeId, workflowId: c.workflowId },
+      claimed.filter((r) => !this.inHand.has(r.contactId)),
+    );
+    const withIds = chunk.map((r) => ({
+      ...r,
+      messageId: messageIdFor(c.messageIdSecret, { runId, nodeId, contactId: r.contactId }, c.profile.fromEmail),
+    }));
+    const claims = await claimSends(db, runId, nodeId, withIds, { owner: c.owner, nowMs: Date.now(), leaseMs: CLAIM_LEASE_MS });
+    const toBuild: Queued[] = [];
+    for (const r of withIds) {
+      const claim = claims.get(r.contactId);
+      if (claim?.kind === 'claimed' && claim.uncertain && c.profile.uncertainPolicy === 'hold') {
+        await c.hold({ ...r, lastAttempt: claim.lastAttempt ?? 0 });
+      } else if (claim?.kind === 'claimed') {
+        const q: Queued = { ...r, uncertain: claim.uncertain, lastAttempt: claim.lastAttempt ?? 0, mail: undefined, built: NOT_BUILT };
+        try {
+          q.mail = this.compose(q);
+          toBuild.push(q);
+        } catch {
+          // Composed again at its turn, where the error is that send's outcome.
+        }
+        this.queue.push(q);
+        this.inHand.add(r.contactId);
+      } else if (claim?.kind === 'sent') {
+        // Sent by an earlier attempt of this batch, which died before moving the recipient on.
+        await moveRecipient(db, runId, r.contactId, 'sending', c.nextStep());
+        c.counts.alreadySent++;
+      } else if (claim?.kind === 'failed') {
+        await moveRecipient(db, runId, r.contactId, 'sending', { to: 'failed' });
+        c.counts.failed++;
+      } else {
+        // Another live attempt holds it (a retry workflow's, say): leave it due for a later batch.
+        await moveRecipient(db, runId, r.contactId, 'sending', {
+          to: 'next',
+          nodeId,
+          dueAt: Date.now() + (claim?.kind === 'busy' ? claim.retryAfterMs : 1000),
+        });
+      }
+    }
+    // Their bytes are built while the sends before them go out.
+    for (const [i, built] of c.transports.builder.buildMany(toBuild.map((q) => q.mail!)).entries()) toBuild[i]!.built = built;
+  }
+}
+
+export { CLAIM_CHUNK };
