@@ -1,6 +1,6 @@
 /**
  * Faults the sandbox SMTP server can inject, so sending can be tried against a server that behaves
- * like real ones under load (ARCHITECTURE.md, "Sandbox SMTP server"). `FaultsSpec` parses the
+ * like real ones under load. `FaultsSpec` parses the
  * SANDBOX_FAULTS string (the format is in the README, "Sandbox faults"); `createFaultInjector` holds
  * the state the decisions need (the token bucket, counters, greylist) and counts what it refused.
  *

@@ -1,5 +1,5 @@
 /**
- * What an SMTP outcome means (see ARCHITECTURE.md, "Classify every SMTP outcome"): only errors that
+ * What an SMTP outcome means (docs/design.md, "Every SMTP outcome is classified"): only errors that
  * nodemailer raised for a send come here, never a database error after one.
  */
 
