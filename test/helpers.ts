@@ -16,7 +16,9 @@ import type { FlowGraph } from '../domain/flow/schema';
 import type { Plan } from '../domain/flow/plan';
 import { SmtpProfileInput } from '../domain/smtp-profile';
 
-/** A valid SMTP profile form for a server on 127.0.0.1, with these fields changed. */
+/** Waits this long (for polling loops and for a server to notice a closed connection; never to wait out a limit). */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** A profile for a local test server, which speaks plain SMTP: logging in without TLS is allowed on it. */
 export function profileInput(fields: Partial<SmtpProfileInput> = {}): SmtpProfileInput {
   return SmtpProfileInput.parse({

@@ -32,6 +32,7 @@ export const UNIT_TESTS = [
   'test/send-leases.test.ts',
   'test/send-thread.test.ts',
   'test/send-window.test.ts',
+  'test/sign-in-limits.test.ts',
   'test/smtp-connection.test.ts',
   'test/smtp-profiles.test.ts',
   'test/templates.test.ts',

@@ -17,7 +17,7 @@ import type { SmtpProfileInput } from '../../domain/smtp-profile';
 import type { DeliveryAttempt } from '../../server/db/deliveries';
 import type { RunRecipient } from '../../server/db/runs';
 import type { ApiErrorBody, SaveSmtpProfileBody, SmtpProfileCreated, SmtpProfileResponse, RunAnswer } from '../../web/lib/api-types';
-import { root, toolPath, withDecodedPayloads } from '../helpers';
+import { root, sleep, toolPath, withDecodedPayloads } from '../helpers';
 
 /**
  * Each file's slot. Its ports are the base ports plus its slot, so no two files share a port, whatever
@@ -84,6 +84,11 @@ export const wrongSmtpPassword = 'wrong-app-password';
 export const agentA: AgentLogin = { email: 'agent-a@dripline.test', name: 'Agent A', password: 'agent-a-password-e2e' };
 export const agentB: AgentLogin = { email: 'agent-b@dripline.test', name: 'Agent B', password: 'agent-b-password-e2e' };
 export const agentC: AgentLogin = { email: 'agent-c@dripline.test', name: 'Agent C', password: 'agent-c-password-e2e' };
+/**
+ * DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS of every test product: better-auth's per-IP limit (3 sign-ins)
+ * holds for 2 s instead of 10, so a test that meets it waits 2 s at most.
+ */
+export const signInRateWindowSeconds = 2;
 /** DRIPLINE_TEMPORAL_CODEC_TOKEN: lets the temporal CLI decode payloads through /api/temporal-codec. */
 export const codecToken = 'codec-token-e2e-4f1c9a7d2b6e8035c1d4a9f7';
 /** Every password the tests type anywhere: none may ever come back in a response or reach Temporal. */
@@ -221,8 +226,6 @@ export class BrowserSession {
 
 // ---- the product ---------------------------------------------------------------------------
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -330,6 +333,7 @@ export class Product {
         DRIPLINE_ADMIN_PASSWORD: admin.password,
         SANDBOX_SMTP_LOGIN: `${smtpLogin.user}:${smtpLogin.password}`,
         DRIPLINE_TEMPORAL_CODEC_TOKEN: codecToken,
+        DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS: String(signInRateWindowSeconds),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group (its children join it), for the watchdog and for checking nothing outlives Ctrl-C.
@@ -360,7 +364,7 @@ export class Product {
     return request<T>(this.web, method, url, { body });
   }
 
-  /** Signs in through better-auth's endpoint; waits out its sign-in rate limit (3 per 10 s) when hit. */
+  /** Signs in through better-auth's endpoint; waits out its sign-in rate limit (3 per `signInRateWindowSeconds`) when hit. */
   async signIn(user: Login): Promise<Session> {
     for (let tries = 0; tries < 10; tries++) {
       const res = await fetch(`${this.web}/api/auth/sign-in/email`, {
@@ -447,7 +451,7 @@ export class Product {
       if (outcome === 'in') break;
       const message = outcome === 'error' ? ((await page.getByTestId('login-error').textContent()) ?? '') : 'no answer';
       if (!/too many/i.test(message) || tries > 8) throw new Error(`login as ${user.email} failed: ${message}`);
-      await sleep(3000); // better-auth's sign-in rate limit (3 in 10 s); start again on a fresh form
+      await sleep(signInRateWindowSeconds * 1000); // better-auth's sign-in rate limit; start again on a fresh form
       await page.goto(loginUrl);
     }
     expect(new URL(page.url()).pathname).toBe(next);
