@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,39 @@ import { SmtpProfileInput } from '../domain/smtp-profile';
 
 /** Waits this long (for polling loops and for a server to notice a closed connection; never to wait out a limit). */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `check` every `everyMs` until it answers something other than undefined or false, and returns
+ * that; after `timeoutMs` fails naming what it waited for (and, with `seen`, what was seen by then).
+ */
+export async function eventually<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  { timeoutMs = 60_000, everyMs = 250, seen }: { timeoutMs?: number; everyMs?: number; seen?: () => string } = {},
+): Promise<Exclude<T, undefined | false>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value as Exclude<T, undefined | false>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${seen ? `\n${seen()}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Whether something listens on this port of 127.0.0.1. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A new empty folder under the system's temporary folder, its name starting `dripline-<what>-`. */
+export const tempDir = (what: string) => fs.mkdtempSync(path.join(os.tmpdir(), `dripline-${what}-`));
 
 /** A profile for a local test server, which speaks plain SMTP: logging in without TLS is allowed on it. */
 export function profileInput(fields: Partial<SmtpProfileInput> = {}): SmtpProfileInput {
@@ -51,7 +85,7 @@ export function toolPath(tool: 'temporal' | 'test-server'): string {
 
 /** A fresh data folder with a migrated, seeded database. */
 export async function tempInstall(env: Record<string, string> = {}): Promise<{ config: Config; db: Db; dir: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dripline-test-'));
+  const dir = tempDir('test');
   const config = readConfig({ DRIPLINE_DATA_DIR: dir, ...env });
   const db = await openDatabase(config.databaseFile);
   await seed(db, config);

@@ -6,8 +6,6 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -17,7 +15,7 @@ import type { SmtpProfileInput } from '../../domain/smtp-profile';
 import type { DeliveryAttempt } from '../../server/db/deliveries';
 import type { RunRecipient } from '../../server/db/runs';
 import type { ApiErrorBody, SaveSmtpProfileBody, SmtpProfileCreated, SmtpProfileResponse, RunAnswer } from '../../web/lib/api-types';
-import { root, sleep, toolPath, withDecodedPayloads } from '../helpers';
+import { eventually, portOpen, root, sleep, tempDir, toolPath, withDecodedPayloads } from '../helpers';
 
 /**
  * Each file's slot. Its ports are the base ports plus its slot, so no two files share a port, whatever
@@ -226,17 +224,6 @@ export class BrowserSession {
 
 // ---- the product ---------------------------------------------------------------------------
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /** Fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, ... (undefined once the process is gone). */
 function statOf(pid: number): string[] | undefined {
   try {
@@ -286,16 +273,8 @@ function startWatchdog(pgid: number): void {
   spawn(process.execPath, ['-e', script, String(process.pid), String(pgid)], { detached: true, stdio: 'ignore' }).unref();
 }
 
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
+/** The e2e tests import their helpers from here. */
+export { eventually } from '../helpers';
 
 export class Product {
   readonly web: string;
@@ -319,7 +298,7 @@ export class Product {
   /** Starts the product for one test file, waits until it says it is ready, and signs the admin in. */
   static async start(area: Area): Promise<Product> {
     const ports = portsFor(area);
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `dripline-e2e-${area.replace('/', '-')}-`));
+    const dataDir = tempDir(`e2e-${area.replace('/', '-')}`);
     const app = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
       cwd: root,
       env: {
