@@ -16,7 +16,7 @@ import { listRunRecipients } from '../server/db/runs';
 import { deleteContact } from '../server/contact-deletion';
 import { sendOneOff } from '../server/runs';
 import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
-import { attemptsOf, graphWithDelay, publishForTest } from './helpers';
+import { attemptsOf, graphWithDelay, publishForTest, sleep } from './helpers';
 
 let env: CampaignEnv;
 beforeAll(async () => {
@@ -99,7 +99,7 @@ describe('deleting a contact', () => {
 
     // The campaign goes on for the other contact; after the journey's delay would have ended, nothing more reached them.
     expect(await handle.result()).toMatchObject({ status: 'completed', sent: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await sleep(2_000);
     expect(env.received.filter((m) => m.to === email)).toHaveLength(1);
     expect(env.received.filter((m) => m.to === 'person1@example.test')).toHaveLength(1);
 

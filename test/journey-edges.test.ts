@@ -13,7 +13,7 @@ import type { Activities } from '../activities';
 import type { SendEmailInput, SendEmailResult } from '../activities/send-email';
 import { PLAN_SCHEMA_VERSION, type Plan, type Step } from '../domain/flow/plan';
 import type { JourneyInput, JourneyResult } from '../workflows/journey';
-import { toolPath, workflowsPath } from './helpers';
+import { sleep, toolPath, workflowsPath } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundleWithSourceMap;
@@ -63,7 +63,7 @@ async function firstWorkflowTaskFailure(handle: WorkflowHandle, stop: AbortSigna
     const events = (await handle.fetchHistory()).events ?? [];
     const failed = events.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;
     if (failed) return failed.failure?.message ?? 'workflow task failed';
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   return undefined;
 }
