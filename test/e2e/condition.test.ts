@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
 import type { FlowResponse } from '../../web/lib/api-types';
 import { root } from '../helpers';
-import { admin, Product } from './product';
+import { admin, Product, saved } from './product';
 
 let product: Product;
 beforeAll(async () => {
@@ -46,10 +46,6 @@ const graph = {
     { id: 'e-split-vips', source: 'split', target: 'exit-vips', sourceHandle: 'vips' },
   ],
 };
-
-async function saved(page: Page): Promise<void> {
-  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
-}
 
 /** Drags a connection from one handle to another with the mouse, as a person does. */
 async function connect(page: Page, from: string, to: string): Promise<void> {

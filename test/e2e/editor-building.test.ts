@@ -7,7 +7,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
 import type { FlowCreated, FlowResponse } from '../../web/lib/api-types';
-import { admin, Product } from './product';
+import { admin, Product, saved } from './product';
 
 let product: Product;
 
@@ -44,7 +44,7 @@ const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id
 const outHandle = (page: Page, id: string) => node(page, id).locator('.react-flow__handle.source');
 
 async function savedGraph(page: Page, flowId: string): Promise<FlowGraph> {
-  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
+  await saved(page);
   return FlowGraph.parse((await product.admin.api<FlowResponse>('GET', `/api/flows/${flowId}`)).data.graph);
 }
 

@@ -14,7 +14,7 @@ import { SANDBOX_PROFILE_ID } from '../../domain/senders';
 import type { ReceivedMessage } from '../../server/db/sandbox';
 import { type SandboxSmtp, startSandboxSmtp } from '../../server/sandbox-smtp';
 import type { FlowResponse, PreviewSent, SandboxMessageList, SmtpProfileCreated, TestEmailList } from '../../web/lib/api-types';
-import { admin, agentA, eventually, Product, sendGraph } from './product';
+import { admin, agentA, eventually, Product, saved, sendGraph } from './product';
 
 let product: Product;
 /** The SMTP server of the "Office relay" profile: not the sandbox, a server of its own. */
@@ -162,10 +162,6 @@ async function settled(page: Page, ids: string[]): Promise<void> {
     );
     return still && apart ? true : undefined;
   });
-}
-
-async function saved(page: Page): Promise<void> {
-  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
 }
 
 /** What an import must keep of a graph: every node (id, type, name, data) and connection (ends and branch). */

@@ -580,6 +580,11 @@ export function gmailLikeProfile(product: Product, name: string): SaveSmtpProfil
   };
 }
 
+/** Waits until the editor says the draft is saved. */
+export async function saved(page: Page): Promise<void> {
+  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
+}
+
 /** Waits until at least `count` elements matching `selector` have exactly this text. */
 export async function waitForText(page: Page, selector: string, text: string, count: number): Promise<void> {
   await page.waitForFunction(
