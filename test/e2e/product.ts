@@ -7,7 +7,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { z } from 'zod';
 import type { FlowGraph } from '../../domain/flow/schema';
@@ -578,6 +578,39 @@ export function gmailLikeProfile(product: Product, name: string): SaveSmtpProfil
     fromName: 'Me at Gmail',
     replyTo: 'replies@gmail.test',
   };
+}
+
+/** Drags with the mouse from one point to another in small moves, as a hand would (HTML5 drag and React Flow's pointer drags alike). */
+export async function drag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 5, from.y + 5, { steps: 2 });
+  await page.mouse.move(to.x, to.y, { steps: 12 });
+  await page.mouse.up();
+}
+
+/** The middle of an element on the screen. */
+export async function middle(what: Locator): Promise<{ x: number; y: number }> {
+  const b = await what.boundingBox();
+  if (!b) throw new Error('not on screen');
+  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+}
+
+/** The middle of a connection on the screen: `path` is its `path.react-flow__edge-path`. */
+export async function edgeMiddle(path: Locator): Promise<{ x: number; y: number }> {
+  await path.waitFor({ state: 'attached' });
+  return path.evaluate((element) => {
+    const p = element as SVGPathElement;
+    const at = p.getPointAtLength(p.getTotalLength() / 2);
+    const m = p.getScreenCTM();
+    if (!m) throw new Error('no transform');
+    return { x: at.x * m.a + at.y * m.c + m.e, y: at.x * m.b + at.y * m.d + m.f };
+  });
+}
+
+/** Drags a connection from one handle to another (CSS selectors) with the mouse, as a person does. */
+export async function connect(page: Page, from: string, to: string): Promise<void> {
+  await drag(page, await middle(page.locator(from)), await middle(page.locator(to)));
 }
 
 /** Waits until the editor says the draft is saved. */
