@@ -121,6 +121,22 @@ export async function attemptsOf(db: Db, runId: string) {
   return (await listRunAttempts(db, runId, { offset: 0, limit: 10_000 })).items.reverse();
 }
 
+/** A flow of Trigger → Send Email → Exit with the given sender. */
+export function sendGraph(profileId: string, subject = 'Hello {{name}}', text = 'Hi {{name}}'): FlowGraph {
+  return {
+    schemaVersion: 1,
+    nodes: [
+      { id: 't', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'audience' } },
+      { id: 's', type: 'sendEmail', position: { x: 0, y: 100 }, data: { profileId, subject, text } },
+      { id: 'x', type: 'exit', position: { x: 0, y: 200 }, data: {} },
+    ],
+    edges: [
+      { id: 'e1', source: 't', target: 's' },
+      { id: 'e2', source: 's', target: 'x' },
+    ],
+  };
+}
+
 export function graphWithDelay(delay: FlowGraph['nodes'][number]['data'], profileId = 'sandbox'): FlowGraph {
   return {
     schemaVersion: 1,

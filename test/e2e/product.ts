@@ -10,7 +10,6 @@ import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { z } from 'zod';
-import type { FlowGraph } from '../../domain/flow/schema';
 import type { SmtpProfileInput } from '../../domain/smtp-profile';
 import type { DeliveryAttempt } from '../../server/db/deliveries';
 import type { RunRecipient } from '../../server/db/runs';
@@ -274,7 +273,7 @@ function startWatchdog(pgid: number): void {
 }
 
 /** The e2e tests import their helpers from here. */
-export { eventually } from '../helpers';
+export { eventually, sendGraph } from '../helpers';
 
 export class Product {
   readonly web: string;
@@ -504,22 +503,6 @@ export class Product {
 }
 
 // ---- what the tests send -----------------------------------------------------------------
-
-/** A flow of Trigger → Send Email → Exit with the given sender. */
-export function sendGraph(profileId: string, subject = 'Hello {{name}}', text = 'Hi {{name}}'): FlowGraph {
-  return {
-    schemaVersion: 1,
-    nodes: [
-      { id: 't', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'audience' } },
-      { id: 's', type: 'sendEmail', position: { x: 0, y: 100 }, data: { profileId, subject, text } },
-      { id: 'x', type: 'exit', position: { x: 0, y: 200 }, data: {} },
-    ],
-    edges: [
-      { id: 'e1', source: 't', target: 's' },
-      { id: 'e2', source: 's', target: 'x' },
-    ],
-  };
-}
 
 /** The SMTP profile form as the API takes it, from what GET answers (password left out: kept). */
 export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpProfileBody> = {}): SaveSmtpProfileBody {
