@@ -83,6 +83,12 @@ export function toolPath(tool: 'temporal' | 'test-server'): string {
   return execFileSync('bash', [path.join(root, 'scripts', 'ensure-tools.sh'), tool], { encoding: 'utf8' }).trim();
 }
 
+/** Temporal's Java test server, with time skipping (loaded only by the tests that use it). */
+export async function timeSkippingTemporal() {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolPath('test-server') } } });
+}
+
 /** A fresh data folder with a migrated, seeded database. */
 export async function tempInstall(env: Record<string, string> = {}): Promise<{ config: Config; db: Db; dir: string }> {
   const dir = tempDir('test');

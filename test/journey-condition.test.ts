@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { SMTPServer } from 'smtp-server';
@@ -27,7 +27,7 @@ import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
 import { TransportPool } from '../server/smtp/transport-pool';
 import { journeyWorkflow } from '../workflows/journey';
 import { conditionFlow } from './condition-flows';
-import { localSmtpPolicy, profileInput, publishForTest, root, tempInstall, toolPath, workflowsPath } from './helpers';
+import { localSmtpPolicy, profileInput, publishForTest, root, tempInstall, timeSkippingTemporal, workflowsPath } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let good: SandboxSmtp;
@@ -40,7 +40,7 @@ const received: ReceivedMessage[] = [];
 const transports = new TransportPool(() => '', localSmtpPolicy);
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolPath('test-server') } } });
+  env = await timeSkippingTemporal();
   good = await startSandboxSmtp({ port: 0, onMessage: async (m) => void received.push(m) });
   // Refuses every message after DATA with 554 5.7.1 (content policy): a permanent failure that, unlike a
   // 5.1.1 bad mailbox, does not suppress the contact, so the "failed" branch can still write to them.
