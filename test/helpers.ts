@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { type AppUser, createAuth, migrateAuth } from '../server/auth';
 import { readConfig, type Config } from '../server/config';
 import { insertFlowVersion, saveFlowDraft } from '../server/db/flows';
@@ -63,6 +64,17 @@ export function profileInput(fields: Partial<SmtpProfileInput> = {}): SmtpProfil
     allowPlainAuth: true,
     ...fields,
   });
+}
+
+/**
+ * A plain SMTP server (no STARTTLS, no login needed) on a free port of 127.0.0.1, behaving as `options`
+ * say (smtp-server's onData, onRcptTo, onAuth…): for tests that script a server's replies.
+ */
+export async function localSmtpServer(options: SMTPServerOptions): Promise<{ server: SMTPServer; port: number; close: () => Promise<void> }> {
+  const server = new SMTPServer({ authOptional: true, disabledCommands: ['STARTTLS'], disableReverseLookup: true, logger: false, ...options });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return { server, port: (server.server.address() as AddressInfo).port, close };
 }
 
 /** Tests' SMTP servers listen on 127.0.0.1, which the outbound guard refuses unless allowed, as here. */
