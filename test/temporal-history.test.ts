@@ -1,5 +1,5 @@
 /**
- * Issue 10, "Encrypted history", on a real Temporal server and worker (test/campaign-env.ts): after a
+ * Encrypted history, on a real Temporal server and worker (test/campaign-env.ts): after a
  * campaign and a journey whose SMTP server rejects the recipient with a reply that names them, the raw
  * history (`temporal workflow show --output json`, no codec) holds no address, name, subject, body or
  * reply in clear, failure messages included; the app's own client (with the codec) still reads them.

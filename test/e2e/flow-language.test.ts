@@ -1,5 +1,5 @@
 /**
- * The flow language end to end (issue 11): a preview sent to the signed-in user's own address reaches
+ * The flow language end to end: a preview sent to the signed-in user's own address reaches
  * the SMTP server of the node's profile (API), and, in headless Chromium, a flow with a Send window and
  * a Condition built from the palette, its unconnected branch seen and connected, an HTML email previewed
  * for a contact, published, exported and imported again.

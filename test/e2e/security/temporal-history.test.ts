@@ -1,5 +1,5 @@
 /**
- * Issue 10, "Encrypted history": recipient addresses, attributes and message bodies never sit in clear
+ * Encrypted history: recipient addresses, attributes and message bodies never sit in clear
  * in Temporal. A campaign and a one-off message run to completion on `npm start`'s stack; the raw
  * history the temporal CLI reads from the server (no codec) holds none of them; through the app's codec
  * endpoint (/api/temporal-codec, as the Web UI and `--codec-endpoint` use it) an admin or the codec
