@@ -19,6 +19,7 @@ export type Role = 'admin' | 'agent';
 
 /** Sign-in attempts one IP may make within DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS. */
 export const SIGN_IN_ATTEMPTS_PER_WINDOW = 3;
+
 export interface AppUser {
   id: string;
   email: string;
