@@ -16,6 +16,10 @@ import { anyAdminExists } from './db/users';
 import { loadSecretKey } from './secrets';
 
 export type Role = 'admin' | 'agent';
+
+/** Sign-in attempts one IP may make within DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS. */
+export const SIGN_IN_ATTEMPTS_PER_WINDOW = 3;
+
 export interface AppUser {
   id: string;
   email: string;
@@ -43,6 +47,8 @@ export function createAuth(db: Db, config: Config, plugins: Parameters<typeof be
     trustedOrigins: [publicUrl.origin, sibling.origin],
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },
     session: { expiresIn: 60 * 60 * 24 * 7 },
+    // better-auth's own limit on sign-ins per IP (3 in 10 s unless configured), in this web process's memory.
+    rateLimit: { customRules: { '/sign-in/*': { window: config.DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS, max: SIGN_IN_ATTEMPTS_PER_WINDOW } } },
     plugins: [admin({ ac, roles, defaultRole: 'agent', adminRoles: ['admin'] }), ...(plugins ?? [])],
     telemetry: { enabled: false },
     advanced: {

@@ -84,6 +84,15 @@ export const ConfigEnv = z.object({
       }
       return list;
     }),
+  /** better-auth's per-IP sign-in limit: 3 attempts within this many seconds (a shorter window only for tests). */
+  DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(10),
+  /** The per-account lockout: 5 failed sign-ins within this many seconds lock the account for as long. */
+  DRIPLINE_SIGN_IN_LOCKOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(15 * 60),
   /** 64 hex characters; when unset, one is generated into the data folder (fine for a single machine). */
   DRIPLINE_SECRET_KEY: z
     .string()

@@ -1,8 +1,8 @@
 /**
  * Faults the sandbox SMTP server can inject, so sending can be tried against a server that behaves
- * like real ones under load (ARCHITECTURE.md, "Sandbox SMTP server"). `FaultsSpec` parses the
- * SANDBOX_FAULTS string (the format is in the README, "Sandbox faults"); `createFaultInjector` holds
- * the state the decisions need (the token bucket, counters, greylist) and counts what it refused.
+ * like real ones under load. `FaultsSpec` parses the SANDBOX_FAULTS string (the format is in the
+ * README, "Sandbox faults"); `createFaultInjector` holds the state the decisions need (the token
+ * bucket, counters, greylist) and counts what it refused.
  *
  * Every decision is deterministic: fractions of messages are every (100/P)-th message counted at that
  * stage, and rejected recipients are chosen by a hash of the address and the seed, so a test (or a

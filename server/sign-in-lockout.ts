@@ -1,13 +1,17 @@
 /**
- * The per-account lockout: 5 failed sign-ins to one email within 15 minutes lock it for 15 minutes,
- * whatever address they come from (the per-IP rate limit is better-auth's). Any email counts, known
+ * The per-account lockout: 5 failed sign-ins to one email within DRIPLINE_SIGN_IN_LOCKOUT_SECONDS
+ * (15 minutes unless configured) lock it for as long, whatever address they come from (the per-IP rate limit is better-auth's). Any email counts, known
  * or not, so the answer never tells whether an account exists.
  */
+import type { Config } from './config';
 import type { Db } from './db';
 import { clearSignInFailures, type LockoutPolicy, lockedUntil, recordSignInFailure } from './db/sign-in-failures';
 import { UserError } from './errors';
 
-export const SIGN_IN_LOCKOUT: LockoutPolicy = { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
+export function signInLockout(config: Pick<Config, 'DRIPLINE_SIGN_IN_LOCKOUT_SECONDS'>): LockoutPolicy {
+  const ms = config.DRIPLINE_SIGN_IN_LOCKOUT_SECONDS * 1000;
+  return { maxFailures: 5, windowMs: ms, lockMs: ms };
+}
 
 const key = (email: string) => email.trim().toLowerCase();
 
@@ -16,7 +20,7 @@ const lockedError = (until: number, nowMs: number) => {
   return new UserError(
     429,
     'account_locked',
-    `too many failed sign-ins for this account; it is locked for ${Math.ceil(retryAfterSeconds / 60)} min (try again later, or ask an admin to reset the password)`,
+    `too many failed sign-ins for this account; it is locked for ${retryAfterSeconds < 120 ? `${retryAfterSeconds} s` : `${Math.ceil(retryAfterSeconds / 60)} min`} (try again later, or ask an admin to reset the password)`,
     { retryAfterSeconds },
   );
 };
@@ -28,7 +32,7 @@ export async function checkSignInAllowed(db: Db, email: string, nowMs = Date.now
 }
 
 /** After better-auth answered a sign-in: a refused password counts, a success clears the count. */
-export async function noteSignInOutcome(db: Db, email: string, succeeded: boolean, nowMs = Date.now()): Promise<void> {
+export async function noteSignInOutcome(db: Db, policy: LockoutPolicy, email: string, succeeded: boolean, nowMs = Date.now()): Promise<void> {
   if (succeeded) await clearSignInFailures(db, key(email));
-  else await recordSignInFailure(db, key(email), nowMs, SIGN_IN_LOCKOUT);
+  else await recordSignInFailure(db, key(email), nowMs, policy);
 }

@@ -8,7 +8,7 @@ import { recipientCounts } from '../server/db/recipients';
 import { listRunAttempts } from '../server/db/runs';
 import type { CampaignResult } from '../workflows/contracts';
 import { campaignEnv, type CampaignEnv } from './campaign-env';
-import { graphWithDelay } from './helpers';
+import { eventually, graphWithDelay } from './helpers';
 
 let env: CampaignEnv;
 beforeAll(async () => {
@@ -20,10 +20,11 @@ describe('a campaign whose worker is killed', () => {
   it('finishes on a new worker with every recipient sent, and no duplicate that is not marked uncertain', async () => {
     const first = env.spawnWorker();
     const { runId, handle } = await env.run('crash', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }));
-    for (let i = 0; env.received.length < 500; i++) {
-      if (i > 1200) throw new Error(`the first worker sent only ${env.received.length} messages in 2 minutes`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually('the first worker to send 500 messages', () => env.received.length >= 500, {
+      timeoutMs: 120_000,
+      everyMs: 100,
+      seen: () => `it sent ${env.received.length}`,
+    });
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     expect(first.signalCode).toBe('SIGKILL');

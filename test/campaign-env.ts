@@ -19,7 +19,17 @@ import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { loadKeyring } from '../server/secrets';
 import { TransportPool } from '../server/smtp/transport-pool';
 import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
-import { failureConverterPath, localSmtpPolicy, profileInput, publishForTest, root, tempInstall, testSecretKey, workflowsPath } from './helpers';
+import {
+  eventually,
+  failureConverterPath,
+  localSmtpPolicy,
+  profileInput,
+  publishForTest,
+  root,
+  tempInstall,
+  testSecretKey,
+  workflowsPath,
+} from './helpers';
 import { startTemporalDevServer, type DevServer } from './temporal-dev';
 
 export const admin = { id: 'admin-test', role: 'admin' as const };
@@ -174,11 +184,5 @@ export async function campaignEnv(options: {
   };
 }
 
-/** Polls `check` every 100 ms until it holds; fails after a minute, naming what it waited for. */
-export async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Polls `check` until it holds; fails after a minute, naming what it waited for. */
+export const until = (what: string, check: () => Promise<boolean>) => eventually(what, check, { everyMs: 100 });

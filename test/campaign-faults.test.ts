@@ -11,7 +11,7 @@ import { resendHeld } from '../server/runs/control';
 import { getSmtpProfile } from '../server/db/smtp-profiles';
 import { throttleState } from '../server/db/throttle';
 import type { CampaignResult } from '../workflows/contracts';
-import { campaignEnv, type CampaignEnv } from './campaign-env';
+import { campaignEnv, type CampaignEnv, until } from './campaign-env';
 import { graphWithDelay, profileInput } from './helpers';
 
 let env: CampaignEnv | undefined;
@@ -119,6 +119,7 @@ describe('a campaign against a misbehaving server', () => {
     // A person resends them: the finished run's campaign starts again for them alone.
     expect(await resendHeld(env.db, env.client, env.config, runId)).toEqual({ resent: dropped });
     await until(
+      'the held messages resent and the run completed again',
       async () => (await getRun(e.db, runId))?.status === 'completed' && (await recipientCounts(e.db, runId, Date.now())).completed === 200,
     );
     expect(env.received).toHaveLength(200 + dropped);
@@ -130,11 +131,3 @@ describe('a campaign against a misbehaving server', () => {
     await expect(resendHeld(env.db, env.client, env.config, runId)).rejects.toMatchObject({ status: 409 });
   });
 });
-
-async function until(check: () => Promise<boolean>) {
-  for (let i = 0; i < 600; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('timed out');
-}

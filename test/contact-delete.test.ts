@@ -18,7 +18,7 @@ import { sendOneOff } from '../server/one-off';
 import { eventWorkflowId } from '../workflows/contracts';
 import { journeyWorkflow } from '../workflows/journey';
 import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
-import { attemptsOf, graphWithDelay, publishForTest } from './helpers';
+import { attemptsOf, graphWithDelay, publishForTest, sleep } from './helpers';
 
 let env: CampaignEnv;
 beforeAll(async () => {
@@ -101,7 +101,7 @@ describe('deleting a contact', () => {
 
     // The campaign goes on for the other contact; after the journey's delay would have ended, nothing more reached them.
     expect(await handle.result()).toMatchObject({ status: 'completed', sent: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await sleep(2_000);
     expect(env.received.filter((m) => m.to === email)).toHaveLength(1);
     expect(env.received.filter((m) => m.to === 'person1@example.test')).toHaveLength(1);
 

@@ -12,6 +12,7 @@ import { getImportProgress } from '../server/db/imports';
 import { startImport, uploadImport } from '../server/imports';
 import { type ContactImportResult, importWorkflowId } from '../workflows/contracts';
 import { admin, campaignEnv, type CampaignEnv } from './campaign-env';
+import { eventually } from './helpers';
 
 const ROWS = 20_000;
 let env: CampaignEnv;
@@ -72,13 +73,10 @@ describe('the import job on Temporal', () => {
     const first = env.spawnWorker();
     const before = await countContacts(env.db);
     const { id, handle } = await importFile('second');
-    let atKill = 0;
-    for (let i = 0; ; i++) {
-      if (i > 6000) throw new Error('the first worker imported nothing in 2 minutes');
-      atKill = (await getImportProgress(env.db, id))?.rowsDone ?? 0;
-      if (atKill > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await eventually('the first worker to import its first rows', async () => ((await getImportProgress(env.db, id))?.rowsDone ?? 0) > 0, {
+      timeoutMs: 120_000,
+      everyMs: 20,
+    });
     await killed(first);
     const stopped = (await getImportProgress(env.db, id))?.rowsDone ?? 0;
     expect(stopped).toBeGreaterThan(0);

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { type AppUser, createAuth, migrateAuth } from '../server/auth';
 import { readConfig, type Config } from '../server/config';
 import { insertFlowVersion, saveFlowDraft } from '../server/db/flows';
@@ -16,7 +18,42 @@ import type { FlowGraph } from '../domain/flow/schema';
 import type { Plan } from '../domain/flow/plan';
 import { SmtpProfileInput } from '../domain/smtp-profile';
 
-/** A valid SMTP profile form for a server on 127.0.0.1, with these fields changed. */
+/** Waits this long (for polling loops and for a server to notice a closed connection; never to wait out a limit). */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `check` every `everyMs` until it answers something other than undefined or false, and returns
+ * that; after `timeoutMs` fails naming what it waited for (and, with `seen`, what was seen by then).
+ */
+export async function eventually<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  { timeoutMs = 60_000, everyMs = 250, seen }: { timeoutMs?: number; everyMs?: number; seen?: () => string } = {},
+): Promise<Exclude<T, undefined | false>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value as Exclude<T, undefined | false>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${seen ? `\n${seen()}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Whether something listens on this port of 127.0.0.1. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A new empty folder under the system's temporary folder, its name starting `dripline-<what>-`. */
+export const tempDir = (what: string) => fs.mkdtempSync(path.join(os.tmpdir(), `dripline-${what}-`));
+
 /** A profile for a local test server, which speaks plain SMTP: logging in without TLS is allowed on it. */
 export function profileInput(fields: Partial<SmtpProfileInput> = {}): SmtpProfileInput {
   return SmtpProfileInput.parse({
@@ -27,6 +64,17 @@ export function profileInput(fields: Partial<SmtpProfileInput> = {}): SmtpProfil
     allowPlainAuth: true,
     ...fields,
   });
+}
+
+/**
+ * A plain SMTP server (no STARTTLS, no login needed) on a free port of 127.0.0.1, behaving as `options`
+ * say (smtp-server's onData, onRcptTo, onAuth…): for tests that script a server's replies.
+ */
+export async function localSmtpServer(options: SMTPServerOptions): Promise<{ server: SMTPServer; port: number; close: () => Promise<void> }> {
+  const server = new SMTPServer({ authOptional: true, disabledCommands: ['STARTTLS'], disableReverseLookup: true, logger: false, ...options });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return { server, port: (server.server.address() as AddressInfo).port, close };
 }
 
 /** Tests' SMTP servers listen on 127.0.0.1, which the outbound guard refuses unless allowed, as here. */
@@ -47,9 +95,15 @@ export function toolPath(tool: 'temporal' | 'test-server'): string {
   return execFileSync('bash', [path.join(root, 'scripts', 'ensure-tools.sh'), tool], { encoding: 'utf8' }).trim();
 }
 
+/** Temporal's Java test server, with time skipping (loaded only by the tests that use it). */
+export async function timeSkippingTemporal() {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolPath('test-server') } } });
+}
+
 /** A fresh data folder with a migrated, seeded database. */
 export async function tempInstall(env: Record<string, string> = {}): Promise<{ config: Config; db: Db; dir: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dripline-test-'));
+  const dir = tempDir('test');
   const config = readConfig({ DRIPLINE_DATA_DIR: dir, ...env });
   const db = await openDatabase(config.databaseFile);
   await seed(db, config);
@@ -83,6 +137,22 @@ export async function publishForTest(db: Db, flowId: string, graph: FlowGraph): 
 /** Every delivery attempt of a run, oldest first. */
 export async function attemptsOf(db: Db, runId: string) {
   return (await listRunAttempts(db, runId, { offset: 0, limit: 10_000 })).items.reverse();
+}
+
+/** A flow of Trigger → Send Email → Exit with the given sender. */
+export function sendGraph(profileId: string, subject = 'Hello {{name}}', text = 'Hi {{name}}'): FlowGraph {
+  return {
+    schemaVersion: 1,
+    nodes: [
+      { id: 't', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'audience' } },
+      { id: 's', type: 'sendEmail', position: { x: 0, y: 100 }, data: { profileId, subject, text } },
+      { id: 'x', type: 'exit', position: { x: 0, y: 200 }, data: {} },
+    ],
+    edges: [
+      { id: 'e1', source: 't', target: 's' },
+      { id: 'e2', source: 's', target: 'x' },
+    ],
+  };
 }
 
 export function graphWithDelay(delay: FlowGraph['nodes'][number]['data'], profileId = 'sandbox'): FlowGraph {

@@ -4,12 +4,10 @@
  * and a branch on the outcome of an earlier send that a server refused.
  */
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConditionActivities } from '../activities/condition';
 import { createSendEmail } from '../activities/send-email';
@@ -27,11 +25,11 @@ import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
 import { TransportPool } from '../server/smtp/transport-pool';
 import { journeyWorkflow } from '../workflows/journey';
 import { conditionFlow } from './condition-flows';
-import { localSmtpPolicy, profileInput, publishForTest, root, tempInstall, toolPath, workflowsPath } from './helpers';
+import { localSmtpPolicy, localSmtpServer, profileInput, publishForTest, root, tempInstall, timeSkippingTemporal, workflowsPath } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let good: SandboxSmtp;
-let refusing: SMTPServer;
+let closeRefusing: (() => Promise<void>) | undefined;
 let refusingPort = 0;
 let refused = 0;
 let db: Db;
@@ -40,14 +38,12 @@ const received: ReceivedMessage[] = [];
 const transports = new TransportPool(() => '', localSmtpPolicy);
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolPath('test-server') } } });
+  env = await timeSkippingTemporal();
   good = await startSandboxSmtp({ port: 0, onMessage: async (m) => void received.push(m) });
   // Refuses every message after DATA with 554 5.7.1 (content policy): a permanent failure that, unlike a
   // 5.1.1 bad mailbox, does not suppress the contact, so the "failed" branch can still write to them.
-  refusing = new SMTPServer({
-    authOptional: true,
+  ({ port: refusingPort, close: closeRefusing } = await localSmtpServer({
     disabledCommands: ['STARTTLS', 'AUTH'],
-    disableReverseLookup: true,
     onData(stream, _session, callback) {
       stream.resume();
       stream.on('end', () => {
@@ -55,9 +51,7 @@ beforeAll(async () => {
         callback(Object.assign(new Error('5.7.1 Message rejected by content policy'), { responseCode: 554 }));
       });
     },
-  });
-  await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
-  refusingPort = (refusing.server.address() as AddressInfo).port;
+  }));
   ({ db } = await tempInstall());
   await updateSmtpProfile(db, 'sandbox', profileInput({ port: good.port }), '');
   await insertSmtpProfile(db, profileInput({ name: 'Refusing', port: refusingPort }), { passwordEnc: '', ownerId: null, id: 'refusing' });
@@ -70,7 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   transports.close();
   await good?.close();
-  await new Promise<void>((resolve) => (refusing ? refusing.close(() => resolve()) : resolve()));
+  await closeRefusing?.();
   await db?.destroy();
   await env?.teardown();
 });

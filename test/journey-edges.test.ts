@@ -6,22 +6,20 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../activities';
 import type { SendEmailInput, SendEmailResult } from '../activities/send-email';
 import { PLAN_SCHEMA_VERSION, type Plan, type Step } from '../domain/flow/plan';
 import type { JourneyInput, JourneyResult } from '../workflows/contracts';
-import { toolPath, workflowsPath } from './helpers';
+import { sleep, timeSkippingTemporal, workflowsPath } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: toolPath('test-server') } },
-  });
+  env = await timeSkippingTemporal();
   // Bundled once: every test's worker runs the same workflow code.
   workflowBundle = await bundleWorkflowCode({ workflowsPath });
 });
@@ -63,7 +61,7 @@ async function firstWorkflowTaskFailure(handle: WorkflowHandle, stop: AbortSigna
     const events = (await handle.fetchHistory()).events ?? [];
     const failed = events.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;
     if (failed) return failed.failure?.message ?? 'workflow task failed';
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   return undefined;
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,17 @@ import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import type { ReceivedMessage } from '../server/db/sandbox';
 import type { SendEmailData } from '../domain/flow/nodes/send-email';
 import { journeyWorkflow } from '../workflows/journey';
-import { graphWithDelay, localSmtpPolicy, profileInput, attemptsOf, publishForTest, root, tempInstall, toolPath, workflowsPath } from './helpers';
+import {
+  attemptsOf,
+  graphWithDelay,
+  localSmtpPolicy,
+  profileInput,
+  publishForTest,
+  root,
+  tempInstall,
+  timeSkippingTemporal,
+  workflowsPath,
+} from './helpers';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;
@@ -32,9 +42,7 @@ const transports = new TransportPool((enc) => decryptSecret(keyring, enc), local
 const PASSWORD = 'pw-never-in-history-7f3a';
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: toolPath('test-server') } },
-  });
+  env = await timeSkippingTemporal();
   // The server accepts only the right login, so a send that arrives proves the password was decrypted.
   smtp = await startSandboxSmtp({ port: 0, login: { user: 'mailer', password: PASSWORD }, onMessage: async (m) => void received.push(m) });
   ({ db } = await tempInstall());

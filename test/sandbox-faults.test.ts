@@ -6,7 +6,6 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,8 +16,7 @@ import { parseFaults, rejectsRecipient, type Faults } from '../server/sandbox-fa
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { classifySmtpError } from '../server/smtp/classify';
 import { transportOptions } from '../server/smtp/transport';
-import { root } from './helpers';
-import { localSmtpPolicy } from './helpers';
+import { eventually, localSmtpPolicy, root, sleep, tempDir } from './helpers';
 import { oneConnectionPerMessage, RawSmtp, send, settings } from './smtp-clients';
 
 /** A running sandbox with faults, and what it kept (Message-IDs, with the server's clock). */
@@ -219,7 +217,7 @@ describe('421: too many connections, then the server closes', () => {
     // One leaves: a new connection is served again.
     a.end();
     await a.untilClosed();
-    await new Promise((r) => setTimeout(r, 100)); // the server sees the close a moment later
+    await sleep(100); // the server sees the close a moment later
     expect((await send(oneConnectionPerMessage(smtp.port))).err).toBeNull();
     b.end();
     expect(smtp.stats()).toMatchObject({ tooManyConnections: 2, accepted: 1 });
@@ -355,7 +353,7 @@ describe('the product’s sandbox process reads SANDBOX_FAULTS', () => {
   const login = { user: 'sandbox', pass: 'sandbox-password' };
 
   function startSandboxProcess(env: Record<string, string>) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dripline-faults-'));
+    const dataDir = tempDir('faults');
     const child = spawn(process.execPath, ['--import', 'tsx', 'worker/sandbox.ts'], {
       cwd: root,
       // The product's sandbox takes mail only with its login.
@@ -372,10 +370,10 @@ describe('the product’s sandbox process reads SANDBOX_FAULTS', () => {
   it('injects the faults it names, and stores what it accepts in its own database, never the app database', async () => {
     const sandboxProcess = startSandboxProcess({ SANDBOX_FAULTS: 'greylist=1,reject=100%,seed=x' });
     try {
-      while (!sandboxProcess.output().includes('listening on')) {
+      await eventually('the sandbox to listen', () => {
         if (sandboxProcess.child.exitCode !== null) throw new Error(sandboxProcess.output());
-        await new Promise((r) => setTimeout(r, 100));
-      }
+        return sandboxProcess.output().includes('listening on');
+      });
       expect(sandboxProcess.output()).toContain(`listening on 127.0.0.1:${port}; faults (SANDBOX_FAULTS): greylist=1,reject=100%,seed=x`);
       const transport = oneConnectionPerMessage(port, login);
       expect((await send(transport, 'ann@example.test')).err).toMatchObject({ response: '550 5.1.1 Mailbox unavailable' });
@@ -390,7 +388,7 @@ describe('the product’s sandbox process reads SANDBOX_FAULTS', () => {
     // Greylisting alone: the retry is stored in the sandbox's database (data/sandbox.db).
     const greylisting = startSandboxProcess({ SANDBOX_FAULTS: 'greylist=1' });
     try {
-      while (!greylisting.output().includes('listening on')) await new Promise((r) => setTimeout(r, 100));
+      await eventually('the sandbox to listen', () => greylisting.output().includes('listening on'));
       const transport = oneConnectionPerMessage(port, login);
       expect((await send(transport)).err).toMatchObject({ responseCode: 451 });
       const retry = await send(transport);

@@ -3,7 +3,7 @@
  * 454 throttling (retry later, slower), 550 (permanent), and a retried activity after success (no duplicate).
  */
 import { randomBytes } from 'node:crypto';
-import { SMTPServer } from 'smtp-server';
+import type { SMTPServer } from 'smtp-server';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,22 +13,18 @@ import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
 import { createSendEmail, type SendEmailInput, type SendEmailResult } from '../activities/send-email';
 import { TransportPool } from '../server/smtp/transport-pool';
-import { graphWithDelay, localSmtpPolicy, profileInput, attemptsOf, publishForTest, tempInstall } from './helpers';
+import { attemptsOf, graphWithDelay, localSmtpPolicy, localSmtpServer, profileInput, publishForTest, tempInstall } from './helpers';
 
 /** Answers DATA with the scripted replies in order, then 250; counts what it accepted. AUTH answers from `auth`, in order, then accepts. */
 async function scriptedServer(replies: { code: number; text: string }[], auth: { code: number; text: string }[] = []) {
   const accepted: string[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
+  const { server, port } = await localSmtpServer({
     allowInsecureAuth: true,
     onAuth(login, _session, callback) {
       const next = auth.shift();
       if (next) return callback(Object.assign(new Error(next.text), { responseCode: next.code }));
       callback(null, { user: login.username });
     },
-    disabledCommands: ['STARTTLS'],
-    disableReverseLookup: true,
-    logger: false,
     onData(stream, session, callback) {
       stream.resume();
       stream.on('end', () => {
@@ -39,9 +35,7 @@ async function scriptedServer(replies: { code: number; text: string }[], auth: {
       });
     },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.server.address();
-  return { server, accepted, port: typeof address === 'object' && address ? address.port : 0 };
+  return { server, accepted, port };
 }
 
 let db: Db;

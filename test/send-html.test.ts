@@ -6,7 +6,6 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSendEmail, type SendEmailResult } from '../activities/send-email';
 import type { FlowGraph } from '../domain/flow/schema';
@@ -23,23 +22,19 @@ import { UserError } from '../server/errors';
 import { publishFlow } from '../server/flows';
 import { sendOneOff } from '../server/one-off';
 import { TransportPool } from '../server/smtp/transport-pool';
-import { localSmtpPolicy, profileInput, tempInstall } from './helpers';
+import { localSmtpPolicy, localSmtpServer, profileInput, tempInstall } from './helpers';
 
 const admin = { id: 'admin-1', role: 'admin' as const };
 let db: Db;
 let config: Awaited<ReturnType<typeof tempInstall>>['config'];
-let server: SMTPServer;
+let closeServer: (() => Promise<void>) | undefined;
 let port = 0;
 const received: Buffer[] = [];
 const transports = new TransportPool(() => '', localSmtpPolicy);
 
 beforeAll(async () => {
   ({ db, config } = await tempInstall());
-  server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    disableReverseLookup: true,
-    logger: false,
+  ({ port, close: closeServer } = await localSmtpServer({
     onData(stream, _session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -48,10 +43,7 @@ beforeAll(async () => {
         callback(null, 'OK kept');
       });
     },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.server.address();
-  port = typeof address === 'object' && address ? address.port : 0;
+  }));
   await insertSmtpProfile(db, profileInput({ name: 'html', port, fromEmail: 'news@acme.test', fromName: 'Acme', replyTo: 'desk@acme.test' }), {
     id: 'html',
     passwordEnc: '',
@@ -62,7 +54,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   transports.close();
-  server?.close();
+  await closeServer?.();
   await db?.destroy();
 });
 

@@ -4,15 +4,13 @@
  * a send in flight when the thread goes is "outcome unknown" (resent with its Message-ID or held),
  * never "not sent"; a profile edit replaces its pool.
  */
-import type net from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredSmtpProfile } from '../server/db/smtp-profiles';
 import { badMailbox, classifySmtpError } from '../server/smtp/classify';
 import { SendGate, TransportPool } from '../server/smtp/transport-pool';
-import { localSmtpPolicy } from './helpers';
+import { localSmtpPolicy, localSmtpServer } from './helpers';
 
-let server: SMTPServer;
+let closeServer: () => Promise<void>;
 let port = 0;
 const received: string[] = [];
 /** Messages to this address are held at the end of DATA until released. */
@@ -20,11 +18,7 @@ let releaseHeld: (() => void) | undefined;
 let heldArrived: () => void = () => {};
 
 beforeAll(async () => {
-  server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    disableReverseLookup: true,
-    logger: false,
+  ({ port, close: closeServer } = await localSmtpServer({
     onRcptTo(address, _session, callback) {
       if (address.address === 'gone@example.test')
         return callback(Object.assign(new Error('5.1.1 <gone@example.test>: Recipient address rejected: User unknown'), { responseCode: 550 }));
@@ -43,14 +37,12 @@ beforeAll(async () => {
         callback(null, `queued as ${received.length}`);
       });
     },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.server.address() as net.AddressInfo).port;
+  }));
 });
 
 afterAll(async () => {
   releaseHeld?.();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await closeServer();
 });
 
 const profile = (updatedAt: string): StoredSmtpProfile =>

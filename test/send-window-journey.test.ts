@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSendEmail } from '../activities/send-email';
@@ -22,7 +22,7 @@ import { journeyWorkflowId } from '../workflows/contracts';
 import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
 import { TransportPool } from '../server/smtp/transport-pool';
 import { journeyWorkflow } from '../workflows/journey';
-import { localSmtpPolicy, profileInput, publishForTest, root, tempInstall, toolPath, workflowsPath } from './helpers';
+import { localSmtpPolicy, profileInput, publishForTest, root, tempInstall, timeSkippingTemporal, workflowsPath } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let smtp: SandboxSmtp;
@@ -49,7 +49,7 @@ afterAll(async () => {
  * clock on by years, so a second scenario could not start on its Saturday in the same one.
  */
 beforeEach(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolPath('test-server') } } });
+  env = await timeSkippingTemporal();
 });
 afterEach(async () => {
   await env?.teardown();

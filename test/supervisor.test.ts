@@ -5,11 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root } from './helpers';
+import { eventually as polled, portOpen, root, sleep, tempDir } from './helpers';
 import { restartDelay, supervise } from '../scripts/supervise';
 
 // DRIPLINE_SUPERVISOR_PORTS=web,temporal,ui,smtp moves this copy (default 3510,7510,8510,2810).
@@ -19,24 +17,11 @@ const [webPort = 3510, temporalPort = 7510, uiPort = 8510, smtpPort = 2810] = (p
   .map(Number);
 const ports = [webPort, temporalPort, uiPort, smtpPort];
 const web = `http://127.0.0.1:${webPort}`;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dripline-supervisor-'));
+const dataDir = tempDir('supervisor');
 let app: ChildProcess;
 let output = '';
 /** Every process of the product seen during the test, to check none is left after Ctrl-C. */
 const seen = new Map<number, string>();
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** Whether the process still runs (a zombie, exited but not yet reaped, does not). */
 function alive(pid: number): boolean {
@@ -91,16 +76,9 @@ function runnerOf(script: string): Proc | undefined {
   return named.find((p) => !named.some((q) => q.ppid === p.pid));
 }
 
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${output.slice(-3000)}`);
-    await sleep(250);
-  }
-}
+/** Polls `check` (up to 3 minutes by default); on a timeout, shows the end of what `npm start` printed. */
+const eventually = <T>(what: string, check: () => T | Promise<T>, timeoutMs = 180_000) =>
+  polled(what, check, { timeoutMs, seen: () => output.slice(-3000) });
 
 /** Asks the web app for a page every 250 ms until `stop` is called; resolves to every answer (a status, or the error). */
 function pollWeb() {

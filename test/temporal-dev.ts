@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { Connection } from '@temporalio/client';
-import { toolPath } from './helpers';
+import { sleep, toolPath } from './helpers';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -57,7 +57,7 @@ async function startOnce(port: number): Promise<DevServer> {
         if (child.exitCode === null) child.kill('SIGTERM');
         throw new Error(`Temporal dev server did not start: ${stderr}`, { cause: err });
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
   return {

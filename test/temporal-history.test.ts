@@ -1,5 +1,5 @@
 /**
- * Issue 10, "Encrypted history", on a real Temporal server and worker (test/campaign-env.ts): after a
+ * Encrypted history, on a real Temporal server and worker (test/campaign-env.ts): after a
  * campaign and a journey whose SMTP server rejects the recipient with a reply that names them, the raw
  * history (`temporal workflow show --output json`, no codec) holds no address, name, subject, body or
  * reply in clear, failure messages included; the app's own client (with the codec) still reads them.
@@ -7,11 +7,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowGraph } from '../domain/flow/schema';
 import type { JourneyInput, JourneyResult } from '../workflows/contracts';
 import { journeyWorkflow } from '../workflows/journey';
 import { campaignEnv, type CampaignEnv } from './campaign-env';
-import { publishForTest, toolPath, withDecodedPayloads } from './helpers';
+import { publishForTest, sendGraph, toolPath, withDecodedPayloads } from './helpers';
 
 let env: CampaignEnv;
 const rejected = 'person1@example.test';
@@ -24,19 +23,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await env?.close();
-});
-
-const graph = (subject: string, text: string): FlowGraph => ({
-  schemaVersion: 1,
-  nodes: [
-    { id: 't', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'audience' } },
-    { id: 's', type: 'sendEmail', position: { x: 0, y: 100 }, data: { profileId: 'sandbox', subject, text } },
-    { id: 'x', type: 'exit', position: { x: 0, y: 200 }, data: {} },
-  ],
-  edges: [
-    { id: 'e1', source: 't', target: 's' },
-    { id: 'e2', source: 's', target: 'x' },
-  ],
 });
 
 /** The history as the server keeps it, every payload's base64 data decoded, so a search covers what Temporal stores. */
@@ -54,7 +40,7 @@ function rawHistory(workflowId: string): string {
 
 describe('encrypted history on a real Temporal server', () => {
   it('keeps a campaign’s recipients, subjects and bodies out of its raw history', async () => {
-    const { handle } = await env.run('orchard', graph('Moonlit orchard for {{name}}', 'Bring the brass lantern, {{name}}'));
+    const { handle } = await env.run('orchard', sendGraph('sandbox', 'Moonlit orchard for {{name}}', 'Bring the brass lantern, {{name}}'));
     await handle.result();
     // Everyone (the seeded contacts too) but the recipient the server rejects.
     const sentTo = env.received.map((m) => m.to);
@@ -77,7 +63,7 @@ describe('encrypted history on a real Temporal server', () => {
   });
 
   it('encrypts failure messages too: an SMTP reply naming the recipient is not in clear, and the client still reads it', async () => {
-    const plan = await publishForTest(env.db, 'note', graph('A note for Person 1', 'The copper key is under the mat'));
+    const plan = await publishForTest(env.db, 'note', sendGraph('sandbox', 'A note for Person 1', 'The copper key is under the mat'));
     const workflowId = 'journey:history-test';
     const input: JourneyInput = { plan, runId: 'oneoff_history', contactId: 'ct_000001' };
     const handle = await env.client.workflow.start(journeyWorkflow, { taskQueue: 'history-test', workflowId, args: [input] });

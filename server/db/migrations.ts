@@ -271,7 +271,7 @@ export const migrations: Record<string, Migration> = {
     },
   },
   /**
-   * Contacts with attributes and a subscription (issue 9): attributes are one JSON object per contact,
+   * Contacts with attributes and a subscription: attributes are one JSON object per contact,
    * each name typed once in contact_attributes. Indexes for the contacts list at 100,000 contacts:
    * newest first, and case-insensitive prefix search on email and name.
    */

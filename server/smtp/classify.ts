@@ -1,6 +1,6 @@
 /**
- * What an SMTP outcome means (see docs/architecture.md, "Classify every SMTP outcome"): only errors
- * that nodemailer raised for a send come here, never a database error after one. Every outcome names
+ * What an SMTP outcome means (docs/design.md, "Every SMTP outcome is classified"): only errors that
+ * nodemailer raised for a send come here, never a database error after one. Every outcome names
  * the stage of the SMTP session where it happened: only a connection lost after the message's data
  * was sent, before its reply, leaves the outcome unknown.
  */

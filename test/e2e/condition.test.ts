@@ -4,12 +4,11 @@
  * removed with their handles, and a rule's bad value shown on its row.
  */
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
 import type { FlowResponse } from '../../web/lib/api-types';
 import { root } from '../helpers';
-import { admin, Product } from './product';
+import { admin, connect, Product, saved } from './product';
 
 let product: Product;
 beforeAll(async () => {
@@ -46,21 +45,6 @@ const graph = {
     { id: 'e-split-vips', source: 'split', target: 'exit-vips', sourceHandle: 'vips' },
   ],
 };
-
-async function saved(page: Page): Promise<void> {
-  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
-}
-
-/** Drags a connection from one handle to another with the mouse, as a person does. */
-async function connect(page: Page, from: string, to: string): Promise<void> {
-  const a = await page.locator(from).boundingBox();
-  const b = await page.locator(to).boundingBox();
-  if (!a || !b) throw new Error('handle not on screen');
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
-  await page.mouse.up();
-}
 
 describe('the Condition node in the editor', () => {
   it('names an unconnected branch at its field, is fixed by connecting its handle, and adds and removes branches', async () => {

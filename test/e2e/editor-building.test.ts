@@ -7,7 +7,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
 import type { FlowCreated, FlowResponse } from '../../web/lib/api-types';
-import { admin, Product } from './product';
+import { admin, drag, edgeMiddle, middle, Product, saved } from './product';
 
 let product: Product;
 
@@ -25,26 +25,11 @@ async function box(locator: Locator) {
   return { ...b, cx: b.x + b.width / 2, cy: b.y + b.height / 2, bottom: b.y + b.height };
 }
 
-/** The middle of an element on the screen. */
-async function centre(locator: Locator): Promise<{ x: number; y: number }> {
-  const b = await box(locator);
-  return { x: b.cx, y: b.cy };
-}
-
-/** Drags with the mouse from one point to another in small moves, as a hand would (HTML5 drag and React Flow's pointer drags alike). */
-async function drag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move(from.x + 5, from.y + 5, { steps: 2 });
-  await page.mouse.move(to.x, to.y, { steps: 12 });
-  await page.mouse.up();
-}
-
 const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 const outHandle = (page: Page, id: string) => node(page, id).locator('.react-flow__handle.source');
 
 async function savedGraph(page: Page, flowId: string): Promise<FlowGraph> {
-  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
+  await saved(page);
   return FlowGraph.parse((await product.admin.api<FlowResponse>('GET', `/api/flows/${flowId}`)).data.graph);
 }
 
@@ -67,7 +52,7 @@ describe('building a flow with the mouse', () => {
     const exit = await box(node(page, 'exit'));
 
     // A Delay dragged from the palette lands where it is dropped: between the Trigger and the Exit.
-    await drag(page, await centre(page.getByTestId('add-delay')), { x: trigger.cx, y: (trigger.bottom + exit.y) / 2 });
+    await drag(page, await middle(page.getByTestId('add-delay')), { x: trigger.cx, y: (trigger.bottom + exit.y) / 2 });
     const delay = page.getByTestId('node-delay');
     await delay.waitFor();
     const delayId = (await page.locator('.react-flow__node-delay').getAttribute('data-id')) ?? '';
@@ -76,13 +61,13 @@ describe('building a flow with the mouse', () => {
     expect(dropped.cy).toBeLessThan(exit.cy);
 
     // A connection from the Trigger dropped on the Delay's body (not its dot) connects them.
-    await drag(page, await centre(outHandle(page, 'trigger')), { x: dropped.cx + 40, y: dropped.cy });
+    await drag(page, await middle(outHandle(page, 'trigger')), { x: dropped.cx + 40, y: dropped.cy });
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(1);
 
     // A connection from the Delay dropped on empty canvas asks which step to add there, and connects it.
     const pane = await box(page.locator('.react-flow__pane'));
     const emptySpot = { x: pane.x + 130, y: dropped.bottom + 40 };
-    await drag(page, await centre(outHandle(page, delayId)), emptySpot);
+    await drag(page, await middle(outHandle(page, delayId)), emptySpot);
     await page.getByTestId('step-picker').waitFor();
     await page.getByTestId('pick-sendEmail').click();
     await page.getByTestId('step-picker').waitFor({ state: 'detached' });
@@ -92,7 +77,7 @@ describe('building a flow with the mouse', () => {
     expect(Math.abs(sendBox.cx - emptySpot.x)).toBeLessThan(5);
 
     // And the Send Email's connection dropped on the Exit's body ends the flow.
-    await drag(page, await centre(outHandle(page, sendId)), await centre(node(page, 'exit')));
+    await drag(page, await middle(outHandle(page, sendId)), await middle(node(page, 'exit')));
 
     const graph = await savedGraph(page, flowId);
     const typeOf = (id: string) => graph.nodes.find((n) => n.id === id)?.type ?? id;
@@ -100,7 +85,7 @@ describe('building a flow with the mouse', () => {
     await page.getByTestId('flow-ok').waitFor();
 
     // Escape closes the picker without adding anything.
-    await drag(page, await centre(outHandle(page, 'trigger')), { x: pane.x + pane.width - 40, y: pane.y + 40 });
+    await drag(page, await middle(outHandle(page, 'trigger')), { x: pane.x + pane.width - 40, y: pane.y + 40 });
     await page.getByTestId('step-picker').waitFor();
     await page.keyboard.press('Escape');
     await page.getByTestId('step-picker').waitFor({ state: 'detached' });
@@ -113,14 +98,8 @@ describe('building a flow with the mouse', () => {
     const { page } = browser;
     await node(page, 'done').waitFor({ timeout: 60_000 });
     // The middle of the connection Send Email → Exit, on the screen.
-    const middle = await page.locator('.react-flow__edge[data-id="e-welcome-done"] path.react-flow__edge-path').evaluate((path) => {
-      const p = path as SVGPathElement;
-      const at = p.getPointAtLength(p.getTotalLength() / 2);
-      const m = p.getScreenCTM();
-      if (!m) throw new Error('no transform');
-      return { x: at.x * m.a + at.y * m.c + m.e, y: at.x * m.b + at.y * m.d + m.f };
-    });
-    await drag(page, await centre(page.getByTestId('add-delay')), middle);
+    const onEdge = await edgeMiddle(page.locator('.react-flow__edge[data-id="e-welcome-done"] path.react-flow__edge-path'));
+    await drag(page, await middle(page.getByTestId('add-delay')), onEdge);
     await expect.poll(() => page.getByTestId('node-delay').count()).toBe(2);
 
     const graph = await savedGraph(page, 'welcome');

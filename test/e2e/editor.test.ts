@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
 import type { FlowCreated, FlowResponse, RunStarted } from '../../web/lib/api-types';
-import { admin, Product, settledRun } from './product';
+import { admin, Product, saved, settledRun } from './product';
 
 let product: Product;
 
@@ -20,11 +20,6 @@ afterAll(async () => {
 
 const edgeIds = (page: Page) => page.locator('.react-flow__edge').evaluateAll((es) => es.map((e) => e.getAttribute('data-id')).sort());
 const nodeCount = (page: Page, type: string) => page.getByTestId(`node-${type}`).count();
-
-/** Waits until the save state says the draft is saved (autosave has caught up). */
-async function saved(page: Page): Promise<void> {
-  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
-}
 
 async function openSample(page: Page): Promise<void> {
   await page.goto(`${product.web}/flows/welcome`);

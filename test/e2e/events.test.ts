@@ -21,7 +21,7 @@ import type {
   FlowResponse,
   SandboxMessageList,
 } from '../../web/lib/api-types';
-import { eventually, Product } from './product';
+import { eventually, Product, saved } from './product';
 
 let product: Product;
 
@@ -261,9 +261,9 @@ describe('events API', () => {
     await page.getByTestId('trigger-event').fill('welcome.requested');
     await page.getByTestId('trigger-reentry').selectOption('always');
     await expect.poll(() => page.getByTestId('node-trigger').textContent()).toContain('"welcome.requested" (every time)');
-    await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
-    const saved = (await product.admin.api<FlowResponse>('GET', '/api/flows/welcome')).data;
-    expect((saved.graph as FlowGraph).nodes.find((n) => n.type === 'trigger')?.data).toEqual({
+    await saved(page);
+    const flow = (await product.admin.api<FlowResponse>('GET', '/api/flows/welcome')).data;
+    expect((flow.graph as FlowGraph).nodes.find((n) => n.type === 'trigger')?.data).toEqual({
       source: 'event',
       event: 'welcome.requested',
       reentry: 'always',

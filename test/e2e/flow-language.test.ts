@@ -1,5 +1,5 @@
 /**
- * The flow language end to end (issue 11): a preview sent to the signed-in user's own address reaches
+ * The flow language end to end: a preview sent to the signed-in user's own address reaches
  * the SMTP server of the node's profile (API), and, in headless Chromium, a flow with a Send window and
  * a Condition built from the palette, its unconnected branch seen and connected, an HTML email previewed
  * for a contact, published, exported and imported again.
@@ -14,7 +14,7 @@ import { SANDBOX_PROFILE_ID } from '../../domain/senders';
 import type { ReceivedMessage } from '../../server/db/sandbox';
 import { type SandboxSmtp, startSandboxSmtp } from '../../server/sandbox-smtp';
 import type { FlowResponse, PreviewSent, SandboxMessageList, SmtpProfileCreated, TestEmailList } from '../../web/lib/api-types';
-import { admin, agentA, eventually, Product, sendGraph } from './product';
+import { admin, agentA, connect, drag, edgeMiddle, eventually, middle, Product, saved, sendGraph } from './product';
 
 let product: Product;
 /** The SMTP server of the "Office relay" profile: not the sandbox, a server of its own. */
@@ -94,41 +94,12 @@ describe('preview sent to my own address', () => {
 
 const nodeBox = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 
-/** Drags a connection from one handle to another with the mouse, as a person does. */
-async function connect(page: Page, from: string, to: string): Promise<void> {
-  const a = await page.locator(from).boundingBox();
-  const b = await page.locator(to).boundingBox();
-  if (!a || !b) throw new Error('handle not on screen');
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(a.x + a.width / 2 + 5, a.y + a.height / 2 + 5, { steps: 2 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
-  await page.mouse.up();
-}
-
 /** Drags an element (a palette step) with the mouse and drops it at a point on the screen. */
-async function dragTo(page: Page, what: Locator, to: { x: number; y: number }): Promise<void> {
-  const b = await what.boundingBox();
-  if (!b) throw new Error('not on screen');
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(b.x + b.width / 2 + 5, b.y + b.height / 2 + 5, { steps: 2 });
-  await page.mouse.move(to.x, to.y, { steps: 12 });
-  await page.mouse.up();
-}
+const dragTo = async (page: Page, what: Locator, to: { x: number; y: number }) => drag(page, await middle(what), to);
 
 /** The middle of the connection from one node to another, on the screen. */
-async function edgeMiddle(page: Page, source: string, target: string): Promise<{ x: number; y: number }> {
-  const edge = page.locator(`.react-flow__edge[data-id^="e-${source}-"][data-id$="-${target}"] path.react-flow__edge-path`);
-  await edge.waitFor({ state: 'attached' });
-  return edge.evaluate((path) => {
-    const p = path as SVGPathElement;
-    const at = p.getPointAtLength(p.getTotalLength() / 2);
-    const m = p.getScreenCTM();
-    if (!m) throw new Error('no transform');
-    return { x: at.x * m.a + at.y * m.c + m.e, y: at.x * m.b + at.y * m.d + m.f };
-  });
-}
+const edgeBetween = (page: Page, source: string, target: string) =>
+  edgeMiddle(page.locator(`.react-flow__edge[data-id^="e-${source}-"][data-id$="-${target}"] path.react-flow__edge-path`));
 
 /** Tidy layout (top to bottom, the whole flow in view), then waits until these nodes stand still on screen, apart. */
 async function fitted(page: Page, ids: string[]): Promise<void> {
@@ -164,10 +135,6 @@ async function settled(page: Page, ids: string[]): Promise<void> {
   });
 }
 
-async function saved(page: Page): Promise<void> {
-  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
-}
-
 /** What an import must keep of a graph: every node (id, type, name, data) and connection (ends and branch). */
 function shape(graph: FlowGraph) {
   return {
@@ -200,15 +167,15 @@ describe('building, previewing, publishing, exporting and importing a flow in th
     );
     await page.locator('.react-flow__edge[data-id="e-trigger-exit"]').waitFor({ state: 'attached' });
     const windowId = await added(page, 'sendWindow', async () =>
-      dragTo(page, page.getByTestId('add-sendWindow'), await edgeMiddle(page, 'trigger', 'exit')),
+      dragTo(page, page.getByTestId('add-sendWindow'), await edgeBetween(page, 'trigger', 'exit')),
     );
     await fitted(page, [windowId, 'exit']);
     const sendId = await added(page, 'sendEmail', async () =>
-      dragTo(page, page.getByTestId('add-sendEmail'), await edgeMiddle(page, windowId, 'exit')),
+      dragTo(page, page.getByTestId('add-sendEmail'), await edgeBetween(page, windowId, 'exit')),
     );
     await fitted(page, [sendId, 'exit']);
     const conditionId = await added(page, 'condition', async () =>
-      dragTo(page, page.getByTestId('add-condition'), await edgeMiddle(page, sendId, 'exit')),
+      dragTo(page, page.getByTestId('add-condition'), await edgeBetween(page, sendId, 'exit')),
     );
     await fitted(page, [conditionId, 'exit']);
 

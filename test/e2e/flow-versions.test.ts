@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
 import type { FlowCreated, FlowPublished, FlowResponse, RunStarted } from '../../web/lib/api-types';
-import { admin, issueFields, Product, settledRun } from './product';
+import { admin, issueFields, Product, saved, settledRun } from './product';
 
 let product: Product;
 
@@ -18,10 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await product?.stop();
 });
-
-async function saved(page: Page): Promise<void> {
-  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
-}
 
 const text = async (page: Page, testId: string) => (await page.getByTestId(testId).textContent()) ?? '';
 

@@ -6,18 +6,15 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { z } from 'zod';
-import type { FlowGraph } from '../../domain/flow/schema';
 import type { SmtpProfileInput } from '../../domain/smtp-profile';
 import type { DeliveryAttempt } from '../../server/db/deliveries';
 import type { RunRecipient } from '../../server/db/runs';
 import type { ApiErrorBody, SaveSmtpProfileBody, SmtpProfileCreated, SmtpProfileResponse, RunAnswer } from '../../web/lib/api-types';
-import { root, toolPath, withDecodedPayloads } from '../helpers';
+import { eventually, portOpen, root, sleep, tempDir, toolPath, withDecodedPayloads } from '../helpers';
 
 /**
  * Each file's slot. Its ports are the base ports plus its slot, so no two files share a port, whatever
@@ -84,6 +81,11 @@ export const wrongSmtpPassword = 'wrong-app-password';
 export const agentA: AgentLogin = { email: 'agent-a@dripline.test', name: 'Agent A', password: 'agent-a-password-e2e' };
 export const agentB: AgentLogin = { email: 'agent-b@dripline.test', name: 'Agent B', password: 'agent-b-password-e2e' };
 export const agentC: AgentLogin = { email: 'agent-c@dripline.test', name: 'Agent C', password: 'agent-c-password-e2e' };
+/**
+ * DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS of every test product: better-auth's per-IP limit (3 sign-ins)
+ * holds for 2 s instead of 10, so a test that meets it waits 2 s at most.
+ */
+export const signInRateWindowSeconds = 2;
 /** DRIPLINE_TEMPORAL_CODEC_TOKEN: lets the temporal CLI decode payloads through /api/temporal-codec. */
 export const codecToken = 'codec-token-e2e-4f1c9a7d2b6e8035c1d4a9f7';
 /** Every password the tests type anywhere: none may ever come back in a response or reach Temporal. */
@@ -221,19 +223,6 @@ export class BrowserSession {
 
 // ---- the product ---------------------------------------------------------------------------
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /** Fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, ... (undefined once the process is gone). */
 function statOf(pid: number): string[] | undefined {
   try {
@@ -283,16 +272,8 @@ function startWatchdog(pgid: number): void {
   spawn(process.execPath, ['-e', script, String(process.pid), String(pgid)], { detached: true, stdio: 'ignore' }).unref();
 }
 
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
+/** The e2e tests import their helpers from here. */
+export { eventually, sendGraph } from '../helpers';
 
 export class Product {
   readonly web: string;
@@ -316,7 +297,7 @@ export class Product {
   /** Starts the product for one test file (with these settings added), waits until it says it is ready, and signs the admin in. */
   static async start(area: Area, env: Record<string, string> = {}): Promise<Product> {
     const ports = portsFor(area);
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `dripline-e2e-${area.replace('/', '-')}-`));
+    const dataDir = tempDir(`e2e-${area.replace('/', '-')}`);
     const app = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
       cwd: root,
       env: {
@@ -330,6 +311,7 @@ export class Product {
         DRIPLINE_ADMIN_PASSWORD: admin.password,
         SANDBOX_SMTP_LOGIN: `${smtpLogin.user}:${smtpLogin.password}`,
         DRIPLINE_TEMPORAL_CODEC_TOKEN: codecToken,
+        DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS: String(signInRateWindowSeconds),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -361,7 +343,7 @@ export class Product {
     return request<T>(this.web, method, url, { body });
   }
 
-  /** Signs in through better-auth's endpoint; waits out its sign-in rate limit (3 per 10 s) when hit. */
+  /** Signs in through better-auth's endpoint; waits out its sign-in rate limit (3 per `signInRateWindowSeconds`) when hit. */
   async signIn(user: Login): Promise<Session> {
     for (let tries = 0; tries < 10; tries++) {
       const res = await fetch(`${this.web}/api/auth/sign-in/email`, {
@@ -448,7 +430,7 @@ export class Product {
       if (outcome === 'in') break;
       const message = outcome === 'error' ? ((await page.getByTestId('login-error').textContent()) ?? '') : 'no answer';
       if (!/too many/i.test(message) || tries > 8) throw new Error(`login as ${user.email} failed: ${message}`);
-      await sleep(3000); // better-auth's sign-in rate limit (3 in 10 s); start again on a fresh form
+      await sleep(signInRateWindowSeconds * 1000); // better-auth's sign-in rate limit; start again on a fresh form
       await page.goto(loginUrl);
     }
     expect(new URL(page.url()).pathname).toBe(next);
@@ -523,22 +505,6 @@ export class Product {
 
 // ---- what the tests send -----------------------------------------------------------------
 
-/** A flow of Trigger → Send Email → Exit with the given sender. */
-export function sendGraph(profileId: string, subject = 'Hello {{name}}', text = 'Hi {{name}}'): FlowGraph {
-  return {
-    schemaVersion: 1,
-    nodes: [
-      { id: 't', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'audience' } },
-      { id: 's', type: 'sendEmail', position: { x: 0, y: 100 }, data: { profileId, subject, text } },
-      { id: 'x', type: 'exit', position: { x: 0, y: 200 }, data: {} },
-    ],
-    edges: [
-      { id: 'e1', source: 't', target: 's' },
-      { id: 'e2', source: 's', target: 'x' },
-    ],
-  };
-}
-
 /** The SMTP profile form as the API takes it, from what GET answers (password left out: kept). */
 export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpProfileBody> = {}): SaveSmtpProfileBody {
   const {
@@ -602,6 +568,44 @@ export function gmailLikeProfile(product: Product, name: string): SaveSmtpProfil
     fromName: 'Me at Gmail',
     replyTo: 'replies@gmail.test',
   };
+}
+
+/** Drags with the mouse from one point to another in small moves, as a hand would (HTML5 drag and React Flow's pointer drags alike). */
+export async function drag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 5, from.y + 5, { steps: 2 });
+  await page.mouse.move(to.x, to.y, { steps: 12 });
+  await page.mouse.up();
+}
+
+/** The middle of an element on the screen. */
+export async function middle(what: Locator): Promise<{ x: number; y: number }> {
+  const b = await what.boundingBox();
+  if (!b) throw new Error('not on screen');
+  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+}
+
+/** The middle of a connection on the screen: `path` is its `path.react-flow__edge-path`. */
+export async function edgeMiddle(path: Locator): Promise<{ x: number; y: number }> {
+  await path.waitFor({ state: 'attached' });
+  return path.evaluate((element) => {
+    const p = element as SVGPathElement;
+    const at = p.getPointAtLength(p.getTotalLength() / 2);
+    const m = p.getScreenCTM();
+    if (!m) throw new Error('no transform');
+    return { x: at.x * m.a + at.y * m.c + m.e, y: at.x * m.b + at.y * m.d + m.f };
+  });
+}
+
+/** Drags a connection from one handle to another (CSS selectors) with the mouse, as a person does. */
+export async function connect(page: Page, from: string, to: string): Promise<void> {
+  await drag(page, await middle(page.locator(from)), await middle(page.locator(to)));
+}
+
+/** Waits until the editor says the draft is saved. */
+export async function saved(page: Page): Promise<void> {
+  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
 }
 
 /** Waits until at least `count` elements matching `selector` have exactly this text. */

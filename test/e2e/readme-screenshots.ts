@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { FlowPublished } from '../../web/lib/api-types';
 import { root } from '../helpers';
-import { admin, Product } from './product';
+import { admin, Product, saved } from './product';
 
 const out = path.join(root, 'web', 'public', 'readme');
 
@@ -34,7 +34,7 @@ describe('README screenshots', () => {
       await page.getByTestId('node-sendEmail').waitFor({ timeout: 60_000 });
       await page.getByTestId('node-sendEmail').click();
       await page.getByTestId('step-name').fill('Welcome email');
-      await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
+      await saved(page);
       await page.getByTestId('draft-banner').waitFor();
       await page.getByTestId('draft-summary').click();
       await page.locator('.react-flow__controls-fitview').click();

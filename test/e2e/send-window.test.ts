@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
 import type { FlowResponse } from '../../web/lib/api-types';
-import { admin, Product } from './product';
+import { admin, Product, saved } from './product';
 
 let product: Product;
 
@@ -52,7 +52,7 @@ describe('the Send window in the editor', () => {
     await page.getByTestId('window-randomize').check();
     await expect.poll(fieldErrors).toEqual([]);
     await expect(node.textContent()).resolves.toContain('Send Sat, Sun 10:00–12:00');
-    await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 });
+    await saved(page);
 
     const flow = (await product.admin.api<FlowResponse>('GET', '/api/flows/welcome')).data;
     const graph = FlowGraph.parse(flow.graph);

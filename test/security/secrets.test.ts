@@ -1,13 +1,13 @@
 /** Secrets at rest: the key file must be exactly a 256-bit key in hex, and a GCM tag exactly 16 bytes. */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decryptSecret, encryptSecret, makeKeyring } from '../../server/crypto';
 import { loadSecretKey } from '../../server/secrets';
+import { tempDir } from '../helpers';
 
-const dataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dripline-key-'));
+const dataDir = () => tempDir('key');
 
 describe('the secret key file', () => {
   it.each([

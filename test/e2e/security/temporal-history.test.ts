@@ -1,5 +1,5 @@
 /**
- * Issue 10, "Encrypted history": recipient addresses, attributes and message bodies never sit in clear
+ * Encrypted history: recipient addresses, attributes and message bodies never sit in clear
  * in Temporal. A campaign and a one-off message run to completion on `npm start`'s stack; the raw
  * history the temporal CLI reads from the server (no codec) holds none of them; through the app's codec
  * endpoint (/api/temporal-codec, as the Web UI and `--codec-endpoint` use it) an admin or the codec
@@ -7,9 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactDeliveries, ContactResponse, FlowCreated, FlowPublished, MessageQueued, RunStarted } from '../../../web/lib/api-types';
-import type { FlowGraph } from '../../../domain/flow/schema';
 import type { Page } from 'playwright-core';
-import { admin, agentA, codecToken, eventually, Product, secrets, settledRun } from '../product';
+import { admin, agentA, codecToken, eventually, Product, secrets, sendGraph, settledRun } from '../product';
 
 let product: Product;
 
@@ -37,21 +36,6 @@ const clearTexts = [
   // The sender's addresses from the resolved plan (the seeded Sandbox profile).
   'hello@dripline.test',
 ];
-
-function graph(): FlowGraph {
-  return {
-    schemaVersion: 1,
-    nodes: [
-      { id: 't', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'audience' } },
-      { id: 's', type: 'sendEmail', position: { x: 0, y: 100 }, data: { profileId: 'sandbox', subject: campaignSubject, text: campaignText } },
-      { id: 'x', type: 'exit', position: { x: 0, y: 200 }, data: {} },
-    ],
-    edges: [
-      { id: 'e1', source: 't', target: 's' },
-      { id: 'e2', source: 's', target: 'x' },
-    ],
-  };
-}
 
 interface JsonPayload {
   metadata?: Record<string, string>;
@@ -86,7 +70,9 @@ describe('Temporal history', () => {
     const contactId = added.data.id;
 
     const flow = (await api.api<FlowCreated>('POST', '/api/flows', { name: 'Orchard' })).data;
-    expect((await api.api('PUT', `/api/flows/${flow.id}`, { name: 'Orchard', graph: graph() })).status).toBe(200);
+    expect(
+      (await api.api('PUT', `/api/flows/${flow.id}`, { name: 'Orchard', graph: sendGraph('sandbox', campaignSubject, campaignText) })).status,
+    ).toBe(200);
     const published = await api.api<FlowPublished>('POST', `/api/flows/${flow.id}/publish`);
     expect(published.status, published.text).toBe(200);
     const started = await api.api<RunStarted>('POST', '/api/runs', { flowId: flow.id, version: published.data.version, contactIds: [contactId] });

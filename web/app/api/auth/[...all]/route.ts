@@ -1,7 +1,7 @@
 import { toNextJsHandler } from 'better-auth/next-js';
-import { checkSignInAllowed, noteSignInOutcome } from '@server/sign-in-lockout';
+import { checkSignInAllowed, noteSignInOutcome, signInLockout } from '@server/sign-in-lockout';
 import { getAuth } from '@/lib/auth';
-import { apiRoute, getDb, readLimitedText } from '@/lib/server';
+import { apiRoute, getConfig, getDb, readLimitedText } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
@@ -35,6 +35,6 @@ export const POST = apiRoute(async (request: Request) => {
   const db = await getDb();
   await checkSignInAllowed(db, email);
   const response = await handlers.POST(forward);
-  if (response.status === 401 || response.ok) await noteSignInOutcome(db, email, response.ok);
+  if (response.status === 401 || response.ok) await noteSignInOutcome(db, signInLockout(getConfig()), email, response.ok);
   return response;
 });

@@ -1,0 +1,46 @@
+/**
+ * `npm run test:unit`: the tests that need no Temporal server, browser or started product (pure code,
+ * SQLite, in-process SMTP servers), for a quick check while working. `npm test` runs these and all the
+ * others, each once (vitest.config.ts takes every test file). A new test file that starts none of
+ * those belongs in this list.
+ */
+import base from '../vitest.config';
+
+export const UNIT_TESTS = [
+  'test/architecture.test.ts',
+  'test/compile-condition.test.ts',
+  'test/compile-properties.test.ts',
+  'test/compile.test.ts',
+  'test/contact-filter.test.ts',
+  'test/contact-import.test.ts',
+  'test/contacts.test.ts',
+  'test/crypto.test.ts',
+  'test/draw-properties.test.ts',
+  'test/editor-condition.test.ts',
+  'test/editor-logic.test.ts',
+  'test/flow-diff.test.ts',
+  'test/flow-lifecycle.test.ts',
+  'test/portable.test.ts',
+  'test/publish-condition.test.ts',
+  'test/replay.test.ts',
+  'test/security/http-guard.test.ts',
+  'test/security/outbound.test.ts',
+  'test/security/secrets.test.ts',
+  'test/segments.test.ts',
+  'test/send-email.test.ts',
+  'test/send-html.test.ts',
+  'test/send-leases.test.ts',
+  'test/send-thread.test.ts',
+  'test/send-window.test.ts',
+  'test/sign-in-limits.test.ts',
+  'test/smtp-connection.test.ts',
+  'test/smtp-profiles.test.ts',
+  'test/templates.test.ts',
+  'test/temporal-codec.test.ts',
+  'test/unit-list.test.ts',
+  'test/user-deletion.test.ts',
+  'test/workflow-code.test.ts',
+];
+
+// Nothing in this list starts a server that two files would fight over: files run side by side.
+export default { ...base, test: { ...base.test, include: UNIT_TESTS, pool: 'threads', fileParallelism: true } };
