@@ -8,6 +8,7 @@ import base from '../vitest.config';
 
 export const UNIT_TESTS = [
   'test/architecture.test.ts',
+  'test/cohort-state.test.ts',
   'test/compile-condition.test.ts',
   'test/compile-properties.test.ts',
   'test/compile.test.ts',
@@ -18,6 +19,7 @@ export const UNIT_TESTS = [
   'test/draw-properties.test.ts',
   'test/editor-condition.test.ts',
   'test/editor-logic.test.ts',
+  'test/filter-editor.test.ts',
   'test/flow-diff.test.ts',
   'test/flow-lifecycle.test.ts',
   'test/portable.test.ts',
@@ -30,11 +32,17 @@ export const UNIT_TESTS = [
   'test/send-email.test.ts',
   'test/send-html.test.ts',
   'test/send-leases.test.ts',
+  'test/send-stages.test.ts',
+  'test/send-test-email.test.ts',
   'test/send-thread.test.ts',
   'test/send-window.test.ts',
+  'test/sending-policy.test.ts',
   'test/sign-in-limits.test.ts',
   'test/smtp-connection.test.ts',
   'test/smtp-profiles.test.ts',
+  'test/smtp-test-connection.test.ts',
+  'test/smtp-tls-trust.test.ts',
+  'test/step-registry.test.ts',
   'test/templates.test.ts',
   'test/temporal-codec.test.ts',
   'test/unit-list.test.ts',
@@ -42,5 +50,6 @@ export const UNIT_TESTS = [
   'test/workflow-code.test.ts',
 ];
 
-// Nothing in this list starts a server that two files would fight over: files run side by side.
-export default { ...base, test: { ...base.test, include: UNIT_TESTS, pool: 'threads', fileParallelism: true } };
+// Nothing in this list starts a server that two files would fight over: files run side by side, in forked
+// processes (the sending and build threads, and better-sqlite3, do not survive a threads pool's teardown).
+export default { ...base, test: { ...base.test, include: UNIT_TESTS, pool: 'forks', fileParallelism: true } };
