@@ -71,7 +71,14 @@ export function profileInput(fields: Partial<SmtpProfileInput> = {}): SmtpProfil
  * say (smtp-server's onData, onRcptTo, onAuth…): for tests that script a server's replies.
  */
 export async function localSmtpServer(options: SMTPServerOptions): Promise<{ server: SMTPServer; port: number; close: () => Promise<void> }> {
-  const server = new SMTPServer({ authOptional: true, disabledCommands: ['STARTTLS'], disableReverseLookup: true, logger: false, closeTimeout: 200, ...options });
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
+    logger: false,
+    closeTimeout: 200,
+    ...options,
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return { server, port: (server.server.address() as AddressInfo).port, close };

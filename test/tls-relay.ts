@@ -58,6 +58,10 @@ export interface Relay {
   port: number;
   /** The subject of each message accepted, in order. */
   subjects: string[];
+  /** The recipients of each message accepted, in order. */
+  recipients: string[];
+  /** Connections opened to it (TLS handshakes that failed included). */
+  connections: number;
   close(): Promise<void>;
 }
 
@@ -67,6 +71,8 @@ export interface Relay {
  */
 export async function startRelay(certificates: Certificates, which: 'self' | 'signed', secure = false): Promise<Relay> {
   const subjects: string[] = [];
+  const recipients: string[] = [];
+  let connections = 0;
   const server = new SMTPServer({
     secure,
     key: fs.readFileSync(path.join(certificates.dir, `${which}.key`)),
@@ -74,10 +80,16 @@ export async function startRelay(certificates: Certificates, which: 'self' | 'si
     authOptional: true,
     logger: false,
     disableReverseLookup: true,
-    onData(stream, _session, callback) {
+    closeTimeout: 200,
+    onConnect(_session, callback) {
+      connections++;
+      callback();
+    },
+    onData(stream, session, callback) {
       simpleParser(stream).then(
         (parsed) => {
           subjects.push(parsed.subject ?? '');
+          recipients.push(...session.envelope.rcptTo.map((r) => r.address));
           callback(null);
         },
         (err: Error) => callback(err),
@@ -88,5 +100,13 @@ export async function startRelay(certificates: Certificates, which: 'self' | 'si
   server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as { port: number }).port;
-  return { port, subjects, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    subjects,
+    recipients,
+    get connections() {
+      return connections;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

@@ -127,8 +127,12 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
         state.handedOff += r.handedOff;
         state.uncertain += r.uncertain;
       }
-      // A sender whose login the server refuses is paused until someone saves it again: look once a minute.
-      if (results.some((r) => r.profileFailing)) await condition(() => state.paused || state.cancelled, IDLE_CHECK_MS);
+      // A sender the server refuses (login, certificate) is paused until someone saves it again: look once a
+      // minute, or at once when it is saved (wakeRunsUsing signals wake). Histories from before did not wake here.
+      if (results.some((r) => r.profileFailing)) {
+        const wakes = patched('wake-paused-profile');
+        await condition(() => (wakes && woken) || state.paused || state.cancelled, IDLE_CHECK_MS);
+      }
       continue;
     }
     // Nothing due now: sleep until the next recipient is due, or a retry settles one, or a signal comes.

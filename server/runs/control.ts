@@ -4,9 +4,10 @@ import { type CampaignInput, runControlSignals, wakeSignal } from '../../workflo
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { releaseHeld } from '../db/recipients';
-import { getRun, runPlan, setRunStatus } from '../db/runs';
+import { getRun, runPlan, setRunStatus, unfinishedRunsUsing } from '../db/runs';
 import { UserError } from '../errors';
 import { startOnce } from '../temporal/start-once';
+import { campaignWorkflowId } from '../../workflows/contracts';
 
 /** Pause, resume or cancel a running campaign: a signal to its workflow, which says so in the run's status. */
 export async function controlRun(db: Db, temporal: Client, runId: string, action: keyof typeof runControlSignals): Promise<void> {
@@ -49,4 +50,22 @@ export async function resendHeld(db: Db, temporal: Client, config: Config, runId
     }
   }
   return { resent };
+}
+
+/**
+ * A profile was saved: the campaigns that send with it look again now instead of at their next
+ * minute's check, so a paused profile (its login or certificate refused) resumes as soon as it is
+ * fixed. Best effort: a campaign that misses the signal still looks within a minute.
+ */
+export async function wakeRunsUsing(db: Db, temporal: Client, profileId: string): Promise<number> {
+  let woken = 0;
+  for (const run of await unfinishedRunsUsing(db, profileId)) {
+    try {
+      await temporal.workflow.getHandle(campaignWorkflowId(run.id)).signal(wakeSignal);
+      woken++;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  return woken;
 }

@@ -27,7 +27,6 @@ import {
   refundDailySlot,
   restartPace,
 } from '../db/throttle';
-import { explainSmtpError } from '../smtp/advice';
 import { classifySmtpError } from '../smtp/classify';
 import { waitForSlot } from '../smtp/pace';
 import { SendLeases } from '../smtp/send-leases';
@@ -262,9 +261,12 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
         switch (decision.kind) {
           case 'pause profile':
             // Every send would meet the same refusal: the profile pauses, with the fix, until someone saves it.
-            stop = say.pausedReason(reply, explainSmtpError(error, profile).message);
-            await markProfileFailing(db, profile.id, stop);
+            // The first refusal stops the lanes at once; the sends already on the wire add nothing to it.
             putBack.push(r);
+            if (stop) return;
+            stop = reply;
+            stop = say.pausedReason(reply, (await transports.explain(error, profile)).message);
+            await markProfileFailing(db, profile.id, stop);
             return;
           case 'slow down':
             result.throttleReplies++;

@@ -33,7 +33,7 @@ import {
   reserveSendSlot,
   restartPace,
 } from '../db/throttle';
-import { explainSmtpError, type SmtpFailure } from '../smtp/advice';
+import type { SmtpFailure } from '../smtp/advice';
 import { classifySmtpError } from '../smtp/classify';
 import { composeMessage, messageIdFor } from '../smtp/message';
 import { LATE_MS } from '../smtp/pace';
@@ -204,7 +204,7 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
         await commitOutcome(db, entry('uncertain', code, say.heldForReview(say.lostAfterData(reply)), messageId));
         throw failed('HeldForReview', say.heldForReview(say.lostAfterData(reply)));
       case 'pause profile': {
-        const reason = say.pausedReason(reply, explainSmtpError(error, profile).message);
+        const reason = say.pausedReason(reply, (await transports.explain(error, profile)).message);
         await commitOutcome(db, entry('retrying', code, reply, messageId));
         await markProfileFailing(db, profile.id, reason);
         throw wait('ProfilePaused', say.pausingProfile(profile, reason), PAUSED_RETRY_MS);
@@ -310,7 +310,7 @@ export async function sendInteractive(
       // Not retried, so the log says failed (or uncertain when the connection broke after the data).
       await log(outcome.unknown ? 'uncertain' : 'failed', outcome.code, shown(outcome.reply));
       if (outcome.kind === 'throttled') await recordThrottleReply(db, profile, outcome.reply, Date.now());
-      const advice = explainSmtpError(err, profile);
+      const advice = await transports.explain(err, profile);
       return { ok: false, failure: advice.failure, message: advice.message };
     }
   } finally {

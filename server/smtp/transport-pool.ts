@@ -4,10 +4,13 @@
  */
 import type Mail from 'nodemailer/lib/mailer';
 import type { StoredSmtpProfile } from '../db/smtp-profiles';
+import { type SmtpAdvice, explainSmtpError } from './advice';
 import { toWire } from './allow-list';
+import { tlsFailure } from './classify';
 import { MessageBuilder } from './message-builder';
 import type { OutboundPolicy } from './outbound';
 import { type SentInfo, SendingThread } from './send-thread';
+import { presentedCertificate } from './tls-trust';
 
 /** A profile's pooled transport, in the sending thread (server/smtp/send-thread.ts). */
 export interface ProfileTransport {
@@ -110,6 +113,16 @@ export class TransportPool {
       }
       await entry.opening;
     }
+  }
+
+  /**
+   * What to tell a person about a failed send: Test connection's advice. For a refused certificate it
+   * looks at the certificate the server presents (a read-only TLS handshake through the same guard),
+   * so the advice names the fingerprint an admin can pin.
+   */
+  async explain(err: unknown, profile: StoredSmtpProfile): Promise<SmtpAdvice> {
+    const presented = tlsFailure(err) ? await presentedCertificate(this.policy, profile, 5_000).catch(() => undefined) : undefined;
+    return explainSmtpError(err, profile, presented);
   }
 
   close(): void {
