@@ -7,6 +7,7 @@ import { deleteFlow, insertFlowVersion, setFlowArchived } from './db/flows';
 import { knownVariables, preparePlanContent } from './email-content';
 import { getList } from './db/lists';
 import { getSegment } from './db/segments';
+import { RESERVED_ATTRIBUTE_NAMES } from '../domain/contact';
 import { checkRules } from '../domain/flow/nodes/condition';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
@@ -79,8 +80,15 @@ export async function publishFlow(
         });
       }
       if (branch.test.kind === 'attributes') {
-        for (const p of checkRules(branch.test.filter, types)) {
-          badRules.push({ nodeId, field: `data.branches.${i}.test.filter.${p.field}`, message: `Branch '${branch.label}': ${p.message}` });
+        const { filter } = branch.test;
+        for (const p of checkRules(filter, types)) {
+          const field = `data.branches.${i}.test.filter.${p.field}`;
+          // As with template variables: contacts entering by an API event may bring an attribute none has yet.
+          const rule = filter.rules[Number(p.field.split('.')[1])];
+          if (!unknownIsError && rule && p.field.endsWith('.field') && !(RESERVED_ATTRIBUTE_NAMES as readonly string[]).includes(rule.field)) {
+            const message = `Branch '${branch.label}': no contact has an attribute named ${rule.field} yet; contacts whose event does not bring it take another branch`;
+            warnings.push({ nodeId, field, message, severity: 'warning' });
+          } else badRules.push({ nodeId, field, message: `Branch '${branch.label}': ${p.message}` });
         }
       }
     }

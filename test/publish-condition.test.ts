@@ -91,4 +91,25 @@ describe('publishing a Condition', () => {
     await saveFlowDraft(db, { id: 'ages', name: 'Ages', graph: byAge(30) });
     await expect(publishFlow(db, 'ages', admin)).resolves.toMatchObject({ version: 1 });
   });
+
+  it('publishes a rule on an attribute no contact has yet where contacts enter by an API event, with a warning at the rule', async () => {
+    const graph = conditionFlow({
+      profileId: 'sandbox',
+      branches: [
+        { id: 'pro', label: 'Pro', test: { kind: 'attributes', filter: { match: 'all', rules: [{ field: 'plan', op: 'equals', value: 'pro' }] } } },
+      ],
+    }) as FlowGraph;
+    const trigger = graph.nodes.find((n) => n.type === 'trigger');
+    if (trigger?.type !== 'trigger') throw new Error('conditionFlow has no trigger');
+    trigger.data = { ...trigger.data, source: 'event', event: 'signed_up' };
+    await saveFlowDraft(db, { id: 'plans', name: 'Plans', graph });
+    const published = await publishFlow(db, 'plans', admin);
+    expect(published.version).toBe(1);
+    expect(published.warnings).toContainEqual({
+      nodeId: 'split',
+      field: 'data.branches.0.test.filter.rules.0.field',
+      message: "Branch 'Pro': no contact has an attribute named plan yet; contacts whose event does not bring it take another branch",
+      severity: 'warning',
+    });
+  });
 });
