@@ -13,6 +13,7 @@ import { sendInteractive } from './sending/single';
 import type { SmtpFailure } from './smtp/advice';
 import { messageIdFor } from './smtp/message';
 import type { OutboundPolicy } from './smtp/outbound';
+import { InProcessSender } from './smtp/smtp-wire';
 import { TransportPool } from './smtp/transport-pool';
 
 export interface TestEmailResult {
@@ -30,7 +31,9 @@ const pools = new WeakMap<Keyring, WeakMap<OutboundPolicy, TransportPool>>();
 function poolFor(keyring: Keyring, policy: OutboundPolicy): TransportPool {
   const byPolicy = pools.get(keyring) ?? new WeakMap<OutboundPolicy, TransportPool>();
   pools.set(keyring, byPolicy);
-  const pool = byPolicy.get(policy) ?? new TransportPool((enc) => decryptSecret(keyring, enc), policy);
+  const pool =
+    byPolicy.get(policy) ??
+    new TransportPool((enc) => decryptSecret(keyring, enc), policy, { sender: (onSockets) => new InProcessSender(onSockets) });
   byPolicy.set(policy, pool);
   return pool;
 }

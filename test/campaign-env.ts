@@ -17,7 +17,7 @@ import { campaignWorkflowId } from '../workflows/contracts';
 import { parseFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { loadKeyring } from '../server/secrets';
-import { TransportPool } from '../server/smtp/transport-pool';
+import { threadedTransports } from '../server/smtp/send-thread';
 import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
 import {
   eventually,
@@ -110,7 +110,7 @@ export async function campaignEnv(options: {
   // The install's keyring (DRIPLINE_SECRET_KEY), as the web app and a spawned worker/main.ts use it.
   const keyring = loadKeyring(config);
   const client = new Client({ connection: await Connection.connect({ address: server.address }), dataConverter: clientDataConverter(keyring) });
-  const transports = new TransportPool(() => '', localSmtpPolicy);
+  const transports = threadedTransports(() => '', localSmtpPolicy);
   let worker: Worker | undefined;
   let workerDone: Promise<void> | undefined;
   const workerConnection = options.inProcessWorker ? await NativeConnection.connect({ address: server.address }) : undefined;

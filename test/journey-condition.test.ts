@@ -22,7 +22,7 @@ import type { ReceivedMessage } from '../server/db/sandbox';
 import { insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
 import { journeyWorkflowId } from '../workflows/contracts';
 import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
-import { TransportPool } from '../server/smtp/transport-pool';
+import { threadedTransports } from '../server/smtp/send-thread';
 import { journeyWorkflow } from '../workflows/journey';
 import { conditionFlow } from './condition-flows';
 import { localSmtpPolicy, localSmtpServer, profileInput, publishForTest, root, tempInstall, timeSkippingTemporal, workflowsPath } from './helpers';
@@ -35,7 +35,7 @@ let refused = 0;
 let db: Db;
 let listId: string;
 const received: ReceivedMessage[] = [];
-const transports = new TransportPool(() => '', localSmtpPolicy);
+const transports = threadedTransports(() => '', localSmtpPolicy);
 
 beforeAll(async () => {
   env = await timeSkippingTemporal();

@@ -15,7 +15,7 @@ import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
 import { journeyWorkflowId } from '../workflows/contracts';
 import { createSendEmail } from '../activities/send-email';
-import { TransportPool } from '../server/smtp/transport-pool';
+import { threadedTransports } from '../server/smtp/send-thread';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import type { ReceivedMessage } from '../server/db/sandbox';
 import type { SendEmailData } from '../domain/flow/nodes/send-email';
@@ -38,7 +38,7 @@ let smtp: SandboxSmtp;
 let db: Db;
 const received: ReceivedMessage[] = [];
 const keyring = makeKeyring(randomBytes(32));
-const transports = new TransportPool((enc) => decryptSecret(keyring, enc), localSmtpPolicy);
+const transports = threadedTransports((enc) => decryptSecret(keyring, enc), localSmtpPolicy);
 const PASSWORD = 'pw-never-in-history-7f3a';
 
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { getSmtpProfile, insertSmtpProfile, updateSmtpProfile } from '../server/
 import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
 import { createSendEmail, type SendEmailInput, type SendEmailResult } from '../activities/send-email';
-import { TransportPool } from '../server/smtp/transport-pool';
+import { threadedTransports } from '../server/smtp/send-thread';
 import { attemptsOf, graphWithDelay, localSmtpPolicy, localSmtpServer, profileInput, publishForTest, tempInstall } from './helpers';
 
 /** Answers DATA with the scripted replies in order, then 250; counts what it accepted. AUTH answers from `auth`, in order, then accepts. */
@@ -40,7 +40,7 @@ async function scriptedServer(replies: { code: number; text: string }[], auth: {
 
 let db: Db;
 // Stored passwords in these tests decrypt to 'secret'.
-const transports = new TransportPool(() => 'secret', localSmtpPolicy);
+const transports = threadedTransports(() => 'secret', localSmtpPolicy);
 const servers: SMTPServer[] = [];
 
 beforeAll(async () => {
@@ -120,7 +120,7 @@ describe('sendEmail', () => {
     const rotatedAway = makeKeyring(randomBytes(32));
     const activity = createSendEmail({
       db,
-      transports: new TransportPool((enc) => decryptSecret(rotatedAway, enc), localSmtpPolicy),
+      transports: threadedTransports((enc) => decryptSecret(rotatedAway, enc), localSmtpPolicy),
       messageIdSecret: Buffer.alloc(32, 2),
     });
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, input).catch((e: unknown) => e);

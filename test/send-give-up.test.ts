@@ -13,14 +13,14 @@ import { getSend } from '../server/db/deliveries';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import { journeyWorkflowId } from '../workflows/contracts';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
-import { TransportPool } from '../server/smtp/transport-pool';
+import { threadedTransports } from '../server/smtp/send-thread';
 import { journeyWorkflow } from '../workflows/journey';
 import { attemptsOf, graphWithDelay, localSmtpPolicy, profileInput, publishForTest, tempInstall, toolPath, workflowsPath } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let smtp: SandboxSmtp;
 let db: Db;
-const transports = new TransportPool(() => '', localSmtpPolicy);
+const transports = threadedTransports(() => '', localSmtpPolicy);
 
 beforeAll(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping({

@@ -21,7 +21,7 @@ import { SANDBOX_PROFILE_ID } from '../domain/senders';
 import { UserError } from '../server/errors';
 import { publishFlow } from '../server/flows';
 import { sendOneOff } from '../server/one-off';
-import { TransportPool } from '../server/smtp/transport-pool';
+import { threadedTransports } from '../server/smtp/send-thread';
 import { localSmtpPolicy, localSmtpServer, profileInput, tempInstall } from './helpers';
 
 const admin = { id: 'admin-1', role: 'admin' as const };
@@ -30,7 +30,7 @@ let config: Awaited<ReturnType<typeof tempInstall>>['config'];
 let closeServer: (() => Promise<void>) | undefined;
 let port = 0;
 const received: Buffer[] = [];
-const transports = new TransportPool(() => '', localSmtpPolicy);
+const transports = threadedTransports(() => '', localSmtpPolicy);
 
 beforeAll(async () => {
   ({ db, config } = await tempInstall());

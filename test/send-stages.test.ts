@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredSmtpProfile } from '../server/db/smtp-profiles';
 import { DEFAULT_RETRY_FOR_MS, decide } from '../server/sending/policy';
 import { classifySmtpError } from '../server/smtp/classify';
-import { TransportPool } from '../server/smtp/transport-pool';
+import { threadedTransports } from '../server/smtp/send-thread';
 import { localSmtpPolicy } from './helpers';
 import { selfSignedCertificate } from './smtp-clients';
 
@@ -47,7 +47,7 @@ const profile = (port: number, fields: Partial<StoredSmtpProfile> = {}): StoredS
 
 /** Sends one message through a fresh pool (the sending thread) and classifies the error it fails with. */
 async function failureOf(p: StoredSmtpProfile, to = 'ann@example.test') {
-  const pool = new TransportPool(() => '', localSmtpPolicy);
+  const pool = threadedTransports(() => '', localSmtpPolicy);
   cleanups.push(() => pool.close());
   const err = await pool
     .get(p)

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredSmtpProfile } from '../server/db/smtp-profiles';
 import { badMailbox, classifySmtpError } from '../server/smtp/classify';
-import { SendGate, TransportPool } from '../server/smtp/transport-pool';
+import { threadedTransports } from '../server/smtp/send-thread';
+import { SendGate } from '../server/smtp/transport-pool';
 import { localSmtpPolicy, localSmtpServer } from './helpers';
 
 let closeServer: () => Promise<void>;
@@ -63,7 +64,7 @@ const mail = (to: string) => ({ from: 'a@example.test', to, subject: 'Hi', text:
 
 describe('the sending thread', () => {
   it('returns the server’s reply, and a refusal with the fields that classify it', async () => {
-    const pool = new TransportPool(() => '', localSmtpPolicy);
+    const pool = threadedTransports(() => '', localSmtpPolicy);
     try {
       const info = await pool.get(profile('v1')).sendMail(mail('ok@example.test'));
       expect(info.response).toMatch(/^250 queued as \d+/);
@@ -84,7 +85,7 @@ describe('the sending thread', () => {
   });
 
   it('fails a send in flight as "outcome unknown" when the thread goes, and a new pool sends again', async () => {
-    const pool = new TransportPool(() => '', localSmtpPolicy);
+    const pool = threadedTransports(() => '', localSmtpPolicy);
     const arrived = new Promise<void>((resolve) => {
       heldArrived = resolve;
     });
@@ -101,7 +102,7 @@ describe('the sending thread', () => {
     const err = await inFlight;
     expect(classifySmtpError(err)).toMatchObject({ kind: 'transient', unknown: true });
 
-    const again = new TransportPool(() => '', localSmtpPolicy);
+    const again = threadedTransports(() => '', localSmtpPolicy);
     try {
       const before = received.length;
       await again.get(profile('v1')).sendMail(mail('after@example.test'));
@@ -114,7 +115,7 @@ describe('the sending thread', () => {
   });
 
   it('refuses a policy with its own resolver: host names are resolved in the thread', () => {
-    expect(() => new TransportPool(() => '', { ...localSmtpPolicy, lookup: async () => ['127.0.0.1'] })).toThrow(/custom lookup/);
+    expect(() => threadedTransports(() => '', { ...localSmtpPolicy, lookup: async () => ['127.0.0.1'] })).toThrow(/custom lookup/);
   });
 });
 

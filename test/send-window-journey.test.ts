@@ -20,7 +20,7 @@ import type { ReceivedMessage } from '../server/db/sandbox';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import { journeyWorkflowId } from '../workflows/contracts';
 import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
-import { TransportPool } from '../server/smtp/transport-pool';
+import { threadedTransports } from '../server/smtp/send-thread';
 import { journeyWorkflow } from '../workflows/journey';
 import { localSmtpPolicy, profileInput, publishForTest, root, tempInstall, timeSkippingTemporal, workflowsPath } from './helpers';
 
@@ -28,7 +28,7 @@ let env: TestWorkflowEnvironment;
 let smtp: SandboxSmtp;
 let db: Db;
 const received: ReceivedMessage[] = [];
-const transports = new TransportPool(() => '', localSmtpPolicy);
+const transports = threadedTransports(() => '', localSmtpPolicy);
 
 beforeAll(async () => {
   smtp = await startSandboxSmtp({ port: 0, onMessage: async (m) => void received.push(m) });

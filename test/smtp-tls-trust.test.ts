@@ -14,7 +14,7 @@ import type { Db } from '../server/db';
 import { createProfile, profileFor, testConnection, updateProfile } from '../server/profiles';
 import type { StoredSmtpProfile } from '../server/db/smtp-profiles';
 import { type SmtpServerSettings, transportOptions } from '../server/smtp/transport';
-import { TransportPool } from '../server/smtp/transport-pool';
+import { threadedTransports } from '../server/smtp/send-thread';
 import { installUsers, localSmtpPolicy, tempInstall } from './helpers';
 import { type Certificates, makeCertificates, type Relay, startRelay } from './tls-relay';
 
@@ -190,7 +190,7 @@ describe('campaign sends (the pooled transports of the sending thread)', () => {
   it("send through a pinned relay, and through a relay signed by the profile's CA, and refuse without the trust", async () => {
     const stored = (id: string, port: number, trust: { tlsPin?: string; tlsCa?: string }) =>
       ({ ...form(port, trust), id, updatedAt: 'v1', passwordEnc: '' }) as unknown as StoredSmtpProfile;
-    const pool = new TransportPool(() => '', localSmtpPolicy);
+    const pool = threadedTransports(() => '', localSmtpPolicy);
     try {
       await pool.get(stored('pinned', self.port, { tlsPin: selfFingerprint })).sendMail(campaignMail('campaign, pinned'));
       await pool.get(stored('ca', signed.port, { tlsCa: caPem })).sendMail(campaignMail('campaign, with CA'));

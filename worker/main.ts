@@ -8,14 +8,14 @@ import { decryptSecret } from '../server/crypto';
 import { openDatabase } from '../server/db';
 import { loadKeyring, loadSecretKey } from '../server/secrets';
 import { smtpOutboundPolicy } from '../server/smtp/outbound';
-import { TransportPool } from '../server/smtp/transport-pool';
+import { threadedTransports } from '../server/smtp/send-thread';
 import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
 
 const config = readConfig();
 const db = await openDatabase(config.databaseFile);
 const keyring = loadKeyring(config);
 // Sends reach only public SMTP servers, the sandbox and the admin's allow-list (DRIPLINE_SMTP_ALLOWED_HOSTS).
-const transports = new TransportPool((enc) => decryptSecret(keyring, enc), smtpOutboundPolicy(config));
+const transports = threadedTransports((enc) => decryptSecret(keyring, enc), smtpOutboundPolicy(config));
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 // Activities start recipients' retry workflows through a client of their own.
 const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });

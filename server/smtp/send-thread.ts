@@ -12,54 +12,22 @@
 import { Worker } from 'node:worker_threads';
 import type Mail from 'nodemailer/lib/mailer';
 import type { WireTarget } from './allow-list';
+import { MessageBuilder } from './message-builder';
+import { asError, type FromWire, type OpenPool, type SentInfo, type SmtpSender, type ToWire, type WireError } from './smtp-wire';
+import type { OutboundPolicy } from './outbound';
 import type { SmtpServerSettings } from './transport';
+import { TransportPool } from './transport-pool';
 
-/** What a send returns: the server's reply to the message. */
-export interface SentInfo {
-  response: string;
-}
-
-/** A nodemailer error's fields that say what happened (server/smtp/classify.ts reads them). */
-export interface WireError {
-  name: string;
-  message: string;
-  code?: string;
-  responseCode?: number;
-  response?: string;
-  command?: string;
-  /** The system or TLS error's own code under nodemailer's (DEPTH_ZERO_SELF_SIGNED_CERT, ECONNREFUSED, ...). */
-  originalCode?: string;
-  /** How much of the message's data went out; 'unknown' when the thread was lost with the send. */
-  dataSent?: 'none' | 'some' | 'all' | 'unknown';
-  /** The connection speaks TLS from its first byte (SSL): a TLS failure is at connect, not at STARTTLS. */
-  implicitTls?: boolean;
-  beforeSmtp?: boolean;
-}
-
-interface OpenPool {
-  type: 'open';
-  pool: string;
-  settings: SmtpServerSettings;
-  password: string;
-  allowed: WireTarget[];
-}
-export type ToThread = OpenPool | { type: 'close'; pool: string } | { type: 'send'; id: number; pool: string; mail: Mail.Options };
-export type FromThread =
-  | { type: 'sent'; id: number; info: SentInfo }
-  | { type: 'failed'; id: number; error: WireError }
-  | { type: 'sockets'; pool: string; open: number };
-
-const asError = (e: WireError): Error => Object.assign(new Error(e.message), e);
 /** Nothing was handed to the server: safe to try again (server/smtp/classify.ts). */
 const notSent = (message: string): WireError => ({ name: 'Error', code: 'ECONNECTION', beforeSmtp: true, dataSent: 'none', message });
 
-export class SendingThread {
+export class SendingThread implements SmtpSender {
   private thread: Worker | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (info: SentInfo) => void; reject: (err: Error) => void }>();
   /** Pools the thread holds, opened again in a new thread if it had to be restarted. */
   private readonly pools = new Map<string, OpenPool>();
-  private outbox: ToThread[] = [];
+  private outbox: ToWire[] = [];
 
   /** onSockets: a pool's open connections, as they open and close (0 for all when the thread is gone). */
   constructor(private readonly onSockets: (pool: string, open: number) => void) {}
@@ -86,7 +54,7 @@ export class SendingThread {
   }
 
   /** Messages leave together once per turn of the event loop: a message to the thread is a wake-up of its loop. */
-  private post(message: ToThread): void {
+  private post(message: ToWire): void {
     if (this.outbox.length === 0) setImmediate(() => this.flush());
     this.outbox.push(message);
   }
@@ -121,7 +89,7 @@ export class SendingThread {
     const thread = new Worker(new URL('./send-thread-boot.mjs', import.meta.url));
     // Never what keeps the process alive: the sends in flight are awaited by their activities.
     thread.unref();
-    thread.on('message', (batch: FromThread[]) => {
+    thread.on('message', (batch: FromWire[]) => {
       for (const m of batch) {
         if (m.type === 'sockets') {
           this.onSockets(m.pool, m.open);
@@ -167,4 +135,9 @@ export class SendingThread {
     this.pending.clear();
     void thread?.terminate();
   }
+}
+
+/** The worker's transports: SMTP in the sending thread, campaign messages built in the build thread. */
+export function threadedTransports(decrypt: (passwordEnc: string) => string, policy: OutboundPolicy): TransportPool {
+  return new TransportPool(decrypt, policy, { sender: (onSockets) => new SendingThread(onSockets), builder: new MessageBuilder() });
 }

@@ -7,9 +7,9 @@ import type { StoredSmtpProfile } from '../db/smtp-profiles';
 import { type SmtpAdvice, explainSmtpError } from './advice';
 import { toWire } from './allow-list';
 import { tlsFailure } from './classify';
-import { MessageBuilder } from './message-builder';
+import type { BuiltMessage } from './message-builder';
 import type { OutboundPolicy } from './outbound';
-import { type SentInfo, SendingThread } from './send-thread';
+import type { SentInfo, SmtpSender } from './smtp-wire';
 import { presentedCertificate } from './tls-trust';
 
 /** A profile's pooled transport, in the sending thread (server/smtp/send-thread.ts). */
@@ -30,6 +30,30 @@ interface PoolEntry {
   opening: Promise<void> | undefined;
 }
 
+/** Builds messages ahead of their turn (the worker's build thread, server/smtp/message-builder.ts). */
+export interface MessageBuilding {
+  prepare(): void;
+  /** Each message's bytes, or null: built the usual way at its turn. Never rejects. */
+  buildMany(mails: Mail.Options[]): Promise<BuiltMessage | null>[];
+  close(): void;
+}
+
+/** No building ahead: every message is built when it is sent. */
+const BUILT_AT_THEIR_TURN: MessageBuilding = {
+  prepare() {},
+  buildMany: (mails) => mails.map(() => Promise.resolve(null)),
+  close() {},
+};
+
+/**
+ * Where a pool's conversations run and its messages are built: in threads of their own for the worker
+ * (threadedTransports, send-thread.ts), in process for the web app's test emails (InProcessSender).
+ */
+export interface SmtpRooms {
+  sender: (onSockets: (pool: string, open: number) => void) => SmtpSender;
+  builder?: MessageBuilding;
+}
+
 /** Pooled transports keyed by profile id; a profile edit (updatedAt) replaces its pool. */
 export class TransportPool {
   /**
@@ -40,23 +64,26 @@ export class TransportPool {
   constructor(
     private readonly decrypt: (passwordEnc: string) => string,
     private readonly policy: OutboundPolicy,
+    rooms: SmtpRooms,
   ) {
     if (policy.lookup) throw new Error('TransportPool: sends resolve host names in the sending thread; a custom lookup cannot be used there');
+    this.builder = rooms.builder ?? BUILT_AT_THEIR_TURN;
+    this.thread = rooms.sender((key, open) => {
+      for (const entry of this.pools.values()) {
+        if (entry.key !== key) continue;
+        entry.sockets = open;
+        // With no connection left, the next paced send opens one again (warmUp).
+        if (open === 0) entry.warm = false;
+      }
+    });
   }
 
   private readonly pools = new Map<string, PoolEntry>();
   private readonly gates = new Map<string, SendGate>();
   private made = 0;
   /** Builds campaign messages ahead of their turn, off the event loop (server/smtp/message-builder.ts). */
-  readonly builder = new MessageBuilder();
-  private readonly thread = new SendingThread((key, open) => {
-    for (const entry of this.pools.values()) {
-      if (entry.key !== key) continue;
-      entry.sockets = open;
-      // With no connection left, the next paced send opens one again (warmUp).
-      if (open === 0) entry.warm = false;
-    }
-  });
+  readonly builder: MessageBuilding;
+  private readonly thread: SmtpSender;
 
   /** The profile's gate in this process, holding at most `limit` sends at once (the limit follows the latest call). */
   gate(profileId: string, limit: number): SendGate {

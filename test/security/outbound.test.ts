@@ -13,7 +13,7 @@ import { parseAllowedTarget } from '../../server/smtp/allow-list';
 import { classifySmtpError } from '../../server/smtp/classify';
 import { checkedAddresses, type OutboundPolicy, smtpOutboundPolicy } from '../../server/smtp/outbound';
 import { type SmtpServerSettings, transportOptions } from '../../server/smtp/transport';
-import { TransportPool } from '../../server/smtp/transport-pool';
+import { threadedTransports } from '../../server/smtp/send-thread';
 import type { StoredSmtpProfile } from '../../server/db/smtp-profiles';
 
 const listening = async (server: net.Server) => {
@@ -186,7 +186,7 @@ describe('the outbound guard', () => {
   });
 
   it('guards every real send too: the pooled transport refuses, and the outcome pauses the profile', async () => {
-    const pool = new TransportPool(() => '', productPolicy);
+    const pool = threadedTransports(() => '', productPolicy);
     const profile = { ...settings(plainPort), id: 'p1', updatedAt: 'v1', passwordEnc: '' } as StoredSmtpProfile;
     const err = await pool
       .get(profile)

@@ -1,0 +1,210 @@
+/**
+ * SMTP conversations: one pooled nodemailer transport per profile version, spoken to by messages
+ * (open a pool, close it, send on it) and answering by messages (sent, failed, open connections). The
+ * worker runs it in the sending thread (send-thread.ts, send-thread-main.ts), off the event loop that
+ * commits outcomes; the web app's test emails run it in process (InProcessSender). It only speaks SMTP:
+ * which message goes, when, and what its outcome means is decided by the caller.
+ */
+import type net from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
+import type MailMessage from 'nodemailer/lib/mailer/mail-message';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { fromWire, type WireTarget } from './allow-list';
+import { type SmtpServerSettings, transportOptions } from './transport';
+
+/** What a send returns: the server's reply to the message. */
+export interface SentInfo {
+  response: string;
+}
+
+/** A nodemailer error's fields that say what happened (server/smtp/classify.ts reads them). */
+export interface WireError {
+  name: string;
+  message: string;
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  command?: string;
+  /** The system or TLS error's own code under nodemailer's (DEPTH_ZERO_SELF_SIGNED_CERT, ECONNREFUSED, ...). */
+  originalCode?: string;
+  /** How much of the message's data went out; 'unknown' when the thread was lost with the send. */
+  dataSent?: 'none' | 'some' | 'all' | 'unknown';
+  /** The connection speaks TLS from its first byte (SSL): a TLS failure is at connect, not at STARTTLS. */
+  implicitTls?: boolean;
+  beforeSmtp?: boolean;
+}
+
+export interface OpenPool {
+  type: 'open';
+  pool: string;
+  settings: SmtpServerSettings;
+  password: string;
+  allowed: WireTarget[];
+}
+export type ToWire = OpenPool | { type: 'close'; pool: string } | { type: 'send'; id: number; pool: string; mail: Mail.Options };
+export type FromWire =
+  | { type: 'sent'; id: number; info: SentInfo }
+  | { type: 'failed'; id: number; error: WireError }
+  | { type: 'sockets'; pool: string; open: number };
+
+export const asError = (e: WireError): Error => Object.assign(new Error(e.message), e);
+
+/** Where TransportPool's conversations run: the sending thread (send-thread.ts) or this process (InProcessSender). */
+export interface SmtpSender {
+  open(pool: string, settings: SmtpServerSettings, password: string, allowed: WireTarget[]): void;
+  close(pool: string): void;
+  send(pool: string, mail: Mail.Options): Promise<SentInfo>;
+  stop(): void;
+}
+
+/** How much of a send's data went out (nodemailer names a lost connection 'CONN' whatever the stage). */
+interface Progress {
+  dataSent: 'none' | 'some' | 'all';
+}
+/** The key under which a send's Progress travels with its message to the 'stream' step below. */
+const PROGRESS = 'dripline.progress';
+
+/**
+ * Follows a message onto the wire: nodemailer pipes it into the connection once DATA was answered
+ * with 354, and the data stream ends once its last byte and the final "." were handed to the socket.
+ */
+function followData(mail: MailMessage, done: (err?: Error | null) => void): void {
+  const progress = (mail.data as Record<string, unknown>)[PROGRESS] as Progress | undefined;
+  const message = mail.message as unknown as { createReadStream: () => Readable };
+  const create = message.createReadStream.bind(message);
+  if (progress)
+    message.createReadStream = () => {
+      const stream = create();
+      const pipe = stream.pipe.bind(stream);
+      stream.pipe = <T extends NodeJS.WritableStream>(into: T, options?: { end?: boolean }) => {
+        progress.dataSent = 'some';
+        (into as unknown as Writable).once('end', () => {
+          progress.dataSent = 'all';
+        });
+        return pipe(into, options);
+      };
+      return stream;
+    };
+  done();
+}
+
+/** What the caller's classification reads of a nodemailer error (server/smtp/classify.ts). */
+function wireError(err: unknown, progress: Progress, secure: boolean): WireError {
+  const e = (err ?? {}) as Partial<WireError>;
+  return {
+    dataSent: progress.dataSent,
+    ...(secure ? { implicitTls: true } : {}),
+    message: err instanceof Error ? err.message : String(err),
+    name: typeof e.name === 'string' ? e.name : 'Error',
+    ...(typeof e.code === 'string' ? { code: e.code } : {}),
+    ...(typeof e.responseCode === 'number' ? { responseCode: e.responseCode } : {}),
+    ...(typeof e.response === 'string' ? { response: e.response } : {}),
+    ...(typeof e.command === 'string' ? { command: e.command } : {}),
+    ...(typeof e.originalCode === 'string' ? { originalCode: e.originalCode } : {}),
+    ...(e.beforeSmtp === true ? { beforeSmtp: true } : {}),
+  };
+}
+
+/** A Buffer crosses threads as a Uint8Array; nodemailer wants a Buffer back. */
+function withBuffers(mail: Mail.Options): Mail.Options {
+  const raw: unknown = mail.raw;
+  return raw instanceof Uint8Array && !Buffer.isBuffer(raw) ? { ...mail, raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) } : mail;
+}
+
+/** Speaks SMTP as `take`'s messages say, answering through `post`. */
+export function smtpWire(post: (message: FromWire) => void): (message: ToWire) => void {
+  /** The pools, with whether their connections speak TLS from the first byte (else TLS comes with STARTTLS). */
+  const pools = new Map<string, { transport: Transporter<SMTPPool.SentMessageInfo>; secure: boolean }>();
+  return take;
+
+  function take(m: ToWire): void {
+    if (m.type === 'open') {
+      const options = transportOptions(m.settings, m.password, { allowed: fromWire(m.allowed) });
+      // Counts the pool's open connections for the caller (TransportPool.warmUp).
+      let open = 0;
+      const getSocket = options.getSocket!;
+      options.getSocket = (o, callback) =>
+        getSocket(o, (err, socketOptions) => {
+          const socket: net.Socket | undefined = socketOptions ? socketOptions.connection : undefined;
+          if (socket) {
+            post({ type: 'sockets', pool: m.pool, open: ++open });
+            socket.once('close', () => post({ type: 'sockets', pool: m.pool, open: --open }));
+          }
+          callback(err, socketOptions);
+        });
+      pools.get(m.pool)?.transport.close();
+      const transport = nodemailer.createTransport(options);
+      transport.use('stream', followData);
+      pools.set(m.pool, { transport, secure: m.settings.secure });
+    } else if (m.type === 'close') {
+      pools.get(m.pool)?.transport.close();
+      pools.delete(m.pool);
+    } else {
+      const pool = pools.get(m.pool);
+      if (!pool) {
+        post({
+          type: 'failed',
+          id: m.id,
+          error: {
+            name: 'Error',
+            code: 'ECONNECTION',
+            beforeSmtp: true,
+            message: 'the SMTP pool of this profile was closed before the send; it is tried again',
+          },
+        });
+        return;
+      }
+      const progress: Progress = { dataSent: 'none' };
+      pool.transport.sendMail({ ...withBuffers(m.mail), [PROGRESS]: progress } as Mail.Options).then(
+        (info) => post({ type: 'sent', id: m.id, info: { response: info.response ?? '' } }),
+        (err: unknown) => post({ type: 'failed', id: m.id, error: wireError(err, progress, pool.secure) }),
+      );
+    }
+  }
+}
+
+/**
+ * The SMTP conversations on this event loop: for the web app, whose test emails are few and must not
+ * bundle a thread's entry file. The same pools and answers as the sending thread.
+ */
+export class InProcessSender implements SmtpSender {
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (info: SentInfo) => void; reject: (err: Error) => void }>();
+  private readonly take: (message: ToWire) => void;
+  private readonly pools = new Set<string>();
+
+  constructor(onSockets: (pool: string, open: number) => void) {
+    this.take = smtpWire((m) => {
+      if (m.type === 'sockets') return onSockets(m.pool, m.open);
+      const waiting = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.type === 'sent') waiting?.resolve(m.info);
+      else waiting?.reject(asError(m.error));
+    });
+  }
+
+  open(pool: string, settings: SmtpServerSettings, password: string, allowed: WireTarget[]): void {
+    this.pools.add(pool);
+    this.take({ type: 'open', pool, settings, password, allowed });
+  }
+
+  close(pool: string): void {
+    this.pools.delete(pool);
+    this.take({ type: 'close', pool });
+  }
+
+  send(pool: string, mail: Mail.Options): Promise<SentInfo> {
+    const id = ++this.nextId;
+    return new Promise<SentInfo>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.take({ type: 'send', id, pool, mail });
+    });
+  }
+
+  stop(): void {
+    for (const pool of this.pools) this.take({ type: 'close', pool });
+    this.pools.clear();
+  }
+}
