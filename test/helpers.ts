@@ -9,6 +9,7 @@ import { type AppUser, createAuth, migrateAuth } from '../server/auth';
 import { readConfig, type Config } from '../server/config';
 import { insertFlowVersion, saveFlowDraft } from '../server/db/flows';
 import { listRunAttempts } from '../server/db/runs';
+import type { StoredSmtpProfile } from '../server/db/smtp-profiles';
 import { openDatabase, type Db } from '../server/db';
 import { seed } from '../server/seed';
 import { parseAllowedTarget } from '../server/smtp/allow-list';
@@ -130,6 +131,28 @@ export async function installUsers<K extends string>(install: { config: Config; 
     users[key] = { id: user.id, email: user.email, name: user.name, role };
   }
   return { auth, users };
+}
+
+/** A fresh install with these users signed up: for tests that keep the database and users for the whole file. */
+export async function installWithUsers<K extends string>(roles: readonly (readonly [K, 'admin' | 'agent'])[]) {
+  const install = await tempInstall();
+  return { ...install, users: (await installUsers(install, roles)).users };
+}
+
+/** A stored profile for a TransportPool of its own (no database): a plain server on 127.0.0.1, no login. */
+export function poolProfile(fields: Partial<StoredSmtpProfile> & { port: number }): StoredSmtpProfile {
+  return {
+    id: `p-${fields.port}`,
+    updatedAt: 'v1',
+    host: '127.0.0.1',
+    secure: false,
+    requireTls: false,
+    username: '',
+    allowPlainAuth: false,
+    maxConnections: 1,
+    passwordEnc: '',
+    ...fields,
+  } as StoredSmtpProfile;
 }
 
 /** Publishes a graph as a new flow; returns its plan (version 1). */

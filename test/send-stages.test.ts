@@ -11,7 +11,7 @@ import type { StoredSmtpProfile } from '../server/db/smtp-profiles';
 import { DEFAULT_RETRY_FOR_MS, decide } from '../server/sending/policy';
 import { classifySmtpError } from '../server/smtp/classify';
 import { threadedTransports } from '../server/smtp/send-thread';
-import { localSmtpPolicy } from './helpers';
+import { localSmtpPolicy, poolProfile } from './helpers';
 import { selfSignedCertificate } from './smtp-clients';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -30,20 +30,7 @@ async function server(options: (drop: (session: SMTPServerSession) => void) => S
   return (smtp.server.address() as net.AddressInfo).port;
 }
 
-const profile = (port: number, fields: Partial<StoredSmtpProfile> = {}): StoredSmtpProfile =>
-  ({
-    id: `p-${port}`,
-    updatedAt: 'v1',
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTls: false,
-    username: '',
-    allowPlainAuth: false,
-    maxConnections: 1,
-    passwordEnc: '',
-    ...fields,
-  }) as StoredSmtpProfile;
+const profile = (port: number, fields: Partial<StoredSmtpProfile> = {}) => poolProfile({ port, ...fields });
 
 /** Sends one message through a fresh pool (the sending thread) and classifies the error it fails with. */
 async function failureOf(p: StoredSmtpProfile, to = 'ann@example.test') {

@@ -5,11 +5,10 @@
  * never "not sent"; a profile edit replaces its pool.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredSmtpProfile } from '../server/db/smtp-profiles';
 import { badMailbox, classifySmtpError } from '../server/smtp/classify';
 import { threadedTransports } from '../server/smtp/send-thread';
 import { SendGate } from '../server/smtp/transport-pool';
-import { localSmtpPolicy, localSmtpServer } from './helpers';
+import { localSmtpPolicy, localSmtpServer, poolProfile } from './helpers';
 
 let closeServer: () => Promise<void>;
 let port = 0;
@@ -46,19 +45,7 @@ afterAll(async () => {
   await closeServer();
 });
 
-const profile = (updatedAt: string): StoredSmtpProfile =>
-  ({
-    id: 'p1',
-    updatedAt,
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTls: false,
-    username: '',
-    allowPlainAuth: false,
-    maxConnections: 2,
-    passwordEnc: '',
-  }) as StoredSmtpProfile;
+const profile = (updatedAt: string) => poolProfile({ id: 'p1', updatedAt, port, maxConnections: 2 });
 
 const mail = (to: string) => ({ from: 'a@example.test', to, subject: 'Hi', text: 'Hello' });
 

@@ -11,7 +11,7 @@ import { insertRun, setRunStatus } from '../server/db/runs';
 import { getSmtpProfile } from '../server/db/smtp-profiles';
 import type { SendEmailStep } from '../domain/flow/plan';
 import { defaultProfileId } from '../server/db/smtp-profiles';
-import { graphWithDelay, installUsers, publishForTest, tempInstall } from './helpers';
+import { graphWithDelay, installWithUsers, publishForTest } from './helpers';
 import { campaignWorkflowId } from '../workflows/contracts';
 
 let db: Db;
@@ -33,18 +33,13 @@ const form = (over: Record<string, unknown> = {}) =>
   });
 
 beforeAll(async () => {
-  const install = await tempInstall();
+  const install = await installWithUsers([
+    ['admin', 'admin'],
+    ['a', 'agent'],
+    ['b', 'agent'],
+  ]);
   db = install.db;
-  Object.assign(
-    users,
-    (
-      await installUsers(install, [
-        ['admin', 'admin'],
-        ['a', 'agent'],
-        ['b', 'agent'],
-      ])
-    ).users,
-  );
+  Object.assign(users, install.users);
 });
 
 describe('SMTP profiles', () => {

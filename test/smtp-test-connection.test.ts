@@ -14,7 +14,7 @@ import type { Db } from '../server/db';
 import { createProfile, profileFor, type SandboxServer, testConnection, updateProfile } from '../server/profiles';
 import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
 import { sendTestEmail } from '../server/test-email';
-import { installUsers, localSmtpPolicy, tempInstall } from './helpers';
+import { installWithUsers, localSmtpPolicy } from './helpers';
 
 let db: Db;
 const keyring = makeKeyring(randomBytes(32));
@@ -27,17 +27,12 @@ const kept: { to: string; subject: string }[] = [];
 beforeAll(async () => {
   smtp = await startSandboxSmtp({ port: 0, login, onMessage: async (m) => void kept.push({ to: m.envelopeTo, subject: m.subject }) });
   sandbox = { host: '127.0.0.1', port: smtp.port, login };
-  const install = await tempInstall();
+  const install = await installWithUsers([
+    ['admin', 'admin'],
+    ['agent', 'agent'],
+  ]);
   db = install.db;
-  Object.assign(
-    users,
-    (
-      await installUsers(install, [
-        ['admin', 'admin'],
-        ['agent', 'agent'],
-      ])
-    ).users,
-  );
+  Object.assign(users, install.users);
 });
 afterAll(async () => smtp?.close());
 

@@ -15,7 +15,7 @@ import { createProfile, profileFor, testConnection, updateProfile } from '../ser
 import type { StoredSmtpProfile } from '../server/db/smtp-profiles';
 import { type SmtpServerSettings, transportOptions } from '../server/smtp/transport';
 import { threadedTransports } from '../server/smtp/send-thread';
-import { installUsers, localSmtpPolicy, tempInstall } from './helpers';
+import { installWithUsers, localSmtpPolicy } from './helpers';
 import { type Certificates, makeCertificates, type Relay, startRelay } from './tls-relay';
 
 let db: Db;
@@ -32,17 +32,12 @@ beforeAll(async () => {
   certificates = makeCertificates();
   ({ selfFingerprint, signedFingerprint, caPem } = certificates);
   [self, signed] = await Promise.all([startRelay(certificates, 'self'), startRelay(certificates, 'signed')]);
-  const install = await tempInstall();
+  const install = await installWithUsers([
+    ['admin', 'admin'],
+    ['agent', 'agent'],
+  ]);
   db = install.db;
-  Object.assign(
-    users,
-    (
-      await installUsers(install, [
-        ['admin', 'admin'],
-        ['agent', 'agent'],
-      ])
-    ).users,
-  );
+  Object.assign(users, install.users);
 });
 afterAll(async () => {
   await Promise.all([self?.close(), signed?.close()]);
