@@ -15,6 +15,7 @@ import { defineAttributes, listAttributeDefinitions } from './db/contacts';
 import { getImportProgress, insertImport, listImportProblems, markImportRunning } from './db/imports';
 import { getList } from './db/lists';
 import { UserError } from './errors';
+import { checkFreeDisk, checkPendingUploads, DEFAULT_UPLOAD_LIMITS, sweepUploads, type UploadLimits } from './import-uploads';
 import type { Actor } from './profiles';
 import { startOnce } from './temporal/start-once';
 
@@ -27,14 +28,23 @@ export interface UploadedImport {
   suggested: ColumnTarget[];
 }
 
-/** Streams the body to `<data>/imports/<id>.csv`, reads its header and first rows, and records the import. */
+/**
+ * Streams the body to `<data>/imports/<id>.csv`, reads its header and first rows, and records the
+ * import; first sweeps expired uploads, then refuses one over the user's waiting uploads or the disk's
+ * room (`bytes`: the size the request declares).
+ */
 export async function uploadImport(
   db: Db,
   dataDir: string,
   actor: Actor,
   fileName: string,
   body: ReadableStream<Uint8Array> | Readable,
+  options: { limits?: UploadLimits; bytes?: number } = {},
 ): Promise<UploadedImport> {
+  const limits = options.limits ?? DEFAULT_UPLOAD_LIMITS;
+  await sweepUploads(db, dataDir);
+  await checkPendingUploads(db, actor.id, limits);
+  await checkFreeDisk(dataDir, options.bytes, limits);
   const id = newId('imp');
   const file = importFilePath(dataDir, id);
   await saveUpload(body, file);

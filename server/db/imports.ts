@@ -235,3 +235,32 @@ export async function commitImportChunk(
     return { created: fresh.length, updated: kept.length, duplicates };
   });
 }
+
+/** How many uploads this user has not started yet. */
+export async function countPendingUploads(db: Db, ownerId: string): Promise<number> {
+  const row = await db
+    .selectFrom('imports')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('ownerId', '=', ownerId)
+    .where('status', '=', 'uploaded')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Uploads never started and uploaded before `before` (an ISO time) end as failed, with the reason; their files are the caller's. */
+export async function expireUploads(db: Db, before: string, reason: string): Promise<number> {
+  const r = await db
+    .updateTable('imports')
+    .set({ status: 'failed', error: reason, finishedAt: now() })
+    .where('status', '=', 'uploaded')
+    .where('createdAt', '<', before)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** The status of each of these imports that exists. */
+export async function importStatuses(db: Db, ids: string[]): Promise<Map<string, ImportStatus>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('imports').select(['id', 'status']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.status]));
+}
