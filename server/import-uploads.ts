@@ -43,7 +43,10 @@ export async function sweepUploads(db: Db, dataDir: string, at = Date.now()): Pr
     const file = importFilePath(dataDir, id);
     // No import names it yet: an upload still being written, unless it is a day old.
     if (status === undefined) {
-      const written = await stat(file).then((s) => s.mtimeMs, () => at);
+      const written = await stat(file).then(
+        (s) => s.mtimeMs,
+        () => at,
+      );
       if (at - written < UPLOAD_LIFETIME_MS) continue;
     }
     await rm(file, { force: true });
