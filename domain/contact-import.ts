@@ -96,3 +96,19 @@ export interface ImportProblem {
   kind: ImportProblemKind;
   reason: string;
 }
+
+/**
+ * A cell a spreadsheet would run as a formula (OWASP's CSV injection: it starts with =, +, -, @, a tab
+ * or a carriage return), and one already quoted by an export: exports put a single quote before it.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+
+/** An exported cell: a formula-looking value gets a leading single quote, so a spreadsheet shows it as text. */
+export function neutraliseCell(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** An imported cell: the quote an export added is taken off again, so an export imports back to the same values. */
+export function restoreCell(value: string): string {
+  return value.startsWith("'") && FORMULA_START.test(value) ? value.slice(1) : value;
+}

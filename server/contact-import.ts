@@ -11,7 +11,14 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type CastingContext, CsvError, type Options, parse } from 'csv-parse';
 import { type AttributeType, type ContactAttributes, coerceAttribute, TIMEZONE_ATTRIBUTE } from '../domain/contact';
-import { type ImportMapping, type ImportProblem, MAX_IMPORT_BYTES, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROW_CHARS } from '../domain/contact-import';
+import {
+  type ImportMapping,
+  type ImportProblem,
+  MAX_IMPORT_BYTES,
+  MAX_IMPORT_COLUMNS,
+  MAX_IMPORT_ROW_CHARS,
+  restoreCell,
+} from '../domain/contact-import';
 import { emailAddress, headerSafe } from '../domain/text';
 import type { Db } from './db';
 import { listAttributeDefinitions } from './db/contacts';
@@ -167,7 +174,7 @@ export function checkRecord(
   const attributes: ContactAttributes = {};
   const reasons: string[] = [];
   mapping.forEach((target, i) => {
-    const cell = (record[i] ?? '').trim();
+    const cell = restoreCell((record[i] ?? '').trim());
     if (target.to === 'email') email = cell;
     else if (target.to === 'name') {
       const parsed = Name.safeParse(cell);
