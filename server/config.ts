@@ -98,8 +98,8 @@ export const ConfigEnv = z.object({
   /** An upload is refused (507) when it would leave less than this many MB free on the data folder's disk, the ledger's room to write. */
   DRIPLINE_UPLOAD_MIN_FREE_MB: z.coerce.number().int().min(0).default(1024),
   /**
-   * How long the web app waits for a request's body, in seconds; a CSV upload gets this plus a minute for
-   * every 4 MB it declares (at least 64 KB/s), so a 256 MB file is never cut by the short limit.
+   * How long the web app waits for a request's body, in seconds; a CSV upload gets this plus a second
+   * for every 64 KB it declares, so a 256 MB file is never cut by the short limit.
    */
   DRIPLINE_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** 64 hex characters; when unset, one is generated into the data folder (fine for a single machine). */
