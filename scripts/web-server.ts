@@ -54,12 +54,14 @@ function limitBodyTime(req: http.IncomingMessage, res: http.ServerResponse, ms: 
   if (req.complete) return;
   const timer = setTimeout(() => {
     if (req.complete) return;
-    if (!res.headersSent) {
-      const message = `the request body did not arrive within ${Math.round(ms / 1000)} s; send it again on a faster connection`;
-      res.writeHead(408, { 'content-type': 'application/json', connection: 'close' });
-      res.end(JSON.stringify({ error: { code: 'request_timeout', message } }));
-    }
-    req.socket.destroy();
+    if (res.headersSent) return void req.socket.destroy();
+    const message = `the request body did not arrive within ${Math.round(ms / 1000)} s; send it again on a faster connection`;
+    res.writeHead(408, { 'content-type': 'application/json', connection: 'close' });
+    // Closed once the answer is out (a reset at once could lose it), and for good a second later.
+    res.end(JSON.stringify({ error: { code: 'request_timeout', message } }), () => {
+      req.socket.end();
+      setTimeout(() => req.socket.destroy(), 1_000).unref();
+    });
   }, ms);
   res.once('close', () => clearTimeout(timer));
 }
