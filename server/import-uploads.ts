@@ -10,7 +10,7 @@ import { MAX_IMPORT_BYTES } from '../domain/contact-import';
 import type { Config } from './config';
 import { importFilePath } from './contact-import';
 import type { Db } from './db';
-import { countPendingUploads, expireUploads, importStatuses } from './db/imports';
+import { expireUploads, importStatuses, listPendingUploads } from './db/imports';
 import { UserError } from './errors';
 
 /** An upload not started within this long is removed. */
@@ -55,17 +55,17 @@ export async function sweepUploads(db: Db, dataDir: string, at = Date.now()): Pr
   return removed;
 }
 
-/** Refuses a user's upload when they already have the most uploads waiting to be started. */
+/** Refuses a user's upload when they already have the most uploads waiting to be started, naming those. */
 export async function checkPendingUploads(db: Db, ownerId: string, limits: UploadLimits): Promise<void> {
-  const pending = await countPendingUploads(db, ownerId);
+  const waiting = await listPendingUploads(db, ownerId);
   const most = limits.DRIPLINE_PENDING_UPLOADS_PER_USER;
-  if (pending >= most)
+  if (waiting.length >= most)
     throw new UserError(
       429,
       'too_many_pending_uploads',
-      `you have ${pending} uploaded files not started yet, and at most ${most} may wait; start one of them first ` +
-        '(an upload not started is removed a day after it was uploaded)',
-      { pending, limit: most },
+      `you have ${waiting.length} uploaded files not started yet (${waiting.map((w) => w.fileName).join(', ')}), and at most ${most} may wait; ` +
+        'start or discard one of them first (an upload not started is removed a day after it was uploaded)',
+      { waiting, limit: most },
     );
 }
 

@@ -12,7 +12,7 @@ import type { Config } from './config';
 import { checkMappingTypes, importFilePath, readPreview, saveUpload } from './contact-import';
 import { newId, type Db } from './db';
 import { defineAttributes, listAttributeDefinitions } from './db/contacts';
-import { getImportProgress, insertImport, listImportProblems, markImportRunning } from './db/imports';
+import { deleteUpload, getImportJob, getImportProgress, insertImport, listImportProblems, markImportRunning } from './db/imports';
 import { getList } from './db/lists';
 import { UserError } from './errors';
 import { checkFreeDisk, checkPendingUploads, DEFAULT_UPLOAD_LIMITS, sweepUploads, type UploadLimits } from './import-uploads';
@@ -66,6 +66,15 @@ export async function visibleImport(db: Db, actor: Actor, id: string): Promise<I
   const found = await getImportProgress(db, id);
   if (!found || (actor.role !== 'admin' && found.ownerId !== actor.id)) throw importNotFound(id);
   return found;
+}
+
+/** Discards an upload not started yet (its row and its file); a started one is a 409. */
+export async function discardUpload(db: Db, actor: Actor, id: string): Promise<void> {
+  const current = await visibleImport(db, actor, id);
+  const job = await getImportJob(db, id);
+  if (current.status !== 'uploaded' || !job || !(await deleteUpload(db, id)))
+    throw new UserError(409, 'import_started', `import "${id}" has been started; only an upload not started yet can be discarded`);
+  await rm(job.filePath, { force: true });
 }
 
 /** The import as its page and `GET /api/imports/:id` show it, if this user may see it: its progress and its first refused rows, by line. */

@@ -14,7 +14,7 @@ import { importFilePath, importSlice } from '../server/contact-import';
 import type { Db } from '../server/db';
 import { getImportProgress, insertImport, markImportRunning } from '../server/db/imports';
 import { checkFreeDisk, EXPIRED_UPLOAD, sweepUploads, UPLOAD_LIFETIME_MS } from '../server/import-uploads';
-import { prepareImport, uploadImport } from '../server/imports';
+import { discardUpload, prepareImport, uploadImport } from '../server/imports';
 import { tempInstall } from './helpers';
 
 let db: Db;
@@ -24,6 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.destroy());
 
+const busy = { id: 'busy', role: 'agent' as const };
 const limits = { DRIPLINE_PENDING_UPLOADS_PER_USER: 5, DRIPLINE_UPLOAD_MIN_FREE_MB: 0 };
 const body = (csv: string) => Readable.from([Buffer.from(csv)]);
 const upload = (owner: string, csv: string, over: Partial<typeof limits> = {}) =>
@@ -89,20 +90,32 @@ describe('a hostile CSV', () => {
 });
 
 describe('what an upload may take', () => {
-  it('lets a user have at most 5 uploads waiting: the 6th is a 429 that says what to do; starting one makes room', async () => {
+  it('lets a user have at most 5 uploads waiting: the 6th is a 429 naming them; starting or discarding one makes room', async () => {
     const waiting = [];
-    for (let i = 0; i < 5; i++) waiting.push(await upload('busy', `email\nann${i}@example.test\n`));
+    for (let i = 0; i < 5; i++)
+      waiting.push(await uploadImport(db, dir, busy, `list-${i}.csv`, body(`email\nann${i}@example.test\n`), { limits, bytes: 30 }));
     const refused = await upload('busy', 'email\nsix@example.test\n').catch((err: unknown) => err);
     expect(refused).toMatchObject({
       status: 429,
       code: 'too_many_pending_uploads',
       message:
-        'you have 5 uploaded files not started yet, and at most 5 may wait; start one of them first (an upload not started is removed a day after it was uploaded)',
+        'you have 5 uploaded files not started yet (list-0.csv, list-1.csv, list-2.csv, list-3.csv, list-4.csv), and at most 5 may wait; ' +
+        'start or discard one of them first (an upload not started is removed a day after it was uploaded)',
+      details: { limit: 5, waiting: waiting.map((w) => expect.objectContaining({ id: w.id, fileName: expect.stringMatching(/^list-\d\.csv$/) })) },
     });
     // Someone else is not held back by it.
     expect((await upload('someone-else', 'email\nann@example.test\n')).totalRows).toBe(1);
-    await prepareImport(db, { id: 'busy', role: 'agent' }, waiting[0]!.id, { mapping: [{ to: 'email' }] });
-    expect((await upload('busy', 'email\nsix@example.test\n')).totalRows).toBe(1);
+    await prepareImport(db, busy, waiting[0]!.id, { mapping: [{ to: 'email' }] });
+    const sixth = await upload('busy', 'email\nsix@example.test\n');
+    await expect(upload('busy', 'email\nseven@example.test\n')).rejects.toMatchObject({ status: 429 });
+
+    // Discarding: the row and the file go, and there is room again; a started one, or another's, cannot be discarded.
+    await discardUpload(db, busy, sixth.id);
+    expect(await getImportProgress(db, sixth.id)).toBeUndefined();
+    expect(fs.existsSync(importFilePath(dir, sixth.id))).toBe(false);
+    expect((await upload('busy', 'email\nseven@example.test\n')).totalRows).toBe(1);
+    await expect(discardUpload(db, busy, waiting[0]!.id)).rejects.toMatchObject({ status: 409, code: 'import_started' });
+    await expect(discardUpload(db, { id: 'someone-else', role: 'agent' }, waiting[1]!.id)).rejects.toMatchObject({ status: 404 });
   });
 
   it('refuses with a 507 an upload that would leave less free disk than DRIPLINE_UPLOAD_MIN_FREE_MB, before writing it', async () => {

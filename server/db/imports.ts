@@ -236,15 +236,21 @@ export async function commitImportChunk(
   });
 }
 
-/** How many uploads this user has not started yet. */
-export async function countPendingUploads(db: Db, ownerId: string): Promise<number> {
-  const row = await db
+/** This user's uploads not started yet, oldest first. */
+export async function listPendingUploads(db: Db, ownerId: string): Promise<{ id: string; fileName: string; createdAt: string }[]> {
+  return db
     .selectFrom('imports')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .select(['id', 'fileName', 'createdAt'])
     .where('ownerId', '=', ownerId)
     .where('status', '=', 'uploaded')
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .orderBy('createdAt')
+    .execute();
+}
+
+/** Deletes an import not started yet; false when there is none (started meanwhile, or gone). */
+export async function deleteUpload(db: Db, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('imports').where('id', '=', id).where('status', '=', 'uploaded').executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }
 
 /** Uploads never started and uploaded before `before` (an ISO time) end as failed, with the reason; their files are the caller's. */

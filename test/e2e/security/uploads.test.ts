@@ -120,17 +120,27 @@ describe('a hostile CSV upload', () => {
     expect(product.output).not.toMatch(/web \(pid \d+\) exited/);
   });
 
-  it('a user may have 5 uploads waiting; the 6th is a 429 that says what to do', async () => {
+  it('a user may have 5 uploads waiting; the 6th is a 429 naming them, and discarding one makes room', async () => {
     await product.createAgent(agentA);
     const session = await product.signIn(agentA);
-    for (let i = 0; i < 5; i++) expect((await uploadCsv(session, `email\nann${i}@example.test\n`)).status).toBe(201);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await uploadCsv(session, `email\nann${i}@example.test\n`, `waiting-${i}.csv`);
+      expect(res.status).toBe(201);
+      ids.push(((await res.json()) as ImportUploadResponse).id);
+    }
     const sixth = await uploadCsv(session, 'email\nsix@example.test\n');
     expect(sixth.status).toBe(429);
     expect(((await sixth.json()) as { error: { message: string } }).error.message).toBe(
-      'you have 5 uploaded files not started yet, and at most 5 may wait; start one of them first (an upload not started is removed a day after it was uploaded)',
+      'you have 5 uploaded files not started yet (waiting-0.csv, waiting-1.csv, waiting-2.csv, waiting-3.csv, waiting-4.csv), and at most 5 may wait; ' +
+        'start or discard one of them first (an upload not started is removed a day after it was uploaded)',
     );
-    // The admin's own uploads are counted apart.
+    // The admin's own uploads are counted apart, and an admin may discard anyone's.
     expect((await uploadCsv(product.admin, 'email\nadmin@example.test\n')).status).toBe(201);
+    expect((await session.api('DELETE', `/api/imports/${ids[0]}`)).status).toBe(204);
+    expect((await session.api('GET', `/api/imports/${ids[0]}`)).status).toBe(404);
+    expect((await product.admin.api('DELETE', `/api/imports/${ids[1]}`)).status).toBe(204);
+    expect((await uploadCsv(session, 'email\nsix@example.test\n')).status).toBe(201);
   });
 });
 
