@@ -99,7 +99,7 @@ describe('a hostile CSV upload', () => {
       while (uploading || after++ < 3) {
         const started = performance.now();
         const duringUpload = uploading;
-        const res = await fetch(`${product.web}/api/flows`, { headers: { cookie: product.admin.cookie } });
+        const res = await fetch(`${product.web}/api/lists`, { headers: { cookie: product.admin.cookie } });
         await res.arrayBuffer();
         cheap.push({ status: res.status, ms: Math.round(performance.now() - started), duringUpload: duringUpload && uploading });
       }
@@ -215,7 +215,7 @@ describe('npm start', () => {
     const answer = await eventually(
       'the web app to answer again',
       async () => {
-        const res = await fetch(`${product.web}/api/flows`, { headers: { cookie: product.admin.cookie } }).catch(() => undefined);
+        const res = await fetch(`${product.web}/api/lists`, { headers: { cookie: product.admin.cookie } }).catch(() => undefined);
         return res?.status === 200 ? res : undefined;
       },
       { timeoutMs: 120_000 },
