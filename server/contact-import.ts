@@ -7,19 +7,13 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable, pipeline as pipeStreams, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type CastingContext, CsvError, type Options, parse } from 'csv-parse';
+import { CsvError, type Options, parse } from 'csv-parse';
 import { type AttributeType, type ContactAttributes, coerceAttribute, TIMEZONE_ATTRIBUTE } from '../domain/contact';
-import {
-  type ImportMapping,
-  type ImportProblem,
-  MAX_IMPORT_BYTES,
-  MAX_IMPORT_COLUMNS,
-  MAX_IMPORT_ROW_CHARS,
-  restoreCell,
-} from '../domain/contact-import';
+import { type ImportMapping, type ImportProblem, MAX_IMPORT_BYTES, MAX_IMPORT_ROW_CHARS, restoreCell } from '../domain/contact-import';
 import { emailAddress, headerSafe } from '../domain/text';
+import { columnGuard } from './csv-guard';
 import type { Db } from './db';
 import { listAttributeDefinitions } from './db/contacts';
 import { commitImportChunk, getImportJob, type ImportRowValues } from './db/imports';
@@ -39,10 +33,10 @@ export const PREVIEW_ROWS = 5;
 const PREVIEW_CELL_CHARS = 200;
 
 /**
- * How every read of an import file parses it, bounded: a row wider than MAX_IMPORT_COLUMNS or larger
- * than MAX_IMPORT_ROW_CHARS stops the parse as soon as the parser meets it, before the row is built,
- * so a header of millions of commas costs the process no more than a normal row. Either refuses the
- * whole file (a 422 at upload; a failed import in the job) naming the line, the limit and the fix.
+ * How every read of an import file parses it, bounded: the file goes through columnGuard first (a row
+ * wider than MAX_IMPORT_COLUMNS), and a row longer than MAX_IMPORT_ROW_CHARS stops the parser where it
+ * is met. Either refuses the whole file (a 422 at upload; a failed import in the job) naming the line,
+ * the limit and the fix, so a header of millions of commas costs no more than a normal row.
  */
 const parserOptions = {
   bom: true,
@@ -50,17 +44,6 @@ const parserOptions = {
   skip_empty_lines: true,
   skip_records_with_error: true,
   max_record_size: MAX_IMPORT_ROW_CHARS,
-  // Called for each cell as it is read: `index` is its column.
-  cast: (value: string, context: CastingContext) => {
-    if (context.index < MAX_IMPORT_COLUMNS) return value;
-    const where = context.records === 0 ? 'the header has' : `line ${context.lines} has`;
-    throw new UserError(
-      422,
-      'too_many_columns',
-      `${where} more than ${MAX_IMPORT_COLUMNS.toLocaleString('en-US')} columns; at most ${MAX_IMPORT_COLUMNS} are accepted: remove unused columns`,
-      { field: 'file' },
-    );
-  },
 };
 
 /** A record csv-parse would skip for its size is not skipped: the file is refused (a skipped header would make the next line the header). */
@@ -141,7 +124,7 @@ export async function readPreview(file: string): Promise<{ columns: string[]; ro
   });
   try {
     // A pipeline, so that a refused file's read stream is closed at once, not left open.
-    await pipeline(createReadStream(file), parser.resume());
+    await pipeline(createReadStream(file), columnGuard(), parser.resume());
   } catch (err) {
     throw unreadable(err);
   }
@@ -263,7 +246,14 @@ export async function importSlice(
     },
   };
   // csv-parse's overloads only take a record type other than string[] together with `columns`.
-  const parser = createReadStream(job.filePath, { highWaterMark: READ_BYTES }).pipe(parse(parserSetup as unknown as Options));
+  // A pipeline: an error anywhere (the guard's too) destroys every stream with it, so the loop below
+  // throws it; the callback has nothing to add (stopping at the budget ends the streams early on purpose).
+  const parser = pipeStreams(
+    createReadStream(job.filePath, { highWaterMark: READ_BYTES }),
+    columnGuard(),
+    parse(parserSetup as unknown as Options),
+    () => {},
+  );
   for await (const { record, line } of withCsvErrors(parser as AsyncIterable<ParsedRecord>)) {
     if (columns < 0) {
       columns = record.length;

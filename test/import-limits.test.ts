@@ -70,6 +70,19 @@ describe('a hostile CSV', () => {
     expect(uploaded.totalRows).toBe(1);
   });
 
+  it('counts columns as the parser does: commas and line breaks inside quotes are not columns, and CR, LF and CRLF each end a line', async () => {
+    const quoted = await upload('quotes', `email,note\nann@example.test,"${','.repeat(1_000)}"\n`);
+    expect(quoted.preview[0]?.[1]).toBe(','.repeat(200));
+    // 600 rows of 2 columns, lines ended by CR alone: 600 commas in all, never 500 on one line.
+    const cr = await upload('quotes', `email,name\r${Array.from({ length: 600 }, (_, i) => `p${i}@example.test,P`).join('\r')}\r`);
+    expect(cr.totalRows).toBe(600);
+    // Line 4 is the wide one: the quoted cell on line 2 runs to line 3.
+    const wide = `email,note\r\nann@example.test,"two\r\nlines"\r\n${'a,'.repeat(600)}\r\n`;
+    await expect(upload('quotes', wide)).rejects.toMatchObject({ message: expect.stringMatching(/^line 4 has more than 500 columns/) });
+    // Blank lines before the header are not the header.
+    await expect(upload('quotes', `\n\n${'a,'.repeat(600)}\n`)).rejects.toMatchObject({ message: expect.stringMatching(/^the header has/) });
+  });
+
   it('fails its import job with the same reason when it reaches the worker without a preview', async () => {
     // Written straight to the folder and recorded as running, as if the file had changed after its preview.
     const id = await insertImport(db, {
