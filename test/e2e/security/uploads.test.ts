@@ -144,6 +144,29 @@ describe('a hostile CSV upload', () => {
   });
 });
 
+describe('the import page at the waiting-uploads limit', () => {
+  it('lists the waiting uploads with a Discard button each; discarding one lets the upload through', async () => {
+    const session = await product.signIn(agentA);
+    // Agent A has 4 waiting from the test above; one more reaches the limit.
+    expect((await uploadCsv(session, 'email\nfifth@example.test\n', 'fifth.csv')).status).toBe(201);
+    const browser = await product.logIn(agentA, '/contacts/import');
+    const { page } = browser;
+    const pick = () =>
+      page.getByTestId('import-file').setInputFiles({ name: 'sixth.csv', mimeType: 'text/csv', buffer: Buffer.from('email\nsixth@example.test\n') });
+    await pick();
+    await page.getByTestId('import-upload').click();
+    await page.getByTestId('import-waiting').waitFor();
+    expect(await page.getByTestId('import-error').textContent()).toMatch(/^you have 5 uploaded files not started yet \(.*fifth\.csv\)/);
+    const discard = page.locator('[data-testid^="import-discard-"]');
+    expect(await discard.count()).toBe(5);
+    await discard.last().click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="import-discard-"]').length === 4);
+    await page.getByTestId('import-upload').click();
+    await page.getByTestId('import-mapping').waitFor();
+    await browser.close();
+  }, 120_000);
+});
+
 describe('request timeouts', () => {
   it(`lets a slow upload take longer than ${REQUEST_TIMEOUT_SECONDS} s, and cuts a JSON body that takes longer`, async () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => `slow${i}@example.test,Person ${i}`);
