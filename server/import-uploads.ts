@@ -7,7 +7,7 @@
 import { readdir, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_IMPORT_BYTES } from '../domain/contact-import';
-import type { Config } from './config';
+import { type Config, ConfigEnv } from './config';
 import { importFilePath } from './contact-import';
 import type { Db } from './db';
 import { expireUploads, importStatuses, listPendingUploads } from './db/imports';
@@ -18,7 +18,11 @@ export const UPLOAD_LIFETIME_MS = 24 * 60 * 60 * 1000;
 export const EXPIRED_UPLOAD = 'the file was not started within a day of its upload and was removed; upload it again';
 
 export type UploadLimits = Pick<Config, 'DRIPLINE_PENDING_UPLOADS_PER_USER' | 'DRIPLINE_UPLOAD_MIN_FREE_MB'>;
-export const DEFAULT_UPLOAD_LIMITS: UploadLimits = { DRIPLINE_PENDING_UPLOADS_PER_USER: 5, DRIPLINE_UPLOAD_MIN_FREE_MB: 1024 };
+/** The settings' defaults (server/config.ts), for callers without a config. */
+export const DEFAULT_UPLOAD_LIMITS: UploadLimits = ConfigEnv.pick({
+  DRIPLINE_PENDING_UPLOADS_PER_USER: true,
+  DRIPLINE_UPLOAD_MIN_FREE_MB: true,
+}).parse({});
 
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${(bytes / MB).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
