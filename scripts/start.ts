@@ -1,8 +1,8 @@
 /**
  * `npm start`: the whole product on its embedded defaults: Temporal dev server (SQLite, Web UI),
  * the sandbox SMTP server, the worker and the web app. Prints the URLs; Ctrl-C stops every child.
- * The worker and the sandbox are started again when they die on their own (scripts/supervise.ts);
- * Temporal or the web app dying stops everything.
+ * The worker, the sandbox and the web app are started again when they die on their own
+ * (scripts/supervise.ts), unless one is in a crash loop; Temporal dying, or a crash loop, stops everything.
  *   --dev   run the web app with `next dev` instead of a production build
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -58,11 +58,9 @@ function spawnChild(name: string, command: string, args: string[], env: Record<s
 }
 
 /**
- * A process whose death stops everything. That is Temporal and the web app: every other process works
- * against Temporal, and when its dev server dies the cause is rarely one a restart fixes (its port
- * taken, its database file locked or broken, the disk full), so a restart loop would only hide it; the
- * web app is what the user is looking at, and when it dies (a stale build, its port taken, out of
- * memory) the honest answer is to stop with the reason printed rather than keep serving from a loop.
+ * A process whose death stops everything: Temporal. Every other process works against it, and when its
+ * dev server dies the cause is rarely one a restart fixes (its port taken, its database file locked or
+ * broken, the disk full), so a restart loop would only hide it.
  */
 function run(name: string, command: string, args: string[], env: Record<string, string> = {}) {
   const child = spawnChild(name, command, args, env);
@@ -79,15 +77,24 @@ function run(name: string, command: string, args: string[], env: Record<string, 
 const cpuProfile = () => (process.env.DRIPLINE_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DRIPLINE_CPU_PROFILE_DIR}`] : []);
 
 /**
- * A process started again when it dies on its own: the worker and the sandbox SMTP server. Both are
- * built to be killed at any moment: Temporal hands a dead worker's activities to the next one and the
- * send ledger keeps a resent message from going out twice; the sandbox's clients retry. Run by
- * `node --import tsx` rather than the tsx CLI, so the process watched is the one running the code:
- * a killed tsx wrapper would leave its child running, holding the sandbox's port or polling beside a
- * new worker.
+ * A process started again when it dies on its own: the worker, the sandbox SMTP server and the web app.
+ * Each is built to be killed at any moment: Temporal hands a dead worker's activities to the next one
+ * and the send ledger keeps a resent message from going out twice; the sandbox's clients retry; the web
+ * app keeps nothing between requests (a browser's request in flight fails, the next one is answered).
+ * A crash loop stops everything with the reason. Run by `node --import tsx` rather than the tsx CLI,
+ * so the process watched is the one running the code: a killed tsx wrapper would leave its child
+ * running, holding its port or polling beside a new worker.
  */
-function runSupervised(name: string, script: string) {
-  const service = supervise({ name, start: () => spawnChild(name, process.execPath, [...cpuProfile(), '--import', 'tsx', script]), log });
+function runSupervised(name: string, script: string, args: string[] = [], env: Record<string, string> = {}) {
+  const service = supervise({
+    name,
+    start: () => spawnChild(name, process.execPath, [...cpuProfile(), '--import', 'tsx', script, ...args], env),
+    log,
+    onCrashLoop: (message) => {
+      log(`${message}; stopping everything`);
+      void stop(1);
+    },
+  });
   supervised.push(service);
   children.push(service);
 }
@@ -200,9 +207,7 @@ async function main() {
   runSupervised('sandbox-smtp', 'worker/sandbox.ts');
   runSupervised('worker', 'worker/main.ts');
   // Next.js behind the front that decides the client's IP and refuses what must not reach a route (scripts/web-server.ts).
-  run('web', process.execPath, [...cpuProfile(), '--import', 'tsx', 'scripts/web-server.ts', ...(dev ? ['--dev'] : [])], {
-    NEXT_TELEMETRY_DISABLED: '1',
-  });
+  runSupervised('web', 'scripts/web-server.ts', dev ? ['--dev'] : [], { NEXT_TELEMETRY_DISABLED: '1' });
   const web = `http://localhost:${webPort}`;
   await waitFor('the web app', async () => (await fetch(`${web}/flows`)).ok, 120_000);
 

@@ -93,6 +93,15 @@ export const ConfigEnv = z.object({
     .min(1)
     .max(86_400)
     .default(15 * 60),
+  /** CSV uploads one user may have waiting to be started (each is removed a day after its upload if never started). */
+  DRIPLINE_PENDING_UPLOADS_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+  /** An upload is refused (507) when it would leave less than this many MB free on the data folder's disk, the ledger's room to write. */
+  DRIPLINE_UPLOAD_MIN_FREE_MB: z.coerce.number().int().min(0).default(1024),
+  /**
+   * How long the web app waits for a request's body, in seconds; a CSV upload gets this plus a second
+   * for every 64 KB it declares, so a 256 MB file is never cut by the short limit.
+   */
+  DRIPLINE_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** 64 hex characters; when unset, one is generated into the data folder (fine for a single machine). */
   DRIPLINE_SECRET_KEY: z
     .string()

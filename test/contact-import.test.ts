@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suggestMapping } from '../domain/contact-import';
+import { neutraliseCell, suggestMapping } from '../domain/contact-import';
 import { exportContactsCsv } from '../server/contact-export';
 import { importSlice } from '../server/contact-import';
 import type { Db } from '../server/db';
@@ -233,6 +233,40 @@ describe('the export', () => {
       const b = (await getContact(db, (await findContactByEmail(db, 'person7@example.test'))!.id))!;
       expect({ name: a.name, attributes: a.attributes }).toEqual({ name: b.name, attributes: b.attributes });
     } finally {
+      await other.db.destroy();
+    }
+  });
+
+  it('writes a cell a spreadsheet would run as a formula with a leading quote, and imports it back as it was', async () => {
+    const own = await tempInstall();
+    const other = await tempInstall();
+    try {
+      await defineAttributes(own.db, [{ name: 'note', type: 'text' }]);
+      const formulas = ['=HYPERLINK("http://evil.test","x")', '+1', '-2+3', '@SUM(A1)', "'=already quoted", "'plain quote"];
+      for (const [i, name] of formulas.entries()) await insertContact(own.db, { email: `f${i}@example.test`, name, attributes: { note: name } });
+      const chunks: string[] = [];
+      for await (const chunk of await exportContactsCsv(own.db, {})) chunks.push(String(chunk));
+      const csv = chunks.join('');
+      expect(csv).toContain(`f0@example.test,"'=HYPERLINK(""http://evil.test"",""x"")"`);
+      for (const line of csv.split('\n').slice(1).filter(Boolean)) expect(line.split(',')[1], line).not.toMatch(/^"?[=+\-@\t\r]/);
+      expect(csv).toContain("f4@example.test,''=already quoted");
+      expect(csv).toContain("f5@example.test,'plain quote");
+      // A tab or carriage return first is a formula to some spreadsheets too.
+      expect([neutraliseCell('\tx'), neutraliseCell('\r=1'), neutraliseCell('a=1')]).toEqual(["'\tx", "'\r=1", 'a=1']);
+
+      const uploaded = await uploadImport(other.db, other.dir, admin, 'export.csv', Readable.from([Buffer.from(csv)]));
+      const mapping = uploaded.columns.map((c) =>
+        c === 'email' ? { to: 'email' } : c === 'name' ? { to: 'name' } : c === 'note' ? { to: 'attribute', name: 'note' } : { to: 'skip' },
+      );
+      await prepareImport(other.db, admin, uploaded.id, { mapping });
+      await importSlice(other.db, uploaded.id);
+      expect(await listImportProblems(other.db, uploaded.id, { offset: 0, limit: 20 })).toEqual([]);
+      for (const [i, name] of formulas.entries()) {
+        const back = (await getContact(other.db, (await findContactByEmail(other.db, `f${i}@example.test`))!.id))!;
+        expect({ name: back.name, note: back.attributes.note }).toEqual({ name: name.trim(), note: name.trim() });
+      }
+    } finally {
+      await own.db.destroy();
       await other.db.destroy();
     }
   });

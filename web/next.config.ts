@@ -36,9 +36,18 @@ const securityHeaders = [
   { key: 'Cross-Origin-Resource-Policy', value: 'same-origin' },
 ];
 
+/**
+ * A route's own value for one of the headers above. Next sets these config headers over whatever a
+ * route answers with, so a route cannot set them itself; a later rule wins over an earlier one here.
+ */
+const routeHeaders = [
+  // The unsubscribe page's URL is the contact's token: no link on it may send that on as a referrer.
+  { source: '/unsubscribe/:token', headers: [{ key: 'Referrer-Policy', value: 'no-referrer' }] },
+];
+
 const nextConfig: NextConfig = {
   async headers() {
-    return [{ source: '/:path*', headers: securityHeaders }];
+    return [{ source: '/:path*', headers: securityHeaders }, ...routeHeaders];
   },
   // Native and server-only packages are loaded from node_modules at run time, never bundled.
   serverExternalPackages: [

@@ -6,6 +6,7 @@ import { createActivities } from '../activities';
 import { readConfig } from '../server/config';
 import { decryptSecret } from '../server/crypto';
 import { openDatabase } from '../server/db';
+import { sweepUploads } from '../server/import-uploads';
 import { loadKeyring, loadSecretKey } from '../server/secrets';
 import { smtpOutboundPolicy } from '../server/smtp/outbound';
 import { threadedTransports } from '../server/smtp/send-thread';
@@ -13,6 +14,12 @@ import { clientDataConverter, workerDataConverter } from '../server/temporal-cod
 
 const config = readConfig();
 const db = await openDatabase(config.databaseFile);
+// Uploads never started are removed a day later: here, and before each upload (server/import-uploads.ts).
+const swept = await sweepUploads(db, config.DRIPLINE_DATA_DIR).catch((err: unknown) => {
+  console.error('could not sweep old uploads:', err instanceof Error ? err.message : err);
+  return 0;
+});
+if (swept > 0) console.log(`removed ${swept} uploaded files no import needs any more`);
 const keyring = loadKeyring(config);
 // Sends reach only public SMTP servers, the sandbox and the admin's allow-list (DRIPLINE_SMTP_ALLOWED_HOSTS).
 const transports = threadedTransports((enc) => decryptSecret(keyring, enc), smtpOutboundPolicy(config));

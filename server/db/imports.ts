@@ -235,3 +235,38 @@ export async function commitImportChunk(
     return { created: fresh.length, updated: kept.length, duplicates };
   });
 }
+
+/** This user's uploads not started yet, oldest first. */
+export async function listPendingUploads(db: Db, ownerId: string): Promise<{ id: string; fileName: string; createdAt: string }[]> {
+  return db
+    .selectFrom('imports')
+    .select(['id', 'fileName', 'createdAt'])
+    .where('ownerId', '=', ownerId)
+    .where('status', '=', 'uploaded')
+    .orderBy('createdAt')
+    .execute();
+}
+
+/** Deletes an import not started yet; false when there is none (started meanwhile, or gone). */
+export async function deleteUpload(db: Db, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('imports').where('id', '=', id).where('status', '=', 'uploaded').executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Uploads never started and uploaded before `before` (an ISO time) end as failed, with the reason; their files are the caller's. */
+export async function expireUploads(db: Db, before: string, reason: string): Promise<number> {
+  const r = await db
+    .updateTable('imports')
+    .set({ status: 'failed', error: reason, finishedAt: now() })
+    .where('status', '=', 'uploaded')
+    .where('createdAt', '<', before)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** The status of each of these imports that exists. */
+export async function importStatuses(db: Db, ids: string[]): Promise<Map<string, ImportStatus>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('imports').select(['id', 'status']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.status]));
+}

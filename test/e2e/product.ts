@@ -32,6 +32,7 @@ const SLOTS = {
   'security/ownership': 15,
   'security/fuzz': 16,
   'security/temporal-history': 20,
+  'security/uploads': 95,
   audiences: 25,
   editor: 30,
   'screen-sizes': 31,

@@ -49,7 +49,8 @@ const knownIds: string[] = ['welcome', 'sandbox', 'ct_ada', 'ct_grace', 'ct_linu
 let forbidden: string[] = [];
 
 beforeAll(async () => {
-  product = await Product.start('security/fuzz');
+  // Every fuzzed upload that parses stays waiting to be started: room for all of them, so none is refused before it is read.
+  product = await Product.start('security/fuzz', { DRIPLINE_PENDING_UPLOADS_PER_USER: '1000' });
   await product.createAgent(agentA);
   await product.createAgent(agentB);
   sessionA = await product.signIn(agentA);
@@ -256,5 +257,51 @@ describe('fuzzing every API route', () => {
     console.log('[fuzz] answers by who asked and status class:', JSON.stringify(seen));
     expect(seen['agent 2xx'] ?? 0, 'agent requests that succeeded').toBeGreaterThan(0);
     expect(seen['admin 2xx'] ?? 0, 'admin requests that succeeded').toBeGreaterThan(0);
+  }, 600_000);
+});
+
+// ---- hostile CSV uploads ----------------------------------------------------------------------------
+
+/** A first line meant to hurt a CSV parser: very wide, very long, unbalanced quotes, BOMs, control characters. */
+const hostileHeader = fc.oneof(
+  fc.integer({ min: 0, max: 300_000 }).map((n) => ','.repeat(n)),
+  fc.tuple(fc.integer({ min: 1, max: 3_000 }), printable).map(([n, name]) => Array(n).fill(name).join(',')),
+  fc.integer({ min: 1, max: 200_000 }).map((n) => `email,${'x'.repeat(n)}`),
+  fc.integer({ min: 1, max: 50_000 }).map((n) => `"${'a,\n'.repeat(n)}`),
+  fc.constantFrom('"', '"""', '"a\n,b"', '\uFEFF\uFEFFemail', '\r\r\r', '\0,\0', 'email,"name', '', ' '),
+  anyText,
+);
+const hostileCsv = fc
+  .record({
+    bom: fc.boolean(),
+    header: hostileHeader,
+    rows: fc.array(fc.oneof(anyText, hostileHeader, fc.constant('ann@example.test,Ann')), { maxLength: 4 }),
+    eol: fc.constantFrom('\n', '\r\n', '\r'),
+  })
+  .map(({ bom, header, rows, eol }) => `${bom ? '\uFEFF' : ''}${[header, ...rows].join(eol)}${eol}`);
+
+describe('fuzzing the CSV upload', () => {
+  it('answers every hostile CSV without a 5xx, and the web process stays up', async () => {
+    const statuses: Record<number, number> = {};
+    const web = async () => (await product.inspect()).processes.filter((p) => p.command.includes('scripts/web-server.ts')).map((p) => p.pid);
+    const before = await web();
+    await fc.assert(
+      fc.asyncProperty(hostileCsv, anyText, async (csv, name) => {
+        const res = await fetch(`${product.web}/api/imports?name=${encodeURIComponent(name)}`, {
+          method: 'POST',
+          headers: { cookie: product.admin.cookie, origin: product.web, 'content-type': 'text/csv' },
+          body: csv,
+        });
+        const text = await res.text();
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        const where = `${csv.length} characters starting ${JSON.stringify(csv.slice(0, 80))} → ${res.status}: ${text.slice(0, 300)}`;
+        expect(res.status, where).toBeLessThan(500);
+      }),
+      { numRuns: Number(process.env.FUZZ_CSV_RUNS ?? 60), ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
+    );
+    console.log('[fuzz] CSV uploads by status:', JSON.stringify(statuses));
+    expect(statuses[422] ?? 0, 'hostile files refused').toBeGreaterThan(0);
+    expect(await web()).toEqual(before);
+    expect(product.output).not.toMatch(/\[dripline\] web \(pid \d+\) exited/);
   }, 600_000);
 });
