@@ -6,10 +6,11 @@
 import { now, type Db } from '.';
 import type { Tables } from './tables';
 
-/** Gives flows and runs without an owner (from before owners, or seeded before any user) to this user. */
+/** Gives flows, runs, segments and lists without an owner (from before owners, or seeded before any user) to this user. */
 export async function adoptOwnerless(db: Db, userId: string): Promise<void> {
-  await db.updateTable('flows').set({ ownerId: userId }).where('ownerId', 'is', null).execute();
-  await db.updateTable('runs').set({ ownerId: userId }).where('ownerId', 'is', null).execute();
+  for (const table of ['flows', 'runs', 'segments', 'lists'] as const) {
+    await db.updateTable(table).set({ ownerId: userId }).where('ownerId', 'is', null).execute();
+  }
 }
 
 export type DirectSend = Tables['directSends'];

@@ -205,6 +205,8 @@ export interface ContactDeliveries {
 export const SendMessageRequest = z.object({
   subject: SendEmailNode.shape.data.shape.subject,
   text: SendEmailNode.shape.data.shape.text,
+  /** true: the sender (an admin) knows the contact unsubscribed and sends anyway; without it such a send answers 409. */
+  confirmUnsubscribed: z.boolean({ error: 'confirmUnsubscribed must be true or false' }).optional(),
 });
 export type SendMessageBody = z.input<typeof SendMessageRequest>;
 /** 202 */

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { listLists } from '@server/db/lists';
+import { visibleLists } from '@server/access';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
@@ -10,8 +10,8 @@ export const metadata: Metadata = { title: 'Lists' };
 
 /** Static lists: contacts are added and removed by hand on their own page; a run's audience can be a list. */
 export default async function ListsPage() {
-  await requireUser();
-  const lists = await listLists(await getDb());
+  const user = await requireUser();
+  const lists = await visibleLists(await getDb(), user);
   return (
     <section>
       <div className="page-head">
