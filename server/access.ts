@@ -11,11 +11,11 @@ import type { Db, SandboxDb } from './db';
 import { getContact } from './db/contacts';
 import { listContactDeliveries } from './db/deliveries';
 import { countArchivedFlows, type Flow, type FlowVersion, getFlow, getFlowVersion, listFlows, saveFlowDraft } from './db/flows';
-import { visibleMessageIds } from './db/ownership';
+import { mayViewMessage, visibleMessageIds } from './db/ownership';
 import { type ContactList, getList, listLists, listsOfContact } from './db/lists';
 import { exportContactsCsv } from './contact-export';
 import { getRun, listRunAttempts, listRunRecipients, listRuns, type Run, runPlan } from './db/runs';
-import { clearSandbox, listSandboxMessages, listSandboxMessagesWithIds } from './db/sandbox';
+import { clearSandbox, getSandboxMessage, listSandboxSummaries } from './db/sandbox';
 import { getSegment, listSegments, type Segment } from './db/segments';
 import type { RecipientStatus } from './db/tables';
 import { diffFlows, hasChanges } from '../domain/flow/diff';
@@ -175,10 +175,19 @@ export async function contactDeliveriesFor(db: Db, actor: Actor, contactId: stri
   return { contact, deliveries };
 }
 
-/** The sandbox mailbox as the actor may see it: everything for admins, the messages of their own sends for agents. */
+/** The sandbox mailbox's summaries as the actor may see it: everything for admins, the messages of their own sends for agents. */
 export async function sandboxMessagesFor(db: Db, sandboxDb: SandboxDb, actor: Actor) {
-  if (isAdmin(actor)) return listSandboxMessages(sandboxDb);
-  return listSandboxMessagesWithIds(sandboxDb, await visibleMessageIds(db, actor.id));
+  if (isAdmin(actor)) return listSandboxSummaries(sandboxDb);
+  return listSandboxSummaries(sandboxDb, { messageIds: await visibleMessageIds(db, actor.id) });
+}
+
+/** One sandbox message with its text, if the actor may see it (admins; an agent, one of their sends'); 404 otherwise. */
+export async function sandboxMessageFor(db: Db, sandboxDb: SandboxDb, actor: Actor, id: number) {
+  const message = Number.isSafeInteger(id) ? await getSandboxMessage(sandboxDb, id) : undefined;
+  if (!message || !(isAdmin(actor) || (await mayViewMessage(db, actor.id, message.messageId)))) {
+    throw new UserError(404, 'message_not_found', `sandbox message "${id}" does not exist; it may have been pruned or the mailbox emptied`);
+  }
+  return message;
 }
 
 /** Emptying the sandbox mailbox deletes everyone's messages: admins only. */

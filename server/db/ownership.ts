@@ -51,6 +51,27 @@ export async function visibleMessageIds(db: Db, userId: string, limit = 1000): P
     .map((r) => r.messageId);
 }
 
+/** Whether this user may see the send with this Message-ID (as visibleMessageIds, for one message). */
+export async function mayViewMessage(db: Db, userId: string, messageId: string): Promise<boolean> {
+  const ofRun = await db
+    .selectFrom('sends')
+    .innerJoin('runs', 'runs.id', 'sends.runId')
+    .innerJoin('flows', 'flows.id', 'runs.flowId')
+    .select('sends.messageId')
+    .where('sends.messageId', '=', messageId)
+    .where((eb) => eb.or([eb('runs.ownerId', '=', userId), eb('flows.ownerId', '=', userId)]))
+    .executeTakeFirst();
+  if (ofRun) return true;
+  const direct = await db
+    .selectFrom('sends')
+    .innerJoin('directSends', 'directSends.id', 'sends.runId')
+    .select('sends.messageId')
+    .where('sends.messageId', '=', messageId)
+    .where('directSends.sentBy', '=', userId)
+    .executeTakeFirst();
+  return direct !== undefined;
+}
+
 export interface TestSend {
   id: string;
   recipient: string;
