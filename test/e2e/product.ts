@@ -47,6 +47,7 @@ const SLOTS = {
   accessibility: 65,
   'readme-screenshots': 66,
   'flow-language': 76,
+  'security/owners': 88,
 } as const;
 export type Area = keyof typeof SLOTS;
 

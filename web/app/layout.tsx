@@ -33,9 +33,12 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <Link href="/lists">Lists</Link>
               <Link href="/runs">Runs</Link>
               <Link href="/sandbox">Sandbox mailbox</Link>
-              <a href={temporalUiUrl} target="_blank" rel="noreferrer" className="external">
-                Temporal UI ↗
-              </a>
+              {/* Temporal's UI shows every workflow, whoever's: admins only (its server has no login of its own). */}
+              {user.role === 'admin' && (
+                <a href={temporalUiUrl} target="_blank" rel="noreferrer" className="external" data-testid="temporal-ui-link">
+                  Temporal UI ↗
+                </a>
+              )}
               <UserMenu email={user.email} role={user.role} />
             </MainNav>
           )}
