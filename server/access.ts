@@ -14,6 +14,7 @@ import { countArchivedFlows, type Flow, type FlowVersion, getFlow, getFlowVersio
 import { mayViewMessage, visibleMessageIds } from './db/ownership';
 import { type ContactList, getList, listLists, listsOfContact } from './db/lists';
 import { exportContactsCsv } from './contact-export';
+import { type Config, temporalWorkflowUrl } from './config';
 import { getRun, listRunAttempts, listRunRecipients, listRuns, type Run, runPlan } from './db/runs';
 import { clearSandbox, getSandboxMessage, listSandboxSummaries } from './db/sandbox';
 import { getSegment, listSegments, type Segment } from './db/segments';
@@ -133,6 +134,14 @@ export async function exportContactsFor(db: Db, actor: Actor, options: { listId?
     throw new UserError(403, 'admin_only', 'only admins export contacts: an export holds every contact of the workspace');
   if (options.listId !== undefined) await visibleList(db, actor, options.listId, 'list');
   return exportContactsCsv(db, options);
+}
+
+/** Temporal's Web UI has no login and shows everyone's workflows: only admins are offered links to it. */
+export const mayOpenTemporal = isAdmin;
+
+/** The workflow's page in Temporal's Web UI for an admin; null for anyone else. */
+export function temporalLinkFor(actor: Actor, config: Config, workflowId: string | null): string | null {
+  return workflowId && mayOpenTemporal(actor) ? temporalWorkflowUrl(config, workflowId) : null;
 }
 
 /** The run, if the actor may see it; 404 otherwise. */

@@ -198,7 +198,7 @@ export type UpdateContactBody = z.input<typeof UpdateContactRequest>;
 /** GET /api/contacts/[id]/deliveries: newest first, each with its Temporal link. */
 export interface ContactDeliveries {
   contact: Contact;
-  deliveries: (ContactDelivery & { temporalUrl: string })[];
+  deliveries: (ContactDelivery & { temporalUrl: string | null })[];
 }
 
 /** POST /api/contacts/[id]/send: the Send node's own rules for subject and body (no CR/LF in the subject). */

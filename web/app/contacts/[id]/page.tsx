@@ -3,7 +3,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
 import { listAttributeDefinitions } from '@server/db/contacts';
-import { contactDeliveriesFor, visibleRunPlans, contactListsFor, mayMailUnsubscribed } from '@server/access';
+import { contactDeliveriesFor, visibleRunPlans, contactListsFor, mayMailUnsubscribed, mayOpenTemporal } from '@server/access';
 import { UserError } from '@server/errors';
 import { stepTitle } from '@domain/flow/step-title';
 import { AGENT_DEFAULT } from '@domain/senders';
@@ -126,11 +126,14 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
         last={{
           header: 'Workflow',
           className: 'nowrap',
-          cell: (d) => (
-            <a href={temporalWorkflowUrl(config, d.workflowId)} target="_blank" rel="noreferrer" data-testid="delivery-temporal-link">
-              Open in Temporal ↗
-            </a>
-          ),
+          cell: (d) =>
+            mayOpenTemporal(user) ? (
+              <a href={temporalWorkflowUrl(config, d.workflowId)} target="_blank" rel="noreferrer" data-testid="delivery-temporal-link">
+                Open in Temporal ↗
+              </a>
+            ) : (
+              <span className="muted">—</span>
+            ),
         }}
         testIds={{ table: 'delivery-history', row: 'delivery-row', outcome: 'delivery-outcome' }}
         stepName={(d) => stepTitle(plans.get(d.runId)?.steps[d.nodeId], d.nodeId)}
