@@ -3,12 +3,15 @@
  * as with flows; one a published flow tests is not deleted (409 naming the flow); rows from before
  * owners go to the first admin. The contact export is an admin permission. Real SQLite, no Temporal.
  */
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowGraph } from '../domain/flow/schema';
 import { migrateAuth } from '../server/auth';
 import { exportContactsFor, visibleLists, visibleSegments } from '../server/access';
 import type { Db } from '../server/db';
 import { saveFlowDraft } from '../server/db/flows';
+import { migrations } from '../server/db/migrations';
 import { getList, insertList } from '../server/db/lists';
 import { adoptOwnerless } from '../server/db/ownership';
 import { getSegment } from '../server/db/segments';
@@ -111,6 +114,37 @@ describe('segments and lists belong to their owner', () => {
     expect((await visibleLists(db, agentA)).map((l) => l.id)).not.toContain(old);
     await adoptOwnerless(db, admin.id);
     expect((await getList(db, old))?.ownerId).toBe(admin.id);
+  });
+});
+
+/** The two tables as migrations 041 and 150 made them (snake_case: migrations run without the camelCase plugin). */
+interface OldTables {
+  segments: { id: string; name: string; filter: string; created_by: string; created_at: string; updated_at: string; owner_id?: string | null };
+  lists: { id: string; name: string; created_at: string; owner_id?: string | null };
+}
+
+describe('migrations 220 and 221 on an install from before owners', () => {
+  it('gives each segment to who created it and leaves lists to setup; sets the Sandbox pace and cap unless an admin set them', async () => {
+    const old = new Kysely<OldTables>({ dialect: new SqliteDialect({ database: new SQLite(':memory:') }) });
+    await migrations['041_lists']?.up(old);
+    await migrations['150_segments']?.up(old);
+    await old
+      .insertInto('segments')
+      .values({ id: 'seg_old', name: 'Old', filter: '{}', created_by: 'agent-a', created_at: 'x', updated_at: 'x' })
+      .execute();
+    await old.insertInto('lists').values({ id: 'list_old', name: 'Old', created_at: 'x' }).execute();
+    await migrations['220_segment_and_list_owners']?.up(old);
+    expect(await old.selectFrom('segments').select('owner_id').executeTakeFirst()).toEqual({ owner_id: 'agent-a' });
+    expect(await old.selectFrom('lists').select('owner_id').executeTakeFirst()).toEqual({ owner_id: null });
+    await old.destroy();
+
+    // The Sandbox profile: set when unset, an admin's own values kept.
+    await db.updateTable('smtpProfiles').set({ ratePerSecond: null, dailyCap: 500 }).where('id', '=', 'sandbox').execute();
+    await migrations['221_sandbox_profile_pace']?.up(db.withoutPlugins());
+    expect(await db.selectFrom('smtpProfiles').select(['ratePerSecond', 'dailyCap']).where('id', '=', 'sandbox').executeTakeFirst()).toEqual({
+      ratePerSecond: 50,
+      dailyCap: 500,
+    });
   });
 });
 
