@@ -1,10 +1,12 @@
 /**
  * Who sees what, in one workspace. Flows, runs, segments and lists have owners: admins see and manage
- * everything; an agent sees and changes their own segments and lists, sees and edits their own flows, and sees (and pauses, resumes, cancels, resends) the runs
- * they started and the runs of their flows. The contact base is the workspace's (an audience of
- * "everyone" means every contact), but a contact's delivery history shows an agent only the sends of
- * runs they may see and their own one-off messages. The sandbox mailbox shows an agent only messages
- * of sends they may see; only admins empty it. What one may not see answers 404, as if it did not
+ * everything; an agent sees and changes their own segments and lists, sees and edits their own flows,
+ * and sees (and pauses, resumes, cancels, resends) the runs they started and the runs of their flows.
+ * The contact base is the workspace's (an audience of "everyone" means every contact), but a contact's
+ * delivery history shows an agent only the sends of runs they may see and their own one-off messages;
+ * exporting contacts and mailing one who is not subscribed are admins' alone. The sandbox mailbox
+ * shows an agent only messages of sends they may see; only admins empty it. Temporal's Web UI (no
+ * login of its own) is linked for admins only. What one may not see answers 404, as if it did not
  * exist, so ids cannot be probed. Route handlers and pages ask here; SQL stays in db/.
  */
 import type { Db, SandboxDb } from './db';
