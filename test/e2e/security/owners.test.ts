@@ -18,7 +18,7 @@ import type {
   SmtpProfileResponse,
 } from '../../../web/lib/api-types';
 import { conditionFlow } from '../../condition-flows';
-import { agentA, agentB, eventually, Product, type Session, smtpLogin } from '../product';
+import { admin, agentA, agentB, eventually, Product, type Session, smtpLogin } from '../product';
 
 let product: Product;
 let sessionA: Session;
@@ -116,6 +116,14 @@ describe('admin permissions over contacts', () => {
     expect(unconfirmed.error).toMatchObject({ code: 'contact_unsubscribed', details: { field: 'confirmUnsubscribed' } });
     expect(unconfirmed.error.message).toContain('linus@example.test is unsubscribed');
     expect((await product.admin.api('POST', '/api/contacts/ct_linus/send', { ...message, confirmUnsubscribed: true })).status).toBe(202);
+    // The form asks first: Send stays off until the admin ticks the confirmation.
+    const browser = await product.logIn(admin, '/contacts/ct_linus');
+    await browser.page.getByTestId('oneoff-subject').fill('Your receipt');
+    await browser.page.getByTestId('oneoff-text').fill('Hello {{name}}');
+    expect(await browser.page.getByTestId('oneoff-send').isDisabled()).toBe(true);
+    await browser.page.getByTestId('oneoff-confirm-unsubscribed').locator('input').check();
+    expect(await browser.page.getByTestId('oneoff-send').isDisabled()).toBe(false);
+    await browser.close();
     // A subscribed contact needs no confirmation.
     expect((await product.admin.api('POST', '/api/contacts/ct_grace/send', message)).status).toBe(202);
   });
@@ -157,6 +165,13 @@ describe('the sandbox', () => {
     expect(mailbox.html).toContain('Big message 2');
     expect(mailbox.html.length).toBeLessThan(200_000);
     expect(mailbox.html).not.toContain('Large body line.');
+
+    // In the browser: opening a row loads that message, and nothing else the page got carries a body.
+    const browser = await product.logIn(admin, '/sandbox');
+    await browser.page.getByTestId('sandbox-message').filter({ hasText: 'Big message 1' }).click();
+    await expect(browser.page.getByTestId('sandbox-message-text').textContent()).resolves.toContain('Large body line.');
+    const withBody = (await browser.close()).filter((r) => r.body.includes('Large body line.')).map((r) => new URL(r.url).pathname);
+    expect(new Set(withBody)).toEqual(new Set([`/api/sandbox/messages/${first?.id}`]));
 
     const opened = await product.admin.api<SandboxMessageView>('GET', `/api/sandbox/messages/${first?.id}`);
     expect(opened.data.text).toContain('Large body line.');
