@@ -188,6 +188,8 @@ async function main() {
     temporalUiPort,
     '--namespace',
     config.TEMPORAL_NAMESPACE,
+    // The UI has no login and its write actions cannot be turned off here (the CLI builds its UI config in code):
+    // it listens on --ip (127.0.0.1 by default) and the app links it for admins only (README, Security settings).
     // Payloads are encrypted (server/temporal-codec.ts); the UI asks the web app to decode them for a signed-in admin.
     '--ui-codec-endpoint',
     codecEndpoint,

@@ -14,6 +14,7 @@ import { newId, type Db } from './db';
 import { defineAttributes, listAttributeDefinitions } from './db/contacts';
 import { deleteUpload, getImportJob, getImportProgress, insertImport, listImportProblems, markImportRunning } from './db/imports';
 import { getList } from './db/lists';
+import { mayUseAudience } from './access';
 import { UserError } from './errors';
 import { checkFreeDisk, checkPendingUploads, DEFAULT_UPLOAD_LIMITS, sweepUploads, type UploadLimits } from './import-uploads';
 import type { Actor } from './profiles';
@@ -109,7 +110,8 @@ export async function prepareImport(
   }
   const types = await checkMappingTypes(db, current.columns, parsed.data);
   const listId = request.listId ?? null;
-  if (listId && !(await getList(db, listId)))
+  const list = listId ? await getList(db, listId) : undefined;
+  if (listId && !(list && mayUseAudience(actor, list)))
     throw new UserError(422, 'list_not_found', `list "${listId}" does not exist; pick another`, { field: 'listId' });
   await defineAttributes(
     db,

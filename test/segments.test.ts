@@ -186,11 +186,12 @@ describe('saving a segment', () => {
       },
     });
     const filter = ContactFilter.parse({ match: 'all', rules: [{ field: 'age', op: 'lt', value: 30 }] });
-    const young = await createSegment(db, { id: 'u1' }, { name: 'Young', filter });
-    const other = await createSegment(db, { id: 'u1' }, { name: 'Old', filter });
-    await expect(createSegment(db, { id: 'u1' }, { name: 'YOUNG', filter })).rejects.toMatchObject({ status: 409, details: { field: 'name' } });
-    await expect(saveSegment(db, other.id, { name: 'young', filter })).rejects.toMatchObject({ status: 409, details: { field: 'name' } });
-    expect((await saveSegment(db, young.id, { name: 'Young people', filter })).name).toBe('Young people');
-    await expect(saveSegment(db, 'seg_nope', { name: 'X', filter })).rejects.toMatchObject({ status: 404 });
+    const owner = { id: 'u1', role: 'agent' as const };
+    const young = await createSegment(db, owner, { name: 'Young', filter });
+    const other = await createSegment(db, owner, { name: 'Old', filter });
+    await expect(createSegment(db, owner, { name: 'YOUNG', filter })).rejects.toMatchObject({ status: 409, details: { field: 'name' } });
+    await expect(saveSegment(db, owner, other.id, { name: 'young', filter })).rejects.toMatchObject({ status: 409, details: { field: 'name' } });
+    expect((await saveSegment(db, owner, young.id, { name: 'Young people', filter })).name).toBe('Young people');
+    await expect(saveSegment(db, owner, 'seg_nope', { name: 'X', filter })).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -8,6 +8,7 @@ import base from '../vitest.config';
 
 export const UNIT_TESTS = [
   'test/architecture.test.ts',
+  'test/audience-owners.test.ts',
   'test/cohort-state.test.ts',
   'test/compile-condition.test.ts',
   'test/compile-properties.test.ts',
@@ -26,6 +27,7 @@ export const UNIT_TESTS = [
   'test/portable.test.ts',
   'test/publish-condition.test.ts',
   'test/replay.test.ts',
+  'test/sandbox-mailbox.test.ts',
   'test/security/http-guard.test.ts',
   'test/security/outbound.test.ts',
   'test/security/secrets.test.ts',

@@ -2,7 +2,7 @@
 // (data/sandbox.db): like an external SMTP server, it never waits for the app database's write lock.
 import { readConfig } from '../server/config';
 import { openSandboxDatabase } from '../server/db';
-import { insertSandboxMessage } from '../server/db/sandbox';
+import { insertSandboxMessage, pruneSandbox, SANDBOX_LIMITS } from '../server/db/sandbox';
 import { describeFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp } from '../server/sandbox-smtp';
 import { sandboxSmtpLogin } from '../server/secrets';
@@ -19,8 +19,14 @@ const smtp = await startSandboxSmtp({
   faults: config.SANDBOX_FAULTS,
 });
 console.log(`listening on ${config.SANDBOX_SMTP_BIND}:${smtp.port}; faults (SANDBOX_FAULTS): ${describeFaults(config.SANDBOX_FAULTS)}`);
+// The mailbox keeps the newest messages within SANDBOX_LIMITS (10,000, 7 days, 500 MB): pruned now and every minute.
+const prune = () =>
+  pruneSandbox(db, SANDBOX_LIMITS).catch((err: unknown) => console.error(`pruning the mailbox failed: ${err instanceof Error ? err.message : err}`));
+await prune();
+const pruning = setInterval(prune, 60_000);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    clearInterval(pruning);
     void smtp
       .close()
       .then(() => db.destroy())

@@ -10,6 +10,7 @@ import { contactAdminMigrations } from './migrations-contact-admin';
 import { flowVersionMigrations } from './migrations-flow-versions';
 import { sendingMigrations } from './migrations-sending';
 import { tlsTrustMigrations } from './migrations-tls-trust';
+import { ownerMigrations, sandboxOwnerMigrations } from './migrations-owners';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -371,6 +372,7 @@ export const migrations: Record<string, Migration> = {
   ...contactAdminMigrations,
   ...flowVersionMigrations,
   ...tlsTrustMigrations,
+  ...ownerMigrations,
 };
 
 /**
@@ -384,4 +386,5 @@ export const sandboxMigrations: Record<string, Migration> = {
       await createSandboxMessages(db);
     },
   },
+  ...sandboxOwnerMigrations,
 };

@@ -91,11 +91,11 @@ export interface Tables {
     apiKeyId: string;
     enteredAt: string;
   };
-  /** Static lists of contacts (a run's audience can be one). */
-  lists: { id: string; name: string; createdAt: string };
+  /** Static lists of contacts (a run's audience can be one). ownerId: who may change it besides admins (null: from before owners, until setup gives it to the first admin). */
+  lists: { id: string; name: string; createdAt: string; ownerId: string | null };
   listMembers: { listId: string; contactId: string; addedAt: string };
   /** Saved contact filters (a run's audience can be one). filter: JSON, a ContactFilter (domain/contact-filter.ts). */
-  segments: { id: string; name: string; filter: string; createdBy: string; createdAt: string; updatedAt: string };
+  segments: { id: string; name: string; filter: string; createdBy: string; createdAt: string; updatedAt: string; ownerId: string | null };
   /** Every attribute name contacts may carry, with its type (the same for every contact). */
   contactAttributes: { name: string; type: AttributeType; createdAt: string };
   /** CSV imports (server/contact-import.ts): columns and mapping are JSON; rowsDone is the job's position in the file. */

@@ -20,6 +20,7 @@ import type {
   FlowPublished,
   FlowResponse,
   SandboxMessageList,
+  SandboxMessageView,
 } from '../../web/lib/api-types';
 import { eventually, Product, saved } from './product';
 
@@ -119,7 +120,8 @@ describe('events API', () => {
       const found = await messagesTo('event.person@example.test', 'Welcome aboard');
       return found.length > 0 ? found : undefined;
     });
-    expect(message?.text).toContain('Hi Eve Event, plan pro');
+    // The mailbox lists summaries; a message's text comes when it is opened.
+    expect((await api.api<SandboxMessageView>('GET', `/api/sandbox/messages/${message?.id}`)).data.text).toContain('Hi Eve Event, plan pro');
     // The contact's delivery history names the flow the event started.
     const history = await eventually('the delivery to be logged', async () => {
       const found = (await api.api<ContactDeliveries>('GET', `/api/contacts/${answer.contactId}/deliveries`)).data.deliveries;

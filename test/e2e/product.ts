@@ -48,6 +48,7 @@ const SLOTS = {
   accessibility: 65,
   'readme-screenshots': 66,
   'flow-language': 76,
+  'security/owners': 88,
 } as const;
 export type Area = keyof typeof SLOTS;
 
@@ -97,8 +98,8 @@ export const secrets = [admin.password, smtpLogin.password, wrongSmtpPassword, a
 /** A finished run: GET /api/runs/[id], and the first pages of its recipients and delivery log. */
 export interface SettledRun {
   report: RunAnswer;
-  recipients: (RunRecipient & { temporalUrl: string })[];
-  attempts: (DeliveryAttempt & { email: string | null; temporalUrl: string })[];
+  recipients: (RunRecipient & { temporalUrl: string | null })[];
+  attempts: (DeliveryAttempt & { email: string | null; temporalUrl: string | null })[];
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
