@@ -118,7 +118,7 @@ export class TemplatePool {
 
   private dispatch(): void {
     while (this.waiting.length > 0) {
-      let slot = this.slots.find((s) => s.ready && !s.running);
+      const slot = this.slots.find((s) => s.ready && !s.running);
       if (!slot) {
         if (this.slots.length < this.size) this.start();
         return;
@@ -131,11 +131,10 @@ export class TemplatePool {
       }
       const limitMs = Math.min(next.limitMs, left);
       const id = ++this.nextId;
-      const timer = setTimeout(() => this.overrun(slot!), limitMs);
+      const timer = setTimeout(() => this.overrun(slot), limitMs);
       slot.running = { id, resolve: next.resolve, timer, limitMs };
       slot.thread.ref();
       slot.thread.postMessage({ id, job: next.job });
-      slot = undefined;
     }
   }
 
