@@ -187,11 +187,12 @@ export class TemplatePool {
   }
 }
 
-let shared: TemplatePool | undefined;
+/** On globalThis: the web app's routes (and its dev-mode reloads) share one pool. */
+const holder = globalThis as typeof globalThis & { __driplineTemplatePool?: TemplatePool };
 /** The process's pool, created at its first use. */
 export function templatePool(): TemplatePool {
-  shared ??= new TemplatePool();
-  return shared;
+  holder.__driplineTemplatePool ??= new TemplatePool();
+  return holder.__driplineTemplatePool;
 }
 
 const isProblem = (a: unknown): a is { problem: JobProblem } => typeof a === 'object' && a !== null && 'problem' in a;
