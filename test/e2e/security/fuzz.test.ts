@@ -330,6 +330,6 @@ describe('fuzzing templates', () => {
     // Some were refused with a 422: the fuzzer reached the template checks, not only the limits.
     expect(statuses['422'] ?? 0).toBeGreaterThan(0);
     expect((await fetch(`${product.web}/api/v1/openapi.json`)).status).toBe(200);
-    expect((await product.admin.api('GET', '/api/flows')).status).toBe(200);
+    expect((await product.admin.api('GET', `/api/flows/${flows.get(product.admin)}`)).status).toBe(200);
   }, 600_000);
 });
