@@ -25,6 +25,8 @@ export type TemplateScope = Record<string, string | number | boolean>;
 export const RENDER_LIMIT_MS = 1_000;
 export const MJML_LIMIT_MS = 3_000;
 export const REQUEST_LIMIT_MS = 10_000;
+/** Past liquidjs's own time limit (renderLimit, RENDER_LIMIT_MS a field), the margin before a thread is terminated: usually the render stops itself and the thread is kept. */
+const GRACE_MS = 500;
 /** Characters a rendered field may have (the thread stops a render there). */
 export const MAX_RENDERED_CHARS = 1_000_000;
 /** Template threads per process. */
@@ -216,7 +218,7 @@ export async function renderFields(fields: FieldSource[], scope: TemplateScope, 
   if (liquid.length > 0) {
     const answer = await templatePool().run<{ out: Record<string, string> } | JobProblem>(
       { type: 'render', fields: liquid, scope },
-      RENDER_LIMIT_MS * liquid.length,
+      RENDER_LIMIT_MS * liquid.length + GRACE_MS,
       until,
     );
     if (isProblem(answer)) {
@@ -238,7 +240,7 @@ export type CheckAnswer =
   | { problem: JobProblem };
 
 export function checkInThread(source: string, kind: TemplateKind, scope: TemplateScope, until?: number): Promise<CheckAnswer> {
-  return templatePool().run<CheckAnswer>({ type: 'check', source, kind, scope }, RENDER_LIMIT_MS, until);
+  return templatePool().run<CheckAnswer>({ type: 'check', source, kind, scope }, RENDER_LIMIT_MS + GRACE_MS, until);
 }
 
 /** MJML compiled in a thread; an overrun is an error like MJML's own. */
