@@ -224,9 +224,9 @@ export async function renderFields(fields: FieldSource[], scope: TemplateScope, 
     if (isProblem(answer)) {
       // Its thread was stopped: the field is known when only one had Liquid.
       const field = liquid.length === 1 ? liquid[0]?.name : undefined;
-      throw new TemplateRenderError(`the message's template could not be rendered: ${describeProblem(answer.problem, field)}`, field);
+      throw new TemplateRenderError(describeProblem(answer.problem, field), field);
     }
-    if (!('out' in answer)) throw new TemplateRenderError(`the message's template could not be rendered: ${describeProblem(answer)}`, answer.field);
+    if (!('out' in answer)) throw new TemplateRenderError(describeProblem(answer), answer.field);
     Object.assign(out, answer.out);
   }
   for (const name of ['subject', 'preheader'] as const) if (out[name] !== undefined) out[name] = noControl(out[name]);
