@@ -165,6 +165,12 @@ export class TemplatePool {
         clearTimeout(slot.running.timer);
         slot.running.resolve({ problem: { kind: 'template', message: `the template thread stopped (${why})` } });
       }
+      // One that never started (its file missing, say) would fail again: the jobs waiting get why, not a loop of threads.
+      if (!slot.ready) {
+        for (const waiting of this.waiting.splice(0))
+          waiting.resolve({ problem: { kind: 'template', message: `the template thread could not start (${why})` } });
+        return;
+      }
       this.dispatch();
     };
     thread.on('error', (err) => gone(err.message));

@@ -31,6 +31,13 @@ describe('the template pool', () => {
     expect(quick).toEqual({ out: { text: 'PRO' } });
   });
 
+  it('a thread that cannot start answers its jobs with why, instead of starting threads in a loop', async () => {
+    const broken = new TemplatePool(1, '/nonexistent/template-thread.cjs');
+    const answer = await broken.run({ type: 'mjml', source: '<mjml></mjml>' }, 5_000);
+    expect(answer).toMatchObject({ problem: { kind: 'template', message: expect.stringContaining('the template thread could not start') } });
+    broken.close();
+  });
+
   it('a request out of time gets no thread at all', async () => {
     expect(await pool.run({ type: 'mjml', source: '<mjml></mjml>' }, 5_000, Date.now() - 1)).toEqual({
       problem: { kind: 'request', message: 'out of time' },
