@@ -6,12 +6,12 @@
 // Templates never reach a file or the network: `include`, `render` and `layout` are refused when the
 // template is parsed, and the engines' file system refuses every read besides. A template is parsed
 // once and kept by its source, so a batch renders each recipient from the parsed form.
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { Context, Liquid, Tag, toValue, toValueSync } = require('liquidjs');
 const mjml2html = require('mjml');
 
-/** Characters a field may print when rendered: MAX_RENDERED_CHARS in templates.ts. */
-const MAX_RENDERED = 1_000_000;
+/** Characters a field may print, and milliseconds a field's render may take: the pool's (templates.ts). */
+const { maxRenderedChars: MAX_RENDERED, renderLimitMs } = workerData;
 /** The render's output went past MAX_RENDERED (liquidjs wraps the error: it is known by its message). */
 const TOO_LARGE = 'the rendered template is too large';
 
@@ -42,7 +42,7 @@ const OPTIONS = {
   // Limits liquidjs checks as it goes (characters parsed, milliseconds and objects per render); the
   // pool's time limit is the hard one.
   parseLimit: 1_000_000,
-  renderLimit: 1_000,
+  renderLimit: renderLimitMs,
   memoryLimit: 10_000_000,
 };
 

@@ -141,7 +141,10 @@ export class TemplatePool {
   }
 
   private start(): void {
-    const thread = new Worker(this.file, { resourceLimits: { maxOldGenerationSizeMb: 256 } });
+    const thread = new Worker(this.file, {
+      workerData: { maxRenderedChars: MAX_RENDERED_CHARS, renderLimitMs: RENDER_LIMIT_MS },
+      resourceLimits: { maxOldGenerationSizeMb: 256 },
+    });
     thread.unref();
     const slot: Slot = { thread, ready: false, running: undefined };
     this.slots.push(slot);
