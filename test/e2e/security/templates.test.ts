@@ -1,12 +1,11 @@
 /**
  * Templates cannot hold the web app (server/templates.ts): while a publish renders a subject that loops
- * for ever and while a preview compiles an MJML body that takes seconds, a cheap request is answered at
- * once, before the hostile one, which comes back as an error naming the field and the fix. Previews and
+ * for ever and while a preview compiles an MJML body that takes seconds, cheap requests are answered,
+ * before the hostile one, which comes back as an error naming the field and the fix. Previews and
  * publishes are limited per user (429 with Retry-After). Against `npm start`'s whole product.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowCreated, FlowPublished } from '../../../web/lib/api-types';
-import { sleep } from '../../helpers';
 import { type Answer, Product, sendGraph, type Session } from '../product';
 
 let product: Product;
@@ -27,39 +26,46 @@ const LOOP = `{% assign a = "${'x'.repeat(200)}" | split: "" %}{% for i in a %}{
 const SECTION = '<mj-section><mj-column><mj-text>Hello {{ name }}</mj-text></mj-column></mj-section>';
 const HEAVY_MJML = `<mjml><mj-body>${SECTION.repeat(Math.floor(199_000 / SECTION.length))}</mj-body></mjml>`;
 
-async function newFlow(subject: string): Promise<string> {
+async function newFlow(subject: string, text?: string): Promise<string> {
   const id = (await admin.api<FlowCreated>('POST', '/api/flows', {})).data.id;
-  expect((await admin.api('PUT', `/api/flows/${id}`, { name: `Templates ${id}`, graph: sendGraph('sandbox', subject) })).status).toBe(200);
+  expect((await admin.api('PUT', `/api/flows/${id}`, { name: `Templates ${id}`, graph: sendGraph('sandbox', subject, text) })).status).toBe(200);
   return id;
 }
 
 /**
- * Starts the hostile request, gives the server a moment to be busy with it, then times a cheap one:
- * which finished first, and how long the cheap one took.
+ * Starts the hostile request and, until it is answered, sends cheap ones one after another: how many
+ * were answered before it. A web app whose event loop the template held would answer at most the one
+ * that got in before the render started; one that renders in its template threads answers them all.
+ * (An ordering, not a timing: the machine running the tests may be as slow as it likes.)
  */
-async function cheapDuring<T>(hostile: () => Promise<Answer<T>>): Promise<{ order: string[]; cheapMs: number; answer: Answer<T> }> {
-  const order: string[] = [];
+async function cheapDuring<T>(hostile: () => Promise<Answer<T>>): Promise<{ answeredBefore: number; answer: Answer<T> }> {
+  let done = false;
   const slow = hostile().then((answer) => {
-    order.push('hostile');
+    done = true;
     return answer;
   });
-  await sleep(300);
-  const started = performance.now();
-  const cheap = await fetch(`${product.web}/api/v1/openapi.json`);
-  const cheapMs = performance.now() - started;
-  expect(cheap.status).toBe(200);
-  order.push('cheap');
-  return { order, cheapMs, answer: await slow };
+  let answeredBefore = 0;
+  const latencies: number[] = [];
+  while (!done) {
+    const started = performance.now();
+    const cheap = await fetch(`${product.web}/api/v1/openapi.json`);
+    expect(cheap.status).toBe(200);
+    await cheap.arrayBuffer();
+    latencies.push(Math.round(performance.now() - started));
+    if (!done) answeredBefore++;
+  }
+  console.log(`[templates] cheap requests answered during the hostile one: ${answeredBefore}, in ms: ${latencies.join(', ')}`);
+  return { answeredBefore, answer: await slow };
 }
 
 describe('hostile templates', () => {
   it('publishing a subject that loops for ever holds no other request, and answers 422 naming the subject and the fix', async () => {
-    const flowId = await newFlow(`Hi {{ name }}${LOOP}`);
+    // Subject and text both loop: a web app that rendered them itself would be held for each in turn.
+    const flowId = await newFlow(`Hi {{ name }}${LOOP}`, `Hello {{ name }}${LOOP}`);
     // Warm: the cheap route compiled and cached, as it is in use.
     expect((await fetch(`${product.web}/api/v1/openapi.json`)).status).toBe(200);
-    const { order, cheapMs, answer } = await cheapDuring(() => admin.api<FlowPublished>('POST', `/api/flows/${flowId}/publish`));
-    expect(order).toEqual(['cheap', 'hostile']);
-    expect(cheapMs).toBeLessThan(200);
+    const { answeredBefore, answer } = await cheapDuring(() => admin.api<FlowPublished>('POST', `/api/flows/${flowId}/publish`));
+    expect(answeredBefore).toBeGreaterThanOrEqual(3);
     expect(answer.status).toBe(422);
     expect(answer.error.details).toEqual(
       expect.arrayContaining([
@@ -71,9 +77,8 @@ describe('hostile templates', () => {
   it('previewing a huge MJML body holds no other request, and answers 422 on the HTML field', async () => {
     const flowId = await newFlow('Hi {{ name }}');
     const body = { profileId: 'sandbox', subject: 'Hi', text: '', format: 'mjml', html: HEAVY_MJML, sample: { email: 'ada@example.test' } };
-    const { order, cheapMs, answer } = await cheapDuring(() => admin.api('POST', `/api/flows/${flowId}/preview`, body));
-    expect(order).toEqual(['cheap', 'hostile']);
-    expect(cheapMs).toBeLessThan(200);
+    const { answeredBefore, answer } = await cheapDuring(() => admin.api('POST', `/api/flows/${flowId}/preview`, body));
+    expect(answeredBefore).toBeGreaterThanOrEqual(3);
     expect(answer.status).toBe(422);
     expect(answer.error).toMatchObject({ code: 'invalid_template', message: 'MJML: the MJML took longer than 3 s to compile: shorten it' });
   });
