@@ -133,9 +133,10 @@ function flatten(err, into) {
 }
 
 /**
- * Publish's check of one template, in one render: with every known variable set, a strict render that
- * goes on after each error reports every unknown variable printed without a default; the parsed
- * template's global variables name the ones only under a default or a condition.
+ * Publish's check of one template: rendered as for a contact with every known variable set (a template
+ * too slow or too large stops there), then once strictly, going on after each error, which reports
+ * every unknown variable printed without a default at once; the parsed template's global variables
+ * name the ones only under a default or a condition.
  */
 function check({ source, kind, scope }) {
   const liquid = engines[kind];
@@ -144,6 +145,15 @@ function check({ source, kind, scope }) {
     templates = parse(source, kind);
   } catch (err) {
     return { parse: err instanceof Error ? err.message : String(err) };
+  }
+  const globals = liquid.globalVariablesSync(templates);
+  // First as it will render for contacts: a template too slow or too large is that error alone (the
+  // strict render goes on after each error, a time limit's too, so it must not meet one).
+  try {
+    renderWith(new Context(scope, liquid.options, {}, { liquid }), templates, liquid);
+  } catch (err) {
+    const p = problem(err);
+    if (p.kind !== 'template') return { unknown: [], errors: [p], globals };
   }
   const ctx = new Context(scope, { ...liquid.options, catchAllErrors: true }, { strictVariables: true }, { liquid });
   const unknown = [];
@@ -158,7 +168,7 @@ function check({ source, kind, scope }) {
       else if (!errors.some((x) => x.message === p.message)) errors.push(p);
     }
   }
-  return { unknown, errors, globals: liquid.globalVariablesSync(templates) };
+  return { unknown, errors, globals };
 }
 
 /**
