@@ -33,7 +33,7 @@ export async function sendOneOff(
   // A template that does not parse is the sender's to fix now, not a failed send later.
   const step = compiled.plan.steps.message;
   const checked =
-    step?.type === 'sendEmail' ? checkSendStep('message', step, { textWritten: true }, knownVariables([]), { unknownIsError: false }) : [];
+    step?.type === 'sendEmail' ? await checkSendStep('message', step, { textWritten: true }, knownVariables([]), { unknownIsError: false }) : [];
   const templates = checked.filter((p) => p.severity !== 'warning');
   if (templates.length > 0) throw new UserError(422, 'invalid_message', templates.map((e) => e.message).join('; '), templates);
   const runId = newId(ONE_OFF_RUN_PREFIX);

@@ -24,8 +24,8 @@ describe('campaign messages', () => {
   const profile = { fromName: 'News', fromEmail: 'news@example.test', replyTo: '' };
   const url = unsubscribeUrl('https://mail.example.test/', Buffer.alloc(32, 9), 'ct_ada');
 
-  it('carry List-Unsubscribe (RFC 8058 one-click) and append the link when the body does not use it', () => {
-    const m = composeMessage(
+  it('carry List-Unsubscribe (RFC 8058 one-click) and append the link when the body does not use it', async () => {
+    const m = await composeMessage(
       profile,
       { name: 'Ada', email: 'ada@example.test', attributes: '{"plan":"pro"}' },
       { subject: 'Hi', text: 'Your plan: {{ plan }}' },
@@ -39,15 +39,21 @@ describe('campaign messages', () => {
     expect(m.text).toBe(`Your plan: pro\n\n--\nTo stop receiving these emails, unsubscribe: ${url}\n`);
   });
 
-  it('fill {{ unsubscribe_url }} where the body puts it, without appending it again', () => {
-    const m = composeMessage(profile, { name: 'Ada', email: 'ada@example.test' }, { subject: 'Hi', text: 'Leave: {{ unsubscribe_url }}' }, '<x@y>', {
-      unsubscribeUrl: url,
-    });
+  it('fill {{ unsubscribe_url }} where the body puts it, without appending it again', async () => {
+    const m = await composeMessage(
+      profile,
+      { name: 'Ada', email: 'ada@example.test' },
+      { subject: 'Hi', text: 'Leave: {{ unsubscribe_url }}' },
+      '<x@y>',
+      {
+        unsubscribeUrl: url,
+      },
+    );
     expect(m.text).toBe(`Leave: ${url}`);
   });
 
-  it('one-off messages are transactional: no link, no header', () => {
-    const m = composeMessage(profile, { name: 'Ada', email: 'ada@example.test' }, { subject: 'Hi', text: 'Hello' }, '<x@y>');
+  it('one-off messages are transactional: no link, no header', async () => {
+    const m = await composeMessage(profile, { name: 'Ada', email: 'ada@example.test' }, { subject: 'Hi', text: 'Hello' }, '<x@y>');
     expect(m.headers).toBeUndefined();
     expect(m.text).toBe('Hello');
     expect(isTransactionalRun('oneoff_123')).toBe(true);

@@ -46,6 +46,7 @@ export const UNIT_TESTS = [
   'test/smtp-test-connection.test.ts',
   'test/smtp-tls-trust.test.ts',
   'test/step-registry.test.ts',
+  'test/template-pool.test.ts',
   'test/templates.test.ts',
   'test/temporal-codec.test.ts',
   'test/unit-list.test.ts',

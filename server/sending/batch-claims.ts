@@ -26,8 +26,10 @@ export interface Queued extends ClaimedRecipient {
   uncertain: boolean;
   /** The number of the send's latest logged attempt: its next row has the next one. */
   lastAttempt: number;
-  /** The message, composed when the send was claimed (unless that failed: then at its turn), and its bytes, built meanwhile off the event loop. */
+  /** The message, composed when the send was claimed (its templates rendered in a template thread), and its bytes, built meanwhile off the event loop. */
   mail: Mail.Options | undefined;
+  /** Why the message could not be composed (a template that failed for this contact): that send's outcome at its turn. */
+  composeError?: unknown;
   built: Promise<BuiltMessage | null>;
 }
 
@@ -113,7 +115,9 @@ export class BatchClaims {
     await this.claiming;
   }
 
-  compose(r: Queued): Mail.Options {
+  /** The message (composed again for a send whose bytes are not ready); throws what composing it threw at its claim. */
+  async compose(r: Queued): Promise<Mail.Options> {
+    if (r.composeError) throw r.composeError;
     const { profile, step, publicUrl, messageIdSecret } = this.c;
     return composeMessage(profile, r, step, r.messageId, unsubscribeLinks(publicUrl, messageIdSecret, profile.unsubscribeMailbox, r.contactId));
   }
@@ -138,20 +142,13 @@ export class BatchClaims {
       messageId: messageIdFor(c.messageIdSecret, { runId, nodeId, contactId: r.contactId }, c.profile.fromEmail),
     }));
     const claims = await claimSends(db, runId, nodeId, withIds, { owner: c.owner, nowMs: Date.now(), leaseMs: CLAIM_LEASE_MS });
-    const toBuild: Queued[] = [];
+    const fresh: Queued[] = [];
     for (const r of withIds) {
       const claim = claims.get(r.contactId);
       if (claim?.kind === 'claimed' && claim.uncertain && c.profile.uncertainPolicy === 'hold') {
         await c.hold({ ...r, lastAttempt: claim.lastAttempt ?? 0 });
       } else if (claim?.kind === 'claimed') {
-        const q: Queued = { ...r, uncertain: claim.uncertain, lastAttempt: claim.lastAttempt ?? 0, mail: undefined, built: NOT_BUILT };
-        try {
-          q.mail = this.compose(q);
-          toBuild.push(q);
-        } catch {
-          // Composed again at its turn, where the error is that send's outcome.
-        }
-        this.queue.push(q);
+        fresh.push({ ...r, uncertain: claim.uncertain, lastAttempt: claim.lastAttempt ?? 0, mail: undefined, built: NOT_BUILT });
         this.inHand.add(r.contactId);
       } else if (claim?.kind === 'sent') {
         // Sent by an earlier attempt of this batch, which died before moving the recipient on.
@@ -169,6 +166,19 @@ export class BatchClaims {
         });
       }
     }
+    // Rendered in the template threads (this event loop keeps heartbeating and sending meanwhile); a
+    // template that fails for a contact fails that send, at its turn, with the reason.
+    await Promise.all(
+      fresh.map(async (q) => {
+        try {
+          q.mail = await this.compose(q);
+        } catch (err) {
+          q.composeError = err;
+        }
+      }),
+    );
+    this.queue.push(...fresh);
+    const toBuild = fresh.filter((q) => q.mail !== undefined);
     // Their bytes are built while the sends before them go out.
     for (const [i, built] of c.transports.builder.buildMany(toBuild.map((q) => q.mail!)).entries()) toBuild[i]!.built = built;
   }

@@ -227,7 +227,7 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
             result.takenOver++;
             return;
           }
-          const info = await transport.sendMail(message ?? claims.compose(r));
+          const info = await transport.sendMail(message ?? (await claims.compose(r)));
           outcome = { accepted: true, reply: info.response || '250 OK' };
         } catch (err) {
           error = err;

@@ -172,7 +172,7 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
     let error: unknown;
     try {
       const link = transactional ? {} : unsubscribeLinks(publicUrl, messageIdSecret, profile.unsubscribeMailbox, contact.id);
-      const info = await transport.sendMail(composeMessage(profile, contact, input, messageId, link));
+      const info = await transport.sendMail(await composeMessage(profile, contact, input, messageId, link));
       outcome = { accepted: true, reply: info.response || '250 OK' };
     } catch (err) {
       // Only SMTP errors are classified here; a database error after a send must not look like one.

@@ -31,6 +31,7 @@ const SLOTS = {
   'security/web': 10,
   'security/ownership': 15,
   'security/fuzz': 16,
+  'security/templates': 87,
   'security/temporal-history': 20,
   'security/uploads': 95,
   audiences: 25,
