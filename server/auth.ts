@@ -14,6 +14,7 @@ import type { Config } from './config';
 import type { Db } from './db';
 import { anyAdminExists } from './db/users';
 import { loadSecretKey } from './secrets';
+import { CLIENT_IP_HEADER, signInLockoutPlugin } from './sign-in-lockout';
 
 export type Role = 'admin' | 'agent';
 
@@ -49,12 +50,12 @@ export function createAuth(db: Db, config: Config, plugins: Parameters<typeof be
     session: { expiresIn: 60 * 60 * 24 * 7 },
     // better-auth's own limit on sign-ins per IP (3 in 10 s unless configured), in this web process's memory.
     rateLimit: { customRules: { '/sign-in/*': { window: config.DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS, max: SIGN_IN_ATTEMPTS_PER_WINDOW } } },
-    plugins: [admin({ ac, roles, defaultRole: 'agent', adminRoles: ['admin'] }), ...(plugins ?? [])],
+    plugins: [admin({ ac, roles, defaultRole: 'agent', adminRoles: ['admin'] }), signInLockoutPlugin(db, config), ...(plugins ?? [])],
     telemetry: { enabled: false },
     advanced: {
       useSecureCookies: publicUrl.protocol === 'https:',
       // Set by the web front (scripts/web-server.ts) from the peer, or from X-Forwarded-For of a trusted proxy only.
-      ipAddress: { ipAddressHeaders: ['x-dripline-client-ip'] },
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
     },
   });
 }

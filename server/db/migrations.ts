@@ -10,6 +10,7 @@ import { contactAdminMigrations } from './migrations-contact-admin';
 import { flowVersionMigrations } from './migrations-flow-versions';
 import { sendingMigrations } from './migrations-sending';
 import { tlsTrustMigrations } from './migrations-tls-trust';
+import { limitMigrations } from './migrations-limits';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -371,6 +372,7 @@ export const migrations: Record<string, Migration> = {
   ...contactAdminMigrations,
   ...flowVersionMigrations,
   ...tlsTrustMigrations,
+  ...limitMigrations,
 };
 
 /**

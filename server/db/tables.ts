@@ -267,8 +267,8 @@ export interface Tables {
     slowdownAt: string | null;
     slowdownReply: string | null;
   };
-  /** Failed sign-ins per email (any email, known or not), for the per-account lockout (server/sign-in-lockout.ts). */
-  signInFailures: { email: string; failures: number; firstFailedAt: number; lockedUntil: number };
+  /** Failed sign-ins per email (any email, known or not) and client IP, for the sign-in lockout (server/sign-in-lockout.ts). */
+  signInFailures: { email: string; client: string; failures: number; firstFailedAt: number; lockedUntil: number };
   /** better-auth's users (its own migrations own the table; Dripline only reads id and role). */
   user: { id: string; email: string; name: string; role: string | null };
 }

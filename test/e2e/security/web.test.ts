@@ -1,7 +1,7 @@
 /**
  * The web app's doors, over HTTP against the whole product (`npm start`): redirects after login stay on
- * the site, X-Forwarded-For from an untrusted peer changes nothing, an account locks after failed
- * sign-ins, bodies are limited while they stream in, writes come from the app's own pages as JSON,
+ * the site, X-Forwarded-For from an untrusted peer changes nothing, an account locks for a client after
+ * failed sign-ins, bodies are limited while they stream in, writes come from the app's own pages as JSON,
  * security headers are on every answer, and Test connection neither probes the inside nor echoes banners.
  */
 import net from 'node:net';
@@ -104,7 +104,7 @@ describe('sign-in', () => {
     expect(answers.map((a) => a.status)).toContain(429);
   });
 
-  it('locks an account after 5 failed sign-ins, from wherever they come, and not before', async () => {
+  it('locks an account for the client after 5 failed sign-ins, and not before', async () => {
     await sleep(signInRateWindowSeconds * 1000 + 1000); // the per-IP limit from the test above
     let failures = 0;
     while (failures < 5) {
