@@ -93,6 +93,9 @@ export const ConfigEnv = z.object({
     .min(1)
     .max(86_400)
     .default(15 * 60),
+  /** Events each API key may send: this many a second on average (server/events-limits.ts), in bursts of up to DRIPLINE_EVENTS_BURST. */
+  DRIPLINE_EVENTS_PER_SECOND: z.coerce.number().positive().max(100_000).default(100),
+  DRIPLINE_EVENTS_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
   /** 64 hex characters; when unset, one is generated into the data folder (fine for a single machine). */
   DRIPLINE_SECRET_KEY: z
     .string()
