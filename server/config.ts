@@ -54,7 +54,8 @@ export const ConfigEnv = z.object({
   /**
    * Internal SMTP relays profiles may use (server/smtp/outbound.ts refuses loopback, private, link-local and
    * other internal addresses otherwise): host names, IP addresses or CIDR ranges, each optionally with
-   * :port, separated by commas, e.g. "relay.corp.internal:25,10.0.0.0/8". The sandbox is always allowed.
+   * :port (without one: the SMTP ports 25, 465, 587, 2525; :* every port), separated by commas, e.g.
+   * "relay.corp.internal:25,10.0.0.0/8". The sandbox is always allowed.
    */
   DRIPLINE_SMTP_ALLOWED_HOSTS: z
     .string()
