@@ -15,7 +15,7 @@ const config = readConfig();
 const db = await openDatabase(config.databaseFile);
 const keyring = loadKeyring(config);
 // Sends reach only public SMTP servers, the sandbox and the admin's allow-list (DRIPLINE_SMTP_ALLOWED_HOSTS).
-const transports = threadedTransports((enc) => decryptSecret(keyring, enc), smtpOutboundPolicy(config));
+const transports = threadedTransports((enc, profileId) => decryptSecret(keyring, enc, profileId), smtpOutboundPolicy(config));
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 // Activities start recipients' retry workflows through a client of their own.
 const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
