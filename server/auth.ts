@@ -2,7 +2,7 @@
  * Users of the app: better-auth (email + password, database sessions) on the app database, with its
  * admin plugin for the two roles: `admin` manages SMTP profiles and users, `agent` sends.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { betterAuth } from 'better-auth';
@@ -11,6 +11,7 @@ import { admin } from 'better-auth/plugins';
 import { createAccessControl } from 'better-auth/plugins/access';
 import { adminAc, defaultStatements } from 'better-auth/plugins/admin/access';
 import type { Config } from './config';
+import { purposeKey } from './crypto';
 import type { Db } from './db';
 import { anyAdminExists } from './db/users';
 import { loadSecretKey } from './secrets';
@@ -42,8 +43,8 @@ export function createAuth(db: Db, config: Config, plugins: Parameters<typeof be
   return betterAuth({
     // better-auth names its own columns (emailVerified, createdAt): it gets the database without our camelCase mapping.
     database: { db: db.withoutPlugins(), type: 'sqlite' },
-    // One install secret: the auth secret is derived from it, never stored twice.
-    secret: createHmac('sha256', loadSecretKey(config)).update('dripline/better-auth').digest('hex'),
+    // One install secret: the auth secret is its session key (HKDF), never stored twice.
+    secret: purposeKey(loadSecretKey(config), 'session').toString('hex'),
     baseURL: publicUrl.origin,
     trustedOrigins: [publicUrl.origin, sibling.origin],
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },

@@ -53,8 +53,10 @@ export class PayloadEncryptionCodec implements PayloadCodec {
   constructor(private readonly keyring: Keyring) {}
 
   private payloadKey(keyId: string, installKey: Buffer): Buffer {
-    let key = this.derived.get(keyId);
-    if (!key) this.derived.set(keyId, (key = purposeKey(installKey, 'temporal-payload')));
+    const known = this.derived.get(keyId);
+    if (known) return known;
+    const key = purposeKey(installKey, 'temporal-payload');
+    this.derived.set(keyId, key);
     return key;
   }
 
