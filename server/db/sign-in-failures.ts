@@ -17,7 +17,9 @@ export interface LockoutPolicy {
 /** Until when sign-ins to this email from this client are refused (ms since the epoch), if they are now. */
 export async function lockedUntil(db: Db, email: string, client: string, nowMs: number): Promise<number | undefined> {
   const row = await db.selectFrom('signInFailures').select('lockedUntil').where('email', '=', email).where('client', '=', client).executeTakeFirst();
-  return row && row.lockedUntil > nowMs ? row.lockedUntil : undefined;
+  // Number(): PostgreSQL's driver answers a bigint as a string.
+  const until = Number(row?.lockedUntil ?? 0);
+  return until > nowMs ? until : undefined;
 }
 
 /** Failures of this email from every client, counted from windows that started after `since`. */
@@ -35,13 +37,13 @@ export async function accountFailures(db: Db, email: string, since: number): Pro
 export async function recordSignInFailure(db: Db, email: string, client: string, nowMs: number, policy: LockoutPolicy): Promise<number | undefined> {
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('signInFailures').selectAll().where('email', '=', email).where('client', '=', client).executeTakeFirst();
-    const fresh = !row || row.firstFailedAt <= nowMs - policy.windowMs;
-    const failures = fresh ? 1 : row.failures + 1;
+    const fresh = !row || Number(row.firstFailedAt) <= nowMs - policy.windowMs;
+    const failures = fresh ? 1 : Number(row.failures) + 1;
     const locks = failures >= policy.maxFailures;
     const values = {
       failures,
-      firstFailedAt: fresh ? nowMs : row.firstFailedAt,
-      lockedUntil: locks ? nowMs + policy.lockMs : (row?.lockedUntil ?? 0),
+      firstFailedAt: fresh ? nowMs : Number(row.firstFailedAt),
+      lockedUntil: locks ? nowMs + policy.lockMs : Number(row?.lockedUntil ?? 0),
     };
     await trx
       .insertInto('signInFailures')
