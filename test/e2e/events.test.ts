@@ -229,12 +229,18 @@ describe('events API', () => {
       status: 'refused',
       reason: expect.stringMatching(/one at a time/),
     });
-    const mail = await eventually('two order messages', async () => {
+    // Another API key's order-1 is another order: its idempotency keys are its own.
+    const otherKey = (await api.api<ApiKeyCreated>('POST', '/api/api-keys', { name: 'Other shop' })).data.key;
+    const other = (await sendEvent(otherKey, body)).json as EventAnswer;
+    const otherAlways = other.journeys.find((j) => j.flowId === always.id);
+    expect(otherAlways?.status).toBe('started');
+    expect(otherAlways?.workflowId).not.toBe(journeys(always.id)[0]?.workflowId);
+    const mail = await eventually('three order messages', async () => {
       const found = await messagesTo('buyer@example.test', 'Thanks for your order');
-      return found.length >= 2 ? found : undefined;
+      return found.length >= 3 ? found : undefined;
     });
-    // Two keys, two messages: the five requests with order-1 sent one.
-    expect(mail).toHaveLength(2);
+    // Three events, three messages: the five requests with order-1 sent one.
+    expect(mail).toHaveLength(3);
   });
 
   it("caps attributes (422), binds idempotency keys to their body (409; a replay does not write the contact) and limits each key's rate (429)", async () => {
