@@ -13,6 +13,9 @@
  * the IP the web front resolved (scripts/web-server.ts: the peer, or X-Forwarded-For of a trusted
  * proxy only), passed on as X-Dripline-Client-IP. The counts are in the database, shared by every web
  * instance. The per-IP rate limit on sign-ins is better-auth's own (server/auth.ts).
+ *
+ * The same plugin keeps the session token out of JSON answers (sign-in, get-session): it is the
+ * HttpOnly cookie's value, which page scripts must not be able to read.
  */
 import type { BetterAuthPlugin } from 'better-auth';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
@@ -99,6 +102,16 @@ export function signInLockoutPlugin(db: Db, config: Pick<Config, 'DRIPLINE_SIGN_
               const { token: _token, ...rest } = returned as Record<string, unknown>;
               return ctx.json(rest);
             }
+          }),
+        },
+        {
+          // The session's token is its cookie's value: get-session answers the session without it.
+          matcher: (ctx: { path?: string }) => ctx.path === '/get-session',
+          handler: createAuthMiddleware(async (ctx) => {
+            const returned = ctx.context.returned as { session?: Record<string, unknown> } | null | undefined;
+            if (!returned?.session || !('token' in returned.session)) return;
+            const { token: _token, ...session } = returned.session;
+            return ctx.json({ ...returned, session });
           }),
         },
       ],

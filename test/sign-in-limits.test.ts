@@ -142,5 +142,14 @@ describe("sign-in through better-auth's handler", () => {
     expect(JSON.parse(answer.text)).toMatchObject({ user: { email: 'token@x.test' } });
     expect(JSON.parse(answer.text)).not.toHaveProperty('token');
     expect(answer.text).not.toContain(token);
+    // Nor does get-session repeat it.
+    const origin = new URL(install.config.DRIPLINE_PUBLIC_URL).origin;
+    const cookie = answer.cookie.split(';')[0] ?? '';
+    const session = await auth.handler(new Request(`${origin}/api/auth/get-session`, { headers: { cookie } }));
+    const sessionText = await session.text();
+    expect(session.status).toBe(200);
+    expect(JSON.parse(sessionText)).toMatchObject({ user: { email: 'token@x.test' }, session: { userId: expect.any(String) } });
+    expect(sessionText).not.toContain(token);
+    expect(JSON.parse(sessionText).session).not.toHaveProperty('token');
   });
 });
