@@ -54,7 +54,8 @@ export const ConfigEnv = z.object({
   /**
    * Internal SMTP relays profiles may use (server/smtp/outbound.ts refuses loopback, private, link-local and
    * other internal addresses otherwise): host names, IP addresses or CIDR ranges, each optionally with
-   * :port, separated by commas, e.g. "relay.corp.internal:25,10.0.0.0/8". The sandbox is always allowed.
+   * :port (without one: the SMTP ports 25, 465, 587, 2525; :* every port), separated by commas, e.g.
+   * "relay.corp.internal:25,10.0.0.0/8". The sandbox is always allowed.
    */
   DRIPLINE_SMTP_ALLOWED_HOSTS: z
     .string()
@@ -102,6 +103,9 @@ export const ConfigEnv = z.object({
    * for every 64 KB it declares, so a 256 MB file is never cut by the short limit.
    */
   DRIPLINE_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Events each API key may send: this many a second on average (server/events-limits.ts), in bursts of up to DRIPLINE_EVENTS_BURST. */
+  DRIPLINE_EVENTS_PER_SECOND: z.coerce.number().positive().max(100_000).default(100),
+  DRIPLINE_EVENTS_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
   /** 64 hex characters; when unset, one is generated into the data folder (fine for a single machine). */
   DRIPLINE_SECRET_KEY: z
     .string()

@@ -14,6 +14,7 @@ import { type AttributeType, type ContactAttributes, coerceAttribute, TIMEZONE_A
 import { type ImportMapping, type ImportProblem, MAX_IMPORT_BYTES, MAX_IMPORT_ROW_CHARS, restoreCell } from '../domain/contact-import';
 import { emailAddress, headerSafe } from '../domain/text';
 import { columnGuard } from './csv-guard';
+import { MAX_ATTRIBUTE_NAMES, MAX_ATTRIBUTES_PER_CONTACT } from './contacts';
 import type { Db } from './db';
 import { listAttributeDefinitions } from './db/contacts';
 import { commitImportChunk, getImportJob, type ImportRowValues } from './db/imports';
@@ -196,6 +197,24 @@ export async function checkMappingTypes(db: Db, columns: string[], mapping: Impo
   });
   if (problems.length > 0)
     throw new UserError(422, 'invalid_mapping', problems.map((p) => p.message).join('; '), { field: problems[0]?.field, problems });
+  // The caps the contact page and the events API keep (server/contacts.ts), checked here once for the whole file.
+  if (types.size > MAX_ATTRIBUTES_PER_CONTACT) {
+    throw new UserError(
+      422,
+      'too_many_attributes',
+      `the mapping sets ${types.size} attributes; a contact may hold at most ${MAX_ATTRIBUTES_PER_CONTACT}: skip some columns`,
+      { field: 'mapping', limit: MAX_ATTRIBUTES_PER_CONTACT },
+    );
+  }
+  const fresh = [...types.keys()].filter((name) => !known.has(name)).length;
+  if (known.size + fresh > MAX_ATTRIBUTE_NAMES) {
+    throw new UserError(
+      422,
+      'too_many_attribute_names',
+      `the workspace may define at most ${MAX_ATTRIBUTE_NAMES} attribute names; it has ${known.size} and this mapping adds ${fresh}: map columns to existing names or skip them`,
+      { field: 'mapping', limit: MAX_ATTRIBUTE_NAMES },
+    );
+  }
   return types;
 }
 

@@ -31,7 +31,7 @@ export async function seed(db: Db, config: Config): Promise<void> {
     tlsCa: '',
     tlsPin: '',
     username: login.user,
-    passwordEnc: encryptSecret(loadKeyring(config), login.password),
+    passwordEnc: encryptSecret(loadKeyring(config), login.password, SANDBOX_PROFILE_ID),
     fromEmail: 'hello@dripline.test',
     fromName: 'Dripline Sandbox',
     replyTo: 'support@dripline.test',

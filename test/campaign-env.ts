@@ -163,7 +163,7 @@ export async function campaignEnv(options: {
           TEMPORAL_ADDRESS: server.address,
           TEMPORAL_TASK_QUEUE: options.taskQueue,
           // The test's SMTP server listens on 127.0.0.1, which the outbound guard refuses unless allowed.
-          DRIPLINE_SMTP_ALLOWED_HOSTS: '127.0.0.1',
+          DRIPLINE_SMTP_ALLOWED_HOSTS: '127.0.0.1:*',
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       });

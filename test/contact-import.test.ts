@@ -155,6 +155,14 @@ describe('a CSV import', () => {
       details: { field: 'mapping.1.name' },
     });
     expect((await getImportProgress(db, uploaded.id))?.status).toBe('uploaded');
+    // A file of 201 attribute columns: over what a contact may hold.
+    const wide = await upload(`email,${Array.from({ length: 201 }, (_, i) => `c${i}`).join(',')}\na@example.test${',1'.repeat(201)}\n`);
+    const wideMapping = [{ to: 'email' }, ...Array.from({ length: 201 }, (_, i) => ({ to: 'attribute', name: `wide_${i}` }))];
+    expect(await prepareImport(db, admin, wide.id, { mapping: wideMapping }).catch((err: unknown) => err)).toMatchObject({
+      status: 422,
+      code: 'too_many_attributes',
+      message: expect.stringMatching(/at most 200.*skip some columns/),
+    });
     const empty = await upload('').catch((err: unknown) => err);
     expect(empty).toBeInstanceOf(UserError);
     expect(empty).toMatchObject({ status: 422, code: 'empty_file' });

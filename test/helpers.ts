@@ -86,7 +86,7 @@ export async function localSmtpServer(options: SMTPServerOptions): Promise<{ ser
 }
 
 /** Tests' SMTP servers listen on 127.0.0.1, which the outbound guard refuses unless allowed, as here. */
-export const localSmtpPolicy: OutboundPolicy = { allowed: [parseAllowedTarget('127.0.0.1')] };
+export const localSmtpPolicy: OutboundPolicy = { allowed: [parseAllowedTarget('127.0.0.1:*')] };
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const workflowsPath = path.join(root, 'workflows', 'index.ts');

@@ -115,12 +115,12 @@ describe('sendEmail', () => {
 
   it('fails for good, with the fix, when a stored password cannot be decrypted', async () => {
     const { smtp, input } = await setup('undecryptable', []);
-    const written = encryptSecret(makeKeyring(randomBytes(32)), 'pw');
+    const written = encryptSecret(makeKeyring(randomBytes(32)), 'pw', 'undecryptable');
     await updateSmtpProfile(db, 'undecryptable', profileInput({ name: 'undecryptable', port: smtp.port, username: 'u', maxConnections: 1 }), written);
     const rotatedAway = makeKeyring(randomBytes(32));
     const activity = createSendEmail({
       db,
-      transports: threadedTransports((enc) => decryptSecret(rotatedAway, enc), localSmtpPolicy),
+      transports: threadedTransports((enc, profileId) => decryptSecret(rotatedAway, enc, profileId), localSmtpPolicy),
       messageIdSecret: Buffer.alloc(32, 2),
     });
     const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, input).catch((e: unknown) => e);

@@ -47,7 +47,7 @@ describe('SMTP profiles', () => {
     const { id } = await createProfile(db, keyring, users.admin, form());
     const row = await profileFor(db, users.admin, id);
     expect(row.passwordEnc).not.toContain('app-password-1');
-    expect(decryptSecret(keyring, row.passwordEnc)).toBe('app-password-1');
+    expect(decryptSecret(keyring, row.passwordEnc, id)).toBe('app-password-1');
     const view = await profileView(db, users.admin, row);
     expect(JSON.stringify(view)).not.toContain('app-password-1');
     expect(view.hasPassword).toBe(true);

@@ -21,6 +21,7 @@ export const UNIT_TESTS = [
   'test/draw-properties.test.ts',
   'test/editor-condition.test.ts',
   'test/editor-logic.test.ts',
+  'test/event-limits.test.ts',
   'test/filter-editor.test.ts',
   'test/flow-diff.test.ts',
   'test/flow-lifecycle.test.ts',

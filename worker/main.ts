@@ -22,7 +22,7 @@ const swept = await sweepUploads(db, config.DRIPLINE_DATA_DIR).catch((err: unkno
 if (swept > 0) console.log(`removed ${swept} uploaded files no import needs any more`);
 const keyring = loadKeyring(config);
 // Sends reach only public SMTP servers, the sandbox and the admin's allow-list (DRIPLINE_SMTP_ALLOWED_HOSTS).
-const transports = threadedTransports((enc) => decryptSecret(keyring, enc), smtpOutboundPolicy(config));
+const transports = threadedTransports((enc, profileId) => decryptSecret(keyring, enc, profileId), smtpOutboundPolicy(config));
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 // Activities start recipients' retry workflows through a client of their own.
 const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });

@@ -11,6 +11,7 @@ import { flowVersionMigrations } from './migrations-flow-versions';
 import { sendingMigrations } from './migrations-sending';
 import { tlsTrustMigrations } from './migrations-tls-trust';
 import { ownerMigrations, sandboxOwnerMigrations } from './migrations-owners';
+import { limitMigrations } from './migrations-limits';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -373,6 +374,7 @@ export const migrations: Record<string, Migration> = {
   ...flowVersionMigrations,
   ...tlsTrustMigrations,
   ...ownerMigrations,
+  ...limitMigrations,
 };
 
 /**

@@ -267,8 +267,10 @@ export interface Tables {
     slowdownAt: string | null;
     slowdownReply: string | null;
   };
-  /** Failed sign-ins per email (any email, known or not), for the per-account lockout (server/sign-in-lockout.ts). */
-  signInFailures: { email: string; failures: number; firstFailedAt: number; lockedUntil: number };
+  /** Each events API request by API key and idempotency key: its body's hash, and its answer (JSON) once given (server/event-requests.ts). */
+  eventRequests: { apiKeyId: string; idempotencyKey: string; bodyHash: string; answer: string | null; createdAt: string };
+  /** Failed sign-ins per email (any email, known or not) and client IP, for the sign-in lockout (server/sign-in-lockout.ts). */
+  signInFailures: { email: string; client: string; failures: number; firstFailedAt: number; lockedUntil: number };
   /** better-auth's users (its own migrations own the table; Dripline only reads id and role). */
   user: { id: string; email: string; name: string; role: string | null };
 }

@@ -138,6 +138,6 @@ export class SendingThread implements SmtpSender {
 }
 
 /** The worker's transports: SMTP in the sending thread, campaign messages built in the build thread. */
-export function threadedTransports(decrypt: (passwordEnc: string) => string, policy: OutboundPolicy): TransportPool {
+export function threadedTransports(decrypt: (passwordEnc: string, profileId: string) => string, policy: OutboundPolicy): TransportPool {
   return new TransportPool(decrypt, policy, { sender: (onSockets) => new SendingThread(onSockets), builder: new MessageBuilder() });
 }
