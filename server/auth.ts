@@ -11,7 +11,7 @@ import { admin } from 'better-auth/plugins';
 import { createAccessControl } from 'better-auth/plugins/access';
 import { adminAc, defaultStatements } from 'better-auth/plugins/admin/access';
 import type { Config } from './config';
-import type { Db } from './db';
+import { dialectOf, type Db } from './db';
 import { anyAdminExists } from './db/users';
 import { loadSecretKey } from './secrets';
 
@@ -40,7 +40,7 @@ export function createAuth(db: Db, config: Config, plugins: Parameters<typeof be
   sibling.hostname = publicUrl.hostname === 'localhost' ? '127.0.0.1' : publicUrl.hostname === '127.0.0.1' ? 'localhost' : publicUrl.hostname;
   return betterAuth({
     // better-auth names its own columns (emailVerified, createdAt): it gets the database without our camelCase mapping.
-    database: { db: db.withoutPlugins(), type: 'sqlite' },
+    database: { db: db.withoutPlugins(), type: dialectOf(db) },
     // One install secret: the auth secret is derived from it, never stored twice.
     secret: createHmac('sha256', loadSecretKey(config)).update('dripline/better-auth').digest('hex'),
     baseURL: publicUrl.origin,

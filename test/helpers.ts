@@ -109,11 +109,14 @@ export async function timeSkippingTemporal() {
   return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolPath('test-server') } } });
 }
 
-/** A fresh data folder with a migrated, seeded database. */
+/**
+ * A fresh data folder with a migrated, seeded database: SQLite in that folder, or with a DATABASE_URL in
+ * `env` (test/databases.ts makes fresh ones) a PostgreSQL database.
+ */
 export async function tempInstall(env: Record<string, string> = {}): Promise<{ config: Config; db: Db; dir: string }> {
   const dir = tempDir('test');
   const config = readConfig({ DRIPLINE_DATA_DIR: dir, ...env });
-  const db = await openDatabase(config.databaseFile);
+  const db = await openDatabase(config.database, { poolSize: config.DATABASE_POOL_SIZE });
   await seed(db, config);
   return { config, db, dir };
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run test:unit`: the tests that need no Temporal server, browser or started product (pure code,
- * SQLite, in-process SMTP servers), for a quick check while working. `npm test` runs these and all the
+ * SQLite and the run's throwaway PostgreSQL server, in-process SMTP servers), for a quick check while working. `npm test` runs these and all the
  * others, each once (vitest.config.ts takes every test file). A new test file that starts none of
  * those belongs in this list.
  */
@@ -23,6 +23,7 @@ export const UNIT_TESTS = [
   'test/flow-diff.test.ts',
   'test/flow-lifecycle.test.ts',
   'test/portable.test.ts',
+  'test/postgres-schema.test.ts',
   'test/publish-condition.test.ts',
   'test/replay.test.ts',
   'test/security/http-guard.test.ts',

@@ -12,7 +12,7 @@ import { threadedTransports } from '../server/smtp/send-thread';
 import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
 
 const config = readConfig();
-const db = await openDatabase(config.databaseFile);
+const db = await openDatabase(config.database, { poolSize: config.DATABASE_POOL_SIZE });
 const keyring = loadKeyring(config);
 // Sends reach only public SMTP servers, the sandbox and the admin's allow-list (DRIPLINE_SMTP_ALLOWED_HOSTS).
 const transports = threadedTransports((enc) => decryptSecret(keyring, enc), smtpOutboundPolicy(config));

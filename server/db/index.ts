@@ -1,14 +1,28 @@
 /**
- * The app database: SQLite (better-sqlite3) by default, through Kysely, which also speaks PostgreSQL;
- * and the sandbox SMTP server's own SQLite database, its mailbox.
- * Every query lives in a module of this folder, one per area; nothing else writes SQL.
+ * The app database: SQLite (better-sqlite3) by default, or PostgreSQL (`pg`) when given a postgres:// URL,
+ * through Kysely; and the sandbox SMTP server's own SQLite database, its mailbox.
+ * Every query lives in a module of this folder, one per area; nothing else writes SQL. Queries are written
+ * once for both where they can; the few that must differ ask `dialectOf(db)`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, type Migration, Migrator, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
+import {
+  CamelCasePlugin,
+  type Dialect as KyselyDialect,
+  Kysely,
+  type Migration,
+  Migrator,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDatabase,
+  sql,
+} from 'kysely';
+import pg from 'pg';
 import { migrations, sandboxMigrations } from './migrations';
+import { PortableSchemaPlugin } from './portable-schema';
 import type { SandboxTables, Tables } from './tables';
 
 export type Db = Kysely<Tables>;
@@ -16,9 +30,34 @@ export type Db = Kysely<Tables>;
 export type SandboxDb = Kysely<SandboxTables>;
 export type * from './tables';
 
-/** Opens (creating if needed) the app database and brings it to the latest migration. */
-export function openDatabase(file: string): Promise<Db> {
-  return open<Tables>(file, migrations);
+/**
+ * Opens the app database and brings it to the latest migration: a postgres:// (or postgresql://) URL is a
+ * PostgreSQL database, reached through a pool of `poolSize` connections; anything else is a SQLite file,
+ * created if needed.
+ */
+export function openDatabase(urlOrFile: string, { poolSize = 10 }: { poolSize?: number } = {}): Promise<Db> {
+  return isPostgresUrl(urlOrFile) ? migrated(postgresDialect(urlOrFile, poolSize), migrations) : open<Tables>(urlOrFile, migrations);
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+export const isPostgresUrl = (s: string) => /^postgres(ql)?:\/\//.test(s);
+/** Which database a Kysely instance speaks, for the few queries written differently for each. */
+export const dialectOf = (db: Pick<Kysely<unknown>, 'getExecutor'>): Dialect =>
+  db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+
+/**
+ * PostgreSQL returns bigint (int8: counts, ids, times in ms) and numeric (sums) as strings, since they
+ * may not fit a JS number; every such value here is well inside 2^53 (times are ms or µs since the epoch).
+ */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+function postgresDialect(url: string, poolSize: number): KyselyDialect {
+  return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes }) });
 }
 
 /** Opens (creating if needed) the sandbox's database (data/sandbox.db) and brings it to its latest migration. */
@@ -26,7 +65,7 @@ export function openSandboxDatabase(file: string): Promise<SandboxDb> {
   return open<SandboxTables>(file, sandboxMigrations);
 }
 
-async function open<T>(file: string, list: Record<string, Migration>): Promise<Kysely<T>> {
+function open<T>(file: string, list: Record<string, Migration>): Promise<Kysely<T>> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
@@ -34,8 +73,14 @@ async function open<T>(file: string, list: Record<string, Migration>): Promise<K
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<T>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }), plugins: [new CamelCasePlugin()] });
-  const migrator = new Migrator({ db: db.withoutPlugins(), provider: { getMigrations: async () => list } });
+  return migrated<T>(new SqliteDialect({ database: keepingStatements(sqlite) }), list);
+}
+
+async function migrated<T>(dialect: KyselyDialect, list: Record<string, Migration>): Promise<Kysely<T>> {
+  const db = new Kysely<T>({ dialect, plugins: [new CamelCasePlugin()] });
+  // Migrations are written for SQLite's types; on PostgreSQL the plugin maps them (portable-schema.ts).
+  const schemaDb = dialectOf(db) === 'postgres' ? db.withoutPlugins().withPlugin(new PortableSchemaPlugin()) : db.withoutPlugins();
+  const migrator = new Migrator({ db: schemaDb, provider: { getMigrations: async () => list } });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();
