@@ -114,5 +114,17 @@ function keepingStatements(sqlite: SQLite.Database): SqliteDatabase {
 export const now = () => new Date().toISOString();
 export const newId = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 export { sql };
+
+/** The larger (greatest) or smaller (least) of values, none NULL: SQLite's scalar max() and min(), PostgreSQL's greatest() and least(). */
+export const greatest = (db: Pick<Db, 'getExecutor'>, ...values: unknown[]) =>
+  sql<number>`${sql.raw(dialectOf(db) === 'postgres' ? 'greatest' : 'max')}(${sql.join(values)})`;
+export const least = (db: Pick<Db, 'getExecutor'>, ...values: unknown[]) =>
+  sql<number>`${sql.raw(dialectOf(db) === 'postgres' ? 'least' : 'min')}(${sql.join(values)})`;
+/**
+ * A parameter with its type said, where nothing around it says it (PostgreSQL cannot tell the type of
+ * `$1 IS NULL` or of a CASE of parameters; SQLite takes the same CAST).
+ */
+export const bigint = (value: number | null) => sql<number>`CAST(${value} AS bigint)`;
+export const double = (value: number | null) => sql<number>`CAST(${value} AS double precision)`;
 /** SQLite keeps booleans as 0/1: the query modules convert at the edge, nowhere else. */
 export const bit = (b: boolean) => (b ? 1 : 0);
