@@ -25,6 +25,7 @@ export const UNIT_TESTS = [
   'test/portable.test.ts',
   'test/postgres-schema.test.ts',
   'test/publish-condition.test.ts',
+  'test/recipient-claims.test.ts',
   'test/replay.test.ts',
   'test/security/http-guard.test.ts',
   'test/security/outbound.test.ts',
