@@ -25,7 +25,9 @@ export function dueRecipients(db: Db, runId: string, nodeId: string, nowMs: numb
 
 /** The contact's `timezone` attribute, as its JSON value (attributes are JSON text in both databases). */
 const timezone = (db: Db) =>
-  dialectOf(db) === 'postgres' ? sql<unknown>`(contacts.attributes::jsonb -> 'timezone')` : sql<unknown>`json_extract(contacts.attributes, '$.timezone')`;
+  dialectOf(db) === 'postgres'
+    ? sql<unknown>`(contacts.attributes::jsonb -> 'timezone')`
+    : sql<unknown>`json_extract(contacts.attributes, '$.timezone')`;
 
 /** A page of the recipients due at this node, with their contact's `timezone` attribute (anything, as stored). */
 export function dueRecipientZones(db: Db, runId: string, nodeId: string, nowMs: number): Promise<{ contactId: string; timezone: unknown }[]> {
