@@ -9,7 +9,7 @@ import { createAuth, SIGN_IN_ATTEMPTS_PER_WINDOW } from '../server/auth';
 import { readConfig } from '../server/config';
 import { UserError } from '../server/errors';
 import { checkSignInAllowed, noteSignInOutcome, signInLockout } from '../server/sign-in-lockout';
-import { tempInstall } from './helpers';
+import { databases, tempInstallOn } from './databases';
 
 describe('sign-in limit settings', () => {
   it('keep the production windows when unset', () => {
@@ -24,10 +24,10 @@ describe('sign-in limit settings', () => {
   });
 });
 
-describe('an install with a 2-second per-IP window and a 3-second lockout', () => {
-  let install: Awaited<ReturnType<typeof tempInstall>>;
+describe.each(databases)('an install with a 2-second per-IP window and a 3-second lockout, on %s', (dialect) => {
+  let install: Awaited<ReturnType<typeof tempInstallOn>>;
   beforeAll(async () => {
-    install = await tempInstall({ DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS: '2', DRIPLINE_SIGN_IN_LOCKOUT_SECONDS: '3' });
+    install = await tempInstallOn(dialect, { DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS: '2', DRIPLINE_SIGN_IN_LOCKOUT_SECONDS: '3' });
   });
   afterAll(async () => {
     await install?.db.destroy();
@@ -55,6 +55,13 @@ describe('an install with a 2-second per-IP window and a 3-second lockout', () =
     expect((locked as UserError).status).toBe(429);
     expect((locked as UserError).message).toMatch(/locked for 3 s/);
     expect(await refusal('ada@x.test', t0 + 10 + 3000)).toBeUndefined();
+  });
+
+  it('counts failures that come at once, each of them', async () => {
+    const policy = signInLockout(install.config);
+    const t0 = 9_000_000;
+    await Promise.all(Array.from({ length: 5 }, (_, i) => noteSignInOutcome(install.db, policy, 'many@x.test', false, t0 + i)));
+    expect(await refusal('many@x.test', t0 + 10)).toBeInstanceOf(UserError);
   });
 
   it('starts counting again once the window has passed', async () => {

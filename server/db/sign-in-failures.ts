@@ -1,5 +1,5 @@
 /** Failed sign-ins per email, for the per-account lockout (the policy is in server/sign-in-lockout.ts). */
-import type { Db } from '.';
+import { type Db, dialectOf } from '.';
 
 export interface LockoutPolicy {
   /** Failures within `windowMs` that lock the account. */
@@ -18,7 +18,16 @@ export async function lockedUntil(db: Db, email: string, nowMs: number): Promise
 /** Counts a failed sign-in; returns the lock's end when this failure locked the account. */
 export async function recordSignInFailure(db: Db, email: string, nowMs: number, policy: LockoutPolicy): Promise<number | undefined> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('signInFailures').selectAll().where('email', '=', email).executeTakeFirst();
+    // SQLite has one writer at a time; on PostgreSQL the email's row is locked until commit, so failures at once each count.
+    const postgres = dialectOf(db) === 'postgres';
+    if (postgres)
+      await trx
+        .insertInto('signInFailures')
+        .values({ email, failures: 0, firstFailedAt: 0, lockedUntil: 0 })
+        .onConflict((oc) => oc.column('email').doNothing())
+        .execute();
+    const read = trx.selectFrom('signInFailures').selectAll().where('email', '=', email);
+    const row = await (postgres ? read.forUpdate() : read).executeTakeFirst();
     const fresh = !row || row.firstFailedAt <= nowMs - policy.windowMs;
     const failures = fresh ? 1 : row.failures + 1;
     const locks = failures >= policy.maxFailures;
