@@ -8,6 +8,7 @@ import base from '../vitest.config';
 
 export const UNIT_TESTS = [
   'test/architecture.test.ts',
+  'test/audiences.test.ts',
   'test/cohort-state.test.ts',
   'test/compile-condition.test.ts',
   'test/compile-properties.test.ts',
