@@ -26,7 +26,12 @@ export async function freshPostgresDatabase(): Promise<string> {
   return `${server}/${name}`;
 }
 
+/** The environment of an install on this database: none for SQLite (the data folder's file), a fresh PostgreSQL database's URL. */
+export async function databaseEnv(dialect: Dialect): Promise<Record<string, string>> {
+  return dialect === 'postgres' ? { DATABASE_URL: await freshPostgresDatabase(), DATABASE_POOL_SIZE: '4' } : {};
+}
+
 /** tempInstall on this database: a fresh SQLite file, or a fresh PostgreSQL database. */
 export async function tempInstallOn(dialect: Dialect, env: Record<string, string> = {}) {
-  return tempInstall(dialect === 'postgres' ? { DATABASE_URL: await freshPostgresDatabase(), DATABASE_POOL_SIZE: '4', ...env } : env);
+  return tempInstall({ ...(await databaseEnv(dialect)), ...env });
 }

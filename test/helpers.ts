@@ -137,8 +137,8 @@ export async function installUsers<K extends string>(install: { config: Config; 
 }
 
 /** A fresh install with these users signed up: for tests that keep the database and users for the whole file. */
-export async function installWithUsers<K extends string>(roles: readonly (readonly [K, 'admin' | 'agent'])[]) {
-  const install = await tempInstall();
+export async function installWithUsers<K extends string>(roles: readonly (readonly [K, 'admin' | 'agent'])[], env: Record<string, string> = {}) {
+  const install = await tempInstall(env);
   return { ...install, users: (await installUsers(install, roles)).users };
 }
 
