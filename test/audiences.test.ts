@@ -1,13 +1,16 @@
 /**
  * A run's audience from a list or a filter, and contacts entering a flow by an API event, on a real
  * SQLite database and a real PostgreSQL one: enrolment takes the subscribed members once, and two
- * events at once for a "once ever" flow let the contact in once.
+ * events at once for a "once ever" flow let the contact in once; erasing a contact takes their email out
+ * of the delivery log whatever its case.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContactFilter } from '../domain/contact-filter';
 import type { Db } from '../server/db';
+import { anonymisedContactId, DELETED_CONTACT, eraseContact } from '../server/db/contact-erasure';
 import { enrollFilterRecipients } from '../server/db/contact-filter';
 import { insertContacts, setContactStatus } from '../server/db/contacts';
+import { recordDeliveryAttempt } from '../server/db/deliveries';
 import { insertEventEntry } from '../server/db/event-entries';
 import { addToList, enrollListRecipients, insertList, removeFromList } from '../server/db/lists';
 import { insertRun, listRunRecipients } from '../server/db/runs';
@@ -86,5 +89,22 @@ describe.each(databases)('on %s', (dialect) => {
     // Without "once ever" every new key enters; the same key twice enters once.
     expect(await insertEventEntry(db, entry('k5'), { onlyIfFirst: false })).toBe(true);
     expect(await insertEventEntry(db, { ...entry('k5'), id: 'evt_again' }, { onlyIfFirst: false })).toBe(false);
+  });
+
+  it("takes an erased contact's email out of the delivery log's replies, whatever its case", async () => {
+    await recordDeliveryAttempt(db, {
+      runId: 'run-list',
+      nodeId: 'send',
+      contactId: 'ct_d',
+      workflowId: 'campaign:run-list',
+      attempt: 1,
+      outcome: 'failed',
+      smtpCode: 550,
+      smtpReply: '550 5.1.1 <D@EXAMPLE.TEST>: no such user',
+      messageId: '<d@test>',
+    });
+    expect(await eraseContact(db, 'ct_d')).toMatchObject({ email: 'd@example.test' });
+    const log = await db.selectFrom('deliveryAttempts').select(['contactId', 'smtpReply']).where('messageId', '=', '<d@test>').execute();
+    expect(log).toEqual([{ contactId: anonymisedContactId('ct_d'), smtpReply: `550 5.1.1 <${DELETED_CONTACT}>: no such user` }]);
   });
 });
