@@ -1,6 +1,6 @@
 /** Segments: saving a named contact filter after checking it against the attributes contacts have, and counting it. */
 import { checkFilter, type ContactFilter } from '../domain/contact-filter';
-import type { Db } from './db';
+import { type Db, isUniqueViolation } from './db';
 import { listAttributeDefinitions } from './db/contacts';
 import { countMatching } from './db/contact-filter';
 import { findSegmentByName, getSegment, insertSegment, type Segment, updateSegment } from './db/segments';
@@ -44,8 +44,6 @@ async function assertNameFree(db: Db, name: string, exceptId?: string) {
     throw new UserError(409, 'duplicate_segment', `a segment named "${name}" already exists; choose another name`, { field: 'name' });
   }
 }
-
-const isUniqueViolation = (err: unknown) => err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
 
 export async function createSegment(db: Db, actor: { id: string }, input: SegmentInput): Promise<Segment> {
   await assertFilterFits(db, input.filter);

@@ -126,5 +126,8 @@ export const least = (db: Pick<Db, 'getExecutor'>, ...values: unknown[]) =>
  */
 export const bigint = (value: number | null) => sql<number>`CAST(${value} AS bigint)`;
 export const double = (value: number | null) => sql<number>`CAST(${value} AS double precision)`;
+/** A unique index refused a row (SQLite's code, or PostgreSQL's unique_violation). */
+export const isUniqueViolation = (err: unknown): boolean =>
+  err instanceof Error && 'code' in err && (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === '23505');
 /** SQLite keeps booleans as 0/1: the query modules convert at the edge, nowhere else. */
 export const bit = (b: boolean) => (b ? 1 : 0);

@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '@server/db';
 import { findListByName, getList, insertList, listLists } from '@server/db/lists';
 import { UserError } from '@server/errors';
 import { CreateListRequest, type ListResponse, type ListsResponse } from '@/lib/api-types';
@@ -18,7 +19,7 @@ export const POST = userRoute(async (request: Request) => {
   try {
     id = await insertList(db, name);
   } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE') throw taken();
+    if (isUniqueViolation(err)) throw taken();
     throw err;
   }
   return Response.json((await getList(db, id)) satisfies ListResponse | undefined, { status: 201 });
