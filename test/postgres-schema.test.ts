@@ -1,5 +1,6 @@
-/** Migrations on PostgreSQL: a fresh database reaches the latest migration with the tables and columns SQLite gets. */
+/** Opening PostgreSQL by DATABASE_URL: a fresh database reaches the latest migration with the tables and columns SQLite gets; a bad URL or an unreachable server says so. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../server/config';
 import { dialectOf, openDatabase, type Db } from '../server/db';
 import { ensureThrottleRow } from '../server/db/throttle';
 import { freshPostgresDatabase } from './databases';
@@ -48,5 +49,20 @@ describe('PostgreSQL schema', () => {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     expect(n).toBe(1);
+  });
+
+  it('says which setting to fix when the server cannot be reached, without the password', async () => {
+    const refused = await openDatabase('postgres://dripline:s3cret-pw@127.0.0.1:1/dripline').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toMatch(
+      /^DATABASE_URL: could not open the PostgreSQL database at postgres:\/\/dripline:\*\*\*@127\.0\.0\.1:1\/dripline: /,
+    );
+    expect((refused as Error).message).not.toContain('s3cret-pw');
+  });
+
+  it('refuses a DATABASE_URL that is not a postgres:// URL, naming it', () => {
+    expect(() => readConfig({ DATABASE_URL: 'mysql://db/dripline' })).toThrow(/DATABASE_URL: must be a postgres:\/\/ URL/);
+    expect(readConfig({ DRIPLINE_DATA_DIR: '/tmp/unused' }).database).toBe('/tmp/unused/dripline.db');
+    expect(readConfig({ DATABASE_URL: 'postgresql://db/dripline' }).database).toBe('postgresql://db/dripline');
   });
 });

@@ -36,7 +36,23 @@ export type * from './tables';
  * created if needed.
  */
 export function openDatabase(urlOrFile: string, { poolSize = 10 }: { poolSize?: number } = {}): Promise<Db> {
-  return isPostgresUrl(urlOrFile) ? migrated(postgresDialect(urlOrFile, poolSize), migrations) : open<Tables>(urlOrFile, migrations);
+  if (!isPostgresUrl(urlOrFile)) return open<Tables>(urlOrFile, migrations);
+  return migrated<Tables>(postgresDialect(urlOrFile, poolSize), migrations).catch((err: unknown) => {
+    throw new Error(`DATABASE_URL: could not open the PostgreSQL database at ${withoutPassword(urlOrFile)}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  });
+}
+
+/** The URL to show in an error: its password left out. */
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(an unreadable URL)';
+  }
 }
 
 export type Dialect = 'sqlite' | 'postgres';
