@@ -12,7 +12,7 @@ import { enrollFilterRecipients } from '../server/db/contact-filter';
 import { insertContacts, setContactStatus } from '../server/db/contacts';
 import { recordDeliveryAttempt } from '../server/db/deliveries';
 import { insertEventEntry } from '../server/db/event-entries';
-import { addToList, enrollListRecipients, insertList, removeFromList } from '../server/db/lists';
+import { addToList, enrollListRecipients, insertList, listLists, removeFromList } from '../server/db/lists';
 import { insertRun, listRunRecipients } from '../server/db/runs';
 import { databases, tempInstallOn } from './databases';
 import { graphWithDelay, publishForTest } from './helpers';
@@ -51,6 +51,8 @@ describe.each(databases)('on %s', (dialect) => {
     expect(await addToList(db, listId, ['ct_a', 'ct_b', 'ct_c', 'ct_nobody'])).toBe(3);
     expect(await addToList(db, listId, ['ct_a', 'ct_d'])).toBe(1);
     expect(await removeFromList(db, listId, ['ct_d'])).toBe(1);
+    // ct_c is a member, unsubscribed.
+    expect(await listLists(db)).toEqual([expect.objectContaining({ id: listId, name: 'Newsletter', members: 3, subscribed: 2 })]);
     const run = { runId: 'run-list', entry: 'wait', workflowId: 'campaign:run-list', dueAt: 1_000_000_000_000 };
     expect(await enrollListRecipients(db, run, listId)).toBe(2);
     expect(await enrollListRecipients(db, run, listId)).toBe(0);
