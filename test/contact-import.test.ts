@@ -127,6 +127,19 @@ describe.each(databases)('on %s', (dialect) => {
       expect(await importSlice(db, uploaded.id)).toEqual({ done: true, rowsDone: 1 });
     });
 
+    it('lets one of two attempts at once commit a chunk, and the other write nothing', async () => {
+      // Rounds of two attempts at once (a chunk of one bad row: nothing but the position and the problem to write).
+      for (let round = 0; round < 10; round++) {
+        const uploaded = await upload('email\nnot-an-email\n');
+        await prepareImport(db, admin, uploaded.id, { mapping: [{ to: 'email' }] });
+        const chunk = { importId: uploaded.id, from: 0, to: 1, rows: [], problems: [{ line: 2, kind: 'invalid' as const, reason: 'not an email' }] };
+        const both = await Promise.allSettled([commitImportChunk(db, chunk), commitImportChunk(db, chunk)]);
+        expect(both.map((r) => r.status).sort(), `round ${round}`).toEqual(['fulfilled', 'rejected']);
+        expect(both.find((r) => r.status === 'rejected')).toMatchObject({ reason: expect.any(ImportPositionMoved) });
+        expect(await getImportProgress(db, uploaded.id)).toMatchObject({ rowsDone: 1, invalid: 1 });
+      }
+    });
+
     it('reports rows with the wrong number of values, unreadable quotes and bad emails by line', async () => {
       const csv =
         'email,name\r\nok@example.test,Ok\r\nnot-an-email,X\r\nthree@example.test,a,b\r\nbro"ken@example.test,X\r\nlast@example.test,Last\r\n';

@@ -142,6 +142,12 @@ export const least = (db: Pick<Db, 'getExecutor'>, ...values: unknown[]) =>
  */
 export const bigint = (value: number | null) => sql<number>`CAST(${value} AS bigint)`;
 export const double = (value: number | null) => sql<number>`CAST(${value} AS double precision)`;
+/**
+ * A SELECT whose rows the transaction then writes from: on PostgreSQL they are locked until commit
+ * (FOR UPDATE), so transactions at once take turns; SQLite has one writer at a time already (and no FOR UPDATE).
+ */
+export const lockingOnPostgres = <Q extends { forUpdate(): Q }>(db: Pick<Db, 'getExecutor'>, query: Q): Q =>
+  dialectOf(db) === 'postgres' ? query.forUpdate() : query;
 /** A unique index refused a row (SQLite's code, or PostgreSQL's unique_violation). */
 export const isUniqueViolation = (err: unknown): boolean =>
   err instanceof Error && 'code' in err && (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === '23505');

@@ -1,5 +1,5 @@
 /** Failed sign-ins per email, for the per-account lockout (the policy is in server/sign-in-lockout.ts). */
-import { type Db, dialectOf } from '.';
+import { type Db, dialectOf, lockingOnPostgres } from '.';
 
 export interface LockoutPolicy {
   /** Failures within `windowMs` that lock the account. */
@@ -26,8 +26,7 @@ export async function recordSignInFailure(db: Db, email: string, nowMs: number, 
         .values({ email, failures: 0, firstFailedAt: 0, lockedUntil: 0 })
         .onConflict((oc) => oc.column('email').doNothing())
         .execute();
-    const read = trx.selectFrom('signInFailures').selectAll().where('email', '=', email);
-    const row = await (postgres ? read.forUpdate() : read).executeTakeFirst();
+    const row = await lockingOnPostgres(trx, trx.selectFrom('signInFailures').selectAll().where('email', '=', email)).executeTakeFirst();
     const fresh = !row || row.firstFailedAt <= nowMs - policy.windowMs;
     const failures = fresh ? 1 : row.failures + 1;
     const locks = failures >= policy.maxFailures;
