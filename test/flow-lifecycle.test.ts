@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../server/db';
 import { latestPublishedVersions } from '../server/db/event-entries';
-import { deleteFlow, getFlow, getFlowVersion, listFlows, saveFlowDraft, setFlowArchived } from '../server/db/flows';
+import { compile } from '../domain/flow/compile';
+import { deleteFlow, getFlow, getFlowVersion, insertFlowVersion, listFlows, saveFlowDraft, setFlowArchived } from '../server/db/flows';
 import { insertRun, setRunStatus } from '../server/db/runs';
 import { databases, tempInstallOn } from './databases';
 import { graphWithDelay, publishForTest } from './helpers';
@@ -36,6 +37,19 @@ describe.each(databases)('on %s', (dialect) => {
       await setFlowArchived(db, 'archived-flow', false);
       expect(await listening()).toContain('archived-flow');
       expect(await listed()).toContain('archived-flow');
+    });
+  });
+
+  describe('publishing', () => {
+    it('numbers versions published at once one after another', async () => {
+      const plan = await publishForTest(db, 'busy-flow', graph);
+      const compiled = compile(graph, { flowId: 'busy-flow', version: 1 });
+      if (!compiled.ok) throw new Error('the test graph compiles');
+      const versions = await Promise.all(
+        Array.from({ length: 6 }, () => insertFlowVersion(db, 'busy-flow', compiled.graph, (v) => ({ ...compiled.plan, version: v }))),
+      );
+      expect(versions.sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7]);
+      expect(plan.version).toBe(1);
     });
   });
 
