@@ -1,7 +1,7 @@
 /**
  * A campaign with the app database on PostgreSQL, on a real Temporal server and a real SMTP server,
- * sent by two workers at once (one in this process, one spawned as production runs it): batches of
- * both claim recipients and sends side by side, and every recipient gets exactly one message; a paused
+ * with two workers on its task queue (one in this process, one spawned as production runs it, with
+ * DATABASE_URL), whose batches may claim side by side: every recipient gets exactly one message; a paused
  * run sends nothing until resumed, and a recipient that keeps failing goes to its own retry workflow.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
