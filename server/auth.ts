@@ -12,7 +12,7 @@ import { createAccessControl } from 'better-auth/plugins/access';
 import { adminAc, defaultStatements } from 'better-auth/plugins/admin/access';
 import type { Config } from './config';
 import { purposeKey } from './crypto';
-import type { Db } from './db';
+import { dialectOf, type Db } from './db';
 import { anyAdminExists } from './db/users';
 import { loadSecretKey } from './secrets';
 import { CLIENT_IP_HEADER, signInLockoutPlugin } from './sign-in-lockout';
@@ -42,7 +42,7 @@ export function createAuth(db: Db, config: Config, plugins: Parameters<typeof be
   sibling.hostname = publicUrl.hostname === 'localhost' ? '127.0.0.1' : publicUrl.hostname === '127.0.0.1' ? 'localhost' : publicUrl.hostname;
   return betterAuth({
     // better-auth names its own columns (emailVerified, createdAt): it gets the database without our camelCase mapping.
-    database: { db: db.withoutPlugins(), type: 'sqlite' },
+    database: { db: db.withoutPlugins(), type: dialectOf(db) },
     // One install secret: the auth secret is its session key (HKDF), never stored twice.
     secret: purposeKey(loadSecretKey(config), 'session').toString('hex'),
     baseURL: publicUrl.origin,

@@ -19,6 +19,16 @@ export const ConfigEnv = z.object({
   DRIPLINE_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
   /** Folder for the SQLite databases (the app's and the sandbox's), the generated secret key and the Temporal dev server's file. */
   DRIPLINE_DATA_DIR: z.string().min(1).default('data'),
+  /**
+   * The app database on a PostgreSQL server, e.g. postgres://dripline:secret@db:5432/dripline. Unset: the
+   * SQLite file dripline.db in the data folder (the sandbox's mailbox stays a SQLite file there either way).
+   */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL, e.g. postgres://user:password@host:5432/dripline; leave it unset for SQLite')
+    .optional(),
+  /** Connections to the PostgreSQL server kept open by each process (web app, worker). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('dripline'),
@@ -123,7 +133,13 @@ export const ConfigEnv = z.object({
     )
     .pipe(z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, 'each key must be 64 hex characters'))),
 });
-export type Config = z.infer<typeof ConfigEnv> & { databaseFile: string; sandboxDatabaseFile: string; DRIPLINE_PUBLIC_URL: string };
+export type Config = z.infer<typeof ConfigEnv> & {
+  /** The app database: DATABASE_URL, else databaseFile (what openDatabase takes). */
+  database: string;
+  databaseFile: string;
+  sandboxDatabaseFile: string;
+  DRIPLINE_PUBLIC_URL: string;
+};
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigEnv.safeParse(env);
@@ -136,6 +152,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     ...parsed.data,
     DRIPLINE_DATA_DIR: dataDir,
     DRIPLINE_PUBLIC_URL: parsed.data.DRIPLINE_PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}`,
+    database: parsed.data.DATABASE_URL ?? path.join(dataDir, 'dripline.db'),
     databaseFile: path.join(dataDir, 'dripline.db'),
     /** The sandbox SMTP server's mailbox: a file of its own, so its writes never wait for the app database's lock. */
     sandboxDatabaseFile: path.join(dataDir, 'sandbox.db'),

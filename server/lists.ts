@@ -2,7 +2,7 @@
  * Static lists: created by a user (their owner), changed and deleted only by who may (the owner,
  * admins: server/access.ts). A list a published flow or a run in flight tests is not deleted.
  */
-import type { Db } from './db';
+import { type Db, isUniqueViolation } from './db';
 import { flowsTesting } from './db/audience-use';
 import { addToList, type ContactList, deleteList, findListByName, insertList, removeFromList } from './db/lists';
 import { UserError } from './errors';
@@ -17,7 +17,7 @@ export async function createList(db: Db, actor: Actor, name: string): Promise<Co
   try {
     id = await insertList(db, name, actor.id);
   } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE') throw taken();
+    if (isUniqueViolation(err)) throw taken();
     throw err;
   }
   return visibleList(db, actor, id);

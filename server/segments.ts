@@ -3,7 +3,7 @@
  * counting it. Only who may change a segment (its owner, admins: server/access.ts) saves or deletes it.
  */
 import { checkFilter, type ContactFilter } from '../domain/contact-filter';
-import type { Db } from './db';
+import { type Db, isUniqueViolation } from './db';
 import { listAttributeDefinitions } from './db/contacts';
 import { countMatching } from './db/contact-filter';
 import { flowsTesting } from './db/audience-use';
@@ -50,8 +50,6 @@ async function assertNameFree(db: Db, name: string, exceptId?: string) {
     throw new UserError(409, 'duplicate_segment', `a segment named "${name}" already exists; choose another name`, { field: 'name' });
   }
 }
-
-const isUniqueViolation = (err: unknown) => err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
 
 export async function createSegment(db: Db, actor: Actor, input: SegmentInput): Promise<Segment> {
   await assertFilterFits(db, input.filter);

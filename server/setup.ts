@@ -13,7 +13,7 @@ import { seed } from './seed';
 export async function setup(): Promise<string | undefined> {
   const config = readConfig();
   await (await openSandboxDatabase(config.sandboxDatabaseFile)).destroy();
-  const db = await openDatabase(config.databaseFile);
+  const db = await openDatabase(config.database, { poolSize: config.DATABASE_POOL_SIZE });
   try {
     await seed(db, config);
     // SMTP passwords from before per-purpose keys and profile binding, or under a rotated-away key: rewritten now.

@@ -16,6 +16,7 @@ import { startRun, type StartRunRequest } from '../server/runs/start';
 import { campaignWorkflowId } from '../workflows/contracts';
 import { parseFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
+import type { Dialect } from '../server/db';
 import { loadKeyring } from '../server/secrets';
 import { threadedTransports } from '../server/smtp/send-thread';
 import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
@@ -30,6 +31,7 @@ import {
   testSecretKey,
   workflowsPath,
 } from './helpers';
+import { databaseEnv } from './databases';
 import { startTemporalDevServer, type DevServer } from './temporal-dev';
 
 export const admin = { id: 'admin-test', role: 'admin' as const };
@@ -81,9 +83,12 @@ export async function campaignEnv(options: {
   inProcessWorker: boolean;
   faults?: string;
   maxConnections?: number;
+  /** The app database: SQLite unless said (test/databases.ts). */
+  database?: Dialect;
 }): Promise<CampaignEnv> {
   const server: DevServer = await startTemporalDevServer();
   const { db, config, dir } = await tempInstall({
+    ...(await databaseEnv(options.database ?? 'sqlite')),
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_TASK_QUEUE: options.taskQueue,
     DRIPLINE_SECRET_KEY: testSecretKey,
@@ -159,6 +164,7 @@ export async function campaignEnv(options: {
         env: {
           ...process.env,
           DRIPLINE_DATA_DIR: dir,
+          ...(config.DATABASE_URL ? { DATABASE_URL: config.DATABASE_URL } : {}),
           DRIPLINE_SECRET_KEY: testSecretKey,
           TEMPORAL_ADDRESS: server.address,
           TEMPORAL_TASK_QUEUE: options.taskQueue,

@@ -1,6 +1,6 @@
 /**
  * The sign-in limits, through better-auth's own request handler (the one the web app's
- * /api/auth/[...all] route hands every request to) on a real SQLite install. The client is the IP
+ * /api/auth/[...all] route hands every request to) on a real install on each database (SQLite and PostgreSQL). The client is the IP
  * the web front resolved, which it passes as X-Dripline-Client-IP (scripts/web-server.ts); here each
  * request names one. The windows come from the configuration, so they are checked at chosen instants.
  */
@@ -9,7 +9,8 @@ import { createAuth, SIGN_IN_ATTEMPTS_PER_WINDOW } from '../server/auth';
 import { readConfig } from '../server/config';
 import { accountFailures, lockedUntil, recordSignInFailure } from '../server/db/sign-in-failures';
 import { CLIENT_IP_HEADER, signInDelayMs, signInLockout } from '../server/sign-in-lockout';
-import { installUsers, tempInstall } from './helpers';
+import { databases, tempInstallOn } from './databases';
+import { installUsers } from './helpers';
 
 describe('sign-in limit settings', () => {
   it('keep the production windows when unset', () => {
@@ -29,10 +30,10 @@ describe('sign-in limit settings', () => {
   });
 });
 
-describe('an install with a 2-second per-IP window and a 3-second lockout', () => {
-  let install: Awaited<ReturnType<typeof tempInstall>>;
+describe.each(databases)('an install with a 2-second per-IP window and a 3-second lockout, on %s', (dialect) => {
+  let install: Awaited<ReturnType<typeof tempInstallOn>>;
   beforeAll(async () => {
-    install = await tempInstall({ DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS: '2', DRIPLINE_SIGN_IN_LOCKOUT_SECONDS: '3' });
+    install = await tempInstallOn(dialect, { DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS: '2', DRIPLINE_SIGN_IN_LOCKOUT_SECONDS: '3' });
   });
   afterAll(async () => {
     await install?.db.destroy();
@@ -54,6 +55,13 @@ describe('an install with a 2-second per-IP window and a 3-second lockout', () =
     expect(await lockedUntil(install.db, 'ada@x.test', '198.51.100.1', t0 + 10 + 3000)).toBeUndefined();
   });
 
+  it('counts failures of one email and client that come at once, each of them', async () => {
+    const policy = signInLockout(install.config);
+    const t0 = 9_000_000;
+    await Promise.all(Array.from({ length: 5 }, (_, i) => recordSignInFailure(install.db, 'many@x.test', '198.51.100.9', t0 + i, policy)));
+    expect(await lockedUntil(install.db, 'many@x.test', '198.51.100.9', t0 + 10)).toBeDefined();
+  });
+
   it("starts counting again once the window has passed, and counts the account's failures within it only", async () => {
     const policy = signInLockout(install.config);
     const t0 = 5_000_000;
@@ -65,12 +73,12 @@ describe('an install with a 2-second per-IP window and a 3-second lockout', () =
   });
 });
 
-describe("sign-in through better-auth's handler", () => {
-  let install: Awaited<ReturnType<typeof tempInstall>>;
+describe.each(databases)("sign-in through better-auth's handler, on %s", (dialect) => {
+  let install: Awaited<ReturnType<typeof tempInstallOn>>;
   let auth: ReturnType<typeof createAuth>;
   const password = 'long-password-1';
   beforeAll(async () => {
-    install = await tempInstall({ DRIPLINE_SIGN_IN_LOCKOUT_SECONDS: '600' });
+    install = await tempInstallOn(dialect, { DRIPLINE_SIGN_IN_LOCKOUT_SECONDS: '600' });
     await installUsers(install, [
       ['locked', 'agent'],
       ['many', 'agent'],

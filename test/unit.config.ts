@@ -1,6 +1,6 @@
 /**
  * `npm run test:unit`: the tests that need no Temporal server, browser or started product (pure code,
- * SQLite, in-process SMTP servers), for a quick check while working. `npm test` runs these and all the
+ * SQLite and the run's throwaway PostgreSQL server, in-process SMTP servers), for a quick check while working. `npm test` runs these and all the
  * others, each once (vitest.config.ts takes every test file). A new test file that starts none of
  * those belongs in this list.
  */
@@ -9,6 +9,7 @@ import base from '../vitest.config';
 export const UNIT_TESTS = [
   'test/architecture.test.ts',
   'test/audience-owners.test.ts',
+  'test/audiences.test.ts',
   'test/cohort-state.test.ts',
   'test/compile-condition.test.ts',
   'test/compile-properties.test.ts',
@@ -26,7 +27,9 @@ export const UNIT_TESTS = [
   'test/flow-diff.test.ts',
   'test/flow-lifecycle.test.ts',
   'test/portable.test.ts',
+  'test/postgres-schema.test.ts',
   'test/publish-condition.test.ts',
+  'test/recipient-claims.test.ts',
   'test/replay.test.ts',
   'test/sandbox-mailbox.test.ts',
   'test/security/http-guard.test.ts',

@@ -13,7 +13,7 @@ import { threadedTransports } from '../server/smtp/send-thread';
 import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
 
 const config = readConfig();
-const db = await openDatabase(config.databaseFile);
+const db = await openDatabase(config.database, { poolSize: config.DATABASE_POOL_SIZE });
 // Uploads never started are removed a day later: here, and before each upload (server/import-uploads.ts).
 const swept = await sweepUploads(db, config.DRIPLINE_DATA_DIR).catch((err: unknown) => {
   console.error('could not sweep old uploads:', err instanceof Error ? err.message : err);

@@ -2,7 +2,7 @@
 import type { Selectable } from 'kysely';
 import type { ContactAttributes } from '../../domain/contact';
 import type { ImportMapping, ImportProblem, ImportProgress, ImportStatus } from '../../domain/contact-import';
-import { newId, now, sql, type Db, type Tables } from '.';
+import { type Db, lockingOnPostgres, newId, now, sql, type Tables } from '.';
 
 type ImportRow = Selectable<Tables['imports']>;
 
@@ -140,7 +140,10 @@ export async function commitImportChunk(
   chunk: { importId: string; from: number; to: number; rows: ImportRowValues[]; problems: ImportProblem[] },
 ): Promise<{ created: number; updated: number; duplicates: number }> {
   return db.transaction().execute(async (trx) => {
-    const job = await trx.selectFrom('imports').select(['rowsDone', 'listId']).where('id', '=', chunk.importId).executeTakeFirstOrThrow();
+    const job = await lockingOnPostgres(
+      trx,
+      trx.selectFrom('imports').select(['rowsDone', 'listId']).where('id', '=', chunk.importId),
+    ).executeTakeFirstOrThrow();
     if (job.rowsDone !== chunk.from) throw new ImportPositionMoved(`import ${chunk.importId} is at row ${job.rowsDone}, not ${chunk.from}`);
     const problems = [...chunk.problems];
     let kept: ImportRowValues[] = [];

@@ -1,5 +1,5 @@
 /** Static lists of contacts: added to and removed from by hand; a run's audience can be one. */
-import { newId, now, sql, type Db } from '.';
+import { bigint, type Db, newId, now, sql } from '.';
 
 export interface ContactList {
   id: string;
@@ -100,7 +100,7 @@ export async function enrollListRecipients(
   listId: string,
 ): Promise<number> {
   const r = await sql`INSERT INTO run_recipients (run_id, contact_id, node_id, status, due_at, workflow_id, updated_at)
-    SELECT ${run.runId}, c.id, ${run.entry}, 'pending', ${run.dueAt}, ${run.workflowId}, ${now()}
+    SELECT ${run.runId}, c.id, ${run.entry}, 'pending', ${bigint(run.dueAt)}, ${run.workflowId}, ${now()}
     FROM list_members m JOIN contacts c ON c.id = m.contact_id
     WHERE m.list_id = ${listId} AND c.status = 'subscribed'
     ON CONFLICT (run_id, contact_id) DO NOTHING`.execute(db);

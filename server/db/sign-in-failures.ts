@@ -1,5 +1,5 @@
 /** Failed sign-ins per email and client, for the sign-in lockout (the policy is in server/sign-in-lockout.ts). */
-import type { Db } from '.';
+import { type Db, dialectOf, lockingOnPostgres } from '.';
 
 export interface LockoutPolicy {
   /** Failures of one email from one client within `windowMs` that lock that pair. */
@@ -36,7 +36,17 @@ export async function accountFailures(db: Db, email: string, since: number): Pro
 /** Counts a failed sign-in of this email from this client; returns the lock's end when this failure locked the pair. */
 export async function recordSignInFailure(db: Db, email: string, client: string, nowMs: number, policy: LockoutPolicy): Promise<number | undefined> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('signInFailures').selectAll().where('email', '=', email).where('client', '=', client).executeTakeFirst();
+    // SQLite has one writer at a time; on PostgreSQL the pair's row is locked until commit, so failures at once each count.
+    if (dialectOf(db) === 'postgres')
+      await trx
+        .insertInto('signInFailures')
+        .values({ email, client, failures: 0, firstFailedAt: 0, lockedUntil: 0 })
+        .onConflict((oc) => oc.columns(['email', 'client']).doNothing())
+        .execute();
+    const row = await lockingOnPostgres(
+      trx,
+      trx.selectFrom('signInFailures').selectAll().where('email', '=', email).where('client', '=', client),
+    ).executeTakeFirst();
     const fresh = !row || Number(row.firstFailedAt) <= nowMs - policy.windowMs;
     const failures = fresh ? 1 : Number(row.failures) + 1;
     const locks = failures >= policy.maxFailures;

@@ -37,7 +37,7 @@ export function getConfig(): Config {
 
 export function getDb(): Promise<Db> {
   if (!singletons.db) {
-    singletons.db = openDatabase(getConfig().databaseFile).catch((err: unknown) => {
+    singletons.db = openDatabase(getConfig().database, { poolSize: getConfig().DATABASE_POOL_SIZE }).catch((err: unknown) => {
       singletons.db = undefined; // try again on the next request
       throw err;
     });
