@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { readConfig } from '../server/config';
 import { setup } from '../server/setup';
+import { temporalConnectionOptions } from '../server/temporal/connection';
 import { supervise, type Supervised } from './supervise';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -190,7 +191,7 @@ async function main() {
   await waitFor(
     'Temporal',
     async () => {
-      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 1000 });
+      const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: 1000 });
       await connection.close();
       return true;
     },

@@ -15,6 +15,7 @@ import type { SandboxServer } from '@server/profiles';
 import { loadKeyring, loadSecretKey, sandboxSmtpLogin } from '@server/secrets';
 import { type OutboundPolicy, smtpOutboundPolicy } from '@server/smtp/outbound';
 import { clientDataConverter } from '@server/temporal-codec';
+import { describeTemporal, temporalConnectionOptions } from '@server/temporal/connection';
 import type { ApiErrorBody } from '@/lib/api-types';
 
 interface Singletons {
@@ -94,11 +95,11 @@ export function getTemporal(): Promise<Client> {
     singletons.temporal = (async () => {
       const { Client, Connection } = await import('@temporalio/client');
       try {
-        const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+        const connection = await Connection.connect(temporalConnectionOptions(config));
         // What it sends Temporal (workflow inputs: plans, senders) is encrypted with the install's keyring.
         return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: clientDataConverter(getKeyring()) });
       } catch (cause) {
-        throw new TemporalUnavailableError(config.TEMPORAL_ADDRESS, { cause });
+        throw new TemporalUnavailableError(describeTemporal(config), { cause });
       }
     })().catch((err: unknown) => {
       singletons.temporal = undefined;
