@@ -165,7 +165,9 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   }
   const { TEMPORAL_TLS_CLIENT_CERT_PATH: cert, TEMPORAL_TLS_CLIENT_KEY_PATH: key } = parsed.data;
   if ((cert === undefined) !== (key === undefined)) {
-    const [set, unset] = cert ? ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'] : ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_CLIENT_CERT_PATH'];
+    const [set, unset] = cert
+      ? ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH']
+      : ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_CLIENT_CERT_PATH'];
     throw new Error(`Invalid environment:\n  ${unset}: ${set} is set without it; mTLS needs the client certificate and its key, set both or neither`);
   }
   const dataDir = path.resolve(parsed.data.DRIPLINE_DATA_DIR);

@@ -62,10 +62,7 @@ export function createLogger(options: LogOptions = {}): Logger {
       formatters: { log: (entry) => maskDeep(entry) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
-          method.apply(
-            this,
-            args.map((a) => (typeof a === 'string' ? maskEmails(a) : a)) as Parameters<typeof method>,
-          );
+          method.apply(this, args.map((a) => (typeof a === 'string' ? maskEmails(a) : a)) as Parameters<typeof method>);
         },
       },
     },

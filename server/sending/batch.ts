@@ -32,6 +32,7 @@ import { waitForSlot } from '../smtp/pace';
 import { SendLeases } from '../smtp/send-leases';
 import type { TransportPool } from '../smtp/transport-pool';
 import { BatchClaims, CLAIM_CHUNK, type Queued } from './batch-claims';
+import { countSend, metrics, since } from '../metrics';
 import * as say from './messages';
 import { decide, type SendOutcome } from './policy';
 
@@ -89,6 +90,15 @@ const FLUSH_MS = 50;
 const DEEP_AFTER = 100;
 
 export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: BatchAttempt): Promise<SendBatchResult> {
+  const startedAt = Date.now();
+  try {
+    return await sendBatchTimed(deps, input, run);
+  } finally {
+    metrics.batchSeconds.observe(since(startedAt));
+  }
+}
+
+async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: BatchAttempt): Promise<SendBatchResult> {
   const { db, transports, messageIdSecret, publicUrl = 'http://localhost:3000' } = deps;
   const { runId, nodeId, step } = input;
   const workflowId = input.campaignWorkflowId;
@@ -237,6 +247,7 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
         if (opening && outcome.accepted) await restartPace(db, profile, Date.now()).catch(() => undefined);
         release();
         const decision = decide(outcome, { failures, throttled, firstTriedAt, now: Date.now(), random: Math.random(), quick: QUICK }, policy);
+        countSend(profile.id, outcome, decision);
         if (decision.kind === 'sent') {
           note({ attempt: entry(r, 'sent', decision.code, decision.reply), ledger: 'SENT', move: nextStep() });
           result.sent++;
