@@ -10,51 +10,57 @@ import type { Db } from './db';
 import { cohortCounts, profileRates, runningAttemptCounts } from './db/operations';
 import type { Decision, SendOutcome } from './sending/policy';
 
-export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'dripline_' });
+function create() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'dripline_' });
+  const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+  const metrics = {
+    /** outcome: what the send policy decided (sent, failed, suppressed, retry, …); class: the SMTP answer's kind (accepted, transient, permanent, …). */
+    sends: new Counter({
+      name: 'dripline_sends_total',
+      help: 'Send attempts by outcome (the send policy decision), class (kind of SMTP answer) and SMTP profile',
+      labelNames: ['outcome', 'class', 'profile'] as const,
+      registers: [registry],
+    }),
+    throttleWaits: new Counter({
+      name: 'dripline_throttle_waits_total',
+      help: "Sends that waited for their slot in the profile's pace",
+      labelNames: ['profile'] as const,
+      registers: [registry],
+    }),
+    throttleWaitSeconds: new Histogram({
+      name: 'dripline_throttle_wait_seconds',
+      help: "How long a send waited for its slot in the profile's pace",
+      labelNames: ['profile'] as const,
+      buckets: seconds,
+      registers: [registry],
+    }),
+    batchSeconds: new Histogram({
+      name: 'dripline_send_batch_duration_seconds',
+      help: 'How long a send batch (one sendBatch activity attempt) took',
+      buckets: seconds,
+      registers: [registry],
+    }),
+    claimSeconds: new Histogram({
+      name: 'dripline_claim_duration_seconds',
+      help: 'How long claiming the next due recipients of a batch took',
+      buckets: seconds,
+      registers: [registry],
+    }),
+    importRows: new Counter({
+      name: 'dripline_import_rows_total',
+      help: 'Contact import rows read, by outcome (imported, problem)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+  };
+  return { registry, metrics };
+}
 
-const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
-
-export const metrics = {
-  /** outcome: what the send policy decided (sent, failed, suppressed, retry, …); class: the SMTP answer's kind (accepted, transient, permanent, …). */
-  sends: new Counter({
-    name: 'dripline_sends_total',
-    help: 'Send attempts by outcome (the send policy decision), class (kind of SMTP answer) and SMTP profile',
-    labelNames: ['outcome', 'class', 'profile'] as const,
-    registers: [registry],
-  }),
-  throttleWaits: new Counter({
-    name: 'dripline_throttle_waits_total',
-    help: "Sends that waited for their slot in the profile's pace",
-    labelNames: ['profile'] as const,
-    registers: [registry],
-  }),
-  throttleWaitSeconds: new Histogram({
-    name: 'dripline_throttle_wait_seconds',
-    help: "How long a send waited for its slot in the profile's pace",
-    labelNames: ['profile'] as const,
-    buckets: seconds,
-    registers: [registry],
-  }),
-  batchSeconds: new Histogram({
-    name: 'dripline_send_batch_duration_seconds',
-    help: 'How long a send batch (one sendBatch activity attempt) took',
-    buckets: seconds,
-    registers: [registry],
-  }),
-  claimSeconds: new Histogram({
-    name: 'dripline_claim_duration_seconds',
-    help: 'How long claiming the next due recipients of a batch took',
-    buckets: seconds,
-    registers: [registry],
-  }),
-  importRows: new Counter({
-    name: 'dripline_import_rows_total',
-    help: 'Contact import rows read, by outcome (imported, problem)',
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-  }),
-};
+/** One of each per process, even when the web app's bundles load this module more than once. */
+const holder = globalThis as typeof globalThis & { __driplineMetrics?: ReturnType<typeof create> };
+holder.__driplineMetrics ??= create();
+export const { registry, metrics } = holder.__driplineMetrics;
 
 /** The send policy's decisions (server/sending/policy.ts) as the sends counter names them. */
 const OUTCOMES: Record<Decision['kind'], string> = {

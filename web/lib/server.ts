@@ -5,11 +5,14 @@ import 'server-only';
  * and cached on globalThis so that dev-mode reloads and concurrent requests share one of each.
  */
 import type { Client } from '@temporalio/client';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { readConfig, type Config } from '@server/config';
 import type { Keyring } from '@server/crypto';
 import { openDatabase, openSandboxDatabase, type Db, type SandboxDb } from '@server/db';
 import { UserError } from '@server/errors';
+import { log as rootLog } from '@server/log';
+import { registry, watchDatabase } from '@server/metrics';
 import { bodyLimit, describeBytes } from '@server/http-guard';
 import type { SandboxServer } from '@server/profiles';
 import { loadKeyring, loadSecretKey, sandboxSmtpLogin } from '@server/secrets';
@@ -25,11 +28,13 @@ interface Singletons {
   temporal?: Promise<Client>;
   keyring?: Keyring;
   outbound?: OutboundPolicy;
+  metricsWatched?: boolean;
 }
 
 const holder = globalThis as typeof globalThis & { __driplineWeb?: Singletons };
 holder.__driplineWeb ??= {};
 const singletons: Singletons = holder.__driplineWeb;
+const log = rootLog.child({ service: 'web' });
 
 export function getConfig(): Config {
   singletons.config ??= readConfig();
@@ -89,6 +94,15 @@ export class TemporalUnavailableError extends Error {
   }
 }
 
+/** The process's metrics, with the database's gauges (server/metrics.ts), for /metrics. */
+export function getMetricsRegistry(): Registry {
+  if (!singletons.metricsWatched) {
+    watchDatabase(registry, getDb);
+    singletons.metricsWatched = true;
+  }
+  return registry;
+}
+
 export function getTemporal(): Promise<Client> {
   if (!singletons.temporal) {
     const config = getConfig();
@@ -137,10 +151,10 @@ export function errorResponse(err: unknown): Response {
     return errorJson(422, 'invalid_request', describeIssues(err.issues), err.issues);
   }
   if (err instanceof TemporalUnavailableError) {
-    console.error('[web]', err.message, err.cause);
+    log.error({ err: err.cause }, err.message);
     return errorJson(503, 'temporal_unavailable', err.message);
   }
-  console.error('[web] unexpected error', err);
+  log.error({ err }, 'unexpected error');
   return errorJson(500, 'internal_error', 'something went wrong on the server; see the server log for details');
 }
 
