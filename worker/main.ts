@@ -11,7 +11,7 @@ import { databaseCheck, temporalCheck } from '../server/operations';
 import { loadKeyring, loadSecretKey } from '../server/secrets';
 import { smtpOutboundPolicy } from '../server/smtp/outbound';
 import { threadedTransports } from '../server/smtp/send-thread';
-import { describeTemporal, temporalConnectionOptions } from '../server/temporal/connection';
+import { describeTemporal, explainConnectFailure, temporalConnectionOptions } from '../server/temporal/connection';
 import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
 import { sdkMetricsAddress, startOperationsServer } from './operations';
 import { installRuntime } from './runtime';
@@ -25,9 +25,18 @@ const keyring = loadKeyring(config);
 // Sends reach only public SMTP servers, the sandbox and the admin's allow-list (DRIPLINE_SMTP_ALLOWED_HOSTS).
 const transports = threadedTransports((enc) => decryptSecret(keyring, enc), smtpOutboundPolicy(config));
 const connectionOptions = temporalConnectionOptions(config);
-const connection = await NativeConnection.connect(connectionOptions);
+/** Connects, or stops the worker with what went wrong and which setting to check. */
+async function connect<T>(open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (err) {
+    log.fatal({ err }, await explainConnectFailure(config, err));
+    process.exit(1);
+  }
+}
+const connection = await connect(() => NativeConnection.connect(connectionOptions));
 // Activities start recipients' retry workflows through a client of their own.
-const clientConnection = await Connection.connect(connectionOptions);
+const clientConnection = await connect(() => Connection.connect(connectionOptions));
 const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: clientDataConverter(keyring) });
 const graceMs = config.DRIPLINE_SHUTDOWN_GRACE_SECONDS * 1000;
 const worker = await Worker.create({

@@ -5,6 +5,8 @@
  * variables the temporal CLI reads too (server/config.ts).
  */
 import fs from 'node:fs';
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { TLSConfig } from '@temporalio/client';
 import type { Config } from '../config';
 
@@ -67,4 +69,55 @@ export function describeTemporal(config: TemporalConfig): string {
     ...(config.TEMPORAL_API_KEY ? ['API key'] : []),
   ];
   return `${config.TEMPORAL_ADDRESS} (${how.join(', ')})`;
+}
+
+/**
+ * What goes wrong in a TLS handshake with Temporal, found by one of our own (node:tls, the same CA,
+ * client certificate and server name): the SDK's errors only say the connection failed or closed.
+ * Undefined when the handshake works (or TLS is off).
+ */
+export async function tlsHandshakeProblem(config: TemporalConfig): Promise<string | undefined> {
+  if (!usesTls(config)) return undefined;
+  const { hostname, port } = new URL(`tcp://${config.TEMPORAL_ADDRESS}`);
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const { tls: options } = temporalConnectionOptions(config);
+  return new Promise((resolve) => {
+    const socket = tlsConnect({
+      host,
+      port: Number(port || 7233),
+      servername: options?.serverNameOverride ?? (isIP(host) ? undefined : host),
+      ...(options?.serverRootCACertificate ? { ca: Buffer.from(options.serverRootCACertificate) } : {}),
+      ...(options?.clientCertPair ? { cert: Buffer.from(options.clientCertPair.crt), key: Buffer.from(options.clientCertPair.key) } : {}),
+      ALPNProtocols: ['h2'],
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const done = (problem: string | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(problem);
+    };
+    timer = setTimeout(() => done(undefined), 5_000);
+    // With TLS 1.3 a server refusing our client certificate says so just after the handshake.
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => done(undefined), 1_000);
+    });
+    socket.once('error', (err) => done(err.message));
+  });
+}
+
+/** Why connecting failed, with the settings to look at: what a person reads when Temporal refuses us. */
+export async function explainConnectFailure(config: TemporalConfig, err: unknown): Promise<string> {
+  const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  const where = `cannot connect to Temporal at ${describeTemporal(config)}`;
+  const handshake = await tlsHandshakeProblem(config).catch(() => undefined);
+  if (handshake && /alert|certificate required/i.test(handshake)) {
+    return `${where}: the server refused the TLS handshake (${handshake}); it wants a client certificate its CA signed: set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH`;
+  }
+  if (handshake) {
+    return `${where}: the server's TLS certificate is not trusted (${handshake}); set TEMPORAL_TLS_SERVER_CA_CERT_PATH to the CA that signed it, or TEMPORAL_TLS_SERVER_NAME to the name it carries`;
+  }
+  if (/unauthenticated|permission|authoriz|api key/i.test(reason ?? ''))
+    return `${where}: ${reason}; check TEMPORAL_API_KEY or the client certificate`;
+  return `${where}: ${reason}; check TEMPORAL_ADDRESS, that the Temporal server is running, and TEMPORAL_TLS (true when it expects TLS)`;
 }

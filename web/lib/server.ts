@@ -18,7 +18,7 @@ import type { SandboxServer } from '@server/profiles';
 import { loadKeyring, loadSecretKey, sandboxSmtpLogin } from '@server/secrets';
 import { type OutboundPolicy, smtpOutboundPolicy } from '@server/smtp/outbound';
 import { clientDataConverter } from '@server/temporal-codec';
-import { describeTemporal, temporalConnectionOptions } from '@server/temporal/connection';
+import { describeTemporal, explainConnectFailure, temporalConnectionOptions } from '@server/temporal/connection';
 import type { ApiErrorBody } from '@/lib/api-types';
 
 interface Singletons {
@@ -88,8 +88,9 @@ export function getSandboxServer(): SandboxServer {
 
 /** Thrown when Temporal cannot be reached: answered with 503, since retrying later can work. */
 export class TemporalUnavailableError extends Error {
-  constructor(address: string, options?: ErrorOptions) {
-    super(`cannot reach Temporal at ${address}; is the Temporal server running?`, options);
+  /** `explanation`: what went wrong and which setting to check (server/temporal/connection.ts), when known. */
+  constructor(address: string, options?: ErrorOptions & { explanation?: string }) {
+    super(options?.explanation ?? `cannot reach Temporal at ${address}; is the Temporal server running?`, options);
     this.name = 'TemporalUnavailableError';
   }
 }
@@ -113,7 +114,7 @@ export function getTemporal(): Promise<Client> {
         // What it sends Temporal (workflow inputs: plans, senders) is encrypted with the install's keyring.
         return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: clientDataConverter(getKeyring()) });
       } catch (cause) {
-        throw new TemporalUnavailableError(describeTemporal(config), { cause });
+        throw new TemporalUnavailableError(describeTemporal(config), { cause, explanation: await explainConnectFailure(config, cause) });
       }
     })().catch((err: unknown) => {
       singletons.temporal = undefined;
