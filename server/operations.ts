@@ -24,7 +24,8 @@ export function databaseCheck(db: () => Promise<Db>): () => Promise<void> {
 export function temporalCheck(connection: () => Promise<ConnectionLike>): () => Promise<void> {
   return async () => {
     const c = await connection();
-    await c.withDeadline(Date.now() + CHECK_MS, () => c.workflowService.getSystemInfo({}));
+    // Its own deadline, inside the check's: the call (and the client's retries) ends before the answer.
+    await c.withDeadline(Date.now() + CHECK_MS - 500, () => c.workflowService.getSystemInfo({}));
   };
 }
 
