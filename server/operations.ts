@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ConnectionLike } from '@temporalio/client';
 import type { Registry } from 'prom-client';
 import type { Db } from './db';
+import type { Logger } from './log';
 import { pingDatabase } from './db/operations';
 
 /** A check is how long it may take, at most; a slow dependency is as good as a missing one. */
@@ -43,8 +44,11 @@ export function healthz(): Response {
   return Response.json({ status: 'alive' }, { headers: { 'cache-control': 'no-store' } });
 }
 
-/** 200 when every check passes; 503 with each failing one named and why. */
-export async function readyz(checks: ReadinessChecks): Promise<Response> {
+/**
+ * 200 when every check passes; 503 with each failing one named, and why unless `public` (the web
+ * app's, which anyone may ask: the reasons, naming addresses inside, go to `log` instead).
+ */
+export async function readyz(checks: ReadinessChecks, options: { public?: boolean; log?: Logger } = {}): Promise<Response> {
   const results = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       try {
@@ -56,10 +60,13 @@ export async function readyz(checks: ReadinessChecks): Promise<Response> {
     }),
   );
   const failing = results.filter(([, r]) => r !== 'ok');
+  if (failing.length) options.log?.warn({ checks: Object.fromEntries(failing) }, 'not ready');
+  const shown = options.public ? results.map(([name, r]) => [name, r === 'ok' ? r : 'failing'] as const) : results;
+  const named = shown.filter(([, r]) => r !== 'ok');
   const body = {
     status: failing.length === 0 ? 'ready' : 'not ready',
-    checks: Object.fromEntries(results),
-    ...(failing.length ? { message: `not ready: ${failing.map(([name, r]) => `${name}: ${r}`).join('; ')}` } : {}),
+    checks: Object.fromEntries(shown),
+    ...(named.length ? { message: `not ready: ${named.map(([name, r]) => (options.public ? name : `${name}: ${r}`)).join('; ')}` } : {}),
   };
   return Response.json(body, { status: failing.length === 0 ? 200 : 503, headers: { 'cache-control': 'no-store' } });
 }

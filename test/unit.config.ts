@@ -22,6 +22,7 @@ export const UNIT_TESTS = [
   'test/filter-editor.test.ts',
   'test/flow-diff.test.ts',
   'test/flow-lifecycle.test.ts',
+  'test/log.test.ts',
   'test/portable.test.ts',
   'test/publish-condition.test.ts',
   'test/replay.test.ts',

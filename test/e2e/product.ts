@@ -47,6 +47,7 @@ const SLOTS = {
   accessibility: 65,
   'readme-screenshots': 66,
   'flow-language': 76,
+  operations: 81,
 } as const;
 export type Area = keyof typeof SLOTS;
 

@@ -35,6 +35,8 @@ const holder = globalThis as typeof globalThis & { __driplineWeb?: Singletons };
 holder.__driplineWeb ??= {};
 const singletons: Singletons = holder.__driplineWeb;
 const log = rootLog.child({ service: 'web' });
+/** The web app's log (server/log.ts). */
+export const webLog = log;
 
 export function getConfig(): Config {
   singletons.config ??= readConfig();
