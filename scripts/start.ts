@@ -214,6 +214,7 @@ Dripline is running (Ctrl-C stops everything):
   Temporal Web UI    ${config.TEMPORAL_UI_URL} (payloads decoded by ${codecEndpoint} for a signed-in admin)
   Temporal (gRPC)    ${config.TEMPORAL_ADDRESS}
   Sandbox SMTP       ${config.SANDBOX_SMTP_HOST}:${config.SANDBOX_SMTP_PORT}
+  Worker endpoints   http://${config.DRIPLINE_WORKER_HTTP_HOST}:${config.DRIPLINE_WORKER_HTTP_PORT}/metrics (and /healthz, /readyz)
   Data folder        ${config.DRIPLINE_DATA_DIR}
 ${firstAdmin ? `\n  ${firstAdmin}\n` : ''}`);
   log('ready');
