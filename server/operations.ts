@@ -5,10 +5,11 @@
  * there; /metrics is Prometheus' text format (server/metrics.ts).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ConnectionLike } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import type { Registry } from 'prom-client';
 import type { Db } from './db';
 import type { Logger } from './log';
+import type { TemporalConnectionOptions } from './temporal/connection';
 import { pingDatabase } from './db/operations';
 
 /** A check is how long it may take, at most; a slow dependency is as good as a missing one. */
@@ -21,11 +22,16 @@ export function databaseCheck(db: () => Promise<Db>): () => Promise<void> {
   return async () => pingDatabase(await db());
 }
 
-/** Temporal answers a request (with this connection's TLS and API key, so a refused credential shows too). */
-export function temporalCheck(connection: () => Promise<ConnectionLike>): () => Promise<void> {
+/**
+ * Temporal answers a request, with the process's TLS and API key (so a refused credential shows too),
+ * on a connection of the check's own without the client's retries: one answer per check, and no retry
+ * left waiting on a timer when the process closes its connections.
+ */
+export function temporalCheck(options: TemporalConnectionOptions): () => Promise<void> {
+  let connection: Connection | undefined;
   return async () => {
-    const c = await connection();
-    // Its own deadline, inside the check's: the call (and the client's retries) ends before the answer.
+    connection ??= Connection.lazy({ ...options, interceptors: [] });
+    const c = connection;
     await c.withDeadline(Date.now() + CHECK_MS - 500, () => c.workflowService.getSystemInfo({}));
   };
 }

@@ -120,7 +120,7 @@ describe('a worker seen from the outside', () => {
     );
     // The web app's readiness, as web/app/readyz/route.ts composes it.
     const webReady = () =>
-      readyz({ database: databaseCheck(async () => env.db), temporal: temporalCheck(async () => env.client.connection) }, { public: true });
+      readyz({ database: databaseCheck(async () => env.db), temporal: temporalCheck({ address: env.temporalAddress }) }, { public: true });
     expect((await webReady()).status).toBe(200);
 
     await env.stopTemporal();

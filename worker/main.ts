@@ -66,7 +66,7 @@ const operations = startOperationsServer({
   log,
   checks: {
     database: databaseCheck(async () => db),
-    temporal: temporalCheck(async () => clientConnection),
+    temporal: temporalCheck(connectionOptions),
     worker: async () => {
       if (worker.getState() !== 'RUNNING') throw new Error(`the worker is ${worker.getState().toLowerCase()}`);
     },

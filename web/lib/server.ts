@@ -13,6 +13,7 @@ import { openDatabase, openSandboxDatabase, type Db, type SandboxDb } from '@ser
 import { UserError } from '@server/errors';
 import { log as rootLog } from '@server/log';
 import { registry, watchDatabase } from '@server/metrics';
+import { databaseCheck, type ReadinessChecks, temporalCheck } from '@server/operations';
 import { bodyLimit, describeBytes } from '@server/http-guard';
 import type { SandboxServer } from '@server/profiles';
 import { loadKeyring, loadSecretKey, sandboxSmtpLogin } from '@server/secrets';
@@ -29,6 +30,7 @@ interface Singletons {
   keyring?: Keyring;
   outbound?: OutboundPolicy;
   metricsWatched?: boolean;
+  readiness?: ReadinessChecks;
 }
 
 const holder = globalThis as typeof globalThis & { __driplineWeb?: Singletons };
@@ -95,6 +97,12 @@ export class TemporalUnavailableError extends Error {
     super(options?.explanation ?? `cannot reach Temporal at ${address}; is the Temporal server running?`, options);
     this.name = 'TemporalUnavailableError';
   }
+}
+
+/** What /readyz checks: the database, and Temporal over a connection of the check's own (server/operations.ts). */
+export function getReadinessChecks(): ReadinessChecks {
+  singletons.readiness ??= { database: databaseCheck(getDb), temporal: temporalCheck(temporalConnectionOptions(getConfig())) };
+  return singletons.readiness;
 }
 
 /** The process's metrics, with the database's gauges (server/metrics.ts), for /metrics. */
