@@ -42,7 +42,9 @@ function portFree(port: number, host: string): Promise<boolean> {
 }
 
 function spawnChild(name: string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Logs for a person reading the terminal (the web app runs with NODE_ENV=production, which would mean JSON), unless set.
+  const logFormat = { DRIPLINE_LOG_FORMAT: process.env.DRIPLINE_LOG_FORMAT || 'text' };
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...logFormat, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (chunk: Buffer) =>
     chunk
       .toString()
