@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { readConfig } from '../server/config';
 import { setup } from '../server/setup';
+import { temporalConnectionOptions } from '../server/temporal/connection';
 import { supervise, type Supervised } from './supervise';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,7 +42,9 @@ function portFree(port: number, host: string): Promise<boolean> {
 }
 
 function spawnChild(name: string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Logs for a person reading the terminal (the web app runs with NODE_ENV=production, which would mean JSON), unless set.
+  const logFormat = { DRIPLINE_LOG_FORMAT: process.env.DRIPLINE_LOG_FORMAT || 'text' };
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...logFormat, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (chunk: Buffer) =>
     chunk
       .toString()
@@ -199,7 +202,7 @@ async function main() {
   await waitFor(
     'Temporal',
     async () => {
-      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 1000 });
+      const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: 1000 });
       await connection.close();
       return true;
     },
@@ -220,6 +223,7 @@ Dripline is running (Ctrl-C stops everything):
   Temporal Web UI    ${config.TEMPORAL_UI_URL} (payloads decoded by ${codecEndpoint} for a signed-in admin)
   Temporal (gRPC)    ${config.TEMPORAL_ADDRESS}
   Sandbox SMTP       ${config.SANDBOX_SMTP_HOST}:${config.SANDBOX_SMTP_PORT}
+  Worker endpoints   http://${config.DRIPLINE_WORKER_HTTP_HOST}:${config.DRIPLINE_WORKER_HTTP_PORT}/metrics (and /healthz, /readyz)
   Data folder        ${config.DRIPLINE_DATA_DIR}
 ${firstAdmin ? `\n  ${firstAdmin}\n` : ''}`);
   log('ready');

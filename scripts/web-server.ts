@@ -89,10 +89,22 @@ server.requestTimeout = bodyTimeoutMs(config, 'POST', '/api/imports', MAX_IMPORT
 server.headersTimeout = 20_000;
 server.listen(config.PORT, () => console.log(`[web] listening on port ${config.PORT}${dev ? ' (dev)' : ''}`));
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    server.close();
+/**
+ * A graceful stop: no new connections, requests under way finish (idle keep-alive connections are
+ * closed as they free up), then Next closes. Past DRIPLINE_SHUTDOWN_GRACE_SECONDS what is left is cut.
+ */
+function stop(signal: string) {
+  console.log(`[web] ${signal}: finishing the requests under way, then stopping`);
+  const idle = setInterval(() => server.closeIdleConnections(), 100);
+  const cut = setTimeout(() => {
+    console.error(`[web] requests still running after ${config.DRIPLINE_SHUTDOWN_GRACE_SECONDS} s; closing their connections`);
     server.closeAllConnections();
+  }, config.DRIPLINE_SHUTDOWN_GRACE_SECONDS * 1000);
+  server.close(() => {
+    clearInterval(idle);
+    clearTimeout(cut);
     void app.close().finally(() => process.exit(0));
   });
+  server.closeIdleConnections();
 }
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop(signal));

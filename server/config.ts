@@ -1,6 +1,7 @@
 /**
  * Every environment variable Dripline reads, in one place (docker-compose.yml is tested against this list).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
@@ -8,6 +9,21 @@ import { FaultsSpec } from './sandbox-faults';
 import { parseAllowList } from './smtp/allow-list';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+/** A path to a file that exists and can be read (a certificate, a key). */
+const existingFile = z
+  .string()
+  .min(1)
+  .refine(
+    (p) => {
+      try {
+        fs.accessSync(p, fs.constants.R_OK);
+        return fs.statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    },
+    { message: 'no readable file at this path; give the path of a PEM file' },
+  );
 
 export const ConfigEnv = z.object({
   /** The web app's port (Next.js reads it too). */
@@ -32,6 +48,35 @@ export const ConfigEnv = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('dripline'),
+  // How to reach a secured Temporal (Temporal Cloud, a self-hosted cluster with TLS): the names the
+  // temporal CLI and Temporal's SDKs read (docs.temporal.io, "Environment configuration"). The
+  // connection itself is built in server/temporal/connection.ts.
+  /** "true"/"1": connect with TLS (implied by a CA, a client certificate or an API key). */
+  TEMPORAL_TLS: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('')
+    .transform((s) => (s === '' ? undefined : s === 'true' || s === '1')),
+  /** A PEM file: the CA that signed the server's certificate (unset: the system's CAs). */
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: existingFile.optional(),
+  /** mTLS: this client's certificate and its private key, PEM files; both or neither. */
+  TEMPORAL_TLS_CLIENT_CERT_PATH: existingFile.optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: existingFile.optional(),
+  /** The name the server's certificate must carry, when it is not the host of TEMPORAL_ADDRESS. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Temporal Cloud's API key (sent as "authorization: Bearer <key>"); implies TLS. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** The worker's operations endpoints (/healthz, /readyz, /metrics): port, and the address it binds (loopback unless set). */
+  DRIPLINE_WORKER_HTTP_PORT: port(9464),
+  DRIPLINE_WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Where the worker's Temporal SDK serves its own metrics (on loopback), merged into the worker's /metrics. */
+  DRIPLINE_WORKER_SDK_METRICS_PORT: port(9465),
+  /** A bearer token that may read the web app's /metrics (Prometheus' "authorization"). Unset: /metrics answers 404. */
+  DRIPLINE_METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters; make one with: openssl rand -hex 32').optional(),
+  /** "json" (one JSON object a line, for log collectors) or "text" (for people). Unset: json when NODE_ENV=production, else text. */
+  DRIPLINE_LOG_FORMAT: z.enum(['json', 'text']).optional(),
+  DRIPLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  /** On SIGTERM the worker stops taking tasks and lets running activities finish for at most this long. */
+  DRIPLINE_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** Where people open the Temporal Web UI; links on the run page point here. */
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
   /**
@@ -146,6 +191,13 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const { TEMPORAL_TLS_CLIENT_CERT_PATH: cert, TEMPORAL_TLS_CLIENT_KEY_PATH: key } = parsed.data;
+  if ((cert === undefined) !== (key === undefined)) {
+    const [set, unset] = cert
+      ? ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH']
+      : ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_CLIENT_CERT_PATH'];
+    throw new Error(`Invalid environment:\n  ${unset}: ${set} is set without it; mTLS needs the client certificate and its key, set both or neither`);
   }
   const dataDir = path.resolve(parsed.data.DRIPLINE_DATA_DIR);
   return {

@@ -72,8 +72,10 @@ export interface CampaignEnv {
     graph: FlowGraph,
     request?: Partial<StartRunRequest>,
   ): Promise<{ runId: string; handle: ReturnType<Client['workflow']['getHandle']> }>;
-  /** A worker as a child process (worker/main.ts), as production runs it. */
-  spawnWorker(): ChildProcess;
+  /** A worker as a child process (worker/main.ts), as production runs it; `env` adds to its environment. */
+  spawnWorker(env?: Record<string, string>): ChildProcess;
+  /** Stops the Temporal dev server (it stays stopped). */
+  stopTemporal(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -157,7 +159,7 @@ export async function campaignEnv(options: {
       const started = await startRun(db, client, config, admin, { flowId, version: plan.version, audience: { kind: 'all' }, ...request });
       return { runId: started.runId, handle: client.workflow.getHandle(campaignWorkflowId(started.runId)) };
     },
-    spawnWorker() {
+    spawnWorker(extraEnv = {}) {
       // node --import tsx, not the tsx CLI: the CLI runs the worker in a child process a SIGKILL would miss.
       const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
         cwd: root,
@@ -170,12 +172,14 @@ export async function campaignEnv(options: {
           TEMPORAL_TASK_QUEUE: options.taskQueue,
           // The test's SMTP server listens on 127.0.0.1, which the outbound guard refuses unless allowed.
           DRIPLINE_SMTP_ALLOWED_HOSTS: '127.0.0.1:*',
+          ...extraEnv,
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(child);
       return child;
     },
+    stopTemporal: () => server.stop(),
     async close() {
       for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
       worker?.shutdown();

@@ -26,6 +26,7 @@ export const UNIT_TESTS = [
   'test/filter-editor.test.ts',
   'test/flow-diff.test.ts',
   'test/flow-lifecycle.test.ts',
+  'test/log.test.ts',
   'test/portable.test.ts',
   'test/postgres-schema.test.ts',
   'test/publish-condition.test.ts',

@@ -61,6 +61,7 @@ const nextConfig: NextConfig = {
     'kysely',
     'nodemailer',
     'mjml',
+    'prom-client',
   ],
   turbopack: { root: repoRoot },
   outputFileTracingRoot: repoRoot,

@@ -16,6 +16,7 @@ import type { BuiltMessage } from '../smtp/message-builder';
 import { CLAIM_LEASE_MS } from '../smtp/send-leases';
 import type { TransportPool } from '../smtp/transport-pool';
 import { unsubscribeLinks } from '../unsubscribe';
+import { metrics, since } from '../metrics';
 
 /** Sends claimed in the ledger at a time. */
 const [FIRST_CHUNK, CLAIM_CHUNK] = [20, 100];
@@ -86,7 +87,9 @@ export class BatchClaims {
     const c = this.c;
     if (this.leftovers.length > 0) return this.leftovers.splice(0, n);
     const room = Math.min(n, c.limit - this.claimedCount);
+    const startedAt = Date.now();
     const more = room > 0 ? await claimNextRecipients(c.db, c.runId, c.nodeId, c.claim, Date.now(), room) : [];
+    if (room > 0) metrics.claimSeconds.observe(since(startedAt));
     this.claimedCount += more.length;
     if (more.length === 0) this.exhausted = true;
     return more;

@@ -41,6 +41,7 @@ import type { TransportPool } from '../smtp/transport-pool';
 import { isTransactionalRun, unsubscribeLinks } from '../unsubscribe';
 import * as say from './messages';
 import { decide, type SendOutcome } from './policy';
+import { countSend } from '../metrics';
 
 export interface SingleDeps {
   db: Db;
@@ -184,6 +185,7 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
       { failures: run.earlier, throttled: 0, firstTriedAt: run.firstTriedAt, now: run.now, random: Math.random() },
       { uncertainPolicy: profile.uncertainPolicy, retryForMs: profile.retryForHours * 3600_000 },
     );
+    countSend(profile.id, outcome, decision);
     if (decision.kind === 'sent') {
       // It also opened the connection, so it arrived late: the schedule goes on from now.
       if (opening) await restartPace(db, profile, Date.now()).catch(() => undefined);

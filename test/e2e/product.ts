@@ -50,6 +50,7 @@ const SLOTS = {
   'readme-screenshots': 66,
   'flow-language': 76,
   'security/owners': 88,
+  operations: 81,
 } as const;
 export type Area = keyof typeof SLOTS;
 
