@@ -103,7 +103,10 @@ export function refuseRequest(
     if (site !== undefined && site !== 'same-origin' && site !== 'none') {
       return { status: 403, code: 'cross_site', message: `cross-site ${method} refused (Sec-Fetch-Site: ${site}); use Dripline from its own pages` };
     }
-    if (origin !== undefined && !ownOrigins(config, header(headers, 'host')).has(origin)) {
+    // A page with Referrer-Policy: no-referrer (the unsubscribe page) posts its form with Origin: null;
+    // the browser's Sec-Fetch-Site still says where it came from, and no page can forge that.
+    const hiddenBySamePage = origin === 'null' && site === 'same-origin';
+    if (origin !== undefined && !hiddenBySamePage && !ownOrigins(config, header(headers, 'host')).has(origin)) {
       return {
         status: 403,
         code: 'cross_origin',

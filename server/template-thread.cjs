@@ -41,7 +41,7 @@ const OPTIONS = {
   ownPropertyOnly: true,
   // Limits liquidjs checks as it goes (characters parsed, milliseconds and objects per render); the
   // pool's time limit is the hard one.
-  parseLimit: 1_000_000,
+  parseLimit: MAX_RENDERED, // the same figure the pool names in its message
   renderLimit: renderLimitMs,
   memoryLimit: 10_000_000,
 };
@@ -108,6 +108,7 @@ function problem(err) {
   const message = err instanceof Error ? err.message : String(err);
   if (message.includes(TOO_LARGE)) return { kind: 'size', message };
   if (/template render limit exceeded/.test(message)) return { kind: 'time', message };
+  if (/parse length limit exceeded/.test(message)) return { kind: 'length', message };
   return { kind: 'template', message };
 }
 
@@ -144,7 +145,8 @@ function check({ source, kind, scope }) {
   try {
     templates = parse(source, kind);
   } catch (err) {
-    return { parse: err instanceof Error ? err.message : String(err) };
+    const found = problem(err);
+    return found.kind === 'length' ? { problem: found } : { parse: found.message };
   }
   const globals = liquid.globalVariablesSync(templates);
   // First as it will render for contacts: a template too slow or too large is that error alone (the

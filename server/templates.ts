@@ -50,7 +50,7 @@ export class TemplateRenderError extends Error {
 
 /** Why a thread's job failed: `time` and `size` are the limits, `template` the engine's own error. */
 export interface JobProblem {
-  kind: 'time' | 'size' | 'template' | 'request';
+  kind: 'time' | 'size' | 'length' | 'template' | 'request';
   message: string;
   field?: TemplateField;
 }
@@ -65,6 +65,8 @@ export function describeProblem(p: JobProblem, field = p.field): string {
   const label = field ? `${LABELS[field]}: ` : '';
   if (p.kind === 'time') return `${label}the template took longer than ${RENDER_LIMIT_MS / 1000} s to render: simplify its loops`;
   if (p.kind === 'size') return `${label}the template printed more than ${MAX_RENDERED_CHARS} characters: print less (a loop over a large range?)`;
+  if (p.kind === 'length')
+    return `${label}the template is longer than ${MAX_RENDERED_CHARS} characters (an MJML body counts as the HTML it compiles to): shorten it`;
   if (p.kind === 'request') return `${label}the templates took longer than ${REQUEST_LIMIT_MS / 1000} s to check in all: shorten or simplify them`;
   return `${label}the template cannot be rendered: ${p.message}`;
 }

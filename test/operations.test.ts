@@ -9,17 +9,20 @@ import type { ChildProcess } from 'node:child_process';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recipientCounts } from '../server/db/recipients';
+import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import { watchDatabase } from '../server/metrics';
 import { databaseCheck, metricsText, readyz, temporalCheck } from '../server/operations';
 import type { CampaignResult } from '../workflows/contracts';
 import { campaignEnv, type CampaignEnv } from './campaign-env';
-import { eventually, graphWithDelay } from './helpers';
+import { eventually, graphWithDelay, profileInput } from './helpers';
 import { freePort } from './temporal-dev';
 
 let env: CampaignEnv;
 let ports: { http: number; sdk: number };
 beforeAll(async () => {
   env = await campaignEnv({ contacts: 2000, taskQueue: 'operations', inProcessWorker: false });
+  // Paced, so that the campaign is still sending when the worker is stopped mid-way below (2,003 at 100/s: 20 s).
+  await updateSmtpProfile(env.db, 'sandbox', profileInput({ name: 'Sandbox', port: env.smtp.port, maxConnections: 5, ratePerSecond: 100 }), '');
   ports = { http: await freePort(), sdk: await freePort() };
 });
 afterAll(async () => env?.close());

@@ -86,5 +86,8 @@ describe('publish checks', () => {
     const [large] = await checkTemplate('n1', 'data.text', '{% for i in (1..100000) %}xxxxxxxxxxxxxxxxxxxx{% endfor %}', 'text', knownVariables([]));
     expect(large).toMatchObject({ field: 'data.text', message: expect.stringContaining('printed more than') });
     expect(large?.severity).toBeUndefined();
+    // Longer than liquidjs parses (the compiled HTML of a huge MJML body meets this): the fix, not the engine's words.
+    const [long] = await checkTemplate('n1', 'data.text', `{{ name }}${'x'.repeat(1_000_001)}`, 'text', knownVariables([]));
+    expect(long).toMatchObject({ field: 'data.text', message: expect.stringMatching(/longer than 1000000 characters.*shorten it$/) });
   });
 });

@@ -153,6 +153,7 @@ describe('unsubscribe and suppression', () => {
       contactId: 'ct_000000',
       subject: 'Your receipt',
       text: 'Thanks',
+      confirmUnsubscribed: true,
     });
     await env.client.workflow.getHandle(workflowId).result();
     const mine = env.received.slice(before);

@@ -28,6 +28,17 @@ describe('refuseRequest', () => {
         code: 'cross_origin',
       },
     );
+    // Origin: null (a page with Referrer-Policy: no-referrer) passes only when the browser says same-origin.
+    const form = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '11', origin: 'null' };
+    expect(
+      refuseRequest(config, { method: 'POST', pathname: '/unsubscribe/t1', headers: { ...form, 'sec-fetch-site': 'same-origin' } }),
+    ).toBeUndefined();
+    expect(
+      refuseRequest(config, { method: 'POST', pathname: '/unsubscribe/t1', headers: { ...form, 'sec-fetch-site': 'cross-site' } }),
+    ).toMatchObject({
+      code: 'cross_site',
+    });
+    expect(refuseRequest(config, { method: 'POST', pathname: '/unsubscribe/t1', headers: form })).toMatchObject({ code: 'cross_origin' });
     // Reads are not writes.
     expect(refuseRequest(config, { method: 'GET', pathname: '/api/flows', headers: { origin: 'https://evil.example' } })).toBeUndefined();
   });
