@@ -2,7 +2,7 @@
 // (data/sandbox.db): like an external SMTP server, it never waits for the app database's write lock.
 import { readConfig } from '../server/config';
 import { openSandboxDatabase } from '../server/db';
-import { insertSandboxMessage } from '../server/db/sandbox';
+import { groupedSandboxInserts } from '../server/db/sandbox';
 import { describeFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp } from '../server/sandbox-smtp';
 import { sandboxSmtpLogin } from '../server/secrets';
@@ -15,7 +15,7 @@ const smtp = await startSandboxSmtp({
   // Only the Sandbox profile's login (SANDBOX_SMTP_LOGIN, or derived from the secret key) may hand it mail.
   login: sandboxSmtpLogin(config),
   maxMessageBytes: config.SANDBOX_SMTP_MAX_MB * 1024 * 1024,
-  onMessage: (m) => insertSandboxMessage(db, m),
+  onMessage: groupedSandboxInserts(db),
   faults: config.SANDBOX_FAULTS,
 });
 console.log(`listening on ${config.SANDBOX_SMTP_BIND}:${smtp.port}; faults (SANDBOX_FAULTS): ${describeFaults(config.SANDBOX_FAULTS)}`);
