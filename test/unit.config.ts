@@ -25,6 +25,7 @@ export const UNIT_TESTS = [
   'test/portable.test.ts',
   'test/publish-condition.test.ts',
   'test/replay.test.ts',
+  'test/sandbox-read.test.ts',
   'test/security/http-guard.test.ts',
   'test/security/outbound.test.ts',
   'test/security/secrets.test.ts',
@@ -51,5 +52,5 @@ export const UNIT_TESTS = [
 ];
 
 // Nothing in this list starts a server that two files would fight over: files run side by side, in forked
-// processes (the sending and build threads, and better-sqlite3, do not survive a threads pool's teardown).
+// processes (the sending thread and better-sqlite3 do not survive a threads pool's teardown).
 export default { ...base, test: { ...base.test, include: UNIT_TESTS, pool: 'forks', fileParallelism: true } };
