@@ -26,6 +26,7 @@ export const UNIT_TESTS = [
   'test/publish-condition.test.ts',
   'test/replay.test.ts',
   'test/sandbox-read.test.ts',
+  'test/sandbox-store.test.ts',
   'test/security/http-guard.test.ts',
   'test/security/outbound.test.ts',
   'test/security/secrets.test.ts',
