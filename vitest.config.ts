@@ -12,6 +12,8 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: Temporal servers, bundling and a browser do not gain from running files side by side.
     fileParallelism: false,
+    // One throwaway PostgreSQL server for the run: the database tests run against SQLite and against it.
+    globalSetup: ['test/postgres.ts'],
     testTimeout: 120_000,
     hookTimeout: 600_000,
   },

@@ -89,12 +89,15 @@ export class Api {
     return this.call<RunView>('GET', `/api/runs/${runId}`);
   }
 
-  /** Sets a profile's messages per second (null: no limit) as its settings page would: the whole form, saved, the rest unchanged. */
+  /**
+   * Sets a profile's messages per second (null: no limit) as its settings page would: the whole form, saved,
+   * the rest unchanged but the daily cap, lifted (a bench run sends more than a day's default cap).
+   */
   async setRateLimit(profileId: string, ratePerSecond: number | null): Promise<void> {
     // The view holds every field of the form (the API ignores the others); sharing is left as it is.
     const { sharedWith: _s, defaultFor: _d, ...view } = await this.call<Record<string, unknown>>('GET', `/api/smtp-profiles/${profileId}`);
-    if (view.ratePerSecond === ratePerSecond) return;
-    await this.call('PUT', `/api/smtp-profiles/${profileId}`, { ...view, ratePerSecond });
+    if (view.ratePerSecond === ratePerSecond && view.dailyCap === null) return;
+    await this.call('PUT', `/api/smtp-profiles/${profileId}`, { ...view, ratePerSecond, dailyCap: null });
     const saved = await this.call<{ ratePerSecond: number | null }>('GET', `/api/smtp-profiles/${profileId}`);
     if (saved.ratePerSecond !== ratePerSecond)
       throw new Error(`profile ${profileId}: saved ratePerSecond ${ratePerSecond}, reads back ${saved.ratePerSecond}`);

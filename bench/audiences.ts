@@ -16,6 +16,7 @@ import { compile } from '../domain/flow/compile';
 import type { FlowGraph } from '../domain/flow/schema';
 import { readConfig } from '../server/config';
 import { loadKeyring } from '../server/secrets';
+import { temporalConnectionOptions } from '../server/temporal/connection';
 import { clientDataConverter } from '../server/temporal-codec';
 import type { Workflows } from '../workflows/contracts';
 import type { Api } from './api';
@@ -189,7 +190,7 @@ export async function eventsPart(ctx: PartContext): Promise<PartResult> {
       const env = stack.env() as Record<string, string>;
       const config = readConfig(env);
       const temporal = new Client({
-        connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? '' }),
+        connection: await Connection.connect(temporalConnectionOptions(config)),
         dataConverter: clientDataConverter(loadKeyring(config)),
       });
       const compiled = compile(eventGraph, { flowId, version });

@@ -88,6 +88,8 @@ export async function withSession<T>(
     const files = readConfig({ DRIPLINE_DATA_DIR: dataDir });
     dbs = { app: await openDatabase(files.databaseFile), sandbox: await openSandboxDatabase(files.sandboxDatabaseFile) };
     const api = await Api.signIn(stack.webUrl, ADMIN_EMAIL, stack.adminPassword);
+    // The bench measures the engine, not the Sandbox profile's default pace and daily cap (migration 221).
+    await api.setRateLimit(SANDBOX_PROFILE_ID, null);
     const flow = await api.publishFlow('Bench: send once', sendOnceGraph(SANDBOX_PROFILE_ID));
     return await fn({ stack, dbs, api, flow, dataDir });
   } finally {

@@ -8,6 +8,10 @@ import { AttributeName, AttributeTypeSchema, type AttributeType } from './contac
 /** uploaded: waiting for its mapping; running: the job is importing; done; failed (the file is gone or unreadable). */
 /** The largest CSV file an import takes, far above 100,000 rows of a few columns (the web front refuses a larger upload before reading it). */
 export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
+/** The most columns a file may have: far above any contact table, far below a header of commas that would fill the parser's memory. */
+export const MAX_IMPORT_COLUMNS = 500;
+/** The most characters one row (the header included) may hold, its cells together: 64 KB. */
+export const MAX_IMPORT_ROW_CHARS = 64 * 1024;
 
 export type ImportStatus = 'uploaded' | 'running' | 'done' | 'failed';
 /** invalid: the row was refused (its reason says why); duplicate: an earlier line of the file has the same email. */
@@ -26,6 +30,7 @@ export type ColumnTarget = z.infer<typeof ColumnTarget>;
 export const ImportMapping = z
   .array(ColumnTarget)
   .min(1, 'map at least the email column')
+  .max(MAX_IMPORT_COLUMNS, `a file has at most ${MAX_IMPORT_COLUMNS} columns; give one target for each`)
   .superRefine((targets, ctx) => {
     const emails = targets.filter((t) => t.to === 'email').length;
     if (emails !== 1)
@@ -90,4 +95,20 @@ export interface ImportProblem {
   line: number;
   kind: ImportProblemKind;
   reason: string;
+}
+
+/**
+ * A cell a spreadsheet would run as a formula (OWASP's CSV injection: it starts with =, +, -, @, a tab
+ * or a carriage return), and one already quoted by an export: exports put a single quote before it.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+
+/** An exported cell: a formula-looking value gets a leading single quote, so a spreadsheet shows it as text. */
+export function neutraliseCell(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** An imported cell: the quote an export added is taken off again, so an export imports back to the same values. */
+export function restoreCell(value: string): string {
+  return value.startsWith("'") && FORMULA_START.test(value) ? value.slice(1) : value;
 }

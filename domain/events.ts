@@ -14,6 +14,9 @@ export const IdempotencyKey = z
   .max(200, 'idempotencyKey must be at most 200 characters')
   .refine((s) => !CONTROL_CHARACTERS.test(s), 'idempotencyKey must not contain control characters');
 
+/** At most this many attributes in one event (server/contacts.ts caps a contact's and the workspace's). */
+export const MAX_EVENT_ATTRIBUTES = 100;
+
 export const EventRequest = z.object({
   event: z
     .string({ error: (i) => (i.input === undefined ? 'event is required' : 'event must be a string') })

@@ -1,8 +1,8 @@
 /**
  * `npm start`: the whole product on its embedded defaults: Temporal dev server (SQLite, Web UI),
  * the sandbox SMTP server, the worker and the web app. Prints the URLs; Ctrl-C stops every child.
- * The worker and the sandbox are started again when they die on their own (scripts/supervise.ts);
- * Temporal or the web app dying stops everything.
+ * The worker, the sandbox and the web app are started again when they die on their own
+ * (scripts/supervise.ts), unless one is in a crash loop; Temporal dying, or a crash loop, stops everything.
  *   --dev   run the web app with `next dev` instead of a production build
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { readConfig } from '../server/config';
 import { setup } from '../server/setup';
+import { temporalConnectionOptions } from '../server/temporal/connection';
 import { supervise, type Supervised } from './supervise';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,7 +42,9 @@ function portFree(port: number, host: string): Promise<boolean> {
 }
 
 function spawnChild(name: string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Logs for a person reading the terminal (the web app runs with NODE_ENV=production, which would mean JSON), unless set.
+  const logFormat = { DRIPLINE_LOG_FORMAT: process.env.DRIPLINE_LOG_FORMAT || 'text' };
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...logFormat, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (chunk: Buffer) =>
     chunk
       .toString()
@@ -58,11 +61,9 @@ function spawnChild(name: string, command: string, args: string[], env: Record<s
 }
 
 /**
- * A process whose death stops everything. That is Temporal and the web app: every other process works
- * against Temporal, and when its dev server dies the cause is rarely one a restart fixes (its port
- * taken, its database file locked or broken, the disk full), so a restart loop would only hide it; the
- * web app is what the user is looking at, and when it dies (a stale build, its port taken, out of
- * memory) the honest answer is to stop with the reason printed rather than keep serving from a loop.
+ * A process whose death stops everything: Temporal. Every other process works against it, and when its
+ * dev server dies the cause is rarely one a restart fixes (its port taken, its database file locked or
+ * broken, the disk full), so a restart loop would only hide it.
  */
 function run(name: string, command: string, args: string[], env: Record<string, string> = {}) {
   const child = spawnChild(name, command, args, env);
@@ -79,15 +80,24 @@ function run(name: string, command: string, args: string[], env: Record<string, 
 const cpuProfile = () => (process.env.DRIPLINE_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DRIPLINE_CPU_PROFILE_DIR}`] : []);
 
 /**
- * A process started again when it dies on its own: the worker and the sandbox SMTP server. Both are
- * built to be killed at any moment: Temporal hands a dead worker's activities to the next one and the
- * send ledger keeps a resent message from going out twice; the sandbox's clients retry. Run by
- * `node --import tsx` rather than the tsx CLI, so the process watched is the one running the code:
- * a killed tsx wrapper would leave its child running, holding the sandbox's port or polling beside a
- * new worker.
+ * A process started again when it dies on its own: the worker, the sandbox SMTP server and the web app.
+ * Each is built to be killed at any moment: Temporal hands a dead worker's activities to the next one
+ * and the send ledger keeps a resent message from going out twice; the sandbox's clients retry; the web
+ * app keeps nothing between requests (a browser's request in flight fails, the next one is answered).
+ * A crash loop stops everything with the reason. Run by `node --import tsx` rather than the tsx CLI,
+ * so the process watched is the one running the code: a killed tsx wrapper would leave its child
+ * running, holding its port or polling beside a new worker.
  */
-function runSupervised(name: string, script: string) {
-  const service = supervise({ name, start: () => spawnChild(name, process.execPath, [...cpuProfile(), '--import', 'tsx', script]), log });
+function runSupervised(name: string, script: string, args: string[] = [], env: Record<string, string> = {}) {
+  const service = supervise({
+    name,
+    start: () => spawnChild(name, process.execPath, [...cpuProfile(), '--import', 'tsx', script, ...args], env),
+    log,
+    onCrashLoop: (message) => {
+      log(`${message}; stopping everything`);
+      void stop(1);
+    },
+  });
   supervised.push(service);
   children.push(service);
 }
@@ -181,6 +191,8 @@ async function main() {
     temporalUiPort,
     '--namespace',
     config.TEMPORAL_NAMESPACE,
+    // The UI has no login and its write actions cannot be turned off here (the CLI builds its UI config in code):
+    // it listens on --ip (127.0.0.1 by default) and the app links it for admins only (README, Security settings).
     // Payloads are encrypted (server/temporal-codec.ts); the UI asks the web app to decode them for a signed-in admin.
     '--ui-codec-endpoint',
     codecEndpoint,
@@ -190,7 +202,7 @@ async function main() {
   await waitFor(
     'Temporal',
     async () => {
-      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 1000 });
+      const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: 1000 });
       await connection.close();
       return true;
     },
@@ -200,9 +212,7 @@ async function main() {
   runSupervised('sandbox-smtp', 'worker/sandbox.ts');
   runSupervised('worker', 'worker/main.ts');
   // Next.js behind the front that decides the client's IP and refuses what must not reach a route (scripts/web-server.ts).
-  run('web', process.execPath, [...cpuProfile(), '--import', 'tsx', 'scripts/web-server.ts', ...(dev ? ['--dev'] : [])], {
-    NEXT_TELEMETRY_DISABLED: '1',
-  });
+  runSupervised('web', 'scripts/web-server.ts', dev ? ['--dev'] : [], { NEXT_TELEMETRY_DISABLED: '1' });
   const web = `http://localhost:${webPort}`;
   await waitFor('the web app', async () => (await fetch(`${web}/flows`)).ok, 120_000);
 
@@ -213,6 +223,7 @@ Dripline is running (Ctrl-C stops everything):
   Temporal Web UI    ${config.TEMPORAL_UI_URL} (payloads decoded by ${codecEndpoint} for a signed-in admin)
   Temporal (gRPC)    ${config.TEMPORAL_ADDRESS}
   Sandbox SMTP       ${config.SANDBOX_SMTP_HOST}:${config.SANDBOX_SMTP_PORT}
+  Worker endpoints   http://${config.DRIPLINE_WORKER_HTTP_HOST}:${config.DRIPLINE_WORKER_HTTP_PORT}/metrics (and /healthz, /readyz)
   Data folder        ${config.DRIPLINE_DATA_DIR}
 ${firstAdmin ? `\n  ${firstAdmin}\n` : ''}`);
   log('ready');

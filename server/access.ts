@@ -1,19 +1,25 @@
 /**
- * Who sees what, in one workspace. Flows and runs have owners: admins see and manage everything;
- * an agent sees and edits their own flows, and sees (and pauses, resumes, cancels, resends) the runs
- * they started and the runs of their flows. The contact base is the workspace's (an audience of
- * "everyone" means every contact), but a contact's delivery history shows an agent only the sends of
- * runs they may see and their own one-off messages. The sandbox mailbox shows an agent only messages
- * of sends they may see; only admins empty it. What one may not see answers 404, as if it did not
+ * Who sees what, in one workspace. Flows, runs, segments and lists have owners: admins see and manage
+ * everything; an agent sees and changes their own segments and lists, sees and edits their own flows,
+ * and sees (and pauses, resumes, cancels, resends) the runs they started and the runs of their flows.
+ * The contact base is the workspace's (an audience of "everyone" means every contact), but a contact's
+ * delivery history shows an agent only the sends of runs they may see and their own one-off messages;
+ * exporting contacts and mailing one who is not subscribed are admins' alone. The sandbox mailbox
+ * shows an agent only messages of sends they may see; only admins empty it. Temporal's Web UI (no
+ * login of its own) is linked for admins only. What one may not see answers 404, as if it did not
  * exist, so ids cannot be probed. Route handlers and pages ask here; SQL stays in db/.
  */
 import type { Db, SandboxDb } from './db';
 import { getContact } from './db/contacts';
 import { listContactDeliveries } from './db/deliveries';
 import { countArchivedFlows, type Flow, type FlowVersion, getFlow, getFlowVersion, listFlows, saveFlowDraft } from './db/flows';
-import { visibleMessageIds } from './db/ownership';
+import { mayViewMessage, visibleMessageIds } from './db/ownership';
+import { type ContactList, getList, listLists, listsOfContact } from './db/lists';
+import { exportContactsCsv } from './contact-export';
+import { type Config, temporalWorkflowUrl } from './config';
 import { getRun, listRunAttempts, listRunRecipients, listRuns, type Run, runPlan } from './db/runs';
-import { clearSandbox, listSandboxMessages, listSandboxMessagesWithIds } from './db/sandbox';
+import { clearSandbox, getSandboxMessage, listSandboxSummaries } from './db/sandbox';
+import { getSegment, listSegments, type Segment } from './db/segments';
 import type { RecipientStatus } from './db/tables';
 import { diffFlows, hasChanges } from '../domain/flow/diff';
 import type { Plan } from '../domain/flow/plan';
@@ -79,6 +85,67 @@ export async function saveDraftAs(db: Db, actor: Actor, flow: { id: string; name
   }
 }
 
+/** Admins, and the owner: who may see, use and change a segment or a list (as a flow). */
+export const mayUseAudience = (actor: Actor, item: { ownerId: string | null }) => isAdmin(actor) || item.ownerId === actor.id;
+
+const withField = (field?: string) => (field ? { field } : undefined);
+export const segmentNotFound = (id: string, field?: string) =>
+  new UserError(404, 'segment_not_found', `segment "${id}" does not exist; choose one on the Segments page`, withField(field));
+export const listNotFound = (id: string, field?: string) =>
+  new UserError(404, 'list_not_found', `list "${id}" does not exist; choose one on the Lists page`, withField(field));
+
+/** The segment, if the actor may see it; 404 otherwise (naming `field` when the id came in a request body). */
+export async function visibleSegment(db: Db, actor: Actor, id: string, field?: string): Promise<Segment> {
+  const segment = await getSegment(db, id);
+  if (!segment || !mayUseAudience(actor, segment)) throw segmentNotFound(id, field);
+  return segment;
+}
+
+export function visibleSegments(db: Db, actor: Actor): Promise<Segment[]> {
+  return listSegments(db, isAdmin(actor) ? {} : { ownedBy: actor.id });
+}
+
+/** The list, if the actor may see it; 404 otherwise (naming `field` when the id came in a request body). */
+export async function visibleList(db: Db, actor: Actor, id: string, field?: string): Promise<ContactList> {
+  const list = await getList(db, id);
+  if (!list || !mayUseAudience(actor, list)) throw listNotFound(id, field);
+  return list;
+}
+
+export function visibleLists(db: Db, actor: Actor): Promise<ContactList[]> {
+  return listLists(db, isAdmin(actor) ? {} : { ownedBy: actor.id });
+}
+
+/** The lists the actor may see, and which of them this contact is on. */
+export async function contactListsFor(db: Db, actor: Actor, contactId: string): Promise<{ lists: ContactList[]; memberOf: string[] }> {
+  const lists = await visibleLists(db, actor);
+  const on = new Set(await listsOfContact(db, contactId));
+  return { lists, memberOf: lists.filter((l) => on.has(l.id)).map((l) => l.id) };
+}
+
+/**
+ * Admin permissions over the contact base: exporting it (every contact, in a file) and mailing a contact
+ * who unsubscribed. Agents see contacts, to pick recipients, and mail the subscribed ones.
+ */
+export const mayExportContacts = isAdmin;
+export const mayMailUnsubscribed = isAdmin;
+
+/** The contacts as CSV (`listId`: that list's members): admins only (403), as the export holds the whole base. */
+export async function exportContactsFor(db: Db, actor: Actor, options: { listId?: string }) {
+  if (!mayExportContacts(actor))
+    throw new UserError(403, 'admin_only', 'only admins export contacts: an export holds every contact of the workspace');
+  if (options.listId !== undefined) await visibleList(db, actor, options.listId, 'list');
+  return exportContactsCsv(db, options);
+}
+
+/** Temporal's Web UI has no login and shows everyone's workflows: only admins are offered links to it. */
+export const mayOpenTemporal = isAdmin;
+
+/** The workflow's page in Temporal's Web UI for an admin; null for anyone else. */
+export function temporalLinkFor(actor: Actor, config: Config, workflowId: string | null): string | null {
+  return workflowId && mayOpenTemporal(actor) ? temporalWorkflowUrl(config, workflowId) : null;
+}
+
 /** The run, if the actor may see it; 404 otherwise. */
 export async function visibleRun(db: Db, actor: Actor, id: string): Promise<Run> {
   const run = await getRun(db, id);
@@ -119,10 +186,19 @@ export async function contactDeliveriesFor(db: Db, actor: Actor, contactId: stri
   return { contact, deliveries };
 }
 
-/** The sandbox mailbox as the actor may see it: everything for admins, the messages of their own sends for agents. */
+/** The sandbox mailbox's summaries as the actor may see it: everything for admins, the messages of their own sends for agents. */
 export async function sandboxMessagesFor(db: Db, sandboxDb: SandboxDb, actor: Actor) {
-  if (isAdmin(actor)) return listSandboxMessages(sandboxDb);
-  return listSandboxMessagesWithIds(sandboxDb, await visibleMessageIds(db, actor.id));
+  if (isAdmin(actor)) return listSandboxSummaries(sandboxDb);
+  return listSandboxSummaries(sandboxDb, { messageIds: await visibleMessageIds(db, actor.id) });
+}
+
+/** One sandbox message with its text, if the actor may see it (admins; an agent, one of their sends'); 404 otherwise. */
+export async function sandboxMessageFor(db: Db, sandboxDb: SandboxDb, actor: Actor, id: number) {
+  const message = Number.isSafeInteger(id) ? await getSandboxMessage(sandboxDb, id) : undefined;
+  if (!message || !(isAdmin(actor) || (await mayViewMessage(db, actor.id, message.messageId)))) {
+    throw new UserError(404, 'message_not_found', `sandbox message "${id}" does not exist; it may have been pruned or the mailbox emptied`);
+  }
+  return message;
 }
 
 /** Emptying the sandbox mailbox deletes everyone's messages: admins only. */

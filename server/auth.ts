@@ -2,7 +2,7 @@
  * Users of the app: better-auth (email + password, database sessions) on the app database, with its
  * admin plugin for the two roles: `admin` manages SMTP profiles and users, `agent` sends.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { betterAuth } from 'better-auth';
@@ -11,9 +11,11 @@ import { admin } from 'better-auth/plugins';
 import { createAccessControl } from 'better-auth/plugins/access';
 import { adminAc, defaultStatements } from 'better-auth/plugins/admin/access';
 import type { Config } from './config';
-import type { Db } from './db';
+import { purposeKey } from './crypto';
+import { dialectOf, type Db } from './db';
 import { anyAdminExists } from './db/users';
 import { loadSecretKey } from './secrets';
+import { CLIENT_IP_HEADER, signInLockoutPlugin } from './sign-in-lockout';
 
 export type Role = 'admin' | 'agent';
 
@@ -40,21 +42,21 @@ export function createAuth(db: Db, config: Config, plugins: Parameters<typeof be
   sibling.hostname = publicUrl.hostname === 'localhost' ? '127.0.0.1' : publicUrl.hostname === '127.0.0.1' ? 'localhost' : publicUrl.hostname;
   return betterAuth({
     // better-auth names its own columns (emailVerified, createdAt): it gets the database without our camelCase mapping.
-    database: { db: db.withoutPlugins(), type: 'sqlite' },
-    // One install secret: the auth secret is derived from it, never stored twice.
-    secret: createHmac('sha256', loadSecretKey(config)).update('dripline/better-auth').digest('hex'),
+    database: { db: db.withoutPlugins(), type: dialectOf(db) },
+    // One install secret: the auth secret is its session key (HKDF), never stored twice.
+    secret: purposeKey(loadSecretKey(config), 'session').toString('hex'),
     baseURL: publicUrl.origin,
     trustedOrigins: [publicUrl.origin, sibling.origin],
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },
     session: { expiresIn: 60 * 60 * 24 * 7 },
     // better-auth's own limit on sign-ins per IP (3 in 10 s unless configured), in this web process's memory.
     rateLimit: { customRules: { '/sign-in/*': { window: config.DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS, max: SIGN_IN_ATTEMPTS_PER_WINDOW } } },
-    plugins: [admin({ ac, roles, defaultRole: 'agent', adminRoles: ['admin'] }), ...(plugins ?? [])],
+    plugins: [admin({ ac, roles, defaultRole: 'agent', adminRoles: ['admin'] }), signInLockoutPlugin(db, config), ...(plugins ?? [])],
     telemetry: { enabled: false },
     advanced: {
       useSecureCookies: publicUrl.protocol === 'https:',
       // Set by the web front (scripts/web-server.ts) from the peer, or from X-Forwarded-For of a trusted proxy only.
-      ipAddress: { ipAddressHeaders: ['x-dripline-client-ip'] },
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
     },
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Every environment variable Dripline reads, in one place (docker-compose.yml is tested against this list).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
@@ -8,6 +9,21 @@ import { FaultsSpec } from './sandbox-faults';
 import { parseAllowList } from './smtp/allow-list';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+/** A path to a file that exists and can be read (a certificate, a key). */
+const existingFile = z
+  .string()
+  .min(1)
+  .refine(
+    (p) => {
+      try {
+        fs.accessSync(p, fs.constants.R_OK);
+        return fs.statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    },
+    { message: 'no readable file at this path; give the path of a PEM file' },
+  );
 
 export const ConfigEnv = z.object({
   /** The web app's port (Next.js reads it too). */
@@ -19,9 +35,48 @@ export const ConfigEnv = z.object({
   DRIPLINE_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
   /** Folder for the SQLite databases (the app's and the sandbox's), the generated secret key and the Temporal dev server's file. */
   DRIPLINE_DATA_DIR: z.string().min(1).default('data'),
+  /**
+   * The app database on a PostgreSQL server, e.g. postgres://dripline:secret@db:5432/dripline. Unset: the
+   * SQLite file dripline.db in the data folder (the sandbox's mailbox stays a SQLite file there either way).
+   */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL, e.g. postgres://user:password@host:5432/dripline; leave it unset for SQLite')
+    .optional(),
+  /** Connections to the PostgreSQL server kept open by each process (web app, worker). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('dripline'),
+  // How to reach a secured Temporal (Temporal Cloud, a self-hosted cluster with TLS): the names the
+  // temporal CLI and Temporal's SDKs read (docs.temporal.io, "Environment configuration"). The
+  // connection itself is built in server/temporal/connection.ts.
+  /** "true"/"1": connect with TLS (implied by a CA, a client certificate or an API key). */
+  TEMPORAL_TLS: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('')
+    .transform((s) => (s === '' ? undefined : s === 'true' || s === '1')),
+  /** A PEM file: the CA that signed the server's certificate (unset: the system's CAs). */
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: existingFile.optional(),
+  /** mTLS: this client's certificate and its private key, PEM files; both or neither. */
+  TEMPORAL_TLS_CLIENT_CERT_PATH: existingFile.optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: existingFile.optional(),
+  /** The name the server's certificate must carry, when it is not the host of TEMPORAL_ADDRESS. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Temporal Cloud's API key (sent as "authorization: Bearer <key>"); implies TLS. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** The worker's operations endpoints (/healthz, /readyz, /metrics): port, and the address it binds (loopback unless set). */
+  DRIPLINE_WORKER_HTTP_PORT: port(9464),
+  DRIPLINE_WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Where the worker's Temporal SDK serves its own metrics (on loopback), merged into the worker's /metrics. */
+  DRIPLINE_WORKER_SDK_METRICS_PORT: port(9465),
+  /** A bearer token that may read the web app's /metrics (Prometheus' "authorization"). Unset: /metrics answers 404. */
+  DRIPLINE_METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters; make one with: openssl rand -hex 32').optional(),
+  /** "json" (one JSON object a line, for log collectors) or "text" (for people). Unset: json when NODE_ENV=production, else text. */
+  DRIPLINE_LOG_FORMAT: z.enum(['json', 'text']).optional(),
+  DRIPLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  /** On SIGTERM the worker stops taking tasks and lets running activities finish for at most this long. */
+  DRIPLINE_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** Where people open the Temporal Web UI; links on the run page point here. */
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
   /**
@@ -54,7 +109,8 @@ export const ConfigEnv = z.object({
   /**
    * Internal SMTP relays profiles may use (server/smtp/outbound.ts refuses loopback, private, link-local and
    * other internal addresses otherwise): host names, IP addresses or CIDR ranges, each optionally with
-   * :port, separated by commas, e.g. "relay.corp.internal:25,10.0.0.0/8". The sandbox is always allowed.
+   * :port (without one: the SMTP ports 25, 465, 587, 2525; :* every port), separated by commas, e.g.
+   * "relay.corp.internal:25,10.0.0.0/8". The sandbox is always allowed.
    */
   DRIPLINE_SMTP_ALLOWED_HOSTS: z
     .string()
@@ -93,6 +149,18 @@ export const ConfigEnv = z.object({
     .min(1)
     .max(86_400)
     .default(15 * 60),
+  /** CSV uploads one user may have waiting to be started (each is removed a day after its upload if never started). */
+  DRIPLINE_PENDING_UPLOADS_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+  /** An upload is refused (507) when it would leave less than this many MB free on the data folder's disk, the ledger's room to write. */
+  DRIPLINE_UPLOAD_MIN_FREE_MB: z.coerce.number().int().min(0).default(1024),
+  /**
+   * How long the web app waits for a request's body, in seconds; a CSV upload gets this plus a second
+   * for every 64 KB it declares, so a 256 MB file is never cut by the short limit.
+   */
+  DRIPLINE_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Events each API key may send: this many a second on average (server/events-limits.ts), in bursts of up to DRIPLINE_EVENTS_BURST. */
+  DRIPLINE_EVENTS_PER_SECOND: z.coerce.number().positive().max(100_000).default(100),
+  DRIPLINE_EVENTS_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
   /** 64 hex characters; when unset, one is generated into the data folder (fine for a single machine). */
   DRIPLINE_SECRET_KEY: z
     .string()
@@ -110,7 +178,13 @@ export const ConfigEnv = z.object({
     )
     .pipe(z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, 'each key must be 64 hex characters'))),
 });
-export type Config = z.infer<typeof ConfigEnv> & { databaseFile: string; sandboxDatabaseFile: string; DRIPLINE_PUBLIC_URL: string };
+export type Config = z.infer<typeof ConfigEnv> & {
+  /** The app database: DATABASE_URL, else databaseFile (what openDatabase takes). */
+  database: string;
+  databaseFile: string;
+  sandboxDatabaseFile: string;
+  DRIPLINE_PUBLIC_URL: string;
+};
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigEnv.safeParse(env);
@@ -118,11 +192,19 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join('\n')}`);
   }
+  const { TEMPORAL_TLS_CLIENT_CERT_PATH: cert, TEMPORAL_TLS_CLIENT_KEY_PATH: key } = parsed.data;
+  if ((cert === undefined) !== (key === undefined)) {
+    const [set, unset] = cert
+      ? ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH']
+      : ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_CLIENT_CERT_PATH'];
+    throw new Error(`Invalid environment:\n  ${unset}: ${set} is set without it; mTLS needs the client certificate and its key, set both or neither`);
+  }
   const dataDir = path.resolve(parsed.data.DRIPLINE_DATA_DIR);
   return {
     ...parsed.data,
     DRIPLINE_DATA_DIR: dataDir,
     DRIPLINE_PUBLIC_URL: parsed.data.DRIPLINE_PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}`,
+    database: parsed.data.DATABASE_URL ?? path.join(dataDir, 'dripline.db'),
     databaseFile: path.join(dataDir, 'dripline.db'),
     /** The sandbox SMTP server's mailbox: a file of its own, so its writes never wait for the app database's lock. */
     sandboxDatabaseFile: path.join(dataDir, 'sandbox.db'),

@@ -7,16 +7,19 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { Readable, pipeline as pipeStreams, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { CsvError, type Options, parse } from 'csv-parse';
 import { type AttributeType, type ContactAttributes, coerceAttribute, TIMEZONE_ATTRIBUTE } from '../domain/contact';
-import { type ImportMapping, type ImportProblem, MAX_IMPORT_BYTES } from '../domain/contact-import';
+import { type ImportMapping, type ImportProblem, MAX_IMPORT_BYTES, MAX_IMPORT_ROW_CHARS, restoreCell } from '../domain/contact-import';
 import { emailAddress, headerSafe } from '../domain/text';
+import { columnGuard } from './csv-guard';
+import { MAX_ATTRIBUTE_NAMES, MAX_ATTRIBUTES_PER_CONTACT } from './contacts';
 import type { Db } from './db';
 import { listAttributeDefinitions } from './db/contacts';
 import { commitImportChunk, getImportJob, type ImportRowValues } from './db/imports';
 import { UserError } from './errors';
+import { metrics } from './metrics';
 
 /**
  * Rows per transaction: large enough to amortise the commit, small enough to hold SQLite's lock
@@ -28,12 +31,33 @@ import { UserError } from './errors';
 export const IMPORT_CHUNK_ROWS = 250;
 export const PREVIEW_ROWS = 5;
 
+/** The most characters of a cell the upload's preview shows (the whole header is kept: the mapping names it). */
+const PREVIEW_CELL_CHARS = 200;
+
+/**
+ * How every read of an import file parses it, bounded: the file goes through columnGuard first (a row
+ * wider than MAX_IMPORT_COLUMNS), and a row longer than MAX_IMPORT_ROW_CHARS stops the parser where it
+ * is met. Either refuses the whole file (a 422 at upload; a failed import in the job) naming the line,
+ * the limit and the fix, so a header of millions of commas costs no more than a normal row.
+ */
 const parserOptions = {
   bom: true,
   relax_column_count: true,
   skip_empty_lines: true,
   skip_records_with_error: true,
-} as const;
+  max_record_size: MAX_IMPORT_ROW_CHARS,
+};
+
+/** A record csv-parse would skip for its size is not skipped: the file is refused (a skipped header would make the next line the header). */
+function refuseOversized(err: CsvError | undefined): undefined {
+  if (err?.code !== 'CSV_MAX_RECORD_SIZE') return undefined;
+  throw new UserError(
+    422,
+    'row_too_large',
+    `line ${err.lines} is longer than ${MAX_IMPORT_ROW_CHARS / 1024} KB; at most ${MAX_IMPORT_ROW_CHARS / 1024} KB a row are accepted: remove unused columns or shorten the long cells`,
+    { field: 'file' },
+  );
+}
 
 /** A data record and the line it ends on (csv-parse's `info` object for each record is larger than the record). */
 type ParsedRecord = { record: string[]; line: number };
@@ -90,18 +114,19 @@ export async function readPreview(file: string): Promise<{ columns: string[]; ro
   let totalRows = 0;
   const parser = parse({
     ...parserOptions,
+    on_skip: refuseOversized,
     on_record: (record: string[]) => {
       if (!columns) columns = record.map((c) => c.trim());
       else {
         totalRows++;
-        if (rows.length < PREVIEW_ROWS) rows.push(record);
+        if (rows.length < PREVIEW_ROWS) rows.push(record.map((cell) => cell.slice(0, PREVIEW_CELL_CHARS)));
       }
       return null;
     },
   });
   try {
-    createReadStream(file).pipe(parser).resume();
-    await finished(parser);
+    // A pipeline, so that a refused file's read stream is closed at once, not left open.
+    await pipeline(createReadStream(file), columnGuard(), parser.resume());
   } catch (err) {
     throw unreadable(err);
   }
@@ -134,7 +159,7 @@ export function checkRecord(
   const attributes: ContactAttributes = {};
   const reasons: string[] = [];
   mapping.forEach((target, i) => {
-    const cell = (record[i] ?? '').trim();
+    const cell = restoreCell((record[i] ?? '').trim());
     if (target.to === 'email') email = cell;
     else if (target.to === 'name') {
       const parsed = Name.safeParse(cell);
@@ -173,6 +198,24 @@ export async function checkMappingTypes(db: Db, columns: string[], mapping: Impo
   });
   if (problems.length > 0)
     throw new UserError(422, 'invalid_mapping', problems.map((p) => p.message).join('; '), { field: problems[0]?.field, problems });
+  // The caps the contact page and the events API keep (server/contacts.ts), checked here once for the whole file.
+  if (types.size > MAX_ATTRIBUTES_PER_CONTACT) {
+    throw new UserError(
+      422,
+      'too_many_attributes',
+      `the mapping sets ${types.size} attributes; a contact may hold at most ${MAX_ATTRIBUTES_PER_CONTACT}: skip some columns`,
+      { field: 'mapping', limit: MAX_ATTRIBUTES_PER_CONTACT },
+    );
+  }
+  const fresh = [...types.keys()].filter((name) => !known.has(name)).length;
+  if (known.size + fresh > MAX_ATTRIBUTE_NAMES) {
+    throw new UserError(
+      422,
+      'too_many_attribute_names',
+      `the workspace may define at most ${MAX_ATTRIBUTE_NAMES} attribute names; it has ${known.size} and this mapping adds ${fresh}: map columns to existing names or skip them`,
+      { field: 'mapping', limit: MAX_ATTRIBUTE_NAMES },
+    );
+  }
   return types;
 }
 
@@ -205,6 +248,9 @@ export async function importSlice(
   let problems: ImportProblem[] = [];
   const commit = async (to: number) => {
     await commitImportChunk(db, { importId, from: position, to, rows, problems });
+    // Counted once committed: a chunk read again after a crash was not committed before.
+    metrics.importRows.inc({ outcome: 'imported' }, rows.length);
+    metrics.importRows.inc({ outcome: 'problem' }, problems.length);
     position = to;
     rows = [];
     problems = [];
@@ -217,12 +263,20 @@ export async function importSlice(
     ...parserOptions,
     on_record: (record, context) => ({ record, line: context.lines }),
     on_skip: (err) => {
+      refuseOversized(err);
       if (err) skipped.push({ line: Number(err.lines), kind: 'invalid', reason: `the CSV cannot be read here: ${err.message}` });
       return undefined;
     },
   };
   // csv-parse's overloads only take a record type other than string[] together with `columns`.
-  const parser = createReadStream(job.filePath, { highWaterMark: READ_BYTES }).pipe(parse(parserSetup as unknown as Options));
+  // A pipeline: an error anywhere (the guard's too) destroys every stream with it, so the loop below
+  // throws it; the callback has nothing to add (stopping at the budget ends the streams early on purpose).
+  const parser = pipeStreams(
+    createReadStream(job.filePath, { highWaterMark: READ_BYTES }),
+    columnGuard(),
+    parse(parserSetup as unknown as Options),
+    () => {},
+  );
   for await (const { record, line } of withCsvErrors(parser as AsyncIterable<ParsedRecord>)) {
     if (columns < 0) {
       columns = record.length;

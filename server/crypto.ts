@@ -1,9 +1,15 @@
 /**
- * Secrets at rest (SMTP passwords): AES-256-GCM with a random 96-bit IV, stored as
- * `v1.<keyId>.<iv>.<tag>.<ciphertext>` (base64url). The key id names the key that wrote the row,
- * so after a rotation old rows still decrypt with the old key while new rows use the new one.
+ * SMTP passwords at rest: AES-256-GCM with a random 96-bit IV, stored as
+ * `v2.<keyId>.<iv>.<tag>.<ciphertext>` (base64url). The key id names the install key that wrote the
+ * row, so after a rotation old rows still decrypt with the old key while new rows use the new one.
+ *
+ * Each purpose has its own key, derived from the install key with HKDF-SHA256 (`purposeKey`), so a
+ * key is never used for two things; and each password is bound to its profile as GCM additional data,
+ * so a ciphertext copied into another profile's row does not decrypt. Rows of the first format
+ * (`v1`: the install key itself, no profile) still decrypt; `upgradeStoredPasswords` in
+ * server/profiles.ts rewrites them at start (`isCurrentSecret` tells which).
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 export interface Keyring {
   /** Encrypts with this one. */
@@ -11,6 +17,9 @@ export interface Keyring {
   /** Decrypts with any of these (the current key included). */
   byId: Map<string, Buffer>;
 }
+
+/** What a derived key is for: each label gives a different key from the same install key. */
+export type KeyPurpose = 'smtp-password' | 'temporal-payload' | 'session';
 
 const TAG_BYTES = 16;
 
@@ -23,34 +32,49 @@ export function makeKeyring(current: Buffer, previous: Buffer[] = []): Keyring {
   return { current: { id: keyIdOf(current), key: current }, byId };
 }
 
-export function encryptSecret(keyring: Keyring, plaintext: string): string {
+/** The 32-byte key for one purpose, derived from an install key (HKDF-SHA256, info `dripline/<purpose>`). */
+export const purposeKey = (installKey: Buffer, purpose: KeyPurpose): Buffer =>
+  Buffer.from(hkdfSync('sha256', installKey, Buffer.alloc(0), `dripline/${purpose}`, 32));
+
+const passwordAad = (keyId: string, profileId: string) => Buffer.from(`v2.${keyId}.smtp-password.${profileId}`);
+
+/** Encrypts a profile's SMTP password with the current key's smtp-password key, bound to the profile's id. */
+export function encryptSecret(keyring: Keyring, plaintext: string, profileId: string): string {
+  const { id, key } = keyring.current;
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', keyring.current.key, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.from(`v1.${keyring.current.id}`));
+  const cipher = createCipheriv('aes-256-gcm', purposeKey(key, 'smtp-password'), iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(passwordAad(id, profileId));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', keyring.current.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+  return ['v2', id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
 }
 
 export class SecretDecryptionError extends Error {
   override name = 'SecretDecryptionError';
 }
 
-export function decryptSecret(keyring: Keyring, stored: string): string {
+/** Whether a stored password is in the current format under the current key (else it is rewritten at start). */
+export const isCurrentSecret = (keyring: Keyring, stored: string) => stored.startsWith(`v2.${keyring.current.id}.`);
+
+/** Decrypts a profile's stored password: the current format (bound to `profileId`), or the first one. */
+export function decryptSecret(keyring: Keyring, stored: string, profileId: string): string {
   const [version, keyId, iv, tag, ciphertext] = stored.split('.');
-  if (version !== 'v1' || !keyId || iv === undefined || tag === undefined || ciphertext === undefined) {
-    throw new SecretDecryptionError('stored secret is not in the v1 format');
+  if ((version !== 'v1' && version !== 'v2') || !keyId || iv === undefined || tag === undefined || ciphertext === undefined) {
+    throw new SecretDecryptionError('stored secret is not in the v1 or v2 format');
   }
-  const key = keyring.byId.get(keyId);
-  if (!key) throw new SecretDecryptionError(`stored secret was written with key ${keyId}, which is not configured (DRIPLINE_PREVIOUS_SECRET_KEYS)`);
+  const installKey = keyring.byId.get(keyId);
+  if (!installKey)
+    throw new SecretDecryptionError(`stored secret was written with key ${keyId}, which is not configured (DRIPLINE_PREVIOUS_SECRET_KEYS)`);
   const authTag = Buffer.from(tag, 'base64url');
   // A shorter tag would make forgeries cheaper: GCM tags are 16 bytes here, always.
   if (authTag.length !== TAG_BYTES) throw new SecretDecryptionError(`stored secret has a ${authTag.length}-byte tag; it must be ${TAG_BYTES} bytes`);
+  const [key, aad] =
+    version === 'v2' ? [purposeKey(installKey, 'smtp-password'), passwordAad(keyId, profileId)] : [installKey, Buffer.from(`v1.${keyId}`)];
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(`v1.${keyId}`));
+    decipher.setAAD(aad);
     decipher.setAuthTag(authTag);
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    throw new SecretDecryptionError('stored secret failed its integrity check (tampered, or the wrong key)');
+    throw new SecretDecryptionError("stored secret failed its integrity check (tampered, another profile's, or the wrong key)");
   }
 }

@@ -6,30 +6,22 @@
  * before any contact gets the message.
  */
 import { convert } from 'html-to-text';
-import mjml2html from 'mjml';
 import type { AttributeType } from '../domain/contact';
 import type { FlowError } from '../domain/flow/node';
 import type { SendEmailStep, Step } from '../domain/flow/plan';
-import { htmlLiquid, parseTemplate, type TemplateKind, textLiquid } from './templates';
+import { checkInThread, describeProblem, mjmlInThread, REQUEST_LIMIT_MS, type TemplateKind } from './templates';
 
 /** MJML compiled once per source: publishing and previews of the same body do not compile it again. */
 const compiled = new Map<string, { html: string; errors: string[] }>();
 
 /**
- * MJML to HTML; `mj-include` is refused (no file access), validation errors come back by line. No
- * web font is added on MJML's own initiative (its default links Google Fonts for Ubuntu, a request
- * from every reader's mail client the author never wrote); an `mj-font` the author writes is kept.
+ * MJML to HTML, in a template thread (server/templates.ts), with its time limit; `mj-include` is
+ * refused (no file access), validation errors come back by line. `until`: the request's deadline.
  */
-export async function compileMjml(source: string): Promise<{ html: string; errors: string[] }> {
+export async function compileMjml(source: string, until?: number): Promise<{ html: string; errors: string[] }> {
   const hit = compiled.get(source);
   if (hit) return hit;
-  let result: { html: string; errors: string[] };
-  try {
-    const out = await mjml2html(source, { validationLevel: 'soft', ignoreIncludes: true, keepComments: false, fonts: {} });
-    result = { html: out.html, errors: out.errors.map((e) => `line ${e.line}: ${e.message}`) };
-  } catch (err) {
-    result = { html: '', errors: [err instanceof Error ? err.message : String(err)] };
-  }
+  const result = await mjmlInThread(source, until);
   if (compiled.size >= 100) compiled.delete(compiled.keys().next().value ?? '');
   compiled.set(source, result);
   return result;
@@ -54,11 +46,15 @@ export function textFromHtml(html: string): string {
 }
 
 /** The step as it is sent: MJML compiled into `html`, the text part generated when none was written. */
-export async function prepareSendStep(nodeId: string, step: SendEmailStep): Promise<{ step: SendEmailStep; errors: FlowError[] }> {
+export async function prepareSendStep(
+  nodeId: string,
+  step: SendEmailStep,
+  until = Date.now() + REQUEST_LIMIT_MS,
+): Promise<{ step: SendEmailStep; errors: FlowError[] }> {
   const { mjml, ...rest } = step;
   let html = step.html;
   if (mjml !== undefined) {
-    const out = await compileMjml(mjml);
+    const out = await compileMjml(mjml, until);
     if (out.errors.length > 0) {
       return { step: rest, errors: out.errors.map((e) => ({ nodeId, field: 'data.html', message: `MJML: ${e}` })) };
     }
@@ -79,58 +75,42 @@ export function knownVariables(attributes: readonly { name: string; type: Attrib
 }
 
 const SAMPLE: Record<AttributeType, string | number | boolean> = { text: 'sample', number: 1, boolean: true, date: '2026-01-01' };
-const UNDEFINED = /undefined variable: ([A-Za-z_][\w-]*)([^,]*)/;
 
 /**
  * One template's problems: it does not parse (error); it prints a variable no contact has, without a
  * default (an error in a campaign, whose audience exists now and would all lack it; a warning where
  * contacts enter by an API event, which may bring the attribute with it); it names one only under a
- * default or a condition (warning: the default is what every contact gets).
+ * default or a condition (warning: the default is what every contact gets); it takes too long or
+ * prints too much with sample values (error). One render in a template thread finds them all.
  */
-export function checkTemplate(
+export async function checkTemplate(
   nodeId: string,
   field: string,
   source: string,
   kind: TemplateKind,
   known: KnownVariables,
-  options: { unknownIsError?: boolean } = {},
-): FlowError[] {
+  options: { unknownIsError?: boolean; until?: number } = {},
+): Promise<FlowError[]> {
   const unknownIsError = options.unknownIsError ?? true;
   if (!source.includes('{')) return [];
-  const liquid = kind === 'html' ? htmlLiquid : textLiquid;
-  let templates: ReturnType<typeof parseTemplate>;
-  try {
-    templates = parseTemplate(source, kind);
-  } catch (err) {
-    return [{ nodeId, field, message: `the template has a mistake: ${err instanceof Error ? err.message : String(err)}` }];
-  }
-  const problems: FlowError[] = [];
   const scope: Record<string, string | number | boolean> = {};
   for (const [name, type] of known) scope[name] = SAMPLE[type];
+  const answer = await checkInThread(source, kind, scope, options.until);
+  if ('parse' in answer) return [{ nodeId, field, message: `the template has a mistake: ${answer.parse}` }];
+  if ('problem' in answer) return [{ nodeId, field, message: describeProblem(answer.problem) }];
+  const problems: FlowError[] = answer.errors.map((p) => ({ nodeId, field, message: describeProblem(p) }));
   const reported = new Set<string>();
-  // A strict render with every known variable set: each unknown one without a default stops it; note it, give it a value, go on.
-  for (let i = 0; i < 50; i++) {
-    try {
-      liquid.renderSync(templates, scope, { strictVariables: true });
-      break;
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const [, name, rest] = UNDEFINED.exec(message) ?? [];
-      if (!name || reported.has(name) || known.has(name)) {
-        problems.push({ nodeId, field, message: `the template cannot be rendered: ${message}` });
-        break;
-      }
-      reported.add(name);
-      const what = `no contact has the attribute "${name}${rest ?? ''}"`;
-      problems.push(
-        unknownIsError
-          ? { nodeId, field, message: `${what}: fix the name, add the attribute to contacts, or give a default: {{ ${name} | default: "…" }}` }
-          : { nodeId, field, severity: 'warning', message: `${what} yet: it prints nothing until an event brings it, unless you give a default` },
-      );
-      scope[name] = '';
-    }
+  for (const { name, rest } of answer.unknown) {
+    if (reported.has(name)) continue;
+    reported.add(name);
+    const what = `no contact has the attribute "${name}${rest}"`;
+    problems.push(
+      unknownIsError
+        ? { nodeId, field, message: `${what}: fix the name, add the attribute to contacts, or give a default: {{ ${name} | default: "…" }}` }
+        : { nodeId, field, severity: 'warning', message: `${what} yet: it prints nothing until an event brings it, unless you give a default` },
+    );
   }
-  for (const name of liquid.globalVariablesSync(templates)) {
+  for (const name of answer.globals) {
     if (known.has(name) || reported.has(name)) continue;
     problems.push({
       nodeId,
@@ -143,20 +123,21 @@ export function checkTemplate(
 }
 
 /** Every template of a prepared step, each problem on the editor's field of its source. */
-export function checkSendStep(
+export async function checkSendStep(
   nodeId: string,
   step: SendEmailStep,
   source: { textWritten: boolean },
   known: KnownVariables,
-  options: { unknownIsError?: boolean } = {},
-): FlowError[] {
-  return [
-    ...checkTemplate(nodeId, 'data.subject', step.subject, 'text', known, options),
-    ...(step.preheader ? checkTemplate(nodeId, 'data.preheader', step.preheader, 'html', known, options) : []),
-    ...(step.html !== undefined ? checkTemplate(nodeId, 'data.html', step.html, 'html', known, options) : []),
+  options: { unknownIsError?: boolean; until?: number } = {},
+): Promise<FlowError[]> {
+  const checks = await Promise.all([
+    checkTemplate(nodeId, 'data.subject', step.subject, 'text', known, options),
+    step.preheader ? checkTemplate(nodeId, 'data.preheader', step.preheader, 'html', known, options) : [],
+    step.html !== undefined ? checkTemplate(nodeId, 'data.html', step.html, 'html', known, options) : [],
     // A generated text part says what the HTML says: its problems are the HTML's, reported there.
-    ...(source.textWritten ? checkTemplate(nodeId, 'data.text', step.text, 'text', known, options) : []),
-  ];
+    source.textWritten ? checkTemplate(nodeId, 'data.text', step.text, 'text', known, options) : [],
+  ]);
+  return checks.flat();
 }
 
 /**
@@ -168,6 +149,8 @@ export async function preparePlanContent<P extends { steps: Record<string, Step>
   known: KnownVariables,
   options: { unknownIsError?: boolean } = {},
 ): Promise<{ plan: P; problems: FlowError[] }> {
+  // Every template of the flow, together, within the request's limit.
+  const until = Date.now() + REQUEST_LIMIT_MS;
   const steps: Record<string, Step> = {};
   const problems: FlowError[] = [];
   for (const [nodeId, step] of Object.entries(plan.steps)) {
@@ -175,10 +158,10 @@ export async function preparePlanContent<P extends { steps: Record<string, Step>
       steps[nodeId] = step;
       continue;
     }
-    const prepared = await prepareSendStep(nodeId, step);
+    const prepared = await prepareSendStep(nodeId, step, until);
     problems.push(...prepared.errors);
     if (prepared.errors.length === 0)
-      problems.push(...checkSendStep(nodeId, prepared.step, { textWritten: step.text.trim() !== '' }, known, options));
+      problems.push(...(await checkSendStep(nodeId, prepared.step, { textWritten: step.text.trim() !== '' }, known, { ...options, until })));
     steps[nodeId] = prepared.step;
   }
   return { plan: { ...plan, steps }, problems };

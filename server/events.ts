@@ -1,8 +1,8 @@
 /**
  * `POST /api/v1/events`: the contact is created or updated, then every published flow whose Trigger
  * listens to the event starts a journey for them with its newest version. Each journey's workflow id
- * and runId derive from the flow, the contact and the idempotency key, so the same key twice (even
- * at once) starts one journey; the flow's re-entry policy decides whether the contact may enter again.
+ * and runId derive from the flow, the contact, the API key and its idempotency key, so the same key
+ * twice (even at once) starts one journey; the flow's re-entry policy decides whether the contact may enter again.
  */
 import { createHash } from 'node:crypto';
 import { type Client, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
@@ -121,7 +121,8 @@ export async function acceptEvent(
   request: EventRequest & { idempotencyKey: string },
 ): Promise<EventAccepted> {
   const { contact, created } = await upsertContact(db, request);
-  const key = request.idempotencyKey;
+  // The idempotency key is the API key's own: another API key's same key is another event.
+  const key = `${apiKey.id}/${request.idempotencyKey}`;
   const listening = (await latestPublishedVersions(db)).flatMap((v) => {
     const trigger = v.graph.nodes.find((n) => n.type === 'trigger');
     return trigger?.type === 'trigger' && trigger.data.source === 'event' && trigger.data.event === request.event
@@ -182,7 +183,7 @@ export async function acceptEvent(
     await startJourney(temporal, config, workflowId, { plan, runId: id, contactId: contact.id });
     journeys.push({ flowId: flow.flowId, version: flow.version, status: 'started', workflowId });
   }
-  return { event: request.event, idempotencyKey: key, contactId: contact.id, contactCreated: created, journeys };
+  return { event: request.event, idempotencyKey: request.idempotencyKey, contactId: contact.id, contactCreated: created, journeys };
 }
 
 /** An entry written before (this key, or a request racing this one): its journey is started if it is not yet. */

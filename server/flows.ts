@@ -1,7 +1,7 @@
 import { compile, type FlowError, MAX_PLAN_BYTES } from '../domain/flow/compile';
 import { AGENT_DEFAULT } from '../domain/senders';
 import type { Db } from './db';
-import { visibleFlow } from './access';
+import { mayUseAudience, visibleFlow } from './access';
 import { listAttributeDefinitions } from './db/contacts';
 import { deleteFlow, insertFlowVersion, setFlowArchived } from './db/flows';
 import { knownVariables, preparePlanContent } from './email-content';
@@ -65,14 +65,17 @@ export async function publishFlow(
   for (const [nodeId, step] of Object.entries(result.plan.steps)) {
     if (step.type !== 'condition') continue;
     for (const [i, branch] of step.branches.entries()) {
-      if (branch.test.kind === 'inList' && !(await getList(db, branch.test.listId))) {
+      // A list or segment the publisher may not see is, to them, one that does not exist.
+      const list = branch.test.kind === 'inList' ? await getList(db, branch.test.listId) : undefined;
+      if (branch.test.kind === 'inList' && !(list && mayUseAudience(actor, list))) {
         noLists.push({
           nodeId,
           field: `data.branches.${i}.test.listId`,
           message: `Branch '${branch.label}' tests a list that does not exist; choose a list`,
         });
       }
-      if (branch.test.kind === 'inSegment' && !(await getSegment(db, branch.test.segmentId))) {
+      const segment = branch.test.kind === 'inSegment' ? await getSegment(db, branch.test.segmentId) : undefined;
+      if (branch.test.kind === 'inSegment' && !(segment && mayUseAudience(actor, segment))) {
         noSegments.push({
           nodeId,
           field: `data.branches.${i}.test.segmentId`,

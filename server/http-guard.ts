@@ -20,6 +20,8 @@ interface RouteRule {
   ownOriginCheck: boolean;
 }
 
+const isUpload = (method: string, pathname: string) => method === 'POST' && pathname === '/api/imports';
+
 /** The routes that differ from the default (64 KB, JSON on the API, same-origin writes), first match wins. */
 const RULES: { matches: (method: string, pathname: string) => boolean; rule: Partial<RouteRule> }[] = [
   { matches: (_, p) => p.startsWith('/api/auth/'), rule: { limit: 16 * KB } },
@@ -29,7 +31,7 @@ const RULES: { matches: (method: string, pathname: string) => boolean; rule: Par
   // The Web UI decodes a whole history's payloads at once; the route checks the origin and the caller.
   { matches: (_, p) => p.startsWith('/api/temporal-codec/'), rule: { limit: 16 * MB, ownOriginCheck: true } },
   // A CSV file to import, streamed to disk by its route (server/contact-import.ts).
-  { matches: (m, p) => m === 'POST' && p === '/api/imports', rule: { limit: MAX_IMPORT_BYTES, json: false } },
+  { matches: (m, p) => isUpload(m, p), rule: { limit: MAX_IMPORT_BYTES, json: false } },
 ];
 
 function routeRule(method: string, pathname: string): RouteRule {
@@ -40,6 +42,20 @@ function routeRule(method: string, pathname: string): RouteRule {
 /** The largest request body a route takes, in bytes: flows (graphs with message bodies) and run audiences larger, the rest small. */
 export function bodyLimit(method: string, pathname: string): number {
   return routeRule(method, pathname).limit;
+}
+
+/** The slowest upload of a CSV file the web app waits for: 64 KB/s (a 256 MB file in about 70 minutes). */
+export const SLOWEST_UPLOAD_BYTES_PER_SECOND = 64 * KB;
+
+/**
+ * How long the web app waits for a request's body: DRIPLINE_REQUEST_TIMEOUT_SECONDS, and for a CSV
+ * upload that plus a second for every 64 KB it declares, so that a large file on a modest line is
+ * never cut by the limit meant for small requests (`declared` undefined: the largest it takes).
+ */
+export function bodyTimeoutMs(config: Pick<Config, 'DRIPLINE_REQUEST_TIMEOUT_SECONDS'>, method: string, pathname: string, declared?: number): number {
+  const short = config.DRIPLINE_REQUEST_TIMEOUT_SECONDS * 1000;
+  if (!isUpload(method, pathname)) return short;
+  return short + Math.ceil(((declared ?? MAX_IMPORT_BYTES) / SLOWEST_UPLOAD_BYTES_PER_SECOND) * 1000);
 }
 
 export const describeBytes = (n: number) => (n >= MB ? `${n / MB} MB` : `${n / KB} KB`);

@@ -12,9 +12,11 @@ import type { Config } from './config';
 import { checkMappingTypes, importFilePath, readPreview, saveUpload } from './contact-import';
 import { newId, type Db } from './db';
 import { defineAttributes, listAttributeDefinitions } from './db/contacts';
-import { getImportProgress, insertImport, listImportProblems, markImportRunning } from './db/imports';
+import { deleteUpload, getImportJob, getImportProgress, insertImport, listImportProblems, markImportRunning } from './db/imports';
 import { getList } from './db/lists';
+import { mayUseAudience } from './access';
 import { UserError } from './errors';
+import { checkFreeDisk, checkPendingUploads, DEFAULT_UPLOAD_LIMITS, sweepUploads, type UploadLimits } from './import-uploads';
 import type { Actor } from './profiles';
 import { startOnce } from './temporal/start-once';
 
@@ -27,14 +29,23 @@ export interface UploadedImport {
   suggested: ColumnTarget[];
 }
 
-/** Streams the body to `<data>/imports/<id>.csv`, reads its header and first rows, and records the import. */
+/**
+ * Streams the body to `<data>/imports/<id>.csv`, reads its header and first rows, and records the
+ * import; first sweeps expired uploads, then refuses one over the user's waiting uploads or the disk's
+ * room (`bytes`: the size the request declares).
+ */
 export async function uploadImport(
   db: Db,
   dataDir: string,
   actor: Actor,
   fileName: string,
   body: ReadableStream<Uint8Array> | Readable,
+  options: { limits?: UploadLimits; bytes?: number } = {},
 ): Promise<UploadedImport> {
+  const limits = options.limits ?? DEFAULT_UPLOAD_LIMITS;
+  await sweepUploads(db, dataDir);
+  await checkPendingUploads(db, actor.id, limits);
+  await checkFreeDisk(dataDir, options.bytes, limits);
   const id = newId('imp');
   const file = importFilePath(dataDir, id);
   await saveUpload(body, file);
@@ -56,6 +67,15 @@ export async function visibleImport(db: Db, actor: Actor, id: string): Promise<I
   const found = await getImportProgress(db, id);
   if (!found || (actor.role !== 'admin' && found.ownerId !== actor.id)) throw importNotFound(id);
   return found;
+}
+
+/** Discards an upload not started yet (its row and its file); a started one is a 409. */
+export async function discardUpload(db: Db, actor: Actor, id: string): Promise<void> {
+  const current = await visibleImport(db, actor, id);
+  const job = await getImportJob(db, id);
+  if (current.status !== 'uploaded' || !job || !(await deleteUpload(db, id)))
+    throw new UserError(409, 'import_started', `import "${id}" has been started; only an upload not started yet can be discarded`);
+  await rm(job.filePath, { force: true });
 }
 
 /** The import as its page and `GET /api/imports/:id` show it, if this user may see it: its progress and its first refused rows, by line. */
@@ -90,7 +110,8 @@ export async function prepareImport(
   }
   const types = await checkMappingTypes(db, current.columns, parsed.data);
   const listId = request.listId ?? null;
-  if (listId && !(await getList(db, listId)))
+  const list = listId ? await getList(db, listId) : undefined;
+  if (listId && !(list && mayUseAudience(actor, list)))
     throw new UserError(422, 'list_not_found', `list "${listId}" does not exist; pick another`, { field: 'listId' });
   await defineAttributes(
     db,

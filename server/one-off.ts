@@ -12,6 +12,7 @@ import { getContact } from './db/contacts';
 import { insertDirectSend } from './db/ownership';
 import { checkSendStep, knownVariables } from './email-content';
 import { UserError } from './errors';
+import { mayMailUnsubscribed } from './access';
 import { resolveSender, type Actor } from './profiles';
 import { startOnce } from './temporal/start-once';
 import { ONE_OFF_RUN_PREFIX } from './unsubscribe';
@@ -21,17 +22,18 @@ export async function sendOneOff(
   temporal: Client,
   config: Config,
   actor: Actor,
-  request: { contactId: string; subject: string; text: string },
+  request: { contactId: string; subject: string; text: string; confirmUnsubscribed?: boolean | undefined },
 ): Promise<{ runId: string; workflowId: string; profileId: string }> {
   const contact = await getContact(db, request.contactId);
   if (!contact) throw new UserError(404, 'unknown_contact', `contact "${request.contactId}" does not exist`);
+  assertMayMail(actor, contact, request.confirmUnsubscribed === true);
   const profile = await resolveSender(db, actor, AGENT_DEFAULT);
   const compiled = compile(oneOffGraph(profile.id, request), { flowId: 'one-off', version: 0 });
   if (!compiled.ok) throw new UserError(422, 'invalid_message', compiled.errors.map((e) => e.message).join('; '), compiled.errors);
   // A template that does not parse is the sender's to fix now, not a failed send later.
   const step = compiled.plan.steps.message;
   const checked =
-    step?.type === 'sendEmail' ? checkSendStep('message', step, { textWritten: true }, knownVariables([]), { unknownIsError: false }) : [];
+    step?.type === 'sendEmail' ? await checkSendStep('message', step, { textWritten: true }, knownVariables([]), { unknownIsError: false }) : [];
   const templates = checked.filter((p) => p.severity !== 'warning');
   if (templates.length > 0) throw new UserError(422, 'invalid_message', templates.map((e) => e.message).join('; '), templates);
   const runId = newId(ONE_OFF_RUN_PREFIX);
@@ -48,6 +50,29 @@ export async function sendOneOff(
   const input: JourneyInput = { plan: compiled.plan, runId, contactId: request.contactId };
   await startOnce(temporal, 'journeyWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
   return { runId, workflowId, profileId: profile.id };
+}
+
+/**
+ * A one-off message reaches a contact who is not subscribed (it carries no unsubscribe link): only an
+ * admin may send one (403 for agents), and only when the request says they know (409 until then).
+ */
+function assertMayMail(actor: Actor, contact: { email: string; status: string }, confirmed: boolean) {
+  if (contact.status === 'subscribed') return;
+  if (!mayMailUnsubscribed(actor)) {
+    throw new UserError(
+      403,
+      'admin_only',
+      `${contact.email} is ${contact.status}: only admins send a one-off message to a contact who is not subscribed`,
+    );
+  }
+  if (!confirmed) {
+    throw new UserError(
+      409,
+      'contact_unsubscribed',
+      `${contact.email} is ${contact.status}; send again with "confirmUnsubscribed": true to message them anyway`,
+      { field: 'confirmUnsubscribed' },
+    );
+  }
 }
 
 /** A one-off message as a flow: Trigger → Send Email ("message") → Exit. */

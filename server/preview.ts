@@ -18,6 +18,7 @@ import { prepareSendStep } from './email-content';
 import { UserError } from './errors';
 import { type Actor, resolveSender } from './profiles';
 import { composeMessage } from './smtp/message';
+import { REQUEST_LIMIT_MS, TemplateRenderError } from './templates';
 import type { OutboundPolicy } from './smtp/outbound';
 import { sendTestEmail, type TestEmailResult } from './test-email';
 import { unsubscribeUrl } from './unsubscribe';
@@ -92,15 +93,18 @@ export async function previewSendAs(
   };
   const step = sendEmail.step(data, '', {});
   if (!step) throw new Error('a Send Email node always has a step');
-  const prepared = await prepareSendStep('preview', step);
+  // MJML compiling and rendering, in template threads, within one request's time.
+  const until = Date.now() + REQUEST_LIMIT_MS;
+  const prepared = await prepareSendStep('preview', step, until);
   const [problem] = prepared.errors;
   if (problem) throw new UserError(422, 'invalid_template', problem.message, { field: problem.field?.replace(/^data\./, '') ?? 'html' });
   const content = { ...prepared.step, replyTo: input.replyTo };
-  let message: ReturnType<typeof composeMessage>;
+  let message: Awaited<ReturnType<typeof composeMessage>>;
   try {
-    message = composeMessage(profile, contact, content, '<preview@dripline.local>', { unsubscribeUrl: url });
+    message = await composeMessage(profile, contact, content, '<preview@dripline.local>', { unsubscribeUrl: url, until });
   } catch (err) {
-    throw new UserError(422, 'invalid_template', err instanceof Error ? err.message : String(err));
+    if (!(err instanceof TemplateRenderError)) throw err;
+    throw new UserError(422, 'invalid_template', err.message, { field: err.field ?? 'html' });
   }
   return {
     from: `${profile.fromName} <${profile.fromEmail}>`,

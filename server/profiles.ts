@@ -5,8 +5,8 @@
 import { AGENT_DEFAULT } from '../domain/senders';
 import type { SmtpProfileInput } from '../domain/smtp-profile';
 import type { AppUser } from './auth';
-import { decryptSecret, encryptSecret, type Keyring } from './crypto';
-import type { Db } from './db';
+import { decryptSecret, encryptSecret, isCurrentSecret, type Keyring, SecretDecryptionError } from './crypto';
+import { type Db, newId } from './db';
 import { listPublishedPlans } from './db/flows';
 import { unfinishedRunsUsing } from './db/runs';
 import {
@@ -17,6 +17,8 @@ import {
   insertSmtpProfile,
   profileAgents,
   replaceProfileAgents,
+  rewriteStoredPassword,
+  storedPasswords,
   updateSmtpProfile,
   listSmtpProfiles,
   type ProfileAgent,
@@ -169,7 +171,8 @@ export async function createProfile(db: Db, keyring: Keyring, actor: Actor, form
   checkPlainAuth(actor, form);
   checkTrust(actor, form);
   const input = forSandbox(form, sandbox);
-  const id = await insertSmtpProfile(db, input, { passwordEnc: input.password ? encryptSecret(keyring, input.password) : '', ownerId: actor.id });
+  const id = newId('smtp');
+  await insertSmtpProfile(db, input, { id, passwordEnc: input.password ? encryptSecret(keyring, input.password, id) : '', ownerId: actor.id });
   await writeSharing(db, actor, id, input);
   return { id };
 }
@@ -192,7 +195,7 @@ export async function updateProfile(
   checkTrust(actor, form, profile);
   const input = forSandbox(form, sandbox);
   const moved = !sameServer(profile, input);
-  const passwordEnc = input.password ? encryptSecret(keyring, input.password) : moved ? '' : profile.passwordEnc;
+  const passwordEnc = input.password ? encryptSecret(keyring, input.password, id) : moved ? '' : profile.passwordEnc;
   await updateSmtpProfile(db, id, input, passwordEnc);
   await writeSharing(db, actor, id, input);
   return { id, passwordCleared: !input.password && moved && profile.passwordEnc !== '' };
@@ -225,7 +228,7 @@ export async function deleteProfile(db: Db, actor: Actor, id: string): Promise<v
   await deleteSmtpProfile(db, id);
 }
 
-const password = (keyring: Keyring, p: StoredSmtpProfile) => (p.passwordEnc ? decryptSecret(keyring, p.passwordEnc) : '');
+const password = (keyring: Keyring, p: StoredSmtpProfile) => (p.passwordEnc ? decryptSecret(keyring, p.passwordEnc, p.id) : '');
 
 /**
  * Test connection for what the form holds now, as a send would go: the same options, login and
@@ -257,4 +260,28 @@ export async function testConnection(
     const certificate = presented && { fingerprint256: presented.fingerprint256, subject: presented.subject, issuer: presented.issuer };
     return { ok: false as const, ...explainSmtpError(err, input, presented), ...(certificate ? { certificate } : {}) };
   }
+}
+
+/**
+ * Rewrites stored SMTP passwords that are not in the current format under the current key (the first
+ * format, or a key rotated away from) as the current one, bound to their profile. Run at start
+ * (server/setup.ts). A row no configured key opens is left as it is: its profile says so when used.
+ */
+export async function upgradeStoredPasswords(db: Db, keyring: Keyring): Promise<{ upgraded: number; unreadable: string[] }> {
+  let upgraded = 0;
+  const unreadable: string[] = [];
+  for (const { id, passwordEnc } of await storedPasswords(db)) {
+    if (isCurrentSecret(keyring, passwordEnc)) continue;
+    let plain: string;
+    try {
+      plain = decryptSecret(keyring, passwordEnc, id);
+    } catch (err) {
+      if (!(err instanceof SecretDecryptionError)) throw err;
+      unreadable.push(id);
+      continue;
+    }
+    await rewriteStoredPassword(db, id, passwordEnc, encryptSecret(keyring, plain, id));
+    upgraded++;
+  }
+  return { upgraded, unreadable };
 }

@@ -11,6 +11,7 @@ import type { ReceivedMessage } from './db/sandbox';
 import { type MessageFields, readMessage } from './sandbox-read';
 import { coalesceWrites } from './smtp/socket-writes';
 import { createFaultInjector, type FaultReply, type Faults, type SandboxStats } from './sandbox-faults';
+import { log } from './log';
 
 export interface SandboxSmtp {
   port: number;
@@ -132,7 +133,7 @@ export async function startSandboxSmtp(options: {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
-  server.on('error', (err) => console.error('[sandbox-smtp]', err));
+  server.on('error', (err) => log.error({ err, service: 'sandbox-smtp' }, 'the sandbox SMTP server failed'));
   const address = server.server.address();
   return {
     port: typeof address === 'object' && address ? address.port : options.port,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Config } from './config';
 import { makeKeyring, type Keyring } from './crypto';
+import { log } from './log';
 
 /**
  * The install's secret key (for Message-IDs now, credentials later): DRIPLINE_SECRET_KEY (64 hex
@@ -17,7 +18,7 @@ export function loadSecretKey(config: Pick<Config, 'DRIPLINE_DATA_DIR' | 'DRIPLI
   const key = randomBytes(32);
   try {
     fs.writeFileSync(file, key.toString('hex'), { mode: 0o600, flag: 'wx' });
-    console.warn(`[dripline] generated a secret key in ${file}; set DRIPLINE_SECRET_KEY in production`);
+    log.warn(`generated a secret key in ${file}; set DRIPLINE_SECRET_KEY in production`);
     return key;
   } catch {
     // Another process wrote it first.

@@ -5,6 +5,7 @@ import { encryptSecret } from './crypto';
 import type { Db } from './db';
 import { hasAnyContact, insertContacts } from './db/contacts';
 import { hasAnyFlow, saveFlowDraft } from './db/flows';
+import { SANDBOX_DAILY_CAP, SANDBOX_RATE_PER_SECOND } from './db/migrations-owners';
 import { upsertBuiltInProfile } from './db/smtp-profiles';
 import { loadKeyring, sandboxSmtpLogin } from './secrets';
 
@@ -30,14 +31,15 @@ export async function seed(db: Db, config: Config): Promise<void> {
     tlsCa: '',
     tlsPin: '',
     username: login.user,
-    passwordEnc: encryptSecret(loadKeyring(config), login.password),
+    passwordEnc: encryptSecret(loadKeyring(config), login.password, SANDBOX_PROFILE_ID),
     fromEmail: 'hello@dripline.test',
     fromName: 'Dripline Sandbox',
     replyTo: 'support@dripline.test',
     unsubscribeMailbox: '',
-    ratePerSecond: null,
+    // A pace and a daily cap like a real server's, so a runaway flow cannot flood the mailbox; admins may change them.
+    ratePerSecond: SANDBOX_RATE_PER_SECOND,
     maxConnections: 5,
-    dailyCap: null,
+    dailyCap: SANDBOX_DAILY_CAP,
     uncertainPolicy: 'resend',
     retryForHours: 72,
   });

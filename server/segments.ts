@@ -1,10 +1,16 @@
-/** Segments: saving a named contact filter after checking it against the attributes contacts have, and counting it. */
+/**
+ * Segments: saving a named contact filter after checking it against the attributes contacts have, and
+ * counting it. Only who may change a segment (its owner, admins: server/access.ts) saves or deletes it.
+ */
 import { checkFilter, type ContactFilter } from '../domain/contact-filter';
-import type { Db } from './db';
+import { type Db, isUniqueViolation } from './db';
 import { listAttributeDefinitions } from './db/contacts';
 import { countMatching } from './db/contact-filter';
-import { findSegmentByName, getSegment, insertSegment, type Segment, updateSegment } from './db/segments';
+import { flowsTesting } from './db/audience-use';
+import { deleteSegment, findSegmentByName, insertSegment, type Segment, updateSegment } from './db/segments';
 import { UserError } from './errors';
+import { visibleSegment } from './access';
+import type { Actor } from './profiles';
 
 export interface SegmentInput {
   name: string;
@@ -45,9 +51,7 @@ async function assertNameFree(db: Db, name: string, exceptId?: string) {
   }
 }
 
-const isUniqueViolation = (err: unknown) => err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
-
-export async function createSegment(db: Db, actor: { id: string }, input: SegmentInput): Promise<Segment> {
+export async function createSegment(db: Db, actor: Actor, input: SegmentInput): Promise<Segment> {
   await assertFilterFits(db, input.filter);
   await assertNameFree(db, input.name);
   let id: string;
@@ -57,11 +61,16 @@ export async function createSegment(db: Db, actor: { id: string }, input: Segmen
     if (isUniqueViolation(err)) await assertNameFree(db, input.name);
     throw err;
   }
-  return segmentOr404(db, id);
+  return visibleSegment(db, actor, id);
 }
 
-export async function saveSegment(db: Db, id: string, input: SegmentInput): Promise<Segment> {
-  await segmentOr404(db, id);
+/**
+ * Renames it or rewrites its rules. A flow testing it sees the new rules at once, by design (a segment
+ * is a live definition); only its owner and admins may change it, so nobody else's edit can turn a
+ * published flow's test into "Otherwise".
+ */
+export async function saveSegment(db: Db, actor: Actor, id: string, input: SegmentInput): Promise<Segment> {
+  await visibleSegment(db, actor, id);
   await assertFilterFits(db, input.filter);
   await assertNameFree(db, input.name, id);
   try {
@@ -70,13 +79,25 @@ export async function saveSegment(db: Db, id: string, input: SegmentInput): Prom
     if (isUniqueViolation(err)) await assertNameFree(db, input.name, id);
     throw err;
   }
-  return segmentOr404(db, id);
+  return visibleSegment(db, actor, id);
 }
 
-export async function segmentOr404(db: Db, id: string, field?: string): Promise<Segment> {
-  const segment = await getSegment(db, id);
-  if (!segment) {
-    throw new UserError(404, 'segment_not_found', `segment "${id}" does not exist; choose one on the Segments page`, field ? { field } : undefined);
-  }
-  return segment;
+/** A 409 naming the flows that test a segment or list, when any does: deleting it would send their contacts down "Otherwise". */
+export function inUse(what: string, flows: { id: string; name: string }[]): UserError | undefined {
+  if (flows.length === 0) return undefined;
+  const names = flows.map((f) => `"${f.name}"`).join(', ');
+  return new UserError(
+    409,
+    'in_use',
+    `${what} is tested by ${flows.length === 1 ? 'the flow' : 'the flows'} ${names} (published or running); remove it from their Condition steps and publish, or let their runs finish, first`,
+    { flows },
+  );
+}
+
+/** Deletes it, unless a published flow or a run in flight tests it (409 naming them). Runs started for it keep their recipients. */
+export async function deleteSegmentAs(db: Db, actor: Actor, id: string): Promise<void> {
+  const segment = await visibleSegment(db, actor, id);
+  const refused = inUse(`segment "${segment.name}"`, await flowsTesting(db, { segmentId: id }));
+  if (refused) throw refused;
+  await deleteSegment(db, id);
 }

@@ -33,7 +33,7 @@ function poolFor(keyring: Keyring, policy: OutboundPolicy): TransportPool {
   pools.set(keyring, byPolicy);
   const pool =
     byPolicy.get(policy) ??
-    new TransportPool((enc) => decryptSecret(keyring, enc), policy, { sender: (onSockets) => new InProcessSender(onSockets) });
+    new TransportPool((enc, profileId) => decryptSecret(keyring, enc, profileId), policy, { sender: (onSockets) => new InProcessSender(onSockets) });
   byPolicy.set(policy, pool);
   return pool;
 }

@@ -16,6 +16,7 @@ import { startRun, type StartRunRequest } from '../server/runs/start';
 import { campaignWorkflowId } from '../workflows/contracts';
 import { parseFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
+import type { Dialect } from '../server/db';
 import { loadKeyring } from '../server/secrets';
 import { threadedTransports } from '../server/smtp/send-thread';
 import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
@@ -30,6 +31,7 @@ import {
   testSecretKey,
   workflowsPath,
 } from './helpers';
+import { databaseEnv } from './databases';
 import { startTemporalDevServer, type DevServer } from './temporal-dev';
 
 export const admin = { id: 'admin-test', role: 'admin' as const };
@@ -70,8 +72,10 @@ export interface CampaignEnv {
     graph: FlowGraph,
     request?: Partial<StartRunRequest>,
   ): Promise<{ runId: string; handle: ReturnType<Client['workflow']['getHandle']> }>;
-  /** A worker as a child process (worker/main.ts), as production runs it. */
-  spawnWorker(): ChildProcess;
+  /** A worker as a child process (worker/main.ts), as production runs it; `env` adds to its environment. */
+  spawnWorker(env?: Record<string, string>): ChildProcess;
+  /** Stops the Temporal dev server (it stays stopped). */
+  stopTemporal(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -81,9 +85,12 @@ export async function campaignEnv(options: {
   inProcessWorker: boolean;
   faults?: string;
   maxConnections?: number;
+  /** The app database: SQLite unless said (test/databases.ts). */
+  database?: Dialect;
 }): Promise<CampaignEnv> {
   const server: DevServer = await startTemporalDevServer();
   const { db, config, dir } = await tempInstall({
+    ...(await databaseEnv(options.database ?? 'sqlite')),
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_TASK_QUEUE: options.taskQueue,
     DRIPLINE_SECRET_KEY: testSecretKey,
@@ -152,24 +159,27 @@ export async function campaignEnv(options: {
       const started = await startRun(db, client, config, admin, { flowId, version: plan.version, audience: { kind: 'all' }, ...request });
       return { runId: started.runId, handle: client.workflow.getHandle(campaignWorkflowId(started.runId)) };
     },
-    spawnWorker() {
+    spawnWorker(extraEnv = {}) {
       // node --import tsx, not the tsx CLI: the CLI runs the worker in a child process a SIGKILL would miss.
       const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
         cwd: root,
         env: {
           ...process.env,
           DRIPLINE_DATA_DIR: dir,
+          ...(config.DATABASE_URL ? { DATABASE_URL: config.DATABASE_URL } : {}),
           DRIPLINE_SECRET_KEY: testSecretKey,
           TEMPORAL_ADDRESS: server.address,
           TEMPORAL_TASK_QUEUE: options.taskQueue,
           // The test's SMTP server listens on 127.0.0.1, which the outbound guard refuses unless allowed.
-          DRIPLINE_SMTP_ALLOWED_HOSTS: '127.0.0.1',
+          DRIPLINE_SMTP_ALLOWED_HOSTS: '127.0.0.1:*',
+          ...extraEnv,
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(child);
       return child;
     },
+    stopTemporal: () => server.stop(),
     async close() {
       for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
       worker?.shutdown();

@@ -5,8 +5,10 @@
  * chunk recorded, so no row is lost and none is counted twice.
  */
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importFilePath } from '../server/contact-import';
 import { countContacts } from '../server/db/contacts';
 import { getImportProgress } from '../server/db/imports';
 import { startImport, uploadImport } from '../server/imports';
@@ -90,5 +92,20 @@ describe('the import job on Temporal', () => {
     const attempts =
       history.events?.flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : [])) ?? [];
     expect(scheduled.length > 1 || attempts.some((a) => a > 1)).toBe(true);
+  });
+
+  it('fails the import with the reason, without retrying, when the file has a row too wide for the parser', async () => {
+    const worker = env.spawnWorker();
+    const uploaded = await uploadImport(env.db, env.config.DRIPLINE_DATA_DIR, admin, 'wide.csv', Readable.from(['email\nann@example.test\n']));
+    // The file on disk changed after its preview: a line of 4 MB of commas, as the web app now refuses at upload.
+    fs.appendFileSync(importFilePath(env.config.DRIPLINE_DATA_DIR, uploaded.id), `${','.repeat(4 * 1024 * 1024)}\n`);
+    await startImport(env.db, env.client, env.config, admin, uploaded.id, { mapping: [{ to: 'email' }] });
+    await env.client.workflow.getHandle(importWorkflowId(uploaded.id)).result();
+    expect(await getImportProgress(env.db, uploaded.id)).toMatchObject({
+      status: 'failed',
+      error: 'line 3 has more than 500 columns; at most 500 are accepted: remove unused columns',
+    });
+    expect(fs.existsSync(importFilePath(env.config.DRIPLINE_DATA_DIR, uploaded.id))).toBe(false);
+    await killed(worker);
   });
 });

@@ -86,7 +86,7 @@ export async function localSmtpServer(options: SMTPServerOptions): Promise<{ ser
 }
 
 /** Tests' SMTP servers listen on 127.0.0.1, which the outbound guard refuses unless allowed, as here. */
-export const localSmtpPolicy: OutboundPolicy = { allowed: [parseAllowedTarget('127.0.0.1')] };
+export const localSmtpPolicy: OutboundPolicy = { allowed: [parseAllowedTarget('127.0.0.1:*')] };
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const workflowsPath = path.join(root, 'workflows', 'index.ts');
@@ -109,11 +109,14 @@ export async function timeSkippingTemporal() {
   return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolPath('test-server') } } });
 }
 
-/** A fresh data folder with a migrated, seeded database. */
+/**
+ * A fresh data folder with a migrated, seeded database: SQLite in that folder, or with a DATABASE_URL in
+ * `env` (test/databases.ts makes fresh ones) a PostgreSQL database.
+ */
 export async function tempInstall(env: Record<string, string> = {}): Promise<{ config: Config; db: Db; dir: string }> {
   const dir = tempDir('test');
   const config = readConfig({ DRIPLINE_DATA_DIR: dir, ...env });
-  const db = await openDatabase(config.databaseFile);
+  const db = await openDatabase(config.database, { poolSize: config.DATABASE_POOL_SIZE });
   await seed(db, config);
   return { config, db, dir };
 }
@@ -134,8 +137,8 @@ export async function installUsers<K extends string>(install: { config: Config; 
 }
 
 /** A fresh install with these users signed up: for tests that keep the database and users for the whole file. */
-export async function installWithUsers<K extends string>(roles: readonly (readonly [K, 'admin' | 'agent'])[]) {
-  const install = await tempInstall();
+export async function installWithUsers<K extends string>(roles: readonly (readonly [K, 'admin' | 'agent'])[], env: Record<string, string> = {}) {
+  const install = await tempInstall(env);
   return { ...install, users: (await installUsers(install, roles)).users };
 }
 

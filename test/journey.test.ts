@@ -38,7 +38,7 @@ let smtp: SandboxSmtp;
 let db: Db;
 const received: ReceivedMessage[] = [];
 const keyring = makeKeyring(randomBytes(32));
-const transports = threadedTransports((enc) => decryptSecret(keyring, enc), localSmtpPolicy);
+const transports = threadedTransports((enc, profileId) => decryptSecret(keyring, enc, profileId), localSmtpPolicy);
 const PASSWORD = 'pw-never-in-history-7f3a';
 
 beforeAll(async () => {
@@ -51,7 +51,7 @@ beforeAll(async () => {
     db,
     'sandbox',
     profileInput({ port: smtp.port, username: 'mailer', fromName: 'Acme Team', fromEmail: 'news@acme.test', replyTo: 'help@acme.test' }),
-    encryptSecret(keyring, PASSWORD),
+    encryptSecret(keyring, PASSWORD, 'sandbox'),
   );
 });
 

@@ -34,7 +34,7 @@ const campaign = (name: string, email: string, subject: string, text: string, ur
   );
 
 /** Plain messages the sandbox reads itself. */
-const plain: Mail.Options[] = [
+const plain: Mail.Options[] = await Promise.all([
   campaign('Bench 12', 'bench-0000012@bench.test', 'Bench for {{name}}', 'Hello {{name}},\n\nthis is a benchmark message.\n'),
   campaign('O\'Brien, "Pat"', 'pat@example.test', 'Re: offer #3 - 100% off', 'Hi {{name}}\n= equals = sign, 100% sure=\ntrailing  \n\n\nend'),
   campaign(
@@ -51,15 +51,15 @@ const plain: Mail.Options[] = [
     messageId: '<id-1@example.test>',
   },
   { from: 'x@example.test', to: 'y@example.test', subject: '', text: '' },
-];
+]);
 /** Messages left to mailparser: encoded words in headers, HTML, attachments, base64. */
-const other: Mail.Options[] = [
+const other: Mail.Options[] = await Promise.all([
   campaign('O\'Brien, "Pat"', 'pat@example.test', 'Re: {{name}}', 'Hi {{name}}'),
   campaign('Zoë Ångström', 'zoe@example.test', 'Grüße, {{name}}', 'Hallo {{name}}, schön!\n'),
   { from: 'x@example.test', to: 'y@example.test', subject: 'html', text: 'text part', html: '<p>html part</p>' },
   { from: 'x@example.test', to: 'y@example.test', subject: 'file', text: 'see attached', attachments: [{ filename: 'a.txt', content: 'hello' }] },
   { from: 'x@example.test', to: 'y@example.test', subject: 'latin', text: 'caf\u00e9', textEncoding: 'base64' },
-];
+]);
 
 let smtp: SandboxSmtp;
 const received: ReceivedMessage[] = [];

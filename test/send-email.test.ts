@@ -1,6 +1,7 @@
 /**
  * sendEmail against real SMTP servers that misbehave the way providers do:
- * 454 throttling (retry later, slower), 550 (permanent), and a retried activity after success (no duplicate).
+ * 454 throttling (retry later, slower), 550 (permanent), and a retried activity after success (no duplicate);
+ * on SQLite and on PostgreSQL.
  */
 import { randomBytes } from 'node:crypto';
 import type { SMTPServer } from 'smtp-server';
@@ -13,7 +14,8 @@ import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
 import { createSendEmail, type SendEmailInput, type SendEmailResult } from '../activities/send-email';
 import { threadedTransports } from '../server/smtp/send-thread';
-import { attemptsOf, graphWithDelay, localSmtpPolicy, localSmtpServer, profileInput, publishForTest, tempInstall } from './helpers';
+import { databases, tempInstallOn } from './databases';
+import { attemptsOf, graphWithDelay, localSmtpPolicy, localSmtpServer, profileInput, publishForTest } from './helpers';
 
 /** Answers DATA with the scripted replies in order, then 250; counts what it accepted. AUTH answers from `auth`, in order, then accepts. */
 async function scriptedServer(replies: { code: number; text: string }[], auth: { code: number; text: string }[] = []) {
@@ -43,177 +45,185 @@ let db: Db;
 const transports = threadedTransports(() => 'secret', localSmtpPolicy);
 const servers: SMTPServer[] = [];
 
-beforeAll(async () => {
-  ({ db } = await tempInstall());
-});
-afterAll(async () => {
+afterAll(() => {
   transports.close();
   for (const s of servers) s.close();
-  await db?.destroy();
 });
 
-async function setup(name: string, replies: { code: number; text: string }[], auth?: { code: number; text: string }[]) {
-  const smtp = await scriptedServer(replies, auth);
-  servers.push(smtp.server);
-  const login = auth ? { username: 'mailer' } : {};
-  await insertSmtpProfile(db, profileInput({ name, port: smtp.port, fromEmail: 'news@acme.test', fromName: 'Acme', maxConnections: 1, ...login }), {
-    id: name,
-    passwordEnc: auth ? 'stored' : '',
-    ownerId: null,
+describe.each(databases)('on %s', (dialect) => {
+  beforeAll(async () => {
+    ({ db } = await tempInstallOn(dialect));
   });
-  await publishForTest(db, `flow-${name}`, graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, name));
-  const input: SendEmailInput = {
-    runId: `run-${name}`,
-    nodeId: 'send',
-    contactId: 'ct_grace',
-    profileId: name,
-    subject: 'Hi',
-    text: 'Hello',
-    workflowId: `wf-${name}`,
-  };
-  const send = (attempt: number): Promise<SendEmailResult> =>
-    new MockActivityEnvironment({ attempt }).run(createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }), input);
-  return { smtp, input, send };
-}
+  afterAll(async () => db?.destroy());
 
-describe('sendEmail', () => {
-  it('treats 454 throttling as retry-later, then sends once and never twice', async () => {
-    const { smtp, input, send } = await setup('throttled', [{ code: 454, text: 'Throttling failure: Maximum sending rate exceeded.' }]);
-
-    const failure = await send(1).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(ApplicationFailure);
-    expect(failure).toMatchObject({ type: 'SmtpThrottled', nonRetryable: false });
-    expect((failure as ApplicationFailure).nextRetryDelay).toBeDefined();
-    expect((await getSend(db, input))?.status).toBe('PENDING');
-
-    const result = await send(2);
-    expect(result.alreadySent).toBe(false);
-    expect(result.reply).toMatch(/^250 /);
-    // The activity is retried after it had sent (e.g. the worker died before reporting): the ledger stops a second send.
-    expect((await send(3)).alreadySent).toBe(true);
-    expect(smtp.accepted).toEqual(['grace@example.test']);
-
-    const attempts = await attemptsOf(db, input.runId);
-    expect(attempts.map((a) => [a.attempt, a.outcome, a.smtpCode])).toEqual([
-      [1, 'retrying', 454],
-      [2, 'sent', 250],
-    ]);
-    expect(attempts[0]?.smtpReply).toMatch(/Maximum sending rate exceeded/);
-    expect((await getSend(db, input))?.status).toBe('SENT');
-  });
-
-  it('treats 550 as permanent: non-retryable, contact failed, reply logged', async () => {
-    const { smtp, input, send } = await setup('rejected', [{ code: 550, text: 'Mailbox unavailable' }]);
-    const failure = await send(1).catch((e: unknown) => e);
-    expect(failure).toMatchObject({ type: 'PermanentSmtpError', nonRetryable: true });
-    expect(smtp.accepted).toEqual([]);
-    const attempts = await attemptsOf(db, input.runId);
-    expect((await getSend(db, input))?.status).toBe('FAILED');
-    expect(attempts[0]).toMatchObject({ outcome: 'failed', smtpCode: 550 });
-    expect(attempts[0]?.smtpReply).toMatch(/Mailbox unavailable/);
-  });
-
-  it('fails for good, with the fix, when a stored password cannot be decrypted', async () => {
-    const { smtp, input } = await setup('undecryptable', []);
-    const written = encryptSecret(makeKeyring(randomBytes(32)), 'pw');
-    await updateSmtpProfile(db, 'undecryptable', profileInput({ name: 'undecryptable', port: smtp.port, username: 'u', maxConnections: 1 }), written);
-    const rotatedAway = makeKeyring(randomBytes(32));
-    const activity = createSendEmail({
-      db,
-      transports: threadedTransports((enc) => decryptSecret(rotatedAway, enc), localSmtpPolicy),
-      messageIdSecret: Buffer.alloc(32, 2),
+  async function setup(name: string, replies: { code: number; text: string }[], auth?: { code: number; text: string }[]) {
+    const smtp = await scriptedServer(replies, auth);
+    servers.push(smtp.server);
+    const login = auth ? { username: 'mailer' } : {};
+    await insertSmtpProfile(db, profileInput({ name, port: smtp.port, fromEmail: 'news@acme.test', fromName: 'Acme', maxConnections: 1, ...login }), {
+      id: name,
+      passwordEnc: auth ? 'stored' : '',
+      ownerId: null,
     });
-    const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, input).catch((e: unknown) => e);
-    expect(failure).toMatchObject({ type: 'SmtpConfigurationError', nonRetryable: true, message: expect.stringMatching(/re-enter its password/) });
-    expect(smtp.accepted).toEqual([]);
-  });
+    await publishForTest(db, `flow-${name}`, graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }, name));
+    const input: SendEmailInput = {
+      runId: `run-${name}`,
+      nodeId: 'send',
+      contactId: 'ct_grace',
+      profileId: name,
+      subject: 'Hi',
+      text: 'Hello',
+      workflowId: `wf-${name}`,
+    };
+    const send = (attempt: number): Promise<SendEmailResult> =>
+      new MockActivityEnvironment({ attempt }).run(createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) }), input);
+    return { smtp, input, send };
+  }
 
-  it("holds the profile's daily cap: the next message waits for a durable retry, unsent and unlogged", async () => {
-    const { smtp, input, send } = await setup('capped', []);
-    await updateSmtpProfile(
-      db,
-      'capped',
-      profileInput({ name: 'capped', port: smtp.port, fromEmail: 'news@acme.test', maxConnections: 1, dailyCap: 1 }),
-      '',
-    );
-    expect((await send(1)).alreadySent).toBe(false);
-    const activity = createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) });
-    const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, contactId: 'ct_ada' }).catch((e: unknown) => e);
-    expect(failure).toMatchObject({ type: 'ThrottleWait', nonRetryable: false, message: expect.stringMatching(/daily cap of 1/) });
-    expect((failure as ApplicationFailure).nextRetryDelay).toBeDefined();
-    expect(smtp.accepted).toEqual(['grace@example.test']);
-    expect(await attemptsOf(db, input.runId)).toHaveLength(1);
-  });
+  describe('sendEmail', () => {
+    it('treats 454 throttling as retry-later, then sends once and never twice', async () => {
+      const { smtp, input, send } = await setup('throttled', [{ code: 454, text: 'Throttling failure: Maximum sending rate exceeded.' }]);
 
-  it('names an unknown SMTP profile instead of crashing', async () => {
-    const { input } = await setup('gone', []);
-    const activity = createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) });
-    const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, profileId: 'nope' }).catch((e: unknown) => e);
-    expect(failure).toMatchObject({ nonRetryable: true, message: expect.stringMatching(/SMTP profile "nope" does not exist/) });
-  });
+      const failure = await send(1).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      expect(failure).toMatchObject({ type: 'SmtpThrottled', nonRetryable: false });
+      expect((failure as ApplicationFailure).nextRetryDelay).toBeDefined();
+      expect((await getSend(db, input))?.status).toBe('PENDING');
 
-  it('treats a 4xx to AUTH (454 too many login attempts) as temporary, not as a broken profile', async () => {
-    const { smtp, input, send } = await setup('auth-busy', [], [{ code: 454, text: '4.7.0 Too many login attempts, please try again later' }]);
-    const failure = await send(1).catch((e: unknown) => e);
-    expect(failure).toMatchObject({ type: 'TransientSmtpError', nonRetryable: false });
-    expect((await getSmtpProfile(db, 'auth-busy'))?.failingSince).toBeNull();
-    expect((await send(2)).alreadySent).toBe(false);
-    expect(smtp.accepted).toEqual(['grace@example.test']);
-    expect((await attemptsOf(db, input.runId)).map((a) => [a.outcome, a.smtpCode])).toEqual([
-      ['retrying', 454],
-      ['sent', 250],
-    ]);
-  });
+      const result = await send(2);
+      expect(result.alreadySent).toBe(false);
+      expect(result.reply).toMatch(/^250 /);
+      // The activity is retried after it had sent (e.g. the worker died before reporting): the ledger stops a second send.
+      expect((await send(3)).alreadySent).toBe(true);
+      expect(smtp.accepted).toEqual(['grace@example.test']);
 
-  it('pauses the profile on a 5xx to AUTH, with the reply shown, until it is saved again', async () => {
-    const { smtp, input, send } = await setup('auth-refused', [], [{ code: 535, text: '5.7.8 Username and Password not accepted' }]);
-    const failure = await send(1).catch((e: unknown) => e);
-    // Not a failed message: a paused profile, retried durably while someone fixes it.
-    expect(failure).toMatchObject({
-      type: 'ProfilePaused',
-      nonRetryable: false,
-      message: expect.stringMatching(/Username and Password not accepted/),
+      const attempts = await attemptsOf(db, input.runId);
+      expect(attempts.map((a) => [a.attempt, a.outcome, a.smtpCode])).toEqual([
+        [1, 'retrying', 454],
+        [2, 'sent', 250],
+      ]);
+      expect(attempts[0]?.smtpReply).toMatch(/Maximum sending rate exceeded/);
+      expect((await getSend(db, input))?.status).toBe('SENT');
     });
-    const paused = await getSmtpProfile(db, 'auth-refused');
-    expect(paused?.failingReason).toMatch(/535 5.7.8 Username and Password not accepted/);
-    // While paused, nothing is tried.
-    expect(await send(2).catch((e: unknown) => e)).toMatchObject({ type: 'ProfilePaused' });
-    expect(await attemptsOf(db, input.runId)).toHaveLength(1);
-    // Saved again (the fix): sending resumes.
-    await updateSmtpProfile(
-      db,
-      'auth-refused',
-      profileInput({ name: 'auth-refused', port: smtp.port, username: 'mailer', maxConnections: 1 }),
-      'stored',
-    );
-    expect((await send(3)).alreadySent).toBe(false);
-    expect(smtp.accepted).toEqual(['grace@example.test']);
-  });
 
-  it('lets only one of two overlapping attempts of one send go out', async () => {
-    const { smtp, send } = await setup('overlap', []);
-    const [a, b] = await Promise.allSettled([send(1), send(2)]);
-    const outcomes = [a, b].map((r) => (r.status === 'fulfilled' ? 'sent' : (r.reason as ApplicationFailure).type));
-    expect(outcomes.sort()).toEqual(['SendBusy', 'sent']);
-    expect(smtp.accepted).toEqual(['grace@example.test']);
-    // The one that waited comes back, finds it sent, and sends nothing.
-    expect((await send(3)).alreadySent).toBe(true);
-    expect(smtp.accepted).toHaveLength(1);
-  });
+    it('treats 550 as permanent: non-retryable, contact failed, reply logged', async () => {
+      const { smtp, input, send } = await setup('rejected', [{ code: 550, text: 'Mailbox unavailable' }]);
+      const failure = await send(1).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ type: 'PermanentSmtpError', nonRetryable: true });
+      expect(smtp.accepted).toEqual([]);
+      const attempts = await attemptsOf(db, input.runId);
+      expect((await getSend(db, input))?.status).toBe('FAILED');
+      expect(attempts[0]).toMatchObject({ outcome: 'failed', smtpCode: 550 });
+      expect(attempts[0]?.smtpReply).toMatch(/Mailbox unavailable/);
+    });
 
-  it('numbers each row of a send’s log on from the last one: a resend after a lost attempt counts up', async () => {
-    const { smtp, input, send } = await setup('numbered', [{ code: 451, text: '4.3.0 Try again later' }]);
-    expect(await send(1).catch((e: unknown) => e)).toMatchObject({ type: 'TransientSmtpError' });
-    // An attempt that claimed the send and died mid-send (its lease ran out): the outcome is unknown.
-    const key = { runId: input.runId, nodeId: input.nodeId, contactId: input.contactId };
-    await claimSend(db, key, { messageId: 'lost', owner: 'died', nowMs: Date.now() - 600_000, leaseMs: 1000 });
-    expect((await send(3)).alreadySent).toBe(false);
-    expect(smtp.accepted).toEqual(['grace@example.test']);
-    const attempts = await attemptsOf(db, input.runId);
-    expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([
-      [1, 'retrying'],
-      [2, 'uncertain'],
-      [3, 'sent'],
-    ]);
+    it('fails for good, with the fix, when a stored password cannot be decrypted', async () => {
+      const { smtp, input } = await setup('undecryptable', []);
+      const written = encryptSecret(makeKeyring(randomBytes(32)), 'pw', 'undecryptable');
+      await updateSmtpProfile(
+        db,
+        'undecryptable',
+        profileInput({ name: 'undecryptable', port: smtp.port, username: 'u', maxConnections: 1 }),
+        written,
+      );
+      const rotatedAway = makeKeyring(randomBytes(32));
+      const activity = createSendEmail({
+        db,
+        transports: threadedTransports((enc, profileId) => decryptSecret(rotatedAway, enc, profileId), localSmtpPolicy),
+        messageIdSecret: Buffer.alloc(32, 2),
+      });
+      const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, input).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ type: 'SmtpConfigurationError', nonRetryable: true, message: expect.stringMatching(/re-enter its password/) });
+      expect(smtp.accepted).toEqual([]);
+    });
+
+    it("holds the profile's daily cap: the next message waits for a durable retry, unsent and unlogged", async () => {
+      const { smtp, input, send } = await setup('capped', []);
+      await updateSmtpProfile(
+        db,
+        'capped',
+        profileInput({ name: 'capped', port: smtp.port, fromEmail: 'news@acme.test', maxConnections: 1, dailyCap: 1 }),
+        '',
+      );
+      expect((await send(1)).alreadySent).toBe(false);
+      const activity = createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) });
+      const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, contactId: 'ct_ada' }).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ type: 'ThrottleWait', nonRetryable: false, message: expect.stringMatching(/daily cap of 1/) });
+      expect((failure as ApplicationFailure).nextRetryDelay).toBeDefined();
+      expect(smtp.accepted).toEqual(['grace@example.test']);
+      expect(await attemptsOf(db, input.runId)).toHaveLength(1);
+    });
+
+    it('names an unknown SMTP profile instead of crashing', async () => {
+      const { input } = await setup('gone', []);
+      const activity = createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) });
+      const failure = await new MockActivityEnvironment({ attempt: 1 }).run(activity, { ...input, profileId: 'nope' }).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ nonRetryable: true, message: expect.stringMatching(/SMTP profile "nope" does not exist/) });
+    });
+
+    it('treats a 4xx to AUTH (454 too many login attempts) as temporary, not as a broken profile', async () => {
+      const { smtp, input, send } = await setup('auth-busy', [], [{ code: 454, text: '4.7.0 Too many login attempts, please try again later' }]);
+      const failure = await send(1).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ type: 'TransientSmtpError', nonRetryable: false });
+      expect((await getSmtpProfile(db, 'auth-busy'))?.failingSince).toBeNull();
+      expect((await send(2)).alreadySent).toBe(false);
+      expect(smtp.accepted).toEqual(['grace@example.test']);
+      expect((await attemptsOf(db, input.runId)).map((a) => [a.outcome, a.smtpCode])).toEqual([
+        ['retrying', 454],
+        ['sent', 250],
+      ]);
+    });
+
+    it('pauses the profile on a 5xx to AUTH, with the reply shown, until it is saved again', async () => {
+      const { smtp, input, send } = await setup('auth-refused', [], [{ code: 535, text: '5.7.8 Username and Password not accepted' }]);
+      const failure = await send(1).catch((e: unknown) => e);
+      // Not a failed message: a paused profile, retried durably while someone fixes it.
+      expect(failure).toMatchObject({
+        type: 'ProfilePaused',
+        nonRetryable: false,
+        message: expect.stringMatching(/Username and Password not accepted/),
+      });
+      const paused = await getSmtpProfile(db, 'auth-refused');
+      expect(paused?.failingReason).toMatch(/535 5.7.8 Username and Password not accepted/);
+      // While paused, nothing is tried.
+      expect(await send(2).catch((e: unknown) => e)).toMatchObject({ type: 'ProfilePaused' });
+      expect(await attemptsOf(db, input.runId)).toHaveLength(1);
+      // Saved again (the fix): sending resumes.
+      await updateSmtpProfile(
+        db,
+        'auth-refused',
+        profileInput({ name: 'auth-refused', port: smtp.port, username: 'mailer', maxConnections: 1 }),
+        'stored',
+      );
+      expect((await send(3)).alreadySent).toBe(false);
+      expect(smtp.accepted).toEqual(['grace@example.test']);
+    });
+
+    it('lets only one of two overlapping attempts of one send go out', async () => {
+      const { smtp, send } = await setup('overlap', []);
+      const [a, b] = await Promise.allSettled([send(1), send(2)]);
+      const outcomes = [a, b].map((r) => (r.status === 'fulfilled' ? 'sent' : (r.reason as ApplicationFailure).type));
+      expect(outcomes.sort()).toEqual(['SendBusy', 'sent']);
+      expect(smtp.accepted).toEqual(['grace@example.test']);
+      // The one that waited comes back, finds it sent, and sends nothing.
+      expect((await send(3)).alreadySent).toBe(true);
+      expect(smtp.accepted).toHaveLength(1);
+    });
+
+    it('numbers each row of a send’s log on from the last one: a resend after a lost attempt counts up', async () => {
+      const { smtp, input, send } = await setup('numbered', [{ code: 451, text: '4.3.0 Try again later' }]);
+      expect(await send(1).catch((e: unknown) => e)).toMatchObject({ type: 'TransientSmtpError' });
+      // An attempt that claimed the send and died mid-send (its lease ran out): the outcome is unknown.
+      const key = { runId: input.runId, nodeId: input.nodeId, contactId: input.contactId };
+      await claimSend(db, key, { messageId: 'lost', owner: 'died', nowMs: Date.now() - 600_000, leaseMs: 1000 });
+      expect((await send(3)).alreadySent).toBe(false);
+      expect(smtp.accepted).toEqual(['grace@example.test']);
+      const attempts = await attemptsOf(db, input.runId);
+      expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+        [1, 'retrying'],
+        [2, 'uncertain'],
+        [3, 'sent'],
+      ]);
+    });
   });
 });

@@ -233,6 +233,7 @@ describe('restart backoff', () => {
       name: 'crasher',
       now: () => clock,
       log: (line) => lines.push(line),
+      onCrashLoop: (line) => lines.push(line),
       start: () => {
         if (++starts === 3) clock += 61_000;
         return spawn(process.execPath, ['-e', 'process.exit(3)'], { stdio: 'ignore' });
@@ -247,5 +248,43 @@ describe('restart backoff', () => {
     await sleep(1_500);
     expect(starts).toBe(3);
     expect(crasher.child).toBeUndefined();
+  }, 60_000);
+
+  it('gives up on a crash loop (5 exits within 60 s), once, saying why; 5 exits spread over more than 60 s are restarted', async () => {
+    const run = async (apartMs: number) => {
+      let clock = 0;
+      let starts = 0;
+      const lines: string[] = [];
+      const loops: string[] = [];
+      const crasher = supervise({
+        name: 'web',
+        now: () => clock,
+        log: (line) => lines.push(line),
+        onCrashLoop: (line) => loops.push(line),
+        // Restarts at once: the backoff is tested above.
+        delay: () => 10,
+        start: () => {
+          starts++;
+          clock += apartMs;
+          return spawn(process.execPath, ['-e', 'process.exit(7)'], { stdio: 'ignore' });
+        },
+      });
+      await eventually('five exits', () => (lines.filter((l) => l.includes('exited')).length + loops.length >= 5 ? true : undefined), 30_000);
+      await sleep(500);
+      crasher.stop();
+      return { starts, loops, lines };
+    };
+
+    const loop = await run(0);
+    expect(loop.loops).toEqual([
+      'web exited on its own 5 times within 60 s (the last: exit code 7); not starting it again: its output above says why',
+    ]);
+    expect(loop.starts).toBe(5);
+    expect(loop.lines.filter((l) => l.includes('starting it again in'))).toHaveLength(4);
+
+    // 16 s between starts (the clock the supervisor reads): the 5th exit comes 64 s after the 1st, so it is restarted like the others.
+    const spread = await run(16_000);
+    expect(spread.loops).toEqual([]);
+    expect(spread.starts).toBeGreaterThan(5);
   }, 60_000);
 });

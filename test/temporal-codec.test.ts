@@ -4,8 +4,10 @@
  * (server/temporal-codec-http.ts). The whole path on a real server is test/temporal-history.test.ts
  * and test/e2e/security/temporal-history.test.ts.
  */
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { defaultPayloadConverter, type FailureConverter, type Payload } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { keyIdOf, makeKeyring } from '../server/crypto';
 import { UserError } from '../server/errors';
@@ -15,6 +17,7 @@ import {
   failureConverter,
   isEncrypted,
   KEY_ID_METADATA,
+  KEY_VERSION_METADATA,
   PayloadDecryptionError,
   PayloadEncryptionCodec,
 } from '../server/temporal-codec';
@@ -41,6 +44,26 @@ describe('PayloadEncryptionCodec', () => {
     const [decoded] = await codec.decode([encoded]);
     expect(defaultPayloadConverter.fromPayload(decoded as Payload)).toEqual(secretInput);
     expect(meta(decoded as Payload, 'encoding')).toBe('json/plain');
+  });
+
+  it("encrypts with the install key's temporal-payload key (v2), and still decrypts payloads of the first version", async () => {
+    const codec = new PayloadEncryptionCodec(makeKeyring(keyA));
+    const [encoded] = await codec.encode([plain()]);
+    expect(meta(encoded as Payload, KEY_VERSION_METADATA)).toBe('v2');
+    // Without its mark it is read as the first version (the install key itself), which it is not.
+    const { [KEY_VERSION_METADATA]: _, ...unmarked } = encoded?.metadata ?? {};
+    await expect(codec.decode([{ ...encoded, metadata: unmarked }])).rejects.toThrow(PayloadDecryptionError);
+    // A payload as the first version wrote it: the install key, its own additional data, no mark.
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', keyA, iv, { authTagLength: 16 });
+    cipher.setAAD(Buffer.from(`dripline.temporal-payload.v1.${keyIdOf(keyA)}`));
+    const body = proto.temporal.api.common.v1.Payload.encode(plain()).finish();
+    const v1: Payload = {
+      metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: Buffer.from(keyIdOf(keyA)) },
+      data: Buffer.concat([iv, cipher.update(body), cipher.final(), cipher.getAuthTag()]),
+    };
+    const [decoded] = await codec.decode([v1]);
+    expect(defaultPayloadConverter.fromPayload(decoded as Payload)).toEqual(secretInput);
   });
 
   it('uses a fresh IV each time: the same value never encrypts to the same bytes', async () => {

@@ -9,13 +9,15 @@ const repoRoot = typeof __dirname === 'string' ? path.join(__dirname, '..') : pr
 const dev = process.env.NODE_ENV === 'development';
 
 /**
- * Security headers on every answer, pages and API alike. Next's App Router streams its data in inline
- * scripts and React Flow positions nodes with inline styles, so those two allow 'unsafe-inline'; nothing
- * else loads from anywhere but this origin, and no other site may frame the app (clickjacking).
+ * Security headers on every answer, pages and API alike. Pages get their own Content-Security-Policy
+ * from web/proxy.ts, whose script-src allows only scripts carrying that request's nonce (Next puts it
+ * on its own inline scripts); this one, for everything else, allows no inline script at all. React Flow
+ * positions nodes with inline styles, so styles allow 'unsafe-inline'; nothing else loads from anywhere
+ * but this origin, and no other site may frame the app (clickjacking).
  */
 const contentSecurityPolicy = [
   "default-src 'self'",
-  `script-src 'self' 'unsafe-inline'${dev ? " 'unsafe-eval'" : ''}`,
+  `script-src 'self'${dev ? " 'unsafe-eval'" : ''}`,
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self' data:",
@@ -36,9 +38,18 @@ const securityHeaders = [
   { key: 'Cross-Origin-Resource-Policy', value: 'same-origin' },
 ];
 
+/**
+ * A route's own value for one of the headers above. Next sets these config headers over whatever a
+ * route answers with, so a route cannot set them itself; a later rule wins over an earlier one here.
+ */
+const routeHeaders = [
+  // The unsubscribe page's URL is the contact's token: no link on it may send that on as a referrer.
+  { source: '/unsubscribe/:token', headers: [{ key: 'Referrer-Policy', value: 'no-referrer' }] },
+];
+
 const nextConfig: NextConfig = {
   async headers() {
-    return [{ source: '/:path*', headers: securityHeaders }];
+    return [{ source: '/:path*', headers: securityHeaders }, ...routeHeaders];
   },
   // Native and server-only packages are loaded from node_modules at run time, never bundled.
   serverExternalPackages: [
@@ -50,6 +61,7 @@ const nextConfig: NextConfig = {
     'kysely',
     'nodemailer',
     'mjml',
+    'prom-client',
   ],
   turbopack: { root: repoRoot },
   outputFileTracingRoot: repoRoot,

@@ -55,7 +55,7 @@ export async function conditionFacts(
       });
     }
     for (const segment of segments) {
-      const members = await db.selectFrom('contacts').select('id').where('id', 'in', ids).where(filterCondition(segment.filter)).execute();
+      const members = await db.selectFrom('contacts').select('id').where('id', 'in', ids).where(filterCondition(db, segment.filter)).execute();
       for (const m of members) (facts.get(m.id)?.segments as Set<string> | undefined)?.add(segment.id);
     }
     if (listIds.length > 0) {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { oneOffWorkflowId } from '../../workflows/contracts';
-import { now, sql, type Db } from '.';
+import { type Db, dialectOf, now, sql } from '.';
 
 /** What a deleted contact's rows say instead of their id: the same for all their rows, so a run's counts still add up. */
 export const anonymisedContactId = (contactId: string) => `deleted-${createHash('sha256').update(contactId).digest('hex').slice(0, 16)}`;
@@ -50,6 +50,8 @@ export async function eraseContact(db: Db, contactId: string): Promise<{ email: 
     const email = contact.email;
     const mentions = new RegExp(escapeRegExp(email), 'gi');
     const like = `%${email.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    // Any case, as `mentions` finds them: SQLite's LIKE ignores case; PostgreSQL's needs ILIKE.
+    const likeAnyCase = sql.raw(dialectOf(db) === 'postgres' ? 'ILIKE' : 'LIKE');
     const at = now();
 
     // Still due in a run: cancelled, so that no batch claims them (a batch holding one right now finds no contact).
@@ -67,7 +69,7 @@ export async function eraseContact(db: Db, contactId: string): Promise<{ email: 
       .selectFrom('deliveryAttempts')
       .select(['id', 'smtpReply'])
       .where('contactId', '=', contactId)
-      .where(sql<boolean>`smtp_reply LIKE ${like} ESCAPE '\\'`)
+      .where(sql<boolean>`smtp_reply ${likeAnyCase} ${like} ESCAPE '\\'`)
       .execute();
     for (const r of replies) {
       await trx
@@ -94,7 +96,7 @@ export async function eraseContact(db: Db, contactId: string): Promise<{ email: 
     const problems = await trx
       .selectFrom('importProblems')
       .select(['importId', 'line', 'reason'])
-      .where(sql<boolean>`reason LIKE ${like} ESCAPE '\\'`)
+      .where(sql<boolean>`reason ${likeAnyCase} ${like} ESCAPE '\\'`)
       .execute();
     for (const p of problems) {
       await trx

@@ -1,7 +1,7 @@
 /** Contacts: the people flows send to. */
 import type { Selectable } from 'kysely';
 import { type AttributeType, ContactAttributes, type SubscriptionStatus } from '../../domain/contact';
-import { newId, now, sql, type Db, type Tables } from '.';
+import { type Db, dialectOf, newId, now, sql, type Tables } from '.';
 
 export interface Contact {
   id: string;
@@ -82,17 +82,21 @@ function searchQuery(db: Db, search: ContactSearch) {
     const like = `%${search.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     q = q.where((eb) => eb.or([sql<boolean>`lower(email) LIKE ${like} ESCAPE '\\'`, sql<boolean>`lower(name) LIKE ${like} ESCAPE '\\'`]));
   } else if (search.kind === 'attribute') {
-    const path = `$.${search.name}`;
-    q =
-      search.value === ''
-        ? q.where(sql<boolean>`json_type(attributes, ${path}) IS NOT NULL`)
-        : q.where(
-            sql<string>`CASE json_type(attributes, ${path}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE lower(CAST(json_extract(attributes, ${path}) AS TEXT)) END`,
-            '=',
-            search.value,
-          );
+    q = q.where(attributeSearch(db, search.name, search.value));
   }
   return q;
+}
+
+/** `name:value`: the attribute as text, lower case ('true'/'false' for booleans) equals the value; `name:` alone: the contact has it. */
+function attributeSearch(db: Db, name: string, value: string) {
+  if (dialectOf(db) === 'postgres') {
+    const json = sql`(attributes::jsonb -> CAST(${name} AS text))`;
+    return value === '' ? sql<boolean>`${json} IS NOT NULL` : sql<boolean>`lower(attributes::jsonb ->> CAST(${name} AS text)) = ${value}`;
+  }
+  const path = `$.${name}`;
+  return value === ''
+    ? sql<boolean>`json_type(attributes, ${path}) IS NOT NULL`
+    : sql<boolean>`CASE json_type(attributes, ${path}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE lower(CAST(json_extract(attributes, ${path}) AS TEXT)) END = ${value}`;
 }
 
 /** One page of the contacts list, newest first, and how many contacts match. */
@@ -225,9 +229,10 @@ export async function defineAttributes(db: Db, defs: { name: string; type: Attri
     .execute();
 }
 
-/** True when the error is the unique index on email refusing a second contact with the same address. */
+/** True when the error is the unique index on email refusing a second contact with the same address (SQLite's code, or PostgreSQL's unique violation on it). */
 export function isDuplicateEmail(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  if (!(err instanceof Error) || !('code' in err)) return false;
+  return err.code === 'SQLITE_CONSTRAINT_UNIQUE' || (err.code === '23505' && 'constraint' in err && err.constraint === 'contacts_email_key');
 }
 
 /** A page of contacts for the export, in id order after `afterId` (keyset paging: no offset to walk past); only a list's members when given. */

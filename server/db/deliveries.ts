@@ -1,6 +1,6 @@
 /** The send ledger (one row per run, node and contact) and the delivery log (one row per attempt). */
 import { setTimeout as delay } from 'node:timers/promises';
-import { now, sql, type Db } from '.';
+import { bigint, type Db, greatest, now, sql } from '.';
 import type { AttemptOutcome, SendStatus, Tables } from './tables';
 
 export type DeliveryAttempt = Omit<Tables['deliveryAttempts'], 'id'> & { id: number };
@@ -207,7 +207,7 @@ export async function commitOutcome(db: Db, attempt: Omit<DeliveryAttempt, 'id' 
 
 /** Keeps every send an attempt holds at one node leased until at least `untilMs` (never shortens one). */
 export async function renewLeases(db: Db, runId: string, nodeId: string, owner: string, untilMs: number): Promise<void> {
-  await sql`UPDATE sends SET lease_until = max(lease_until, ${untilMs})
+  await sql`UPDATE sends SET lease_until = ${greatest(db, sql`lease_until`, bigint(untilMs))}
     WHERE run_id = ${runId} AND node_id = ${nodeId} AND lease_owner = ${owner} AND status = 'SENDING'`.execute(db);
 }
 

@@ -3,7 +3,7 @@
  * one node: read a page of them, and move them on (one transaction per page). What each step does
  * with them is in its handler; only the SQL is here.
  */
-import { now, sql, type Db } from '.';
+import { type Db, dialectOf, now, sql } from '.';
 
 const DUE_PAGE = 5000;
 const CHUNK = 500;
@@ -23,11 +23,17 @@ export function dueRecipients(db: Db, runId: string, nodeId: string, nowMs: numb
   return dueAtNode(db, runId, nodeId, nowMs).select(['contactId', 'dueAt']).execute();
 }
 
+/** The contact's `timezone` attribute, as its JSON value (attributes are JSON text in both databases). */
+const timezone = (db: Db) =>
+  dialectOf(db) === 'postgres'
+    ? sql<unknown>`(contacts.attributes::jsonb -> 'timezone')`
+    : sql<unknown>`json_extract(contacts.attributes, '$.timezone')`;
+
 /** A page of the recipients due at this node, with their contact's `timezone` attribute (anything, as stored). */
 export function dueRecipientZones(db: Db, runId: string, nodeId: string, nowMs: number): Promise<{ contactId: string; timezone: unknown }[]> {
   return dueAtNode(db, runId, nodeId, nowMs)
     .innerJoin('contacts', 'contacts.id', 'runRecipients.contactId')
-    .select(['runRecipients.contactId', sql<unknown>`json_extract(contacts.attributes, '$.timezone')`.as('timezone')])
+    .select(['runRecipients.contactId', timezone(db).as('timezone')])
     .execute();
 }
 

@@ -1,7 +1,7 @@
 /** Journeys started by API events: one row each, so re-entry policies and idempotency keys are answered here. */
 import type { FlowGraph } from '../../domain/flow/schema';
 import type { Plan } from '../../domain/flow/plan';
-import { now, sql, type Db, type Tables } from '.';
+import { bigint, type Db, dialectOf, now, sql, type Tables } from '.';
 
 /** A journey an API event started (its id is the journey's runId). */
 export type EventEntry = Tables['eventEntries'];
@@ -83,10 +83,15 @@ export async function contactEntries(db: Db, flowId: string, contactId: string, 
  */
 export async function insertEventEntry(db: Db, entry: Omit<EventEntry, 'enteredAt'>, options: { onlyIfFirst: boolean }): Promise<boolean> {
   const e = { ...entry, enteredAt: now() };
-  const result = await sql`
+  const insert = sql`
     INSERT INTO event_entries (id, flow_id, version, contact_id, event, idempotency_key, workflow_id, api_key_id, entered_at)
-    SELECT ${e.id}, ${e.flowId}, ${e.version}, ${e.contactId}, ${e.event}, ${e.idempotencyKey}, ${e.workflowId}, ${e.apiKeyId}, ${e.enteredAt}
-    WHERE ${options.onlyIfFirst ? sql`NOT EXISTS (SELECT 1 FROM event_entries WHERE flow_id = ${e.flowId} AND contact_id = ${e.contactId})` : sql`1`}
-    ON CONFLICT DO NOTHING`.execute(db);
-  return Number(result.numAffectedRows ?? 0) > 0;
+    SELECT ${e.id}, ${e.flowId}, ${bigint(e.version)}, ${e.contactId}, ${e.event}, ${e.idempotencyKey}, ${e.workflowId}, ${e.apiKeyId}, ${e.enteredAt}
+    WHERE ${options.onlyIfFirst ? sql`NOT EXISTS (SELECT 1 FROM event_entries WHERE flow_id = ${e.flowId} AND contact_id = ${e.contactId})` : sql`true`}
+    ON CONFLICT DO NOTHING`;
+  if (!options.onlyIfFirst || dialectOf(db) === 'sqlite') return Number((await insert.execute(db)).numAffectedRows ?? 0) > 0;
+  // PostgreSQL runs statements side by side: the contact's first entry in the flow is decided under a lock of its own.
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${JSON.stringify(['event-entry', e.flowId, e.contactId])}))`.execute(trx);
+    return Number((await insert.execute(trx)).numAffectedRows ?? 0) > 0;
+  });
 }

@@ -1,7 +1,7 @@
 /** Flows: editable drafts and their immutable published versions. */
 import type { FlowGraph } from '../../domain/flow/schema';
 import type { Plan } from '../../domain/flow/plan';
-import { now, type Db } from '.';
+import { type Db, lockingOnPostgres, now } from '.';
 import { userDisplayNames } from './users';
 
 export interface FlowSummary {
@@ -155,6 +155,8 @@ export async function insertFlowVersion(
   about: { note?: string | null | undefined; publishedBy?: string | null | undefined } = {},
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
+    // Publishes of one flow at once take turns on PostgreSQL (SQLite has one writer): each gets the next number.
+    await lockingOnPostgres(trx, trx.selectFrom('flows').select('id').where('id', '=', flowId)).execute();
     const last = await trx
       .selectFrom('flowVersions')
       .select((eb) => eb.fn.max('version').as('v'))

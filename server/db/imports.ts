@@ -2,7 +2,7 @@
 import type { Selectable } from 'kysely';
 import type { ContactAttributes } from '../../domain/contact';
 import type { ImportMapping, ImportProblem, ImportProgress, ImportStatus } from '../../domain/contact-import';
-import { newId, now, sql, type Db, type Tables } from '.';
+import { type Db, lockingOnPostgres, newId, now, sql, type Tables } from '.';
 
 type ImportRow = Selectable<Tables['imports']>;
 
@@ -140,7 +140,10 @@ export async function commitImportChunk(
   chunk: { importId: string; from: number; to: number; rows: ImportRowValues[]; problems: ImportProblem[] },
 ): Promise<{ created: number; updated: number; duplicates: number }> {
   return db.transaction().execute(async (trx) => {
-    const job = await trx.selectFrom('imports').select(['rowsDone', 'listId']).where('id', '=', chunk.importId).executeTakeFirstOrThrow();
+    const job = await lockingOnPostgres(
+      trx,
+      trx.selectFrom('imports').select(['rowsDone', 'listId']).where('id', '=', chunk.importId),
+    ).executeTakeFirstOrThrow();
     if (job.rowsDone !== chunk.from) throw new ImportPositionMoved(`import ${chunk.importId} is at row ${job.rowsDone}, not ${chunk.from}`);
     const problems = [...chunk.problems];
     let kept: ImportRowValues[] = [];
@@ -234,4 +237,39 @@ export async function commitImportChunk(
       .execute();
     return { created: fresh.length, updated: kept.length, duplicates };
   });
+}
+
+/** This user's uploads not started yet, oldest first. */
+export async function listPendingUploads(db: Db, ownerId: string): Promise<{ id: string; fileName: string; createdAt: string }[]> {
+  return db
+    .selectFrom('imports')
+    .select(['id', 'fileName', 'createdAt'])
+    .where('ownerId', '=', ownerId)
+    .where('status', '=', 'uploaded')
+    .orderBy('createdAt')
+    .execute();
+}
+
+/** Deletes an import not started yet; false when there is none (started meanwhile, or gone). */
+export async function deleteUpload(db: Db, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('imports').where('id', '=', id).where('status', '=', 'uploaded').executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Uploads never started and uploaded before `before` (an ISO time) end as failed, with the reason; their files are the caller's. */
+export async function expireUploads(db: Db, before: string, reason: string): Promise<number> {
+  const r = await db
+    .updateTable('imports')
+    .set({ status: 'failed', error: reason, finishedAt: now() })
+    .where('status', '=', 'uploaded')
+    .where('createdAt', '<', before)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** The status of each of these imports that exists. */
+export async function importStatuses(db: Db, ids: string[]): Promise<Map<string, ImportStatus>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('imports').select(['id', 'status']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.status]));
 }

@@ -1,10 +1,12 @@
 /** Static lists of contacts: added to and removed from by hand; a run's audience can be one. */
-import { newId, now, sql, type Db } from '.';
+import { bigint, type Db, newId, now, sql } from '.';
 
 export interface ContactList {
   id: string;
   name: string;
   createdAt: string;
+  /** Who may see and change it besides admins; null: from before owners (admins only, until setup adopts it). */
+  ownerId: string | null;
   /** Everyone on the list, and those a run would mail (subscribed). */
   members: number;
   subscribed: number;
@@ -19,6 +21,7 @@ function withCounts(db: Db) {
       'lists.id',
       'lists.name',
       'lists.createdAt',
+      'lists.ownerId',
       (eb) => eb.fn.count<number>('listMembers.contactId').as('members'),
       sql<number>`coalesce(sum(case when contacts.status = 'subscribed' then 1 else 0 end), 0)`.as('subscribed'),
     ])
@@ -27,8 +30,11 @@ function withCounts(db: Db) {
 
 const counted = (r: ContactList): ContactList => ({ ...r, members: Number(r.members), subscribed: Number(r.subscribed) });
 
-export async function listLists(db: Db): Promise<ContactList[]> {
-  return (await withCounts(db).orderBy('lists.name').execute()).map(counted);
+/** Every list, or with `ownedBy` that user's, by name. */
+export async function listLists(db: Db, options: { ownedBy?: string } = {}): Promise<ContactList[]> {
+  let q = withCounts(db);
+  if (options.ownedBy !== undefined) q = q.where('lists.ownerId', '=', options.ownedBy);
+  return (await q.orderBy('lists.name').execute()).map(counted);
 }
 
 export async function getList(db: Db, id: string): Promise<ContactList | undefined> {
@@ -40,10 +46,16 @@ export async function findListByName(db: Db, name: string): Promise<{ id: string
   return db.selectFrom('lists').select('id').where(sql<string>`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
 }
 
-export async function insertList(db: Db, name: string): Promise<string> {
+export async function insertList(db: Db, name: string, ownerId: string | null = null): Promise<string> {
   const id = newId('list');
-  await db.insertInto('lists').values({ id, name, createdAt: now() }).execute();
+  await db.insertInto('lists').values({ id, name, ownerId, createdAt: now() }).execute();
   return id;
+}
+
+/** Deletes the list and its memberships; returns false when there is no such list. Runs started for it keep their recipients. */
+export async function deleteList(db: Db, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('lists').where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }
 
 /** Adds these contacts (those that exist) to the list; returns how many were new to it. */
@@ -88,7 +100,7 @@ export async function enrollListRecipients(
   listId: string,
 ): Promise<number> {
   const r = await sql`INSERT INTO run_recipients (run_id, contact_id, node_id, status, due_at, workflow_id, updated_at)
-    SELECT ${run.runId}, c.id, ${run.entry}, 'pending', ${run.dueAt}, ${run.workflowId}, ${now()}
+    SELECT ${run.runId}, c.id, ${run.entry}, 'pending', ${bigint(run.dueAt)}, ${run.workflowId}, ${now()}
     FROM list_members m JOIN contacts c ON c.id = m.contact_id
     WHERE m.list_id = ${listId} AND c.status = 'subscribed'
     ON CONFLICT (run_id, contact_id) DO NOTHING`.execute(db);

@@ -10,6 +10,8 @@ import { contactAdminMigrations } from './migrations-contact-admin';
 import { flowVersionMigrations } from './migrations-flow-versions';
 import { sendingMigrations } from './migrations-sending';
 import { tlsTrustMigrations } from './migrations-tls-trust';
+import { ownerMigrations, sandboxOwnerMigrations } from './migrations-owners';
+import { limitMigrations } from './migrations-limits';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -371,6 +373,8 @@ export const migrations: Record<string, Migration> = {
   ...contactAdminMigrations,
   ...flowVersionMigrations,
   ...tlsTrustMigrations,
+  ...ownerMigrations,
+  ...limitMigrations,
 };
 
 /**
@@ -384,4 +388,5 @@ export const sandboxMigrations: Record<string, Migration> = {
       await createSandboxMessages(db);
     },
   },
+  ...sandboxOwnerMigrations,
 };

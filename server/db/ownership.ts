@@ -6,10 +6,11 @@
 import { now, type Db } from '.';
 import type { Tables } from './tables';
 
-/** Gives flows and runs without an owner (from before owners, or seeded before any user) to this user. */
+/** Gives flows, runs, segments and lists without an owner (from before owners, or seeded before any user) to this user. */
 export async function adoptOwnerless(db: Db, userId: string): Promise<void> {
-  await db.updateTable('flows').set({ ownerId: userId }).where('ownerId', 'is', null).execute();
-  await db.updateTable('runs').set({ ownerId: userId }).where('ownerId', 'is', null).execute();
+  for (const table of ['flows', 'runs', 'segments', 'lists'] as const) {
+    await db.updateTable(table).set({ ownerId: userId }).where('ownerId', 'is', null).execute();
+  }
 }
 
 export type DirectSend = Tables['directSends'];
@@ -48,6 +49,27 @@ export async function visibleMessageIds(db: Db, userId: string, limit = 1000): P
     .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
     .slice(0, limit)
     .map((r) => r.messageId);
+}
+
+/** Whether this user may see the send with this Message-ID (as visibleMessageIds, for one message). */
+export async function mayViewMessage(db: Db, userId: string, messageId: string): Promise<boolean> {
+  const ofRun = await db
+    .selectFrom('sends')
+    .innerJoin('runs', 'runs.id', 'sends.runId')
+    .innerJoin('flows', 'flows.id', 'runs.flowId')
+    .select('sends.messageId')
+    .where('sends.messageId', '=', messageId)
+    .where((eb) => eb.or([eb('runs.ownerId', '=', userId), eb('flows.ownerId', '=', userId)]))
+    .executeTakeFirst();
+  if (ofRun) return true;
+  const direct = await db
+    .selectFrom('sends')
+    .innerJoin('directSends', 'directSends.id', 'sends.runId')
+    .select('sends.messageId')
+    .where('sends.messageId', '=', messageId)
+    .where('directSends.sentBy', '=', userId)
+    .executeTakeFirst();
+  return direct !== undefined;
 }
 
 export interface TestSend {

@@ -3,7 +3,7 @@
  * in. The campaign workflow moves the whole cohort through these queries, in pages and batches.
  */
 import type { SubscriptionStatus } from '../../domain/contact';
-import { now, sql, type Db } from '.';
+import { bigint, type Db, dialectOf, now, sql } from '.';
 import type { RecipientStatus } from './tables';
 
 const CHUNK = 500;
@@ -58,7 +58,7 @@ export async function enrollAllContactsPage(
   const upTo = last?.id;
   const result = await sql`
     INSERT INTO run_recipients (run_id, contact_id, node_id, status, due_at, workflow_id, updated_at)
-    SELECT ${run.runId}, id, ${run.entry}, 'pending', ${run.dueAt}, ${run.workflowId}, ${now()} FROM contacts
+    SELECT ${run.runId}, id, ${run.entry}, 'pending', ${bigint(run.dueAt)}, ${run.workflowId}, ${now()} FROM contacts
     WHERE id > ${after} ${upTo === undefined ? sql`` : sql`AND id <= ${upTo}`} AND status = 'subscribed'
     ON CONFLICT (run_id, contact_id) DO NOTHING`.execute(db);
   return { enrolled: Number(result.numAffectedRows ?? 0), next: upTo ?? null };
@@ -124,7 +124,10 @@ export async function recipientsHeldBy(db: Db, runId: string, claim: string): Pr
     .execute();
 }
 
-/** Claims up to `n` more recipients due at a Send step for a batch, and returns just those. */
+/**
+ * Claims up to `n` more recipients due at a Send step for a batch, and returns just those. SQLite has one
+ * writer at a time; on PostgreSQL batches claim at once, each skipping the rows another is claiming.
+ */
 export async function claimNextRecipients(
   db: Db,
   runId: string,
@@ -133,10 +136,13 @@ export async function claimNextRecipients(
   nowMs: number,
   n: number,
 ): Promise<ClaimedRecipient[]> {
+  const due = sql`run_id = ${runId} AND status = 'pending' AND node_id = ${nodeId} AND due_at <= ${nowMs}`;
+  const which =
+    dialectOf(db) === 'postgres'
+      ? sql`run_id = ${runId} AND contact_id IN (SELECT contact_id FROM run_recipients WHERE ${due} LIMIT ${n} FOR UPDATE SKIP LOCKED)`
+      : sql`rowid IN (SELECT rowid FROM run_recipients WHERE ${due} LIMIT ${n})`;
   const claimed = await sql<{ contactId: string }>`UPDATE run_recipients SET status = 'sending', claim = ${claim}, updated_at = ${now()}
-    WHERE rowid IN (SELECT rowid FROM run_recipients
-      WHERE run_id = ${runId} AND status = 'pending' AND node_id = ${nodeId} AND due_at <= ${nowMs} LIMIT ${n})
-    RETURNING contact_id`.execute(db);
+    WHERE ${which} RETURNING contact_id`.execute(db);
   const ids = claimed.rows.map((r) => r.contactId);
   if (ids.length === 0) return [];
   const people = await db.selectFrom('contacts').select(['id', 'email', 'name', 'attributes', 'status']).where('id', 'in', ids).execute();

@@ -54,11 +54,93 @@ export async function listSandboxMessages(db: SandboxDb, limit = 200): Promise<S
   return db.selectFrom('sandboxMessages').selectAll().orderBy('id', 'desc').limit(limit).execute();
 }
 
-/** The newest messages with one of these Message-IDs (what one agent may see), as listSandboxMessages. */
-export async function listSandboxMessagesWithIds(db: SandboxDb, messageIds: readonly string[], limit = 200): Promise<SandboxMessage[]> {
-  if (messageIds.length === 0) return [];
-  const ids = sql<string>`(SELECT value FROM json_each(${JSON.stringify(messageIds)}))`;
-  return db.selectFrom('sandboxMessages').selectAll().where('messageId', 'in', ids).orderBy('id', 'desc').limit(limit).execute();
+/** A message as the mailbox lists it: its headers and its size, never its body. */
+export type SandboxSummary = Omit<SandboxMessage, 'text' | 'raw'> & { size: number };
+
+/**
+ * The newest messages' summaries (with `messageIds`: only those with one of these Message-IDs, what one
+ * agent may see). The size is the raw source's in bytes, read from the row's header: no body is loaded.
+ */
+export async function listSandboxSummaries(
+  db: SandboxDb,
+  options: { messageIds?: readonly string[]; limit?: number } = {},
+): Promise<SandboxSummary[]> {
+  if (options.messageIds?.length === 0) return [];
+  let q = db
+    .selectFrom('sandboxMessages')
+    .select([
+      'id',
+      'receivedAt',
+      'envelopeFrom',
+      'envelopeTo',
+      'fromHeader',
+      'toHeader',
+      'replyTo',
+      'subject',
+      'messageId',
+      sql<number>`octet_length(raw)`.as('size'),
+    ]);
+  if (options.messageIds) q = q.where('messageId', 'in', sql<string>`(SELECT value FROM json_each(${JSON.stringify(options.messageIds)}))`);
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(options.limit ?? 200)
+    .execute();
+  return rows.map((r) => ({ ...r, size: Number(r.size) }));
+}
+
+/** One message with its text (not its raw source), when it is opened. */
+export async function getSandboxMessage(db: SandboxDb, id: number): Promise<Omit<SandboxMessage, 'raw'> | undefined> {
+  return db
+    .selectFrom('sandboxMessages')
+    .select(['id', 'receivedAt', 'envelopeFrom', 'envelopeTo', 'fromHeader', 'toHeader', 'replyTo', 'subject', 'messageId', 'text'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** How much the mailbox keeps: the newest `messages`, none older than `days`, at most `bytes` of raw source in all. */
+export interface SandboxLimits {
+  messages: number;
+  days: number;
+  bytes: number;
+}
+export const SANDBOX_LIMITS: SandboxLimits = { messages: 10_000, days: 7, bytes: 500 * 1024 * 1024 };
+
+/**
+ * Deletes what is over the limits, oldest first, a batch at a time (the SMTP server keeps storing
+ * between batches); returns how many messages went. The sandbox process runs it on a timer.
+ */
+export async function pruneSandbox(db: SandboxDb, limits: SandboxLimits = SANDBOX_LIMITS, batch = 1000): Promise<number> {
+  const cutoff = new Date(Date.now() - limits.days * 86_400_000).toISOString();
+  const tooOld = await db
+    .selectFrom('sandboxMessages')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .where('receivedAt', '<', cutoff)
+    .executeTakeFirst();
+  const beyondCount = await db.selectFrom('sandboxMessages').select('id').orderBy('id', 'desc').offset(limits.messages).limit(1).executeTakeFirst();
+  // The newest message that takes the running total of sizes, newest first, over the limit: it and all before it go.
+  const beyondBytes = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('sandboxMessages')
+        .select(['id', sql<number>`sum(octet_length(raw)) OVER (ORDER BY id DESC)`.as('total')])
+        .as('running'),
+    )
+    .select('id')
+    .where('total', '>', limits.bytes)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const upTo = Math.max(tooOld?.id ?? 0, beyondCount?.id ?? 0, beyondBytes?.id ?? 0);
+  let deleted = 0;
+  for (;;) {
+    const r = await db
+      .deleteFrom('sandboxMessages')
+      .where('id', 'in', (eb) => eb.selectFrom('sandboxMessages').select('id').where('id', '<=', upTo).orderBy('id').limit(batch))
+      .executeTakeFirst();
+    const n = Number(r.numDeletedRows);
+    deleted += n;
+    if (n < batch) return deleted;
+  }
 }
 
 export async function clearSandbox(db: SandboxDb): Promise<void> {

@@ -9,9 +9,11 @@ export interface Segment {
   createdBy: string;
   createdAt: string;
   updatedAt: string;
+  /** Who may see and change it besides admins; null: from before owners (admins only, until setup adopts it). */
+  ownerId: string | null;
 }
 
-type SegmentRow = { id: string; name: string; filter: string; createdBy: string; createdAt: string; updatedAt: string };
+type SegmentRow = Omit<Segment, 'filter'> & { filter: string };
 
 /** Rows become segments here: the filter was checked when it was saved, and is parsed again (a row that no longer parses reads as undefined). */
 function toSegment(row: SegmentRow): Segment | undefined {
@@ -24,8 +26,11 @@ function toSegment(row: SegmentRow): Segment | undefined {
   return parsed.success ? { ...row, filter: parsed.data } : undefined;
 }
 
-export async function listSegments(db: Db): Promise<Segment[]> {
-  const rows = await db.selectFrom('segments').selectAll().orderBy(sql`lower(name)`).execute();
+/** Every segment, or with `ownedBy` that user's, by name. */
+export async function listSegments(db: Db, options: { ownedBy?: string } = {}): Promise<Segment[]> {
+  let q = db.selectFrom('segments').selectAll();
+  if (options.ownedBy !== undefined) q = q.where('ownerId', '=', options.ownedBy);
+  const rows = await q.orderBy(sql`lower(name)`).execute();
   return rows.flatMap((r) => toSegment(r) ?? []);
 }
 
@@ -46,7 +51,15 @@ export async function insertSegment(db: Db, segment: { name: string; filter: Con
   const at = now();
   await db
     .insertInto('segments')
-    .values({ id, name: segment.name, filter: JSON.stringify(segment.filter), createdBy: segment.createdBy, createdAt: at, updatedAt: at })
+    .values({
+      id,
+      name: segment.name,
+      filter: JSON.stringify(segment.filter),
+      createdBy: segment.createdBy,
+      ownerId: segment.createdBy,
+      createdAt: at,
+      updatedAt: at,
+    })
     .execute();
   return id;
 }

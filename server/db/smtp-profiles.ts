@@ -181,3 +181,13 @@ export async function markProfileFailing(db: Db, id: string, reason: string): Pr
     .where('failingSince', 'is', null)
     .execute();
 }
+
+/** Every stored SMTP password (deleted profiles' too), for rewriting them in the current format (server/profiles.ts). */
+export async function storedPasswords(db: Db): Promise<{ id: string; passwordEnc: string }[]> {
+  return db.selectFrom('smtpProfiles').select(['id', 'passwordEnc']).where('passwordEnc', '!=', '').execute();
+}
+
+/** Replaces a stored password by the same password written anew, unless the row changed meanwhile; updatedAt stays (nothing else did). */
+export async function rewriteStoredPassword(db: Db, id: string, from: string, to: string): Promise<void> {
+  await db.updateTable('smtpProfiles').set({ passwordEnc: to }).where('id', '=', id).where('passwordEnc', '=', from).execute();
+}

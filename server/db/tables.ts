@@ -91,11 +91,11 @@ export interface Tables {
     apiKeyId: string;
     enteredAt: string;
   };
-  /** Static lists of contacts (a run's audience can be one). */
-  lists: { id: string; name: string; createdAt: string };
+  /** Static lists of contacts (a run's audience can be one). ownerId: who may change it besides admins (null: from before owners, until setup gives it to the first admin). */
+  lists: { id: string; name: string; createdAt: string; ownerId: string | null };
   listMembers: { listId: string; contactId: string; addedAt: string };
   /** Saved contact filters (a run's audience can be one). filter: JSON, a ContactFilter (domain/contact-filter.ts). */
-  segments: { id: string; name: string; filter: string; createdBy: string; createdAt: string; updatedAt: string };
+  segments: { id: string; name: string; filter: string; createdBy: string; createdAt: string; updatedAt: string; ownerId: string | null };
   /** Every attribute name contacts may carry, with its type (the same for every contact). */
   contactAttributes: { name: string; type: AttributeType; createdAt: string };
   /** CSV imports (server/contact-import.ts): columns and mapping are JSON; rowsDone is the job's position in the file. */
@@ -267,8 +267,10 @@ export interface Tables {
     slowdownAt: string | null;
     slowdownReply: string | null;
   };
-  /** Failed sign-ins per email (any email, known or not), for the per-account lockout (server/sign-in-lockout.ts). */
-  signInFailures: { email: string; failures: number; firstFailedAt: number; lockedUntil: number };
+  /** Each events API request by API key and idempotency key: its body's hash, and its answer (JSON) once given (server/event-requests.ts). */
+  eventRequests: { apiKeyId: string; idempotencyKey: string; bodyHash: string; answer: string | null; createdAt: string };
+  /** Failed sign-ins per email (any email, known or not) and client IP, for the sign-in lockout (server/sign-in-lockout.ts). */
+  signInFailures: { email: string; client: string; failures: number; firstFailedAt: number; lockedUntil: number };
   /** better-auth's users (its own migrations own the table; Dripline only reads id and role). */
   user: { id: string; email: string; name: string; role: string | null };
 }

@@ -12,7 +12,7 @@
  *   slot back, so only accepted messages use the cap.
  * nodemailer's own rateLimit is per process and overshoots: it is not used.
  */
-import { sql, type Db } from '.';
+import { bigint, type Db, double, greatest, least, sql } from '.';
 
 export type Reservation =
   /** Send after waiting this long (0: now). */
@@ -39,40 +39,52 @@ const WARMUP_STRETCH = 1.1;
 const SECOND_US = 1_000_000;
 /** Replies a slow-down decision needs to go by. */
 const EVIDENCE = 10;
+/** Times are kept in whole µs (integer columns; PostgreSQL refuses a fraction), however fractional the ms given. */
+const micros = (ms: number) => Math.round(ms * 1000);
 
-/** The effective rate in SQL: the lower of the learned rate and the profile's own limit (NULL: none). */
-const effectiveRate = (limit: number | null) =>
-  sql<number | null>`(CASE WHEN rate IS NULL THEN ${limit} WHEN ${limit} IS NULL THEN rate ELSE min(rate, ${limit}) END)`;
+/**
+ * The effective rate in SQL: the lower of the learned rate and the profile's own limit (NULL: none).
+ * Columns are named with their table: in an upsert PostgreSQL could not tell them from the proposed row's.
+ */
+const effectiveRate = (db: Db, limit: number | null) =>
+  sql<
+    number | null
+  >`(CASE WHEN smtp_throttle.rate IS NULL THEN ${double(limit)} WHEN ${double(limit)} IS NULL THEN smtp_throttle.rate ELSE ${least(db, sql`smtp_throttle.rate`, double(limit))} END)`;
 
 export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: number, maxWaitMs = 10_000): Promise<Reservation> {
-  const nowUs = nowMs * 1000;
+  const nowUs = micros(nowMs);
   const today = utcDay(nowMs);
   const cap = profile.dailyCap;
   const limit = profile.ratePerSecond;
   const firstIntervalUs = limit ? Math.ceil((SECOND_US * WARMUP_STRETCH) / (limit * PACE_MARGIN)) : 0;
-  const rate = effectiveRate(limit);
-  const interval = sql<number>`(CASE WHEN ${rate} IS NULL THEN 0 ELSE CAST(${SECOND_US} / (${rate} * ${PACE_MARGIN}) AS INTEGER) + 1 END)`;
+  const rate = effectiveRate(db, limit);
+  const interval = sql<number>`(CASE WHEN ${rate} IS NULL THEN 0 ELSE CAST(${sql.lit(SECOND_US)} / (${rate} * ${sql.lit(PACE_MARGIN)}) AS bigint) + 1 END)`;
   // Additive increase: after a clean second, a learned rate grows by 2% (at least 0.5/s), up to the limit.
-  const grown = sql<number>`min(rate + max(0.5, rate * 0.02), coalesce(${limit}, 1e12))`;
-  const growNow = sql<boolean>`(rate IS NOT NULL AND ${nowUs} >= increase_after_us)`;
-  const idle = sql<boolean>`(tat_us < ${nowUs - SECOND_US})`;
+  const grown = least(
+    db,
+    sql`smtp_throttle.rate + ${greatest(db, sql.lit(0.5), sql`smtp_throttle.rate * 0.02`)}`,
+    sql`coalesce(${double(limit)}, 1e12)`,
+  );
+  const growNow = sql<boolean>`(smtp_throttle.rate IS NOT NULL AND ${bigint(nowUs)} >= smtp_throttle.increase_after_us)`;
+  const idle = sql<boolean>`(smtp_throttle.tat_us < ${bigint(nowUs - SECOND_US)})`;
+  const from = greatest(db, sql`smtp_throttle.tat_us`, bigint(nowUs));
   // By the slot's time, not the asking time: lanes ask for several slots at once when a run starts.
-  const stretch = sql<number>`(CASE WHEN ${idle} OR max(tat_us, ${nowUs}) < warm_until_us THEN ${WARMUP_STRETCH} ELSE 1 END)`;
+  const stretch = sql<number>`(CASE WHEN ${idle} OR ${from} < smtp_throttle.warm_until_us THEN ${sql.lit(WARMUP_STRETCH)} ELSE 1 END)`;
   const reserved = await sql<{ slotUs: number }>`
     INSERT INTO smtp_throttle (profile_id, tat_us, slot_us, day, day_count, warm_until_us)
       VALUES (${profile.id}, ${nowUs + firstIntervalUs}, ${nowUs}, ${today}, 1, ${nowUs + SECOND_US})
     ON CONFLICT (profile_id) DO UPDATE SET
-      slot_us = max(tat_us, ${nowUs}),
-      tat_us = max(tat_us, ${nowUs}) + CAST(${interval} * ${stretch} AS INTEGER),
-      warm_until_us = CASE WHEN ${idle} THEN ${nowUs + SECOND_US} ELSE warm_until_us END,
-      day_count = CASE WHEN day = ${today} THEN day_count + 1 ELSE 1 END,
+      slot_us = ${from},
+      tat_us = ${from} + CAST(${interval} * ${stretch} AS bigint),
+      warm_until_us = CASE WHEN ${idle} THEN ${bigint(nowUs + SECOND_US)} ELSE smtp_throttle.warm_until_us END,
+      day_count = CASE WHEN smtp_throttle.day = ${today} THEN smtp_throttle.day_count + 1 ELSE 1 END,
       day = ${today},
-      rate = CASE WHEN ${growNow} THEN ${grown} ELSE rate END,
-      increase_after_us = CASE WHEN ${growNow} THEN ${nowUs + SECOND_US} ELSE increase_after_us END,
-      episode_share = CASE WHEN ${growNow} THEN 0 ELSE episode_share END,
-      episode_from = CASE WHEN ${growNow} THEN -1 ELSE episode_from END
-    WHERE max(tat_us, ${nowUs}) - ${nowUs} <= ${maxWaitMs * 1000}
-      AND (${cap} IS NULL OR day <> ${today} OR day_count < ${cap})
+      rate = CASE WHEN ${growNow} THEN ${grown} ELSE smtp_throttle.rate END,
+      increase_after_us = CASE WHEN ${growNow} THEN ${bigint(nowUs + SECOND_US)} ELSE smtp_throttle.increase_after_us END,
+      episode_share = CASE WHEN ${growNow} THEN 0 ELSE smtp_throttle.episode_share END,
+      episode_from = CASE WHEN ${growNow} THEN -1 ELSE smtp_throttle.episode_from END
+    WHERE ${from} - ${bigint(nowUs)} <= ${bigint(maxWaitMs * 1000)}
+      AND (${bigint(cap)} IS NULL OR smtp_throttle.day <> ${today} OR smtp_throttle.day_count < ${bigint(cap)})
     RETURNING slot_us`.execute(db);
   const row = reserved.rows[0];
   // The slot is the previous theoretical arrival time (or now); tat_us moved on by one interval.
@@ -93,10 +105,11 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
  * cannot land in the same second at the server.
  */
 export async function restartPace(db: Db, profile: ThrottledProfile, nowMs: number): Promise<void> {
-  const nowUs = nowMs * 1000;
-  const rate = effectiveRate(profile.ratePerSecond);
-  const interval = sql<number>`(CASE WHEN ${rate} IS NULL THEN 0 ELSE CAST(${SECOND_US * WARMUP_STRETCH} / (${rate} * ${PACE_MARGIN}) AS INTEGER) + 1 END)`;
-  await sql`UPDATE smtp_throttle SET tat_us = max(tat_us, ${nowUs} + ${interval}), warm_until_us = max(warm_until_us, ${nowUs + SECOND_US})
+  const nowUs = micros(nowMs);
+  const rate = effectiveRate(db, profile.ratePerSecond);
+  const interval = sql<number>`(CASE WHEN ${rate} IS NULL THEN 0 ELSE CAST(${sql.lit(SECOND_US * WARMUP_STRETCH)} / (${rate} * ${sql.lit(PACE_MARGIN)}) AS bigint) + 1 END)`;
+  await sql`UPDATE smtp_throttle SET tat_us = ${greatest(db, sql`tat_us`, sql`${bigint(nowUs)} + ${interval}`)},
+      warm_until_us = ${greatest(db, sql`warm_until_us`, bigint(nowUs + SECOND_US))}
     WHERE profile_id = ${profile.id}`.execute(db);
 }
 
@@ -141,7 +154,7 @@ export async function refundDailySlot(db: Db, profileId: string, day: string): P
  * server refusing 30% of messages down to 0.1/s. Returns the new rate, or null when nothing was cut.
  */
 export async function recordThrottleReply(db: Db, profile: ThrottledProfile, reply: string, nowMs: number): Promise<number | null> {
-  const nowUs = nowMs * 1000;
+  const nowUs = micros(nowMs);
   const second = Math.floor(nowMs / 1000);
   await sql`UPDATE smtp_throttle SET
       thr_prev = CASE WHEN thr_sec = ${second} THEN thr_prev WHEN thr_sec = ${second - 1} THEN thr_count ELSE 0 END,
@@ -149,7 +162,7 @@ export async function recordThrottleReply(db: Db, profile: ThrottledProfile, rep
       thr_sec = ${second},
       ep_thr = ep_thr + 1,
       -- In an episode, a second with a throttle reply is not a clean one: the pace does not grow meanwhile.
-      increase_after_us = CASE WHEN episode_from <> -1 THEN max(increase_after_us, ${nowUs + 2 * SECOND_US}) ELSE increase_after_us END
+      increase_after_us = CASE WHEN episode_from <> -1 THEN ${greatest(db, sql`increase_after_us`, bigint(nowUs + 2 * SECOND_US))} ELSE increase_after_us END
     WHERE profile_id = ${profile.id}`.execute(db);
   const row = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirst();
   if (!row || nowUs < row.decreaseAfterUs || nowUs < row.sheddingUntilUs) return null;
@@ -218,14 +231,14 @@ export async function recordThrottleReply(db: Db, profile: ThrottledProfile, rep
 
 /** "Too many connections": one connection fewer (at least one), at most every 5 s; a clean minute gives one back. */
 export async function recordTooManyConnections(db: Db, profileId: string, current: number, nowMs: number): Promise<void> {
-  const nowUs = nowMs * 1000;
-  await sql`UPDATE smtp_throttle SET conn_limit = max(1, ${current} - 1), conn_change_after_us = ${nowUs + 5 * SECOND_US}
+  const nowUs = micros(nowMs);
+  await sql`UPDATE smtp_throttle SET conn_limit = ${Math.max(1, current - 1)}, conn_change_after_us = ${nowUs + 5 * SECOND_US}
     WHERE profile_id = ${profileId} AND ${nowUs} >= conn_change_after_us`.execute(db);
 }
 
 /** How many connections to use now: the profile's own, or fewer when the server said so (one more back each clean minute). */
 export async function connectionLimit(db: Db, profile: { id: string; maxConnections: number }, nowMs: number): Promise<number> {
-  const nowUs = nowMs * 1000;
+  const nowUs = micros(nowMs);
   const row = await db.selectFrom('smtpThrottle').select(['connLimit', 'connChangeAfterUs']).where('profileId', '=', profile.id).executeTakeFirst();
   if (!row || row.connLimit === null) return profile.maxConnections;
   if (nowUs >= row.connChangeAfterUs + 55 * SECOND_US) {

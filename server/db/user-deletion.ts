@@ -3,7 +3,7 @@
  * user, account and session rows), in one transaction with the "last admin" check, so two admins
  * deleting each other at once cannot leave the install without one.
  */
-import { sql, type Db } from '.';
+import { type Db, dialectOf, sql } from '.';
 import { userRole } from './users';
 
 export interface OwnershipMoved {
@@ -17,6 +17,8 @@ export type UserDeletion = { ok: true; email: string; moved: OwnershipMoved } | 
 
 export async function deleteUserReassigning(db: Db, userId: string, toUserId: string): Promise<UserDeletion> {
   return db.transaction().execute(async (trx) => {
+    // SQLite has one writer at a time; PostgreSQL runs deletions one after another with this lock, so the admin check below sees the last one's.
+    if (dialectOf(db) === 'postgres') await sql`LOCK TABLE "user" IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
     const target = await trx.selectFrom('user').select(['id', 'email']).where('id', '=', userId).executeTakeFirst();
     if (!target) return { ok: false, reason: 'not_found' };
     if ((await userRole(trx, userId)) === 'admin') {

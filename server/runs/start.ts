@@ -3,18 +3,17 @@ import type { Client } from '@temporalio/client';
 import type { Audience } from '../../domain/audience';
 import type { Plan } from '../../domain/flow/plan';
 import { type CampaignInput, campaignWorkflowId } from '../../workflows/contracts';
-import { mayUseFlow } from '../access';
+import { mayUseFlow, visibleList, visibleSegment } from '../access';
 import type { Config } from '../config';
 import { newId, type Db } from '../db';
 import { enrollFilterRecipients } from '../db/contact-filter';
 import { existingContactIds, subscribedContactIds } from '../db/contacts';
 import { getFlow, getFlowVersion } from '../db/flows';
-import { enrollListRecipients, getList } from '../db/lists';
+import { enrollListRecipients } from '../db/lists';
 import { insertRecipients } from '../db/recipients';
 import { insertRun, runIdForKey, runPlan } from '../db/runs';
 import { UserError } from '../errors';
 import { resolveSender, type Actor } from '../profiles';
-import { segmentOr404 } from '../segments';
 import { startOnce } from '../temporal/start-once';
 
 /**
@@ -84,11 +83,10 @@ export async function startRun(
       }
     }
     const listId = request.audience.kind === 'list' ? request.audience.listId : undefined;
-    if (listId !== undefined && !(await getList(db, listId))) {
-      throw new UserError(404, 'list_not_found', `list "${listId}" does not exist; choose one on the Lists page`, { field: 'audience.listId' });
-    }
+    if (listId !== undefined) await visibleList(db, actor, listId, 'audience.listId');
     // A segment is evaluated in the run's transaction, as a list is: its recipients are the contacts it matches now.
-    const segment = request.audience.kind === 'segment' ? await segmentOr404(db, request.audience.segmentId, 'audience.segmentId') : undefined;
+    const segment =
+      request.audience.kind === 'segment' ? await visibleSegment(db, actor, request.audience.segmentId, 'audience.segmentId') : undefined;
     try {
       await db.transaction().execute(async (trx) => {
         await insertRun(trx, {

@@ -15,6 +15,7 @@ import { composeMessage, messageIdFor } from '../smtp/message';
 import { CLAIM_LEASE_MS } from '../smtp/send-leases';
 import type { TransportPool } from '../smtp/transport-pool';
 import { unsubscribeLinks } from '../unsubscribe';
+import { metrics, since } from '../metrics';
 
 /** Sends claimed in the ledger at a time. */
 const [FIRST_CHUNK, CLAIM_CHUNK] = [20, 100];
@@ -24,8 +25,10 @@ export interface Queued extends ClaimedRecipient {
   uncertain: boolean;
   /** The number of the send's latest logged attempt: its next row has the next one. */
   lastAttempt: number;
-  /** The message, composed when the send was claimed (unless that failed: then at its turn). */
+  /** The message, composed when the send was claimed (its templates rendered in a template thread). */
   mail: Mail.Options | undefined;
+  /** Why the message could not be composed (a template that failed for this contact): that send's outcome at its turn. */
+  composeError?: unknown;
 }
 
 export interface ClaimsContext {
@@ -81,7 +84,9 @@ export class BatchClaims {
     const c = this.c;
     if (this.leftovers.length > 0) return this.leftovers.splice(0, n);
     const room = Math.min(n, c.limit - this.claimedCount);
+    const startedAt = Date.now();
     const more = room > 0 ? await claimNextRecipients(c.db, c.runId, c.nodeId, c.claim, Date.now(), room) : [];
+    if (room > 0) metrics.claimSeconds.observe(since(startedAt));
     this.claimedCount += more.length;
     if (more.length === 0) this.exhausted = true;
     return more;
@@ -110,7 +115,9 @@ export class BatchClaims {
     await this.claiming;
   }
 
-  compose(r: Queued): Mail.Options {
+  /** The message (composed again for a send whose bytes are not ready); throws what composing it threw at its claim. */
+  async compose(r: Queued): Promise<Mail.Options> {
+    if (r.composeError) throw r.composeError;
     const { profile, step, publicUrl, messageIdSecret } = this.c;
     return composeMessage(profile, r, step, r.messageId, unsubscribeLinks(publicUrl, messageIdSecret, profile.unsubscribeMailbox, r.contactId));
   }
@@ -135,18 +142,13 @@ export class BatchClaims {
       messageId: messageIdFor(c.messageIdSecret, { runId, nodeId, contactId: r.contactId }, c.profile.fromEmail),
     }));
     const claims = await claimSends(db, runId, nodeId, withIds, { owner: c.owner, nowMs: Date.now(), leaseMs: CLAIM_LEASE_MS });
+    const fresh: Queued[] = [];
     for (const r of withIds) {
       const claim = claims.get(r.contactId);
       if (claim?.kind === 'claimed' && claim.uncertain && c.profile.uncertainPolicy === 'hold') {
         await c.hold({ ...r, lastAttempt: claim.lastAttempt ?? 0 });
       } else if (claim?.kind === 'claimed') {
-        const q: Queued = { ...r, uncertain: claim.uncertain, lastAttempt: claim.lastAttempt ?? 0, mail: undefined };
-        try {
-          q.mail = this.compose(q);
-        } catch {
-          // Composed again at its turn, where the error is that send's outcome.
-        }
-        this.queue.push(q);
+        fresh.push({ ...r, uncertain: claim.uncertain, lastAttempt: claim.lastAttempt ?? 0, mail: undefined });
         this.inHand.add(r.contactId);
       } else if (claim?.kind === 'sent') {
         // Sent by an earlier attempt of this batch, which died before moving the recipient on.
@@ -164,6 +166,18 @@ export class BatchClaims {
         });
       }
     }
+    // Rendered in the template threads (this event loop keeps heartbeating and sending meanwhile); a
+    // template that fails for a contact fails that send, at its turn, with the reason.
+    await Promise.all(
+      fresh.map(async (q) => {
+        try {
+          q.mail = await this.compose(q);
+        } catch (err) {
+          q.composeError = err;
+        }
+      }),
+    );
+    this.queue.push(...fresh);
   }
 }
 

@@ -31,6 +31,8 @@ import { waitForSlot } from '../smtp/pace';
 import { SendLeases } from '../smtp/send-leases';
 import type { TransportPool } from '../smtp/transport-pool';
 import { BatchClaims, CLAIM_CHUNK, type Queued } from './batch-claims';
+import { log } from '../log';
+import { countSend, metrics, since } from '../metrics';
 import * as say from './messages';
 import { decide, type SendOutcome } from './policy';
 
@@ -88,6 +90,18 @@ const FLUSH_MS = 50;
 const DEEP_AFTER = 100;
 
 export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: BatchAttempt): Promise<SendBatchResult> {
+  const startedAt = Date.now();
+  const ids = { runId: input.runId, nodeId: input.nodeId, workflowId: input.campaignWorkflowId, profile: input.step.profileId };
+  try {
+    const result = await sendBatchTimed(deps, input, run);
+    log.info({ ...ids, ...result, seconds: since(startedAt) }, 'send batch done');
+    return result;
+  } finally {
+    metrics.batchSeconds.observe(since(startedAt));
+  }
+}
+
+async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: BatchAttempt): Promise<SendBatchResult> {
   const { db, transports, messageIdSecret, publicUrl = 'http://localhost:3000' } = deps;
   const { runId, nodeId, step } = input;
   const workflowId = input.campaignWorkflowId;
@@ -223,7 +237,7 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
             result.takenOver++;
             return;
           }
-          const info = await transport.sendMail(r.mail ?? claims.compose(r));
+          const info = await transport.sendMail(r.mail ?? (await claims.compose(r)));
           outcome = { accepted: true, reply: info.response || '250 OK' };
         } catch (err) {
           error = err;
@@ -233,6 +247,7 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
         if (opening && outcome.accepted) await restartPace(db, profile, Date.now()).catch(() => undefined);
         release();
         const decision = decide(outcome, { failures, throttled, firstTriedAt, now: Date.now(), random: Math.random(), quick: QUICK }, policy);
+        countSend(profile.id, outcome, decision);
         if (decision.kind === 'sent') {
           note({ attempt: entry(r, 'sent', decision.code, decision.reply), ledger: 'SENT', move: nextStep() });
           result.sent++;
@@ -244,6 +259,10 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
         if (decision.kind === 'failed' || decision.kind === 'suppress') {
           // A 5xx naming the mailbox (550 5.1.1 and the like): no campaign mails this address again.
           if (decision.kind === 'suppress') await suppressContact(db, r.contactId, reply);
+          log.warn(
+            { runId, nodeId, workflowId, contactId: r.contactId, profile: profile.id, code, reply },
+            `send ${decision.kind === 'suppress' ? 'failed, address suppressed' : 'failed'}`,
+          );
           note({ attempt: entry(r, 'failed', code, reply), ledger: 'FAILED', move: { to: 'failed' } });
           result.failed++;
           return;
@@ -263,6 +282,7 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
             stop = reply;
             stop = say.pausedReason(reply, (await transports.explain(error, profile)).message);
             await markProfileFailing(db, profile.id, stop);
+            log.error({ runId, nodeId, workflowId, profile: profile.id, reason: stop }, 'SMTP profile paused: its settings were refused');
             return;
           case 'slow down':
             result.throttleReplies++;

@@ -41,6 +41,7 @@ import type { TransportPool } from '../smtp/transport-pool';
 import { isTransactionalRun, unsubscribeLinks } from '../unsubscribe';
 import * as say from './messages';
 import { decide, type SendOutcome } from './policy';
+import { countSend } from '../metrics';
 
 export interface SingleDeps {
   db: Db;
@@ -172,7 +173,7 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
     let error: unknown;
     try {
       const link = transactional ? {} : unsubscribeLinks(publicUrl, messageIdSecret, profile.unsubscribeMailbox, contact.id);
-      const info = await transport.sendMail(composeMessage(profile, contact, input, messageId, link));
+      const info = await transport.sendMail(await composeMessage(profile, contact, input, messageId, link));
       outcome = { accepted: true, reply: info.response || '250 OK' };
     } catch (err) {
       // Only SMTP errors are classified here; a database error after a send must not look like one.
@@ -184,6 +185,7 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
       { failures: run.earlier, throttled: 0, firstTriedAt: run.firstTriedAt, now: run.now, random: Math.random() },
       { uncertainPolicy: profile.uncertainPolicy, retryForMs: profile.retryForHours * 3600_000 },
     );
+    countSend(profile.id, outcome, decision);
     if (decision.kind === 'sent') {
       // It also opened the connection, so it arrived late: the schedule goes on from now.
       if (opening) await restartPace(db, profile, Date.now()).catch(() => undefined);

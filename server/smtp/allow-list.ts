@@ -7,14 +7,18 @@ import ipaddr from 'ipaddr.js';
 
 export type IpAddress = ipaddr.IPv4 | ipaddr.IPv6;
 
-/** One allowed target: a host name (every address it resolves to), or an address range; optionally one port only. */
+/** One allowed target: a host name (every address it resolves to), or an address range; on one port, the SMTP ports, or every port. */
 export interface AllowedTarget {
   /** As written, for messages. */
   text: string;
   name?: string;
   range?: [IpAddress, number];
-  port?: number;
+  /** One port; '*' every port (written `host:*`); unset, the SMTP ports only (SMTP_PORTS). */
+  port?: number | '*';
 }
+
+/** The ports an entry without a port allows: SMTP (25), submission over TLS (465), submission (587) and the common alternative 2525. */
+export const SMTP_PORTS: readonly number[] = [25, 465, 587, 2525];
 
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
@@ -30,26 +34,29 @@ export const normalHost = (host: string) =>
 export const parseAddress = (address: string): IpAddress => ipaddr.process(address);
 
 /**
- * Parses one item: `host`, `host:port`, `10.0.0.5`, `10.0.0.0/8`, `10.0.0.5:2525`, `fd00::/8`,
- * `[fd00::25]:2525`. Throws an Error that says how to write it.
+ * Parses one item: `host`, `host:port`, `host:*`, `10.0.0.5`, `10.0.0.0/8`, `10.0.0.5:2525`, `fd00::/8`,
+ * `[fd00::25]:2525`. Without a port an entry allows the SMTP ports only, so an allowed relay's network
+ * does not open its other services (a database, an admin page) to Test connection; `:*` allows every
+ * port, on purpose. Throws an Error that says how to write it.
  */
 export function parseAllowedTarget(item: string): AllowedTarget {
   const text = item.trim();
   const fail = () =>
     new Error(
-      `"${text}" is not a host name, IP address or CIDR range (optionally with :port), e.g. relay.internal, relay.internal:25, 10.0.0.5, 10.0.0.0/8 or [fd00::25]:2525`,
+      `"${text}" is not a host name, IP address or CIDR range (optionally with :port, or :* for every port), e.g. relay.internal, relay.internal:25, 10.0.0.5, 10.0.0.0/8 or [fd00::25]:2525`,
     );
   let target = text;
   let portText: string | undefined;
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  const bracketed = /^\[([^\]]+)\](?::(\d+|\*))?$/.exec(text);
   if (bracketed) {
     target = bracketed[1] ?? '';
     portText = bracketed[2];
   } else if ((text.match(/:/g) ?? []).length === 1) {
     [target = '', portText] = text.split(':');
   }
-  let port: number | undefined;
-  if (portText !== undefined) {
+  let port: number | '*' | undefined;
+  if (portText === '*') port = '*';
+  else if (portText !== undefined) {
     port = Number(portText);
     if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw fail();
   }
@@ -81,7 +88,7 @@ export function parseAllowList(spec: string): { targets: AllowedTarget[]; errors
   return { targets, errors };
 }
 
-const portMatches = (t: AllowedTarget, port: number) => t.port === undefined || t.port === port;
+const portMatches = (t: AllowedTarget, port: number) => (t.port === undefined ? SMTP_PORTS.includes(port) : t.port === '*' || t.port === port);
 
 /** The host name itself is allowed (then so is every address it resolves to). */
 export const allowsName = (targets: readonly AllowedTarget[], host: string, port: number) =>

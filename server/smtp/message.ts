@@ -4,7 +4,7 @@ import type Mail from 'nodemailer/lib/mailer';
 import type { ContactAttributes } from '../../domain/contact';
 import type { SmtpProfile } from '../../domain/smtp-profile';
 import { printsVariable } from '../../domain/flow/nodes/send-email';
-import { renderTemplate } from '../templates';
+import { renderFields, type FieldSource } from '../templates';
 import type { SendKey } from '../db/deliveries';
 
 /** The same run, node and contact always get the same Message-ID, so a resend can be recognised as one. */
@@ -67,33 +67,39 @@ function withUnsubscribeFooter(html: string, url: string): string {
  * `List-Unsubscribe` and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058, as Gmail and
  * Yahoo require of bulk senders; with a `mailto:` too where the profile has an unsubscribe mailbox),
  * `{{ unsubscribe_url }}` fills in the body, and a part that does not use it gets the link appended.
- * Templates are Liquid (server/templates.ts): parsed once per source, rendered here per contact, values
- * HTML-escaped in the HTML part. Links and images are left as written.
+ * Templates are Liquid, rendered per contact in a template thread (server/templates.ts), values
+ * HTML-escaped in the HTML part; a template that fails throws `TemplateRenderError` (permanent for this contact). Links and images are left as written.
  */
-export function composeMessage(
+export async function composeMessage(
   profile: Pick<SmtpProfile, 'fromName' | 'fromEmail' | 'replyTo'>,
   contact: MessageContact,
   content: MessageContent,
   messageId: string,
-  options: { unsubscribeUrl?: string | undefined; unsubscribeMailto?: string | undefined } = {},
-): Mail.Options {
+  options: { unsubscribeUrl?: string | undefined; unsubscribeMailto?: string | undefined; until?: number } = {},
+): Promise<Mail.Options> {
   const url = options.unsubscribeUrl;
   const scope = { ...attributesOf(contact), name: contact.name, email: contact.email, unsubscribe_url: url ?? '' };
-  let text = renderTemplate(content.text, 'text', scope);
+  const fields: FieldSource[] = [
+    { name: 'subject', source: content.subject, kind: 'text' },
+    { name: 'text', source: content.text, kind: 'text' },
+    ...(content.html ? [{ name: 'html' as const, source: content.html, kind: 'html' as const }] : []),
+    ...(content.html && content.preheader ? [{ name: 'preheader' as const, source: content.preheader, kind: 'html' as const }] : []),
+  ];
+  const rendered = await renderFields(fields, scope, options.until);
+  let text = rendered.text ?? '';
   if (url && !printsVariable(content.text, 'unsubscribe_url'))
     text = `${text.replace(/\s+$/, '')}\n\n--\nTo stop receiving these emails, unsubscribe: ${url}\n`;
-  let html: string | undefined;
-  if (content.html) {
-    html = renderTemplate(content.html, 'html', scope);
-    if (url && !printsVariable(content.html, 'unsubscribe_url')) html = withUnsubscribeFooter(html, url);
-    if (content.preheader) html = withPreheader(html, renderTemplate(content.preheader, 'html', scope, { header: true }));
+  let html = rendered.html;
+  if (html !== undefined) {
+    if (url && !printsVariable(content.html ?? '', 'unsubscribe_url')) html = withUnsubscribeFooter(html, url);
+    if (rendered.preheader) html = withPreheader(html, rendered.preheader);
   }
   const replyTo = content.replyTo || profile.replyTo;
   return {
     from: { name: profile.fromName, address: profile.fromEmail },
     to: { name: contact.name, address: contact.email },
     ...(replyTo ? { replyTo } : {}),
-    subject: renderTemplate(content.subject, 'text', scope, { header: true }),
+    subject: rendered.subject ?? '',
     text,
     ...(html !== undefined ? { html } : {}),
     messageId,

@@ -36,7 +36,7 @@ export class OutboundRefusedError extends Error {
   ) {
     super(
       `${host} resolves to a ${describeRange(range)} address, and Dripline connects only to public SMTP servers. ` +
-        'An admin can allow an internal relay with DRIPLINE_SMTP_ALLOWED_HOSTS.',
+        'An admin can allow an internal relay with DRIPLINE_SMTP_ALLOWED_HOSTS (an entry without :port allows the SMTP ports 25, 465, 587 and 2525 only).',
     );
   }
 }

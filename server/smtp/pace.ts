@@ -10,6 +10,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Db } from '../db';
 import { refundDailySlot, reserveSendSlot, type ThrottledProfile } from '../db/throttle';
+import { metrics } from '../metrics';
 
 /** A third of the headroom in a second. */
 export const LATE_MS = 10;
@@ -20,7 +21,11 @@ export async function waitForSlot(db: Db, profile: ThrottledProfile): Promise<{ 
     const askedAt = Date.now();
     const slot = await reserveSendSlot(db, profile, askedAt);
     if (!slot.ok) return slot;
-    if (slot.waitMs > 0) await delay(slot.waitMs);
+    if (slot.waitMs > 0) {
+      metrics.throttleWaits.inc({ profile: profile.id });
+      metrics.throttleWaitSeconds.observe({ profile: profile.id }, slot.waitMs / 1000);
+      await delay(slot.waitMs);
+    }
     if (Date.now() - (askedAt + slot.waitMs) <= LATE_MS) return slot;
     await refundDailySlot(db, profile.id, slot.day);
   }

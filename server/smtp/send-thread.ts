@@ -137,6 +137,6 @@ export class SendingThread implements SmtpSender {
 }
 
 /** The worker's transports: SMTP, and building each message's bytes, in the sending thread. */
-export function threadedTransports(decrypt: (passwordEnc: string) => string, policy: OutboundPolicy): TransportPool {
+export function threadedTransports(decrypt: (passwordEnc: string, profileId: string) => string, policy: OutboundPolicy): TransportPool {
   return new TransportPool(decrypt, policy, { sender: (onSockets) => new SendingThread(onSockets) });
 }

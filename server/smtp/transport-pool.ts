@@ -45,7 +45,7 @@ export class TransportPool {
    * sending thread resolves host names with the system resolver, so a policy's own `lookup` cannot be used.
    */
   constructor(
-    private readonly decrypt: (passwordEnc: string) => string,
+    private readonly decrypt: (passwordEnc: string, profileId: string) => string,
     private readonly policy: OutboundPolicy,
     rooms: SmtpRooms,
   ) {
@@ -77,7 +77,7 @@ export class TransportPool {
     const existing = this.pools.get(profile.id);
     if (existing && existing.version === profile.updatedAt) return existing.transport;
     if (existing) this.thread.close(existing.key);
-    const password = profile.passwordEnc ? this.decrypt(profile.passwordEnc) : '';
+    const password = profile.passwordEnc ? this.decrypt(profile.passwordEnc, profile.id) : '';
     const { host, port, secure, requireTls, username, maxConnections, allowPlainAuth, tlsCa, tlsPin } = profile;
     const key = `${profile.id}#${++this.made}`;
     const settings = { host, port, secure, requireTls, username, maxConnections, allowPlainAuth, tlsCa, tlsPin };

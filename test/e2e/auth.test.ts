@@ -1,11 +1,54 @@
-/** Signing in: nothing without a session, wrong passwords refused at the API and at /login, signing out. */
+/**
+ * Signing in: nothing without a session, wrong passwords refused at the API and at /login, signing out,
+ * and a lockout nobody can turn against someone else. This product trusts X-Forwarded-For from
+ * loopback (DRIPLINE_TRUSTED_PROXIES), so each request can come from the client it names, as through a proxy.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, Product } from './product';
+import { sleep } from '../helpers';
+import { admin, agentC, Product } from './product';
 
 let product: Product;
 
 beforeAll(async () => {
-  product = await Product.start('auth');
+  product = await Product.start('auth', { DRIPLINE_TRUSTED_PROXIES: 'loopback' });
+  await product.createAgent(agentC);
+});
+
+/** One sign-in from `client` (as a trusted proxy names it); waits out the per-IP rate limit, which is not what these tests are about. */
+async function signInFrom(client: string, email: string, password: string) {
+  for (;;) {
+    const res = await fetch(`${product.web}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: product.web, 'x-forwarded-for': client },
+      body: JSON.stringify({ email, password }),
+    });
+    const text = await res.text();
+    if (res.status === 429 && !/account_locked/.test(text)) {
+      await sleep((Number(res.headers.get('x-retry-after')) || 2) * 1000 + 200);
+      continue;
+    }
+    return { status: res.status, text, retryAfter: res.headers.get('retry-after') };
+  }
+}
+
+describe('the sign-in lockout', () => {
+  it('locks an account for the client that failed, while the right password still signs in from another', async () => {
+    for (let i = 0; i < 5; i++) expect((await signInFrom('203.0.113.7', agentC.email, `wrong-password-${i}`)).status).toBe(401);
+    const locked = await signInFrom('203.0.113.7', agentC.email, agentC.password);
+    expect(locked.status).toBe(429);
+    expect(locked.text).toMatch(/account_locked/);
+    expect(Number(locked.retryAfter)).toBeGreaterThan(60);
+    const elsewhere = await signInFrom('198.51.100.20', agentC.email, agentC.password);
+    expect(elsewhere.status, elsewhere.text).toBe(200);
+  });
+
+  it('never refuses the right password from a fresh client, however many clients failed for the account', async () => {
+    for (let i = 1; i <= 8; i++) expect((await signInFrom(`192.0.2.${i}`, admin.email, 'not-the-admin-password')).status).toBe(401);
+    const fresh = await signInFrom('192.0.2.200', admin.email, admin.password);
+    expect(fresh.status, fresh.text).toBe(200);
+    // The session is in the cookie; the answer does not repeat its token.
+    expect(JSON.parse(fresh.text)).not.toHaveProperty('token');
+  });
 });
 
 afterAll(async () => {

@@ -20,13 +20,15 @@ import type {
   FlowPublished,
   FlowResponse,
   SandboxMessageList,
+  SandboxMessageView,
 } from '../../web/lib/api-types';
 import { eventually, Product, saved } from './product';
 
 let product: Product;
 
 beforeAll(async () => {
-  product = await Product.start('events');
+  // A small burst and a slow refill, so the rate test reaches the limit however slow the machine; the other tests send fewer.
+  product = await Product.start('events', { DRIPLINE_EVENTS_PER_SECOND: '1', DRIPLINE_EVENTS_BURST: '30' });
 });
 
 afterAll(async () => {
@@ -60,7 +62,12 @@ async function sendEvent(key: string | undefined, body: unknown, headers: Record
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, json: (await res.json()) as unknown };
+  return {
+    status: res.status,
+    json: (await res.json()) as unknown,
+    replayed: res.headers.get('idempotent-replayed'),
+    retryAfter: res.headers.get('retry-after'),
+  };
 }
 
 async function messagesTo(address: string, subject: string) {
@@ -119,7 +126,8 @@ describe('events API', () => {
       const found = await messagesTo('event.person@example.test', 'Welcome aboard');
       return found.length > 0 ? found : undefined;
     });
-    expect(message?.text).toContain('Hi Eve Event, plan pro');
+    // The mailbox lists summaries; a message's text comes when it is opened.
+    expect((await api.api<SandboxMessageView>('GET', `/api/sandbox/messages/${message?.id}`)).data.text).toContain('Hi Eve Event, plan pro');
     // The contact's delivery history names the flow the event started.
     const history = await eventually('the delivery to be logged', async () => {
       const found = (await api.api<ContactDeliveries>('GET', `/api/contacts/${answer.contactId}/deliveries`)).data.deliveries;
@@ -131,10 +139,11 @@ describe('events API', () => {
       workflowId: answer.journeys[0]?.workflowId,
     });
 
-    // The same key again (in the header this time): the same journey, nothing new started.
+    // The same key and body again (the key in the header this time): the first answer, nothing new started.
     const again = await sendEvent(key, { ...event, idempotencyKey: undefined }, { 'idempotency-key': 'signup-1' });
     expect(again.status).toBe(202);
-    expect((again.json as EventAnswer).journeys).toEqual([{ flowId, version, status: 'duplicate', workflowId: answer.journeys[0]?.workflowId }]);
+    expect(again.replayed).toBe('true');
+    expect(again.json).toEqual(answer);
     // A new key for the same contact: "once ever" refuses, and says so.
     const reentry = await sendEvent(key, { ...event, idempotencyKey: 'signup-2' });
     expect((reentry.json as EventAnswer).journeys).toEqual([{ flowId, version, status: 'refused', reason: expect.stringMatching(/once ever/) }]);
@@ -206,10 +215,13 @@ describe('events API', () => {
     const body = { event: 'order.paid', email: 'buyer@example.test', idempotencyKey: 'order-1' };
     const answers = await Promise.all(Array.from({ length: 5 }, () => sendEvent(key, body)));
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
-    const statuses = (flowId: string) => answers.map((a) => (a.json as EventAnswer).journeys.find((j) => j.flowId === flowId)?.status).sort();
-    // Each flow: one request started the journey, the others found it (the contact was made once, too).
-    expect(statuses(always.id)).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'started']);
-    expect(statuses(oneAtATime.id)).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'started']);
+    const journeys = (flowId: string) => answers.map((a) => (a.json as EventAnswer).journeys.find((j) => j.flowId === flowId));
+    // Each flow: one request started the journey; the others found it, or (once it had answered) got its answer again.
+    for (const flow of [always, oneAtATime]) {
+      expect(journeys(flow.id).map((j) => j?.status)).toContain('started');
+      expect(journeys(flow.id).every((j) => j?.status === 'started' || j?.status === 'duplicate')).toBe(true);
+      expect(new Set(journeys(flow.id).map((j) => j?.workflowId)).size).toBe(1);
+    }
     expect(new Set(answers.map((a) => (a.json as EventAnswer).contactId)).size).toBe(1);
 
     // A second order: "always" starts another journey; "one at a time" refuses while the first waits.
@@ -219,12 +231,51 @@ describe('events API', () => {
       status: 'refused',
       reason: expect.stringMatching(/one at a time/),
     });
-    const mail = await eventually('two order messages', async () => {
+    // Another API key's order-1 is another order: its idempotency keys are its own.
+    const otherKey = (await api.api<ApiKeyCreated>('POST', '/api/api-keys', { name: 'Other shop' })).data.key;
+    const other = (await sendEvent(otherKey, body)).json as EventAnswer;
+    const otherAlways = other.journeys.find((j) => j.flowId === always.id);
+    expect(otherAlways?.status).toBe('started');
+    expect(otherAlways?.workflowId).not.toBe(journeys(always.id)[0]?.workflowId);
+    const mail = await eventually('three order messages', async () => {
       const found = await messagesTo('buyer@example.test', 'Thanks for your order');
-      return found.length >= 2 ? found : undefined;
+      return found.length >= 3 ? found : undefined;
     });
-    // Two keys, two messages: the five requests with order-1 sent one.
-    expect(mail).toHaveLength(2);
+    // Three events, three messages: the five requests with order-1 sent one.
+    expect(mail).toHaveLength(3);
+  });
+
+  it("caps attributes (422), binds idempotency keys to their body (409; a replay does not write the contact) and limits each key's rate (429)", async () => {
+    const key = (await product.admin.api<ApiKeyCreated>('POST', '/api/api-keys', { name: 'Limits' })).data.key;
+    const many = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`attr_${i}`, i]));
+    const capped = await sendEvent(key, { event: 'limits', email: 'limits@example.test', attributes: many, idempotencyKey: 'cap-1' });
+    expect(capped.status).toBe(422);
+    expect((capped.json as ApiErrorBody).error).toMatchObject({
+      code: 'too_many_attributes',
+      message: expect.stringMatching(/at most 100 attributes/),
+    });
+
+    const pro = { event: 'limits', email: 'limits@example.test', attributes: { plan: 'pro' } };
+    const first = await sendEvent(key, pro, { 'idempotency-key': 'limits-1' });
+    expect(first.status).toBe(202);
+    const clash = await sendEvent(key, { ...pro, attributes: { plan: 'team' } }, { 'idempotency-key': 'limits-1' });
+    expect(clash.status).toBe(409);
+    expect((clash.json as ApiErrorBody).error.code).toBe('idempotency_key_reused');
+    expect((await sendEvent(key, { ...pro, attributes: { plan: 'free' } }, { 'idempotency-key': 'limits-2' })).status).toBe(202);
+    const replay = await sendEvent(key, pro, { 'idempotency-key': 'limits-1' });
+    expect(replay).toMatchObject({ status: 202, replayed: 'true', json: first.json });
+    const contactId = (first.json as EventAnswer).contactId;
+    expect((await product.admin.api<ContactResponse>('GET', `/api/contacts/${contactId}`)).data.attributes).toEqual({ plan: 'free' });
+
+    // All at once, so they fall within the burst however slow the machine; a bad body still counts.
+    const answers = await Promise.all(Array.from({ length: 60 }, () => sendEvent(key, { event: 'limits' })));
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([400, 429]));
+    const limited = answers.find((a) => a.status === 429);
+    expect(Number(limited?.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect((limited?.json as ApiErrorBody | undefined)?.error).toMatchObject({
+      code: 'rate_limited',
+      message: expect.stringMatching(/1 events a second/),
+    });
   });
 
   it('serves the OpenAPI description, linked from the API keys page, where a new key shows once', async () => {
@@ -237,7 +288,9 @@ describe('events API', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(['/api/v1/events']);
-    expect(Object.keys(doc.paths['/api/v1/events']?.post?.responses ?? {})).toEqual(expect.arrayContaining(['202', '400', '401', '422']));
+    expect(Object.keys(doc.paths['/api/v1/events']?.post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['202', '400', '401', '409', '422', '429']),
+    );
     expect(doc.components.schemas.EventRequest.required).toEqual(['event', 'email']);
     expect(Object.keys(doc.components.schemas.EventRequest.properties)).toEqual(['event', 'email', 'name', 'attributes', 'idempotencyKey']);
 

@@ -249,6 +249,8 @@ describe('building, previewing, publishing, exporting and importing a flow in th
     await expect.poll(() => html.locator('.plan').textContent()).toBe('Your plan: pro');
     // The HTML runs in a sandboxed frame: no scripts, no same origin.
     expect(await page.getByTestId('preview-html').getAttribute('sandbox')).toBe('');
+    // Images from other sites stay blank there (the app's img-src), and the preview says so.
+    expect(await page.getByTestId('preview-images-note').textContent()).toMatch(/^Images from other sites are not loaded in this preview/);
     // And "Send preview to me" sends it to the admin's own address.
     await page.getByTestId('preview-me').click();
     await expect.poll(() => page.getByTestId('preview-message').textContent()).toContain(`Sent to ${admin.email}`);

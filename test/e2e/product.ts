@@ -31,7 +31,9 @@ const SLOTS = {
   'security/web': 10,
   'security/ownership': 15,
   'security/fuzz': 16,
+  'security/templates': 87,
   'security/temporal-history': 20,
+  'security/uploads': 95,
   audiences: 25,
   editor: 30,
   'screen-sizes': 31,
@@ -47,6 +49,8 @@ const SLOTS = {
   accessibility: 65,
   'readme-screenshots': 66,
   'flow-language': 76,
+  'security/owners': 88,
+  operations: 81,
 } as const;
 export type Area = keyof typeof SLOTS;
 
@@ -96,8 +100,8 @@ export const secrets = [admin.password, smtpLogin.password, wrongSmtpPassword, a
 /** A finished run: GET /api/runs/[id], and the first pages of its recipients and delivery log. */
 export interface SettledRun {
   report: RunAnswer;
-  recipients: (RunRecipient & { temporalUrl: string })[];
-  attempts: (DeliveryAttempt & { email: string | null; temporalUrl: string })[];
+  recipients: (RunRecipient & { temporalUrl: string | null })[];
+  attempts: (DeliveryAttempt & { email: string | null; temporalUrl: string | null })[];
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -1,7 +1,7 @@
 /** What the web front refuses before a route runs (server/http-guard.ts), and the settings it reads. */
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../server/config';
-import { bodyLimit, refuseRequest } from '../../server/http-guard';
+import { bodyLimit, bodyTimeoutMs, refuseRequest } from '../../server/http-guard';
 
 const config = { DRIPLINE_PUBLIC_URL: 'https://mail.example.com' };
 const json = { 'content-type': 'application/json', 'content-length': '20', host: 'mail.example.com' };
@@ -56,6 +56,17 @@ describe('refuseRequest', () => {
     });
     const chunked = { 'content-type': 'application/json', 'transfer-encoding': 'chunked' };
     expect(refuseRequest(config, { method: 'POST', pathname: '/api/contacts', headers: chunked })).toMatchObject({ status: 411 });
+  });
+});
+
+describe('bodyTimeoutMs', () => {
+  it('waits DRIPLINE_REQUEST_TIMEOUT_SECONDS for a body, and for a CSV upload a second more for every 64 KB it declares', () => {
+    const config = readConfig({ DRIPLINE_REQUEST_TIMEOUT_SECONDS: '60' });
+    expect(bodyTimeoutMs(config, 'POST', '/api/flows', 2 * 1024 * 1024)).toBe(60_000);
+    expect(bodyTimeoutMs(config, 'POST', '/api/imports', 64 * 1024 * 10)).toBe(70_000);
+    // 256 MB at 64 KB/s: 4,096 s, so a slow upload of the largest file still finishes.
+    expect(bodyTimeoutMs(config, 'POST', '/api/imports', undefined)).toBe(60_000 + 4_096_000);
+    expect(readConfig({}).DRIPLINE_REQUEST_TIMEOUT_SECONDS).toBe(60);
   });
 });
 

@@ -81,7 +81,7 @@ afterAll(async () => {
 
 /** The product's policy on a default install: the sandbox (127.0.0.1:2525) allowed, nothing else internal. */
 const productPolicy = smtpOutboundPolicy(readConfig({ DRIPLINE_DATA_DIR: '/tmp/unused' }));
-const allowLocal: OutboundPolicy = { allowed: [parseAllowedTarget('127.0.0.1')] };
+const allowLocal: OutboundPolicy = { allowed: [parseAllowedTarget('127.0.0.1:*')] };
 
 const settings = (port: number, over: Partial<SmtpServerSettings> = {}): SmtpServerSettings => ({
   host: '127.0.0.1',
@@ -158,6 +158,18 @@ describe('the outbound guard', () => {
     expect(await checkedAddresses(admins, 'relay.corp.test', 25)).toEqual(['192.168.7.7']);
     await expect(checkedAddresses(admins, 'relay.corp.test', 587)).rejects.toMatchObject({ code: 'EOUTBOUND' });
     expect(await checkedAddresses(admins, '10.9.9.9', 587)).toEqual(['10.9.9.9']);
+    // An entry without a port allows the SMTP ports only, not the network's other services.
+    for (const port of [25, 465, 2525]) expect(await checkedAddresses(admins, '10.9.9.9', port)).toEqual(['10.9.9.9']);
+    for (const port of [22, 80, 6379, 5432]) {
+      await expect(checkedAddresses(admins, '10.9.9.9', port), `port ${port}`).rejects.toMatchObject({ code: 'EOUTBOUND' });
+    }
+    // `:*` allows every port, on purpose.
+    const everyPort = {
+      ...smtpOutboundPolicy(readConfig({ DRIPLINE_DATA_DIR: '/tmp/unused', DRIPLINE_SMTP_ALLOWED_HOSTS: '10.0.0.5:*, [fd00::26]:*' })),
+    };
+    expect(await checkedAddresses(everyPort, '10.0.0.5', 6379)).toEqual(['10.0.0.5']);
+    expect(await checkedAddresses(everyPort, '[fd00::26]', 8025)).toEqual(['fd00::26']);
+    await expect(checkedAddresses(everyPort, '10.0.0.6', 25)).rejects.toMatchObject({ code: 'EOUTBOUND' });
     expect(await checkedAddresses(admins, '[fd00::25]', 2525)).toEqual(['fd00::25']);
     await expect(checkedAddresses(admins, '172.16.0.1', 25)).rejects.toMatchObject({ code: 'EOUTBOUND' });
   });
@@ -171,7 +183,7 @@ describe('the outbound guard', () => {
     let lookups = 0;
     // A name no DNS knows: only the guard's answer can take the connection anywhere.
     const rebinding: OutboundPolicy = {
-      allowed: [parseAllowedTarget('127.0.0.1')],
+      allowed: [parseAllowedTarget('127.0.0.1:*')],
       lookup: async () => {
         lookups++;
         return lookups === 1 ? ['127.0.0.1'] : ['169.254.169.254'];

@@ -42,12 +42,12 @@ describe('AES-GCM tags', () => {
   const keyring = makeKeyring(randomBytes(32));
 
   it('refuses a truncated tag, even the true tag cut to 4 bytes', () => {
-    const stored = encryptSecret(keyring, 'smtp-password');
+    const stored = encryptSecret(keyring, 'smtp-password', 'smtp_1');
     const [v, id, iv, tag = '', ct] = stored.split('.');
     for (const bytes of [4, 8, 12, 15]) {
       const short = Buffer.from(tag, 'base64url').subarray(0, bytes).toString('base64url');
-      expect(() => decryptSecret(keyring, [v, id, iv, short, ct].join('.')), `${bytes}-byte tag`).toThrow(/16 bytes/);
+      expect(() => decryptSecret(keyring, [v, id, iv, short, ct].join('.'), 'smtp_1'), `${bytes}-byte tag`).toThrow(/16 bytes/);
     }
-    expect(decryptSecret(keyring, stored)).toBe('smtp-password');
+    expect(decryptSecret(keyring, stored, 'smtp_1')).toBe('smtp-password');
   });
 });

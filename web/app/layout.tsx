@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { mayOpenTemporal } from '@server/access';
 import { MainNav } from '@/components/main-nav';
 import { UserMenu } from '@/components/user-menu';
 import { currentUser } from '@/lib/auth';
@@ -33,9 +34,12 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <Link href="/lists">Lists</Link>
               <Link href="/runs">Runs</Link>
               <Link href="/sandbox">Sandbox mailbox</Link>
-              <a href={temporalUiUrl} target="_blank" rel="noreferrer" className="external">
-                Temporal UI ↗
-              </a>
+              {/* Temporal's UI shows every workflow, whoever's: admins only (its server has no login of its own). */}
+              {mayOpenTemporal(user) && (
+                <a href={temporalUiUrl} target="_blank" rel="noreferrer" className="external" data-testid="temporal-ui-link">
+                  Temporal UI ↗
+                </a>
+              )}
               <UserMenu email={user.email} role={user.role} />
             </MainNav>
           )}

@@ -23,7 +23,7 @@ import type { Segment } from '@server/db/segments';
 import type { SegmentCount } from '@server/segments';
 import type { Flow } from '@server/db/flows';
 import type { TestSend } from '@server/db/ownership';
-import type { SandboxMessage } from '@server/db/sandbox';
+import type { SandboxMessage, SandboxSummary } from '@server/db/sandbox';
 import type { Preview } from '@server/preview';
 import type { SmtpProfileView } from '@server/profiles';
 import type { RunReport } from '@server/runs/report';
@@ -198,13 +198,15 @@ export type UpdateContactBody = z.input<typeof UpdateContactRequest>;
 /** GET /api/contacts/[id]/deliveries: newest first, each with its Temporal link. */
 export interface ContactDeliveries {
   contact: Contact;
-  deliveries: (ContactDelivery & { temporalUrl: string })[];
+  deliveries: (ContactDelivery & { temporalUrl: string | null })[];
 }
 
 /** POST /api/contacts/[id]/send: the Send node's own rules for subject and body (no CR/LF in the subject). */
 export const SendMessageRequest = z.object({
   subject: SendEmailNode.shape.data.shape.subject,
   text: SendEmailNode.shape.data.shape.text,
+  /** true: the sender (an admin) knows the contact unsubscribed and sends anyway; without it such a send answers 409. */
+  confirmUnsubscribed: z.boolean({ error: 'confirmUnsubscribed must be true or false' }).optional(),
 });
 export type SendMessageBody = z.input<typeof SendMessageRequest>;
 /** 202 */
@@ -257,7 +259,10 @@ export type SegmentCountResponse = SegmentCount;
 // ---- sandbox -----------------------------------------------------------------------------
 
 /** GET /api/sandbox/messages: newest first, without the raw source. */
-export type SandboxMessageList = Omit<SandboxMessage, 'raw'>[];
+/** The mailbox: summaries (headers and size), newest first; a message's text comes from GET /api/sandbox/messages/{id}. */
+export type SandboxMessageList = SandboxSummary[];
+/** GET /api/sandbox/messages/{id}: one message with its text. */
+export type SandboxMessageView = Omit<SandboxMessage, 'raw'>;
 /** DELETE /api/sandbox/messages */
 export interface MailboxCleared {
   ok: true;

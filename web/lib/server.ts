@@ -5,16 +5,21 @@ import 'server-only';
  * and cached on globalThis so that dev-mode reloads and concurrent requests share one of each.
  */
 import type { Client } from '@temporalio/client';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { readConfig, type Config } from '@server/config';
 import type { Keyring } from '@server/crypto';
 import { openDatabase, openSandboxDatabase, type Db, type SandboxDb } from '@server/db';
 import { UserError } from '@server/errors';
+import { log as rootLog } from '@server/log';
+import { registry, watchDatabase } from '@server/metrics';
+import { databaseCheck, type ReadinessChecks, temporalCheck } from '@server/operations';
 import { bodyLimit, describeBytes } from '@server/http-guard';
 import type { SandboxServer } from '@server/profiles';
 import { loadKeyring, loadSecretKey, sandboxSmtpLogin } from '@server/secrets';
 import { type OutboundPolicy, smtpOutboundPolicy } from '@server/smtp/outbound';
 import { clientDataConverter } from '@server/temporal-codec';
+import { describeTemporal, explainConnectFailure, temporalConnectionOptions } from '@server/temporal/connection';
 import type { ApiErrorBody } from '@/lib/api-types';
 
 interface Singletons {
@@ -24,11 +29,16 @@ interface Singletons {
   temporal?: Promise<Client>;
   keyring?: Keyring;
   outbound?: OutboundPolicy;
+  metricsWatched?: boolean;
+  readiness?: ReadinessChecks;
 }
 
 const holder = globalThis as typeof globalThis & { __driplineWeb?: Singletons };
 holder.__driplineWeb ??= {};
 const singletons: Singletons = holder.__driplineWeb;
+const log = rootLog.child({ service: 'web' });
+/** The web app's log (server/log.ts). */
+export const webLog = log;
 
 export function getConfig(): Config {
   singletons.config ??= readConfig();
@@ -37,7 +47,7 @@ export function getConfig(): Config {
 
 export function getDb(): Promise<Db> {
   if (!singletons.db) {
-    singletons.db = openDatabase(getConfig().databaseFile).catch((err: unknown) => {
+    singletons.db = openDatabase(getConfig().database, { poolSize: getConfig().DATABASE_POOL_SIZE }).catch((err: unknown) => {
       singletons.db = undefined; // try again on the next request
       throw err;
     });
@@ -82,10 +92,26 @@ export function getSandboxServer(): SandboxServer {
 
 /** Thrown when Temporal cannot be reached: answered with 503, since retrying later can work. */
 export class TemporalUnavailableError extends Error {
-  constructor(address: string, options?: ErrorOptions) {
-    super(`cannot reach Temporal at ${address}; is the Temporal server running?`, options);
+  /** `explanation`: what went wrong and which setting to check (server/temporal/connection.ts), when known. */
+  constructor(address: string, options?: ErrorOptions & { explanation?: string }) {
+    super(options?.explanation ?? `cannot reach Temporal at ${address}; is the Temporal server running?`, options);
     this.name = 'TemporalUnavailableError';
   }
+}
+
+/** What /readyz checks: the database, and Temporal over a connection of the check's own (server/operations.ts). */
+export function getReadinessChecks(): ReadinessChecks {
+  singletons.readiness ??= { database: databaseCheck(getDb), temporal: temporalCheck(temporalConnectionOptions(getConfig())) };
+  return singletons.readiness;
+}
+
+/** The process's metrics, with the database's gauges (server/metrics.ts), for /metrics. */
+export function getMetricsRegistry(): Registry {
+  if (!singletons.metricsWatched) {
+    watchDatabase(registry, getDb);
+    singletons.metricsWatched = true;
+  }
+  return registry;
 }
 
 export function getTemporal(): Promise<Client> {
@@ -94,11 +120,11 @@ export function getTemporal(): Promise<Client> {
     singletons.temporal = (async () => {
       const { Client, Connection } = await import('@temporalio/client');
       try {
-        const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+        const connection = await Connection.connect(temporalConnectionOptions(config));
         // What it sends Temporal (workflow inputs: plans, senders) is encrypted with the install's keyring.
         return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: clientDataConverter(getKeyring()) });
       } catch (cause) {
-        throw new TemporalUnavailableError(config.TEMPORAL_ADDRESS, { cause });
+        throw new TemporalUnavailableError(describeTemporal(config), { cause, explanation: await explainConnectFailure(config, cause) });
       }
     })().catch((err: unknown) => {
       singletons.temporal = undefined;
@@ -136,10 +162,10 @@ export function errorResponse(err: unknown): Response {
     return errorJson(422, 'invalid_request', describeIssues(err.issues), err.issues);
   }
   if (err instanceof TemporalUnavailableError) {
-    console.error('[web]', err.message, err.cause);
+    log.error({ err: err.cause }, err.message);
     return errorJson(503, 'temporal_unavailable', err.message);
   }
-  console.error('[web] unexpected error', err);
+  log.error({ err }, 'unexpected error');
   return errorJson(500, 'internal_error', 'something went wrong on the server; see the server log for details');
 }
 

@@ -49,7 +49,8 @@ const knownIds: string[] = ['welcome', 'sandbox', 'ct_ada', 'ct_grace', 'ct_linu
 let forbidden: string[] = [];
 
 beforeAll(async () => {
-  product = await Product.start('security/fuzz');
+  // Every fuzzed upload that parses stays waiting to be started: room for all of them, so none is refused before it is read.
+  product = await Product.start('security/fuzz', { DRIPLINE_PENDING_UPLOADS_PER_USER: '1000' });
   await product.createAgent(agentA);
   await product.createAgent(agentB);
   sessionA = await product.signIn(agentA);
@@ -256,5 +257,126 @@ describe('fuzzing every API route', () => {
     console.log('[fuzz] answers by who asked and status class:', JSON.stringify(seen));
     expect(seen['agent 2xx'] ?? 0, 'agent requests that succeeded').toBeGreaterThan(0);
     expect(seen['admin 2xx'] ?? 0, 'admin requests that succeeded').toBeGreaterThan(0);
+  }, 600_000);
+});
+
+// ---- hostile CSV uploads ----------------------------------------------------------------------------
+
+/** A first line meant to hurt a CSV parser: very wide, very long, unbalanced quotes, BOMs, control characters. */
+const hostileHeader = fc.oneof(
+  fc.integer({ min: 0, max: 300_000 }).map((n) => ','.repeat(n)),
+  fc.tuple(fc.integer({ min: 1, max: 3_000 }), printable).map(([n, name]) => Array(n).fill(name).join(',')),
+  fc.integer({ min: 1, max: 200_000 }).map((n) => `email,${'x'.repeat(n)}`),
+  fc.integer({ min: 1, max: 50_000 }).map((n) => `"${'a,\n'.repeat(n)}`),
+  fc.constantFrom('"', '"""', '"a\n,b"', '\uFEFF\uFEFFemail', '\r\r\r', '\0,\0', 'email,"name', '', ' '),
+  anyText,
+);
+const hostileCsv = fc
+  .record({
+    bom: fc.boolean(),
+    header: hostileHeader,
+    rows: fc.array(fc.oneof(anyText, hostileHeader, fc.constant('ann@example.test,Ann')), { maxLength: 4 }),
+    eol: fc.constantFrom('\n', '\r\n', '\r'),
+  })
+  .map(({ bom, header, rows, eol }) => `${bom ? '\uFEFF' : ''}${[header, ...rows].join(eol)}${eol}`);
+
+describe('fuzzing the CSV upload', () => {
+  it('answers every hostile CSV without a 5xx, and the web process stays up', async () => {
+    const statuses: Record<number, number> = {};
+    const web = async () => (await product.inspect()).processes.filter((p) => p.command.includes('scripts/web-server.ts')).map((p) => p.pid);
+    const before = await web();
+    await fc.assert(
+      fc.asyncProperty(hostileCsv, anyText, async (csv, name) => {
+        const res = await fetch(`${product.web}/api/imports?name=${encodeURIComponent(name)}`, {
+          method: 'POST',
+          headers: { cookie: product.admin.cookie, origin: product.web, 'content-type': 'text/csv' },
+          body: csv,
+        });
+        const text = await res.text();
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        const where = `${csv.length} characters starting ${JSON.stringify(csv.slice(0, 80))} → ${res.status}: ${text.slice(0, 300)}`;
+        expect(res.status, where).toBeLessThan(500);
+      }),
+      { numRuns: Number(process.env.FUZZ_CSV_RUNS ?? 60), ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
+    );
+    console.log('[fuzz] CSV uploads by status:', JSON.stringify(statuses));
+    expect(statuses[422] ?? 0, 'hostile files refused').toBeGreaterThan(0);
+    expect(await web()).toEqual(before);
+    expect(product.output).not.toMatch(/\[dripline\] web \(pid \d+\) exited/);
+  }, 600_000);
+});
+
+// ---- hostile templates --------------------------------------------------------------------------
+
+/** Liquid that loops, prints without end, reads files, or does not parse; mixed with any text. */
+const hostileFragment = fc.constantFrom(
+  '{% for i in (1..10000000) %}{% endfor %}',
+  '{% for i in (1..3000) %}{% for j in (1..3000) %}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx{% endfor %}{% endfor %}',
+  `{% assign a = "${'x'.repeat(200)}" | split: "" %}{% for i in a %}{% for j in a %}{% for k in a %}{% endfor %}{% endfor %}{% endfor %}`,
+  '{% capture c %}{% for i in (1..100000) %}zz{% endfor %}{% endcapture %}{{ c }}{{ c }}{{ c }}{{ c }}{{ c }}{{ c }}',
+  '{{ name | raw }}',
+  "{% include '/etc/passwd' %}",
+  '{% render "x" %}',
+  '{% layout "x" %}',
+  '{{ name | nofilter }}',
+  '{{ name.constructor.constructor }}',
+  '{{ missing.deeper.still }}',
+  '{{ 1 | times: 1e308 | times: 1e308 }}',
+  '{{ "x" | append: name | split: "" | join: "yy" }}',
+  '{{',
+  '{% if %}',
+  '{% endfor %}',
+  '{% for %}',
+  `${'{% if name %}'.repeat(500)}deep`,
+  '<mjml><mj-body><mj-include path="/etc/passwd" /></mj-body></mjml>',
+);
+const hostileTemplate = fc
+  .array(fc.oneof({ weight: 3, arbitrary: hostileFragment }, { weight: 1, arbitrary: anyText }), { minLength: 1, maxLength: 3 })
+  .map((parts) => parts.join(''));
+const hostileMessage = fc.record({
+  subject: hostileTemplate,
+  text: hostileTemplate,
+  html: fc.option(hostileTemplate, { nil: undefined }),
+  format: fc.constantFrom('html', 'mjml'),
+  publish: fc.boolean(),
+});
+
+describe('fuzzing templates', () => {
+  it('renders hostile templates at preview and publish without a 5xx, and the product keeps answering', async () => {
+    const flows = new Map<Session, string>();
+    for (const session of [product.admin, sessionB]) {
+      const id = (await session.api<FlowCreated>('POST', '/api/flows', { name: 'Fuzz: templates' })).data.id;
+      flows.set(session, id);
+    }
+    let turn = 0;
+    const statuses: Record<string, number> = {};
+    await fc.assert(
+      fc.asyncProperty(hostileMessage, async (m) => {
+        // Two users in turn: each stays under the per-user limits most of the time (a 429 is an answer too).
+        const session = turn++ % 2 === 0 ? product.admin : sessionB;
+        const flowId = flows.get(session) ?? '';
+        const data = { profileId: 'sandbox', subject: m.subject, text: m.text, ...(m.html !== undefined ? { html: m.html, format: m.format } : {}) };
+        const answers = [
+          await session.api('POST', `/api/flows/${flowId}/preview`, { ...data, sample: { email: 'ada@example.test', attributes: {} } }),
+        ];
+        if (m.publish) {
+          const graph = sendGraph('sandbox', 'Fuzz {{name}}');
+          const node = graph.nodes.find((n) => n.type === 'sendEmail');
+          if (node) node.data = data as never;
+          answers.push(await session.api('PUT', `/api/flows/${flowId}`, { name: 'Fuzz: templates', graph }));
+          answers.push(await session.api('POST', `/api/flows/${flowId}/publish`));
+        }
+        for (const answer of answers) {
+          statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+          expect(answer.status, `${answer.url} → ${answer.text.slice(0, 300)}`).toBeLessThan(500);
+        }
+      }),
+      { numRuns: Number(process.env.FUZZ_TEMPLATE_RUNS ?? 40), ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
+    );
+    console.log('[fuzz] template answers by status:', JSON.stringify(statuses));
+    // Some were refused with a 422: the fuzzer reached the template checks, not only the limits.
+    expect(statuses['422'] ?? 0).toBeGreaterThan(0);
+    expect((await fetch(`${product.web}/api/v1/openapi.json`)).status).toBe(200);
+    expect((await product.admin.api('GET', `/api/flows/${flows.get(product.admin)}`)).status).toBe(200);
   }, 600_000);
 });

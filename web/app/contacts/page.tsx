@@ -8,6 +8,7 @@ import { requireUser } from '@/lib/auth';
 import { PageQuery } from '@/lib/paging';
 import { getDb } from '@/lib/server';
 import { AddContactForm } from '@/app/contacts/add-contact-form';
+import { mayExportContacts } from '@server/access';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Contacts' };
@@ -36,9 +37,11 @@ export default async function ContactsPage({ searchParams }: Props) {
           <Link className="button" href="/contacts/import" data-testid="import-contacts">
             Import CSV
           </Link>
-          <a className="button" href="/api/contacts/export" download data-testid="export-contacts">
-            Export CSV
-          </a>
+          {mayExportContacts(me) && (
+            <a className="button" href="/api/contacts/export" download data-testid="export-contacts">
+              Export CSV
+            </a>
+          )}
           {me.role === 'admin' && (
             <Link className="button" href="/contacts/suppressions" data-testid="suppressions-link">
               Suppressions

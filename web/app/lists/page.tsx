@@ -1,17 +1,18 @@
 import type { Metadata } from 'next';
-import { listLists } from '@server/db/lists';
+import { visibleLists } from '@server/access';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
 import { CreateListForm } from '@/app/lists/create-list-form';
+import { DeleteListButton } from '@/app/lists/delete-list-button';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Lists' };
 
 /** Static lists: contacts are added and removed by hand on their own page; a run's audience can be a list. */
 export default async function ListsPage() {
-  await requireUser();
-  const lists = await listLists(await getDb());
+  const user = await requireUser();
+  const lists = await visibleLists(await getDb(), user);
   return (
     <section>
       <div className="page-head">
@@ -19,6 +20,7 @@ export default async function ListsPage() {
       </div>
       <p className="hint">
         Add a contact to a list on the contact's page. A run for a list mails its subscribed members, counted when the run starts.
+        {user.role === 'admin' ? ' You see every list.' : ' You see the lists you made.'}
       </p>
       <CreateListForm />
       {lists.length === 0 ? (
@@ -31,6 +33,7 @@ export default async function ListsPage() {
               <th>Members</th>
               <th>Subscribed</th>
               <th>Created</th>
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -40,6 +43,9 @@ export default async function ListsPage() {
                 <td>{l.members}</td>
                 <td>{l.subscribed}</td>
                 <td>{formatTime(l.createdAt)}</td>
+                <td>
+                  <DeleteListButton listId={l.id} name={l.name} />
+                </td>
               </tr>
             ))}
           </tbody>

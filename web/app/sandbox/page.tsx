@@ -19,8 +19,9 @@ export default async function SandboxPage() {
         <h1>Sandbox mailbox</h1>
       </div>
       <p className="muted">
-        Everything sent through the Sandbox SMTP profile lands here and nowhere else
-        {user.role === 'admin' ? '' : ' (you see the messages of your own runs, one-off messages and test emails)'}. Refreshes every 3 s.
+        Everything sent through the Sandbox SMTP profile lands here and nowhere else, kept for 7 days (the newest 10,000 messages, 500 MB at most)
+        {user.role === 'admin' ? '' : ' (you see the messages of your own runs, one-off messages and test emails)'}. Refreshes every 3 s; open a
+        message to read it.
       </p>
       <SandboxMailbox
         canClear={user.role === 'admin'}
@@ -34,7 +35,7 @@ export default async function SandboxPage() {
           messageId: m.messageId,
           envelopeFrom: m.envelopeFrom,
           envelopeTo: m.envelopeTo,
-          text: m.text,
+          size: m.size,
         }))}
       />
     </section>

@@ -3,7 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { Fragment, useState } from 'react';
 import { callApi } from '@/lib/api-client';
-import type { MailboxCleared } from '@/lib/api-types';
+import type { MailboxCleared, SandboxMessageView } from '@/lib/api-types';
 
 export interface MailboxMessage {
   id: number;
@@ -15,8 +15,15 @@ export interface MailboxMessage {
   messageId: string;
   envelopeFrom: string;
   envelopeTo: string;
-  text: string;
+  /** The raw source's size in bytes. */
+  size: number;
 }
+
+const formatSize = (bytes: number) =>
+  bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** An opened message's text, or why it could not be loaded. */
+type Loaded = { text: string } | { error: string };
 
 /** `canClear`: admins only, since the mailbox holds everyone's messages. */
 export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessage[]; canClear: boolean }) {
@@ -24,14 +31,22 @@ export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessag
   const [open, setOpen] = useState<ReadonlySet<number>>(() => new Set());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Bodies are loaded one at a time, when a message is opened: the list itself carries none.
+  const [loaded, setLoaded] = useState<ReadonlyMap<number, Loaded>>(() => new Map());
 
   function toggle(id: number) {
+    const opening = !open.has(id);
     setOpen((prev) => {
       const next = new Set(prev);
       if (next.has(id)) next.delete(id);
       else next.add(id);
       return next;
     });
+    if (opening && !loaded.has(id)) {
+      void callApi<SandboxMessageView>('GET', `/api/sandbox/messages/${id}`).then((r) =>
+        setLoaded((prev) => new Map(prev).set(id, r.ok ? { text: r.data.text } : { error: r.error.message })),
+      );
+    }
   }
 
   async function clear() {
@@ -75,6 +90,7 @@ export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessag
               <th>To</th>
               <th>Reply-To</th>
               <th>Subject</th>
+              <th>Size</th>
             </tr>
           </thead>
           <tbody>
@@ -105,10 +121,11 @@ export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessag
                       </span>{' '}
                       {m.subject || <em className="muted">(no subject)</em>}
                     </td>
+                    <td className="nowrap">{formatSize(m.size)}</td>
                   </tr>
                   {expanded && (
                     <tr className="mail-body" data-testid="sandbox-message-body">
-                      <td colSpan={5}>
+                      <td colSpan={6}>
                         <dl className="mail-meta">
                           <dt>Envelope</dt>
                           <dd>
@@ -117,7 +134,7 @@ export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessag
                           <dt>Message-ID</dt>
                           <dd className="mono">{m.messageId}</dd>
                         </dl>
-                        <pre>{m.text}</pre>
+                        <MessageText loaded={loaded.get(m.id)} />
                       </td>
                     </tr>
                   )}
@@ -129,4 +146,15 @@ export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessag
       )}
     </>
   );
+}
+
+function MessageText({ loaded }: { loaded: Loaded | undefined }) {
+  if (!loaded) return <p className="muted">Loading…</p>;
+  if ('error' in loaded)
+    return (
+      <p className="notice notice--error" role="alert">
+        {loaded.error}
+      </p>
+    );
+  return <pre data-testid="sandbox-message-text">{loaded.text}</pre>;
 }

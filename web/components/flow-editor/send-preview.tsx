@@ -4,7 +4,8 @@
  * it, rendered by the server with the send path's own code, "Send preview to the sandbox" and "Send
  * preview to me" (the signed-in user's own address, with the node's sender). The HTML
  * part shows in an iframe with `sandbox=""` (no script, no same origin, no forms): an email's HTML
- * never runs in the app's origin.
+ * never runs in the app's origin. Images from other sites stay blank there (the app's Content-Security-
+ * Policy, img-src 'self', applies to the frame: opening a preview fetches nothing), and a note says so.
  */
 import { useEffect, useId, useState } from 'react';
 import type { SendEmailData } from '@domain/flow/nodes/send-email';
@@ -182,6 +183,11 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
           </p>
           {preview.html !== null && (
             <iframe className="preview__html" title="HTML part" sandbox="" srcDoc={preview.html} data-testid="preview-html" />
+          )}
+          {preview.html !== null && (
+            <p className="hint" data-testid="preview-images-note">
+              Images from other sites are not loaded in this preview (nothing leaves Dripline while you edit); they show in the sent email.
+            </p>
           )}
           {preview.html !== null && <p className="hint">Text part:</p>}
           <pre className="preview__body" data-testid="preview-text">

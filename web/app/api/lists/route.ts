@@ -1,25 +1,18 @@
-import { findListByName, getList, insertList, listLists } from '@server/db/lists';
-import { UserError } from '@server/errors';
+import { visibleLists } from '@server/access';
+import { createList } from '@server/lists';
 import { CreateListRequest, type ListResponse, type ListsResponse } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
 import { getDb, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = userRoute(async () => Response.json({ lists: await listLists(await getDb()) } satisfies ListsResponse));
+/** The lists the user may see: their own; every list for admins. */
+export const GET = userRoute(async (_request: Request, _context: unknown, user) =>
+  Response.json({ lists: await visibleLists(await getDb(), user) } satisfies ListsResponse),
+);
 
-/** Creates an empty static list: 201; 409 when another list has that name (case-insensitively). */
-export const POST = userRoute(async (request: Request) => {
+/** Creates an empty static list owned by the user: 201; 409 when another list has that name (case-insensitively). */
+export const POST = userRoute(async (request: Request, _context: unknown, user) => {
   const { name } = await readBody(request, CreateListRequest);
-  const db = await getDb();
-  const taken = () => new UserError(409, 'duplicate_list', `a list named "${name}" already exists`, { field: 'name' });
-  if (await findListByName(db, name)) throw taken();
-  let id: string;
-  try {
-    id = await insertList(db, name);
-  } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE') throw taken();
-    throw err;
-  }
-  return Response.json((await getList(db, id)) satisfies ListResponse | undefined, { status: 201 });
+  return Response.json((await createList(await getDb(), user, name)) satisfies ListResponse, { status: 201 });
 });

@@ -1,4 +1,4 @@
-import { listSegments } from '@server/db/segments';
+import { visibleSegments } from '@server/access';
 import { createSegment } from '@server/segments';
 import { SaveSegmentRequest, type SegmentResponse, type SegmentsResponse } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
@@ -6,7 +6,10 @@ import { getDb, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = userRoute(async () => Response.json({ segments: await listSegments(await getDb()) } satisfies SegmentsResponse));
+/** The segments the user may see: their own; every segment for admins. */
+export const GET = userRoute(async (_request: Request, _context: unknown, user) =>
+  Response.json({ segments: await visibleSegments(await getDb(), user) } satisfies SegmentsResponse),
+);
 
 /**
  * Saves a named contact filter: 201 with the segment. 422 when a rule is malformed or does not fit the

@@ -14,9 +14,12 @@ interface Props {
   senderProblem?: string | undefined;
   /** Workflows with a final delivery outcome (sent or failed) in the history below. */
   settledWorkflowIds: string[];
+  /** The contact's subscription status: one who is not subscribed gets a message only from an admin who confirms it. */
+  status: string;
+  mayMailUnsubscribed: boolean;
 }
 
-export function OneOffMessageForm({ contactId, sender, senderProblem, settledWorkflowIds }: Props) {
+export function OneOffMessageForm({ contactId, sender, senderProblem, settledWorkflowIds, status, mayMailUnsubscribed }: Props) {
   const router = useRouter();
   const [subject, setSubject] = useState('');
   const [text, setText] = useState('');
@@ -24,6 +27,9 @@ export function OneOffMessageForm({ contactId, sender, senderProblem, settledWor
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [pending, setPending] = useState<string[]>([]);
+  const [confirmed, setConfirmed] = useState(false);
+  const unsubscribed = status !== 'subscribed';
+  const blocked = unsubscribed && (!mayMailUnsubscribed || !confirmed);
 
   const waiting = pending.filter((w) => !settledWorkflowIds.includes(w));
 
@@ -42,6 +48,7 @@ export function OneOffMessageForm({ contactId, sender, senderProblem, settledWor
     const result = await callApi<MessageQueued>('POST', `/api/contacts/${encodeURIComponent(contactId)}/send`, {
       subject,
       text,
+      ...(unsubscribed ? { confirmUnsubscribed: confirmed } : {}),
     } satisfies SendMessageBody);
     setBusy(false);
     if (result.ok) {
@@ -69,8 +76,19 @@ export function OneOffMessageForm({ contactId, sender, senderProblem, settledWor
         )}
       </p>
       <p className="hint" data-testid="oneoff-transactional">
-        A one-off message is transactional: it reaches the contact even when unsubscribed, and carries no unsubscribe link.
+        A one-off message is transactional: it carries no unsubscribe link. Only an admin may send one to a contact who is not subscribed.
       </p>
+      {unsubscribed &&
+        (mayMailUnsubscribed ? (
+          <label className="check-field notice notice--warning" data-testid="oneoff-confirm-unsubscribed">
+            <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.currentTarget.checked)} /> This contact is {status}. Send them
+            this message anyway.
+          </label>
+        ) : (
+          <p className="notice notice--warning" data-testid="oneoff-unsubscribed">
+            This contact is {status}: only an admin may send them a one-off message.
+          </p>
+        ))}
       <div className="field">
         <label htmlFor="oneoff-subject">Subject</label>
         <input
@@ -118,7 +136,7 @@ export function OneOffMessageForm({ contactId, sender, senderProblem, settledWor
         </p>
       )}
       <div className="form__actions">
-        <button type="submit" className="button primary" disabled={busy || !sender} data-testid="oneoff-send">
+        <button type="submit" className="button primary" disabled={busy || !sender || blocked} data-testid="oneoff-send">
           {busy ? 'Sending…' : 'Send message'}
         </button>
       </div>

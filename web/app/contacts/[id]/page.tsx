@@ -3,8 +3,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { temporalWorkflowUrl } from '@server/config';
 import { listAttributeDefinitions } from '@server/db/contacts';
-import { listLists, listsOfContact } from '@server/db/lists';
-import { contactDeliveriesFor, visibleRunPlans } from '@server/access';
+import { contactDeliveriesFor, visibleRunPlans, contactListsFor, mayMailUnsubscribed, mayOpenTemporal } from '@server/access';
 import { UserError } from '@server/errors';
 import { stepTitle } from '@domain/flow/step-title';
 import { AGENT_DEFAULT } from '@domain/senders';
@@ -33,7 +32,7 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
     throw err;
   }
   const { contact, deliveries } = found;
-  const [definitions, lists, memberOf] = await Promise.all([listAttributeDefinitions(db), listLists(db), listsOfContact(db, id)]);
+  const [definitions, { lists, memberOf }] = await Promise.all([listAttributeDefinitions(db), contactListsFor(db, user, id)]);
   const config = getConfig();
   // Steps show by the names given in the editor, carried in each run's plan.
   const plans = await visibleRunPlans(
@@ -100,7 +99,14 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
       <ContactLists contactId={contact.id} lists={lists.map((l) => ({ id: l.id, name: l.name }))} memberOf={memberOf} />
 
       <h2>Send a message</h2>
-      <OneOffMessageForm contactId={contact.id} sender={sender} senderProblem={senderProblem} settledWorkflowIds={settled} />
+      <OneOffMessageForm
+        contactId={contact.id}
+        sender={sender}
+        senderProblem={senderProblem}
+        settledWorkflowIds={settled}
+        status={contact.status}
+        mayMailUnsubscribed={mayMailUnsubscribed(user)}
+      />
 
       <h2>Delivery history</h2>
       <DeliveryLog
@@ -120,11 +126,14 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
         last={{
           header: 'Workflow',
           className: 'nowrap',
-          cell: (d) => (
-            <a href={temporalWorkflowUrl(config, d.workflowId)} target="_blank" rel="noreferrer" data-testid="delivery-temporal-link">
-              Open in Temporal ↗
-            </a>
-          ),
+          cell: (d) =>
+            mayOpenTemporal(user) ? (
+              <a href={temporalWorkflowUrl(config, d.workflowId)} target="_blank" rel="noreferrer" data-testid="delivery-temporal-link">
+                Open in Temporal ↗
+              </a>
+            ) : (
+              <span className="muted">—</span>
+            ),
         }}
         testIds={{ table: 'delivery-history', row: 'delivery-row', outcome: 'delivery-outcome' }}
         stepName={(d) => stepTitle(plans.get(d.runId)?.steps[d.nodeId], d.nodeId)}

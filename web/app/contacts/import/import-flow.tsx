@@ -28,6 +28,8 @@ export function ImportFlow({ lists }: { lists: { id: string; name: string }[] })
   const [listId, setListId] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  /** The user's uploads not started yet, when a new one was refused for them (429): each may be discarded here. */
+  const [waiting, setWaiting] = useState<{ id: string; fileName: string }[]>([]);
 
   async function upload(event: FormEvent) {
     event.preventDefault();
@@ -38,10 +40,20 @@ export function ImportFlow({ lists }: { lists: { id: string; name: string }[] })
     const response = await fetch(`/api/imports?name=${encodeURIComponent(file.name)}`, { method: 'POST', body: file }).catch(() => null);
     setBusy(false);
     if (!response) return setError('could not reach the server; check that Dripline is running');
-    const body = (await response.json().catch(() => null)) as (ImportUploadResponse & { error?: { message: string } }) | null;
+    const body = (await response.json().catch(() => null)) as
+      | (ImportUploadResponse & { error?: { message: string; details?: { waiting?: { id: string; fileName: string }[] } } })
+      | null;
+    setWaiting(body?.error?.details?.waiting ?? []);
     if (!response.ok || !body) return setError(body?.error?.message ?? `the upload failed (${response.status})`);
     setUploaded(body);
     setChoices(body.columns.map((c, i) => choiceOf(c, body.suggested[i])));
+  }
+
+  async function discard(id: string) {
+    const result = await callApi('DELETE', `/api/imports/${encodeURIComponent(id)}`);
+    if (!result.ok) return setError(result.error.message);
+    setWaiting((all) => all.filter((w) => w.id !== id));
+    setError('');
   }
 
   function change(i: number, patch: Partial<ColumnChoice>) {
@@ -79,6 +91,18 @@ export function ImportFlow({ lists }: { lists: { id: string; name: string }[] })
           <p className="notice notice--error" role="alert" data-testid="import-error">
             {error}
           </p>
+        )}
+        {waiting.length > 0 && (
+          <ul data-testid="import-waiting">
+            {waiting.map((w) => (
+              <li key={w.id}>
+                {w.fileName}{' '}
+                <button type="button" className="button" onClick={() => void discard(w.id)} data-testid={`import-discard-${w.id}`}>
+                  Discard
+                </button>
+              </li>
+            ))}
+          </ul>
         )}
         <div className="form__actions">
           <button type="submit" className="button primary" disabled={busy} data-testid="import-upload">

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { listLists } from '@server/db/lists';
+import { visibleLists } from '@server/access';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
 import { ImportFlow } from '@/app/contacts/import/import-flow';
@@ -9,8 +9,8 @@ export const metadata: Metadata = { title: 'Import contacts' };
 
 /** Upload a CSV, check its first rows, say what each column is, and start the import. */
 export default async function ImportPage() {
-  await requireUser();
-  const lists = (await listLists(await getDb())).map((l) => ({ id: l.id, name: l.name }));
+  const user = await requireUser();
+  const lists = (await visibleLists(await getDb(), user)).map((l) => ({ id: l.id, name: l.name }));
   return (
     <section>
       <div className="page-head">

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { describeFilter } from '@domain/contact-filter';
 import { countMatching } from '@server/db/contact-filter';
-import { listSegments } from '@server/db/segments';
+import { visibleSegments } from '@server/access';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
@@ -12,9 +12,9 @@ export const metadata: Metadata = { title: 'Segments' };
 
 /** Saved contact filters, each with how many subscribed contacts it matches now. */
 export default async function SegmentsPage() {
-  await requireUser();
+  const user = await requireUser();
   const db = await getDb();
-  const segments = await listSegments(db);
+  const segments = await visibleSegments(db, user);
   const counts: { subscribed: number }[] = [];
   for (const s of segments) counts.push(await countMatching(db, s.filter));
   return (

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { mayOpenTemporal } from '@server/access';
 import { temporalWorkflowUrl } from '@server/config';
 import { runPage } from '@server/runs/report';
 import { describeFilter } from '@domain/contact-filter';
@@ -72,7 +73,7 @@ export default async function RunPage({
         {run.finishedAt ? ` · finished ${formatTime(run.finishedAt)}` : ''}
         {report.estimatedFinish ? ` · estimated finish ${formatTime(report.estimatedFinish)}` : ''}
         {report.recentRate > 0 ? ` · ${report.recentRate.toFixed(1)} messages/s` : ''}
-        {run.workflowId && (
+        {run.workflowId && mayOpenTemporal(user) && (
           <>
             {' · '}
             <a href={temporalWorkflowUrl(config, run.workflowId)} target="_blank" rel="noreferrer" data-testid="campaign-temporal-link">
@@ -132,9 +133,13 @@ export default async function RunPage({
               <td title={r.nodeId ?? undefined}>{r.nodeId ? stepTitle(plan?.steps[r.nodeId], r.nodeId) : '—'}</td>
               <td>{formatTime(r.updatedAt)}</td>
               <td>
-                <a href={temporalWorkflowUrl(config, r.workflowId)} target="_blank" rel="noreferrer" data-testid="temporal-link">
-                  {r.workflowId.startsWith('retry:') ? 'Its retry workflow ↗' : 'Open in Temporal ↗'}
-                </a>
+                {mayOpenTemporal(user) ? (
+                  <a href={temporalWorkflowUrl(config, r.workflowId)} target="_blank" rel="noreferrer" data-testid="temporal-link">
+                    {r.workflowId.startsWith('retry:') ? 'Its retry workflow ↗' : 'Open in Temporal ↗'}
+                  </a>
+                ) : (
+                  <span className="muted">—</span>
+                )}
               </td>
             </tr>
           ))}
@@ -149,11 +154,14 @@ export default async function RunPage({
         source={{ header: 'Contact', cell: (a) => a.email ?? a.contactId }}
         last={{
           header: 'History',
-          cell: (a) => (
-            <a href={temporalWorkflowUrl(config, a.workflowId)} target="_blank" rel="noreferrer" title={`Message-ID ${a.messageId}`}>
-              {a.workflowId.startsWith('retry:') ? 'Retry workflow ↗' : 'Workflow ↗'}
-            </a>
-          ),
+          cell: (a) =>
+            mayOpenTemporal(user) ? (
+              <a href={temporalWorkflowUrl(config, a.workflowId)} target="_blank" rel="noreferrer" title={`Message-ID ${a.messageId}`}>
+                {a.workflowId.startsWith('retry:') ? 'Retry workflow ↗' : 'Workflow ↗'}
+              </a>
+            ) : (
+              <span className="muted">—</span>
+            ),
         }}
         testIds={{ row: 'attempt-row' }}
         stepName={(a) => stepTitle(plan?.steps[a.nodeId], a.nodeId)}

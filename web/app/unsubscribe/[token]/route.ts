@@ -28,7 +28,8 @@ button{font:inherit;padding:.5rem 1rem;border-radius:.375rem;border:1px solid #1
 </head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
   return new Response(html, {
     status,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+    // Referrer-Policy: no-referrer is set in next.config.ts (Next's config headers replace a route's).
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
   });
 }
 

@@ -5,11 +5,13 @@ import { getDb, getSandboxDb } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
-/** Messages the sandbox SMTP server received, newest first (without the raw source): all for admins, their own sends' for agents. */
-export const GET = userRoute(async (_request: Request, _context: unknown, user) => {
-  const messages = await sandboxMessagesFor(await getDb(), await getSandboxDb(), user);
-  return Response.json(messages.map(({ raw: _raw, ...message }) => message) satisfies SandboxMessageList);
-});
+/**
+ * The newest 200 messages the sandbox SMTP server received, as summaries (headers and size, no body):
+ * all for admins, their own sends' for agents. A message's text: GET /api/sandbox/messages/{id}.
+ */
+export const GET = userRoute(async (_request: Request, _context: unknown, user) =>
+  Response.json((await sandboxMessagesFor(await getDb(), await getSandboxDb(), user)) satisfies SandboxMessageList),
+);
 
 /** Empties the mailbox: admins only (403 otherwise). */
 export const DELETE = userRoute(async (_request: Request, _context: unknown, user) => {

@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { notFound } from 'next/navigation';
 import { listAttributeDefinitions } from '@server/db/contacts';
-import { getSegment } from '@server/db/segments';
+import { visibleSegment } from '@server/access';
+import { orNotFound } from '@/lib/not-found';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
 import { SegmentEditor } from '@/app/contacts/segments/segment-editor';
@@ -18,11 +18,10 @@ type Props = {
 };
 
 export default async function SegmentPage({ params, searchParams }: Props) {
-  await requireUser();
+  const user = await requireUser();
   const [{ id }, query] = await Promise.all([params, searchParams]);
   const db = await getDb();
-  const segment = await getSegment(db, id);
-  if (!segment) notFound();
+  const segment = await orNotFound(visibleSegment(db, user, id));
   const types = Object.fromEntries((await listAttributeDefinitions(db)).map((d) => [d.name, d.type]));
   return (
     <section>

@@ -1,10 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { diffFlows, hasChanges, summarizeDiff } from '@domain/flow/diff';
-import { visibleFlow, visibleFlowVersion } from '@server/access';
+import { visibleFlow, visibleFlowVersion, visibleLists, visibleSegments } from '@server/access';
 import { countContacts, listContacts } from '@server/db/contacts';
-import { listLists } from '@server/db/lists';
-import { listSegments } from '@server/db/segments';
 import { loadDraft } from '@/lib/flow-graph';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
@@ -31,8 +29,8 @@ export default async function StartRunPage({ params, searchParams }: Props) {
   const [contacts, everyone, lists, segments] = await Promise.all([
     listContacts(db, CHOOSABLE),
     countContacts(db, { subscribedOnly: true }),
-    listLists(db),
-    listSegments(db),
+    visibleLists(db, user),
+    visibleSegments(db, user),
   ]);
   const versions = flow.versions.map((v) => ({ ...v, publishedAt: formatTime(v.publishedAt) }));
   const asked = Number(Array.isArray(query.version) ? query.version[0] : query.version);

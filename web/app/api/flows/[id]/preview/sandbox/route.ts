@@ -2,6 +2,7 @@ import { sendPreviewToSandbox } from '@server/preview';
 import { loadSecretKey } from '@server/secrets';
 import { PreviewRequest, type PreviewSent } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
+import { templateLimits } from '@/lib/template-limits';
 import { getConfig, getDb, getKeyring, getOutboundPolicy, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
@@ -13,6 +14,8 @@ export const dynamic = 'force-dynamic';
 export const POST = userRoute(async (request: Request, { params }: { params: Promise<{ id: string }> }, user) => {
   const { id } = await params;
   const body = await readBody(request, PreviewRequest);
+  // 30 previews a minute per user, these three routes together: 429 with Retry-After past it.
+  templateLimits().previews.take(user.id);
   const config = getConfig();
   const secret = loadSecretKey(config);
   const link = { publicUrl: config.DRIPLINE_PUBLIC_URL, secret };

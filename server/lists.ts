@@ -1,0 +1,40 @@
+/**
+ * Static lists: created by a user (their owner), changed and deleted only by who may (the owner,
+ * admins: server/access.ts). A list a published flow or a run in flight tests is not deleted.
+ */
+import { type Db, isUniqueViolation } from './db';
+import { flowsTesting } from './db/audience-use';
+import { addToList, type ContactList, deleteList, findListByName, insertList, removeFromList } from './db/lists';
+import { UserError } from './errors';
+import { visibleList } from './access';
+import type { Actor } from './profiles';
+import { inUse } from './segments';
+
+export async function createList(db: Db, actor: Actor, name: string): Promise<ContactList> {
+  const taken = () => new UserError(409, 'duplicate_list', `a list named "${name}" already exists; choose another name`, { field: 'name' });
+  if (await findListByName(db, name)) throw taken();
+  let id: string;
+  try {
+    id = await insertList(db, name, actor.id);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw taken();
+    throw err;
+  }
+  return visibleList(db, actor, id);
+}
+
+/** Adds and removes contacts by hand (unknown ids are ignored); answers the list with its counts. */
+export async function changeListMembers(db: Db, actor: Actor, id: string, change: { add: string[]; remove: string[] }): Promise<ContactList> {
+  await visibleList(db, actor, id);
+  await addToList(db, id, change.add);
+  await removeFromList(db, id, change.remove);
+  return visibleList(db, actor, id);
+}
+
+/** Deletes it with its memberships, unless a published flow or a run in flight tests it (409 naming them). */
+export async function deleteListAs(db: Db, actor: Actor, id: string): Promise<void> {
+  const list = await visibleList(db, actor, id);
+  const refused = inUse(`list "${list.name}"`, await flowsTesting(db, { listId: id }));
+  if (refused) throw refused;
+  await deleteList(db, id);
+}
