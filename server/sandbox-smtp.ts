@@ -7,8 +7,8 @@
  */
 import type net from 'node:net';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
-import { simpleParser, type AddressObject } from 'mailparser';
 import type { ReceivedMessage } from './db/sandbox';
+import { type MessageFields, readMessage } from './sandbox-read';
 import { coalesceWrites } from './smtp/socket-writes';
 import { createFaultInjector, type FaultReply, type Faults, type SandboxStats } from './sandbox-faults';
 import { log } from './log';
@@ -19,8 +19,6 @@ export interface SandboxSmtp {
   stats(): SandboxStats;
   close(): Promise<void>;
 }
-
-const addressText = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a.map((x) => x.text).join(', ') : a?.text) ?? '';
 
 /** An smtp-server handler error: the client is answered `code text`. */
 const refusal = (reply: FaultReply) => Object.assign(new Error(reply.text), { responseCode: reply.code });
@@ -106,9 +104,8 @@ export async function startSandboxSmtp(options: {
         const throttled = faults.dataEnd();
         if (throttled) return later(() => callback(refusal(throttled)));
         const raw = Buffer.concat(chunks);
-        // Only the text is kept: no HTML made of it, no links found in it (linkify's patterns cost more than the rest of the parse).
-        simpleParser(raw, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true })
-          .then((parsed) => options.onMessage(receivedMessage(session, parsed, raw)))
+        readMessage(raw)
+          .then((fields) => options.onMessage(receivedMessage(session, fields, raw)))
           .then(
             () => {
               if (!faults.dropAfterStore()) return later(() => callback(null, `Message queued as sandbox-${++received}`));
@@ -145,16 +142,11 @@ export async function startSandboxSmtp(options: {
   };
 }
 
-function receivedMessage(session: SMTPServerSession, parsed: Awaited<ReturnType<typeof simpleParser>>, raw: Buffer): ReceivedMessage {
+function receivedMessage(session: SMTPServerSession, fields: MessageFields, raw: Buffer): ReceivedMessage {
   return {
     envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
     envelopeTo: session.envelope.rcptTo.map((r) => r.address).join(', '),
-    fromHeader: addressText(parsed.from),
-    toHeader: addressText(parsed.to),
-    replyTo: addressText(parsed.replyTo),
-    subject: parsed.subject ?? '',
-    messageId: parsed.messageId ?? '',
-    text: parsed.text ?? '',
+    ...fields,
     raw: raw.toString('utf8'),
   };
 }

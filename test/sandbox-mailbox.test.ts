@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSandboxDatabase, type SandboxDb } from '../server/db';
-import { getSandboxMessage, insertSandboxMessage, listSandboxSummaries, pruneSandbox } from '../server/db/sandbox';
+import { getSandboxMessage, insertSandboxMessages, listSandboxSummaries, pruneSandbox } from '../server/db/sandbox';
 import { tempDir } from './helpers';
 
 let db: SandboxDb | undefined;
@@ -40,9 +40,9 @@ describe('the sandbox mailbox', () => {
   it('lists summaries without bodies, small whatever the messages weigh, and loads one message when opened', async () => {
     const d = await mailbox();
     const big = 'x'.repeat(1024 * 1024);
-    await insertSandboxMessage(d, message('First big one', big));
-    await insertSandboxMessage(d, message('Second big one', big));
-    await insertSandboxMessage(d, message('A small one'));
+    await insertSandboxMessages(d, [message('First big one', big)]);
+    await insertSandboxMessages(d, [message('Second big one', big)]);
+    await insertSandboxMessages(d, [message('A small one')]);
     const list = await listSandboxSummaries(d);
     expect(list.map((m) => m.subject)).toEqual(['A small one', 'Second big one', 'First big one']);
     expect(list[1]).not.toHaveProperty('text');
@@ -58,7 +58,7 @@ describe('the sandbox mailbox', () => {
 
   it('prunes to the newest messages within the count limit, in batches', async () => {
     const d = await mailbox();
-    for (let i = 1; i <= 25; i++) await insertSandboxMessage(d, message(`Message ${i}`));
+    for (let i = 1; i <= 25; i++) await insertSandboxMessages(d, [message(`Message ${i}`)]);
     expect(await pruneSandbox(d, { messages: 10, days: 7, bytes: 1e9 }, 4)).toBe(15);
     expect(await subjects(d)).toEqual(Array.from({ length: 10 }, (_, i) => `Message ${25 - i}`));
     expect(await pruneSandbox(d, { messages: 10, days: 7, bytes: 1e9 })).toBe(0);
@@ -66,9 +66,9 @@ describe('the sandbox mailbox', () => {
 
   it('prunes messages older than the age limit', async () => {
     const d = await mailbox();
-    await insertSandboxMessage(d, message('Old'));
-    await insertSandboxMessage(d, message('Older'));
-    await insertSandboxMessage(d, message('New'));
+    await insertSandboxMessages(d, [message('Old')]);
+    await insertSandboxMessages(d, [message('Older')]);
+    await insertSandboxMessages(d, [message('New')]);
     const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000).toISOString();
     await d.updateTable('sandboxMessages').set({ receivedAt: eightDaysAgo }).where('subject', 'in', ['Old', 'Older']).execute();
     expect(await pruneSandbox(d, { messages: 100, days: 7, bytes: 1e9 })).toBe(2);
@@ -77,7 +77,7 @@ describe('the sandbox mailbox', () => {
 
   it('prunes the oldest messages until what is left fits the size limit', async () => {
     const d = await mailbox();
-    for (let i = 1; i <= 5; i++) await insertSandboxMessage(d, message(`Sized ${i}`, 'y'.repeat(1000)));
+    for (let i = 1; i <= 5; i++) await insertSandboxMessages(d, [message(`Sized ${i}`, 'y'.repeat(1000))]);
     const size = (await listSandboxSummaries(d))[0]?.size ?? 0;
     expect(await pruneSandbox(d, { messages: 100, days: 7, bytes: size * 3 + 10 })).toBe(2);
     expect(await subjects(d)).toEqual(['Sized 5', 'Sized 4', 'Sized 3']);

@@ -32,6 +32,8 @@ export const UNIT_TESTS = [
   'test/publish-condition.test.ts',
   'test/recipient-claims.test.ts',
   'test/replay.test.ts',
+  'test/sandbox-read.test.ts',
+  'test/sandbox-store.test.ts',
   'test/sandbox-mailbox.test.ts',
   'test/security/http-guard.test.ts',
   'test/security/outbound.test.ts',
@@ -60,5 +62,5 @@ export const UNIT_TESTS = [
 ];
 
 // Nothing in this list starts a server that two files would fight over: files run side by side, in forked
-// processes (the sending and build threads, and better-sqlite3, do not survive a threads pool's teardown).
+// processes (the sending thread and better-sqlite3 do not survive a threads pool's teardown).
 export default { ...base, test: { ...base.test, include: UNIT_TESTS, pool: 'forks', fileParallelism: true } };

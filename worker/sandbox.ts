@@ -3,7 +3,7 @@
 import { readConfig } from '../server/config';
 import { log as rootLog } from '../server/log';
 import { openSandboxDatabase } from '../server/db';
-import { insertSandboxMessage, pruneSandbox, SANDBOX_LIMITS } from '../server/db/sandbox';
+import { groupedSandboxInserts, pruneSandbox, SANDBOX_LIMITS } from '../server/db/sandbox';
 import { describeFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp } from '../server/sandbox-smtp';
 import { sandboxSmtpLogin } from '../server/secrets';
@@ -17,7 +17,7 @@ const smtp = await startSandboxSmtp({
   // Only the Sandbox profile's login (SANDBOX_SMTP_LOGIN, or derived from the secret key) may hand it mail.
   login: sandboxSmtpLogin(config),
   maxMessageBytes: config.SANDBOX_SMTP_MAX_MB * 1024 * 1024,
-  onMessage: (m) => insertSandboxMessage(db, m),
+  onMessage: groupedSandboxInserts(db),
   faults: config.SANDBOX_FAULTS,
 });
 log.info(`listening on ${config.SANDBOX_SMTP_BIND}:${smtp.port}; faults (SANDBOX_FAULTS): ${describeFaults(config.SANDBOX_FAULTS)}`);

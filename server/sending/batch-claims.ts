@@ -1,7 +1,7 @@
 /**
  * A batch's claiming (server/sending/batch.ts): its recipients a chunk at a time (first what an earlier
  * attempt of the batch left, then more due ones, up to its limit), their sends claimed in the ledger
- * (committed before any of their DATA), composed, and built off the event loop ahead of their turn.
+ * (committed before any of their DATA) and composed; the sending thread builds each one's bytes as it sends it.
  * The first chunk is small, so the first messages go out while the next chunk is claimed.
  */
 import type Mail from 'nodemailer/lib/mailer';
@@ -12,7 +12,6 @@ import { type ClaimedRecipient, claimNextRecipients, moveRecipient, type Recipie
 import type { StoredSmtpProfile } from '../db/smtp-profiles';
 import { skipUnmailable } from '../db/suppression';
 import { composeMessage, messageIdFor } from '../smtp/message';
-import type { BuiltMessage } from '../smtp/message-builder';
 import { CLAIM_LEASE_MS } from '../smtp/send-leases';
 import type { TransportPool } from '../smtp/transport-pool';
 import { unsubscribeLinks } from '../unsubscribe';
@@ -20,18 +19,16 @@ import { metrics, since } from '../metrics';
 
 /** Sends claimed in the ledger at a time. */
 const [FIRST_CHUNK, CLAIM_CHUNK] = [20, 100];
-const NOT_BUILT: Promise<BuiltMessage | null> = Promise.resolve(null);
 
 export interface Queued extends ClaimedRecipient {
   messageId: string;
   uncertain: boolean;
   /** The number of the send's latest logged attempt: its next row has the next one. */
   lastAttempt: number;
-  /** The message, composed when the send was claimed (its templates rendered in a template thread), and its bytes, built meanwhile off the event loop. */
+  /** The message, composed when the send was claimed (its templates rendered in a template thread). */
   mail: Mail.Options | undefined;
   /** Why the message could not be composed (a template that failed for this contact): that send's outcome at its turn. */
   composeError?: unknown;
-  built: Promise<BuiltMessage | null>;
 }
 
 export interface ClaimsContext {
@@ -151,7 +148,7 @@ export class BatchClaims {
       if (claim?.kind === 'claimed' && claim.uncertain && c.profile.uncertainPolicy === 'hold') {
         await c.hold({ ...r, lastAttempt: claim.lastAttempt ?? 0 });
       } else if (claim?.kind === 'claimed') {
-        fresh.push({ ...r, uncertain: claim.uncertain, lastAttempt: claim.lastAttempt ?? 0, mail: undefined, built: NOT_BUILT });
+        fresh.push({ ...r, uncertain: claim.uncertain, lastAttempt: claim.lastAttempt ?? 0, mail: undefined });
         this.inHand.add(r.contactId);
       } else if (claim?.kind === 'sent') {
         // Sent by an earlier attempt of this batch, which died before moving the recipient on.
@@ -181,9 +178,6 @@ export class BatchClaims {
       }),
     );
     this.queue.push(...fresh);
-    const toBuild = fresh.filter((q) => q.mail !== undefined);
-    // Their bytes are built while the sends before them go out.
-    for (const [i, built] of c.transports.builder.buildMany(toBuild.map((q) => q.mail!)).entries()) toBuild[i]!.built = built;
   }
 }
 

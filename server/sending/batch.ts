@@ -9,7 +9,6 @@
  * retries are handed off to a retry workflow of their own, so their history is theirs alone.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type Mail from 'nodemailer/lib/mailer';
 import type { SendEmailStep } from '../../domain/flow/plan';
 import type { Db } from '../db';
 import { type BatchOutcome, OutcomeGroups } from '../db/batch-outcomes';
@@ -202,9 +201,6 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
         note({ attempt: entry(r, 'uncertain', null, say.resending()) });
         result.uncertain++;
       }
-      // Ready before the send takes its place and its slot, so that nothing stands between the slot and the wire.
-      const built = await r.built;
-      const message: Mail.Options | undefined = built ? { envelope: built.envelope, raw: built.raw, messageId: r.messageId } : r.mail;
       const firstTriedAt = Date.now();
       let [failures, throttled] = [0, 0];
       while (!stop) {
@@ -241,7 +237,7 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
             result.takenOver++;
             return;
           }
-          const info = await transport.sendMail(message ?? (await claims.compose(r)));
+          const info = await transport.sendMail(r.mail ?? (await claims.compose(r)));
           outcome = { accepted: true, reply: info.response || '250 OK' };
         } catch (err) {
           error = err;

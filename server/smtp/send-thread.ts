@@ -12,7 +12,6 @@
 import { Worker } from 'node:worker_threads';
 import type Mail from 'nodemailer/lib/mailer';
 import type { WireTarget } from './allow-list';
-import { MessageBuilder } from './message-builder';
 import { asError, type FromWire, type OpenPool, type SentInfo, type SmtpSender, type ToWire, type WireError } from './smtp-wire';
 import type { OutboundPolicy } from './outbound';
 import type { SmtpServerSettings } from './transport';
@@ -137,7 +136,7 @@ export class SendingThread implements SmtpSender {
   }
 }
 
-/** The worker's transports: SMTP in the sending thread, campaign messages built in the build thread. */
+/** The worker's transports: SMTP, and building each message's bytes, in the sending thread. */
 export function threadedTransports(decrypt: (passwordEnc: string, profileId: string) => string, policy: OutboundPolicy): TransportPool {
-  return new TransportPool(decrypt, policy, { sender: (onSockets) => new SendingThread(onSockets), builder: new MessageBuilder() });
+  return new TransportPool(decrypt, policy, { sender: (onSockets) => new SendingThread(onSockets) });
 }

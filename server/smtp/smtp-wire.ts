@@ -107,12 +107,6 @@ function wireError(err: unknown, progress: Progress, secure: boolean): WireError
   };
 }
 
-/** A Buffer crosses threads as a Uint8Array; nodemailer wants a Buffer back. */
-function withBuffers(mail: Mail.Options): Mail.Options {
-  const raw: unknown = mail.raw;
-  return raw instanceof Uint8Array && !Buffer.isBuffer(raw) ? { ...mail, raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) } : mail;
-}
-
 /** Speaks SMTP as `take`'s messages say, answering through `post`. */
 export function smtpWire(post: (message: FromWire) => void): (message: ToWire) => void {
   /** The pools, with whether their connections speak TLS from the first byte (else TLS comes with STARTTLS). */
@@ -157,7 +151,7 @@ export function smtpWire(post: (message: FromWire) => void): (message: ToWire) =
         return;
       }
       const progress: Progress = { dataSent: 'none' };
-      pool.transport.sendMail({ ...withBuffers(m.mail), [PROGRESS]: progress } as Mail.Options).then(
+      pool.transport.sendMail({ ...m.mail, [PROGRESS]: progress } as Mail.Options).then(
         (info) => post({ type: 'sent', id: m.id, info: { response: info.response ?? '' } }),
         (err: unknown) => post({ type: 'failed', id: m.id, error: wireError(err, progress, pool.secure) }),
       );

@@ -2,9 +2,10 @@
  * Fewer, fuller TCP segments per message. nodemailer turns Nagle off (it writes its commands in the
  * batches they belong to) and writes a message's body in several pieces (headers, content, the final
  * dot), so each piece left in a segment, a system call of its own and a wake-up of the server per
- * piece. Here the writes made on a connection within one tick of the event loop leave together
- * (cork, then uncork on the next tick): the same bytes, in the same order, without waiting for
- * anything but the end of the current tick.
+ * piece. Here the writes made on a connection within one turn of the event loop leave together
+ * (cork, then uncork once the turn's callbacks ran: setImmediate). A message nodemailer builds as it
+ * sends comes out of its streams over several ticks of one turn; a tick was too short to take it in
+ * one write. The same bytes, in the same order, without waiting for anything but the current turn.
  */
 import type net from 'node:net';
 import type { GetSocket } from './outbound';
@@ -20,7 +21,7 @@ export function coalesceWrites(socket: net.Socket): net.Socket {
     if (!corked) {
       corked = true;
       socket.cork();
-      process.nextTick(uncork);
+      setImmediate(uncork);
     }
     return write.apply(this, args);
   } as typeof write;

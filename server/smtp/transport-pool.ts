@@ -7,7 +7,6 @@ import type { StoredSmtpProfile } from '../db/smtp-profiles';
 import { type SmtpAdvice, explainSmtpError } from './advice';
 import { toWire } from './allow-list';
 import { tlsFailure } from './classify';
-import type { BuiltMessage } from './message-builder';
 import type { OutboundPolicy } from './outbound';
 import type { SentInfo, SmtpSender } from './smtp-wire';
 import { presentedCertificate } from './tls-trust';
@@ -30,28 +29,12 @@ interface PoolEntry {
   opening: Promise<void> | undefined;
 }
 
-/** Builds messages ahead of their turn (the worker's build thread, server/smtp/message-builder.ts). */
-export interface MessageBuilding {
-  prepare(): void;
-  /** Each message's bytes, or null: built the usual way at its turn. Never rejects. */
-  buildMany(mails: Mail.Options[]): Promise<BuiltMessage | null>[];
-  close(): void;
-}
-
-/** No building ahead: every message is built when it is sent. */
-const BUILT_AT_THEIR_TURN: MessageBuilding = {
-  prepare() {},
-  buildMany: (mails) => mails.map(() => Promise.resolve(null)),
-  close() {},
-};
-
 /**
- * Where a pool's conversations run and its messages are built: in threads of their own for the worker
- * (threadedTransports, send-thread.ts), in process for the web app's test emails (InProcessSender).
+ * Where a pool's conversations run (and its messages are built into bytes): in a thread of its own for
+ * the worker (threadedTransports, send-thread.ts), in process for the web app's test emails (InProcessSender).
  */
 export interface SmtpRooms {
   sender: (onSockets: (pool: string, open: number) => void) => SmtpSender;
-  builder?: MessageBuilding;
 }
 
 /** Pooled transports keyed by profile id; a profile edit (updatedAt) replaces its pool. */
@@ -67,7 +50,6 @@ export class TransportPool {
     rooms: SmtpRooms,
   ) {
     if (policy.lookup) throw new Error('TransportPool: sends resolve host names in the sending thread; a custom lookup cannot be used there');
-    this.builder = rooms.builder ?? BUILT_AT_THEIR_TURN;
     this.thread = rooms.sender((key, open) => {
       for (const entry of this.pools.values()) {
         if (entry.key !== key) continue;
@@ -81,8 +63,6 @@ export class TransportPool {
   private readonly pools = new Map<string, PoolEntry>();
   private readonly gates = new Map<string, SendGate>();
   private made = 0;
-  /** Builds campaign messages ahead of their turn, off the event loop (server/smtp/message-builder.ts). */
-  readonly builder: MessageBuilding;
   private readonly thread: SmtpSender;
 
   /** The profile's gate in this process, holding at most `limit` sends at once (the limit follows the latest call). */
@@ -110,7 +90,6 @@ export class TransportPool {
       warm: false,
       opening: undefined,
     };
-    this.builder.prepare();
     this.pools.set(profile.id, entry);
     return entry.transport;
   }
@@ -155,7 +134,6 @@ export class TransportPool {
   close(): void {
     this.pools.clear();
     this.thread.stop();
-    this.builder.close();
   }
 }
 
