@@ -24,7 +24,7 @@ describe('decide', () => {
       ['OPTIONS', `${wf}/terminate`],
       ['POST', `${wf}/query/__stack_trace`],
       ['post', `${wf}/query/@@temporal-internal__list`],
-    ])
+    ] as const)
       expect(decide(method, path, admin), `${method} ${path}`).toEqual({ action: 'pass', rewriteSettings: false });
     expect(decide('GET', '/api/v1/settings?x=1', admin)).toEqual({ action: 'pass', rewriteSettings: true });
     expect(decide('HEAD', '/api/v1/settings', admin)).toEqual({ action: 'pass', rewriteSettings: false });
@@ -45,7 +45,7 @@ describe('decide', () => {
       // A query route with something after it is another route.
       ['POST', `${wf}/query/x/terminate`],
       ['POST', '/auth/sso'],
-    ])
+    ] as const)
       expect(decide(method, path, admin), `${method} ${path}`).toMatchObject({ action: 'refuse', status: 405, code: 'read_only' });
   });
 
@@ -60,7 +60,7 @@ describe('decide', () => {
       ['GET', '/api/v1/settings'],
       ['POST', `${wf}/query/__stack_trace`],
       ['POST', `${wf}/terminate`],
-    ]) {
+    ] as const) {
       expect(decide(method, path, agent)).toMatchObject({ action: 'refuse', status: 403, message: "Temporal's Web UI is for admins" });
       expect(decide(method, path, { role: '' })).toMatchObject({ action: 'refuse', status: 403 });
       expect(decide(method, path, undefined)).toMatchObject({ action: 'refuse', status: 401 });
