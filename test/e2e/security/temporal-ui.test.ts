@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolPath } from '../../helpers';
-import { agentA, eventually, Product, type Session } from '../product';
+import { admin, agentA, eventually, Product, type Session } from '../product';
 
 let product: Product;
 let agent: Session;
@@ -106,5 +106,20 @@ describe("Temporal's Web UI under npm start", () => {
       { encoding: 'utf8' },
     );
     expect(described).toContain('WORKFLOW_EXECUTION_STATUS_RUNNING');
+  });
+
+  it('shows an admin the workflow in the UI in a browser, with every request the page makes let through', async () => {
+    const signedIn = await product.logIn(admin, '/flows');
+    const answers: { url: string; method: string; status: number }[] = [];
+    signedIn.page.on('response', (r) => {
+      if (r.url().startsWith(ui(''))) answers.push({ url: r.url(), method: r.request().method(), status: r.status() });
+    });
+    const settings = signedIn.page.waitForResponse((r) => r.url().startsWith(ui('/api/v1/settings')), { timeout: 60_000 });
+    await signedIn.page.goto(ui(`/namespaces/default/workflows/${encodeURIComponent(workflowId)}`));
+    await signedIn.page.getByText(workflowId).first().waitFor({ timeout: 60_000 });
+    expect(await (await settings).json()).toMatchObject({ DisableWriteActions: true });
+    expect(answers.length).toBeGreaterThan(3);
+    expect(answers.filter((a) => a.status === 401 || a.status === 403 || a.status === 405)).toEqual([]);
+    await signedIn.context.close();
   });
 });
