@@ -16,6 +16,7 @@ const server = createGuard({
   publicUrl: config.DRIPLINE_PUBLIC_URL,
   uiUrl: config.TEMPORAL_UI_URL,
 });
-server.listen(Number(new URL(config.TEMPORAL_UI_URL).port || 8233), values.listen);
+const port = Number(new URL(config.TEMPORAL_UI_URL).port || 8233);
+server.listen(port, values.listen, () => console.log(`admins only, read-only: ${values.listen}:${port} in front of ${values.upstream}`));
 // Open event streams would hold a graceful close: nothing here outlives a request.
 process.on('SIGTERM', () => process.exit(0));
