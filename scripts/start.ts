@@ -41,6 +41,17 @@ function portFree(port: number, host: string): Promise<boolean> {
   });
 }
 
+/** A port the system has free on 127.0.0.1 now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 function spawnChild(name: string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   // Logs for a person reading the terminal (the web app runs with NODE_ENV=production, which would mean JSON), unless set.
   const logFormat = { DRIPLINE_LOG_FORMAT: process.env.DRIPLINE_LOG_FORMAT || 'text' };
@@ -178,6 +189,8 @@ async function main() {
     execFileSync(bin('next'), ['build', 'web'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
   }
 
+  // The dev server's Web UI on an internal port; the guard (scripts/temporal-ui.ts) takes TEMPORAL_UI_URL's port.
+  const internalUiPort = await freePort();
   run('temporal', temporal, [
     'server',
     'start-dev',
@@ -187,12 +200,14 @@ async function main() {
     temporalHost === 'localhost' ? '127.0.0.1' : temporalHost,
     '--port',
     temporalPortText,
+    '--ui-ip',
+    '127.0.0.1',
     '--ui-port',
-    temporalUiPort,
+    String(internalUiPort),
     '--namespace',
     config.TEMPORAL_NAMESPACE,
     // The UI has no login and its write actions cannot be turned off here (the CLI builds its UI config in code):
-    // it listens on --ip (127.0.0.1 by default) and the app links it for admins only (README, Security settings).
+    // only the guard reaches it, and lets through reads by a signed-in admin (README, Security settings).
     // Payloads are encrypted (server/temporal-codec.ts); the UI asks the web app to decode them for a signed-in admin.
     '--ui-codec-endpoint',
     codecEndpoint,
@@ -215,12 +230,23 @@ async function main() {
   runSupervised('web', 'scripts/web-server.ts', dev ? ['--dev'] : [], { NEXT_TELEMETRY_DISABLED: '1' });
   const web = `http://localhost:${webPort}`;
   await waitFor('the web app', async () => (await fetch(`${web}/flows`)).ok, 120_000);
+  const uiHost = temporalHost === 'localhost' ? '127.0.0.1' : temporalHost;
+  runSupervised('temporal-ui', 'scripts/temporal-ui.ts', [
+    '--listen',
+    uiHost,
+    '--upstream',
+    `http://127.0.0.1:${internalUiPort}`,
+    '--app',
+    `http://127.0.0.1:${webPort}`,
+  ]);
+  // Any answer will do (a refusal, signed out): the guard listens.
+  await waitFor('the Temporal Web UI guard', async () => Boolean(await fetch(`http://${uiHost}:${temporalUiPort}/`)), 60_000);
 
   console.log(`
 Dripline is running (Ctrl-C stops everything):
   Web app            ${web}
   Sandbox mailbox    ${web}/sandbox
-  Temporal Web UI    ${config.TEMPORAL_UI_URL} (payloads decoded by ${codecEndpoint} for a signed-in admin)
+  Temporal Web UI    ${config.TEMPORAL_UI_URL} (read-only, for a signed-in admin; payloads decoded by ${codecEndpoint})
   Temporal (gRPC)    ${config.TEMPORAL_ADDRESS}
   Sandbox SMTP       ${config.SANDBOX_SMTP_HOST}:${config.SANDBOX_SMTP_PORT}
   Worker endpoints   http://${config.DRIPLINE_WORKER_HTTP_HOST}:${config.DRIPLINE_WORKER_HTTP_PORT}/metrics (and /healthz, /readyz)

@@ -23,9 +23,9 @@ const compose = parse(execFileSync('docker-compose', ['config'], { cwd: root, en
 };
 
 describe('docker-compose.yml', () => {
-  it('describes Temporal, the web app, the worker and the sandbox SMTP server, set up once before they start', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['sandbox-smtp', 'setup', 'temporal', 'web', 'worker']);
-    for (const name of ['web', 'worker', 'sandbox-smtp']) {
+  it("describes Temporal, its Web UI's guard, the web app, the worker and the sandbox SMTP server, set up once before they start", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['sandbox-smtp', 'setup', 'temporal', 'temporal-ui', 'web', 'worker']);
+    for (const name of ['web', 'worker', 'sandbox-smtp', 'temporal-ui']) {
       expect(compose.services[name]?.depends_on?.setup?.condition, name).toBe('service_completed_successfully');
     }
     expect(compose.services.temporal?.command).toEqual(expect.arrayContaining(['server', 'start-dev']));

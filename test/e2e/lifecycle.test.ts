@@ -25,10 +25,17 @@ describe('npm start', () => {
 
   it('stops every child and closes every port on Ctrl-C', async () => {
     const before = await product.inspect();
-    // Running: the start script, Temporal, the sandbox SMTP server, the worker and the web app, each on its port.
+    // Running: the start script, Temporal, the sandbox SMTP server, the worker, the web app and the Web UI's guard, each on its port.
     expect(before.open).toEqual({ web: true, temporal: true, ui: true, smtp: true });
     const commands = before.processes.map((p) => p.command);
-    for (const child of [/scripts\/start\.ts/, /temporal server start-dev/, /worker\/sandbox\.ts/, /worker\/main\.ts/, /scripts\/web-server\.ts/]) {
+    for (const child of [
+      /scripts\/start\.ts/,
+      /temporal server start-dev/,
+      /worker\/sandbox\.ts/,
+      /worker\/main\.ts/,
+      /scripts\/web-server\.ts/,
+      /scripts\/temporal-ui\.ts/,
+    ]) {
       expect(
         commands.some((c) => child.test(c)),
         `${child} among ${commands.join('\n')}`,

@@ -33,6 +33,7 @@ const SLOTS = {
   'security/fuzz': 16,
   'security/templates': 87,
   'security/temporal-history': 20,
+  'security/temporal-ui': 21,
   'security/uploads': 95,
   audiences: 25,
   editor: 30,

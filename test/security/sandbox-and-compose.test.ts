@@ -25,7 +25,9 @@ describe('docker-compose.yml', () => {
       }
     }
     expect(exposed.map((e) => e.split(' ')[0])).toEqual(['web']);
-    expect(compose.services.temporal?.ports?.length).toBe(2);
+    // Temporal's gRPC port; its Web UI only through the guard (admins only, read-only).
+    expect(compose.services.temporal?.ports?.length).toBe(1);
+    expect(compose.services['temporal-ui']?.ports?.length).toBe(1);
     expect(compose.services['sandbox-smtp']?.ports ?? []).toEqual([]);
   });
 });
