@@ -15,6 +15,9 @@ import { migrations } from '../server/db/migrations';
 import { getList, insertList } from '../server/db/lists';
 import { adoptOwnerless } from '../server/db/ownership';
 import { getSegment } from '../server/db/segments';
+import { insertContact } from '../server/db/contacts';
+import { insertEventEntry } from '../server/db/event-entries';
+import { sql } from '../server/db';
 import { publishFlow } from '../server/flows';
 import { changeListMembers, createList, deleteListAs } from '../server/lists';
 import { createSegment, deleteSegmentAs, saveSegment } from '../server/segments';
@@ -75,7 +78,7 @@ describe('segments and lists belong to their owner', () => {
     await expect(publishFlow(db, 'b-flow', agentB)).rejects.toMatchObject({ status: 422, code: 'unknown_list' });
   });
 
-  it('refuses to delete a segment or list the current version of a published flow tests, naming the flow; allows it once no version in use does', async () => {
+  it('refuses to delete a segment or list the current version of a published flow or a journey that may still run tests, naming the flow; allows it once none does', async () => {
     const segment = await createSegment(db, agentA, { name: 'Tested segment', filter: everyone });
     const list = await createList(db, agentA, 'Tested list');
     await saveFlowDraft(db, {
@@ -102,8 +105,24 @@ describe('segments and lists belong to their owner', () => {
     await saveFlowDraft(db, { id: 'a-list', name: "A's list flow", graph: plain(), ownerId: agentA.id });
     await publishFlow(db, 'a-seg', agentA);
     await publishFlow(db, 'a-list', agentA);
-    await deleteSegmentAs(db, agentA, segment.id);
     await deleteListAs(db, agentA, list.id);
+    // The segment's flow had a contact enter its first version: that journey may still run, so it stays.
+    const ada = await insertContact(db, { email: 'ada-journey@example.test' });
+    const entry = {
+      id: 'ee-1',
+      flowId: 'a-seg',
+      version: 1,
+      contactId: ada.id,
+      event: 'signed_up',
+      idempotencyKey: 'k1',
+      workflowId: 'journey-1',
+      apiKeyId: '',
+    };
+    await insertEventEntry(db, entry, { onlyIfFirst: false });
+    await expect(deleteSegmentAs(db, agentA, segment.id)).rejects.toMatchObject({ status: 409, details: { flows: [{ id: 'a-seg' }] } });
+    // Once that entry is older than the version's longest journey, no journey can still test it.
+    await sql`UPDATE event_entries SET entered_at = '2020-01-01T00:00:00.000Z' WHERE id = 'ee-1'`.execute(db);
+    await deleteSegmentAs(db, agentA, segment.id);
     expect(await getSegment(db, segment.id)).toBeUndefined();
     expect(await getList(db, list.id)).toBeUndefined();
   });
