@@ -85,6 +85,9 @@ export class Stack {
       DRIPLINE_ADMIN_PASSWORD: this.adminPassword,
       SANDBOX_SMTP_LOGIN: `${this.sandboxLogin.user}:${this.sandboxLogin.password}`,
       NEXT_TELEMETRY_DISABLED: '1',
+      // The bench counts every message of its runs in the mailbox: nothing pruned while it runs.
+      SANDBOX_KEEP_MESSAGES: '10000000',
+      SANDBOX_KEEP_MB: '1000000',
       // NODE_OPTIONS for the stack (BENCH_STACK_NODE_OPTIONS); for CPU profiles of the worker, the sandbox and the web app, DRIPLINE_CPU_PROFILE_DIR=<dir>.
       ...(process.env.BENCH_STACK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_STACK_NODE_OPTIONS } : {}),
       ...this.extraEnv,

@@ -106,6 +106,12 @@ export const ConfigEnv = z.object({
   SANDBOX_FAULTS: z.string().default('').pipe(FaultsSpec),
   /** The largest message the sandbox SMTP server accepts, in MB. */
   SANDBOX_SMTP_MAX_MB: z.coerce.number().positive().max(100).default(10),
+  /** How much the sandbox's mailbox keeps (pruned every minute, oldest first): the newest this many messages... */
+  SANDBOX_KEEP_MESSAGES: z.coerce.number().int().min(1).default(10_000),
+  /** ...none older than this many days... */
+  SANDBOX_KEEP_DAYS: z.coerce.number().positive().default(7),
+  /** ...and at most this many MB of messages in all. */
+  SANDBOX_KEEP_MB: z.coerce.number().positive().default(500),
   /**
    * Internal SMTP relays profiles may use (server/smtp/outbound.ts refuses loopback, private, link-local and
    * other internal addresses otherwise): host names, IP addresses or CIDR ranges, each optionally with

@@ -3,7 +3,7 @@
 import { readConfig } from '../server/config';
 import { log as rootLog } from '../server/log';
 import { openSandboxDatabase } from '../server/db';
-import { groupedSandboxInserts, pruneSandbox, SANDBOX_LIMITS } from '../server/db/sandbox';
+import { groupedSandboxInserts, pruneSandbox } from '../server/db/sandbox';
 import { describeFaults } from '../server/sandbox-faults';
 import { startSandboxSmtp } from '../server/sandbox-smtp';
 import { sandboxSmtpLogin } from '../server/secrets';
@@ -21,8 +21,9 @@ const smtp = await startSandboxSmtp({
   faults: config.SANDBOX_FAULTS,
 });
 log.info(`listening on ${config.SANDBOX_SMTP_BIND}:${smtp.port}; faults (SANDBOX_FAULTS): ${describeFaults(config.SANDBOX_FAULTS)}`);
-// The mailbox keeps the newest messages within SANDBOX_LIMITS (10,000, 7 days, 500 MB): pruned now and every minute.
-const prune = () => pruneSandbox(db, SANDBOX_LIMITS).catch((err: unknown) => log.error({ err }, 'pruning the mailbox failed'));
+// The mailbox keeps the newest messages within SANDBOX_KEEP_* (10,000, 7 days, 500 MB): pruned now and every minute.
+const limits = { messages: config.SANDBOX_KEEP_MESSAGES, days: config.SANDBOX_KEEP_DAYS, bytes: config.SANDBOX_KEEP_MB * 1024 * 1024 };
+const prune = () => pruneSandbox(db, limits).catch((err: unknown) => log.error({ err }, 'pruning the mailbox failed'));
 await prune();
 const pruning = setInterval(prune, 60_000);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
