@@ -19,8 +19,11 @@ export interface MessageFields {
 const addressText = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a.map((x) => x.text).join(', ') : a?.text) ?? '';
 
 export async function readMessage(raw: Buffer): Promise<MessageFields> {
-  const plain = readPlainMessage(raw);
-  if (plain) return plain;
+  return readPlainMessage(raw) ?? readWithMailparser(raw);
+}
+
+/** Any message, read by mailparser: what readPlainMessage must agree with. */
+export async function readWithMailparser(raw: Buffer): Promise<MessageFields> {
   // Only the text is kept: no HTML made of it, no links found in it (linkify's patterns cost more than the rest of the parse).
   const parsed = await simpleParser(raw, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
   return {

@@ -2,27 +2,11 @@
 // bytes a real sandbox SMTP server received from nodemailer: the same fields, or mailparser decides.
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
-import { simpleParser, type AddressObject } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../server/db/sandbox';
-import { readMessage, readPlainMessage } from '../server/sandbox-read';
+import { readMessage, readPlainMessage, readWithMailparser as byMailparser } from '../server/sandbox-read';
 import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
 import { composeMessage } from '../server/smtp/message';
-
-const addressText = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a.map((x) => x.text).join(', ') : a?.text) ?? '';
-
-/** What the sandbox stored before it read plain messages itself. */
-async function byMailparser(raw: Buffer) {
-  const parsed = await simpleParser(raw, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
-  return {
-    fromHeader: addressText(parsed.from),
-    toHeader: addressText(parsed.to),
-    replyTo: addressText(parsed.replyTo),
-    subject: parsed.subject ?? '',
-    messageId: parsed.messageId ?? '',
-    text: parsed.text ?? '',
-  };
-}
 
 const campaign = (name: string, email: string, subject: string, text: string, url = 'https://mail.example.test/unsubscribe/tok') =>
   composeMessage(
