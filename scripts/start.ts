@@ -118,7 +118,7 @@ async function stop(exitCode: number) {
   if (stopping) return;
   stopping = true;
   const grace = config.DRIPLINE_SHUTDOWN_GRACE_SECONDS;
-  log(`stopping... (the worker lets running sends finish: up to ${grace} s, DRIPLINE_SHUTDOWN_GRACE_SECONDS)`);
+  log(`stopping... (running sends and requests get up to ${grace} s to finish: DRIPLINE_SHUTDOWN_GRACE_SECONDS)`);
   for (const service of supervised) service.stop();
   // The web app and the worker first, and the worker's drain to its end: its sends still need the
   // sandbox SMTP server, and Temporal to record what they did. Then those two.

@@ -103,10 +103,13 @@ const WORKER_FORCE_SECONDS = 15;
 /**
  * How long `npm start` waits for a process after SIGTERM before it kills it: the worker gets its drain
  * (DRIPLINE_SHUTDOWN_GRACE_SECONDS), the 15 s it may take to cancel what is still running, and 5 s more;
- * every other process 15 s.
+ * the web app the same grace for its requests under way (scripts/web-server.ts) and 5 s more; every
+ * other process 15 s.
  */
 export function stopTimeoutMs(name: string, graceSeconds: number): number {
-  return name === 'worker' ? (graceSeconds + WORKER_FORCE_SECONDS + 5) * 1000 : 15_000;
+  if (name === 'worker') return (graceSeconds + WORKER_FORCE_SECONDS + 5) * 1000;
+  if (name === 'web') return (graceSeconds + 5) * 1000;
+  return 15_000;
 }
 
 /** Sends SIGTERM, and SIGKILL if the process has not exited `timeoutMs` later (saying so); resolves once it has exited. */

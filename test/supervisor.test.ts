@@ -299,10 +299,11 @@ describe('stopping', () => {
     return child;
   }
 
-  it("waits for the worker's drain (DRIPLINE_SHUTDOWN_GRACE_SECONDS), its 15 s to cancel and a margin; 15 s for the others", () => {
+  it("waits for the worker's drain and the web app's requests (DRIPLINE_SHUTDOWN_GRACE_SECONDS) and a margin; 15 s for the others", () => {
     expect(stopTimeoutMs('worker', 60)).toBe(80_000);
     expect(stopTimeoutMs('worker', 300)).toBe(320_000);
-    expect(stopTimeoutMs('web', 60)).toBe(15_000);
+    expect(stopTimeoutMs('web', 60)).toBe(65_000);
+    expect(stopTimeoutMs('sandbox-smtp', 60)).toBe(15_000);
   });
 
   it('lets a process that stops on SIGTERM finish on its own, and kills one that does not, saying so', async () => {
