@@ -166,6 +166,8 @@ describe("PostgreSQL's init script (scripts/compose/postgres-init.sh)", () => {
         { rolname: 'dripline', rolsuper: false, rolcreatedb: false },
         { rolname: 'temporal', rolsuper: false, rolcreatedb: true },
       ]);
+      const database = await admin.query("SELECT datcollate, pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'dripline'");
+      expect(database.rows).toEqual([{ datcollate: 'C', owner: 'dripline' }]);
       // Setup's migrations and seed, as the app's role.
       const { db } = await tempInstall({ DATABASE_URL: `postgres://dripline@${hostname}:${port}/dripline`, DATABASE_POOL_SIZE: '2' });
       await db.destroy();
