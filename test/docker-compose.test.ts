@@ -97,10 +97,15 @@ describe('docker-compose.yml', () => {
     for (const line of text.split('\n').filter((l) => /^\s+\w*(PASSWORD|PWD|SECRET|TOKEN|KEY)\w*:/.test(l))) {
       expect(line.split(':').slice(1).join(':').trim(), line).toMatch(/^\$\{/);
     }
+    // Each is required (`${NAME:?…}`: compose stops, naming it and how to make one) wherever it is used.
     for (const required of Object.keys(composeSecrets)) {
-      const { [required]: _, ...rest } = composeSecrets as Record<string, string>;
-      expect(() => dockerCompose(['config', '-q'], rest), required).toThrow(new RegExp(`set ${required} in \\.env`));
+      const uses = text.match(new RegExp(`\\$\\{${required}\\b[^}]*\\}`, 'g')) ?? [];
+      expect(uses.length, required).toBeGreaterThan(0);
+      for (const use of uses)
+        expect(use, required).toMatch(new RegExp(`^\\$\\{${required}:\\?set ${required} in \\.env \\(openssl rand -hex \\d+\\)\\}$`));
     }
+    const { POSTGRES_PASSWORD: _, ...withoutOne } = composeSecrets;
+    expect(() => dockerCompose(['config', '-q'], withoutOne)).toThrow(/set POSTGRES_PASSWORD in \.env/);
   });
 
   it('scales workers: no fixed container name or host name, no published port, and time to drain on stop', () => {
@@ -115,6 +120,10 @@ describe('docker-compose.yml', () => {
     const grace = Number(worker.environment?.DRIPLINE_SHUTDOWN_GRACE_SECONDS);
     // The drain, then the worker's 15 s to cancel what is left (worker/main.ts).
     expect(Number.parseInt(worker.stop_grace_period ?? '0', 10)).toBeGreaterThan(grace + 15);
+    // The web app's requests under way get the same grace.
+    expect(Number.parseInt(service('web').stop_grace_period ?? '0', 10)).toBeGreaterThan(
+      Number(service('web').environment?.DRIPLINE_SHUTDOWN_GRACE_SECONDS),
+    );
   });
 
   it("checks health on the web app's and the worker's /readyz, on the ports they listen on", () => {
