@@ -108,6 +108,14 @@ describe('docker-compose.yml', () => {
     expect(() => dockerCompose(['config', '-q'], withoutOne)).toThrow(/set POSTGRES_PASSWORD in \.env/);
   });
 
+  it('.env.example lists every secret compose requires, and only what compose reads', () => {
+    const text = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
+    const example = fs.readFileSync(path.join(root, '.env.example'), 'utf8');
+    const names = [...example.matchAll(/^(\w+)=/gm)].map((m) => m[1]!);
+    for (const required of Object.keys(composeSecrets)) expect(names).toContain(required);
+    for (const name of names) expect(text, `.env.example sets ${name}, which docker-compose.yml never reads`).toContain(`\${${name}:`);
+  });
+
   it('scales workers: no fixed container name or host name, no published port, and time to drain on stop', () => {
     for (const [name, s] of Object.entries(services)) {
       expect(s.container_name, name).toBeUndefined();
