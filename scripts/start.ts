@@ -3,6 +3,7 @@
  * the sandbox SMTP server, the worker and the web app. Prints the URLs; Ctrl-C stops every child.
  * The worker, the sandbox and the web app are started again when they die on their own
  * (scripts/supervise.ts), unless one is in a crash loop; Temporal dying, or a crash loop, stops everything.
+ * Ctrl-C waits for the worker's drain (DRIPLINE_SHUTDOWN_GRACE_SECONDS) before it stops Temporal.
  *   --dev   run the web app with `next dev` instead of a production build
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +15,7 @@ import { Connection } from '@temporalio/client';
 import { readConfig } from '../server/config';
 import { setup } from '../server/setup';
 import { temporalConnectionOptions } from '../server/temporal/connection';
-import { supervise, type Supervised } from './supervise';
+import { stopProcess, stopTimeoutMs, supervise, type Supervised } from './supervise';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
@@ -116,28 +117,15 @@ function runSupervised(name: string, script: string, args: string[] = [], env: R
 async function stop(exitCode: number) {
   if (stopping) return;
   stopping = true;
-  log('stopping...');
+  const grace = config.DRIPLINE_SHUTDOWN_GRACE_SECONDS;
+  log(`stopping... (running sends and requests get up to ${grace} s to finish: DRIPLINE_SHUTDOWN_GRACE_SECONDS)`);
   for (const service of supervised) service.stop();
-  // Web and worker first (the worker finishes running activities), Temporal last.
-  for (const { child } of [...children].reverse()) {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  // The web app and the worker first, and the worker's drain to its end: its sends still need the
+  // sandbox SMTP server, and Temporal to record what they did. Then those two.
+  const last = new Set(['temporal', 'sandbox-smtp']);
+  for (const stage of [children.filter((c) => !last.has(c.name)), children.filter((c) => last.has(c.name))]) {
+    await Promise.all(stage.map(({ child, name }) => stopProcess(child, name, stopTimeoutMs(name, grace), log)));
   }
-  await Promise.all(
-    children.map(
-      ({ child, name }) =>
-        new Promise<void>((resolve) => {
-          if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => {
-            log(`${name} did not stop in 15 s; killing it`);
-            child.kill('SIGKILL');
-          }, 15_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        }),
-    ),
-  );
   log('stopped');
   process.exit(exitCode);
 }

@@ -96,3 +96,34 @@ export function supervise(options: {
     },
   };
 }
+
+/** How long the worker may take to cancel what its drain left running (worker/main.ts: shutdownForceTime). */
+const WORKER_FORCE_SECONDS = 15;
+
+/**
+ * How long `npm start` waits for a process after SIGTERM before it kills it: the worker gets its drain
+ * (DRIPLINE_SHUTDOWN_GRACE_SECONDS), the 15 s it may take to cancel what is still running, and 5 s more;
+ * the web app the same grace for its requests under way (scripts/web-server.ts) and 5 s more; every
+ * other process 15 s.
+ */
+export function stopTimeoutMs(name: string, graceSeconds: number): number {
+  if (name === 'worker') return (graceSeconds + WORKER_FORCE_SECONDS + 5) * 1000;
+  if (name === 'web') return (graceSeconds + 5) * 1000;
+  return 15_000;
+}
+
+/** Sends SIGTERM, and SIGKILL if the process has not exited `timeoutMs` later (saying so); resolves once it has exited. */
+export function stopProcess(child: ChildProcess | undefined, name: string, timeoutMs: number, log: (message: string) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => {
+      log(`${name} did not stop in ${timeoutMs / 1000} s; killing it`);
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -192,8 +192,16 @@ export type Config = z.infer<typeof ConfigEnv> & {
   DRIPLINE_PUBLIC_URL: string;
 };
 
+/**
+ * An empty variable is an unset one (docker-compose.yml passes optional settings as `${NAME:-}`), so
+ * it takes the default rather than failing its check.
+ */
+export function withoutEmpty(env: Record<string, string | null | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+}
+
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = ConfigEnv.safeParse(env);
+  const parsed = ConfigEnv.safeParse(withoutEmpty(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join('\n')}`);

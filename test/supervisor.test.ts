@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually as polled, portOpen, root, sleep, tempDir } from './helpers';
-import { restartDelay, supervise } from '../scripts/supervise';
+import { restartDelay, stopProcess, stopTimeoutMs, supervise } from '../scripts/supervise';
 
 // DRIPLINE_SUPERVISOR_PORTS=web,temporal,ui,smtp moves this copy (default 3510,7510,8510,2810).
 const [webPort = 3510, temporalPort = 7510, uiPort = 8510, smtpPort = 2810] = (process.env.DRIPLINE_SUPERVISOR_PORTS ?? '')
@@ -287,4 +287,33 @@ describe('restart backoff', () => {
     expect(spread.loops).toEqual([]);
     expect(spread.starts).toBeGreaterThan(5);
   }, 60_000);
+});
+
+describe('stopping', () => {
+  /** A process that handles SIGTERM as `onTerm` says, started and listening for it. */
+  async function started(onTerm: string): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['-e', `process.on('SIGTERM', () => { ${onTerm} }); console.log('ready'); setInterval(() => {}, 1000);`], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    return child;
+  }
+
+  it("waits for the worker's drain and the web app's requests (DRIPLINE_SHUTDOWN_GRACE_SECONDS) and a margin; 15 s for the others", () => {
+    expect(stopTimeoutMs('worker', 60)).toBe(80_000);
+    expect(stopTimeoutMs('worker', 300)).toBe(320_000);
+    expect(stopTimeoutMs('web', 60)).toBe(65_000);
+    expect(stopTimeoutMs('sandbox-smtp', 60)).toBe(15_000);
+  });
+
+  it('lets a process that stops on SIGTERM finish on its own, and kills one that does not, saying so', async () => {
+    const lines: string[] = [];
+    const draining = await started('setTimeout(() => process.exit(0), 300);');
+    await stopProcess(draining, 'worker', 60_000, (l) => lines.push(l));
+    expect([draining.exitCode, draining.signalCode]).toEqual([0, null]);
+    const stubborn = await started('/* ignores it */');
+    await stopProcess(stubborn, 'web', 500, (l) => lines.push(l));
+    expect(stubborn.signalCode).toBe('SIGKILL');
+    expect(lines).toEqual(['web did not stop in 0.5 s; killing it']);
+  });
 });

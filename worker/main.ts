@@ -1,5 +1,4 @@
 // The Temporal worker: runs the campaign, journey and retry workflows and every activity (activities/index.ts).
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -16,6 +15,7 @@ import { describeTemporal, explainConnectFailure, temporalConnectionOptions } fr
 import { clientDataConverter, workerDataConverter } from '../server/temporal-codec';
 import { sdkMetricsAddress, startOperationsServer } from './operations';
 import { installRuntime } from './runtime';
+import { failureConverterPath, workflowCode } from './workflow-bundle';
 
 const log = rootLog.child({ service: 'worker' });
 const config = readConfig();
@@ -46,13 +46,16 @@ const connection = await connect(() => NativeConnection.connect(connectionOption
 const clientConnection = await connect(() => Connection.connect(connectionOptions));
 const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: clientDataConverter(keyring) });
 const graceMs = config.DRIPLINE_SHUTDOWN_GRACE_SECONDS * 1000;
+const workflows = workflowCode();
+log.info(workflows.note);
 const worker = await Worker.create({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+  // The prebuilt bundle when it matches this code (npm run build), else bundled now (worker/workflow-bundle.ts).
+  ...workflows.options,
   // Payloads and failure messages are encrypted before they reach Temporal (server/temporal-codec.ts).
-  dataConverter: workerDataConverter(keyring, fileURLToPath(new URL('../workflows/failure-converter.cjs', import.meta.url))),
+  dataConverter: workerDataConverter(keyring, failureConverterPath),
   activities: createActivities({
     db,
     transports,

@@ -1,34 +1,40 @@
 /**
- * What the bundled stack exposes: docker-compose publishes only the web app on every interface, and the
+ * What the production stack exposes: docker-compose publishes only the web app on every interface, and the
  * sandbox SMTP server takes mail only with its login, and only up to its size limit.
  */
-import { execFileSync } from 'node:child_process';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { readConfig } from '../../server/config';
 import { type SandboxSmtp, startSandboxSmtp } from '../../server/sandbox-smtp';
 import { sandboxSmtpLogin } from '../../server/secrets';
-import { root } from '../helpers';
+import { composeConfig } from '../compose';
 
 describe('docker-compose.yml', () => {
-  const compose = parse(execFileSync('docker-compose', ['config'], { cwd: root, encoding: 'utf8' })) as {
-    services: Record<string, { ports?: (string | { host_ip?: string; published?: number | string })[] }>;
-  };
+  const { services } = composeConfig();
 
-  it('publishes Temporal, its UI and nothing else but the web app beyond this machine', () => {
+  it('publishes the web app alone beyond this machine; Temporal and its UI guard on loopback; nothing else', () => {
     const exposed: string[] = [];
-    for (const [name, service] of Object.entries(compose.services)) {
+    for (const [name, service] of Object.entries(services)) {
       for (const port of service.ports ?? []) {
         const loopback = typeof port === 'string' ? port.startsWith('127.0.0.1:') : port.host_ip === '127.0.0.1';
-        if (!loopback) exposed.push(`${name} ${JSON.stringify(port)}`);
+        if (!loopback) exposed.push(name);
       }
     }
-    expect(exposed.map((e) => e.split(' ')[0])).toEqual(['web']);
+    expect(exposed).toEqual(['web']);
     // Temporal's gRPC port; its Web UI only through the guard (admins only, read-only).
-    expect(compose.services.temporal?.ports?.length).toBe(1);
-    expect(compose.services['temporal-ui']?.ports?.length).toBe(1);
-    expect(compose.services['sandbox-smtp']?.ports ?? []).toEqual([]);
+    expect(services.temporal?.ports?.length).toBe(1);
+    expect(services['temporal-ui']?.ports?.length).toBe(1);
+    const published = Object.entries(services)
+      .filter(([, s]) => (s.ports ?? []).length > 0)
+      .map(([name]) => name)
+      .sort();
+    expect(published).toEqual(['temporal', 'temporal-ui', 'web']);
+  });
+
+  it("keeps PostgreSQL, the workers' /metrics, the Temporal UI server and the sandbox on the compose network", () => {
+    for (const name of ['postgres', 'worker', 'temporal-ui-server', 'sandbox-smtp']) expect(services[name]?.ports ?? [], name).toEqual([]);
+    expect(services.worker?.expose).toEqual(['9464']);
+    expect(services['sandbox-smtp']?.expose).toEqual(['2525']);
   });
 });
 
