@@ -12,8 +12,9 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: Temporal servers, bundling and a browser do not gain from running files side by side.
     fileParallelism: false,
-    // One throwaway PostgreSQL server for the run: the database tests run against SQLite and against it.
-    globalSetup: ['test/postgres.ts'],
+    // One throwaway PostgreSQL server for the run (the database tests run against SQLite and against it),
+    // and the workflow bundle built once for every worker the tests start.
+    globalSetup: ['test/postgres.ts', 'test/workflow-bundle-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 600_000,
   },

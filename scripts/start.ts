@@ -15,6 +15,7 @@ import { Connection } from '@temporalio/client';
 import { readConfig } from '../server/config';
 import { setup } from '../server/setup';
 import { temporalConnectionOptions } from '../server/temporal/connection';
+import { buildWorkflowBundle, workflowCode } from '../worker/workflow-bundle';
 import { stopProcess, stopTimeoutMs, supervise, type Supervised } from './supervise';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -170,13 +171,8 @@ async function main() {
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();
 
-  const firstAdmin = await setup();
-
-  if (!dev && webNeedsBuild()) {
-    log('building the web app (next build web)...');
-    execFileSync(bin('next'), ['build', 'web'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
-  }
-
+  // Temporal first: its dev server starts while the database is migrated and the web app boots.
+  fs.mkdirSync(config.DRIPLINE_DATA_DIR, { recursive: true });
   // The dev server's Web UI on an internal port; the guard (scripts/temporal-ui.ts) takes TEMPORAL_UI_URL's port.
   const internalUiPort = await freePort();
   run('temporal', temporal, [
@@ -202,6 +198,22 @@ async function main() {
     '--log-level',
     'warn',
   ]);
+
+  const firstAdmin = await setup();
+
+  if (!dev && webNeedsBuild()) {
+    log('building the web app (next build web)...');
+    execFileSync(bin('next'), ['build', 'web'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  }
+  // The web app and the sandbox need only the database; the worker needs Temporal (it stops when it cannot connect).
+  runSupervised('sandbox-smtp', 'worker/sandbox.ts');
+  // Next.js behind the front that decides the client's IP and refuses what must not reach a route (scripts/web-server.ts).
+  runSupervised('web', 'scripts/web-server.ts', dev ? ['--dev'] : [], { NEXT_TELEMETRY_DISABLED: '1' });
+  // Built once and kept in dist/ (named by a hash of the code): the next start's worker skips webpack.
+  if (!('workflowBundle' in workflowCode().options)) {
+    log('building the workflow bundle...');
+    await buildWorkflowBundle();
+  }
   await waitFor(
     'Temporal',
     async () => {
@@ -211,11 +223,7 @@ async function main() {
     },
     60_000,
   );
-
-  runSupervised('sandbox-smtp', 'worker/sandbox.ts');
   runSupervised('worker', 'worker/main.ts');
-  // Next.js behind the front that decides the client's IP and refuses what must not reach a route (scripts/web-server.ts).
-  runSupervised('web', 'scripts/web-server.ts', dev ? ['--dev'] : [], { NEXT_TELEMETRY_DISABLED: '1' });
   const web = `http://localhost:${webPort}`;
   await waitFor('the web app', async () => (await fetch(`${web}/flows`)).ok, 120_000);
   const uiHost = temporalHost === 'localhost' ? '127.0.0.1' : temporalHost;

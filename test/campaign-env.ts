@@ -29,7 +29,7 @@ import {
   root,
   tempInstall,
   testSecretKey,
-  workflowsPath,
+  workflowOptions,
 } from './helpers';
 import { databaseEnv } from './databases';
 import { startTemporalDevServer, type DevServer } from './temporal-dev';
@@ -125,7 +125,7 @@ export async function campaignEnv(options: {
     worker = await Worker.create({
       connection: workerConnection,
       taskQueue: options.taskQueue,
-      workflowsPath,
+      ...workflowOptions(),
       dataConverter: workerDataConverter(keyring, failureConverterPath),
       activities: createActivities({
         db,

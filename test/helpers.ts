@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { workflowCode } from '../worker/workflow-bundle';
 import { type AppUser, createAuth, migrateAuth } from '../server/auth';
 import { readConfig, type Config } from '../server/config';
 import { insertFlowVersion, saveFlowDraft } from '../server/db/flows';
@@ -90,6 +91,11 @@ export const localSmtpPolicy: OutboundPolicy = { allowed: [parseAllowedTarget('1
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const workflowsPath = path.join(root, 'workflows', 'index.ts');
+/**
+ * What a test's Worker.create takes for the workflows: the bundle built once for the run
+ * (test/workflow-bundle-setup.ts), or the sources when it is missing (a file run outside vitest's setup).
+ */
+export const workflowOptions = () => workflowCode().options;
 /**
  * DRIPLINE_SECRET_KEY of the campaign tests' installs: histories they record (DRIPLINE_RECORD_HISTORY=1)
  * have encrypted payloads, and test/replay.test.ts decrypts them with this key.

@@ -25,7 +25,7 @@ import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
 import { threadedTransports } from '../server/smtp/send-thread';
 import { journeyWorkflow } from '../workflows/journey';
 import { conditionFlow } from './condition-flows';
-import { localSmtpPolicy, localSmtpServer, profileInput, publishForTest, root, tempInstall, timeSkippingTemporal, workflowsPath } from './helpers';
+import { localSmtpPolicy, localSmtpServer, profileInput, publishForTest, root, tempInstall, timeSkippingTemporal, workflowOptions } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let good: SandboxSmtp;
@@ -77,7 +77,7 @@ async function runJourney(flowId: string, graph: unknown, contactId: string) {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath,
+    ...workflowOptions(),
     activities: { sendEmail: createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 1) }), ...createConditionActivities({ db }) },
   });
   const result = await worker.runUntil(env.client.workflow.execute(journeyWorkflow, { taskQueue, workflowId, args: [{ plan, runId, contactId }] }));

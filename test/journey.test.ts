@@ -29,7 +29,7 @@ import {
   root,
   tempInstall,
   timeSkippingTemporal,
-  workflowsPath,
+  workflowOptions,
 } from './helpers';
 
 const DAY = 86_400_000;
@@ -71,7 +71,7 @@ async function runJourney(flowId: string, delay: Parameters<typeof graphWithDela
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: `test-${flowId}`,
-    workflowsPath,
+    ...workflowOptions(),
     activities: { sendEmail: createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 1) }) },
   });
   const startedAt = await env.currentTimeMs();

@@ -15,7 +15,7 @@ import { journeyWorkflowId } from '../workflows/contracts';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { threadedTransports } from '../server/smtp/send-thread';
 import { journeyWorkflow } from '../workflows/journey';
-import { attemptsOf, graphWithDelay, localSmtpPolicy, profileInput, publishForTest, tempInstall, toolPath, workflowsPath } from './helpers';
+import { attemptsOf, graphWithDelay, localSmtpPolicy, profileInput, publishForTest, tempInstall, toolPath, workflowOptions } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let smtp: SandboxSmtp;
@@ -52,7 +52,7 @@ describe('retries that end', () => {
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: `test-${flowId}`,
-      workflowsPath,
+      ...workflowOptions(),
       activities: { sendEmail: createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 1) }) },
     });
     const result = await worker.runUntil(

@@ -22,7 +22,7 @@ import { journeyWorkflowId } from '../workflows/contracts';
 import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
 import { threadedTransports } from '../server/smtp/send-thread';
 import { journeyWorkflow } from '../workflows/journey';
-import { localSmtpPolicy, profileInput, publishForTest, root, tempInstall, timeSkippingTemporal, workflowsPath } from './helpers';
+import { localSmtpPolicy, profileInput, publishForTest, root, tempInstall, timeSkippingTemporal, workflowOptions } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let smtp: SandboxSmtp;
@@ -113,7 +113,7 @@ async function enter(flowId: string, contactId: string) {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath,
+    ...workflowOptions(),
     activities: { sendEmail: createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 1) }), ...createSendWindowActivities({ db }) },
   });
   const plan = await publishForTest(db, flowId, twoWindows);

@@ -44,11 +44,13 @@ export async function buildWorkflowBundle(dir = bundleDir): Promise<string> {
   const hash = workflowSourceHash();
   const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath });
   fs.mkdirSync(dir, { recursive: true });
-  for (const old of fs.readdirSync(dir)) if (/^workflows-[0-9a-f]+\.js$/.test(old)) fs.rmSync(path.join(dir, old));
   const file = bundleFile(dir, hash);
-  // Written beside and renamed: a worker starting meanwhile never reads half a bundle.
-  fs.writeFileSync(`${file}.tmp`, code);
-  fs.renameSync(`${file}.tmp`, file);
+  for (const old of fs.readdirSync(dir))
+    if (/^workflows-[0-9a-f]+\.js$/.test(old) && path.join(dir, old) !== file) fs.rmSync(path.join(dir, old), { force: true });
+  // Written beside (a name of its own per process) and renamed: a worker starting meanwhile never reads half a bundle.
+  const partial = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(partial, code);
+  fs.renameSync(partial, file);
   return file;
 }
 
