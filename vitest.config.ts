@@ -3,19 +3,88 @@ import { defineConfig } from 'vitest/config';
 
 const here = (dir: string) => fileURLToPath(new URL(dir, import.meta.url));
 
+/**
+ * The files of `npm run test:unit` (the "unit" project below): the tests that need no Temporal
+ * server, browser or started product (pure code, SQLite and the run's throwaway PostgreSQL server,
+ * in-process SMTP servers). Nothing in them starts a server two files would fight over, so they run side
+ * by side; `npm test` runs them first, then every other file one at a time. A new test file that starts
+ * none of those belongs in this list (test/unit-list.test.ts checks it).
+ */
+export const UNIT_TESTS = [
+  'test/architecture.test.ts',
+  'test/audience-owners.test.ts',
+  'test/audiences.test.ts',
+  'test/cohort-state.test.ts',
+  'test/compile-condition.test.ts',
+  'test/compile-properties.test.ts',
+  'test/compile.test.ts',
+  'test/contact-filter.test.ts',
+  'test/contact-import.test.ts',
+  'test/import-limits.test.ts',
+  'test/contacts.test.ts',
+  'test/crypto.test.ts',
+  'test/draw-properties.test.ts',
+  'test/editor-condition.test.ts',
+  'test/editor-logic.test.ts',
+  'test/event-limits.test.ts',
+  'test/filter-editor.test.ts',
+  'test/flow-diff.test.ts',
+  'test/flow-lifecycle.test.ts',
+  'test/log.test.ts',
+  'test/portable.test.ts',
+  'test/postgres-schema.test.ts',
+  'test/publish-condition.test.ts',
+  'test/recipient-claims.test.ts',
+  'test/replay.test.ts',
+  'test/sandbox-read.test.ts',
+  'test/sandbox-store.test.ts',
+  'test/sandbox-mailbox.test.ts',
+  'test/security/http-guard.test.ts',
+  'test/security/outbound.test.ts',
+  'test/security/secrets.test.ts',
+  'test/segments.test.ts',
+  'test/send-email.test.ts',
+  'test/send-html.test.ts',
+  'test/send-leases.test.ts',
+  'test/send-stages.test.ts',
+  'test/send-test-email.test.ts',
+  'test/send-thread.test.ts',
+  'test/send-window.test.ts',
+  'test/sending-policy.test.ts',
+  'test/sign-in-limits.test.ts',
+  'test/smtp-connection.test.ts',
+  'test/smtp-profiles.test.ts',
+  'test/smtp-test-connection.test.ts',
+  'test/smtp-tls-trust.test.ts',
+  'test/step-registry.test.ts',
+  'test/template-pool.test.ts',
+  'test/templates.test.ts',
+  'test/temporal-codec.test.ts',
+  'test/unit-list.test.ts',
+  'test/user-deletion.test.ts',
+  'test/workflow-code.test.ts',
+];
+
 export default defineConfig({
   // The web app's import aliases (tsconfig.json "paths"), for tests that load its modules.
   resolve: { alias: { '@/': here('./web/'), '@server/': here('./server/'), '@domain/': here('./domain/') } },
   test: {
-    include: ['test/**/*.test.ts'],
-    // Temporal workers use native threads: run test files in forked processes.
+    // Temporal workers and the sending thread use native threads: run test files in forked processes.
     pool: 'forks',
-    // Two cores: Temporal servers, bundling and a browser do not gain from running files side by side.
-    fileParallelism: false,
     // One throwaway PostgreSQL server for the run (the database tests run against SQLite and against it),
     // and the workflow bundle built once for every worker the tests start.
     globalSetup: ['test/postgres.ts', 'test/workflow-bundle-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 600_000,
+    projects: [
+      // First, side by side: the files that start no Temporal server, browser or product (`npm run test:unit`).
+      { extends: true, test: { name: 'unit', include: UNIT_TESTS, fileParallelism: true, sequence: { groupOrder: 0 } } },
+      // Then one at a time: Temporal servers, products and browsers on two cores, and tests of pace and
+      // throttling, which must not share the machine with another file.
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: UNIT_TESTS, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

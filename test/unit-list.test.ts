@@ -1,12 +1,12 @@
 /**
- * `npm run test:unit` stays quick and true to its name: every file test/unit.config.ts lists exists,
+ * `npm run test:unit` stays quick and true to its name: every file vitest.config.ts's UNIT_TESTS lists exists,
  * and none of them starts a Temporal server, a browser or the product (through the helpers that do).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { root } from './helpers';
-import { UNIT_TESTS } from './unit.config';
+import { UNIT_TESTS } from '../vitest.config';
 
 /** The test helpers that start something a unit test must not wait for. */
 const SLOW_HELPERS = /from '\.\/(campaign-env|temporal-dev)'|from '\.\.?\/e2e\/product'|from '\.\/product'|playwright-core|TestWorkflowEnvironment/;
