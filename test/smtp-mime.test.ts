@@ -55,6 +55,26 @@ const composed: [string, Mail.Options][] = [
     ),
   ],
   [
+    'a long name',
+    {
+      from: { name: 'Ops', address: 'ops@example.test' },
+      to: { name: `${'Very Long Name '.repeat(12)}Ünïcode ${'x'.repeat(30)}`, address: 'long@example.test' },
+      subject: 's',
+      text: 't',
+      messageId: '<a5@example.test>',
+    },
+  ],
+  [
+    'a long ASCII name',
+    {
+      from: 'ops@example.test',
+      to: { name: `${'Plain Name, '.repeat(15)}end`, address: 'l2@example.test' },
+      subject: 's',
+      text: 't',
+      messageId: '<a6@example.test>',
+    },
+  ],
+  [
     'a test email',
     {
       from: { name: 'Ops', address: 'ops@example.test' },
@@ -119,6 +139,8 @@ describe('message bytes (server/smtp/mime.ts)', () => {
     expect(built!.messageId).toBe(mail.messageId);
     expect(built!.raw).toMatch(/\r\n$/);
     expect(built!.raw.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+    // RFC 5322's hard limit on a line.
+    for (const line of built!.raw.split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
     expect(await read(built!.raw)).toEqual(await read(reference.raw));
     const { text } = await read(built!.raw);
     expect(text).toContain(

@@ -90,9 +90,9 @@ export function quickRawMail(mail: Mail.Options, date: Date): RawMail | undefine
     extra.push(foldLines(`${key}: ${value}`, 76));
   }
   const head = [
-    `From: ${addressHeader(from)}`,
-    `To: ${addressHeader(to)}`,
-    ...(replyTo ? [`Reply-To: ${addressHeader(replyTo)}`] : []),
+    foldLines(`From: ${addressHeader(from)}`, 76),
+    foldLines(`To: ${addressHeader(to)}`, 76),
+    ...(replyTo ? [foldLines(`Reply-To: ${addressHeader(replyTo)}`, 76)] : []),
     foldLines(`Subject: ${headerText(subject)}`, 76),
     `Message-ID: ${messageId}`,
     ...extra,
