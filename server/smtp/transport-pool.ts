@@ -31,8 +31,9 @@ interface PoolEntry {
 }
 
 /**
- * Where a pool's conversations run: in a thread of its own for
- * the worker (threadedTransports, send-thread.ts), in process for the web app's test emails (InProcessSender).
+ * Where a pool's conversations run: in a thread of its own for the worker (threadedTransports,
+ * send-thread.ts), in process for the web app's test emails (InProcessSender). Either way a message's
+ * bytes are built before it goes there (server/smtp/mime.ts).
  */
 export interface SmtpRooms {
   sender: (onSockets: (pool: string, open: number) => void) => SmtpSender;
