@@ -39,6 +39,9 @@ function bestRaw(raws: RawResult[]): RawResult {
   return { ...best, error };
 }
 
+const perMessage = (cpu: Record<string, number>, messages: number) =>
+  Object.fromEntries(Object.entries(cpu).map(([role, seconds]) => [role, Math.round((seconds * 1e6) / messages)]));
+
 function results(root: string, rows: Row[], errors: string[], startedAt: Date) {
   return {
     machine: machineInfo(),
@@ -63,9 +66,12 @@ function results(root: string, rows: Row[], errors: string[], startedAt: Date) {
       steady_per_s: c.steady_per_s === null ? null : round(c.steady_per_s),
       deciles_s: c.deciles_s.map((d) => (d === null ? null : round(d, 1))),
       cpu_s: c.cpu_s,
+      // CPU per message by process (µs): what a busy machine disturbs least, unlike the rates.
+      cpu_us_per_message: perMessage(c.cpu_s, c.recipients),
       wall_s: round(c.wall_s, 1),
       write_mb: c.write_mb,
       raw_cpu_s: raw.cpu_s,
+      raw_cpu_us_per_message: perMessage(raw.cpu_s, raw.messages),
       raw_wall_s: round(raw.wall_s, 1),
       load_avg_1m: c.load_avg_1m.map((l) => round(l, 2)),
       // Cores' worth of CPU that processes outside the stack and the bench used meanwhile: above ~0.2 the figure is disturbed.

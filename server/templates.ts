@@ -217,15 +217,49 @@ export interface FieldSource {
   kind: TemplateKind;
 }
 
+/** `{{ name }}`: printing one variable, by a name that is none of Liquid's literals and operators. */
+const PRINT = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/y;
+const NOT_VARIABLES = new Set(['nil', 'null', 'empty', 'blank', 'true', 'false', 'and', 'or', 'not', 'contains', 'in']);
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+
+/**
+ * A template whose only Liquid is printing variables (`Hello {{ name }}`), rendered here as liquidjs
+ * renders it in the threads (test/templates-print.test.ts compares them): the scope's own value, or
+ * nothing, escaped as liquidjs's `escape` does in the HTML part. A message per recipient to a thread
+ * and back cost more than such a render. Undefined for any other template (a tag, a filter, `{{-`).
+ */
+export function printVariables(source: string, kind: TemplateKind, scope: TemplateScope): string | undefined {
+  if (source.length > MAX_RENDERED_CHARS || source.includes('{%')) return undefined;
+  let out = '';
+  let from = 0;
+  // Every "{{" (overlapping ones too: "{{{") has to open a `{{ name }}`.
+  for (let at = source.indexOf('{{'); at >= 0; at = source.indexOf('{{', at + 1)) {
+    if (at < from) return undefined;
+    PRINT.lastIndex = at;
+    const match = PRINT.exec(source);
+    const name = match?.[1];
+    if (!match || !name || NOT_VARIABLES.has(name)) return undefined;
+    const value = Object.hasOwn(scope, name) ? String(scope[name]) : '';
+    out += source.slice(from, at) + (kind === 'html' ? value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!) : value);
+    from = at + match[0].length;
+  }
+  out += source.slice(from);
+  return out.length > MAX_RENDERED_CHARS ? undefined : out;
+}
+
 /**
  * Each field rendered for one contact, in a template thread (a field with no Liquid is kept as it is,
- * without one); the subject and the preheader, headers or header-like, get no control characters.
+ * one that only prints variables is rendered here: printVariables); the subject and the preheader, headers or header-like, get no control characters.
  * Throws `TemplateRenderError` naming the field that failed.
  */
 export async function renderFields(fields: FieldSource[], scope: TemplateScope, until?: number): Promise<Partial<Record<TemplateField, string>>> {
   const out: Partial<Record<TemplateField, string>> = {};
-  const liquid = fields.filter((f) => f.source.includes('{'));
-  for (const f of fields) if (!f.source.includes('{')) out[f.name] = f.source;
+  const liquid: FieldSource[] = [];
+  for (const f of fields) {
+    const printed = f.source.includes('{') ? printVariables(f.source, f.kind, scope) : f.source;
+    if (printed === undefined) liquid.push(f);
+    else out[f.name] = printed;
+  }
   if (liquid.length > 0) {
     const answer = await templatePool().run<{ out: Record<string, string> } | JobProblem>(
       { type: 'render', fields: liquid, scope },

@@ -1,7 +1,7 @@
 /**
  * A batch's claiming (server/sending/batch.ts): its recipients a chunk at a time (first what an earlier
  * attempt of the batch left, then more due ones, up to its limit), their sends claimed in the ledger
- * (committed before any of their DATA) and composed; the sending thread builds each one's bytes as it sends it.
+ * (committed before any of their DATA) and composed; each one's bytes are built as it goes out (server/smtp/mime.ts).
  * The first chunk is small, so the first messages go out while the next chunk is claimed.
  */
 import type Mail from 'nodemailer/lib/mailer';

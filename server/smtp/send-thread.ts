@@ -10,8 +10,8 @@
  * Message-ID, or held, as the profile says), and the next send starts a new thread with the same pools.
  */
 import { Worker } from 'node:worker_threads';
-import type Mail from 'nodemailer/lib/mailer';
 import type { WireTarget } from './allow-list';
+import type { RawMail } from './mime';
 import { asError, type FromWire, type OpenPool, type SentInfo, type SmtpSender, type ToWire, type WireError } from './smtp-wire';
 import type { OutboundPolicy } from './outbound';
 import type { SmtpServerSettings } from './transport';
@@ -43,7 +43,7 @@ export class SendingThread implements SmtpSender {
     if (this.thread) this.post({ type: 'close', pool });
   }
 
-  send(pool: string, mail: Mail.Options): Promise<SentInfo> {
+  send(pool: string, mail: RawMail): Promise<SentInfo> {
     this.start();
     const id = ++this.nextId;
     return new Promise<SentInfo>((resolve, reject) => {
@@ -136,7 +136,7 @@ export class SendingThread implements SmtpSender {
   }
 }
 
-/** The worker's transports: SMTP, and building each message's bytes, in the sending thread. */
+/** The worker's transports: SMTP in the sending thread (each message's bytes are built before, server/smtp/mime.ts). */
 export function threadedTransports(decrypt: (passwordEnc: string, profileId: string) => string, policy: OutboundPolicy): TransportPool {
   return new TransportPool(decrypt, policy, { sender: (onSockets) => new SendingThread(onSockets) });
 }

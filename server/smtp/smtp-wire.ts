@@ -6,12 +6,11 @@
  * which message goes, when, and what its outcome means is decided by the caller.
  */
 import type net from 'node:net';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type Mail from 'nodemailer/lib/mailer';
-import type MailMessage from 'nodemailer/lib/mailer/mail-message';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { fromWire, type WireTarget } from './allow-list';
+import type { RawMail } from './mime';
 import { type SmtpServerSettings, transportOptions } from './transport';
 
 /** What a send returns: the server's reply to the message. */
@@ -43,7 +42,7 @@ export interface OpenPool {
   password: string;
   allowed: WireTarget[];
 }
-export type ToWire = OpenPool | { type: 'close'; pool: string } | { type: 'send'; id: number; pool: string; mail: Mail.Options };
+export type ToWire = OpenPool | { type: 'close'; pool: string } | { type: 'send'; id: number; pool: string; mail: RawMail };
 export type FromWire =
   | { type: 'sent'; id: number; info: SentInfo }
   | { type: 'failed'; id: number; error: WireError }
@@ -55,7 +54,7 @@ export const asError = (e: WireError): Error => Object.assign(new Error(e.messag
 export interface SmtpSender {
   open(pool: string, settings: SmtpServerSettings, password: string, allowed: WireTarget[]): void;
   close(pool: string): void;
-  send(pool: string, mail: Mail.Options): Promise<SentInfo>;
+  send(pool: string, mail: RawMail): Promise<SentInfo>;
   stop(): void;
 }
 
@@ -63,31 +62,42 @@ export interface SmtpSender {
 interface Progress {
   dataSent: 'none' | 'some' | 'all';
 }
-/** The key under which a send's Progress travels with its message to the 'stream' step below. */
-const PROGRESS = 'dripline.progress';
+
+/** What a pooled transport's own sender takes: a message as nodemailer's Mailer hands it on (nodemailer's custom transport API). */
+interface PoolSender {
+  send(mail: unknown, callback: (err: Error | null, info?: { response?: string }) => void): void;
+}
 
 /**
- * Follows a message onto the wire: nodemailer pipes it into the connection once DATA was answered
- * with 354, and the data stream ends once its last byte and the final "." were handed to the socket.
+ * The message as the pool reads it: its envelope, its Message-ID, and its bytes, written into the DATA
+ * stream once the server answered DATA with 354; the stream ends once the last byte and the final "."
+ * were handed to the socket. `readableDidRead` tells the pool whether any of it went (a message not
+ * started on a connection the server had closed goes out on another one).
  */
-function followData(mail: MailMessage, done: (err?: Error | null) => void): void {
-  const progress = (mail.data as Record<string, unknown>)[PROGRESS] as Progress | undefined;
-  const message = mail.message as unknown as { createReadStream: () => Readable };
-  const create = message.createReadStream.bind(message);
-  if (progress)
-    message.createReadStream = () => {
-      const stream = create();
-      const pipe = stream.pipe.bind(stream);
-      stream.pipe = <T extends NodeJS.WritableStream>(into: T, options?: { end?: boolean }) => {
-        progress.dataSent = 'some';
-        (into as unknown as Writable).once('end', () => {
-          progress.dataSent = 'all';
-        });
-        return pipe(into, options);
-      };
-      return stream;
-    };
-  done();
+function pooledMessage(mail: RawMail, progress: Progress) {
+  return {
+    data: {},
+    message: {
+      getEnvelope: () => ({ from: mail.envelope.from, to: [...mail.envelope.to] }),
+      messageId: () => mail.messageId,
+      getHeader: (key: string) => (key.toLowerCase() === 'message-id' ? mail.messageId : undefined),
+      createReadStream: () => {
+        const bytes = {
+          readableDidRead: false,
+          pipe(into: Writable) {
+            bytes.readableDidRead = true;
+            progress.dataSent = 'some';
+            into.once('end', () => {
+              progress.dataSent = 'all';
+            });
+            into.end(mail.raw);
+            return into;
+          },
+        };
+        return bytes;
+      },
+    },
+  };
 }
 
 /** What the caller's classification reads of a nodemailer error (server/smtp/classify.ts). */
@@ -129,9 +139,7 @@ export function smtpWire(post: (message: FromWire) => void): (message: ToWire) =
           callback(err, socketOptions);
         });
       pools.get(m.pool)?.transport.close();
-      const transport = nodemailer.createTransport(options);
-      transport.use('stream', followData);
-      pools.set(m.pool, { transport, secure: m.settings.secure });
+      pools.set(m.pool, { transport: nodemailer.createTransport(options), secure: m.settings.secure });
     } else if (m.type === 'close') {
       pools.get(m.pool)?.transport.close();
       pools.delete(m.pool);
@@ -151,9 +159,10 @@ export function smtpWire(post: (message: FromWire) => void): (message: ToWire) =
         return;
       }
       const progress: Progress = { dataSent: 'none' };
-      pool.transport.sendMail({ ...m.mail, [PROGRESS]: progress } as Mail.Options).then(
-        (info) => post({ type: 'sent', id: m.id, info: { response: info.response ?? '' } }),
-        (err: unknown) => post({ type: 'failed', id: m.id, error: wireError(err, progress, pool.secure) }),
+      (pool.transport.transporter as unknown as PoolSender).send(pooledMessage(m.mail, progress), (err, info) =>
+        err
+          ? post({ type: 'failed', id: m.id, error: wireError(err, progress, pool.secure) })
+          : post({ type: 'sent', id: m.id, info: { response: info?.response ?? '' } }),
       );
     }
   }
@@ -189,7 +198,7 @@ export class InProcessSender implements SmtpSender {
     this.take({ type: 'close', pool });
   }
 
-  send(pool: string, mail: Mail.Options): Promise<SentInfo> {
+  send(pool: string, mail: RawMail): Promise<SentInfo> {
     const id = ++this.nextId;
     return new Promise<SentInfo>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -6,6 +6,7 @@ import type Mail from 'nodemailer/lib/mailer';
 import type { StoredSmtpProfile } from '../db/smtp-profiles';
 import { type SmtpAdvice, explainSmtpError } from './advice';
 import { toWire } from './allow-list';
+import { rawMail } from './mime';
 import { tlsFailure } from './classify';
 import type { OutboundPolicy } from './outbound';
 import type { SentInfo, SmtpSender } from './smtp-wire';
@@ -30,8 +31,9 @@ interface PoolEntry {
 }
 
 /**
- * Where a pool's conversations run (and its messages are built into bytes): in a thread of its own for
- * the worker (threadedTransports, send-thread.ts), in process for the web app's test emails (InProcessSender).
+ * Where a pool's conversations run: in a thread of its own for the worker (threadedTransports,
+ * send-thread.ts), in process for the web app's test emails (InProcessSender). Either way a message's
+ * bytes are built before it goes there (server/smtp/mime.ts).
  */
 export interface SmtpRooms {
   sender: (onSockets: (pool: string, open: number) => void) => SmtpSender;
@@ -85,7 +87,7 @@ export class TransportPool {
     const entry: PoolEntry = {
       version: profile.updatedAt,
       key,
-      transport: { sendMail: (mail) => this.thread.send(key, mail) },
+      transport: { sendMail: async (mail) => this.thread.send(key, await rawMail(mail)) },
       sockets: 0,
       warm: false,
       opening: undefined,
