@@ -21,6 +21,8 @@ function nextsOf(step: Step): string[] {
       return [step.next];
     case 'condition':
       return [...step.branches.map((b) => b.next), step.otherwise];
+    case 'split':
+      return step.branches.map((b) => b.next);
     case 'exit':
       return [];
     default:
