@@ -129,5 +129,4 @@ describe('replay of a journey with an A/B split', () => {
   it('replays deterministically with the current workflow code', async () => {
     await expect(Worker.runReplayHistory(replayOptions, history, 'journey-ab-split')).resolves.toBeUndefined();
   });
-
 });

@@ -86,7 +86,11 @@ function expectShares(counts: Record<string, number>) {
     expect(Math.abs((counts[b.id] ?? 0) - N * p), `branch ${b.id}`).toBeLessThanOrEqual(4 * Math.sqrt(N * p * (1 - p)));
   }
 }
-const countBy = (ids: string[]) => ids.reduce<Record<string, number>>((c, id) => ({ ...c, [id]: (c[id] ?? 0) + 1 }), {});
+function countBy(ids: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const id of ids) counts[id] = (counts[id] ?? 0) + 1;
+  return counts;
+}
 
 describe('the A/B draw', () => {
   it('splits 10,000 contacts of a campaign run in proportion to the shares, whatever the seed', () => {
