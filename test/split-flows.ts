@@ -2,24 +2,24 @@
 import type { FlowGraph } from '../domain/flow/schema';
 import { SCHEMA_VERSION } from '../domain/flow/schema';
 
-const at = { x: 0, y: 0 };
+const at = (x: number, y: number) => ({ x, y });
 
 /** Trigger → A/B split "ab" → per branch: Send Email "send-<id>" (subject "Variant <label>") → Exit. */
 export function splitFlow(profileId: string, branches: { id: string; label: string; percent: number }[]): FlowGraph {
   const nodes: unknown[] = [
-    { id: 'trigger', type: 'trigger', position: at, data: { source: 'audience' } },
-    { id: 'ab', type: 'split', position: at, data: { branches } },
+    { id: 'trigger', type: 'trigger', position: at(0, 0), data: { source: 'audience' } },
+    { id: 'ab', type: 'split', position: at(0, 150), data: { branches } },
   ];
   const edges: { id: string; source: string; target: string; sourceHandle?: string }[] = [{ id: 'e-trigger', source: 'trigger', target: 'ab' }];
-  for (const b of branches) {
+  for (const [i, b] of branches.entries()) {
     nodes.push(
       {
         id: `send-${b.id}`,
         type: 'sendEmail',
-        position: at,
+        position: at(i * 280 - 140, 320),
         data: { profileId, subject: `Variant ${b.label}`, text: `Hi {{name}}, variant ${b.label}` },
       },
-      { id: `exit-${b.id}`, type: 'exit', position: at, data: {} },
+      { id: `exit-${b.id}`, type: 'exit', position: at(i * 280 - 140, 480), data: {} },
     );
     edges.push(
       { id: `e-ab-${b.id}`, source: 'ab', target: `send-${b.id}`, sourceHandle: b.id },
