@@ -21,6 +21,8 @@ function nextsOf(step: Step): string[] {
       return [step.next];
     case 'condition':
       return [...step.branches.map((b) => b.next), step.otherwise];
+    case 'split':
+      return step.branches.map((b) => b.next);
     case 'exit':
       return [];
     default:
@@ -59,6 +61,9 @@ const anyNode = (id: string) =>
       fc.anything(),
       fc.record({ mode: fc.constantFrom('fixed', 'random'), amount: fc.double(), min: fc.double(), max: fc.double(), unit: fc.string() }),
       fc.record({ branches: fc.array(fc.record({ id: fc.string(), label: fc.string(), test: fc.anything() }), { maxLength: 3 }) }),
+      fc.record({
+        branches: fc.array(fc.record({ id: fc.constantFrom('b0', 'b1', 'x'), label: fc.string(), percent: fc.anything() }), { maxLength: 6 }),
+      }),
     ),
   });
 
@@ -80,7 +85,7 @@ const looseGraph = fc.integer({ min: 0, max: 8 }).chain((n) => {
   });
 });
 
-type Kind = 'delay' | 'sendEmail' | 'condition' | 'exit';
+type Kind = 'delay' | 'sendEmail' | 'condition' | 'split' | 'exit';
 const data = (kind: Kind, branches: number) => {
   switch (kind) {
     case 'delay':
@@ -95,6 +100,13 @@ const data = (kind: Kind, branches: number) => {
             : { id: `b${i}`, label: `Branch ${i}`, test: { kind: 'inList', listId: 'l1' } },
         ),
       };
+    case 'split': {
+      // Two or three branches whose shares add up to 100.
+      const count = Math.max(2, branches);
+      return {
+        branches: Array.from({ length: count }, (_, i) => ({ id: `b${i}`, label: `Variant ${i}`, percent: i === 0 ? 100 - 30 * (count - 1) : 30 })),
+      };
+    }
     case 'exit':
       return {};
   }
@@ -107,7 +119,7 @@ const data = (kind: Kind, branches: number) => {
 const validGraph = fc
   .array(
     fc.record({
-      kind: fc.constantFrom<Kind>('delay', 'sendEmail', 'condition', 'exit'),
+      kind: fc.constantFrom<Kind>('delay', 'sendEmail', 'condition', 'split', 'exit'),
       branches: fc.integer({ min: 1, max: 3 }),
       picks: fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
     }),
@@ -125,7 +137,9 @@ const validGraph = fc
           ? []
           : spec.kind === 'condition'
             ? [...Array.from({ length: spec.branches }, (_, b) => `b${b}`), 'otherwise']
-            : [undefined];
+            : spec.kind === 'split'
+              ? Array.from({ length: Math.max(2, spec.branches) }, (_, b) => `b${b}`)
+              : [undefined];
       return handles.map((handle, h) => ({ handle, target: i + 1 + ((spec.picks[h] ?? 0) % (n - i - 1)) }));
     });
     const reached = new Set([0]);
@@ -161,14 +175,16 @@ describe('compile (properties)', () => {
         const result = compile(graph, meta);
         if (!result.ok) throw new Error(JSON.stringify(result.errors));
         expectSoundPlan(result.plan);
-        // One step per node but the Trigger; each Condition keeps every branch, each to the node its edge names.
+        // One step per node but the Trigger; each Condition and A/B split keeps every branch, each to the node its edge names.
         expect(Object.keys(result.plan.steps).length).toBe(graph.nodes.length - 1);
         for (const node of graph.nodes) {
-          if (node.type !== 'condition') continue;
+          if (node.type !== 'condition' && node.type !== 'split') continue;
           const step = result.plan.steps[node.id];
-          if (step?.type !== 'condition') throw new Error('expected a condition step');
+          if (step?.type !== node.type) throw new Error(`expected a ${node.type} step`);
           for (const b of step.branches) expect(graph.edges.find((e) => e.source === node.id && e.sourceHandle === b.id)?.target).toBe(b.next);
-          expect(graph.edges.find((e) => e.source === node.id && e.sourceHandle === 'otherwise')?.target).toBe(step.otherwise);
+          if (step.type === 'condition') {
+            expect(graph.edges.find((e) => e.source === node.id && e.sourceHandle === 'otherwise')?.target).toBe(step.otherwise);
+          }
         }
       }),
       { numRuns: 500 },

@@ -110,3 +110,23 @@ describe('replay of a journey with a Condition', () => {
     await expect(Worker.runReplayHistory(replayOptions, history, 'journey-condition-failed-send')).resolves.toBeUndefined();
   });
 });
+
+/**
+ * A journey through an A/B split: the branch is drawn in workflow code (no activity), then the
+ * branch's send. Re-record after an intended change behind patched():
+ * DRIPLINE_RECORD_HISTORY=1 npx vitest run test/ab-split-temporal.test.ts
+ */
+describe('replay of a journey with an A/B split', () => {
+  const splitFile = path.join(root, 'test', 'histories', 'journey-ab-split.json');
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(splitFile, 'utf8')));
+
+  it('the committed history has only the drawn branch’s send and a completion', () => {
+    const events = history.events ?? [];
+    expect(events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual(['sendEmail']);
+    expect(events.some((e) => e.workflowExecutionCompletedEventAttributes)).toBe(true);
+  });
+
+  it('replays deterministically with the current workflow code', async () => {
+    await expect(Worker.runReplayHistory(replayOptions, history, 'journey-ab-split')).resolves.toBeUndefined();
+  });
+});

@@ -34,6 +34,8 @@ export function stepTitle(step: Step | undefined, nodeId: string): string {
       return 'Delay';
     case 'condition':
       return 'Condition';
+    case 'split':
+      return 'A/B split';
     case 'exit':
       return 'Exit';
     case 'sendWindow':

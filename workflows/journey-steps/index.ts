@@ -8,5 +8,6 @@ import { delay } from './delay';
 import { exit } from './exit';
 import { sendEmail } from './send-email';
 import { sendWindow } from './send-window';
+import { split } from './split';
 
-export const JOURNEY_STEPS: JourneySteps = { delay, sendWindow, sendEmail, condition, exit };
+export const JOURNEY_STEPS: JourneySteps = { delay, sendWindow, sendEmail, condition, split, exit };

@@ -44,17 +44,20 @@ export const ConditionTest = z.discriminatedUnion(
 );
 export type ConditionTest = z.output<typeof ConditionTest>;
 
-const branchLabel = z
+export const branchLabel = z
   .string({ error: 'name this branch, e.g. VIPs' })
   .trim()
   .min(1, 'name this branch, e.g. VIPs')
   .max(60, 'a branch name is at most 60 characters');
 
+/** A branch's id (its output's `sourceHandle`); shared by every node with branches. */
+export const branchId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,32}$/, 'a branch id uses letters, digits, "-" and "_" (at most 32)')
+  .refine((id) => id !== OTHERWISE, `"${OTHERWISE}" is the default branch's id; choose another`);
+
 export const ConditionBranch = z.object({
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'a branch id uses letters, digits, "-" and "_" (at most 32)')
-    .refine((id) => id !== OTHERWISE, `"${OTHERWISE}" is the default branch's id; choose another`),
+  id: branchId,
   label: branchLabel,
   test: ConditionTest,
 });

@@ -8,5 +8,6 @@ import { delay } from './delay';
 import { exit } from './exit';
 import { sendEmail } from './send-email';
 import { sendWindow } from './send-window';
+import { split } from './split';
 
-export const COHORT_STEPS: CohortSteps = { delay, sendWindow, sendEmail, condition, exit };
+export const COHORT_STEPS: CohortSteps = { delay, sendWindow, sendEmail, condition, split, exit };

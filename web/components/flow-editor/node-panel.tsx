@@ -10,6 +10,7 @@ import { SendEmailFields } from '@/components/flow-editor/send-email-fields';
 import { ConditionFields } from '@/components/flow-editor/condition-panel';
 import { SendPreview } from '@/components/flow-editor/send-preview';
 import { SendWindowFields } from '@/components/flow-editor/send-window-fields';
+import { SplitFields } from '@/components/flow-editor/split-panel';
 import type { EditorNode, SenderProfile } from '@/components/flow-editor/types';
 
 /** What a step's name might be, as a hint in the empty Step name box. */
@@ -18,6 +19,7 @@ const NAME_EXAMPLES: Record<NodeType, string> = {
   delay: 'Wait a day',
   sendEmail: 'Welcome email',
   condition: 'VIP or not',
+  split: 'Subject line test',
   exit: 'Done',
   sendWindow: 'Business hours',
 };
@@ -268,6 +270,14 @@ export function NodePanel(props: {
           data={node.data}
           errors={errors}
           onChange={(data) => onUpdate(node.id, (n) => (n.type === 'condition' ? { ...n, data } : n))}
+        />
+      )}
+      {node.type === 'split' && (
+        <SplitFields
+          nodeId={node.id}
+          data={node.data}
+          errors={errors}
+          onChange={(data) => onUpdate(node.id, (n) => (n.type === 'split' ? { ...n, data } : n))}
         />
       )}
       {node.type === 'exit' && <p className="hint">The journey ends here. An Exit has no next step.</p>}

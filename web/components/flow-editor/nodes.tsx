@@ -8,6 +8,7 @@ import { createContext, memo, type ReactNode, useContext, useEffect } from 'reac
 import type { FlowError } from '@domain/flow/compile';
 import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
 import { conditionOutputs } from '@domain/flow/nodes/condition';
+import type { NodeBranch } from '@domain/flow/node';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
 import type { ContactAttributeType, EditorNodeOf, SenderProfile } from '@/components/flow-editor/types';
 
@@ -23,7 +24,15 @@ export interface EditorContextValue {
 export const EditorContext = createContext<EditorContextValue>({ errorsByNode: new Map(), profiles: [], names: new Map(), attributes: [] });
 
 /** Each node type's symbol, on the canvas and in the palette. */
-export const NODE_ICONS: Record<NodeType, string> = { trigger: '▶', delay: '◷', sendEmail: '✉', condition: '◇', exit: '■', sendWindow: '☼' };
+export const NODE_ICONS: Record<NodeType, string> = {
+  trigger: '▶',
+  delay: '◷',
+  sendEmail: '✉',
+  condition: '◇',
+  exit: '■',
+  sendWindow: '☼',
+  split: '⑂',
+};
 
 function NodeShell(props: { id: string; type: NodeType; selected: boolean; input: boolean; children: ReactNode; outputs?: ReactNode }) {
   const kind = NODE_KINDS[props.type];
@@ -101,32 +110,56 @@ const SendEmailNodeView = memo(function SendEmailNodeView({ id, data, selected }
   );
 });
 
-/** One labelled output per branch, then Otherwise: the edge leaving a handle carries the branch id. */
-const ConditionNodeView = memo(function ConditionNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'condition'>>) {
-  const outputs = conditionOutputs(data);
+const branchLeft = (i: number, count: number) => `${((i + 0.5) / count) * 100}%`;
+
+/** One output handle per branch, spread along the bottom: the edge leaving a handle carries the branch id. */
+function BranchHandles({ id, outputs }: { id: string; outputs: readonly NodeBranch[] }) {
   const updateNodeInternals = useUpdateNodeInternals();
   const handleIds = outputs.map((b) => b.id).join('|');
   // React Flow measures handles once: tell it when branches are added, removed or reordered.
   // biome-ignore lint/correctness/useExhaustiveDependencies: handleIds is the change that matters
   useEffect(() => updateNodeInternals(id), [id, handleIds, updateNodeInternals]);
-  const left = (i: number) => `${((i + 0.5) / outputs.length) * 100}%`;
+  return outputs.map((b, i) => (
+    <Handle
+      key={b.id}
+      id={b.id}
+      type="source"
+      position={Position.Bottom}
+      style={{ left: branchLeft(i, outputs.length) }}
+      data-testid={`branch-handle-${b.id}`}
+    />
+  ));
+}
+
+/** Each branch's label, above its handle. */
+function BranchLabels({ outputs }: { outputs: readonly NodeBranch[] }) {
   return (
-    <NodeShell
-      id={id}
-      type="condition"
-      selected={selected}
-      input
-      outputs={outputs.map((b, i) => (
-        <Handle key={b.id} id={b.id} type="source" position={Position.Bottom} style={{ left: left(i) }} data-testid={`branch-handle-${b.id}`} />
+    <div className="flow-node__branches">
+      {outputs.map((b, i) => (
+        <span key={b.id} className="flow-node__branch" style={{ left: branchLeft(i, outputs.length) }} title={b.label}>
+          {b.label}
+        </span>
       ))}
-    >
-      <div className="flow-node__branches">
-        {outputs.map((b, i) => (
-          <span key={b.id} className="flow-node__branch" style={{ left: left(i) }} title={b.label}>
-            {b.label}
-          </span>
-        ))}
-      </div>
+    </div>
+  );
+}
+
+/** One labelled output per branch, then Otherwise. */
+const ConditionNodeView = memo(function ConditionNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'condition'>>) {
+  const outputs = conditionOutputs(data);
+  return (
+    <NodeShell id={id} type="condition" selected={selected} input outputs={<BranchHandles id={id} outputs={outputs} />}>
+      <BranchLabels outputs={outputs} />
+    </NodeShell>
+  );
+});
+
+/** One labelled output per branch, each with its share. */
+const SplitNodeView = memo(function SplitNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'split'>>) {
+  const outputs = data.branches.map((b) => ({ id: b.id, label: `${b.label} ${Number.isFinite(b.percent) ? b.percent : '?'}%` }));
+  return (
+    <NodeShell id={id} type="split" selected={selected} input outputs={<BranchHandles id={id} outputs={outputs} />}>
+      <BranchLabels outputs={outputs} />
     </NodeShell>
   );
 });
@@ -153,6 +186,7 @@ export const nodeTypes = {
   delay: DelayNodeView,
   sendEmail: SendEmailNodeView,
   condition: ConditionNodeView,
+  split: SplitNodeView,
   exit: ExitNodeView,
   sendWindow: SendWindowNodeView,
 } satisfies NodeTypes & Record<NodeType, unknown>;

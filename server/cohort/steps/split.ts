@@ -1,0 +1,24 @@
+/**
+ * A campaign's A/B split: pages of the recipients due there are drawn into their branches by the run's
+ * seed and each contact id (so a page re-advanced after a crash draws the same), and each branch's
+ * recipients move on to its next node together, keeping their due time.
+ */
+import { type SplitStep, splitBranch, splitDraw } from '../../../domain/flow/nodes/split';
+import { dueRecipients, moveRecipientsOn } from '../../db/due-recipients';
+import { byPages, type CohortStep } from '../step';
+
+export const split: CohortStep<SplitStep> = {
+  sentInBatches: false,
+  advance: ({ db, runId, nodeId, seed, nowMs }, step) =>
+    byPages(
+      () => dueRecipients(db, runId, nodeId, nowMs),
+      async (page) => {
+        const byNext = new Map<string, string[]>();
+        for (const { contactId } of page) {
+          const { next } = splitBranch(step, splitDraw(seed, nodeId, contactId));
+          byNext.set(next, [...(byNext.get(next) ?? []), contactId]);
+        }
+        await moveRecipientsOn(db, runId, nodeId, byNext);
+      },
+    ),
+};
