@@ -52,6 +52,7 @@ const SLOTS = {
   'flow-language': 76,
   'security/owners': 88,
   operations: 81,
+  reconcile: 105,
 } as const;
 export type Area = keyof typeof SLOTS;
 

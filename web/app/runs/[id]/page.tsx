@@ -115,8 +115,8 @@ export default async function RunPage({
         <p className="muted" data-testid="run-source">
           Audience: {RECONCILE_SET_LABELS[run.audience.set].toLowerCase()}
           {run.audience.reason ? ` (${REASON_LABELS[run.audience.reason] ?? run.audience.reason})` : ''} of run{' '}
-          <Link href={`/runs/${run.audience.sourceRunId}`}>{run.audience.sourceRunId}</Link> when this run was started ({run.audience.count}{' '}
-          recipients)
+          <Link href={`/runs/${run.audience.sourceRunId}`}>{run.audience.sourceRunId}</Link> when this run was started ({run.audience.count} recipient
+          {run.audience.count === 1 ? '' : 's'})
         </p>
       )}
       {resends.length > 0 && (
@@ -124,7 +124,9 @@ export default async function RunPage({
           {resends.map((r) => (
             <li key={r.id}>
               Resent as run <Link href={`/runs/${r.id}`}>{r.id}</Link> ({r.status})
-              {r.audience.kind === 'resend' ? `: ${RECONCILE_SET_LABELS[r.audience.set].toLowerCase()}, ${r.audience.count} recipients` : ''}
+              {r.audience.kind === 'resend'
+                ? `: ${RECONCILE_SET_LABELS[r.audience.set].toLowerCase()}, ${r.audience.count} recipient${r.audience.count === 1 ? '' : 's'}`
+                : ''}
             </li>
           ))}
         </ul>
