@@ -13,6 +13,9 @@ import { enrollReconciledSet, reconcileCounts, reconcileList } from '../server/d
 import { insertRun } from '../server/db/runs';
 import type { AttemptOutcome, RecipientStatus, SendStatus } from '../server/db/tables';
 import { runLogCsvFor, runLogFor } from '../server/runs/log';
+import { sendToSet } from '../server/runs/resend';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../server/config';
 import { databases, tempInstallOn } from './databases';
 import { publishForTest } from './helpers';
 
@@ -294,6 +297,34 @@ describe.each(databases)('on %s', (dialect) => {
     expect(first.items.map((r) => r.contactId)).toEqual(['c05', 'c06', 'c07']);
     const next = await reconcileList(db, RUN, { set: 'unsent' }, { after: first.next!, limit: 3 }, Date.now());
     expect(next).toEqual({ items: [{ contactId: 'c08', email: 'hal@three.test', reason: 'retrying' }], next: null });
+  });
+
+  it('starts a resend only for who may start runs of the flow, never for an empty set or for the unsent of a run still going', async () => {
+    // Nothing below reaches Temporal: each request is refused first.
+    const send = (actor: { id: string; role: 'admin' | 'agent' }, runId: string, request: Parameters<typeof sendToSet>[5]) =>
+      sendToSet(db, {} as Client, {} as Config, actor, runId, request);
+    const agent = { id: 'agent-1', role: 'agent' as const };
+    const plan = await publishForTest(db, 'log-agent', twoSends);
+    await insertRun(db, {
+      id: 'run-agent',
+      flowId: 'log-agent',
+      version: 1,
+      startedBy: agent.id,
+      idempotencyKey: null,
+      audience: { kind: 'all' },
+      workflowId: 'campaign:run-agent',
+      plan,
+    });
+    // The agent started the run (and sees it) but does not own the flow.
+    await expect(send(agent, 'run-agent', { set: 'failed' })).rejects.toMatchObject({ status: 403, code: 'flow_forbidden' });
+    await expect(send({ id: 'agent-2', role: 'agent' }, RUN, { set: 'failed' })).rejects.toMatchObject({ status: 404 });
+    await expect(send(admin, RUN, { set: 'unsent' })).rejects.toMatchObject({ status: 409, code: 'run_unfinished' });
+    const runsBefore = await db.selectFrom('runs').select('id').execute();
+    await expect(send(admin, RUN, { set: 'skipped', reason: 'deleted', profileId: 'sandbox' })).rejects.toMatchObject({
+      status: 409,
+      code: 'nothing_to_send',
+    });
+    expect(await db.selectFrom('runs').select('id').execute()).toEqual(runsBefore);
   });
 
   it('enrols exactly one set of a run in another run, as it is now', async () => {
