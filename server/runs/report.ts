@@ -62,8 +62,9 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
 
 /**
  * The run page: the report, one page of recipients and one of the filtered delivery log, the
- * reconciliation's counts, the first recipients held for review, the plan (steps by their editor
- * names), and the runs that resend a set of this one; 404 unless the actor may see the run.
+ * reconciliation's counts (once the run has finished, or when asked: they read every recipient, too
+ * much for each refresh of a large run in flight), the first recipients held for review, the plan
+ * (steps by their editor names), and the runs that resend a set of this one; 404 unless the actor may see the run.
  */
 export async function runPage(
   db: Db,
@@ -73,8 +74,8 @@ export async function runPage(
     recipientsAt: number;
     limit: number;
     log: { filter: DeliveryLogFilter; page: LogPage };
-    /** One set of the reconciliation to list, from `after` (a contact id). */
-    reconcile?: { selection: ReconcileSelection; after?: string | undefined } | undefined;
+    /** The reconciliation now, even of a run in flight; with `selection`, a page of one set, from `after` (a contact id). */
+    reconcile?: { selection?: ReconcileSelection | undefined; after?: string | undefined } | undefined;
   },
 ) {
   const report = await runReport(db, actor, runId);
@@ -83,9 +84,10 @@ export async function runPage(
   const attempts = await deliveryLogPage(db, runId, logQuery(plan, pages.log.filter), pages.log.page);
   const held = report.counts.held > 0 ? (await listRunRecipients(db, runId, { offset: 0, limit: 100, status: 'held' })).items : [];
   const nowMs = Date.now();
-  const reconciliation = await reconcileCounts(db, runId, nowMs);
-  const shown = pages.reconcile;
-  const reconciled = shown ? await reconcileList(db, runId, shown.selection, { after: shown.after, limit: pages.limit }, nowMs) : null;
+  const finished = report.run.status === 'completed' || report.run.status === 'cancelled';
+  const reconciliation = finished || pages.reconcile ? await reconcileCounts(db, runId, nowMs) : null;
+  const shown = pages.reconcile?.selection;
+  const reconciled = shown ? await reconcileList(db, runId, shown, { after: pages.reconcile?.after, limit: pages.limit }, nowMs) : null;
   return { report, recipients, attempts, held, plan, reconciliation, reconciled, resends: await runsResending(db, runId) };
 }
 

@@ -65,7 +65,7 @@ export default async function RunPage({
       recipientsAt,
       limit: PAGE,
       log: { filter, page: logPage },
-      reconcile: selection && { selection, after: raw.from },
+      reconcile: selection || raw.reconcile ? { selection, after: raw.from } : undefined,
     }),
   );
   const { run, counts } = report;
@@ -81,7 +81,8 @@ export default async function RunPage({
 
   return (
     <section>
-      <AutoRefresh intervalMs={2000} active={active} />
+      {/* Who got it is a snapshot (what "send to these" sends to): it stays until asked again. */}
+      <AutoRefresh intervalMs={2000} active={active && reconciliation === null} />
       <p className="crumbs">
         <Link href="/runs">Runs</Link> / {run.id}
       </p>

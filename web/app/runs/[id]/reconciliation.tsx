@@ -17,7 +17,8 @@ export function Reconciliation({
   profiles,
 }: {
   runId: string;
-  counts: ReconcileCount[];
+  /** null: not counted (a run in flight, until asked). */
+  counts: ReconcileCount[] | null;
   selection: ReconcileSelection | null;
   list: { items: ReconciledRecipient[]; next: string | null } | null;
   /** The user may start runs of the flow (admins, its owner). */
@@ -27,6 +28,19 @@ export function Reconciliation({
   profiles: { id: string; name: string }[];
 }) {
   const show = (set: string, reason?: string) => `?${new URLSearchParams({ set, ...(reason ? { reason } : {}) }).toString()}#reconciliation`;
+  if (counts === null) {
+    return (
+      <section id="reconciliation" data-testid="reconciliation">
+        <h2>Who got it</h2>
+        <p>
+          <Link href="?reconcile=1#reconciliation" data-testid="reconcile-now">
+            Count who got it so far
+          </Link>{' '}
+          <span className="muted">(the page then stops refreshing by itself)</span>
+        </p>
+      </section>
+    );
+  }
   const selected = selection && counts.filter((c) => c.set === selection.set && (selection.reason === undefined || c.reason === selection.reason));
   const selectedCount = selected?.reduce((n, c) => n + c.count, 0) ?? 0;
   return (
@@ -46,9 +60,11 @@ export function Reconciliation({
             const total = rows.reduce((n, c) => n + c.count, 0);
             return [
               <tr key={set} data-testid={`reconcile-${set}`}>
-                <th scope="row">
-                  <Link href={show(set)}>{RECONCILE_SET_LABELS[set]}</Link>
-                </th>
+                <td>
+                  <strong>
+                    <Link href={show(set)}>{RECONCILE_SET_LABELS[set]}</Link>
+                  </strong>
+                </td>
                 <td />
                 <td data-testid="count">{total}</td>
               </tr>,
