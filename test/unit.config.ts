@@ -11,6 +11,7 @@ export const UNIT_TESTS = [
   'test/audience-owners.test.ts',
   'test/audiences.test.ts',
   'test/cohort-state.test.ts',
+  'test/delivery-log.test.ts',
   'test/compile-condition.test.ts',
   'test/compile-properties.test.ts',
   'test/compile.test.ts',
