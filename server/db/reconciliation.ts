@@ -14,38 +14,37 @@ import { DELETED_CONTACT } from './contact-erasure';
  * skipped one's subscription now, an unsent one's state (waiting, due, sending, retrying, cancelled,
  * completed: left the flow without a send).
  */
-function classified(db: Db, runId: string, nowMs: number) {
-  const perContact = db
-    .selectFrom('sends')
-    .select([
-      'sends.contactId',
-      sql<number>`sum(case when status = 'FAILED' then 1 else 0 end)`.as('failed'),
-      sql<number>`sum(case when status = 'UNCERTAIN' then 1 else 0 end)`.as('uncertain'),
-      sql<number>`sum(case when status = 'SENT' then 1 else 0 end)`.as('sent'),
-    ])
-    .where('sends.runId', '=', runId)
-    .groupBy('sends.contactId');
+function classified(db: Db, runId: string, nowMs: number, only?: ReconcileSet) {
+  // Each a probe of the sends_contact index (migration 270).
+  const has = (status: 'FAILED' | 'UNCERTAIN' | 'SENT') =>
+    sql<boolean>`exists (select 1 from sends s where s.run_id = rr.run_id and s.contact_id = rr.contact_id and s.status = ${status})`;
   const setName = sql<ReconcileSet>`case
-    when rr.status = 'failed' or s.failed > 0 then 'failed'
-    when rr.status = 'held' or s.uncertain > 0 then 'uncertain'
+    when rr.status = 'failed' or ${has('FAILED')} then 'failed'
+    when rr.status = 'held' or ${has('UNCERTAIN')} then 'uncertain'
     when rr.status = 'skipped' then 'skipped'
-    when s.sent > 0 then 'received'
+    when ${has('SENT')} then 'received'
     else 'unsent' end`;
   const lastFailedCode = sql`(select da.smtp_code from delivery_attempts da
     where da.run_id = rr.run_id and da.contact_id = rr.contact_id and da.outcome = 'failed' order by da.id desc limit 1)`;
   const reason = sql<string>`case
-    when rr.status = 'failed' or s.failed > 0 then
+    when rr.status = 'failed' or ${has('FAILED')} then
       case when ${lastFailedCode} >= 500 then 'rejected' when ${lastFailedCode} >= 400 then 'deferred' else 'no-reply' end
-    when rr.status = 'held' or s.uncertain > 0 then ''
+    when rr.status = 'held' or ${has('UNCERTAIN')} then ''
     when rr.status = 'skipped' then coalesce((select c.status from contacts c where c.id = rr.contact_id), 'deleted')
-    when s.sent > 0 then ''
+    when ${has('SENT')} then ''
     when rr.status = 'pending' then case when rr.due_at > ${nowMs} then 'waiting' else 'due' end
     else rr.status end`;
-  return db
+  let q = db
     .selectFrom('runRecipients as rr')
-    .leftJoin(perContact.as('s'), 's.contactId', 'rr.contactId')
     .select(['rr.contactId', setName.as('setName'), reason.as('reason')])
     .where('rr.runId', '=', runId);
+  // Only the candidates of one set, found by index (failed, uncertain and skipped are usually few); the set itself is then checked on each.
+  const inLedger = (status: 'FAILED' | 'UNCERTAIN') =>
+    sql<boolean>`rr.contact_id in (select s.contact_id from sends s where s.run_id = ${runId} and s.status = ${status})`;
+  if (only === 'failed') q = q.where((eb) => eb.or([eb('rr.status', '=', 'failed'), inLedger('FAILED')]));
+  if (only === 'uncertain') q = q.where((eb) => eb.or([eb('rr.status', '=', 'held'), inLedger('UNCERTAIN')]));
+  if (only === 'skipped') q = q.where('rr.status', '=', 'skipped');
+  return q;
 }
 
 export interface ReconcileCount {
@@ -67,7 +66,7 @@ export async function reconcileCounts(db: Db, runId: string, nowMs: number): Pro
 }
 
 function selected(db: Db, runId: string, selection: ReconcileSelection, nowMs: number) {
-  let q = db.selectFrom(classified(db, runId, nowMs).as('c')).where('c.setName', '=', selection.set);
+  let q = db.selectFrom(classified(db, runId, nowMs, selection.set).as('c')).where('c.setName', '=', selection.set);
   if (selection.reason !== undefined) q = q.where('c.reason', '=', selection.reason);
   return q;
 }
