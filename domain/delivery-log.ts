@@ -100,10 +100,29 @@ export const ReconcileSelection = z.object({
 });
 export type ReconcileSelection = z.output<typeof ReconcileSelection>;
 
-/** "Send to these": a new run of the same flow version for one set of a run, with the same sender or this profile. */
-export const SendToSetRequest = ReconcileSelection.extend({
-  profileId: z.string().min(1, 'profileId must name an SMTP profile').max(200).optional(),
-  /** The same key twice starts one run (a double click). */
-  idempotencyKey: z.string().min(1).max(200).optional(),
-});
-export type SendToSetRequest = z.output<typeof SendToSetRequest>;
+/**
+ * "Send to these": a new run of the same flow version for one or more sets of a run (`set`: a set or a
+ * list, such as ["failed", "uncertain"]; `reason` narrows a single set), with the same senders or this profile.
+ */
+export const SendToSetRequest = z
+  .object({
+    set: z
+      .union(
+        [ReconcileSelection.shape.set, z.array(ReconcileSelection.shape.set).min(1, 'set must name at least one set').max(RECONCILE_SETS.length)],
+        {
+          error: `set must be one of ${RECONCILE_SETS.join(', ')}, or a list of them`,
+        },
+      )
+      .transform((v) => (Array.isArray(v) ? [...new Set(v)] : [v])),
+    reason: ReconcileSelection.shape.reason,
+    profileId: z.string().min(1, 'profileId must name an SMTP profile').max(200).optional(),
+    /** The same key twice starts one run (a double click). */
+    idempotencyKey: z.string().min(1).max(200).optional(),
+  })
+  .refine((r) => r.reason === undefined || r.set.length === 1, { message: 'reason narrows one set: name a single set with it', path: ['reason'] });
+export type SendToSetRequest = z.input<typeof SendToSetRequest>;
+/** The recipients "send to these" enrols: those in any of these sets (with `reason`, of the one set only). */
+export interface SetChoice {
+  sets: readonly ReconcileSet[];
+  reason?: string | undefined;
+}

@@ -5,7 +5,7 @@
  */
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliveryLogFilter, type DeliveryLogFilter as Filter, LogPage } from '../domain/delivery-log';
+import { DeliveryLogFilter, type DeliveryLogFilter as Filter, LogPage, SendToSetRequest } from '../domain/delivery-log';
 import type { FlowGraph } from '../domain/flow/schema';
 import type { Db } from '../server/db';
 import { insertContacts } from '../server/db/contacts';
@@ -237,6 +237,10 @@ describe.each(databases)('on %s', (dialect) => {
     expect(() => filter({ code: 'abc' })).toThrow(/code must be an SMTP reply code/);
     expect(() => filter({ class: 'soft' })).toThrow(/class must be one of rejected/);
     expect(() => LogPage.parse({ before: '-3' })).toThrow();
+    expect(SendToSetRequest.parse({ set: ['failed', 'uncertain', 'failed'] }).set).toEqual(['failed', 'uncertain']);
+    expect(SendToSetRequest.parse({ set: 'failed' }).set).toEqual(['failed']);
+    expect(() => SendToSetRequest.parse({ set: ['failed', 'uncertain'], reason: 'rejected' })).toThrow(/reason narrows one set/);
+    expect(() => SendToSetRequest.parse({ set: 'everyone' })).toThrow(/set must be one of received/);
   });
 
   it('pages the log by attempt id, newest first, both ways, without gaps or repeats', async () => {
@@ -327,11 +331,12 @@ describe.each(databases)('on %s', (dialect) => {
     expect(await db.selectFrom('runs').select('id').execute()).toEqual(runsBefore);
   });
 
-  it('enrols exactly one set of a run in another run, as it is now', async () => {
+  it('enrols exactly the chosen sets of a run in another run, as they are now', async () => {
     const plan = await publishForTest(db, 'log-resend', twoSends);
-    for (const [runId, selection, ids] of [
-      ['run-resend-failed', { set: 'failed' as const }, ['c01', 'c02', 'c10']],
-      ['run-resend-waiting', { set: 'unsent' as const, reason: 'waiting' }, ['c05']],
+    for (const [runId, choice, ids] of [
+      ['run-resend-failed', { sets: ['failed'] }, ['c01', 'c02', 'c10']],
+      ['run-resend-waiting', { sets: ['unsent'], reason: 'waiting' }, ['c05']],
+      ['run-resend-two', { sets: ['failed', 'uncertain'] }, ['c01', 'c02', 'c03', 'c10']],
     ] as const) {
       const to = { runId, entry: plan.entry, workflowId: `campaign:${runId}`, dueAt: Date.now() };
       await insertRun(db, {
@@ -340,11 +345,11 @@ describe.each(databases)('on %s', (dialect) => {
         version: 1,
         startedBy: admin.id,
         idempotencyKey: null,
-        audience: { kind: 'resend', sourceRunId: RUN, ...selection, count: 0 },
+        audience: { kind: 'resend', sourceRunId: RUN, sets: [...choice.sets], count: 0 },
         workflowId: to.workflowId,
         plan,
       });
-      expect(await enrollReconciledSet(db, { runId: RUN, selection }, to)).toBe(ids.length);
+      expect(await enrollReconciledSet(db, { runId: RUN, choice }, to)).toBe(ids.length);
       const enrolled = await db.selectFrom('runRecipients').selectAll().where('runId', '=', runId).orderBy('contactId').execute();
       expect(enrolled.map((r) => [r.contactId, r.status, r.nodeId])).toEqual(ids.map((id) => [id, 'pending', plan.entry]));
     }

@@ -3,7 +3,7 @@
  * in one set (domain/delivery-log.ts, RECONCILE_SETS) with a reason, counted, listed by contact id
  * (keyset), and enrolled as the audience of a new run ("send to these"), all from one definition.
  */
-import type { ReconcileSelection, ReconcileSet } from '../../domain/delivery-log';
+import type { ReconcileSelection, ReconcileSet, SetChoice } from '../../domain/delivery-log';
 import { bigint, type Db, now, sql } from '.';
 import { DELETED_CONTACT } from './contact-erasure';
 
@@ -65,9 +65,10 @@ export async function reconcileCounts(db: Db, runId: string, nowMs: number): Pro
   return rows.map((r) => ({ set: r.setName, reason: r.reason, count: Number(r.n) }));
 }
 
-function selected(db: Db, runId: string, selection: ReconcileSelection, nowMs: number) {
-  let q = db.selectFrom(classified(db, runId, nowMs, selection.set).as('c')).where('c.setName', '=', selection.set);
-  if (selection.reason !== undefined) q = q.where('c.reason', '=', selection.reason);
+function selected(db: Db, runId: string, choice: SetChoice, nowMs: number) {
+  const only = choice.sets.length === 1 ? choice.sets[0] : undefined;
+  let q = db.selectFrom(classified(db, runId, nowMs, only).as('c')).where('c.setName', 'in', [...choice.sets]);
+  if (choice.reason !== undefined) q = q.where('c.reason', '=', choice.reason);
   return q;
 }
 
@@ -85,7 +86,7 @@ export async function reconcileList(
   page: { after?: string | undefined; limit: number },
   nowMs: number,
 ): Promise<{ items: ReconciledRecipient[]; next: string | null }> {
-  let q = selected(db, runId, selection, nowMs)
+  let q = selected(db, runId, { sets: [selection.set], reason: selection.reason }, nowMs)
     .leftJoin('contacts', 'contacts.id', 'c.contactId')
     .select(['c.contactId', 'c.reason', sql<string>`coalesce(contacts.email, ${DELETED_CONTACT})`.as('email')]);
   if (page.after) q = q.where('c.contactId', '>', page.after);
@@ -98,12 +99,12 @@ export async function reconcileList(
 }
 
 /**
- * Enrols one set of a run, as it is now, as the recipients of another run, due now at its entry step:
+ * Enrols sets of a run, as they are now, as the recipients of another run, due now at its entry step:
  * the snapshot "send to these" sends to. Returns how many.
  */
 export async function enrollReconciledSet(
   db: Db,
-  from: { runId: string; selection: ReconcileSelection },
+  from: { runId: string; choice: SetChoice },
   to: { runId: string; entry: string; workflowId: string; dueAt: number },
 ): Promise<number> {
   const at = now();
@@ -111,7 +112,7 @@ export async function enrollReconciledSet(
     .insertInto('runRecipients')
     .columns(['runId', 'contactId', 'nodeId', 'status', 'dueAt', 'workflowId', 'updatedAt'])
     .expression(
-      selected(db, from.runId, from.selection, to.dueAt).select([
+      selected(db, from.runId, from.choice, to.dueAt).select([
         sql<string>`${to.runId}`.as('runId'),
         'c.contactId',
         sql<string>`${to.entry}`.as('nodeId'),

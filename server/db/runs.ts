@@ -24,7 +24,7 @@ export type RunAudience =
   | { kind: 'contacts'; count?: number }
   | { kind: 'segment'; segmentId: string; filter: ContactFilter }
   /** One set of an earlier run, as it was when someone pressed "send to these". */
-  | { kind: 'resend'; sourceRunId: string; set: ReconcileSet; reason?: string | undefined; count: number };
+  | { kind: 'resend'; sourceRunId: string; sets: ReconcileSet[]; reason?: string | undefined; count: number };
 
 export interface Run extends RunSummary {
   workflowId: string | null;

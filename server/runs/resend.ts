@@ -1,10 +1,10 @@
 /**
- * "Send to these": a new run of the same flow version for one set of a run (domain/delivery-log.ts),
- * linked to it, with the same senders or another profile. The set is taken as it is when the request
- * comes: those recipients, and only they, are enrolled in the new run.
+ * "Send to these": a new run of the same flow version for one or more sets of a run
+ * (domain/delivery-log.ts), linked to it, with the same senders or another profile. The sets are taken
+ * as they are when the request comes: those recipients, and only they, are enrolled in the new run.
  */
 import type { Client } from '@temporalio/client';
-import { RECONCILE_SET_LABELS, type SendToSetRequest } from '../../domain/delivery-log';
+import { RECONCILE_SET_LABELS, SendToSetRequest } from '../../domain/delivery-log';
 import { type CampaignInput, campaignWorkflowId } from '../../workflows/contracts';
 import { mayUseFlow, visibleRun } from '../access';
 import type { Config } from '../config';
@@ -28,8 +28,10 @@ export async function sendToSet(
   config: Config,
   actor: Actor,
   sourceRunId: string,
-  request: SendToSetRequest,
+  body: SendToSetRequest,
 ): Promise<{ runId: string; recipients: number; created: boolean }> {
+  const request = SendToSetRequest.parse(body);
+  const sets = request.set;
   const source = await visibleRun(db, actor, sourceRunId);
   const flow = await getFlow(db, source.flowId);
   if (!flow || !mayUseFlow(actor, flow)) {
@@ -38,7 +40,7 @@ export async function sendToSet(
   const sourcePlan = await runPlan(db, sourceRunId);
   if (!sourcePlan)
     throw new UserError(409, 'run_not_startable', `run "${sourceRunId}" was started before campaigns; its recipients cannot be resent`);
-  if (request.set === 'unsent' && (source.status === 'running' || source.status === 'paused')) {
+  if (sets.includes('unsent') && (source.status === 'running' || source.status === 'paused')) {
     throw new UserError(
       409,
       'run_unfinished',
@@ -55,9 +57,9 @@ export async function sendToSet(
   if (!plan) {
     plan = await resolvePlanSenders(db, actor, sourcePlan, request.profileId);
     const resolved = plan;
-    const selection = { set: request.set, reason: request.reason };
+    const choice = { sets, reason: request.reason };
     await db.transaction().execute(async (trx) => {
-      const audience = { kind: 'resend' as const, sourceRunId, ...selection, count: 0 };
+      const audience = { kind: 'resend' as const, sourceRunId, ...choice, count: 0 };
       await insertRun(trx, {
         id: runId,
         flowId: source.flowId,
@@ -68,9 +70,9 @@ export async function sendToSet(
         workflowId,
         plan: resolved,
       });
-      recipients = await enrollReconciledSet(trx, { runId: sourceRunId, selection }, { runId, entry: resolved.entry, workflowId, dueAt: Date.now() });
+      recipients = await enrollReconciledSet(trx, { runId: sourceRunId, choice }, { runId, entry: resolved.entry, workflowId, dueAt: Date.now() });
       if (recipients === 0) {
-        const label = RECONCILE_SET_LABELS[request.set].toLowerCase();
+        const label = sets.map((set) => RECONCILE_SET_LABELS[set].toLowerCase()).join('" or "');
         throw new UserError(
           409,
           'nothing_to_send',

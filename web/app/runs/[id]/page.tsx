@@ -114,7 +114,7 @@ export default async function RunPage({
       )}
       {run.audience.kind === 'resend' && (
         <p className="muted" data-testid="run-source">
-          Audience: {RECONCILE_SET_LABELS[run.audience.set].toLowerCase()}
+          Audience: {run.audience.sets.map((set) => RECONCILE_SET_LABELS[set].toLowerCase()).join(' and ')}
           {run.audience.reason ? ` (${REASON_LABELS[run.audience.reason] ?? run.audience.reason})` : ''} of run{' '}
           <Link href={`/runs/${run.audience.sourceRunId}`}>{run.audience.sourceRunId}</Link> when this run was started ({run.audience.count} recipient
           {run.audience.count === 1 ? '' : 's'})
@@ -126,7 +126,7 @@ export default async function RunPage({
             <li key={r.id}>
               Resent as run <Link href={`/runs/${r.id}`}>{r.id}</Link> ({r.status})
               {r.audience.kind === 'resend'
-                ? `: ${RECONCILE_SET_LABELS[r.audience.set].toLowerCase()}, ${r.audience.count} recipient${r.audience.count === 1 ? '' : 's'}`
+                ? `: ${r.audience.sets.map((set) => RECONCILE_SET_LABELS[set].toLowerCase()).join(' and ')}, ${r.audience.count} recipient${r.audience.count === 1 ? '' : 's'}`
                 : ''}
             </li>
           ))}
