@@ -1,7 +1,7 @@
 /**
  * The run page after a campaign with a rejected recipient, in a real browser: the reconciliation names
- * them, the delivery log filters to failures and exports them as CSV, "send to these" starts a new run
- * linked both ways, and axe-core finds no serious violation in the controls.
+ * them, the delivery log filters to failures and exports them as CSV, "send to the failed and the
+ * uncertain" starts a new run linked both ways, and axe-core finds no serious violation in the controls.
  */
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => product?.stop());
 
 describe('a run page after failures', () => {
-  it('reconciles, filters the log, exports it, and sends to the failed in a linked run', async () => {
+  it('reconciles, filters the log, exports it, and sends to the failed and uncertain in a linked run', async () => {
     const version = (await product.admin.api<FlowPublished>('POST', '/api/flows/welcome/publish')).data.version;
     const { runId } = (await product.admin.api<RunStarted>('POST', '/api/runs', { flowId: 'welcome', version, contactIds: Object.values(audience) }))
       .data;
@@ -64,7 +64,9 @@ describe('a run page after failures', () => {
         .map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
     });
     expect(violations).toEqual([]);
-    await page.getByTestId('send-to-these').click();
+    // The failed and the uncertain, in one click from the run page.
+    await page.goto(`${product.web}/runs/${runId}`);
+    await page.getByTestId('send-to-failed-and-uncertain').click();
     await page.getByTestId('run-source').waitFor();
     const resendId = page.url().split('/runs/')[1]?.split(/[?#]/)[0];
     expect(resendId).not.toBe(runId);

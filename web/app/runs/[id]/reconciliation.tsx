@@ -43,6 +43,8 @@ export function Reconciliation({
   }
   const selected = selection && counts.filter((c) => c.set === selection.set && (selection.reason === undefined || c.reason === selection.reason));
   const selectedCount = selected?.reduce((n, c) => n + c.count, 0) ?? 0;
+  /** Who may not have it: the failed and the uncertain, resent together in one click. */
+  const missed = counts.filter((c) => c.set === 'failed' || c.set === 'uncertain').reduce((n, c) => n + c.count, 0);
   return (
     <section id="reconciliation" data-testid="reconciliation">
       <h2>Who got it</h2>
@@ -83,6 +85,17 @@ export function Reconciliation({
           })}
         </tbody>
       </table>
+      {mayResend && !selection && missed > 0 && (
+        <SendToSet
+          runId={runId}
+          sets={['failed', 'uncertain']}
+          count={missed}
+          profiles={profiles}
+          blocked={null}
+          testId="send-to-failed-and-uncertain"
+          label={`Send to the failed and the uncertain (${missed}) in a new run`}
+        />
+      )}
       {selection && list && (
         <>
           <h3>
@@ -111,7 +124,8 @@ export function Reconciliation({
           {mayResend && selectedCount > 0 && (
             <SendToSet
               runId={runId}
-              selection={selection}
+              sets={[selection.set]}
+              reason={selection.reason}
               count={selectedCount}
               profiles={profiles}
               blocked={selection.set === 'unsent' && unfinished ? 'This run may still send to them: cancel it, or wait until it finishes.' : null}

@@ -1,22 +1,29 @@
 'use client';
-/** "Send to these": a new run of the same flow version for the set shown, with the run's senders or another profile. */
+/** "Send to these": a new run of the same flow version for the sets shown, with the run's senders or another profile. */
 import { useRouter } from 'next/navigation';
 import { useId, useState } from 'react';
-import type { ReconcileSelection } from '@domain/delivery-log';
+import type { ReconcileSet } from '@domain/delivery-log';
 import { callApi } from '@/lib/api-client';
 
 export function SendToSet({
   runId,
-  selection,
+  sets,
+  reason,
   count,
   profiles,
   blocked,
+  testId = 'send-to-these',
+  label = `Send to these ${count} in a new run`,
 }: {
   runId: string;
-  selection: ReconcileSelection;
+  sets: ReconcileSet[];
+  /** Narrows a single set to those with this reason. */
+  reason?: string | undefined;
   count: number;
   profiles: { id: string; name: string }[];
   blocked: string | null;
+  testId?: string;
+  label?: string;
 }) {
   const router = useRouter();
   const id = useId();
@@ -29,9 +36,10 @@ export function SendToSet({
     setBusy(true);
     setError(null);
     const body = {
-      ...selection,
+      set: sets,
+      ...(reason ? { reason } : {}),
       ...(profileId ? { profileId } : {}),
-      idempotencyKey: `${key}/${selection.set}/${selection.reason ?? ''}/${profileId}`,
+      idempotencyKey: `${key}/${sets.join('+')}/${reason ?? ''}/${profileId}`,
     };
     const result = await callApi<{ runId: string }>('POST', `/api/runs/${encodeURIComponent(runId)}/send-to`, body);
     setBusy(false);
@@ -39,7 +47,7 @@ export function SendToSet({
     else router.push(`/runs/${encodeURIComponent(result.data.runId)}`);
   };
   return (
-    <div className="form form--row" data-testid="send-to-set">
+    <div className="form form--row" data-testid={`${testId}-form`}>
       <div className="field">
         <label htmlFor={`${id}-profile`}>Send with</label>
         <select id={`${id}-profile`} value={profileId} onChange={(e) => setProfileId(e.target.value)} data-testid="send-to-profile">
@@ -52,8 +60,8 @@ export function SendToSet({
         </select>
       </div>
       <div className="form__actions">
-        <button type="button" className="button primary" disabled={busy || blocked !== null} onClick={() => void send()} data-testid="send-to-these">
-          Send to these {count} in a new run
+        <button type="button" className="button primary" disabled={busy || blocked !== null} onClick={() => void send()} data-testid={testId}>
+          {label}
         </button>
       </div>
       {blocked && <p className="hint form__full">{blocked}</p>}
