@@ -79,6 +79,7 @@ describe('send to these', () => {
     // The same key again is the same run, started once.
     expect(await sendToSet(env.db, env.client, env.config, admin, runId, { ...request, set: [...request.set] })).toMatchObject({
       runId: resend.runId,
+      recipients: targets.length,
       created: false,
     });
     expect(await env.client.workflow.getHandle(campaignWorkflowId(resend.runId)).result()).toMatchObject({ status: 'completed', failed: 0 });

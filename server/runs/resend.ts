@@ -11,7 +11,7 @@ import type { Config } from '../config';
 import { newId, type Db } from '../db';
 import { getFlow } from '../db/flows';
 import { enrollReconciledSet } from '../db/reconciliation';
-import { insertRun, runIdForKey, runPlan, setRunAudience } from '../db/runs';
+import { getRun, insertRun, runIdForKey, runPlan, setRunAudience } from '../db/runs';
 import { UserError } from '../errors';
 import type { Actor } from '../profiles';
 import { startOnce } from '../temporal/start-once';
@@ -52,38 +52,45 @@ export async function sendToSet(
   const existing = idempotencyKey ? await runIdForKey(db, idempotencyKey) : undefined;
   const runId = existing ?? newId('run');
   const workflowId = campaignWorkflowId(runId);
-  let recipients = 0;
+  const found = existing ? await getRun(db, existing) : undefined;
+  let recipients = found?.audience.kind === 'resend' ? found.audience.count : 0;
   let plan = existing ? await runPlan(db, existing) : undefined;
   if (!plan) {
     plan = await resolvePlanSenders(db, actor, sourcePlan, request.profileId);
     const resolved = plan;
     const choice = { sets, reason: request.reason };
-    await db.transaction().execute(async (trx) => {
-      const audience = { kind: 'resend' as const, sourceRunId, ...choice, count: 0 };
-      await insertRun(trx, {
-        id: runId,
-        flowId: source.flowId,
-        version: source.version,
-        startedBy: actor.id,
-        idempotencyKey: idempotencyKey ?? null,
-        audience,
-        workflowId,
-        plan: resolved,
+    try {
+      await db.transaction().execute(async (trx) => {
+        const audience = { kind: 'resend' as const, sourceRunId, ...choice, count: 0 };
+        await insertRun(trx, {
+          id: runId,
+          flowId: source.flowId,
+          version: source.version,
+          startedBy: actor.id,
+          idempotencyKey: idempotencyKey ?? null,
+          audience,
+          workflowId,
+          plan: resolved,
+        });
+        recipients = await enrollReconciledSet(trx, { runId: sourceRunId, choice }, { runId, entry: resolved.entry, workflowId, dueAt: Date.now() });
+        if (recipients === 0) {
+          const label = sets.map((set) => RECONCILE_SET_LABELS[set].toLowerCase()).join('" or "');
+          throw new UserError(
+            409,
+            'nothing_to_send',
+            `run "${sourceRunId}" has no recipient in "${label}"${request.reason ? ` (${request.reason})` : ''}`,
+            {
+              field: 'set',
+            },
+          );
+        }
+        await setRunAudience(trx, runId, { ...audience, count: recipients });
       });
-      recipients = await enrollReconciledSet(trx, { runId: sourceRunId, choice }, { runId, entry: resolved.entry, workflowId, dueAt: Date.now() });
-      if (recipients === 0) {
-        const label = sets.map((set) => RECONCILE_SET_LABELS[set].toLowerCase()).join('" or "');
-        throw new UserError(
-          409,
-          'nothing_to_send',
-          `run "${sourceRunId}" has no recipient in "${label}"${request.reason ? ` (${request.reason})` : ''}`,
-          {
-            field: 'set',
-          },
-        );
-      }
-      await setRunAudience(trx, runId, { ...audience, count: recipients });
-    });
+    } catch (err) {
+      // Two requests with one key raced: the other one wrote the run; start (or find) its workflow.
+      if (!(idempotencyKey && (await runIdForKey(db, idempotencyKey)))) throw err;
+      return sendToSet(db, temporal, config, actor, sourceRunId, body);
+    }
   }
   const input: CampaignInput = { runId, plan, audience: 'contacts' };
   await startOnce(temporal, 'campaignWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
