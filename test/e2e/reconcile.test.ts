@@ -74,6 +74,10 @@ describe('a run page after failures', () => {
     expect(await page.getByTestId('run-source').textContent()).toContain('(1 recipient)');
     await page.goto(`${product.web}/runs/${runId}`);
     expect(await page.getByTestId('run-resends').textContent()).toContain(resendId);
+    // On a phone the filters and the counts wrap: nothing pushes the page sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${product.web}/runs/${runId}?outcome=failed`);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
     await browser.close();
   });
 });

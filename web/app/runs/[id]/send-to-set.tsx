@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useId, useState } from 'react';
 import type { ReconcileSet } from '@domain/delivery-log';
 import { callApi } from '@/lib/api-client';
+import type { SentToSet } from '@/lib/run-log-api';
 
 export function SendToSet({
   runId,
@@ -41,7 +42,7 @@ export function SendToSet({
       ...(profileId ? { profileId } : {}),
       idempotencyKey: `${key}/${sets.join('+')}/${reason ?? ''}/${profileId}`,
     };
-    const result = await callApi<{ runId: string }>('POST', `/api/runs/${encodeURIComponent(runId)}/send-to`, body);
+    const result = await callApi<SentToSet>('POST', `/api/runs/${encodeURIComponent(runId)}/send-to`, body);
     setBusy(false);
     if (!result.ok) setError(result.error.message);
     else router.push(`/runs/${encodeURIComponent(result.data.runId)}`);

@@ -2,6 +2,7 @@ import { temporalLinkFor } from '@server/access';
 import { runLogFor } from '@server/runs/log';
 import { DeliveryLogFilter, LogPage } from '@domain/delivery-log';
 import { userRoute } from '@/lib/auth';
+import type { DeliveryLogAnswer } from '@/lib/run-log-api';
 import { searchParams } from '@/lib/paging';
 import { getConfig, getDb } from '@/lib/server';
 
@@ -18,5 +19,8 @@ export const GET = userRoute(async (request: Request, { params }: { params: Prom
   const query = searchParams(request);
   const page = await runLogFor(await getDb(), user, id, DeliveryLogFilter.parse(query), LogPage.parse(query));
   const config = getConfig();
-  return Response.json({ ...page, items: page.items.map((a) => ({ ...a, temporalUrl: temporalLinkFor(user, config, a.workflowId) })) });
+  return Response.json({
+    ...page,
+    items: page.items.map((a) => ({ ...a, temporalUrl: temporalLinkFor(user, config, a.workflowId) })),
+  } satisfies DeliveryLogAnswer);
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { runReconciliationFor } from '@server/runs/log';
 import { ReconcileSelection } from '@domain/delivery-log';
 import { userRoute } from '@/lib/auth';
+import type { ReconciliationAnswer } from '@/lib/run-log-api';
 import { searchParams } from '@/lib/paging';
 import { getDb } from '@/lib/server';
 
@@ -26,5 +27,5 @@ export const GET = userRoute(async (request: Request, { params }: { params: Prom
   const { id } = await params;
   const query = searchParams(request);
   const selection = query.set === undefined ? undefined : ReconcileSelection.parse(query);
-  return Response.json(await runReconciliationFor(await getDb(), user, id, selection, Page.parse(query)));
+  return Response.json((await runReconciliationFor(await getDb(), user, id, selection, Page.parse(query))) satisfies ReconciliationAnswer);
 });

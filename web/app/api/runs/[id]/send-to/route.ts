@@ -1,6 +1,7 @@
 import { sendToSet } from '@server/runs/resend';
 import { SendToSetRequest } from '@domain/delivery-log';
 import { userRoute } from '@/lib/auth';
+import type { SentToSet } from '@/lib/run-log-api';
 import { getConfig, getDb, getTemporal, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
@@ -17,5 +18,5 @@ export const POST = userRoute(async (request: Request, { params }: { params: Pro
   const db = await getDb();
   const temporal = await getTemporal();
   const started = await sendToSet(db, temporal, getConfig(), user, id, body);
-  return Response.json(started, { status: started.created ? 201 : 200 });
+  return Response.json(started satisfies SentToSet, { status: started.created ? 201 : 200 });
 });
