@@ -4,6 +4,7 @@
  * run page, the API and the server.
  */
 import { z } from 'zod';
+import { CONTROL_CHARACTERS } from './text';
 
 /** What an attempt's SMTP reply code says about a failure: a 5xx reply, a 4xx reply, or no reply at all (a connection, TLS, a profile's settings). */
 export const FAILURE_CLASSES = ['rejected', 'deferred', 'no-reply'] as const;
@@ -21,6 +22,7 @@ export const failureClassOf = (code: number | null): FailureClass =>
 export const ATTEMPT_OUTCOMES = ['sent', 'retrying', 'failed', 'uncertain', 'skipped'] as const;
 
 const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
+const noControl = (v: string) => !CONTROL_CHARACTERS.test(v);
 
 /** The delivery log's filters, as query parameters (`?outcome=failed&class=rejected&code=550&step=…&profile=…&email=…&exact=1`). */
 export const DeliveryLogFilter = z.object({
@@ -40,7 +42,7 @@ export const DeliveryLogFilter = z.object({
   /** The email, or its beginning (case-insensitive); with exact=1, the whole address. */
   email: z.preprocess(
     (v) => (typeof v === 'string' ? v.trim().toLowerCase() || undefined : v),
-    z.string().max(320, 'email must be at most 320 characters').optional(),
+    z.string().max(320, 'email must be at most 320 characters').refine(noControl, 'email must not contain control characters').optional(),
   ),
   exact: z.preprocess((v) => v === '1' || v === 'true' || v === true, z.boolean()),
 });
@@ -48,8 +50,24 @@ export type DeliveryLogFilter = z.output<typeof DeliveryLogFilter>;
 
 /** Keyset paging of the log, newest first: `before` an attempt id (older ones), or `after` one (newer ones). */
 export const LogPage = z.object({
-  before: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'before must be an attempt id' }).int().positive().optional()),
-  after: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'after must be an attempt id' }).int().positive().optional()),
+  before: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'before must be an attempt id' })
+      .int('before must be an attempt id')
+      .positive('before must be an attempt id')
+      .max(Number.MAX_SAFE_INTEGER, 'before must be an attempt id')
+      .optional(),
+  ),
+  after: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'after must be an attempt id' })
+      .int('after must be an attempt id')
+      .positive('after must be an attempt id')
+      .max(Number.MAX_SAFE_INTEGER, 'after must be an attempt id')
+      .optional(),
+  ),
   limit: z.coerce
     .number({ error: 'limit must be a number' })
     .int()
@@ -115,9 +133,14 @@ export const SendToSetRequest = z
       )
       .transform((v) => (Array.isArray(v) ? [...new Set(v)] : [v])),
     reason: ReconcileSelection.shape.reason,
-    profileId: z.string().min(1, 'profileId must name an SMTP profile').max(200).optional(),
+    profileId: z.string().min(1, 'profileId must name an SMTP profile').max(200).refine(noControl, 'profileId must name an SMTP profile').optional(),
     /** The same key twice starts one run (a double click). */
-    idempotencyKey: z.string().min(1).max(200).optional(),
+    idempotencyKey: z
+      .string()
+      .min(1, 'idempotencyKey must not be empty')
+      .max(200, 'idempotencyKey must be at most 200 characters')
+      .refine(noControl, 'idempotencyKey must not contain control characters')
+      .optional(),
   })
   .refine((r) => r.reason === undefined || r.set.length === 1, { message: 'reason narrows one set: name a single set with it', path: ['reason'] });
 export type SendToSetRequest = z.input<typeof SendToSetRequest>;

@@ -241,6 +241,10 @@ describe.each(databases)('on %s', (dialect) => {
     expect(SendToSetRequest.parse({ set: 'failed' }).set).toEqual(['failed']);
     expect(() => SendToSetRequest.parse({ set: ['failed', 'uncertain'], reason: 'rejected' })).toThrow(/reason narrows one set/);
     expect(() => SendToSetRequest.parse({ set: 'everyone' })).toThrow(/set must be one of received/);
+    // Nothing a database would refuse (PostgreSQL refuses NUL in text) gets past the schema.
+    expect(() => filter({ email: 'a\u0000b' })).toThrow(/email must not contain control characters/);
+    expect(() => LogPage.parse({ before: '1e30' })).toThrow(/before must be an attempt id/);
+    expect(() => SendToSetRequest.parse({ set: 'failed', profileId: 'x\u0000' })).toThrow(/profileId must name an SMTP profile/);
   });
 
   it('pages the log by attempt id, newest first, both ways, without gaps or repeats', async () => {

@@ -5,6 +5,7 @@ import { listProfiles } from '@server/profiles';
 import { temporalWorkflowUrl } from '@server/config';
 import { runPage } from '@server/runs/report';
 import { describeFilter } from '@domain/contact-filter';
+import { CONTROL_CHARACTERS } from '@domain/text';
 import { DeliveryLogFilter, LogPage, REASON_LABELS, RECONCILE_SET_LABELS, ReconcileSelection } from '@domain/delivery-log';
 import { stepTitle } from '@domain/flow/step-title';
 import { AutoRefresh } from '@/components/auto-refresh';
@@ -65,7 +66,7 @@ export default async function RunPage({
       recipientsAt,
       limit: PAGE,
       log: { filter, page: logPage },
-      reconcile: selection || raw.reconcile ? { selection, after: raw.from } : undefined,
+      reconcile: selection || raw.reconcile ? { selection, after: raw.from && !CONTROL_CHARACTERS.test(raw.from) ? raw.from : undefined } : undefined,
     }),
   );
   const { run, counts } = report;

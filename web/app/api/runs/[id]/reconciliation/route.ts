@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { runReconciliationFor } from '@server/runs/log';
 import { ReconcileSelection } from '@domain/delivery-log';
+import { CONTROL_CHARACTERS } from '@domain/text';
 import { userRoute } from '@/lib/auth';
 import type { ReconciliationAnswer } from '@/lib/run-log-api';
 import { searchParams } from '@/lib/paging';
@@ -9,7 +10,11 @@ import { getDb } from '@/lib/server';
 export const dynamic = 'force-dynamic';
 
 const Page = z.object({
-  after: z.string().max(200).optional(),
+  after: z
+    .string()
+    .max(200, 'after must be a contact id')
+    .refine((v) => !CONTROL_CHARACTERS.test(v), 'after must be a contact id')
+    .optional(),
   limit: z.coerce
     .number({ error: 'limit must be a number' })
     .int()
