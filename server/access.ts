@@ -17,7 +17,7 @@ import { mayViewMessage, visibleMessageIds } from './db/ownership';
 import { type ContactList, getList, listLists, listsOfContact } from './db/lists';
 import { exportContactsCsv } from './contact-export';
 import { type Config, temporalWorkflowUrl } from './config';
-import { getRun, listRunAttempts, listRunRecipients, listRuns, type Run, runPlan } from './db/runs';
+import { getRun, listRunRecipients, listRuns, type Run, runPlan } from './db/runs';
 import { clearSandbox, getSandboxMessage, listSandboxSummaries } from './db/sandbox';
 import { getSegment, listSegments, type Segment } from './db/segments';
 import type { RecipientStatus } from './db/tables';
@@ -160,11 +160,6 @@ export function visibleRuns(db: Db, actor: Actor) {
 export async function runRecipientsFor(db: Db, actor: Actor, runId: string, page: { offset: number; limit: number; status?: RecipientStatus }) {
   await visibleRun(db, actor, runId);
   return listRunRecipients(db, runId, page);
-}
-
-export async function runAttemptsFor(db: Db, actor: Actor, runId: string, page: { offset: number; limit: number }) {
-  await visibleRun(db, actor, runId);
-  return listRunAttempts(db, runId, page);
 }
 
 /** The plans of those of these runs the actor may see (for their steps' names); the others, and direct sends, are left out. */

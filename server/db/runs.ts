@@ -1,6 +1,7 @@
 /** Runs of a published flow version: the run itself, and pages of its recipients and delivery log. */
 import type { Audience } from '../../domain/audience';
 import type { ContactFilter } from '../../domain/contact-filter';
+import type { ReconcileSet } from '../../domain/delivery-log';
 import type { Plan } from '../../domain/flow/plan';
 import { now, sql, type Db } from '.';
 import { DELETED_CONTACT } from './contact-erasure';
@@ -21,7 +22,9 @@ export type RunAudience =
   | { kind: 'all' }
   | { kind: 'list'; listId: string }
   | { kind: 'contacts'; count?: number }
-  | { kind: 'segment'; segmentId: string; filter: ContactFilter };
+  | { kind: 'segment'; segmentId: string; filter: ContactFilter }
+  /** One set of an earlier run, as it was when someone pressed "send to these". */
+  | { kind: 'resend'; sourceRunId: string; sets: ReconcileSet[]; reason?: string | undefined; count: number };
 
 export interface Run extends RunSummary {
   workflowId: string | null;
@@ -31,6 +34,8 @@ export interface Run extends RunSummary {
   /** Who started it; with the flow's owner and admins, who may see and control it. */
   ownerId: string | null;
   flowOwnerId: string | null;
+  /** The run this one resends a set of; null for a run of its own audience. */
+  sourceRunId: string | null;
 }
 
 export interface RunRecipient {
@@ -56,7 +61,7 @@ export async function insertRun(
     startedBy: string | null;
     idempotencyKey: string | null;
     /** A segment's audience also records the filter it was evaluated with (the segment may change later). */
-    audience: Audience | Extract<RunAudience, { kind: 'segment' }>;
+    audience: Audience | Extract<RunAudience, { kind: 'segment' | 'resend' }>;
     workflowId: string;
     plan: Plan;
   },
@@ -82,7 +87,17 @@ export async function insertRun(
       workflowId: run.workflowId,
       plan: JSON.stringify(run.plan),
       finishedAt: null,
+      sourceRunId: run.audience.kind === 'resend' ? run.audience.sourceRunId : null,
     })
+    .execute();
+}
+
+/** Rewrites the audience a run records (a resend's, once its recipients are counted). */
+export async function setRunAudience(db: Db, runId: string, audience: RunAudience): Promise<void> {
+  await db
+    .updateTable('runs')
+    .set({ audience: JSON.stringify(audience) })
+    .where('id', '=', runId)
     .execute();
 }
 
@@ -102,6 +117,7 @@ export async function getRun(db: Db, runId: string): Promise<Run | undefined> {
       'runs.startedBy',
       'runs.ownerId',
       'flows.ownerId as flowOwnerId',
+      'runs.sourceRunId',
     ])
     .where('runs.id', '=', runId)
     .executeTakeFirst();
@@ -121,6 +137,18 @@ export async function setRunStatus(db: Db, runId: string, status: RunStatus): Pr
     .set({ status, ...(finished ? { finishedAt: now() } : {}) })
     .where('id', '=', runId)
     .execute();
+}
+
+/** The runs started for a set of this one ("send to these"), oldest first. */
+export async function runsResending(db: Db, runId: string): Promise<(RunSummary & { audience: RunAudience })[]> {
+  const rows = await db
+    .selectFrom('runs')
+    .innerJoin('flows', 'flows.id', 'runs.flowId')
+    .select([...summaryColumns, 'runs.audience'])
+    .where('runs.sourceRunId', '=', runId)
+    .orderBy('runs.createdAt')
+    .execute();
+  return rows.map((r) => ({ ...r, audience: JSON.parse(r.audience) as RunAudience }));
 }
 
 /** The latest runs; with `visibleTo`, only those that user started or that run one of their flows. */

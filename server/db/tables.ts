@@ -181,6 +181,8 @@ export interface Tables {
     /** JSON: the plan with senders resolved, as the campaign workflow received it. */
     plan: string | null;
     finishedAt: string | null;
+    /** A run started for one set of an earlier run ("send to these", migration 271): that run; null for any other. */
+    sourceRunId: Generated<string | null>;
   };
   runRecipients: {
     runId: string;

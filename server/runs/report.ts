@@ -1,11 +1,15 @@
 /** Reading runs as the people who may see them: a run's live report, its page, and the runs list. */
 import type { Db } from '../db';
 import { type RecipientCounts, pace, recipientCounts } from '../db/recipients';
-import { listRunAttempts, listRunRecipients, type Run, runPlan, runTotals } from '../db/runs';
+import type { DeliveryLogFilter, LogPage, ReconcileSelection } from '../../domain/delivery-log';
+import { deliveryLogPage } from '../db/delivery-log';
+import { reconcileCounts, reconcileList } from '../db/reconciliation';
+import { listRunRecipients, type Run, runPlan, runsResending, runTotals } from '../db/runs';
 import { getSmtpProfile } from '../db/smtp-profiles';
 import { type ThrottleState, throttleState } from '../db/throttle';
 import { visibleRun, visibleRuns } from '../access';
 import type { Actor } from '../profiles';
+import { logQuery } from './log';
 
 export interface SenderPace extends ThrottleState {
   profileId: string;
@@ -57,15 +61,34 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
 }
 
 /**
- * The run page: the report, one page of recipients and one of the delivery log, the first recipients
- * held for review, and the plan (steps by their editor names); 404 unless the actor may see the run.
+ * The run page: the report, one page of recipients and one of the filtered delivery log, the
+ * reconciliation's counts (once the run has finished, or when asked: they read every recipient, too
+ * much for each refresh of a large run in flight), the first recipients held for review, the plan
+ * (steps by their editor names), and the runs that resend a set of this one; 404 unless the actor may see the run.
  */
-export async function runPage(db: Db, actor: Actor, runId: string, pages: { recipientsAt: number; attemptsAt: number; limit: number }) {
+export async function runPage(
+  db: Db,
+  actor: Actor,
+  runId: string,
+  pages: {
+    recipientsAt: number;
+    limit: number;
+    log: { filter: DeliveryLogFilter; page: LogPage };
+    /** The reconciliation now, even of a run in flight; with `selection`, a page of one set, from `after` (a contact id). */
+    reconcile?: { selection?: ReconcileSelection | undefined; after?: string | undefined } | undefined;
+  },
+) {
   const report = await runReport(db, actor, runId);
+  const plan = await runPlan(db, runId);
   const recipients = await listRunRecipients(db, runId, { offset: pages.recipientsAt, limit: pages.limit });
-  const attempts = await listRunAttempts(db, runId, { offset: pages.attemptsAt, limit: pages.limit });
+  const attempts = await deliveryLogPage(db, runId, logQuery(plan, pages.log.filter), pages.log.page);
   const held = report.counts.held > 0 ? (await listRunRecipients(db, runId, { offset: 0, limit: 100, status: 'held' })).items : [];
-  return { report, recipients, attempts, held, plan: await runPlan(db, runId) };
+  const nowMs = Date.now();
+  const finished = report.run.status === 'completed' || report.run.status === 'cancelled';
+  const reconciliation = finished || pages.reconcile ? await reconcileCounts(db, runId, nowMs) : null;
+  const shown = pages.reconcile?.selection;
+  const reconciled = shown ? await reconcileList(db, runId, shown, { after: pages.reconcile?.after, limit: pages.limit }, nowMs) : null;
+  return { report, recipients, attempts, held, plan, reconciliation, reconciled, resends: await runsResending(db, runId) };
 }
 
 /** The runs the actor may see, newest first, each with its recipient totals. */

@@ -18,12 +18,13 @@ import { startOnce } from '../temporal/start-once';
 
 /**
  * The plan with every sender resolved for the user who starts it: "agent's default" becomes their
- * default profile, and each profile must be one they may use (403 otherwise).
+ * default profile, and each profile must be one they may use (403 otherwise). With `everySendWith`, every
+ * Send step sends with that profile instead.
  */
-async function resolvePlanSenders(db: Db, actor: Actor, plan: Plan): Promise<Plan> {
+export async function resolvePlanSenders(db: Db, actor: Actor, plan: Plan, everySendWith?: string): Promise<Plan> {
   const steps: Plan['steps'] = {};
   for (const [nodeId, step] of Object.entries(plan.steps)) {
-    steps[nodeId] = step.type === 'sendEmail' ? { ...step, profileId: (await resolveSender(db, actor, step.profileId)).id } : step;
+    steps[nodeId] = step.type === 'sendEmail' ? { ...step, profileId: (await resolveSender(db, actor, everySendWith ?? step.profileId)).id } : step;
   }
   return { ...plan, steps };
 }

@@ -53,6 +53,7 @@ const SLOTS = {
   'security/owners': 88,
   operations: 81,
   'ab-split': 106,
+  reconcile: 105,
 } as const;
 export type Area = keyof typeof SLOTS;
 

@@ -1,9 +1,12 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { mayOpenTemporal } from '@server/access';
+import { mayOpenTemporal, mayUseFlow } from '@server/access';
+import { listProfiles } from '@server/profiles';
 import { temporalWorkflowUrl } from '@server/config';
 import { runPage } from '@server/runs/report';
 import { describeFilter } from '@domain/contact-filter';
+import { CONTROL_CHARACTERS } from '@domain/text';
+import { DeliveryLogFilter, LogPage, REASON_LABELS, RECONCILE_SET_LABELS, ReconcileSelection } from '@domain/delivery-log';
 import { stepTitle } from '@domain/flow/step-title';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { DeliveryLog } from '@/components/delivery-log';
@@ -13,6 +16,8 @@ import { requireUser } from '@/lib/auth';
 import { orNotFound } from '@/lib/not-found';
 import { getConfig, getDb } from '@/lib/server';
 import { HeldForReview } from './held-for-review';
+import { filterQuery, LogFilters, LogPager } from './log-filters';
+import { Reconciliation } from './reconciliation';
 import { RunControls } from './run-controls';
 import { SenderPaces } from './sender-paces';
 
@@ -47,18 +52,38 @@ export default async function RunPage({
   const query = await searchParams;
   const db = await getDb();
   const recipientsAt = offsetOf(query.recipients);
-  const attemptsAt = offsetOf(query.attempts);
+  const raw = Object.fromEntries(Object.entries(query).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
+  // A filter the address got wrong shows the whole log, and says what was wrong.
+  const parsedFilter = DeliveryLogFilter.safeParse(raw);
+  const parsedPage = LogPage.safeParse(raw);
+  const filter = parsedFilter.success ? parsedFilter.data : DeliveryLogFilter.parse({});
+  const logPage = parsedPage.success ? parsedPage.data : LogPage.parse({});
+  const filterError = [parsedFilter.error, parsedPage.error].flatMap((e) => e?.issues.map((i) => i.message) ?? []).join('; ') || null;
+  const selection = raw.set === undefined ? undefined : ReconcileSelection.safeParse(raw).data;
   // Steps show by the names given in the editor, carried in the run's plan.
-  const { report, recipients, attempts, held, plan } = await orNotFound(runPage(db, user, id, { recipientsAt, attemptsAt, limit: PAGE }));
+  const { report, recipients, attempts, held, plan, reconciliation, reconciled, resends } = await orNotFound(
+    runPage(db, user, id, {
+      recipientsAt,
+      limit: PAGE,
+      log: { filter, page: logPage },
+      reconcile: selection || raw.reconcile ? { selection, after: raw.from && !CONTROL_CHARACTERS.test(raw.from) ? raw.from : undefined } : undefined,
+    }),
+  );
   const { run, counts } = report;
   const config = getConfig();
   const active = run.status === 'running' || run.status === 'paused';
   const total = STATES.reduce((n, [state]) => n + counts[state], 0) + counts.journey;
-  const pages = { recipients: String(recipientsAt), attempts: String(attemptsAt) };
+  const pages = { recipients: String(recipientsAt) };
+  const mayResend = mayUseFlow(user, { ownerId: run.flowOwnerId });
+  const profiles = mayResend ? (await listProfiles(db, user)).map((p) => ({ id: p.id, name: p.name })) : [];
+  const sendSteps = Object.entries(plan?.steps ?? {}).flatMap(([stepId, step]) =>
+    step.type === 'sendEmail' ? [{ id: stepId, name: stepTitle(step, stepId) }] : [],
+  );
 
   return (
     <section>
-      <AutoRefresh intervalMs={2000} active={active} />
+      {/* Who got it is a snapshot (what "send to these" sends to): it stays until asked again. */}
+      <AutoRefresh intervalMs={2000} active={active && reconciliation === null} />
       <p className="crumbs">
         <Link href="/runs">Runs</Link> / {run.id}
       </p>
@@ -88,6 +113,26 @@ export default async function RunPage({
           {describeFilter(run.audience.filter)})
         </p>
       )}
+      {run.audience.kind === 'resend' && (
+        <p className="muted" data-testid="run-source">
+          Audience: {run.audience.sets.map((set) => RECONCILE_SET_LABELS[set].toLowerCase()).join(' and ')}
+          {run.audience.reason ? ` (${REASON_LABELS[run.audience.reason] ?? run.audience.reason})` : ''} of run{' '}
+          <Link href={`/runs/${run.audience.sourceRunId}`}>{run.audience.sourceRunId}</Link> when this run was started ({run.audience.count} recipient
+          {run.audience.count === 1 ? '' : 's'})
+        </p>
+      )}
+      {resends.length > 0 && (
+        <ul className="muted" data-testid="run-resends">
+          {resends.map((r) => (
+            <li key={r.id}>
+              Resent as run <Link href={`/runs/${r.id}`}>{r.id}</Link> ({r.status})
+              {r.audience.kind === 'resend'
+                ? `: ${r.audience.sets.map((set) => RECONCILE_SET_LABELS[set].toLowerCase()).join(' and ')}, ${r.audience.count} recipient${r.audience.count === 1 ? '' : 's'}`
+                : ''}
+            </li>
+          ))}
+        </ul>
+      )}
       <RunControls runId={run.id} status={run.status} />
       <SenderPaces senders={report.senders} />
 
@@ -109,6 +154,16 @@ export default async function RunPage({
       </dl>
 
       {counts.held > 0 && <HeldForReview runId={run.id} held={held} total={counts.held} />}
+
+      <Reconciliation
+        runId={run.id}
+        counts={reconciliation}
+        selection={selection ?? null}
+        list={reconciled}
+        mayResend={mayResend}
+        unfinished={active}
+        profiles={profiles}
+      />
 
       <h2>Recipients</h2>
       <table className="table">
@@ -147,10 +202,21 @@ export default async function RunPage({
       </table>
       <Pager param="recipients" offset={recipientsAt} limit={PAGE} total={recipients.total} query={pages} />
 
-      <h2>Delivery log</h2>
+      <h2 id="delivery-log">Delivery log</h2>
+      <LogFilters
+        runId={run.id}
+        filter={filter}
+        steps={sendSteps}
+        profiles={report.senders.map((p) => ({ id: p.profileId, name: p.name }))}
+        error={filterError}
+      />
       <DeliveryLog
         attempts={attempts.items}
-        empty={`No delivery attempts yet${active ? ': recipients may still be waiting in a Delay or for a Send window.' : '.'}`}
+        empty={
+          Object.keys(filterQuery(filter)).length > 0
+            ? 'No delivery attempt matches these filters.'
+            : `No delivery attempts yet${active ? ': recipients may still be waiting in a Delay or for a Send window.' : '.'}`
+        }
         source={{ header: 'Contact', cell: (a) => a.email ?? a.contactId }}
         last={{
           header: 'History',
@@ -166,7 +232,7 @@ export default async function RunPage({
         testIds={{ row: 'attempt-row' }}
         stepName={(a) => stepTitle(plan?.steps[a.nodeId], a.nodeId)}
       />
-      <Pager param="attempts" offset={attemptsAt} limit={PAGE} total={attempts.total} query={pages} />
+      <LogPager filter={filter} newer={attempts.newer} older={attempts.older} />
     </section>
   );
 }

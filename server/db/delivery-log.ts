@@ -1,0 +1,99 @@
+/**
+ * A run's delivery log, filtered and paged on the server: newest first, by attempt id (keyset, never
+ * OFFSET), each filter a range of an index of migration 270 and the email a range of contacts'
+ * lower(email) index, so a page at 1,000,000 rows reads about a page.
+ */
+import type { FailureClass } from '../../domain/delivery-log';
+import { type Db, sql } from '.';
+import { DELETED_CONTACT } from './contact-erasure';
+import type { DeliveryAttempt } from './deliveries';
+import type { AttemptOutcome } from './tables';
+
+export interface LogQuery {
+  outcome?: AttemptOutcome | undefined;
+  failureClass?: FailureClass | undefined;
+  smtpCode?: number | undefined;
+  /** Only attempts at these steps (a step, or the steps that send with a profile); empty: none. */
+  nodeIds?: string[] | undefined;
+  /** The recipient's email (lowercase), or its beginning. */
+  email?: { text: string; exact: boolean } | undefined;
+}
+
+export type LoggedAttempt = DeliveryAttempt & { email: string };
+
+export interface LogPageResult {
+  items: LoggedAttempt[];
+  /** The cursor of the next (older) page, `before`; null when this is the last. */
+  older: number | null;
+  /** The cursor of the previous (newer) page, `after`; null when this is the first. */
+  newer: number | null;
+}
+
+/** The attempts a query selects, as a Kysely query to narrow further. */
+function filtered(db: Db, runId: string, query: LogQuery) {
+  let q = db.selectFrom('deliveryAttempts').where('deliveryAttempts.runId', '=', runId);
+  if (query.outcome) q = q.where('deliveryAttempts.outcome', '=', query.outcome);
+  if (query.smtpCode !== undefined) q = q.where('deliveryAttempts.smtpCode', '=', query.smtpCode);
+  if (query.failureClass) {
+    if (!query.outcome) q = q.where('deliveryAttempts.outcome', 'in', ['failed', 'retrying', 'uncertain']);
+    if (query.failureClass === 'no-reply') q = q.where('deliveryAttempts.smtpCode', 'is', null);
+    else {
+      const from = query.failureClass === 'rejected' ? 500 : 400;
+      q = q.where('deliveryAttempts.smtpCode', '>=', from).where('deliveryAttempts.smtpCode', '<', from + 100);
+    }
+  }
+  if (query.nodeIds) q = q.where('deliveryAttempts.nodeId', 'in', query.nodeIds.length > 0 ? query.nodeIds : ['']);
+  const email = query.email;
+  if (email) {
+    // A range on lower(email) is a prefix match the expression index answers (as searchContacts does).
+    q = q.where('deliveryAttempts.contactId', 'in', (eb) => {
+      const contacts = eb.selectFrom('contacts').select('contacts.id');
+      return email.exact
+        ? contacts.where(sql<string>`lower(email)`, '=', email.text)
+        : contacts.where(sql<string>`lower(email)`, '>=', email.text).where(sql<string>`lower(email)`, '<', `${email.text}\u{10FFFF}`);
+    });
+  }
+  return q;
+}
+
+/** One page of a run's filtered delivery log, newest first: `before` an attempt id (older ones) or `after` one (newer ones). */
+export async function deliveryLogPage(
+  db: Db,
+  runId: string,
+  query: LogQuery,
+  page: { before?: number | undefined; after?: number | undefined; limit: number },
+): Promise<LogPageResult> {
+  let q = filtered(db, runId, query)
+    // A deleted contact's attempts stay, under its anonymised id (server/db/contact-erasure.ts).
+    .leftJoin('contacts', 'contacts.id', 'deliveryAttempts.contactId')
+    .selectAll('deliveryAttempts')
+    .select(sql<string>`coalesce(contacts.email, ${DELETED_CONTACT})`.as('email'));
+  const newerFirst = page.after === undefined;
+  if (page.before !== undefined) q = q.where('deliveryAttempts.id', '<', page.before);
+  if (page.after !== undefined) q = q.where('deliveryAttempts.id', '>', page.after);
+  const rows = await q
+    .orderBy('deliveryAttempts.id', newerFirst ? 'desc' : 'asc')
+    .limit(page.limit + 1)
+    .execute();
+  const more = rows.length > page.limit;
+  const items = rows.slice(0, page.limit);
+  if (!newerFirst) items.reverse();
+  const first = items[0]?.id ?? null;
+  const last = items.at(-1)?.id ?? null;
+  return {
+    items,
+    older: newerFirst ? (more ? last : null) : last,
+    newer: newerFirst ? (page.before !== undefined ? first : null) : more ? first : null,
+  };
+}
+
+/** Every attempt a query selects, newest first, a page at a time (for the CSV export): one page in memory. */
+export async function* deliveryLogPages(db: Db, runId: string, query: LogQuery, pageSize = 1000): AsyncGenerator<LoggedAttempt[]> {
+  let before: number | undefined;
+  for (;;) {
+    const page = await deliveryLogPage(db, runId, query, { before, limit: pageSize });
+    if (page.items.length > 0) yield page.items;
+    if (page.older === null) return;
+    before = page.older;
+  }
+}

@@ -1,0 +1,25 @@
+/** Migrations for the delivery log at scale, reconciliation and resends (270–279). */
+import type { Kysely, Migration } from 'kysely';
+
+export const deliveryLogMigrations: Record<string, Migration> = {
+  /**
+   * The delivery log filtered by outcome, SMTP code (a failure class is a range of codes) or step, newest
+   * first, pages by id: each filter is a range of one index, so a page at 1,000,000 rows reads a page.
+   * Reconciliation finds each recipient's sends by contact.
+   */
+  '270_delivery_log_filters': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('delivery_attempts_outcome').on('delivery_attempts').columns(['run_id', 'outcome', 'id']).execute();
+      await db.schema.createIndex('delivery_attempts_code').on('delivery_attempts').columns(['run_id', 'smtp_code', 'id']).execute();
+      await db.schema.createIndex('delivery_attempts_step').on('delivery_attempts').columns(['run_id', 'node_id', 'id']).execute();
+      await db.schema.createIndex('sends_contact').on('sends').columns(['run_id', 'contact_id', 'status']).execute();
+    },
+  },
+  /** A run started for one set of an earlier run ("send to these"): the run it came from. */
+  '271_run_source': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('runs').addColumn('source_run_id', 'text').execute();
+      await db.schema.createIndex('runs_source').on('runs').column('source_run_id').execute();
+    },
+  },
+};
