@@ -6,7 +6,6 @@
  *   --dev   run the web app with `next dev` instead of a production build
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +14,9 @@ import { readConfig } from '../server/config';
 import { setup } from '../server/setup';
 import { temporalConnectionOptions } from '../server/temporal/connection';
 import { supervise, type Supervised } from './supervise';
+import { buildWebIfNeeded } from './web-build';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const dev = process.argv.includes('--dev');
 const config = readConfig();
 const webPort = config.PORT;
@@ -151,20 +150,6 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   }
 }
 
-function webNeedsBuild(): boolean {
-  const buildId = path.join(root, 'web', '.next', 'BUILD_ID');
-  if (!fs.existsSync(buildId)) return true;
-  const built = fs.statSync(buildId).mtimeMs;
-  const newer = (dir: string): boolean =>
-    fs.readdirSync(dir, { withFileTypes: true }).some((e) => {
-      if (e.name === '.next' || e.name === 'node_modules') return false;
-      const p = path.join(dir, e.name);
-      return e.isDirectory() ? newer(p) : fs.statSync(p).mtimeMs > built;
-    });
-  // workflows/ too: the web app loads workflows/contracts.ts (ids, signals) through server/.
-  return ['web', 'domain', 'server', 'workflows'].some((d) => newer(path.join(root, d)));
-}
-
 async function main() {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));
 
@@ -184,10 +169,7 @@ async function main() {
 
   const firstAdmin = await setup();
 
-  if (!dev && webNeedsBuild()) {
-    log('building the web app (next build web)...');
-    execFileSync(bin('next'), ['build', 'web'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
-  }
+  if (!dev) buildWebIfNeeded(root, log);
 
   // The dev server's Web UI on an internal port; the guard (scripts/temporal-ui.ts) takes TEMPORAL_UI_URL's port.
   const internalUiPort = await freePort();
