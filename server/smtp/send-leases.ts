@@ -61,11 +61,16 @@ export class SendLeases {
     const asked = new Set(group.map((w) => w.contactId));
     const ahead = this.upcoming(HOLD_AHEAD).filter((id) => !asked.has(id) && !this.heldUntil.has(id));
     const until = Date.now() + DATA_LEASE_MS + HOLD_AHEAD_MS;
-    let held: Set<string>;
-    try {
-      held = await holdSends(this.db, this.runId, this.nodeId, [...asked, ...ahead], this.owner, until);
-    } catch {
-      held = new Set();
+    let held = new Set<string>();
+    // A statement that failed (a deadlock PostgreSQL broke, a connection lost) is asked again: a send
+    // answered "not held" is left to a newer attempt, and none may come.
+    for (let tries = 1; tries <= 3; tries++) {
+      try {
+        held = await holdSends(this.db, this.runId, this.nodeId, [...asked, ...ahead], this.owner, until);
+        break;
+      } catch {
+        if (tries < 3) await new Promise((resolve) => setTimeout(resolve, 50 * tries));
+      }
     }
     for (const id of ahead) if (held.has(id)) this.heldUntil.set(id, until);
     for (const w of group) w.answer(held.has(w.contactId));
