@@ -58,6 +58,11 @@ const webs: Proc[] = [];
 /** What went wrong at the sink other than a connection reset. */
 let sinkProblems: () => Error[] = () => [];
 
+// Whatever happens to this test process, none of the stack's processes outlives it.
+process.once('exit', () => {
+  for (const proc of [...webs, ...workers]) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+});
+
 function start(name: string, script: string, env: Record<string, string>): Proc {
   // node --import tsx, not the tsx CLI: the pid is the process running the code, so a SIGKILL reaches it.
   const child = spawn(process.execPath, ['--import', 'tsx', script], {

@@ -111,11 +111,7 @@ export async function commitBatchOutcomes(
         .execute();
     }
     for (const status of ['SENT', 'FAILED'] as const) {
-      // In contact order, as the lease checks lock them (heldSends in deliveries.ts): no deadlock between the two on PostgreSQL.
-      const ids = outcomes
-        .filter((o) => o.ledger === status)
-        .map((o) => o.attempt.contactId)
-        .sort();
+      const ids = outcomes.filter((o) => o.ledger === status).map((o) => o.attempt.contactId);
       for (const group of chunks(ids)) {
         await trx
           .updateTable('sends')

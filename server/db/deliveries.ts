@@ -1,6 +1,6 @@
 /** The send ledger (one row per run, node and contact) and the delivery log (one row per attempt). */
 import { setTimeout as delay } from 'node:timers/promises';
-import { bigint, type Db, dialectOf, greatest, now, sql } from '.';
+import { bigint, type Db, greatest, now, sql } from '.';
 import type { AttemptOutcome, SendStatus, Tables } from './tables';
 
 export type DeliveryAttempt = Omit<Tables['deliveryAttempts'], 'id'> & { id: number };
@@ -205,35 +205,10 @@ export async function commitOutcome(db: Db, attempt: Omit<DeliveryAttempt, 'id' 
   }
 }
 
-/**
- * The sends an attempt holds at one node (of these contacts, or all), as a subquery for an UPDATE: on
- * PostgreSQL their rows locked in contact order first, so that the attempt's statements at once on
- * overlapping sends (lease checks before DATA, the renewal, the outcomes' commit) wait for each other
- * rather than deadlock, as rows locked in whatever order the plan met them would. SQLite has one writer.
- */
-function heldSends(db: Db, runId: string, nodeId: string, owner: string, contactIds?: string[]) {
-  let held = db
-    .selectFrom('sends')
-    .select('contactId')
-    .where('runId', '=', runId)
-    .where('nodeId', '=', nodeId)
-    .where('status', '=', 'SENDING')
-    .where('leaseOwner', '=', owner);
-  if (contactIds) held = held.where('contactId', 'in', contactIds);
-  return dialectOf(db) === 'postgres' ? held.orderBy('contactId').forUpdate() : held;
-}
-
 /** Keeps every send an attempt holds at one node leased until at least `untilMs` (never shortens one). */
 export async function renewLeases(db: Db, runId: string, nodeId: string, owner: string, untilMs: number): Promise<void> {
-  await db
-    .updateTable('sends')
-    .set({ leaseUntil: greatest(db, sql`lease_until`, bigint(untilMs)) })
-    .where('runId', '=', runId)
-    .where('nodeId', '=', nodeId)
-    .where('contactId', 'in', heldSends(db, runId, nodeId, owner))
-    .where('status', '=', 'SENDING')
-    .where('leaseOwner', '=', owner)
-    .execute();
+  await sql`UPDATE sends SET lease_until = ${greatest(db, sql`lease_until`, bigint(untilMs))}
+    WHERE run_id = ${runId} AND node_id = ${nodeId} AND lease_owner = ${owner} AND status = 'SENDING'`.execute(db);
 }
 
 /** holdSend for many sends at once (one statement): the ones this attempt still holds, their leases extended. */
@@ -244,7 +219,7 @@ export async function holdSends(db: Db, runId: string, nodeId: string, contactId
     .set({ leaseUntil: untilMs })
     .where('runId', '=', runId)
     .where('nodeId', '=', nodeId)
-    .where('contactId', 'in', heldSends(db, runId, nodeId, owner, contactIds))
+    .where('contactId', 'in', contactIds)
     .where('status', '=', 'SENDING')
     .where('leaseOwner', '=', owner)
     .returning('contactId')
