@@ -35,6 +35,7 @@ export const UNIT_TESTS = [
   'test/portable.test.ts',
   'test/postgres-schema.test.ts',
   'test/publish-condition.test.ts',
+  'test/rate-limits.test.ts',
   'test/recipient-claims.test.ts',
   'test/replay.test.ts',
   'test/sandbox-read.test.ts',

@@ -17,9 +17,9 @@ import { setup } from '../server/setup';
 import { temporalConnectionOptions } from '../server/temporal/connection';
 import { buildWorkflowBundle, workflowCode } from '../worker/workflow-bundle';
 import { stopProcess, stopTimeoutMs, supervise, type Supervised } from './supervise';
+import { buildWebIfNeeded } from './web-build';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const dev = process.argv.includes('--dev');
 const config = readConfig();
 const webPort = config.PORT;
@@ -140,20 +140,6 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   }
 }
 
-function webNeedsBuild(): boolean {
-  const buildId = path.join(root, 'web', '.next', 'BUILD_ID');
-  if (!fs.existsSync(buildId)) return true;
-  const built = fs.statSync(buildId).mtimeMs;
-  const newer = (dir: string): boolean =>
-    fs.readdirSync(dir, { withFileTypes: true }).some((e) => {
-      if (e.name === '.next' || e.name === 'node_modules') return false;
-      const p = path.join(dir, e.name);
-      return e.isDirectory() ? newer(p) : fs.statSync(p).mtimeMs > built;
-    });
-  // workflows/ too: the web app loads workflows/contracts.ts (ids, signals) through server/.
-  return ['web', 'domain', 'server', 'workflows'].some((d) => newer(path.join(root, d)));
-}
-
 async function main() {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));
 
@@ -201,10 +187,7 @@ async function main() {
 
   const firstAdmin = await setup();
 
-  if (!dev && webNeedsBuild()) {
-    log('building the web app (next build web)...');
-    execFileSync(bin('next'), ['build', 'web'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
-  }
+  if (!dev) buildWebIfNeeded(root, log);
   // The web app and the sandbox need only the database; the worker needs Temporal (it stops when it cannot connect).
   runSupervised('sandbox-smtp', 'worker/sandbox.ts');
   // Next.js behind the front that decides the client's IP and refuses what must not reach a route (scripts/web-server.ts).

@@ -14,6 +14,7 @@ import type { Config } from './config';
 import { purposeKey } from './crypto';
 import { dialectOf, type Db } from './db';
 import { anyAdminExists } from './db/users';
+import { authRateLimitStorage } from './rate-limits';
 import { loadSecretKey } from './secrets';
 import { CLIENT_IP_HEADER, signInLockoutPlugin } from './sign-in-lockout';
 
@@ -49,8 +50,11 @@ export function createAuth(db: Db, config: Config, plugins: Parameters<typeof be
     trustedOrigins: [publicUrl.origin, sibling.origin],
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },
     session: { expiresIn: 60 * 60 * 24 * 7 },
-    // better-auth's own limit on sign-ins per IP (3 in 10 s unless configured), in this web process's memory.
-    rateLimit: { customRules: { '/sign-in/*': { window: config.DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS, max: SIGN_IN_ATTEMPTS_PER_WINDOW } } },
+    // better-auth's own limits per IP (sign-ins: 3 in 10 s unless configured), in the app database: every web instance counts together.
+    rateLimit: {
+      customRules: { '/sign-in/*': { window: config.DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS, max: SIGN_IN_ATTEMPTS_PER_WINDOW } },
+      customStorage: authRateLimitStorage(db),
+    },
     plugins: [admin({ ac, roles, defaultRole: 'agent', adminRoles: ['admin'] }), signInLockoutPlugin(db, config), ...(plugins ?? [])],
     telemetry: { enabled: false },
     advanced: {

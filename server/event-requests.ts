@@ -14,45 +14,6 @@ import { claimEventRequest, releaseEventRequest, saveEventAnswer } from './db/ev
 import { UserError } from './errors';
 import { acceptEvent, type EventAccepted } from './events';
 
-/**
- * Each API key's events: a token bucket of `burst` events refilled at `perSecond`, in this web
- * process's memory (with several web instances, each allows its own share).
- */
-export class EventRateLimit {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  constructor(
-    readonly perSecond: number,
-    readonly burst: number,
-  ) {}
-
-  /** Takes one event from the key's bucket; a 429 UserError (with retryAfterSeconds) when it is empty. */
-  take(key: string, nowMs = Date.now()): void {
-    const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: nowMs };
-    const tokens = Math.min(this.burst, bucket.tokens + ((nowMs - bucket.at) / 1000) * this.perSecond);
-    if (tokens < 1) {
-      this.buckets.set(key, { tokens, at: nowMs });
-      const retryAfterSeconds = Math.max(1, Math.ceil((1 - tokens) / this.perSecond));
-      throw new UserError(
-        429,
-        'rate_limited',
-        `this API key may send ${this.perSecond} events a second (bursts of ${this.burst}); wait ${retryAfterSeconds} s and send again, or spread the events out`,
-        { retryAfterSeconds },
-      );
-    }
-    this.buckets.set(key, { tokens: tokens - 1, at: nowMs });
-    if (this.buckets.size > 10_000)
-      for (const [k, b] of this.buckets) if (nowMs - b.at > (this.burst / this.perSecond) * 1000) this.buckets.delete(k);
-  }
-}
-
-const holder = globalThis as typeof globalThis & { __driplineEventRateLimit?: EventRateLimit };
-
-/** The web process's limiter, as configured (DRIPLINE_EVENTS_PER_SECOND, DRIPLINE_EVENTS_BURST). */
-export function eventRateLimit(config: Pick<Config, 'DRIPLINE_EVENTS_PER_SECOND' | 'DRIPLINE_EVENTS_BURST'>): EventRateLimit {
-  holder.__driplineEventRateLimit ??= new EventRateLimit(config.DRIPLINE_EVENTS_PER_SECOND, config.DRIPLINE_EVENTS_BURST);
-  return holder.__driplineEventRateLimit;
-}
-
 export type KeyedEventRequest = EventRequest & { idempotencyKey: string };
 
 /** The body and the Idempotency-Key header as one request; 400 naming the bad field, 422 over the attribute cap. */

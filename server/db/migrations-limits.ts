@@ -1,4 +1,4 @@
-/** Migrations for sign-in and events API limits (210–219). */
+/** Migrations for sign-in and events API limits (210–219), and the rate limits every web instance shares (230–234). */
 import type { Kysely, Migration } from 'kysely';
 
 export const limitMigrations: Record<string, Migration> = {
@@ -35,6 +35,23 @@ export const limitMigrations: Record<string, Migration> = {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('event_requests_pk', ['api_key_id', 'idempotency_key'])
         .execute();
+    },
+  },
+  /**
+   * Rate limits by key (what is limited and for whom), shared by every web instance (server/db/rate-limits.ts):
+   * a window's count and start, or a bucket's tokens; touched_at is the last take.
+   */
+  '230_rate_limits': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('limit_key', 'text', (c) => c.primaryKey())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('tokens', 'real', (c) => c.notNull())
+        .addColumn('touched_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('rate_limits_touched').on('rate_limits').column('touched_at').execute();
     },
   },
 };

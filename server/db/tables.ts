@@ -272,6 +272,8 @@ export interface Tables {
   /** Each events API request by API key and idempotency key: its body's hash, and its answer (JSON) once given (server/event-requests.ts). */
   eventRequests: { apiKeyId: string; idempotencyKey: string; bodyHash: string; answer: string | null; createdAt: string };
   /** Failed sign-ins per email (any email, known or not) and client IP, for the sign-in lockout (server/sign-in-lockout.ts). */
+  /** Shared rate limits (server/db/rate-limits.ts): a window's count and start, or a bucket's tokens. */
+  rateLimits: { limitKey: string; count: number; windowStart: number; tokens: number; touchedAt: number };
   signInFailures: { email: string; client: string; failures: number; firstFailedAt: number; lockedUntil: number };
   /** better-auth's users (its own migrations own the table; Dripline only reads id and role). */
   user: { id: string; email: string; name: string; role: string | null };

@@ -38,8 +38,16 @@ export class SendLeases {
     /** The sends queued to go out next, so one statement extends them together. */
     private readonly upcoming: (n: number) => string[],
   ) {
+    // One renewal at a time: on a slow database, renewals of thousands of sends must not queue behind each other.
+    let renewing = false;
     this.renewer = setInterval(() => {
-      void renewLeases(db, runId, nodeId, owner, Date.now() + CLAIM_LEASE_MS).catch(() => undefined);
+      if (renewing) return;
+      renewing = true;
+      void renewLeases(db, runId, nodeId, owner, Date.now() + CLAIM_LEASE_MS)
+        .catch(() => undefined)
+        .finally(() => {
+          renewing = false;
+        });
     }, RENEW_EVERY_MS);
   }
 
@@ -61,11 +69,17 @@ export class SendLeases {
     const asked = new Set(group.map((w) => w.contactId));
     const ahead = this.upcoming(HOLD_AHEAD).filter((id) => !asked.has(id) && !this.heldUntil.has(id));
     const until = Date.now() + DATA_LEASE_MS + HOLD_AHEAD_MS;
-    let held: Set<string>;
-    try {
-      held = await holdSends(this.db, this.runId, this.nodeId, [...asked, ...ahead], this.owner, until);
-    } catch {
-      held = new Set();
+    let held = new Set<string>();
+    // A statement that failed is asked again: on PostgreSQL two checks of one attempt at once may
+    // deadlock (each locks its rows in its plan's order) and one is refused; a send answered "not
+    // held" is left to a newer attempt, and none may come.
+    for (let tries = 1; tries <= 3; tries++) {
+      try {
+        held = await holdSends(this.db, this.runId, this.nodeId, [...asked, ...ahead], this.owner, until);
+        break;
+      } catch {
+        if (tries < 3) await new Promise((resolve) => setTimeout(resolve, 50 * tries));
+      }
     }
     for (const id of ahead) if (held.has(id)) this.heldUntil.set(id, until);
     for (const w of group) w.answer(held.has(w.contactId));

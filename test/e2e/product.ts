@@ -145,13 +145,13 @@ async function request<T>(
   web: string,
   method: Method,
   url: string,
-  options: { cookie?: string | undefined; body?: unknown; raw?: string },
+  options: { cookie?: string | undefined; body?: unknown; raw?: string; origin?: string },
 ): Promise<Answer<T>> {
   const res = await fetch(`${web}${url}`, {
     method,
     redirect: 'manual',
     // The Origin better-auth trusts; a cookie when signed in.
-    headers: { 'content-type': 'application/json', origin: web, ...(options.cookie ? { cookie: options.cookie } : {}) },
+    headers: { 'content-type': 'application/json', origin: options.origin ?? web, ...(options.cookie ? { cookie: options.cookie } : {}) },
     ...(options.raw !== undefined ? { body: options.raw } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
   });
   const text = await res.text();
@@ -164,22 +164,54 @@ async function request<T>(
   return new Answer<T>(`${method} ${url}`, res.status, text, json);
 }
 
-/** A signed-in user's API client: their session cookie on every request. */
+/**
+ * A signed-in user's API client: their session cookie on every request. `origin` is the Origin sent
+ * (the web app's public URL; by default the address called, which is the public URL of a single instance).
+ */
 export class Session {
   constructor(
     private readonly web: string,
     readonly cookie: string,
     readonly userId: string,
+    private readonly origin = web,
   ) {}
 
   api<T>(method: Method, url: string, body?: unknown): Promise<Answer<T>> {
-    return request<T>(this.web, method, url, { cookie: this.cookie, body });
+    return request<T>(this.web, method, url, { cookie: this.cookie, body, origin: this.origin });
   }
 
   /** Sends this text as the body, as is (e.g. broken JSON). */
   apiRaw<T>(method: Method, url: string, raw: string): Promise<Answer<T>> {
-    return request<T>(this.web, method, url, { cookie: this.cookie, raw });
+    return request<T>(this.web, method, url, { cookie: this.cookie, raw, origin: this.origin });
   }
+}
+
+/**
+ * Signs in through better-auth's endpoint of the web app at `web` (sending `origin`, the app's public
+ * URL); waits out its sign-in rate limit (3 per `signInRateWindowSeconds`) when hit.
+ */
+export async function signInAt(web: string, user: Login, origin = web): Promise<Session> {
+  for (let tries = 0; tries < 10; tries++) {
+    const res = await fetch(`${web}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify({ email: user.email, password: user.password }),
+    });
+    if (res.status === 429) {
+      await sleep((Number(res.headers.get('x-retry-after')) || 2) * 1000 + 200);
+      continue;
+    }
+    const text = await res.text();
+    expect(res.status, `sign-in as ${user.email}: ${text.slice(0, 300)}`).toBe(200);
+    const body = z.object({ user: z.object({ id: z.string() }) }).parse(JSON.parse(text));
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    expect(cookie).toMatch(/session_token=/);
+    return new Session(web, cookie, body.user.id, origin);
+  }
+  throw new Error(`sign-in as ${user.email} stayed rate limited`);
 }
 
 // ---- the browser ---------------------------------------------------------------------------
@@ -351,28 +383,8 @@ export class Product {
   }
 
   /** Signs in through better-auth's endpoint; waits out its sign-in rate limit (3 per `signInRateWindowSeconds`) when hit. */
-  async signIn(user: Login): Promise<Session> {
-    for (let tries = 0; tries < 10; tries++) {
-      const res = await fetch(`${this.web}/api/auth/sign-in/email`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: this.web },
-        body: JSON.stringify({ email: user.email, password: user.password }),
-      });
-      if (res.status === 429) {
-        await sleep((Number(res.headers.get('x-retry-after')) || 2) * 1000 + 200);
-        continue;
-      }
-      const text = await res.text();
-      expect(res.status, `sign-in as ${user.email}: ${text.slice(0, 300)}`).toBe(200);
-      const body = z.object({ user: z.object({ id: z.string() }) }).parse(JSON.parse(text));
-      const cookie = res.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; ');
-      expect(cookie).toMatch(/session_token=/);
-      return new Session(this.web, cookie, body.user.id);
-    }
-    throw new Error(`sign-in as ${user.email} stayed rate limited`);
+  signIn(user: Login): Promise<Session> {
+    return signInAt(this.web, user);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { authenticateApiKey } from '@server/api-keys';
-import { eventRateLimit, parseEventRequest, receiveEvent } from '@server/event-requests';
+import { parseEventRequest, receiveEvent } from '@server/event-requests';
+import { takeEvent } from '@server/rate-limits';
 import type { EventAnswer } from '@/lib/api-types';
 import { apiRoute, getConfig, getDb, getTemporal, readJson } from '@/lib/server';
 
@@ -16,7 +17,7 @@ export const dynamic = 'force-dynamic';
 export const POST = apiRoute(async (request: Request) => {
   const db = await getDb();
   const apiKey = await authenticateApiKey(db, request.headers.get('authorization'));
-  eventRateLimit(getConfig()).take(apiKey.id);
+  await takeEvent(db, getConfig(), apiKey.id);
   const event = parseEventRequest(await readJson(request), request.headers.get('idempotency-key'));
   const { answer, replayed } = await receiveEvent(db, await getTemporal(), getConfig(), apiKey, event);
   return Response.json(answer satisfies EventAnswer, { status: 202, headers: replayed ? { 'idempotent-replayed': 'true' } : {} });

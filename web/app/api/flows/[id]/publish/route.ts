@@ -1,7 +1,7 @@
 import { publishFlow } from '@server/flows';
+import { publishLimit } from '@server/rate-limits';
 import { type FlowPublished, PublishFlowRequest } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
-import { templateLimits } from '@/lib/template-limits';
 import { getDb, readJson } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
@@ -14,7 +14,7 @@ export const dynamic = 'force-dynamic';
 export const POST = userRoute(async (request: Request, { params }: { params: Promise<{ id: string }> }, user) => {
   const { id } = await params;
   const { note } = PublishFlowRequest.parse(await readJson(request, { optional: true }));
-  templateLimits().publishes.take(user.id);
+  await publishLimit.take(await getDb(), user.id);
   const { version, warnings } = await publishFlow(await getDb(), id, user, { note });
   return Response.json({ version, warnings } satisfies FlowPublished);
 });

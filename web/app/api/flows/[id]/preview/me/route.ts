@@ -1,8 +1,8 @@
 import { sendPreviewToMe } from '@server/preview';
 import { loadSecretKey } from '@server/secrets';
+import { previewLimit } from '@server/rate-limits';
 import { PreviewRequest, type PreviewSent } from '@/lib/api-types';
 import { userRoute } from '@/lib/auth';
-import { templateLimits } from '@/lib/template-limits';
 import { getConfig, getDb, getKeyring, getOutboundPolicy, readBody } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
@@ -16,7 +16,7 @@ export const POST = userRoute(async (request: Request, { params }: { params: Pro
   const { id } = await params;
   const body = await readBody(request, PreviewRequest);
   // 30 previews a minute per user, these three routes together: 429 with Retry-After past it.
-  templateLimits().previews.take(user.id);
+  await previewLimit.take(await getDb(), user.id);
   const config = getConfig();
   const secret = loadSecretKey(config);
   const link = { publicUrl: config.DRIPLINE_PUBLIC_URL, secret };
