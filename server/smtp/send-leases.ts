@@ -27,7 +27,7 @@ const RENEW_EVERY_MS = 5_000;
 export class SendLeases {
   /** Per send about to go out: until when the database has it leased to this attempt. */
   private readonly heldUntil = new Map<string, number>();
-  private waiting: { contactId: string; answer: (held: boolean) => void }[] = [];
+  private waiting: { contactId: string; answer: (held: boolean) => void; fail: (err: unknown) => void }[] = [];
   private readonly renewer: NodeJS.Timeout;
 
   constructor(
@@ -56,8 +56,8 @@ export class SendLeases {
     const until = this.heldUntil.get(contactId);
     this.heldUntil.delete(contactId);
     if (until !== undefined && Date.now() + DATA_LEASE_MS <= until) return Promise.resolve(true);
-    return new Promise<boolean>((answer) => {
-      this.waiting.push({ contactId, answer });
+    return new Promise<boolean>((answer, fail) => {
+      this.waiting.push({ contactId, answer, fail });
       // The checks asked for in one turn of the event loop share one statement.
       if (this.waiting.length === 1) setImmediate(() => void this.extend());
     });
@@ -69,20 +69,24 @@ export class SendLeases {
     const asked = new Set(group.map((w) => w.contactId));
     const ahead = this.upcoming(HOLD_AHEAD).filter((id) => !asked.has(id) && !this.heldUntil.has(id));
     const until = Date.now() + DATA_LEASE_MS + HOLD_AHEAD_MS;
-    let held = new Set<string>();
     // A statement that failed is asked again: on PostgreSQL two checks of one attempt at once may
-    // deadlock (each locks its rows in its plan's order) and one is refused; a send answered "not
-    // held" is left to a newer attempt, and none may come.
-    for (let tries = 1; tries <= 3; tries++) {
+    // deadlock (each locks its rows in its plan's order) and one is refused. One that keeps failing
+    // fails the checks, as a send that could not be tried (retried later): answering "not held" would
+    // leave the send to a newer attempt, and none may come.
+    for (let tries = 1; ; tries++) {
       try {
-        held = await holdSends(this.db, this.runId, this.nodeId, [...asked, ...ahead], this.owner, until);
-        break;
-      } catch {
-        if (tries < 3) await new Promise((resolve) => setTimeout(resolve, 50 * tries));
+        const held = await holdSends(this.db, this.runId, this.nodeId, [...asked, ...ahead], this.owner, until);
+        for (const id of ahead) if (held.has(id)) this.heldUntil.set(id, until);
+        for (const w of group) w.answer(held.has(w.contactId));
+        return;
+      } catch (err) {
+        if (tries >= 3) {
+          for (const w of group) w.fail(err);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50 * tries));
       }
     }
-    for (const id of ahead) if (held.has(id)) this.heldUntil.set(id, until);
-    for (const w of group) w.answer(held.has(w.contactId));
   }
 
   stop() {
