@@ -32,6 +32,7 @@ export const UNIT_TESTS = [
   'test/publish-condition.test.ts',
   'test/recipient-claims.test.ts',
   'test/replay.test.ts',
+  'test/run-page.test.ts',
   'test/sandbox-read.test.ts',
   'test/sandbox-store.test.ts',
   'test/sandbox-mailbox.test.ts',

@@ -12,6 +12,7 @@ import { sendingMigrations } from './migrations-sending';
 import { tlsTrustMigrations } from './migrations-tls-trust';
 import { ownerMigrations, sandboxOwnerMigrations } from './migrations-owners';
 import { limitMigrations } from './migrations-limits';
+import { scaleMigrations } from './migrations-scale';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -375,6 +376,7 @@ export const migrations: Record<string, Migration> = {
   ...tlsTrustMigrations,
   ...ownerMigrations,
   ...limitMigrations,
+  ...scaleMigrations,
 };
 
 /**

@@ -210,12 +210,23 @@ export type RecipientCounts = Record<Exclude<RecipientStatus, 'pending'> | 'wait
 
 /** How many recipients of a run are in each state (pending split into waiting and due), and how many messages went out. */
 export async function recipientCounts(db: Db, runId: string, nowMs: number): Promise<RecipientCounts> {
+  // Counted from the run_recipients_due index alone (run_id, status, node_id, due_at): at 1,000,000 recipients a
+  // plain count per status is what stays fast; only the pending ones are then split by their due time.
   const rows = await db
     .selectFrom('runRecipients')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('n'), sql<number>`sum(case when due_at > ${nowMs} then 1 else 0 end)`.as('later')])
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
     .where('runId', '=', runId)
     .groupBy('status')
     .execute();
+  const later = rows.some((r) => r.status === 'pending')
+    ? await db
+        .selectFrom('runRecipients')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('runId', '=', runId)
+        .where('status', '=', 'pending')
+        .where('dueAt', '>', nowMs)
+        .executeTakeFirstOrThrow()
+    : { n: 0 };
   const counts: RecipientCounts = {
     waiting: 0,
     due: 0,
@@ -231,8 +242,8 @@ export async function recipientCounts(db: Db, runId: string, nowMs: number): Pro
   };
   for (const r of rows) {
     if (r.status === 'pending') {
-      counts.waiting = Number(r.later);
-      counts.due = Number(r.n) - Number(r.later);
+      counts.waiting = Number(later.n);
+      counts.due = Number(r.n) - Number(later.n);
     } else counts[r.status] = Number(r.n);
   }
   const sent = await db

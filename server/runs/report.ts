@@ -62,9 +62,13 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
  */
 export async function runPage(db: Db, actor: Actor, runId: string, pages: { recipientsAt: number; attemptsAt: number; limit: number }) {
   const report = await runReport(db, actor, runId);
-  const recipients = await listRunRecipients(db, runId, { offset: pages.recipientsAt, limit: pages.limit });
+  // Every recipient is in one of the states counted: at 1,000,000 recipients, counting them again costs a scan.
+  const { messagesSent: _, ...states } = report.counts;
+  const total = Object.values(states).reduce((n, c) => n + c, 0);
+  const recipients = await listRunRecipients(db, runId, { offset: pages.recipientsAt, limit: pages.limit, total });
   const attempts = await listRunAttempts(db, runId, { offset: pages.attemptsAt, limit: pages.limit });
-  const held = report.counts.held > 0 ? (await listRunRecipients(db, runId, { offset: 0, limit: 100, status: 'held' })).items : [];
+  const held =
+    report.counts.held > 0 ? (await listRunRecipients(db, runId, { offset: 0, limit: 100, status: 'held', total: report.counts.held })).items : [];
   return { report, recipients, attempts, held, plan: await runPlan(db, runId) };
 }
 
