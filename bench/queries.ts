@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { compile } from '../domain/flow/compile';
 import { SANDBOX_PROFILE_ID } from '../domain/senders';
-import { startPostgres, type PostgresServer } from '../scripts/postgres-server';
+import { POSTGRES_SETTINGS, type PostgresServer, startPostgres } from '../scripts/postgres-server';
 import { runAttemptsFor } from '../server/access';
 import { readConfig } from '../server/config';
 import { type Db, type Dialect, openDatabase } from '../server/db';
@@ -26,7 +26,7 @@ import { runPage } from '../server/runs/report';
 import { seed } from '../server/seed';
 import { sendOnceGraph } from './api';
 import type { Progress } from './progress';
-import { numbers, type PartContext, type PartResult } from './session';
+import { liveServers, numbers, type PartContext, type PartResult } from './session';
 import { table } from './sink';
 
 const ROWS = numbers(process.env.BENCH_QUERY_ROWS, [1_000_000])[0] ?? 1_000_000;
@@ -145,8 +145,9 @@ async function measureOn(dialect: Dialect, ctx: PartContext): Promise<Measured[]
   try {
     if (dialect === 'postgres') {
       progress.start('starting PostgreSQL');
-      // PostgreSQL's defaults (shared_buffers 128 MB), as a production server before any tuning.
-      server = await startPostgres();
+      // PostgreSQL's defaults (shared_buffers 128 MB) but for the one setting the README advises.
+      server = await startPostgres(POSTGRES_SETTINGS);
+      liveServers.add(server);
       progress.done(server.url);
     }
     const config = readConfig({ DRIPLINE_DATA_DIR: dir, ...(server ? { DATABASE_URL: `${server.url}/postgres` } : {}) });
@@ -191,6 +192,7 @@ async function measureOn(dialect: Dialect, ctx: PartContext): Promise<Measured[]
   } finally {
     await db?.destroy().catch(() => undefined);
     server?.stop();
+    if (server) liveServers.delete(server);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -27,7 +27,7 @@ import { postgresPart } from './postgres';
 import { Progress } from './progress';
 import { queriesPart } from './queries';
 import { adaptivePart, throttlePart } from './sending';
-import { gitCommit, liveStacks, machineInfo, type PartContext, type PartResult } from './session';
+import { gitCommit, liveServers, liveStacks, machineInfo, type PartContext, type PartResult } from './session';
 import { throughputPart } from './throughput';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -81,7 +81,10 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       progress.log(`\n${signal}: stopping the stack...`);
-      void Promise.all([...liveStacks].map((s) => s.stop())).finally(() => process.exit(130));
+      void Promise.all([...liveStacks].map((s) => s.stop())).finally(() => {
+        for (const server of liveServers) server.stop();
+        process.exit(130);
+      });
     });
   }
 

@@ -39,6 +39,8 @@ export interface SessionOptions {
 
 /** Stacks running now: the bench's Ctrl-C handler stops them. */
 export const liveStacks = new Set<Stack>();
+/** PostgreSQL servers running now: stopped after the stacks on Ctrl-C. */
+export const liveServers = new Set<{ stop: () => void }>();
 
 /** The promise, or an error once `ms` have passed. */
 export async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -38,6 +38,13 @@ export interface PostgresServer {
   stop: () => void;
 }
 
+/**
+ * What the README advises for a production server on SSD storage: a random read costs about as much as a
+ * sequential one (PostgreSQL's default of 4 assumes spinning disks, and with it the planner reads a whole
+ * table rather than an index to count a run's 1,000,000 recipients or delivery rows, two to three times slower).
+ */
+export const POSTGRES_SETTINGS = { random_page_cost: 1.1 };
+
 export const NOT_INSTALLED = 'PostgreSQL is not installed: initdb and pg_ctl are needed (Debian: apt-get install postgresql)';
 
 /**

@@ -28,6 +28,8 @@ export class SendLeases {
   /** Per send about to go out: until when the database has it leased to this attempt. */
   private readonly heldUntil = new Map<string, number>();
   private waiting: { contactId: string; answer: (held: boolean) => void }[] = [];
+  /** One extension at a time: two at once would write overlapping sends in different orders (PostgreSQL deadlocks). */
+  private extending = false;
   private readonly renewer: NodeJS.Timeout;
 
   constructor(
@@ -50,12 +52,14 @@ export class SendLeases {
     if (until !== undefined && Date.now() + DATA_LEASE_MS <= until) return Promise.resolve(true);
     return new Promise<boolean>((answer) => {
       this.waiting.push({ contactId, answer });
-      // The checks asked for in one turn of the event loop share one statement.
-      if (this.waiting.length === 1) setImmediate(() => void this.extend());
+      // The checks asked for in one turn of the event loop, or while the last extension ran, share one statement.
+      if (this.waiting.length === 1 && !this.extending) setImmediate(() => void this.extend());
     });
   }
 
   private async extend() {
+    if (this.extending || this.waiting.length === 0) return;
+    this.extending = true;
     const group = this.waiting;
     this.waiting = [];
     const asked = new Set(group.map((w) => w.contactId));
@@ -69,6 +73,8 @@ export class SendLeases {
     }
     for (const id of ahead) if (held.has(id)) this.heldUntil.set(id, until);
     for (const w of group) w.answer(held.has(w.contactId));
+    this.extending = false;
+    if (this.waiting.length > 0) setImmediate(() => void this.extend());
   }
 
   stop() {
