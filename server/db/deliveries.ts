@@ -213,11 +213,14 @@ export async function commitOutcome(db: Db, attempt: Omit<DeliveryAttempt, 'id' 
  */
 export async function renewLeases(db: Db, runId: string, nodeId: string, owner: string, untilMs: number): Promise<void> {
   const mine = sql`run_id = ${runId} AND node_id = ${nodeId} AND lease_owner = ${owner} AND status = 'SENDING'`;
-  const which =
-    dialectOf(db) === 'postgres'
-      ? sql`run_id = ${runId} AND node_id = ${nodeId} AND contact_id IN (SELECT contact_id FROM sends WHERE ${mine} FOR UPDATE SKIP LOCKED)`
-      : mine;
-  await sql`UPDATE sends SET lease_until = ${greatest(db, sql`lease_until`, bigint(untilMs))} WHERE ${which}`.execute(db);
+  const set = sql`lease_until = ${greatest(db, sql`lease_until`, bigint(untilMs))}`;
+  // (A materialized CTE: the locking SELECT runs once, never again for each row of the node.)
+  if (dialectOf(db) === 'postgres')
+    await sql`WITH held AS MATERIALIZED (SELECT contact_id FROM sends WHERE ${mine} FOR UPDATE SKIP LOCKED)
+      UPDATE sends SET ${set} FROM held WHERE sends.run_id = ${runId} AND sends.node_id = ${nodeId} AND sends.contact_id = held.contact_id`.execute(
+      db,
+    );
+  else await sql`UPDATE sends SET ${set} WHERE ${mine}`.execute(db);
 }
 
 /** holdSend for many sends at once (one statement): the ones this attempt still holds, their leases extended. */
