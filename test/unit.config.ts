@@ -42,6 +42,7 @@ export const UNIT_TESTS = [
   'test/segments.test.ts',
   'test/send-email.test.ts',
   'test/send-html.test.ts',
+  'test/send-lease-renewal.test.ts',
   'test/send-leases.test.ts',
   'test/send-stages.test.ts',
   'test/send-test-email.test.ts',
