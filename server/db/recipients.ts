@@ -61,6 +61,10 @@ export async function enrollAllContactsPage(
     SELECT ${run.runId}, id, ${run.entry}, 'pending', ${bigint(run.dueAt)}, ${run.workflowId}, ${now()} FROM contacts
     WHERE id > ${after} ${upTo === undefined ? sql`` : sql`AND id <= ${upTo}`} AND status = 'subscribed'
     ON CONFLICT (run_id, contact_id) DO NOTHING`.execute(db);
+  // The last page: on PostgreSQL the planner learns of the run's recipients now, not a minute later from
+  // autovacuum. With statistics from before them, the sends' statements walked the run's every row
+  // (a claim or an outcome took seconds at 100,000); sends is refreshed too, for its rows per run.
+  if (upTo === undefined && dialectOf(db) === 'postgres') await sql`ANALYZE run_recipients, sends`.execute(db);
   return { enrolled: Number(result.numAffectedRows ?? 0), next: upTo ?? null };
 }
 
