@@ -45,6 +45,8 @@ interface Measured {
   ms: number;
   runs_ms: number[];
   answered: number;
+  /** The machine's 1-minute load average then (2 cores: above 2, other work was waiting for the CPU too). */
+  load_avg_1m: number;
 }
 
 const pad = (i: number) => String(i).padStart(7, '0');
@@ -186,7 +188,7 @@ async function measureOn(dialect: Dialect, ctx: PartContext): Promise<Measured[]
       progress.start(`${query} on ${dialect}`);
       const t = await time(call);
       progress.done(`${t.ms} ms`);
-      measured.push({ query, db: dialect, rows: ROWS, ...t });
+      measured.push({ query, db: dialect, rows: ROWS, ...t, load_avg_1m: Math.round(os.loadavg()[0]! * 100) / 100 });
     }
     return measured;
   } finally {
@@ -208,13 +210,14 @@ export async function queriesPart(ctx: PartContext): Promise<PartResult> {
     }
   }
   const summary = table(
-    ['query', 'db', 'rows', 'ms', 'runs ms', 'target'],
+    ['query', 'db', 'rows', 'ms', 'runs ms', 'load', 'target'],
     rows.map((r) => [
       r.query,
       r.db,
       r.rows.toLocaleString('en-US'),
       String(r.ms),
       r.runs_ms.join(' '),
+      String(r.load_avg_1m),
       r.ms < TARGET_MS ? `< ${TARGET_MS}` : `OVER ${TARGET_MS}`,
     ]),
   );
