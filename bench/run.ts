@@ -2,9 +2,13 @@
  * `npm run bench`: each part starts the real product (scripts/start.ts) on its own ports and a fresh
  * data folder, measures, and merges its figures into bench/results/latest.json (keeping every key
  * other parts or earlier runs wrote there).
- *   BENCH_PARTS=throughput,throttle,adaptive,faults,import,events   the parts to run, in this order (default: all)
+ *   BENCH_PARTS=throughput,postgres,queries,throttle,adaptive,faults,import,events   the parts to run, in this order (default: all)
  *   throughput  raw nodemailer → sandbox, campaigns of 10k and 100k, memory (bench/throughput.ts:
  *               BENCH_SIZES, BENCH_RAW_N, BENCH_WARMUP)
+ *   postgres    the same campaigns with the app database on PostgreSQL, with 1 and 3 workers
+ *               (bench/postgres.ts: BENCH_PG_SIZES, BENCH_PG_WORKERS)
+ *   queries     the run page, the contacts list and the delivery log at 1,000,000 rows, on SQLite and
+ *               PostgreSQL (bench/queries.ts: BENCH_QUERY_ROWS)
  *   throttle    the busiest second and the steady rate at profile limits 1, 14, 100, 500/s (bench/sending.ts)
  *   adaptive    a server throttling at 50/s that the profile does not know (bench/sending.ts)
  *   faults      454 on 30%, a killed worker, connections dropped after DATA, overlapping attempts (bench/faults.ts)
@@ -19,9 +23,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventsPart, importPart } from './audiences';
 import { faultsPart } from './faults';
+import { postgresPart } from './postgres';
 import { Progress } from './progress';
+import { queriesPart } from './queries';
 import { adaptivePart, throttlePart } from './sending';
-import { gitCommit, liveStacks, machineInfo, type PartContext, type PartResult } from './session';
+import { gitCommit, liveServers, liveStacks, machineInfo, type PartContext, type PartResult } from './session';
 import { throughputPart } from './throughput';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,6 +36,8 @@ const resultsFile = path.join(resultsDir, 'latest.json');
 
 const PARTS: Record<string, (ctx: PartContext) => Promise<PartResult>> = {
   throughput: throughputPart,
+  postgres: postgresPart,
+  queries: queriesPart,
   throttle: throttlePart,
   adaptive: adaptivePart,
   faults: faultsPart,
@@ -73,7 +81,10 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       progress.log(`\n${signal}: stopping the stack...`);
-      void Promise.all([...liveStacks].map((s) => s.stop())).finally(() => process.exit(130));
+      void Promise.all([...liveStacks].map((s) => s.stop())).finally(() => {
+        for (const server of liveServers) server.stop();
+        process.exit(130);
+      });
     });
   }
 

@@ -39,6 +39,8 @@ export interface SessionOptions {
 
 /** Stacks running now: the bench's Ctrl-C handler stops them. */
 export const liveStacks = new Set<Stack>();
+/** PostgreSQL servers running now: stopped after the stacks on Ctrl-C. */
+export const liveServers = new Set<{ stop: () => void }>();
 
 /** The promise, or an error once `ms` have passed. */
 export async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
@@ -85,8 +87,9 @@ export async function withSession<T>(
     if (polling) await within(polling, 3 * 60_000, 'the worker did not poll its task queue within 3 minutes of the stack being ready');
     progress.done();
     // The stack's file names, from the same config its processes read.
-    const files = readConfig({ DRIPLINE_DATA_DIR: dataDir });
-    dbs = { app: await openDatabase(files.databaseFile), sandbox: await openSandboxDatabase(files.sandboxDatabaseFile) };
+    // (With DATABASE_URL in the stack's environment, the app database is that PostgreSQL database.)
+    const files = readConfig({ DRIPLINE_DATA_DIR: dataDir, ...(options.env?.DATABASE_URL ? { DATABASE_URL: options.env.DATABASE_URL } : {}) });
+    dbs = { app: await openDatabase(files.database), sandbox: await openSandboxDatabase(files.sandboxDatabaseFile) };
     const api = await Api.signIn(stack.webUrl, ADMIN_EMAIL, stack.adminPassword);
     // The bench measures the engine, not the Sandbox profile's default pace and daily cap (migration 221).
     await api.setRateLimit(SANDBOX_PROFILE_ID, null);

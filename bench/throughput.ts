@@ -29,7 +29,7 @@ interface Row {
   campaign: CampaignResult;
 }
 
-function bestRaw(raws: RawResult[]): RawResult {
+export function bestRaw(raws: RawResult[]): RawResult {
   const best = [...raws].sort((a, b) => b.raw_per_s - a.raw_per_s)[0]!;
   const error =
     raws

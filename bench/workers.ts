@@ -65,6 +65,8 @@ export class ExtraWorker {
   constructor(
     private readonly stack: Stack,
     readonly logFile: string,
+    /** Over the stack's environment, e.g. ports of its own for the worker's operations endpoints. */
+    private readonly env: Record<string, string> = {},
   ) {}
 
   get pid(): number | undefined {
@@ -75,7 +77,7 @@ export class ExtraWorker {
     const log = fs.createWriteStream(this.logFile);
     const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
       cwd: this.stack.root,
-      env: this.stack.env(),
+      env: { ...this.stack.env(), ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -1,6 +1,6 @@
 /** The send ledger (one row per run, node and contact) and the delivery log (one row per attempt). */
 import { setTimeout as delay } from 'node:timers/promises';
-import { bigint, type Db, greatest, now, sql } from '.';
+import { bigint, type Db, dialectOf, greatest, now, sql } from '.';
 import type { AttemptOutcome, SendStatus, Tables } from './tables';
 
 export type DeliveryAttempt = Omit<Tables['deliveryAttempts'], 'id'> & { id: number };
@@ -205,10 +205,22 @@ export async function commitOutcome(db: Db, attempt: Omit<DeliveryAttempt, 'id' 
   }
 }
 
-/** Keeps every send an attempt holds at one node leased until at least `untilMs` (never shortens one). */
+/**
+ * Keeps every send an attempt holds at one node leased until at least `untilMs` (never shortens one).
+ * On PostgreSQL a send another statement is writing right now (its outcome being committed, its lease
+ * extended before DATA) is skipped rather than waited for: waiting on rows while holding others is how
+ * batches deadlocked each other, and the next renewal, 5 s later, is long before the lease runs out.
+ */
 export async function renewLeases(db: Db, runId: string, nodeId: string, owner: string, untilMs: number): Promise<void> {
-  await sql`UPDATE sends SET lease_until = ${greatest(db, sql`lease_until`, bigint(untilMs))}
-    WHERE run_id = ${runId} AND node_id = ${nodeId} AND lease_owner = ${owner} AND status = 'SENDING'`.execute(db);
+  const mine = sql`run_id = ${runId} AND node_id = ${nodeId} AND lease_owner = ${owner} AND status = 'SENDING'`;
+  const set = sql`lease_until = ${greatest(db, sql`lease_until`, bigint(untilMs))}`;
+  // (A materialized CTE: the locking SELECT runs once, never again for each row of the node.)
+  if (dialectOf(db) === 'postgres')
+    await sql`WITH held AS MATERIALIZED (SELECT contact_id FROM sends WHERE ${mine} FOR UPDATE SKIP LOCKED)
+      UPDATE sends SET ${set} FROM held WHERE sends.run_id = ${runId} AND sends.node_id = ${nodeId} AND sends.contact_id = held.contact_id`.execute(
+      db,
+    );
+  else await sql`UPDATE sends SET ${set} WHERE ${mine}`.execute(db);
 }
 
 /** holdSend for many sends at once (one statement): the ones this attempt still holds, their leases extended. */

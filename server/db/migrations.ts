@@ -13,6 +13,7 @@ import { tlsTrustMigrations } from './migrations-tls-trust';
 import { ownerMigrations, sandboxOwnerMigrations } from './migrations-owners';
 import { limitMigrations } from './migrations-limits';
 import { deliveryLogMigrations } from './migrations-delivery-log';
+import { scaleMigrations } from './migrations-scale';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -377,6 +378,7 @@ export const migrations: Record<string, Migration> = {
   ...ownerMigrations,
   ...limitMigrations,
   ...deliveryLogMigrations,
+  ...scaleMigrations,
 };
 
 /**

@@ -28,6 +28,8 @@ export class SendLeases {
   /** Per send about to go out: until when the database has it leased to this attempt. */
   private readonly heldUntil = new Map<string, number>();
   private waiting: { contactId: string; answer: (held: boolean) => void; fail: (err: unknown) => void }[] = [];
+  /** One extension at a time: two at once would write overlapping sends in different orders (PostgreSQL deadlocks). */
+  private extending = false;
   private readonly renewer: NodeJS.Timeout;
 
   constructor(
@@ -58,34 +60,40 @@ export class SendLeases {
     if (until !== undefined && Date.now() + DATA_LEASE_MS <= until) return Promise.resolve(true);
     return new Promise<boolean>((answer, fail) => {
       this.waiting.push({ contactId, answer, fail });
-      // The checks asked for in one turn of the event loop share one statement.
-      if (this.waiting.length === 1) setImmediate(() => void this.extend());
+      // The checks asked for in one turn of the event loop, or while the last extension ran, share one statement.
+      if (this.waiting.length === 1 && !this.extending) setImmediate(() => void this.extend());
     });
   }
 
   private async extend() {
+    if (this.extending || this.waiting.length === 0) return;
+    this.extending = true;
     const group = this.waiting;
     this.waiting = [];
     const asked = new Set(group.map((w) => w.contactId));
     const ahead = this.upcoming(HOLD_AHEAD).filter((id) => !asked.has(id) && !this.heldUntil.has(id));
     const until = Date.now() + DATA_LEASE_MS + HOLD_AHEAD_MS;
-    // A statement that failed is asked again: on PostgreSQL two checks of one attempt at once may
-    // deadlock (each locks its rows in its plan's order) and one is refused. One that keeps failing
-    // fails the checks, as a send that could not be tried (retried later): answering "not held" would
-    // leave the send to a newer attempt, and none may come.
-    for (let tries = 1; ; tries++) {
-      try {
-        const held = await holdSends(this.db, this.runId, this.nodeId, [...asked, ...ahead], this.owner, until);
-        for (const id of ahead) if (held.has(id)) this.heldUntil.set(id, until);
-        for (const w of group) w.answer(held.has(w.contactId));
-        return;
-      } catch (err) {
-        if (tries >= 3) {
-          for (const w of group) w.fail(err);
+    // A statement that failed is asked again (another statement's lock may refuse it). One that keeps
+    // failing fails the checks, as a send that could not be tried (retried later): answering "not held"
+    // would leave the send to a newer attempt, and none may come.
+    try {
+      for (let tries = 1; ; tries++) {
+        try {
+          const held = await holdSends(this.db, this.runId, this.nodeId, [...asked, ...ahead], this.owner, until);
+          for (const id of ahead) if (held.has(id)) this.heldUntil.set(id, until);
+          for (const w of group) w.answer(held.has(w.contactId));
           return;
+        } catch (err) {
+          if (tries >= 3) {
+            for (const w of group) w.fail(err);
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50 * tries));
         }
-        await new Promise((resolve) => setTimeout(resolve, 50 * tries));
       }
+    } finally {
+      this.extending = false;
+      if (this.waiting.length > 0) setImmediate(() => void this.extend());
     }
   }
 

@@ -34,9 +34,9 @@ export function Reconciliation({
         <h2>Who got it</h2>
         <p>
           <Link href="?reconcile=1#reconciliation" data-testid="reconcile-now">
-            Count who got it so far
+            {unfinished ? 'Count who got it so far' : 'Count who got it'}
           </Link>{' '}
-          <span className="muted">(the page then stops refreshing by itself)</span>
+          <span className="muted">{unfinished ? '(the page then stops refreshing by itself)' : '(a large run: it takes a few seconds)'}</span>
         </p>
       </section>
     );

@@ -1,0 +1,99 @@
+/**
+ * The run page's numbers on a real SQLite database and a real PostgreSQL one, as the page reads them
+ * (server/runs/report.ts runPage): the counts by state (pending split into waiting and due), the
+ * recipients' total taken from those counts rather than counted again, the held list, the delivery
+ * log newest first with its total, and the recent rate from the sent attempts of the last half minute
+ * (the delivery_attempts_run_outcome index, migration 250). bench/queries.ts times the same at 1,000,000 rows.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliveryLogFilter, LogPage } from '../domain/delivery-log';
+import type { Db } from '../server/db';
+import { insertContacts } from '../server/db/contacts';
+import { recordDeliveryAttempt } from '../server/db/deliveries';
+import { claimNextRecipients, insertRecipients, moveRecipient } from '../server/db/recipients';
+import { insertRun, listRunRecipients } from '../server/db/runs';
+import type { Actor } from '../server/profiles';
+import { runPage } from '../server/runs/report';
+import { databases, tempInstallOn } from './databases';
+import { publishForTest, sendGraph } from './helpers';
+
+const ADMIN: Actor = { id: 'admin', role: 'admin' };
+const HOUR = 3_600_000;
+
+describe.each(databases)('on %s', (dialect) => {
+  let db: Db;
+  beforeAll(async () => {
+    db = (await tempInstallOn(dialect)).db;
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `ct_${n}`);
+    await insertContacts(
+      db,
+      ids.map((id) => ({ id, email: `${id}@example.test`, name: id })),
+    );
+    const plan = await publishForTest(db, 'page', sendGraph('sandbox'));
+    const run = { runId: 'run-page', entry: 's', workflowId: 'campaign:run-page' };
+    await insertRun(db, {
+      id: run.runId,
+      flowId: 'page',
+      version: plan.version,
+      startedBy: null,
+      idempotencyKey: null,
+      audience: { kind: 'all' },
+      workflowId: run.workflowId,
+      plan,
+    });
+    // a, b, c, d due an hour ago; e and f in an hour.
+    await insertRecipients(db, { ...run, dueAt: Date.now() - HOUR }, ids.slice(0, 4));
+    await insertRecipients(db, { ...run, dueAt: Date.now() + HOUR }, ids.slice(4));
+    const claimed = (await claimNextRecipients(db, run.runId, 's', 'batch-1', Date.now(), 3)).map((r) => r.contactId).sort();
+    expect(claimed).toEqual(['ct_a', 'ct_b', 'ct_c']);
+    const attempt = { runId: run.runId, nodeId: 's', workflowId: run.workflowId, attempt: 1, smtpCode: 250, smtpReply: '250 OK' };
+    await recordDeliveryAttempt(db, { ...attempt, contactId: 'ct_a', outcome: 'sent', messageId: '<a@x>' });
+    await moveRecipient(db, run.runId, 'ct_a', 'sending', { to: 'held' });
+    await recordDeliveryAttempt(db, { ...attempt, contactId: 'ct_b', outcome: 'failed', smtpCode: 550, smtpReply: '550 no', messageId: '<b@x>' });
+    await moveRecipient(db, run.runId, 'ct_b', 'sending', { to: 'failed' });
+  });
+  afterAll(async () => db?.destroy());
+
+  it('counts each state, totals the recipients from those counts, and lists the held and the delivery log', async () => {
+    const page = await runPage(db, ADMIN, 'run-page', {
+      recipientsAt: 0,
+      limit: 4,
+      log: { filter: DeliveryLogFilter.parse({}), page: LogPage.parse({ limit: 4 }) },
+    });
+    expect(page.report.counts).toEqual({
+      waiting: 2,
+      due: 1,
+      sending: 1,
+      retrying: 0,
+      held: 1,
+      completed: 0,
+      failed: 1,
+      cancelled: 0,
+      journey: 0,
+      skipped: 0,
+      messagesSent: 1,
+    });
+    expect(page.recipients.total).toBe(6);
+    expect(page.recipients.items.map((r) => [r.id, r.status])).toEqual([
+      ['ct_a', 'held'],
+      ['ct_b', 'failed'],
+      ['ct_c', 'sending'],
+      ['ct_d', 'pending'],
+    ]);
+    expect(page.held.map((r) => r.id)).toEqual(['ct_a']);
+    expect(page.attempts.older).toBeNull();
+    // Counted only when asked: at 1,000,000 recipients it reads them all.
+    expect(page.reconciliation).toBeNull();
+    expect(page.attempts.items.map((a) => [a.contactId, a.outcome])).toEqual([
+      ['ct_b', 'failed'],
+      ['ct_a', 'sent'],
+    ]);
+    // One message sent in the last half minute (the failed attempt does not count).
+    expect(page.report.recentRate).toBeCloseTo(1 / 30);
+  });
+
+  it('counts the recipients itself when the caller has not, filtered by state', async () => {
+    expect((await listRunRecipients(db, 'run-page', { offset: 0, limit: 10 })).total).toBe(6);
+    expect((await listRunRecipients(db, 'run-page', { offset: 0, limit: 10, status: 'pending' })).total).toBe(3);
+  });
+});
