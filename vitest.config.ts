@@ -72,6 +72,9 @@ export const UNIT_TESTS = [
   'test/workflow-code.test.ts',
 ];
 
+/** Tests that assert a pace from below (a rate reached, a learned rate above a floor): run with the machine to themselves. */
+const PACED_TESTS = ['test/throttle.test.ts', 'test/campaign-faults.test.ts'];
+
 export default defineConfig({
   // The web app's import aliases (tsconfig.json "paths"), for tests that load its modules.
   resolve: { alias: { '@/': here('./web/'), '@server/': here('./server/'), '@domain/': here('./domain/') } },
@@ -79,19 +82,29 @@ export default defineConfig({
     // Temporal workers and the sending thread use native threads: run test files in forked processes.
     pool: 'forks',
     // One throwaway PostgreSQL server for the run (the database tests run against SQLite and against it),
-    // and the workflow bundle built once for every worker the tests start.
-    globalSetup: ['test/postgres.ts', 'test/workflow-bundle-setup.ts'],
+    // and the web app and the workflow bundle built once for every product and worker the tests start.
+    globalSetup: ['test/postgres.ts', 'test/build-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 600_000,
     projects: [
       // First, side by side: the files that start no Temporal server, browser or product (`npm run test:unit`).
       { extends: true, test: { name: 'unit', include: UNIT_TESTS, fileParallelism: true, sequence: { groupOrder: 0 } } },
-      // Then one at a time: Temporal servers, products and browsers on two cores, and tests of pace and
-      // throttling, which must not share the machine with another file.
+      // Then two lanes at once, each one file at a time: the browser tests (a product each, mostly waiting on
+      // pages and polls) beside the engine's tests on real Temporal servers (mostly waiting on leases,
+      // timers and workers). A file of either lane alone used about one core of two.
+      { extends: true, test: { name: 'browser', include: ['test/e2e/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } } },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: UNIT_TESTS, fileParallelism: false, sequence: { groupOrder: 1 } },
+        test: {
+          name: 'engine',
+          include: ['test/**/*.test.ts'],
+          exclude: [...UNIT_TESTS, 'test/e2e/**', ...PACED_TESTS],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
       },
+      // Last, alone on the machine: the tests that measure a pace from below (it must reach a rate, not only stay under it).
+      { extends: true, test: { name: 'paced', include: PACED_TESTS, fileParallelism: false, sequence: { groupOrder: 2 } } },
     ],
   },
 });

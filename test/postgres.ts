@@ -6,7 +6,7 @@
  * file makes databases of its own on it (`freshPostgresDatabase`).
  */
 import type { TestProject } from 'vitest/node';
-import { NOT_INSTALLED, postgresBin, startPostgres as startServer } from '../scripts/postgres-server';
+import { NOT_INSTALLED, type PostgresServer, postgresBin, startPostgres as startServer } from '../scripts/postgres-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,12 +21,20 @@ export { postgresBin };
 export const startPostgres = () => startServer({ fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: 200 });
 
 /** vitest globalSetup: one server for the run. Without PostgreSQL installed the URL says so, and tests that need it fail saying so. */
+/** One server for the run, shared by every test project's setup (vitest runs each project's globalSetup, in turn, in one process). */
+const shared = globalThis as typeof globalThis & { driplinePostgres?: { server: Promise<PostgresServer>; users: number } };
+
 export default async function setup(project: TestProject) {
   if (!postgresBin()) {
     project.provide('postgresUrl', `#${NOT_INSTALLED}`);
     return;
   }
-  const server = await startPostgres();
+  shared.driplinePostgres ??= { server: startPostgres(), users: 0 };
+  const run = shared.driplinePostgres;
+  run.users++;
+  const server = await run.server;
   project.provide('postgresUrl', server.url);
-  return () => server.stop();
+  return () => {
+    if (--run.users === 0) server.stop();
+  };
 }

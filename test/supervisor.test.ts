@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually as polled, portOpen, root, sleep, tempDir } from './helpers';
 import { restartDelay, stopProcess, stopTimeoutMs, supervise } from '../scripts/supervise';
+import { freePort } from './temporal-dev';
 
 // DRIPLINE_SUPERVISOR_PORTS=web,temporal,ui,smtp moves this copy (default 3510,7510,8510,2810).
 const [webPort = 3510, temporalPort = 7510, uiPort = 8510, smtpPort = 2810] = (process.env.DRIPLINE_SUPERVISOR_PORTS ?? '')
@@ -119,6 +120,9 @@ describe('npm start supervises the worker and the sandbox', () => {
         TEMPORAL_UI_URL: `http://127.0.0.1:${uiPort}`,
         SANDBOX_SMTP_PORT: String(smtpPort),
         DRIPLINE_ADMIN_PASSWORD: 'admin-password-supervisor',
+        // The worker's endpoints on ports of their own: a browser test's product may run beside this one.
+        DRIPLINE_WORKER_HTTP_PORT: String(await freePort()),
+        DRIPLINE_WORKER_SDK_METRICS_PORT: String(await freePort()),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -26,7 +26,7 @@ describe('the A/B split in the editor', () => {
     const node = page.getByTestId('node-split');
     await node.waitFor({ timeout: 60_000 });
     await page.getByTestId('flow-ok').waitFor();
-    await expect(node.textContent()).resolves.toMatch(/A 50%.*B 50%/);
+    await expect.poll(() => node.textContent()).toMatch(/A 50%.*B 50%/);
     await expect(page.locator('[data-testid="branch-handle-a"], [data-testid="branch-handle-b"]').count()).resolves.toBe(2);
 
     await node.click();
@@ -37,7 +37,7 @@ describe('the A/B split in the editor', () => {
     await page.getByTestId('split-percent-1').fill('30');
     await page.getByTestId('split-label-1').fill('Short subject');
     await page.getByTestId('flow-ok').waitFor();
-    await expect(node.textContent()).resolves.toMatch(/A 70%.*Short subject 30%/);
+    await expect.poll(() => node.textContent()).toMatch(/A 70%.*Short subject 30%/);
     await saved(page);
     const stored = FlowGraph.parse((await product.admin.api<FlowResponse>('GET', '/api/flows/ab')).data.graph);
     const ab = stored.nodes.find((n) => n.id === 'ab');

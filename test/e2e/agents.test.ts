@@ -29,7 +29,7 @@ describe('agents', () => {
     await page.getByTestId('user-name').fill(agentC.name);
     await page.getByTestId('user-password').fill('short');
     await page.getByTestId('create-user').click();
-    await expect(page.getByTestId('user-error-password').textContent()).resolves.toMatch(/at least 10/);
+    await expect.poll(() => page.getByTestId('user-error-password').textContent()).toMatch(/at least 10/);
     await page.getByTestId('user-password').fill(agentC.password);
     await page.getByTestId('user-role').selectOption('agent');
     await page.getByTestId('create-user').click();
@@ -39,7 +39,7 @@ describe('agents', () => {
     await browser.close();
 
     const agent = await product.logIn(agentC, '/flows');
-    await expect(agent.page.getByTestId('whoami').textContent()).resolves.toMatch(/agent-c@dripline\.test\s*agent/);
+    await expect.poll(() => agent.page.getByTestId('whoami').textContent()).toMatch(/agent-c@dripline\.test\s*agent/);
     const forbidden = await agent.page.goto(`${product.web}/settings/users`);
     expect(forbidden?.status()).toBe(403);
     await agent.page.getByTestId('forbidden').waitFor();

@@ -140,7 +140,7 @@ describe('contacts, attributes and unsubscribe', () => {
       .toMatchObject({ members: 1, subscribed: 1 });
     await page.goto(`${product.web}/flows/${flowId}/run`, { waitUntil: 'networkidle' });
     await page.getByTestId('audience-list').check();
-    await expect(page.getByTestId('start-run').textContent()).resolves.toBe('Start run for Friends (1)');
+    await expect.poll(() => page.getByTestId('start-run').textContent()).toBe('Start run for Friends (1)');
     await page.getByTestId('start-run').click();
     await page.waitForURL(/\/runs\/run_/);
     const runId = new URL(page.url()).pathname.split('/').pop() ?? '';

@@ -80,12 +80,12 @@ describe('signing in', () => {
     await stranger.page.getByTestId('login-email').fill(admin.email);
     await stranger.page.getByTestId('login-password').fill('not-the-admin-password');
     await stranger.page.getByTestId('login-submit').click();
-    await expect(stranger.page.getByTestId('login-error').textContent()).resolves.toMatch(/wrong email or password|too many/i);
+    await expect.poll(() => stranger.page.getByTestId('login-error').textContent()).toMatch(/wrong email or password|too many/i);
     await stranger.close();
 
     const signedIn = await product.logIn(admin, '/contacts');
     const { page } = signedIn;
-    await expect(page.getByTestId('whoami').textContent()).resolves.toMatch(/admin@dripline\.local\s*admin/);
+    await expect.poll(() => page.getByTestId('whoami').textContent()).toMatch(/admin@dripline\.local\s*admin/);
     await page.getByTestId('settings-menu').locator('summary').click();
     await page.getByTestId('nav-users').waitFor();
 

@@ -55,7 +55,7 @@ describe('the Condition node in the editor', () => {
     await page.goto(`${product.web}/flows/branching`);
     const node = page.getByTestId('node-condition');
     await node.waitFor({ timeout: 60_000 });
-    await expect(node.textContent()).resolves.toMatch(/VIPs.*Otherwise/);
+    await expect.poll(() => node.textContent()).toMatch(/VIPs.*Otherwise/);
     await expect(page.locator('[data-testid="branch-handle-vips"], [data-testid="branch-handle-otherwise"]').count()).resolves.toBe(2);
 
     await node.click();
@@ -194,7 +194,7 @@ describe('the Condition node in the editor', () => {
     await page.getByTestId('node-condition').waitFor({ timeout: 60_000 });
     await page.getByTestId('flow-ok').waitFor();
     await expect(page.locator('[data-testid^="branch-handle-"]').count()).resolves.toBe(3);
-    await expect(page.getByTestId('node-condition').textContent()).resolves.toMatch(/VIPs.*Bounced.*Otherwise/);
+    await expect.poll(() => page.getByTestId('node-condition').textContent()).toMatch(/VIPs.*Bounced.*Otherwise/);
     await expect(page.locator('.react-flow__edge').count()).resolves.toBe(8);
     if (process.env.DRIPLINE_RECORD_SCREENSHOT === '1') {
       await page.getByTestId('node-condition').click();

@@ -41,7 +41,7 @@ describe('the flow editor', () => {
     await openSample(page);
     await page.getByTestId('node-delay').click();
     await page.getByTestId('step-name').fill('Wait a moment');
-    await expect(page.getByTestId('node-delay').textContent()).resolves.toContain('Wait a moment');
+    await expect.poll(() => page.getByTestId('node-delay').textContent()).toContain('Wait a moment');
     await saved(page);
 
     const flow = (await product.admin.api<FlowResponse>('GET', '/api/flows/welcome')).data;
@@ -49,7 +49,7 @@ describe('the flow editor', () => {
 
     await page.reload();
     await page.getByTestId('node-delay').waitFor();
-    await expect(page.getByTestId('node-delay').textContent()).resolves.toContain('Wait a moment');
+    await expect.poll(() => page.getByTestId('node-delay').textContent()).toContain('Wait a moment');
 
     // Named, published and run, the Send step shows by its name in the run's delivery log, not by its id.
     await page.getByTestId('node-sendEmail').click();
@@ -61,7 +61,7 @@ describe('the flow editor', () => {
     const run = (await product.admin.api<RunStarted>('POST', '/api/runs', { flowId: 'welcome', version, contactIds: ['ct_ada'] })).data;
     await settledRun(product.admin, run.runId);
     await page.goto(`${product.web}/runs/${run.runId}`);
-    await expect(page.getByTestId('attempt-row').getByTestId('attempt-step').textContent()).resolves.toBe('Welcome email');
+    await expect.poll(() => page.getByTestId('attempt-row').getByTestId('attempt-step').textContent()).toBe('Welcome email');
     await browser.close();
   });
 
@@ -171,7 +171,7 @@ describe('the flow editor', () => {
     const original = await name.inputValue();
     await name.fill('   ');
     const error = page.getByTestId('flow-name-error');
-    await expect(error.textContent()).resolves.toMatch(/Give the flow a name/);
+    await expect.poll(() => error.textContent()).toMatch(/Give the flow a name/);
     await page.locator('[data-testid="save-state"][data-state="blocked"]').waitFor();
     await page.getByTestId('publish-flow').click();
     const text = await page.locator('.editor').textContent();

@@ -203,7 +203,7 @@ describe('building, previewing, publishing, exporting and importing a flow in th
     const goldUnconnected = problems.getByText("Branch 'Gold customers' is not connected; connect it to a step or to an Exit");
     await unconnected.waitFor();
     await goldUnconnected.waitFor();
-    await expect(problems.textContent()).resolves.not.toContain("Branch 'Pro plan' is not connected");
+    await expect.poll(() => problems.textContent()).not.toContain("Branch 'Pro plan' is not connected");
 
     // An Exit dragged from the palette beside the Exit, and the Otherwise branch connected to it from its handle.
     const exitBox = await nodeBox(page, 'exit').boundingBox();

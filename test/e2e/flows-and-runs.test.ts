@@ -33,7 +33,7 @@ describe('flows and runs', () => {
     await waitForText(page, '[data-testid^="run-contact-"] [data-testid="status"]', 'completed', 3);
 
     for (const id of ['ct_ada', 'ct_grace', 'ct_linus']) {
-      await expect(page.getByTestId(`run-contact-${id}`).getByTestId('status').textContent()).resolves.toBe('completed');
+      await expect.poll(() => page.getByTestId(`run-contact-${id}`).getByTestId('status').textContent()).toBe('completed');
     }
     const attempts = await page.getByTestId('attempt-row').allTextContents();
     expect(attempts).toHaveLength(3);

@@ -49,13 +49,13 @@ describe('one-off messages', () => {
     const { page } = browser;
     await page.getByTestId('contact-link-ct_grace').click();
     await page.waitForURL(/\/contacts\/ct_grace$/);
-    await expect(page.getByTestId('oneoff-sender').textContent()).resolves.toMatch(/Sends with: Gmail e2e/);
+    await expect.poll(() => page.getByTestId('oneoff-sender').textContent()).toMatch(/Sends with: Gmail e2e/);
     await page.getByTestId('oneoff-subject').fill('A note for {{name}}');
     await page.getByTestId('oneoff-text').fill('Hello {{name}}, this is a one-off.');
     await page.getByTestId('oneoff-send').click();
     const row = page.getByTestId('delivery-row').filter({ hasText: 'one-off' }).filter({ hasText: 'sent' });
     await row.first().waitFor({ timeout: 60_000 });
-    await expect(row.first().textContent()).resolves.toMatch(/message.*#1.*sent.*250/);
+    await expect.poll(() => row.first().textContent()).toMatch(/message.*#1.*sent.*250/);
     // Temporal's UI (no login, everyone's workflows) is linked for admins only.
     expect(await row.first().getByTestId('delivery-temporal-link').count()).toBe(0);
     await browser.close();

@@ -219,9 +219,9 @@ describe('in the browser', () => {
     await page.getByTestId('preview-contact').selectOption('ct_grace');
     await page.getByTestId('preview-render').click();
     await expect.poll(() => page.getByTestId('preview-subject').textContent()).toBe('Hi Grace Hopper, you are on Pro');
-    await expect(page.getByTestId('preview-text').textContent()).resolves.toMatch(
-      /Hi Grace Hopper\n\n--\nTo stop receiving these emails, unsubscribe: http.*\/unsubscribe\//,
-    );
+    await expect
+      .poll(() => page.getByTestId('preview-text').textContent())
+      .toMatch(/Hi Grace Hopper\n\n--\nTo stop receiving these emails, unsubscribe: http.*\/unsubscribe\//);
     await page.getByTestId('preview-sandbox').click();
     await expect.poll(() => page.getByTestId('preview-message').textContent()).toMatch(/^Sent to grace@example\.test/);
 
@@ -242,7 +242,7 @@ describe('in the browser', () => {
     // A campaign body without {{ unsubscribe_url }} is a warning, listed apart and on the field: the flow can still be published.
     await expect.poll(() => page.getByTestId('flow-warnings').textContent()).toContain('{{ unsubscribe_url }}');
     await page.getByTestId('flow-ok').waitFor();
-    await expect(page.getByTestId('node-panel').getByTestId('field-warning').textContent()).resolves.toContain('unsubscribe_url');
+    await expect.poll(() => page.getByTestId('node-panel').getByTestId('field-warning').textContent()).toContain('unsubscribe_url');
     await page.getByTestId('send-html').fill('<p>Hello {{ name }}</p><p><a href="{{ unsubscribe_url }}">Leave</a></p>');
     await page.getByTestId('flow-warnings').waitFor({ state: 'detached' });
     await page.getByTestId('publish-flow').click();

@@ -15,6 +15,7 @@ import type { DeliveryAttempt } from '../../server/db/deliveries';
 import type { RunRecipient } from '../../server/db/runs';
 import type { ApiErrorBody, SaveSmtpProfileBody, SmtpProfileCreated, SmtpProfileResponse, RunAnswer } from '../../web/lib/api-types';
 import { eventually, portOpen, root, sleep, tempDir, toolPath, withDecodedPayloads } from '../helpers';
+import { freePort } from '../temporal-dev';
 
 /**
  * Each file's slot. Its ports are the base ports plus its slot, so no two files share a port, whatever
@@ -351,6 +352,9 @@ export class Product {
         SANDBOX_SMTP_LOGIN: `${smtpLogin.user}:${smtpLogin.password}`,
         DRIPLINE_TEMPORAL_CODEC_TOKEN: codecToken,
         DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS: String(signInRateWindowSeconds),
+        // The worker's endpoints on ports of its own: products of two test lanes run at once.
+        DRIPLINE_WORKER_HTTP_PORT: String(await freePort()),
+        DRIPLINE_WORKER_SDK_METRICS_PORT: String(await freePort()),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

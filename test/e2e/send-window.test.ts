@@ -27,7 +27,7 @@ describe('the Send window in the editor', () => {
     await page.getByTestId('node-delay').click();
     await page.getByTestId('add-sendWindow').click();
     const node = page.getByTestId('node-sendWindow');
-    await expect(node.textContent()).resolves.toContain('Send Mon–Fri 09:00–17:00');
+    await expect.poll(() => node.textContent()).toContain('Send Mon–Fri 09:00–17:00');
     const panel = page.getByTestId('node-panel');
     const fieldErrors = () => panel.locator('.field-error').allTextContents();
 
@@ -51,7 +51,7 @@ describe('the Send window in the editor', () => {
     await page.getByTestId('window-zone').fill('America/New_York');
     await page.getByTestId('window-randomize').check();
     await expect.poll(fieldErrors).toEqual([]);
-    await expect(node.textContent()).resolves.toContain('Send Sat, Sun 10:00–12:00');
+    await expect.poll(() => node.textContent()).toContain('Send Sat, Sun 10:00–12:00');
     await saved(page);
 
     const flow = (await product.admin.api<FlowResponse>('GET', '/api/flows/welcome')).data;
@@ -63,7 +63,7 @@ describe('the Send window in the editor', () => {
     expect(graph.edges.some((e) => e.source === window?.id && e.target === 'welcome')).toBe(true);
 
     await page.getByTestId('publish-flow').click();
-    await expect(page.getByTestId('published-version').textContent()).resolves.toMatch(/Published version \d+/);
+    await expect.poll(() => page.getByTestId('published-version').textContent()).toMatch(/Published version \d+/);
     await browser.close();
   });
 });

@@ -53,12 +53,12 @@ describe('SMTP profiles with a password', () => {
     await expect(page.getByTestId('smtp-secure').isChecked()).resolves.toBe(false);
     await expect(page.getByTestId('smtp-rate').inputValue()).resolves.toBe('1');
     await expect(page.getByTestId('smtp-daily-cap').inputValue()).resolves.toBe('500');
-    await expect(page.getByTestId('smtp-hints').textContent()).resolves.toMatch(/app password/i);
+    await expect.poll(() => page.getByTestId('smtp-hints').textContent()).toMatch(/app password/i);
 
     // The browser checks the form with the API's schema: SSL on port 587 is refused, naming the fix.
     await page.getByTestId('smtp-secure').check();
     await page.getByTestId('smtp-test-connection').click();
-    await expect(page.getByTestId('smtp-error-secure').textContent()).resolves.toMatch(/587.*SSL off/i);
+    await expect.poll(() => page.getByTestId('smtp-error-secure').textContent()).toMatch(/587.*SSL off/i);
 
     // The sandbox stands in for Gmail: no STARTTLS there, so SSL and TLS both off.
     await page.getByTestId('smtp-secure').uncheck();
@@ -87,7 +87,9 @@ describe('SMTP profiles with a password', () => {
     await page.getByTestId('smtp-test-connection').click();
     const connected = page.locator('[data-testid="smtp-test-result"][data-ok="true"]');
     await connected.waitFor({ timeout: 30_000 });
-    await expect(connected.textContent()).resolves.toMatch(new RegExp(`Connected to 127\\.0\\.0\\.1:${ports.smtp} and logged in as me@gmail\\.test`));
+    await expect
+      .poll(() => connected.textContent())
+      .toMatch(new RegExp(`Connected to 127\\.0\\.0\\.1:${ports.smtp} and logged in as me@gmail\\.test`));
 
     await page.getByTestId('smtp-save').click();
     await page.waitForURL(/\/settings\/smtp\/smtp_[A-Za-z0-9]+/);
@@ -113,7 +115,7 @@ describe('SMTP profiles with a password', () => {
 
     await page.goto(`${web}/settings/smtp`);
     const row = page.getByTestId(`smtp-row-${profileId}`);
-    await expect(row.textContent()).resolves.toMatch(new RegExp(`Gmail e2e.*127\\.0\\.0\\.1:${ports.smtp}.*none.*me@gmail\\.test.*Me at Gmail`));
+    await expect.poll(() => row.textContent()).toMatch(new RegExp(`Gmail e2e.*127\\.0\\.0\\.1:${ports.smtp}.*none.*me@gmail\\.test.*Me at Gmail`));
 
     // The editor's Sender select offers the profile and "Agent's default".
     await page.goto(`${web}/flows/welcome`);
@@ -205,7 +207,7 @@ describe('SMTP profiles with a password', () => {
     await page.getByTestId('smtp-test-connection').click();
     const connected = page.locator('[data-testid="smtp-test-result"][data-ok="true"]');
     await connected.waitFor({ timeout: 30_000 });
-    await expect(connected.textContent()).resolves.toMatch(new RegExp(`Connected to 127\\.0\\.0\\.1:${relay.port}`));
+    await expect.poll(() => connected.textContent()).toMatch(new RegExp(`Connected to 127\\.0\\.0\\.1:${relay.port}`));
 
     await page.getByTestId('smtp-save').click();
     await page.waitForURL(/\/settings\/smtp\/smtp_[A-Za-z0-9]+/);

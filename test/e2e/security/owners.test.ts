@@ -169,7 +169,7 @@ describe('the sandbox', () => {
     // In the browser: opening a row loads that message, and nothing else the page got carries a body.
     const browser = await product.logIn(admin, '/sandbox');
     await browser.page.getByTestId('sandbox-message').filter({ hasText: 'Big message 1' }).click();
-    await expect(browser.page.getByTestId('sandbox-message-text').textContent()).resolves.toContain('Large body line.');
+    await expect.poll(() => browser.page.getByTestId('sandbox-message-text').textContent()).toContain('Large body line.');
     const withBody = (await browser.close()).filter((r) => r.body.includes('Large body line.')).map((r) => new URL(r.url).pathname);
     expect(new Set(withBody)).toEqual(new Set([`/api/sandbox/messages/${first?.id}`]));
 
