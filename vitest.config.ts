@@ -87,23 +87,22 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     projects: [
-      // First, side by side: the files that start no Temporal server, browser or product (`npm run test:unit`).
-      { extends: true, test: { name: 'unit', include: UNIT_TESTS, fileParallelism: true, sequence: { groupOrder: 0 } } },
-      // Then two lanes at once, each one file at a time: the browser tests (a product each, mostly waiting on
-      // pages and polls) beside the engine's tests on real Temporal servers (mostly waiting on leases,
-      // timers and workers). A file of either lane alone used about one core of two.
-      { extends: true, test: { name: 'browser', include: ['test/e2e/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } } },
+      // First, two at a time: the files that start no Temporal server, browser or product (`npm run test:unit`).
+      { extends: true, test: { name: 'unit', include: UNIT_TESTS, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      // Then one at a time: the browser tests and the engine's tests on real Temporal servers. Two at a time
+      // would use the second core (one such file alone uses about one), but test/supervisor.test.ts then failed
+      // once (a worker killed and started again): not yet understood, so not yet.
       {
         extends: true,
         test: {
-          name: 'engine',
+          name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: [...UNIT_TESTS, 'test/e2e/**', ...PACED_TESTS],
+          exclude: [...UNIT_TESTS, ...PACED_TESTS],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
       },
-      // Last, alone on the machine: the tests that measure a pace from below (it must reach a rate, not only stay under it).
+      // Last: the tests that measure a pace from below (it must reach a rate, not only stay under it).
       { extends: true, test: { name: 'paced', include: PACED_TESTS, fileParallelism: false, sequence: { groupOrder: 2 } } },
     ],
   },

@@ -1,9 +1,8 @@
 /**
  * vitest's globalSetup: what the tests' products and workers run, built once before any file starts:
  * the web app's production build (when missing or older than the code) and the workflow bundle (unless
- * one matching this code is in dist/). Two test lanes run at once (vitest.config.ts), and two
- * `next build`s into one folder would break each other; every worker then loads the bundle instead of
- * running webpack again.
+ * one matching this code is in dist/). Each product's start and each worker then finds them ready,
+ * instead of running `next build` or webpack again (and two builds into one folder at once would break).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

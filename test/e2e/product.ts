@@ -352,7 +352,7 @@ export class Product {
         SANDBOX_SMTP_LOGIN: `${smtpLogin.user}:${smtpLogin.password}`,
         DRIPLINE_TEMPORAL_CODEC_TOKEN: codecToken,
         DRIPLINE_SIGN_IN_RATE_WINDOW_SECONDS: String(signInRateWindowSeconds),
-        // The worker's endpoints on ports of its own: products of two test lanes run at once.
+        // The worker's endpoints on ports of its own, so two products may run at once.
         DRIPLINE_WORKER_HTTP_PORT: String(await freePort()),
         DRIPLINE_WORKER_SDK_METRICS_PORT: String(await freePort()),
         ...env,
