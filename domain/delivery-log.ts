@@ -4,6 +4,7 @@
  * run page, the API and the server.
  */
 import { z } from 'zod';
+import { pageLimit } from './paging';
 import { CONTROL_CHARACTERS } from './text';
 
 /** What an attempt's SMTP reply code says about a failure: a 5xx reply, a 4xx reply, or no reply at all (a connection, TLS, a profile's settings). */
@@ -49,32 +50,17 @@ export const DeliveryLogFilter = z.object({
 export type DeliveryLogFilter = z.output<typeof DeliveryLogFilter>;
 
 /** Keyset paging of the log, newest first: `before` an attempt id (older ones), or `after` one (newer ones). */
-export const LogPage = z.object({
-  before: z.preprocess(
+const attemptId = (name: string) =>
+  z.preprocess(
     emptyAsUndefined,
     z.coerce
-      .number({ error: 'before must be an attempt id' })
-      .int('before must be an attempt id')
-      .positive('before must be an attempt id')
-      .max(Number.MAX_SAFE_INTEGER, 'before must be an attempt id')
+      .number({ error: `${name} must be an attempt id` })
+      .int(`${name} must be an attempt id`)
+      .positive(`${name} must be an attempt id`)
+      .max(Number.MAX_SAFE_INTEGER, `${name} must be an attempt id`)
       .optional(),
-  ),
-  after: z.preprocess(
-    emptyAsUndefined,
-    z.coerce
-      .number({ error: 'after must be an attempt id' })
-      .int('after must be an attempt id')
-      .positive('after must be an attempt id')
-      .max(Number.MAX_SAFE_INTEGER, 'after must be an attempt id')
-      .optional(),
-  ),
-  limit: z.coerce
-    .number({ error: 'limit must be a number' })
-    .int()
-    .min(1, 'limit must be at least 1')
-    .max(500, 'limit must be at most 500')
-    .default(50),
-});
+  );
+export const LogPage = z.object({ before: attemptId('before'), after: attemptId('after'), limit: pageLimit(50) });
 export type LogPage = z.output<typeof LogPage>;
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { runReconciliationFor } from '@server/runs/log';
 import { ReconcileSelection } from '@domain/delivery-log';
+import { pageLimit } from '@domain/paging';
 import { CONTROL_CHARACTERS } from '@domain/text';
 import { userRoute } from '@/lib/auth';
 import type { ReconciliationAnswer } from '@/lib/run-log-api';
@@ -15,12 +16,7 @@ const Page = z.object({
     .max(200, 'after must be a contact id')
     .refine((v) => !CONTROL_CHARACTERS.test(v), 'after must be a contact id')
     .optional(),
-  limit: z.coerce
-    .number({ error: 'limit must be a number' })
-    .int()
-    .min(1, 'limit must be at least 1')
-    .max(500, 'limit must be at most 500')
-    .default(100),
+  limit: pageLimit(100),
 });
 
 /**
