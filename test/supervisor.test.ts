@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually as polled, portOpen, root, sleep, tempDir } from './helpers';
 import { restartDelay, stopProcess, stopTimeoutMs, supervise } from '../scripts/supervise';
@@ -40,7 +39,7 @@ interface Proc {
   cmd: string;
 }
 
-/** The processes below `app` (from /proc), each with its parent and command line. */
+/** `app` and the processes below it (from /proc), each with its parent and command line. */
 function descendants(): Proc[] {
   const all = new Map<number, Proc>();
   for (const entry of fs.readdirSync('/proc')) {
@@ -55,7 +54,9 @@ function descendants(): Proc[] {
       // gone meanwhile
     }
   }
-  const found: Proc[] = [];
+  // The start script itself (run by `node --import tsx`, no wrapper), then everything below it.
+  const self = all.get(app.pid!);
+  const found: Proc[] = self ? [self] : [];
   const queue = [app.pid!];
   while (queue.length) {
     const parent = queue.shift()!;
@@ -110,7 +111,7 @@ const count = (text: string) => output.split(text).length - 1;
 describe('npm start supervises the worker and the sandbox', () => {
   beforeAll(async () => {
     for (const port of ports) expect(await portOpen(port), `port ${port} is free before the test`).toBe(false);
-    app = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
+    app = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       cwd: root,
       env: {
         ...process.env,

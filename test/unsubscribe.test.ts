@@ -73,8 +73,9 @@ describe('unsubscribe and suppression', () => {
   });
 
   it('skips a recipient unsubscribed while its own retry workflow waits, and the retry workflow settles it as skipped', async () => {
-    let greylisting = true;
-    env.answers.set('person5@example.test', () => (greylisting ? { code: 451, text: '4.7.1 Greylisted, try again later' } : undefined));
+    // Greylisted for good: an attempt that checked the contact just before the unsubscribe still cannot
+    // deliver, so only the skip at a later attempt can settle the recipient.
+    env.answers.set('person5@example.test', () => ({ code: 451, text: '4.7.1 Greylisted, try again later' }));
     const before = env.received.length;
     const { runId, handle } = await env.run('unsub-retry', graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' }), {
       audience: { kind: 'contacts', contactIds: ids(4, 5) },
@@ -83,7 +84,6 @@ describe('unsubscribe and suppression', () => {
       (await listRunRecipients(env.db, runId, { offset: 0, limit: 10 })).items.some((r) => r.id === 'ct_000005' && r.status === 'retrying'),
     );
     await setContactStatus(env.db, 'ct_000005', 'unsubscribed', 'one-click unsubscribe from the mail client');
-    greylisting = false;
     await handle.result();
     await until('ct_000005 to settle', async () =>
       (await listRunRecipients(env.db, runId, { offset: 0, limit: 10 })).items.some((r) => r.id === 'ct_000005' && r.status === 'skipped'),
@@ -92,6 +92,7 @@ describe('unsubscribe and suppression', () => {
     const attempts = (await attemptsOf(env.db, runId)).filter((a) => a.contactId === 'ct_000005');
     expect(attempts.at(-1)).toMatchObject({ outcome: 'skipped', workflowId: retryWorkflowId(runId, 'send', 'ct_000005') });
     expect(attempts.filter((a) => a.outcome === 'failed')).toEqual([]);
+    env.answers.delete('person5@example.test');
   });
 
   it('runs for a static list: its subscribed members, counted before the start; an unknown list is a 404 naming the field', async () => {

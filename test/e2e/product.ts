@@ -1,12 +1,11 @@
 /**
- * The whole product for end-to-end tests, started as `npm start` starts it (`tsx scripts/start.ts`:
+ * The whole product for end-to-end tests, started as `npm start` starts it (`node --import tsx scripts/start.ts`:
  * Temporal dev server, sandbox SMTP, worker, web) with its own data folder and ports, then driven
  * through its HTTP API (`Session.api<T>()`, typed with the app's own answer types) and headless Chromium.
  * Each test file starts one product in `beforeAll` and stops it with Ctrl-C in `afterAll`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { z } from 'zod';
@@ -338,7 +337,7 @@ export class Product {
   static async start(area: Area, env: Record<string, string> = {}): Promise<Product> {
     const ports = portsFor(area);
     const dataDir = tempDir(`e2e-${area.replace('/', '-')}`);
-    const app = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
+    const app = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       cwd: root,
       env: {
         ...process.env,
