@@ -32,4 +32,10 @@ export const deliveryLogMigrations: Record<string, Migration> = {
       await db.schema.dropIndex('delivery_attempts_run').execute();
     },
   },
+  /** The Delay or Send window a recipient waits in (the run page names it, not the step it goes on to). */
+  '281_recipient_waiting_in': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('run_recipients').addColumn('waiting_in', 'text').execute();
+    },
+  },
 };

@@ -173,6 +173,7 @@ export default async function RunPage({
             <th>Name</th>
             <th>Status</th>
             <th>Step</th>
+            <th>Moves on</th>
             <th>Updated</th>
             <th>History</th>
           </tr>
@@ -183,9 +184,13 @@ export default async function RunPage({
               <td>{r.email}</td>
               <td>{r.name}</td>
               <td data-testid="status">
-                <span className={`status status--${r.status}`}>{r.status === 'pending' && r.dueAt > Date.now() ? 'waiting' : r.status}</span>
+                <span className={`status status--${r.status}`}>{r.move.state}</span>
               </td>
-              <td title={r.nodeId ?? undefined}>{r.nodeId ? stepTitle(plan?.steps[r.nodeId], r.nodeId) : '—'}</td>
+              {/* Waiting: the Delay or Send window it waits in, not the step it goes on to. */}
+              <td data-testid="step" title={(r.move.state === 'waiting' ? r.waitingIn : null) ?? r.nodeId ?? undefined}>
+                {r.move.step ?? '—'}
+              </td>
+              <td data-testid="moves-on">{r.move.movesOnAt ? formatTime(r.move.movesOnAt) : r.move.state === 'pending' ? 'now' : '—'}</td>
               <td>{formatTime(r.updatedAt)}</td>
               <td>
                 {mayOpenTemporal(user) ? (
