@@ -16,10 +16,11 @@ import { insertContacts } from '../server/db/contacts';
 import { recordDeliveryAttempt } from '../server/db/deliveries';
 import { claimNextRecipients, insertRecipients, moveRecipient } from '../server/db/recipients';
 import { insertRun, listRunRecipients } from '../server/db/runs';
+import { insertSmtpProfile } from '../server/db/smtp-profiles';
 import type { Actor } from '../server/profiles';
 import { runPage } from '../server/runs/report';
 import { databases, tempInstallOn } from './databases';
-import { publishForTest, sendGraph } from './helpers';
+import { profileInput, publishForTest, sendGraph } from './helpers';
 
 const ADMIN: Actor = { id: 'admin', role: 'admin' };
 const HOUR = 3_600_000;
@@ -28,7 +29,7 @@ const DAY = 24 * HOUR;
 /** The weekday three days from now (UTC): a window open only then is shut now and opens in two to three days. */
 const inThreeDays = WEEKDAYS[(new Date(Date.now() + 3 * DAY).getUTCDay() + 6) % 7]!;
 const at = { x: 0, y: 0 };
-/** Trigger → Delay 2 hours → Send window (that one day, 09:00–17:00 UTC) → Condition → Send → Exit. */
+/** Trigger → Delay 2 hours → Send window (that one day, 09:00–17:00 UTC) → Condition → Send (a custom SMTP server) → Exit. */
 const waits: FlowGraph = {
   schemaVersion: 1,
   nodes: [
@@ -45,7 +46,7 @@ const waits: FlowGraph = {
         ],
       },
     },
-    { id: 's', type: 'sendEmail', position: at, data: { profileId: 'sandbox', subject: 'Hello', text: 'Hi' } },
+    { id: 's', type: 'sendEmail', position: at, data: { profileId: 'relay', subject: 'Hello', text: 'Hi' } },
     { id: 'x', type: 'exit', position: at, data: {} },
   ],
   edges: [
@@ -129,9 +130,12 @@ describe.each(databases)('on %s', (dialect) => {
     ]);
     // One message sent in the last half minute (the failed attempt does not count).
     expect(page.report.recentRate).toBeCloseTo(1 / 30);
+    // The sandbox sees what happens after it accepts a message: no note.
+    expect(page.report.lateBouncesUnseen).toEqual([]);
   });
 
   it('names the Delay or Send window each waiting recipient waits in, as the canvas does, and when they move on', async () => {
+    await insertSmtpProfile(db, profileInput({ name: 'Relay' }), { id: 'relay', passwordEnc: '', ownerId: null });
     const plan = await publishForTest(db, 'waits', waits);
     const run = { runId: 'run-waits', workflowId: 'campaign:run-waits' };
     await insertRun(db, {
@@ -167,6 +171,8 @@ describe.each(databases)('on %s', (dialect) => {
     const opens = new Date(b?.move.movesOnAt ?? 0);
     expect([WEEKDAYS[(opens.getUTCDay() + 6) % 7], opens.getUTCHours(), opens.getUTCMinutes()]).toEqual([inThreeDays, 9, 0]);
     expect(opens.getTime()).toBeGreaterThan(before + DAY);
+    // Its sender is a custom SMTP server: bounces mailed back after it accepted are not seen, and the page says so.
+    expect(page.report.lateBouncesUnseen).toEqual(['Relay']);
     // c is due now at its Send: no wait.
     expect([c?.id, c?.move.state, c?.move.step, c?.move.movesOnAt]).toEqual(['ct_c', 'pending', titleOf('s'), null]);
   });

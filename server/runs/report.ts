@@ -4,6 +4,7 @@ import { type RecipientCounts, pace, recipientCounts } from '../db/recipients';
 import type { DeliveryLogFilter, LogPage, ReconcileSelection } from '../../domain/delivery-log';
 import type { Plan } from '../../domain/flow/plan';
 import { stepTitle } from '../../domain/flow/step-title';
+import { SANDBOX_PROFILE_ID } from '../../domain/senders';
 import { deliveryLogPage } from '../db/delivery-log';
 import { reconcileCounts, reconcileList } from '../db/reconciliation';
 import { listRunRecipients, type Run, type RunRecipient, runPlan, runsResending, runTotals } from '../db/runs';
@@ -31,6 +32,11 @@ export interface RunReport {
   recentRate: number;
   /** When the last recipient should be done, from who is left, their due times and the recent rate; null when unknown or finished. */
   estimatedFinish: string | null;
+  /**
+   * The run's senders other than the sandbox: a bounce mailed back after such a server accepted a message
+   * never reaches Dripline (it reads only the server's replies while sending), so the counts cannot show it.
+   */
+  lateBouncesUnseen: string[];
 }
 
 /** A run with its live counts and an honest estimate of when it finishes; 404 unless the actor may see it. */
@@ -59,7 +65,8 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
     const pace = await throttleState(db, profile);
     senders.push({ ...pace, profileId: id, name: profile.name, limit: profile.ratePerSecond, failing: profile.failingReason });
   }
-  return { run, senders, counts, recentRate, estimatedFinish };
+  const lateBouncesUnseen = senders.filter((s) => s.profileId !== SANDBOX_PROFILE_ID).map((s) => s.name);
+  return { run, senders, counts, recentRate, estimatedFinish, lateBouncesUnseen };
 }
 
 /** Where a recipient is, as the run page says it: the step by its title, and when it moves on. */

@@ -135,6 +135,12 @@ export default async function RunPage({
       )}
       <RunControls runId={run.id} status={run.status} />
       <SenderPaces senders={report.senders} />
+      {report.lateBouncesUnseen.length > 0 && (
+        <p className="muted" data-testid="late-bounces-note">
+          Bounces that arrive later, as an email after {report.lateBouncesUnseen.join(' or ')} accepted a message, are not counted here: Dripline sees
+          only each server's reply while it sends. Your provider's bounce reports, or the mailbox bounces go to, have them.
+        </p>
+      )}
 
       <dl className="counts" data-testid="run-counts">
         <div className="counts__item">
