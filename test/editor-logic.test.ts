@@ -117,7 +117,7 @@ describe('step names and summaries', () => {
     expect(result.plan.steps.welcome?.name).toBe('Welcome email');
     expect(result.plan.steps.wait).not.toHaveProperty('name');
     expect(stepTitle(result.plan.steps.welcome, 'welcome')).toBe('Welcome email');
-    expect(stepTitle(result.plan.steps.wait, 'wait')).toBe('Delay');
+    expect(stepTitle(result.plan.steps.wait, 'wait')).toBe(nodeTitle(saved.nodes.find((n) => n.id === 'wait')!));
     expect(stepTitle(undefined, 'gone')).toBe('gone');
   });
 

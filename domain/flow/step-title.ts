@@ -4,6 +4,7 @@
  * all name steps this way.
  */
 import { NODE_KINDS, type NodeType } from './nodes';
+import { UNIT_MS } from './nodes/delay';
 import type { Step } from './plan';
 
 const MAX_SUMMARY = 40;
@@ -23,6 +24,14 @@ export function nodeTitle(node: { type: NodeType; name?: string | undefined; dat
   }
 }
 
+/** A Delay's wait as its node's summary says it (Wait 2 days; Wait 1–3 hours (random)), in the largest unit that divides it. */
+function waitText(minMs: number, maxMs: number): string {
+  const unit = (['days', 'hours', 'minutes'] as const).find((u) => minMs % UNIT_MS[u] === 0 && maxMs % UNIT_MS[u] === 0) ?? 'seconds';
+  const [min, max] = [minMs / UNIT_MS[unit], maxMs / UNIT_MS[unit]];
+  const unitText = max === 1 ? unit.replace(/s$/, '') : unit;
+  return min === max ? `Wait ${max} ${unitText}` : `Wait ${min}–${max} ${unitText} (random)`;
+}
+
 /** A step of a compiled plan (run pages, delivery logs); `undefined` steps (not in the plan) show their id. */
 export function stepTitle(step: Step | undefined, nodeId: string): string {
   if (!step) return nodeId;
@@ -31,7 +40,7 @@ export function stepTitle(step: Step | undefined, nodeId: string): string {
     case 'sendEmail':
       return `Send Email “${clip(step.subject)}”`;
     case 'delay':
-      return 'Delay';
+      return `Delay “${waitText(step.minMs, step.maxMs)}”`;
     case 'condition':
       return 'Condition';
     case 'split':
@@ -39,7 +48,8 @@ export function stepTitle(step: Step | undefined, nodeId: string): string {
     case 'exit':
       return 'Exit';
     case 'sendWindow':
-      return 'Send window';
+      // The step keeps the node's days, hours and zones: the canvas's own summary.
+      return `Send window “${clip(NODE_KINDS.sendWindow.summary(step))}”`;
     default:
       return step satisfies never;
   }

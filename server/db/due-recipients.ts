@@ -37,14 +37,14 @@ export function dueRecipientZones(db: Db, runId: string, nodeId: string, nowMs: 
     .execute();
 }
 
-/** Moves each of these recipients from `nodeId` to its next node, due at its own time: one transaction. */
+/** Moves each of these recipients from `nodeId` (a Delay or Send window, where they wait till then) to its next node, due at its own time: one transaction. */
 export async function rescheduleRecipients(db: Db, runId: string, nodeId: string, moves: { contactId: string; next: string; dueAt: number }[]) {
   const at = now();
   await db.transaction().execute(async (trx) => {
     for (const m of moves) {
       await trx
         .updateTable('runRecipients')
-        .set({ nodeId: m.next, dueAt: m.dueAt, updatedAt: at })
+        .set({ nodeId: m.next, dueAt: m.dueAt, waitingIn: nodeId, updatedAt: at })
         .where('runId', '=', runId)
         .where('contactId', '=', m.contactId)
         .where('nodeId', '=', nodeId)
@@ -75,10 +75,10 @@ export async function moveRecipientsOn(db: Db, runId: string, nodeId: string, by
   });
 }
 
-/** Every recipient due at this node moves to `next`, its due time pushed back by `byMs` (one UPDATE). Returns how many. */
+/** Every recipient due at this node (a Delay, where they wait till then) moves to `next`, its due time pushed back by `byMs` (one UPDATE). Returns how many. */
 export async function delayDueRecipients(db: Db, runId: string, nodeId: string, nowMs: number, next: string, byMs: number): Promise<number> {
   const r = await dueUpdate(db, runId, nodeId, nowMs)
-    .set((eb) => ({ nodeId: next, dueAt: eb('dueAt', '+', byMs), updatedAt: now() }))
+    .set((eb) => ({ nodeId: next, dueAt: eb('dueAt', '+', byMs), waitingIn: nodeId, updatedAt: now() }))
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }

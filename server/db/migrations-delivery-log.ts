@@ -1,4 +1,4 @@
-/** Migrations for the delivery log at scale, reconciliation and resends (270–279). */
+/** Migrations for the delivery log at scale, reconciliation and resends (270–279), and the run's report (280–289). */
 import type { Kysely, Migration } from 'kysely';
 
 export const deliveryLogMigrations: Record<string, Migration> = {
@@ -20,6 +20,22 @@ export const deliveryLogMigrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('runs').addColumn('source_run_id', 'text').execute();
       await db.schema.createIndex('runs_source').on('runs').column('source_run_id').execute();
+    },
+  },
+  /**
+   * The log searched by email: the matching contacts' attempts are read from this index alone (outcome and
+   * id in it), 100,000 contacts a few index pages each; it covers every query of delivery_attempts_run (its prefix).
+   */
+  '280_delivery_log_by_contact': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('delivery_attempts_contact').on('delivery_attempts').columns(['run_id', 'contact_id', 'outcome', 'id']).execute();
+      await db.schema.dropIndex('delivery_attempts_run').execute();
+    },
+  },
+  /** The Delay or Send window a recipient waits in (the run page names it, not the step it goes on to). */
+  '281_recipient_waiting_in': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('run_recipients').addColumn('waiting_in', 'text').execute();
     },
   },
 };

@@ -45,6 +45,8 @@ export interface RunRecipient {
   nodeId: string | null;
   status: RecipientStatus;
   dueAt: number;
+  /** The Delay or Send window that put it off till dueAt (see recipientWait). */
+  waitingIn: string | null;
   workflowId: string;
   updatedAt: string;
 }
@@ -187,6 +189,7 @@ export async function listRunRecipients(
       'runRecipients.nodeId',
       'runRecipients.status',
       'runRecipients.dueAt',
+      'runRecipients.waitingIn',
       'runRecipients.workflowId',
       'runRecipients.updatedAt',
     ])

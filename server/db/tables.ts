@@ -190,6 +190,8 @@ export interface Tables {
     nodeId: string | null;
     status: RecipientStatus;
     dueAt: number;
+    /** The Delay or Send window that last put it off (till dueAt): its node id; set as it moved on from there. */
+    waitingIn: Generated<string | null>;
     workflowId: string;
     /** The send batch that holds it while its status is 'sending'. */
     claim: string | null;

@@ -2,9 +2,12 @@
 import type { Db } from '../db';
 import { type RecipientCounts, pace, recipientCounts } from '../db/recipients';
 import type { DeliveryLogFilter, LogPage, ReconcileSelection } from '../../domain/delivery-log';
+import type { Plan } from '../../domain/flow/plan';
+import { stepTitle } from '../../domain/flow/step-title';
+import { SANDBOX_PROFILE_ID } from '../../domain/senders';
 import { deliveryLogPage } from '../db/delivery-log';
 import { reconcileCounts, reconcileList } from '../db/reconciliation';
-import { listRunRecipients, type Run, runPlan, runsResending, runTotals } from '../db/runs';
+import { listRunRecipients, type Run, type RunRecipient, runPlan, runsResending, runTotals } from '../db/runs';
 import { getSmtpProfile } from '../db/smtp-profiles';
 import { type ThrottleState, throttleState } from '../db/throttle';
 import { visibleRun, visibleRuns } from '../access';
@@ -29,6 +32,11 @@ export interface RunReport {
   recentRate: number;
   /** When the last recipient should be done, from who is left, their due times and the recent rate; null when unknown or finished. */
   estimatedFinish: string | null;
+  /**
+   * The run's senders other than the sandbox: a bounce mailed back after such a server accepted a message
+   * never reaches Dripline (it reads only the server's replies while sending), so the counts cannot show it.
+   */
+  lateBouncesUnseen: string[];
 }
 
 /** A run with its live counts and an honest estimate of when it finishes; 404 unless the actor may see it. */
@@ -57,7 +65,34 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
     const pace = await throttleState(db, profile);
     senders.push({ ...pace, profileId: id, name: profile.name, limit: profile.ratePerSecond, failing: profile.failingReason });
   }
-  return { run, senders, counts, recentRate, estimatedFinish };
+  const lateBouncesUnseen = senders.filter((s) => s.profileId !== SANDBOX_PROFILE_ID).map((s) => s.name);
+  return { run, senders, counts, recentRate, estimatedFinish, lateBouncesUnseen };
+}
+
+/** Where a recipient is, as the run page says it: the step by its title, and when it moves on. */
+export interface RecipientMove {
+  /** Waiting out a Delay or Send window (or a start) till `movesOnAt`; otherwise its status. */
+  state: 'waiting' | RunRecipient['status'];
+  /** The step it waits in or is at, by its title; null once it has left the flow. */
+  step: string | null;
+  /** When it moves on (ISO): its due time while waiting; null when due now or not pending. */
+  movesOnAt: string | null;
+}
+
+/**
+ * A pending recipient due later waits in the Delay or Send window that put it off (its row holds the step it
+ * goes on to); one due later without one (a run's start) waits at its step.
+ */
+export function recipientMove(
+  plan: Plan | undefined,
+  r: Pick<RunRecipient, 'nodeId' | 'status' | 'dueAt' | 'waitingIn'>,
+  nowMs: number,
+): RecipientMove {
+  const title = (id: string | null) => (id === null ? null : stepTitle(plan?.steps[id], id));
+  if (r.status === 'pending' && r.dueAt > nowMs) {
+    return { state: 'waiting', step: title(r.waitingIn ?? r.nodeId), movesOnAt: new Date(r.dueAt).toISOString() };
+  }
+  return { state: r.status, step: title(r.nodeId), movesOnAt: null };
 }
 
 /** A finished run this size or smaller shows who got it without being asked (about 0.1 s of counting). */
@@ -85,7 +120,8 @@ export async function runPage(
   // Every recipient is in one of the states counted: at 1,000,000 recipients, counting them again costs a scan.
   const { messagesSent: _, ...states } = report.counts;
   const total = Object.values(states).reduce((n, c) => n + c, 0);
-  const recipients = await listRunRecipients(db, runId, { offset: pages.recipientsAt, limit: pages.limit, total });
+  const listed = await listRunRecipients(db, runId, { offset: pages.recipientsAt, limit: pages.limit, total });
+  const recipients = { ...listed, items: listed.items.map((r) => ({ ...r, move: recipientMove(plan, r, Date.now()) })) };
   const attempts = await deliveryLogPage(db, runId, logQuery(plan, pages.log.filter), pages.log.page);
   const held =
     report.counts.held > 0 ? (await listRunRecipients(db, runId, { offset: 0, limit: 100, status: 'held', total: report.counts.held })).items : [];

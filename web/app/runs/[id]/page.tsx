@@ -135,6 +135,12 @@ export default async function RunPage({
       )}
       <RunControls runId={run.id} status={run.status} />
       <SenderPaces senders={report.senders} />
+      {report.lateBouncesUnseen.length > 0 && (
+        <p className="muted" data-testid="late-bounces-note">
+          Bounces that arrive later, as an email after {report.lateBouncesUnseen.join(' or ')} accepted a message, are not counted here: Dripline sees
+          only each server's reply while it sends. Your provider's bounce reports, or the mailbox bounces go to, have them.
+        </p>
+      )}
 
       <dl className="counts" data-testid="run-counts">
         <div className="counts__item">
@@ -173,6 +179,7 @@ export default async function RunPage({
             <th>Name</th>
             <th>Status</th>
             <th>Step</th>
+            <th>Moves on</th>
             <th>Updated</th>
             <th>History</th>
           </tr>
@@ -183,9 +190,13 @@ export default async function RunPage({
               <td>{r.email}</td>
               <td>{r.name}</td>
               <td data-testid="status">
-                <span className={`status status--${r.status}`}>{r.status === 'pending' && r.dueAt > Date.now() ? 'waiting' : r.status}</span>
+                <span className={`status status--${r.status}`}>{r.move.state}</span>
               </td>
-              <td title={r.nodeId ?? undefined}>{r.nodeId ? stepTitle(plan?.steps[r.nodeId], r.nodeId) : '—'}</td>
+              {/* Waiting: the Delay or Send window it waits in, not the step it goes on to. */}
+              <td data-testid="step" title={(r.move.state === 'waiting' ? r.waitingIn : null) ?? r.nodeId ?? undefined}>
+                {r.move.step ?? '—'}
+              </td>
+              <td data-testid="moves-on">{r.move.movesOnAt ? formatTime(r.move.movesOnAt) : r.move.state === 'pending' ? 'now' : '—'}</td>
               <td>{formatTime(r.updatedAt)}</td>
               <td>
                 {mayOpenTemporal(user) ? (
