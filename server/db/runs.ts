@@ -36,6 +36,10 @@ export interface Run extends RunSummary {
   flowOwnerId: string | null;
   /** The run this one resends a set of; null for a run of its own audience. */
   sourceRunId: string | null;
+  /** When a scheduled run starts (ISO), or null for one started at once. */
+  startAt: string | null;
+  /** Hours the first send is spread over, or null. */
+  spreadHours: number | null;
 }
 
 export interface RunRecipient {
@@ -51,7 +55,7 @@ export interface RunRecipient {
 
 const summaryColumns = ['runs.id', 'runs.flowId', 'runs.version', 'runs.createdAt', 'runs.status', 'flows.name as flowName'] as const;
 
-/** Writes a new run (status running). Returns false when the idempotency key already names a run. */
+/** Writes a new run (status running, or scheduled with a start time). */
 export async function insertRun(
   db: Db,
   run: {
@@ -64,6 +68,9 @@ export async function insertRun(
     audience: Audience | Extract<RunAudience, { kind: 'segment' | 'resend' }>;
     workflowId: string;
     plan: Plan;
+    /** A scheduled run is written as 'scheduled'; its campaign says 'running' when it starts. */
+    startAt?: Date | undefined;
+    spreadHours?: number | undefined;
   },
 ): Promise<void> {
   const audience =
@@ -81,7 +88,9 @@ export async function insertRun(
       startedBy: run.startedBy,
       ownerId: run.startedBy,
       createdAt: now(),
-      status: 'running',
+      status: run.startAt ? 'scheduled' : 'running',
+      startAt: run.startAt?.toISOString() ?? null,
+      spreadHours: run.spreadHours ?? null,
       idempotencyKey: run.idempotencyKey,
       audience: JSON.stringify(audience),
       workflowId: run.workflowId,
@@ -118,6 +127,8 @@ export async function getRun(db: Db, runId: string): Promise<Run | undefined> {
       'runs.ownerId',
       'flows.ownerId as flowOwnerId',
       'runs.sourceRunId',
+      'runs.startAt',
+      'runs.spreadHours',
     ])
     .where('runs.id', '=', runId)
     .executeTakeFirst();
@@ -128,6 +139,17 @@ export async function getRun(db: Db, runId: string): Promise<Run | undefined> {
 export async function runPlan(db: Db, runId: string): Promise<Plan | undefined> {
   const row = await db.selectFrom('runs').select('plan').where('id', '=', runId).executeTakeFirst();
   return row?.plan ? (JSON.parse(row.plan) as Plan) : undefined;
+}
+
+/** A scheduled run's new start time; false when it is no longer scheduled (it started, or was cancelled). */
+export async function setRunStartAt(db: Db, runId: string, startAt: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('runs')
+    .set({ startAt: startAt.toISOString() })
+    .where('id', '=', runId)
+    .where('status', '=', 'scheduled')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function setRunStatus(db: Db, runId: string, status: RunStatus): Promise<void> {

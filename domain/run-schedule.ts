@@ -1,0 +1,26 @@
+/** When a run starts, and over how long its first send is spread: the start API, the start page and the run page share these rules. */
+import { z } from 'zod';
+
+/** A spread longer than a week is a different campaign, not a gentle start. */
+export const MAX_SPREAD_HOURS = 168;
+
+/** A scheduled start: an ISO date and time with its zone (Z or an offset), checked to be in the future when the run is started. */
+export const StartAt = z.iso.datetime({ offset: true, error: 'startAt must be an ISO date and time with its zone, e.g. 2026-12-08T09:00:00Z' });
+
+export const SpreadHours = z
+  .number({ error: 'spreadHours must be a number of hours' })
+  .int('spreadHours must be a whole number of hours')
+  .min(1, 'spreadHours must be at least 1')
+  .max(MAX_SPREAD_HOURS, `spreadHours must be at most ${MAX_SPREAD_HOURS} (a week)`);
+
+/** What a start request may add to "start now for this audience": a start time, a spread of the first send. */
+export const RunSchedule = z.object({ startAt: StartAt.optional(), spreadHours: SpreadHours.optional() });
+
+/** Why `startAt` cannot be a run's start time now, or undefined when it can (it is in the future). */
+export function startAtProblem(startAt: Date, nowMs: number): string | undefined {
+  if (Number.isNaN(startAt.getTime())) return 'startAt must be an ISO date and time with its zone, e.g. 2026-12-08T09:00:00Z';
+  if (startAt.getTime() <= nowMs) {
+    return `startAt must be in the future: ${startAt.toISOString()} has passed (leave it out to start now)`;
+  }
+  return undefined;
+}
