@@ -6,8 +6,12 @@
  *
  * The audiences are explicit contacts: they are written due at the (real) moment of the start, as a
  * list's or a segment's are, so the campaign's activities, which read the real clock, find them due
- * whatever time the skipped workflow clock says.
+ * whatever time the skipped workflow clock says. The reschedule's history is test/histories/campaign-scheduled-spread.json;
+ * re-record it after an intended change behind patched(): DRIPLINE_RECORD_HISTORY=1 npx vitest run test/campaign-schedule.test.ts
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +26,7 @@ import { startRun } from '../server/runs/start';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { threadedTransports } from '../server/smtp/send-thread';
 import { campaignWorkflowId } from '../workflows/contracts';
-import { localSmtpPolicy, profileInput, publishForTest, sendGraph, tempInstall, timeSkippingTemporal, workflowOptions } from './helpers';
+import { localSmtpPolicy, profileInput, publishForTest, root, sendGraph, tempInstall, timeSkippingTemporal, workflowOptions } from './helpers';
 
 const HOUR = 3_600_000;
 const taskQueue = 'campaign-schedule';
@@ -111,10 +115,10 @@ describe('a scheduled start', () => {
     });
   });
 
-  it('moves to the new time when rescheduled', async () => {
+  it('moves to the new time when rescheduled, and spreads its first send from then', async () => {
     const { ids, emails } = await contacts('moved', 3);
     const now = await env.currentTimeMs();
-    const { runId, handle } = await start(ids, { startAt: new Date(now + 24 * HOUR).toISOString() });
+    const { runId, handle } = await start(ids, { startAt: new Date(now + 24 * HOUR).toISOString(), spreadHours: 1 });
     const later = now + 48 * HOUR;
     await rescheduleRun(db, env.client, runId, new Date(later).toISOString());
     expect((await getRun(db, runId))?.startAt).toBe(new Date(later).toISOString());
@@ -124,9 +128,17 @@ describe('a scheduled start', () => {
     expect(receivedBy(emails)).toEqual([]);
 
     expect(await handle.result()).toMatchObject({ status: 'completed', sent: 3 });
-    const mine = receivedBy(emails);
-    expect(mine).toHaveLength(3);
-    expect(mine.every((m) => m.at >= later)).toBe(true);
+    const times = receivedBy(emails)
+      .map((m) => m.at)
+      .sort((a, b) => a - b);
+    expect(times).toHaveLength(3);
+    expect(times.every((at) => at >= later)).toBe(true);
+    // Three recipients over the hour from the (moved) start: twenty minutes apart.
+    expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(40 * 60_000);
+    expect((times.at(-1) ?? 0) - later).toBeLessThan(HOUR);
+    if (process.env.DRIPLINE_RECORD_HISTORY === '1') {
+      fs.writeFileSync(path.join(root, 'test', 'histories', 'campaign-scheduled-spread.json'), historyToJSON(await handle.fetchHistory()));
+    }
   });
 
   it('sends nothing when cancelled before it starts', async () => {

@@ -149,7 +149,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     // (Sends due but held back by a spread start's cap: until its next tick.)
     const capped = cohortNow.dueSends.length > 0 && state.spread ? untilNextTick(state.spread, Date.now()) : undefined;
     if (cohortNow.nextDueAt === null && capped === undefined) await cohort.ensureRetryWorkflows({ runId, plan, campaignWorkflowId: workflowId });
-    const sleepMs = cohortNow.nextDueAt === null ? IDLE_CHECK_MS : Math.max(10, cohortNow.nextDueAt - cohortNow.now);
+    const sleepMs = cohortNow.nextDueAt === null ? (capped ?? IDLE_CHECK_MS) : Math.max(10, cohortNow.nextDueAt - cohortNow.now);
     await condition(() => woken || state.paused || state.cancelled, Math.min(sleepMs, capped ?? sleepMs, IDLE_CHECK_MS * 60));
   }
 }
