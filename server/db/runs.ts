@@ -262,13 +262,13 @@ export async function runTotals(db: Db, runIds: string[]): Promise<Map<string, {
   return totals;
 }
 
-/** Runs not finished yet (running or paused) whose plan sends with this profile. */
+/** Runs not finished yet (scheduled, running or paused) whose plan sends with this profile. */
 export async function unfinishedRunsUsing(db: Db, profileId: string): Promise<RunSummary[]> {
   const rows = await db
     .selectFrom('runs')
     .innerJoin('flows', 'flows.id', 'runs.flowId')
     .select([...summaryColumns, 'runs.plan'])
-    .where('runs.status', 'in', ['running', 'paused'])
+    .where('runs.status', 'in', ['scheduled', 'running', 'paused'])
     .execute();
   return rows
     .filter((r) => r.plan && Object.values((JSON.parse(r.plan) as Plan).steps).some((s) => s.type === 'sendEmail' && s.profileId === profileId))
