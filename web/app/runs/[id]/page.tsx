@@ -72,7 +72,7 @@ export default async function RunPage({
   );
   const { run, counts } = report;
   const config = getConfig();
-  const active = run.status === 'running' || run.status === 'paused';
+  const active = run.status === 'running' || run.status === 'paused' || run.status === 'scheduled';
   const total = STATES.reduce((n, [state]) => n + counts[state], 0) + counts.journey;
   const pages = { recipients: String(recipientsAt) };
   const mayResend = mayUseFlow(user, { ownerId: run.flowOwnerId });

@@ -47,7 +47,10 @@ export function RunSchedule({ runId, status, startAt, spreadHours }: Props) {
   return (
     <form className="run-schedule" onSubmit={reschedule} data-testid="run-schedule">
       <p>
-        Scheduled to start at <strong data-testid="run-start-at">{at}</strong>
+        Scheduled to start at{' '}
+        <strong data-testid="run-start-at" data-at={startAt}>
+          {at}
+        </strong>
         {spread ? `, ${spread}` : ''}. Nothing is sent before then; the run waits in Temporal.
       </p>
       <label>
