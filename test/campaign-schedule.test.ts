@@ -22,6 +22,7 @@ import { insertContacts } from '../server/db/contacts';
 import { getRun } from '../server/db/runs';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import { controlRun, rescheduleRun } from '../server/runs/control';
+import { runReport } from '../server/runs/report';
 import { startRun } from '../server/runs/start';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { threadedTransports } from '../server/smtp/send-thread';
@@ -122,6 +123,9 @@ describe('a scheduled start', () => {
     const later = now + 48 * HOUR;
     await rescheduleRun(db, env.client, runId, new Date(later).toISOString());
     expect((await getRun(db, runId))?.startAt).toBe(new Date(later).toISOString());
+    // The forecast before it starts: the spread's last tick, three recipients an hour apart by twenty minutes.
+    const forecast = Date.parse((await runReport(db, admin, runId)).estimatedFinish ?? '');
+    expect(forecast).toBe(later + 40 * 60_000);
 
     // Past the first time: still nothing.
     await env.sleep('25 hours');
@@ -136,6 +140,8 @@ describe('a scheduled start', () => {
     // Three recipients over the hour from the (moved) start: twenty minutes apart.
     expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(40 * 60_000);
     expect((times.at(-1) ?? 0) - later).toBeLessThan(HOUR);
+    // The forecast made before the start matches the finish within a tenth of the run's length.
+    expect(Math.abs((times.at(-1) ?? 0) - forecast)).toBeLessThanOrEqual(0.1 * (forecast - later));
     if (process.env.DRIPLINE_RECORD_HISTORY === '1') {
       fs.writeFileSync(path.join(root, 'test', 'histories', 'campaign-scheduled-spread.json'), historyToJSON(await handle.fetchHistory()));
     }

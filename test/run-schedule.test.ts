@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../domain/flow/compile';
 import type { Plan } from '../domain/flow/plan';
+import { forecastFinish } from '../domain/run-schedule';
 import type { Db } from '../server/db';
 import { getRun, insertRun, setRunStartAt, setRunStatus } from '../server/db/runs';
 import { requestedSchedule } from '../server/runs/start';
@@ -141,5 +142,23 @@ describe('a spread start', () => {
     expect(batchesToSend(plan, [{ nodeId: 's', count: 30 }], { batchSize: 2500, parallel: 2, spread: notCapped, now: 0 })).toEqual([
       expect.objectContaining({ nodeId: 's', limit: 2500 }),
     ]);
+  });
+});
+
+describe('the forecast of a run’s finish', () => {
+  const start = Date.parse('2026-12-07T10:00:00Z');
+
+  it('turns a 200,000 audience into four days with a daily cap of 50,000 (per UTC day)', () => {
+    const finish = forecastFinish({ audience: 200_000, startMs: start, ratePerSecond: 100, dailyCap: 50_000 });
+    // 50,000 on each of the 7th, 8th and 9th, then the last 50,000 from midnight on the 10th at 100 a second.
+    expect(new Date(finish).toISOString()).toBe('2026-12-10T00:08:20.000Z');
+    expect(forecastFinish({ audience: 200_000, startMs: start, ratePerSecond: 100, dailyCap: null })).toBe(start + 2_000_000);
+  });
+
+  it('goes on the same day while the cap is not reached, and is no sooner than a spread’s last tick', () => {
+    expect(forecastFinish({ audience: 40_000, startMs: start, ratePerSecond: 10, dailyCap: 50_000 })).toBe(start + 4_000_000);
+    expect(forecastFinish({ audience: 30, startMs: start, ratePerSecond: null, dailyCap: null, spreadHours: 1 })).toBe(start + 58 * 60_000);
+    // A pace slower than the spread: the pace decides.
+    expect(forecastFinish({ audience: 3600, startMs: start, ratePerSecond: 0.5, dailyCap: null, spreadHours: 1 })).toBe(start + 7_200_000);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { condition } from '@temporalio/workflow';
 import type { Plan, SendEmailStep } from '../domain/flow/plan';
+import { spreadTicks } from '../domain/run-schedule';
 import type { CampaignState } from './contracts';
 
 /** Waits until `state.startAt` (which a reschedule may move) or a cancel; then the run starts now. */
@@ -29,20 +30,9 @@ export interface Spread {
   given: number;
 }
 
-/** Ticks at most once a minute, and no more ticks than recipients: a 200,000 audience over 6 hours is 556 a minute. */
-const MIN_TICK_MS = 60_000;
-
 export function startSpread(plan: Plan, audience: number, hours: number, now: number): Spread {
-  const windowMs = hours * 3_600_000;
-  const ticks = Math.max(1, Math.min(audience, Math.floor(windowMs / MIN_TICK_MS)));
-  return {
-    nodeIds: firstSends(plan),
-    startsAt: now,
-    endsAt: now + windowMs,
-    tickMs: Math.floor(windowMs / ticks),
-    perTick: Math.ceil(audience / ticks),
-    given: 0,
-  };
+  const { tickMs, perTick } = spreadTicks(audience, hours);
+  return { nodeIds: firstSends(plan), startsAt: now, endsAt: now + hours * 3_600_000, tickMs, perTick, given: 0 };
 }
 
 /** The Send steps reached from the entry with no Send before them. */

@@ -2,6 +2,7 @@
 import type { Db } from '../db';
 import { type RecipientCounts, pace, recipientCounts } from '../db/recipients';
 import type { DeliveryLogFilter, LogPage, ReconcileSelection } from '../../domain/delivery-log';
+import { forecastFinish } from '../../domain/run-schedule';
 import { deliveryLogPage } from '../db/delivery-log';
 import { reconcileCounts, reconcileList } from '../db/reconciliation';
 import { listRunRecipients, type Run, runPlan, runsResending, runTotals } from '../db/runs';
@@ -51,11 +52,26 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
   const plan = await runPlan(db, runId);
   const profileIds = [...new Set(Object.values(plan?.steps ?? {}).flatMap((s) => (s.type === 'sendEmail' ? [s.profileId] : [])))];
   const senders: SenderPace[] = [];
+  const dailyCaps: number[] = [];
   for (const id of profileIds) {
     const profile = await getSmtpProfile(db, id);
     if (!profile) continue;
     const pace = await throttleState(db, profile);
     senders.push({ ...pace, profileId: id, name: profile.name, limit: profile.ratePerSecond, failing: profile.failingReason });
+    if (profile.dailyCap) dailyCaps.push(profile.dailyCap);
+  }
+  // Not started yet, or spreading its first send: the forecast from its start (the slowest sender, the smallest daily cap, the spread).
+  const startMs = Date.parse(run.startAt ?? run.createdAt);
+  if (left > 0 && (run.status === 'scheduled' || (run.status === 'running' && run.spreadHours))) {
+    const rates = senders.flatMap((p) => (p.effectiveRate ? [p.effectiveRate] : []));
+    const forecast = forecastFinish({
+      audience: run.status === 'scheduled' ? left : left + counts.held + counts.completed + counts.failed + counts.cancelled + counts.skipped,
+      startMs,
+      ratePerSecond: rates.length > 0 ? Math.min(...rates) : null,
+      dailyCap: dailyCaps.length > 0 ? Math.min(...dailyCaps) : null,
+      spreadHours: run.spreadHours,
+    });
+    estimatedFinish = new Date(Math.max(forecast, estimatedFinish ? Date.parse(estimatedFinish) : 0)).toISOString();
   }
   return { run, senders, counts, recentRate, estimatedFinish };
 }
