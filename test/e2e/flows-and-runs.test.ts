@@ -102,6 +102,14 @@ describe('flows and runs', () => {
     expect(past.error).toMatchObject({ code: 'invalid_start_at', details: { field: 'startAt' } });
     expect(past.error.message).toMatch(/^startAt must be in the future/);
 
+    const start = { flowId: 'welcome', version: 1, audience: { kind: 'contacts', contactIds: ['ct_ada'] } };
+    const passed = await product.admin.api('POST', '/api/runs', { ...start, startAt: '2020-01-01T09:00:00Z' });
+    expect(passed.status).toBe(422);
+    expect(passed.error).toMatchObject({ code: 'invalid_start_at', details: { field: 'startAt' } });
+    const tooShort = await product.admin.api('POST', '/api/runs', { ...start, spreadHours: 0 });
+    expect(tooShort.status).toBe(422);
+    expect(tooShort.error.message).toBe('invalid request: spreadHours: spreadHours must be at least 1');
+
     await page.getByTestId('cancel-run').click();
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toBe('cancelled');
     expect((await product.admin.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data).toHaveLength(before);
