@@ -38,6 +38,7 @@ export const UNIT_TESTS = [
   'test/rate-limits.test.ts',
   'test/recipient-claims.test.ts',
   'test/run-page.test.ts',
+  'test/run-schedule.test.ts',
   'test/replay.test.ts',
   'test/sandbox-read.test.ts',
   'test/sandbox-store.test.ts',

@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { makeKeyring } from '../server/crypto';
 import { workerDataConverter } from '../server/temporal-codec';
-import { pauseSignal, resumeSignal } from '../workflows/contracts';
+import { pauseSignal, rescheduleSignal, resumeSignal } from '../workflows/contracts';
 import { failureConverterPath, root, testSecretKey, workflowsPath } from './helpers';
 
 // As the worker replays: through the payload codec, with the key the campaign tests record with. The
@@ -128,5 +128,27 @@ describe('replay of a journey with an A/B split', () => {
 
   it('replays deterministically with the current workflow code', async () => {
     await expect(Worker.runReplayHistory(replayOptions, history, 'journey-ab-split')).resolves.toBeUndefined();
+  });
+});
+
+/**
+ * A campaign scheduled for tomorrow, rescheduled to the day after, whose first send is spread over an
+ * hour: the start timer, the reschedule signal, then one batch per tick. Re-record after an intended
+ * change behind patched(): DRIPLINE_RECORD_HISTORY=1 npx vitest run test/campaign-schedule.test.ts
+ */
+describe('replay of a scheduled, rescheduled and spread campaign', () => {
+  const scheduledFile = path.join(root, 'test', 'histories', 'campaign-scheduled-spread.json');
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(scheduledFile, 'utf8')));
+
+  it('the committed history has the reschedule signal, timers and a batch per tick of the spread', () => {
+    const events = history.events ?? [];
+    expect(events.flatMap((e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? [])).toEqual([rescheduleSignal.name]);
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendBatch')).toHaveLength(3);
+    expect(events.filter((e) => e.timerStartedEventAttributes).length).toBeGreaterThanOrEqual(4);
+    expect(events.some((e) => e.workflowExecutionCompletedEventAttributes)).toBe(true);
+  });
+
+  it('replays deterministically with the current workflow code', async () => {
+    await expect(Worker.runReplayHistory(replayOptions, history, 'campaign-scheduled-spread')).resolves.toBeUndefined();
   });
 });

@@ -8,12 +8,14 @@ import { ApplicationFailure, condition, continueAsNew, patched, proxyActivities,
 import type { Activities } from '../activities';
 import type { StuckRecipients } from '../server/cohort/advance';
 import { PLAN_SCHEMA_VERSION } from '../domain/flow/plan';
+import { batchesToSend, startSpread, untilNextTick, waitForStart } from './campaign-start';
 import {
   type CampaignInput,
   type CampaignResult,
   type CampaignState,
   cancelSignal,
   pauseSignal,
+  rescheduleSignal,
   resumeSignal,
   stateQuery,
   wakeSignal,
@@ -51,6 +53,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
   const state: CampaignState = input.carried ?? {
     seed: Math.floor(Math.random() * 0x1_0000_0000),
     startedAt: Date.now(),
+    ...(input.startAt === undefined ? {} : { startAt: input.startAt }),
     cursor: input.audience === 'all' ? '' : null,
     batches: 0,
     paused: false,
@@ -74,7 +77,16 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
   setHandler(wakeSignal, () => {
     woken = true;
   });
+  setHandler(rescheduleSignal, (startAt) => {
+    if (state.startAt !== undefined) state.startAt = startAt;
+  });
   setHandler(stateQuery, () => state);
+
+  // A scheduled run waits here, in Temporal, before anyone is enrolled; then it says it is running.
+  if (state.startAt !== undefined) {
+    await waitForStart(state);
+    if (!state.cancelled) await cohort.setRunStatus({ runId, status: 'running' });
+  }
 
   const longHistory = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 8_000;
 
@@ -110,15 +122,13 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
       await cohort.setRunStatus({ runId, status: 'completed' });
       return { status: 'completed', sent: state.sent, failed: state.failed, handedOff: state.handedOff };
     }
-    if (cohortNow.dueSends.length > 0) {
-      const batches = cohortNow.dueSends.flatMap(({ nodeId, count }) => {
-        const step = plan.steps[nodeId];
-        if (step?.type !== 'sendEmail') return [];
-        return Array.from({ length: Math.min(PARALLEL_BATCHES, Math.ceil(count / batchSize)) }, () => ({ nodeId, step }));
-      });
+    // A spread start caps its first sends from the moment the audience is in and counted.
+    if (input.spreadHours !== undefined && !state.spread) state.spread = startSpread(plan, cohortNow.active, input.spreadHours, Date.now());
+    const batches = batchesToSend(plan, cohortNow.dueSends, { batchSize, parallel: PARALLEL_BATCHES, spread: state.spread, now: Date.now() });
+    if (batches.length > 0) {
       const results = await Promise.all(
-        batches.map(({ nodeId, step }) =>
-          sendBatch({ runId, nodeId, step, claim: `${workflowId}:${++state.batches}`, limit: batchSize, campaignWorkflowId: workflowId }),
+        batches.map(({ nodeId, step, limit }) =>
+          sendBatch({ runId, nodeId, step, claim: `${workflowId}:${++state.batches}`, limit, campaignWorkflowId: workflowId }),
         ),
       );
       for (const r of results) {
@@ -136,9 +146,11 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
       continue;
     }
     // Nothing due now: sleep until the next recipient is due, or a retry settles one, or a signal comes.
-    if (cohortNow.nextDueAt === null) await cohort.ensureRetryWorkflows({ runId, plan, campaignWorkflowId: workflowId });
-    const sleepMs = cohortNow.nextDueAt === null ? IDLE_CHECK_MS : Math.max(10, cohortNow.nextDueAt - cohortNow.now);
-    await condition(() => woken || state.paused || state.cancelled, Math.min(sleepMs, IDLE_CHECK_MS * 60));
+    // (Sends due but held back by a spread start's cap: until its next tick.)
+    const capped = cohortNow.dueSends.length > 0 && state.spread ? untilNextTick(state.spread, Date.now()) : undefined;
+    if (cohortNow.nextDueAt === null && capped === undefined) await cohort.ensureRetryWorkflows({ runId, plan, campaignWorkflowId: workflowId });
+    const sleepMs = cohortNow.nextDueAt === null ? (capped ?? IDLE_CHECK_MS) : Math.max(10, cohortNow.nextDueAt - cohortNow.now);
+    await condition(() => woken || state.paused || state.cancelled, Math.min(sleepMs, capped ?? sleepMs, IDLE_CHECK_MS * 60));
   }
 }
 

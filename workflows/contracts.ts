@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { SendEmailStep, Plan } from '../domain/flow/plan';
+import type { Spread } from './campaign-start';
 import type * as registered from './index';
 
 /** Every workflow the worker registers (workflows/index.ts), by the name a client starts it with. */
@@ -19,6 +20,10 @@ export interface CampaignInput {
   plan: Plan;
   /** 'all': page every contact in; 'contacts': the run's recipients were written when it was started. */
   audience: 'all' | 'contacts';
+  /** A scheduled run: the campaign waits (a durable timer) until this time (ms since the epoch) before anyone is enrolled or sent. */
+  startAt?: number;
+  /** Spread the first Send steps' sends evenly over this many hours from the start. */
+  spreadHours?: number;
   /** Carried across continue-as-new. */
   carried?: CampaignState;
 }
@@ -27,6 +32,10 @@ export interface CampaignState {
   /** For Randomize: each contact's draw derives from this and its id (replay- and retry-safe). */
   seed: number;
   startedAt: number;
+  /** While the run waits for its scheduled start: when it starts (a reschedule moves it). Absent once it started. */
+  startAt?: number;
+  /** The cap on the first sends of a spread start, once the audience is counted. */
+  spread?: Spread;
   /** Audience paging: the last contact id enrolled, or null once everyone is in. */
   cursor: string | null;
   batches: number;
@@ -50,6 +59,8 @@ export const resumeSignal = defineSignal('resume');
 export const cancelSignal = defineSignal('cancel');
 /** A recipient's retry workflow settled it, or a person resent held recipients: look again at what is due. */
 export const wakeSignal = defineSignal('wake');
+/** A scheduled run's new start time (ms since the epoch); ignored once the run has started. */
+export const rescheduleSignal = defineSignal<[number]>('reschedule');
 export const stateQuery = defineQuery<CampaignState>('state');
 /** What a person may do to a running campaign (the run page's buttons), as the signal that does it. */
 export const runControlSignals = { pause: pauseSignal, resume: resumeSignal, cancel: cancelSignal } as const;

@@ -61,7 +61,7 @@ export async function flowsTesting(db: Db, what: TestedAudience): Promise<{ id: 
     .selectFrom('runs')
     .innerJoin('flows', 'flows.id', 'runs.flowId')
     .select(['flows.id', 'flows.name', 'runs.plan'])
-    .where('runs.status', 'in', ['running', 'paused'])
+    .where('runs.status', 'in', ['scheduled', 'running', 'paused'])
     .where(sql<string>`coalesce(runs.plan, '')`, 'like', pattern)
     .execute();
   // Older versions' journeys: the last entry into each version that tests it, and its plan's longest journey.

@@ -222,7 +222,7 @@ export async function deleteFlow(db: Db, id: string): Promise<{ inFlight: number
       trx
         .selectFrom('runs')
         .where('flowId', '=', id)
-        .where('status', 'in', ['running', 'paused'])
+        .where('status', 'in', ['scheduled', 'running', 'paused'])
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirst(),
     );

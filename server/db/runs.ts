@@ -36,6 +36,10 @@ export interface Run extends RunSummary {
   flowOwnerId: string | null;
   /** The run this one resends a set of; null for a run of its own audience. */
   sourceRunId: string | null;
+  /** When a scheduled run starts (ISO), or null for one started at once. */
+  startAt: string | null;
+  /** Hours the first send is spread over, or null. */
+  spreadHours: number | null;
 }
 
 export interface RunRecipient {
@@ -53,7 +57,7 @@ export interface RunRecipient {
 
 const summaryColumns = ['runs.id', 'runs.flowId', 'runs.version', 'runs.createdAt', 'runs.status', 'flows.name as flowName'] as const;
 
-/** Writes a new run (status running). Returns false when the idempotency key already names a run. */
+/** Writes a new run (status running, or scheduled with a start time). */
 export async function insertRun(
   db: Db,
   run: {
@@ -66,6 +70,9 @@ export async function insertRun(
     audience: Audience | Extract<RunAudience, { kind: 'segment' | 'resend' }>;
     workflowId: string;
     plan: Plan;
+    /** A scheduled run is written as 'scheduled'; its campaign says 'running' when it starts. */
+    startAt?: Date | undefined;
+    spreadHours?: number | undefined;
   },
 ): Promise<void> {
   const audience =
@@ -83,7 +90,9 @@ export async function insertRun(
       startedBy: run.startedBy,
       ownerId: run.startedBy,
       createdAt: now(),
-      status: 'running',
+      status: run.startAt ? 'scheduled' : 'running',
+      startAt: run.startAt?.toISOString() ?? null,
+      spreadHours: run.spreadHours ?? null,
       idempotencyKey: run.idempotencyKey,
       audience: JSON.stringify(audience),
       workflowId: run.workflowId,
@@ -120,6 +129,8 @@ export async function getRun(db: Db, runId: string): Promise<Run | undefined> {
       'runs.ownerId',
       'flows.ownerId as flowOwnerId',
       'runs.sourceRunId',
+      'runs.startAt',
+      'runs.spreadHours',
     ])
     .where('runs.id', '=', runId)
     .executeTakeFirst();
@@ -130,6 +141,17 @@ export async function getRun(db: Db, runId: string): Promise<Run | undefined> {
 export async function runPlan(db: Db, runId: string): Promise<Plan | undefined> {
   const row = await db.selectFrom('runs').select('plan').where('id', '=', runId).executeTakeFirst();
   return row?.plan ? (JSON.parse(row.plan) as Plan) : undefined;
+}
+
+/** A scheduled run's new start time; false when it is no longer scheduled (it started, or was cancelled). */
+export async function setRunStartAt(db: Db, runId: string, startAt: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('runs')
+    .set({ startAt: startAt.toISOString() })
+    .where('id', '=', runId)
+    .where('status', '=', 'scheduled')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function setRunStatus(db: Db, runId: string, status: RunStatus): Promise<void> {
@@ -243,13 +265,13 @@ export async function runTotals(db: Db, runIds: string[]): Promise<Map<string, {
   return totals;
 }
 
-/** Runs not finished yet (running or paused) whose plan sends with this profile. */
+/** Runs not finished yet (scheduled, running or paused) whose plan sends with this profile. */
 export async function unfinishedRunsUsing(db: Db, profileId: string): Promise<RunSummary[]> {
   const rows = await db
     .selectFrom('runs')
     .innerJoin('flows', 'flows.id', 'runs.flowId')
     .select([...summaryColumns, 'runs.plan'])
-    .where('runs.status', 'in', ['running', 'paused'])
+    .where('runs.status', 'in', ['scheduled', 'running', 'paused'])
     .execute();
   return rows
     .filter((r) => r.plan && Object.values((JSON.parse(r.plan) as Plan).steps).some((s) => s.type === 'sendEmail' && s.profileId === profileId))

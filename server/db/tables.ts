@@ -17,7 +17,8 @@ import type { ImportProblemKind, ImportStatus } from '../../domain/contact-impor
  */
 export type RecipientStatus = 'pending' | 'sending' | 'retrying' | 'held' | 'completed' | 'failed' | 'cancelled' | 'journey' | 'skipped';
 export type UncertainPolicy = 'resend' | 'hold';
-export type RunStatus = 'running' | 'paused' | 'cancelled' | 'completed';
+/** scheduled: the campaign waits in Temporal for its start time (runs.start_at). */
+export type RunStatus = 'scheduled' | 'running' | 'paused' | 'cancelled' | 'completed';
 export type SendStatus = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED' | 'UNCERTAIN';
 /** uncertain: an earlier attempt stopped after DATA, so the server may or may not have the message. */
 /** skipped: the contact was unsubscribed or suppressed when the message came due; nothing was sent. */
@@ -183,6 +184,10 @@ export interface Tables {
     finishedAt: string | null;
     /** A run started for one set of an earlier run ("send to these", migration 271): that run; null for any other. */
     sourceRunId: Generated<string | null>;
+    /** When a scheduled run starts (ISO; migration 290); null for a run started at once. */
+    startAt: Generated<string | null>;
+    /** The first send spread over this many hours (migration 290); null when not spread. */
+    spreadHours: Generated<number | null>;
   };
   runRecipients: {
     runId: string;

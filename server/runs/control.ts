@@ -1,10 +1,11 @@
-/** Pausing, resuming and cancelling a running campaign, and resending recipients held for review. */
+/** Pausing, resuming, cancelling and rescheduling a campaign, and resending recipients held for review. */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { type CampaignInput, runControlSignals, wakeSignal } from '../../workflows/contracts';
+import { startAtProblem } from '../../domain/run-schedule';
+import { type CampaignInput, rescheduleSignal, runControlSignals, wakeSignal } from '../../workflows/contracts';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { releaseHeld } from '../db/recipients';
-import { getRun, runPlan, setRunStatus, unfinishedRunsUsing } from '../db/runs';
+import { getRun, runPlan, setRunStartAt, setRunStatus, unfinishedRunsUsing } from '../db/runs';
 import { UserError } from '../errors';
 import { startOnce } from '../temporal/start-once';
 import { campaignWorkflowId } from '../../workflows/contracts';
@@ -22,6 +23,19 @@ export async function controlRun(db: Db, temporal: Client, runId: string, action
     if (err instanceof WorkflowNotFoundError) throw new UserError(409, 'run_finished', `run "${runId}" has already finished`);
     throw err;
   }
+}
+
+/** Moves a scheduled run's start (to a time in the future): the run's record, then its waiting campaign. 409 once it has started. */
+export async function rescheduleRun(db: Db, temporal: Client, runId: string, startAt: string): Promise<void> {
+  const at = new Date(startAt);
+  const problem = startAtProblem(at, Date.now());
+  if (problem) throw new UserError(422, 'invalid_start_at', problem, { field: 'startAt' });
+  const run = await getRun(db, runId);
+  if (!run) throw new UserError(404, 'run_not_found', `run "${runId}" does not exist`);
+  if (!run.workflowId || !(await setRunStartAt(db, runId, at))) {
+    throw new UserError(409, 'run_not_scheduled', `run "${runId}" is ${run.status}; only a scheduled run can be rescheduled`);
+  }
+  await temporal.workflow.getHandle(run.workflowId).signal(rescheduleSignal, at.getTime());
 }
 
 /**

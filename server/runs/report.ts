@@ -5,6 +5,7 @@ import type { DeliveryLogFilter, LogPage, ReconcileSelection } from '../../domai
 import type { Plan } from '../../domain/flow/plan';
 import { stepTitle } from '../../domain/flow/step-title';
 import { SANDBOX_PROFILE_ID } from '../../domain/senders';
+import { forecastFinish } from '../../domain/run-schedule';
 import { deliveryLogPage } from '../db/delivery-log';
 import { reconcileCounts, reconcileList } from '../db/reconciliation';
 import { listRunRecipients, type Run, type RunRecipient, runPlan, runsResending, runTotals } from '../db/runs';
@@ -59,11 +60,26 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
   const plan = await runPlan(db, runId);
   const profileIds = [...new Set(Object.values(plan?.steps ?? {}).flatMap((s) => (s.type === 'sendEmail' ? [s.profileId] : [])))];
   const senders: SenderPace[] = [];
+  const dailyCaps: number[] = [];
   for (const id of profileIds) {
     const profile = await getSmtpProfile(db, id);
     if (!profile) continue;
     const pace = await throttleState(db, profile);
     senders.push({ ...pace, profileId: id, name: profile.name, limit: profile.ratePerSecond, failing: profile.failingReason });
+    if (profile.dailyCap) dailyCaps.push(profile.dailyCap);
+  }
+  // Not started yet, or spreading its first send: the forecast from its start (the slowest sender, the smallest daily cap, the spread).
+  const startMs = Date.parse(run.startAt ?? run.createdAt);
+  if (left > 0 && (run.status === 'scheduled' || (run.status === 'running' && run.spreadHours))) {
+    const rates = senders.flatMap((p) => (p.effectiveRate ? [p.effectiveRate] : []));
+    const forecast = forecastFinish({
+      audience: run.status === 'scheduled' ? left : left + counts.held + counts.completed + counts.failed + counts.cancelled + counts.skipped,
+      startMs,
+      ratePerSecond: rates.length > 0 ? Math.min(...rates) : null,
+      dailyCap: dailyCaps.length > 0 ? Math.min(...dailyCaps) : null,
+      spreadHours: run.spreadHours,
+    });
+    estimatedFinish = new Date(Math.max(forecast, estimatedFinish ? Date.parse(estimatedFinish) : 0)).toISOString();
   }
   const lateBouncesUnseen = senders.filter((s) => s.profileId !== SANDBOX_PROFILE_ID).map((s) => s.name);
   return { run, senders, counts, recentRate, estimatedFinish, lateBouncesUnseen };

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { Audience } from '../../domain/audience';
 import type { Plan } from '../../domain/flow/plan';
+import { SpreadHours, startAtProblem } from '../../domain/run-schedule';
 import { type CampaignInput, campaignWorkflowId } from '../../workflows/contracts';
 import { mayUseFlow, visibleList, visibleSegment } from '../access';
 import type { Config } from '../config';
@@ -11,7 +12,7 @@ import { existingContactIds, subscribedContactIds } from '../db/contacts';
 import { getFlow, getFlowVersion } from '../db/flows';
 import { enrollListRecipients } from '../db/lists';
 import { insertRecipients } from '../db/recipients';
-import { insertRun, runIdForKey, runPlan } from '../db/runs';
+import { getRun, insertRun, runIdForKey, runPlan } from '../db/runs';
 import { UserError } from '../errors';
 import { resolveSender, type Actor } from '../profiles';
 import { startOnce } from '../temporal/start-once';
@@ -35,6 +36,31 @@ export interface StartRunRequest {
   audience: Audience;
   /** The same key twice starts one run (a double click, a retried request). */
   idempotencyKey?: string | undefined;
+  /** Start later (ISO date and time, in the future): the campaign waits in Temporal until then. */
+  startAt?: string | undefined;
+  /** Spread the first send evenly over this many hours (1 to 168). */
+  spreadHours?: number | undefined;
+}
+
+/** The schedule a start request asks for, checked: a clear 422 naming the field otherwise. */
+export function requestedSchedule(
+  request: Pick<StartRunRequest, 'startAt' | 'spreadHours'>,
+  nowMs: number,
+): { startAt?: Date; spreadHours?: number } {
+  const schedule: { startAt?: Date; spreadHours?: number } = {};
+  if (request.startAt !== undefined) {
+    const startAt = new Date(request.startAt);
+    const problem = startAtProblem(startAt, nowMs);
+    if (problem) throw new UserError(422, 'invalid_start_at', problem, { field: 'startAt' });
+    schedule.startAt = startAt;
+  }
+  if (request.spreadHours !== undefined) {
+    const parsed = SpreadHours.safeParse(request.spreadHours);
+    if (!parsed.success)
+      throw new UserError(422, 'invalid_spread_hours', parsed.error.issues[0]?.message ?? 'spreadHours is invalid', { field: 'spreadHours' });
+    schedule.spreadHours = parsed.data;
+  }
+  return schedule;
 }
 
 /**
@@ -56,11 +82,19 @@ export async function startRun(
   const runId = existing ?? newId('run');
   const workflowId = campaignWorkflowId(runId);
   let plan: Plan;
+  let schedule: { startAt?: Date; spreadHours?: number };
   if (existing) {
     const stored = await runPlan(db, existing);
     if (!stored) throw new UserError(409, 'run_not_startable', `run "${existing}" was started before campaigns and cannot be started again`);
     plan = stored;
+    // The schedule it was written with (a request repeated after its start time must not fail, nor change it).
+    const run = await getRun(db, existing);
+    schedule = {
+      ...(run?.startAt ? { startAt: new Date(run.startAt) } : {}),
+      ...(run?.spreadHours ? { spreadHours: run.spreadHours } : {}),
+    };
   } else {
+    schedule = requestedSchedule(request, Date.now());
     const flow = await getFlow(db, request.flowId);
     const flowVersion = flow && mayUseFlow(actor, flow) ? await getFlowVersion(db, request.flowId, request.version) : undefined;
     if (!flowVersion) {
@@ -99,6 +133,7 @@ export async function startRun(
           audience: segment ? { kind: 'segment', segmentId: segment.id, filter: segment.filter } : request.audience,
           workflowId,
           plan,
+          ...schedule,
         });
         // Unsubscribed and suppressed contacts are left out of the audience (and checked again at send time).
         const mailable = contactIds.length > 0 ? await subscribedContactIds(trx, contactIds) : [];
@@ -114,7 +149,13 @@ export async function startRun(
     }
   }
   // A list or a segment was evaluated when the run was written: its recipients are enrolled, as an explicit list's are.
-  const input: CampaignInput = { runId, plan, audience: request.audience.kind === 'all' ? 'all' : 'contacts' };
+  const input: CampaignInput = {
+    runId,
+    plan,
+    audience: request.audience.kind === 'all' ? 'all' : 'contacts',
+    ...(schedule.startAt ? { startAt: schedule.startAt.getTime() } : {}),
+    ...(schedule.spreadHours ? { spreadHours: schedule.spreadHours } : {}),
+  };
   await startOnce(temporal, 'campaignWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
   return { runId, created: !existing };
 }

@@ -1,4 +1,7 @@
-/** The sample flow, published in the editor and run from the browser for every contact, through to the sandbox mailbox. */
+/**
+ * The sample flow, published in the editor and run from the browser for every contact, through to the
+ * sandbox mailbox; then scheduled for tomorrow from the start page, rescheduled and cancelled.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxMessageList } from '../../web/lib/api-types';
 import { admin, Product, waitForText } from './product';
@@ -56,6 +59,60 @@ describe('flows and runs', () => {
 
     await page.goto(`${product.web}/sandbox`);
     await page.getByTestId('sandbox-message').nth(2).waitFor();
+    await browser.close();
+  });
+
+  it('schedules a run for tomorrow from the start page, reschedules it, and cancels it before anything is sent', async () => {
+    const browser = await product.logIn(admin, '/flows/welcome/run');
+    const { page } = browser;
+    page.on('dialog', (dialog) => void dialog.accept());
+    const before = (await product.admin.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data.length;
+    // The browser's own local time, a day (and two) from now, as a datetime-local input takes it.
+    const inDays = (days: number) =>
+      page.evaluate((d) => {
+        const at = new Date(Date.now() + d * 86_400_000);
+        const p = (n: number) => String(n).padStart(2, '0');
+        return `${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())}T${p(at.getHours())}:${p(at.getMinutes())}`;
+      }, days);
+    const isoOf = (local: string) => page.evaluate((l) => new Date(l).toISOString(), local);
+
+    await page.getByTestId('select-all-contacts').check();
+    await page.getByTestId('start-later').check();
+    await page.getByTestId('start-run').click();
+    await expect.poll(() => page.getByTestId('api-error').textContent()).toBe('Choose the date and time to start at, or choose Start now.');
+
+    const tomorrow = await inDays(1);
+    await page.getByTestId('start-at').fill(tomorrow);
+    await page.getByTestId('spread-hours').fill('2');
+    await page.getByTestId('start-run').click();
+    await page.waitForURL(/\/runs\/run_/);
+    const runId = page.url().split('/runs/')[1]?.split(/[?#]/)[0] ?? '';
+    await expect.poll(() => page.getByTestId('run-status').textContent()).toBe('scheduled');
+    expect(await page.getByTestId('run-start-at').getAttribute('data-at')).toBe(await isoOf(tomorrow));
+    expect(await page.getByTestId('run-schedule').textContent()).toContain('its first send spread over 2 hours');
+
+    const later = await inDays(2);
+    await page.getByTestId('reschedule-at').fill(later);
+    await page.getByTestId('reschedule-run').click();
+    const moved = await isoOf(later);
+    await expect.poll(() => page.getByTestId('run-start-at').getAttribute('data-at')).toBe(moved);
+
+    const past = await product.admin.api('POST', `/api/runs/${runId}/reschedule`, { startAt: '2020-01-01T09:00:00Z' });
+    expect(past.status).toBe(422);
+    expect(past.error).toMatchObject({ code: 'invalid_start_at', details: { field: 'startAt' } });
+    expect(past.error.message).toMatch(/^startAt must be in the future/);
+
+    const start = { flowId: 'welcome', version: 1, audience: { kind: 'contacts', contactIds: ['ct_ada'] } };
+    const passed = await product.admin.api('POST', '/api/runs', { ...start, startAt: '2020-01-01T09:00:00Z' });
+    expect(passed.status).toBe(422);
+    expect(passed.error).toMatchObject({ code: 'invalid_start_at', details: { field: 'startAt' } });
+    const tooShort = await product.admin.api('POST', '/api/runs', { ...start, spreadHours: 0 });
+    expect(tooShort.status).toBe(422);
+    expect(tooShort.error.message).toBe('invalid request: spreadHours: spreadHours must be at least 1');
+
+    await page.getByTestId('cancel-run').click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toBe('cancelled');
+    expect((await product.admin.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data).toHaveLength(before);
     await browser.close();
   });
 });

@@ -13,6 +13,7 @@ import { SendEmailData, SendEmailNode } from '@domain/flow/nodes/send-email';
 import type { SmtpPreset } from '@domain/smtp-presets';
 import { SmtpProfileInput } from '@domain/smtp-profile';
 import { CONTROL_CHARACTERS, emailAddress } from '@domain/text';
+import { RunSchedule } from '@domain/run-schedule';
 import type { Role } from '@server/auth';
 import type { ApiKey } from '@server/db/api-keys';
 import type { Contact } from '@server/db/contacts';
@@ -150,9 +151,10 @@ export const StartRunRequest = z.preprocess(
     version: z.number({ error: 'version must be a number' }).int('version must be a whole number').min(1, 'version must be 1 or more'),
     audience: Audience,
     idempotencyKey: IdempotencyKey.optional(),
+    ...RunSchedule.shape,
   }),
 );
-export type StartRunBody = { flowId: string; version: number; audience: Audience; idempotencyKey?: string };
+export type StartRunBody = { flowId: string; version: number; audience: Audience; idempotencyKey?: string; startAt?: string; spreadHours?: number };
 /** 201 (started), or 200 (this idempotency key's run, already started) */
 export interface RunStarted {
   runId: string;

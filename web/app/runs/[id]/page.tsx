@@ -19,6 +19,7 @@ import { HeldForReview } from './held-for-review';
 import { filterQuery, LogFilters, LogPager } from './log-filters';
 import { Reconciliation } from './reconciliation';
 import { RunControls } from './run-controls';
+import { RunSchedule } from './run-schedule';
 import { SenderPaces } from './sender-paces';
 
 export const dynamic = 'force-dynamic';
@@ -71,7 +72,7 @@ export default async function RunPage({
   );
   const { run, counts } = report;
   const config = getConfig();
-  const active = run.status === 'running' || run.status === 'paused';
+  const active = run.status === 'running' || run.status === 'paused' || run.status === 'scheduled';
   const total = STATES.reduce((n, [state]) => n + counts[state], 0) + counts.journey;
   const pages = { recipients: String(recipientsAt) };
   const mayResend = mayUseFlow(user, { ownerId: run.flowOwnerId });
@@ -133,6 +134,7 @@ export default async function RunPage({
           ))}
         </ul>
       )}
+      <RunSchedule runId={run.id} status={run.status} startAt={run.startAt} spreadHours={run.spreadHours} />
       <RunControls runId={run.id} status={run.status} />
       <SenderPaces senders={report.senders} />
       {report.lateBouncesUnseen.length > 0 && (

@@ -1,5 +1,5 @@
 'use client';
-/** Pause, resume and cancel a running campaign. */
+/** Pause, resume and cancel a running campaign; cancel a scheduled one before it starts. */
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { callApi } from '@/lib/api-client';
@@ -8,7 +8,7 @@ export function RunControls({ runId, status }: { runId: string; status: string }
   const router = useRouter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  if (status !== 'running' && status !== 'paused') return null;
+  if (status !== 'running' && status !== 'paused' && status !== 'scheduled') return null;
   const act = async (action: 'pause' | 'resume' | 'cancel') => {
     if (action === 'cancel' && !window.confirm('Cancel this run? Messages already sent stay sent; nobody else will get one.')) return;
     setBusy(true);
@@ -20,7 +20,7 @@ export function RunControls({ runId, status }: { runId: string; status: string }
   };
   return (
     <div className="run-controls">
-      {status === 'running' ? (
+      {status === 'scheduled' ? null : status === 'running' ? (
         <button type="button" className="button" disabled={busy} onClick={() => void act('pause')} data-testid="pause-run">
           Pause
         </button>

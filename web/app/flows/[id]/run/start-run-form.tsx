@@ -5,6 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useState, type FormEvent } from 'react';
 import { callApi, type ApiError } from '@/lib/api-client';
 import type { RunStarted, SegmentWithCount, StartRunBody } from '@/lib/api-types';
+import { type RunScheduleChoice, ScheduleFields } from './schedule-fields';
 
 interface Props {
   flowId: string;
@@ -32,6 +33,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
   const [chosen, setChosen] = useState<ReadonlySet<string>>(() => new Set());
   // One key per visit of this page: pressing Start twice (or a retried request) starts one run.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
+  const [schedule, setSchedule] = useState<RunScheduleChoice>({});
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
 
@@ -70,6 +72,11 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
       setError({ status: 0, code: 'no_contacts', message: 'Choose at least one contact, or choose everyone.' });
       return;
     }
+    const { missing, ...when } = schedule;
+    if (missing) {
+      setError({ status: 0, code: 'no_start_time', message: missing });
+      return;
+    }
     setBusy(true);
     const result = await callApi<RunStarted>('POST', '/api/runs', {
       flowId,
@@ -83,6 +90,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
               ? { kind: 'segment', segmentId }
               : { kind: 'contacts', contactIds: [...chosen] },
       idempotencyKey,
+      ...when,
     } satisfies StartRunBody);
     if (result.ok) {
       router.push(`/runs/${result.data.runId}`);
@@ -231,6 +239,8 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
           </table>
         )}
       </fieldset>
+
+      <ScheduleFields onChange={setSchedule} />
 
       {error && (
         <div className="notice notice--error" role="alert" data-testid="api-error">

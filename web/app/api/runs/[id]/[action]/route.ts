@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { visibleRun } from '@server/access';
-import { controlRun, resendHeld } from '@server/runs/control';
+import { StartAt } from '@domain/run-schedule';
+import { controlRun, rescheduleRun, resendHeld } from '@server/runs/control';
 import { userRoute } from '@/lib/auth';
 import { getConfig, getDb, getTemporal, readJson } from '@/lib/server';
 
 export const dynamic = 'force-dynamic';
 
-const Action = z.enum(['pause', 'resume', 'cancel', 'resend'], { error: 'use /pause, /resume, /cancel or /resend' });
+const Action = z.enum(['pause', 'resume', 'cancel', 'resend', 'reschedule'], { error: 'use /pause, /resume, /cancel, /resend or /reschedule' });
+const RescheduleRequest = z.object({ startAt: StartAt }, { error: 'send {"startAt": "<ISO date and time>"}' });
 const ResendRequest = z
   .object({ contactIds: z.array(z.string().min(1), { error: 'contactIds must be a list of contact ids' }).max(10_000).optional() })
   .default({});
@@ -16,6 +18,7 @@ const ResendRequest = z
  * acted (in-flight batches finish; after cancel nothing more is sent). 409 when the run has finished.
  * POST /api/runs/:id/resend {contactIds?}: sends again the recipients held for review (all, or these):
  * 202 {resent}; 409 when none is held.
+ * POST /api/runs/:id/reschedule {startAt}: a scheduled run starts then instead (in the future): 202; 409 once it has started.
  */
 export const POST = userRoute(async (request: Request, { params }: { params: Promise<{ id: string; action: string }> }, user) => {
   const { id, action } = await params;
@@ -26,6 +29,10 @@ export const POST = userRoute(async (request: Request, { params }: { params: Pro
   if (act === 'resend') {
     const body = ResendRequest.parse(await readJson(request, { optional: true }));
     return Response.json(await resendHeld(db, temporal, getConfig(), id, body.contactIds), { status: 202 });
+  }
+  if (act === 'reschedule') {
+    await rescheduleRun(db, temporal, id, RescheduleRequest.parse(await readJson(request)).startAt);
+    return Response.json({ ok: true }, { status: 202 });
   }
   await controlRun(db, temporal, id, act);
   return Response.json({ ok: true }, { status: 202 });
