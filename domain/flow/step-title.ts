@@ -40,6 +40,8 @@ export function stepTitle(step: Step | undefined, nodeId: string): string {
       return 'Exit';
     case 'sendWindow':
       return 'Send window';
+    case 'webhook':
+      return `Webhook “${clip(step.url)}”`;
     default:
       return step satisfies never;
   }
