@@ -118,7 +118,7 @@ describe('a journey’s Webhook', () => {
       expect(JSON.parse(r.body)).toEqual({ email: 'person0@example.test', name: NAME, plan: 'free' });
     }
 
-    const calls = (await contactWebhookCalls(env.db, CONTACT)).filter((c) => c.runId === runId);
+    const calls = (await contactWebhookCalls(env.db, CONTACT)).filter((c) => c.runId === runId).reverse();
     expect(calls.map((c) => [c.attempt, c.status, c.outcome, c.nodeId])).toEqual([
       [1, 503, 'retry', 'hook'],
       [2, 503, 'retry', 'hook'],

@@ -13,6 +13,7 @@ import { compile } from '../domain/flow/compile';
 import { readConfig } from '../server/config';
 import type { Db } from '../server/db';
 import { saveFlowDraft } from '../server/db/flows';
+import { insertEventEntry } from '../server/db/event-entries';
 import { contactWebhookCalls, recordWebhookCall } from '../server/db/webhook-calls';
 import { UserError } from '../server/errors';
 import { publishFlow } from '../server/flows';
@@ -158,14 +159,37 @@ describe.each(databases)('on %s', (dialect) => {
     await expect(publishFlow(db, 'hook-flow', admin)).resolves.toMatchObject({ version: 1 });
   });
 
-  it('keeps each attempt of a call once, in order, for the contact’s story', async () => {
+  it('keeps each attempt of a call once, newest first, for the contact’s story; an agent sees those of their own flows only', async () => {
     const call = { runId: 'r1', nodeId: 'hook', contactId: 'ct_1', at: '2026-12-07T05:00:00.000Z' };
     await recordWebhookCall(db, { ...call, attempt: 1, status: 503, outcome: 'retry', detail: '503 Service Unavailable' });
     await recordWebhookCall(db, { ...call, attempt: 1, status: 503, outcome: 'retry', detail: '503 Service Unavailable' });
     await recordWebhookCall(db, { ...call, attempt: 2, status: 200, outcome: 'succeeded', detail: '200 OK', at: '2026-12-07T05:00:02.000Z' });
-    expect((await contactWebhookCalls(db, 'ct_1')).map((c) => [c.attempt, c.status, c.outcome])).toEqual([
-      [1, 503, 'retry'],
-      [2, 200, 'succeeded'],
+    expect((await contactWebhookCalls(db, 'ct_1')).map((c) => [c.runId, c.attempt, c.status, c.outcome])).toEqual([
+      ['r1', 2, 200, 'succeeded'],
+      ['r1', 1, 503, 'retry'],
     ]);
+
+    // A journey an event started in an agent's flow: that agent sees its call, with the flow's name; another agent does not.
+    await saveFlowDraft(db, {
+      id: 'agent-flow',
+      name: 'Agent flow',
+      ownerId: 'agent-1',
+      graph: webhookFlow('https://hooks.example.com/in', CONTACT_BODY),
+    });
+    const entry = {
+      flowId: 'agent-flow',
+      version: 3,
+      contactId: 'ct_1',
+      event: 'signed_up',
+      idempotencyKey: 'k1',
+      workflowId: 'w1',
+      apiKeyId: 'key-1',
+    };
+    await insertEventEntry(db, { id: 'entry-1', ...entry }, { onlyIfFirst: false });
+    await recordWebhookCall(db, { ...call, runId: 'entry-1', attempt: 1, status: 400, outcome: 'failed', detail: '400 Bad Request' });
+    expect(await contactWebhookCalls(db, 'ct_1', { visibleTo: 'agent-1' })).toEqual([
+      expect.objectContaining({ runId: 'entry-1', status: 400, outcome: 'failed', flowName: 'Agent flow', flowVersion: 3 }),
+    ]);
+    expect(await contactWebhookCalls(db, 'ct_1', { visibleTo: 'agent-2' })).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 /** The Webhook step's calls, per contact: each attempt's answer, for the contact's story. */
+import { sql } from 'kysely';
 import type { Db } from '.';
 
 export type WebhookOutcome = 'succeeded' | 'retry' | 'failed';
@@ -26,15 +27,36 @@ export async function recordWebhookCall(db: Db, call: WebhookCall): Promise<void
     .execute();
 }
 
-/** A contact's webhook calls, oldest first (at most `limit`). */
-export async function contactWebhookCalls(db: Db, contactId: string, limit = 200): Promise<WebhookCall[]> {
-  const rows = await db
+/** A call as the contact's page lists it: with the flow it was made for (null once the flow is gone). */
+export interface ContactWebhookCall extends WebhookCall {
+  flowName: string | null;
+  flowVersion: number | null;
+}
+
+/**
+ * A contact's webhook calls, newest first (at most `limit`); with `visibleTo`, only those of flows and
+ * runs that user owns (as the contact's delivery history).
+ */
+export async function contactWebhookCalls(
+  db: Db,
+  contactId: string,
+  options: { visibleTo?: string; limit?: number } = {},
+): Promise<ContactWebhookCall[]> {
+  let q = db
     .selectFrom('webhookCalls')
-    .selectAll()
-    .where('contactId', '=', contactId)
-    .orderBy('at')
-    .orderBy('attempt')
-    .limit(limit)
+    .leftJoin('runs', 'runs.id', 'webhookCalls.runId')
+    // A journey an API event started has an event entry for its runId instead of a run.
+    .leftJoin('eventEntries', 'eventEntries.id', 'webhookCalls.runId')
+    .leftJoin('flows', (join) => join.on(sql<boolean>`flows.id = coalesce(runs.flow_id, event_entries.flow_id)`))
+    .selectAll('webhookCalls')
+    .select(['flows.name as flowName', sql<number | null>`coalesce(runs.version, event_entries.version)`.as('flowVersion')])
+    .where('webhookCalls.contactId', '=', contactId);
+  const user = options.visibleTo;
+  if (user !== undefined) q = q.where((eb) => eb.or([eb('runs.ownerId', '=', user), eb('flows.ownerId', '=', user)]));
+  const rows = await q
+    .orderBy('webhookCalls.at', 'desc')
+    .orderBy('webhookCalls.attempt', 'desc')
+    .limit(options.limit ?? 200)
     .execute();
   return rows.map((r) => ({ ...r, outcome: r.outcome as WebhookOutcome }));
 }
