@@ -78,6 +78,8 @@ describe('the Webhook in the editor', () => {
     await page.getByTestId('webhook-url').fill('https://crm.example.com/hooks/dripline');
     await expect.poll(() => node.textContent()).toMatch(/POST to https:\/\/crm\.example\.com\/hooks\/dripline/);
     await panel.getByText('enter an http:// or https:// URL', { exact: false }).waitFor({ state: 'detached' });
+    // With a valid URL the graph's connections are checked: each output is named in the panel until it is connected.
+    await panel.getByText("Branch 'Failed' is not connected; connect it to a step or to an Exit").waitFor();
 
     await page.getByTestId('webhook-show-secret').click();
     const secret = await page.getByTestId('webhook-secret').inputValue();

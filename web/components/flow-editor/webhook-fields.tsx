@@ -73,6 +73,8 @@ export function WebhookFields(props: { flowId: string; data: WebhookData; errors
           takes Succeeded; server errors and timeouts are retried for about an hour, then Failed.
         </p>
       </div>
+      {/* An unconnected Succeeded or Failed output is reported at data.branches.<i> (domain/flow/paths.ts). */}
+      <FieldError errors={errors} field="data.branches" />
       <SigningSecret flowId={flowId} />
     </>
   );
