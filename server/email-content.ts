@@ -151,9 +151,11 @@ export async function checkWebhookBody(
   known: KnownVariables,
   options: { unknownIsError?: boolean; until?: number } = {},
 ): Promise<FlowError[]> {
-  const problems = await checkTemplate(nodeId, 'data.body', body, 'text', known, options);
+  // A webhook is no email: it has no unsubscribe link to print.
+  const contactVariables = new Map([...known].filter(([name]) => name !== 'unsubscribe_url'));
+  const problems = await checkTemplate(nodeId, 'data.body', body, 'text', contactVariables, options);
   if (problems.some((p) => p.severity !== 'warning')) return problems;
-  const sample = Object.fromEntries([...known].map(([name, type]) => [name, SAMPLE[type]]));
+  const sample = Object.fromEntries([...contactVariables].map(([name, type]) => [name, SAMPLE[type]]));
   try {
     await renderWebhookBody(body, webhookScope({ name: 'Sample', email: 'sample@example.com', attributes: sample }));
   } catch (err) {
