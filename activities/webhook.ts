@@ -37,8 +37,9 @@ export function createWebhookActivities({
       let body: string;
       try {
         body = await renderWebhookBody(input.body, webhookScope(contact));
-      } catch (err) {
-        await record(null, 'failed', (err as Error).message);
+      } catch {
+        // Not the error's text: a JSON parse error quotes the rendered body, the contact's data with it.
+        await record(null, 'failed', "the body did not render to JSON for this contact; check the step's template");
         return { succeeded: false, status: null };
       }
       const signature = signWebhook(webhookSecret(messageIdSecret, input.flowId), body, Math.floor(Date.now() / 1000));
