@@ -70,6 +70,7 @@ export const UNIT_TESTS = [
   'test/temporal-codec.test.ts',
   'test/unit-list.test.ts',
   'test/user-deletion.test.ts',
+  'test/webhook.test.ts',
   'test/workflow-code.test.ts',
 ];
 

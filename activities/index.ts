@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../server/db';
+import type { OutboundPolicy } from '../server/smtp/outbound';
 import type { TransportPool } from '../server/smtp/transport-pool';
 import { createCohortActivities } from './cohort';
 import { createConditionActivities } from './condition';
@@ -11,12 +12,18 @@ import { createImportActivities } from './contact-import';
 import { createSendBatch } from './send-batch';
 import { createSendEmail } from './send-email';
 import { createSendWindowActivities } from './send-window';
+import { createWebhookActivities } from './webhook';
 
 export interface ActivityDeps {
   db: Db;
   transports: TransportPool;
-  /** Key for deriving Message-IDs from the ledger key, so a resend keeps the same Message-ID. */
+  /**
+   * The install's secret key: Message-IDs derive from it and the ledger key (a resend keeps the same
+   * Message-ID), and each flow's webhook signing secret from it and the flow id.
+   */
   messageIdSecret: Buffer;
+  /** Where Webhook steps may POST (DRIPLINE_WEBHOOK_ALLOWED_HOSTS); unset: public addresses only. */
+  webhookPolicy?: OutboundPolicy;
   /** Where the web app is reached (DRIPLINE_PUBLIC_URL): unsubscribe links point there. Default http://localhost:3000. */
   publicUrl?: string;
   /** For starting a recipient's own retry workflow, on this task queue. */
@@ -32,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createImportActivities(deps),
     ...createSendWindowActivities(deps),
     ...createConditionActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -12,6 +12,7 @@
 import type { Db, SandboxDb } from './db';
 import { getContact } from './db/contacts';
 import { listContactDeliveries } from './db/deliveries';
+import { contactWebhookCalls } from './db/webhook-calls';
 import { countArchivedFlows, type Flow, type FlowVersion, getFlow, getFlowVersion, listFlows, saveFlowDraft } from './db/flows';
 import { mayViewMessage, visibleMessageIds } from './db/ownership';
 import { type ContactList, getList, listLists, listsOfContact } from './db/lists';
@@ -173,12 +174,13 @@ export async function visibleRunPlans(db: Db, actor: Actor, runIds: Iterable<str
   return plans;
 }
 
-/** The contact (every user may see the workspace's contacts) and the deliveries the actor may see. */
+/** The contact (every user may see the workspace's contacts) and the deliveries and webhook calls the actor may see. */
 export async function contactDeliveriesFor(db: Db, actor: Actor, contactId: string) {
   const contact = await getContact(db, contactId);
   if (!contact) throw new UserError(404, 'contact_not_found', `contact "${contactId}" does not exist`);
-  const deliveries = await listContactDeliveries(db, contactId, isAdmin(actor) ? {} : { visibleTo: actor.id });
-  return { contact, deliveries };
+  const visible = isAdmin(actor) ? {} : { visibleTo: actor.id };
+  const [deliveries, webhookCalls] = await Promise.all([listContactDeliveries(db, contactId, visible), contactWebhookCalls(db, contactId, visible)]);
+  return { contact, deliveries, webhookCalls };
 }
 
 /** The sandbox mailbox's summaries as the actor may see it: everything for admins, the messages of their own sends for agents. */

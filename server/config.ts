@@ -127,6 +127,19 @@ export const ConfigEnv = z.object({
       return targets;
     }),
   /**
+   * Internal services Webhook steps may POST to (otherwise only public addresses, as for SMTP): the same
+   * form as DRIPLINE_SMTP_ALLOWED_HOSTS, but an entry without :port allows the web ports 80 and 443, e.g.
+   * "hooks.corp.internal,10.0.0.5:8080".
+   */
+  DRIPLINE_WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const { targets, errors } = parseAllowList(s);
+      for (const message of errors) ctx.addIssue({ code: 'custom', message });
+      return targets.flatMap((t) => (t.port === undefined ? [80, 443].map((port) => ({ ...t, port })) : [t]));
+    }),
+  /**
    * Proxies in front of the web app whose X-Forwarded-For is believed (the client's IP decides sign-in
    * rate limits): IPs, CIDR ranges or proxy-addr's names (loopback, linklocal, uniquelocal), comma-separated.
    * Unset: none; the peer's address is the client's.

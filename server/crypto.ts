@@ -19,7 +19,7 @@ export interface Keyring {
 }
 
 /** What a derived key is for: each label gives a different key from the same install key. */
-export type KeyPurpose = 'smtp-password' | 'temporal-payload' | 'session';
+export type KeyPurpose = 'smtp-password' | 'temporal-payload' | 'session' | 'webhook-signing';
 
 const TAG_BYTES = 16;
 

@@ -10,6 +10,7 @@ import type { AttributeType } from '../domain/contact';
 import type { FlowError } from '../domain/flow/node';
 import type { SendEmailStep, Step } from '../domain/flow/plan';
 import { checkInThread, describeProblem, mjmlInThread, REQUEST_LIMIT_MS, type TemplateKind } from './templates';
+import { renderWebhookBody, webhookScope } from './webhooks';
 
 /** MJML compiled once per source: publishing and previews of the same body do not compile it again. */
 const compiled = new Map<string, { html: string; errors: string[] }>();
@@ -141,6 +142,29 @@ export async function checkSendStep(
 }
 
 /**
+ * A Webhook's body: its template checked as an email's is, and rendered for a sample contact (each
+ * attribute a sample of its type), it must be JSON; the error says where it is not.
+ */
+export async function checkWebhookBody(
+  nodeId: string,
+  body: string,
+  known: KnownVariables,
+  options: { unknownIsError?: boolean; until?: number } = {},
+): Promise<FlowError[]> {
+  // A webhook is no email: it has no unsubscribe link to print.
+  const contactVariables = new Map([...known].filter(([name]) => name !== 'unsubscribe_url'));
+  const problems = await checkTemplate(nodeId, 'data.body', body, 'text', contactVariables, options);
+  if (problems.some((p) => p.severity !== 'warning')) return problems;
+  const sample = Object.fromEntries([...contactVariables].map(([name, type]) => [name, SAMPLE[type]]));
+  try {
+    await renderWebhookBody(body, webhookScope({ name: 'Sample', email: 'sample@example.com', attributes: sample }));
+  } catch (err) {
+    problems.push({ nodeId, field: 'data.body', message: `for a sample contact, ${(err as Error).message}` });
+  }
+  return problems;
+}
+
+/**
  * The plan as publishing stores it: each Send step prepared and checked. Errors stop the publish;
  * warnings (severity 'warning') are shown and let it go ahead.
  */
@@ -154,6 +178,7 @@ export async function preparePlanContent<P extends { steps: Record<string, Step>
   const steps: Record<string, Step> = {};
   const problems: FlowError[] = [];
   for (const [nodeId, step] of Object.entries(plan.steps)) {
+    if (step.type === 'webhook') problems.push(...(await checkWebhookBody(nodeId, step.body, known, { ...options, until })));
     if (step.type !== 'sendEmail') {
       steps[nodeId] = step;
       continue;

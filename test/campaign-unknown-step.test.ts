@@ -25,11 +25,11 @@ describe('a campaign at a step no handler moves', () => {
     const graph = graphWithDelay({ mode: 'fixed', amount: 0, unit: 'seconds' });
     const compiled = compile(graph, { flowId: 'newer', version: 1 });
     if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
-    // As a newer web app would publish it: after the send, a "webhook" step this worker has no handler for.
+    // As a newer web app would publish it: after the send, a "push" step this worker has no handler for.
     const send = compiled.plan.steps.send;
     if (send?.type !== 'sendEmail') throw new Error('the graph has no Send step "send"');
-    const webhook = { type: 'webhook', url: 'https://example.test/hook', next: 'end' } as unknown as Step;
-    const steps: Plan['steps'] = { ...compiled.plan.steps, send: { ...send, next: 'hook' }, hook: webhook };
+    const push = { type: 'push', title: 'Your order shipped', next: 'end' } as unknown as Step;
+    const steps: Plan['steps'] = { ...compiled.plan.steps, send: { ...send, next: 'hook' }, hook: push };
     await saveFlowDraft(env.db, { id: 'newer', name: 'newer', graph });
     const version = await insertFlowVersion(env.db, 'newer', compiled.graph, (v) => ({ ...compiled.plan, version: v, steps }));
     const contactIds = ['ct_000000', 'ct_000001', 'ct_000002'];
@@ -45,7 +45,7 @@ describe('a campaign at a step no handler moves', () => {
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'StepNotAdvanced', nonRetryable: true });
     expect((failure as ApplicationFailure).message).toMatch(
-      /3 recipient\(s\) are due at node "hook", a "webhook" step, which this worker has no campaign handler for/,
+      /3 recipient\(s\) are due at node "hook", a "push" step, which this worker has no campaign handler for/,
     );
 
     // The steps before it ran: everyone got the email, and waits at the step it could not move them through.

@@ -68,15 +68,15 @@ describe.each(databases)('on %s', (dialect) => {
 
     it('reports recipients due at a step type it has no handler for, or at a node the plan lacks, as stuck', async () => {
       const now = 1_000_000_000_000;
-      // A plan from a newer version of the app: a "webhook" step between the Send and the Exit.
-      const webhook = { type: 'webhook', url: 'https://example.test/hook', next: 'end' } as unknown as Step;
-      const newer: Plan = { ...plan, steps: { ...plan.steps, hook: webhook } };
+      // A plan from a newer version of the app: a "push" step between the Send and the Exit.
+      const push = { type: 'push', title: 'Your order shipped', next: 'end' } as unknown as Step;
+      const newer: Plan = { ...plan, steps: { ...plan.steps, hook: push } };
       await startRun('run-stuck', newer, { hook: ['ct_a', 'ct_b'], gone: ['ct_c'], wait: ['ct_d'] }, now);
       expect(await advanceDueRecipients(db, 'run-stuck', newer, 1, now)).toBe(1);
       const state = await cohortState(db, 'run-stuck', newer, now);
       expect(state.stuck.sort((x, y) => x.nodeId.localeCompare(y.nodeId))).toEqual([
         { nodeId: 'gone', type: null, count: 1, why: 'no such node' },
-        { nodeId: 'hook', type: 'webhook', count: 2, why: 'no handler' },
+        { nodeId: 'hook', type: 'push', count: 2, why: 'no handler' },
       ]);
       // The Delay's one is not stuck: it waits for its hour.
       expect(state).toMatchObject({ dueSends: [], nextDueAt: now + 3_600_000, active: 4 });

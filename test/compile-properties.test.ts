@@ -23,6 +23,8 @@ function nextsOf(step: Step): string[] {
       return [...step.branches.map((b) => b.next), step.otherwise];
     case 'split':
       return step.branches.map((b) => b.next);
+    case 'webhook':
+      return [step.success, step.failure];
     case 'exit':
       return [];
     default:

@@ -1,7 +1,8 @@
 /**
  * The journey workflow's edges, on Temporal's time-skipping test server with a test-double sendEmail
  * activity handed to the Worker (as Temporal's samples test workflows): a send that fails for good,
- * a plan from an unknown schema version, and a Delay whose bounds are the wrong way round.
+ * a plan from an unknown schema version, a Delay whose bounds are the wrong way round, and a Webhook
+ * whose server never recovers (its retries spent, the journey takes Failed).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -11,6 +12,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../activities';
 import type { SendEmailInput, SendEmailResult } from '../activities/send-email';
+import type { CallWebhookInput } from '../activities/webhook';
 import { PLAN_SCHEMA_VERSION, type Plan, type Step } from '../domain/flow/plan';
 import type { JourneyInput, JourneyResult } from '../workflows/contracts';
 import { sleep, timeSkippingTemporal, workflowsPath } from './helpers';
@@ -70,7 +72,7 @@ async function firstWorkflowTaskFailure(handle: WorkflowHandle, stop: AbortSigna
  * Runs the journey by its registered name with an input the test controls entirely (it may be one the
  * type would not allow, as a plan from another version of the app), on a worker with these activities.
  */
-async function runJourney(name: string, input: unknown, activities: Pick<Activities, 'sendEmail'>) {
+async function runJourney(name: string, input: unknown, activities: Partial<Activities>) {
   const taskQueue = `edges-${name}`;
   const workflowId = `journey-edges-${name}`;
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
@@ -180,17 +182,44 @@ describe('journey workflow edges (test-double activities, time-skipping server)'
   it('fails the workflow, naming the type and the node, for a step type this worker has no journey handler for', async () => {
     const { activities, calls } = scriptedSendEmail([delivered]);
     // A plan published by a newer version of the app, with a step type this worker does not know.
-    const steps = { first: send('hook'), hook: { type: 'webhook', url: 'https://example.test/hook', next: 'end' }, end: { type: 'exit' } };
+    const steps = { first: send('hook'), hook: { type: 'push', title: 'Your order shipped', next: 'end' }, end: { type: 'exit' } };
     const { outcome, events } = await runJourney(
       'unknown-step',
       { plan: plan('first', steps as Record<string, Step>), runId: 'run-hook', contactId: 'ct_ada' },
       activities,
     );
 
-    expectFailedWorkflow(outcome, /unknown step type "webhook" in plan at "hook": this worker has no journey handler for it/);
+    expectFailedWorkflow(outcome, /unknown step type "push" in plan at "hook": this worker has no journey handler for it/);
     // The steps before it ran; the unknown one failed the workflow at once, not its task over and over.
     expect(calls.map((c) => c.nodeId)).toEqual(['first']);
     expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toHaveLength(0);
     expect(events.at(-1)?.workflowExecutionFailedEventAttributes).toBeTruthy();
+  });
+
+  it('takes a Webhook’s Failed branch once its retries are spent (14 attempts, about an hour, skipped)', async () => {
+    const calls: CallWebhookInput[] = [];
+    const activities: Pick<Activities, 'callWebhook'> = {
+      async callWebhook(input) {
+        calls.push(input);
+        throw ApplicationFailure.retryable('POST https://example.test/hook: 503 Service Unavailable', 'WebhookRetry');
+      },
+    };
+    const steps: Record<string, Step> = {
+      hook: { type: 'webhook', url: 'https://example.test/hook', body: '{}', success: 'sent', failure: 'not-sent' },
+      sent: { type: 'exit' },
+      'not-sent': { type: 'exit' },
+    };
+    const { outcome } = await runJourney('webhook-down', { plan: plan('hook', steps), runId: 'run-hook', contactId: 'ct_ada' }, activities);
+
+    expect(expectCompleted(outcome)).toEqual({ status: 'completed', nodeId: 'not-sent', sent: 0 });
+    expect(calls).toHaveLength(14);
+    expect(calls[0]).toEqual({
+      runId: 'run-hook',
+      flowId: 'edges',
+      nodeId: 'hook',
+      contactId: 'ct_ada',
+      url: 'https://example.test/hook',
+      body: '{}',
+    });
   });
 });

@@ -152,3 +152,24 @@ describe('replay of a scheduled, rescheduled and spread campaign', () => {
     await expect(Worker.runReplayHistory(replayOptions, history, 'campaign-scheduled-spread')).resolves.toBeUndefined();
   });
 });
+
+/**
+ * A journey through a Webhook whose server answered 503 twice, then 200: one callWebhook activity,
+ * retried by Temporal, and the Succeeded branch. Re-record after an intended change behind patched():
+ * DRIPLINE_RECORD_HISTORY=1 npx vitest run test/webhook-temporal.test.ts
+ */
+describe('replay of a journey with a Webhook', () => {
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(root, 'test', 'histories', 'journey-webhook.json'), 'utf8')));
+
+  it('the committed history has one webhook call, completed on its third attempt, and a completion', () => {
+    const events = history.events ?? [];
+    expect(events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual(['callWebhook']);
+    expect(events.find((e) => e.activityTaskStartedEventAttributes)?.activityTaskStartedEventAttributes?.attempt).toBe(3);
+    expect(events.some((e) => e.activityTaskCompletedEventAttributes)).toBe(true);
+    expect(events.some((e) => e.workflowExecutionCompletedEventAttributes)).toBe(true);
+  });
+
+  it('replays deterministically with the current workflow code', async () => {
+    await expect(Worker.runReplayHistory(replayOptions, history, 'journey-webhook')).resolves.toBeUndefined();
+  });
+});

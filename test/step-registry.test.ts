@@ -18,10 +18,10 @@ const REGISTRIES = {
 const UNION = 'export type Step = (';
 const parsed = new Map<string, ts.SourceFile>();
 
-/** domain/flow/nodes/index.ts with a "webhook" step type added to the `Step` union. */
-function withWebhookStep(text: string): string {
+/** domain/flow/nodes/index.ts with a "push" step type added to the `Step` union. */
+function withPushStep(text: string): string {
   if (!text.includes(UNION)) throw new Error(`${NODES_INDEX} no longer declares "${UNION}…": update this test`);
-  return text.replace(UNION, `${UNION}{ type: 'webhook'; url: string; next: string } | `);
+  return text.replace(UNION, `${UNION}{ type: 'push'; title: string; next: string } | `);
 }
 
 /** The compiler's messages about each registry file, type-checked with the project's options. */
@@ -64,8 +64,8 @@ describe('step registries', () => {
   });
 
   it('refuse a step type without its campaign handler and its journey handler, naming the missing type', () => {
-    const found = registryDiagnostics(withWebhookStep);
-    expect(found.campaign).toEqual([expect.stringMatching(/Property 'webhook' is missing in type .* but required in type 'CohortSteps'/s)]);
-    expect(found.journey).toEqual([expect.stringMatching(/Property 'webhook' is missing in type .* but required in type 'JourneySteps'/s)]);
+    const found = registryDiagnostics(withPushStep);
+    expect(found.campaign).toEqual([expect.stringMatching(/Property 'push' is missing in type .* but required in type 'CohortSteps'/s)]);
+    expect(found.journey).toEqual([expect.stringMatching(/Property 'push' is missing in type .* but required in type 'JourneySteps'/s)]);
   });
 });

@@ -9,6 +9,7 @@ import { sweepUploads } from '../server/import-uploads';
 import { log as rootLog } from '../server/log';
 import { databaseCheck, temporalCheck } from '../server/operations';
 import { loadKeyring, loadSecretKey } from '../server/secrets';
+import { webhookOutboundPolicy } from '../server/webhooks';
 import { smtpOutboundPolicy } from '../server/smtp/outbound';
 import { threadedTransports } from '../server/smtp/send-thread';
 import { describeTemporal, explainConnectFailure, temporalConnectionOptions } from '../server/temporal/connection';
@@ -60,6 +61,7 @@ const worker = await Worker.create({
     db,
     transports,
     messageIdSecret: loadSecretKey(config),
+    webhookPolicy: webhookOutboundPolicy(config),
     publicUrl: config.DRIPLINE_PUBLIC_URL,
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,

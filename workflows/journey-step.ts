@@ -10,6 +10,8 @@ import type { JourneyResult } from './contracts';
 export interface Journey {
   readonly runId: string;
   readonly contactId: string;
+  /** The flow whose plan it walks (a Webhook signs with the flow's secret). */
+  readonly flowId: string;
   /** Messages sent so far. */
   sent: number;
   /** Each send's outcome so far, by node id, for a Condition that tests it. */

@@ -17,7 +17,7 @@ export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput):
   if (plan.schemaVersion !== PLAN_SCHEMA_VERSION) {
     throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
   }
-  const journey: Journey = { runId, contactId, sent: 0, outcomes: {} };
+  const journey: Journey = { runId, contactId, flowId: plan.flowId, sent: 0, outcomes: {} };
   let nodeId = plan.entry;
   for (;;) {
     const step = Object.hasOwn(plan.steps, nodeId) ? plan.steps[nodeId] : undefined;

@@ -87,6 +87,7 @@ export function compile(raw: unknown, meta: { flowId: string; version: number })
   errors.push(...connected.errors);
   const { outputs } = connected;
   for (const node of graph.nodes) errors.push(...checkNode(node));
+  errors.push(...journeyOnlyErrors(graph));
 
   const trigger = triggers[0];
   let tested = new Set<string>();
@@ -139,6 +140,18 @@ function campaignWarnings(graph: FlowGraph): FlowError[] {
     });
   }
   return warnings;
+}
+
+/** A campaign moves its recipients a page at a time: it has no per-recipient call to a webhook (yet). */
+function journeyOnlyErrors(graph: FlowGraph): FlowError[] {
+  const trigger = graph.nodes.find((n) => n.type === 'trigger');
+  if (trigger?.type !== 'trigger' || trigger.data.source !== 'audience') return [];
+  return graph.nodes
+    .filter((n) => n.type === 'webhook')
+    .map((n) => ({
+      nodeId: n.id,
+      message: 'a Webhook works in journeys only (a Trigger on an API event), not in a campaign to an audience; remove it or change the Trigger',
+    }));
 }
 
 /**

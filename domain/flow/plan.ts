@@ -7,6 +7,7 @@ export type { ExitStep } from './nodes/exit';
 export type { SendWindowStep } from './nodes/send-window';
 export type { ConditionStep } from './nodes/condition';
 export type { SplitStep } from './nodes/split';
+export type { WebhookStep } from './nodes/webhook';
 export type { Step };
 
 /** Bumped when a plan's shape changes; workflows refuse versions they do not know. */

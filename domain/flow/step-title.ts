@@ -50,6 +50,8 @@ export function stepTitle(step: Step | undefined, nodeId: string): string {
     case 'sendWindow':
       // The step keeps the node's days, hours and zones: the canvas's own summary.
       return `Send window “${clip(NODE_KINDS.sendWindow.summary(step))}”`;
+    case 'webhook':
+      return `Webhook “${clip(step.url)}”`;
     default:
       return step satisfies never;
   }

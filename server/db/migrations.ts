@@ -15,6 +15,7 @@ import { limitMigrations } from './migrations-limits';
 import { deliveryLogMigrations } from './migrations-delivery-log';
 import { scaleMigrations } from './migrations-scale';
 import { scheduleMigrations } from './migrations-schedule';
+import { webhookMigrations } from './migrations-webhooks';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -381,6 +382,7 @@ export const migrations: Record<string, Migration> = {
   ...deliveryLogMigrations,
   ...scaleMigrations,
   ...scheduleMigrations,
+  ...webhookMigrations,
 };
 
 /**

@@ -240,6 +240,17 @@ export interface Tables {
     sentBy: string;
     createdAt: string;
   };
+  /** Each attempt of a journey's Webhook step (server/db/webhook-calls.ts). */
+  webhookCalls: {
+    runId: string;
+    nodeId: string;
+    contactId: string;
+    attempt: number;
+    status: number | null;
+    outcome: string;
+    detail: string;
+    at: string;
+  };
   /** Per-profile throttle state shared by every worker: see throttle.ts. */
   smtpThrottle: {
     profileId: string;

@@ -9,5 +9,6 @@ import { exit } from './exit';
 import { sendEmail } from './send-email';
 import { sendWindow } from './send-window';
 import { split } from './split';
+import { webhook } from './webhook';
 
-export const COHORT_STEPS: CohortSteps = { delay, sendWindow, sendEmail, condition, split, exit };
+export const COHORT_STEPS: CohortSteps = { delay, sendWindow, sendEmail, condition, split, webhook, exit };

@@ -11,6 +11,7 @@ import { ConditionFields } from '@/components/flow-editor/condition-panel';
 import { SendPreview } from '@/components/flow-editor/send-preview';
 import { SendWindowFields } from '@/components/flow-editor/send-window-fields';
 import { SplitFields } from '@/components/flow-editor/split-panel';
+import { WebhookFields } from '@/components/flow-editor/webhook-fields';
 import type { EditorNode, SenderProfile } from '@/components/flow-editor/types';
 
 /** What a step's name might be, as a hint in the empty Step name box. */
@@ -22,6 +23,7 @@ const NAME_EXAMPLES: Record<NodeType, string> = {
   split: 'Subject line test',
   exit: 'Done',
   sendWindow: 'Business hours',
+  webhook: 'Tell the CRM',
 };
 
 const UNIT_LABELS: Record<DelayData['unit'], string> = { seconds: 'Seconds', minutes: 'Minutes', hours: 'Hours', days: 'Days' };
@@ -278,6 +280,14 @@ export function NodePanel(props: {
           data={node.data}
           errors={errors}
           onChange={(data) => onUpdate(node.id, (n) => (n.type === 'split' ? { ...n, data } : n))}
+        />
+      )}
+      {node.type === 'webhook' && (
+        <WebhookFields
+          flowId={props.flowId}
+          data={node.data}
+          errors={errors}
+          onChange={(data) => onUpdate(node.id, (n) => (n.type === 'webhook' ? { ...n, data } : n))}
         />
       )}
       {node.type === 'exit' && <p className="hint">The journey ends here. An Exit has no next step.</p>}

@@ -8,6 +8,7 @@ import { createContext, memo, type ReactNode, useContext, useEffect } from 'reac
 import type { FlowError } from '@domain/flow/compile';
 import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
 import { conditionOutputs } from '@domain/flow/nodes/condition';
+import { WEBHOOK_OUTPUTS } from '@domain/flow/nodes/webhook';
 import type { NodeBranch } from '@domain/flow/node';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
 import type { ContactAttributeType, EditorNodeOf, SenderProfile } from '@/components/flow-editor/types';
@@ -32,6 +33,7 @@ export const NODE_ICONS: Record<NodeType, string> = {
   exit: '■',
   sendWindow: '☼',
   split: '⑂',
+  webhook: '⇢',
 };
 
 function NodeShell(props: { id: string; type: NodeType; selected: boolean; input: boolean; children: ReactNode; outputs?: ReactNode }) {
@@ -164,6 +166,17 @@ const SplitNodeView = memo(function SplitNodeView({ id, data, selected }: NodePr
   );
 });
 
+/** Its summary, and two labelled outputs: Succeeded and Failed. */
+const WebhookNodeView = memo(function WebhookNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'webhook'>>) {
+  const outputs = WEBHOOK_OUTPUTS;
+  return (
+    <NodeShell id={id} type="webhook" selected={selected} input outputs={<BranchHandles id={id} outputs={outputs} />}>
+      {NODE_KINDS.webhook.summary(data)}
+      <BranchLabels outputs={outputs} />
+    </NodeShell>
+  );
+});
+
 const ExitNodeView = memo(function ExitNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'exit'>>) {
   return (
     <NodeShell id={id} type="exit" selected={selected} input>
@@ -189,4 +202,5 @@ export const nodeTypes = {
   split: SplitNodeView,
   exit: ExitNodeView,
   sendWindow: SendWindowNodeView,
+  webhook: WebhookNodeView,
 } satisfies NodeTypes & Record<NodeType, unknown>;

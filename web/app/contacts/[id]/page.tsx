@@ -20,6 +20,8 @@ import { OneOffMessageForm } from '@/app/contacts/[id]/one-off-message-form';
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Contact' };
 
+const WEBHOOK_OUTCOME_TEXT = { succeeded: 'succeeded', retry: 'retryable', failed: 'failed' } as const;
+
 export default async function ContactPage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requireUser();
   const { id } = await params;
@@ -31,15 +33,11 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
     if (err instanceof UserError && err.status === 404) notFound();
     throw err;
   }
-  const { contact, deliveries } = found;
+  const { contact, deliveries, webhookCalls } = found;
   const [definitions, { lists, memberOf }] = await Promise.all([listAttributeDefinitions(db), contactListsFor(db, user, id)]);
   const config = getConfig();
   // Steps show by the names given in the editor, carried in each run's plan.
-  const plans = await visibleRunPlans(
-    db,
-    user,
-    deliveries.map((d) => d.runId),
-  );
+  const plans = await visibleRunPlans(db, user, [...deliveries.map((d) => d.runId), ...webhookCalls.map((c) => c.runId)]);
 
   // The profile a one-off message goes out with: the user's default, else the install default.
   let sender: { name: string; fromEmail: string } | undefined;
@@ -138,6 +136,36 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
         testIds={{ table: 'delivery-history', row: 'delivery-row', outcome: 'delivery-outcome' }}
         stepName={(d) => stepTitle(plans.get(d.runId)?.steps[d.nodeId], d.nodeId)}
       />
+
+      {webhookCalls.length > 0 && (
+        <>
+          <h2>Webhook calls</h2>
+          <table className="table" data-testid="webhook-calls">
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Flow</th>
+                <th>Step</th>
+                <th>Attempt</th>
+                <th>Answer</th>
+              </tr>
+            </thead>
+            <tbody>
+              {webhookCalls.map((c) => (
+                <tr key={`${c.runId}|${c.nodeId}|${c.attempt}`} data-testid="webhook-call">
+                  <td className="nowrap">{formatTime(c.at)}</td>
+                  <td>{c.flowName === null ? <span className="muted">—</span> : `${c.flowName} v${c.flowVersion ?? '?'}`}</td>
+                  <td>{stepTitle(plans.get(c.runId)?.steps[c.nodeId], c.nodeId)}</td>
+                  <td>{c.attempt}</td>
+                  <td>
+                    <span className="badge">{WEBHOOK_OUTCOME_TEXT[c.outcome]}</span> {c.detail}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
 
       {user.role === 'admin' && (
         <>
