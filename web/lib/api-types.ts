@@ -387,8 +387,17 @@ export type EventAnswer = EventAccepted;
 
 /** POST /api/imports?name=<file name>, the CSV as the body: 201, the file's columns, first rows and a proposed mapping. */
 export type ImportUploadResponse = import('@server/imports').UploadedImport;
-/** POST /api/imports/[id]/start: one target per column; `listId` adds every imported contact to that list. */
-export const StartImportRequest = z.object({ mapping: z.array(z.unknown()), listId: z.string().min(1).nullish() });
+/** POST /api/imports/[id]/start: one target per column; `listId` adds every imported contact to that list, `newList` to a new list of that name. */
+export const StartImportRequest = z.object({
+  mapping: z.array(z.unknown()),
+  listId: z.string().min(1).nullish(),
+  newList: z
+    .string()
+    .trim()
+    .max(120, 'newList: a list name is at most 120 characters')
+    .refine((s) => !CONTROL_CHARACTERS.test(s), 'newList must not contain line breaks or control characters')
+    .nullish(),
+});
 export type StartImportBody = z.input<typeof StartImportRequest>;
 /** GET /api/imports/[id] (what the import page polls), and the answer to a start. */
 export interface ImportStatusResponse {
