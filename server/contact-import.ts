@@ -171,8 +171,7 @@ export function checkRecord(
   const warnings: string[] = [];
   if (record.length > columns)
     warnings.push(`has ${record.length} values but the header has ${columns} columns: the ${record.length - columns} extra skipped`);
-  else if (record.length < columns)
-    warnings.push(`has ${record.length} values but the header has ${columns} columns: the missing ones left empty`);
+  else if (record.length < columns) warnings.push(`has ${record.length} values but the header has ${columns} columns: the missing ones left empty`);
   let email = '';
   const names: string[] = [];
   const attributes: ContactAttributes = {};

@@ -118,8 +118,7 @@ export async function prepareImport(db: Db, actor: Actor, id: string, request: I
   const types = await checkMappingTypes(db, current.columns, parsed.data);
   let listId = request.listId ?? null;
   const newList = request.newList?.trim() || null;
-  if (listId && newList)
-    throw new UserError(422, 'invalid_list', 'choose an existing list or name a new one, not both', { field: 'newList' });
+  if (listId && newList) throw new UserError(422, 'invalid_list', 'choose an existing list or name a new one, not both', { field: 'newList' });
   const list = listId ? await getList(db, listId) : undefined;
   if (listId && !(list && mayUseAudience(actor, list)))
     throw new UserError(422, 'list_not_found', `list "${listId}" does not exist; pick another`, { field: 'listId' });

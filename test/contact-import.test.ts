@@ -222,14 +222,21 @@ describe.each(databases)('on %s', (dialect) => {
       expect(await importSlice(db, uploaded.id)).toEqual({ done: true, rowsDone: 7 });
       expect(await listImportProblems(db, uploaded.id, { offset: 0, limit: 10 })).toEqual([
         { line: 3, kind: 'warning', reason: 'has 7 values but the header has 6 columns: the 1 extra skipped' },
-        { line: 4, kind: 'warning', reason: 'signed_up "2025-13-45" skipped: signed_up is a date attribute; write it as YYYY-MM-DD, e.g. 2025-03-31' },
+        {
+          line: 4,
+          kind: 'warning',
+          reason: 'signed_up "2025-13-45" skipped: signed_up is a date attribute; write it as YYYY-MM-DD, e.g. 2025-03-31',
+        },
         { line: 7, kind: 'invalid', reason: '"not-an-email" is not an email address (write it like ada@example.com)' },
         { line: 8, kind: 'warning', reason: 'seats "lots" skipped: seats is a number attribute; write a number like 42 or 3.5' },
       ]);
       const progress = await getImportProgress(db, uploaded.id);
       expect(progress).toMatchObject({ created: 6, invalid: 1, warnings: 3, duplicates: 0 });
       const contact = async (email: string) => (await getContact(db, (await findContactByEmail(db, email))!.id))!;
-      expect(await contact('ada@corpus.test')).toMatchObject({ name: 'Ada Lovelace', attributes: { signed_up: '2025-01-02', seats: 3, notes: 'first' } });
+      expect(await contact('ada@corpus.test')).toMatchObject({
+        name: 'Ada Lovelace',
+        attributes: { signed_up: '2025-01-02', seats: 3, notes: 'first' },
+      });
       expect((await contact('cy@corpus.test')).attributes).toEqual({ seats: 5, notes: 'bad date' });
       expect((await contact('dee@corpus.test')).attributes.notes).toBe('a note\non two lines');
       expect(await contact('gus@corpus.test')).toMatchObject({ name: 'Gus', attributes: { seats: 8 } });
