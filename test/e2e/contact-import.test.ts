@@ -46,7 +46,7 @@ describe('CSV import in the browser', () => {
     expect(targets).toEqual(['email', 'name', 'name', 'attribute', 'attribute', 'attribute']);
     // Types read from the data, shown and changeable: a date despite line 3's typo, a number, text.
     expect(await page.getByTestId('import-type-3').inputValue()).toBe('date');
-    expect(await page.getByTestId('import-detected-3').textContent()).toBe('date in the file');
+    expect(await page.getByTestId('import-detected-3').textContent()).toBe('detected: date');
     expect(await page.getByTestId('import-type-4').inputValue()).toBe('number');
     expect(await page.getByTestId('import-type-5').inputValue()).toBe('text');
     await page.getByTestId('import-list').selectOption('new');
@@ -61,9 +61,9 @@ describe('CSV import in the browser', () => {
     expect(counts).toEqual(['5', '1', '1', '2']);
     const problems = await page.getByTestId('import-problems').locator('tbody tr').allTextContents();
     expect(problems).toEqual([
-      expect.stringMatching(/^3Imported withoutsigned_up "2025-13-01" skipped: signed_up is a date attribute/),
+      expect.stringMatching(/^3Imported with a warningsigned_up "2025-13-01" skipped: signed_up is a date attribute/),
       expect.stringMatching(/^6SkippedANN@Import\.test is already on line 2/),
-      expect.stringMatching(/^7Imported withouthas 7 values but the header has 6 columns: the 1 extra skipped$/),
+      expect.stringMatching(/^7Imported with a warninghas 7 values but the header has 6 columns: the 1 extra skipped$/),
       expect.stringMatching(/^8Refused"not-an-email" is not an email address/),
     ]);
     if (shots) await page.screenshot({ path: `${shots}/import-done.png`, fullPage: true });

@@ -164,7 +164,7 @@ export function ImportFlow({ lists }: { lists: { id: string; name: string }[] })
                       </select>
                       {uploaded.detected[i] !== undefined && uploaded.detected[i] !== 'text' && (
                         <small className="hint" data-testid={`import-detected-${i}`}>
-                          {uploaded.detected[i]} in the file
+                          detected: {uploaded.detected[i]}
                         </small>
                       )}
                     </>

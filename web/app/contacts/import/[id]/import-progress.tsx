@@ -6,7 +6,7 @@ import { callApi } from '@/lib/api-client';
 import type { ImportProblemKind } from '@domain/contact-import';
 import type { ImportStatusResponse } from '@/lib/api-types';
 
-const OUTCOME: Record<ImportProblemKind, string> = { invalid: 'Refused', duplicate: 'Skipped', warning: 'Imported without' };
+const OUTCOME: Record<ImportProblemKind, string> = { invalid: 'Refused', duplicate: 'Skipped', warning: 'Imported with a warning' };
 
 /** Polls the import's counts every second while its job runs. */
 export function ImportProgressView({ initial }: { initial: ImportStatusResponse }) {
