@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { AttributeName, AttributeTypeSchema, type AttributeType, coerceAttribute } from './contact';
+import { CONTROL_CHARACTERS } from './text';
 
 /** uploaded: waiting for its mapping; running: the job is importing; done; failed (the file is gone or unreadable). */
 /** The largest CSV file an import takes, far above 100,000 rows of a few columns (the web front refuses a larger upload before reading it). */
@@ -19,6 +20,13 @@ export type ImportStatus = 'uploaded' | 'running' | 'done' | 'failed';
  * of the file has the same email; warning: the row was imported without the values its reason names.
  */
 export type ImportProblemKind = 'invalid' | 'duplicate' | 'warning';
+
+/** The name of a list the import makes for its contacts (`newList`), checked as the Lists page checks one. */
+export const NewListName = z
+  .string()
+  .trim()
+  .max(120, 'newList: a list name is at most 120 characters')
+  .refine((s) => !CONTROL_CHARACTERS.test(s), 'newList must not contain line breaks or control characters');
 
 /** What one column of the file becomes. */
 export const ColumnTarget = z.discriminatedUnion('to', [

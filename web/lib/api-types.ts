@@ -13,6 +13,7 @@ import { SendEmailData, SendEmailNode } from '@domain/flow/nodes/send-email';
 import type { SmtpPreset } from '@domain/smtp-presets';
 import { SmtpProfileInput } from '@domain/smtp-profile';
 import { CONTROL_CHARACTERS, emailAddress } from '@domain/text';
+import { NewListName } from '@domain/contact-import';
 import type { Role } from '@server/auth';
 import type { ApiKey } from '@server/db/api-keys';
 import type { Contact } from '@server/db/contacts';
@@ -388,16 +389,7 @@ export type EventAnswer = EventAccepted;
 /** POST /api/imports?name=<file name>, the CSV as the body: 201, the file's columns, first rows and a proposed mapping. */
 export type ImportUploadResponse = import('@server/imports').UploadedImport;
 /** POST /api/imports/[id]/start: one target per column; `listId` adds every imported contact to that list, `newList` to a new list of that name. */
-export const StartImportRequest = z.object({
-  mapping: z.array(z.unknown()),
-  listId: z.string().min(1).nullish(),
-  newList: z
-    .string()
-    .trim()
-    .max(120, 'newList: a list name is at most 120 characters')
-    .refine((s) => !CONTROL_CHARACTERS.test(s), 'newList must not contain line breaks or control characters')
-    .nullish(),
-});
+export const StartImportRequest = z.object({ mapping: z.array(z.unknown()), listId: z.string().min(1).nullish(), newList: NewListName.nullish() });
 export type StartImportBody = z.input<typeof StartImportRequest>;
 /** GET /api/imports/[id] (what the import page polls), and the answer to a start. */
 export interface ImportStatusResponse {
