@@ -50,6 +50,8 @@ describe('CSV import in the browser', () => {
     expect(await page.getByTestId('import-type-4').inputValue()).toBe('number');
     expect(await page.getByTestId('import-type-5').inputValue()).toBe('text');
     await page.getByTestId('import-list').selectOption('new');
+    await page.getByTestId('import-start').click();
+    expect(await page.getByTestId('import-error').textContent()).toMatch(/^name the new list/);
     await page.getByTestId('import-new-list').fill('From CSV');
     if (shots) await page.screenshot({ path: `${shots}/import-mapping.png`, fullPage: true });
     await page.getByTestId('import-start').click();

@@ -66,6 +66,7 @@ export function ImportFlow({ lists }: { lists: { id: string; name: string }[] })
 
   async function start() {
     if (!uploaded) return;
+    if (listId === NEW_LIST && newList.trim() === '') return setError('name the new list, or choose "No list" or an existing one');
     setBusy(true);
     setError('');
     const mapping = choices.map((c) => (c.to === 'attribute' ? { to: c.to, name: c.name, type: c.type } : { to: c.to }));
