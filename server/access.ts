@@ -15,7 +15,7 @@ import { listContactDeliveries } from './db/deliveries';
 import { contactWebhookCalls } from './db/webhook-calls';
 import { countArchivedFlows, type Flow, type FlowVersion, getFlow, getFlowVersion, listFlows, saveFlowDraft } from './db/flows';
 import { mayViewMessage, visibleMessageIds } from './db/ownership';
-import { type ContactList, getList, listLists, listsOfContact } from './db/lists';
+import { type ContactList, getList, listLists, listMembers, listsOfContact } from './db/lists';
 import { exportContactsCsv } from './contact-export';
 import { type Config, temporalWorkflowUrl } from './config';
 import { getRun, listRunRecipients, listRuns, type Run, runPlan } from './db/runs';
@@ -111,6 +111,12 @@ export async function visibleList(db: Db, actor: Actor, id: string, field?: stri
   const list = await getList(db, id);
   if (!list || !mayUseAudience(actor, list)) throw listNotFound(id, field);
   return list;
+}
+
+/** The list and one page of its members (searched by `q`), if the actor may see it; 404 otherwise. */
+export async function visibleListMembers(db: Db, actor: Actor, id: string, page: { q?: string; offset: number; limit: number }) {
+  const list = await visibleList(db, actor, id);
+  return { list, ...(await listMembers(db, id, page)) };
 }
 
 export function visibleLists(db: Db, actor: Actor): Promise<ContactList[]> {

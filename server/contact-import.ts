@@ -11,7 +11,15 @@ import { Readable, pipeline as pipeStreams, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, type Options, parse } from 'csv-parse';
 import { type AttributeType, type ContactAttributes, coerceAttribute, TIMEZONE_ATTRIBUTE } from '../domain/contact';
-import { type ImportMapping, type ImportProblem, MAX_IMPORT_BYTES, MAX_IMPORT_ROW_CHARS, restoreCell } from '../domain/contact-import';
+import {
+  columnTypeSampler,
+  type ImportMapping,
+  type ImportProblem,
+  MAX_IMPORT_BYTES,
+  MAX_IMPORT_ROW_CHARS,
+  restoreCell,
+  TYPE_SAMPLE_ROWS,
+} from '../domain/contact-import';
 import { emailAddress, headerSafe } from '../domain/text';
 import { columnGuard } from './csv-guard';
 import { MAX_ATTRIBUTE_NAMES, MAX_ATTRIBUTES_PER_CONTACT } from './contacts';
@@ -59,7 +67,7 @@ function refuseOversized(err: CsvError | undefined): undefined {
   );
 }
 
-/** A data record and the line it ends on (csv-parse's `info` object for each record is larger than the record). */
+/** A data record and the line it starts on (csv-parse's `info` object for each record is larger than the record). */
 type ParsedRecord = { record: string[]; line: number };
 /**
  * Bytes read from the file at a time. csv-parse turns a whole read into records at once, and they wait
@@ -104,21 +112,25 @@ export async function saveUpload(body: ReadableStream<Uint8Array> | Readable, fi
 }
 
 /**
- * The header, the first rows and how many data rows the file has: one streamed pass. Each record is
- * seen as it is parsed and dropped there (`on_record` keeps none), so counting a 100,000-row file
- * queues no record objects in the stream and leaves the web app little garbage.
+ * The header, the first rows, each column's type detected from the first TYPE_SAMPLE_ROWS rows, and how many data rows
+ * the file has: one streamed pass. Each record is seen as it is parsed and dropped there (`on_record` keeps none), so
+ * counting a 100,000-row file queues no record objects in the stream and leaves the web app little garbage.
  */
-export async function readPreview(file: string): Promise<{ columns: string[]; rows: string[][]; totalRows: number }> {
+export async function readPreview(file: string): Promise<{ columns: string[]; rows: string[][]; totalRows: number; types: AttributeType[] }> {
   let columns: string[] | undefined;
+  let sampler: ReturnType<typeof columnTypeSampler> | undefined;
   const rows: string[][] = [];
   let totalRows = 0;
   const parser = parse({
     ...parserOptions,
     on_skip: refuseOversized,
     on_record: (record: string[]) => {
-      if (!columns) columns = record.map((c) => c.trim());
-      else {
+      if (!columns) {
+        columns = record.map((c) => c.trim());
+        sampler = columnTypeSampler(columns.length);
+      } else {
         totalRows++;
+        if (totalRows <= TYPE_SAMPLE_ROWS) sampler?.add(record);
         if (rows.length < PREVIEW_ROWS) rows.push(record.map((cell) => cell.slice(0, PREVIEW_CELL_CHARS)));
       }
       return null;
@@ -132,7 +144,7 @@ export async function readPreview(file: string): Promise<{ columns: string[]; ro
   }
   if (!columns || columns.every((c) => c === ''))
     throw new UserError(422, 'no_header', 'the file has no header line; its first line must name the columns (e.g. email,name)', { field: 'file' });
-  return { columns, rows, totalRows };
+  return { columns, rows, totalRows, types: sampler?.types() ?? [] };
 }
 
 /** A CSV error the parser cannot skip past: a 422 that says where, not a crash. */
@@ -144,7 +156,10 @@ export function unreadable(err: unknown): unknown {
 const Email = emailAddress('email', 'ada@example.com');
 const Name = headerSafe('name', 200).trim();
 
-/** Checks one record against the mapping: the row to upsert, or the reason it is refused. */
+/**
+ * Checks one record against the mapping: the row to upsert, or the reason it is refused. Only a missing or invalid
+ * email refuses a row; a value that does not fit (a bad date, an extra value) is left out, with a warning naming it.
+ */
 export function checkRecord(
   record: string[],
   line: number,
@@ -153,30 +168,57 @@ export function checkRecord(
   types: ReadonlyMap<string, AttributeType>,
 ): { ok: true; row: ImportRowValues } | { ok: false; problem: ImportProblem } {
   const bad = (reason: string) => ({ ok: false as const, problem: { line, kind: 'invalid' as const, reason } });
-  if (record.length !== columns) return bad(`has ${record.length} values but the header has ${columns} columns`);
+  const warnings: string[] = [];
+  if (record.length > columns)
+    warnings.push(`has ${record.length} values but the header has ${columns} columns: the ${record.length - columns} extra skipped`);
+  else if (record.length < columns) warnings.push(`has ${record.length} values but the header has ${columns} columns: the missing ones left empty`);
   let email = '';
-  let name = '';
+  const names: string[] = [];
   const attributes: ContactAttributes = {};
-  const reasons: string[] = [];
   mapping.forEach((target, i) => {
     const cell = restoreCell((record[i] ?? '').trim());
     if (target.to === 'email') email = cell;
-    else if (target.to === 'name') {
-      const parsed = Name.safeParse(cell);
-      if (parsed.success) name = parsed.data;
-      else reasons.push(parsed.error.issues[0]?.message ?? 'the name is not valid');
-    } else if (target.to === 'attribute' && cell !== '') {
+    else if (target.to === 'name' && cell !== '') names.push(cell);
+    else if (target.to === 'attribute' && cell !== '') {
       const type = types.get(target.name) ?? 'text';
       const checked = coerceAttribute(target.name, type, cell);
       if (checked.ok) attributes[target.name] = checked.value;
-      else reasons.push(checked.message);
+      else warnings.push(`${target.name} "${cell.slice(0, 40)}" skipped: ${checked.message}`);
     }
   });
   if (email === '') return bad('the email is empty');
   const parsed = Email.safeParse(email);
   if (!parsed.success) return bad(`"${email.slice(0, 80)}" is not an email address (write it like ada@example.com)`);
-  if (reasons.length > 0) return bad(reasons.join('; '));
-  return { ok: true, row: { line, email: parsed.data, name, attributes } };
+  let name = '';
+  const checkedName = Name.safeParse(names.join(' '));
+  if (checkedName.success) name = checkedName.data;
+  else if (names.length > 0) warnings.push(`the name skipped: ${checkedName.error.issues[0]?.message ?? 'it is not valid'}`);
+  return { ok: true, row: { line, email: parsed.data, name, attributes, ...(warnings.length > 0 && { warnings }) } };
+}
+
+/**
+ * The line each record starts on, as an editor numbers them (CRLF, LF and CR each end one). csv-parse's own count
+ * (`lines`) is where a record ends, and it counts a CRLF inside a quoted cell as two lines: so the start is its count
+ * less the line breaks in the record's cells, less the extra CRLFs of the quoted cells before it.
+ */
+function recordLines() {
+  let extra = 0; // CRLFs in quoted cells so far, each counted twice by csv-parse
+  return {
+    start(record: string[], endLine: number): number {
+      let breaks = 0;
+      let crlf = 0;
+      for (const cell of record) {
+        if (!/[\r\n]/.test(cell)) continue;
+        breaks += cell.match(/[\r\n]/g)!.length;
+        crlf += cell.match(/\r\n/g)?.length ?? 0;
+      }
+      const line = endLine - extra - breaks;
+      extra += crlf;
+      return line;
+    },
+    /** A line csv-parse names (an error's), in the same numbering. */
+    at: (parserLine: number) => parserLine - extra,
+  };
 }
 
 /** Whether attribute types conflict with those already defined: every problem, each naming its column. */
@@ -259,12 +301,13 @@ export async function importSlice(
   // A record csv-parse cannot read (an unclosed quote, say) is skipped and reported by its line; it is
   // not a data record, so it never moves the position.
   const skipped: ImportProblem[] = [];
+  const lines = recordLines();
   const parserSetup: Options<ParsedRecord, string[]> = {
     ...parserOptions,
-    on_record: (record, context) => ({ record, line: context.lines }),
+    on_record: (record, context) => ({ record, line: lines.start(record, context.lines) }),
     on_skip: (err) => {
       refuseOversized(err);
-      if (err) skipped.push({ line: Number(err.lines), kind: 'invalid', reason: `the CSV cannot be read here: ${err.message}` });
+      if (err) skipped.push({ line: lines.at(Number(err.lines)), kind: 'invalid', reason: `the CSV cannot be read here: ${err.message}` });
       return undefined;
     },
   };

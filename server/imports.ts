@@ -6,6 +6,7 @@
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Client } from '@temporalio/client';
+import type { AttributeType } from '../domain/contact';
 import { type ColumnTarget, ImportMapping, type ImportProblem, type ImportProgress, suggestMapping } from '../domain/contact-import';
 import { importWorkflowId } from '../workflows/contracts';
 import type { Config } from './config';
@@ -14,6 +15,7 @@ import { newId, type Db } from './db';
 import { defineAttributes, listAttributeDefinitions } from './db/contacts';
 import { deleteUpload, getImportJob, getImportProgress, insertImport, listImportProblems, markImportRunning } from './db/imports';
 import { getList } from './db/lists';
+import { createList } from './lists';
 import { mayUseAudience } from './access';
 import { UserError } from './errors';
 import { checkFreeDisk, checkPendingUploads, DEFAULT_UPLOAD_LIMITS, sweepUploads, type UploadLimits } from './import-uploads';
@@ -27,6 +29,8 @@ export interface UploadedImport {
   preview: string[][];
   totalRows: number;
   suggested: ColumnTarget[];
+  /** Each column's type as read from the file's first rows (the suggestion uses it unless the attribute already has a type). */
+  detected: AttributeType[];
 }
 
 /**
@@ -50,10 +54,10 @@ export async function uploadImport(
   const file = importFilePath(dataDir, id);
   await saveUpload(body, file);
   try {
-    const { columns, rows, totalRows } = await readPreview(file);
+    const { columns, rows, totalRows, types } = await readPreview(file);
     await insertImport(db, { id, ownerId: actor.id, fileName: fileName.slice(0, 200) || 'upload.csv', filePath: file, columns, totalRows });
     const known = new Map((await listAttributeDefinitions(db)).map((d) => [d.name, d.type]));
-    return { id, columns, preview: rows, totalRows, suggested: suggestMapping(columns, known) };
+    return { id, columns, preview: rows, totalRows, suggested: suggestMapping(columns, known, types), detected: types };
   } catch (err) {
     await rm(file, { force: true });
     throw err;
@@ -84,16 +88,19 @@ export async function importReport(db: Db, actor: Actor, id: string): Promise<{ 
   return { import: progress, problems: await listImportProblems(db, id, { offset: 0, limit: 200 }) };
 }
 
+/** What starting an import takes: one target per column, and the list the contacts join: an existing one (`listId`) or one made for them (`newList`, its name). */
+export interface ImportStart {
+  mapping: unknown;
+  listId?: string | null | undefined;
+  newList?: string | null | undefined;
+}
+
 /**
  * Checks the mapping (and the optional list the contacts join), each problem naming its field; then
- * types the new attributes and marks the import running. A running import is left as it is.
+ * types the new attributes, creates the new list if one is asked for, and marks the import running.
+ * A running import is left as it is.
  */
-export async function prepareImport(
-  db: Db,
-  actor: Actor,
-  id: string,
-  request: { mapping: unknown; listId?: string | null | undefined },
-): Promise<void> {
+export async function prepareImport(db: Db, actor: Actor, id: string, request: ImportStart): Promise<void> {
   const current = await visibleImport(db, actor, id);
   if (current.status === 'running') return;
   if (current.status !== 'uploaded')
@@ -109,16 +116,32 @@ export async function prepareImport(
     throw new UserError(422, 'invalid_mapping', `${field}: ${issue?.message ?? 'the mapping is not valid'}`, { field, issues: parsed.error.issues });
   }
   const types = await checkMappingTypes(db, current.columns, parsed.data);
-  const listId = request.listId ?? null;
+  let listId = request.listId ?? null;
+  const newList = request.newList?.trim() || null;
+  if (listId && newList) throw new UserError(422, 'invalid_list', 'choose an existing list or name a new one, not both', { field: 'newList' });
   const list = listId ? await getList(db, listId) : undefined;
   if (listId && !(list && mayUseAudience(actor, list)))
     throw new UserError(422, 'list_not_found', `list "${listId}" does not exist; pick another`, { field: 'listId' });
+  if (newList) listId = (await createListFor(db, actor, newList)).id;
   await defineAttributes(
     db,
     [...types].map(([name, type]) => ({ name, type })),
   );
   const mapping = parsed.data.map((t) => (t.to === 'attribute' ? { ...t, type: types.get(t.name) } : t));
   await markImportRunning(db, id, mapping, listId);
+}
+
+/** The import's new list; a name already taken is refused on the import's field (`newList`). */
+async function createListFor(db: Db, actor: Actor, name: string) {
+  try {
+    return await createList(db, actor, name);
+  } catch (err) {
+    if (err instanceof UserError && err.code === 'duplicate_list')
+      throw new UserError(422, 'duplicate_list', `a list named "${name}" already exists; pick it under "Add to a list", or choose another name`, {
+        field: 'newList',
+      });
+    throw err;
+  }
 }
 
 /** Prepares the import, then starts its job: `contactImportWorkflow` under `import:<id>`, once. */
@@ -128,7 +151,7 @@ export async function startImport(
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>,
   actor: Actor,
   id: string,
-  request: { mapping: unknown; listId?: string | null | undefined },
+  request: ImportStart,
 ): Promise<{ import: ImportProgress; problems: ImportProblem[] }> {
   await prepareImport(db, actor, id, request);
   await startOnce(temporal, 'contactImportWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: importWorkflowId(id), args: [id] });

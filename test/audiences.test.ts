@@ -14,6 +14,7 @@ import { recordDeliveryAttempt } from '../server/db/deliveries';
 import { insertEventEntry } from '../server/db/event-entries';
 import { addToList, enrollListRecipients, insertList, listLists, removeFromList } from '../server/db/lists';
 import { insertRun, listRunRecipients } from '../server/db/runs';
+import { visibleListMembers } from '../server/access';
 import { databases, tempInstallOn } from './databases';
 import { graphWithDelay, publishForTest } from './helpers';
 
@@ -108,5 +109,30 @@ describe.each(databases)('on %s', (dialect) => {
     expect(await eraseContact(db, 'ct_d')).toMatchObject({ email: 'd@example.test' });
     const log = await db.selectFrom('deliveryAttempts').select(['contactId', 'smtpReply']).where('messageId', '=', '<d@test>').execute();
     expect(log).toEqual([{ contactId: anonymisedContactId('ct_d'), smtpReply: `550 5.1.1 <${DELETED_CONTACT}>: no such user` }]);
+  });
+
+  it("pages a list's members on the server, searched by email or name, and shows them only to who may see the list", async () => {
+    const ids = Array.from({ length: 7 }, (_, i) => `ct_member_${i}`);
+    await insertContacts(
+      db,
+      ids.map((id, i) => ({ id, email: `member${i}@list.test`, name: i === 3 ? 'Grace 100%_Hopper' : `Member ${i}` })),
+    );
+    const owner = { id: 'agent-1', role: 'agent' as const };
+    const listId = await insertList(db, 'Members page', owner.id);
+    await addToList(db, listId, ids);
+    const page = (q: string, offset = 0, limit = 3) => visibleListMembers(db, owner, listId, { q, offset, limit });
+    const all = await page('');
+    expect(all.list).toMatchObject({ name: 'Members page', members: 7 });
+    expect(all.total).toBe(7);
+    expect(all.members).toHaveLength(3);
+    const rest = [...(await page('', 3)).members, ...(await page('', 6)).members];
+    expect(new Set([...all.members, ...rest].map((m) => m.id))).toEqual(new Set(ids));
+    // Case-insensitive text in the email or the name; % and _ are letters, not wildcards.
+    expect((await page('MEMBER5@')).members.map((m) => m.email)).toEqual(['member5@list.test']);
+    expect((await page('100%_hop')).members.map((m) => m.id)).toEqual(['ct_member_3']);
+    expect((await page('0%')).total).toBe(1);
+    expect(await page('nobody')).toMatchObject({ members: [], total: 0 });
+    await expect(visibleListMembers(db, { id: 'agent-2', role: 'agent' }, listId, { offset: 0, limit: 3 })).rejects.toMatchObject({ status: 404 });
+    expect((await visibleListMembers(db, { id: 'admin-1', role: 'admin' }, listId, { offset: 0, limit: 50 })).total).toBe(7);
   });
 });

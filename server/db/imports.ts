@@ -37,7 +37,7 @@ export async function insertImport(
   return id;
 }
 
-function toProgress(row: ImportRow, counts: { invalid: number; duplicates: number }): ImportProgress & { ownerId: string } {
+function toProgress(row: ImportRow, counts: { invalid: number; duplicates: number; warnings: number }): ImportProgress & { ownerId: string } {
   return {
     id: row.id,
     ownerId: row.ownerId,
@@ -66,7 +66,7 @@ export async function getImportProgress(db: Db, id: string): Promise<(ImportProg
     .groupBy('kind')
     .execute();
   const count = (kind: string) => Number(counts.find((c) => c.kind === kind)?.n ?? 0);
-  return toProgress(row, { invalid: count('invalid'), duplicates: count('duplicate') });
+  return toProgress(row, { invalid: count('invalid'), duplicates: count('duplicate'), warnings: count('warning') });
 }
 
 /** What the job needs to (re)start: the file, the mapping and the position recorded by the last committed chunk. */
@@ -114,12 +114,13 @@ export async function listImportProblems(db: Db, id: string, page: { offset: num
     .execute();
 }
 
-/** A row of the file that passed its checks: email as written, name '' when the file has none. */
+/** A row of the file that passed its checks: email as written, name '' when the file has none; `warnings`: the values it was imported without, and why. */
 export interface ImportRowValues {
   line: number;
   email: string;
   name: string;
   attributes: ContactAttributes;
+  warnings?: string[];
 }
 
 /** Thrown when the recorded position is not the one this chunk started from: another attempt got there first. */
@@ -128,7 +129,8 @@ export class ImportPositionMoved extends Error {
 }
 
 /**
- * One chunk, in one transaction: drops lines whose email an earlier line took (a `duplicate` problem),
+ * One chunk, in one transaction: drops lines whose email an earlier line took (a `duplicate` problem;
+ * a kept line's warnings become a `warning` problem),
  * upserts the rest by email, case-insensitively (an existing contact keeps its id and subscription; a
  * name in the file replaces its name, the file's attributes are merged over its own), adds them to the
  * import's list, records the chunk's problems, and moves the position from `from` to `to`. A crash before
@@ -167,8 +169,11 @@ export async function commitImportChunk(
       const ownerLine = new Map(owners.map((o) => [o.emailKey, o.line]));
       for (const r of keyed) {
         const first = ownerLine.get(r.key);
-        if (first === r.line) kept.push(r);
-        else
+        if (first === r.line) {
+          kept.push(r);
+          // A duplicate's warnings are not reported: the line was not imported at all.
+          if (r.warnings?.length) problems.push({ line: r.line, kind: 'warning', reason: r.warnings.join('; ') });
+        } else
           problems.push({
             line: r.line,
             kind: 'duplicate',

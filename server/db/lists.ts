@@ -84,6 +84,47 @@ export async function removeFromList(db: Db, listId: string, contactIds: string[
   return removed;
 }
 
+/** A member as the list's page shows one. */
+export interface ListMember {
+  id: string;
+  email: string;
+  name: string;
+  status: string;
+  addedAt: string;
+}
+
+/**
+ * One page of a list's members, the latest added first, and how many match: `q` (case-insensitive) is
+ * text in the email or the name.
+ */
+export async function listMembers(
+  db: Db,
+  listId: string,
+  page: { q?: string; offset: number; limit: number },
+): Promise<{ members: ListMember[]; total: number }> {
+  const text = (page.q ?? '').trim().toLowerCase();
+  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const base = () => {
+    let q = db.selectFrom('listMembers').innerJoin('contacts', 'contacts.id', 'listMembers.contactId').where('listMembers.listId', '=', listId);
+    if (text !== '')
+      q = q.where((eb) =>
+        eb.or([sql<boolean>`lower(contacts.email) LIKE ${like} ESCAPE '\\'`, sql<boolean>`lower(contacts.name) LIKE ${like} ESCAPE '\\'`]),
+      );
+    return q;
+  };
+  const members = await base()
+    .select(['contacts.id', 'contacts.email', 'contacts.name', 'contacts.status', 'listMembers.addedAt'])
+    .orderBy('listMembers.addedAt', 'desc')
+    .orderBy('contacts.id')
+    .offset(page.offset)
+    .limit(page.limit)
+    .execute();
+  const total = await base()
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return { members, total: Number(total.n) };
+}
+
 /** The lists a contact is on. */
 export async function listsOfContact(db: Db, contactId: string): Promise<string[]> {
   const rows = await db.selectFrom('listMembers').select('listId').where('contactId', '=', contactId).execute();

@@ -1,11 +1,13 @@
 /**
  * CSV import and export on the whole product (npm start: web app, worker, Temporal): in a browser,
- * upload → preview → mapping → progress → done, with the bad row and the duplicate reported by line and
- * the contacts on the chosen list; an upload larger than Next's proxy body buffer streams through whole;
- * and the export downloads the imported contacts back.
+ * upload → preview → mapping (names and types read from the file) → progress → done, with the refused row,
+ * the duplicate and the rows imported without a value reported by line, and the contacts on a list made by the
+ * import; that list's page; an upload larger than Next's proxy body buffer streams through whole; and the
+ * export downloads the list's contacts back. DRIPLINE_SCREENSHOT_DIR, when set, receives the pages' screenshots.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContactPage, ImportStatusResponse, ImportUploadResponse, ListResponse, ListsResponse } from '../../web/lib/api-types';
+import { parse } from 'csv-parse/sync';
+import type { ContactPage, ContactResponse, ImportStatusResponse, ImportUploadResponse } from '../../web/lib/api-types';
 import { admin, Product } from './product';
 
 let product: Product;
@@ -14,19 +16,24 @@ beforeAll(async () => {
 });
 afterAll(async () => product?.stop());
 
+/** The corpus's tricky rows: a bad date (line 3), a quoted line break (lines 4–5), a duplicate (6), an extra field (7), no valid email (8). */
 const CSV = [
-  'Email,Name,Seats,Company',
-  'ann@import.test,Ann,3,Acme',
-  'bob@import.test,Bob,lots,Acme',
-  'cy@import.test,Cy,5,Initech',
-  'ANN@Import.test,Ann again,4,Acme',
-  'dee@import.test,Dee,,Globex',
+  'Email,First Name,Last Name,Signed up,Seats,Company',
+  'ann@import.test,Ann,Lee,2025-01-02,3,Acme',
+  'bob@import.test,Bob,Stone,2025-13-01,4,Acme',
+  'cy@import.test,Cy,Young,2025-03-04,5,"Initech',
+  'Labs"',
+  'ANN@Import.test,Ann,Again,2025-01-05,4,Acme',
+  'dee@import.test,Dee,Ray,2025-04-05,6,Globex,EXTRA',
+  'not-an-email,Eve,Moss,2025-04-06,7,Acme',
+  'fay@import.test,Fay,,2025-04-07,,Umbrella',
   '',
-].join('\n');
+].join('\r\n');
+const shots = process.env.DRIPLINE_SCREENSHOT_DIR;
 
 describe('CSV import in the browser', () => {
-  it('uploads, previews, maps, shows progress and ends with the bad row and the duplicate reported by line', async () => {
-    const list = (await product.admin.api<ListResponse>('POST', '/api/lists', { name: 'From CSV' })).data;
+  it('imports every row with a valid email into a new list, warning by line about the values left out; the list page shows, finds, adds and removes members', async () => {
+    const zed = (await product.admin.api<ContactResponse>('POST', '/api/contacts', { email: 'zed@import.test', name: 'Zed' })).data;
     const browser = await product.logIn(admin, '/contacts');
     const { page } = browser;
     await page.getByTestId('import-contacts').click();
@@ -35,40 +42,83 @@ describe('CSV import in the browser', () => {
     await page.getByTestId('import-upload').click();
     await page.getByTestId('import-mapping').waitFor();
     expect(await page.getByTestId('import-preview').locator('tbody tr').count()).toBe(5);
-    expect(await page.getByTestId('import-target-0').inputValue()).toBe('email');
-    expect(await page.getByTestId('import-target-1').inputValue()).toBe('name');
-    expect(await page.getByTestId('import-attribute-2').inputValue()).toBe('seats');
-    await page.getByTestId('import-type-2').selectOption('number');
-    await page.getByTestId('import-list').selectOption(list.id);
+    const targets = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => page.getByTestId(`import-target-${i}`).inputValue()));
+    expect(targets).toEqual(['email', 'name', 'name', 'attribute', 'attribute', 'attribute']);
+    // Types read from the data, shown and changeable: a date despite line 3's typo, a number, text.
+    expect(await page.getByTestId('import-type-3').inputValue()).toBe('date');
+    expect(await page.getByTestId('import-detected-3').textContent()).toBe('detected: date');
+    expect(await page.getByTestId('import-type-4').inputValue()).toBe('number');
+    expect(await page.getByTestId('import-type-5').inputValue()).toBe('text');
+    await page.getByTestId('import-list').selectOption('new');
+    await page.getByTestId('import-start').click();
+    expect(await page.getByTestId('import-error').textContent()).toMatch(/^name the new list/);
+    await page.getByTestId('import-new-list').fill('From CSV');
+    if (shots) await page.screenshot({ path: `${shots}/import-mapping.png`, fullPage: true });
     await page.getByTestId('import-start').click();
     await page.waitForURL(/\/contacts\/import\/imp_/);
     await page.locator('[data-testid="import-progress"][data-status="done"]').waitFor({ timeout: 120_000 });
-    expect(await page.getByTestId('import-created').textContent()).toBe('3');
-    expect(await page.getByTestId('import-invalid').textContent()).toBe('1');
-    expect(await page.getByTestId('import-duplicates').textContent()).toBe('1');
+    const counts = await Promise.all(
+      ['created', 'invalid', 'duplicates', 'warnings'].map(async (c) => page.getByTestId(`import-${c}`).textContent()),
+    );
+    expect(counts).toEqual(['5', '1', '1', '2']);
     const problems = await page.getByTestId('import-problems').locator('tbody tr').allTextContents();
     expect(problems).toEqual([
-      expect.stringMatching(/^3seats is a number attribute/),
-      expect.stringMatching(/^5ANN@Import\.test is already on line 2/),
+      expect.stringMatching(/^3Imported with a warningsigned_up "2025-13-01" skipped: signed_up is a date attribute/),
+      expect.stringMatching(/^6SkippedANN@Import\.test is already on line 2/),
+      expect.stringMatching(/^7Imported with a warninghas 7 values but the header has 6 columns: the 1 extra skipped$/),
+      expect.stringMatching(/^8Refused"not-an-email" is not an email address/),
     ]);
+    if (shots) await page.screenshot({ path: `${shots}/import-done.png`, fullPage: true });
+
+    // The new list's page: its members, searched on the server; one added by an email search, one removed.
+    await page.getByTestId('import-list-link').click();
+    await page.waitForURL(/\/lists\/list_/);
+    const listId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]!);
+    expect(await page.getByTestId('list-name').textContent()).toBe('From CSV');
+    const rows = page.getByTestId('list-members').locator('tbody tr');
+    expect((await rows.allTextContents()).map((r) => r.split('@')[0]).sort()).toEqual(['ann', 'bob', 'cy', 'dee', 'fay']);
+    expect(await rows.filter({ hasText: 'cy@import.test' }).textContent()).toContain('Cy Young');
+    await page.getByTestId('list-search').fill('YOUNG');
+    await page.getByTestId('list-search-submit').click();
+    await page.waitForURL(/\?q=YOUNG/);
+    expect(await rows.allTextContents()).toEqual([expect.stringContaining('cy@import.test')]);
+    const cy = (await product.admin.api<ContactPage>('GET', '/api/contacts?q=cy@import.test')).data.contacts[0]!;
+    await page.getByTestId(`list-remove-${cy.id}`).click();
+    await page
+      .getByTestId('list-total')
+      .filter({ hasText: /^0 members/ })
+      .waitFor();
+    await page.getByTestId('list-add-search').fill('zed@');
+    await page.getByTestId('list-add-find').click();
+    await page.getByTestId(`list-add-${zed.id}`).click();
+    await page
+      .getByTestId('list-counts')
+      .filter({ hasText: /^5 members/ })
+      .waitFor();
+    await page.goto(`${product.web}/lists`);
+    await page.getByTestId(`list-link-${listId}`).click();
+    await page.waitForURL(/\/lists\/list_/);
+    expect(await rows.filter({ hasText: 'zed@import.test' }).count()).toBe(1);
+    if (shots) await page.screenshot({ path: `${shots}/list-page.png`, fullPage: true });
     await browser.close();
 
     const ann = (await product.admin.api<ContactPage>('GET', '/api/contacts?q=ann@import.test')).data.contacts[0];
-    expect(ann).toMatchObject({ name: 'Ann', attributes: { seats: 3, company: 'Acme' } });
-    const lists = (await product.admin.api<ListsResponse>('GET', '/api/lists')).data.lists;
-    expect(lists.find((l) => l.id === list.id)?.members).toBe(3);
+    expect(ann).toMatchObject({ name: 'Ann Lee', attributes: { seats: 3, company: 'Acme', signed_up: '2025-01-02' } });
+    const bob = (await product.admin.api<ContactPage>('GET', '/api/contacts?q=bob@import.test')).data.contacts[0];
+    expect(bob?.attributes).toEqual({ seats: 4, company: 'Acme' });
+    expect(cy.attributes.company).toBe('Initech\r\nLabs');
 
-    const exported = await fetch(`${product.web}/api/contacts/export?list=${list.id}`, { headers: { cookie: product.admin.cookie } });
+    const exported = await fetch(`${product.web}/api/contacts/export?list=${listId}`, { headers: { cookie: product.admin.cookie } });
     expect(exported.status).toBe(200);
     expect(exported.headers.get('content-type')).toMatch(/^text\/csv/);
-    const lines = (await exported.text()).trimEnd().split('\n');
-    expect(lines[0]?.split(',').slice(0, 4)).toEqual(['email', 'name', 'status', 'created_at']);
+    const records = parse(await exported.text()) as string[][];
+    expect(records[0]?.slice(0, 4)).toEqual(['email', 'name', 'status', 'created_at']);
     expect(
-      lines
+      records
         .slice(1)
-        .map((l) => l.split(',')[0])
+        .map((r) => r[0])
         .sort(),
-    ).toEqual(['ann@import.test', 'cy@import.test', 'dee@import.test']);
+    ).toEqual(['ann@import.test', 'bob@import.test', 'dee@import.test', 'fay@import.test', 'zed@import.test']);
   });
 
   it('streams an upload larger than the proxy body buffer (10 MB) through whole, and refuses an empty one by its field', async () => {

@@ -14,6 +14,7 @@ import type { SmtpPreset } from '@domain/smtp-presets';
 import { SmtpProfileInput } from '@domain/smtp-profile';
 import { CONTROL_CHARACTERS, emailAddress } from '@domain/text';
 import { RunSchedule } from '@domain/run-schedule';
+import { NewListName } from '@domain/contact-import';
 import type { Role } from '@server/auth';
 import type { ApiKey } from '@server/db/api-keys';
 import type { Contact } from '@server/db/contacts';
@@ -389,8 +390,8 @@ export type EventAnswer = EventAccepted;
 
 /** POST /api/imports?name=<file name>, the CSV as the body: 201, the file's columns, first rows and a proposed mapping. */
 export type ImportUploadResponse = import('@server/imports').UploadedImport;
-/** POST /api/imports/[id]/start: one target per column; `listId` adds every imported contact to that list. */
-export const StartImportRequest = z.object({ mapping: z.array(z.unknown()), listId: z.string().min(1).nullish() });
+/** POST /api/imports/[id]/start: one target per column; `listId` adds every imported contact to that list, `newList` to a new list of that name. */
+export const StartImportRequest = z.object({ mapping: z.array(z.unknown()), listId: z.string().min(1).nullish(), newList: NewListName.nullish() });
 export type StartImportBody = z.input<typeof StartImportRequest>;
 /** GET /api/imports/[id] (what the import page polls), and the answer to a start. */
 export interface ImportStatusResponse {

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { visibleLists } from '@server/access';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
@@ -9,7 +10,7 @@ import { DeleteListButton } from '@/app/lists/delete-list-button';
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Lists' };
 
-/** Static lists: contacts are added and removed by hand on their own page; a run's audience can be a list. */
+/** Static lists: contacts are added and removed by hand on the list's page or the contact's; a run's audience can be a list. */
 export default async function ListsPage() {
   const user = await requireUser();
   const lists = await visibleLists(await getDb(), user);
@@ -19,7 +20,8 @@ export default async function ListsPage() {
         <h1>Lists</h1>
       </div>
       <p className="hint">
-        Add a contact to a list on the contact's page. A run for a list mails its subscribed members, counted when the run starts.
+        Open a list to see, add and remove its members (or add a contact on the contact's page). A run for a list mails its subscribed members,
+        counted when the run starts.
         {user.role === 'admin' ? ' You see every list.' : ' You see the lists you made.'}
       </p>
       <CreateListForm />
@@ -39,7 +41,11 @@ export default async function ListsPage() {
           <tbody>
             {lists.map((l) => (
               <tr key={l.id} data-testid={`list-row-${l.id}`}>
-                <td>{l.name}</td>
+                <td>
+                  <Link href={`/lists/${encodeURIComponent(l.id)}`} data-testid={`list-link-${l.id}`}>
+                    {l.name}
+                  </Link>
+                </td>
                 <td>{l.members}</td>
                 <td>{l.subscribed}</td>
                 <td>{formatTime(l.createdAt)}</td>

@@ -19,13 +19,17 @@ function choiceOf(column: string, t: ColumnTarget | undefined): ColumnChoice {
   return { to: t?.to ?? 'skip', name: attributeNameFor(column), type: 'text' };
 }
 
+const NEW_LIST = 'new';
+
 /** Upload → preview and mapping → start; then the import's own page shows its progress. */
 export function ImportFlow({ lists }: { lists: { id: string; name: string }[] }) {
   const router = useRouter();
   const [file, setFile] = useState<File | null>(null);
   const [uploaded, setUploaded] = useState<ImportUploadResponse | null>(null);
   const [choices, setChoices] = useState<ColumnChoice[]>([]);
+  /** '' no list; NEW_LIST: a list made for this import, named `newList`; else an existing list's id. */
   const [listId, setListId] = useState('');
+  const [newList, setNewList] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   /** The user's uploads not started yet, when a new one was refused for them (429): each may be discarded here. */
@@ -62,12 +66,13 @@ export function ImportFlow({ lists }: { lists: { id: string; name: string }[] })
 
   async function start() {
     if (!uploaded) return;
+    if (listId === NEW_LIST && newList.trim() === '') return setError('name the new list, or choose "No list" or an existing one');
     setBusy(true);
     setError('');
     const mapping = choices.map((c) => (c.to === 'attribute' ? { to: c.to, name: c.name, type: c.type } : { to: c.to }));
     const result = await callApi<ImportStatusResponse>('POST', `/api/imports/${encodeURIComponent(uploaded.id)}/start`, {
       mapping,
-      listId: listId || null,
+      ...(listId === NEW_LIST ? { newList } : { listId: listId || null }),
     } satisfies StartImportBody);
     setBusy(false);
     if (result.ok) router.push(`/contacts/import/${encodeURIComponent(uploaded.id)}`);
@@ -158,6 +163,11 @@ export function ImportFlow({ lists }: { lists: { id: string; name: string }[] })
                           </option>
                         ))}
                       </select>
+                      {uploaded.detected[i] !== undefined && uploaded.detected[i] !== 'text' && (
+                        <small className="hint" data-testid={`import-detected-${i}`}>
+                          detected: {uploaded.detected[i]}
+                        </small>
+                      )}
                     </>
                   )}
                 </th>
@@ -184,8 +194,15 @@ export function ImportFlow({ lists }: { lists: { id: string; name: string }[] })
               {l.name}
             </option>
           ))}
+          <option value={NEW_LIST}>A new list…</option>
         </select>
       </div>
+      {listId === NEW_LIST && (
+        <div className="field">
+          <label htmlFor="import-new-list">Name of the new list</label>
+          <input id="import-new-list" value={newList} maxLength={120} onChange={(e) => setNewList(e.target.value)} data-testid="import-new-list" />
+        </div>
+      )}
       {error && (
         <p className="notice notice--error" role="alert" data-testid="import-error">
           {error}

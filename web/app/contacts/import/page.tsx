@@ -18,7 +18,8 @@ export default async function ImportPage() {
       </div>
       <p className="hint">
         A CSV file whose first line names the columns. Contacts are matched by email whatever its case: an existing contact is updated (its
-        subscription never changes), a new one is added. Each refused row is listed with its line number.
+        subscription never changes), a new one is added. A row is refused only when its email is missing or not valid; a value that does not fit its
+        column (a bad date, an extra value) is left out and the row imported, with a warning. Each is listed with its line number.
       </p>
       <ImportFlow lists={lists} />
     </section>

@@ -3,7 +3,10 @@
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { callApi } from '@/lib/api-client';
+import type { ImportProblemKind } from '@domain/contact-import';
 import type { ImportStatusResponse } from '@/lib/api-types';
+
+const OUTCOME: Record<ImportProblemKind, string> = { invalid: 'Refused', duplicate: 'Skipped', warning: 'Imported with a warning' };
 
 /** Polls the import's counts every second while its job runs. */
 export function ImportProgressView({ initial }: { initial: ImportStatusResponse }) {
@@ -41,19 +44,24 @@ export function ImportProgressView({ initial }: { initial: ImportStatusResponse 
         <li>
           Duplicates skipped: <span data-testid="import-duplicates">{job.duplicates}</span>
         </li>
+        <li>
+          Imported with warnings: <span data-testid="import-warnings">{job.warnings}</span>
+        </li>
       </ul>
       {problems.length > 0 && (
         <table className="table" data-testid="import-problems">
           <thead>
             <tr>
               <th>Line</th>
+              <th>Outcome</th>
               <th>Problem</th>
             </tr>
           </thead>
           <tbody>
             {problems.map((p) => (
-              <tr key={p.line}>
+              <tr key={p.line} data-kind={p.kind}>
                 <td>{p.line}</td>
+                <td>{OUTCOME[p.kind]}</td>
                 <td>{p.reason}</td>
               </tr>
             ))}
@@ -66,7 +74,9 @@ export function ImportProgressView({ initial }: { initial: ImportStatusResponse 
           {job.listId && (
             <>
               {' · '}
-              <Link href="/lists">Lists</Link>
+              <Link href={`/lists/${encodeURIComponent(job.listId)}`} data-testid="import-list-link">
+                The list
+              </Link>
             </>
           )}
         </p>
