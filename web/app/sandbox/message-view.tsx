@@ -66,7 +66,7 @@ export function MessageView({ message }: { message: SandboxMessageView }) {
                 // biome-ignore lint/suspicious/noArrayIndexKey: the list never reorders
                 <tr key={i}>
                   <th scope="row">{h.name}</th>
-                  <td className="mono">{h.value}</td>
+                  <td className="mono header-value">{h.value}</td>
                 </tr>
               ))}
             </tbody>
