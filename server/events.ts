@@ -200,6 +200,15 @@ export async function acceptEvent(
   return { event: request.event, idempotencyKey: request.idempotencyKey, contactId: contact.id, contactCreated: created, journeys, warnings };
 }
 
+/** The event names published flows listen to, in order: what the API page's example and "did you mean" draw on. */
+export async function listenedEvents(db: Db): Promise<string[]> {
+  const names = (await latestPublishedVersions(db)).flatMap((v) => {
+    const trigger = v.graph.nodes.find((n) => n.type === 'trigger');
+    return trigger?.type === 'trigger' && trigger.data.source === 'event' && trigger.data.event ? [trigger.data.event] : [];
+  });
+  return [...new Set(names)].sort();
+}
+
 /** The warning for an event name no published flow listens to, with the closest name one does listen to. */
 export function unknownEvent(event: string, known: ReadonlySet<string>): EventWarning {
   const didYouMean = closestName(event, known);
