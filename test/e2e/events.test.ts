@@ -402,7 +402,7 @@ describe('events API', () => {
       expect(headers).toContain('List-Unsubscribe-PostList-Unsubscribe=One-Click');
       await page.screenshot({ path: path.join(shots, 'sandbox-headers.png'), fullPage: true });
       await page.getByTestId('message-tab-text').click();
-      expect(await page.getByTestId('sandbox-message-text').textContent()).toContain('Welcome Ada Lovelace');
+      expect(await page.getByTestId('sandbox-message-text').textContent()).toContain('Hi Ada Lovelace');
       await page.getByTestId('message-tab-source').click();
       await expect.poll(() => page.getByTestId('sandbox-message-source').textContent()).toContain('Content-Type: multipart/alternative');
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sandbox-message-download').click()]);

@@ -43,7 +43,10 @@ export default async function ApiKeysPage() {
       <pre className="code-block" data-testid="api-curl-example">
         {eventCurl(publicUrl, '<your API key>', exampleEvent)}
       </pre>
-      <p className="muted">Create a key below to get this command with your key, ready to run.</p>
+      <p className="muted">
+        Create a key below to get this command with your key, ready to run. Sent again with the same idempotencyKey, it gets the first answer back and
+        starts nothing new: give each event its own key.
+      </p>
       <table className="table table--compact" data-testid="api-fields">
         <caption>The request body (JSON)</caption>
         <thead>
