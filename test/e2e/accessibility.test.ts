@@ -1,7 +1,8 @@
 /**
  * Accessibility in a real browser: axe-core (the engine browser extensions and CI tools use) scans the
  * flow editor (with a node selected, and with a connection's step picker open), a run page, the
- * settings pages (the API page and the event log included) and the sandbox mailbox with a message open, and finds no violation of serious or critical impact.
+ * settings pages (the API page and the event log included) and the sandbox mailbox with a message
+ * open, and finds no violation of serious or critical impact.
  */
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
