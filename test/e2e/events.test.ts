@@ -408,7 +408,7 @@ describe('events API', () => {
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sandbox-message-download').click()]);
       expect(download.suggestedFilename()).toMatch(/^message-\d+\.eml$/);
       const eml = readFileSync((await download.path()) ?? '', 'utf8');
-      expect(eml).toMatch(/^List-Unsubscribe: /m);
+      expect(eml).toMatch(/^List-Unsubscribe:\s+<http:\/\/[^>]+\/unsubscribe\//m);
       expect(eml).toContain('Subject: Your account is ready');
       await browser.close();
       console.log(`screenshots in ${shots}`);

@@ -177,6 +177,11 @@ describe('the sandbox', () => {
     expect(opened.data.text).toContain('Large body line.');
     // An agent opens only their own sends' messages.
     expect((await sessionB.api('GET', `/api/sandbox/messages/${first?.id}`)).status).toBe(404);
+    // So is its source: the admin downloads it, the agent gets 404.
+    const source = await product.admin.api('GET', `/api/sandbox/messages/${first?.id}/raw`);
+    expect(source.status).toBe(200);
+    expect(source.text).toMatch(/^Subject: Big message 1$/m);
+    expect((await sessionB.api('GET', `/api/sandbox/messages/${first?.id}/raw`)).status).toBe(404);
     expect((await product.admin.api('GET', '/api/sandbox/messages/not-a-number')).status).toBe(404);
   });
 

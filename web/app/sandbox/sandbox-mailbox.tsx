@@ -99,28 +99,27 @@ export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessag
               const expanded = open.has(m.id);
               return (
                 <Fragment key={m.id}>
-                  <tr
-                    className={`clickable ${expanded ? 'is-open' : ''}`}
-                    onClick={() => toggle(m.id)}
-                    onKeyDown={(e) => {
-                      if (e.key === 'Enter' || e.key === ' ') {
-                        e.preventDefault();
-                        toggle(m.id);
-                      }
-                    }}
-                    tabIndex={0}
-                    aria-expanded={expanded}
-                    data-testid="sandbox-message"
-                  >
+                  {/* The row opens on a click anywhere; for the keyboard and screen readers, the subject is the button. */}
+                  <tr className={`clickable ${expanded ? 'is-open' : ''}`} onClick={() => toggle(m.id)} data-testid="sandbox-message">
                     <td className="nowrap">{m.receivedAt}</td>
                     <td>{m.from}</td>
                     <td>{m.to}</td>
                     <td>{m.replyTo || <span className="muted">—</span>}</td>
                     <td>
-                      <span className="disclosure" aria-hidden>
-                        {expanded ? '▾' : '▸'}
-                      </span>{' '}
-                      {m.subject || <em className="muted">(no subject)</em>}
+                      <button
+                        type="button"
+                        className="link-button"
+                        aria-expanded={expanded}
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          toggle(m.id);
+                        }}
+                      >
+                        <span className="disclosure" aria-hidden>
+                          {expanded ? '▾' : '▸'}
+                        </span>{' '}
+                        {m.subject || <em className="muted">(no subject)</em>}
+                      </button>
                     </td>
                     <td className="nowrap">{formatSize(m.size)}</td>
                   </tr>
