@@ -380,6 +380,7 @@ describe('events API', () => {
       await rows.first().waitFor();
       expect(await rows.nth(0).textContent()).toMatch(/acount\.created.*ada@example\.com.*did you mean "account\.created"\?/);
       expect(await rows.nth(1).textContent()).toMatch(/account\.created.*ada@example\.com.*Events: account \(version 1\): started/);
+      await page.screenshot({ path: path.join(shots, 'event-log.png'), fullPage: true });
 
       // The message in the sandbox mailbox: its HTML in a sandboxed frame, its headers, its source.
       await page.goto(`${product.web}/sandbox`);

@@ -108,7 +108,7 @@ export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessag
                     <td>
                       <button
                         type="button"
-                        className="link-button"
+                        className="link-button mail-subject"
                         aria-expanded={expanded}
                         onClick={(e) => {
                           e.stopPropagation();
