@@ -135,12 +135,7 @@ export async function acceptEvent(
   const { contact, created } = await upsertContact(db, request);
   // The idempotency key is the API key's own: another API key's same key is another event.
   const key = `${apiKey.id}/${request.idempotencyKey}`;
-  const published = (await latestPublishedVersions(db)).flatMap((v) => {
-    const trigger = v.graph.nodes.find((n) => n.type === 'trigger');
-    return trigger?.type === 'trigger' && trigger.data.source === 'event' && trigger.data.event
-      ? [{ ...v, event: trigger.data.event, reentry: trigger.data.reentry ?? 'once' }]
-      : [];
-  });
+  const published = await eventFlows(db);
   const listening = published.filter((v) => v.event === request.event);
   const journeys: EventJourney[] = [];
   for (const flow of listening) {
@@ -202,11 +197,17 @@ export async function acceptEvent(
 
 /** The event names published flows listen to, in order: what the API page's example and "did you mean" draw on. */
 export async function listenedEvents(db: Db): Promise<string[]> {
-  const names = (await latestPublishedVersions(db)).flatMap((v) => {
+  return [...new Set((await eventFlows(db)).map((f) => f.event))].sort();
+}
+
+/** The newest published version of every flow whose Trigger is an event, with its event name and re-entry policy. */
+async function eventFlows(db: Db) {
+  return (await latestPublishedVersions(db)).flatMap((v) => {
     const trigger = v.graph.nodes.find((n) => n.type === 'trigger');
-    return trigger?.type === 'trigger' && trigger.data.source === 'event' && trigger.data.event ? [trigger.data.event] : [];
+    return trigger?.type === 'trigger' && trigger.data.source === 'event' && trigger.data.event
+      ? [{ ...v, event: trigger.data.event, reentry: trigger.data.reentry ?? 'once' }]
+      : [];
   });
-  return [...new Set(names)].sort();
 }
 
 /** The warning for an event name no published flow listens to, with the closest name one does listen to. */
