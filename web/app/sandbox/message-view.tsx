@@ -5,6 +5,8 @@ import { sandboxedHtml } from '@domain/sandbox-html';
 import type { SandboxMessageView } from '@/lib/api-types';
 
 const TABS = ['HTML', 'Text', 'Headers', 'Source'] as const;
+/** The most of a source shown on the page (a message may be 10 MB); the download has all of it. */
+const SHOWN_SOURCE_CHARS = 500_000;
 type Tab = (typeof TABS)[number];
 
 /** An opened message, in tabs like Mailpit's: its HTML (in a sandboxed frame), its text part, its headers and its raw source. */
@@ -77,7 +79,13 @@ export function MessageView({ message }: { message: SandboxMessageView }) {
             <a className="button" href={rawUrl} download={`message-${message.id}.eml`} data-testid="sandbox-message-download">
               Download .eml
             </a>
-            <pre data-testid="sandbox-message-source">{source ?? 'Loading…'}</pre>
+            {source !== null && source.length > SHOWN_SOURCE_CHARS && (
+              <p className="muted small">
+                The first {SHOWN_SOURCE_CHARS.toLocaleString('en')} characters of {source.length.toLocaleString('en')}: download the .eml for all of
+                it.
+              </p>
+            )}
+            <pre data-testid="sandbox-message-source">{source === null ? 'Loading…' : source.slice(0, SHOWN_SOURCE_CHARS)}</pre>
           </>
         )}
       </div>
