@@ -27,6 +27,7 @@ export const UNIT_TESTS = [
   'test/editor-condition.test.ts',
   'test/editor-logic.test.ts',
   'test/event-limits.test.ts',
+  'test/event-log.test.ts',
   'test/filter-editor.test.ts',
   'test/flow-diff.test.ts',
   'test/flow-lifecycle.test.ts',

@@ -40,3 +40,13 @@ export const EventRequest = z.object({
   idempotencyKey: IdempotencyKey.optional().describe('The same key twice starts one journey. Or send the Idempotency-Key header.'),
 });
 export type EventRequest = z.output<typeof EventRequest>;
+
+/**
+ * The body as the API documents it (web/lib/events-openapi.ts): with its idempotency key, which the
+ * server requires (the Idempotency-Key header may carry it instead).
+ */
+export const KeyedEventRequest = EventRequest.extend({
+  idempotencyKey: IdempotencyKey.describe(
+    'Required: the same key twice (for this API key) starts one journey, and the same key and body again get the first answer back. The Idempotency-Key header may carry it instead.',
+  ),
+});

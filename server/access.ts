@@ -19,7 +19,8 @@ import { type ContactList, getList, listLists, listMembers, listsOfContact } fro
 import { exportContactsCsv } from './contact-export';
 import { type Config, temporalWorkflowUrl } from './config';
 import { getRun, listRunRecipients, listRuns, type Run, runPlan } from './db/runs';
-import { clearSandbox, getSandboxMessage, listSandboxSummaries } from './db/sandbox';
+import { clearSandbox, getSandboxMessage, getSandboxRaw, listSandboxSummaries } from './db/sandbox';
+import { readMessageParts } from './sandbox-read';
 import { getSegment, listSegments, type Segment } from './db/segments';
 import type { RecipientStatus } from './db/tables';
 import { diffFlows, hasChanges } from '../domain/flow/diff';
@@ -195,13 +196,24 @@ export async function sandboxMessagesFor(db: Db, sandboxDb: SandboxDb, actor: Ac
   return listSandboxSummaries(sandboxDb, { messageIds: await visibleMessageIds(db, actor.id) });
 }
 
-/** One sandbox message with its text, if the actor may see it (admins; an agent, one of their sends'); 404 otherwise. */
-export async function sandboxMessageFor(db: Db, sandboxDb: SandboxDb, actor: Actor, id: number) {
-  const message = Number.isSafeInteger(id) ? await getSandboxMessage(sandboxDb, id) : undefined;
+/** A sandbox message the actor may see (admins; an agent, one of their sends'), or 404. */
+async function visibleSandboxMessage<T extends { messageId: string }>(db: Db, actor: Actor, id: number, message: T | undefined): Promise<T> {
   if (!message || !(isAdmin(actor) || (await mayViewMessage(db, actor.id, message.messageId)))) {
     throw new UserError(404, 'message_not_found', `sandbox message "${id}" does not exist; it may have been pruned or the mailbox emptied`);
   }
   return message;
+}
+
+/** One sandbox message the actor may see, opened: its text, its HTML part and its headers (not its raw source). */
+export async function sandboxMessageFor(db: Db, sandboxDb: SandboxDb, actor: Actor, id: number) {
+  const message = await visibleSandboxMessage(db, actor, id, Number.isSafeInteger(id) ? await getSandboxMessage(sandboxDb, id) : undefined);
+  const raw = await getSandboxRaw(sandboxDb, id);
+  return { ...message, ...(await readMessageParts(raw?.raw ?? '')) };
+}
+
+/** One sandbox message's raw source, if the actor may see it; 404 otherwise. */
+export async function sandboxRawFor(db: Db, sandboxDb: SandboxDb, actor: Actor, id: number): Promise<string> {
+  return (await visibleSandboxMessage(db, actor, id, Number.isSafeInteger(id) ? await getSandboxRaw(sandboxDb, id) : undefined)).raw;
 }
 
 /** Emptying the sandbox mailbox deletes everyone's messages: admins only. */

@@ -78,7 +78,11 @@ export async function receiveEvent(
       { field: 'idempotencyKey' },
     );
   }
-  if (earlier?.answer) return { answer: JSON.parse(earlier.answer) as EventAccepted, replayed: true };
+  if (earlier?.answer) {
+    // Answers kept from before warnings existed carry none.
+    const first = JSON.parse(earlier.answer) as Partial<EventAccepted> & Omit<EventAccepted, 'warnings'>;
+    return { answer: { ...first, warnings: first.warnings ?? [] }, replayed: true };
+  }
   try {
     const answer = await acceptEvent(db, temporal, config, apiKey, request);
     await saveEventAnswer(db, apiKey.id, key, JSON.stringify(answer));

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Client, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { closestName } from '../domain/closest-name';
 import type { EventRequest } from '../domain/events';
 import type { ReentryPolicy } from '../domain/flow/nodes/trigger';
 import type { Plan } from '../domain/flow/plan';
@@ -36,6 +37,15 @@ export interface EventJourney {
   reason?: string;
 }
 
+/** Something about an accepted event the sender should know: `unknown_event`, no published flow listens to its name. */
+export interface EventWarning {
+  code: 'unknown_event';
+  message: string;
+  event: string;
+  /** The closest event name a published flow listens to, when one is close (a likely typo). */
+  didYouMean?: string;
+}
+
 export interface EventAccepted {
   event: string;
   idempotencyKey: string;
@@ -44,6 +54,8 @@ export interface EventAccepted {
   contactCreated: boolean;
   /** Every flow listening to the event, and what happened in each (empty: no published flow listens to it). */
   journeys: EventJourney[];
+  /** What the sender should know (empty when nothing): an event name no published flow listens to. */
+  warnings: EventWarning[];
 }
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64url');
@@ -123,12 +135,8 @@ export async function acceptEvent(
   const { contact, created } = await upsertContact(db, request);
   // The idempotency key is the API key's own: another API key's same key is another event.
   const key = `${apiKey.id}/${request.idempotencyKey}`;
-  const listening = (await latestPublishedVersions(db)).flatMap((v) => {
-    const trigger = v.graph.nodes.find((n) => n.type === 'trigger');
-    return trigger?.type === 'trigger' && trigger.data.source === 'event' && trigger.data.event === request.event
-      ? [{ ...v, reentry: trigger.data.reentry ?? 'once' }]
-      : [];
-  });
+  const published = await eventFlows(db);
+  const listening = published.filter((v) => v.event === request.event);
   const journeys: EventJourney[] = [];
   for (const flow of listening) {
     const workflowId = eventWorkflowId(flow.flowId, contact.id, digest(key));
@@ -183,7 +191,43 @@ export async function acceptEvent(
     await startJourney(temporal, config, workflowId, { plan, runId: id, contactId: contact.id });
     journeys.push({ flowId: flow.flowId, version: flow.version, status: 'started', workflowId });
   }
-  return { event: request.event, idempotencyKey: request.idempotencyKey, contactId: contact.id, contactCreated: created, journeys };
+  const warnings = listening.length === 0 ? [unknownEvent(request.event, new Set(published.map((v) => v.event)))] : [];
+  return { event: request.event, idempotencyKey: request.idempotencyKey, contactId: contact.id, contactCreated: created, journeys, warnings };
+}
+
+/** The event names published flows listen to, in order: what the API page's example and "did you mean" draw on. */
+export async function listenedEvents(db: Db): Promise<string[]> {
+  return [...new Set((await eventFlows(db)).map((f) => f.event))].sort();
+}
+
+/** The newest published version of every flow whose Trigger is an event, with its event name and re-entry policy. */
+async function eventFlows(db: Db) {
+  return (await latestPublishedVersions(db)).flatMap((v) => {
+    const trigger = v.graph.nodes.find((n) => n.type === 'trigger');
+    return trigger?.type === 'trigger' && trigger.data.source === 'event' && trigger.data.event
+      ? [{ ...v, event: trigger.data.event, reentry: trigger.data.reentry ?? 'once' }]
+      : [];
+  });
+}
+
+/** The warning for an event name no published flow listens to, with the closest name one does listen to. */
+export function unknownEvent(event: string, known: ReadonlySet<string>): EventWarning {
+  const didYouMean = closestName(event, known);
+  const hint = didYouMean
+    ? `did you mean "${didYouMean}"?`
+    : known.size > 0
+      ? `published flows listen to ${[...known]
+          .sort()
+          .slice(0, 10)
+          .map((e) => `"${e}"`)
+          .join(', ')}${known.size > 10 ? ', …' : ''}`
+      : 'no published flow listens to any event yet: publish a flow whose Trigger is this event';
+  return {
+    code: 'unknown_event',
+    event,
+    message: `no published flow listens to the event "${event}", so it started nothing (the contact was saved); ${hint}`,
+    ...(didYouMean ? { didYouMean } : {}),
+  };
 }
 
 /** An entry written before (this key, or a request racing this one): its journey is started if it is not yet. */

@@ -36,6 +36,24 @@ export async function readWithMailparser(raw: Buffer): Promise<MessageFields> {
   };
 }
 
+/** What an opened message shows besides its text: its HTML part (null without one) and its headers, as sent. */
+export interface MessageParts {
+  html: string | null;
+  /** Every header line in order, unfolded, its value as it was sent (encoded words left as they are). */
+  headers: { name: string; value: string }[];
+}
+
+/** The HTML part and the headers of a message, read by mailparser when the message is opened (never while storing it). */
+export async function readMessageParts(raw: string): Promise<MessageParts> {
+  const parsed = await simpleParser(raw, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+  const headers = parsed.headerLines.map(({ line }) => {
+    const colon = line.indexOf(':');
+    const unfolded = (text: string) => text.replace(/\r?\n[ \t]*/g, ' ').trim();
+    return colon < 0 ? { name: unfolded(line), value: '' } : { name: line.slice(0, colon).trim(), value: unfolded(line.slice(colon + 1)) };
+  });
+  return { html: typeof parsed.html === 'string' ? parsed.html : null, headers };
+}
+
 /** Headers read here: each at most once. */
 const KEPT = new Set(['from', 'to', 'reply-to', 'subject', 'message-id', 'content-type', 'content-transfer-encoding', 'content-disposition']);
 const PLAIN_TEXT = /^text\/plain(?:;\s*charset="?(?:utf-8|us-ascii)"?)?$/i;

@@ -4,7 +4,8 @@ import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../server/db/sandbox';
-import { readMessage, readPlainMessage, readWithMailparser as byMailparser } from '../server/sandbox-read';
+import { readMessage, readMessageParts, readPlainMessage, readWithMailparser as byMailparser } from '../server/sandbox-read';
+import { SANDBOX_HTML_POLICY, sandboxedHtml } from '../domain/sandbox-html';
 import { type SandboxSmtp, startSandboxSmtp } from '../server/sandbox-smtp';
 import { composeMessage } from '../server/smtp/message';
 
@@ -43,6 +44,13 @@ const other: Mail.Options[] = await Promise.all([
   { from: 'x@example.test', to: 'y@example.test', subject: 'html', text: 'text part', html: '<p>html part</p>' },
   { from: 'x@example.test', to: 'y@example.test', subject: 'file', text: 'see attached', attachments: [{ filename: 'a.txt', content: 'hello' }] },
   { from: 'x@example.test', to: 'y@example.test', subject: 'latin', text: 'caf\u00e9', textEncoding: 'base64' },
+  composeMessage(
+    { fromName: 'Dripline Sandbox', fromEmail: 'hello@dripline.test', replyTo: '' },
+    { name: 'Ada', email: 'ada@example.test' },
+    { subject: 'Hello {{name}}', text: 'Hi {{name}}', html: '<h1>Hi {{name}}</h1><img src="https://tracker.example.test/p.gif" alt="">' },
+    '<html-1@dripline.test>',
+    { unsubscribeUrl: 'https://mail.example.test/unsubscribe/tok', unsubscribeMailto: 'mailto:unsubscribe@dripline.test' },
+  ),
 ]);
 
 let smtp: SandboxSmtp;
@@ -96,5 +104,31 @@ describe('the sandbox reading messages', () => {
       expect(readPlainMessage(raw)).toBeUndefined();
       expect(await readMessage(raw)).toEqual(await byMailparser(raw));
     }
+  });
+
+  it('opens a message with its HTML part and every header as sent, List-Unsubscribe included', async () => {
+    const campaignWithHtml = received.find((m) => m.subject === 'Hello Ada');
+    const parts = await readMessageParts(campaignWithHtml!.raw);
+    expect(parts.html).toContain('<h1>Hi Ada</h1>');
+    const header = (name: string) => parts.headers.filter((h) => h.name.toLowerCase() === name).map((h) => h.value);
+    expect(header('list-unsubscribe')).toEqual(['<https://mail.example.test/unsubscribe/tok>, <mailto:unsubscribe@dripline.test>']);
+    expect(header('list-unsubscribe-post')).toEqual(['List-Unsubscribe=One-Click']);
+    expect(header('message-id')).toEqual(['<html-1@dripline.test>']);
+    expect(header('subject')).toEqual(['Hello Ada']);
+    // A text-only message has no HTML part (none is made of its text).
+    expect((await readMessageParts(received[0]!.raw)).html).toBeNull();
+    // Folded headers come unfolded.
+    const folded = await readMessageParts('Subject: a long\r\n subject\r\nX-Empty:\r\n\r\nbody');
+    expect(folded.headers).toEqual([
+      { name: 'Subject', value: 'a long subject' },
+      { name: 'X-Empty', value: '' },
+    ]);
+  });
+
+  it('frames an HTML part behind a policy that loads nothing from outside, set before any of the message', () => {
+    const framed = sandboxedHtml('<img src="https://tracker.example.test/p.gif"><meta http-equiv="Content-Security-Policy" content="default-src *">');
+    expect(framed.indexOf(`<meta http-equiv="Content-Security-Policy" content="${SANDBOX_HTML_POLICY}">`)).toBeLessThan(framed.indexOf('<img'));
+    expect(SANDBOX_HTML_POLICY).toContain("default-src 'none'");
+    expect(SANDBOX_HTML_POLICY).not.toMatch(/script-src|https?:|\*/);
   });
 });

@@ -36,3 +36,33 @@ export async function releaseEventRequest(db: Db, apiKeyId: string, idempotencyK
     .where('answer', 'is', null)
     .execute();
 }
+
+/** An event request as the event log lists it: when, with which API key, and the answer given (null while in progress). */
+export interface EventLogRow {
+  createdAt: string;
+  apiKeyName: string | null;
+  idempotencyKey: string;
+  answer: string | null;
+}
+
+/** A page of event requests, newest first; `more` when older ones follow. */
+export async function listEventRequests(db: Db, page: { limit: number; offset: number }): Promise<{ rows: EventLogRow[]; more: boolean }> {
+  const rows = await db
+    .selectFrom('eventRequests as r')
+    .leftJoin('apiKeys as k', 'k.id', 'r.apiKeyId')
+    .select(['r.createdAt', 'k.name as apiKeyName', 'r.idempotencyKey', 'r.answer'])
+    .orderBy('r.createdAt', 'desc')
+    .orderBy('r.apiKeyId')
+    .orderBy('r.idempotencyKey')
+    .limit(page.limit + 1)
+    .offset(page.offset)
+    .execute();
+  return { rows: rows.slice(0, page.limit), more: rows.length > page.limit };
+}
+
+/** The emails of these contacts, by id (deleted contacts are missing). */
+export async function contactEmails(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('contacts').select(['id', 'email']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.email]));
+}

@@ -35,4 +35,10 @@ export const eventMigrations: Record<string, Migration> = {
       await db.schema.createIndex('event_entries_key').on('event_entries').columns(['flow_id', 'contact_id', 'idempotency_key']).unique().execute();
     },
   },
+  /** The event log (Settings → API keys → Event log) lists event requests newest first, a page at a time. */
+  '320_event_requests_by_time': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('event_requests_created').on('event_requests').column('created_at').execute();
+    },
+  },
 };

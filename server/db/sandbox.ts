@@ -97,6 +97,11 @@ export async function getSandboxMessage(db: SandboxDb, id: number): Promise<Omit
     .executeTakeFirst();
 }
 
+/** One message's raw source, as received: for its HTML, its headers and its .eml download. */
+export async function getSandboxRaw(db: SandboxDb, id: number): Promise<Pick<SandboxMessage, 'id' | 'messageId' | 'raw'> | undefined> {
+  return db.selectFrom('sandboxMessages').select(['id', 'messageId', 'raw']).where('id', '=', id).executeTakeFirst();
+}
+
 /** How much the mailbox keeps: the newest `messages`, none older than `days`, at most `bytes` of raw source in all. */
 export interface SandboxLimits {
   messages: number;

@@ -1,7 +1,8 @@
 /**
  * Accessibility in a real browser: axe-core (the engine browser extensions and CI tools use) scans the
- * flow editor (with a node selected, and with a connection's step picker open), a run page and the
- * settings pages, and finds no violation of serious or critical impact.
+ * flow editor (with a node selected, and with a connection's step picker open), a run page, the
+ * settings pages (the API page and the event log included) and the sandbox mailbox with a message
+ * open, and finds no violation of serious or critical impact.
  */
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
@@ -95,10 +96,34 @@ describe('axe-core finds no serious or critical violations', () => {
   it('on the settings pages', async () => {
     const browser = await product.logIn(admin, '/settings/smtp');
     const { page } = browser;
-    for (const path of ['/settings', '/settings/smtp', '/settings/smtp/new', '/settings/smtp/sandbox', '/settings/users', '/settings/api-keys']) {
+    for (const path of [
+      '/settings',
+      '/settings/smtp',
+      '/settings/smtp/new',
+      '/settings/smtp/sandbox',
+      '/settings/users',
+      '/settings/api-keys',
+      '/settings/api-keys/events',
+    ]) {
       await page.goto(`${product.web}${path}`);
       await page.locator('main').waitFor();
       await expectAccessible(page, path);
+    }
+    await browser.close();
+  });
+
+  it('on the sandbox mailbox, with a message open on each of its tabs', async () => {
+    // The run of the test before mailed the seeded contacts through the sandbox.
+    const browser = await product.logIn(admin, '/sandbox');
+    const { page } = browser;
+    await page.getByTestId('sandbox-message').first().waitFor();
+    await expectAccessible(page, 'the sandbox mailbox');
+    await page.getByTestId('sandbox-message').first().click();
+    await page.getByTestId('sandbox-message-view').waitFor();
+    for (const tab of ['html', 'text', 'headers', 'source']) {
+      await page.getByTestId(`message-tab-${tab}`).click();
+      await expect.poll(() => page.getByTestId(`message-tab-${tab}`).getAttribute('aria-selected')).toBe('true');
+      await expectAccessible(page, `the sandbox mailbox's ${tab} tab`);
     }
     await browser.close();
   });

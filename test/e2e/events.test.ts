@@ -3,8 +3,12 @@
  * starts a journey whose message the sandbox receives, idempotency keys, re-entry "once ever",
  * unsubscribed contacts, bad bodies, and the OpenAPI description.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_PROFILE_ID } from '../../domain/senders';
@@ -22,7 +26,8 @@ import type {
   SandboxMessageList,
   SandboxMessageView,
 } from '../../web/lib/api-types';
-import { eventually, Product, saved } from './product';
+import { tempDir } from '../helpers';
+import { admin, eventually, Product, saved } from './product';
 
 let product: Product;
 
@@ -291,7 +296,7 @@ describe('events API', () => {
     expect(Object.keys(doc.paths['/api/v1/events']?.post?.responses ?? {})).toEqual(
       expect.arrayContaining(['202', '400', '401', '409', '422', '429']),
     );
-    expect(doc.components.schemas.EventRequest.required).toEqual(['event', 'email']);
+    expect(doc.components.schemas.EventRequest.required).toEqual(['event', 'email', 'idempotencyKey']);
     expect(Object.keys(doc.components.schemas.EventRequest.properties)).toEqual(['event', 'email', 'name', 'attributes', 'idempotencyKey']);
 
     const browser = await product.logIn({ email: 'admin@dripline.local', password: 'admin-password-e2e' }, '/settings/api-keys');
@@ -322,5 +327,94 @@ describe('events API', () => {
       reentry: 'always',
     });
     await browser.close();
+  });
+
+  it("runs the API page's curl command as shown, logs what each event started, and shows the message's HTML, headers and source in the sandbox", async () => {
+    // Any request for a remote image (the message's tracking pixel) is counted here.
+    const pixelHits: string[] = [];
+    const pixel = http.createServer((req, res) => {
+      pixelHits.push(req.url ?? '');
+      res.end();
+    });
+    await new Promise<void>((resolve) => pixel.listen(0, '127.0.0.1', resolve));
+    const pixelUrl = `http://127.0.0.1:${(pixel.address() as { port: number }).port}/pixel.gif`;
+    const shots = tempDir('events-shots');
+    try {
+      // A flow with an HTML message, listening to the name the API page's example takes (the first in order).
+      const graph = eventGraph('account.created', 'Your account is ready');
+      const html = `<h1 style="color:#234">Welcome {{name}}</h1><p>Your account is ready.</p><img src="${pixelUrl}" alt="pixel"><script>parent.document.title = 'script ran'</script>`;
+      graph.nodes = graph.nodes.map((n) => (n.type === 'sendEmail' ? { ...n, data: { ...n.data, format: 'html', html } } : n));
+      const flowId = (await product.admin.api<FlowCreated>('POST', '/api/flows', { name: 'Events: account' })).data.id;
+      expect((await product.admin.api('PUT', `/api/flows/${flowId}`, { name: 'Events: account', graph })).status).toBe(200);
+      (await product.admin.api<FlowPublished>('POST', `/api/flows/${flowId}/publish`)).data;
+
+      const browser = await product.logIn(admin, '/settings/api-keys');
+      const { page } = browser;
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: product.web });
+      expect(await page.getByTestId('api-fields').textContent()).toMatch(/idempotencyKey\s*stringyes/);
+      await page.getByTestId('api-key-name').fill('Curl key');
+      await page.getByTestId('create-api-key').click();
+      const key = (await page.getByTestId('api-key-created').textContent()) ?? '';
+      await page.getByTestId('copy-api-key').click();
+      await expect.poll(() => page.getByTestId('copy-api-key').textContent()).toBe('Copied');
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+      await page.screenshot({ path: path.join(shots, 'api-page.png'), fullPage: true });
+
+      // The command exactly as the page shows it, run by a shell.
+      const command = (await page.getByTestId('api-key-curl').textContent()) ?? '';
+      expect(command).toContain(`Bearer ${key}`);
+      const { stdout } = await promisify(execFile)('bash', ['-c', command]);
+      const answer = JSON.parse(stdout) as EventAnswer;
+      expect(answer).toMatchObject({ event: 'account.created', warnings: [], journeys: [{ flowId, status: 'started' }] });
+
+      // A typo: accepted, nothing started, and the answer says which name was meant.
+      const typo = await sendEvent(key, { event: 'acount.created', email: 'ada@example.com', idempotencyKey: 'typo-1' });
+      expect(typo.status).toBe(202);
+      expect((typo.json as EventAnswer).warnings).toEqual([
+        expect.objectContaining({ code: 'unknown_event', event: 'acount.created', didYouMean: 'account.created' }),
+      ]);
+
+      // The event log: newest first, the typo's warning, the flow the command's event started.
+      await page.getByTestId('event-log-link').click();
+      const rows = page.getByTestId('event-log-row');
+      await rows.first().waitFor();
+      expect(await rows.nth(0).textContent()).toMatch(/acount\.created.*ada@example\.com.*did you mean "account\.created"\?/);
+      expect(await rows.nth(1).textContent()).toMatch(/account\.created.*ada@example\.com.*Events: account \(version 1\): started/);
+      await page.screenshot({ path: path.join(shots, 'event-log.png'), fullPage: true });
+
+      // The message in the sandbox mailbox: its HTML in a sandboxed frame, its headers, its source.
+      await page.goto(`${product.web}/sandbox`);
+      await eventually('the HTML message in the mailbox', async () => {
+        await page.reload();
+        return (await page.getByTestId('sandbox-message').filter({ hasText: 'Your account is ready' }).count()) > 0 || undefined;
+      });
+      await page.getByTestId('sandbox-message').filter({ hasText: 'Your account is ready' }).first().click();
+      const frame = page.getByTestId('sandbox-message-html');
+      await frame.waitFor();
+      expect(await frame.getAttribute('sandbox')).toBe('');
+      await page.frameLocator('[data-testid="sandbox-message-html"]').getByText('Welcome Ada Lovelace').waitFor();
+      await page.screenshot({ path: path.join(shots, 'sandbox-html.png'), fullPage: true });
+      expect(await page.title()).not.toBe('script ran');
+      expect(pixelHits).toEqual([]);
+
+      await page.getByTestId('message-tab-headers').click();
+      const headers = (await page.getByTestId('sandbox-message-headers').textContent()) ?? '';
+      expect(headers).toMatch(/List-Unsubscribe<http:\/\/[^>]+\/unsubscribe\//);
+      expect(headers).toContain('List-Unsubscribe-PostList-Unsubscribe=One-Click');
+      await page.screenshot({ path: path.join(shots, 'sandbox-headers.png'), fullPage: true });
+      await page.getByTestId('message-tab-text').click();
+      expect(await page.getByTestId('sandbox-message-text').textContent()).toContain('Hi Ada Lovelace');
+      await page.getByTestId('message-tab-source').click();
+      await expect.poll(() => page.getByTestId('sandbox-message-source').textContent()).toContain('Content-Type: multipart/alternative');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sandbox-message-download').click()]);
+      expect(download.suggestedFilename()).toMatch(/^message-\d+\.eml$/);
+      const eml = readFileSync((await download.path()) ?? '', 'utf8');
+      expect(eml).toMatch(/^List-Unsubscribe:\s+<http:\/\/[^>]+\/unsubscribe\//m);
+      expect(eml).toContain('Subject: Your account is ready');
+      await browser.close();
+      console.log(`screenshots in ${shots}`);
+    } finally {
+      await new Promise((resolve) => pixel.close(resolve));
+    }
   });
 });

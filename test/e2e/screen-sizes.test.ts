@@ -110,6 +110,8 @@ describe('screen sizes and focus', () => {
       '/settings/smtp',
       '/settings/smtp/new',
       '/settings/users',
+      '/settings/api-keys',
+      '/settings/api-keys/events',
     ];
     const wide: string[] = [];
     for (const path of pages) {

@@ -26,6 +26,7 @@ import type { SegmentCount } from '@server/segments';
 import type { Flow } from '@server/db/flows';
 import type { TestSend } from '@server/db/ownership';
 import type { SandboxMessage, SandboxSummary } from '@server/db/sandbox';
+import type { MessageParts } from '@server/sandbox-read';
 import type { Preview } from '@server/preview';
 import type { SmtpProfileView } from '@server/profiles';
 import type { RunReport } from '@server/runs/report';
@@ -264,8 +265,8 @@ export type SegmentCountResponse = SegmentCount;
 /** GET /api/sandbox/messages: newest first, without the raw source. */
 /** The mailbox: summaries (headers and size), newest first; a message's text comes from GET /api/sandbox/messages/{id}. */
 export type SandboxMessageList = SandboxSummary[];
-/** GET /api/sandbox/messages/{id}: one message with its text. */
-export type SandboxMessageView = Omit<SandboxMessage, 'raw'>;
+/** GET /api/sandbox/messages/{id}: one message with its text, HTML part and headers (its source: GET /api/sandbox/messages/{id}/raw). */
+export type SandboxMessageView = Omit<SandboxMessage, 'raw'> & MessageParts;
 /** DELETE /api/sandbox/messages */
 export interface MailboxCleared {
   ok: true;

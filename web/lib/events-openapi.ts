@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 description of the events API, built from the schema the route validates with. */
 import { z } from 'zod';
-import { EventRequest, MAX_EVENT_ATTRIBUTES } from '@domain/events';
+import { KeyedEventRequest, MAX_EVENT_ATTRIBUTES } from '@domain/events';
 import { REENTRY_POLICIES } from '@domain/flow/nodes/trigger';
 import { MAX_ATTRIBUTE_NAMES, MAX_ATTRIBUTES_PER_CONTACT } from '@server/contacts';
 
@@ -18,7 +18,7 @@ const error = {
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
 export function eventsOpenApi(serverUrl: string) {
-  const { $schema: _, ...request } = z.toJSONSchema(EventRequest, { io: 'input', unrepresentable: 'any' });
+  const { $schema: _, ...request } = z.toJSONSchema(KeyedEventRequest, { io: 'input', unrepresentable: 'any' });
   return {
     openapi: '3.1.0',
     info: {
@@ -39,7 +39,7 @@ export function eventsOpenApi(serverUrl: string) {
               in: 'header',
               required: false,
               description:
-                'Instead of idempotencyKey in the body. The same key (for this API key) and body again get the first answer back; with another body, 409.',
+                'Instead of idempotencyKey in the body (a request needs one of the two; when both are sent they must be equal). The same key (for this API key) and body again get the first answer back; with another body, 409.',
               schema: { type: 'string', minLength: 1, maxLength: 200 },
             },
           ],
@@ -77,7 +77,7 @@ export function eventsOpenApi(serverUrl: string) {
         EventRequest: request,
         EventAccepted: {
           type: 'object',
-          required: ['event', 'idempotencyKey', 'contactId', 'contactCreated', 'journeys'],
+          required: ['event', 'idempotencyKey', 'contactId', 'contactCreated', 'journeys', 'warnings'],
           properties: {
             event: { type: 'string' },
             idempotencyKey: { type: 'string' },
@@ -94,6 +94,21 @@ export function eventsOpenApi(serverUrl: string) {
                   status: { type: 'string', enum: ['started', 'duplicate', 'refused', 'failed'] },
                   workflowId: { type: 'string' },
                   reason: { type: 'string' },
+                },
+              },
+            },
+            warnings: {
+              type: 'array',
+              description:
+                'What the sender should know; unknown_event: no published flow listens to this event name (it started nothing), with didYouMean, the closest name one listens to.',
+              items: {
+                type: 'object',
+                required: ['code', 'message', 'event'],
+                properties: {
+                  code: { type: 'string', enum: ['unknown_event'] },
+                  message: { type: 'string' },
+                  event: { type: 'string' },
+                  didYouMean: { type: 'string' },
                 },
               },
             },

@@ -170,13 +170,22 @@ describe('the sandbox', () => {
     const browser = await product.logIn(admin, '/sandbox');
     await browser.page.getByTestId('sandbox-message').filter({ hasText: 'Big message 1' }).click();
     await expect.poll(() => browser.page.getByTestId('sandbox-message-text').textContent()).toContain('Large body line.');
+    // Its source loads when its tab is chosen, and the page shows only the start of a source this big.
+    await browser.page.getByTestId('message-tab-source').click();
+    await browser.page.getByText(/^The first 500,000 characters of 1,\d{3},\d{3}: download the \.eml for all of it\.$/).waitFor();
+    expect((await browser.page.getByTestId('sandbox-message-source').textContent())?.length).toBe(500_000);
     const withBody = (await browser.close()).filter((r) => r.body.includes('Large body line.')).map((r) => new URL(r.url).pathname);
-    expect(new Set(withBody)).toEqual(new Set([`/api/sandbox/messages/${first?.id}`]));
+    expect(new Set(withBody)).toEqual(new Set([`/api/sandbox/messages/${first?.id}`, `/api/sandbox/messages/${first?.id}/raw`]));
 
     const opened = await product.admin.api<SandboxMessageView>('GET', `/api/sandbox/messages/${first?.id}`);
     expect(opened.data.text).toContain('Large body line.');
     // An agent opens only their own sends' messages.
     expect((await sessionB.api('GET', `/api/sandbox/messages/${first?.id}`)).status).toBe(404);
+    // So is its source: the admin downloads it, the agent gets 404.
+    const source = await product.admin.api('GET', `/api/sandbox/messages/${first?.id}/raw`);
+    expect(source.status).toBe(200);
+    expect(source.text).toMatch(/^Subject: Big message 1$/m);
+    expect((await sessionB.api('GET', `/api/sandbox/messages/${first?.id}/raw`)).status).toBe(404);
     expect((await product.admin.api('GET', '/api/sandbox/messages/not-a-number')).status).toBe(404);
   });
 

@@ -21,7 +21,7 @@ export default async function SandboxPage() {
       <p className="muted">
         Everything sent through the Sandbox SMTP profile lands here and nowhere else, kept for 7 days (the newest 10,000 messages, 500 MB at most)
         {user.role === 'admin' ? '' : ' (you see the messages of your own runs, one-off messages and test emails)'}. Refreshes every 3 s; open a
-        message to read it.
+        message for its HTML, its text, its headers and its source.
       </p>
       <SandboxMailbox
         canClear={user.role === 'admin'}

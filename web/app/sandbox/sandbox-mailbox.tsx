@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation';
 import { Fragment, useState } from 'react';
 import { callApi } from '@/lib/api-client';
 import type { MailboxCleared, SandboxMessageView } from '@/lib/api-types';
+import { MessageView } from '@/app/sandbox/message-view';
 
 export interface MailboxMessage {
   id: number;
@@ -22,8 +23,8 @@ export interface MailboxMessage {
 const formatSize = (bytes: number) =>
   bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-/** An opened message's text, or why it could not be loaded. */
-type Loaded = { text: string } | { error: string };
+/** An opened message, or why it could not be loaded. */
+type Loaded = { message: SandboxMessageView } | { error: string };
 
 /** `canClear`: admins only, since the mailbox holds everyone's messages. */
 export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessage[]; canClear: boolean }) {
@@ -44,7 +45,7 @@ export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessag
     });
     if (opening && !loaded.has(id)) {
       void callApi<SandboxMessageView>('GET', `/api/sandbox/messages/${id}`).then((r) =>
-        setLoaded((prev) => new Map(prev).set(id, r.ok ? { text: r.data.text } : { error: r.error.message })),
+        setLoaded((prev) => new Map(prev).set(id, r.ok ? { message: r.data } : { error: r.error.message })),
       );
     }
   }
@@ -98,28 +99,27 @@ export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessag
               const expanded = open.has(m.id);
               return (
                 <Fragment key={m.id}>
-                  <tr
-                    className={`clickable ${expanded ? 'is-open' : ''}`}
-                    onClick={() => toggle(m.id)}
-                    onKeyDown={(e) => {
-                      if (e.key === 'Enter' || e.key === ' ') {
-                        e.preventDefault();
-                        toggle(m.id);
-                      }
-                    }}
-                    tabIndex={0}
-                    aria-expanded={expanded}
-                    data-testid="sandbox-message"
-                  >
+                  {/* The row opens on a click anywhere; for the keyboard and screen readers, the subject is the button. */}
+                  <tr className={`clickable ${expanded ? 'is-open' : ''}`} onClick={() => toggle(m.id)} data-testid="sandbox-message">
                     <td className="nowrap">{m.receivedAt}</td>
                     <td>{m.from}</td>
                     <td>{m.to}</td>
                     <td>{m.replyTo || <span className="muted">—</span>}</td>
                     <td>
-                      <span className="disclosure" aria-hidden>
-                        {expanded ? '▾' : '▸'}
-                      </span>{' '}
-                      {m.subject || <em className="muted">(no subject)</em>}
+                      <button
+                        type="button"
+                        className="link-button mail-subject"
+                        aria-expanded={expanded}
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          toggle(m.id);
+                        }}
+                      >
+                        <span className="disclosure" aria-hidden>
+                          {expanded ? '▾' : '▸'}
+                        </span>{' '}
+                        {m.subject || <em className="muted">(no subject)</em>}
+                      </button>
                     </td>
                     <td className="nowrap">{formatSize(m.size)}</td>
                   </tr>
@@ -134,7 +134,7 @@ export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessag
                           <dt>Message-ID</dt>
                           <dd className="mono">{m.messageId}</dd>
                         </dl>
-                        <MessageText loaded={loaded.get(m.id)} />
+                        <OpenedMessage loaded={loaded.get(m.id)} />
                       </td>
                     </tr>
                   )}
@@ -148,7 +148,7 @@ export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessag
   );
 }
 
-function MessageText({ loaded }: { loaded: Loaded | undefined }) {
+function OpenedMessage({ loaded }: { loaded: Loaded | undefined }) {
   if (!loaded) return <p className="muted">Loading…</p>;
   if ('error' in loaded)
     return (
@@ -156,5 +156,5 @@ function MessageText({ loaded }: { loaded: Loaded | undefined }) {
         {loaded.error}
       </p>
     );
-  return <pre data-testid="sandbox-message-text">{loaded.text}</pre>;
+  return <MessageView message={loaded.message} />;
 }

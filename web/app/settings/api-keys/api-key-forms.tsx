@@ -6,9 +6,11 @@ import { callApi } from '@/lib/api-client';
 import type { ApiKeyCreated, CreateApiKeyBody } from '@/lib/api-types';
 import { type FieldErrors, fieldErrors } from '@/lib/form-errors';
 import { TextField } from '@/components/text-field';
+import { CopyButton } from '@/components/copy-button';
+import { eventCurl } from '@/lib/curl-example';
 
-/** Creates a key and shows it this once. */
-export function CreateApiKeyForm() {
+/** Creates a key and shows it this once, with a copy button and a curl command that sends an event with it. */
+export function CreateApiKeyForm({ publicUrl, exampleEvent }: { publicUrl: string; exampleEvent: string }) {
   const router = useRouter();
   const [name, setName] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -60,7 +62,14 @@ export function CreateApiKeyForm() {
       {created && (
         <div className="notice notice--success form__full" role="status">
           <p>Copy the key for "{created.apiKey.name}" now: it is not shown again.</p>
-          <code data-testid="api-key-created">{created.key}</code>
+          <p className="copy-row">
+            <code data-testid="api-key-created">{created.key}</code> <CopyButton text={created.key} label="Copy key" testId="copy-api-key" />
+          </p>
+          <p>Try it: this sends the event "{exampleEvent}" for ada@example.com with the new key.</p>
+          <pre className="code-block" data-testid="api-key-curl">
+            {eventCurl(publicUrl, created.key, exampleEvent)}
+          </pre>
+          <CopyButton text={eventCurl(publicUrl, created.key, exampleEvent)} label="Copy command" testId="copy-api-key-curl" />
         </div>
       )}
     </form>
