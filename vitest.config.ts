@@ -68,6 +68,7 @@ export const UNIT_TESTS = [
   'test/template-pool.test.ts',
   'test/templates.test.ts',
   'test/templates-print.test.ts',
+  'test/template-variables.test.ts',
   'test/temporal-codec.test.ts',
   'test/unit-list.test.ts',
   'test/user-deletion.test.ts',

@@ -9,6 +9,7 @@ import { convert } from 'html-to-text';
 import type { AttributeType } from '../domain/contact';
 import type { FlowError } from '../domain/flow/node';
 import type { SendEmailStep, Step } from '../domain/flow/plan';
+import { unknownVariableProblem } from '../domain/template-variables';
 import { checkInThread, describeProblem, mjmlInThread, REQUEST_LIMIT_MS, type TemplateKind } from './templates';
 import { renderWebhookBody, webhookScope } from './webhooks';
 
@@ -100,25 +101,16 @@ export async function checkTemplate(
   if ('parse' in answer) return [{ nodeId, field, message: `the template has a mistake: ${answer.parse}` }];
   if ('problem' in answer) return [{ nodeId, field, message: describeProblem(answer.problem) }];
   const problems: FlowError[] = answer.errors.map((p) => ({ nodeId, field, message: describeProblem(p) }));
+  // The editor's words (domain/template-variables.ts), so its live problem and publish's are one.
   const reported = new Set<string>();
-  for (const { name, rest } of answer.unknown) {
+  for (const { name } of answer.unknown) {
     if (reported.has(name)) continue;
     reported.add(name);
-    const what = `no contact has the attribute "${name}${rest}"`;
-    problems.push(
-      unknownIsError
-        ? { nodeId, field, message: `${what}: fix the name, add the attribute to contacts, or give a default: {{ ${name} | default: "…" }}` }
-        : { nodeId, field, severity: 'warning', message: `${what} yet: it prints nothing until an event brings it, unless you give a default` },
-    );
+    problems.push({ nodeId, field, ...unknownVariableProblem(name, true, unknownIsError, known.keys()) });
   }
   for (const name of answer.globals) {
     if (known.has(name) || reported.has(name)) continue;
-    problems.push({
-      nodeId,
-      field,
-      severity: 'warning',
-      message: `no contact has the attribute "${name}" yet: every message gets its default (or nothing)`,
-    });
+    problems.push({ nodeId, field, ...unknownVariableProblem(name, false, unknownIsError, known.keys()) });
   }
   return problems;
 }
