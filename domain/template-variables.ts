@@ -21,8 +21,24 @@ const BLOCK = /\{\{-?([\s\S]*?)-?\}\}|\{%-?([\s\S]*?)-?%\}/g;
 const VERBATIM = /\{%-?\s*(raw|comment)\s*-?%\}[\s\S]*?\{%-?\s*end\1\s*-?%\}/g;
 const STRINGS = /"[^"]*"|'[^']*'/g;
 /** Identifiers that start a path (not after a dot), and the ones Liquid keeps for itself. */
-const ROOT_NAMES = /(?<![\w.\-])([A-Za-z_][\w-]*)(?!\s*:)/g;
-const NOT_VARIABLES = new Set(['nil', 'null', 'empty', 'blank', 'true', 'false', 'and', 'or', 'not', 'contains', 'in', 'with', 'as', 'by', 'forloop']);
+const ROOT_NAMES = /(?<![\w.-])([A-Za-z_][\w-]*)(?!\s*:)/g;
+const NOT_VARIABLES = new Set([
+  'nil',
+  'null',
+  'empty',
+  'blank',
+  'true',
+  'false',
+  'and',
+  'or',
+  'not',
+  'contains',
+  'in',
+  'with',
+  'as',
+  'by',
+  'forloop',
+]);
 /** Tags whose words read variables; `for`/`tablerow` declare their loop variable, `assign`/`capture` theirs. */
 const READING_TAGS = new Set(['if', 'elsif', 'unless', 'case', 'when', 'for', 'tablerow', 'assign', 'echo', 'cycle']);
 
@@ -87,11 +103,17 @@ export function templateVariables(source: string): VariableUse[] {
  * (its audience exists now and would all get a blank), else a warning; with "did you mean" when a
  * known name is close.
  */
-export function unknownVariableProblem(name: string, printed: boolean, campaign: boolean, known: Iterable<string>): Omit<FlowError, 'nodeId' | 'field'> {
+export function unknownVariableProblem(
+  name: string,
+  printed: boolean,
+  campaign: boolean,
+  known: Iterable<string>,
+): Omit<FlowError, 'nodeId' | 'field'> {
   const suggestion = closestName(name, known);
   const meant = suggestion ? ` (did you mean ${suggestion}?)` : '';
   const what = `no contact has the attribute "${name}"`;
-  if (printed && campaign) return { message: `${what}${meant}: fix the name, add the attribute to contacts, or give a default: {{ ${name} | default: "…" }}` };
+  if (printed && campaign)
+    return { message: `${what}${meant}: fix the name, add the attribute to contacts, or give a default: {{ ${name} | default: "…" }}` };
   if (printed) return { severity: 'warning', message: `${what} yet${meant}: it prints nothing until an event brings it, unless you give a default` };
   return { severity: 'warning', message: `${what} yet${meant}: every message gets its default (or nothing)` };
 }

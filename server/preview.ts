@@ -9,6 +9,7 @@
 import type { ContactAttributes } from '../domain/contact';
 import { type BodyFormat, sendEmail } from '../domain/flow/nodes/send-email';
 import { SANDBOX_PROFILE_ID } from '../domain/senders';
+import { templateVariables } from '../domain/template-variables';
 import { visibleFlow } from './access';
 import type { Keyring } from './crypto';
 import type { Db } from './db';
@@ -47,6 +48,21 @@ export interface Preview {
   html: string | null;
   /** The link the message carries (body and List-Unsubscribe header). */
   unsubscribeUrl: string;
+  /** Variables the templates print with no default that this contact has no value for: they rendered empty. */
+  empty: string[];
+}
+
+/** The variables printed bare in the fields (the HTML or MJML source as written) that the contact has no value for. */
+function emptyVariables(fields: (string | undefined)[], contact: { name: string; email: string; attributes: ContactAttributes }): string[] {
+  const values: Record<string, unknown> = { ...contact.attributes, name: contact.name, email: contact.email, unsubscribe_url: 'set' };
+  const empty = new Set<string>();
+  for (const source of fields) {
+    for (const use of templateVariables(source ?? '')) {
+      const value = Object.hasOwn(values, use.name) ? values[use.name] : undefined;
+      if (use.printed && (value === undefined || value === null || value === '')) empty.add(use.name);
+    }
+  }
+  return [...empty];
 }
 
 /** Where unsubscribe links point, and the key that signs them: as the send path makes them. */
@@ -114,6 +130,7 @@ export async function previewSendAs(
     text: String(message.text ?? ''),
     html: typeof message.html === 'string' ? message.html : null,
     unsubscribeUrl: url,
+    empty: emptyVariables([input.subject, input.preheader, input.format && input.format !== 'text' ? input.html : undefined, input.text], contact),
   };
 }
 

@@ -1,11 +1,12 @@
 /**
  * The flow editor in a real browser: work is never lost (autosave, the guard before leaving, undo and
- * redo, copy and paste), steps have names, and messages say what to fix where the field is.
+ * redo, copy and paste), steps have names, and messages say what to fix where the field is; a misspelled
+ * template variable is flagged as it is typed, with a suggestion, and fixed with the variable picker.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
-import type { FlowCreated, FlowResponse, RunStarted } from '../../web/lib/api-types';
+import type { ContactResponse, FlowCreated, FlowResponse, RunStarted } from '../../web/lib/api-types';
 import { admin, Product, saved, settledRun } from './product';
 
 let product: Product;
@@ -229,6 +230,57 @@ describe('the flow editor', () => {
     const ys = ['trigger', 'delay', 'sendEmail', 'exit'].map((type) => tidied.nodes.find((n) => n.type === type)?.position.y ?? Number.NaN);
     expect([...ys].sort((a, b) => a - b)).toEqual(ys);
     expect(new Set(ys).size).toBe(4);
+    await browser.close();
+  });
+  it('flags a misspelled variable as it is typed, with "did you mean", warns in the preview, and fixes it with the picker', async () => {
+    // A contact with a first_name makes it an attribute the workspace knows.
+    await product.admin.api<ContactResponse>('POST', '/api/contacts', {
+      email: 'lin@example.test',
+      name: 'Lin Example',
+      attributes: { first_name: 'Lin' },
+    });
+    const browser = await product.logIn(admin, '/flows/welcome');
+    const { page } = browser;
+    await openSample(page);
+    await page.getByTestId('node-sendEmail').click();
+    const text = page.getByTestId('send-text');
+    await text.fill('Hi {{ frist_name }},\nWelcome aboard.');
+
+    // Before any Save or Publish: the problem, on the step, with its suggestion.
+    const problem = page.getByTestId('flow-errors').getByText('no contact has the attribute "frist_name" (did you mean first_name?)');
+    await problem.waitFor();
+    await page.getByTestId('flow-ok').waitFor({ state: 'detached' });
+    const shots = process.env.DRIPLINE_SCREENSHOT_DIR;
+    if (shots) await page.screenshot({ path: `${shots}/editor-typo.png`, fullPage: true });
+
+    // The preview's contact picker searches on the server; the preview names what printed empty.
+    await page.getByTestId('preview-open').click();
+    await page.getByTestId('preview-search').fill('grace');
+    const options = page.getByTestId('preview-contact').locator('option');
+    await expect.poll(() => options.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['ct_grace']);
+    await page.getByTestId('preview-render').click();
+    await expect.poll(() => page.getByTestId('preview-empty').textContent()).toContain('{{ frist_name }}');
+
+    // Fixed with the picker: the typo removed, first_name with a default inserted at the cursor.
+    await text.fill('Hi ,\nWelcome aboard.');
+    await text.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(3, 3));
+    const picker = page.getByTestId('variable-picker');
+    await expect.poll(() => picker.locator('legend').textContent()).toContain('Text');
+    await picker.getByTestId('variable-name').selectOption('first_name');
+    await picker.getByTestId('variable-default').fill('there');
+    await picker.getByTestId('variable-insert').click();
+    await expect.poll(() => text.inputValue()).toBe('Hi {{ first_name | default: "there" }},\nWelcome aboard.');
+    await problem.waitFor({ state: 'detached' });
+    await page.getByTestId('flow-ok').waitFor();
+
+    await page.getByTestId('preview-search').fill('lin@');
+    await expect
+      .poll(() => options.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).textContent)))
+      .toEqual(['Lin Example <lin@example.test>']);
+    await page.getByTestId('preview-render').click();
+    await expect.poll(() => page.getByTestId('preview-text').textContent()).toContain('Hi Lin,');
+    expect(await page.getByTestId('preview-empty').count()).toBe(0);
+    if (shots) await page.screenshot({ path: `${shots}/editor-typo-fixed.png`, fullPage: true });
     await browser.close();
   });
 });

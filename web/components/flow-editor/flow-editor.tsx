@@ -91,7 +91,8 @@ function Editor({
 
   const graph = useMemo(() => toGraph(nodes, edges), [nodes, edges]);
   const snapshot = useMemo(() => JSON.stringify({ name: name.trim(), graph }), [name, graph]);
-  const { liveErrors, errors, errorsByNode, setServerErrors } = useFlowProblems(flowId, graph, snapshot);
+  const attributeNames = useMemo(() => attributes.map((a) => a.name), [attributes]);
+  const { liveErrors, errors, errorsByNode, setServerErrors } = useFlowProblems(flowId, graph, snapshot, attributeNames);
   const saving = useFlowSave({
     flowId,
     name,

@@ -1,13 +1,16 @@
 'use client';
 /**
  * A Send Email node's fields: sender, subject, preheader, the body as text, HTML or MJML (with a text
- * part written or generated), and a reply-to override. Every input carries `nodrag`.
+ * part written or generated), and a reply-to override, with "Insert a variable" for the template field
+ * last focused. Every input carries `nodrag`.
  */
-import { useId } from 'react';
+import { useContext, useId, useRef, useState } from 'react';
 import type { FlowError } from '@domain/flow/compile';
 import { BODY_FORMATS, type BodyFormat, type SendEmailData } from '@domain/flow/nodes/send-email';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
 import { FieldError } from '@/components/flow-editor/field-error';
+import { EditorContext } from '@/components/flow-editor/nodes';
+import { VariablePicker } from '@/components/flow-editor/variable-picker';
 import type { SenderProfile } from '@/components/flow-editor/types';
 
 const FORMAT_LABELS: Record<BodyFormat, string> = { text: 'Text only', html: 'HTML', mjml: 'MJML (responsive email markup)' };
@@ -39,8 +42,31 @@ export function SendEmailFields(props: {
 }) {
   const { data, errors, profiles, onChange } = props;
   const id = useId();
+  const { attributes } = useContext(EditorContext);
+  const attributeNames = attributes.map((a) => a.name);
+  // The template fields, and the one a picked variable goes into (the cursor's place in it is kept on blur).
+  const refs = {
+    subject: useRef<HTMLInputElement>(null),
+    preheader: useRef<HTMLInputElement>(null),
+    html: useRef<HTMLTextAreaElement>(null),
+    text: useRef<HTMLTextAreaElement>(null),
+  };
+  const [target, setTarget] = useState<keyof typeof refs>('text');
   const known = data.profileId === AGENT_DEFAULT || profiles.some((p) => p.id === data.profileId);
   const format = data.format ?? 'text';
+  const into = target === 'html' && format === 'text' ? 'text' : target;
+  const insert = (tag: string) => {
+    const element = refs[into].current;
+    const value = data[into] ?? '';
+    const start = element?.selectionStart ?? value.length;
+    const end = element?.selectionEnd ?? start;
+    onChange({ ...data, [into]: value.slice(0, start) + tag + value.slice(end) });
+    // Back in the field, the cursor after what was inserted.
+    requestAnimationFrame(() => {
+      element?.focus();
+      element?.setSelectionRange(start + tag.length, start + tag.length);
+    });
+  };
   const setFormat = (next: BodyFormat) => {
     // A new HTML or MJML body starts from a small example; switching back to text keeps what was written.
     const html = next === 'text' || data.html?.trim() ? data.html : next === 'mjml' ? MJML_STARTER : HTML_STARTER;
@@ -73,6 +99,8 @@ export function SendEmailFields(props: {
         <label htmlFor={`${id}-subject`}>Subject</label>
         <input
           id={`${id}-subject`}
+          ref={refs.subject}
+          onFocus={() => setTarget('subject')}
           className="nodrag"
           type="text"
           maxLength={998}
@@ -87,6 +115,8 @@ export function SendEmailFields(props: {
         </label>
         <input
           id={`${id}-preheader`}
+          ref={refs.preheader}
+          onFocus={() => setTarget('preheader')}
           className="nodrag"
           type="text"
           maxLength={500}
@@ -120,6 +150,8 @@ export function SendEmailFields(props: {
           <label htmlFor={`${id}-html`}>{format === 'mjml' ? 'MJML body' : 'HTML body'}</label>
           <textarea
             id={`${id}-html`}
+            ref={refs.html}
+            onFocus={() => setTarget('html')}
             className="nodrag nowheel code"
             rows={12}
             spellCheck={false}
@@ -140,6 +172,8 @@ export function SendEmailFields(props: {
         <label htmlFor={`${id}-text`}>{format === 'text' ? 'Text' : 'Text part'}</label>
         <textarea
           id={`${id}-text`}
+          ref={refs.text}
+          onFocus={() => setTarget('text')}
           className="nodrag nowheel"
           rows={format === 'text' ? 9 : 4}
           placeholder={format === 'text' ? '' : 'Leave empty to generate it from the HTML'}
@@ -154,6 +188,18 @@ export function SendEmailFields(props: {
           unsubscribe link: where <code>{'{{ unsubscribe_url }}'}</code> puts it, else at the end.
         </p>
       </div>
+      <VariablePicker
+        attributes={attributeNames}
+        fieldLabel={
+          {
+            subject: 'Subject',
+            preheader: 'Preheader',
+            html: format === 'mjml' ? 'MJML body' : 'HTML body',
+            text: format === 'text' ? 'Text' : 'Text part',
+          }[into]
+        }
+        onInsert={insert}
+      />
       <div className="field">
         <label htmlFor={`${id}-reply-to`}>
           Reply-to <span className="muted">(optional, instead of the sender’s)</span>

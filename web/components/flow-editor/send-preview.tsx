@@ -29,6 +29,7 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
   const id = useId();
   const [open, setOpen] = useState(false);
   const [contacts, setContacts] = useState<ContactPage['contacts']>([]);
+  const [query, setQuery] = useState('');
   const [mode, setMode] = useState<'contact' | 'sample'>('contact');
   const [contactId, setContactId] = useState('');
   const [sample, setSample] = useState({ name: 'Ada Lovelace', email: 'ada@example.com', attributes: 'plan=Pro' });
@@ -36,15 +37,21 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
+  // The newest contacts, or the ones the search finds (the contacts list's own search, on the server).
   useEffect(() => {
     if (!open) return;
-    void callApi<ContactPage>('GET', '/api/contacts?limit=50').then((r) => {
-      if (!r.ok) return;
+    let current = true;
+    const q = query.trim();
+    void callApi<ContactPage>('GET', `/api/contacts?limit=${q ? 20 : 50}${q ? `&q=${encodeURIComponent(q)}` : ''}`).then((r) => {
+      if (!r.ok || !current) return;
       setContacts(r.data.contacts);
-      setContactId((current) => current || r.data.contacts[0]?.id || '');
-      if (r.data.contacts.length === 0) setMode('sample');
+      setContactId((chosen) => (r.data.contacts.some((c) => c.id === chosen) ? chosen : (r.data.contacts[0]?.id ?? '')));
+      if (r.data.contacts.length === 0 && !q) setMode('sample');
     });
-  }, [open]);
+    return () => {
+      current = false;
+    };
+  }, [open, query]);
 
   const body = (): PreviewBody => ({
     profileId: data.profileId,
@@ -101,6 +108,16 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
       </div>
       {mode === 'contact' ? (
         <div className="field">
+          <label htmlFor={`${id}-search`}>Find a contact</label>
+          <input
+            id={`${id}-search`}
+            className="nodrag"
+            type="search"
+            placeholder="Email, name or attribute:value"
+            value={query}
+            onChange={(e) => setQuery(e.currentTarget.value)}
+            data-testid="preview-search"
+          />
           <label htmlFor={`${id}-contact`}>Contact</label>
           <select
             id={`${id}-contact`}
@@ -109,6 +126,7 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
             onChange={(e) => setContactId(e.currentTarget.value)}
             data-testid="preview-contact"
           >
+            {contacts.length === 0 && <option value="">No contact found</option>}
             {contacts.map((c) => (
               <option key={c.id} value={c.id}>
                 {c.name ? `${c.name} <${c.email}>` : c.email}
@@ -164,6 +182,12 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
       {message && (
         <p className={`notice notice--${message.ok ? 'success' : 'error'}`} role={message.ok ? 'status' : 'alert'} data-testid="preview-message">
           {message.text}
+        </p>
+      )}
+      {preview && preview.empty.length > 0 && (
+        <p className="notice notice--warning" role="status" data-testid="preview-empty">
+          Printed empty for this contact, who has no value for {preview.empty.map((n) => `{{ ${n} }}`).join(', ')}: fix the name or give a default
+          (Insert a variable).
         </p>
       )}
       {preview && (

@@ -1,12 +1,14 @@
 'use client';
 /**
- * The flow's problems: `compile` runs in the browser on every change, so errors show live; what the
- * server answered to the last Save or Publish is shown too, until the flow changes again. Warnings
- * (severity 'warning') are listed with them but never count against publishing.
+ * The flow's problems: `compile` runs in the browser on every change, so errors show live, and so do
+ * template variables no contact has; what the server answered to the last Save or Publish is shown too,
+ * until the flow changes again. Warnings (severity 'warning') are listed with them but never count
+ * against publishing.
  */
 import { useDeferredValue, useMemo, useState } from 'react';
 import { compile, type FlowError } from '@domain/flow/compile';
 import type { FlowGraph } from '@domain/flow/schema';
+import { unknownVariables } from '@domain/template-variables';
 
 export function errorKey(e: FlowError): string {
   return `${e.nodeId ?? ''}|${e.edgeId ?? ''}|${e.field ?? ''}|${e.message}`;
@@ -23,15 +25,21 @@ export interface ServerErrors {
   snapshot: string;
 }
 
-export function useFlowProblems(flowId: string, graph: FlowGraph, snapshot: string) {
+/** `attributes`: the workspace's contact attribute names, which Send Email templates may print (with the built-ins). */
+export function useFlowProblems(flowId: string, graph: FlowGraph, snapshot: string, attributes: readonly string[]) {
   const [serverErrors, setServerErrors] = useState<ServerErrors | null>(null);
 
   // The same compiler the server uses; deferred so dragging stays smooth.
   const deferredGraph = useDeferredValue(graph);
   const live = useMemo(() => {
     const result = compile(deferredGraph, { flowId, version: 0 });
-    return { errors: result.ok ? [] : result.errors, warnings: result.warnings ?? [] };
-  }, [deferredGraph, flowId]);
+    // Misspelled template variables too, as publish finds them (domain/template-variables.ts).
+    const variables = unknownVariables(deferredGraph, attributes);
+    return {
+      errors: [...(result.ok ? [] : result.errors), ...variables.filter((e) => e.severity !== 'warning')],
+      warnings: [...(result.warnings ?? []), ...variables.filter((e) => e.severity === 'warning')],
+    };
+  }, [deferredGraph, flowId, attributes]);
   const liveErrors = live.errors;
 
   const errors = useMemo(() => {
