@@ -251,6 +251,7 @@ describe('the flow editor', () => {
     await problem.waitFor();
     await page.getByTestId('flow-ok').waitFor({ state: 'detached' });
     const shots = process.env.DRIPLINE_SCREENSHOT_DIR;
+    await problem.scrollIntoViewIfNeeded();
     if (shots) await page.screenshot({ path: `${shots}/editor-typo.png`, fullPage: true });
 
     // The preview's contact picker searches on the server; the preview names what printed empty.
@@ -260,6 +261,7 @@ describe('the flow editor', () => {
     await expect.poll(() => options.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['ct_grace']);
     await page.getByTestId('preview-render').click();
     await expect.poll(() => page.getByTestId('preview-empty').textContent()).toContain('{{ frist_name }}');
+    if (shots) await page.screenshot({ path: `${shots}/editor-typo-preview.png`, fullPage: true });
 
     // Fixed with the picker: the typo removed, first_name with a default inserted at the cursor.
     await text.fill('Hi ,\nWelcome aboard.');
@@ -269,6 +271,7 @@ describe('the flow editor', () => {
     await picker.getByTestId('variable-name').selectOption('first_name');
     await picker.getByTestId('variable-default').fill('there');
     await picker.getByTestId('variable-insert').click();
+    if (shots) await picker.screenshot({ path: `${shots}/editor-typo-picker.png` });
     await expect.poll(() => text.inputValue()).toBe('Hi {{ first_name | default: "there" }},\nWelcome aboard.');
     await problem.waitFor({ state: 'detached' });
     await page.getByTestId('flow-ok').waitFor();
@@ -278,7 +281,8 @@ describe('the flow editor', () => {
       .poll(() => options.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).textContent)))
       .toEqual(['Lin Example <lin@example.test>']);
     await page.getByTestId('preview-render').click();
-    await expect.poll(() => page.getByTestId('preview-text').textContent()).toContain('Hi Lin,');
+    // The earlier rendering shows until this one comes back (a template thread may be starting): waited for, not timed.
+    await expect.poll(() => page.getByTestId('preview-text').textContent(), { timeout: 30_000 }).toContain('Hi Lin,');
     expect(await page.getByTestId('preview-empty').count()).toBe(0);
     if (shots) await page.screenshot({ path: `${shots}/editor-typo-fixed.png`, fullPage: true });
     await browser.close();
