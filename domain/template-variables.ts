@@ -20,8 +20,9 @@ const BLOCK = /\{\{-?([\s\S]*?)-?\}\}|\{%-?([\s\S]*?)-?%\}/g;
 /** `{% raw %}…{% endraw %}` and `{% comment %}…{% endcomment %}`: no Liquid read inside. */
 const VERBATIM = /\{%-?\s*(raw|comment)\s*-?%\}[\s\S]*?\{%-?\s*end\1\s*-?%\}/g;
 const STRINGS = /"[^"]*"|'[^']*'/g;
-/** Identifiers that start a path (not after a dot), and the ones Liquid keeps for itself. */
-const ROOT_NAMES = /(?<![\w.-])([A-Za-z_][\w-]*)(?!\s*:)/g;
+/** Identifiers that start a path (not after a dot), whole, and not a keyword argument's name (`limit:`). */
+const ROOT_NAMES = /(?<![\w.-])([A-Za-z_][\w-]*)(?![\w-]|\s*:)/g;
+/** Liquid's own words. */
 const NOT_VARIABLES = new Set([
   'nil',
   'null',
@@ -39,12 +40,13 @@ const NOT_VARIABLES = new Set([
   'by',
   'forloop',
 ]);
-/** Tags whose words read variables; `for`/`tablerow` declare their loop variable, `assign`/`capture` theirs. */
-const READING_TAGS = new Set(['if', 'elsif', 'unless', 'case', 'when', 'for', 'tablerow', 'assign', 'echo', 'cycle']);
+/** Tags whose words are all read as they are (`for`, `assign` and the others that declare a variable are read apart). */
+const READING_TAGS = new Set(['if', 'elsif', 'unless', 'case', 'when', 'cycle']);
 
 function rootNames(expression: string): string[] {
   const names: string[] = [];
-  for (const m of expression.replace(STRINGS, '""').matchAll(ROOT_NAMES)) {
+  // A range's dots (`(1..count)`) are no property access.
+  for (const m of expression.replace(STRINGS, '""').replaceAll('..', ' ').matchAll(ROOT_NAMES)) {
     const name = m[1]!;
     if (!NOT_VARIABLES.has(name) && !/^\d/.test(name)) names.push(name);
   }
@@ -76,7 +78,7 @@ export function templateVariables(source: string): VariableUse[] {
       const loop = /^([A-Za-z_][\w-]*)\s+in\s+([\s\S]*)$/.exec(rest);
       if (loop) {
         local.add(loop[1]!);
-        for (const name of rootNames(loop[2]!.replace(/\b(limit|offset|cols)\s*:/g, ''))) uses.push({ name, printed: false });
+        for (const name of rootNames(loop[2]!)) uses.push({ name, printed: false });
       }
     } else if (tag === 'assign') {
       const assign = /^([A-Za-z_][\w-]*)\s*=\s*([\s\S]*)$/.exec(rest);

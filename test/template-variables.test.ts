@@ -20,7 +20,7 @@ describe('templateVariables', () => {
   it('reads conditions, loops and filter arguments, but not strings, filter names, literals or its own variables', () => {
     const source = [
       '{% if vip and score > 3 or city == "Paris" %}x{% elsif tier contains "gold" %}y{% endif %}',
-      '{% for item in orders limit: 2 %}{{ item.sku }} {{ forloop.index }}{% endfor %}',
+      '{% for item in orders limit: 2 offset:skip %}{{ item.sku }} {{ forloop.index }}{% endfor %}{% for i in (1..count) %}{% endfor %}',
       '{% assign greeting = nickname | default: "friend" %}{{ greeting }}',
       '{% capture note %}n{% endcapture %}{{ note }}',
       '{{ price | times: rate | append: "€" }} {{ "literal" | upcase }} {{ nil }} {{ 3 }}',
@@ -32,6 +32,8 @@ describe('templateVariables', () => {
       'city:false',
       'tier:false',
       'orders:false',
+      'skip:false',
+      'count:false',
       'nickname:false',
       'price:true',
       'rate:false',
