@@ -16,6 +16,7 @@ import { deliveryLogMigrations } from './migrations-delivery-log';
 import { scaleMigrations } from './migrations-scale';
 import { scheduleMigrations } from './migrations-schedule';
 import { webhookMigrations } from './migrations-webhooks';
+import { frequencyCapMigrations } from './migrations-frequency-cap';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -383,6 +384,7 @@ export const migrations: Record<string, Migration> = {
   ...scaleMigrations,
   ...scheduleMigrations,
   ...webhookMigrations,
+  ...frequencyCapMigrations,
 };
 
 /**

@@ -11,6 +11,7 @@ import { claimSends, settleClaimedAgain } from '../db/batch-outcomes';
 import { type ClaimedRecipient, claimNextRecipients, moveRecipient, type RecipientMove, recipientsHeldBy } from '../db/recipients';
 import type { StoredSmtpProfile } from '../db/smtp-profiles';
 import { skipUnmailable } from '../db/suppression';
+import { capRecipients } from '../db/frequency-cap';
 import { composeMessage, messageIdFor } from '../smtp/message';
 import { CLAIM_LEASE_MS } from '../smtp/send-leases';
 import type { TransportPool } from '../smtp/transport-pool';
@@ -132,11 +133,13 @@ export class BatchClaims {
       c.counts.alreadySent += await settleClaimedAgain(db, runId, nodeId, again, c.nextStep());
     }
     // Unsubscribed or suppressed since the run started: skipped (logged with the reason), never sent.
-    const chunk = await skipUnmailable(
+    const mailable = await skipUnmailable(
       db,
       { runId, nodeId, workflowId: c.workflowId },
       claimed.filter((r) => !this.inHand.has(r.contactId)),
     );
+    // At the frequency cap: skipped or put off (the step's choice), one query for the chunk.
+    const chunk = await capRecipients(db, { runId, nodeId, workflowId: c.workflowId, whenCapped: c.step.whenCapped ?? 'skip' }, mailable, Date.now());
     const withIds = chunk.map((r) => ({
       ...r,
       messageId: messageIdFor(c.messageIdSecret, { runId, nodeId, contactId: r.contactId }, c.profile.fromEmail),
