@@ -5,24 +5,11 @@
  * as its Send step chooses, skipped (it leaves the flow, like an unsubscribed contact) or put off until
  * the oldest counted email leaves the window (then checked again).
  */
-import { z } from 'zod';
+import { type FrequencyCap, periodName } from '../../domain/frequency-cap';
 import { type Db, now } from '.';
 import { ONE_OFF_RUN_PREFIX } from '../unsubscribe';
 import type { ClaimedRecipient } from './recipients';
 
-export const FrequencyCap = z.object({
-  maxEmails: z
-    .number({ error: 'maxEmails must be a number' })
-    .int('maxEmails must be a whole number')
-    .min(1, 'maxEmails must be at least 1')
-    .max(1000, 'maxEmails must be at most 1000'),
-  periodHours: z
-    .number({ error: 'periodHours must be a number' })
-    .int('periodHours must be a whole number of hours (24 for a day, 168 for a week)')
-    .min(1, 'periodHours must be at least 1')
-    .max(24 * 90, 'periodHours must be at most 2160 (90 days)'),
-});
-export type FrequencyCap = z.infer<typeof FrequencyCap>;
 
 /** The workspace's cap; undefined while it is off (the default). */
 export async function getFrequencyCap(db: Db): Promise<FrequencyCap | undefined> {
@@ -77,8 +64,7 @@ export async function cappedContacts(
 
 /** What the delivery log says for a capped send. */
 export function cappedReason(cap: FrequencyCap, untilMs: number, whenCapped: 'skip' | 'wait'): string {
-  const period = cap.periodHours === 24 ? 'day' : cap.periodHours === 168 ? 'week' : `${cap.periodHours} hours`;
-  const limit = `frequency capped: ${cap.maxEmails} marketing email${cap.maxEmails === 1 ? '' : 's'} per ${period} reached`;
+  const limit = `frequency capped: ${cap.maxEmails} marketing email${cap.maxEmails === 1 ? '' : 's'} per ${periodName(cap.periodHours)} reached`;
   return whenCapped === 'skip' ? `${limit}; skipped` : `${limit}; waits until ${new Date(untilMs).toISOString()}`;
 }
 
