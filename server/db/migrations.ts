@@ -387,11 +387,7 @@ export const migrations: Record<string, Migration> = {
   ...frequencyCapMigrations,
 };
 
-/**
- * The sandbox's own database (data/sandbox.db), migrated on its own: it holds the mailbox only, so the
- * app's migrations (and their data moves) never run on it, and the app database's never include it.
- * The table is as migration 001 made it in the app database.
- */
+/** The sandbox's own database (data/sandbox.db), migrated apart: the mailbox only, as migration 001 made it in the app database. */
 export const sandboxMigrations: Record<string, Migration> = {
   '001_sandbox_messages': {
     async up(db: Kysely<unknown>) {
