@@ -15,11 +15,5 @@ export const FrequencyCap = z.object({
 });
 export type FrequencyCap = z.infer<typeof FrequencyCap>;
 
-/** PUT /api/frequency-cap: the cap, or null to turn it off. */
-export const FrequencyCapRequest = z.object(
-  { cap: FrequencyCap.nullable() },
-  { error: 'send {"cap": {"maxEmails": 3, "periodHours": 168}} or {"cap": null}' },
-);
-
 /** "day", "week" or "N hours". */
 export const periodName = (hours: number) => (hours === 24 ? 'day' : hours === 168 ? 'week' : `${hours} hours`);

@@ -10,7 +10,6 @@ import { type Db, now } from '.';
 import { ONE_OFF_RUN_PREFIX } from '../unsubscribe';
 import type { ClaimedRecipient } from './recipients';
 
-
 /** The workspace's cap; undefined while it is off (the default). */
 export async function getFrequencyCap(db: Db): Promise<FrequencyCap | undefined> {
   const row = await db.selectFrom('frequencyCap').select(['maxEmails', 'periodHours']).where('id', '=', 1).executeTakeFirst();

@@ -20,8 +20,9 @@ export function FrequencyCapForm({ cap }: { cap: FrequencyCap | null }) {
     setErrors({});
     setMessage(null);
     setBusy(true);
-    const body = { cap: on ? { maxEmails: Number(maxEmails), periodHours: Number(periodHours) } : null };
-    const result = await callApi<{ cap: FrequencyCap | null }>('PUT', '/api/frequency-cap', body);
+    const result = on
+      ? await callApi<{ cap: FrequencyCap | null }>('PUT', '/api/frequency-cap', { maxEmails: Number(maxEmails), periodHours: Number(periodHours) })
+      : await callApi<{ cap: FrequencyCap | null }>('DELETE', '/api/frequency-cap');
     setBusy(false);
     if (result.ok) {
       setMessage(result.data.cap ? 'Saved: the cap applies to every send from now on.' : 'Saved: no cap.');
@@ -34,9 +35,9 @@ export function FrequencyCapForm({ cap }: { cap: FrequencyCap | null }) {
   }
 
   const error = (field: string) =>
-    errors[`cap.${field}`] && (
+    errors[field] && (
       <p className="field-error" data-testid={`frequency-cap-error-${field}`}>
-        {errors[`cap.${field}`]}
+        {errors[field]}
       </p>
     );
 
