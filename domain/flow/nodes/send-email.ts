@@ -14,7 +14,6 @@ export const MAX_BODY_CHARS = 200_000;
 
 /** What a Send step does for a contact at the frequency cap (server/db/frequency-cap.ts). */
 export const WHEN_CAPPED = ['skip', 'wait'] as const;
-export type WhenCapped = (typeof WHEN_CAPPED)[number];
 
 export const SendEmailData = z.object({
   profileId: z.string().min(1, 'choose a sender (SMTP profile)'),
