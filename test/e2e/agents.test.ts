@@ -102,7 +102,7 @@ describe('agents', () => {
     const api = product.admin;
     expect((await api.api('GET', '/api/frequency-cap')).data).toEqual({ cap: null });
     const bad = await api.api('PUT', '/api/frequency-cap', { maxEmails: 2, periodHours: 0 });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
     expect(bad.error.message).toMatch(/periodHours must be at least 1/);
     const agent = await product.signIn(agentA);
     expect((await agent.api('PUT', '/api/frequency-cap', { maxEmails: 1, periodHours: 24 })).status).toBe(403);
