@@ -228,7 +228,11 @@ describe.each(databases)('on %s', (dialect) => {
     });
 
     it('holds the frequency cap for a journey’s send: skipped, or a durable retry when the window frees up', async () => {
-      const { smtp, input, send } = await setup('frequency-capped', []);
+      const { smtp, input } = await setup('frequency-capped', []);
+      // The activity's clock is Temporal's (the attempt's scheduled time): now, here.
+      const activity = createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) });
+      const send = (attempt: number): Promise<SendEmailResult> =>
+        new MockActivityEnvironment({ attempt, currentAttemptScheduledTimestampMs: Date.now() }).run(activity, input);
       // One marketing email a day, and grace had one from another flow an hour ago.
       const earlier = Date.now() - 3_600_000;
       await db

@@ -145,7 +145,7 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
     return { messageId: '', reply: '', alreadySent: false, skipped: reason };
   }
   if (!transactional) {
-    const capped = await frequencyCapped(db, key, input.whenCapped ?? 'skip');
+    const capped = await frequencyCapped(db, key, input.whenCapped ?? 'skip', run.now);
     if (capped?.kind === 'sent') return { messageId: capped.messageId, reply: '', alreadySent: true };
     if (capped) {
       await recordDeliveryAttempt(db, entry('frequency_capped', null, capped.reason, ''), undefined, { ledger: false });
@@ -249,14 +249,17 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
   }
 }
 
-/** The contact is at the workspace's frequency cap: what the send does (or it was sent already, before the cap was reached). */
-async function frequencyCapped(db: Db, key: SendKey, whenCapped: 'skip' | 'wait') {
+/**
+ * The contact is at the workspace's frequency cap: what the send does (or it was sent already, before the cap was reached).
+ * `nowMs` is Temporal's clock, so a test server's skipped time counts.
+ */
+async function frequencyCapped(db: Db, key: SendKey, whenCapped: 'skip' | 'wait', nowMs: number) {
   const cap = await getFrequencyCap(db);
-  const until = cap && (await cappedContacts(db, cap, [key.contactId], Date.now(), key)).get(key.contactId);
+  const until = cap && (await cappedContacts(db, cap, [key.contactId], nowMs, key)).get(key.contactId);
   if (!cap || until === undefined) return undefined;
   const earlier = await getSend(db, key);
   if (earlier?.status === 'SENT') return { kind: 'sent' as const, messageId: earlier.messageId };
-  return { kind: whenCapped, reason: cappedReason(cap, until, whenCapped), retryInMs: Math.max(1000, until - Date.now()) };
+  return { kind: whenCapped, reason: cappedReason(cap, until, whenCapped), retryInMs: Math.max(1000, until - nowMs) };
 }
 
 /**
