@@ -97,6 +97,7 @@ describe.each(databases)('the frequency cap on %s', (dialect) => {
       await db.updateTable('runRecipients').set({ status: 'sending', claim: 'b1' }).where('runId', '=', runId).execute();
       const toSend = await capRecipients(
         db,
+        await getFrequencyCap(db),
         { runId, nodeId: 'send', workflowId: `campaign:${runId}`, whenCapped },
         [{ contactId: 'ct_a' }, { contactId: 'ct_d' }],
         NOW,

@@ -68,17 +68,17 @@ export function cappedReason(cap: FrequencyCap, untilMs: number, whenCapped: 'sk
 }
 
 /**
- * Of these recipients (claimed by a batch, status 'sending'), sets aside those at the cap: each gets a
- * 'frequency_capped' log row and is skipped (leaves the flow) or due again at this step when its window
- * frees up, in one transaction. Returns the ones to send.
+ * Of these recipients (claimed by a batch, status 'sending'), sets aside those at the cap (the batch
+ * reads it once): each gets a 'frequency_capped' log row and is skipped (leaves the flow) or due again
+ * at this step when its window frees up, in one transaction. Returns the ones to send.
  */
 export async function capRecipients<R extends Pick<ClaimedRecipient, 'contactId'>>(
   db: Db,
+  cap: FrequencyCap | undefined,
   run: { runId: string; nodeId: string; workflowId: string; whenCapped: 'skip' | 'wait' },
   recipients: R[],
   nowMs: number,
 ): Promise<R[]> {
-  const cap = await getFrequencyCap(db);
   if (!cap || recipients.length === 0) return recipients;
   const capped = await cappedContacts(
     db,
