@@ -30,6 +30,7 @@ export const UNIT_TESTS = [
   'test/event-log.test.ts',
   'test/filter-editor.test.ts',
   'test/flow-diff.test.ts',
+  'test/frequency-cap.test.ts',
   'test/flow-lifecycle.test.ts',
   'test/delivery-log.test.ts',
   'test/log.test.ts',

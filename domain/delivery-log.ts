@@ -20,7 +20,7 @@ export const FAILURE_CLASS_LABELS: Record<FailureClass, string> = {
 export const failureClassOf = (code: number | null): FailureClass =>
   code === null ? 'no-reply' : code >= 500 ? 'rejected' : code >= 400 ? 'deferred' : 'no-reply';
 
-export const ATTEMPT_OUTCOMES = ['sent', 'retrying', 'failed', 'uncertain', 'skipped'] as const;
+export const ATTEMPT_OUTCOMES = ['sent', 'retrying', 'failed', 'uncertain', 'skipped', 'frequency_capped'] as const;
 
 const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 const noControl = (v: string) => !CONTROL_CHARACTERS.test(v);

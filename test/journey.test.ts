@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSend } from '../server/db/deliveries';
+import { setFrequencyCap } from '../server/db/frequency-cap';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
@@ -140,5 +141,42 @@ describe('journey workflow', () => {
     expect(message?.raw).toMatch(/Content-Type: multipart\/alternative/i);
     expect(message?.raw).toContain('Inside: Ada Lovelace</div><p>Hi Ada Lovelace</p>');
     expect(message?.text.trim()).toMatch(/^Hello Ada Lovelace\n/);
+  });
+
+  it('waits at the frequency cap in skipped time, then sends: the other flow’s email left the day', async () => {
+    // One marketing email a day, and Ada had one from another flow an hour ago (by Temporal's clock).
+    const earlier = (await env.currentTimeMs()) - 3_600_000;
+    await db
+      .insertInto('deliveryAttempts')
+      .values({
+        runId: 'run-other-flow',
+        nodeId: 'send',
+        contactId: 'ct_ada',
+        workflowId: 'wf-other',
+        attempt: 1,
+        outcome: 'sent',
+        smtpCode: 250,
+        smtpReply: '250 OK',
+        messageId: '<other@acme.test>',
+        at: new Date(earlier).toISOString(),
+      })
+      .execute();
+    await setFrequencyCap(db, { maxEmails: 1, periodHours: 24 });
+    const before = received.length;
+    try {
+      const { result, runId, endedAt } = await runJourney('capped-wait', { mode: 'fixed', amount: 0, unit: 'seconds' }, 'ct_ada', {
+        whenCapped: 'wait',
+      });
+      expect(result).toEqual({ status: 'completed', nodeId: 'end', sent: 1 });
+      expect(endedAt).toBeGreaterThanOrEqual(earlier + DAY);
+      expect(received.length).toBe(before + 1);
+      // Capped (checked again on each durable retry) until the window ends, then sent once.
+      const outcomes = (await attemptsOf(db, runId)).map((a) => a.outcome);
+      expect(outcomes[0]).toBe('frequency_capped');
+      expect(outcomes.slice(0, -1).every((o) => o === 'frequency_capped')).toBe(true);
+      expect(outcomes.at(-1)).toBe('sent');
+    } finally {
+      await setFrequencyCap(db, null);
+    }
   });
 });

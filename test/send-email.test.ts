@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimSend, getSend } from '../server/db/deliveries';
+import { setFrequencyCap } from '../server/db/frequency-cap';
 import { getSmtpProfile, insertSmtpProfile, updateSmtpProfile } from '../server/db/smtp-profiles';
 import type { Db } from '../server/db';
 import { decryptSecret, encryptSecret, makeKeyring } from '../server/crypto';
@@ -224,6 +225,54 @@ describe.each(databases)('on %s', (dialect) => {
         [2, 'uncertain'],
         [3, 'sent'],
       ]);
+    });
+
+    it('holds the frequency cap for a journey’s send: skipped, or a durable retry when the window frees up', async () => {
+      const { smtp, input } = await setup('frequency-capped', []);
+      // The activity's clock is Temporal's (the attempt's scheduled time): now, here.
+      const activity = createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 2) });
+      const send = (attempt: number): Promise<SendEmailResult> =>
+        new MockActivityEnvironment({ attempt, currentAttemptScheduledTimestampMs: Date.now() }).run(activity, input);
+      // One marketing email a day, and grace had one from another flow an hour ago.
+      const earlier = Date.now() - 3_600_000;
+      await db
+        .insertInto('deliveryAttempts')
+        .values({
+          runId: 'run-other-flow',
+          nodeId: 'send',
+          contactId: input.contactId,
+          workflowId: 'wf-other',
+          attempt: 1,
+          outcome: 'sent',
+          smtpCode: 250,
+          smtpReply: '250 OK',
+          messageId: '<o@t>',
+          at: new Date(earlier).toISOString(),
+        })
+        .execute();
+      await setFrequencyCap(db, { maxEmails: 1, periodHours: 24 });
+      try {
+        expect(await send(1)).toMatchObject({
+          messageId: '',
+          alreadySent: false,
+          skipped: 'frequency capped: 1 marketing email per day reached; skipped',
+        });
+        input.whenCapped = 'wait';
+        const failure = await send(2).catch((e: unknown) => e);
+        expect(failure).toMatchObject({ type: 'FrequencyCapped', nonRetryable: false });
+        // Due back once the other flow's email leaves the day (plus a little jitter).
+        const delay = Number((failure as ApplicationFailure).nextRetryDelay);
+        expect(Date.now() + delay).toBeGreaterThanOrEqual(earlier + 24 * 3_600_000);
+        expect(Date.now() + delay).toBeLessThan(earlier + 24 * 3_600_000 + 0.25 * 23 * 3_600_000);
+        expect(smtp.accepted).toEqual([]);
+        expect((await attemptsOf(db, input.runId)).map((a) => a.outcome)).toEqual(['frequency_capped', 'frequency_capped']);
+        // With the cap off, the same send goes out.
+        await setFrequencyCap(db, null);
+        expect((await send(3)).alreadySent).toBe(false);
+        expect(smtp.accepted).toEqual(['grace@example.test']);
+      } finally {
+        await setFrequencyCap(db, null);
+      }
     });
   });
 });

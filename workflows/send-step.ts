@@ -24,6 +24,7 @@ export function sendStep(runId: string, nodeId: string, contactId: string, step:
     ...(step.preheader !== undefined ? { preheader: step.preheader } : {}),
     ...(step.html !== undefined ? { html: step.html } : {}),
     ...(step.replyTo !== undefined ? { replyTo: step.replyTo } : {}),
+    ...(step.whenCapped !== undefined ? { whenCapped: step.whenCapped } : {}),
     workflowId: workflowInfo().workflowId,
   });
 }

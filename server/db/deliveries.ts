@@ -98,6 +98,7 @@ const LEDGER_AFTER: Record<AttemptOutcome, SendStatus> = {
   retrying: 'PENDING',
   uncertain: 'UNCERTAIN',
   skipped: 'PENDING',
+  frequency_capped: 'PENDING',
 };
 
 /**

@@ -16,6 +16,7 @@ import { deliveryLogMigrations } from './migrations-delivery-log';
 import { scaleMigrations } from './migrations-scale';
 import { scheduleMigrations } from './migrations-schedule';
 import { webhookMigrations } from './migrations-webhooks';
+import { frequencyCapMigrations } from './migrations-frequency-cap';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -383,13 +384,10 @@ export const migrations: Record<string, Migration> = {
   ...scaleMigrations,
   ...scheduleMigrations,
   ...webhookMigrations,
+  ...frequencyCapMigrations,
 };
 
-/**
- * The sandbox's own database (data/sandbox.db), migrated on its own: it holds the mailbox only, so the
- * app's migrations (and their data moves) never run on it, and the app database's never include it.
- * The table is as migration 001 made it in the app database.
- */
+/** The sandbox's own database (data/sandbox.db), migrated apart: the mailbox only, as migration 001 made it in the app database. */
 export const sandboxMigrations: Record<string, Migration> = {
   '001_sandbox_messages': {
     async up(db: Kysely<unknown>) {

@@ -22,7 +22,8 @@ export type RunStatus = 'scheduled' | 'running' | 'paused' | 'cancelled' | 'comp
 export type SendStatus = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED' | 'UNCERTAIN';
 /** uncertain: an earlier attempt stopped after DATA, so the server may or may not have the message. */
 /** skipped: the contact was unsubscribed or suppressed when the message came due; nothing was sent. */
-export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain' | 'skipped';
+/** frequency_capped: the contact had its marketing emails for the period (server/db/frequency-cap.ts); skipped, or put off to the window's end. */
+export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain' | 'skipped' | 'frequency_capped';
 
 /**
  * The app database (data/dripline.db). It also holds a `sandbox_messages` table from before the sandbox
@@ -251,6 +252,8 @@ export interface Tables {
     detail: string;
     at: string;
   };
+  /** The workspace's frequency cap (one row, id 1; none while it is off): at most maxEmails marketing emails per contact per periodHours. */
+  frequencyCap: { id: number; maxEmails: number; periodHours: number; updatedAt: string };
   /** Per-profile throttle state shared by every worker: see throttle.ts. */
   smtpThrottle: {
     profileId: string;

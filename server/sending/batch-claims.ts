@@ -11,6 +11,8 @@ import { claimSends, settleClaimedAgain } from '../db/batch-outcomes';
 import { type ClaimedRecipient, claimNextRecipients, moveRecipient, type RecipientMove, recipientsHeldBy } from '../db/recipients';
 import type { StoredSmtpProfile } from '../db/smtp-profiles';
 import { skipUnmailable } from '../db/suppression';
+import type { FrequencyCap } from '../../domain/frequency-cap';
+import { capRecipients, getFrequencyCap } from '../db/frequency-cap';
 import { composeMessage, messageIdFor } from '../smtp/message';
 import { CLAIM_LEASE_MS } from '../smtp/send-leases';
 import type { TransportPool } from '../smtp/transport-pool';
@@ -65,6 +67,8 @@ export class BatchClaims {
    */
   private readonly inHand = new Set<string>();
   private claiming: Promise<void> | undefined;
+  /** The workspace's frequency cap, read once per batch. */
+  private cap: Promise<FrequencyCap | undefined> | undefined;
   private claimedCount: number;
   private exhausted = false;
 
@@ -132,11 +136,15 @@ export class BatchClaims {
       c.counts.alreadySent += await settleClaimedAgain(db, runId, nodeId, again, c.nextStep());
     }
     // Unsubscribed or suppressed since the run started: skipped (logged with the reason), never sent.
-    const chunk = await skipUnmailable(
+    const mailable = await skipUnmailable(
       db,
       { runId, nodeId, workflowId: c.workflowId },
       claimed.filter((r) => !this.inHand.has(r.contactId)),
     );
+    // At the frequency cap: skipped or put off (the step's choice), one query for the chunk.
+    this.cap ??= getFrequencyCap(db);
+    const run = { runId, nodeId, workflowId: c.workflowId, whenCapped: c.step.whenCapped ?? ('skip' as const) };
+    const chunk = await capRecipients(db, await this.cap, run, mailable, Date.now());
     const withIds = chunk.map((r) => ({
       ...r,
       messageId: messageIdFor(c.messageIdSecret, { runId, nodeId, contactId: r.contactId }, c.profile.fromEmail),

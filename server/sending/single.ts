@@ -22,6 +22,7 @@ import {
 } from '../db/deliveries';
 import { getSmtpProfile, markProfileFailing, type StoredSmtpProfile } from '../db/smtp-profiles';
 import { skipReason, suppressContact } from '../db/suppression';
+import { cappedContacts, cappedReason, getFrequencyCap } from '../db/frequency-cap';
 import type { AttemptOutcome } from '../db/tables';
 import {
   connectionLimit,
@@ -61,6 +62,8 @@ export interface SendEmailInput {
   /** The HTML part (a Liquid template); absent for a text-only message. */
   html?: string;
   replyTo?: string;
+  /** At the frequency cap: wait for the period to allow the email (else it is skipped). */
+  whenCapped?: 'wait';
   workflowId: string;
 }
 
@@ -87,7 +90,12 @@ export interface DurableAttempt {
 
 /** Why a send stopped: `wait` — come back in retryInMs; `failed` — final (the recipient fails or is held). */
 export type SingleStop =
-  | { kind: 'wait'; type: 'ProfilePaused' | 'ThrottleWait' | 'SendBusy' | 'SmtpThrottled' | 'TransientSmtpError'; message: string; retryInMs: number }
+  | {
+      kind: 'wait';
+      type: 'ProfilePaused' | 'ThrottleWait' | 'SendBusy' | 'SmtpThrottled' | 'TransientSmtpError' | 'FrequencyCapped';
+      message: string;
+      retryInMs: number;
+    }
   | { kind: 'failed'; type: 'ConfigurationError' | 'SmtpConfigurationError' | 'PermanentSmtpError' | 'HeldForReview'; message: string };
 
 export class SendStopped extends Error {
@@ -135,6 +143,15 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
     const reason = skipReason(contact);
     await recordDeliveryAttempt(db, entry('skipped', null, reason, ''), undefined, { ledger: false });
     return { messageId: '', reply: '', alreadySent: false, skipped: reason };
+  }
+  if (!transactional) {
+    const capped = await frequencyCapped(db, key, input.whenCapped ?? 'skip', run.now);
+    if (capped?.kind === 'sent') return { messageId: capped.messageId, reply: '', alreadySent: true };
+    if (capped) {
+      await recordDeliveryAttempt(db, entry('frequency_capped', null, capped.reason, ''), undefined, { ledger: false });
+      if (capped.kind === 'wait') throw wait('FrequencyCapped', capped.reason, capped.retryInMs);
+      return { messageId: '', reply: '', alreadySent: false, skipped: capped.reason };
+    }
   }
   if (profile.failingSince) throw wait('ProfilePaused', say.profilePaused(profile, profile.failingReason), PAUSED_RETRY_MS);
   const messageId = messageIdFor(messageIdSecret, key, profile.fromEmail);
@@ -230,6 +247,19 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
   } finally {
     opening?.();
   }
+}
+
+/**
+ * The contact is at the workspace's frequency cap: what the send does (or it was sent already, before the cap was reached).
+ * `nowMs` is Temporal's clock, so a test server's skipped time counts.
+ */
+async function frequencyCapped(db: Db, key: SendKey, whenCapped: 'skip' | 'wait', nowMs: number) {
+  const cap = await getFrequencyCap(db);
+  const until = cap && (await cappedContacts(db, cap, [key.contactId], nowMs, key)).get(key.contactId);
+  if (!cap || until === undefined) return undefined;
+  const earlier = await getSend(db, key);
+  if (earlier?.status === 'SENT') return { kind: 'sent' as const, messageId: earlier.messageId };
+  return { kind: whenCapped, reason: cappedReason(cap, until, whenCapped), retryInMs: Math.max(1000, until - nowMs) };
 }
 
 /**

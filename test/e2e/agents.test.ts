@@ -97,4 +97,28 @@ describe('agents', () => {
     // B's flow is B's: A cannot see it, let alone publish it (404, as if it did not exist).
     expect((await sessionA.api<FlowPublished>('POST', `/api/flows/${flow.data.id}/publish`)).status).toBe(404);
   });
+
+  it('lets only an admin set the frequency cap, in Settings, naming a bad field', async () => {
+    const api = product.admin;
+    expect((await api.api('GET', '/api/frequency-cap')).data).toEqual({ cap: null });
+    const bad = await api.api('PUT', '/api/frequency-cap', { maxEmails: 2, periodHours: 0 });
+    expect(bad.status).toBe(422);
+    expect(bad.error.message).toMatch(/periodHours must be at least 1/);
+    const agent = await product.signIn(agentA);
+    expect((await agent.api('PUT', '/api/frequency-cap', { maxEmails: 1, periodHours: 24 })).status).toBe(403);
+
+    const browser = await product.logIn(admin, '/settings/frequency-cap');
+    const { page } = browser;
+    await page.getByTestId('frequency-cap-on').check();
+    await page.getByTestId('frequency-cap-max').fill('0');
+    await page.getByTestId('frequency-cap-save').click();
+    await expect.poll(() => page.getByTestId('frequency-cap-error-maxEmails').textContent()).toBe('maxEmails must be at least 1');
+    await page.getByTestId('frequency-cap-max').fill('2');
+    await page.getByTestId('frequency-cap-period').selectOption('24');
+    await page.getByTestId('frequency-cap-save').click();
+    await expect.poll(() => page.getByTestId('frequency-cap-message').textContent()).toMatch(/^Saved: the cap applies/);
+    await browser.close();
+    expect((await api.api('GET', '/api/frequency-cap')).data).toEqual({ cap: { maxEmails: 2, periodHours: 24 } });
+    expect((await api.api('DELETE', '/api/frequency-cap')).data).toEqual({ cap: null });
+  });
 });

@@ -57,6 +57,11 @@ export function UserMenu({ email, role }: { email: string; role: Role }) {
             </Link>
           )}
           {role === 'admin' && (
+            <Link href="/settings/frequency-cap" onClick={close} data-testid="nav-frequency-cap">
+              Frequency cap
+            </Link>
+          )}
+          {role === 'admin' && (
             <Link href="/settings/api-keys" onClick={close} data-testid="nav-api-keys">
               API keys
             </Link>

@@ -12,6 +12,9 @@ export type BodyFormat = (typeof BODY_FORMATS)[number];
 
 export const MAX_BODY_CHARS = 200_000;
 
+/** What a Send step does for a contact at the frequency cap (server/db/frequency-cap.ts). */
+export const WHEN_CAPPED = ['skip', 'wait'] as const;
+
 export const SendEmailData = z.object({
   profileId: z.string().min(1, 'choose a sender (SMTP profile)'),
   subject: headerSafe('subject', 998).pipe(z.string().min(1, 'subject must not be empty')),
@@ -24,6 +27,8 @@ export const SendEmailData = z.object({
   text: z.string().max(MAX_BODY_CHARS, 'body must be at most 200,000 characters'),
   /** Replies go here instead of the profile's reply-to. */
   replyTo: z.union([z.literal(''), emailAddress('reply-to', 'support@example.com')]).optional(),
+  /** When the contact is at the workspace's frequency cap: skip this email (the default), or send it once the period allows. */
+  whenCapped: z.enum(WHEN_CAPPED, { error: 'whenCapped must be skip or wait' }).optional(),
 });
 export type SendEmailData = z.infer<typeof SendEmailData>;
 
@@ -48,6 +53,8 @@ export interface SendEmailStep {
    * on to `next` instead of ending the contact's journey. Absent in plans without such a Condition.
    */
   continueOnFailure?: true;
+  /** Set when a contact at the frequency cap waits for the period to allow this email; absent: skipped. */
+  whenCapped?: 'wait';
 }
 
 /** Does this template print `name` (`{{ name }}`, `{{name | default: "x"}}`, `{{- name -}}`)? */
@@ -83,6 +90,7 @@ export const sendEmail: NodeKind<'sendEmail', SendEmailData, SendEmailStep> = {
       ...(preheader ? { preheader } : {}),
       ...(format === 'html' ? { html } : format === 'mjml' ? { mjml: html } : {}),
       ...(replyTo ? { replyTo } : {}),
+      ...(data.whenCapped === 'wait' ? { whenCapped: 'wait' as const } : {}),
       next,
     };
   },

@@ -216,6 +216,21 @@ export function SendEmailFields(props: {
         />
         <FieldError errors={errors} field="data.replyTo" />
       </div>
+      <div className="field">
+        <label htmlFor={`${id}-when-capped`}>If the contact had enough emails</label>
+        <select
+          id={`${id}-when-capped`}
+          className="nodrag"
+          value={data.whenCapped ?? 'skip'}
+          onChange={(e) => onChange({ ...data, whenCapped: e.currentTarget.value === 'wait' ? 'wait' : 'skip' })}
+          data-testid="send-when-capped"
+        >
+          <option value="skip">Skip this email</option>
+          <option value="wait">Send it when the frequency cap allows</option>
+        </select>
+        <FieldError errors={errors} field="data.whenCapped" />
+        <p className="hint">Applies only when an admin turned on the frequency cap in Settings.</p>
+      </div>
     </>
   );
 }

@@ -38,7 +38,7 @@ const STATES = [
   ['completed', 'Completed'],
   ['failed', 'Failed'],
   ['cancelled', 'Cancelled'],
-  ['skipped', 'Skipped (unsubscribed)'],
+  ['skipped', 'Skipped (unsubscribed or frequency capped)'],
 ] as const;
 
 export default async function RunPage({
