@@ -40,6 +40,7 @@ export const UNIT_TESTS = [
   'test/run-page.test.ts',
   'test/replay.test.ts',
   'test/sandbox-read.test.ts',
+  'test/sandbox-shapes.test.ts',
   'test/sandbox-store.test.ts',
   'test/sandbox-mailbox.test.ts',
   'test/security/http-guard.test.ts',
