@@ -14,6 +14,7 @@ import { ownerMigrations, sandboxOwnerMigrations } from './migrations-owners';
 import { limitMigrations } from './migrations-limits';
 import { deliveryLogMigrations } from './migrations-delivery-log';
 import { scaleMigrations } from './migrations-scale';
+import { paceMigrations } from './migrations-pace';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -379,6 +380,7 @@ export const migrations: Record<string, Migration> = {
   ...limitMigrations,
   ...deliveryLogMigrations,
   ...scaleMigrations,
+  ...paceMigrations,
 };
 
 /**
