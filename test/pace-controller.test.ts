@@ -142,6 +142,21 @@ describe('the pace settles under every server shape: 3,000 recipients within 1.1
   }
 });
 
+describe('a server that refuses a share of messages whatever the pace (shedding load)', () => {
+  it('30% refused at random: the pace does not collapse, it sends at about the engine’s own speed', () => {
+    // A seeded generator: the same refusals every run.
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const { seconds } = simulate(() => random() >= 0.3, RECIPIENTS, null, Date.parse('2026-12-07T10:00:00Z'));
+    // LANES messages every LATENCY_MS, 70% of them accepted.
+    const ownSpeed = ((LANES * 1000) / LATENCY_MS) * 0.7;
+    expect(seconds, `${seconds.toFixed(1)} s`).toBeLessThanOrEqual((1.5 * RECIPIENTS) / ownSpeed);
+  });
+});
+
 describe('the rules', () => {
   const limit = null;
   /** `n` accepted from `at`, 10 ms apart; the time after the last. */

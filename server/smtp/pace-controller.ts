@@ -89,7 +89,7 @@ export const MIN_RATE = 0.1;
 /** Replies a slow-down decision needs to go by. */
 const EVIDENCE = 10;
 /** Throttle replies in a row, nothing accepted between, that say the server's window is full. */
-export const REPEATED = 5;
+export const REPEATED = 8;
 export const MAX_BACKOFF_MS = 5 * 60_000;
 /** Nothing accepted for this long (or the learned window, when longer): what the server counted has ended. */
 const IDLE_MS = 10_000;
