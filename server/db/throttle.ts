@@ -82,7 +82,9 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
     const midnight = Date.parse(`${today}T00:00:00.000Z`) + 86_400_000;
     return { ok: false, reason: 'daily-cap', retryAfterMs: midnight - nowMs };
   }
-  return { ok: false, reason: 'rate', retryAfterMs: Math.max(1, Math.ceil((state.tatUs - nowUs) / 1000) - maxWaitMs) };
+  // The next slot: after the schedule and after any back-off.
+  const nextUs = Math.max(state.tatUs, state.pausedUntilUs);
+  return { ok: false, reason: 'rate', retryAfterMs: Math.max(1, Math.ceil((nextUs - nowUs) / 1000) - maxWaitMs) };
 }
 
 /**
