@@ -19,7 +19,7 @@ export type Reservation =
   /** Send after waiting this long (0: now). */
   | { ok: true; waitMs: number; day: string }
   /** No slot soon enough: retry after this long (durably, via Temporal). */
-  | { ok: false; retryAfterMs: number; reason: 'rate' | 'daily-cap' };
+  | { ok: false; retryAfterMs: number; reason: 'rate' | 'daily-cap' | 'back-off' };
 
 export interface ThrottledProfile {
   id: string;
@@ -84,7 +84,7 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
   }
   // The next slot: after the schedule and after any back-off.
   const nextUs = Math.max(state.tatUs, state.pausedUntilUs);
-  return { ok: false, reason: 'rate', retryAfterMs: Math.max(1, Math.ceil((nextUs - nowUs) / 1000) - maxWaitMs) };
+  return { ok: false, reason: state.backoffMs > 0 ? 'back-off' : 'rate', retryAfterMs: Math.max(1, Math.ceil((nextUs - nowUs) / 1000) - maxWaitMs) };
 }
 
 /**

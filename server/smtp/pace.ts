@@ -11,6 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Db } from '../db';
 import { refundDailySlot, reserveSendSlot, slotStands, type ThrottledProfile } from '../db/throttle';
 import { metrics } from '../metrics';
+import { MAX_BACKOFF_MS } from './pace-controller';
 
 /** A third of the headroom in a second. */
 export const LATE_MS = 10;
@@ -21,12 +22,27 @@ export const LATE_MS = 10;
  */
 const RECHECK_MS = 200;
 const RECHECK_EVERY_MS = 1000;
+/** A send waiting out a back-off beats the batch's heart this often (its heartbeat timeout is 20 s). */
+const BEAT_MS = 5000;
 
-/** Resolves at this send's slot with its UTC day (to refund the daily cap if the server refuses it), or says to retry later. */
-export async function waitForSlot(db: Db, profile: ThrottledProfile): Promise<{ ok: true; day: string } | { ok: false }> {
+/**
+ * Resolves at this send's slot with its UTC day (to refund the daily cap if the server refuses it), or says
+ * to retry later. With `waiting`, a back-off for the server's window (minutes at most) is waited out here,
+ * the batch's heart beating, instead of each send being handed off to a retry of its own.
+ */
+export async function waitForSlot(
+  db: Db,
+  profile: ThrottledProfile,
+  waiting?: { beat: () => void; cancelled: AbortSignal },
+): Promise<{ ok: true; day: string } | { ok: false }> {
   for (;;) {
     const askedAt = Date.now();
     const slot = await reserveSendSlot(db, profile, askedAt);
+    if (!slot.ok && slot.reason === 'back-off' && waiting && !waiting.cancelled.aborted && slot.retryAfterMs <= MAX_BACKOFF_MS) {
+      await delay(Math.min(slot.retryAfterMs, BEAT_MS));
+      waiting.beat();
+      continue;
+    }
     if (!slot.ok) return slot;
     const at = askedAt + slot.waitMs;
     if (slot.waitMs > 0) {
