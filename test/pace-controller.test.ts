@@ -77,7 +77,9 @@ function simulate(server: Server, recipients: number, limit: number | null, star
       } else {
         replies++;
         pending++;
+        const was = pace;
         pace = paceThrottled(pace, '454 Throttling failure', now, limit).state;
+        if (pace.pausedUntil > was.pausedUntil) tat = pace.pausedUntil;
       }
       lane.phase = 'free';
     }

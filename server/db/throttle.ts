@@ -232,7 +232,8 @@ export async function refundDailySlot(db: Db, profileId: string, day: string): P
 export async function recordThrottleReply(db: Db, profile: ThrottledProfile, reply: string, nowMs: number): Promise<number | null> {
   const cut = await changePace(db, profile.id, (before) => {
     const { state, cut } = paceThrottled(before, reply, nowMs, profile.ratePerSecond);
-    return { pace: state, result: cut };
+    // A longer back-off: the schedule starts again at its end (the slots given before it are given up).
+    return { pace: state, tatUs: state.pausedUntil > before.pausedUntil ? micros(state.pausedUntil) : undefined, result: cut };
   });
   return cut ?? null;
 }

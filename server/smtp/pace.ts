@@ -11,7 +11,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Db } from '../db';
 import { refundDailySlot, reserveSendSlot, slotStands, type ThrottledProfile } from '../db/throttle';
 import { metrics } from '../metrics';
-import { MAX_BACKOFF_MS } from './pace-controller';
 
 /** A third of the headroom in a second. */
 export const LATE_MS = 10;
@@ -27,7 +26,7 @@ const BEAT_MS = 5000;
 
 /**
  * Resolves at this send's slot with its UTC day (to refund the daily cap if the server refuses it), or says
- * to retry later. With `waiting`, a back-off for the server's window (minutes at most) is waited out here,
+ * to retry later. With `waiting`, a back-off for the server's window (at most MAX_BACKOFF_MS) is waited out here,
  * the batch's heart beating, instead of each send being handed off to a retry of its own.
  */
 export async function waitForSlot(
@@ -38,7 +37,7 @@ export async function waitForSlot(
   for (;;) {
     const askedAt = Date.now();
     const slot = await reserveSendSlot(db, profile, askedAt);
-    if (!slot.ok && slot.reason === 'back-off' && waiting && !waiting.cancelled.aborted && slot.retryAfterMs <= MAX_BACKOFF_MS) {
+    if (!slot.ok && slot.reason === 'back-off' && waiting && !waiting.cancelled.aborted) {
       await delay(Math.min(slot.retryAfterMs, BEAT_MS));
       waiting.beat();
       continue;
