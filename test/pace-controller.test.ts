@@ -183,18 +183,21 @@ describe('the rules', () => {
     expect(s.slowdownReply).toMatch(/window is full: waiting 300 s/);
   });
 
-  it('learns the window’s quota over its length when it reopens: 100 taken, reopened 10 s after they began, 10/s', () => {
+  it('learns the window’s quota over its length when it reopens: 100 taken, reopened 10 s after they began, 10/s (and one reported late, 10.1/s)', () => {
     let [s, t] = accept(initialPace(), 100, 0);
     for (let i = 0; i < REPEATED; i++) s = paceThrottled(s, '450', t + i, limit).state;
+    // Accepted before the pause, reported late (a batch commits a group at a time): the quota grows, the pause stands.
+    s = paceAccepted(s, 1, t + REPEATED + 10, limit);
+    expect(s.backoffMs).toBe(1000);
     s = paceAccepted(s, 1, 10_000, limit);
-    expect(s.rate).toBeCloseTo(10, 5);
+    expect(s.rate).toBeCloseTo(10.1, 5);
     expect(s.windowMs).toBe(10_000);
     expect(s.pausedUntil).toBe(0);
     // It grows after a clean window, not after a clean second.
     [s] = accept(s, 10, 15_000);
-    expect(s.rate).toBeCloseTo(10, 5);
+    expect(s.rate).toBeCloseTo(10.1, 5);
     s = paceAccepted(s, 1, 20_000, limit);
-    expect(s.rate).toBeCloseTo(10 * 1.05, 5);
+    expect(s.rate).toBeCloseTo(10.1 * 1.05, 5);
   });
 
   it('cuts to 95% of what was accepted in the last second on replies among accepted messages, once a second', () => {
@@ -208,7 +211,7 @@ describe('the rules', () => {
   it('never learns a rate above the profile’s own limit', () => {
     let [s, t] = accept(initialPace(), 100, 0);
     for (let i = 0; i < REPEATED; i++) s = paceThrottled(s, '450', t + i, 5).state;
-    s = paceAccepted(s, 1, 2_000, 5);
+    s = paceAccepted(s, 1, 3_000, 5);
     expect(s.rate).toBe(5);
     for (let i = 0; i < 10; i++) s = paceAccepted(s, 1, 10_000 + i * 5_000, 5);
     expect(s.rate).toBe(5);

@@ -131,6 +131,11 @@ export function paceAccepted(s: PaceState, n: number, now: number, limit: number
     inRow: 0,
     quota: -1,
   };
+  if (s.backoffMs > 0 && now < s.pausedUntil) {
+    // Sent before the pause and reported only now (a batch commits its outcomes a group at a time):
+    // they count in the window's quota; the pause stands.
+    return { ...next, inRow: s.inRow, quota: s.quota + n };
+  }
   if (s.backoffMs > 0) {
     // The window reopened: it took `quota` from windowSince on, and ended at the latest now.
     const windowMs = Math.max(1000, now - s.windowSince);
