@@ -177,8 +177,8 @@ export function paceThrottled(s: PaceState, reply: string, now: number, limit: n
     epThr: s.epThr + 1,
     inRow,
     quota: s.quota >= 0 ? s.quota : fresh ? 0 : s.windowAccepted,
-    // In an episode, a second with a throttle reply is not a clean one: the pace does not grow meanwhile.
-    increaseAfter: s.episodeFrom !== -1 || s.backoffMs > 0 ? Math.max(s.increaseAfter, now + 2000) : s.increaseAfter,
+    // A window with a throttle reply is not a clean one: the pace does not grow until one passes without.
+    increaseAfter: Math.max(s.increaseAfter, now + Math.max(1000, s.windowMs)),
   };
   if (inRow >= REPEATED || s.backoffMs > 0) {
     // A reply to a send from before the pause adds nothing; one to a probe after it doubles the pause.
