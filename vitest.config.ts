@@ -7,7 +7,7 @@ const here = (dir: string) => fileURLToPath(new URL(dir, import.meta.url));
  * The files of `npm run test:unit` (the "unit" project below): the tests that need no Temporal
  * server, browser or started product (pure code, SQLite and the run's throwaway PostgreSQL server,
  * in-process SMTP servers). Nothing in them starts a server two files would fight over, so they run side
- * by side; `npm test` runs them first, then every other file one at a time. A new test file that starts
+ * by side; `npm test` runs them first, then every other file two at a time, each on ports of its own. A new test file that starts
  * none of those belongs in this list (test/unit-list.test.ts checks it).
  */
 export const UNIT_TESTS = [
@@ -96,16 +96,15 @@ export default defineConfig({
     projects: [
       // First, two at a time: the files that start no Temporal server, browser or product (`npm run test:unit`).
       { extends: true, test: { name: 'unit', include: UNIT_TESTS, maxWorkers: 2, sequence: { groupOrder: 0 } } },
-      // Then one at a time: the browser tests and the engine's tests on real Temporal servers. Two at a time
-      // would use the second core (one such file alone uses about one), but test/supervisor.test.ts then failed
-      // once (a worker killed and started again): not yet understood, so not yet.
+      // Then two at a time (one such file alone uses about one core): the browser tests and the engine's
+      // tests on real Temporal servers. Each starts its own servers on ports of its own.
       {
         extends: true,
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
           exclude: [...UNIT_TESTS, ...PACED_TESTS],
-          fileParallelism: false,
+          maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },
       },
