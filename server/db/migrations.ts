@@ -17,7 +17,6 @@ import { scaleMigrations } from './migrations-scale';
 import { scheduleMigrations } from './migrations-schedule';
 import { webhookMigrations } from './migrations-webhooks';
 import { frequencyCapMigrations } from './migrations-frequency-cap';
-import { paceMigrations } from './migrations-pace';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -386,7 +385,6 @@ export const migrations: Record<string, Migration> = {
   ...scheduleMigrations,
   ...webhookMigrations,
   ...frequencyCapMigrations,
-  ...paceMigrations,
 };
 
 /** The sandbox's own database (data/sandbox.db), migrated apart: the mailbox only, as migration 001 made it in the app database. */
