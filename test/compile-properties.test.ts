@@ -7,30 +7,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../domain/flow/compile';
 import { NODE_TYPES } from '../domain/flow/nodes';
-import type { Plan, Step } from '../domain/flow/plan';
+import { nextsOf, type Plan } from '../domain/flow/plan';
 
 const meta = { flowId: 'f', version: 1 };
 const at = { x: 0, y: 0 };
-
-/** Every next node a step names. */
-function nextsOf(step: Step): string[] {
-  switch (step.type) {
-    case 'delay':
-    case 'sendEmail':
-    case 'sendWindow':
-      return [step.next];
-    case 'condition':
-      return [...step.branches.map((b) => b.next), step.otherwise];
-    case 'split':
-      return step.branches.map((b) => b.next);
-    case 'webhook':
-      return [step.success, step.failure];
-    case 'exit':
-      return [];
-    default:
-      return step satisfies never;
-  }
-}
 
 function reachableSteps(plan: Plan): Set<string> {
   const seen = new Set<string>([plan.entry]);

@@ -4,7 +4,7 @@
  * over N hours. Deterministic code only: time is the workflow's clock.
  */
 import { condition } from '@temporalio/workflow';
-import type { Plan, SendEmailStep } from '../domain/flow/plan';
+import { nextsOf, type Plan, type SendEmailStep } from '../domain/flow/plan';
 import { spreadTicks } from '../domain/run-schedule';
 import type { CampaignState } from './contracts';
 
@@ -47,16 +47,10 @@ export function firstSends(plan: Plan): string[] {
       found.push(nodeId);
       return;
     }
-    for (const next of nextNodes(step)) visit(next);
+    for (const next of nextsOf(step)) visit(next);
   };
   visit(plan.entry);
   return found;
-}
-
-function nextNodes(step: Plan['steps'][string]): string[] {
-  const s = step as { next?: unknown; otherwise?: unknown; branches?: { next?: unknown }[] };
-  const all = [s.next, s.otherwise, ...(s.branches ?? []).map((b) => b.next)];
-  return all.filter((n): n is string => typeof n === 'string' && n !== '');
 }
 
 /** How many more recipients the capped steps may send now (all of them once the window has passed). */

@@ -21,3 +21,23 @@ export interface Plan {
   entry: string;
   steps: Record<string, Step>;
 }
+
+/** Every node a step may go on to (exhaustive: a new step type that forgets its outputs does not compile). */
+export function nextsOf(step: Step): string[] {
+  switch (step.type) {
+    case 'delay':
+    case 'sendEmail':
+    case 'sendWindow':
+      return [step.next];
+    case 'condition':
+      return [...step.branches.map((b) => b.next), step.otherwise];
+    case 'split':
+      return step.branches.map((b) => b.next);
+    case 'webhook':
+      return [step.success, step.failure];
+    case 'exit':
+      return [];
+    default:
+      return step satisfies never;
+  }
+}
