@@ -91,6 +91,7 @@ export const REASON_LABELS: Record<string, string> = {
   suppressed: 'suppressed',
   subscribed: 'subscribed again since',
   deleted: 'contact deleted',
+  frequency_capped: 'reached the frequency cap',
   ...FAILURE_CLASS_LABELS,
 };
 

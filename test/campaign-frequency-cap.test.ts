@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowGraph } from '../domain/flow/schema';
 import { setFrequencyCap } from '../server/db/frequency-cap';
+import { reconcileCounts } from '../server/db/reconciliation';
 import { campaignEnv, type CampaignEnv, until } from './campaign-env';
 import { sendGraph } from './helpers';
 
@@ -53,6 +54,8 @@ describe('the frequency cap', () => {
       [...firstSentAt.keys()].sort().map((id) => [id, 'frequency_capped', 'frequency capped: 1 marketing email per day reached; skipped']),
     );
     expect((await recipients(second.runId)).map((r) => r.status)).toEqual(Array(everyone).fill('skipped'));
+    // Reconciliation says why they were skipped: the cap, not their subscription.
+    expect(await reconcileCounts(env.db, second.runId, Date.now())).toEqual([{ set: 'skipped', reason: 'frequency_capped', count: everyone }]);
   });
 
   it('puts the waiting flow off until the first email leaves the day', async () => {

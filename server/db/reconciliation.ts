@@ -11,7 +11,7 @@ import { DELETED_CONTACT } from './contact-erasure';
  * Every recipient of the run with its set and reason. The set: failed (a send FAILED, or the recipient
  * failed), uncertain (a send UNCERTAIN, or held for review), skipped, received (a send SENT), else unsent.
  * The reason: a failed recipient's failure class (from the reply code of its last failed attempt), a
- * skipped one's subscription now, an unsent one's state (waiting, due, sending, retrying, cancelled,
+ * skipped one's subscription now (or frequency_capped: the cap skipped it), an unsent one's state (waiting, due, sending, retrying, cancelled,
  * completed: left the flow without a send).
  */
 function classified(db: Db, runId: string, nowMs: number, only?: ReconcileSet) {
@@ -30,6 +30,8 @@ function classified(db: Db, runId: string, nowMs: number, only?: ReconcileSet) {
     when rr.status = 'failed' or ${has('FAILED')} then
       case when ${lastFailedCode} >= 500 then 'rejected' when ${lastFailedCode} >= 400 then 'deferred' else 'no-reply' end
     when rr.status = 'held' or ${has('UNCERTAIN')} then ''
+    when rr.status = 'skipped' and exists (select 1 from delivery_attempts da
+      where da.run_id = rr.run_id and da.contact_id = rr.contact_id and da.outcome = 'frequency_capped') then 'frequency_capped'
     when rr.status = 'skipped' then coalesce((select c.status from contacts c where c.id = rr.contact_id), 'deleted')
     when ${has('SENT')} then ''
     when rr.status = 'pending' then case when rr.due_at > ${nowMs} then 'waiting' else 'due' end
