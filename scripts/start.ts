@@ -160,7 +160,10 @@ async function main() {
   // Temporal first: its dev server starts while the database is migrated and the web app boots.
   fs.mkdirSync(config.DRIPLINE_DATA_DIR, { recursive: true });
   // The dev server's Web UI on an internal port; the guard (scripts/temporal-ui.ts) takes TEMPORAL_UI_URL's port.
-  const internalUiPort = await freePort();
+  // A fixed neighbour of the guard's port when free: a port picked from the system's free ones may be taken
+  // by another program before the dev server binds it.
+  const besideUi = Number(temporalUiPort) + 1000;
+  const internalUiPort = besideUi < 65536 && (await portFree(besideUi, '127.0.0.1')) ? besideUi : await freePort();
   run('temporal', temporal, [
     'server',
     'start-dev',

@@ -335,6 +335,18 @@ export class Product {
 
   /** Starts the product for one test file (with these settings added), waits until it says it is ready, and signs the admin in. */
   static async start(area: Area, env: Record<string, string> = {}): Promise<Product> {
+    // The worker's ports and the ones Temporal's dev server picks for itself come from the system's free ports,
+    // which another test's product may take between the pick and the bind: start again then, on fresh ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Product.startOnce(area, env);
+      } catch (err) {
+        if (attempt >= 3 || !/address already in use|EADDRINUSE/.test(String((err as Error).message))) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(area: Area, env: Record<string, string>): Promise<Product> {
     const ports = portsFor(area);
     const dataDir = tempDir(`e2e-${area.replace('/', '-')}`);
     const app = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
