@@ -3,20 +3,8 @@
  * Names are the physical snake_case ones: the migrator runs them as written.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
-import { eventMigrations } from './migrations-events';
-import { importMigrations } from './import-migrations';
-import { segmentMigrations } from './segment-migrations';
-import { contactAdminMigrations } from './migrations-contact-admin';
-import { flowVersionMigrations } from './migrations-flow-versions';
-import { sendingMigrations } from './migrations-sending';
-import { tlsTrustMigrations } from './migrations-tls-trust';
-import { ownerMigrations, sandboxOwnerMigrations } from './migrations-owners';
-import { limitMigrations } from './migrations-limits';
-import { deliveryLogMigrations } from './migrations-delivery-log';
-import { scaleMigrations } from './migrations-scale';
-import { scheduleMigrations } from './migrations-schedule';
-import { webhookMigrations } from './migrations-webhooks';
-import { frequencyCapMigrations } from './migrations-frequency-cap';
+import { featureMigrations } from './migrations-features';
+import { sandboxOwnerMigrations } from './migrations-owners';
 
 /** The sandbox's mailbox: once in the app database (migration 001), now in its own (sandboxMigrations). */
 async function createSandboxMessages(db: Kysely<unknown>) {
@@ -37,9 +25,7 @@ async function createSandboxMessages(db: Kysely<unknown>) {
 }
 
 export const migrations: Record<string, Migration> = {
-  // Kept in files of their own; Kysely runs migrations in the order of their names, wherever they are listed.
-  ...eventMigrations,
-  ...sendingMigrations,
+  ...featureMigrations,
   '001_initial': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -373,18 +359,6 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  ...importMigrations,
-  ...segmentMigrations,
-  ...contactAdminMigrations,
-  ...flowVersionMigrations,
-  ...tlsTrustMigrations,
-  ...ownerMigrations,
-  ...limitMigrations,
-  ...deliveryLogMigrations,
-  ...scaleMigrations,
-  ...scheduleMigrations,
-  ...webhookMigrations,
-  ...frequencyCapMigrations,
 };
 
 /** The sandbox's own database (data/sandbox.db), migrated apart: the mailbox only, as migration 001 made it in the app database. */
