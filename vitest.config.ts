@@ -34,6 +34,7 @@ export const UNIT_TESTS = [
   'test/flow-lifecycle.test.ts',
   'test/delivery-log.test.ts',
   'test/log.test.ts',
+  'test/placing.test.ts',
   'test/portable.test.ts',
   'test/postgres-schema.test.ts',
   'test/publish-condition.test.ts',

@@ -1,46 +1,73 @@
 /**
- * Where nodes go: "Tidy layout" lays the whole flow out top to bottom with dagre (a layered-graph layout
- * library), and a step added while a node is selected goes right under it, connected to it.
+ * Where nodes go: "Tidy layout" lays the whole flow out top to bottom, branches side by side in the
+ * order of their outputs; a step added under a node, dropped on a connection or on a branch's output,
+ * or picked where a connection was let go, is connected and room is made for it (the geometry is in
+ * domain/flow/placing.ts).
  */
-import { Graph, layout } from '@dagrejs/dagre';
 import { NODE_KINDS } from '@domain/flow/nodes';
+import { type Box, type Link, makeRoom, SIDE_GAP, STEP_GAP, tidy } from '@domain/flow/placing';
 import { type EditorEdge, type EditorNode, edgeIdFor } from '@/components/flow-editor/types';
 
 export const NODE_WIDTH = 240;
 export const NODE_HEIGHT = 90;
-/** The vertical gap between a step and the next. */
-const RANK_GAP = 60;
 
-const sizeOf = (n: EditorNode) => ({ width: n.measured?.width ?? NODE_WIDTH, height: n.measured?.height ?? NODE_HEIGHT });
+/** The branches of a node with branches, in order (left to right on the canvas); none for the others. */
+function branchesOf(node: EditorNode): { id: string }[] {
+  const kind = NODE_KINDS[node.type];
+  return kind.outputs === 'branches' ? ((kind.branches as (data: unknown) => { id: string }[] | undefined)?.(node.data) ?? []) : [];
+}
 
-/** Every node placed by dagre, top to bottom in the order of the connections; nodes not connected go beside. */
-export function tidyLayout(nodes: EditorNode[], edges: EditorEdge[]): EditorNode[] {
-  const graph = new Graph();
-  graph.setGraph({ rankdir: 'TB', nodesep: 50, ranksep: RANK_GAP, marginx: 0, marginy: 0 });
-  graph.setDefaultEdgeLabel(() => ({}));
-  for (const n of nodes) graph.setNode(n.id, sizeOf(n));
-  for (const e of edges) if (graph.hasNode(e.source) && graph.hasNode(e.target)) graph.setEdge(e.source, e.target);
-  layout(graph);
-  return nodes.map((n) => {
-    const placed = graph.node(n.id);
-    if (!placed || placed.x === undefined || placed.y === undefined) return n;
-    const { width, height } = sizeOf(n);
-    // dagre gives centres; React Flow positions are top-left corners.
-    return { ...n, position: { x: Math.round(placed.x - width / 2), y: Math.round(placed.y - height / 2) } };
+/** The branch a new node with branches goes on by: its first. */
+export const firstBranch = (node: EditorNode): string | undefined => branchesOf(node)[0]?.id;
+
+const boxOf = (n: EditorNode): Box => ({
+  id: n.id,
+  x: n.position.x,
+  y: n.position.y,
+  width: n.measured?.width ?? NODE_WIDTH,
+  height: n.measured?.height ?? NODE_HEIGHT,
+});
+
+function linksOf(nodes: EditorNode[], edges: EditorEdge[]): Link[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  return edges.map((e) => {
+    const source = byId.get(e.source);
+    const order = source && e.sourceHandle ? branchesOf(source).findIndex((b) => b.id === e.sourceHandle) : 0;
+    return { source: e.source, target: e.target, order: Math.max(order, 0) };
   });
 }
+
+/** The nodes at the positions of these boxes (by index). */
+const moveTo = (nodes: EditorNode[], boxes: Box[]): EditorNode[] =>
+  nodes.map((n, i) => {
+    const b = boxes[i];
+    return b && (b.x !== n.position.x || b.y !== n.position.y) ? { ...n, position: { x: b.x, y: b.y } } : n;
+  });
+
+/** Every node placed top to bottom in the order of the connections, branches side by side; nodes not connected go beside. */
+export function tidyLayout(nodes: EditorNode[], edges: EditorEdge[]): EditorNode[] {
+  return moveTo(nodes, tidy(nodes.map(boxOf), linksOf(nodes, edges)));
+}
+
+/** The new node `placedId` (already among `nodes`, connected by `edges`) moved below what leads into it, and the steps in its way moved down. */
+export function withRoomFor(nodes: EditorNode[], edges: EditorEdge[], placedId: string): { nodes: EditorNode[]; edges: EditorEdge[] } {
+  return { nodes: moveTo(nodes, makeRoom(nodes.map(boxOf), linksOf(nodes, edges), placedId)), edges };
+}
+
+const link = (source: string, target: string, sourceHandle?: string | null): EditorEdge => ({
+  id: edgeIdFor(source, target, sourceHandle),
+  source,
+  target,
+  ...(sourceHandle ? { sourceHandle } : {}),
+});
 
 /**
  * Adds `node` under `after`, connected: after → node, and, when `after` already led somewhere and the
  * new step has a next step, node → (what came after), with that part of the flow moved down to make
- * room. A new Exit under a node that already leads somewhere is placed but left unconnected (an Exit
- * ends the journey, so it would cut off the steps after it).
+ * room. A new Exit under a node that already leads somewhere is placed beside, unconnected (an Exit
+ * ends the journey, so it would cut off the steps after it). Under a Condition the new step is placed,
+ * not connected: the person chooses its branch.
  */
-export function firstBranch(node: EditorNode): string | undefined {
-  const kind = NODE_KINDS[node.type];
-  return kind.outputs === 'branches' ? (kind.branches as (data: unknown) => { id: string }[] | undefined)?.(node.data)?.[0]?.id : undefined;
-}
-
 export function insertBelow(
   nodes: EditorNode[],
   edges: EditorEdge[],
@@ -48,40 +75,24 @@ export function insertBelow(
   node: EditorNode,
 ): { nodes: EditorNode[]; edges: EditorEdge[] } {
   const after = nodes.find((n) => n.id === afterId);
-  // Under a Condition the new step is placed, not connected: the person chooses its branch.
-  if (!after || NODE_KINDS[after.type].outputs !== 1) return { nodes: [...nodes, node], edges };
-  const placed: EditorNode = { ...node, position: { x: after.position.x, y: after.position.y + sizeOf(after).height + RANK_GAP } };
+  if (!after) return withRoomFor([...nodes, node], edges, node.id);
+  const below = { x: after.position.x, y: after.position.y + boxOf(after).height + STEP_GAP };
+  if (NODE_KINDS[after.type].outputs !== 1) return withRoomFor([...nodes, { ...node, position: below }], edges, node.id);
+  const placed: EditorNode = { ...node, position: below };
   const out = edges.find((e) => e.source === afterId);
-  const link = (source: string, target: string, sourceHandle?: string): EditorEdge => ({
-    id: edgeIdFor(source, target, sourceHandle),
-    source,
-    target,
-    ...(sourceHandle ? { sourceHandle } : {}),
-  });
-  if (!out) return { nodes: [...nodes, placed], edges: [...edges, link(afterId, placed.id)] };
+  if (!out) return withRoomFor([...nodes, placed], [...edges, link(afterId, placed.id)], placed.id);
   if (NODE_KINDS[placed.type].outputs === 0) {
-    const aside: EditorNode = { ...placed, position: { x: placed.position.x + NODE_WIDTH + 50, y: placed.position.y } };
-    return { nodes: [...nodes, aside], edges };
+    const aside: EditorNode = { ...placed, position: { x: below.x + NODE_WIDTH + SIDE_GAP, y: below.y } };
+    return withRoomFor([...nodes, aside], edges, aside.id);
   }
-  return {
-    nodes: [...moveDown(nodes, edges, out.target, afterId, sizeOf(placed).height + RANK_GAP), placed],
-    // A new Condition goes on by its first branch; the others wait to be connected (compile names them).
-    edges: [...edges.filter((e) => e.id !== out.id), link(afterId, placed.id), link(placed.id, out.target, firstBranch(placed))],
-  };
-}
-
-/** The nodes with `from` and the steps after it (up to `stop`) moved down by `shift`. */
-function moveDown(nodes: EditorNode[], edges: EditorEdge[], from: string, stop: string, shift: number): EditorNode[] {
-  const below = new Set<string>();
-  const nextOf = new Map(edges.map((e) => [e.source, e.target]));
-  for (let id: string | undefined = from; id !== undefined && !below.has(id) && id !== stop; id = nextOf.get(id)) below.add(id);
-  return nodes.map((n) => (below.has(n.id) ? { ...n, position: { x: n.position.x, y: n.position.y + shift } } : n));
+  return insertOnEdge(nodes, edges, out.id, placed);
 }
 
 /**
  * Puts `node` (already placed where it was dropped) on the connection `edgeId`: source → node → target,
- * with the target and what follows it moved down when the new step would overlap them. A step that ends
- * the journey (an Exit) cannot go in the middle of one: it is added unconnected, and the connection stays.
+ * with room made for it. The connection keeps its branch (from a Condition); a new node with branches
+ * goes on by its first. A step that ends the journey (an Exit) cannot go in the middle of one: it is
+ * added unconnected, and the connection stays.
  */
 export function insertOnEdge(
   nodes: EditorNode[],
@@ -90,20 +101,27 @@ export function insertOnEdge(
   node: EditorNode,
 ): { nodes: EditorNode[]; edges: EditorEdge[]; inserted: boolean } {
   const edge = edges.find((e) => e.id === edgeId);
-  if (!edge || NODE_KINDS[node.type].outputs === 0) return { nodes: [...nodes, node], edges, inserted: false };
-  const target = nodes.find((n) => n.id === edge.target);
-  const room = node.position.y + sizeOf(node).height + RANK_GAP - (target?.position.y ?? Number.POSITIVE_INFINITY);
-  const moved = room > 0 ? moveDown(nodes, edges, edge.target, edge.source, room) : nodes;
-  const link = (source: string, target: string, sourceHandle?: string | null): EditorEdge => ({
-    id: edgeIdFor(source, target, sourceHandle ?? undefined),
-    source,
-    target,
-    ...(sourceHandle ? { sourceHandle } : {}),
-  });
-  return {
-    nodes: [...moved, node],
-    // The connection keeps its branch (from a Condition); a new Condition goes on by its first branch.
-    edges: [...edges.filter((e) => e.id !== edge.id), link(edge.source, node.id, edge.sourceHandle), link(node.id, edge.target, firstBranch(node))],
-    inserted: true,
-  };
+  if (!edge || NODE_KINDS[node.type].outputs === 0) return { ...withRoomFor([...nodes, node], edges, node.id), inserted: false };
+  const rewired = [
+    ...edges.filter((e) => e.id !== edge.id),
+    link(edge.source, node.id, edge.sourceHandle),
+    link(node.id, edge.target, firstBranch(node)),
+  ];
+  return { ...withRoomFor([...nodes, node], rewired, node.id), inserted: true };
+}
+
+/**
+ * Puts `node` after the output `handle` of `sourceId` (a branch's, or the only one when null): in the
+ * middle of the connection that leaves it if there is one, else connected to it.
+ */
+export function insertAfter(
+  nodes: EditorNode[],
+  edges: EditorEdge[],
+  sourceId: string,
+  handle: string | null,
+  node: EditorNode,
+): { nodes: EditorNode[]; edges: EditorEdge[] } {
+  const out = edges.find((e) => e.source === sourceId && (e.sourceHandle ?? null) === handle);
+  if (out) return insertOnEdge(nodes, edges, out.id, node);
+  return withRoomFor([...nodes, node], [...edges, link(sourceId, node.id, handle)], node.id);
 }

@@ -1,14 +1,15 @@
 'use client';
 /**
  * Building with the mouse: a step dragged from the palette lands where it is dropped, or, dropped on a
- * connection, goes in the middle of it; a connection dragged from a handle and dropped on a node's body
+ * connection, goes in the middle of it, or, dropped on a node's output (a branch's dot), goes after it;
+ * room is made for it, so it covers no other step. A connection dragged from a handle and dropped on a node's body
  * connects to that node, and dropped on empty canvas opens a picker of steps that adds one there,
  * connected (React Flow's drag-and-drop and `onConnectEnd` patterns). Generic over the node registry.
  */
 import { type Connection, type OnConnectEnd, useReactFlow } from '@xyflow/react';
 import { type Dispatch, type DragEvent, type RefObject, type SetStateAction, useCallback, useState } from 'react';
 import { NODE_KINDS, NODE_TYPES, type NodeType } from '@domain/flow/nodes';
-import { firstBranch, insertOnEdge, NODE_HEIGHT, NODE_WIDTH } from '@/components/flow-editor/layout';
+import { firstBranch, insertAfter, insertOnEdge, NODE_HEIGHT, NODE_WIDTH, withRoomFor } from '@/components/flow-editor/layout';
 import { type EditorEdge, type EditorNode, edgeIdFor, newEditorNode, newNodeId, type SenderProfile } from '@/components/flow-editor/types';
 
 /** The drag-and-drop type a palette item carries: the node type to add. */
@@ -36,6 +37,16 @@ function idAt(x: number, y: number, className: string): string | undefined {
     const found = element.closest(`.${className}`);
     const id = found?.getAttribute('data-id');
     if (id) return id;
+  }
+  return undefined;
+}
+
+/** The node output (a source handle: a branch's dot, or the only one) under a screen point, if any. */
+function outputAt(x: number, y: number): { nodeId: string; handle: string | null } | undefined {
+  for (const element of document.elementsFromPoint(x, y)) {
+    const found = element.closest('.react-flow__handle.source');
+    const nodeId = found?.getAttribute('data-nodeid');
+    if (nodeId) return { nodeId, handle: found?.getAttribute('data-handleid') || null };
   }
   return undefined;
 }
@@ -81,7 +92,10 @@ export function useBuilding(options: {
 
   const onDragLeave = useCallback(() => setDropEdgeId(null), []);
 
-  /** A palette step dropped on the canvas: placed at the drop point, and on the connection under it if there is one. */
+  /**
+   * A palette step dropped on the canvas: placed at the drop point, after the output or on the
+   * connection under it if there is one, with room made for it.
+   */
   const onDrop = useCallback(
     (event: DragEvent) => {
       setDropEdgeId(null);
@@ -92,8 +106,13 @@ export function useBuilding(options: {
       const at = reactFlow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
       const node = makeNode(type, { x: at.x, y: at.y - NODE_HEIGHT / 2 });
       const current = deselected();
+      const output = outputAt(event.clientX, event.clientY);
       const edgeId = idAt(event.clientX, event.clientY, 'react-flow__edge');
-      const next = edgeId ? insertOnEdge(current.nodes, current.edges, edgeId, node) : { ...current, nodes: [...current.nodes, node] };
+      const next = output
+        ? insertAfter(current.nodes, current.edges, output.nodeId, output.handle, node)
+        : edgeId
+          ? insertOnEdge(current.nodes, current.edges, edgeId, node)
+          : withRoomFor([...current.nodes, node], current.edges, node.id);
       setNodes(next.nodes);
       setEdges(next.edges);
     },
@@ -134,7 +153,7 @@ export function useBuilding(options: {
     [canvasRef, connect, isValidConnection, reactFlow],
   );
 
-  /** The picker's choice: the step, where the connection was dropped, connected to the node it came from. */
+  /** The picker's choice: the step, where the connection was dropped (room made for it), connected to the node it came from. */
   const addPending = useCallback(
     (type: NodeType) => {
       if (!pending) return;
@@ -148,8 +167,9 @@ export function useBuilding(options: {
       // Out of a Condition: the branch it was dragged from, or (a new Condition before a step) its first branch.
       const sourceHandle = before ? firstBranch(node) : pending.fromHandle;
       const edge: EditorEdge = { id: edgeIdFor(source, target, sourceHandle), source, target, ...(sourceHandle ? { sourceHandle } : {}) };
-      setNodes([...current.nodes, node]);
-      setEdges([...current.edges, edge]);
+      const next = withRoomFor([...current.nodes, node], [...current.edges, edge], node.id);
+      setNodes(next.nodes);
+      setEdges(next.edges);
     },
     [deselected, makeNode, pending, record, setEdges, setNodes],
   );
