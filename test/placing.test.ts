@@ -1,6 +1,6 @@
 /** Where steps go on the canvas: room made for a new step, the tidy layout's branches, popups kept in view. */
 import { describe, expect, it } from 'vitest';
-import { type Box, type Link, makeRoom, overlaps, placePopup, STEP_GAP, tidy } from '../domain/flow/placing';
+import { type Box, type Link, makeRoom, overlaps, placePopup, SIDE_GAP, STEP_GAP, tidy } from '../domain/flow/placing';
 import { insertAfter, insertOnEdge, tidyLayout } from '../web/components/flow-editor/layout';
 import { newEditorNode, toEditor } from '../web/components/flow-editor/types';
 import { conditionFlow } from './condition-flows';
@@ -63,6 +63,30 @@ describe('making room for a new step', () => {
     expect(at.get('far')?.y).toBe(150);
     expect(at.get('right')?.y).toBe(140 + 90 + STEP_GAP);
     expect((at.get('after-right')?.y ?? 0) - (at.get('right')?.y ?? 0)).toBe(150);
+  });
+
+  it('puts two branches of one step side by side, the later output to the right, with the steps after it', () => {
+    const links: Link[] = [
+      { source: 'cond', target: 'first', order: 0 },
+      { source: 'first', target: 'after-first' },
+      { source: 'cond', target: 'new', order: 1 },
+    ];
+    const boxes = [box('cond', 0, 0), box('first', -40, 150), box('after-first', -40, 300), box('new', 20, 150)];
+    const placed = makeRoom(boxes, links, 'new');
+    expectNoOverlap(placed);
+    const at = new Map(placed.map((b) => [b.id, b]));
+    expect(at.get('first')).toEqual(box('first', -40, 150));
+    expect(at.get('new')).toEqual(box('new', -40 + 240 + SIDE_GAP, 150));
+    // Dropped on the first output instead, the other branch moves right with the steps after it.
+    const other: Link[] = [
+      { source: 'cond', target: 'new', order: 0 },
+      { source: 'cond', target: 'first', order: 1 },
+      { source: 'first', target: 'after-first' },
+    ];
+    const moved = new Map(makeRoom(boxes, other, 'new').map((b) => [b.id, b]));
+    expect(moved.get('new')?.x).toBe(20);
+    expect(moved.get('first')?.x).toBe(20 + 240 + SIDE_GAP);
+    expect(moved.get('after-first')?.x).toBe(20 + 240 + SIDE_GAP);
   });
 
   it('ends on a flow that loops back on itself', () => {
@@ -132,11 +156,13 @@ describe('tidy layout', () => {
         otherwiseSubject: 'For everyone else',
       }) as never,
     );
-    const tidied = tidyLayout(nodes, [...edges].reverse());
-    const x = (id: string) => tidied.find((n) => n.id === id)?.position.x ?? Number.NaN;
-    const targetOf = (handle: string) => edges.find((e) => e.source === 'split' && e.sourceHandle === handle)?.target ?? '';
-    expect(x(targetOf('vips'))).toBeLessThan(x(targetOf('new')));
-    expect(x(targetOf('new'))).toBeLessThan(x(targetOf('otherwise')));
+    // (dagre, the layout library used before, put them right to left when listed in this order.)
+    for (const listed of [edges, [...edges].reverse()]) {
+      const tidied = tidyLayout(nodes, listed);
+      const x = (id: string) => tidied.find((n) => n.id === id)?.position.x ?? Number.NaN;
+      expect(x('send-vips')).toBeLessThan(x('send-new'));
+      expect(x('send-new')).toBeLessThan(x('send-otherwise'));
+    }
   });
 });
 

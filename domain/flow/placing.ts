@@ -50,7 +50,8 @@ function reachable(links: readonly Link[], from: string, forward: boolean): Set<
  * Makes room for the step `placedId`, already connected: it goes below the steps that lead into it (so
  * it never covers their outputs), and wherever two steps then cover each other (or come closer than
  * `gap`), the one after the other (or, unrelated, the lower one) moves down with the steps after it to
- * STEP_GAP below the other, until none does. Returns every box, moved where needed; steps that were not
+ * STEP_GAP below the other, or, two branches of one node, the later branch moves right beside the
+ * earlier one, until none does. Returns every box, moved where needed; steps that were not
  * in the way stay put.
  */
 export function makeRoom(boxes: readonly Box[], links: readonly Link[], placedId: string, gap = STEP_GAP / 2): Box[] {
@@ -63,27 +64,43 @@ export function makeRoom(boxes: readonly Box[], links: readonly Link[], placedId
   }
   const after = new Map<string, Set<string>>();
   const afterOf = (id: string) => after.get(id) ?? after.set(id, reachable(links, id, true)).get(id) ?? new Set<string>();
+  /** The output of `from` that leads to `id`, when one does. */
+  const outputTo = (from: string, id: string) => links.find((l) => l.source === from && l.target === id)?.order ?? 0;
+  /** The node both steps come right after, on different outputs (two branches of one Condition), if any. */
+  const branchingParent = (a: string, b: string) =>
+    links.find((l) => l.target === a && links.some((m) => m.source === l.source && m.target === b && (m.order ?? 0) !== (l.order ?? 0)))?.source;
   const moved = [placed];
-  // Each round moves a step strictly down; the bound only stops a flow that loops on itself.
+  // Each round moves a step strictly down or right; the bound only stops a flow that loops on itself.
   for (let rounds = 0; moved.length > 0 && rounds < boxes.length * boxes.length + 10; rounds++) {
     const a = moved.shift() as Box;
     for (const b of byId.values()) {
       if (b === a || !overlaps(a, b, gap)) continue;
-      const bAfterA = afterOf(a.id).has(b.id);
-      const aAfterB = afterOf(b.id).has(a.id);
-      const aFirst = bAfterA !== aAfterB ? bAfterA : a.y < b.y || (a.y === b.y && a.id === placedId);
-      const [upper, lower] = aFirst ? [a, b] : [b, a];
-      const shift = upper.y + upper.height + STEP_GAP - lower.y;
-      // The lower step and those after it, but never the upper one or what leads into it.
-      const before = reachable(links, upper.id, false);
-      const going = [lower.id, ...[...afterOf(lower.id)].filter((id) => id !== upper.id && id !== lower.id && !before.has(id))];
-      for (const id of going) {
+      const parent = branchingParent(a.id, b.id);
+      let aStays: boolean;
+      let shift: { x: number; y: number };
+      if (parent !== undefined) {
+        // Two branches side by side, in the order of their outputs: the later one moves right.
+        aStays = outputTo(parent, a.id) < outputTo(parent, b.id);
+        const [left, right] = aStays ? [a, b] : [b, a];
+        shift = { x: left.x + left.width + SIDE_GAP - right.x, y: 0 };
+      } else {
+        const bAfterA = afterOf(a.id).has(b.id);
+        aStays = bAfterA !== afterOf(b.id).has(a.id) ? bAfterA : a.y < b.y || (a.y === b.y && a.id === placedId);
+        const [upper, lower] = aStays ? [a, b] : [b, a];
+        shift = { x: 0, y: upper.y + upper.height + STEP_GAP - lower.y };
+      }
+      const [staying, going] = aStays ? [a, b] : [b, a];
+      // The step that goes and those after it, but never the one that stays or what leads into it.
+      const before = reachable(links, staying.id, false);
+      const ids = [going.id, ...[...afterOf(going.id)].filter((id) => id !== staying.id && id !== going.id && !before.has(id))];
+      for (const id of ids) {
         const box = byId.get(id);
         if (!box) continue;
-        box.y += shift;
+        box.x += shift.x;
+        box.y += shift.y;
         if (!moved.includes(box)) moved.push(box);
       }
-      if (!aFirst) break;
+      if (!aStays) break;
     }
   }
   return boxes.map((b) => byId.get(b.id) as Box);

@@ -1,11 +1,13 @@
 /**
  * Building a flow fast in a real browser: steps dragged from the palette onto the canvas or into a
  * connection, connections dropped on a node's body or on empty canvas (which asks which step to add),
- * and connecting two steps from the keyboard.
+ * connecting two steps from the keyboard, and where new steps go: never over another step, the picker
+ * in view at every edge of the canvas, tidy layout with branches side by side.
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
+import { conditionFlow } from '../condition-flows';
 import type { FlowCreated, FlowResponse } from '../../web/lib/api-types';
 import { admin, drag, edgeMiddle, middle, Product, saved } from './product';
 
@@ -137,6 +139,180 @@ describe('connecting from the keyboard', () => {
     expect(links(graph, (id) => id)).toEqual(['trigger>exit']);
     // Once connected, the Exit is no longer offered.
     await expect.poll(() => page.getByTestId('connect-to').count()).toBe(0);
+    await browser.close();
+  });
+});
+
+/** Trigger → Delay → Send Email → Exit, one under the other. */
+const chain: FlowGraph = {
+  schemaVersion: 1,
+  nodes: [
+    { id: 'trigger', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'audience' } },
+    { id: 'wait', type: 'delay', position: { x: 0, y: 140 }, data: { mode: 'fixed', amount: 1, unit: 'days' } },
+    { id: 'welcome', type: 'sendEmail', position: { x: 0, y: 280 }, data: { profileId: 'sandbox', subject: 'Welcome', text: 'Hi {{name}}' } },
+    { id: 'done', type: 'exit', position: { x: 0, y: 420 }, data: {} },
+  ],
+  edges: [
+    { id: 'e-trigger-wait', source: 'trigger', target: 'wait' },
+    { id: 'e-wait-welcome', source: 'wait', target: 'welcome' },
+    { id: 'e-welcome-done', source: 'welcome', target: 'done' },
+  ],
+};
+
+/** Every pair of steps whose boxes on the screen cover each other, as "id/id". */
+async function overlapping(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const boxes = [...document.querySelectorAll('.react-flow__node')].map((n) => ({ id: n.getAttribute('data-id'), r: n.getBoundingClientRect() }));
+    const found: string[] = [];
+    for (const [i, a] of boxes.entries())
+      for (const b of boxes.slice(i + 1))
+        if (a.r.left < b.r.right && b.r.left < a.r.right && a.r.top < b.r.bottom && b.r.top < a.r.bottom) found.push(`${a.id}/${b.id}`);
+    return found;
+  });
+}
+
+/** The node's outputs that something else covers: what the mouse would grab there is not the dot itself. */
+async function coveredOutputs(page: Page, id: string): Promise<string[]> {
+  return node(page, id).evaluate((element) =>
+    [...element.querySelectorAll('.react-flow__handle.source')].flatMap((handle) => {
+      const r = handle.getBoundingClientRect();
+      const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return top?.closest('.react-flow__handle') === handle ? [] : [handle.getAttribute('data-handleid') ?? 'out'];
+    }),
+  );
+}
+
+/** A connection's path on the screen, as points along it. */
+async function wirePoints(page: Page, edgeId: string): Promise<{ x: number; y: number }[]> {
+  return page.locator(`.react-flow__edge[data-id="${edgeId}"] path.react-flow__edge-path`).evaluate((element) => {
+    const p = element as SVGPathElement;
+    const m = p.getScreenCTM();
+    if (!m) throw new Error('no transform');
+    const length = p.getTotalLength();
+    return Array.from({ length: 41 }, (_, i) => {
+      const at = p.getPointAtLength((length * i) / 40);
+      return { x: at.x * m.a + at.y * m.c + m.e, y: at.x * m.b + at.y * m.d + m.f };
+    });
+  });
+}
+
+type Point = { x: number; y: number };
+const side = (p: Point, q: Point, r: Point) => Math.sign((q.x - p.x) * (r.y - p.y) - (q.y - p.y) * (r.x - p.x));
+/** Two polylines cross when any two of their segments do (touching does not count). */
+function wiresCross(a: Point[], b: Point[]): boolean {
+  for (let i = 1; i < a.length; i++)
+    for (let j = 1; j < b.length; j++) {
+      const [p, q, r, s] = [a[i - 1], a[i], b[j - 1], b[j]] as [Point, Point, Point, Point];
+      if (side(p, q, r) * side(p, q, s) < 0 && side(r, s, p) * side(r, s, q) < 0) return true;
+    }
+  return false;
+}
+
+describe('placing steps', () => {
+  it('keeps the picker in view at every edge, makes room for steps dropped on connections and outputs, and tidies branches without crossing', async () => {
+    await product.admin.api('PUT', '/api/flows/placing', { name: 'Placing', graph: chain });
+    const browser = await product.logIn(admin, '/flows/placing');
+    const { page } = browser;
+    await node(page, 'done').waitFor({ timeout: 60_000 });
+
+    // The picker opened by a connection let go at each edge of the canvas is wholly in view, every choice with it.
+    const pane = await box(page.locator('.react-flow__pane'));
+    const viewport = page.viewportSize() ?? { width: 0, height: 0 };
+    const corners = [
+      { x: pane.x + 12, y: pane.y + 12 },
+      { x: pane.x + pane.width - 12, y: pane.y + 12 },
+      { x: pane.x + 120, y: pane.bottom - 12 },
+      { x: pane.x + pane.width - 12, y: pane.bottom - 12 },
+    ];
+    for (const corner of corners) {
+      await drag(page, await middle(outHandle(page, 'wait')), corner);
+      const picker = page.getByTestId('step-picker');
+      await picker.waitFor();
+      await page.getByTestId('pick-cancel').waitFor();
+      const shown = await box(picker);
+      expect(shown.x).toBeGreaterThanOrEqual(Math.max(0, pane.x));
+      expect(shown.y).toBeGreaterThanOrEqual(Math.max(0, pane.y));
+      expect(shown.x + shown.width).toBeLessThanOrEqual(Math.min(viewport.width, pane.x + pane.width));
+      expect(shown.bottom).toBeLessThanOrEqual(Math.min(viewport.height, pane.bottom));
+      const cancel = await box(page.getByTestId('pick-cancel'));
+      expect(cancel.bottom).toBeLessThanOrEqual(shown.bottom);
+      await page.keyboard.press('Escape');
+      await picker.waitFor({ state: 'detached' });
+    }
+
+    // A Condition dropped on the connection Trigger → Delay goes in the middle, and the steps below make room.
+    await drag(
+      page,
+      await middle(page.getByTestId('add-condition')),
+      await edgeMiddle(page.locator('.react-flow__edge[data-id="e-trigger-wait"] path.react-flow__edge-path')),
+    );
+    const condition = page.locator('.react-flow__node-condition');
+    await condition.waitFor();
+    const conditionId = (await condition.getAttribute('data-id')) ?? '';
+    await expect.poll(() => overlapping(page)).toEqual([]);
+
+    // A Send Email dropped on the connection of its first branch goes below it, clear of its outputs.
+    const firstBranch = page.locator(`.react-flow__edge[data-id^="e-${conditionId}-"]`);
+    await expect.poll(() => firstBranch.count()).toBe(1);
+    await drag(page, await middle(page.getByTestId('add-sendEmail')), await edgeMiddle(firstBranch.locator('path.react-flow__edge-path')));
+    await expect.poll(() => page.locator('.react-flow__node-sendEmail').count()).toBe(2);
+    await expect.poll(() => overlapping(page)).toEqual([]);
+    await expect.poll(() => coveredOutputs(page, conditionId)).toEqual([]);
+
+    // A Send Email dropped on the Otherwise output goes after it, connected, covering nothing.
+    await drag(page, await middle(page.getByTestId('add-sendEmail')), await middle(node(page, conditionId).getByTestId('branch-handle-otherwise')));
+    await expect.poll(() => page.locator('.react-flow__node-sendEmail').count()).toBe(3);
+    await expect.poll(() => page.locator(`.react-flow__edge[data-id^="e-${conditionId}-otherwise-"]`).count()).toBe(1);
+    await expect.poll(() => overlapping(page)).toEqual([]);
+    await expect.poll(() => coveredOutputs(page, conditionId)).toEqual([]);
+    // A connection dragged from a branch's dot now draws a wire (the picker opens), not moves a step.
+    // (Where it sits against the Trigger: the view itself may pan while a connection is dragged near an edge.)
+    const offset = async () => {
+      const [c, t] = [await box(condition), await box(node(page, 'trigger'))];
+      return { x: Math.round(c.x - t.x), y: Math.round(c.y - t.y) };
+    };
+    const before = await offset();
+    await drag(page, await middle(node(page, conditionId).getByTestId('branch-handle-otherwise')), { x: pane.x + 40, y: pane.y + 40 });
+    await page.getByTestId('step-picker').waitFor();
+    await page.keyboard.press('Escape');
+    expect(await offset()).toEqual(before);
+
+    // Tidy layout: the branches side by side in the order of their outputs; their wires do not cross.
+    await page.getByTestId('tidy-layout').click();
+    await expect.poll(() => overlapping(page)).toEqual([]);
+    const graph = await savedGraph(page, 'placing');
+    const branches = graph.edges.filter((e) => e.source === conditionId);
+    expect(branches.map((e) => e.sourceHandle)).toEqual(expect.arrayContaining(['b1', 'otherwise']));
+    const x = (id: string) => graph.nodes.find((n) => n.id === id)?.position.x ?? Number.NaN;
+    const [first, otherwise] = ['b1', 'otherwise'].map((h) => branches.find((e) => e.sourceHandle === h)) as [
+      (typeof branches)[0],
+      (typeof branches)[0],
+    ];
+    expect(x(first.target)).toBeLessThan(x(otherwise.target));
+    expect(wiresCross(await wirePoints(page, first.id), await wirePoints(page, otherwise.id))).toBe(false);
+
+    // A saved flow whose Condition has three outputs, all its steps in one spot: tidied, no two branch wires cross.
+    const vip = (id: string, value: string) => ({
+      id,
+      label: value,
+      test: { kind: 'attributes', filter: { match: 'all', rules: [{ field: 'plan', op: 'equals', value }] } },
+    });
+    const three = conditionFlow({
+      profileId: 'sandbox',
+      branches: [vip('gold', 'gold'), vip('silver', 'silver')] as never,
+      otherwiseSubject: 'Others',
+    });
+    await product.admin.api('PUT', '/api/flows/three-branches', { name: 'Three branches', graph: three });
+    await page.goto(`${product.web}/flows/three-branches`);
+    await node(page, 'split').waitFor({ timeout: 60_000 });
+    await page.getByTestId('tidy-layout').click();
+    await expect.poll(() => overlapping(page)).toEqual([]);
+    await saved(page);
+    const wires = await Promise.all(['e-split-gold', 'e-split-silver', 'e-split-otherwise'].map((id) => wirePoints(page, id)));
+    for (const [i, a] of wires.entries()) for (const b of wires.slice(i + 1)) expect(wiresCross(a, b)).toBe(false);
+    const left = async (id: string) => (await box(node(page, id))).x;
+    expect(await left('exit-gold')).toBeLessThan(await left('exit-silver'));
+    expect(await left('exit-silver')).toBeLessThan(await left('send-otherwise'));
     await browser.close();
   });
 });
