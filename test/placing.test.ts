@@ -47,7 +47,7 @@ describe('making room for a new step', () => {
   });
 
   it('moves an unrelated step in the way down with the steps after it, and leaves steps out of the way alone', () => {
-    const boxes = [box('trigger', 0, 0), box('left', -300, 150), box('right', 300, 150), box('after-right', 300, 300), box('far', 900, 150)];
+    const boxes = [box('trigger', 0, 0), box('left', -300, 150), box('right', 300, 150), box('after-right', 300, 300), box('beside', 510, 150)];
     const placed = makeRoom(
       [...boxes, box('new', 250, 140)],
       [
@@ -60,7 +60,8 @@ describe('making room for a new step', () => {
     expectNoOverlap(placed);
     const at = new Map(placed.map((b) => [b.id, b]));
     expect(at.get('left')?.y).toBe(150);
-    expect(at.get('far')?.y).toBe(150);
+    // 20 pixels beside the new step is room enough.
+    expect(at.get('beside')?.y).toBe(150);
     expect(at.get('right')?.y).toBe(140 + 90 + STEP_GAP);
     expect((at.get('after-right')?.y ?? 0) - (at.get('right')?.y ?? 0)).toBe(150);
   });
@@ -199,6 +200,8 @@ describe('placing a step on the canvas', () => {
     expect(next.edges.some((e) => e.source === 's1')).toBe(true);
     expectNoOverlap(boxes(next.nodes));
     expect(next.nodes.find((n) => n.id === 's1')?.position.y).toBeGreaterThanOrEqual((split?.position.y ?? 0) + 90 + STEP_GAP);
+    // In line with the step it went before.
+    expect(next.nodes.find((n) => n.id === 's1')?.position.x).toBe(nodes.find((n) => n.id === 'send-vips')?.position.x);
   });
 });
 

@@ -24,9 +24,9 @@ export interface Link {
 export const STEP_GAP = 60;
 export const SIDE_GAP = 50;
 
-/** The two boxes cover each other, or come closer than `gap` to each other. */
-export function overlaps(a: Box, b: Box, gap = 0): boolean {
-  return a.x < b.x + b.width + gap && b.x < a.x + a.width + gap && a.y < b.y + b.height + gap && b.y < a.y + a.height + gap;
+/** The two boxes cover each other, or come closer than `gap` to each other (side by side, one above the other). */
+export function overlaps(a: Box, b: Box, gap = { x: 0, y: 0 }): boolean {
+  return a.x < b.x + b.width + gap.x && b.x < a.x + a.width + gap.x && a.y < b.y + b.height + gap.y && b.y < a.y + a.height + gap.y;
 }
 
 /** The ids reachable from `from` by following connections (`forward`) or against them. */
@@ -49,12 +49,12 @@ function reachable(links: readonly Link[], from: string, forward: boolean): Set<
 /**
  * Makes room for the step `placedId`, already connected: it goes below the steps that lead into it (so
  * it never covers their outputs), and wherever two steps then cover each other (or come closer than
- * `gap`), the one after the other (or, unrelated, the lower one) moves down with the steps after it to
+ * `gap`: wires need room above and below, less beside), the one after the other (or, unrelated, the lower one) moves down with the steps after it to
  * STEP_GAP below the other, or, two branches of one node, the later branch moves right beside the
  * earlier one, until none does. Returns every box, moved where needed; steps that were not
  * in the way stay put.
  */
-export function makeRoom(boxes: readonly Box[], links: readonly Link[], placedId: string, gap = STEP_GAP / 2): Box[] {
+export function makeRoom(boxes: readonly Box[], links: readonly Link[], placedId: string, gap = { x: 10, y: STEP_GAP / 2 }): Box[] {
   const byId = new Map(boxes.map((b) => [b.id, { ...b }]));
   const placed = byId.get(placedId);
   if (!placed) return [...byId.values()];

@@ -259,23 +259,29 @@ describe('placing steps', () => {
     await expect.poll(() => overlapping(page)).toEqual([]);
     await expect.poll(() => coveredOutputs(page, conditionId)).toEqual([]);
 
-    // A Send Email dropped on the Otherwise output goes after it, connected, covering nothing.
-    await drag(page, await middle(page.getByTestId('add-sendEmail')), await middle(node(page, conditionId).getByTestId('branch-handle-otherwise')));
-    await expect.poll(() => page.locator('.react-flow__node-sendEmail').count()).toBe(3);
-    await expect.poll(() => page.locator(`.react-flow__edge[data-id^="e-${conditionId}-otherwise-"]`).count()).toBe(1);
-    await expect.poll(() => overlapping(page)).toEqual([]);
-    await expect.poll(() => coveredOutputs(page, conditionId)).toEqual([]);
-    // A connection dragged from a branch's dot now draws a wire (the picker opens), not moves a step.
-    // (Where it sits against the Trigger: the view itself may pan while a connection is dragged near an edge.)
+    // A connection from the Otherwise output let go just below it draws a wire (it does not move the
+    // Condition) and opens the picker; the Send Email picked there goes beside the first branch's step.
+    // (Measured against the Trigger: the view itself may pan while a connection is dragged.)
     const offset = async () => {
       const [c, t] = [await box(condition), await box(node(page, 'trigger'))];
       return { x: Math.round(c.x - t.x), y: Math.round(c.y - t.y) };
     };
     const before = await offset();
-    await drag(page, await middle(node(page, conditionId).getByTestId('branch-handle-otherwise')), { x: pane.x + 40, y: pane.y + 40 });
-    await page.getByTestId('step-picker').waitFor();
-    await page.keyboard.press('Escape');
+    const otherwiseDot = node(page, conditionId).getByTestId('branch-handle-otherwise');
+    const dot = await middle(otherwiseDot);
+    await drag(page, dot, { x: dot.x + 10, y: dot.y + 25 });
+    await page.getByTestId('pick-sendEmail').click();
+    await expect.poll(() => page.locator('.react-flow__node-sendEmail').count()).toBe(3);
     expect(await offset()).toEqual(before);
+    await expect.poll(() => overlapping(page)).toEqual([]);
+    await expect.poll(() => coveredOutputs(page, conditionId)).toEqual([]);
+
+    // A Send Email dropped on the Otherwise output goes after it, in the middle of its connection, covering nothing.
+    await drag(page, await middle(page.getByTestId('add-sendEmail')), await middle(otherwiseDot));
+    await expect.poll(() => page.locator('.react-flow__node-sendEmail').count()).toBe(4);
+    await expect.poll(() => page.locator(`.react-flow__edge[data-id^="e-${conditionId}-otherwise-"]`).count()).toBe(1);
+    await expect.poll(() => overlapping(page)).toEqual([]);
+    await expect.poll(() => coveredOutputs(page, conditionId)).toEqual([]);
 
     // Tidy layout: the branches side by side in the order of their outputs; their wires do not cross.
     await page.getByTestId('tidy-layout').click();

@@ -112,7 +112,7 @@ export function insertOnEdge(
 
 /**
  * Puts `node` after the output `handle` of `sourceId` (a branch's, or the only one when null): in the
- * middle of the connection that leaves it if there is one, else connected to it.
+ * middle of the connection that leaves it if there is one (in line with the step after), else connected to it.
  */
 export function insertAfter(
   nodes: EditorNode[],
@@ -122,6 +122,8 @@ export function insertAfter(
   node: EditorNode,
 ): { nodes: EditorNode[]; edges: EditorEdge[] } {
   const out = edges.find((e) => e.source === sourceId && (e.sourceHandle ?? null) === handle);
-  if (out) return insertOnEdge(nodes, edges, out.id, node);
+  // In line with the step it goes before, so that part of the flow stays straight.
+  const next = out && nodes.find((n) => n.id === out.target);
+  if (out) return insertOnEdge(nodes, edges, out.id, next ? { ...node, position: { x: next.position.x, y: node.position.y } } : node);
   return withRoomFor([...nodes, node], [...edges, link(sourceId, node.id, handle)], node.id);
 }
