@@ -49,10 +49,10 @@ function reachable(links: readonly Link[], from: string, forward: boolean): Set<
 /**
  * Makes room for the step `placedId`, already connected: it goes below the steps that lead into it (so
  * it never covers their outputs), and wherever two steps then cover each other (or come closer than
- * `gap`: wires need room above and below, less beside), the one after the other (or, unrelated, the lower one) moves down with the steps after it to
- * STEP_GAP below the other, or, two branches of one node, the later branch moves right beside the
- * earlier one, until none does. Returns every box, moved where needed; steps that were not
- * in the way stay put.
+ * `gap`: wires need room above and below, less beside), the one after the other (or, unrelated, the
+ * lower one) moves down with the steps after it to STEP_GAP below the other, or, two branches of one
+ * node, the later branch moves right beside the earlier one, until none does. Returns every box,
+ * moved where needed; steps that were not in the way stay put.
  */
 export function makeRoom(boxes: readonly Box[], links: readonly Link[], placedId: string, gap = { x: 10, y: STEP_GAP / 2 }): Box[] {
   const byId = new Map(boxes.map((b) => [b.id, { ...b }]));
