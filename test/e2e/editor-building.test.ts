@@ -261,10 +261,10 @@ describe('placing steps', () => {
 
     // A connection from the Otherwise output let go just below it draws a wire (it does not move the
     // Condition) and opens the picker; the Send Email picked there goes beside the first branch's step.
-    // (Measured against the Trigger: the view itself may pan while a connection is dragged.)
+    // (Measured against the Trigger, in its widths: the view itself may pan or zoom meanwhile.)
     const offset = async () => {
       const [c, t] = [await box(condition), await box(node(page, 'trigger'))];
-      return { x: Math.round(c.x - t.x), y: Math.round(c.y - t.y) };
+      return { x: Math.round(((c.x - t.x) / t.width) * 100), y: Math.round(((c.y - t.y) / t.width) * 100) };
     };
     const before = await offset();
     const otherwiseDot = node(page, conditionId).getByTestId('branch-handle-otherwise');

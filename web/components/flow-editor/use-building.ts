@@ -10,7 +10,9 @@ import { type Connection, type OnConnectEnd, useReactFlow } from '@xyflow/react'
 import { type Dispatch, type DragEvent, type RefObject, type SetStateAction, useCallback, useState } from 'react';
 import { NODE_KINDS, NODE_TYPES, type NodeType } from '@domain/flow/nodes';
 import { firstBranch, insertAfter, insertOnEdge, NODE_HEIGHT, NODE_WIDTH, withRoomFor } from '@/components/flow-editor/layout';
+import { isVisible } from '@/components/flow-editor/placement';
 import { type EditorEdge, type EditorNode, edgeIdFor, newEditorNode, newNodeId, type SenderProfile } from '@/components/flow-editor/types';
+import { fitViewOptions } from '@/components/flow-editor/use-canvas-edits';
 
 /** The drag-and-drop type a palette item carries: the node type to add. */
 export const STEP_DRAG_TYPE = 'application/x-dripline-step';
@@ -75,6 +77,17 @@ export function useBuilding(options: {
     },
     [profiles, reactFlow],
   );
+  /** Shows the canvas after an edit; when room was made by moving the new step out of view, the whole flow is brought into view. */
+  const show = useCallback(
+    (next: { nodes: EditorNode[]; edges: EditorEdge[] }, addedId: string) => {
+      setNodes(next.nodes);
+      setEdges(next.edges);
+      const added = next.nodes.find((n) => n.id === addedId);
+      if (added && !isVisible(added.position, canvasRef.current, reactFlow.screenToFlowPosition))
+        requestAnimationFrame(() => void reactFlow.fitView({ ...fitViewOptions, duration: 250 }));
+    },
+    [canvasRef, reactFlow, setEdges, setNodes],
+  );
   const deselected = useCallback(
     () => ({
       nodes: reactFlow.getNodes().map((n) => (n.selected ? { ...n, selected: false } : n)),
@@ -113,10 +126,9 @@ export function useBuilding(options: {
         : edgeId
           ? insertOnEdge(current.nodes, current.edges, edgeId, node)
           : withRoomFor([...current.nodes, node], current.edges, node.id);
-      setNodes(next.nodes);
-      setEdges(next.edges);
+      show(next, node.id);
     },
-    [deselected, makeNode, reactFlow, record, setEdges, setNodes],
+    [deselected, makeNode, reactFlow, record, show],
   );
 
   /**
@@ -167,11 +179,9 @@ export function useBuilding(options: {
       // Out of a Condition: the branch it was dragged from, or (a new Condition before a step) its first branch.
       const sourceHandle = before ? firstBranch(node) : pending.fromHandle;
       const edge: EditorEdge = { id: edgeIdFor(source, target, sourceHandle), source, target, ...(sourceHandle ? { sourceHandle } : {}) };
-      const next = withRoomFor([...current.nodes, node], [...current.edges, edge], node.id);
-      setNodes(next.nodes);
-      setEdges(next.edges);
+      show(withRoomFor([...current.nodes, node], [...current.edges, edge], node.id), node.id);
     },
-    [deselected, makeNode, pending, record, setEdges, setNodes],
+    [deselected, makeNode, pending, record, show],
   );
 
   /** The steps the picker offers: before a node's input, only steps that lead somewhere. */
