@@ -109,8 +109,9 @@ function Editor({
   const diff = useMemo(() => {
     if (!publishedGraph) return null;
     const parsed = FlowGraph.safeParse(graph);
-    return diffFlows(publishedGraph, parsed.success ? parsed.data : graph);
-  }, [publishedGraph, graph]);
+    const profileName = (id: string) => profiles.find((p) => p.id === id)?.name;
+    return diffFlows(publishedGraph, parsed.success ? parsed.data : graph, { profileName });
+  }, [publishedGraph, graph, profiles]);
   const unpublished = newest && diff && hasChanges(diff) ? { version: newest.version, diff } : null;
   const { onPublish } = saving;
   const publish = useCallback(() => {

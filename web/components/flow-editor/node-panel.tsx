@@ -2,9 +2,10 @@
 /** The side panel that edits the selected node's data. Every input carries `nodrag`. */
 import { useId } from 'react';
 import type { FlowError } from '@domain/flow/compile';
+import { REENTRY_LABELS } from '@domain/flow/field-labels';
 import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
 import { type DelayData, DURATION_UNITS } from '@domain/flow/nodes/delay';
-import { REENTRY_POLICIES, type ReentryPolicy, type TriggerData } from '@domain/flow/nodes/trigger';
+import { REENTRY_POLICIES, type TriggerData } from '@domain/flow/nodes/trigger';
 import { FieldError } from '@/components/flow-editor/field-error';
 import { SendEmailFields } from '@/components/flow-editor/send-email-fields';
 import { ConditionFields } from '@/components/flow-editor/condition-panel';
@@ -43,12 +44,6 @@ function NumberInput(props: { id: string; value: number; onChange: (value: numbe
     />
   );
 }
-
-const REENTRY_LABELS: Record<ReentryPolicy, string> = {
-  once: 'Once ever',
-  one_at_a_time: 'One journey at a time',
-  always: 'Every time',
-};
 
 /** How contacts enter: a run you start, or an API event (named here) with its re-entry policy. */
 function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: FlowError[]; onChange: (d: TriggerData) => void }) {

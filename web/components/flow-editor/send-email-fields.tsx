@@ -6,14 +6,13 @@
  */
 import { useContext, useId, useRef, useState } from 'react';
 import type { FlowError } from '@domain/flow/compile';
+import { FORMAT_LABELS } from '@domain/flow/field-labels';
 import { BODY_FORMATS, type BodyFormat, type SendEmailData } from '@domain/flow/nodes/send-email';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
 import { FieldError } from '@/components/flow-editor/field-error';
 import { EditorContext } from '@/components/flow-editor/nodes';
 import { VariablePicker } from '@/components/flow-editor/variable-picker';
 import type { SenderProfile } from '@/components/flow-editor/types';
-
-const FORMAT_LABELS: Record<BodyFormat, string> = { text: 'Text only', html: 'HTML', mjml: 'MJML (responsive email markup)' };
 
 /** What a new MJML body starts with: a section that every client renders, the unsubscribe link in the footer. */
 const MJML_STARTER = `<mjml>
