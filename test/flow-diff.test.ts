@@ -101,6 +101,9 @@ describe('fields and values in the words of the form', () => {
     expect(valueText('data.days', ['mon', 'tue', 'wed', 'thu', 'fri'])).toBe('Mon–Fri');
     expect(valueText('data.randomize', true)).toBe('on');
     expect(valueText('data.preheader', undefined)).toBe('(empty)');
+    // A field left out reads as the form shows it.
+    expect(valueText('data.format', undefined)).toBe('Text only');
+    expect(valueText('data.reentry', undefined)).toBe('Once ever');
   });
 
   it('shortens a long text around what changed, so a big HTML body reads as old → new', () => {
@@ -123,7 +126,7 @@ describe('fields and values in the words of the form', () => {
     const diff = diffFlows(published, draft, { profileName: (id) => (id === 'p' ? 'Sandbox' : undefined) });
     expect(diff.edited[0]?.changes.map(changeText)).toEqual([
       'Sender: Sandbox → Agent’s default',
-      'Body: (empty) → HTML',
+      'Body: Text only → HTML',
       'HTML body: (empty) → “<p>Hi</p>”',
     ]);
 

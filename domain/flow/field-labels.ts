@@ -103,6 +103,14 @@ const OPTION_LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> 
   'data.whenCapped': { skip: 'Skip this email', wait: 'Send it when the frequency cap allows' },
 };
 
+/** What the form shows for a field the data leaves out. */
+const UNSET: Readonly<Record<string, string | boolean>> = {
+  'data.format': 'text',
+  'data.reentry': 'once',
+  'data.whenCapped': 'skip',
+  'data.randomize': false,
+};
+
 /** What a value's words depend on beyond the flow: the senders' names (the editor knows them). */
 export interface ValueContext {
   profileName?: (id: string) => string | undefined;
@@ -117,24 +125,26 @@ const clip = (s: string, max = MAX_VALUE) => (s.length > max ? `${s.slice(0, max
 
 /** A field's value as the form shows it: an option's words, a sender's name, a quoted text, "(empty)". */
 export function valueText(field: string, value: unknown, context: ValueContext = {}): string {
-  if (value === undefined || value === null || value === '') return field === 'data.whenCapped' ? 'Skip this email' : '(empty)';
-  const option = OPTION_LABELS[field]?.[String(value)];
+  // A field left out means what the form shows for it: "Text only", "Once ever", "Skip this email".
+  const given = value === undefined || value === null || value === '' ? UNSET[field] : value;
+  if (given === undefined) return '(empty)';
+  const option = OPTION_LABELS[field]?.[String(given)];
   if (option) return option;
-  if (field === 'data.profileId' && typeof value === 'string') {
-    return value === AGENT_DEFAULT ? AGENT_DEFAULT_LABEL : (context.profileName?.(value) ?? `sender “${value}”`);
+  if (field === 'data.profileId' && typeof given === 'string') {
+    return given === AGENT_DEFAULT ? AGENT_DEFAULT_LABEL : (context.profileName?.(given) ?? `sender “${given}”`);
   }
-  if (field === 'data.days' && Array.isArray(value)) return value.length === 0 ? 'no day' : daysText(value as Weekday[]);
-  if (/^data\.branches\.\d+\.test$/.test(field) && typeof value === 'object') {
+  if (field === 'data.days' && Array.isArray(given)) return given.length === 0 ? 'no day' : daysText(given as Weekday[]);
+  if (/^data\.branches\.\d+\.test$/.test(field) && typeof given === 'object') {
     try {
-      return describeTest(value as ConditionTest, context.stepTitle);
+      return describeTest(given as ConditionTest, context.stepTitle);
     } catch {
       return 'a test';
     }
   }
-  if (typeof value === 'boolean') return value ? 'on' : 'off';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '(empty)';
-  if (typeof value === 'string') return quoted(clip(oneLine(value)));
-  return clip(JSON.stringify(value));
+  if (typeof given === 'boolean') return given ? 'on' : 'off';
+  if (typeof given === 'number') return Number.isFinite(given) ? String(given) : '(empty)';
+  if (typeof given === 'string') return quoted(clip(oneLine(given)));
+  return clip(JSON.stringify(given));
 }
 
 /**

@@ -153,6 +153,10 @@ describe('words, not ids', () => {
     const step = page.getByTestId('delivery-history').getByTestId('attempt-step').first();
     expect(await step.textContent()).toBe('Send Email “Your receipt”');
     expect(await page.getByTestId('delivery-history').textContent()).not.toContain('sendEmail-dut6hf');
+    // A one-off message's subject over the limit is kept whole and explained under the field.
+    await page.getByTestId('oneoff-subject').fill('S'.repeat(5000));
+    expect((await page.getByTestId('oneoff-subject').inputValue()).length).toBe(5000);
+    expect(await page.getByTestId('oneoff-subject-count').textContent()).toBe('5,000 of at most 998 characters: 4,002 too many; shorten it');
     if (shots) await page.screenshot({ path: `${shots}/contact-history.png`, fullPage: true });
 
     // In the editor: HTML with an empty body is a problem named by the field's label, not its key.
@@ -165,6 +169,7 @@ describe('words, not ids', () => {
     await problems.filter({ hasText: 'HTML body:' }).waitFor();
     expect(await problems.textContent()).toContain('HTML body: write the HTML body, or choose "Text only"');
     expect(await problems.textContent()).not.toMatch(/\bhtml:/);
+    if (shots) await page.screenshot({ path: `${shots}/problem.png`, fullPage: true });
 
     // The draft's changes: each field by its label, old → new, a long HTML body shortened around what changed.
     await panel.getByTestId('send-html').fill(`<p>Thanks for your order.</p>${'<p>Your items are on their way.</p>'.repeat(40)}`);
