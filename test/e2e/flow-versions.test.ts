@@ -169,7 +169,7 @@ describe('words, not ids', () => {
     await problems.filter({ hasText: 'HTML body:' }).waitFor();
     expect(await problems.textContent()).toContain('HTML body: write the HTML body, or choose "Text only"');
     expect(await problems.textContent()).not.toMatch(/\bhtml:/);
-    if (shots) await page.screenshot({ path: `${shots}/problem.png`, fullPage: true });
+    if (shots) await problems.screenshot({ path: `${shots}/problem.png` });
 
     // The draft's changes: each field by its label, old → new, a long HTML body shortened around what changed.
     await panel.getByTestId('send-html').fill(`<p>Thanks for your order.</p>${'<p>Your items are on their way.</p>'.repeat(40)}`);
