@@ -207,6 +207,10 @@ describe('words, not ids', () => {
     await notice.waitFor({ state: 'detached' });
     expect(await page.locator('.editor').textContent()).not.toContain('Not saved yet');
     if (shots) await page.screenshot({ path: `${shots}/saved.png`, fullPage: true });
+    // A step name stops at its limit, and says so.
+    await panel.getByTestId('step-name').fill('N'.repeat(100));
+    expect((await panel.getByTestId('step-name').inputValue()).length).toBe(80);
+    await panel.getByText('80 of at most 80 characters').waitFor();
     await browser.close();
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Under a field with a length limit (a subject: 998 characters, the most a mail header line may hold):
- * the count once the text nears the limit, so a long paste is explained where it is typed instead of
- * cut without a word (the fields set no maxLength). Over the limit it says so, unless the form's own
- * error says it already (`over: false`).
+ * the count once the text nears the limit. A long subject is kept whole and explained where it is typed,
+ * never cut (such fields set no maxLength); a short name that stops at its maxLength says why. Over
+ * the limit it says so, unless the form's own error says it already (`over: false`).
  */
 export function CharacterCount({ value, max, over = true, testId }: { value: string; max: number; over?: boolean; testId?: string }) {
   const n = value.length;

@@ -6,6 +6,7 @@
  */
 import { useId } from 'react';
 import { changeText, type FlowDiff, summarizeDiff } from '@domain/flow/diff';
+import { CharacterCount } from '@/components/character-count';
 
 function Changes({ label, items }: { label: string; items: string[] }) {
   if (items.length === 0) return null;
@@ -54,6 +55,7 @@ export function DraftBanner(props: { version: number; diff: FlowDiff; note: stri
           onChange={(e) => onNote(e.currentTarget.value)}
           data-testid="publish-note"
         />
+        <CharacterCount value={note} max={500} />
       </div>
     </section>
   );

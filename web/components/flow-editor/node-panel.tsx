@@ -7,6 +7,7 @@ import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
 import { type DelayData, DURATION_UNITS } from '@domain/flow/nodes/delay';
 import { REENTRY_POLICIES, type TriggerData } from '@domain/flow/nodes/trigger';
 import { FieldError } from '@/components/flow-editor/field-error';
+import { CharacterCount } from '@/components/character-count';
 import { SendEmailFields } from '@/components/flow-editor/send-email-fields';
 import { ConditionFields } from '@/components/flow-editor/condition-panel';
 import { SendPreview } from '@/components/flow-editor/send-preview';
@@ -223,6 +224,7 @@ export function NodePanel(props: {
           }}
           data-testid="step-name"
         />
+        <CharacterCount value={node.name ?? ''} max={80} />
         <FieldError errors={errors} field="name" />
       </div>
       {nodeErrors.length > 0 && (
