@@ -100,6 +100,8 @@ describe('fields and values in the words of the form', () => {
     expect(valueText('data.profileId', 'p1', { profileName: (id) => (id === 'p1' ? 'Marketing' : undefined) })).toBe('Marketing');
     expect(valueText('data.days', ['mon', 'tue', 'wed', 'thu', 'fri'])).toBe('Mon–Fri');
     expect(valueText('data.randomize', true)).toBe('on');
+    const lists = { listName: (id: string) => (id === 'lst_1' ? 'Newsletter' : undefined) };
+    expect(valueText('data.branches.0.test', { kind: 'inList', listId: 'lst_1' }, lists)).toBe('in list “Newsletter”');
     expect(valueText('data.preheader', undefined)).toBe('(empty)');
     // A field left out reads as the form shows it.
     expect(valueText('data.format', undefined)).toBe('Text only');

@@ -116,6 +116,16 @@ export interface ValueContext {
   profileName?: (id: string) => string | undefined;
   /** A step's title, for a Condition that tests an earlier send. */
   stepTitle?: (nodeId: string) => string;
+  /** The names of lists and segments a Condition tests. */
+  listName?: (id: string) => string | undefined;
+  segmentName?: (id: string) => string | undefined;
+}
+
+/** A Condition branch's test in words, lists and segments by their names where known. */
+function testText(test: ConditionTest, context: ValueContext): string {
+  if (test.kind === 'inList') return `in list “${context.listName?.(test.listId) ?? test.listId}”`;
+  if (test.kind === 'inSegment') return `in segment “${context.segmentName?.(test.segmentId) ?? test.segmentId}”`;
+  return describeTest(test, context.stepTitle);
 }
 
 const MAX_VALUE = 60;
@@ -136,7 +146,7 @@ export function valueText(field: string, value: unknown, context: ValueContext =
   if (field === 'data.days' && Array.isArray(given)) return given.length === 0 ? 'no day' : daysText(given as Weekday[]);
   if (/^data\.branches\.\d+\.test$/.test(field) && typeof given === 'object') {
     try {
-      return describeTest(given as ConditionTest, context.stepTitle);
+      return testText(given as ConditionTest, context);
     } catch {
       return 'a test';
     }
