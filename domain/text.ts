@@ -12,7 +12,11 @@ export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 export const headerSafe = (label: string, max: number) =>
   z
     .string()
-    .max(max, `${label} must be at most ${max} characters`)
+    // Said with the length typed, so a long paste is explained rather than cut (the forms set no maxLength).
+    .max(max, {
+      error: (issue) =>
+        `${label} must be at most ${max.toLocaleString('en')} characters; this one has ${String(issue.input).length.toLocaleString('en')}: shorten it`,
+    })
     .refine((s) => !CONTROL_CHARACTERS.test(s), { message: `${label} must not contain line breaks or control characters` });
 
 /** An email address, trimmed, that can never carry a header injection. */

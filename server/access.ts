@@ -11,6 +11,7 @@
  */
 import type { Db, SandboxDb } from './db';
 import { getContact } from './db/contacts';
+import { entryPlan } from './db/event-entries';
 import { listContactDeliveries } from './db/deliveries';
 import { contactWebhookCalls } from './db/webhook-calls';
 import { countArchivedFlows, type Flow, type FlowVersion, getFlow, getFlowVersion, listFlows, saveFlowDraft } from './db/flows';
@@ -170,12 +171,16 @@ export async function runRecipientsFor(db: Db, actor: Actor, runId: string, page
   return listRunRecipients(db, runId, page);
 }
 
-/** The plans of those of these runs the actor may see (for their steps' names); the others, and direct sends, are left out. */
+/**
+ * The plans of those of these runs the actor may see (for their steps' names): a campaign run's, or the
+ * flow version a journey an API event started runs; the others, and direct sends, are left out.
+ */
 export async function visibleRunPlans(db: Db, actor: Actor, runIds: Iterable<string>): Promise<Map<string, Plan>> {
   const plans = new Map<string, Plan>();
   for (const id of new Set(runIds)) {
     const run = await getRun(db, id);
-    const plan = run && mayViewRun(actor, run) ? await runPlan(db, id) : undefined;
+    const entry = run ? undefined : await entryPlan(db, id);
+    const plan = run ? (mayViewRun(actor, run) ? await runPlan(db, id) : undefined) : entry && mayUseFlow(actor, entry) ? entry.plan : undefined;
     if (plan) plans.set(id, plan);
   }
   return plans;

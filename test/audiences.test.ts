@@ -14,7 +14,8 @@ import { recordDeliveryAttempt } from '../server/db/deliveries';
 import { insertEventEntry } from '../server/db/event-entries';
 import { addToList, enrollListRecipients, insertList, listLists, removeFromList } from '../server/db/lists';
 import { insertRun, listRunRecipients } from '../server/db/runs';
-import { visibleListMembers } from '../server/access';
+import { visibleListMembers, visibleRunPlans } from '../server/access';
+import { stepTitle } from '../domain/flow/step-title';
 import { databases, tempInstallOn } from './databases';
 import { graphWithDelay, publishForTest } from './helpers';
 
@@ -92,6 +93,15 @@ describe.each(databases)('on %s', (dialect) => {
     // Without "once ever" every new key enters; the same key twice enters once.
     expect(await insertEventEntry(db, entry('k5'), { onlyIfFirst: false })).toBe(true);
     expect(await insertEventEntry(db, { ...entry('k5'), id: 'evt_again' }, { onlyIfFirst: false })).toBe(false);
+  });
+
+  it('finds the plan of a journey an API event started, for its steps’ names, only for who may see its flow', async () => {
+    // The entry of the test above: its runId is the entry's id, and no run row exists for it.
+    const plans = await visibleRunPlans(db, { id: 'u_admin', role: 'admin' }, ['evt_ct_a_k1', 'run-list', 'evt_nobody']);
+    expect([...plans.keys()].sort()).toEqual(['evt_ct_a_k1', 'run-list']);
+    expect(stepTitle(plans.get('evt_ct_a_k1')?.steps.send, 'send')).toBe('Send Email “Hi {{name}}”');
+    // An agent who neither owns the flow nor started the run sees neither.
+    expect((await visibleRunPlans(db, { id: 'u_agent', role: 'agent' }, ['evt_ct_a_k1', 'run-list'])).size).toBe(0);
   });
 
   it("takes an erased contact's email out of the delivery log's replies, whatever its case", async () => {

@@ -84,7 +84,8 @@ describe('compile: Condition', () => {
       expect.objectContaining({
         nodeId: 'split',
         field: 'data.branches.1.test.sendNodeId',
-        message: expect.stringMatching(/Branch 'Bounced' tests Send Email "send-vips", but a path reaches this Condition without it/),
+        // The step as the canvas names it, never its id ("send-vips").
+        message: expect.stringMatching(/Branch 'Bounced' tests Send Email “For VIPs”, but a path reaches this Condition without it/),
       }),
     );
     g.nodes.find((n) => n.id === 'split').data.branches[1].test.sendNodeId = 'trigger';

@@ -3,14 +3,24 @@
  * edited (by their titles, never their ids), connections added and removed. Where nodes sit on the canvas
  * is not a change: moving a step changes nothing a run does.
  */
+import { changedText, fieldLabel, type ValueContext, valueText } from './field-labels';
 import type { FlowGraph } from './schema';
 import { nodeTitle } from './step-title';
+
+/** One field of a step, changed: its label as the form shows it, and its value before and after, in words. */
+export interface FieldChange {
+  /** The field's path in the node, e.g. "data.subject". */
+  field: string;
+  label: string;
+  before: string;
+  after: string;
+}
 
 export interface EditedStep {
   /** The step's title in the draft. */
   title: string;
-  /** What changed: "name", or the data fields that differ (e.g. "subject", "min"). */
-  fields: string[];
+  /** What changed, field by field, in the form's order of keys. */
+  changes: FieldChange[];
 }
 
 export interface FlowDiff {
@@ -33,20 +43,55 @@ function same(a: unknown, b: unknown): boolean {
   return ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-/** The keys of two data objects whose values differ, in a stable order. */
-function changedFields(a: unknown, b: unknown): string[] {
-  const ra = (a && typeof a === 'object' ? a : {}) as Record<string, unknown>;
-  const rb = (b && typeof b === 'object' ? b : {}) as Record<string, unknown>;
-  const keys = [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort();
-  return keys.filter((k) => !same(ra[k], rb[k]));
+/** Values a change names whole: the days of a Send window, a Condition branch's test. */
+const isWhole = (path: string) => path === 'data.days' || /^data\.branches\.\d+\.test$/.test(path);
+
+/** Every field of a node's data by its path ("data.branches.0.label"), down to the values a change names. */
+function fieldsOf(value: unknown, path: string, out = new Map<string, unknown>()): Map<string, unknown> {
+  if (value === null || typeof value !== 'object' || isWhole(path)) {
+    if (value !== undefined) out.set(path, value);
+    return out;
+  }
+  for (const [key, inner] of Object.entries(value)) fieldsOf(inner, `${path}.${key}`, out);
+  return out;
 }
 
-export function diffFlows(published: FlowGraph, draft: FlowGraph): FlowDiff {
+/** What changed in a node's name and data, each field labelled and its values in words. */
+function changesOf(old: FlowGraph['nodes'][number], node: FlowGraph['nodes'][number], context: ValueContext): FieldChange[] {
+  const before = fieldsOf(old.data, 'data');
+  const after = fieldsOf(node.data, 'data');
+  const [oldName, newName] = [old.name?.trim() ?? '', node.name?.trim() ?? ''];
+  if (oldName !== newName) {
+    before.set('name', oldName);
+    after.set('name', newName);
+  }
+  const paths = [...new Set(['name', ...after.keys(), ...before.keys()])];
+  return paths
+    .filter((path) => !same(before.get(path), after.get(path)))
+    .map((path) => {
+      const [a, b] = [before.get(path), after.get(path)];
+      const words =
+        typeof a === 'string' && typeof b === 'string' && path !== 'data.profileId'
+          ? changedText(a, b)
+          : { before: valueText(path, a, context), after: valueText(path, b, context) };
+      return { field: path, label: fieldLabel(path), ...words };
+    });
+}
+
+/** "Subject: “Hello” → “Hi there”": one change, as the banner lists it. */
+export const changeText = (c: FieldChange) => `${c.label}: ${c.before} → ${c.after}`;
+
+export function diffFlows(published: FlowGraph, draft: FlowGraph, context: ValueContext = {}): FlowDiff {
   const before = new Map(published.nodes.map((n) => [n.id, n]));
   const after = new Map(draft.nodes.map((n) => [n.id, n]));
   const added = draft.nodes.filter((n) => !before.has(n.id)).map((n) => nodeTitle(n));
   const removed = published.nodes.filter((n) => !after.has(n.id)).map((n) => nodeTitle(n));
   const edited: EditedStep[] = [];
+  // A step is called by its title in the draft when it is still there (a removed one, by its old title).
+  const title = (graph: Map<string, FlowGraph['nodes'][number]>, id: string) => {
+    const node = after.get(id) ?? graph.get(id);
+    return node ? nodeTitle(node) : 'a missing step';
+  };
   for (const node of draft.nodes) {
     const old = before.get(node.id);
     if (!old) continue;
@@ -56,14 +101,9 @@ export function diffFlows(published: FlowGraph, draft: FlowGraph): FlowDiff {
       added.push(nodeTitle(node));
       continue;
     }
-    const fields = [...((old.name?.trim() ?? '') !== (node.name?.trim() ?? '') ? ['name'] : []), ...changedFields(old.data, node.data)];
-    if (fields.length > 0) edited.push({ title: nodeTitle(node), fields });
+    const changes = changesOf(old, node, { stepTitle: (id) => title(after, id), ...context });
+    if (changes.length > 0) edited.push({ title: nodeTitle(node), changes });
   }
-  // A step is called by its title in the draft when it is still there (a removed one, by its old title).
-  const title = (graph: Map<string, FlowGraph['nodes'][number]>, id: string) => {
-    const node = after.get(id) ?? graph.get(id);
-    return node ? nodeTitle(node) : 'a missing step';
-  };
   const key = (e: { source: string; target: string }) => `${e.source}\u0000${e.target}`;
   const beforeEdges = new Set(published.edges.map(key));
   const afterEdges = new Set(draft.edges.map(key));

@@ -7,14 +7,13 @@ import type { FlowError } from './node';
 import { OTHERWISE } from './nodes/condition';
 import { NODE_KINDS } from './nodes';
 import type { FlowEdge, FlowNode } from './schema';
+import { nodeTitle } from './step-title';
 
 /** The output a single-output node's edge leaves from. */
 export const SINGLE = '';
 
 /** Each node's next node by output: SINGLE for one-output nodes, branch ids for a Condition. */
 export type Outputs = Map<string, Map<string, string>>;
-
-const nodeTitle = (node: FlowNode) => (node.name?.trim() ? `"${node.name.trim()}"` : `"${node.id}"`);
 
 /** Ties every edge to an output of its source and reports outputs with no (or several) connections. */
 export function connectOutputs(nodes: FlowNode[], edges: FlowEdge[], byId: ReadonlyMap<string, FlowNode>): { errors: FlowError[]; outputs: Outputs } {
@@ -44,7 +43,7 @@ export function connectOutputs(nodes: FlowNode[], edges: FlowEdge[], byId: Reado
           errors.push({
             nodeId: node.id,
             edgeId: edge.id,
-            message: `this connection leaves ${kind.label} ${nodeTitle(node)} from no branch; delete it and connect one of its branches`,
+            message: `this connection leaves ${nodeTitle(node)} from no branch; delete it and connect one of its branches`,
           });
         }
       }
@@ -140,7 +139,7 @@ export function sendOutcomeChecks(
         errors.push({
           nodeId: node.id,
           field,
-          message: `Branch '${branch.label}' tests Send Email ${nodeTitle(send)}, but a path reaches this Condition without it; choose a Send Email that comes before it on every path`,
+          message: `Branch '${branch.label}' tests ${nodeTitle(send)}, but a path reaches this Condition without it; choose a Send Email that comes before it on every path`,
         });
       } else tested.add(send.id);
     });

@@ -95,3 +95,17 @@ export async function insertEventEntry(db: Db, entry: Omit<EventEntry, 'enteredA
     return Number((await insert.execute(trx)).numAffectedRows ?? 0) > 0;
   });
 }
+
+/** The plan a journey an API event started runs (its entry's flow version), with the flow's owner: for its steps' names. */
+export async function entryPlan(db: Db, entryId: string): Promise<{ plan: Plan; ownerId: string | null } | undefined> {
+  const row = await db
+    .selectFrom('eventEntries')
+    .innerJoin('flowVersions', (join) =>
+      join.onRef('flowVersions.flowId', '=', 'eventEntries.flowId').onRef('flowVersions.version', '=', 'eventEntries.version'),
+    )
+    .innerJoin('flows', 'flows.id', 'eventEntries.flowId')
+    .select(['flowVersions.plan', 'flows.ownerId'])
+    .where('eventEntries.id', '=', entryId)
+    .executeTakeFirst();
+  return row && { plan: JSON.parse(row.plan) as Plan, ownerId: row.ownerId };
+}

@@ -1,13 +1,17 @@
 /**
  * Drafts and versions in a real browser: a published flow, edited, says what its draft changes (by step
- * titles) and that runs still use the published version; Publish takes a note, the history shows who
- * published what when; the start page names the version it runs.
+ * titles, each field by its label, old → new) and that runs still use the published version; Publish
+ * takes a note, the history shows who published what when; the start page names the version it runs.
+ * Words, not ids: problems name fields as the form labels them, a long subject is explained rather than
+ * cut, the save state never contradicts a notice, and a contact's history names the step that sent.
+ * DRIPLINE_SCREENSHOT_DIR, when set, receives the pages' screenshots.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
-import type { FlowCreated, FlowPublished, FlowResponse, RunStarted } from '../../web/lib/api-types';
-import { admin, issueFields, Product, saved, settledRun } from './product';
+import { SANDBOX_PROFILE_ID } from '../../domain/senders';
+import type { ApiKeyCreated, ContactDeliveries, EventAnswer, FlowCreated, FlowPublished, FlowResponse, RunStarted } from '../../web/lib/api-types';
+import { admin, eventually, issueFields, Product, saved, settledRun } from './product';
 
 let product: Product;
 
@@ -58,8 +62,9 @@ describe('drafts and published versions', () => {
     expect(diff).toContain('Added: Delay “Wait');
     expect(diff).toContain('Connected: Delay “Short wait” → Delay “Wait');
     expect(diff).toContain('Disconnected: Delay “Short wait” → Send Email “Hello {{name}}”');
-    expect(diff).toContain('Delay “Short wait” (name)');
-    expect(diff).toContain('Send Email “Hello {{name}}” (subject)');
+    // Each edited field by its label on the form, old → new.
+    expect(diff).toContain('Edited: Delay “Short wait”Step name: (empty) → “Short wait”');
+    expect(diff).toContain('Edited: Send Email “Hello {{name}}”Subject: “Welcome to Dripline, {{name}}” → “Hello {{name}}”');
     // Steps are named by their titles, never their ids ("wait", "welcome", "delay-…").
     expect(diff).not.toMatch(/delay-[a-z0-9]{6}|\bwelcome\b|“wait”/);
     expect(await text(page, 'draft-banner')).toContain('Runs use version 1 until you publish them as version 2');
@@ -100,6 +105,113 @@ describe('drafts and published versions', () => {
     const answer = await product.admin.api<FlowPublished>('POST', '/api/flows/welcome/publish', { note: 'x'.repeat(501) });
     expect(answer.status).toBe(422);
     expect(issueFields(answer.error)).toEqual(['note']);
+  });
+});
+
+describe('words, not ids', () => {
+  const shots = process.env.DRIPLINE_SCREENSHOT_DIR;
+
+  it('names problems and changes by the form’s labels with old → new, explains a long subject, keeps the save state true, and names the step in a contact’s history', async () => {
+    const api = product.admin;
+    // A journey an API event starts: a Send Email without a name of its own, then Exit.
+    const flowId = (await api.api<FlowCreated>('POST', '/api/flows', { name: 'Receipts' })).data.id;
+    const graph = {
+      schemaVersion: 1,
+      nodes: [
+        { id: 'trigger', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'event', event: 'order_paid' } },
+        {
+          id: 'sendEmail-dut6hf',
+          type: 'sendEmail',
+          position: { x: 0, y: 150 },
+          data: { profileId: SANDBOX_PROFILE_ID, subject: 'Your receipt', text: 'Thanks, {{name}}.' },
+        },
+        { id: 'exit-k2m9qa', type: 'exit', position: { x: 0, y: 300 }, data: {} },
+      ],
+      edges: [
+        { id: 'e1', source: 'trigger', target: 'sendEmail-dut6hf' },
+        { id: 'e2', source: 'sendEmail-dut6hf', target: 'exit-k2m9qa' },
+      ],
+    };
+    expect((await api.api('PUT', `/api/flows/${flowId}`, { name: 'Receipts', graph })).status).toBe(200);
+    await api.api<FlowPublished>('POST', `/api/flows/${flowId}/publish`).then((a) => a.data);
+    const { key } = (await api.api<ApiKeyCreated>('POST', '/api/api-keys', { name: 'Shop' })).data;
+    const event = await fetch(`${product.web}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ event: 'order_paid', email: 'buyer@example.test', name: 'Bea Buyer', idempotencyKey: 'order-1' }),
+    });
+    expect(event.status).toBe(202);
+    const { contactId } = (await event.json()) as EventAnswer;
+
+    // The contact's delivery history names the step as the canvas does, never its id.
+    await eventually('the journey’s delivery to be logged', async () => {
+      const found = (await api.api<ContactDeliveries>('GET', `/api/contacts/${contactId}/deliveries`)).data.deliveries;
+      return found.some((d) => d.outcome === 'sent') ? found : undefined;
+    });
+    const browser = await product.logIn(admin, `/contacts/${contactId}`);
+    const { page } = browser;
+    const step = page.getByTestId('delivery-history').getByTestId('attempt-step').first();
+    expect(await step.textContent()).toBe('Send Email “Your receipt”');
+    expect(await page.getByTestId('delivery-history').textContent()).not.toContain('sendEmail-dut6hf');
+    // A one-off message's subject over the limit is kept whole and explained under the field.
+    await page.getByTestId('oneoff-subject').fill('S'.repeat(5000));
+    expect((await page.getByTestId('oneoff-subject').inputValue()).length).toBe(5000);
+    expect(await page.getByTestId('oneoff-subject-count').textContent()).toBe('5,000 of at most 998 characters: 4,002 too many; shorten it');
+    if (shots) await page.screenshot({ path: `${shots}/contact-history.png`, fullPage: true });
+
+    // In the editor: HTML with an empty body is a problem named by the field's label, not its key.
+    await page.goto(`${product.web}/flows/${flowId}`);
+    await page.getByTestId('node-sendEmail').click();
+    const panel = page.getByTestId('node-panel');
+    await panel.getByTestId('send-format').selectOption('html');
+    await panel.getByTestId('send-html').fill('');
+    const problems = page.getByTestId('flow-errors');
+    await problems.filter({ hasText: 'HTML body:' }).waitFor();
+    expect(await problems.textContent()).toContain('HTML body: write the HTML body, or choose "Text only"');
+    expect(await problems.textContent()).not.toMatch(/\bhtml:/);
+    if (shots) await problems.screenshot({ path: `${shots}/problem.png` });
+
+    // The draft's changes: each field by its label, old → new, a long HTML body shortened around what changed.
+    await panel.getByTestId('send-html').fill(`<p>Thanks for your order.</p>${'<p>Your items are on their way.</p>'.repeat(40)}`);
+    await panel.getByLabel('Subject').fill('Your receipt from Dripline');
+    await page.getByTestId('draft-summary').click();
+    const diff = page.getByTestId('draft-diff');
+    await diff.filter({ hasText: 'Subject: “Your receipt” → “Your receipt from Dripline”' }).waitFor();
+    const diffText = (await diff.textContent()) ?? '';
+    expect(diffText).toContain('Body: Text only → HTML');
+    expect(diffText).toMatch(/HTML body: \(empty\) → “<p>Thanks for your order\.<\/p><p>Your items [^”]*…”/);
+    expect(diffText).not.toMatch(/profileId|\(subject\)|sendEmail-dut6hf/);
+    await saved(page);
+    if (shots) await page.screenshot({ path: `${shots}/draft-diff.png`, fullPage: true });
+
+    // A 5,000-character subject is kept whole and explained where it is typed; the draft is not saved until it is shortened.
+    const subject = panel.getByLabel('Subject');
+    await subject.fill('S'.repeat(5000));
+    expect((await subject.inputValue()).length).toBe(5000);
+    await panel.locator('.field-error', { hasText: 'subject must be at most 998 characters; this one has 5,000: shorten it' }).waitFor();
+    const state = page.getByTestId('save-state');
+    await page.locator('[data-testid="save-state"][data-state="blocked"]').waitFor();
+    expect(await state.textContent()).toMatch(/^Not saved yet: Subject on Send Email “S+…”: subject must be at most 998 characters/);
+    if (shots) await page.screenshot({ path: `${shots}/long-subject.png`, fullPage: true });
+    await subject.fill('S'.repeat(950));
+    expect(await panel.getByTestId('subject-count').textContent()).toBe('950 of at most 998 characters');
+    await saved(page);
+
+    // Save without a name says why; once named, the draft saves and nothing says otherwise.
+    await page.getByTestId('flow-name').fill('');
+    await page.getByTestId('save-flow').click();
+    const notice = page.locator('.notice', { hasText: 'Not saved yet: Give the flow a name' });
+    await notice.waitFor();
+    await page.getByTestId('flow-name').fill('Receipts, paid orders');
+    await saved(page);
+    await notice.waitFor({ state: 'detached' });
+    expect(await page.locator('.editor').textContent()).not.toContain('Not saved yet');
+    if (shots) await page.screenshot({ path: `${shots}/saved.png`, fullPage: true });
+    // A step name stops at its limit, and says so.
+    await panel.getByTestId('step-name').fill('N'.repeat(100));
+    expect((await panel.getByTestId('step-name').inputValue()).length).toBe(80);
+    await panel.getByText('80 of at most 80 characters').waitFor();
+    await browser.close();
   });
 });
 

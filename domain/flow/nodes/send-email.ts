@@ -11,15 +11,18 @@ export const BODY_FORMATS = ['text', 'html', 'mjml'] as const;
 export type BodyFormat = (typeof BODY_FORMATS)[number];
 
 export const MAX_BODY_CHARS = 200_000;
+/** The most a subject may hold: a mail header line is at most 998 characters (RFC 5322). */
+export const MAX_SUBJECT = 998;
+export const MAX_PREHEADER = 500;
 
 /** What a Send step does for a contact at the frequency cap (server/db/frequency-cap.ts). */
 export const WHEN_CAPPED = ['skip', 'wait'] as const;
 
 export const SendEmailData = z.object({
   profileId: z.string().min(1, 'choose a sender (SMTP profile)'),
-  subject: headerSafe('subject', 998).pipe(z.string().min(1, 'subject must not be empty')),
+  subject: headerSafe('subject', MAX_SUBJECT).pipe(z.string().min(1, 'subject must not be empty')),
   /** The line mail clients show after the subject in the inbox; hidden in the HTML body. */
-  preheader: headerSafe('preheader', 500).optional(),
+  preheader: headerSafe('preheader', MAX_PREHEADER).optional(),
   format: z.enum(BODY_FORMATS, { error: 'format must be text, html or mjml' }).optional(),
   /** The HTML or MJML source (format html or mjml). */
   html: z.string().max(MAX_BODY_CHARS, 'HTML body must be at most 200,000 characters').optional(),

@@ -19,6 +19,7 @@ import {
 } from '@domain/flow/nodes/condition';
 import { nodeTitle } from '@domain/flow/step-title';
 import { callApi } from '@/lib/api-client';
+import { CharacterCount } from '@/components/character-count';
 import { FilterEditor } from '@/components/filter-editor/filter-editor';
 import { issuesByField, ruleInput, rowsFor, rowsOf } from '@/components/filter-editor/filter-rules';
 import { FieldError } from '@/components/flow-editor/field-error';
@@ -224,6 +225,7 @@ export function ConditionFields(props: { nodeId: string; data: ConditionData; er
             onChange={(e) => setBranch(i, { ...branch, label: e.currentTarget.value })}
             data-testid={`branch-label-${i}`}
           />
+          <CharacterCount value={branch.label} max={60} />
           <FieldError errors={errors} field={`data.branches.${i}.label`} />
           <FieldError errors={errors} field={`data.branches.${i}.id`} />
           <TestFields
@@ -261,6 +263,7 @@ export function ConditionFields(props: { nodeId: string; data: ConditionData; er
           }}
           data-testid={`branch-${OTHERWISE}-label`}
         />
+        <CharacterCount value={data.otherwiseLabel ?? ''} max={60} />
         <FieldError errors={errors} field="data.otherwiseLabel" />
       </div>
     </>

@@ -5,7 +5,8 @@
  * version, and that runs started now still use the published version.
  */
 import { useId } from 'react';
-import { type FlowDiff, summarizeDiff } from '@domain/flow/diff';
+import { changeText, type FlowDiff, summarizeDiff } from '@domain/flow/diff';
+import { CharacterCount } from '@/components/character-count';
 
 function Changes({ label, items }: { label: string; items: string[] }) {
   if (items.length === 0) return null;
@@ -29,7 +30,16 @@ export function DraftBanner(props: { version: number; diff: FlowDiff; note: stri
         <ul className="draft-banner__changes" data-testid="draft-diff">
           <Changes label="Added" items={diff.added} />
           <Changes label="Removed" items={diff.removed} />
-          <Changes label="Edited" items={diff.edited.map((e) => `${e.title} (${e.fields.join(', ')})`)} />
+          {diff.edited.map((e) => (
+            <li key={`${e.title}|${e.changes.map((c) => c.field).join()}`} data-testid="draft-edited">
+              <strong>Edited:</strong> {e.title}
+              <ul>
+                {e.changes.map((c) => (
+                  <li key={c.field}>{changeText(c)}</li>
+                ))}
+              </ul>
+            </li>
+          ))}
           <Changes label="Connected" items={diff.connected} />
           <Changes label="Disconnected" items={diff.disconnected} />
         </ul>
@@ -45,6 +55,7 @@ export function DraftBanner(props: { version: number; diff: FlowDiff; note: stri
           onChange={(e) => onNote(e.currentTarget.value)}
           data-testid="publish-note"
         />
+        <CharacterCount value={note} max={500} />
       </div>
     </section>
   );

@@ -1,7 +1,7 @@
 'use client';
 /** The flow's problems, grouped by node; a node's name selects it on the canvas. Warnings are listed apart: they do not stop publishing. */
 import type { FlowError } from '@domain/flow/compile';
-import { fieldLabel } from '@/components/flow-editor/step-names';
+import { fieldLabel } from '@domain/flow/field-labels';
 import { errorKey } from '@/components/flow-editor/use-flow-problems';
 
 type ListProps = { nodeLabel: (id: string) => string; onFocus: (nodeId: string) => void };

@@ -51,6 +51,8 @@ export interface FlowEditorProps {
   versions: PublishedVersion[];
   /** The newest published version's graph, to show what the draft changes; null before the first publish. */
   publishedGraph: FlowGraph | null;
+  /** The lists and segments the user may see: what changed in a Condition's test names them. */
+  audiences?: { lists: { id: string; name: string }[]; segments: { id: string; name: string }[] };
 }
 
 const defaultEdgeOptions: DefaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
@@ -82,6 +84,7 @@ function Editor({
   attributes = NO_ATTRIBUTES,
   versions,
   publishedGraph,
+  audiences,
 }: FlowEditorProps) {
   const canvasRef = useRef<HTMLDivElement>(null);
   const [initial] = useState(() => toEditor(initialGraph));
@@ -109,8 +112,11 @@ function Editor({
   const diff = useMemo(() => {
     if (!publishedGraph) return null;
     const parsed = FlowGraph.safeParse(graph);
-    return diffFlows(publishedGraph, parsed.success ? parsed.data : graph);
-  }, [publishedGraph, graph]);
+    const profileName = (id: string) => profiles.find((p) => p.id === id)?.name;
+    const listName = (id: string) => audiences?.lists.find((l) => l.id === id)?.name;
+    const segmentName = (id: string) => audiences?.segments.find((l) => l.id === id)?.name;
+    return diffFlows(publishedGraph, parsed.success ? parsed.data : graph, { profileName, listName, segmentName });
+  }, [publishedGraph, graph, profiles, audiences]);
   const unpublished = newest && diff && hasChanges(diff) ? { version: newest.version, diff } : null;
   const { onPublish } = saving;
   const publish = useCallback(() => {

@@ -2,10 +2,12 @@
 /** The side panel that edits the selected node's data. Every input carries `nodrag`. */
 import { useId } from 'react';
 import type { FlowError } from '@domain/flow/compile';
+import { REENTRY_LABELS } from '@domain/flow/field-labels';
 import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
 import { type DelayData, DURATION_UNITS } from '@domain/flow/nodes/delay';
-import { REENTRY_POLICIES, type ReentryPolicy, type TriggerData } from '@domain/flow/nodes/trigger';
+import { REENTRY_POLICIES, type TriggerData } from '@domain/flow/nodes/trigger';
 import { FieldError } from '@/components/flow-editor/field-error';
+import { CharacterCount } from '@/components/character-count';
 import { SendEmailFields } from '@/components/flow-editor/send-email-fields';
 import { ConditionFields } from '@/components/flow-editor/condition-panel';
 import { SendPreview } from '@/components/flow-editor/send-preview';
@@ -43,12 +45,6 @@ function NumberInput(props: { id: string; value: number; onChange: (value: numbe
     />
   );
 }
-
-const REENTRY_LABELS: Record<ReentryPolicy, string> = {
-  once: 'Once ever',
-  one_at_a_time: 'One journey at a time',
-  always: 'Every time',
-};
 
 /** How contacts enter: a run you start, or an API event (named here) with its re-entry policy. */
 function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: FlowError[]; onChange: (d: TriggerData) => void }) {
@@ -228,6 +224,7 @@ export function NodePanel(props: {
           }}
           data-testid="step-name"
         />
+        <CharacterCount value={node.name ?? ''} max={80} />
         <FieldError errors={errors} field="name" />
       </div>
       {nodeErrors.length > 0 && (

@@ -6,14 +6,14 @@
  */
 import { useContext, useId, useRef, useState } from 'react';
 import type { FlowError } from '@domain/flow/compile';
-import { BODY_FORMATS, type BodyFormat, type SendEmailData } from '@domain/flow/nodes/send-email';
+import { FORMAT_LABELS } from '@domain/flow/field-labels';
+import { BODY_FORMATS, type BodyFormat, MAX_PREHEADER, MAX_SUBJECT, type SendEmailData } from '@domain/flow/nodes/send-email';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
+import { CharacterCount } from '@/components/character-count';
 import { FieldError } from '@/components/flow-editor/field-error';
 import { EditorContext } from '@/components/flow-editor/nodes';
 import { VariablePicker } from '@/components/flow-editor/variable-picker';
 import type { SenderProfile } from '@/components/flow-editor/types';
-
-const FORMAT_LABELS: Record<BodyFormat, string> = { text: 'Text only', html: 'HTML', mjml: 'MJML (responsive email markup)' };
 
 /** What a new MJML body starts with: a section that every client renders, the unsubscribe link in the footer. */
 const MJML_STARTER = `<mjml>
@@ -103,11 +103,12 @@ export function SendEmailFields(props: {
           onFocus={() => setTarget('subject')}
           className="nodrag"
           type="text"
-          maxLength={998}
           value={data.subject}
           onChange={(e) => onChange({ ...data, subject: e.currentTarget.value })}
+          data-testid="send-subject"
         />
         <FieldError errors={errors} field="data.subject" />
+        <CharacterCount value={data.subject} max={MAX_SUBJECT} over={false} testId="subject-count" />
       </div>
       <div className="field">
         <label htmlFor={`${id}-preheader`}>
@@ -119,13 +120,13 @@ export function SendEmailFields(props: {
           onFocus={() => setTarget('preheader')}
           className="nodrag"
           type="text"
-          maxLength={500}
           placeholder="The line inboxes show after the subject"
           value={data.preheader ?? ''}
           onChange={(e) => onChange({ ...data, preheader: e.currentTarget.value })}
           data-testid="send-preheader"
         />
         <FieldError errors={errors} field="data.preheader" />
+        <CharacterCount value={data.preheader ?? ''} max={MAX_PREHEADER} over={false} />
         {format === 'text' && data.preheader && <p className="hint">A preheader is shown only with an HTML or MJML body.</p>}
       </div>
       <div className="field">

@@ -5,6 +5,7 @@ import { useId } from 'react';
 import type { FlowError } from '@domain/flow/compile';
 import type { SplitData } from '@domain/flow/nodes/split';
 import { FieldError } from '@/components/flow-editor/field-error';
+import { CharacterCount } from '@/components/character-count';
 import type { EditorEdge, EditorNode } from '@/components/flow-editor/types';
 
 type Branch = SplitData['branches'][number];
@@ -44,6 +45,7 @@ export function SplitFields(props: { nodeId: string; data: SplitData; errors: Fl
                 onChange={(e) => setBranch(i, { ...branch, label: e.currentTarget.value })}
                 data-testid={`split-label-${i}`}
               />
+              <CharacterCount value={branch.label} max={60} />
             </div>
             <div className="field">
               <label htmlFor={`${id}-percent-${i}`}>Percent</label>

@@ -1,24 +1,8 @@
 /** How the editor names steps and their fields in messages: what the user sees, never a raw id or path. */
 import type { z } from 'zod';
+import { fieldLabel } from '@domain/flow/field-labels';
 import type { FlowGraph } from '@domain/flow/schema';
 import { nodeTitle } from '@domain/flow/step-title';
-
-/** The label each field has in the side panel, by its path in a node ("data.min" → "Min"). */
-export const FIELD_LABELS: Record<string, string> = {
-  name: 'Step name',
-  'data.amount': 'Amount',
-  'data.min': 'Min',
-  'data.max': 'Max',
-  'data.unit': 'Unit',
-  'data.profileId': 'Sender',
-  'data.subject': 'Subject',
-  'data.text': 'Body',
-};
-
-/** "Min" for "data.min"; a field the panel does not show keeps its path. */
-export function fieldLabel(field: string): string {
-  return FIELD_LABELS[field] ?? field.replace(/^data\./, '');
-}
 
 /**
  * The first reason a graph cannot be saved, e.g. `Min on Delay “Random wait: set Min”: enter a number

@@ -2,6 +2,7 @@
 /** Above the canvas: the flow's name, whether it is saved, Undo and Redo, Save and Publish, and what they answered. */
 import Link from 'next/link';
 import type { Notice, SaveState } from '@/components/flow-editor/use-flow-save';
+import { CharacterCount } from '@/components/character-count';
 
 const SAVE_LABELS = { saved: 'Saved', pending: 'Unsaved changes', saving: 'Saving…' } as const;
 
@@ -46,6 +47,7 @@ export function EditorToolbar(props: {
           aria-invalid={nameError ? true : undefined}
           aria-describedby={nameError ? 'flow-name-error' : undefined}
         />
+        <CharacterCount value={name} max={120} />
         {nameError && (
           <p className="field-error" id="flow-name-error" data-testid="flow-name-error">
             {nameError}

@@ -52,12 +52,17 @@ export function useFlowSave(options: {
   const [saving, setSaving] = useState(false);
   const [failure, setFailure] = useState<{ snapshot: string; error: ApiError } | null>(null);
   const [busy, setBusy] = useState<'save' | 'publish' | null>(null);
-  const [notice, setNotice] = useState<Notice | null>(null);
+  // A notice is about the flow as it was when it was given ("Not saved yet: give the flow a name"): once
+  // the flow changes it no longer holds, and showing it beside the save state would contradict it.
+  const [notice, setNoticeFor] = useState<(Notice & { snapshot: string }) | null>(null);
   const [serverNameError, setServerNameError] = useState<{ name: string; message: string } | null>(null);
   const [published, setPublished] = useState<number | null>(null);
 
   const latest = useRef({ name, graph, snapshot });
   latest.current = { name, graph, snapshot };
+  const setNotice = useCallback((next: Notice | null, about = latest.current.snapshot) => {
+    setNoticeFor(next && { ...next, snapshot: about });
+  }, []);
   const inFlight = useRef<Promise<boolean> | null>(null);
 
   const localNameError = flowNameProblem(name);
@@ -133,8 +138,9 @@ export function useFlowSave(options: {
     }
     setBusy('save');
     setNotice(null);
+    const sent = latest.current.snapshot;
     if (await save()) {
-      setNotice({ kind: 'success', text: liveErrorCount > 0 ? 'Draft saved. Fix the problems listed before publishing.' : 'Draft saved.' });
+      setNotice({ kind: 'success', text: liveErrorCount > 0 ? 'Draft saved. Fix the problems listed before publishing.' : 'Draft saved.' }, sent);
     }
     setBusy(null);
   }
@@ -161,7 +167,7 @@ export function useFlowSave(options: {
         done = true;
       } else {
         showApiError(result.error, sent);
-        setNotice({ kind: 'error', text: result.error.message });
+        setNotice({ kind: 'error', text: result.error.message }, sent);
       }
     }
     setBusy(null);
@@ -178,7 +184,8 @@ export function useFlowSave(options: {
           ? { kind: 'failed', reason: failureReason(failure.error, retryable) }
           : { kind: 'pending' };
 
-  return { dirty: dirty || saving, state, busy, notice, nameError, published, save, onSave, onPublish };
+  const currentNotice = notice && notice.snapshot === snapshot ? { kind: notice.kind, text: notice.text } : null;
+  return { dirty: dirty || saving, state, busy, notice: currentNotice, nameError, published, save, onSave, onPublish };
 }
 
 function failureReason(error: ApiError, retrying: boolean): string {

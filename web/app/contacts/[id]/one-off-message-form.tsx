@@ -3,7 +3,9 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useState, type FormEvent } from 'react';
+import { MAX_SUBJECT } from '@domain/flow/nodes/send-email';
 import { callApi } from '@/lib/api-client';
+import { CharacterCount } from '@/components/character-count';
 import type { MessageQueued, SendMessageBody } from '@/lib/api-types';
 import { type FieldErrors, fieldErrors } from '@/lib/form-errors';
 
@@ -94,7 +96,6 @@ export function OneOffMessageForm({ contactId, sender, senderProblem, settledWor
         <input
           id="oneoff-subject"
           type="text"
-          maxLength={998}
           value={subject}
           onChange={(e) => setSubject(e.currentTarget.value)}
           aria-invalid={errors.subject ? true : undefined}
@@ -105,6 +106,7 @@ export function OneOffMessageForm({ contactId, sender, senderProblem, settledWor
             {errors.subject}
           </p>
         )}
+        <CharacterCount value={subject} max={MAX_SUBJECT} over={!errors.subject} testId="oneoff-subject-count" />
       </div>
       <div className="field">
         <label htmlFor="oneoff-text">Message</label>

@@ -20,6 +20,8 @@ import { OneOffMessageForm } from '@/app/contacts/[id]/one-off-message-form';
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Contact' };
 
+/** A one-off message's only step, as its flow names it (server/one-off.ts). */
+const ONE_OFF_STEP = 'One-off message';
 const WEBHOOK_OUTCOME_TEXT = { succeeded: 'succeeded', retry: 'retryable', failed: 'failed' } as const;
 
 export default async function ContactPage({ params }: { params: Promise<{ id: string }> }) {
@@ -134,7 +136,7 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
             ),
         }}
         testIds={{ table: 'delivery-history', row: 'delivery-row', outcome: 'delivery-outcome' }}
-        stepName={(d) => stepTitle(plans.get(d.runId)?.steps[d.nodeId], d.nodeId)}
+        stepName={(d) => (d.flowName === null ? ONE_OFF_STEP : stepTitle(plans.get(d.runId)?.steps[d.nodeId], d.nodeId))}
       />
 
       {webhookCalls.length > 0 && (

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { visibleFlow, visibleFlowVersion } from '@server/access';
+import { visibleFlow, visibleFlowVersion, visibleLists, visibleSegments } from '@server/access';
 import { listAttributeDefinitions } from '@server/db/contacts';
 import { defaultProfileId } from '@server/db/smtp-profiles';
 import { listProfiles } from '@server/profiles';
@@ -39,6 +39,9 @@ export default async function FlowEditorPage({ params }: Props) {
   }));
   const newest = flow.versions[0];
   const published = newest ? await visibleFlowVersion(db, user, flow.id, newest.version) : undefined;
+  // A Condition's tests name lists and segments by id: what the draft changes names them as the user does.
+  const named = (items: { id: string; name: string }[]) => items.map(({ id, name }) => ({ id, name }));
+  const audiences = { lists: named(await visibleLists(db, user)), segments: named(await visibleSegments(db, user)) };
   return (
     <FlowEditor
       key={flow.id}
@@ -50,6 +53,7 @@ export default async function FlowEditorPage({ params }: Props) {
       attributes={(await listAttributeDefinitions(db)).map(({ name, type }) => ({ name, type }))}
       versions={flow.versions.map((v) => ({ ...v, publishedAt: formatTime(v.publishedAt) }))}
       publishedGraph={published?.graph ?? null}
+      audiences={audiences}
     />
   );
 }
