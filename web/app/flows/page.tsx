@@ -7,6 +7,7 @@ import { getDb } from '@/lib/server';
 import { FlowActions } from '@/app/flows/flow-actions';
 import { ImportFlowButton } from '@/app/flows/import-flow-button';
 import { NewFlowButton } from '@/app/flows/new-flow-button';
+import { Count } from '@/components/count';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Flows' };
@@ -36,7 +37,7 @@ export default async function FlowsPage({ searchParams }: Props) {
         ) : (
           archivedCount > 0 && (
             <Link href="/flows?archived=1" data-testid="archived-flows">
-              Archived flows ({archivedCount})
+              Archived flows (<Count value={archivedCount} />)
             </Link>
           )
         )}

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { callApi } from '@/lib/api-client';
 import type { ImportProblemKind } from '@domain/contact-import';
 import type { ImportStatusResponse } from '@/lib/api-types';
+import { Count } from '@/components/count';
 
 const OUTCOME: Record<ImportProblemKind, string> = { invalid: 'Refused', duplicate: 'Skipped', warning: 'Imported with a warning' };
 
@@ -28,7 +29,7 @@ export function ImportProgressView({ initial }: { initial: ImportStatusResponse 
     <div data-testid="import-progress" data-status={job.status}>
       <p data-testid="import-status">
         {job.status === 'done' ? 'Done.' : job.status === 'failed' ? `Failed: ${job.error ?? 'unknown error'}` : 'Importing…'}{' '}
-        {job.rowsDone.toLocaleString()} of {job.totalRows.toLocaleString()} rows ({percent}%).
+        <Count value={job.rowsDone} /> of <Count value={job.totalRows} /> rows ({percent}%).
       </p>
       <progress max={Math.max(job.totalRows, 1)} value={job.rowsDone} aria-label="Rows imported" />
       <ul data-testid="import-counts">
