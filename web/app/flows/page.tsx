@@ -8,6 +8,7 @@ import { FlowActions } from '@/app/flows/flow-actions';
 import { ImportFlowButton } from '@/app/flows/import-flow-button';
 import { NewFlowButton } from '@/app/flows/new-flow-button';
 import { Count } from '@/components/count';
+import { GettingStarted } from '@/app/flows/getting-started';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Flows' };
@@ -29,6 +30,7 @@ export default async function FlowsPage({ searchParams }: Props) {
           <NewFlowButton />
         </div>
       </div>
+      {!archived && <GettingStarted user={user} flows={flows} />}
       <p className="flows-view">
         {archived ? (
           <Link href="/flows" data-testid="flows-in-use">
