@@ -1,9 +1,12 @@
 /** What the getting-started checklist reads: whether each first step was taken, from the data itself. */
 import type { Db } from '.';
 
-/** Whether an SMTP profile other than the built-in one exists (someone set up their own server). */
+/** Whether an SMTP profile other than the built-in one exists, not deleted (someone set up their own server). */
 export async function hasProfileBesides(db: Db, builtInId: string): Promise<boolean> {
-  return (await db.selectFrom('smtpProfiles').select('id').where('id', '!=', builtInId).limit(1).executeTakeFirst()) !== undefined;
+  return (
+    (await db.selectFrom('smtpProfiles').select('id').where('id', '!=', builtInId).where('deletedAt', 'is', null).limit(1).executeTakeFirst()) !==
+    undefined
+  );
 }
 
 /** Whether a contact other than these (the samples a fresh install comes with) exists. */
