@@ -137,6 +137,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
             <input type="radio" name="audience" checked={audience === 'list'} onChange={() => setAudience('list')} data-testid="audience-list" />A
             list:{' '}
             <select
+              aria-label="Which list"
               value={listId}
               onChange={(e) => {
                 setListId(e.currentTarget.value);
@@ -163,6 +164,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
             />
             A segment:{' '}
             <select
+              aria-label="Which segment"
               value={segmentId}
               onChange={(e) => {
                 setSegmentId(e.currentTarget.value);
