@@ -39,6 +39,7 @@ export const UNIT_TESTS = [
   'test/postgres-schema.test.ts',
   'test/publish-condition.test.ts',
   'test/rate-limits.test.ts',
+  'test/reader-locale.test.ts',
   'test/recipient-claims.test.ts',
   'test/run-page.test.ts',
   'test/run-schedule.test.ts',
