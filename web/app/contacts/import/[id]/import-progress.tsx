@@ -34,19 +34,34 @@ export function ImportProgressView({ initial }: { initial: ImportStatusResponse 
       <progress max={Math.max(job.totalRows, 1)} value={job.rowsDone} aria-label="Rows imported" />
       <ul data-testid="import-counts">
         <li>
-          Added: <span data-testid="import-created">{job.created}</span>
+          Added:{' '}
+          <span data-testid="import-created">
+            <Count value={job.created} />
+          </span>
         </li>
         <li>
-          Updated: <span data-testid="import-updated">{job.updated}</span>
+          Updated:{' '}
+          <span data-testid="import-updated">
+            <Count value={job.updated} />
+          </span>
         </li>
         <li>
-          Refused: <span data-testid="import-invalid">{job.invalid}</span>
+          Refused:{' '}
+          <span data-testid="import-invalid">
+            <Count value={job.invalid} />
+          </span>
         </li>
         <li>
-          Duplicates skipped: <span data-testid="import-duplicates">{job.duplicates}</span>
+          Duplicates skipped:{' '}
+          <span data-testid="import-duplicates">
+            <Count value={job.duplicates} />
+          </span>
         </li>
         <li>
-          Imported with warnings: <span data-testid="import-warnings">{job.warnings}</span>
+          Imported with warnings:{' '}
+          <span data-testid="import-warnings">
+            <Count value={job.warnings} />
+          </span>
         </li>
       </ul>
       {problems.length > 0 && (
