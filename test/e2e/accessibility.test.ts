@@ -1,7 +1,8 @@
 /**
  * Accessibility in a real browser: axe-core (the engine browser extensions and CI tools use) scans the
  * flow editor (with a node selected, and with a connection's step picker open), a run page, the start
- * page (with its list and segment choices), the contacts, a contact, the lists, a list, the runs, the
+ * page (with its list and segment choices), the contacts, a contact, an import, the segments, the lists,
+ * a list, the runs, archived flows, the login page, the
  * settings pages (the API page and the event log included) and the sandbox mailbox with a message
  * open, and finds no violation of serious or critical impact.
  *
@@ -20,6 +21,8 @@ const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const shots = process.env.DRIPLINE_SCREENSHOT_DIR;
 /** The contacts the checklist's import adds: over a thousand, so counts show a thousands separator. */
 const IMPORTED = 1200;
+/** The checklist test's import, whose page the page sweep scans. */
+let importId = '';
 
 let product: Product;
 
@@ -93,6 +96,7 @@ describe('a fresh install opens on a getting-started checklist', () => {
     });
     expect(res.status).toBe(201);
     const uploaded = (await res.json()) as ImportUploadResponse;
+    importId = uploaded.id;
     await product.admin
       .api('POST', `/api/imports/${uploaded.id}/start`, { mapping: [{ to: 'email' }, { to: 'name' }], newList: 'Readers' })
       .then((a) => a.data);
@@ -228,6 +232,7 @@ describe('axe-core finds no serious or critical violations', () => {
       '/contacts',
       '/contacts/ct_ada',
       '/contacts/import',
+      `/contacts/import/${importId}`,
       '/contacts/segments',
       '/contacts/segments/new',
       `/contacts/segments/${segment.data.id}`,
@@ -235,6 +240,7 @@ describe('axe-core finds no serious or critical violations', () => {
       '/lists',
       `/lists/${list.id}`,
       '/runs',
+      '/flows?archived=1',
     ]) {
       await page.goto(`${product.web}${path}`);
       await page.locator('main h1').first().waitFor();
@@ -245,6 +251,11 @@ describe('axe-core finds no serious or critical violations', () => {
       }
     }
     await browser.close();
+    const signedOut = await product.newBrowserSession();
+    await signedOut.page.goto(`${product.web}/login`);
+    await signedOut.page.getByTestId('login-email').waitFor();
+    await expectAccessible(signedOut.page, 'the login page');
+    await signedOut.context.close();
   });
 
   it('on the settings pages', async () => {
@@ -258,6 +269,7 @@ describe('axe-core finds no serious or critical violations', () => {
       '/settings/users',
       '/settings/api-keys',
       '/settings/api-keys/events',
+      '/settings/frequency-cap',
     ]) {
       await page.goto(`${product.web}${path}`);
       await page.locator('main').waitFor();
