@@ -2,9 +2,9 @@
  * Accessibility in a real browser: axe-core (the engine browser extensions and CI tools use) scans the
  * flow editor (with a node selected, and with a connection's step picker open), a run page, the start
  * page (with its list and segment choices), the contacts, a contact, an import, the segments, the lists,
- * a list, the runs, archived flows, the login page, the
- * settings pages (the API page and the event log included) and the sandbox mailbox with a message
- * open, and finds no violation of serious or critical impact.
+ * a list, the runs, archived flows, the login page, the settings pages (the API page and the event log
+ * included) and the sandbox mailbox with a message open, and finds no violation of serious or critical
+ * impact.
  *
  * The product starts as a fresh install, so this file also shows the getting-started checklist above
  * the flows list (issue 24): nothing done at first, each step ticking as it is done (an import, a test
