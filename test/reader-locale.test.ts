@@ -14,8 +14,7 @@ describe("the reader's locale", () => {
   });
 
   it('falls back to en-US for nothing, a wildcard, q=0 or a malformed tag', () => {
-    for (const header of [null, undefined, '', '*', 'de;q=0', 'not a tag!!', ';;;,,,'])
-      expect(localeFrom(header), String(header)).toBe('en-US');
+    for (const header of [null, undefined, '', '*', 'de;q=0', 'not a tag!!', ';;;,,,']) expect(localeFrom(header), String(header)).toBe('en-US');
     expect(localeFrom('not a tag!!, de-AT;q=0.3')).toBe('de-AT');
   });
 });
