@@ -160,6 +160,7 @@ describe('a fresh install opens on a getting-started checklist', () => {
     const [previous, range] = await Promise.all([page.getByText('← Previous').boundingBox(), page.getByTestId('pager-range').boundingBox()]);
     if (!previous || !range) throw new Error('the pager is not on screen');
     expect(range.x - (previous.x + previous.width)).toBeGreaterThanOrEqual(8);
+    if (shots) await page.getByRole('navigation', { name: 'pages' }).screenshot({ path: `${shots}/pager-de-DE.png` });
     await browser.close();
   });
 });
