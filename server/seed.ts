@@ -10,6 +10,8 @@ import { upsertBuiltInProfile } from './db/smtp-profiles';
 import { loadKeyring, sandboxSmtpLogin } from './secrets';
 
 export const SAMPLE_FLOW_ID = 'welcome';
+/** The three contacts an empty install gets to try the sample flow on. */
+export const SAMPLE_CONTACT_IDS = ['ct_ada', 'ct_grace', 'ct_linus'] as const;
 
 /**
  * Embedded defaults: the Sandbox SMTP profile (kept pointing at the configured sandbox server, with

@@ -1,16 +1,28 @@
 /**
  * Accessibility in a real browser: axe-core (the engine browser extensions and CI tools use) scans the
- * flow editor (with a node selected, and with a connection's step picker open), a run page, the
- * settings pages (the API page and the event log included) and the sandbox mailbox with a message
- * open, and finds no violation of serious or critical impact.
+ * flow editor (with a node selected, and with a connection's step picker open), a run page, the start
+ * page (with its list and segment choices), the contacts, a contact, an import, the segments, the lists,
+ * a list, the runs, archived flows, the login page, the settings pages (the API page and the event log
+ * included) and the sandbox mailbox with a message open, and finds no violation of serious or critical
+ * impact.
+ *
+ * The product starts as a fresh install, so this file also shows the getting-started checklist above
+ * the flows list (issue 24): nothing done at first, each step ticking as it is done (an import, a test
+ * email through the sandbox, a flow drawn, a run), dismissed per user, gone once all is done; and counts
+ * in the reader's locale (1,200 / 1.200). DRIPLINE_SCREENSHOT_DIR, when set, receives screenshots.
  */
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowPublished, RunStarted } from '../../web/lib/api-types';
-import { admin, Product, settledRun } from './product';
+import type { FlowPublished, ImportStatusResponse, ImportUploadResponse, ListsResponse, RunStarted } from '../../web/lib/api-types';
+import { admin, eventually, Product, sendGraph, settledRun } from './product';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const shots = process.env.DRIPLINE_SCREENSHOT_DIR;
+/** The contacts the checklist's import adds: over a thousand, so counts show a thousands separator. */
+const IMPORTED = 1200;
+/** The checklist test's import, whose page the page sweep scans. */
+let importId = '';
 
 let product: Product;
 
@@ -46,6 +58,112 @@ async function expectAccessible(page: Page, what: string): Promise<void> {
   const found = await seriousViolations(page);
   expect(found, `${what}: ${JSON.stringify(found, null, 1)}`).toEqual([]);
 }
+
+/** Each checklist step's state as the flows page shows it, by step. */
+async function checklist(page: Page): Promise<Record<string, string | null>> {
+  const steps = {} as Record<string, string | null>;
+  for (const key of ['sending', 'contacts', 'flow', 'run']) steps[key] = await page.getByTestId(`getting-started-${key}`).getAttribute('data-done');
+  return steps;
+}
+
+describe('a fresh install opens on a getting-started checklist', () => {
+  it('shows every step to do, ticks each as it is done, is dismissed per user and goes once all is done', async () => {
+    const browser = await product.logIn(admin, '/flows');
+    const { page } = browser;
+    await page.getByTestId('getting-started').waitFor();
+    expect(await checklist(page)).toEqual({ sending: 'false', contacts: 'false', flow: 'false', run: 'false' });
+    await expectAccessible(page, 'the flows list with the checklist');
+    if (shots) await page.screenshot({ path: `${shots}/getting-started-fresh.png`, fullPage: true });
+    // Each undone step links to where it is done.
+    expect(await page.getByTestId('getting-started-contacts').getByRole('link').getAttribute('href')).toBe('/contacts/import');
+    expect(await page.getByTestId('getting-started-sending').getByRole('link').getAttribute('href')).toBe('/settings/smtp');
+
+    // Dismissed in another browser: gone there, for good, and still shown here.
+    const other = await product.logIn(admin, '/flows');
+    await other.page.getByTestId('dismiss-getting-started').click();
+    await other.page.getByTestId('getting-started').waitFor({ state: 'detached' });
+    await other.page.reload();
+    await other.page.getByTestId('flow-row-welcome').waitFor();
+    expect(await other.page.getByTestId('getting-started').count()).toBe(0);
+    await other.close();
+
+    // Contacts: an import of a CSV file, into a new list.
+    const csv = `email,name\n${Array.from({ length: IMPORTED }, (_, i) => `reader-${i}@import.test,Reader ${i}`).join('\n')}\n`;
+    const res = await fetch(`${product.web}/api/imports?name=readers.csv`, {
+      method: 'POST',
+      headers: { cookie: product.admin.cookie, origin: product.web, 'content-type': 'text/csv' },
+      body: csv,
+    });
+    expect(res.status).toBe(201);
+    const uploaded = (await res.json()) as ImportUploadResponse;
+    importId = uploaded.id;
+    await product.admin
+      .api('POST', `/api/imports/${uploaded.id}/start`, { mapping: [{ to: 'email' }, { to: 'name' }], newList: 'Readers' })
+      .then((a) => a.data);
+    await eventually(
+      'the import to finish',
+      async () => (await product.admin.api<ImportStatusResponse>('GET', `/api/imports/${uploaded.id}`)).data.import.status === 'done',
+      { timeoutMs: 120_000 },
+    );
+    await page.reload();
+    expect(await checklist(page)).toEqual({ sending: 'false', contacts: 'true', flow: 'false', run: 'false' });
+
+    // Sending: a test email through the sandbox.
+    const tested = await product.admin.api('POST', '/api/smtp-profiles/sandbox/test-email', { to: 'me@example.test' });
+    expect(tested.status, tested.text).toBe(200);
+    await eventually('the test email to reach the sandbox mailbox', async () => {
+      await page.reload();
+      return (await checklist(page)).sending === 'true';
+    });
+    expect(await checklist(page)).toEqual({ sending: 'true', contacts: 'true', flow: 'false', run: 'false' });
+
+    // A flow of one's own, then its first run.
+    expect((await product.admin.api('PUT', '/api/flows/first-flow', { name: 'First flow', graph: sendGraph('sandbox') })).status).toBe(200);
+    await page.reload();
+    expect(await checklist(page)).toEqual({ sending: 'true', contacts: 'true', flow: 'true', run: 'false' });
+    if (shots) await page.screenshot({ path: `${shots}/getting-started-ticked.png`, fullPage: true });
+    const version = (await product.admin.api<FlowPublished>('POST', '/api/flows/first-flow/publish')).data.version;
+    await page.reload();
+    expect(await page.getByTestId('getting-started-run').getByRole('link').getAttribute('href')).toBe(`/flows/first-flow/run?version=${version}`);
+    const run = (await product.admin.api<RunStarted>('POST', '/api/runs', { flowId: 'first-flow', version, contactIds: ['ct_ada'] })).data;
+    await settledRun(product.admin, run.runId);
+    await page.reload();
+    await page.getByTestId('flow-row-first-flow').waitFor();
+    expect(await page.getByTestId('getting-started').count()).toBe(0);
+    await browser.close();
+  });
+
+  it("shows counts in the reader's locale: 1,200 for en-US, 1.200 for de-DE, on the contacts, the lists and a list", async () => {
+    const lists = (await product.admin.api<ListsResponse>('GET', '/api/lists')).data.lists;
+    const readers = lists.find((l) => l.name === 'Readers');
+    if (!readers) throw new Error('the import made no Readers list');
+    const total = IMPORTED + 3; // and the three sample contacts
+    const browser = await product.logIn(admin, '/contacts');
+    const { page } = browser;
+    for (const [locale, thousands] of [
+      ['en-US', ','],
+      ['de-DE', '.'],
+    ] as const) {
+      await browser.context.setExtraHTTPHeaders({ 'accept-language': `${locale},en;q=0.5` });
+      const n = (value: number) => `${Math.floor(value / 1000)}${thousands}${String(value % 1000).padStart(3, '0')}`;
+      await page.goto(`${product.web}/contacts`);
+      expect(await page.getByTestId('contact-total').textContent()).toBe(`${n(total)} contacts`);
+      expect(await page.getByTestId('pager-range').textContent()).toBe(`1–50 of ${n(total)}`);
+      if (shots) await page.screenshot({ path: `${shots}/contacts-${locale}.png`, fullPage: false });
+      await page.goto(`${product.web}/lists`);
+      expect(await page.getByTestId(`list-row-${readers.id}`).locator('td').nth(1).textContent()).toBe(n(IMPORTED));
+      await page.goto(`${product.web}/lists/${readers.id}?offset=1150`);
+      expect(await page.getByTestId('list-counts').textContent()).toContain(`${n(IMPORTED)} members, ${n(IMPORTED)} subscribed`);
+      expect(await page.getByTestId('pager-range').textContent()).toBe(`1${thousands}151–${n(IMPORTED)} of ${n(IMPORTED)}`);
+    }
+    // The pager's parts stand apart: a gap between the link and the range, not run into each other.
+    const [previous, range] = await Promise.all([page.getByText('← Previous').boundingBox(), page.getByTestId('pager-range').boundingBox()]);
+    if (!previous || !range) throw new Error('the pager is not on screen');
+    expect(range.x - (previous.x + previous.width)).toBeGreaterThanOrEqual(8);
+    if (shots) await page.getByRole('navigation', { name: 'pages' }).screenshot({ path: `${shots}/pager-de-DE.png` });
+    await browser.close();
+  });
+});
 
 describe('axe-core finds no serious or critical violations', () => {
   it('on the flow editor, with a node selected and with the step picker open', async () => {
@@ -93,6 +211,54 @@ describe('axe-core finds no serious or critical violations', () => {
     await browser.close();
   });
 
+  it('on the start page with its list and segment choices, and on the contacts, lists and runs pages', async () => {
+    const segment = await product.admin.api<{ id: string }>('POST', '/api/segments', {
+      name: 'Everyone with an email',
+      filter: { match: 'all', rules: [{ field: 'email', op: 'exists' }] },
+    });
+    expect(segment.status, segment.text).toBe(201);
+    const list = (await product.admin.api<ListsResponse>('GET', '/api/lists')).data.lists[0];
+    if (!list) throw new Error('no list: the checklist test imports into one');
+    const browser = await product.logIn(admin, '/flows/first-flow/run');
+    const { page } = browser;
+    await page.getByTestId('audience-list-select').waitFor();
+    await page.getByTestId('audience-segment').check();
+    await page.getByTestId('audience-segment-count').waitFor();
+    await expectAccessible(page, 'the start page with a list and a segment to choose');
+    // Named by labels of their own, not by the label of the radio button they sit beside.
+    await page.getByRole('combobox', { name: 'Which list' }).waitFor();
+    await page.getByRole('combobox', { name: 'Which segment' }).waitFor();
+    if (shots) await page.screenshot({ path: `${shots}/start-page.png` });
+    for (const path of [
+      '/contacts',
+      '/contacts/ct_ada',
+      '/contacts/import',
+      `/contacts/import/${importId}`,
+      '/contacts/segments',
+      '/contacts/segments/new',
+      `/contacts/segments/${segment.data.id}`,
+      '/contacts/suppressions',
+      '/lists',
+      `/lists/${list.id}`,
+      '/runs',
+      '/flows?archived=1',
+    ]) {
+      await page.goto(`${product.web}${path}`);
+      await page.locator('main h1').first().waitFor();
+      await expectAccessible(page, path);
+      if (path === '/contacts/ct_ada') {
+        for (const name of ['New attribute name', 'New attribute value']) await page.getByRole('textbox', { name }).waitFor();
+        await page.getByRole('combobox', { name: 'New attribute type' }).waitFor();
+      }
+    }
+    await browser.close();
+    const signedOut = await product.newBrowserSession();
+    await signedOut.page.goto(`${product.web}/login`);
+    await signedOut.page.getByTestId('login-email').waitFor();
+    await expectAccessible(signedOut.page, 'the login page');
+    await signedOut.context.close();
+  });
+
   it('on the settings pages', async () => {
     const browser = await product.logIn(admin, '/settings/smtp');
     const { page } = browser;
@@ -104,6 +270,7 @@ describe('axe-core finds no serious or critical violations', () => {
       '/settings/users',
       '/settings/api-keys',
       '/settings/api-keys/events',
+      '/settings/frequency-cap',
     ]) {
       await page.goto(`${product.web}${path}`);
       await page.locator('main').waitFor();

@@ -2,9 +2,11 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { mayOpenTemporal } from '@server/access';
+import { ReaderLocaleProvider } from '@/components/count';
 import { MainNav } from '@/components/main-nav';
 import { UserMenu } from '@/components/user-menu';
 import { currentUser } from '@/lib/auth';
+import { readerLocale } from '@/lib/locale';
 import { getConfig } from '@/lib/server';
 import './globals.css';
 
@@ -20,6 +22,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const temporalUiUrl = getConfig().TEMPORAL_UI_URL;
   // Pages check the session themselves; the layout only decides what the nav shows.
   const user = await currentUser();
+  const locale = await readerLocale();
   return (
     <html lang="en">
       <body>
@@ -44,7 +47,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             </MainNav>
           )}
         </header>
-        <main className="page">{children}</main>
+        <main className="page">
+          <ReaderLocaleProvider locale={locale}>{children}</ReaderLocaleProvider>
+        </main>
       </body>
     </html>
   );

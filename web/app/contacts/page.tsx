@@ -9,6 +9,7 @@ import { PageQuery } from '@/lib/paging';
 import { getDb } from '@/lib/server';
 import { AddContactForm } from '@/app/contacts/add-contact-form';
 import { mayExportContacts } from '@server/access';
+import { Count } from '@/components/count';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Contacts' };
@@ -66,7 +67,7 @@ export default async function ContactsPage({ searchParams }: Props) {
         </div>
       </form>
       <p className="muted" data-testid="contact-total">
-        {total} contact{total === 1 ? '' : 's'}
+        <Count value={total} /> contact{total === 1 ? '' : 's'}
         {q ? ` matching “${q}”` : ''}
       </p>
       {contacts.length === 0 ? (

@@ -7,6 +7,8 @@ import { getDb } from '@/lib/server';
 import { FlowActions } from '@/app/flows/flow-actions';
 import { ImportFlowButton } from '@/app/flows/import-flow-button';
 import { NewFlowButton } from '@/app/flows/new-flow-button';
+import { Count } from '@/components/count';
+import { GettingStarted } from '@/app/flows/getting-started';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Flows' };
@@ -28,6 +30,7 @@ export default async function FlowsPage({ searchParams }: Props) {
           <NewFlowButton />
         </div>
       </div>
+      {!archived && <GettingStarted user={user} flows={flows} />}
       <p className="flows-view">
         {archived ? (
           <Link href="/flows" data-testid="flows-in-use">
@@ -36,7 +39,7 @@ export default async function FlowsPage({ searchParams }: Props) {
         ) : (
           archivedCount > 0 && (
             <Link href="/flows?archived=1" data-testid="archived-flows">
-              Archived flows ({archivedCount})
+              Archived flows (<Count value={archivedCount} />)
             </Link>
           )
         )}

@@ -6,6 +6,7 @@ import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
 import { CreateListForm } from '@/app/lists/create-list-form';
 import { DeleteListButton } from '@/app/lists/delete-list-button';
+import { Count } from '@/components/count';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Lists' };
@@ -46,8 +47,12 @@ export default async function ListsPage() {
                     {l.name}
                   </Link>
                 </td>
-                <td>{l.members}</td>
-                <td>{l.subscribed}</td>
+                <td>
+                  <Count value={l.members} />
+                </td>
+                <td>
+                  <Count value={l.subscribed} />
+                </td>
                 <td>{formatTime(l.createdAt)}</td>
                 <td>
                   <DeleteListButton listId={l.id} name={l.name} />

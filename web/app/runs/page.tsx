@@ -4,6 +4,7 @@ import { runsOverview } from '@server/runs/report';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
+import { Count } from '@/components/count';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Runs' };
@@ -48,9 +49,21 @@ export default async function RunsPage() {
                   <td>
                     <span className={`status status--${run.status}`}>{run.status}</span>
                   </td>
-                  <td>{c.recipients}</td>
-                  <td>{c.completed}</td>
-                  <td>{c.failed > 0 ? <span className="status status--failed">{c.failed}</span> : 0}</td>
+                  <td>
+                    <Count value={c.recipients} />
+                  </td>
+                  <td>
+                    <Count value={c.completed} />
+                  </td>
+                  <td>
+                    {c.failed > 0 ? (
+                      <span className="status status--failed">
+                        <Count value={c.failed} />
+                      </span>
+                    ) : (
+                      0
+                    )}
+                  </td>
                   <td>
                     <Link href={`/runs/${run.id}`}>Open</Link>
                   </td>

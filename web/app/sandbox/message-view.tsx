@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { sandboxedHtml } from '@domain/sandbox-html';
 import type { SandboxMessageView } from '@/lib/api-types';
+import { Count } from '@/components/count';
 
 const TABS = ['HTML', 'Text', 'Headers', 'Source'] as const;
 /** The most of a source shown on the page (a message may be 10 MB); the download has all of it. */
@@ -81,8 +82,7 @@ export function MessageView({ message }: { message: SandboxMessageView }) {
             </a>
             {source !== null && source.length > SHOWN_SOURCE_CHARS && (
               <p className="muted small">
-                The first {SHOWN_SOURCE_CHARS.toLocaleString('en')} characters of {source.length.toLocaleString('en')}: download the .eml for all of
-                it.
+                The first <Count value={SHOWN_SOURCE_CHARS} /> characters of <Count value={source.length} />: download the .eml for all of it.
               </p>
             )}
             <pre data-testid="sandbox-message-source">{source === null ? 'Loading…' : source.slice(0, SHOWN_SOURCE_CHARS)}</pre>

@@ -5,6 +5,7 @@ import { Fragment, useState } from 'react';
 import { callApi } from '@/lib/api-client';
 import type { MailboxCleared, SandboxMessageView } from '@/lib/api-types';
 import { MessageView } from '@/app/sandbox/message-view';
+import { Count } from '@/components/count';
 
 export interface MailboxMessage {
   id: number;
@@ -67,7 +68,7 @@ export function SandboxMailbox({ messages, canClear }: { messages: MailboxMessag
     <>
       <div className="toolbar">
         <span className="muted">
-          {messages.length} message{messages.length === 1 ? '' : 's'}
+          <Count value={messages.length} /> message{messages.length === 1 ? '' : 's'}
         </span>
         {canClear && (
           <button type="button" className="button danger" onClick={clear} disabled={busy || messages.length === 0} data-testid="clear-mailbox">

@@ -70,9 +70,9 @@ export function ContactForm({ contactId, name: initialName, attributes, types, s
     }
   }
 
-  const input = (key: string, type: AttributeType | undefined, value: string, onValue: (v: string) => void, testId: string) =>
+  const input = (label: string, type: AttributeType | undefined, value: string, onValue: (v: string) => void, testId: string) =>
     type === 'boolean' ? (
-      <select value={value} onChange={(e) => onValue(e.currentTarget.value)} data-testid={testId}>
+      <select value={value} aria-label={label} onChange={(e) => onValue(e.currentTarget.value)} data-testid={testId}>
         <option value="true">true</option>
         <option value="false">false</option>
       </select>
@@ -81,7 +81,7 @@ export function ContactForm({ contactId, name: initialName, attributes, types, s
         type={type === 'date' ? 'date' : 'text'}
         inputMode={type === 'number' ? 'decimal' : undefined}
         value={value}
-        aria-label={key}
+        aria-label={label}
         onChange={(e) => onValue(e.currentTarget.value)}
         data-testid={testId}
       />
@@ -110,7 +110,7 @@ export function ContactForm({ contactId, name: initialName, attributes, types, s
                 <tr key={k} data-testid={`attribute-row-${k}`} className={removed.has(k) ? 'muted' : undefined}>
                   <td className="mono">{`{{ ${k} }}`}</td>
                   <td>{types[k] ?? 'text'}</td>
-                  <td>{input(k, types[k], values[k] ?? '', (v) => setValues((vs) => ({ ...vs, [k]: v })), `attribute-value-${k}`)}</td>
+                  <td>{input(`Value of ${k}`, types[k], values[k] ?? '', (v) => setValues((vs) => ({ ...vs, [k]: v })), `attribute-value-${k}`)}</td>
                   <td>
                     <button
                       type="button"
@@ -126,6 +126,7 @@ export function ContactForm({ contactId, name: initialName, attributes, types, s
             <tr>
               <td>
                 <input
+                  aria-label="New attribute name"
                   placeholder="new attribute, e.g. plan"
                   value={fresh.name}
                   onChange={(e) => setFresh({ ...fresh, name: e.currentTarget.value })}
@@ -134,6 +135,7 @@ export function ContactForm({ contactId, name: initialName, attributes, types, s
               </td>
               <td>
                 <select
+                  aria-label="New attribute type"
                   value={types[fresh.name.trim()] ?? fresh.type}
                   disabled={Boolean(types[fresh.name.trim()])}
                   onChange={(e) => setFresh({ ...fresh, type: e.currentTarget.value as AttributeType })}
@@ -148,7 +150,7 @@ export function ContactForm({ contactId, name: initialName, attributes, types, s
               </td>
               <td>
                 {input(
-                  'new attribute value',
+                  'New attribute value',
                   types[fresh.name.trim()] ?? fresh.type,
                   fresh.value,
                   (v) => setFresh({ ...fresh, value: v }),

@@ -6,6 +6,7 @@ import { ATTRIBUTE_TYPES, type AttributeType } from '@domain/contact';
 import { attributeNameFor, type ColumnTarget } from '@domain/contact-import';
 import { callApi } from '@/lib/api-client';
 import type { ImportStatusResponse, ImportUploadResponse, StartImportBody } from '@/lib/api-types';
+import { Count } from '@/components/count';
 
 type Target = 'email' | 'name' | 'attribute' | 'skip';
 interface ColumnChoice {
@@ -123,7 +124,7 @@ export function ImportFlow({ lists }: { lists: { id: string; name: string }[] })
   return (
     <div className="card" data-testid="import-mapping">
       <p>
-        {uploaded.totalRows.toLocaleString()} rows. The first {uploaded.preview.length}, and what each column becomes:
+        <Count value={uploaded.totalRows} /> rows. The first {uploaded.preview.length}, and what each column becomes:
       </p>
       <div className="import-preview-scroll">
         <table className="table" data-testid="import-preview">

@@ -6,6 +6,7 @@ import { visibleSegments } from '@server/access';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
+import { Count } from '@/components/count';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Segments' };
@@ -54,7 +55,9 @@ export default async function SegmentsPage() {
                   </Link>
                 </td>
                 <td className="muted">{describeFilter(s.filter)}</td>
-                <td data-testid={`segment-subscribed-${s.id}`}>{counts[i]?.subscribed}</td>
+                <td data-testid={`segment-subscribed-${s.id}`}>
+                  <Count value={counts[i]?.subscribed ?? 0} />
+                </td>
                 <td>{formatTime(s.updatedAt)}</td>
               </tr>
             ))}

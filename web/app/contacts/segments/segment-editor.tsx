@@ -12,6 +12,7 @@ import { type ApiError, callApi } from '@/lib/api-client';
 import type { CountSegmentBody, SaveSegmentBody, SegmentCountResponse, SegmentResponse } from '@/lib/api-types';
 import { FilterEditor } from '@/components/filter-editor/filter-editor';
 import { buildFilter, issuesByField, type RuleRow } from '@/components/filter-editor/filter-rules';
+import { useFormatCount } from '@/components/count';
 
 interface Props {
   /** Absent for a new segment. */
@@ -39,6 +40,7 @@ function serverErrors(error: ApiError): Record<string, string> {
 
 export function SegmentEditor({ segmentId, initialName, initialMatch, initialRows, types }: Props) {
   const router = useRouter();
+  const formatCount = useFormatCount();
   const [name, setName] = useState(initialName);
   const [match, setMatch] = useState(initialMatch);
   const [rows, setRows] = useState<RuleRow[]>(initialRows);
@@ -123,7 +125,7 @@ export function SegmentEditor({ segmentId, initialName, initialMatch, initialRow
         data-count={count.state === 'ready' ? count.subscribed : undefined}
       >
         {count.state === 'ready'
-          ? `${count.subscribed} subscribed contact${count.subscribed === 1 ? '' : 's'} match${count.subscribed === 1 ? 'es' : ''} (${count.contacts} in all)`
+          ? `${formatCount(count.subscribed)} subscribed contact${count.subscribed === 1 ? '' : 's'} match${count.subscribed === 1 ? 'es' : ''} (${formatCount(count.contacts)} in all)`
           : count.state === 'counting'
             ? 'Counting…'
             : count.state === 'error'

@@ -7,6 +7,7 @@ import { formatTime } from '@/lib/format';
 import { PageQuery } from '@/lib/paging';
 import { getDb } from '@/lib/server';
 import { LiftButton } from '@/app/contacts/suppressions/lift-button';
+import { Count } from '@/components/count';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Suppressions' };
@@ -52,7 +53,7 @@ export default async function SuppressionsPage({ searchParams }: Props) {
         ))}
       </nav>
       <p className="muted" data-testid="suppression-total">
-        {total} contact{total === 1 ? '' : 's'}
+        <Count value={total} /> contact{total === 1 ? '' : 's'}
       </p>
       {items.length === 0 ? (
         <p className="empty">Nobody here: every contact is subscribed.</p>

@@ -9,6 +9,7 @@ import { requireUser } from '@/lib/auth';
 import { PageQuery } from '@/lib/paging';
 import { getDb } from '@/lib/server';
 import { AddListMember, RemoveListMember } from '@/app/lists/[id]/list-members';
+import { Count } from '@/components/count';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'List' };
@@ -45,7 +46,7 @@ export default async function ListPage({ params, searchParams }: Props) {
         </div>
       </div>
       <p className="muted" data-testid="list-counts">
-        {list.members.toLocaleString()} member{list.members === 1 ? '' : 's'}, {list.subscribed.toLocaleString()} subscribed (what a run for this list
+        <Count value={list.members} /> member{list.members === 1 ? '' : 's'}, <Count value={list.subscribed} /> subscribed (what a run for this list
         would mail).
       </p>
       <AddListMember listId={list.id} />
@@ -61,7 +62,7 @@ export default async function ListPage({ params, searchParams }: Props) {
         </div>
       </form>
       <p className="muted" data-testid="list-total">
-        {total.toLocaleString()} member{total === 1 ? '' : 's'}
+        <Count value={total} /> member{total === 1 ? '' : 's'}
         {q ? ` matching “${q}”` : ''}
       </p>
       {members.length === 0 ? (

@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { callApi } from '@/lib/api-client';
+import { Count } from '@/components/count';
 
 export function HeldForReview({ runId, held, total }: { runId: string; held: { id: string; email: string }[]; total: number }) {
   const router = useRouter();
@@ -18,7 +19,9 @@ export function HeldForReview({ runId, held, total }: { runId: string; held: { i
   };
   return (
     <section className="notice notice--info" data-testid="held-for-review">
-      <h2>Held for review ({total})</h2>
+      <h2>
+        Held for review (<Count value={total} />)
+      </h2>
       <p>
         An attempt stopped after the message went out (a lost connection, a worker that stopped), so the server may already have it. Resending uses
         the same Message-ID, which most receivers use to drop a duplicate.
@@ -34,7 +37,7 @@ export function HeldForReview({ runId, held, total }: { runId: string; held: { i
         ))}
       </ul>
       <button type="button" className="button primary" disabled={busy} onClick={() => void resend()} data-testid="resend-all-held">
-        Resend all {total}
+        Resend all <Count value={total} />
       </button>
       {error && <p className="field-error">{error}</p>}
     </section>

@@ -11,7 +11,8 @@ import { stepTitle } from '@domain/flow/step-title';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { DeliveryLog } from '@/components/delivery-log';
 import { Pager } from '@/components/pager';
-import { formatTime } from '@/lib/format';
+import { formatCount, formatTime } from '@/lib/format';
+import { readerLocale } from '@/lib/locale';
 import { requireUser } from '@/lib/auth';
 import { orNotFound } from '@/lib/not-found';
 import { getConfig, getDb } from '@/lib/server';
@@ -21,6 +22,7 @@ import { Reconciliation } from './reconciliation';
 import { RunControls } from './run-controls';
 import { RunSchedule } from './run-schedule';
 import { SenderPaces } from './sender-paces';
+import { Count } from '@/components/count';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Run' };
@@ -72,6 +74,7 @@ export default async function RunPage({
   );
   const { run, counts } = report;
   const config = getConfig();
+  const locale = await readerLocale();
   const active = run.status === 'running' || run.status === 'paused' || run.status === 'scheduled';
   const total = STATES.reduce((n, [state]) => n + counts[state], 0) + counts.journey;
   const pages = { recipients: String(recipientsAt) };
@@ -118,7 +121,8 @@ export default async function RunPage({
         <p className="muted" data-testid="run-source">
           Audience: {run.audience.sets.map((set) => RECONCILE_SET_LABELS[set].toLowerCase()).join(' and ')}
           {run.audience.reason ? ` (${REASON_LABELS[run.audience.reason] ?? run.audience.reason})` : ''} of run{' '}
-          <Link href={`/runs/${run.audience.sourceRunId}`}>{run.audience.sourceRunId}</Link> when this run was started ({run.audience.count} recipient
+          <Link href={`/runs/${run.audience.sourceRunId}`}>{run.audience.sourceRunId}</Link> when this run was started (
+          <Count value={run.audience.count} /> recipient
           {run.audience.count === 1 ? '' : 's'})
         </p>
       )}
@@ -128,7 +132,7 @@ export default async function RunPage({
             <li key={r.id}>
               Resent as run <Link href={`/runs/${r.id}`}>{r.id}</Link> ({r.status})
               {r.audience.kind === 'resend'
-                ? `: ${r.audience.sets.map((set) => RECONCILE_SET_LABELS[set].toLowerCase()).join(' and ')}, ${r.audience.count} recipient${r.audience.count === 1 ? '' : 's'}`
+                ? `: ${r.audience.sets.map((set) => RECONCILE_SET_LABELS[set].toLowerCase()).join(' and ')}, ${formatCount(r.audience.count, locale)} recipient${r.audience.count === 1 ? '' : 's'}`
                 : ''}
             </li>
           ))}
@@ -147,17 +151,23 @@ export default async function RunPage({
       <dl className="counts" data-testid="run-counts">
         <div className="counts__item">
           <dt>Recipients</dt>
-          <dd>{total}</dd>
+          <dd>
+            <Count value={total} />
+          </dd>
         </div>
         {STATES.map(([state, label]) => (
           <div key={state} className={`counts__item counts__item--${state}`} data-testid={`count-${state}`}>
             <dt>{label}</dt>
-            <dd>{counts[state]}</dd>
+            <dd>
+              <Count value={counts[state]} />
+            </dd>
           </div>
         ))}
         <div className="counts__item" data-testid="count-messages-sent">
           <dt>Messages sent</dt>
-          <dd>{counts.messagesSent}</dd>
+          <dd>
+            <Count value={counts.messagesSent} />
+          </dd>
         </div>
       </dl>
 

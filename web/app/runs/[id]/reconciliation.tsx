@@ -6,6 +6,7 @@ import Link from 'next/link';
 import { REASON_LABELS, RECONCILE_SET_LABELS, RECONCILE_SETS, type ReconcileSelection } from '@domain/delivery-log';
 import type { ReconcileCount, ReconciledRecipient } from '@server/db/reconciliation';
 import { SendToSet } from './send-to-set';
+import { Count } from '@/components/count';
 
 export function Reconciliation({
   runId,
@@ -68,7 +69,9 @@ export function Reconciliation({
                   </strong>
                 </td>
                 <td />
-                <td data-testid="count">{total}</td>
+                <td data-testid="count">
+                  <Count value={total} />
+                </td>
               </tr>,
               ...rows
                 .filter((r) => r.reason !== '')
@@ -78,7 +81,9 @@ export function Reconciliation({
                     <td>
                       <Link href={show(set, r.reason)}>{REASON_LABELS[r.reason] ?? r.reason}</Link>
                     </td>
-                    <td>{r.count}</td>
+                    <td>
+                      <Count value={r.count} />
+                    </td>
                   </tr>
                 )),
             ];
@@ -93,14 +98,18 @@ export function Reconciliation({
           profiles={profiles}
           blocked={null}
           testId="send-to-failed-and-uncertain"
-          label={`Send to the failed and the uncertain (${missed}) in a new run`}
+          label={
+            <>
+              Send to the failed and the uncertain (<Count value={missed} />) in a new run
+            </>
+          }
         />
       )}
       {selection && list && (
         <>
           <h3>
             {RECONCILE_SET_LABELS[selection.set]}
-            {selection.reason ? `: ${REASON_LABELS[selection.reason] ?? selection.reason}` : ''} ({selectedCount})
+            {selection.reason ? `: ${REASON_LABELS[selection.reason] ?? selection.reason}` : ''} (<Count value={selectedCount} />)
           </h3>
           {list.items.length === 0 ? (
             <p className="empty">Nobody.</p>

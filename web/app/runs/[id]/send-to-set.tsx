@@ -1,10 +1,11 @@
 'use client';
 /** "Send to these": a new run of the same flow version for the sets shown, with the run's senders or another profile. */
 import { useRouter } from 'next/navigation';
-import { useId, useState } from 'react';
+import { type ReactNode, useId, useState } from 'react';
 import type { ReconcileSet } from '@domain/delivery-log';
 import { callApi } from '@/lib/api-client';
 import type { SentToSet } from '@/lib/run-log-api';
+import { Count } from '@/components/count';
 
 export function SendToSet({
   runId,
@@ -14,7 +15,11 @@ export function SendToSet({
   profiles,
   blocked,
   testId = 'send-to-these',
-  label = `Send to these ${count} in a new run`,
+  label = (
+    <>
+      Send to these <Count value={count} /> in a new run
+    </>
+  ),
 }: {
   runId: string;
   sets: ReconcileSet[];
@@ -24,7 +29,7 @@ export function SendToSet({
   profiles: { id: string; name: string }[];
   blocked: string | null;
   testId?: string;
-  label?: string;
+  label?: ReactNode;
 }) {
   const router = useRouter();
   const id = useId();

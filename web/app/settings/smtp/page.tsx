@@ -5,6 +5,8 @@ import { listProfiles, type SmtpProfileView } from '@server/profiles';
 import { listAgents, requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
 import { ClickableRow } from '@/app/settings/smtp/clickable-row';
+import { formatCount } from '@/lib/format';
+import { readerLocale } from '@/lib/locale';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'SMTP settings' };
@@ -13,10 +15,10 @@ function securityLabel(p: Pick<SmtpProfileView, 'secure' | 'requireTls'>): strin
   return p.secure ? 'SSL' : p.requireTls ? 'TLS' : 'none';
 }
 
-function throttle(p: SmtpProfileView): string {
+function throttle(p: SmtpProfileView, locale: string): string {
   const parts = [
     p.ratePerSecond === null ? 'no rate limit' : `${p.ratePerSecond}/s`,
-    p.dailyCap === null ? null : `${p.dailyCap.toLocaleString('en-US')}/day`,
+    p.dailyCap === null ? null : `${formatCount(p.dailyCap, locale)}/day`,
     `${p.maxConnections} conn.`,
   ];
   return parts.filter(Boolean).join(' · ');
@@ -25,6 +27,7 @@ function throttle(p: SmtpProfileView): string {
 export default async function SmtpSettingsPage() {
   const user = await requireUser();
   const db = await getDb();
+  const locale = await readerLocale();
   const profiles = await listProfiles(db, user);
   const myDefault = await defaultProfileId(db, user.id);
   const isAdmin = user.role === 'admin';
@@ -75,7 +78,7 @@ export default async function SmtpSettingsPage() {
                 <td>{securityLabel(p)}</td>
                 <td>{p.fromEmail}</td>
                 <td>{p.fromName || <span className="muted">—</span>}</td>
-                <td className="nowrap">{throttle(p)}</td>
+                <td className="nowrap">{throttle(p, locale)}</td>
                 {isAdmin && <td>{emails(p.defaultFor) || <span className="muted">—</span>}</td>}
                 {isAdmin && <td>{p.sharedWithAll ? 'everyone' : emails(p.sharedWith) || <span className="muted">owner and admins</span>}</td>}
               </ClickableRow>

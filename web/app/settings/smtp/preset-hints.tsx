@@ -1,5 +1,6 @@
 /** Beside the SMTP profile form: the chosen preset's hints and settings, or how to set up SMTP at all. */
 import type { SmtpPreset } from '@domain/smtp-presets';
+import { Count } from '@/components/count';
 
 export function PresetHints({ preset }: { preset: SmtpPreset | undefined }) {
   return (
@@ -23,7 +24,13 @@ export function PresetHints({ preset }: { preset: SmtpPreset | undefined }) {
             <dt>Limits</dt>
             <dd>
               {preset.ratePerSecond === null ? 'no rate limit' : `${preset.ratePerSecond} message${preset.ratePerSecond === 1 ? '' : 's'}/s`}
-              {preset.dailyCap === null ? '' : `, ${preset.dailyCap.toLocaleString('en-US')} a day`}
+              {preset.dailyCap === null ? (
+                ''
+              ) : (
+                <>
+                  , <Count value={preset.dailyCap} /> a day
+                </>
+              )}
             </dd>
           </dl>
         </>

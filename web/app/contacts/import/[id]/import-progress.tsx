@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { callApi } from '@/lib/api-client';
 import type { ImportProblemKind } from '@domain/contact-import';
 import type { ImportStatusResponse } from '@/lib/api-types';
+import { Count } from '@/components/count';
 
 const OUTCOME: Record<ImportProblemKind, string> = { invalid: 'Refused', duplicate: 'Skipped', warning: 'Imported with a warning' };
 
@@ -28,24 +29,39 @@ export function ImportProgressView({ initial }: { initial: ImportStatusResponse 
     <div data-testid="import-progress" data-status={job.status}>
       <p data-testid="import-status">
         {job.status === 'done' ? 'Done.' : job.status === 'failed' ? `Failed: ${job.error ?? 'unknown error'}` : 'Importing…'}{' '}
-        {job.rowsDone.toLocaleString()} of {job.totalRows.toLocaleString()} rows ({percent}%).
+        <Count value={job.rowsDone} /> of <Count value={job.totalRows} /> rows ({percent}%).
       </p>
       <progress max={Math.max(job.totalRows, 1)} value={job.rowsDone} aria-label="Rows imported" />
       <ul data-testid="import-counts">
         <li>
-          Added: <span data-testid="import-created">{job.created}</span>
+          Added:{' '}
+          <span data-testid="import-created">
+            <Count value={job.created} />
+          </span>
         </li>
         <li>
-          Updated: <span data-testid="import-updated">{job.updated}</span>
+          Updated:{' '}
+          <span data-testid="import-updated">
+            <Count value={job.updated} />
+          </span>
         </li>
         <li>
-          Refused: <span data-testid="import-invalid">{job.invalid}</span>
+          Refused:{' '}
+          <span data-testid="import-invalid">
+            <Count value={job.invalid} />
+          </span>
         </li>
         <li>
-          Duplicates skipped: <span data-testid="import-duplicates">{job.duplicates}</span>
+          Duplicates skipped:{' '}
+          <span data-testid="import-duplicates">
+            <Count value={job.duplicates} />
+          </span>
         </li>
         <li>
-          Imported with warnings: <span data-testid="import-warnings">{job.warnings}</span>
+          Imported with warnings:{' '}
+          <span data-testid="import-warnings">
+            <Count value={job.warnings} />
+          </span>
         </li>
       </ul>
       {problems.length > 0 && (

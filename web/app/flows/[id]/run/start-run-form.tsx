@@ -6,6 +6,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { callApi, type ApiError } from '@/lib/api-client';
 import type { RunStarted, SegmentWithCount, StartRunBody } from '@/lib/api-types';
 import { type RunScheduleChoice, ScheduleFields } from './schedule-fields';
+import { Count, useFormatCount } from '@/components/count';
 
 interface Props {
   flowId: string;
@@ -24,6 +25,7 @@ interface Props {
 
 export function StartRunForm({ flowId, versions, initialVersion, contacts, everyone, lists, segments }: Props) {
   const router = useRouter();
+  const formatCount = useFormatCount();
   const [version, setVersion] = useState(initialVersion);
   const [audience, setAudience] = useState<'all' | 'contacts' | 'list' | 'segment'>('all');
   const [listId, setListId] = useState(lists[0]?.id ?? '');
@@ -50,7 +52,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
       current = false;
     };
   }, [audience, segmentId]);
-  const segmentText = segmentCount?.id === segmentId ? String(segmentCount.subscribed) : '…';
+  const segmentText = segmentCount?.id === segmentId ? formatCount(segmentCount.subscribed) : '…';
 
   const allChosen = contacts.length > 0 && chosen.size === contacts.length;
   const someChosen = chosen.size > 0 && !allChosen;
@@ -118,7 +120,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
         <legend>Audience</legend>
         <label className="radio">
           <input type="radio" name="audience" checked={audience === 'all'} onChange={() => setAudience('all')} data-testid="audience-all" />
-          Everyone subscribed ({everyone} contact{everyone === 1 ? '' : 's'})
+          Everyone subscribed (<Count value={everyone} /> contact{everyone === 1 ? '' : 's'})
         </label>
         <label className="radio">
           <input
@@ -128,13 +130,14 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
             onChange={() => setAudience('contacts')}
             data-testid="audience-contacts"
           />
-          Chosen contacts{everyone > contacts.length ? ` (the first ${contacts.length} are listed)` : ''}
+          Chosen contacts{everyone > contacts.length ? ` (the first ${formatCount(contacts.length)} are listed)` : ''}
         </label>
         {lists.length > 0 && (
           <label className="radio">
             <input type="radio" name="audience" checked={audience === 'list'} onChange={() => setAudience('list')} data-testid="audience-list" />A
             list:{' '}
             <select
+              aria-label="Which list"
               value={listId}
               onChange={(e) => {
                 setListId(e.currentTarget.value);
@@ -144,7 +147,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
             >
               {lists.map((l) => (
                 <option key={l.id} value={l.id}>
-                  {l.name} ({l.subscribed} subscribed)
+                  {l.name} ({formatCount(l.subscribed)} subscribed)
                 </option>
               ))}
             </select>
@@ -161,6 +164,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
             />
             A segment:{' '}
             <select
+              aria-label="Which segment"
               value={segmentId}
               onChange={(e) => {
                 setSegmentId(e.currentTarget.value);
@@ -260,12 +264,12 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
             ? 'Starting…'
             : `Start run for ${
                 audience === 'all'
-                  ? `everyone (${everyone})`
+                  ? `everyone (${formatCount(everyone)})`
                   : audience === 'list'
-                    ? `${lists.find((l) => l.id === listId)?.name ?? 'the list'} (${lists.find((l) => l.id === listId)?.subscribed ?? 0})`
+                    ? `${lists.find((l) => l.id === listId)?.name ?? 'the list'} (${formatCount(lists.find((l) => l.id === listId)?.subscribed ?? 0)})`
                     : audience === 'segment'
                       ? `${segments.find((s) => s.id === segmentId)?.name ?? 'the segment'} (${segmentText})`
-                      : `${chosen.size} contact${chosen.size === 1 ? '' : 's'}`
+                      : `${formatCount(chosen.size)} contact${chosen.size === 1 ? '' : 's'}`
               }`}
         </button>
       </div>

@@ -6,7 +6,8 @@ import { smtpPresets } from '@domain/smtp-presets';
 import { throttleState } from '@server/db/throttle';
 import { profileFor, profileView } from '@server/profiles';
 import { listAgents, requireUser } from '@/lib/auth';
-import { formatTime } from '@/lib/format';
+import { formatCount, formatTime } from '@/lib/format';
+import { readerLocale } from '@/lib/locale';
 import { getConfig, getDb } from '@/lib/server';
 import { SmtpProfileForm } from '@/app/settings/smtp/smtp-profile-form';
 
@@ -33,6 +34,7 @@ export default async function SmtpProfilePage({ params, searchParams }: Props) {
   // The view never holds the password: only whether one is stored.
   const profile = await profileView(db, user, row);
   const pace = await throttleState(db, row);
+  const locale = await readerLocale();
   const isAdmin = user.role === 'admin';
   return (
     <section>
@@ -53,7 +55,7 @@ export default async function SmtpProfilePage({ params, searchParams }: Props) {
           : `${pace.effectiveRate < 10 ? pace.effectiveRate.toFixed(1) : Math.round(pace.effectiveRate)} messages/s`}
         {pace.learnedRate !== null ? ' (learned from the server’s answers)' : ''}
         {pace.lastSlowdown ? ` · last slow-down ${formatTime(pace.lastSlowdown.at)}: “${pace.lastSlowdown.reply}”` : ''}
-        {pace.sentToday > 0 ? ` · ${pace.sentToday} accepted today` : ''}
+        {pace.sentToday > 0 ? ` · ${formatCount(pace.sentToday, locale)} accepted today` : ''}
       </p>
       <SmtpProfileForm
         key={profile.id}
