@@ -52,6 +52,8 @@ export function stepTitle(step: Step | undefined, nodeId: string): string {
       return `Send window “${clip(NODE_KINDS.sendWindow.summary(step))}”`;
     case 'webhook':
       return `Webhook “${clip(step.url)}”`;
+    case 'waitUntil':
+      return `Wait until “${clip(NODE_KINDS.waitUntil.summary({ until: step.until, maxWait: step.maxMs / UNIT_MS.minutes, unit: 'minutes' }))}”`;
     default:
       return step satisfies never;
   }
