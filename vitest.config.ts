@@ -31,6 +31,7 @@ export const UNIT_TESTS = [
   'test/filter-editor.test.ts',
   'test/flow-diff.test.ts',
   'test/frequency-cap.test.ts',
+  'test/goal.test.ts',
   'test/flow-lifecycle.test.ts',
   'test/delivery-log.test.ts',
   'test/log.test.ts',
