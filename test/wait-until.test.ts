@@ -63,6 +63,8 @@ beforeAll(async () => {
     'cart',
     waitUntilFlow('cart_updated', { kind: 'event', match: { event: 'purchased', where: [{ property: 'cart_id', op: 'sameAsEntry' }] } }),
   );
+  const paid = { match: 'all' as const, rules: [{ field: 'plan', op: 'equals' as const, value: 'paid' }] };
+  await publishForTest(db, 'trial', waitUntilFlow('trial_started', { kind: 'contact', filter: paid }));
   await publishForTest(db, 'onboarding', goalFlow('signed_up', { event: 'purchased', where: [{ property: 'amount', op: 'exists' }] }));
 });
 
@@ -124,6 +126,23 @@ describe('Wait until an event', () => {
     const history = await env.client.workflow.getHandle(id).fetchHistory();
     const timer = history.events?.find((e) => e.timerStartedEventAttributes)?.timerStartedEventAttributes;
     expect(Number(timer?.startToFireTimeout?.seconds)).toBe(2 * 3600);
+  });
+});
+
+describe('Wait until the contact matches', () => {
+  it('checks on arrival, then again at the next API event for the contact, which made them match', async () => {
+    const id = await post('trial_started', 'grace@example.test', { plan: 'trial' }, 'trial');
+    if (!id) throw new Error('no journey started');
+    await waiting(id);
+    // An event no flow starts on still updates the contact, and is offered to the journeys waiting on it.
+    await post('profile_updated', 'grace@example.test', { plan: 'paid' });
+    expect(await finish(id)).toEqual({ status: 'completed', nodeId: 'exit-thanks', sent: 1 });
+    const history = await env.client.workflow.getHandle(id).fetchHistory();
+    expect(history.events?.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual([
+      'chooseBranch',
+      'chooseBranch',
+      'sendEmail',
+    ]);
   });
 });
 
