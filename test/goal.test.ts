@@ -8,6 +8,7 @@ import { compile } from '../domain/flow/compile';
 import { type EventMatch, eventMatches, hearsEvent } from '../domain/flow/event-match';
 import type { FlowGraph } from '../domain/flow/schema';
 import type { Db } from '../server/db';
+import { anonymisedContactId, eraseContact } from '../server/db/contact-erasure';
 import { conversionsByStep, recordConversion } from '../server/db/conversions';
 import { insertEventEntry, recentContactEntries } from '../server/db/event-entries';
 import { databases, tempInstallOn } from './databases';
@@ -130,6 +131,26 @@ describe.each(databases)('conversions and entries on %s', (dialect) => {
       { version: 1, nodeId: 'wait', converted: 2 },
       { version: 2, nodeId: 'wait', converted: 1 },
     ]);
+  });
+
+  it('keeps a deleted contact’s conversion counted, under the stand-in id', async () => {
+    await recordConversion(db, {
+      runId: 'evt_erased',
+      flowId: 'erased',
+      version: 1,
+      nodeId: 'wait',
+      contactId: 'ct_grace',
+      convertedAt: '2026-12-07T08:00:00.000Z',
+    });
+    await eraseContact(db, 'ct_grace');
+    const rows = await db
+      .selectFrom('journeyConversions')
+      .select(['runId', 'contactId'])
+      .where('contactId', 'in', ['ct_grace', anonymisedContactId('ct_grace')])
+      .execute();
+    expect(rows.every((r) => r.contactId === anonymisedContactId('ct_grace'))).toBe(true);
+    expect(rows).toHaveLength(2);
+    expect(await conversionsByStep(db, 'erased')).toEqual([{ version: 1, nodeId: 'wait', converted: 1 }]);
   });
 
   it("lists the contact's newest entries across flows, at most as many as asked", async () => {

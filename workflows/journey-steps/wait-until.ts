@@ -42,11 +42,14 @@ export const waitUntil: JourneyStep<WaitUntilStep> = async (journey, nodeId, ste
     heard += 1;
   };
   try {
-    if (await contactMatches(journey, until.filter)) return { next: step.met };
     const deadline = Date.now() + step.maxMs;
-    for (let seen = heard; ; seen = heard) {
+    // Events counted before each check: one that comes while the activity reads the contact wakes the next wait.
+    let seen = heard;
+    if (await contactMatches(journey, until.filter)) return { next: step.met };
+    for (;;) {
       const left = deadline - Date.now();
       if (left <= 0 || !(await waitFor(journey, left, () => heard > seen)) || journey.convertedAt !== undefined) return { next: step.timedOut };
+      seen = heard;
       if (await contactMatches(journey, until.filter)) return { next: step.met };
     }
   } catch (err) {
