@@ -3,13 +3,12 @@
  * palette ("purchased" with the same cart_id, at most 3 seconds) with its two labelled outputs, and the
  * flow's goal (the same purchase) set on the Trigger. Then the events API: a contact who buys at once
  * gets nothing and converts at the Wait until; one who does not gets the reminder, then buys during the
- * day's Delay and gets no "Last chance", converting there.
+ * day's Delay and gets no "Last chance", converting there; the flow's conversions count one at each step.
  */
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
 import { SANDBOX_PROFILE_ID } from '../../domain/senders';
+import type { FlowConversions } from '../../server/conversions';
 import type { ApiKeyCreated, FlowPublished, FlowResponse, SandboxMessageList } from '../../web/lib/api-types';
 import { admin, connect, eventually, Product, saved } from './product';
 
@@ -49,17 +48,6 @@ const start = {
 async function mailTo(address: string) {
   const mail = (await product.admin.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data;
   return mail.filter((m) => m.envelopeTo.toLowerCase().includes(address)).map((m) => m.subject);
-}
-
-function conversions(): { contact: string; node: string }[] {
-  const db = new Database(path.join(product.dataDir, 'dripline.db'), { readonly: true });
-  try {
-    return db
-      .prepare('SELECT c.email AS contact, j.node_id AS node FROM journey_conversions j JOIN contacts c ON c.id = j.contact_id ORDER BY c.email')
-      .all() as { contact: string; node: string }[];
-  } finally {
-    db.close();
-  }
 }
 
 describe('the abandoned cart', () => {
@@ -134,11 +122,15 @@ describe('the abandoned cart', () => {
     await event('cart_updated', 'browser@example.test', 'c-2');
     await eventually('the reminder', async () => (await mailTo('browser@example.test')).includes('You left something in your cart'));
     await event('purchased', 'browser@example.test', 'c-2');
-    const converted = await eventually('both journeys converted', () => (conversions().length === 2 ? conversions() : undefined));
-    expect(converted).toEqual([
-      { contact: 'browser@example.test', node: 'day' },
-      { contact: 'buyer@example.test', node: waitNode?.id },
-    ]);
+    // Counted per step, as GET /api/flows/:id/conversions says: one in the Wait until, one in the Delay.
+    const converted = await eventually('both journeys converted', async () => {
+      const answer = (await product.admin.api<FlowConversions>('GET', '/api/flows/cart/conversions')).data;
+      return answer.converted === 2 ? answer : undefined;
+    });
+    const byNode = Object.fromEntries(converted.steps.map((s) => [s.nodeId, s]));
+    expect(byNode.day).toMatchObject({ step: 'Delay “Wait 1 day”', converted: 1 });
+    expect(byNode[waitNode?.id ?? '']).toMatchObject({ step: expect.stringMatching(/^Wait until “"purchased where cart_id as on entry" \(at most 3 seco/), converted: 1 });
+    expect(converted.steps).toHaveLength(2);
     expect(await mailTo('buyer@example.test')).toEqual([]);
     expect(await mailTo('browser@example.test')).toEqual(['You left something in your cart']);
   });

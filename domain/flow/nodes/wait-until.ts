@@ -59,7 +59,8 @@ const unitText = (n: number, unit: string) => (n === 1 ? unit.replace(/s$/, '') 
 function summary(data: WaitUntilData): string {
   const what = data.until.kind === 'event' ? `"${describeEventMatch(data.until.match)}"` : describeFilter(data.until.filter);
   const most = Number.isFinite(data.maxWait) ? `at most ${data.maxWait} ${unitText(data.maxWait, data.unit)}` : 'set the longest wait';
-  return `Wait until ${what} (${most})`;
+  // The label says "Wait until" already (on the canvas and in step titles).
+  return `${what} (${most})`;
 }
 
 export const waitUntil: NodeKind<'waitUntil', WaitUntilData, WaitUntilStep> = {
