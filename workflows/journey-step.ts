@@ -50,5 +50,6 @@ export async function waitFor(journey: Journey, ms: number, until?: () => boolea
     await sleep(ms);
     return false;
   }
-  return condition(() => journey.convertedAt !== undefined || (until?.() ?? false), ms);
+  // At least 1 ms, as sleep's timer is: condition(fn, 0) would take the SDK's own patch marker.
+  return condition(() => journey.convertedAt !== undefined || (until?.() ?? false), Math.max(1, ms));
 }
