@@ -32,6 +32,7 @@ export const UNIT_TESTS = [
   'test/flow-diff.test.ts',
   'test/frequency-cap.test.ts',
   'test/getting-started.test.ts',
+  'test/goal.test.ts',
   'test/flow-lifecycle.test.ts',
   'test/delivery-log.test.ts',
   'test/log.test.ts',

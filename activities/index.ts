@@ -9,6 +9,7 @@ import type { TransportPool } from '../server/smtp/transport-pool';
 import { createCohortActivities } from './cohort';
 import { createConditionActivities } from './condition';
 import { createImportActivities } from './contact-import';
+import { createGoalActivities } from './goal';
 import { createSendBatch } from './send-batch';
 import { createSendEmail } from './send-email';
 import { createSendWindowActivities } from './send-window';
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSendWindowActivities(deps),
     ...createConditionActivities(deps),
     ...createWebhookActivities(deps),
+    ...createGoalActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -21,7 +21,9 @@ export const EventRequest = z.object({
   event: z
     .string({ error: (i) => (i.input === undefined ? 'event is required' : 'event must be a string') })
     .regex(EVENT_NAME, `event must be an event name: ${EVENT_NAME_HINT}`)
-    .describe('The event name; every published flow whose Trigger listens to it starts a journey for the contact.'),
+    .describe(
+      "The event name; every published flow whose Trigger listens to it starts a journey for the contact, and the contact's running journeys waiting for it (a Wait until step, a flow's goal) hear it.",
+    ),
   email: z
     .string({ error: (i) => (i.input === undefined ? 'email is required' : 'email must be a string') })
     .pipe(emailAddress('email', 'ada@example.com'))
@@ -36,7 +38,9 @@ export const EventRequest = z.object({
   attributes: z
     .record(AttributeName, AttributeValue.nullable(), { error: 'attributes must be an object of name: value' })
     .optional()
-    .describe('Attributes to set on the contact (null removes one); each value must suit its attribute type.'),
+    .describe(
+      "Attributes to set on the contact (null removes one); each value must suit its attribute type. They are also the event's properties that a Wait until's or a goal's filters test (e.g. cart_id).",
+    ),
   idempotencyKey: IdempotencyKey.optional().describe('The same key twice starts one journey. Or send the Idempotency-Key header.'),
 });
 export type EventRequest = z.output<typeof EventRequest>;

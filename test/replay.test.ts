@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { makeKeyring } from '../server/crypto';
 import { workerDataConverter } from '../server/temporal-codec';
-import { pauseSignal, rescheduleSignal, resumeSignal } from '../workflows/contracts';
+import { journeyEventSignal, pauseSignal, rescheduleSignal, resumeSignal } from '../workflows/contracts';
 import { failureConverterPath, root, testSecretKey, workflowsPath } from './helpers';
 
 // As the worker replays: through the payload codec, with the key the campaign tests record with. The
@@ -171,5 +171,36 @@ describe('replay of a journey with a Webhook', () => {
 
   it('replays deterministically with the current workflow code', async () => {
     await expect(Worker.runReplayHistory(replayOptions, history, 'journey-webhook')).resolves.toBeUndefined();
+  });
+});
+
+/**
+ * Journeys that heard API events (the `event` signal): an abandoned cart's Wait until that the purchase
+ * of the same cart ended ("Event came"), and an onboarding journey its goal ended in a Delay (converted).
+ * Re-record after an intended change behind patched(): DRIPLINE_RECORD_HISTORY=1 npx vitest run test/wait-until.test.ts
+ */
+describe('replay of journeys with a Wait until and a goal', () => {
+  const read = (name: string) => historyFromJSON(JSON.parse(fs.readFileSync(path.join(root, 'test', 'histories', name), 'utf8')));
+  const signals = (h: ReturnType<typeof read>) => (h.events ?? []).flatMap((e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+  const activities = (h: ReturnType<typeof read>) =>
+    (h.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+
+  it('the Wait until history has its timer, two events (another cart, then this one) and the "Event came" send', () => {
+    const history = read('journey-wait-until.json');
+    expect(signals(history)).toEqual([journeyEventSignal.name, journeyEventSignal.name]);
+    expect(activities(history)).toEqual(['sendEmail']);
+    expect((history.events ?? []).some((e) => e.timerStartedEventAttributes)).toBe(true);
+    expect((history.events ?? []).some((e) => e.workflowExecutionCompletedEventAttributes)).toBe(true);
+  });
+
+  it('the goal history has the welcome send, the Delay’s timer cancelled by the goal event, and the conversion recorded', () => {
+    const history = read('journey-goal.json');
+    expect(signals(history)).toEqual([journeyEventSignal.name, journeyEventSignal.name]);
+    expect(activities(history)).toEqual(['sendEmail', 'recordConversion']);
+    expect((history.events ?? []).some((e) => e.timerCanceledEventAttributes)).toBe(true);
+  });
+
+  it.each(['journey-wait-until', 'journey-goal'])('replays %s deterministically with the current workflow code', async (name) => {
+    await expect(Worker.runReplayHistory(replayOptions, read(`${name}.json`), name)).resolves.toBeUndefined();
   });
 });

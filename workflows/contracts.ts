@@ -5,6 +5,7 @@
  * histories in test/histories/ carry them. Deterministic code only (the workflow bundle loads it).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { EventProperties, JourneyEvent } from '../domain/flow/event-match';
 import type { SendEmailStep, Plan } from '../domain/flow/plan';
 import type { Spread } from './campaign-start';
 import type * as registered from './index';
@@ -74,15 +75,21 @@ export interface JourneyInput {
   plan: Plan;
   runId: string;
   contactId: string;
+  /** The properties of the API event that started the journey (a goal's or Wait until's `sameAsEntry` filters compare with them). */
+  entryEvent?: EventProperties;
 }
 
 export interface JourneyResult {
-  status: 'completed' | 'failed';
+  /** converted: the flow's goal event came, and ended the journey at `nodeId`. */
+  status: 'completed' | 'failed' | 'converted';
   /** The node the journey ended at. */
   nodeId: string;
   sent: number;
   error?: string;
 }
+
+/** An API event for the journey's contact: it may reach the flow's goal or end a Wait until. */
+export const journeyEventSignal = defineSignal<[JourneyEvent]>('event');
 
 /**
  * An event's journey: one per flow, contact and idempotency key. The key may be long or odd, so the

@@ -2,6 +2,8 @@
  * What a journey does at one step type: a handler per type (workflows/journey-steps/*), in a registry
  * keyed by step type, so a step type without one does not type-check. Workflow code: deterministic.
  */
+import { condition, sleep } from '@temporalio/workflow';
+import type { EventProperties, JourneyEvent } from '../domain/flow/event-match';
 import type { SendOutcome } from '../domain/flow/nodes/condition';
 import type { Step } from '../domain/flow/plan';
 import type { JourneyResult } from './contracts';
@@ -16,6 +18,14 @@ export interface Journey {
   sent: number;
   /** Each send's outcome so far, by node id, for a Condition that tests it. */
   readonly outcomes: Record<string, SendOutcome>;
+  /** The properties of the event that started the journey (for `sameAsEntry` filters). */
+  readonly entryEvent?: EventProperties;
+  /** The flow has a goal: its waits end early when it is reached. */
+  readonly hasGoal: boolean;
+  /** Set when the goal event came: the node the contact was in. The journey ends there, converted. */
+  convertedAt?: string;
+  /** While a step waits for events (Wait until): hears each API event the journey is signalled. */
+  listen?: (event: JourneyEvent) => void;
 }
 
 /** Where the journey goes from a step: on to a node, or it ends with this result. */
@@ -30,3 +40,16 @@ export type JourneySteps = { [T in Step['type']]: JourneyStep<Extract<Step, { ty
 export const failedAt = (journey: Journey, nodeId: string, error: string): JourneyMove => ({
   end: { status: 'failed', nodeId, sent: journey.sent, error },
 });
+
+/**
+ * Sleeps `ms`, or less if `until()` becomes true or the flow's goal is reached (a signal); true when
+ * woken early. Without a goal and `until` it is the plain timer journeys have always slept on.
+ */
+export async function waitFor(journey: Journey, ms: number, until?: () => boolean): Promise<boolean> {
+  if (!journey.hasGoal && !until) {
+    await sleep(ms);
+    return false;
+  }
+  // At least 1 ms, as sleep's timer is: condition(fn, 0) would take the SDK's own patch marker.
+  return condition(() => journey.convertedAt !== undefined || (until?.() ?? false), Math.max(1, ms));
+}

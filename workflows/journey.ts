@@ -1,24 +1,38 @@
 /**
  * One journey per contact: walks the compiled plan of a published flow version, each step by its
- * type's handler (workflows/journey-steps/*). Deterministic code only (test/architecture.test.ts checks the imports).
+ * type's handler (workflows/journey-steps/*). API events for the contact come as the `event` signal: the
+ * flow's goal event ends the journey at once, converted, at the step the contact was in; a Wait until
+ * hears them too. Deterministic code only (test/architecture.test.ts checks the imports).
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { eventMatches } from '../domain/flow/event-match';
 import { PLAN_SCHEMA_VERSION, type Step } from '../domain/flow/plan';
-import type { JourneyInput, JourneyResult } from './contracts';
+import { type JourneyInput, type JourneyResult, journeyEventSignal } from './contracts';
 import type { Journey, JourneySteps } from './journey-step';
 import { JOURNEY_STEPS } from './journey-steps';
+
+const { recordConversion } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 
 /** The handler of a step type, or undefined for a type this worker does not know (a plan from a newer version). */
 function handlerOf<T extends Step['type']>(type: T): JourneySteps[T] | undefined {
   return Object.hasOwn(JOURNEY_STEPS, type) ? JOURNEY_STEPS[type] : undefined;
 }
 
-export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput): Promise<JourneyResult> {
+export async function journeyWorkflow({ plan, runId, contactId, entryEvent }: JourneyInput): Promise<JourneyResult> {
   if (plan.schemaVersion !== PLAN_SCHEMA_VERSION) {
     throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
   }
-  const journey: Journey = { runId, contactId, flowId: plan.flowId, sent: 0, outcomes: {} };
+  const { goal } = plan;
+  const journey: Journey = { runId, contactId, flowId: plan.flowId, sent: 0, outcomes: {}, entryEvent, hasGoal: goal !== undefined };
   let nodeId = plan.entry;
+  setHandler(journeyEventSignal, (event) => {
+    if (goal && journey.convertedAt === undefined && eventMatches(goal, event, entryEvent)) journey.convertedAt = nodeId;
+    journey.listen?.(event);
+  });
   for (;;) {
     const step = Object.hasOwn(plan.steps, nodeId) ? plan.steps[nodeId] : undefined;
     if (!step) throw ApplicationFailure.nonRetryable(`plan has no step "${nodeId}"`);
@@ -29,6 +43,12 @@ export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput):
       );
     }
     const move = await handler(journey, nodeId, step as never);
+    if (journey.convertedAt !== undefined) {
+      // The goal came while the contact was at this step: counted there, and the journey ends.
+      const at = journey.convertedAt;
+      await recordConversion({ runId, flowId: plan.flowId, version: plan.version, nodeId: at, contactId });
+      return { status: 'converted', nodeId: at, sent: journey.sent };
+    }
     if ('end' in move) return move.end;
     nodeId = move.next;
   }

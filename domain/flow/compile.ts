@@ -113,7 +113,8 @@ export function compile(raw: unknown, meta: { flowId: string; version: number })
     if (step) steps[node.id] = node.name?.trim() ? { ...step, name: node.name.trim() } : step;
   }
   const entry = outputs.get(trigger.id)?.get(SINGLE) ?? '';
-  const plan: Plan = { schemaVersion: PLAN_SCHEMA_VERSION, flowId: meta.flowId, version: meta.version, entry, steps };
+  const goal = trigger.type === 'trigger' && trigger.data.source === 'event' ? trigger.data.goal : undefined;
+  const plan: Plan = { schemaVersion: PLAN_SCHEMA_VERSION, flowId: meta.flowId, version: meta.version, entry, steps, ...(goal ? { goal } : {}) };
   const tooBig = planSizeError(plan);
   return tooBig ? { ok: false, errors: [tooBig], warnings } : { ok: true, graph, plan, warnings };
 }
@@ -142,16 +143,28 @@ function campaignWarnings(graph: FlowGraph): FlowError[] {
   return warnings;
 }
 
-/** A campaign moves its recipients a page at a time: it has no per-recipient call to a webhook (yet). */
+/**
+ * A campaign moves its recipients a page at a time: it has no per-recipient call to a webhook (yet), and
+ * API events reach journeys only, so a campaign has no Wait until and no goal.
+ */
 function journeyOnlyErrors(graph: FlowGraph): FlowError[] {
   const trigger = graph.nodes.find((n) => n.type === 'trigger');
   if (trigger?.type !== 'trigger' || trigger.data.source !== 'audience') return [];
-  return graph.nodes
-    .filter((n) => n.type === 'webhook')
+  const errors: FlowError[] = graph.nodes
+    .filter((n) => n.type === 'webhook' || n.type === 'waitUntil')
     .map((n) => ({
       nodeId: n.id,
-      message: 'a Webhook works in journeys only (a Trigger on an API event), not in a campaign to an audience; remove it or change the Trigger',
+      message: `a ${n.type === 'webhook' ? 'Webhook' : 'Wait until'} works in journeys only (a Trigger on an API event), not in a campaign to an audience; remove it or change the Trigger`,
     }));
+  if (trigger.data.goal) {
+    errors.push({
+      nodeId: trigger.id,
+      field: 'data.goal',
+      message:
+        'a goal works in journeys only (a Trigger on an API event): a campaign to an audience gets no events; remove the goal or change the Trigger',
+    });
+  }
+  return errors;
 }
 
 /**

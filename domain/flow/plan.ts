@@ -1,4 +1,5 @@
 /** The compiled form of a published flow: what a workflow receives as input. Only `compile` makes one. */
+import type { EventMatch } from './event-match';
 import type { Step } from './nodes';
 
 export type { DelayStep } from './nodes/delay';
@@ -8,6 +9,7 @@ export type { SendWindowStep } from './nodes/send-window';
 export type { ConditionStep } from './nodes/condition';
 export type { SplitStep } from './nodes/split';
 export type { WebhookStep } from './nodes/webhook';
+export type { WaitUntilStep } from './nodes/wait-until';
 export type { Step };
 
 /** Bumped when a plan's shape changes; workflows refuse versions they do not know. */
@@ -20,6 +22,8 @@ export interface Plan {
   /** The node the journey starts at (the one after the trigger). */
   entry: string;
   steps: Record<string, Step>;
+  /** Goal and exit (journeys): this event ends a contact's journey at once, counted as converted. Absent: no goal. */
+  goal?: EventMatch;
 }
 
 /** Every node a step may go on to (exhaustive: a new step type that forgets its outputs does not compile). */
@@ -35,6 +39,8 @@ export function nextsOf(step: Step): string[] {
       return step.branches.map((b) => b.next);
     case 'webhook':
       return [step.success, step.failure];
+    case 'waitUntil':
+      return [step.met, step.timedOut];
     case 'exit':
       return [];
     default:

@@ -52,6 +52,10 @@ export function stepTitle(step: Step | undefined, nodeId: string): string {
       return `Send window “${clip(NODE_KINDS.sendWindow.summary(step))}”`;
     case 'webhook':
       return `Webhook “${clip(step.url)}”`;
+    case 'waitUntil': {
+      const unit = (['days', 'hours', 'minutes'] as const).find((u) => step.maxMs % UNIT_MS[u] === 0) ?? 'seconds';
+      return `Wait until “${clip(NODE_KINDS.waitUntil.summary({ until: step.until, maxWait: step.maxMs / UNIT_MS[unit], unit }))}”`;
+    }
     default:
       return step satisfies never;
   }

@@ -76,6 +76,11 @@ export async function contactEntries(db: Db, flowId: string, contactId: string, 
     .execute();
 }
 
+/** The contact's newest entries into any flow, newest first: the journeys an API event for them may reach. */
+export async function recentContactEntries(db: Db, contactId: string, limit: number): Promise<EventEntry[]> {
+  return db.selectFrom('eventEntries').selectAll().where('contactId', '=', contactId).orderBy('enteredAt', 'desc').limit(limit).execute();
+}
+
 /**
  * Records an entry. With `onlyIfFirst` (re-entry "once ever") it is written only when the contact
  * has no entry in the flow yet, in one statement, so two events at once cannot both enter. Returns

@@ -252,6 +252,15 @@ export interface Tables {
     detail: string;
     at: string;
   };
+  /** A journey that reached its flow's goal: one row per journey, at the step the contact was in (server/db/conversions.ts). */
+  journeyConversions: {
+    runId: string;
+    flowId: string;
+    version: number;
+    nodeId: string;
+    contactId: string;
+    convertedAt: string;
+  };
   /** The workspace's frequency cap (one row, id 1; none while it is off): at most maxEmails marketing emails per contact per periodHours. */
   frequencyCap: { id: number; maxEmails: number; periodHours: number; updatedAt: string };
   /** Per-profile throttle state shared by every worker: see throttle.ts. */

@@ -54,6 +54,7 @@ const SLOTS = {
   operations: 81,
   'ab-split': 106,
   reconcile: 105,
+  'abandoned-cart': 116,
 } as const;
 export type Area = keyof typeof SLOTS;
 

@@ -9,6 +9,7 @@ import { exit } from './exit';
 import { sendEmail } from './send-email';
 import { sendWindow } from './send-window';
 import { split } from './split';
+import { waitUntil } from './wait-until';
 import { webhook } from './webhook';
 
-export const JOURNEY_STEPS: JourneySteps = { delay, sendWindow, sendEmail, condition, split, webhook, exit };
+export const JOURNEY_STEPS: JourneySteps = { delay, sendWindow, sendEmail, condition, split, webhook, waitUntil, exit };

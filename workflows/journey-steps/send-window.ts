@@ -2,10 +2,10 @@
  * A journey's Send window: the sendWindowDueAt activity says when this contact may be sent to (its
  * answer is in the history, so a replay sleeps until the same instant), then the journey sleeps.
  */
-import { proxyActivities, sleep } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { SendWindowStep } from '../../domain/flow/plan';
-import type { JourneyStep } from '../journey-step';
+import { type JourneyStep, waitFor } from '../journey-step';
 
 const { sendWindowDueAt } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -15,6 +15,6 @@ const { sendWindowDueAt } = proxyActivities<Activities>({
 // A step type added after the first histories were recorded: none of them reaches it, so it needs no patched().
 export const sendWindow: JourneyStep<SendWindowStep> = async (journey, _nodeId, step) => {
   const { dueAt } = await sendWindowDueAt({ contactId: journey.contactId, step, now: Date.now(), rand: Math.random() });
-  await sleep(Math.max(0, dueAt - Date.now()));
+  await waitFor(journey, Math.max(0, dueAt - Date.now()));
   return { next: step.next };
 };

@@ -11,10 +11,21 @@ import { sendEmail, SendEmailNode, type SendEmailStep } from './send-email';
 import { sendWindow, SendWindowNode, type SendWindowStep } from './send-window';
 import { split, SplitNode, type SplitStep } from './split';
 import { trigger, TriggerNode } from './trigger';
+import { waitUntil, WaitUntilNode, type WaitUntilStep } from './wait-until';
 import { webhook, WebhookNode, type WebhookStep } from './webhook';
 
 /** The zod schema of each node type, for the graph's discriminated union. */
-export const NODE_SCHEMAS = [TriggerNode, DelayNode, SendEmailNode, ConditionNode, ExitNode, SendWindowNode, SplitNode, WebhookNode] as const;
+export const NODE_SCHEMAS = [
+  TriggerNode,
+  DelayNode,
+  SendEmailNode,
+  ConditionNode,
+  ExitNode,
+  SendWindowNode,
+  SplitNode,
+  WebhookNode,
+  WaitUntilNode,
+] as const;
 
 export type FlowNode = z.infer<(typeof NODE_SCHEMAS)[number]>;
 export type NodeType = FlowNode['type'];
@@ -23,9 +34,11 @@ export type NodeOf<T extends NodeType> = Extract<FlowNode, { type: T }>;
 export type NodeData<T extends NodeType> = NodeOf<T>['data'];
 
 /** A step of a compiled plan, with the name its node was given in the editor (if any). */
-export type Step = (DelayStep | SendEmailStep | ConditionStep | ExitStep | SendWindowStep | SplitStep | WebhookStep) & { name?: string };
+export type Step = (DelayStep | SendEmailStep | ConditionStep | ExitStep | SendWindowStep | SplitStep | WebhookStep | WaitUntilStep) & {
+  name?: string;
+};
 
-export const NODE_KINDS = { trigger, delay, sendWindow, sendEmail, condition, split, webhook, exit } as const;
+export const NODE_KINDS = { trigger, delay, sendWindow, sendEmail, condition, split, webhook, waitUntil, exit } as const;
 export const NODE_TYPES = Object.keys(NODE_KINDS) as NodeType[];
 
 /** A node type's module, typed by the node it describes (correlates a node with its own module). */

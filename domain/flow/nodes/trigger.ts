@@ -1,10 +1,9 @@
 /** Trigger: how contacts enter the flow. Not a step of the plan: the plan starts at the node after it. */
 import { z } from 'zod';
+import { describeEventMatch, EVENT_NAME, EVENT_NAME_HINT, EventMatch } from '../event-match';
 import { nodeId, type NodeKind, position, stepName } from '../node';
 
-/** An event name as `POST /api/v1/events` names it: e.g. signed_up, order.paid. */
-export const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
-export const EVENT_NAME_HINT = 'letters, digits and _ . : - (at most 100, starting with a letter or digit), e.g. signed_up';
+export { EVENT_NAME, EVENT_NAME_HINT };
 
 /**
  * Whether a contact who entered the flow by an event may enter it again: once: never again;
@@ -20,6 +19,8 @@ export const TriggerData = z.object({
   event: z.string().max(100, 'an event name is at most 100 characters').optional(),
   /** Re-entry for contacts entering by an event; default once ever. */
   reentry: z.enum(REENTRY_POLICIES, { error: 'reentry must be once, one_at_a_time or always' }).optional(),
+  /** Goal and exit (source event): this event ends the contact's journey at once, counted as converted at the step they were in. */
+  goal: EventMatch.optional(),
 });
 export type TriggerData = z.infer<typeof TriggerData>;
 
@@ -35,7 +36,7 @@ export const trigger: NodeKind<'trigger', TriggerData, never> = {
   defaults: () => ({ source: 'audience' }),
   summary: (data) =>
     data.source === 'event'
-      ? `A contact enters on the API event "${data.event ?? ''}" (${REENTRY_TEXT[data.reentry ?? 'once']})`
+      ? `A contact enters on the API event "${data.event ?? ''}" (${REENTRY_TEXT[data.reentry ?? 'once']})${data.goal ? `; goal: ${describeEventMatch(data.goal)}` : ''}`
       : 'Contacts enter when you start a run',
   check: (node) =>
     node.data.source === 'event' && !EVENT_NAME.test(node.data.event ?? '')

@@ -28,8 +28,8 @@ import type { EditorEdge, EditorNode } from '@/components/flow-editor/types';
 
 type Branch = ConditionData['branches'][number];
 
-/** A Condition's rules in the shared filter editor; the flow holds them typed, the rows keep them as typed. */
-function AttributeRules(props: {
+/** A Condition's (or a Wait until's) rules in the shared filter editor; the flow holds them typed, the rows keep them as typed. */
+export function AttributeRules(props: {
   filter: ContactFilter;
   field: string;
   errors: FlowError[];

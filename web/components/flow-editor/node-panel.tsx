@@ -13,6 +13,7 @@ import { ConditionFields } from '@/components/flow-editor/condition-panel';
 import { SendPreview } from '@/components/flow-editor/send-preview';
 import { SendWindowFields } from '@/components/flow-editor/send-window-fields';
 import { SplitFields } from '@/components/flow-editor/split-panel';
+import { GoalFields, WaitUntilFields } from '@/components/flow-editor/wait-until-fields';
 import { WebhookFields } from '@/components/flow-editor/webhook-fields';
 import type { EditorNode, SenderProfile } from '@/components/flow-editor/types';
 
@@ -26,6 +27,7 @@ const NAME_EXAMPLES: Record<NodeType, string> = {
   exit: 'Done',
   sendWindow: 'Business hours',
   webhook: 'Tell the CRM',
+  waitUntil: 'Until they buy',
 };
 
 const UNIT_LABELS: Record<DelayData['unit'], string> = { seconds: 'Seconds', minutes: 'Minutes', hours: 'Hours', days: 'Days' };
@@ -112,6 +114,14 @@ function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: 
             A published version starts a journey for the contact named by each <code>POST /api/v1/events</code> with this event (see Settings → API
             keys).
           </p>
+          <GoalFields
+            goal={data.goal}
+            errors={errors}
+            onChange={(goal) => {
+              const { goal: _old, ...rest } = data;
+              onChange(goal ? { ...rest, goal } : rest);
+            }}
+          />
         </>
       ) : (
         <p className="hint">Contacts enter when you start a run for them on a published version.</p>
@@ -285,6 +295,13 @@ export function NodePanel(props: {
           data={node.data}
           errors={errors}
           onChange={(data) => onUpdate(node.id, (n) => (n.type === 'webhook' ? { ...n, data } : n))}
+        />
+      )}
+      {node.type === 'waitUntil' && (
+        <WaitUntilFields
+          data={node.data}
+          errors={errors}
+          onChange={(data) => onUpdate(node.id, (n) => (n.type === 'waitUntil' ? { ...n, data } : n))}
         />
       )}
       {node.type === 'exit' && <p className="hint">The journey ends here. An Exit has no next step.</p>}

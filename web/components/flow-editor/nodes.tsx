@@ -8,6 +8,7 @@ import { createContext, memo, type ReactNode, useContext, useEffect } from 'reac
 import type { FlowError } from '@domain/flow/compile';
 import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
 import { conditionOutputs } from '@domain/flow/nodes/condition';
+import { waitUntilOutputs } from '@domain/flow/nodes/wait-until';
 import { WEBHOOK_OUTPUTS } from '@domain/flow/nodes/webhook';
 import type { NodeBranch } from '@domain/flow/node';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
@@ -34,6 +35,7 @@ export const NODE_ICONS: Record<NodeType, string> = {
   sendWindow: '☼',
   split: '⑂',
   webhook: '⇢',
+  waitUntil: '⧗',
 };
 
 function NodeShell(props: { id: string; type: NodeType; selected: boolean; input: boolean; children: ReactNode; outputs?: ReactNode }) {
@@ -177,6 +179,17 @@ const WebhookNodeView = memo(function WebhookNodeView({ id, data, selected }: No
   );
 });
 
+/** Its summary, and two labelled outputs: Event came (or Condition met) and Timed out. */
+const WaitUntilNodeView = memo(function WaitUntilNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'waitUntil'>>) {
+  const outputs = waitUntilOutputs(data);
+  return (
+    <NodeShell id={id} type="waitUntil" selected={selected} input outputs={<BranchHandles id={id} outputs={outputs} />}>
+      {NODE_KINDS.waitUntil.summary(data)}
+      <BranchLabels outputs={outputs} />
+    </NodeShell>
+  );
+});
+
 const ExitNodeView = memo(function ExitNodeView({ id, data, selected }: NodeProps<EditorNodeOf<'exit'>>) {
   return (
     <NodeShell id={id} type="exit" selected={selected} input>
@@ -203,4 +216,5 @@ export const nodeTypes = {
   exit: ExitNodeView,
   sendWindow: SendWindowNodeView,
   webhook: WebhookNodeView,
+  waitUntil: WaitUntilNodeView,
 } satisfies NodeTypes & Record<NodeType, unknown>;
