@@ -116,7 +116,8 @@ export class Stack {
   /** Starts it and resolves once it prints "[dripline] ready"; rejects if it exits first or takes too long. */
   async start(timeoutMs: number, onLine?: (line: string) => void): Promise<void> {
     const log = fs.createWriteStream(this.logFile);
-    const child = spawn(path.join(this.root, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
+    // As npm start runs it: the tsx CLI would SIGKILL it when a relayed signal is not acknowledged in 60 ms.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       cwd: this.root,
       // Its own process group: a Ctrl-C on the bench reaches only the bench, which stops the stack in order.
       detached: true,
