@@ -561,6 +561,10 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     dailyCap,
     uncertainPolicy,
     retryForHours,
+    guardWindow,
+    guardBouncePercent,
+    guardBlockPercent,
+    guardThrottlePercent,
   } = view;
   const form: Omit<SmtpProfileInput, 'password'> = {
     name,
@@ -582,6 +586,10 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     dailyCap,
     uncertainPolicy,
     retryForHours,
+    guardWindow,
+    guardBouncePercent,
+    guardBlockPercent,
+    guardThrottlePercent,
   };
   return { ...form, ...over };
 }
