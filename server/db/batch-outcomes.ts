@@ -200,7 +200,9 @@ export class OutcomeGroups {
     this.accepted = 0;
     this.flushing = this.flushing
       .then(() =>
-        commitWithRetries(() => commitBatchOutcomes(this.db, this.runId, this.nodeId, group, { profileId: this.profileId, nowMs: Date.now(), count })),
+        commitWithRetries(() =>
+          commitBatchOutcomes(this.db, this.runId, this.nodeId, group, { profileId: this.profileId, nowMs: Date.now(), count }),
+        ),
       )
       .then(() => this.committed(group));
     return this.flushing;
