@@ -22,13 +22,13 @@ const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
 const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----$/;
 
 /**
- * The reputation guard's defaults: over the last 200 attempts (enough for a share to mean something, few
- * enough to react within one batch), 10% hard bounces (a list with a tenth of its addresses dead is an
- * old or bought one; providers start to block at a few percent), 2% policy blocks (5.7.x: the provider
- * refuses the sender itself, and every more attempt deepens the block), 30% throttle replies (a pace
- * that keeps meeting the limit; the pace learns from a few, so this many means it is not enough).
+ * The reputation guard's defaults: more than 2% policy blocks (5.7.x: the provider refuses the sender
+ * itself, and each more attempt deepens the block), 10% hard bounces (a list with a tenth of its
+ * addresses dead is an old or bought one; providers act at a few percent) or 50% throttle replies (the
+ * pace learns from a few, so half the answers means it cannot keep up) of the last 200 attempts (enough
+ * for a share to mean something, few enough to react within one batch).
  */
-export const GUARD_DEFAULTS = { guardWindow: 200, guardBouncePercent: 10, guardBlockPercent: 2, guardThrottlePercent: 30 } as const;
+export const GUARD_DEFAULTS = { guardWindow: 200, guardBouncePercent: 10, guardBlockPercent: 2, guardThrottlePercent: 50 } as const;
 /** The guard never trips on fewer attempts than this: two blocks out of three sends say little. */
 export const GUARD_MIN_ATTEMPTS = 20;
 

@@ -14,7 +14,7 @@ export const guardMigrations: Record<string, Migration> = {
         ['guard_window', 200],
         ['guard_bounce_percent', 10],
         ['guard_block_percent', 2],
-        ['guard_throttle_percent', 30],
+        ['guard_throttle_percent', 50],
       ];
       for (const [name, value] of columns) {
         await db.schema

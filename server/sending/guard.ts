@@ -89,23 +89,27 @@ export interface Trip {
 }
 
 /**
- * Whether the attempts counted trip the guard: at least GUARD_MIN_ATTEMPTS of them, and replies of one
- * kind at or over its share (a share of 0 is off). Policy blocks are looked at first: they hurt most.
+ * Whether the attempts counted trip the guard: at least GUARD_MIN_ATTEMPTS of them, and more replies of
+ * one kind than its share of the window (of the attempts counted, once there are more): 2% of 200 is
+ * more than 4 policy blocks, whether in the last 40 attempts or the last 200. So a recipient's own
+ * server refusing one message does not pause a small campaign, and a block on the sender does within a
+ * few replies. A share of 0 is off. Policy blocks are looked at first: they hurt most.
  */
 export function guardTrip(tally: GuardTally, t: Thresholds): Trip | undefined {
   if (tally.attempts < GUARD_MIN_ATTEMPTS) return undefined;
+  const over = Math.max(tally.attempts, t.guardWindow);
   for (const k of KINDS) {
     const count = tally[k.field];
     const limitPercent = t[k.limit];
-    if (limitPercent <= 0 || count === 0 || count * 100 < limitPercent * tally.attempts) continue;
-    const share = Math.round((count * 100) / tally.attempts);
+    if (limitPercent <= 0 || count * 100 <= limitPercent * over) continue;
     const replies = tally.replies
       .filter(([kind]) => kind === k.kind)
       .map(([, reply, n]) => `"${reply}" ×${n}`)
       .join('; ');
     const reason =
-      `The reputation guard paused sending: ${count} of the last ${tally.attempts} attempts (${share}%) were ${k.says}, ` +
-      `at or over its limit of ${limitPercent}%. Replies: ${replies}. Its sends wait; once the cause is dealt with, an admin resumes sending on the profile`;
+      `The reputation guard paused sending: ${count} of the last ${tally.attempts} attempts were ${k.says}, ` +
+      `more than its limit of ${limitPercent}% of ${over} attempts. Replies: ${replies}. ` +
+      'Its sends wait; once the cause is dealt with, an admin resumes sending on the profile';
     return { kind: k.kind, count, attempts: tally.attempts, limitPercent, reason };
   }
   return undefined;
