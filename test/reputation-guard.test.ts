@@ -170,8 +170,9 @@ describe.each(databases)('the guard on %s', (dialect) => {
     expect(reason).toContain('19 of the last 20 attempts were policy blocks (5.7.x)');
     expect(reason).toContain(`"${BLOCK}" ×19`);
     expect(await getSmtpProfile(db, id)).toMatchObject({ failingReason: reason, failingCause: 'guard' });
-    // Paused already: it does not pause again (nor change why).
-    expect(await guardAfterGroup(db, profile, attempts('block', 5, BLOCK))).toBeUndefined();
+    // Paused already: another batch's group says so too (so it stops), and the pause keeps its first reason.
+    expect(await guardAfterGroup(db, profile, attempts('block', 5, BLOCK))).toContain('24 of the last 25 attempts were policy blocks');
+    expect((await getSmtpProfile(db, id))?.failingReason).toBe(reason);
   });
 
   it('forgets what is older than the window', async () => {

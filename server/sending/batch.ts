@@ -128,7 +128,7 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
     const counted = group.flatMap((o) => (o.guard ? [{ kind: o.guard, reply: o.attempt.smtpReply }] : []));
     const paused = profile && (await guardAfterGroup(db, profile, counted).catch((err: unknown) => log.warn({ err }, 'reputation guard failed')));
     if (!paused) return;
-    log.error({ runId, nodeId, workflowId, profile: step.profileId, reason: paused }, 'SMTP profile paused by the reputation guard');
+    if (!stop) log.error({ runId, nodeId, workflowId, profile: step.profileId, reason: paused }, 'SMTP profile paused by the reputation guard');
     stop ??= paused;
   };
   const outcomes = new OutcomeGroups(db, runId, nodeId, step.profileId, FLUSH_AT, FLUSH_MS, guard);

@@ -117,7 +117,8 @@ export function guardTrip(tally: GuardTally, t: Thresholds): Trip | undefined {
 
 /**
  * After a batch commits a group of attempts: counts them for the profile, and pauses it if the last
- * `guardWindow` attempts trip the guard. Returns the reason when it paused it now.
+ * `guardWindow` attempts trip the guard. Returns why when they do, so that every batch sending with the
+ * profile stops, not only the one whose group tripped it (the pause keeps the first reason).
  */
 export async function guardAfterGroup(
   db: Db,
@@ -131,6 +132,7 @@ export async function guardAfterGroup(
   const oldest = rows[used - 1];
   if (oldest) await pruneGuardTallies(db, profile.id, oldest.id);
   const trip = guardTrip(tally, profile);
-  if (trip && (await pauseByGuard(db, profile.id, trip.reason))) return trip.reason;
-  return undefined;
+  if (!trip) return undefined;
+  await pauseByGuard(db, profile.id, trip.reason);
+  return trip.reason;
 }
