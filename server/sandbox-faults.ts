@@ -54,7 +54,7 @@ export const FAULT_REPLIES = {
 export type FaultReply = { code: number; text: string };
 
 const FORMAT =
-  'a comma-separated list such as throttle=50/s,burst=50,fail454=30%,max-connections=10,disconnect421=2%,greylist=1,reject=5%,auth454=1,drop-after-data=1%,slow=200ms,slow-greeting=300ms,seed=abc';
+  'a comma-separated list such as throttle=50/s,burst=50,fail454=30%,max-connections=10,disconnect421=2%,greylist=1,reject=5%,auth454=1,block550=25,drop-after-data=1%,slow=200ms,slow-greeting=300ms,seed=abc';
 
 type Setter = (faults: Faults, value: string) => string | undefined;
 
