@@ -46,6 +46,7 @@ export const UNIT_TESTS = [
   'test/run-page.test.ts',
   'test/run-schedule.test.ts',
   'test/replay.test.ts',
+  'test/reputation-guard.test.ts',
   'test/sandbox-read.test.ts',
   'test/sandbox-store.test.ts',
   'test/sandbox-mailbox.test.ts',

@@ -21,6 +21,25 @@ export function normalizeFingerprint(text: string): string {
 const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
 const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----$/;
 
+/**
+ * The reputation guard's defaults: more than 2% policy blocks (5.7.x: the provider refuses the sender
+ * itself, and each more attempt deepens the block), 10% hard bounces (a list with a tenth of its
+ * addresses dead is an old or bought one; providers act at a few percent) or 50% throttle replies (the
+ * pace learns from a few, so half the answers means it cannot keep up) of the last 200 attempts (enough
+ * for a share to mean something, few enough to react within one batch).
+ */
+export const GUARD_DEFAULTS = { guardWindow: 200, guardBouncePercent: 10, guardBlockPercent: 2, guardThrottlePercent: 50 } as const;
+/** The guard never trips on fewer attempts than this: two blocks out of three sends say little. */
+export const GUARD_MIN_ATTEMPTS = 20;
+
+const guardPercent = (what: string, usual: number) =>
+  z.coerce
+    .number({ error: `Guard: ${what} (%) must be a number` })
+    .int(`Guard: ${what} (%) must be a whole number`)
+    .min(0, `Guard: ${what} (%) must be between 0 (off) and 100; ${usual} is usual`)
+    .max(100, `Guard: ${what} (%) must be between 0 (off) and 100; ${usual} is usual`)
+    .default(usual);
+
 export const SmtpProfileInput = z
   .object({
     name: headerText('Name', 80).pipe(z.string().trim().min(1, 'Name is required: e.g. "Gmail – marketing"')),
@@ -100,6 +119,17 @@ export const SmtpProfileInput = z
       .positive('Daily cap must be above 0 (or empty for none)')
       .nullable()
       .default(null),
+    /** The reputation guard (server/sending/guard.ts): over the last this many attempts… */
+    guardWindow: z.coerce
+      .number({ error: 'Guard: attempts counted must be a number' })
+      .int('Guard: attempts counted must be a whole number')
+      .min(GUARD_MIN_ATTEMPTS, `Guard: attempts counted must be at least ${GUARD_MIN_ATTEMPTS}; ${GUARD_DEFAULTS.guardWindow} is usual`)
+      .max(10_000, `Guard: attempts counted must be at most 10000; ${GUARD_DEFAULTS.guardWindow} is usual`)
+      .default(GUARD_DEFAULTS.guardWindow),
+    /** …this share of hard bounces (5.1.x), policy blocks (5.7.x) or throttle replies pauses the profile (0: that check is off). */
+    guardBouncePercent: guardPercent('hard bounces', GUARD_DEFAULTS.guardBouncePercent),
+    guardBlockPercent: guardPercent('policy blocks', GUARD_DEFAULTS.guardBlockPercent),
+    guardThrottlePercent: guardPercent('throttle replies', GUARD_DEFAULTS.guardThrottlePercent),
   })
   .superRefine((p, ctx) => {
     if (p.secure && p.requireTls) {
@@ -164,6 +194,16 @@ export interface SmtpProfile {
   /** When the server refused its login, and its reply: sending pauses until the profile is saved again. */
   failingSince: string | null;
   failingReason: string | null;
+  /** The reputation guard: over the last guardWindow attempts, the share of each kind that pauses the profile (0: off). */
+  guardWindow: number;
+  guardBouncePercent: number;
+  guardBlockPercent: number;
+  guardThrottlePercent: number;
+  /** Why it is paused: 'guard' (the reputation guard; an admin resumes it), null for refused settings (saving it resumes it). */
+  failingCause: 'guard' | null;
+  /** Who last resumed it after the guard paused it ("Resume sending"), and when. */
+  resumedBy: string | null;
+  resumedAt: string | null;
   /** Soft-deleted (hidden; kept for sends already in flight). */
   deletedAt: string | null;
 }

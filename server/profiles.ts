@@ -24,7 +24,8 @@ import {
   type ProfileAgent,
   type StoredSmtpProfile,
 } from './db/smtp-profiles';
-import { existingUserIds } from './db/users';
+import { existingUserIds, userDisplayNames } from './db/users';
+import { resumeGuardedProfile } from './db/guard';
 import { UserError } from './errors';
 import { explainSmtpError, testSmtpConnection } from './smtp/advice';
 import { normalHost } from './smtp/allow-list';
@@ -61,8 +62,27 @@ function toView(actor: Actor, p: StoredSmtpProfile, agents: ProfileAgent[]) {
 }
 export type SmtpProfileView = ReturnType<typeof toView>;
 
-export async function profileView(db: Db, actor: Actor, p: StoredSmtpProfile): Promise<SmtpProfileView> {
-  return toView(actor, p, await profileAgents(db, p.id));
+/** The profile as the actor may see it, with the name of whoever last resumed its sending. */
+export async function profileView(db: Db, actor: Actor, p: StoredSmtpProfile): Promise<SmtpProfileView & { resumedByName: string | null }> {
+  const resumedByName = p.resumedBy ? ((await userDisplayNames(db, [p.resumedBy])).get(p.resumedBy) ?? p.resumedBy) : null;
+  return { ...toView(actor, p, await profileAgents(db, p.id)), resumedByName };
+}
+
+/**
+ * "Resume sending" after the reputation guard paused the profile (server/sending/guard.ts): an admin's
+ * decision, recorded with who and when; the guard then counts afresh. A profile paused for refused
+ * settings resumes when they are fixed and saved instead.
+ */
+export async function resumeProfile(db: Db, actor: Actor, id: string): Promise<void> {
+  const profile = await profileFor(db, actor, id);
+  if (actor.role !== 'admin') throw new UserError(403, 'admin_only', 'only an admin may resume sending after the reputation guard paused a profile');
+  if (profile.failingCause !== 'guard') {
+    const why = profile.failingSince
+      ? `"${profile.name}" is paused because the server refused its settings: fix them and save the profile, and sending resumes`
+      : `"${profile.name}" is not paused: it is sending`;
+    throw new UserError(409, 'not_paused_by_guard', why);
+  }
+  await resumeGuardedProfile(db, id, actor.id);
 }
 
 /** The profiles the actor may use, in two queries however many there are. */

@@ -29,6 +29,8 @@ export interface Faults {
   rejectPercent?: number;
   /** The first `auth454` AUTH attempts are answered 454, whatever the credentials. */
   auth454?: number;
+  /** The first `block550` messages are answered 550 5.7.1 after DATA and not kept: a provider blocking the sender for a while. */
+  block550?: number;
   /** This percentage of messages is kept, then the connection is destroyed without the 250 reply. */
   dropAfterDataPercent?: number;
   /** The replies to the greeting, AUTH, MAIL FROM, RCPT TO and the end of DATA each wait this long. */
@@ -46,12 +48,13 @@ export const FAULT_REPLIES = {
   greylisted: { code: 451, text: '4.7.1 Greylisted, please try again later' },
   rejected: { code: 550, text: '5.1.1 Mailbox unavailable' },
   authRefused: { code: 454, text: '4.7.0 Too many login attempts, please try again later' },
+  blocked: { code: 550, text: '5.7.1 Message rejected: sending blocked by policy (sender reputation)' },
 } as const;
 
 export type FaultReply = { code: number; text: string };
 
 const FORMAT =
-  'a comma-separated list such as throttle=50/s,burst=50,fail454=30%,max-connections=10,disconnect421=2%,greylist=1,reject=5%,auth454=1,drop-after-data=1%,slow=200ms,slow-greeting=300ms,seed=abc';
+  'a comma-separated list such as throttle=50/s,burst=50,fail454=30%,max-connections=10,disconnect421=2%,greylist=1,reject=5%,auth454=1,block550=25,drop-after-data=1%,slow=200ms,slow-greeting=300ms,seed=abc';
 
 type Setter = (faults: Faults, value: string) => string | undefined;
 
@@ -98,6 +101,10 @@ const setters: Record<string, Setter> = {
   auth454(f, v) {
     f.auth454 = count(v);
     if (f.auth454 === undefined) return 'takes how many first AUTH attempts to refuse, at least 1, like auth454=1';
+  },
+  block550(f, v) {
+    f.block550 = count(v);
+    if (f.block550 === undefined) return 'takes how many first messages to refuse, at least 1, like block550=25';
   },
   'drop-after-data'(f, v) {
     f.dropAfterDataPercent = percent(v);
@@ -176,6 +183,7 @@ export function describeFaults(f: Faults): string {
     f.greylist && `greylist=${f.greylist}`,
     f.rejectPercent && `reject=${f.rejectPercent}%`,
     f.auth454 && `auth454=${f.auth454}`,
+    f.block550 && `block550=${f.block550}`,
     f.dropAfterDataPercent && `drop-after-data=${f.dropAfterDataPercent}%`,
     f.slowMs && `slow=${f.slowMs}ms`,
     f.greetingMs && `slow-greeting=${f.greetingMs}ms`,
@@ -224,6 +232,8 @@ export interface SandboxStats {
   rejected: number;
   /** AUTH attempts answered 454 (auth454). */
   authRefused: number;
+  /** Messages answered 550 5.7.1 after DATA, not kept (block550). */
+  blocked: number;
 }
 
 export type FaultInjector = ReturnType<typeof createFaultInjector>;
@@ -239,6 +249,7 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
     greylisted: 0,
     rejected: 0,
     authRefused: 0,
+    blocked: 0,
   };
   const open = new Set<string>();
   const disconnectHit = everyNth(faults.disconnect421Percent);
@@ -303,6 +314,10 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
     },
     /** A whole message is in: takes a token from the bucket, or answers 454 and the message is not kept. */
     dataEnd(): FaultReply | undefined {
+      if (faults.block550 !== undefined && stats.blocked < faults.block550) {
+        stats.blocked++;
+        return FAULT_REPLIES.blocked;
+      }
       if (faults.fail454Percent && fail454Hit()) {
         stats.throttled++;
         return FAULT_REPLIES.throttled;

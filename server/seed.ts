@@ -1,5 +1,6 @@
 import { sampleFlow } from '../domain/flow/sample';
 import { SANDBOX_PROFILE_ID } from '../domain/senders';
+import { GUARD_DEFAULTS } from '../domain/smtp-profile';
 import type { Config } from './config';
 import { encryptSecret } from './crypto';
 import type { Db } from './db';
@@ -44,6 +45,7 @@ export async function seed(db: Db, config: Config): Promise<void> {
     dailyCap: SANDBOX_DAILY_CAP,
     uncertainPolicy: 'resend',
     retryForHours: 72,
+    ...GUARD_DEFAULTS,
   });
   if (!(await hasAnyFlow(db))) await saveFlowDraft(db, { id: SAMPLE_FLOW_ID, name: 'Welcome series', graph: sampleFlow(SANDBOX_PROFILE_ID) });
   if (!(await hasAnyContact(db))) {

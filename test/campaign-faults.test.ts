@@ -7,12 +7,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { recipientCounts } from '../server/db/recipients';
 import { getRun, listRunAttempts, listRunRecipients } from '../server/db/runs';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
-import { resendHeld } from '../server/runs/control';
+import { resendHeld, wakeRunsUsing } from '../server/runs/control';
+import { resumeProfile } from '../server/profiles';
+import { FAULT_REPLIES } from '../server/sandbox-faults';
 import { getSmtpProfile } from '../server/db/smtp-profiles';
 import { throttleState } from '../server/db/throttle';
 import type { CampaignResult } from '../workflows/contracts';
-import { campaignEnv, type CampaignEnv, until } from './campaign-env';
-import { graphWithDelay, profileInput } from './helpers';
+import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
+import { graphWithDelay, profileInput, sleep } from './helpers';
 
 let env: CampaignEnv | undefined;
 afterEach(async () => {
@@ -66,6 +68,8 @@ describe('a campaign against a misbehaving server', () => {
 
   it('fails rejected recipients for good, and delivers the rest once', async () => {
     env = await campaignEnv({ contacts: 197, taskQueue: 'faults-reject', inProcessWorker: true, faults: 'reject=10%' });
+    // About 10% hard bounces would trip the reputation guard (its own test is below): off here.
+    await updateSmtpProfile(env.db, 'sandbox', profileInput({ name: 'Sandbox', port: env.smtp.port, maxConnections: 5, guardBouncePercent: 0 }), '');
     const { runId, handle } = await env.run('rejected', immediate);
     const result: CampaignResult = await handle.result();
     const rejected = env.smtp.stats().rejected;
@@ -129,5 +133,43 @@ describe('a campaign against a misbehaving server', () => {
       expect(new Set(copies.map((m) => m.messageId)).size).toBe(1);
     }
     await expect(resendHeld(env.db, env.client, env.config, runId)).rejects.toMatchObject({ status: 409 });
+  });
+
+  it('pauses the profile when the server blocks the sender (550 5.7.1), holds the rest, and sends them once after an admin resumes it', async () => {
+    const e = await campaignEnv({ contacts: 117, taskQueue: 'faults-guard', inProcessWorker: true, faults: 'block550=25' });
+    env = e;
+    const { runId, handle } = await e.run('blocked', immediate);
+    await until('the reputation guard to pause the profile', async () => (await getSmtpProfile(e.db, 'sandbox'))?.failingCause === 'guard');
+    const paused = await getSmtpProfile(e.db, 'sandbox');
+    // Why, with the replies that tripped it.
+    expect(paused?.failingReason).toMatch(/^The reputation guard paused sending: \d+ of the last \d+ attempts were policy blocks \(5\.7\.x\)/);
+    expect(paused?.failingReason).toContain(`"550 ${FAULT_REPLIES.blocked.text}" ×`);
+    // The batch lets go of what it had not sent: the rest wait, none failed but the blocked ones.
+    await until('the batch to stop', async () => (await recipientCounts(e.db, runId, Date.now())).sending === 0);
+    const atPause = await recipientCounts(e.db, runId, Date.now());
+    const blocked = e.smtp.stats().blocked;
+    expect(atPause.failed).toBe(blocked);
+    expect(atPause).toMatchObject({ retrying: 0, held: 0 });
+    // Those sent before the pause went on to the next step; the others were never sent, and wait.
+    const unsent = 120 - blocked - e.received.length;
+    expect(unsent).toBeGreaterThan(0);
+    expect(atPause.due + atPause.waiting + atPause.completed).toBe(120 - blocked);
+    // And they stay so: the campaign waits for an admin, it does not retry them in a loop.
+    const sentAtPause = e.received.length;
+    await sleep(1500);
+    expect(await recipientCounts(e.db, runId, Date.now())).toEqual(atPause);
+    expect(e.received).toHaveLength(sentAtPause);
+    expect(e.smtp.stats().blocked).toBe(blocked);
+
+    // An admin resumes sending: the campaign is woken and sends the rest, once each.
+    await resumeProfile(e.db, admin, 'sandbox');
+    expect(await getSmtpProfile(e.db, 'sandbox')).toMatchObject({ failingSince: null, failingCause: null, resumedBy: admin.id });
+    expect(await wakeRunsUsing(e.db, e.client, 'sandbox')).toBe(1);
+    expect((await handle.result()).status).toBe('completed');
+    const counts = await recipientCounts(e.db, runId, Date.now());
+    const failed = e.smtp.stats().blocked;
+    expect(counts).toMatchObject({ failed, completed: 120 - failed });
+    expect(e.received).toHaveLength(120 - failed);
+    expect(new Set(e.received.map((m) => m.to)).size).toBe(120 - failed);
   });
 });

@@ -84,7 +84,7 @@ describe('SANDBOX_FAULTS', () => {
     ['throttle=5/s;reject=1%', '"throttle=5/s;reject=1%": throttle takes messages per second'],
     [
       'rejects=5%',
-      '"rejects=5%": unknown fault "rejects"; known ones are throttle, burst, fail454, max-connections, disconnect421, greylist, reject, auth454, drop-after-data, slow, slow-greeting, seed',
+      '"rejects=5%": unknown fault "rejects"; known ones are throttle, burst, fail454, max-connections, disconnect421, greylist, reject, auth454, block550, drop-after-data, slow, slow-greeting, seed',
     ],
   ])('%s is refused with an error naming SANDBOX_FAULTS and what is wrong', (spec, problem) => {
     expect(() => readConfig({ SANDBOX_FAULTS: spec })).toThrow(`SANDBOX_FAULTS: ${problem}`);

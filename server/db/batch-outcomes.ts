@@ -6,6 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { now, sql, type Db } from '.';
 import type { DeliveryAttempt, SendClaim, SendKey } from './deliveries';
+import type { GuardKind } from './guard';
 import { claimSend, lastAttemptNumber, sendsOf } from './deliveries';
 import { moveRecipient, type RecipientMove } from './recipients';
 
@@ -88,6 +89,8 @@ export interface BatchOutcome {
   ledger?: 'SENT' | 'FAILED';
   /** Where the recipient goes (only with a final word). */
   move?: RecipientMove;
+  /** What the reputation guard counts of this attempt (a server's answer): see server/sending/guard.ts. */
+  guard?: GuardKind;
 }
 
 /**
@@ -175,6 +178,8 @@ export class OutcomeGroups {
     private readonly profileId: string,
     private readonly flushAt: number,
     flushMs: number,
+    /** Called after each group is committed, in order (the reputation guard looks then); its failure is its own. */
+    private readonly committed: (group: BatchOutcome[]) => Promise<void> = async () => undefined,
   ) {
     this.timer = setInterval(() => {
       if (this.pending.length > 0) void this.flush();
@@ -193,9 +198,13 @@ export class OutcomeGroups {
     const count = this.accepted;
     this.pending = [];
     this.accepted = 0;
-    this.flushing = this.flushing.then(() =>
-      commitWithRetries(() => commitBatchOutcomes(this.db, this.runId, this.nodeId, group, { profileId: this.profileId, nowMs: Date.now(), count })),
-    );
+    this.flushing = this.flushing
+      .then(() =>
+        commitWithRetries(() =>
+          commitBatchOutcomes(this.db, this.runId, this.nodeId, group, { profileId: this.profileId, nowMs: Date.now(), count }),
+        ),
+      )
+      .then(() => this.committed(group));
     return this.flushing;
   }
 

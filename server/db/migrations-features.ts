@@ -15,6 +15,7 @@ import { scheduleMigrations } from './migrations-schedule';
 import { webhookMigrations } from './migrations-webhooks';
 import { frequencyCapMigrations } from './migrations-frequency-cap';
 import { goalMigrations } from './migrations-goal';
+import { guardMigrations } from './migrations-guard';
 
 export const featureMigrations: Record<string, Migration> = {
   ...eventMigrations,
@@ -32,4 +33,5 @@ export const featureMigrations: Record<string, Migration> = {
   ...webhookMigrations,
   ...frequencyCapMigrations,
   ...goalMigrations,
+  ...guardMigrations,
 };

@@ -48,6 +48,10 @@ function formColumns(input: SmtpProfileInput) {
     dailyCap: input.dailyCap,
     uncertainPolicy: input.uncertainPolicy,
     retryForHours: input.retryForHours,
+    guardWindow: input.guardWindow,
+    guardBouncePercent: input.guardBouncePercent,
+    guardBlockPercent: input.guardBlockPercent,
+    guardThrottlePercent: input.guardThrottlePercent,
   };
 }
 
@@ -112,8 +116,15 @@ export async function updateSmtpProfile(db: Db, id: string, input: SmtpProfileIn
   await db
     .updateTable('smtpProfiles')
     // Saving is how a person fixes a failing login: sending resumes with the new settings.
-    .set({ ...formColumns(input), passwordEnc, updatedAt: now(), failingSince: null, failingReason: null })
+    .set({ ...formColumns(input), passwordEnc, updatedAt: now() })
     .where('id', '=', id)
+    .execute();
+  // Saving is not how the reputation guard's pause ends: an admin resumes it (resumeProfile).
+  await db
+    .updateTable('smtpProfiles')
+    .set({ failingSince: null, failingReason: null })
+    .where('id', '=', id)
+    .where('failingCause', 'is', null)
     .execute();
 }
 
@@ -176,7 +187,7 @@ export async function upsertBuiltInProfile(
 export async function markProfileFailing(db: Db, id: string, reason: string): Promise<void> {
   await db
     .updateTable('smtpProfiles')
-    .set({ failingSince: now(), failingReason: reason.slice(0, 1000) })
+    .set({ failingSince: now(), failingReason: reason.slice(0, 1000), failingCause: null })
     .where('id', '=', id)
     .where('failingSince', 'is', null)
     .execute();

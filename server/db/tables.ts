@@ -162,6 +162,27 @@ export interface Tables {
     retryForHours: number;
     /** Soft-deleted: hidden and unusable for new sends, still loadable for what is in flight. */
     deletedAt: string | null;
+    /** The reputation guard (migration 390): over the last guardWindow attempts, the share of each that pauses the profile (0: off). */
+    guardWindow: number;
+    guardBouncePercent: number;
+    guardBlockPercent: number;
+    guardThrottlePercent: number;
+    /** Why it is paused: 'guard' (only "Resume sending" lifts it), or null for refused settings (saving lifts it). */
+    failingCause: 'guard' | null;
+    /** Who resumed it last ("Resume sending"), and when. */
+    resumedBy: string | null;
+    resumedAt: string | null;
+  };
+  /** What the reputation guard counts, one row per committed group of a batch's attempts (migration 390). */
+  smtpGuardTallies: {
+    id: Generated<number>;
+    profileId: string;
+    attempts: number;
+    bounces: number;
+    blocks: number;
+    throttles: number;
+    /** JSON: [reply, count][] of the replies counted against the profile in the group, the commonest first. */
+    replies: string;
   };
   /** An SMTP profile shared with an agent; isDefault marks the agent's default sender (one per agent). */
   smtpProfileAgents: { profileId: string; userId: string; isDefault: number };

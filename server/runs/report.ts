@@ -20,8 +20,10 @@ export interface SenderPace extends ThrottleState {
   name: string;
   /** The profile's own limit (messages/s), if it has one. */
   limit: number | null;
-  /** Sending is paused because the server refused the login, with its reply. */
+  /** Sending is paused because the server refused the login, with its reply, or because the reputation guard tripped, with why. */
   failing: string | null;
+  /** 'guard': the reputation guard paused it (an admin resumes it); null: refused settings (saving them resumes it). */
+  failingCause: 'guard' | null;
 }
 
 export interface RunReport {
@@ -65,7 +67,14 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
     const profile = await getSmtpProfile(db, id);
     if (!profile) continue;
     const pace = await throttleState(db, profile);
-    senders.push({ ...pace, profileId: id, name: profile.name, limit: profile.ratePerSecond, failing: profile.failingReason });
+    senders.push({
+      ...pace,
+      profileId: id,
+      name: profile.name,
+      limit: profile.ratePerSecond,
+      failing: profile.failingReason,
+      failingCause: profile.failingCause,
+    });
     if (profile.dailyCap) dailyCaps.push(profile.dailyCap);
   }
   // Not started yet, or spreading its first send: the forecast from its start (the slowest sender, the smallest daily cap, the spread).

@@ -34,6 +34,7 @@ import { BatchClaims, CLAIM_CHUNK, type Queued } from './batch-claims';
 import { log } from '../log';
 import { countSend, metrics, since } from '../metrics';
 import * as say from './messages';
+import { guardAfterGroup, guardKind } from './guard';
 import { decide, type SendOutcome } from './policy';
 
 export interface SendBatchInput {
@@ -120,7 +121,17 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
     messageId: r.messageId,
   });
   const nextStep = () => ({ to: 'next' as const, nodeId: step.next, dueAt: Date.now() });
-  const outcomes = new OutcomeGroups(db, runId, nodeId, step.profileId, FLUSH_AT, FLUSH_MS);
+  /** Set when the profile paused (its settings were refused, or the reputation guard tripped): the lanes stop. */
+  let stop: string | undefined;
+  // Once per committed group, not per message: the guard counts the group and looks at the profile's last attempts.
+  const guard = async (group: BatchOutcome[]) => {
+    const counted = group.flatMap((o) => (o.guard ? [{ kind: o.guard, reply: o.attempt.smtpReply }] : []));
+    const paused = profile && (await guardAfterGroup(db, profile, counted).catch((err: unknown) => log.warn({ err }, 'reputation guard failed')));
+    if (!paused) return;
+    if (!stop) log.error({ runId, nodeId, workflowId, profile: step.profileId, reason: paused }, 'SMTP profile paused by the reputation guard');
+    stop ??= paused;
+  };
+  const outcomes = new OutcomeGroups(db, runId, nodeId, step.profileId, FLUSH_AT, FLUSH_MS, guard);
   const note = (o: BatchOutcome) => outcomes.note(o);
   const flush = () => outcomes.flush();
   /** The profile holds sends whose outcome is unknown: logged, left UNCERTAIN, the recipient held for a person to resend. */
@@ -174,7 +185,6 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
     const gateLimit = () => (paced ? connections : connections * (gate.accepted >= DEEP_AFTER ? 4 : 2));
     gate.limit = gateLimit();
     const policy = { uncertainPolicy: profile.uncertainPolicy, retryForMs: profile.retryForHours * 3600_000 };
-    let stop: string | undefined;
     /** Sends stopped short by a pause, nothing sent: given back with the queue, so the next attempt is not uncertain. */
     const putBack: Queued[] = [];
     // A batch holds the sends it claimed while it lives (a batch that died lets them go within the
@@ -248,8 +258,9 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
         release();
         const decision = decide(outcome, { failures, throttled, firstTriedAt, now: Date.now(), random: Math.random(), quick: QUICK }, policy);
         countSend(profile.id, outcome, decision);
+        const counted = guardKind(outcome);
         if (decision.kind === 'sent') {
-          note({ attempt: entry(r, 'sent', decision.code, decision.reply), ledger: 'SENT', move: nextStep() });
+          note({ attempt: entry(r, 'sent', decision.code, decision.reply), ledger: 'SENT', move: nextStep(), guard: counted });
           result.sent++;
           gate.accepted++;
           return;
@@ -263,7 +274,7 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
             { runId, nodeId, workflowId, contactId: r.contactId, profile: profile.id, code, reply },
             `send ${decision.kind === 'suppress' ? 'failed, address suppressed' : 'failed'}`,
           );
-          note({ attempt: entry(r, 'failed', code, reply), ledger: 'FAILED', move: { to: 'failed' } });
+          note({ attempt: entry(r, 'failed', code, reply), ledger: 'FAILED', move: { to: 'failed' }, guard: counted });
           result.failed++;
           return;
         }
@@ -272,7 +283,7 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
           return hold(r, say.lostAfterData(reply));
         }
         // Not final: logged, while this batch keeps holding the send.
-        note({ attempt: entry(r, 'uncertain' in decision && decision.uncertain ? 'uncertain' : 'retrying', code, reply) });
+        note({ attempt: entry(r, 'uncertain' in decision && decision.uncertain ? 'uncertain' : 'retrying', code, reply), guard: counted });
         switch (decision.kind) {
           case 'pause profile':
             // Every send would meet the same refusal: the profile pauses, with the fix, until someone saves it.
@@ -305,6 +316,8 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
             await delay(decision.retryInMs);
         }
       }
+      // The profile paused while this send was between attempts: it goes back with the queue.
+      putBack.push(r);
     };
 
     // More lanes than the gate lets through, so the gate never waits for our bookkeeping.

@@ -562,6 +562,10 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     dailyCap,
     uncertainPolicy,
     retryForHours,
+    guardWindow,
+    guardBouncePercent,
+    guardBlockPercent,
+    guardThrottlePercent,
   } = view;
   const form: Omit<SmtpProfileInput, 'password'> = {
     name,
@@ -583,6 +587,10 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     dailyCap,
     uncertainPolicy,
     retryForHours,
+    guardWindow,
+    guardBouncePercent,
+    guardBlockPercent,
+    guardThrottlePercent,
   };
   return { ...form, ...over };
 }

@@ -5,6 +5,7 @@
  * certificate, which an admin pins from Test connection's answer.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   FlowCreated,
@@ -15,6 +16,9 @@ import type {
   SmtpProfileCreated,
   SmtpProfileResponse,
 } from '../../web/lib/api-types';
+import { openDatabase } from '../../server/db';
+import { getSmtpProfile } from '../../server/db/smtp-profiles';
+import { guardAfterGroup } from '../../server/sending/guard';
 import { type Certificates, makeCertificates, type Relay, startRelay } from '../tls-relay';
 import { admin, BrowserSession, gmailLikeProfile, Product, secrets, sendGraph, settledRun, smtpLogin, wrongSmtpPassword } from './product';
 
@@ -218,6 +222,66 @@ describe('SMTP profiles with a password', () => {
     await page.getByTestId('smtp-send-test-email').click();
     await page.locator('[data-testid="smtp-test-email-result"][data-ok="true"]').waitFor({ timeout: 30_000 });
     expect(relay.subjects).toEqual(['Dripline test email from "Internal relay"']);
+    await browser.close();
+  });
+
+  it('shows the reputation guard’s thresholds, refuses a bad one naming it, and when the guard paused the profile, why and Resume sending', async () => {
+    const { admin: api } = product;
+    const created = await api.api<SmtpProfileCreated>('POST', '/api/smtp-profiles', gmailLikeProfile(product, 'Guarded sender'));
+    const profileId = created.data.id;
+    const browser = await product.logIn(admin, `/settings/smtp/${profileId}`);
+    const { page } = browser;
+    await expect(page.getByTestId('smtp-guard-window').inputValue()).resolves.toBe('200');
+    await expect(page.getByTestId('smtp-guard-blocks').inputValue()).resolves.toBe('2');
+    await expect(page.getByTestId('smtp-guard-bounces').inputValue()).resolves.toBe('10');
+
+    // Out of range: refused, under the field, with the fix.
+    await page.getByTestId('smtp-guard-blocks').fill('101');
+    await page.getByTestId('smtp-save').click();
+    await expect.poll(() => page.getByTestId('smtp-error-guardBlockPercent').textContent()).toMatch(/policy blocks.*between 0 \(off\) and 100/);
+    // The API says the same to a client that skips the browser's check.
+    const refused = await api.api('PUT', `/api/smtp-profiles/${profileId}`, { ...gmailLikeProfile(product, 'Guarded sender'), guardWindow: 5 });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toMatch(/guardWindow.*at least 20/);
+    await page.getByTestId('smtp-guard-blocks').fill('5');
+    await page.getByTestId('smtp-save').click();
+    await expect.poll(() => page.getByTestId('smtp-notice').textContent()).toMatch(/Saved/);
+    expect((await api.api<SmtpProfileResponse>('GET', `/api/smtp-profiles/${profileId}`)).data.guardBlockPercent).toBe(5);
+
+    // The guard trips (through its own code, on the product's database): 25 policy blocks in 25 attempts.
+    const reply = '550 5.7.1 Message rejected: sender blocked by policy';
+    const db = await openDatabase(path.join(product.dataDir, 'dripline.db'));
+    try {
+      const stored = await getSmtpProfile(db, profileId);
+      expect(
+        await guardAfterGroup(
+          db,
+          stored!,
+          Array.from({ length: 25 }, () => ({ kind: 'block' as const, reply })),
+        ),
+      ).toMatch(/reputation guard/);
+    } finally {
+      await db.destroy();
+    }
+    await page.reload();
+    const paused = page.getByTestId('profile-paused');
+    await expect.poll(() => paused.textContent()).toMatch(/25 of the last 25 attempts were policy blocks \(5\.7\.x\), more than its limit of 5%/);
+    expect(await paused.textContent()).toContain(`"${reply}" ×25`);
+    // Saving the profile is not how the guard's pause ends.
+    await page.getByTestId('smtp-save').click();
+    await expect.poll(() => page.getByTestId('smtp-notice').textContent()).toMatch(/Saved/);
+    await page.reload();
+    await page.getByTestId('profile-paused').waitFor();
+
+    await page.getByTestId('resume-sending').click();
+    await page.getByTestId('profile-paused').waitFor({ state: 'detached' });
+    await expect.poll(() => page.getByTestId('profile-resumed').textContent()).toMatch(/Sending resumed by .+ \d{4}-\d\d-\d\d/);
+    const after = (await api.api<SmtpProfileResponse>('GET', `/api/smtp-profiles/${profileId}`)).data;
+    expect(after).toMatchObject({ failingSince: null, failingCause: null, resumedBy: api.userId });
+    // Nothing left to resume.
+    const again = await api.api('POST', `/api/smtp-profiles/${profileId}/resume`);
+    expect(again.status).toBe(409);
+    expect(again.text).toMatch(/is not paused/);
     await browser.close();
   });
 });

@@ -211,7 +211,7 @@ export interface SmtpProfileSaved {
   passwordCleared: boolean;
 }
 /** GET /api/smtp-profiles/[id]: the profile as the user may see it (only whether a password is stored). */
-export type SmtpProfileResponse = SmtpProfileView;
+export type SmtpProfileResponse = SmtpProfileView & { resumedByName: string | null };
 
 /** POST /api/smtp-profiles/test: the form's current values, saved or not; profileId lets a blank password use the stored one. */
 export const TestConnectionRequest = SmtpProfileInput.safeExtend({

@@ -19,7 +19,12 @@ export function SenderPaces({ senders }: { senders: SenderPace[] }) {
               · slowed down {formatTime(s.lastSlowdown.at)}: “{s.lastSlowdown.reply}”
             </span>
           )}
-          {s.failing && (
+          {s.failing && s.failingCause === 'guard' && (
+            <p className="notice notice--error" data-testid="sender-paused">
+              Sending is paused: {s.failing}. An admin resumes it on the profile in Settings → SMTP settings; the run goes on by itself.
+            </p>
+          )}
+          {s.failing && s.failingCause !== 'guard' && (
             <p className="notice notice--error" data-testid="sender-paused">
               Sending is paused: the server refused the login ({s.failing}). Fix the profile in Settings → SMTP settings and save it; the run goes on
               by itself.

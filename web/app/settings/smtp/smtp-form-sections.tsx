@@ -21,7 +21,7 @@ export interface SectionProps {
 }
 
 /** A TextField's id, value, error and change handler for one field; its error's test id is `smtp-error-<field>`. */
-function bind({ id, values, errors, dispatch }: SectionProps, field: TextKey) {
+export function bind({ id, values, errors, dispatch }: SectionProps, field: TextKey) {
   return {
     id: `${id}-${field}`,
     value: values[field],

@@ -4,7 +4,7 @@
  * Pure (no React): the form dispatches actions, and the reducer is all that changes the state.
  */
 import type { SmtpPreset } from '@domain/smtp-presets';
-import { SmtpProfileInput } from '@domain/smtp-profile';
+import { GUARD_DEFAULTS, SmtpProfileInput } from '@domain/smtp-profile';
 import type { SmtpProfileView } from '@server/profiles';
 import type { ApiError } from '@/lib/api-client';
 import type { SmtpCheck } from '@/lib/api-types';
@@ -37,6 +37,11 @@ export interface ProfileValues {
   retryForHours: string;
   /** 'resend' or 'hold': what happens to a send whose outcome is unknown. */
   uncertainPolicy: string;
+  /** The reputation guard: attempts counted, and the share of each kind that pauses the profile. */
+  guardWindow: string;
+  guardBouncePercent: string;
+  guardBlockPercent: string;
+  guardThrottlePercent: string;
   sharedWith: string[];
   defaultFor: string[];
 }
@@ -124,6 +129,10 @@ export function initialFormState(init: {
       dailyCap: text(profile?.dailyCap),
       retryForHours: text(profile?.retryForHours ?? 72),
       uncertainPolicy: profile?.uncertainPolicy ?? 'resend',
+      guardWindow: text(profile?.guardWindow ?? GUARD_DEFAULTS.guardWindow),
+      guardBouncePercent: text(profile?.guardBouncePercent ?? GUARD_DEFAULTS.guardBouncePercent),
+      guardBlockPercent: text(profile?.guardBlockPercent ?? GUARD_DEFAULTS.guardBlockPercent),
+      guardThrottlePercent: text(profile?.guardThrottlePercent ?? GUARD_DEFAULTS.guardThrottlePercent),
       sharedWith: profile?.sharedWith ?? [],
       defaultFor: profile?.defaultFor ?? [],
     },
@@ -261,6 +270,10 @@ export function toInput(v: ProfileValues) {
     dailyCap: numberOr(v.dailyCap, null),
     retryForHours: numberOr(v.retryForHours, undefined),
     uncertainPolicy,
+    guardWindow: numberOr(v.guardWindow, undefined),
+    guardBouncePercent: numberOr(v.guardBouncePercent, undefined),
+    guardBlockPercent: numberOr(v.guardBlockPercent, undefined),
+    guardThrottlePercent: numberOr(v.guardThrottlePercent, undefined),
   };
 }
 

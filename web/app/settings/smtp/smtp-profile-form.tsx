@@ -20,6 +20,7 @@ import type {
 } from '@/lib/api-types';
 import { PresetHints } from '@/app/settings/smtp/preset-hints';
 import { initialFormState, invalidFields, serverMoved, smtpFormReducer, toInput } from '@/app/settings/smtp/smtp-form-state';
+import { GuardSection } from '@/app/settings/smtp/guard-section';
 import { LimitsSection, ProfileSection, SenderSection, ServerSection, SharingSection, TlsTrustSection } from '@/app/settings/smtp/smtp-form-sections';
 
 interface Props {
@@ -136,6 +137,7 @@ export function SmtpProfileForm({ profile, presets, agents, isAdmin, userEmail, 
           <TlsTrustSection {...section} isAdmin={isAdmin} />
           <SenderSection {...section} />
           <LimitsSection {...section} />
+          <GuardSection {...section} />
           {isAdmin && <SharingSection {...section} agents={agents} />}
         </fieldset>
 

@@ -10,6 +10,7 @@ import { formatCount, formatTime } from '@/lib/format';
 import { readerLocale } from '@/lib/locale';
 import { getConfig, getDb } from '@/lib/server';
 import { SmtpProfileForm } from '@/app/settings/smtp/smtp-profile-form';
+import { ResumeSending } from '@/app/settings/smtp/guard-section';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'SMTP profile' };
@@ -42,10 +43,23 @@ export default async function SmtpProfilePage({ params, searchParams }: Props) {
         Settings / <Link href="/settings/smtp">SMTP settings</Link> / {profile.name}
       </p>
       <h1>{profile.name}</h1>
-      {row.failingReason && (
+      {row.failingReason && row.failingCause === 'guard' && (
+        <div className="notice notice--error" data-testid="profile-paused">
+          <p>
+            Sending is paused since {formatTime(row.failingSince ?? '')}. {row.failingReason}.
+          </p>
+          {isAdmin ? <ResumeSending profileId={row.id} /> : <p>Ask an admin to resume sending.</p>}
+        </div>
+      )}
+      {row.failingReason && row.failingCause !== 'guard' && (
         <p className="notice notice--error" data-testid="profile-paused">
           Sending is paused: the server refused the login ({row.failingReason}). Fix the user, password or security below and save: waiting sends go
           on by themselves.
+        </p>
+      )}
+      {!row.failingReason && profile.resumedAt && (
+        <p className="muted" data-testid="profile-resumed">
+          Sending resumed by {profile.resumedByName} {formatTime(profile.resumedAt)}, after the reputation guard paused it.
         </p>
       )}
       <p className="muted" data-testid="profile-pace">
