@@ -21,6 +21,7 @@ export const UNIT_TESTS = [
   'test/contact-filter.test.ts',
   'test/contact-import.test.ts',
   'test/import-limits.test.ts',
+  'test/list-entries.test.ts',
   'test/contacts.test.ts',
   'test/crypto.test.ts',
   'test/draw-properties.test.ts',

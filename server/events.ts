@@ -88,7 +88,7 @@ async function upsertContact(db: Db, request: EventRequest): Promise<{ contact: 
 }
 
 /** The flow's sends resolve for its owner ("agent's default" is theirs); flows from before owners, for the first admin. */
-async function ownerPlan(db: Db, flow: { flowId: string; ownerId: string | null }, plan: Plan): Promise<Plan> {
+export async function ownerPlan(db: Db, flow: { flowId: string; ownerId: string | null }, plan: Plan): Promise<Plan> {
   const ownerId = flow.ownerId ?? (await firstAdminId(db));
   const role = ownerId ? await userRole(db, ownerId) : undefined;
   if (!ownerId || !role)
@@ -101,7 +101,7 @@ async function ownerPlan(db: Db, flow: { flowId: string; ownerId: string | null 
   return { ...plan, steps };
 }
 
-async function isRunning(temporal: Client, workflowId: string): Promise<boolean> {
+export async function isRunning(temporal: Client, workflowId: string): Promise<boolean> {
   try {
     return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
   } catch (err) {
@@ -120,7 +120,7 @@ async function startJourney(temporal: Client, config: Config, workflowId: string
   });
 }
 
-const REFUSALS: Record<Exclude<ReentryPolicy, 'always'>, string> = {
+export const REFUSALS: Record<Exclude<ReentryPolicy, 'always'>, string> = {
   once: 'the contact entered this flow before, and its Trigger lets a contact enter once ever',
   one_at_a_time: 'the contact is still in a journey of this flow, and its Trigger lets a contact be in one at a time',
 };

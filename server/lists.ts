@@ -9,6 +9,8 @@ import { UserError } from './errors';
 import { visibleList } from './access';
 import type { Actor } from './profiles';
 import { inUse } from './segments';
+import { type ListEntryStarter, startListEntries } from './list-entries';
+import { log } from './log';
 
 export async function createList(db: Db, actor: Actor, name: string): Promise<ContactList> {
   const taken = () => new UserError(409, 'duplicate_list', `a list named "${name}" already exists; choose another name`, { field: 'name' });
@@ -23,11 +25,26 @@ export async function createList(db: Db, actor: Actor, name: string): Promise<Co
   return visibleList(db, actor, id);
 }
 
-/** Adds and removes contacts by hand (unknown ids are ignored); answers the list with its counts. */
-export async function changeListMembers(db: Db, actor: Actor, id: string, change: { add: string[]; remove: string[] }): Promise<ContactList> {
+/**
+ * Adds and removes contacts by hand (unknown ids are ignored); answers the list with its counts. The
+ * new members' journeys in flows that start on joining the list are started before it answers, when
+ * `temporal` is given and reachable (else the worker starts them in a few seconds).
+ */
+export async function changeListMembers(
+  db: Db,
+  actor: Actor,
+  id: string,
+  change: { add: string[]; remove: string[] },
+  temporal?: () => Promise<Omit<ListEntryStarter, 'db'>>,
+): Promise<ContactList> {
   await visibleList(db, actor, id);
   await addToList(db, id, change.add);
   await removeFromList(db, id, change.remove);
+  if (temporal && change.add.length > 0) {
+    await temporal()
+      .then((t) => startListEntries({ db, ...t }))
+      .catch((err: unknown) => log.warn({ err }, 'could not start the journeys of contacts who joined a list; the worker will'));
+  }
   return visibleList(db, actor, id);
 }
 

@@ -90,6 +90,9 @@ export interface JourneyResult {
  */
 export const eventWorkflowId = (flowId: string, contactId: string, keyHash: string) => `event:${flowId}:${contactId}:${keyHash.slice(0, 22)}`;
 
+/** A list's journey: one per flow, contact and joining (once ever: one per flow and contact); `keyHash` as for events. */
+export const listWorkflowId = (flowId: string, contactId: string, keyHash: string) => `list:${flowId}:${contactId}:${keyHash.slice(0, 22)}`;
+
 /** An agent's one-off message to a contact (its runId is the direct send's id). */
 export const oneOffWorkflowId = (contactId: string, runId: string) => `one-off:${contactId}:${runId}`;
 export const isOneOffWorkflowId = (workflowId: string) => workflowId.startsWith('one-off:');
