@@ -4,8 +4,6 @@
  * each database Dripline supports. Starting the journeys is test/list-trigger.test.ts's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReentryPolicy } from '../domain/flow/nodes/trigger';
-import type { FlowGraph } from '../domain/flow/schema';
 import type { Db } from '../server/db';
 import { insertContacts, setContactStatus } from '../server/db/contacts';
 import { commitImportChunk, insertImport, markImportRunning } from '../server/db/imports';
@@ -13,21 +11,7 @@ import { dropListEntry, pendingListEntries, settleListEntries } from '../server/
 import { addToList, insertList, removeFromList } from '../server/db/lists';
 import { databases, tempInstallOn } from './databases';
 import { publishForTest } from './helpers';
-
-export function listGraph(listId: string, reentry: ReentryPolicy, subject = 'Welcome {{ name }}'): FlowGraph {
-  return {
-    schemaVersion: 1,
-    nodes: [
-      { id: 't', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'list', listId, reentry } },
-      { id: 's', type: 'sendEmail', position: { x: 0, y: 100 }, data: { profileId: 'sandbox', subject, text: 'Hi {{ name }}' } },
-      { id: 'x', type: 'exit', position: { x: 0, y: 200 }, data: {} },
-    ],
-    edges: [
-      { id: 'e1', source: 't', target: 's' },
-      { id: 'e2', source: 's', target: 'x' },
-    ],
-  };
-}
+import { listGraph } from './list-flows';
 
 describe.each(databases)('list entries on %s', (dialect) => {
   let db: Db;
