@@ -120,6 +120,9 @@ async function startJourney(temporal: Client, config: Config, workflowId: string
   });
 }
 
+export /** The event's properties for its journey's input: only when it has some, so other journeys' inputs stay as they were. */
+const eventOf = (request: EventRequest) => (request.properties ? { event: request.properties } : {});
+
 export const REFUSALS: Record<Exclude<ReentryPolicy, 'always'>, string> = {
   once: 'the contact entered this flow before, and its Trigger lets a contact enter once ever',
   one_at_a_time: 'the contact is still in a journey of this flow, and its Trigger lets a contact be in one at a time',
@@ -154,7 +157,7 @@ export async function acceptEvent(
     // This key was here before: start its journey again (a no-op unless the start failed last time).
     const earlier = await findEventEntry(db, entry);
     if (earlier) {
-      journeys.push(await resume(db, temporal, config, earlier));
+      journeys.push(await resume(db, temporal, config, earlier, request));
       continue;
     }
     if (flow.reentry === 'one_at_a_time') {
@@ -184,11 +187,13 @@ export async function acceptEvent(
       // Either the same key raced us (its journey is the one), or "once ever" found an earlier entry.
       const raced = await findEventEntry(db, entry);
       journeys.push(
-        raced ? await resume(db, temporal, config, raced) : { flowId: flow.flowId, version: flow.version, status: 'refused', reason: REFUSALS.once },
+        raced
+          ? await resume(db, temporal, config, raced, request)
+          : { flowId: flow.flowId, version: flow.version, status: 'refused', reason: REFUSALS.once },
       );
       continue;
     }
-    await startJourney(temporal, config, workflowId, { plan, runId: id, contactId: contact.id });
+    await startJourney(temporal, config, workflowId, { plan, runId: id, contactId: contact.id, ...eventOf(request) });
     journeys.push({ flowId: flow.flowId, version: flow.version, status: 'started', workflowId });
   }
   const warnings = listening.length === 0 ? [unknownEvent(request.event, new Set(published.map((v) => v.event)))] : [];
@@ -236,6 +241,7 @@ async function resume(
   temporal: Client,
   config: Config,
   entry: { id: string; flowId: string; version: number; contactId: string; workflowId: string },
+  request: EventRequest,
 ): Promise<EventJourney> {
   const version = await getFlowVersion(db, entry.flowId, entry.version);
   const flow = version && (await latestPublishedVersions(db)).find((v) => v.flowId === entry.flowId);
@@ -247,7 +253,7 @@ async function resume(
       if (!(err instanceof UserError)) throw err;
       return { flowId: entry.flowId, version: entry.version, status: 'failed', workflowId: entry.workflowId, reason: err.message };
     }
-    await startJourney(temporal, config, entry.workflowId, { plan, runId: entry.id, contactId: entry.contactId });
+    await startJourney(temporal, config, entry.workflowId, { plan, runId: entry.id, contactId: entry.contactId, ...eventOf(request) });
   }
   return { flowId: entry.flowId, version: entry.version, status: 'duplicate', workflowId: entry.workflowId };
 }

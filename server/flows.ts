@@ -34,9 +34,10 @@ export async function publishFlow(
   // A campaign's audience, and a list's members, exist now: a variable none of them has is an error.
   // Contacts entering by an API event may bring attributes with the event: there it is a warning.
   const trigger = compiled.graph.nodes.find((n) => n.type === 'trigger');
-  const unknownIsError = trigger?.type === 'trigger' && trigger.data.source !== 'event';
+  const eventProperties = trigger?.type === 'trigger' && trigger.data.source === 'event';
+  const unknownIsError = !eventProperties;
   const attributes = await listAttributeDefinitions(db);
-  const content = await preparePlanContent(compiled.plan, knownVariables(attributes), { unknownIsError });
+  const content = await preparePlanContent(compiled.plan, knownVariables(attributes), { unknownIsError, eventProperties });
   const problems = content.problems.filter((p) => p.severity !== 'warning');
   const warnings = [...compiled.warnings, ...content.problems.filter((p) => p.severity === 'warning')];
   if (problems.length > 0) throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', [...problems, ...warnings]);

@@ -5,6 +5,7 @@
  * histories in test/histories/ carry them. Deterministic code only (the workflow bundle loads it).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { EventProperties } from '../domain/events';
 import type { SendEmailStep, Plan } from '../domain/flow/plan';
 import type { Spread } from './campaign-start';
 import type * as registered from './index';
@@ -74,6 +75,8 @@ export interface JourneyInput {
   plan: Plan;
   runId: string;
   contactId: string;
+  /** The properties of the API event that started it (`{{ event.<name> }}` in its emails); absent for other journeys. */
+  event?: EventProperties;
 }
 
 export interface JourneyResult {

@@ -2,6 +2,7 @@
  * What a journey does at one step type: a handler per type (workflows/journey-steps/*), in a registry
  * keyed by step type, so a step type without one does not type-check. Workflow code: deterministic.
  */
+import type { EventProperties } from '../domain/events';
 import type { SendOutcome } from '../domain/flow/nodes/condition';
 import type { Step } from '../domain/flow/plan';
 import type { JourneyResult } from './contracts';
@@ -12,6 +13,8 @@ export interface Journey {
   readonly contactId: string;
   /** The flow whose plan it walks (a Webhook signs with the flow's secret). */
   readonly flowId: string;
+  /** The properties of the API event that started it, for its emails. */
+  readonly event?: EventProperties | undefined;
   /** Messages sent so far. */
   sent: number;
   /** Each send's outcome so far, by node id, for a Condition that tests it. */

@@ -13,11 +13,11 @@ function handlerOf<T extends Step['type']>(type: T): JourneySteps[T] | undefined
   return Object.hasOwn(JOURNEY_STEPS, type) ? JOURNEY_STEPS[type] : undefined;
 }
 
-export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput): Promise<JourneyResult> {
+export async function journeyWorkflow({ plan, runId, contactId, event }: JourneyInput): Promise<JourneyResult> {
   if (plan.schemaVersion !== PLAN_SCHEMA_VERSION) {
     throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
   }
-  const journey: Journey = { runId, contactId, flowId: plan.flowId, sent: 0, outcomes: {} };
+  const journey: Journey = { runId, contactId, flowId: plan.flowId, event, sent: 0, outcomes: {} };
   let nodeId = plan.entry;
   for (;;) {
     const step = Object.hasOwn(plan.steps, nodeId) ? plan.steps[nodeId] : undefined;
