@@ -11,6 +11,10 @@ import { dropListEntry, pendingListEntries, settleListEntries } from '../server/
 import { addToList, insertList, removeFromList } from '../server/db/lists';
 import { databases, tempInstallOn } from './databases';
 import { publishForTest } from './helpers';
+import type { FlowGraph } from '../domain/flow/schema';
+import { saveFlowDraft } from '../server/db/flows';
+import { UserError } from '../server/errors';
+import { publishFlow } from '../server/flows';
 import { listGraph } from './list-flows';
 
 describe.each(databases)('list entries on %s', (dialect) => {
@@ -80,5 +84,28 @@ describe.each(databases)('list entries on %s', (dialect) => {
     expect((await pendingListEntries(db, 10)).map((e) => e.flowId)).toEqual(['other-list', 'other-list']);
     expect((await entries('other-list')).length).toBe(2);
     expect(await entries('other-list')).toContain('ct_lb');
+  });
+
+  it('publishes a list Trigger only on a list that exists, and refuses event properties where no event starts the flow, at the field', async () => {
+    const admin = { id: 'admin-test', role: 'admin' as const };
+    const refusal = (flowId: string) => publishFlow(db, flowId, admin).catch((err: unknown) => err);
+    await saveFlowDraft(db, { id: 'gone-list', name: 'Gone list', graph: listGraph('list_gone', 'once') });
+    expect(await refusal('gone-list')).toMatchObject({
+      status: 422,
+      code: 'unknown_list',
+      details: [{ nodeId: 't', field: 'data.listId', message: 'the Trigger names a list that does not exist; choose a list' }],
+    });
+    await saveFlowDraft(db, { id: 'orders', name: 'Orders', graph: listGraph(newsletter, 'once', 'Order {{ event.order_id }}') });
+    const refused = await refusal('orders');
+    expect(refused).toBeInstanceOf(UserError);
+    expect(refused).toMatchObject({ status: 422, details: [expect.objectContaining({ nodeId: 's', field: 'data.subject' })] });
+    expect((refused as UserError).details).toEqual([
+      expect.objectContaining({ message: expect.stringContaining("this flow's Trigger is no API event") }),
+    ]);
+    // The same email where an API event starts the flow: its properties are known when the event comes.
+    const byEvent = listGraph(newsletter, 'once', 'Order {{ event.order_id }}');
+    byEvent.nodes[0] = { ...byEvent.nodes[0]!, type: 'trigger', data: { source: 'event', event: 'order.paid' } } as FlowGraph['nodes'][number];
+    await saveFlowDraft(db, { id: 'orders', name: 'Orders', graph: byEvent });
+    await expect(publishFlow(db, 'orders', admin)).resolves.toMatchObject({ version: 1, warnings: [] });
   });
 });

@@ -2,7 +2,8 @@
  * The list trigger on a real Temporal server, with the worker as production runs it (worker/main.ts in
  * a child process) and a real SMTP server: adding a contact to the list starts exactly one journey that
  * sends, and a journey whose start a crash interrupted (the member added, the web app gone before it
- * started the workflow) is started by the worker when it comes back, once.
+ * started the workflow) is started by the worker when it comes back, once. And an API event's
+ * properties reach its journey's email ({{ event.<name> }}).
  */
 import type { ChildProcess } from 'node:child_process';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -10,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pendingListEntries } from '../server/db/list-entries';
 import { addToList, insertList } from '../server/db/lists';
 import { changeListMembers } from '../server/lists';
+import { createApiKey } from '../server/api-keys';
+import { acceptEvent } from '../server/events';
+import type { FlowGraph } from '../domain/flow/schema';
 import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
 import { installUsers, publishForTest } from './helpers';
 import { listGraph } from './list-flows';
@@ -67,6 +71,28 @@ describe('a flow triggered by joining a list', () => {
     await until('the worker to start the journey', async () => (await pendingListEntries(env.db, 10)).length === 0);
     expect((await env.client.workflow.getHandle(entry!.workflowId).result()).status).toBe('completed');
     expect(receivedBy('person1@example.test')).toHaveLength(1);
+    await killed(worker);
+  });
+
+  it("prints an API event's properties in the email of the journey it starts", async () => {
+    const worker = env.spawnWorker();
+    const orders = listGraph(listId, 'once', 'Order {{ event.order_id }}');
+    orders.nodes[0] = { id: 't', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'event', event: 'order.paid' } };
+    orders.nodes[1] = {
+      ...orders.nodes[1]!,
+      data: {
+        profileId: 'sandbox',
+        subject: 'Order {{ event.order_id }}',
+        text: 'Order {{ event.order_id }}, total {{ event.total }}{{ event.missing }}.',
+      },
+    } as FlowGraph['nodes'][number];
+    await publishForTest(env.db, 'orders', orders);
+    const { apiKey } = await createApiKey(env.db, 'Shop', admin.id);
+    const request = { event: 'order.paid', email: 'person1@example.test', properties: { order_id: 'A-1001', total: 42.5 }, idempotencyKey: 'paid-1' };
+    const accepted = await acceptEvent(env.db, env.client, env.config, apiKey, request);
+    expect(accepted.journeys).toMatchObject([{ flowId: 'orders', status: 'started' }]);
+    expect((await env.client.workflow.getHandle(accepted.journeys[0]!.workflowId!).result()).status).toBe('completed');
+    expect(receivedBy('person1@example.test').at(-1)?.text).toContain('Order A-1001, total 42.5.');
     await killed(worker);
   });
 });
