@@ -29,6 +29,7 @@ export const UNIT_TESTS = [
   'test/editor-logic.test.ts',
   'test/event-limits.test.ts',
   'test/event-log.test.ts',
+  'test/event-properties.test.ts',
   'test/filter-editor.test.ts',
   'test/flow-diff.test.ts',
   'test/frequency-cap.test.ts',

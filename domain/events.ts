@@ -36,7 +36,15 @@ const PropertyName = z
 
 /** The event's own properties, e.g. `{ "order_id": "A-1001" }`: for the journey it starts, not stored on the contact. */
 export const EventProperties = z
-  .record(PropertyName, EventPropertyValue, { error: 'properties must be an object of name: value' })
+  .record(PropertyName, EventPropertyValue, {
+    // A bad name's own message (zod says only "Invalid key in record").
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? 'properties must be an object of name: value'
+        : issue.code === 'invalid_key'
+          ? (issue.issues[0]?.message ?? 'a property name uses letters, digits and _')
+          : undefined,
+  })
   .refine((p) => Object.keys(p).length <= MAX_EVENT_PROPERTIES, `properties may have at most ${MAX_EVENT_PROPERTIES} names`)
   .refine((p) => JSON.stringify(p).length <= MAX_EVENT_PROPERTIES_JSON, `properties must be at most ${MAX_EVENT_PROPERTIES_JSON} characters as JSON`);
 export type EventProperties = z.output<typeof EventProperties>;
