@@ -4,6 +4,8 @@
  */
 import { type Db, isUniqueViolation } from './db';
 import { flowsTesting } from './db/audience-use';
+import { getFlow } from './db/flows';
+import { listFlows } from './db/list-entries';
 import { addToList, type ContactList, deleteList, findListByName, insertList, removeFromList } from './db/lists';
 import { UserError } from './errors';
 import { visibleList } from './access';
@@ -48,10 +50,23 @@ export async function changeListMembers(
   return visibleList(db, actor, id);
 }
 
-/** Deletes it with its memberships, unless a published flow or a run in flight tests it (409 naming them). */
+/** Deletes it with its memberships, unless a published flow or a run in flight tests it, or a published flow starts on joining it (409 naming them). */
 export async function deleteListAs(db: Db, actor: Actor, id: string): Promise<void> {
   const list = await visibleList(db, actor, id);
   const refused = inUse(`list "${list.name}"`, await flowsTesting(db, { listId: id }));
   if (refused) throw refused;
+  // A published flow whose Trigger is joining the list would never start again, silently.
+  const triggered = await Promise.all(
+    (await listFlows(db, id)).map(async (f) => ({ id: f.flowId, name: (await getFlow(db, f.flowId))?.name ?? f.flowId })),
+  );
+  if (triggered.length > 0) {
+    const names = triggered.map((f) => `"${f.name}"`).join(', ');
+    throw new UserError(
+      409,
+      'in_use',
+      `list "${list.name}" starts ${triggered.length === 1 ? 'the flow' : 'the flows'} ${names} when contacts join it; change their Trigger and publish, or archive them, first`,
+      { flows: triggered },
+    );
+  }
   await deleteList(db, id);
 }

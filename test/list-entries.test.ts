@@ -15,6 +15,7 @@ import type { FlowGraph } from '../domain/flow/schema';
 import { saveFlowDraft } from '../server/db/flows';
 import { UserError } from '../server/errors';
 import { publishFlow } from '../server/flows';
+import { deleteListAs } from '../server/lists';
 import { listGraph } from './list-flows';
 
 describe.each(databases)('list entries on %s', (dialect) => {
@@ -107,5 +108,12 @@ describe.each(databases)('list entries on %s', (dialect) => {
     byEvent.nodes[0] = { ...byEvent.nodes[0]!, type: 'trigger', data: { source: 'event', event: 'order.paid' } } as FlowGraph['nodes'][number];
     await saveFlowDraft(db, { id: 'orders', name: 'Orders', graph: byEvent });
     await expect(publishFlow(db, 'orders', admin)).resolves.toMatchObject({ version: 1, warnings: [] });
+  });
+
+  it('refuses to delete a list a published flow starts on, naming the flow', async () => {
+    const admin = { id: 'admin-test', role: 'admin' as const };
+    const refused = await deleteListAs(db, admin, other).catch((err: unknown) => err);
+    expect(refused).toMatchObject({ status: 409, code: 'in_use', details: { flows: [{ id: 'other-list', name: 'other-list' }] } });
+    expect((refused as UserError).message).toContain('starts the flow "other-list" when contacts join it');
   });
 });
