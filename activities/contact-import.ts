@@ -23,7 +23,7 @@ export function createImportActivities(deps: Pick<ActivityDeps, 'db' | 'temporal
       try {
         const slice = await importSlice(deps.db, importId, { budgetMs: SLICE_MS, onChunk: (rowsDone) => context.heartbeat(rowsDone) });
         // The slice's new list members enter the flows that start on joining the list; the worker starts any left over.
-        await startListEntries(deps, () => context.heartbeat(slice.rowsDone)).catch((err: unknown) =>
+        await startListEntries(deps, { onProgress: () => context.heartbeat(slice.rowsDone) }).catch((err: unknown) =>
           context.log.warn('could not start the journeys of contacts who joined a list; the worker will', { error: String(err) }),
         );
         return slice;

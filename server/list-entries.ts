@@ -26,12 +26,20 @@ export interface ListEntryStarter {
 const PAGE = 500;
 const AT_ONCE = 25;
 
-/** Starts every pending list entry's journey; returns how many started and how many will not (re-entry, the flow archived, no sender). */
-export async function startListEntries(starter: ListEntryStarter, onProgress?: () => void): Promise<{ started: number; dropped: number }> {
+/**
+ * Starts every pending list entry's journey (with `atMost`, that many at most: a request adding 10,000
+ * members starts the first ones and leaves the rest to the worker); returns how many started and how
+ * many will not (re-entry, the flow archived, no sender).
+ */
+export async function startListEntries(
+  starter: ListEntryStarter,
+  options: { onProgress?: () => void; atMost?: number } = {},
+): Promise<{ started: number; dropped: number }> {
   const { db } = starter;
   const counts = { started: 0, dropped: 0 };
   for (;;) {
-    const entries = await pendingListEntries(db, PAGE);
+    const done = counts.started + counts.dropped;
+    const entries = await pendingListEntries(db, Math.min(PAGE, (options.atMost ?? Number.POSITIVE_INFINITY) - done));
     if (entries.length === 0) return counts;
     const flows = new Map((await listFlows(db)).map((f) => [f.flowId, f]));
     const plans = new Map<string, Promise<Plan | string>>();
@@ -66,7 +74,7 @@ export async function startListEntries(starter: ListEntryStarter, onProgress?: (
       const ids = started.filter((id) => id !== undefined);
       await settleListEntries(db, ids);
       counts.started += ids.length;
-      onProgress?.();
+      options.onProgress?.();
     }
   }
 }

@@ -27,10 +27,13 @@ export async function createList(db: Db, actor: Actor, name: string): Promise<Co
   return visibleList(db, actor, id);
 }
 
+/** At most this many journeys are started before a request that added members answers; the worker starts the rest within seconds. */
+const STARTS_IN_REQUEST = 500;
+
 /**
  * Adds and removes contacts by hand (unknown ids are ignored); answers the list with its counts. The
  * new members' journeys in flows that start on joining the list are started before it answers, when
- * `temporal` is given and reachable (else the worker starts them in a few seconds).
+ * `temporal` is given and reachable, up to STARTS_IN_REQUEST (the worker starts the others in a few seconds).
  */
 export async function changeListMembers(
   db: Db,
@@ -44,7 +47,7 @@ export async function changeListMembers(
   await removeFromList(db, id, change.remove);
   if (temporal && change.add.length > 0) {
     await temporal()
-      .then((t) => startListEntries({ db, ...t }))
+      .then((t) => startListEntries({ db, ...t }, { atMost: STARTS_IN_REQUEST }))
       .catch((err: unknown) => log.warn({ err }, 'could not start the journeys of contacts who joined a list; the worker will'));
   }
   return visibleList(db, actor, id);
