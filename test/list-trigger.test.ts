@@ -3,7 +3,7 @@
  * a child process) and a real SMTP server: adding a contact to the list starts exactly one journey that
  * sends, and a journey whose start a crash interrupted (the member added, the web app gone before it
  * started the workflow) is started by the worker when it comes back, once. And an API event's
- * properties reach its journey's email ({{ event.<name> }}).
+ * properties reach its journey's email ({{ event.<name> }}). An import into the list starts its new members' journeys.
  */
 import type { ChildProcess } from 'node:child_process';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pendingListEntries } from '../server/db/list-entries';
 import { addToList, insertList } from '../server/db/lists';
 import { changeListMembers } from '../server/lists';
+import { startImport, uploadImport } from '../server/imports';
+import { importWorkflowId } from '../workflows/contracts';
+import { Readable } from 'node:stream';
 import { createApiKey } from '../server/api-keys';
 import { acceptEvent } from '../server/events';
 import type { FlowGraph } from '../domain/flow/schema';
@@ -93,6 +96,19 @@ describe('a flow triggered by joining a list', () => {
     expect(accepted.journeys).toMatchObject([{ flowId: 'orders', status: 'started' }]);
     expect((await env.client.workflow.getHandle(accepted.journeys[0]!.workflowId!).result()).status).toBe('completed');
     expect(receivedBy('person1@example.test').at(-1)?.text).toContain('Order A-1001, total 42.5.');
+    await killed(worker);
+  });
+
+  it('starts a journey for each new member an import puts on the list', async () => {
+    const worker = env.spawnWorker();
+    const csv = Readable.from(['email,name\n', 'imported0@example.test,Ina\n', 'imported1@example.test,Ivo\n', 'person0@example.test,Person 0\n']);
+    const uploaded = await uploadImport(env.db, env.config.DRIPLINE_DATA_DIR, admin, 'newcomers.csv', csv);
+    await startImport(env.db, env.client, env.config, admin, uploaded.id, { mapping: [{ to: 'email' }, { to: 'name' }], listId });
+    await env.client.workflow.getHandle(importWorkflowId(uploaded.id)).result();
+    await until('both welcomes', async () => receivedBy('imported0@example.test').length + receivedBy('imported1@example.test').length === 2);
+    expect(await pendingListEntries(env.db, 10)).toEqual([]);
+    // person0 was on the list already (and entered once ever): nothing more for them.
+    expect(receivedBy('person0@example.test')).toHaveLength(1);
     await killed(worker);
   });
 });
