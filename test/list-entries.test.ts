@@ -16,6 +16,7 @@ import { saveFlowDraft } from '../server/db/flows';
 import { UserError } from '../server/errors';
 import { publishFlow } from '../server/flows';
 import { deleteListAs } from '../server/lists';
+import { eraseContact } from '../server/db/contact-erasure';
 import { listGraph } from './list-flows';
 
 describe.each(databases)('list entries on %s', (dialect) => {
@@ -115,5 +116,13 @@ describe.each(databases)('list entries on %s', (dialect) => {
     const refused = await deleteListAs(db, admin, other).catch((err: unknown) => err);
     expect(refused).toMatchObject({ status: 409, code: 'in_use', details: { flows: [{ id: 'other-list', name: 'other-list' }] } });
     expect((refused as UserError).message).toContain('starts the flow "other-list" when contacts join it');
+  });
+
+  it('starts no journey for a contact erased before it started', async () => {
+    await insertContacts(db, [{ id: 'ct_lgone', email: 'lgone@example.test', name: 'Gone' }]);
+    await addToList(db, newsletter, ['ct_lgone']);
+    expect((await pendingListEntries(db, 100)).filter((e) => e.contactId === 'ct_lgone')).toHaveLength(2);
+    await eraseContact(db, 'ct_lgone');
+    expect((await pendingListEntries(db, 100)).filter((e) => e.event === `list:${newsletter}`)).toEqual([]);
   });
 });
