@@ -9,18 +9,24 @@ import { Context } from '@temporalio/activity';
 import { importSlice, type SliceResult } from '../server/contact-import';
 import { finishImport, getImportJob } from '../server/db/imports';
 import { UserError } from '../server/errors';
+import { startListEntries } from '../server/list-entries';
 import type { ActivityDeps } from '.';
 
 /** How long one activity call imports before handing back to the workflow (which calls it again). */
 const SLICE_MS = 60_000;
 
-export function createImportActivities(deps: Pick<ActivityDeps, 'db'>) {
+export function createImportActivities(deps: Pick<ActivityDeps, 'db' | 'temporal' | 'taskQueue'>) {
   return {
     async importContactsSlice(importId: string): Promise<SliceResult> {
       const context = Context.current();
       context.heartbeat(0);
       try {
-        return await importSlice(deps.db, importId, { budgetMs: SLICE_MS, onChunk: (rowsDone) => context.heartbeat(rowsDone) });
+        const slice = await importSlice(deps.db, importId, { budgetMs: SLICE_MS, onChunk: (rowsDone) => context.heartbeat(rowsDone) });
+        // The slice's new list members enter the flows that start on joining the list; the worker starts any left over.
+        await startListEntries(deps, { onProgress: () => context.heartbeat(slice.rowsDone) }).catch((err: unknown) =>
+          context.log.warn('could not start the journeys of contacts who joined a list; the worker will', { error: String(err) }),
+        );
+        return slice;
       } catch (err) {
         // A file that is gone or cannot be read as CSV cannot come back by retrying: the import fails with a reason a person can read.
         const gone = err instanceof Error && 'code' in err && err.code === 'ENOENT';

@@ -17,6 +17,38 @@ export const IdempotencyKey = z
 /** At most this many attributes in one event (server/contacts.ts caps a contact's and the workspace's). */
 export const MAX_EVENT_ATTRIBUTES = 100;
 
+/** At most this many properties in one event, and this many characters of JSON in all: they travel in the journey's workflow input. */
+export const MAX_EVENT_PROPERTIES = 50;
+export const MAX_EVENT_PROPERTIES_JSON = 8_000;
+
+/** A property's value: text, a number, true/false or null (a template prints it as `{{ event.<name> }}`). */
+const EventPropertyValue = z.union(
+  [z.string().max(2_000, 'a property value is at most 2,000 characters'), z.number().finite(), z.boolean(), z.null()],
+  {
+    error: 'each property must be text, a number, true/false or null',
+  },
+);
+
+const PropertyName = z
+  .string()
+  .max(64, 'a property name is at most 64 characters')
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a property name uses letters, digits and _ and starts with a letter or _ (e.g. order_id)');
+
+/** The event's own properties, e.g. `{ "order_id": "A-1001" }`: for the journey it starts, not stored on the contact. */
+export const EventProperties = z
+  .record(PropertyName, EventPropertyValue, {
+    // A bad name's own message (zod says only "Invalid key in record").
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? 'properties must be an object of name: value'
+        : issue.code === 'invalid_key'
+          ? (issue.issues[0]?.message ?? 'a property name uses letters, digits and _')
+          : undefined,
+  })
+  .refine((p) => Object.keys(p).length <= MAX_EVENT_PROPERTIES, `properties may have at most ${MAX_EVENT_PROPERTIES} names`)
+  .refine((p) => JSON.stringify(p).length <= MAX_EVENT_PROPERTIES_JSON, `properties must be at most ${MAX_EVENT_PROPERTIES_JSON} characters as JSON`);
+export type EventProperties = z.output<typeof EventProperties>;
+
 export const EventRequest = z.object({
   event: z
     .string({ error: (i) => (i.input === undefined ? 'event is required' : 'event must be a string') })
@@ -39,8 +71,11 @@ export const EventRequest = z.object({
     .record(AttributeName, AttributeValue.nullable(), { error: 'attributes must be an object of name: value' })
     .optional()
     .describe(
-      "Attributes to set on the contact (null removes one); each value must suit its attribute type. They are also the event's properties that a Wait until's or a goal's filters test (e.g. cart_id).",
+      "Attributes to set on the contact (null removes one); each value must suit its attribute type. A Wait until's or a goal's filters test them too, with the properties.",
     ),
+  properties: EventProperties.optional().describe(
+    "The event's own values for the journey it starts (not stored on the contact): a template prints one as {{ event.<name> }}, and a Wait until's or a goal's filters test them (e.g. cart_id).",
+  ),
   idempotencyKey: IdempotencyKey.optional().describe('The same key twice starts one journey. Or send the Idempotency-Key header.'),
 });
 export type EventRequest = z.output<typeof EventRequest>;

@@ -10,6 +10,12 @@ import type { FlowGraph } from './flow/schema';
 /** What every contact has, besides its attributes. */
 export const BUILT_IN_VARIABLES = ['name', 'email', 'unsubscribe_url'] as const;
 
+/** The properties of the API event that started a journey: `{{ event.order_id }}` (journeys of an event's Trigger only). */
+export const EVENT_VARIABLE = 'event';
+
+/** Does the flow's Trigger start journeys by an API event (whose properties `{{ event.<name> }}` reads)? */
+export const startsByEvent = (graph: FlowGraph) => graph.nodes.some((n) => n.type === 'trigger' && n.data.source === 'event');
+
 /** A variable a template reads: `printed` when it prints it with no default (a contact without it gets a blank). */
 export interface VariableUse {
   name: string;
@@ -111,6 +117,11 @@ export function unknownVariableProblem(
   campaign: boolean,
   known: Iterable<string>,
 ): Omit<FlowError, 'nodeId' | 'field'> {
+  if (name === EVENT_VARIABLE)
+    return {
+      message:
+        "{{ event.… }} prints a property of the API event that starts a journey, and this flow's Trigger is no API event: use a contact attribute, or make the Trigger an API event",
+    };
   const suggestion = closestName(name, known);
   const meant = suggestion ? ` (did you mean ${suggestion}?)` : '';
   const what = `no contact has the attribute "${name}"`;
@@ -128,9 +139,9 @@ const SEND_FIELDS = ['subject', 'preheader', 'html', 'text'] as const;
  * `attributes`: the workspace's contact attribute names (the built-ins are added here).
  */
 export function unknownVariables(graph: FlowGraph, attributes: readonly string[]): FlowError[] {
-  const known = new Set<string>([...attributes, ...BUILT_IN_VARIABLES]);
-  const trigger = graph.nodes.find((n) => n.type === 'trigger');
-  const campaign = !(trigger?.type === 'trigger' && trigger.data.source === 'event');
+  const campaign = !startsByEvent(graph);
+  // An event's journey may print any of its properties: they are known only when the event comes.
+  const known = new Set<string>([...attributes, ...BUILT_IN_VARIABLES, ...(campaign ? [] : [EVENT_VARIABLE])]);
   const problems: FlowError[] = [];
   for (const node of graph.nodes) {
     if (node.type !== 'sendEmail') continue;

@@ -9,7 +9,7 @@ import { convert } from 'html-to-text';
 import type { AttributeType } from '../domain/contact';
 import type { FlowError } from '../domain/flow/node';
 import type { SendEmailStep, Step } from '../domain/flow/plan';
-import { unknownVariableProblem } from '../domain/template-variables';
+import { EVENT_VARIABLE, unknownVariableProblem } from '../domain/template-variables';
 import { checkInThread, describeProblem, mjmlInThread, REQUEST_LIMIT_MS, type TemplateKind } from './templates';
 import { renderWebhookBody, webhookScope } from './webhooks';
 
@@ -91,9 +91,11 @@ export async function checkTemplate(
   source: string,
   kind: TemplateKind,
   known: KnownVariables,
-  options: { unknownIsError?: boolean; until?: number } = {},
+  options: { unknownIsError?: boolean; until?: number; eventProperties?: boolean } = {},
 ): Promise<FlowError[]> {
   const unknownIsError = options.unknownIsError ?? true;
+  // An API event's journey prints its properties ({{ event.<name> }}); they are known only when the event comes.
+  const reported = new Set<string>(options.eventProperties ? [EVENT_VARIABLE] : []);
   if (!source.includes('{')) return [];
   const scope: Record<string, string | number | boolean> = {};
   for (const [name, type] of known) scope[name] = SAMPLE[type];
@@ -102,7 +104,6 @@ export async function checkTemplate(
   if ('problem' in answer) return [{ nodeId, field, message: describeProblem(answer.problem) }];
   const problems: FlowError[] = answer.errors.map((p) => ({ nodeId, field, message: describeProblem(p) }));
   // The editor's words (domain/template-variables.ts), so its live problem and publish's are one.
-  const reported = new Set<string>();
   for (const { name } of answer.unknown) {
     if (reported.has(name)) continue;
     reported.add(name);
@@ -121,7 +122,7 @@ export async function checkSendStep(
   step: SendEmailStep,
   source: { textWritten: boolean },
   known: KnownVariables,
-  options: { unknownIsError?: boolean; until?: number } = {},
+  options: { unknownIsError?: boolean; until?: number; eventProperties?: boolean } = {},
 ): Promise<FlowError[]> {
   const checks = await Promise.all([
     checkTemplate(nodeId, 'data.subject', step.subject, 'text', known, options),
@@ -145,7 +146,8 @@ export async function checkWebhookBody(
 ): Promise<FlowError[]> {
   // A webhook is no email: it has no unsubscribe link to print.
   const contactVariables = new Map([...known].filter(([name]) => name !== 'unsubscribe_url'));
-  const problems = await checkTemplate(nodeId, 'data.body', body, 'text', contactVariables, options);
+  // Nor the event's properties (its body is the contact's).
+  const problems = await checkTemplate(nodeId, 'data.body', body, 'text', contactVariables, { ...options, eventProperties: false });
   if (problems.some((p) => p.severity !== 'warning')) return problems;
   const sample = Object.fromEntries([...contactVariables].map(([name, type]) => [name, SAMPLE[type]]));
   try {
@@ -163,7 +165,7 @@ export async function checkWebhookBody(
 export async function preparePlanContent<P extends { steps: Record<string, Step> }>(
   plan: P,
   known: KnownVariables,
-  options: { unknownIsError?: boolean } = {},
+  options: { unknownIsError?: boolean; eventProperties?: boolean } = {},
 ): Promise<{ plan: P; problems: FlowError[] }> {
   // Every template of the flow, together, within the request's limit.
   const until = Date.now() + REQUEST_LIMIT_MS;

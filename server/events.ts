@@ -89,7 +89,7 @@ async function upsertContact(db: Db, request: EventRequest): Promise<{ contact: 
 }
 
 /** The flow's sends resolve for its owner ("agent's default" is theirs); flows from before owners, for the first admin. */
-async function ownerPlan(db: Db, flow: { flowId: string; ownerId: string | null }, plan: Plan): Promise<Plan> {
+export async function ownerPlan(db: Db, flow: { flowId: string; ownerId: string | null }, plan: Plan): Promise<Plan> {
   const ownerId = flow.ownerId ?? (await firstAdminId(db));
   const role = ownerId ? await userRole(db, ownerId) : undefined;
   if (!ownerId || !role)
@@ -102,7 +102,7 @@ async function ownerPlan(db: Db, flow: { flowId: string; ownerId: string | null 
   return { ...plan, steps };
 }
 
-async function isRunning(temporal: Client, workflowId: string): Promise<boolean> {
+export async function isRunning(temporal: Client, workflowId: string): Promise<boolean> {
   try {
     return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
   } catch (err) {
@@ -121,10 +121,20 @@ async function startJourney(temporal: Client, config: Config, workflowId: string
   });
 }
 
-/** The entering event's properties, for the journey's `sameAsEntry` filters (only when it has any: the input stays as it was). */
-const entryEvent = (request: EventRequest): Pick<JourneyInput, 'entryEvent'> => (request.attributes ? { entryEvent: request.attributes } : {});
+/** What a Wait until's or a goal's filters test: the event's attributes and its own properties (these win). */
+export const eventValues = (request: EventRequest) =>
+  request.attributes || request.properties ? { ...request.attributes, ...request.properties } : undefined;
 
-const REFUSALS: Record<Exclude<ReentryPolicy, 'always'>, string> = {
+/** The entering event's values, for the journey's `sameAsEntry` filters (only when it has any: the input stays as it was). */
+const entryEvent = (request: EventRequest): Pick<JourneyInput, 'entryEvent'> => {
+  const values = eventValues(request);
+  return values ? { entryEvent: values } : {};
+};
+
+/** The event's properties for its journey's input: only when it has some, so other journeys' inputs stay as they were. */
+export const eventOf = (request: EventRequest) => (request.properties ? { event: request.properties } : {});
+
+export const REFUSALS: Record<Exclude<ReentryPolicy, 'always'>, string> = {
   once: 'the contact entered this flow before, and its Trigger lets a contact enter once ever',
   one_at_a_time: 'the contact is still in a journey of this flow, and its Trigger lets a contact be in one at a time',
 };
@@ -138,8 +148,7 @@ export async function acceptEvent(
 ): Promise<EventAccepted> {
   const { contact, created } = await upsertContact(db, request);
   // Journeys already running hear it first (a goal, a Wait until); the journeys it starts below do not.
-  const properties = request.attributes ?? {};
-  await signalJourneys(db, temporal, contact.id, { event: request.event, properties });
+  await signalJourneys(db, temporal, contact.id, { event: request.event, properties: eventValues(request) ?? {} });
   // The idempotency key is the API key's own: another API key's same key is another event.
   const key = `${apiKey.id}/${request.idempotencyKey}`;
   const published = await eventFlows(db);
@@ -197,7 +206,7 @@ export async function acceptEvent(
       );
       continue;
     }
-    await startJourney(temporal, config, workflowId, { plan, runId: id, contactId: contact.id, ...entryEvent(request) });
+    await startJourney(temporal, config, workflowId, { plan, runId: id, contactId: contact.id, ...entryEvent(request), ...eventOf(request) });
     journeys.push({ flowId: flow.flowId, version: flow.version, status: 'started', workflowId });
   }
   const warnings = listening.length === 0 ? [unknownEvent(request.event, new Set(published.map((v) => v.event)))] : [];
@@ -257,7 +266,7 @@ async function resume(
       if (!(err instanceof UserError)) throw err;
       return { flowId: entry.flowId, version: entry.version, status: 'failed', workflowId: entry.workflowId, reason: err.message };
     }
-    await startJourney(temporal, config, entry.workflowId, { plan, runId: entry.id, contactId: entry.contactId, ...entryEvent(request) });
+    await startJourney(temporal, config, entry.workflowId, { plan, runId: entry.id, contactId: entry.contactId, ...entryEvent(request), ...eventOf(request) });
   }
   return { flowId: entry.flowId, version: entry.version, status: 'duplicate', workflowId: entry.workflowId };
 }

@@ -31,12 +31,13 @@ export async function publishFlow(
   if (!compiled.ok) {
     throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', [...compiled.errors, ...(compiled.warnings ?? [])]);
   }
-  // A campaign's audience exists now: a variable none of them has is an error. Contacts entering by an
-  // API event may bring attributes with the event: there it is a warning.
+  // A campaign's audience, and a list's members, exist now: a variable none of them has is an error.
+  // Contacts entering by an API event may bring attributes with the event: there it is a warning.
   const trigger = compiled.graph.nodes.find((n) => n.type === 'trigger');
-  const unknownIsError = trigger?.type === 'trigger' && trigger.data.source === 'audience';
+  const eventProperties = trigger?.type === 'trigger' && trigger.data.source === 'event';
+  const unknownIsError = !eventProperties;
   const attributes = await listAttributeDefinitions(db);
-  const content = await preparePlanContent(compiled.plan, knownVariables(attributes), { unknownIsError });
+  const content = await preparePlanContent(compiled.plan, knownVariables(attributes), { unknownIsError, eventProperties });
   const problems = content.problems.filter((p) => p.severity !== 'warning');
   const warnings = [...compiled.warnings, ...content.problems.filter((p) => p.severity === 'warning')];
   if (problems.length > 0) throw new UserError(422, 'invalid_flow', 'the flow has errors; fix the highlighted nodes', [...problems, ...warnings]);
@@ -59,6 +60,10 @@ export async function publishFlow(
   }
   if (missing.length > 0) throw new UserError(422, 'unknown_profile', 'a Send Email node uses an SMTP profile that does not exist', missing);
   const noLists = [];
+  // A Trigger on a list the publisher may not see is, to them, one on a list that does not exist.
+  const triggerList = trigger?.type === 'trigger' && trigger.data.source === 'list' ? await getList(db, trigger.data.listId ?? '') : undefined;
+  if (trigger?.type === 'trigger' && trigger.data.source === 'list' && !(triggerList && mayUseAudience(actor, triggerList)))
+    noLists.push({ nodeId: trigger.id, field: 'data.listId', message: 'the Trigger names a list that does not exist; choose a list' });
   const noSegments = [];
   const badRules = [];
   const types = Object.fromEntries(attributes.map((a) => [a.name, a.type]));
@@ -96,7 +101,7 @@ export async function publishFlow(
       }
     }
   }
-  if (noLists.length > 0) throw new UserError(422, 'unknown_list', 'a Condition tests a list that does not exist', noLists);
+  if (noLists.length > 0) throw new UserError(422, 'unknown_list', 'the flow names a list that does not exist', noLists);
   if (noSegments.length > 0) throw new UserError(422, 'unknown_segment', 'a Condition tests a segment that does not exist', noSegments);
   if (badRules.length > 0) throw new UserError(422, 'invalid_rule', 'a Condition has a rule no contact can match; fix it', badRules);
   const version = await insertFlowVersion(db, flowId, result.graph, (v) => ({ ...result.plan, version: v }), {

@@ -7,6 +7,7 @@
  * path and the outbound guard, as the user's mail client will show it.
  */
 import type { ContactAttributes } from '../domain/contact';
+import type { EventProperties } from '../domain/events';
 import { type BodyFormat, sendEmail } from '../domain/flow/nodes/send-email';
 import { SANDBOX_PROFILE_ID } from '../domain/senders';
 import { templateVariables } from '../domain/template-variables';
@@ -36,6 +37,8 @@ export interface PreviewInput {
   /** A contact to render for, or sample values typed in the editor. */
   contactId?: string | undefined;
   sample?: { name: string; email: string; attributes: ContactAttributes } | undefined;
+  /** Sample properties of the API event that starts the journey, typed in the editor: `{{ event.<name> }}` (empty without). */
+  event?: EventProperties | undefined;
 }
 
 export interface Preview {
@@ -53,8 +56,12 @@ export interface Preview {
 }
 
 /** The variables printed bare in the fields (the HTML or MJML source as written) that the contact has no value for. */
-function emptyVariables(fields: (string | undefined)[], contact: { name: string; email: string; attributes: ContactAttributes }): string[] {
-  const values: Record<string, unknown> = { ...contact.attributes, name: contact.name, email: contact.email, unsubscribe_url: 'set' };
+function emptyVariables(
+  fields: (string | undefined)[],
+  contact: { name: string; email: string; attributes: ContactAttributes },
+  event: EventProperties | undefined,
+): string[] {
+  const values: Record<string, unknown> = { ...contact.attributes, name: contact.name, email: contact.email, unsubscribe_url: 'set', event };
   const empty = new Set<string>();
   for (const source of fields) {
     for (const use of templateVariables(source ?? '')) {
@@ -114,7 +121,7 @@ export async function previewSendAs(
   const prepared = await prepareSendStep('preview', step, until);
   const [problem] = prepared.errors;
   if (problem) throw new UserError(422, 'invalid_template', problem.message, { field: problem.field?.replace(/^data\./, '') ?? 'html' });
-  const content = { ...prepared.step, replyTo: input.replyTo };
+  const content = { ...prepared.step, replyTo: input.replyTo, event: input.event };
   let message: Awaited<ReturnType<typeof composeMessage>>;
   try {
     message = await composeMessage(profile, contact, content, '<preview@dripline.local>', { unsubscribeUrl: url, until });
@@ -130,7 +137,11 @@ export async function previewSendAs(
     text: String(message.text ?? ''),
     html: typeof message.html === 'string' ? message.html : null,
     unsubscribeUrl: url,
-    empty: emptyVariables([input.subject, input.preheader, input.format && input.format !== 'text' ? input.html : undefined, input.text], contact),
+    empty: emptyVariables(
+      [input.subject, input.preheader, input.format && input.format !== 'text' ? input.html : undefined, input.text],
+      contact,
+      input.event,
+    ),
   };
 }
 

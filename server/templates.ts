@@ -19,7 +19,8 @@ export type TemplateKind = 'text' | 'html';
 export type TemplateField = 'subject' | 'preheader' | 'html' | 'text';
 
 /** What a template can print: the contact's attributes, then name, email and unsubscribe_url (which win over attributes of those names). */
-export type TemplateScope = Record<string, string | number | boolean>;
+/** A contact's variables; `event`, in an API event's journey, is an object of its properties. */
+export type TemplateScope = Record<string, string | number | boolean | Readonly<Record<string, string | number | boolean | null>>>;
 
 /** Hard limits: a field's render (or check), an MJML compile, and every template job of one request together. */
 export const RENDER_LIMIT_MS = 1_000;
@@ -239,7 +240,10 @@ export function printVariables(source: string, kind: TemplateKind, scope: Templa
     const match = PRINT.exec(source);
     const name = match?.[1];
     if (!match || !name || NOT_VARIABLES.has(name)) return undefined;
-    const value = Object.hasOwn(scope, name) ? String(scope[name]) : '';
+    const own = Object.hasOwn(scope, name) ? scope[name] : '';
+    // An object (the event's properties) prints as Liquid prints it.
+    if (typeof own === 'object') return undefined;
+    const value = String(own);
     out += source.slice(from, at) + (kind === 'html' ? value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!) : value);
     from = at + match[0].length;
   }

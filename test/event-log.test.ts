@@ -51,7 +51,14 @@ describe('the OpenAPI document', () => {
   it('requires exactly the body fields the server refuses a request without', () => {
     const doc = eventsOpenApi('http://localhost:3000');
     const schema = doc.components.schemas.EventRequest as { required: string[]; properties: Record<string, unknown> };
-    const full = { event: 'signed_up', email: 'ada@example.test', name: 'Ada', attributes: { plan: 'pro' }, idempotencyKey: 'k-1' };
+    const full = {
+      event: 'signed_up',
+      email: 'ada@example.test',
+      name: 'Ada',
+      attributes: { plan: 'pro' },
+      properties: { order_id: 'A-1' },
+      idempotencyKey: 'k-1',
+    };
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(full).sort());
     const refusedWithout = Object.keys(full).filter((field) => {
       const { [field as keyof typeof full]: _, ...rest } = full;

@@ -67,7 +67,7 @@ describe('unknownVariableProblem', () => {
 });
 
 describe('unknownVariables', () => {
-  const flow = (send: Record<string, unknown>, source: 'audience' | 'event' = 'audience'): FlowGraph => {
+  const flow = (send: Record<string, unknown>, source: 'audience' | 'event' | 'list' = 'audience'): FlowGraph => {
     const graph = structuredClone(sampleFlow('sandbox'));
     for (const node of graph.nodes) {
       if (node.type === 'sendEmail') Object.assign(node.data, send);
@@ -98,5 +98,20 @@ describe('unknownVariables', () => {
     ]);
     expect(html).toEqual([expect.objectContaining({ field: 'data.html', severity: 'warning' })]);
     expect(html[0]!.message).toContain('did you mean first_name?');
+  });
+
+  it("knows an API event's properties in its journeys, and names the field where no event starts the flow", () => {
+    const send = { subject: 'Order {{ event.order_id }}', text: '{% if event.total > 100 %}Thanks!{% endif %} {{ event | default: "" }}' };
+    expect(unknownVariables(flow(send, 'event'), [])).toEqual([]);
+    for (const source of ['audience', 'list'] as const) {
+      const problems = unknownVariables(flow(send, source), []);
+      expect(problems.map((p) => [p.nodeId, p.field, p.severity ?? 'error'])).toEqual([
+        [sendId, 'data.subject', 'error'],
+        [sendId, 'data.text', 'error'],
+      ]);
+      expect(problems[0]!.message).toContain(
+        "{{ event.… }} prints a property of the API event that starts a journey, and this flow's Trigger is no API event",
+      );
+    }
   });
 });

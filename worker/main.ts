@@ -6,6 +6,7 @@ import { readConfig } from '../server/config';
 import { decryptSecret } from '../server/crypto';
 import { openDatabase } from '../server/db';
 import { sweepUploads } from '../server/import-uploads';
+import { keepStartingListEntries } from '../server/list-entries';
 import { log as rootLog } from '../server/log';
 import { databaseCheck, temporalCheck } from '../server/operations';
 import { loadKeyring, loadSecretKey } from '../server/secrets';
@@ -92,6 +93,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 log.info(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${describeTemporal(config)}`);
+// Journeys of contacts who joined a list that no one started yet (a crash between the add and the start).
+const stopListEntries = keepStartingListEntries({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
 let exitCode = 0;
 try {
   await worker.run();
@@ -99,6 +102,7 @@ try {
   log.error({ err }, 'the worker stopped on an error');
   exitCode = 1;
 }
+await stopListEntries();
 operations.close();
 transports.close();
 await connection.close();

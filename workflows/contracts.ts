@@ -5,7 +5,8 @@
  * histories in test/histories/ carry them. Deterministic code only (the workflow bundle loads it).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { EventProperties, JourneyEvent } from '../domain/flow/event-match';
+import type { EventProperties } from '../domain/events';
+import type { EventProperties as EventValues, JourneyEvent } from '../domain/flow/event-match';
 import type { SendEmailStep, Plan } from '../domain/flow/plan';
 import type { Spread } from './campaign-start';
 import type * as registered from './index';
@@ -75,8 +76,10 @@ export interface JourneyInput {
   plan: Plan;
   runId: string;
   contactId: string;
-  /** The properties of the API event that started the journey (a goal's or Wait until's `sameAsEntry` filters compare with them). */
-  entryEvent?: EventProperties;
+  /** The values of the API event that started the journey, its attributes and properties (a goal's or Wait until's `sameAsEntry` filters compare with them). */
+  entryEvent?: EventValues;
+  /** The properties of the API event that started it (`{{ event.<name> }}` in its emails); absent for other journeys. */
+  event?: EventProperties;
 }
 
 export interface JourneyResult {
@@ -96,6 +99,9 @@ export const journeyEventSignal = defineSignal<[JourneyEvent]>('event');
  * caller hashes it (SHA-256, base64url: the workflow bundle has no crypto) and its first 22 characters count.
  */
 export const eventWorkflowId = (flowId: string, contactId: string, keyHash: string) => `event:${flowId}:${contactId}:${keyHash.slice(0, 22)}`;
+
+/** A list's journey: one per flow, contact and joining (once ever: one per flow and contact); `keyHash` as for events. */
+export const listWorkflowId = (flowId: string, contactId: string, keyHash: string) => `list:${flowId}:${contactId}:${keyHash.slice(0, 22)}`;
 
 /** An agent's one-off message to a contact (its runId is the direct send's id). */
 export const oneOffWorkflowId = (contactId: string, runId: string) => `one-off:${contactId}:${runId}`;

@@ -3,7 +3,8 @@
  * keyed by step type, so a step type without one does not type-check. Workflow code: deterministic.
  */
 import { condition, sleep } from '@temporalio/workflow';
-import type { EventProperties, JourneyEvent } from '../domain/flow/event-match';
+import type { EventProperties } from '../domain/events';
+import type { EventProperties as EventValues, JourneyEvent } from '../domain/flow/event-match';
 import type { SendOutcome } from '../domain/flow/nodes/condition';
 import type { Step } from '../domain/flow/plan';
 import type { JourneyResult } from './contracts';
@@ -14,12 +15,14 @@ export interface Journey {
   readonly contactId: string;
   /** The flow whose plan it walks (a Webhook signs with the flow's secret). */
   readonly flowId: string;
+  /** The properties of the API event that started it, for its emails. */
+  readonly event?: EventProperties | undefined;
   /** Messages sent so far. */
   sent: number;
   /** Each send's outcome so far, by node id, for a Condition that tests it. */
   readonly outcomes: Record<string, SendOutcome>;
   /** The properties of the event that started the journey (for `sameAsEntry` filters). */
-  readonly entryEvent?: EventProperties;
+  readonly entryEvent?: EventValues;
   /** The flow has a goal: its waits end early when it is reached. */
   readonly hasGoal: boolean;
   /** Set when the goal event came: the node the contact was in. The journey ends there, converted. */

@@ -22,12 +22,12 @@ function handlerOf<T extends Step['type']>(type: T): JourneySteps[T] | undefined
   return Object.hasOwn(JOURNEY_STEPS, type) ? JOURNEY_STEPS[type] : undefined;
 }
 
-export async function journeyWorkflow({ plan, runId, contactId, entryEvent }: JourneyInput): Promise<JourneyResult> {
+export async function journeyWorkflow({ plan, runId, contactId, entryEvent, event: properties }: JourneyInput): Promise<JourneyResult> {
   if (plan.schemaVersion !== PLAN_SCHEMA_VERSION) {
     throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
   }
   const { goal } = plan;
-  const journey: Journey = { runId, contactId, flowId: plan.flowId, sent: 0, outcomes: {}, entryEvent, hasGoal: goal !== undefined };
+  const journey: Journey = { runId, contactId, flowId: plan.flowId, event: properties, sent: 0, outcomes: {}, entryEvent, hasGoal: goal !== undefined };
   let nodeId = plan.entry;
   setHandler(journeyEventSignal, (event) => {
     if (goal && journey.convertedAt === undefined && eventMatches(goal, event, entryEvent)) journey.convertedAt = nodeId;

@@ -1,6 +1,7 @@
 /** A Send Email step for one contact, as the journey and a recipient's retry workflow run it. */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { EventProperties } from '../domain/events';
 import type { SendEmailStep } from '../domain/flow/plan';
 
 const { sendEmail } = proxyActivities<Activities>({
@@ -12,7 +13,7 @@ const { sendEmail } = proxyActivities<Activities>({
 });
 
 /** Sends the step's message to the contact through the sendEmail activity, under this workflow's history. */
-export function sendStep(runId: string, nodeId: string, contactId: string, step: SendEmailStep) {
+export function sendStep(runId: string, nodeId: string, contactId: string, step: SendEmailStep, event?: EventProperties) {
   return sendEmail({
     runId,
     nodeId,
@@ -25,6 +26,7 @@ export function sendStep(runId: string, nodeId: string, contactId: string, step:
     ...(step.html !== undefined ? { html: step.html } : {}),
     ...(step.replyTo !== undefined ? { replyTo: step.replyTo } : {}),
     ...(step.whenCapped !== undefined ? { whenCapped: step.whenCapped } : {}),
+    ...(event !== undefined ? { event } : {}),
     workflowId: workflowInfo().workflowId,
   });
 }

@@ -88,6 +88,16 @@ export async function eraseContact(db: Db, contactId: string): Promise<{ email: 
 
     // Event entries stay (their id is a journey's runId in the log), without the contact or the client's key.
     const entries = await trx.selectFrom('eventEntries').select(['id', 'idempotencyKey']).where('contactId', '=', contactId).execute();
+    // A journey of a list's not started yet never starts for them.
+    if (entries.length > 0)
+      await trx
+        .deleteFrom('listEntryStarts')
+        .where(
+          'entryId',
+          'in',
+          entries.map((e) => e.id),
+        )
+        .execute();
     for (const e of entries) {
       const key = `deleted-${createHash('sha256').update(e.idempotencyKey).digest('hex').slice(0, 16)}`;
       await trx.updateTable('eventEntries').set({ contactId: anon, idempotencyKey: key }).where('id', '=', e.id).execute();

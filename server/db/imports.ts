@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import type { ContactAttributes } from '../../domain/contact';
 import type { ImportMapping, ImportProblem, ImportProgress, ImportStatus } from '../../domain/contact-import';
 import { type Db, lockingOnPostgres, newId, now, sql, type Tables } from '.';
+import { listFlows, recordListEntries } from './list-entries';
 
 type ImportRow = Selectable<Tables['imports']>;
 
@@ -141,6 +142,7 @@ export async function commitImportChunk(
   db: Db,
   chunk: { importId: string; from: number; to: number; rows: ImportRowValues[]; problems: ImportProblem[] },
 ): Promise<{ created: number; updated: number; duplicates: number }> {
+  const flows = await listFlows(db);
   return db.transaction().execute(async (trx) => {
     const job = await lockingOnPostgres(
       trx,
@@ -223,6 +225,14 @@ export async function commitImportChunk(
         .values(ids.map((contactId) => ({ listId: job.listId!, contactId, addedAt: at })))
         .onConflict((oc) => oc.columns(['listId', 'contactId']).doNothing())
         .execute();
+      const listId = job.listId;
+      await recordListEntries(
+        trx,
+        listId,
+        ids,
+        at,
+        flows.filter((f) => f.listId === listId),
+      );
     }
     if (problems.length > 0) {
       await trx

@@ -1,5 +1,6 @@
 /** Static lists of contacts: added to and removed from by hand; a run's audience can be one. */
 import { bigint, type Db, newId, now, sql } from '.';
+import { listFlows, recordListEntries } from './list-entries';
 
 export interface ContactList {
   id: string;
@@ -58,15 +59,24 @@ export async function deleteList(db: Db, id: string): Promise<boolean> {
   return Number(r.numDeletedRows) > 0;
 }
 
-/** Adds these contacts (those that exist) to the list; returns how many were new to it. */
+/**
+ * Adds these contacts (those that exist) to the list; returns how many were new to it. Each chunk's
+ * new members enter the flows that start on joining the list in the same transaction (their journeys'
+ * pending starts: server/list-entries.ts starts them).
+ */
 export async function addToList(db: Db, listId: string, contactIds: string[]): Promise<number> {
+  const flows = await listFlows(db, listId);
   let added = 0;
   for (let i = 0; i < contactIds.length; i += 500) {
     const ids = contactIds.slice(i, i + 500);
-    const r = await sql`INSERT INTO list_members (list_id, contact_id, added_at)
-      SELECT ${listId}, id, ${now()} FROM contacts WHERE id IN (${sql.join(ids)})
-      ON CONFLICT (list_id, contact_id) DO NOTHING`.execute(db);
-    added += Number(r.numAffectedRows ?? 0);
+    added += await db.transaction().execute(async (trx) => {
+      const at = now();
+      const r = await sql`INSERT INTO list_members (list_id, contact_id, added_at)
+        SELECT ${listId}, id, ${at} FROM contacts WHERE id IN (${sql.join(ids)})
+        ON CONFLICT (list_id, contact_id) DO NOTHING`.execute(trx);
+      await recordListEntries(trx, listId, ids, at, flows);
+      return Number(r.numAffectedRows ?? 0);
+    });
   }
   return added;
 }

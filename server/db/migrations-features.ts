@@ -16,6 +16,7 @@ import { webhookMigrations } from './migrations-webhooks';
 import { frequencyCapMigrations } from './migrations-frequency-cap';
 import { goalMigrations } from './migrations-goal';
 import { guardMigrations } from './migrations-guard';
+import { listTriggerMigrations } from './migrations-list-trigger';
 
 export const featureMigrations: Record<string, Migration> = {
   ...eventMigrations,
@@ -34,4 +35,5 @@ export const featureMigrations: Record<string, Migration> = {
   ...frequencyCapMigrations,
   ...goalMigrations,
   ...guardMigrations,
+  ...listTriggerMigrations,
 };

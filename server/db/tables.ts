@@ -81,7 +81,10 @@ export interface Tables {
     lastUsedAt: string | null;
     revokedAt: string | null;
   };
-  /** A journey an API event started: its id is the journey's runId (ledger and delivery log). */
+  /**
+   * A journey an API event, or a contact's joining a list, started: its id is the journey's runId (ledger
+   * and delivery log). A list's entry: event `list:<list id>`, apiKeyId '' (no API key).
+   */
   eventEntries: {
     id: string;
     flowId: string;
@@ -93,6 +96,8 @@ export interface Tables {
     apiKeyId: string;
     enteredAt: string;
   };
+  /** A journey a list's new member is to start, until its workflow was started (an outbox: migration 370). */
+  listEntryStarts: { entryId: string; enteredAt: string };
   /** Static lists of contacts (a run's audience can be one). ownerId: who may change it besides admins (null: from before owners, until setup gives it to the first admin). */
   lists: { id: string; name: string; createdAt: string; ownerId: string | null };
   listMembers: { listId: string; contactId: string; addedAt: string };

@@ -64,6 +64,8 @@ export interface SendEmailInput {
   replyTo?: string;
   /** At the frequency cap: wait for the period to allow the email (else it is skipped). */
   whenCapped?: 'wait';
+  /** The properties of the API event that started the journey: `{{ event.<name> }}`. */
+  event?: Record<string, string | number | boolean | null>;
   workflowId: string;
 }
 

@@ -43,6 +43,8 @@ export interface MessageContent {
   html?: string | undefined;
   /** Replies go here instead of the profile's reply-to. */
   replyTo?: string | undefined;
+  /** The properties of the API event that started the journey: `{{ event.<name> }}`. */
+  event?: Readonly<Record<string, string | number | boolean | null>> | undefined;
 }
 
 /** The preheader as inbox preview text: first in the body, invisible when the message is opened. */
@@ -78,7 +80,13 @@ export async function composeMessage(
   options: { unsubscribeUrl?: string | undefined; unsubscribeMailto?: string | undefined; until?: number } = {},
 ): Promise<Mail.Options> {
   const url = options.unsubscribeUrl;
-  const scope = { ...attributesOf(contact), name: contact.name, email: contact.email, unsubscribe_url: url ?? '' };
+  const scope = {
+    ...attributesOf(contact),
+    name: contact.name,
+    email: contact.email,
+    unsubscribe_url: url ?? '',
+    ...(content.event ? { event: content.event } : {}),
+  };
   const fields: FieldSource[] = [
     { name: 'subject', source: content.subject, kind: 'text' },
     { name: 'text', source: content.text, kind: 'text' },

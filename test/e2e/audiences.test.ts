@@ -6,9 +6,19 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FlowGraph } from '../../domain/flow/schema';
 import { openSandboxDatabase, type SandboxDb } from '../../server/db';
-import type { ContactPage, ContactResponse, FlowCreated, FlowPublished, ListsResponse, RunStarted } from '../../web/lib/api-types';
-import { Product, sendGraph, settledRun } from './product';
+import type {
+  ContactPage,
+  ContactResponse,
+  FlowCreated,
+  FlowPublished,
+  FlowResponse,
+  ListResponse,
+  ListsResponse,
+  RunStarted,
+} from '../../web/lib/api-types';
+import { Product, saved, sendGraph, settledRun } from './product';
 
 let product: Product;
 let sandbox: SandboxDb;
@@ -148,5 +158,36 @@ describe('contacts, attributes and unsubscribe', () => {
     const settled = await settledRun(product.admin, runId);
     expect(settled.recipients.map((r) => [r.email, r.status])).toEqual([['grace@example.test', 'completed']]);
     expect(await mailTo('grace@example.test')).toHaveLength(1);
+  });
+
+  it('starts a welcome for a contact added to the list the Trigger names, chosen in the editor', async () => {
+    const api = product.admin;
+    const listId = (await api.api<ListResponse>('POST', '/api/lists', { name: 'Newcomers' })).data.id;
+    const newcomer = (await api.api<ContactResponse>('POST', '/api/contacts', { email: 'newcomer@example.test', name: 'Nia' })).data;
+    const welcomeId = (await api.api<FlowCreated>('POST', '/api/flows', { name: 'Newcomers welcome' })).data.id;
+    const welcome = sendGraph('sandbox', 'Welcome, {{ name }}', 'Glad you joined.\nLeave: {{ unsubscribe_url }}');
+    expect((await api.api('PUT', `/api/flows/${welcomeId}`, { name: 'Newcomers welcome', graph: welcome })).status).toBe(200);
+
+    const browser = await product.logIn({ email: 'admin@dripline.local', password: 'admin-password-e2e' }, `/flows/${welcomeId}`);
+    const { page } = browser;
+    await page.getByTestId('node-trigger').click();
+    await page.getByTestId('trigger-source-list').check();
+    await page.getByTestId('node-panel').getByText('choose the list whose new members enter this flow').first().waitFor();
+    await page.getByTestId('trigger-list').selectOption({ label: 'Newcomers' });
+    await expect.poll(() => page.getByTestId('node-trigger').textContent()).toContain('added to a list (once ever)');
+    await saved(page);
+    const drawn = (await api.api<FlowResponse>('GET', `/api/flows/${welcomeId}`)).data.graph as FlowGraph;
+    expect(drawn.nodes.find((n) => n.type === 'trigger')?.data).toEqual({
+      source: 'list',
+      listId,
+      reentry: 'once',
+    });
+    expect((await api.api<FlowPublished>('POST', `/api/flows/${welcomeId}/publish`)).status).toBe(200);
+
+    // Added on the contact's page: the journey starts and the sandbox receives the welcome, once.
+    await page.goto(`${product.web}/contacts/${newcomer.id}`, { waitUntil: 'networkidle' });
+    await page.getByTestId(`contact-list-${listId}`).check();
+    await expect.poll(async () => (await mailTo('newcomer@example.test')).map((m) => m.subject), { timeout: 60_000 }).toEqual(['Welcome, Nia']);
+    await browser.close();
   });
 });

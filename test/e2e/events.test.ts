@@ -297,7 +297,14 @@ describe('events API', () => {
       expect.arrayContaining(['202', '400', '401', '409', '422', '429']),
     );
     expect(doc.components.schemas.EventRequest.required).toEqual(['event', 'email', 'idempotencyKey']);
-    expect(Object.keys(doc.components.schemas.EventRequest.properties)).toEqual(['event', 'email', 'name', 'attributes', 'idempotencyKey']);
+    expect(Object.keys(doc.components.schemas.EventRequest.properties)).toEqual([
+      'event',
+      'email',
+      'name',
+      'attributes',
+      'properties',
+      'idempotencyKey',
+    ]);
 
     const browser = await product.logIn({ email: 'admin@dripline.local', password: 'admin-password-e2e' }, '/settings/api-keys');
     const { page } = browser;

@@ -1,6 +1,7 @@
 /** The flows part of the app's HTTP API (web/lib/api-types.ts re-exports it): request schemas and answer types. */
 import { z } from 'zod';
 import { ContactAttributes } from '@domain/contact';
+import { EventProperties } from '@domain/events';
 import type { FlowError } from '@domain/flow/node';
 import { SendEmailData } from '@domain/flow/nodes/send-email';
 import { CONTROL_CHARACTERS, emailAddress } from '@domain/text';
@@ -96,6 +97,8 @@ export const PreviewRequest = z
         attributes: ContactAttributes.default({}),
       })
       .optional(),
+    /** Sample properties of the API event that starts the journey: `{{ event.<name> }}`. */
+    event: EventProperties.optional(),
   })
   .refine((r) => r.contactId !== undefined || r.sample !== undefined, {
     path: ['contactId'],

@@ -6,7 +6,7 @@ import { sendStep } from '../send-step';
 
 export const sendEmail: JourneyStep<SendEmailStep> = async (journey, nodeId, step) => {
   try {
-    journey.outcomes[nodeId] = (await sendStep(journey.runId, nodeId, journey.contactId, step)).skipped ? 'skipped' : 'sent';
+    journey.outcomes[nodeId] = (await sendStep(journey.runId, nodeId, journey.contactId, step, journey.event)).skipped ? 'skipped' : 'sent';
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     // A permanent failure ends this contact's journey (it is in the delivery log), unless a later

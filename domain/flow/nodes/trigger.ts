@@ -13,11 +13,13 @@ export const REENTRY_POLICIES = ['once', 'one_at_a_time', 'always'] as const;
 export type ReentryPolicy = (typeof REENTRY_POLICIES)[number];
 
 export const TriggerData = z.object({
-  /** event: a contact enters by an API event; audience: a run for chosen contacts. */
-  source: z.enum(['event', 'audience']).default('audience'),
+  /** event: a contact enters by an API event; list: a contact enters when added to a list; audience: a run for chosen contacts. */
+  source: z.enum(['event', 'list', 'audience']).default('audience'),
   /** The event that starts a journey (source event). */
   event: z.string().max(100, 'an event name is at most 100 characters').optional(),
-  /** Re-entry for contacts entering by an event; default once ever. */
+  /** The list whose new members start a journey (source list). */
+  listId: z.string().max(100, 'a list id is at most 100 characters').optional(),
+  /** Re-entry for contacts entering by an event or a list; default once ever. */
   reentry: z.enum(REENTRY_POLICIES, { error: 'reentry must be once, one_at_a_time or always' }).optional(),
   /** Goal and exit (source event): this event ends the contact's journey at once, counted as converted at the step they were in. */
   goal: EventMatch.optional(),
@@ -37,10 +39,15 @@ export const trigger: NodeKind<'trigger', TriggerData, never> = {
   summary: (data) =>
     data.source === 'event'
       ? `A contact enters on the API event "${data.event ?? ''}" (${REENTRY_TEXT[data.reentry ?? 'once']})${data.goal ? `; goal: ${describeEventMatch(data.goal)}` : ''}`
-      : 'Contacts enter when you start a run',
-  check: (node) =>
-    node.data.source === 'event' && !EVENT_NAME.test(node.data.event ?? '')
-      ? [{ nodeId: node.id, field: 'data.event', message: `name the event that starts this flow: ${EVENT_NAME_HINT}` }]
-      : [],
+      : data.source === 'list'
+        ? `A contact enters when added to a list (${REENTRY_TEXT[data.reentry ?? 'once']})`
+        : 'Contacts enter when you start a run',
+  check: (node) => {
+    if (node.data.source === 'event' && !EVENT_NAME.test(node.data.event ?? ''))
+      return [{ nodeId: node.id, field: 'data.event', message: `name the event that starts this flow: ${EVENT_NAME_HINT}` }];
+    if (node.data.source === 'list' && !node.data.listId)
+      return [{ nodeId: node.id, field: 'data.listId', message: 'choose the list whose new members enter this flow' }];
+    return [];
+  },
   step: () => undefined,
 };

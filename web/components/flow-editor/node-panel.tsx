@@ -1,6 +1,6 @@
 'use client';
 /** The side panel that edits the selected node's data. Every input carries `nodrag`. */
-import { useId } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { FlowError } from '@domain/flow/compile';
 import { REENTRY_LABELS } from '@domain/flow/field-labels';
 import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
@@ -16,6 +16,7 @@ import { SplitFields } from '@/components/flow-editor/split-panel';
 import { GoalFields, WaitUntilFields } from '@/components/flow-editor/wait-until-fields';
 import { WebhookFields } from '@/components/flow-editor/webhook-fields';
 import type { EditorNode, SenderProfile } from '@/components/flow-editor/types';
+import { callApi } from '@/lib/api-client';
 
 /** What a step's name might be, as a hint in the empty Step name box. */
 const NAME_EXAMPLES: Record<NodeType, string> = {
@@ -48,9 +49,14 @@ function NumberInput(props: { id: string; value: number; onChange: (value: numbe
   );
 }
 
-/** How contacts enter: a run you start, or an API event (named here) with its re-entry policy. */
+/** How contacts enter: a run you start, an API event (named here) or joining a list (chosen here), the latter two with a re-entry policy. */
 function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: FlowError[]; onChange: (d: TriggerData) => void }) {
   const id = useId();
+  const [lists, setLists] = useState<{ id: string; name: string }[]>([]);
+  useEffect(() => {
+    if (data.source === 'list')
+      void callApi<{ lists: { id: string; name: string }[] }>('GET', '/api/lists').then((r) => r.ok && setLists(r.data.lists));
+  }, [data.source]);
   return (
     <>
       <fieldset className="field">
@@ -78,38 +84,74 @@ function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: 
             />
             By an API event
           </label>
+          <label>
+            <input
+              className="nodrag"
+              type="radio"
+              name={`${id}-source`}
+              checked={data.source === 'list'}
+              onChange={() => onChange({ source: 'list', listId: data.listId ?? '', reentry: data.reentry ?? 'once' })}
+              data-testid="trigger-source-list"
+            />
+            When added to a list
+          </label>
         </div>
       </fieldset>
-      {data.source === 'event' ? (
+      {data.source === 'event' && (
+        <div className="field">
+          <label htmlFor={`${id}-event`}>Event name</label>
+          <input
+            id={`${id}-event`}
+            className="nodrag"
+            value={data.event ?? ''}
+            placeholder="signed_up"
+            onChange={(e) => onChange({ ...data, event: e.currentTarget.value })}
+            data-testid="trigger-event"
+          />
+          <FieldError errors={errors} field="data.event" />
+        </div>
+      )}
+      {data.source === 'list' && (
+        <div className="field">
+          <label htmlFor={`${id}-list`}>List</label>
+          <select
+            id={`${id}-list`}
+            className="nodrag"
+            value={data.listId ?? ''}
+            onChange={(e) => onChange({ ...data, listId: e.currentTarget.value })}
+            data-testid="trigger-list"
+          >
+            <option value="">Choose a list…</option>
+            {data.listId && !lists.some((l) => l.id === data.listId) && <option value={data.listId}>Missing list “{data.listId}”</option>}
+            {lists.map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+          <FieldError errors={errors} field="data.listId" />
+        </div>
+      )}
+      {data.source !== 'audience' && (
+        <div className="field">
+          <label htmlFor={`${id}-reentry`}>A contact may enter</label>
+          <select
+            id={`${id}-reentry`}
+            className="nodrag"
+            value={data.reentry ?? 'once'}
+            onChange={(e) => onChange({ ...data, reentry: REENTRY_POLICIES.find((p) => p === e.currentTarget.value) ?? 'once' })}
+            data-testid="trigger-reentry"
+          >
+            {REENTRY_POLICIES.map((p) => (
+              <option key={p} value={p}>
+                {REENTRY_LABELS[p]}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      {data.source === 'event' && (
         <>
-          <div className="field">
-            <label htmlFor={`${id}-event`}>Event name</label>
-            <input
-              id={`${id}-event`}
-              className="nodrag"
-              value={data.event ?? ''}
-              placeholder="signed_up"
-              onChange={(e) => onChange({ ...data, event: e.currentTarget.value })}
-              data-testid="trigger-event"
-            />
-            <FieldError errors={errors} field="data.event" />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-reentry`}>A contact may enter</label>
-            <select
-              id={`${id}-reentry`}
-              className="nodrag"
-              value={data.reentry ?? 'once'}
-              onChange={(e) => onChange({ ...data, reentry: REENTRY_POLICIES.find((p) => p === e.currentTarget.value) ?? 'once' })}
-              data-testid="trigger-reentry"
-            >
-              {REENTRY_POLICIES.map((p) => (
-                <option key={p} value={p}>
-                  {REENTRY_LABELS[p]}
-                </option>
-              ))}
-            </select>
-          </div>
           <p className="hint">
             A published version starts a journey for the contact named by each <code>POST /api/v1/events</code> with this event (see Settings → API
             keys).
@@ -123,9 +165,13 @@ function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: 
             }}
           />
         </>
-      ) : (
-        <p className="hint">Contacts enter when you start a run for them on a published version.</p>
       )}
+      {data.source === 'list' && (
+        <p className="hint">
+          A published version starts a journey for each subscribed contact added to the list from then on: by hand, through the API or by an import.
+        </p>
+      )}
+      {data.source === 'audience' && <p className="hint">Contacts enter when you start a run for them on a published version.</p>}
     </>
   );
 }

@@ -8,9 +8,11 @@
  * Policy, img-src 'self', applies to the frame: opening a preview fetches nothing), and a note says so.
  */
 import { useEffect, useId, useState } from 'react';
+import { useNodes } from '@xyflow/react';
 import type { SendEmailData } from '@domain/flow/nodes/send-email';
 import { callApi } from '@/lib/api-client';
 import type { ContactPage, PreviewBody, PreviewResponse, PreviewSent } from '@/lib/api-types';
+import type { EditorNode } from '@/components/flow-editor/types';
 
 /** `plan=Pro` lines as attributes; numbers and true/false keep their type, as a CSV import reads them. */
 function parseAttributes(text: string): Record<string, string | number | boolean> {
@@ -25,8 +27,23 @@ function parseAttributes(text: string): Record<string, string | number | boolean
   return attributes;
 }
 
+/** The sample event typed as JSON: its properties, nothing when empty, or why it is not an object of properties. */
+function parseEvent(text: string): { event?: Record<string, unknown> } | { error: string } {
+  if (text.trim() === '') return {};
+  try {
+    const event: unknown = JSON.parse(text);
+    if (event && typeof event === 'object' && !Array.isArray(event)) return { event: event as Record<string, unknown> };
+  } catch {
+    // said below
+  }
+  return { error: 'the sample event must be a JSON object of properties, e.g. {"order_id": "A-1001"}' };
+}
+
 export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailData }) {
   const id = useId();
+  // A journey started by an API event prints its properties: the preview takes a sample event.
+  const byEvent = useNodes<EditorNode>().some((n) => n.type === 'trigger' && n.data.source === 'event');
+  const [sampleEvent, setSampleEvent] = useState('');
   const [open, setOpen] = useState(false);
   const [contacts, setContacts] = useState<ContactPage['contacts']>([]);
   const [query, setQuery] = useState('');
@@ -62,9 +79,12 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
     ...(data.html !== undefined && data.format && data.format !== 'text' ? { html: data.html } : {}),
     ...(data.replyTo ? { replyTo: data.replyTo } : {}),
     ...(mode === 'contact' ? { contactId } : { sample: { name: sample.name, email: sample.email, attributes: parseAttributes(sample.attributes) } }),
+    ...(byEvent && 'event' in parsedEvent ? { event: parsedEvent.event as PreviewBody['event'] } : {}),
   });
+  const parsedEvent = parseEvent(sampleEvent);
 
   async function render() {
+    if ('error' in parsedEvent) return setMessage({ ok: false, text: parsedEvent.error });
     setBusy(true);
     setMessage(null);
     const result = await callApi<PreviewResponse>('POST', `/api/flows/${flowId}/preview`, body());
@@ -77,6 +97,7 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
   }
 
   async function send(to: 'sandbox' | 'me') {
+    if ('error' in parsedEvent) return setMessage({ ok: false, text: parsedEvent.error });
     setBusy(true);
     setMessage(null);
     const result = await callApi<PreviewSent>('POST', `/api/flows/${flowId}/preview/${to}`, body());
@@ -161,6 +182,20 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
           </div>
         </>
       )}
+      {byEvent && (
+        <div className="field">
+          <label htmlFor={`${id}-event`}>Sample event properties (JSON), for {'{{ event.… }}'}</label>
+          <textarea
+            id={`${id}-event`}
+            className="nodrag nowheel"
+            rows={3}
+            placeholder='{"order_id": "A-1001"}'
+            value={sampleEvent}
+            onChange={(e) => setSampleEvent(e.currentTarget.value)}
+            data-testid="preview-event"
+          />
+        </div>
+      )}
       <div className="inline-action">
         <button type="button" className="button" onClick={render} disabled={busy} data-testid="preview-render">
           Preview
@@ -186,8 +221,14 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
       )}
       {preview && preview.empty.length > 0 && (
         <p className="notice notice--warning" role="status" data-testid="preview-empty">
-          Printed empty for this contact, who has no value for {preview.empty.map((n) => `{{ ${n} }}`).join(', ')}: fix the name or give a default
-          (Insert a variable).
+          {preview.empty.includes('event')
+            ? 'Printed empty: {{ event.… }} is what the API event brings; type sample event properties above to see it filled. '
+            : ''}
+          {preview.empty.some((n) => n !== 'event') &&
+            `Printed empty for this contact, who has no value for ${preview.empty
+              .filter((n) => n !== 'event')
+              .map((n) => `{{ ${n} }}`)
+              .join(', ')}: fix the name or give a default (Insert a variable).`}
         </p>
       )}
       {preview && (
