@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { CancelledFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drawDelayMs, keyedRandom } from '../domain/flow/draw';
 import { listContacts } from '../server/db/contacts';
@@ -77,7 +79,11 @@ describe('a campaign', () => {
     const { runId, handle } = await env.run('cancelled', graphWithDelay({ mode: 'fixed', amount: 30, unit: 'seconds' }));
     await until('everyone enrolled', async () => (await recipientCounts(env.db, runId, Date.now())).waiting === 5003);
     await controlRun(env.db, env.client, runId, 'cancel');
-    expect(await handle.result()).toMatchObject({ status: 'cancelled', sent: 0 });
+    // Temporal calls it what it is: cancelled, not a green "Completed".
+    const ended = await handle.result().catch((err: unknown) => err);
+    expect(ended).toBeInstanceOf(WorkflowFailedError);
+    expect((ended as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect((await recipientCounts(env.db, runId, Date.now())).cancelled).toBe(5003);
     expect((await getRun(env.db, runId))?.status).toBe('cancelled');
     expect(env.received.length).toBe(before);
