@@ -138,6 +138,7 @@ export async function delayDueRecipients(db: Db, runId: string, nodeId: string, 
         dueAtNode(trx, runId, nodeId, nowMs)
           .clearLimit()
           .select((eb) => [
+            'runId',
             'contactId',
             sql<string>`cast(${nodeId} as text)`.as('nodeId'),
             sql<string>`cast(${'delay'} as text)`.as('kind'),

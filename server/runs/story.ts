@@ -62,8 +62,13 @@ export async function recipientStory(db: Db, actor: Actor, runId: string, contac
     recipientWebhookCalls(db, runId, contactId),
     contactShown(db, contactId),
   ]);
+  const entered: StoryEntry = {
+    at: run.startAt ?? run.createdAt,
+    kind: 'entered',
+    step: null,
+    text: `Entered the run: ${audienceText(run.audience)}.`,
+  };
   const entries: StoryEntry[] = [
-    { at: run.startAt ?? run.createdAt, kind: 'entered', step: null, text: `Entered the run: ${audienceText(run.audience)}.` },
     ...events.map((e) => eventEntry(plan, e, title)),
     ...attempts.map((a) => attemptEntry(a, title)),
     ...calls.map(
@@ -75,8 +80,9 @@ export async function recipientStory(db: Db, actor: Actor, runId: string, contac
       }),
     ),
   ];
-  // Stable: entering first, then by time (events and attempts at the same ms keep their own order).
+  // By time (stable: events and attempts at the same ms keep their own order), after entering the run.
   entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  entries.unshift(entered);
   const retry = [...attempts].reverse().find((a) => a.workflowId.startsWith('retry:'))?.workflowId;
   return {
     run,
