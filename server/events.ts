@@ -10,7 +10,7 @@ import { closestName } from '../domain/closest-name';
 import type { EventRequest } from '../domain/events';
 import type { ReentryPolicy } from '../domain/flow/nodes/trigger';
 import type { Plan } from '../domain/flow/plan';
-import { eventWorkflowId, type JourneyInput } from '../workflows/contracts';
+import { eventWorkflowId, type JourneyInput, recipientAttributes } from '../workflows/contracts';
 import type { Config } from './config';
 import type { Db } from './db';
 import type { ApiKey } from './db/api-keys';
@@ -116,6 +116,7 @@ async function startJourney(temporal: Client, config: Config, workflowId: string
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowId,
     args: [input],
+    typedSearchAttributes: recipientAttributes({ runId: input.runId, flowId: input.plan.flowId, contactId: input.contactId }),
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
   });
 }

@@ -2,9 +2,9 @@
  * One journey per contact: walks the compiled plan of a published flow version, each step by its
  * type's handler (workflows/journey-steps/*). Deterministic code only (test/architecture.test.ts checks the imports).
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { PLAN_SCHEMA_VERSION, type Step } from '../domain/flow/plan';
-import type { JourneyInput, JourneyResult } from './contracts';
+import { type JourneyInput, type JourneyResult, outcomeAttribute } from './contracts';
 import type { Journey, JourneySteps } from './journey-step';
 import { JOURNEY_STEPS } from './journey-steps';
 
@@ -29,7 +29,11 @@ export async function journeyWorkflow({ plan, runId, contactId }: JourneyInput):
       );
     }
     const move = await handler(journey, nodeId, step as never);
-    if ('end' in move) return move.end;
+    if ('end' in move) {
+      // Listed by outcome in the Web UI. Journeys that ended before this was recorded did not.
+      if (patched('outcome-search-attribute')) upsertSearchAttributes([{ key: outcomeAttribute, value: move.end.status }]);
+      return move.end;
+    }
     nodeId = move.next;
   }
 }
