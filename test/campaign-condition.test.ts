@@ -12,7 +12,7 @@ import { addToList, insertList } from '../server/db/lists';
 import { recipientCounts } from '../server/db/recipients';
 import { insertSegment } from '../server/db/segments';
 import { controlRun } from '../server/runs/control';
-import { recipientStory } from '../server/runs/story';
+import { recipientStory, when } from '../server/runs/story';
 import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
 import { conditionFlow } from './condition-flows';
 
@@ -198,7 +198,7 @@ describe('a campaign with a Condition', () => {
     const opening = new Date();
     opening.setUTCHours(opensHour, 0, 0, 0);
     if (opening.getTime() < Date.now()) opening.setUTCDate(opening.getUTCDate() + 1);
-    expect(window?.text).toBe(`The send window opened at ${opening.toISOString()}; due ${opening.toISOString()}.`);
+    expect(window?.text).toBe(`The send window opened at ${when(opening.getTime())}; due ${when(opening.getTime())}.`);
     expect(vipStory.now).toMatchObject({ state: 'waiting', movesOnAt: opening.toISOString() });
 
     const bounced = await story(5);

@@ -111,18 +111,20 @@ function audienceText(audience: RunAudience): string {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** A time in a sentence, as the app shows times: 2026-12-07 07:50:57 UTC. */
+export const when = (ms: number) => `${iso(ms).slice(0, 19).replace('T', ' ')} UTC`;
 
 function eventEntry(plan: Plan | undefined, e: RecipientEvent, title: (nodeId: string) => string): StoryEntry {
   const base = { at: iso(e.at), step: title(e.nodeId) };
   if (e.kind === 'delay') {
     const step = plan?.steps[e.nodeId];
     const drawn = step?.type === 'delay' && step.minMs !== step.maxMs ? ` (drawn between ${duration(step.minMs)} and ${duration(step.maxMs)})` : '';
-    return { ...base, kind: 'delay', text: `Waited ${duration(e.waitedMs ?? 0)}${drawn}, due ${iso(e.dueAt)}.` };
+    return { ...base, kind: 'delay', text: `Waited ${duration(e.waitedMs ?? 0)}${drawn}, due ${when(e.dueAt)}.` };
   }
   if (e.kind === 'window') {
     const opens = e.windowOpensAt ?? e.dueAt;
-    const at = opens <= e.at ? 'was open' : `opened at ${iso(opens)}`;
-    return { ...base, kind: 'window', text: `The send window ${at}; due ${iso(e.dueAt)}.` };
+    const at = opens <= e.at ? 'was open' : `opened at ${when(opens)}`;
+    return { ...base, kind: 'window', text: `The send window ${at}; due ${when(e.dueAt)}.` };
   }
   return { ...base, kind: 'branch', text: `${branchText(plan, e)}; went on to ${e.nextNodeId ? title(e.nextNodeId) : 'the end'}.` };
 }

@@ -48,15 +48,16 @@ export default async function RecipientStoryPage({ params }: { params: Promise<{
         ) : null}
       </p>
       <ol className="story" data-testid="story">
-        {story.entries.map((e, i) => (
-          <li key={`${e.kind}-${e.at}-${i}`} data-testid={`story-${e.kind}`}>
+        {story.entries.map((e) => (
+          <li key={`${e.kind}-${e.at}-${e.step}-${e.text}`} data-testid={`story-${e.kind}`}>
             <span className="nowrap muted">{formatTime(e.at)}</span> <strong>{KIND_LABELS[e.kind]}</strong>
             {e.step ? <span className="muted"> · {e.step}</span> : null}
             <div>{e.text}</div>
             {e.reply ? (
               <div data-testid="story-reply">
                 <code className="reply">
-                  {e.reply.code ?? 'no reply'} {e.reply.text}
+                  {/* Most replies start with their code already. */}
+                  {e.reply.code === null || e.reply.text.startsWith(String(e.reply.code)) ? e.reply.text : `${e.reply.code} ${e.reply.text}`}
                 </code>
                 <div className="muted">{e.reply.advice}</div>
               </div>
