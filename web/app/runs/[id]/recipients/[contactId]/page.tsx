@@ -55,7 +55,7 @@ export default async function RecipientStoryPage({ params }: { params: Promise<{
             <div>{e.text}</div>
             {e.reply ? (
               <div data-testid="story-reply">
-                <code className="reply">
+                <code className="story-reply">
                   {/* Most replies start with their code already. */}
                   {e.reply.code === null || e.reply.text.startsWith(String(e.reply.code)) ? e.reply.text : `${e.reply.code} ${e.reply.text}`}
                 </code>
