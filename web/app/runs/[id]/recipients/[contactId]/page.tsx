@@ -49,7 +49,7 @@ export default async function RecipientStoryPage({ params }: { params: Promise<{
       </p>
       <ol className="story" data-testid="story">
         {story.entries.map((e) => (
-          <li key={`${e.kind}-${e.at}-${e.step}-${e.text}`} data-testid={`story-${e.kind}`}>
+          <li key={`${e.kind}-${e.at}-${e.step}-${e.text}`} className="story-entry" data-testid={`story-${e.kind}`}>
             <span className="nowrap muted">{formatTime(e.at)}</span> <strong>{KIND_LABELS[e.kind]}</strong>
             {e.step ? <span className="muted"> · {e.step}</span> : null}
             <div>{e.text}</div>
