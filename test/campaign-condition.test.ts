@@ -3,7 +3,10 @@
  * branch in the app database (no workflow or activity per contact), and each contact gets the email of
  * their own branch, by the SMTP server's own record, including the branch for a send it refused.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConditionTest } from '../domain/flow/nodes/condition';
 import type { FlowGraph } from '../domain/flow/schema';
@@ -15,6 +18,7 @@ import { controlRun } from '../server/runs/control';
 import { recipientStory, when } from '../server/runs/story';
 import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
 import { conditionFlow } from './condition-flows';
+import { root } from './helpers';
 
 const CONTACTS = 300;
 let env: CampaignEnv;
@@ -215,5 +219,9 @@ describe('a campaign with a Condition', () => {
     await controlRun(env.db, env.client, runId, 'cancel');
     await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
+    // Replayed by test/replay.test.ts. Re-record: DRIPLINE_RECORD_HISTORY=1 npx vitest run test/campaign-condition.test.ts -t story
+    if (process.env.DRIPLINE_RECORD_HISTORY === '1') {
+      fs.writeFileSync(path.join(root, 'test', 'histories', 'campaign-cancelled.json'), historyToJSON(await handle.fetchHistory()));
+    }
   });
 });

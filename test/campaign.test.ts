@@ -148,6 +148,10 @@ describe('a campaign', () => {
       for await (const w of env.client.workflow.list({ query })) ids.push(w.workflowId);
       return ids;
     };
+    // Replayed by test/replay.test.ts. Re-record: DRIPLINE_RECORD_HISTORY=1 npx vitest run test/campaign.test.ts -t "own retry workflow"
+    if (process.env.DRIPLINE_RECORD_HISTORY === '1') {
+      fs.writeFileSync(path.join(root, 'test', 'histories', 'retry-outcome.json'), historyToJSON(history));
+    }
     const retried = `DriplineRun = "${runId}" AND DriplineFlow = "flaky" AND DriplineContact = "ct_000007"`;
     await until('the retry listed by its outcome', async () => (await listed(`${retried} AND DriplineOutcome = "sent"`)).length === 1);
     expect(await listed(`${retried} AND DriplineOutcome = "sent"`)).toEqual([recipient!.workflowId]);
