@@ -205,8 +205,9 @@ describe('replay of a retry workflow with its outcome', () => {
   it('the committed history has the patch marker and the outcome upserted after the recipient was settled', () => {
     const events = history.events ?? [];
     expect(events.some((e) => e.markerRecordedEventAttributes)).toBe(true);
-    const upserted = events.find((e) => e.upsertWorkflowSearchAttributesEventAttributes)?.upsertWorkflowSearchAttributesEventAttributes;
-    expect(Object.keys(upserted?.searchAttributes?.indexedFields ?? {})).toEqual(['DriplineOutcome']);
+    // The patch itself upserts TemporalChangeVersion; then the outcome.
+    const upserted = events.flatMap((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
+    expect(upserted).toEqual(['TemporalChangeVersion', 'DriplineOutcome']);
     expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
   });
 
