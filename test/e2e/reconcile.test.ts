@@ -97,6 +97,11 @@ describe('a run page after failures', () => {
     expect(await story.getByTestId('story-reply').textContent()).toMatch(/^5\d\d .+The server refused it for good/);
     expect(await page.getByTestId('story-now').textContent()).toContain('failed');
     if (shots) await page.screenshot({ path: `${shots}/recipient-story.png`, fullPage: true });
+    // From the contact's page too: their delivery in this run links the same story.
+    await page.goto(`${product.web}/contacts/${contactId}`);
+    await page.getByTestId('delivery-story-link').first().click();
+    await page.waitForURL(new RegExp(`/runs/${runId}/recipients/${contactId}$`));
+    await page.getByTestId('story-attempt').waitFor();
     await browser.close();
   });
 });
