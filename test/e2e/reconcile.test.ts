@@ -99,7 +99,8 @@ describe('a run page after failures', () => {
     if (shots) await page.screenshot({ path: `${shots}/recipient-story.png`, fullPage: true });
     // From the contact's page too: their delivery in this run links the same story.
     await page.goto(`${product.web}/contacts/${contactId}`);
-    await page.getByTestId('delivery-story-link').first().click();
+    // (Their delivery in the resend run is listed too, newest first.)
+    await page.locator(`[data-testid="delivery-story-link"][href="/runs/${runId}/recipients/${contactId}"]`).first().click();
     await page.waitForURL(new RegExp(`/runs/${runId}/recipients/${contactId}$`));
     await page.getByTestId('story-attempt').waitFor();
     await browser.close();
