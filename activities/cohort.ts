@@ -8,19 +8,24 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Plan } from '../domain/flow/plan';
 import { advanceDueRecipients, type CohortState, cohortState } from '../server/cohort/advance';
 import { cancelRecipients, enrollAllContactsPage, moveRecipient, retryingRecipients, type RecipientMove } from '../server/db/recipients';
-import { setRunStatus } from '../server/db/runs';
+import { getRun, setRunStatus } from '../server/db/runs';
 import type { RunStatus } from '../server/db/tables';
 import { startOnce } from '../server/temporal/start-once';
-import { type RetryInput, type RetryOutcome, retryWorkflowId } from '../workflows/contracts';
+import { recipientAttributes, type RetryInput, type RetryOutcome, retryWorkflowId } from '../workflows/contracts';
 import type { ActivityDeps } from '.';
 
 /** Starts a recipient's retry workflow, once: a finished one is never started again for the same send. */
-export async function startRetryWorkflow({ temporal, taskQueue }: Pick<ActivityDeps, 'temporal' | 'taskQueue'>, input: RetryInput): Promise<void> {
+export async function startRetryWorkflow(
+  { db, temporal, taskQueue }: Pick<ActivityDeps, 'db' | 'temporal' | 'taskQueue'>,
+  input: RetryInput,
+): Promise<void> {
+  const flowId = (await getRun(db, input.runId))?.flowId ?? '';
   await startOnce(temporal, 'recipientRetryWorkflow', {
     taskQueue,
     workflowId: retryWorkflowId(input.runId, input.nodeId, input.contactId),
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     args: [input],
+    typedSearchAttributes: recipientAttributes({ runId: input.runId, flowId, contactId: input.contactId }),
   });
 }
 

@@ -16,6 +16,7 @@ import { readConfig } from '../server/config';
 import { setup } from '../server/setup';
 import { temporalConnectionOptions } from '../server/temporal/connection';
 import { buildWorkflowBundle, workflowCode } from '../worker/workflow-bundle';
+import { SEARCH_ATTRIBUTES } from '../workflows/contracts';
 import { stopProcess, stopTimeoutMs, supervise, type Supervised } from './supervise';
 import { buildWebIfNeeded } from './web-build';
 
@@ -186,6 +187,8 @@ async function main() {
     codecEndpoint,
     '--log-level',
     'warn',
+    // Retry and journey workflows carry them (run, flow, contact, outcome): the Web UI lists a run's failures by them.
+    ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
   ]);
 
   const firstAdmin = await setup();

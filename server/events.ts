@@ -10,7 +10,7 @@ import { closestName } from '../domain/closest-name';
 import type { EventRequest } from '../domain/events';
 import type { ReentryPolicy } from '../domain/flow/nodes/trigger';
 import type { Plan } from '../domain/flow/plan';
-import { eventWorkflowId, type JourneyInput } from '../workflows/contracts';
+import { eventWorkflowId, type JourneyInput, recipientAttributes } from '../workflows/contracts';
 import type { Config } from './config';
 import type { Db } from './db';
 import type { ApiKey } from './db/api-keys';
@@ -117,6 +117,7 @@ async function startJourney(temporal: Client, config: Config, workflowId: string
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowId,
     args: [input],
+    typedSearchAttributes: recipientAttributes({ runId: input.runId, flowId: input.plan.flowId, contactId: input.contactId }),
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
   });
 }
@@ -266,7 +267,13 @@ async function resume(
       if (!(err instanceof UserError)) throw err;
       return { flowId: entry.flowId, version: entry.version, status: 'failed', workflowId: entry.workflowId, reason: err.message };
     }
-    await startJourney(temporal, config, entry.workflowId, { plan, runId: entry.id, contactId: entry.contactId, ...entryEvent(request), ...eventOf(request) });
+    await startJourney(temporal, config, entry.workflowId, {
+      plan,
+      runId: entry.id,
+      contactId: entry.contactId,
+      ...entryEvent(request),
+      ...eventOf(request),
+    });
   }
   return { flowId: entry.flowId, version: entry.version, status: 'duplicate', workflowId: entry.workflowId };
 }

@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { compile } from '../domain/flow/compile';
 import { AGENT_DEFAULT } from '../domain/senders';
-import { type JourneyInput, oneOffWorkflowId } from '../workflows/contracts';
+import { type JourneyInput, oneOffWorkflowId, recipientAttributes } from '../workflows/contracts';
 import type { Config } from './config';
 import { newId, type Db } from './db';
 import { getContact } from './db/contacts';
@@ -48,7 +48,12 @@ export async function sendOneOff(
     sentBy: actor.id,
   });
   const input: JourneyInput = { plan: compiled.plan, runId, contactId: request.contactId };
-  await startOnce(temporal, 'journeyWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
+  await startOnce(temporal, 'journeyWorkflow', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId,
+    args: [input],
+    typedSearchAttributes: recipientAttributes({ runId, flowId: compiled.plan.flowId, contactId: request.contactId }),
+  });
   return { runId, workflowId, profileId: profile.id };
 }
 

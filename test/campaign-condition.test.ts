@@ -3,6 +3,10 @@
  * branch in the app database (no workflow or activity per contact), and each contact gets the email of
  * their own branch, by the SMTP server's own record, including the branch for a send it refused.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConditionTest } from '../domain/flow/nodes/condition';
 import type { FlowGraph } from '../domain/flow/schema';
@@ -10,8 +14,11 @@ import { listContacts, updateContact } from '../server/db/contacts';
 import { addToList, insertList } from '../server/db/lists';
 import { recipientCounts } from '../server/db/recipients';
 import { insertSegment } from '../server/db/segments';
-import { campaignEnv, type CampaignEnv } from './campaign-env';
+import { controlRun } from '../server/runs/control';
+import { recipientStory, when } from '../server/runs/story';
+import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
 import { conditionFlow } from './condition-flows';
+import { root } from './helpers';
 
 const CONTACTS = 300;
 let env: CampaignEnv;
@@ -117,5 +124,104 @@ describe('a campaign with a Condition', () => {
       new Set(everyone.map((c) => c.email).filter((e) => !inSegment.has(e))),
     );
     expect(mine).toHaveLength(everyone.length);
+  });
+
+  it('tells each recipient’s story: the send and its reply, the wait drawn, the branch and its rule, and when their window opens', async () => {
+    const vip: ConditionTest = { kind: 'attributes', filter: { match: 'all', rules: [{ field: 'plan', op: 'equals', value: 'vip' }] } };
+    await updateContact(env.db, id(0), { attributes: { plan: 'vip' } });
+    await updateContact(env.db, id(1), { attributes: {} });
+    let refusals = 0;
+    env.answers.set('person5@example.test', () => (refusals++ === 0 ? { code: 554, text: '5.7.1 Message rejected by content policy' } : undefined));
+    // A window shut now, opening within the next hours (UTC): the VIPs wait there while the test reads their story.
+    const opensHour = (new Date().getUTCHours() + 3) % 24;
+    const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
+    const at = { x: 0, y: 0 };
+    const graph = {
+      schemaVersion: 1,
+      nodes: [
+        { id: 'trigger', type: 'trigger', position: at, data: { source: 'audience' } },
+        { id: 'first', type: 'sendEmail', position: at, data: { profileId: 'sandbox', subject: 'Welcome', text: 'Hi {{name}}, Welcome' } },
+        { id: 'wait', type: 'delay', position: at, data: { mode: 'random', min: 1, max: 3, unit: 'seconds' } },
+        {
+          id: 'split',
+          type: 'condition',
+          position: at,
+          data: {
+            branches: [
+              { id: 'bounced', label: 'Bounced', test: { kind: 'sendOutcome', sendNodeId: 'first', outcome: 'failed' } },
+              { id: 'vips', label: 'VIPs', test: vip },
+            ],
+          },
+        },
+        {
+          id: 'hours',
+          type: 'sendWindow',
+          position: at,
+          data: {
+            days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+            from: hh(opensHour),
+            to: opensHour === 23 ? '23:59' : hh(opensHour + 1),
+            timeZone: 'UTC',
+            randomize: false,
+          },
+        },
+        { id: 'vip-send', type: 'sendEmail', position: at, data: { profileId: 'sandbox', subject: 'For VIPs', text: 'Hi {{name}}, For VIPs' } },
+        { id: 'end', type: 'exit', position: at, data: {} },
+      ],
+      edges: [
+        { id: 'e1', source: 'trigger', target: 'first' },
+        { id: 'e2', source: 'first', target: 'wait' },
+        { id: 'e3', source: 'wait', target: 'split' },
+        { id: 'e4', source: 'split', target: 'end', sourceHandle: 'bounced' },
+        { id: 'e5', source: 'split', target: 'hours', sourceHandle: 'vips' },
+        { id: 'e6', source: 'split', target: 'end', sourceHandle: 'otherwise' },
+        { id: 'e7', source: 'hours', target: 'vip-send' },
+        { id: 'e8', source: 'vip-send', target: 'end' },
+      ],
+    } as FlowGraph;
+    const { runId, handle } = await env.run('story', graph);
+    const story = (n: number) => recipientStory(env.db, admin, runId, id(n));
+    await until('the VIP to wait for the window and the others to take their branch', async () => {
+      // Not a recipient until the campaign has enrolled them (a 404 till then).
+      const [vipAt, bouncedAt, otherAt] = await Promise.all([story(0), story(5), story(1)]).catch(() => []);
+      return vipAt?.entries.at(-1)?.kind === 'window' && bouncedAt?.entries.at(-1)?.kind === 'branch' && otherAt?.entries.at(-1)?.kind === 'branch';
+    });
+
+    const vipStory = await story(0);
+    expect(vipStory.entries.map((e) => [e.kind, e.step])).toEqual([
+      ['entered', null],
+      ['attempt', 'Send Email “Welcome”'],
+      ['delay', 'Delay “Wait 1–3 seconds (random)”'],
+      ['branch', 'Condition'],
+      ['window', expect.stringMatching(/^Send window/)],
+    ]);
+    const [, sent, waited, branch, window] = vipStory.entries;
+    expect(sent?.reply).toMatchObject({ code: 250, advice: expect.stringMatching(/^Accepted/) });
+    expect(waited?.text).toMatch(/^Waited [123] s \(drawn between 1 s and 3 s\), due /);
+    expect(branch?.text).toMatch(/^Took branch "VIPs": .*plan.*vip.*; went on to Send window/);
+    const opening = new Date();
+    opening.setUTCHours(opensHour, 0, 0, 0);
+    if (opening.getTime() < Date.now()) opening.setUTCDate(opening.getUTCDate() + 1);
+    expect(window?.text).toBe(`The send window opened at ${when(opening.getTime())}; due ${when(opening.getTime())}.`);
+    expect(vipStory.now).toMatchObject({ state: 'waiting', movesOnAt: opening.toISOString() });
+
+    const bounced = await story(5);
+    expect(bounced.entries.map((e) => e.kind)).toEqual(['entered', 'attempt', 'delay', 'branch']);
+    expect(bounced.entries[1]?.reply).toEqual({
+      code: 554,
+      text: expect.stringContaining('content policy'),
+      advice: expect.stringMatching(/^The server refused it for good/),
+    });
+    expect(bounced.entries[3]?.text).toMatch(/^Took branch "Bounced": Send Email “Welcome” .*; went on to Exit/);
+    expect((await story(1)).entries.at(-1)?.text).toMatch(/^Took the Otherwise branch: no rule matched; went on to Exit/);
+
+    // Cancelled, the campaign says so in Temporal too.
+    await controlRun(env.db, env.client, runId, 'cancel');
+    await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    // Replayed by test/replay.test.ts. Re-record: DRIPLINE_RECORD_HISTORY=1 npx vitest run test/campaign-condition.test.ts -t story
+    if (process.env.DRIPLINE_RECORD_HISTORY === '1') {
+      fs.writeFileSync(path.join(root, 'test', 'histories', 'campaign-cancelled.json'), historyToJSON(await handle.fetchHistory()));
+    }
   });
 });

@@ -5,12 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { CancelledFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drawDelayMs, keyedRandom } from '../domain/flow/draw';
 import { listContacts } from '../server/db/contacts';
 import { recipientCounts } from '../server/db/recipients';
 import { getRun, listRunAttempts, listRunRecipients } from '../server/db/runs';
 import { controlRun } from '../server/runs/control';
+import { recipientStory } from '../server/runs/story';
 import { startRun, type StartRunRequest } from '../server/runs/start';
 import { type CampaignResult, type CampaignState, campaignWorkflowId, retryWorkflowId, stateQuery } from '../workflows/contracts';
 import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
@@ -77,7 +80,11 @@ describe('a campaign', () => {
     const { runId, handle } = await env.run('cancelled', graphWithDelay({ mode: 'fixed', amount: 30, unit: 'seconds' }));
     await until('everyone enrolled', async () => (await recipientCounts(env.db, runId, Date.now())).waiting === 5003);
     await controlRun(env.db, env.client, runId, 'cancel');
-    expect(await handle.result()).toMatchObject({ status: 'cancelled', sent: 0 });
+    // Temporal calls it what it is: cancelled, not a green "Completed".
+    const ended = await handle.result().catch((err: unknown) => err);
+    expect(ended).toBeInstanceOf(WorkflowFailedError);
+    expect((ended as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect((await recipientCounts(env.db, runId, Date.now())).cancelled).toBe(5003);
     expect((await getRun(env.db, runId))?.status).toBe('cancelled');
     expect(env.received.length).toBe(before);
@@ -134,5 +141,30 @@ describe('a campaign', () => {
     const history = await env.client.workflow.getHandle(recipient!.workflowId).fetchHistory();
     expect(history.events?.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendEmail')).toHaveLength(1);
     expect(history.events?.some((e) => e.activityTaskCompletedEventAttributes)).toBe(true);
+
+    // The Web UI lists the run's retries by their search attributes: run, flow, contact, and the outcome set as it ended.
+    const listed = async (query: string) => {
+      const ids: string[] = [];
+      for await (const w of env.client.workflow.list({ query })) ids.push(w.workflowId);
+      return ids;
+    };
+    // Replayed by test/replay.test.ts. Re-record: DRIPLINE_RECORD_HISTORY=1 npx vitest run test/campaign.test.ts -t "own retry workflow"
+    if (process.env.DRIPLINE_RECORD_HISTORY === '1') {
+      fs.writeFileSync(path.join(root, 'test', 'histories', 'retry-outcome.json'), historyToJSON(history));
+    }
+    const retried = `DriplineRun = "${runId}" AND DriplineFlow = "flaky" AND DriplineContact = "ct_000007"`;
+    await until('the retry listed by its outcome', async () => (await listed(`${retried} AND DriplineOutcome = "sent"`)).length === 1);
+    expect(await listed(`${retried} AND DriplineOutcome = "sent"`)).toEqual([recipient!.workflowId]);
+    expect(await listed(`DriplineRun = "${runId}" AND DriplineOutcome = "failed"`)).toEqual([]);
+    // The recipient's story links exactly their own retry workflow, and tells each attempt with its reply.
+    const story = await recipientStory(env.db, admin, runId, 'ct_000007');
+    expect(story.retryWorkflowId).toBe(recipient!.workflowId);
+    expect(story.entries.filter((e) => e.kind === 'attempt').map((e) => [e.reply?.code, e.reply?.advice])).toEqual([
+      [451, 'The server asked to try later (greylisting, rate or mailbox full). Dripline tries again.'],
+      [451, 'The server asked to try later (greylisting, rate or mailbox full). Dripline tries again.'],
+      [451, 'The server asked to try later (greylisting, rate or mailbox full). Dripline tries again.'],
+      [451, 'The server asked to try later (greylisting, rate or mailbox full). Dripline tries again.'],
+      [250, 'Accepted by the receiving server. A bounce mailed back later is not seen here.'],
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import type { Db } from '../server/db';
 import { insertContacts } from '../server/db/contacts';
 import { insertRecipients } from '../server/db/recipients';
 import { insertRun, listRunRecipients } from '../server/db/runs';
+import { recipientStory, when } from '../server/runs/story';
 import { databases, tempInstallOn } from './databases';
 import { graphWithDelay, publishForTest } from './helpers';
 
@@ -64,6 +65,19 @@ describe.each(databases)('on %s', (dialect) => {
         nextDueAt: null,
         active: 3,
       });
+    });
+
+    it('records the wait each recipient was given, which their story tells with the Delay by its title', async () => {
+      const story = await recipientStory(db, { id: 'admin-test', role: 'admin' }, 'run-walk', 'ct_a');
+      expect(story.entries.map((e) => [e.kind, e.step])).toEqual([
+        ['entered', null],
+        ['delay', 'Delay “Wait 1 hour”'],
+      ]);
+      expect(story.entries[1]?.text).toBe(`Waited 1 h, due ${when(1_000_000_000_000 - 3_600_000)}.`);
+      expect(when(1_000_000_000_000)).toBe('2001-09-09 01:46:40 UTC');
+      // Those the Delay did not hold (already at the Send) have nothing recorded.
+      expect((await recipientStory(db, { id: 'admin-test', role: 'admin' }, 'run-walk', 'ct_c')).entries.map((e) => e.kind)).toEqual(['entered']);
+      await expect(recipientStory(db, { id: 'someone-else', role: 'agent' }, 'run-walk', 'ct_a')).rejects.toMatchObject({ status: 404 });
     });
 
     it('reports recipients due at a step type it has no handler for, or at a node the plan lacks, as stuck', async () => {

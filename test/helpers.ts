@@ -19,6 +19,8 @@ import { compile } from '../domain/flow/compile';
 import type { FlowGraph } from '../domain/flow/schema';
 import type { Plan } from '../domain/flow/plan';
 import { SmtpProfileInput } from '../domain/smtp-profile';
+import proto from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES } from '../workflows/contracts';
 
 /** Waits this long (for polling loops and for a server to notice a closed connection; never to wait out a limit). */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -112,7 +114,15 @@ export function toolPath(tool: 'temporal' | 'test-server'): string {
 /** Temporal's Java test server, with time skipping (loaded only by the tests that use it). */
 export async function timeSkippingTemporal() {
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolPath('test-server') } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolPath('test-server') } } });
+  // Retry and journey workflows set Dripline's search attributes: registered here as the dev servers register them.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((name) => [name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
+  return env;
 }
 
 /**

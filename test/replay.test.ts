@@ -204,3 +204,45 @@ describe('replay of journeys with a Wait until and a goal', () => {
     await expect(Worker.runReplayHistory(replayOptions, read(`${name}.json`), name)).resolves.toBeUndefined();
   });
 });
+
+/**
+ * A campaign cancelled through Temporal's cancellation: the request, the cohort's cleanup (its activities
+ * finish in a non-cancellable scope), and the end as cancelled. Re-record: DRIPLINE_RECORD_HISTORY=1 npx vitest run test/campaign-condition.test.ts -t story
+ */
+describe('replay of a cancelled campaign', () => {
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(root, 'test', 'histories', 'campaign-cancelled.json'), 'utf8')));
+
+  it('the committed history has the cancel request, the cohort cancelled after it, and ends cancelled', () => {
+    const events = history.events ?? [];
+    const requested = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+    expect(requested).toBeGreaterThan(0);
+    const after = events.slice(requested).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(after).toEqual(['cancelCohort', 'setRunStatus']);
+    expect(events.at(-1)?.workflowExecutionCanceledEventAttributes).toBeTruthy();
+  });
+
+  it('replays deterministically with the current workflow code', async () => {
+    await expect(Worker.runReplayHistory(replayOptions, history, 'campaign-cancelled')).resolves.toBeUndefined();
+  });
+});
+
+/**
+ * A recipient's retry workflow that sets its outcome search attribute as it ends (patched 'outcome-search-attribute').
+ * Re-record: DRIPLINE_RECORD_HISTORY=1 npx vitest run test/campaign.test.ts -t "own retry workflow"
+ */
+describe('replay of a retry workflow with its outcome', () => {
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(root, 'test', 'histories', 'retry-outcome.json'), 'utf8')));
+
+  it('the committed history has the patch marker and the outcome upserted after the recipient was settled', () => {
+    const events = history.events ?? [];
+    expect(events.some((e) => e.markerRecordedEventAttributes)).toBe(true);
+    // The patch itself upserts TemporalChangeVersion; then the outcome.
+    const upserted = events.flatMap((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
+    expect(upserted).toEqual(['TemporalChangeVersion', 'DriplineOutcome']);
+    expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+  });
+
+  it('replays deterministically with the current workflow code', async () => {
+    await expect(Worker.runReplayHistory(replayOptions, history, 'retry-outcome')).resolves.toBeUndefined();
+  });
+});

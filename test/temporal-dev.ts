@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../workflows/contracts';
 import { sleep, toolPath } from './helpers';
 
 export async function freePort(): Promise<number> {
@@ -13,6 +14,9 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** The retry and journey workflows' search attributes, registered as `npm start` registers them (scripts/start.ts). */
+export const searchAttributeFlags = () => SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]);
 
 export interface DevServer {
   address: string;
@@ -36,7 +40,7 @@ export async function startTemporalDevServer(): Promise<DevServer> {
 async function startOnce(port: number): Promise<DevServer> {
   const child = spawn(
     toolPath('temporal'),
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error'],
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error', ...searchAttributeFlags()],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },

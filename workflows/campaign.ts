@@ -4,7 +4,16 @@
  * in, moves everyone through delays and exits, sends due recipients in batches, and sleeps until
  * the next one is due. It continues as new before its history grows large. Deterministic code only.
  */
-import { ApplicationFailure, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { StuckRecipients } from '../server/cohort/advance';
 import { PLAN_SCHEMA_VERSION } from '../domain/flow/plan';
@@ -44,12 +53,10 @@ const { sendBatch } = proxyActivities<Activities>({
 });
 
 export async function campaignWorkflow(input: CampaignInput): Promise<CampaignResult> {
-  const { runId, plan } = input;
+  const { plan } = input;
   if (plan.schemaVersion !== PLAN_SCHEMA_VERSION) {
     throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
   }
-  const workflowId = workflowInfo().workflowId;
-  const batchSize = patched('batch-2500') ? BATCH_SIZE : LEGACY_BATCH_SIZE;
   const state: CampaignState = input.carried ?? {
     seed: Math.floor(Math.random() * 0x1_0000_0000),
     startedAt: Date.now(),
@@ -63,8 +70,6 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     handedOff: 0,
     uncertain: 0,
   };
-  let woken = false;
-  let stuckBefore = false;
   setHandler(pauseSignal, () => {
     state.paused = true;
   });
@@ -74,6 +79,23 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
   setHandler(cancelSignal, () => {
     state.cancelled = true;
   });
+  // Cancelling a run asks Temporal to cancel this workflow (controlRun). Nothing in flight is cut off: the
+  // loop below runs in a non-cancellable scope, notices, lets in-flight batches finish, cancels the cohort,
+  // and then ends as cancelled in Temporal too. (The cancel signal of runs cancelled before ends it as completed.)
+  let cancelRequest: unknown;
+  CancellationScope.current().cancelRequested.catch((err: unknown) => {
+    cancelRequest = err;
+    state.cancelled = true;
+  });
+  return CancellationScope.nonCancellable(() => runCampaign(input, state, () => cancelRequest));
+}
+
+async function runCampaign(input: CampaignInput, state: CampaignState, cancelRequest: () => unknown): Promise<CampaignResult> {
+  const { runId, plan } = input;
+  const workflowId = workflowInfo().workflowId;
+  const batchSize = patched('batch-2500') ? BATCH_SIZE : LEGACY_BATCH_SIZE;
+  let woken = false;
+  let stuckBefore = false;
   setHandler(wakeSignal, () => {
     woken = true;
   });
@@ -100,6 +122,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     if (state.cancelled) {
       await cohort.cancelCohort({ runId });
       await cohort.setRunStatus({ runId, status: 'cancelled' });
+      if (cancelRequest()) throw cancelRequest();
       return { status: 'cancelled', sent: state.sent, failed: state.failed, handedOff: state.handedOff };
     }
     if (state.paused) {

@@ -4,6 +4,7 @@
  * here breaks the build, not a run. Ids must never change: running workflows and the committed
  * histories in test/histories/ carry them. Deterministic code only (the workflow bundle loads it).
  */
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { EventProperties } from '../domain/events';
 import type { EventProperties as EventValues, JourneyEvent } from '../domain/flow/event-match';
@@ -131,6 +132,30 @@ export interface RetryResult {
 
 /** Deterministic: one retry workflow per recipient and Send step of a run. */
 export const retryWorkflowId = (runId: string, nodeId: string, contactId: string) => `retry:${runId}:${nodeId}:${contactId}`;
+
+// ---- search attributes: how Temporal's Web UI lists a run's retries and journeys -----------------
+
+/**
+ * Set on retry and journey workflows as they start (run, flow, contact) and when they end (outcome), so
+ * the Web UI's list can ask e.g. `DriplineRun = "…" AND DriplineOutcome = "failed"`. Each must be registered
+ * on the namespace first (Keyword): `npm start` and the tests do it; a production cluster's operator does
+ * (docs/production.md). The names never change: workflows carry them.
+ */
+export const runAttribute = defineSearchAttributeKey('DriplineRun', SearchAttributeType.KEYWORD);
+export const flowAttribute = defineSearchAttributeKey('DriplineFlow', SearchAttributeType.KEYWORD);
+export const contactAttribute = defineSearchAttributeKey('DriplineContact', SearchAttributeType.KEYWORD);
+export const outcomeAttribute = defineSearchAttributeKey('DriplineOutcome', SearchAttributeType.KEYWORD);
+/** What the dev server registers (`--search-attribute Name=Keyword`) and an operator creates. */
+export const SEARCH_ATTRIBUTES = [runAttribute, flowAttribute, contactAttribute, outcomeAttribute].map((k) => k.name);
+
+/** The attributes a recipient's workflow starts with. */
+export function recipientAttributes(a: { runId: string; flowId: string; contactId: string }): SearchAttributePair[] {
+  return [
+    { key: runAttribute, value: a.runId },
+    { key: flowAttribute, value: a.flowId },
+    { key: contactAttribute, value: a.contactId },
+  ];
+}
 
 // ---- contact import: one per CSV import (its input is the import's id) -------------------------
 

@@ -4,11 +4,11 @@
  * flow's goal event ends the journey at once, converted, at the step the contact was in; a Wait until
  * hears them too. Deterministic code only (test/architecture.test.ts checks the imports).
  */
-import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { eventMatches } from '../domain/flow/event-match';
 import { PLAN_SCHEMA_VERSION, type Step } from '../domain/flow/plan';
-import { type JourneyInput, type JourneyResult, journeyEventSignal } from './contracts';
+import { type JourneyInput, type JourneyResult, journeyEventSignal, outcomeAttribute } from './contracts';
 import type { Journey, JourneySteps } from './journey-step';
 import { JOURNEY_STEPS } from './journey-steps';
 
@@ -27,7 +27,16 @@ export async function journeyWorkflow({ plan, runId, contactId, entryEvent, even
     throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
   }
   const { goal } = plan;
-  const journey: Journey = { runId, contactId, flowId: plan.flowId, event: properties, sent: 0, outcomes: {}, entryEvent, hasGoal: goal !== undefined };
+  const journey: Journey = {
+    runId,
+    contactId,
+    flowId: plan.flowId,
+    event: properties,
+    sent: 0,
+    outcomes: {},
+    entryEvent,
+    hasGoal: goal !== undefined,
+  };
   let nodeId = plan.entry;
   setHandler(journeyEventSignal, (event) => {
     if (goal && journey.convertedAt === undefined && eventMatches(goal, event, entryEvent)) journey.convertedAt = nodeId;
@@ -47,9 +56,14 @@ export async function journeyWorkflow({ plan, runId, contactId, entryEvent, even
       // The goal came while the contact was at this step: counted there, and the journey ends.
       const at = journey.convertedAt;
       await recordConversion({ runId, flowId: plan.flowId, version: plan.version, nodeId: at, contactId });
+      if (patched('outcome-search-attribute')) upsertSearchAttributes([{ key: outcomeAttribute, value: 'converted' }]);
       return { status: 'converted', nodeId: at, sent: journey.sent };
     }
-    if ('end' in move) return move.end;
+    if ('end' in move) {
+      // Listed by outcome in the Web UI. Journeys that ended before this was recorded did not.
+      if (patched('outcome-search-attribute')) upsertSearchAttributes([{ key: outcomeAttribute, value: move.end.status }]);
+      return move.end;
+    }
     nodeId = move.next;
   }
 }

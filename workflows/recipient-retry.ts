@@ -3,9 +3,16 @@
  * so "the history of a failed send" holds exactly the attempts that matter. It retries the send
  * durably (throttle replies wait for a slot), settles the recipient, and wakes the campaign.
  */
-import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  getExternalWorkflowHandle,
+  patched,
+  proxyActivities,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { type RetryInput, type RetryOutcome, type RetryResult, wakeSignal } from './contracts';
+import { outcomeAttribute, type RetryInput, type RetryOutcome, type RetryResult, wakeSignal } from './contracts';
 import { sendStep } from './send-step';
 
 const { settleRecipient } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
@@ -24,6 +31,8 @@ export async function recipientRetryWorkflow(input: RetryInput): Promise<RetryRe
     error = err.cause?.message ?? err.message;
   }
   await settleRecipient({ runId, contactId, outcome, next: step.next });
+  // Listed by outcome in the Web UI (a run's failures). Retries settled before this was recorded did not.
+  if (patched('outcome-search-attribute')) upsertSearchAttributes([{ key: outcomeAttribute, value: outcome }]);
   try {
     await getExternalWorkflowHandle(input.campaignWorkflowId).signal(wakeSignal);
   } catch {

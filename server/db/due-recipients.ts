@@ -37,8 +37,22 @@ export function dueRecipientZones(db: Db, runId: string, nodeId: string, nowMs: 
     .execute();
 }
 
-/** Moves each of these recipients from `nodeId` (a Delay or Send window, where they wait till then) to its next node, due at its own time: one transaction. */
-export async function rescheduleRecipients(db: Db, runId: string, nodeId: string, moves: { contactId: string; next: string; dueAt: number }[]) {
+/** A recipient moved on from a Delay or Send window: where to, when it is due, and what the step decided (the story's event). */
+export interface Rescheduled {
+  contactId: string;
+  next: string;
+  dueAt: number;
+  /** A Delay: the wait drawn for it (ms). */
+  waitedMs?: number;
+  /** A Send window: when the window opened for it (ms). */
+  windowOpensAt?: number;
+}
+
+/**
+ * Moves each of these recipients from `nodeId` (a Delay or Send window, where they wait till then) to its next node, due at its
+ * own time, and records what the step decided for each (recipient_events, in chunks): one transaction.
+ */
+export async function rescheduleRecipients(db: Db, runId: string, nodeId: string, kind: 'delay' | 'window', nowMs: number, moves: Rescheduled[]) {
   const at = now();
   await db.transaction().execute(async (trx) => {
     for (const m of moves) {
@@ -50,37 +64,95 @@ export async function rescheduleRecipients(db: Db, runId: string, nodeId: string
         .where('nodeId', '=', nodeId)
         .execute();
     }
+    for (let i = 0; i < moves.length; i += CHUNK) {
+      const rows = moves.slice(i, i + CHUNK).map((m) => ({
+        runId,
+        contactId: m.contactId,
+        nodeId,
+        kind,
+        at: nowMs,
+        dueAt: m.dueAt,
+        waitedMs: m.waitedMs ?? null,
+        windowOpensAt: m.windowOpensAt ?? null,
+      }));
+      await trx.insertInto('recipientEvents').values(rows).execute();
+    }
   });
 }
 
 /**
- * Moves pending recipients from `nodeId` on, each group to its next node (the map's key), keeping
- * their due time: one UPDATE per chunk, all in one transaction.
+ * Moves pending recipients from `nodeId` (a Condition or A/B split) on, each branch's to its next node, keeping their due
+ * time, and records the branch each took: one UPDATE and one INSERT per chunk, all in one transaction.
  */
-export async function moveRecipientsOn(db: Db, runId: string, nodeId: string, byNext: ReadonlyMap<string, string[]>) {
+export async function moveRecipientsOn(
+  db: Db,
+  runId: string,
+  nodeId: string,
+  nowMs: number,
+  byBranch: ReadonlyMap<string, { next: string; contactIds: string[] }>,
+) {
   const at = now();
   await db.transaction().execute(async (trx) => {
-    for (const [next, members] of byNext) {
-      for (let i = 0; i < members.length; i += CHUNK) {
+    for (const [branch, { next, contactIds }] of byBranch) {
+      for (let i = 0; i < contactIds.length; i += CHUNK) {
+        const chunk = contactIds.slice(i, i + CHUNK);
         await trx
           .updateTable('runRecipients')
           .set({ nodeId: next, updatedAt: at })
           .where('runId', '=', runId)
           .where('status', '=', 'pending')
           .where('nodeId', '=', nodeId)
-          .where('contactId', 'in', members.slice(i, i + CHUNK))
+          .where('contactId', 'in', chunk)
+          .execute();
+        await trx
+          .insertInto('recipientEvents')
+          .values(
+            chunk.map((contactId) => ({
+              runId,
+              contactId,
+              nodeId,
+              kind: 'branch' as const,
+              at: nowMs,
+              dueAt: nowMs,
+              nextNodeId: next,
+              reason: branch,
+            })),
+          )
           .execute();
       }
     }
   });
 }
 
-/** Every recipient due at this node (a Delay, where they wait till then) moves to `next`, its due time pushed back by `byMs` (one UPDATE). Returns how many. */
+/**
+ * Every recipient due at this node (a Delay, where they wait till then) moves to `next`, its due time pushed back by `byMs`,
+ * each recorded as waiting `byMs` there: one INSERT … SELECT and one UPDATE, in one transaction. Returns how many.
+ */
 export async function delayDueRecipients(db: Db, runId: string, nodeId: string, nowMs: number, next: string, byMs: number): Promise<number> {
-  const r = await dueUpdate(db, runId, nodeId, nowMs)
-    .set((eb) => ({ nodeId: next, dueAt: eb('dueAt', '+', byMs), waitingIn: nodeId, updatedAt: now() }))
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  return db.transaction().execute(async (trx) => {
+    const number = (n: number) => sql<number>`cast(${n} as bigint)`;
+    await trx
+      .insertInto('recipientEvents')
+      .columns(['runId', 'contactId', 'nodeId', 'kind', 'at', 'dueAt', 'waitedMs'])
+      .expression(
+        dueAtNode(trx, runId, nodeId, nowMs)
+          .clearLimit()
+          .select((eb) => [
+            'runId',
+            'contactId',
+            sql<string>`cast(${nodeId} as text)`.as('nodeId'),
+            sql<string>`cast(${'delay'} as text)`.as('kind'),
+            number(nowMs).as('at'),
+            eb('dueAt', '+', number(byMs)).as('dueAt'),
+            number(byMs).as('waitedMs'),
+          ]),
+      )
+      .execute();
+    const r = await dueUpdate(trx, runId, nodeId, nowMs)
+      .set((eb) => ({ nodeId: next, dueAt: eb('dueAt', '+', byMs), waitingIn: nodeId, updatedAt: now() }))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  });
 }
 
 /** Every recipient due at this node has finished the flow (one UPDATE). Returns how many. */

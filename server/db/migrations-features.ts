@@ -17,6 +17,7 @@ import { frequencyCapMigrations } from './migrations-frequency-cap';
 import { goalMigrations } from './migrations-goal';
 import { guardMigrations } from './migrations-guard';
 import { listTriggerMigrations } from './migrations-list-trigger';
+import { storyMigrations } from './migrations-story';
 
 export const featureMigrations: Record<string, Migration> = {
   ...eventMigrations,
@@ -36,4 +37,5 @@ export const featureMigrations: Record<string, Migration> = {
   ...goalMigrations,
   ...guardMigrations,
   ...listTriggerMigrations,
+  ...storyMigrations,
 };

@@ -287,6 +287,19 @@ export interface Tables {
     contactId: string;
     convertedAt: string;
   };
+  /** What the campaign decided for a recipient at a Delay, Send window, Condition or A/B split (server/db/recipient-events.ts, migration 380). */
+  recipientEvents: {
+    runId: string;
+    contactId: string;
+    nodeId: string;
+    kind: 'delay' | 'window' | 'branch';
+    at: number;
+    dueAt: number;
+    waitedMs: number | null;
+    windowOpensAt: number | null;
+    nextNodeId: string | null;
+    reason: string | null;
+  };
   /** The workspace's frequency cap (one row, id 1; none while it is off): at most maxEmails marketing emails per contact per periodHours. */
   frequencyCap: { id: number; maxEmails: number; periodHours: number; updatedAt: string };
   /** Per-profile throttle state shared by every worker: see throttle.ts. */

@@ -10,7 +10,10 @@ import { UserError } from '../errors';
 import { startOnce } from '../temporal/start-once';
 import { campaignWorkflowId } from '../../workflows/contracts';
 
-/** Pause, resume or cancel a running campaign: a signal to its workflow, which says so in the run's status. */
+/**
+ * Pause, resume or cancel a running campaign: a signal to its workflow, or for cancel Temporal's own
+ * cancellation (so Temporal shows the run as cancelled); the workflow says so in the run's status.
+ */
 export async function controlRun(db: Db, temporal: Client, runId: string, action: keyof typeof runControlSignals): Promise<void> {
   const run = await getRun(db, runId);
   if (!run) throw new UserError(404, 'run_not_found', `run "${runId}" does not exist`);
@@ -18,7 +21,8 @@ export async function controlRun(db: Db, temporal: Client, runId: string, action
     throw new UserError(409, 'run_finished', `run "${runId}" is ${run.status}; only a running or paused run can be paused, resumed or cancelled`);
   }
   try {
-    await temporal.workflow.getHandle(run.workflowId).signal(runControlSignals[action]);
+    const handle = temporal.workflow.getHandle(run.workflowId);
+    await (action === 'cancel' ? handle.cancel() : handle.signal(runControlSignals[action]));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new UserError(409, 'run_finished', `run "${runId}" has already finished`);
     throw err;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_PROFILE_ID } from '../../domain/senders';
@@ -143,6 +144,19 @@ describe('events API', () => {
       flowVersion: version,
       workflowId: answer.journeys[0]?.workflowId,
     });
+    // Temporal lists the journey by its search attributes (flow, contact, run, and the outcome it ended with).
+    const connection = await Connection.connect({ address: `127.0.0.1:${product.ports.temporal}` });
+    try {
+      const query = `DriplineFlow = "${flowId}" AND DriplineContact = "${answer.contactId}" AND DriplineOutcome = "completed"`;
+      const listed = await eventually('the journey listed by its outcome', async () => {
+        const ids: string[] = [];
+        for await (const w of new Client({ connection }).workflow.list({ query })) ids.push(w.workflowId);
+        return ids.length > 0 ? ids : undefined;
+      });
+      expect(listed).toEqual([answer.journeys[0]?.workflowId]);
+    } finally {
+      await connection.close();
+    }
 
     // The same key and body again (the key in the header this time): the first answer, nothing new started.
     const again = await sendEvent(key, { ...event, idempotencyKey: undefined }, { 'idempotency-key': 'signup-1' });

@@ -9,6 +9,7 @@ import { parseFaults, rejectsRecipient } from '../../server/sandbox-faults';
 import type { FlowPublished, RunStarted } from '../../web/lib/api-types';
 import { admin, Product, settledRun } from './product';
 
+const shots = process.env.DRIPLINE_SCREENSHOT_DIR;
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const audience = { 'ada@example.test': 'ct_ada', 'grace@example.test': 'ct_grace', 'linus@example.test': 'ct_linus' };
 // The sandbox rejects by a hash of the address and the seed: a seed that rejects exactly one of the three.
@@ -78,6 +79,30 @@ describe('a run page after failures', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${product.web}/runs/${runId}?outcome=failed`);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+
+    // The rejected recipient's story, from their row on the run page: the wait drawn, the refused attempt with its reply and advice.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${product.web}/runs/${runId}`);
+    const contactId = audience[rejected[0] as keyof typeof audience];
+    await page.getByTestId(`run-contact-${contactId}`).getByTestId('story-link').click();
+    await page.waitForURL(new RegExp(`/runs/${runId}/recipients/${contactId}$`));
+    const story = page.getByTestId('story');
+    expect(await story.locator('li').evaluateAll((items) => items.map((li) => li.getAttribute('data-testid')))).toEqual([
+      'story-entered',
+      'story-delay',
+      'story-attempt',
+    ]);
+    expect(await story.getByTestId('story-delay').textContent()).toMatch(/Waited [123] s \(drawn between 1 s and 3 s\)/);
+    expect(await story.getByTestId('story-attempt').textContent()).toContain('Attempt #1: failed.');
+    expect(await story.getByTestId('story-reply').textContent()).toMatch(/^5\d\d .+The server refused it for good/);
+    expect(await page.getByTestId('story-now').textContent()).toContain('failed');
+    if (shots) await page.screenshot({ path: `${shots}/recipient-story.png`, fullPage: true });
+    // From the contact's page too: their delivery in this run links the same story.
+    await page.goto(`${product.web}/contacts/${contactId}`);
+    // (Their delivery in the resend run is listed too, newest first.)
+    await page.locator(`[data-testid="delivery-story-link"][href="/runs/${runId}/recipients/${contactId}"]`).first().click();
+    await page.waitForURL(new RegExp(`/runs/${runId}/recipients/${contactId}$`));
+    await page.getByTestId('story-attempt').waitFor();
     await browser.close();
   });
 });

@@ -19,12 +19,14 @@ export const condition: CohortStep<ConditionStep> = {
       async (page) => {
         const ids = page.map((r) => r.contactId);
         const facts = await conditionFacts(db, runId, ids, step);
-        const byNext = new Map<string, string[]>();
+        const byBranch = new Map<string, { next: string; contactIds: string[] }>();
         for (const id of ids) {
-          const { next } = chooseBranch(step, facts.get(id) ?? NO_FACTS);
-          byNext.set(next, [...(byNext.get(next) ?? []), id]);
+          const { branch, next } = chooseBranch(step, facts.get(id) ?? NO_FACTS);
+          const group = byBranch.get(branch) ?? { next, contactIds: [] };
+          group.contactIds.push(id);
+          byBranch.set(branch, group);
         }
-        await moveRecipientsOn(db, runId, nodeId, byNext);
+        await moveRecipientsOn(db, runId, nodeId, nowMs, byBranch);
       },
     ),
 };

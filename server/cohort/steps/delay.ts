@@ -18,11 +18,12 @@ export const delay: CohortStep<DelayStep> = {
           db,
           runId,
           nodeId,
-          page.map((r) => ({
-            contactId: r.contactId,
-            next: step.next,
-            dueAt: r.dueAt + drawDelayMs(step.minMs, step.maxMs, () => keyedRandom(seed, `${nodeId}\n${r.contactId}`)),
-          })),
+          'delay',
+          nowMs,
+          page.map((r) => {
+            const waitedMs = drawDelayMs(step.minMs, step.maxMs, () => keyedRandom(seed, `${nodeId}\n${r.contactId}`));
+            return { contactId: r.contactId, next: step.next, dueAt: r.dueAt + waitedMs, waitedMs };
+          }),
         ),
     );
   },

@@ -29,7 +29,7 @@ export const sendWindow: CohortStep<SendWindowStep> = {
         interval = windowInterval(nowMs, step, zone);
         intervals.set(zone, interval);
       }
-      return pickInWindow(interval, step.randomize, keyedRandom(seed, `${nodeId}\n${contactId}`));
+      return { windowOpensAt: interval.start, dueAt: pickInWindow(interval, step.randomize, keyedRandom(seed, `${nodeId}\n${contactId}`)) };
     };
     return byPages(
       () => dueRecipientZones(db, runId, nodeId, nowMs),
@@ -38,7 +38,9 @@ export const sendWindow: CohortStep<SendWindowStep> = {
           db,
           runId,
           nodeId,
-          page.map((r) => ({ contactId: r.contactId, next: step.next, dueAt: dueAt(r.contactId, r.timezone) })),
+          'window',
+          nowMs,
+          page.map((r) => ({ contactId: r.contactId, next: step.next, ...dueAt(r.contactId, r.timezone) })),
         ),
     );
   },

@@ -13,12 +13,14 @@ export const split: CohortStep<SplitStep> = {
     byPages(
       () => dueRecipients(db, runId, nodeId, nowMs),
       async (page) => {
-        const byNext = new Map<string, string[]>();
+        const byBranch = new Map<string, { next: string; contactIds: string[] }>();
         for (const { contactId } of page) {
-          const { next } = splitBranch(step, splitDraw(seed, nodeId, contactId));
-          byNext.set(next, [...(byNext.get(next) ?? []), contactId]);
+          const { branch, next } = splitBranch(step, splitDraw(seed, nodeId, contactId));
+          const group = byBranch.get(branch) ?? { next, contactIds: [] };
+          group.contactIds.push(contactId);
+          byBranch.set(branch, group);
         }
-        await moveRecipientsOn(db, runId, nodeId, byNext);
+        await moveRecipientsOn(db, runId, nodeId, nowMs, byBranch);
       },
     ),
 };

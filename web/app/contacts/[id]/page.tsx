@@ -118,9 +118,14 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
             d.flowName === null ? (
               <span className="badge">one-off</span>
             ) : (
-              <Link href={`/runs/${d.runId}`}>
-                {d.flowName} <span className="muted">v{d.flowVersion}</span>
-              </Link>
+              <>
+                <Link href={`/runs/${d.runId}`}>
+                  {d.flowName} <span className="muted">v{d.flowVersion}</span>
+                </Link>{' '}
+                <Link href={`/runs/${d.runId}/recipients/${encodeURIComponent(contact.id)}`} data-testid="delivery-story-link">
+                  story
+                </Link>
+              </>
             ),
         }}
         last={{

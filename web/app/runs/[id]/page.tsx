@@ -199,7 +199,11 @@ export default async function RunPage({
         <tbody>
           {recipients.items.map((r) => (
             <tr key={r.id} data-testid={`run-contact-${r.id}`}>
-              <td>{r.email}</td>
+              <td>
+                <Link href={`/runs/${run.id}/recipients/${encodeURIComponent(r.id)}`} data-testid="story-link" title="Their story in this run">
+                  {r.email}
+                </Link>
+              </td>
               <td>{r.name}</td>
               <td data-testid="status">
                 <span className={`status status--${r.status}`}>{r.move.state}</span>
