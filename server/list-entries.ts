@@ -7,6 +7,7 @@
  */
 import { type Client, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { Plan } from '../domain/flow/plan';
+import { recipientAttributes } from '../workflows/contracts';
 import type { Db } from './db';
 import { contactEntries, type EventEntry } from './db/event-entries';
 import { getFlowVersion } from './db/flows';
@@ -66,6 +67,7 @@ export async function startListEntries(
             taskQueue: starter.taskQueue,
             workflowId: entry.workflowId,
             args: [{ plan: plan as Plan, runId: entry.id, contactId: entry.contactId }],
+            typedSearchAttributes: recipientAttributes({ runId: entry.id, flowId: entry.flowId, contactId: entry.contactId }),
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           });
           return entry.id;
