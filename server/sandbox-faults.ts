@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { clockCap, concurrentConnections, enforced, fixedWindow, greylist, perConnection, tokenBucket } from './sandbox-shapes';
 
 export interface Faults {
   /**
@@ -17,6 +18,15 @@ export interface Faults {
    * message with no token left is answered 454 after its DATA (where Amazon SES answers) and not kept.
    */
   throttle?: { perSecond: number; burst: number };
+  /** N messages per time unit per client across its connections, the window starting at its first message (Postfix's anvil); 450 to MAIL FROM beyond it. */
+  window?: { limit: number; windowMs: number };
+  /** Caps per clock minute and clock hour; 451 to MAIL FROM beyond them. */
+  perMinute?: number;
+  perHour?: number;
+  /** Messages per connection; the next MAIL FROM is answered 421 and the connection closed (Exchange's 4.3.2). */
+  perConnection?: number;
+  /** The share of every announced rate above (throttle, window, per-minute, per-hour) the server really takes, like 0.9; 1 when not given. */
+  real?: number;
   /** This percentage of messages is answered 454 Throttling failure after DATA and not kept, whatever the pace (a server that sheds load). */
   fail454Percent?: number;
   /** A connection beyond this many open at once is answered 421 instead of the greeting, then closed. */
@@ -46,12 +56,16 @@ export const FAULT_REPLIES = {
   greylisted: { code: 451, text: '4.7.1 Greylisted, please try again later' },
   rejected: { code: 550, text: '5.1.1 Mailbox unavailable' },
   authRefused: { code: 454, text: '4.7.0 Too many login attempts, please try again later' },
+  tooMuchMail: { code: 450, text: '4.7.1 Error: too much mail from this client' },
+  minuteCap: { code: 451, text: '4.7.0 Rate limit exceeded: too many messages this minute' },
+  hourCap: { code: 451, text: '4.7.0 Rate limit exceeded: too many messages this hour' },
+  connectionMessages: { code: 421, text: '4.3.2 Message limit per connection reached, closing' },
 } as const;
 
 export type FaultReply = { code: number; text: string };
 
 const FORMAT =
-  'a comma-separated list such as throttle=50/s,burst=50,fail454=30%,max-connections=10,disconnect421=2%,greylist=1,reject=5%,auth454=1,drop-after-data=1%,slow=200ms,slow-greeting=300ms,seed=abc';
+  'a comma-separated list such as throttle=50/s,burst=50,window=600/60s,per-minute=600,per-hour=2000,per-connection=100,real=90%,fail454=30%,max-connections=10,disconnect421=2%,greylist=1,reject=5%,auth454=1,drop-after-data=1%,slow=200ms,slow-greeting=300ms,seed=abc';
 
 type Setter = (faults: Faults, value: string) => string | undefined;
 
@@ -63,7 +77,32 @@ const percent = (value: string) => {
   return p > 0 && p <= 100 ? p : undefined;
 };
 
+const UNIT_MS: Record<string, number> = { s: 1000, min: 60_000, h: 3_600_000 };
+
 const setters: Record<string, Setter> = {
+  window(f, v) {
+    const m = /^(\d+)\/(\d+)(s|min|h)$/.exec(v);
+    const [limit, length] = m ? [Number(m[1]), Number(m[2]) * UNIT_MS[m[3]!]!] : [0, 0];
+    if (!(limit >= 1 && length >= 1000)) return 'takes messages per time unit, at least 1 per at least 1s, like window=600/60s (s, min or h)';
+    f.window = { limit, windowMs: length };
+  },
+  'per-minute'(f, v) {
+    f.perMinute = count(v);
+    if (f.perMinute === undefined) return 'takes a whole number of messages, at least 1, like per-minute=600';
+  },
+  'per-hour'(f, v) {
+    f.perHour = count(v);
+    if (f.perHour === undefined) return 'takes a whole number of messages, at least 1, like per-hour=2000';
+  },
+  'per-connection'(f, v) {
+    f.perConnection = count(v);
+    if (f.perConnection === undefined) return 'takes a whole number of messages, at least 1, like per-connection=100';
+  },
+  real(f, v) {
+    const p = percent(v);
+    if (p === undefined) return 'takes the share of the announced rates the server really takes, above 0% and at most 100%, like real=90%';
+    f.real = p / 100;
+  },
   throttle(f, v) {
     const m = /^(\d+(?:\.\d+)?)\/s$/.exec(v);
     const rate = m ? Number(m[1]) : NaN;
@@ -171,6 +210,11 @@ export function parseFaults(spec: string): Faults {
 export function describeFaults(f: Faults): string {
   const parts = [
     f.throttle && `throttle=${f.throttle.perSecond}/s,burst=${f.throttle.burst}`,
+    f.window && `window=${f.window.limit}/${f.window.windowMs / 1000}s`,
+    f.perMinute && `per-minute=${f.perMinute}`,
+    f.perHour && `per-hour=${f.perHour}`,
+    f.perConnection && `per-connection=${f.perConnection}`,
+    f.real && `real=${Math.round(f.real * 10_000) / 100}%`,
     f.maxConnections && `max-connections=${f.maxConnections}`,
     f.disconnect421Percent && `disconnect421=${f.disconnect421Percent}%`,
     f.greylist && `greylist=${f.greylist}`,
@@ -218,6 +262,10 @@ export interface SandboxStats {
   tooManyConnections: number;
   /** MAIL FROM commands answered 421, connection closed (disconnect421). */
   disconnected: number;
+  /** MAIL FROM commands answered 450 or 451 by the window, the per-minute or the per-hour cap. */
+  rateLimited: number;
+  /** MAIL FROM commands answered 421 by the limit per connection, connection closed. */
+  connectionLimited: number;
   /** RCPT TO commands answered 451 (greylist). */
   greylisted: number;
   /** RCPT TO commands answered 550 (reject). */
@@ -228,26 +276,42 @@ export interface SandboxStats {
 
 export type FaultInjector = ReturnType<typeof createFaultInjector>;
 
-/** The fault state of one sandbox server; `now` is in milliseconds (a clock that never goes back). */
-export function createFaultInjector(faults: Faults, now: () => number = () => performance.now()) {
+/** The fault state of one sandbox server; `now` is in milliseconds since the epoch (the caps count clock minutes and hours). */
+export function createFaultInjector(faults: Faults, now: () => number = Date.now) {
   const stats: SandboxStats = {
     accepted: 0,
     dropped: 0,
     throttled: 0,
+    rateLimited: 0,
+    connectionLimited: 0,
     tooManyConnections: 0,
     disconnected: 0,
     greylisted: 0,
     rejected: 0,
     authRefused: 0,
   };
-  const open = new Set<string>();
   const disconnectHit = everyNth(faults.disconnect421Percent);
   const dropHit = everyNth(faults.dropAfterDataPercent);
   const fail454Hit = everyNth(faults.fail454Percent);
-  const greylistAttempts = new Map<string, number>();
   let authAttempts = 0;
-  let tokens = faults.throttle?.burst ?? 0;
-  let refilledAt = now();
+  const real = faults.real ?? 1;
+  const open = concurrentConnections(faults.maxConnections ?? Number.POSITIVE_INFINITY);
+  const perConn = perConnection(faults.perConnection ?? Number.POSITIVE_INFINITY);
+  const bucket = faults.throttle && tokenBucket(faults.throttle.perSecond * real, enforced(faults.throttle.burst, real), now());
+  const window = faults.window && fixedWindow(enforced(faults.window.limit, real), faults.window.windowMs);
+  const minute = faults.perMinute ? clockCap(enforced(faults.perMinute, real), 60_000) : undefined;
+  const hour = faults.perHour ? clockCap(enforced(faults.perHour, real), 3_600_000) : undefined;
+  const greylisted = greylist(faults.greylist ?? 0);
+  /** The rate limits at MAIL FROM: the first that refuses answers, and a refused message counts in none. */
+  const rateLimit = (client: string): FaultReply | undefined => {
+    const t = now();
+    if (window && !window.take(client, t, false)) return FAULT_REPLIES.tooMuchMail;
+    if (minute && !minute.take(t, false)) return FAULT_REPLIES.minuteCap;
+    if (hour && !hour.take(t, false)) return FAULT_REPLIES.hourCap;
+    window?.take(client, t);
+    minute?.take(t);
+    hour?.take(t);
+  };
 
   return {
     stats,
@@ -264,14 +328,14 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
     },
     /** A new connection: refused when it would be one too many. */
     connect(sessionId: string): FaultReply | undefined {
-      if (faults.maxConnections !== undefined && open.size >= faults.maxConnections) {
+      if (!open.connect(sessionId)) {
         stats.tooManyConnections++;
         return FAULT_REPLIES.tooManyConnections;
       }
-      open.add(sessionId);
     },
     close(sessionId: string): void {
-      open.delete(sessionId);
+      open.close(sessionId);
+      perConn.close(sessionId);
     },
     auth(): FaultReply | undefined {
       if (faults.auth454 !== undefined && ++authAttempts <= faults.auth454) {
@@ -279,11 +343,19 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
         return FAULT_REPLIES.authRefused;
       }
     },
-    mailFrom(): FaultReply | undefined {
+    /** A message starts from `client` (its address) on connection `sessionId`. */
+    mailFrom(client = '', sessionId = ''): FaultReply | undefined {
       if (faults.disconnect421Percent && disconnectHit()) {
         stats.disconnected++;
         return FAULT_REPLIES.tooManyConnections;
       }
+      if (!perConn.take(sessionId)) {
+        stats.connectionLimited++;
+        return FAULT_REPLIES.connectionMessages;
+      }
+      const limited = rateLimit(client);
+      if (limited) stats.rateLimited++;
+      return limited;
     },
     /** The 550 first (it never changes for an address), then the greylist. */
     rcptTo(sender: string, recipient: string): FaultReply | undefined {
@@ -291,14 +363,9 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
         stats.rejected++;
         return FAULT_REPLIES.rejected;
       }
-      if (faults.greylist !== undefined) {
-        const pair = `${sender.toLowerCase()} ${recipient.toLowerCase()}`;
-        const attempts = (greylistAttempts.get(pair) ?? 0) + 1;
-        greylistAttempts.set(pair, attempts);
-        if (attempts <= faults.greylist) {
-          stats.greylisted++;
-          return FAULT_REPLIES.greylisted;
-        }
+      if (faults.greylist !== undefined && !greylisted.take(sender, recipient)) {
+        stats.greylisted++;
+        return FAULT_REPLIES.greylisted;
       }
     },
     /** A whole message is in: takes a token from the bucket, or answers 454 and the message is not kept. */
@@ -307,14 +374,7 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
         stats.throttled++;
         return FAULT_REPLIES.throttled;
       }
-      if (!faults.throttle) return;
-      const t = now();
-      tokens = Math.min(faults.throttle.burst, tokens + ((t - refilledAt) * faults.throttle.perSecond) / 1000);
-      refilledAt = t;
-      if (tokens >= 1) {
-        tokens -= 1;
-        return;
-      }
+      if (!bucket || bucket.take(now())) return;
       stats.throttled++;
       return FAULT_REPLIES.throttled;
     },

@@ -4,10 +4,11 @@
  * Per message, the database is the most expensive thing a sender does; grouped, it is not.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { now, sql, type Db } from '.';
+import { now, type Db } from '.';
 import type { DeliveryAttempt, SendClaim, SendKey } from './deliveries';
 import { claimSend, lastAttemptNumber, sendsOf } from './deliveries';
 import { moveRecipient, type RecipientMove } from './recipients';
+import { recordAccepted } from './throttle';
 
 const CHUNK = 200;
 const chunks = <T>(items: T[], size = CHUNK): T[][] =>
@@ -146,15 +147,7 @@ export async function commitBatchOutcomes(
           .execute();
       }
     }
-    if (accepted.count > 0) {
-      const second = Math.floor(accepted.nowMs / 1000);
-      await sql`UPDATE smtp_throttle SET
-          acc_prev = CASE WHEN acc_sec = ${second} THEN acc_prev WHEN acc_sec = ${second - 1} THEN acc_count ELSE 0 END,
-          acc_count = CASE WHEN acc_sec = ${second} THEN acc_count + ${accepted.count} ELSE ${accepted.count} END,
-          acc_sec = ${second},
-          ep_acc = ep_acc + ${accepted.count}
-        WHERE profile_id = ${accepted.profileId}`.execute(trx);
-    }
+    if (accepted.count > 0) await recordAccepted(trx, accepted.profileId, accepted.nowMs, accepted.count);
   });
 }
 

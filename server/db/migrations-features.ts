@@ -14,6 +14,7 @@ import { scaleMigrations } from './migrations-scale';
 import { scheduleMigrations } from './migrations-schedule';
 import { webhookMigrations } from './migrations-webhooks';
 import { frequencyCapMigrations } from './migrations-frequency-cap';
+import { paceMigrations } from './migrations-pace';
 
 export const featureMigrations: Record<string, Migration> = {
   ...eventMigrations,
@@ -30,4 +31,5 @@ export const featureMigrations: Record<string, Migration> = {
   ...scheduleMigrations,
   ...webhookMigrations,
   ...frequencyCapMigrations,
+  ...paceMigrations,
 };

@@ -287,6 +287,17 @@ export interface Tables {
     epThr: number;
     /** Until when throttle replies are taken as the server shedding load whatever the pace: retried, no cut. */
     sheddingUntilUs: number;
+    /** The server's window (server/smtp/pace-controller.ts): counted since windowSinceUs, windowAccepted accepted since, the last at lastAcceptedUs. */
+    windowSinceUs: number;
+    windowAccepted: number;
+    lastAcceptedUs: number;
+    /** Throttle replies since the last accepted message, and what the window had accepted at the first (-1: none). */
+    inRow: number;
+    quota: number;
+    /** The back-off (0: none): no send before pausedUntilUs. The server's window as learned. */
+    backoffMs: number;
+    pausedUntilUs: number;
+    windowMs: number;
     slowdownAt: string | null;
     slowdownReply: string | null;
   };

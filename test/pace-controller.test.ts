@@ -1,0 +1,219 @@
+/**
+ * The pace controller (server/smtp/pace-controller.ts) against each server shape's pure model
+ * (server/sandbox-shapes.ts), on a simulated clock: no real time, the same answer every run.
+ */
+import { describe, expect, it } from 'vitest';
+import { clockCap, enforced, fixedWindow, tokenBucket } from '../server/sandbox-shapes';
+import { effectiveRate, initialPace, type PaceState, paceAccepted, paceThrottled, REPEATED, reopened } from '../server/smtp/pace-controller';
+
+/** The engine as the sandbox sees it: LANES connections, each message LATENCY_MS from its slot to its answer (the server counts it half way). */
+const LANES = 5;
+const LATENCY_MS = 20;
+/** Slots are 3% wider than 1/rate (server/db/throttle.ts); a lane that waited this long looks at the pause again before it sends (server/smtp/pace.ts). */
+const PACE_MARGIN = 0.97;
+const RECHECK_MS = 200;
+/** A long wait is taken a second at a time, looking at the pause after each. */
+const RECHECK_EVERY_MS = 1000;
+
+type Server = (at: number) => boolean;
+
+/**
+ * Sends `recipients` through the controller to `server`, from `start` (ms), the profile limited to `limit`/s
+ * (null: none); a throttled message is sent again. How long it took and how many throttle replies it met.
+ */
+function simulate(server: Server, recipients: number, limit: number | null, start: number) {
+  let pace: PaceState = initialPace();
+  let tat = start;
+  let [delivered, pending, replies] = [0, recipients, 0];
+  type Lane = { at: number; phase: 'free' | 'send' | 'answer'; slot: number; waited: number; ok: boolean };
+  const lanes: Lane[] = Array.from({ length: LANES }, () => ({ at: start, phase: 'free', slot: 0, waited: 0, ok: false }));
+  /** A slot in the schedule, as reserveSendSlot gives it. */
+  const reserve = (now: number) => {
+    const rate = effectiveRate(pace, limit);
+    if (rate === null && pace.pausedUntil <= now) return now;
+    const from = Math.max(tat, now, pace.pausedUntil);
+    tat = from + (rate === null ? 0 : 1000 / (rate * PACE_MARGIN));
+    return from;
+  };
+  for (let steps = 0; delivered < recipients; steps++) {
+    if (steps > 1_000_000)
+      throw new Error(
+        `the simulation does not end: ${delivered} delivered, ${pending} to send, ${replies} replies, at ${(lanes[0]!.at - start) / 1000} s, ${JSON.stringify(pace)}`,
+      );
+    const lane = lanes.reduce((a, b) => (b.at < a.at ? b : a));
+    const now = lane.at;
+    if (lane.phase === 'free') {
+      if (pending === 0) {
+        // Nothing to send until a refused message comes back: wait for the next answer.
+        // Just after the next answer's time, so a lane that answers then goes first.
+        lane.at = Math.min(...lanes.filter((l) => l.phase !== 'free').map((l) => l.at), Number.POSITIVE_INFINITY) + 0.001;
+        if (!Number.isFinite(lane.at)) throw new Error('nothing in flight and nothing to send');
+        continue;
+      }
+      pending--;
+      lane.slot = reserve(now);
+      lane.waited = lane.slot - now;
+      [lane.phase, lane.at] = ['send', lane.waited >= RECHECK_MS ? Math.min(lane.slot, now + RECHECK_EVERY_MS) : lane.slot];
+    } else if (lane.phase === 'send') {
+      if (lane.waited >= RECHECK_MS && (pace.pausedUntil > lane.slot || tat < lane.slot)) {
+        // Paused longer, or the schedule started again, since this slot was given: the lane asks again.
+        lane.slot = reserve(now);
+        lane.waited = lane.slot - now;
+        lane.at = Math.min(lane.slot, now + RECHECK_EVERY_MS);
+        continue;
+      }
+      if (now < lane.slot) {
+        lane.at = Math.min(lane.slot, now + RECHECK_EVERY_MS);
+        continue;
+      }
+      lane.ok = server(now + LATENCY_MS / 2);
+      [lane.phase, lane.at] = ['answer', now + LATENCY_MS];
+    } else {
+      if (lane.ok) {
+        delivered++;
+        const was = pace;
+        pace = paceAccepted(pace, 1, now, limit);
+        if (reopened(was, pace)) tat = now;
+      } else {
+        replies++;
+        pending++;
+        const was = pace;
+        pace = paceThrottled(pace, '454 Throttling failure', now, limit).state;
+        if (pace.pausedUntil > was.pausedUntil) tat = pace.pausedUntil;
+      }
+      lane.phase = 'free';
+    }
+  }
+  const end = Math.max(...lanes.filter((l) => l.phase !== 'free').map((l) => l.at), ...lanes.map((l) => l.at));
+  return { seconds: (end - start) / 1000, replies, pace };
+}
+
+const RECIPIENTS = 3000;
+/** Each shape as announced, and the 90% of it the server really takes. */
+const REAL = 0.9;
+const shapes: { name: string; realPerSecond: number; make: (start: number) => Server; start: number }[] = [
+  {
+    name: 'a token bucket of 50/s, burst 50 (SES)',
+    realPerSecond: 50 * REAL,
+    make: (start) => {
+      const b = tokenBucket(50 * REAL, enforced(50, REAL), start);
+      return (at) => b.take(at);
+    },
+    start: Date.parse('2026-12-07T10:00:00.250Z'),
+  },
+  {
+    name: 'a window of 600 per 60 s per client from its first message (Postfix anvil)',
+    realPerSecond: enforced(600, REAL) / 60,
+    make: () => {
+      const w = fixedWindow(enforced(600, REAL), 60_000);
+      return (at) => w.take('client', at);
+    },
+    start: Date.parse('2026-12-07T10:00:00.250Z'),
+  },
+  {
+    name: 'a cap of 600 per clock minute, sending from 37 s into a minute',
+    realPerSecond: enforced(600, REAL) / 60,
+    make: () => {
+      const m = clockCap(enforced(600, REAL), 60_000);
+      return (at) => m.take(at);
+    },
+    start: Date.parse('2026-12-07T10:00:37Z'),
+  },
+  {
+    name: 'a cap of 2,000 per clock hour, sending from 20 minutes into an hour',
+    realPerSecond: enforced(2000, REAL) / 3600,
+    make: () => {
+      const h = clockCap(enforced(2000, REAL), 3_600_000);
+      return (at) => h.take(at);
+    },
+    start: Date.parse('2026-12-07T10:20:00Z'),
+  },
+];
+
+describe('the pace settles under every server shape: 3,000 recipients within 1.15 × the ideal time, throttle replies under 3%', () => {
+  for (const shape of shapes) {
+    for (const factor of [null, 1.8]) {
+      const limit = factor === null ? null : factor * shape.realPerSecond;
+      it(`${shape.name}, the profile ${limit === null ? 'unlimited' : `limited to ${limit.toFixed(2)}/s (1.8 × the real rate)`}`, () => {
+        const { seconds, replies } = simulate(shape.make(shape.start), RECIPIENTS, limit, shape.start);
+        const ideal = RECIPIENTS / shape.realPerSecond;
+        expect(seconds / ideal, `${seconds.toFixed(0)} s for an ideal ${ideal.toFixed(0)} s, ${replies} throttle replies`).toBeLessThanOrEqual(1.15);
+        expect(replies / RECIPIENTS, `${replies} throttle replies in ${seconds.toFixed(0)} s`).toBeLessThan(0.03);
+      });
+    }
+  }
+});
+
+describe('a server that refuses a share of messages whatever the pace (shedding load)', () => {
+  it('30% refused at random: the pace does not collapse, it sends at about the engine’s own speed', () => {
+    // A seeded generator: the same refusals every run.
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const { seconds } = simulate(() => random() >= 0.3, RECIPIENTS, null, Date.parse('2026-12-07T10:00:00Z'));
+    // LANES messages every LATENCY_MS, 70% of them accepted.
+    const ownSpeed = ((LANES * 1000) / LATENCY_MS) * 0.7;
+    expect(seconds, `${seconds.toFixed(1)} s`).toBeLessThanOrEqual((1.5 * RECIPIENTS) / ownSpeed);
+  });
+});
+
+describe('the rules', () => {
+  const limit = null;
+  /** `n` accepted from `at`, 10 ms apart; the time after the last. */
+  const accept = (s: PaceState, n: number, at: number): [PaceState, number] => {
+    for (let i = 0; i < n; i++) s = paceAccepted(s, 1, at + i * 10, limit);
+    return [s, at + n * 10];
+  };
+
+  it('replies in a row back the pace off for the server’s window, twice as long after each refused probe, and never undo a cut meanwhile', () => {
+    let [s, t] = accept(initialPace(), 100, 0);
+    for (let i = 0; i < REPEATED; i++) s = paceThrottled(s, '450 4.7.1 too much mail', t + i, limit).state;
+    expect(s.pausedUntil).toBe(t + REPEATED - 1 + 1000);
+    const probe = s.pausedUntil;
+    // A reply to a send from before the pause does not lengthen it; the probe's doubles it.
+    s = paceThrottled(s, '450', probe - 500, limit).state;
+    expect(s.pausedUntil).toBe(probe);
+    s = paceThrottled(s, '450', probe, limit).state;
+    expect(s.pausedUntil).toBe(probe + 2000);
+    for (let i = 0; i < 20; i++) s = paceThrottled(s, '450', s.pausedUntil, limit).state;
+    expect(s.backoffMs).toBe(5 * 60_000);
+    expect(s.rate).not.toBeNull();
+    expect(s.slowdownReply).toMatch(/window is full: waiting 300 s/);
+  });
+
+  it('learns the window’s quota over its length when it reopens: 100 taken, reopened 10 s after they began, 10/s (and one reported late, 10.1/s)', () => {
+    let [s, t] = accept(initialPace(), 100, 0);
+    for (let i = 0; i < REPEATED; i++) s = paceThrottled(s, '450', t + i, limit).state;
+    // Accepted before the pause, reported late (a batch commits a group at a time): the quota grows, the pause stands.
+    s = paceAccepted(s, 1, t + REPEATED + 10, limit);
+    expect(s.backoffMs).toBe(1000);
+    s = paceAccepted(s, 1, 10_000, limit);
+    expect(s.rate).toBeCloseTo(10.1, 5);
+    expect(s.windowMs).toBe(10_000);
+    expect(s.pausedUntil).toBe(0);
+    // It grows after a clean window, not after a clean second.
+    [s] = accept(s, 10, 15_000);
+    expect(s.rate).toBeCloseTo(10.1, 5);
+    s = paceAccepted(s, 1, 20_000, limit);
+    expect(s.rate).toBeCloseTo(10.1 * 1.05, 5);
+  });
+
+  it('cuts to 95% of what was accepted in the last second on replies among accepted messages, once a second', () => {
+    let [s] = accept(initialPace(), 60, 1000);
+    const first = paceThrottled(s, '454', 1700, limit);
+    expect(first.cut).toBeCloseTo(60 * 0.95, 5);
+    s = paceThrottled(first.state, '454', 1800, limit).state;
+    expect(s.rate).toBe(first.cut);
+  });
+
+  it('never learns a rate above the profile’s own limit', () => {
+    let [s, t] = accept(initialPace(), 100, 0);
+    for (let i = 0; i < REPEATED; i++) s = paceThrottled(s, '450', t + i, 5).state;
+    s = paceAccepted(s, 1, 3_000, 5);
+    expect(s.rate).toBe(5);
+    for (let i = 0; i < 10; i++) s = paceAccepted(s, 1, 10_000 + i * 5_000, 5);
+    expect(s.rate).toBe(5);
+  });
+});
