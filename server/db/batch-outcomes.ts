@@ -8,7 +8,7 @@ import { now, type Db } from '.';
 import type { DeliveryAttempt, SendClaim, SendKey } from './deliveries';
 import { claimSend, lastAttemptNumber, sendsOf } from './deliveries';
 import { moveRecipient, type RecipientMove } from './recipients';
-import { recordAccepted } from './throttle';
+import { noteAccepted, recordAccepted, takeUntold } from './throttle';
 
 const CHUNK = 200;
 const chunks = <T>(items: T[], size = CHUNK): T[][] =>
@@ -157,7 +157,6 @@ export async function commitBatchOutcomes(
  */
 export class OutcomeGroups {
   private pending: BatchOutcome[] = [];
-  private accepted = 0;
   private flushing: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
 
@@ -176,16 +175,16 @@ export class OutcomeGroups {
 
   note(o: BatchOutcome): void {
     this.pending.push(o);
-    if (o.ledger === 'SENT') this.accepted++;
+    if (o.ledger === 'SENT') noteAccepted(this.profileId);
     if (this.pending.length >= this.flushAt) void this.flush();
   }
 
   /** Commits what waits; resolves once it (and every group before it) is committed. */
   flush(): Promise<void> {
     const group = this.pending;
-    const count = this.accepted;
+    // The accepted ones not told to the pace yet, this batch's and any other's in this process (a throttle reply may have told some).
+    const count = takeUntold(this.profileId);
     this.pending = [];
-    this.accepted = 0;
     this.flushing = this.flushing.then(() =>
       commitWithRetries(() => commitBatchOutcomes(this.db, this.runId, this.nodeId, group, { profileId: this.profileId, nowMs: Date.now(), count })),
     );

@@ -210,14 +210,36 @@ async function changePace<T>(
   return db.isTransaction ? inTransaction(db) : db.transaction().execute(inTransaction);
 }
 
+/**
+ * Messages this process saw accepted and has not told the pace yet, by profile: a batch tells it with
+ * each group of outcomes it commits, but a throttle reply is told at once, and "replies in a row,
+ * nothing accepted between" (the server's window is full) must not count the replies that came while
+ * accepted messages waited for their group. So a throttle reply takes these first.
+ */
+const untold = new Map<string, number>();
+
+/** A batch's message was accepted: told to the pace with its group's commit (takeUntold) or before the next throttle reply. */
+export function noteAccepted(profileId: string): void {
+  untold.set(profileId, (untold.get(profileId) ?? 0) + 1);
+}
+
+/** The accepted messages not told to the pace yet (see noteAccepted); they are the caller's to tell. */
+export function takeUntold(profileId: string): number {
+  const count = untold.get(profileId) ?? 0;
+  untold.delete(profileId);
+  return count;
+}
+
+/** Accepted messages into the pace; the server's window reopened: the schedule starts again from now at the learned rate. */
+function withAccepted(before: PaceState, count: number, nowMs: number, limit: number | null) {
+  const pace = paceAccepted(before, count, nowMs, limit);
+  return { pace, tatUs: reopened(before, pace) ? micros(nowMs) : undefined };
+}
+
 /** The server accepted `count` messages (what a slow-down and the server's window learn from). Call it in the outcome's transaction. */
 export async function recordAccepted(db: Db, profileId: string, nowMs: number, count = 1): Promise<void> {
   const profile = await db.selectFrom('smtpProfiles').select('ratePerSecond').where('id', '=', profileId).executeTakeFirst();
-  await changePace(db, profileId, (before) => {
-    const pace = paceAccepted(before, count, nowMs, profile?.ratePerSecond ?? null);
-    // The server's window reopened: the schedule starts again from now at the learned rate.
-    return { pace, tatUs: reopened(before, pace) ? micros(nowMs) : undefined, result: undefined };
-  });
+  await changePace(db, profileId, (before) => ({ ...withAccepted(before, count, nowMs, profile?.ratePerSecond ?? null), result: undefined }));
 }
 
 /** A message the server did not take gives its place in the daily cap back. */
@@ -230,10 +252,14 @@ export async function refundDailySlot(db: Db, profileId: string, day: string): P
  * null when nothing was cut.
  */
 export async function recordThrottleReply(db: Db, profile: ThrottledProfile, reply: string, nowMs: number): Promise<number | null> {
-  const cut = await changePace(db, profile.id, (before) => {
+  const accepted = takeUntold(profile.id);
+  const cut = await changePace(db, profile.id, (told) => {
+    // First what was accepted before this reply and is not told yet (noteAccepted).
+    const first = accepted > 0 ? withAccepted(told, accepted, nowMs, profile.ratePerSecond) : { pace: told, tatUs: undefined };
+    const before = first.pace;
     const { state, cut } = paceThrottled(before, reply, nowMs, profile.ratePerSecond);
     // A longer back-off: the schedule starts again at its end (the slots given before it are given up).
-    return { pace: state, tatUs: state.pausedUntil > before.pausedUntil ? micros(state.pausedUntil) : undefined, result: cut };
+    return { pace: state, tatUs: state.pausedUntil > before.pausedUntil ? micros(state.pausedUntil) : first.tatUs, result: cut };
   });
   return cut ?? null;
 }

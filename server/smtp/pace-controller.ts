@@ -210,6 +210,10 @@ export function paceThrottled(s: PaceState, reply: string, now: number, limit: n
   // is what was accepted in the part of the second that has passed (at least a tenth), not the few alone.
   const sendingSince = Math.max(second * 1000, s.warmUntil - 1000);
   const early = s.accSec === second && s.accPrev === 0 && accepted + refused < EVIDENCE;
+  // No pace learned yet and too few answers to tell a rate limit from a server shedding load: retried, no
+  // cut. At the engine's speed the next few answers come within milliseconds; cut on three, a shedding
+  // server's pace fell to 10/s for seconds until enough refusals came at that pace to undo it.
+  if (early && s.rate === null && s.episodeFrom === -1) return { state, cut: null };
   const acceptedPerSecond = early ? accepted / Math.min(1, Math.max(0.1, (now - sendingSince) / 1000)) : accepted;
   const current = effectiveRate(s, limit);
   const sinceCut = state.epAcc + state.epThr;
