@@ -35,6 +35,7 @@ function simulate(server: Server, recipients: number, limit: number | null, star
     const was = pace;
     pace = paceAccepted(pace, untold, now, limit);
     if (reopened(was, pace)) tat = now;
+    if (process.env.TRACE && (was.rate !== pace.rate || was.backoffMs !== pace.backoffMs)) console.log(`T ${((now - start) / 1000).toFixed(2)} acc rate ${was.rate?.toFixed(1)}->${pace.rate?.toFixed(1)} backoff ${pace.backoffMs} win ${pace.windowMs} delivered ${delivered}`);
     [untold, committedAt] = [0, now];
   };
   type Lane = { at: number; phase: 'free' | 'send' | 'answer'; slot: number; waited: number; ok: boolean };
@@ -93,6 +94,7 @@ function simulate(server: Server, recipients: number, limit: number | null, star
         pace = paceThrottled(pace, '454 Throttling failure', now, limit).state;
         if (pace.pausedUntil > was.pausedUntil) tat = pace.pausedUntil;
         if (pace.backoffMs > 0 && was.backoffMs === 0) backoffs++;
+        if (process.env.TRACE && (was.rate !== pace.rate || was.backoffMs !== pace.backoffMs)) console.log(`T ${((now - start) / 1000).toFixed(2)} thr rate ${was.rate?.toFixed(1)}->${pace.rate?.toFixed(1)} backoff ${pace.backoffMs} win ${pace.windowMs} quota ${pace.quota} delivered ${delivered}`);
       }
       lane.phase = 'free';
     }
@@ -123,6 +125,15 @@ const shapes: { name: string; realPerSecond: number; make: (start: number) => Se
     },
     start: Date.parse('2026-12-07T10:00:00.250Z'),
   },
+  ...[10, 25].map((seconds) => ({
+    name: `a window of 600 per ${seconds} s per client from its first message`,
+    realPerSecond: enforced(600, REAL) / seconds,
+    make: () => {
+      const w = fixedWindow(enforced(600, REAL), seconds * 1000);
+      return (at: number) => w.take('client', at);
+    },
+    start: Date.parse('2026-12-07T10:00:00.250Z'),
+  })),
   {
     name: 'a cap of 600 per clock minute, sending from 37 s into a minute',
     realPerSecond: enforced(600, REAL) / 60,
@@ -195,37 +206,52 @@ describe('the rules', () => {
     return [s, at + n * 10];
   };
 
-  it('replies in a row back the pace off for the server’s window, twice as long after each refused probe, and never undo a cut meanwhile', () => {
+  it('replies in a row back the pace off for the server’s window: 1 s, then a quarter of the time since it began after each refused probe, and never undo a cut meanwhile', () => {
     let [s, t] = accept(initialPace(), 100, 0);
     for (let i = 0; i < REPEATED; i++) s = paceThrottled(s, '450 4.7.1 too much mail', t + i, limit).state;
-    expect(s.pausedUntil).toBe(t + REPEATED - 1 + 1000);
+    const began = t + REPEATED - 1;
+    expect(s.pausedUntil).toBe(began + 1000);
     const probe = s.pausedUntil;
-    // A reply to a send from before the pause does not lengthen it; the probe's doubles it.
+    // A reply to a send from before the pause does not lengthen it; the probe's does, by at least a second.
     s = paceThrottled(s, '450', probe - 500, limit).state;
     expect(s.pausedUntil).toBe(probe);
     s = paceThrottled(s, '450', probe, limit).state;
-    expect(s.pausedUntil).toBe(probe + 2000);
-    for (let i = 0; i < 20; i++) s = paceThrottled(s, '450', s.pausedUntil, limit).state;
+    expect(s.pausedUntil).toBe(probe + 1000);
+    // 20 s into the back-off, a refused probe pauses 5 s more.
+    s = paceThrottled(s, '450', began + 20_000, limit).state;
+    expect(s.pausedUntil).toBe(began + 25_000);
+    for (let i = 0; i < 60; i++) s = paceThrottled(s, '450', s.pausedUntil, limit).state;
     expect(s.backoffMs).toBe(5 * 60_000);
     expect(s.rate).not.toBeNull();
     expect(s.slowdownReply).toMatch(/window is full: waiting 300 s/);
   });
 
-  it('learns the window’s quota over its length when it reopens: 100 taken, reopened 10 s after they began, 10/s (and one reported late, 10.1/s)', () => {
+  it('learns the window’s quota over its length when it reopens: 100 taken (one reported late), a window of 10 s, about 10/s', () => {
     let [s, t] = accept(initialPace(), 100, 0);
     for (let i = 0; i < REPEATED; i++) s = paceThrottled(s, '450', t + i, limit).state;
     // Accepted before the pause, reported late (a batch commits a group at a time): the quota grows, the pause stands.
     s = paceAccepted(s, 1, t + REPEATED + 10, limit);
     expect(s.backoffMs).toBe(1000);
-    s = paceAccepted(s, 1, 10_000, limit);
-    expect(s.rate).toBeCloseTo(10.1, 5);
-    expect(s.windowMs).toBe(10_000);
+    // Each probe is refused until the server's window, 10 s from the first message, ends.
+    while (s.pausedUntil < 10_000) s = paceThrottled(s, '450', s.pausedUntil, limit).state;
+    const lastRefused = s.lastRefusedAt;
+    const reopenedAt = s.pausedUntil;
+    s = paceAccepted(s, 1, reopenedAt, limit);
     expect(s.pausedUntil).toBe(0);
+    // The window ended between the last refused probe and the accepted one: half way, within a quarter of its length.
+    expect(s.windowMs).toBe((lastRefused + reopenedAt) / 2);
+    expect(Math.abs(s.windowMs - 10_000)).toBeLessThanOrEqual(2500);
+    expect(s.rate).toBeCloseTo((101 / s.windowMs) * 1000, 5);
+    // It never grows past what the window sustains at most (its quota over the time to the last refused probe).
+    expect(s.ceiling).toBeCloseTo((101 / lastRefused) * 1000, 5);
+    const learned = s.rate!;
     // It grows after a clean window, not after a clean second.
-    [s] = accept(s, 10, 15_000);
-    expect(s.rate).toBeCloseTo(10.1, 5);
-    s = paceAccepted(s, 1, 20_000, limit);
-    expect(s.rate).toBeCloseTo(10.1 * 1.05, 5);
+    let at = reopenedAt;
+    [s, at] = accept(s, 10, at + 1000);
+    expect(s.rate).toBeCloseTo(learned, 5);
+    for (let i = 0; i < 20; i++) s = paceAccepted(s, 1, (at += s.windowMs), limit);
+    expect(s.rate).toBeGreaterThan(learned);
+    expect(s.rate).toBeCloseTo(s.ceiling, 5);
   });
 
   it('cuts to 95% of what was accepted in the last second on replies among accepted messages, once a second', () => {

@@ -9,12 +9,15 @@ export const paceMigrations: Record<string, Migration> = {
         ['window_since_us', 0],
         ['window_accepted', 0],
         ['last_accepted_us', 0],
+        // The last throttle reply: the window ended after it.
+        ['last_refused_us', 0],
         // Throttle replies since the last accepted message, and what the window had accepted at the first (-1: none).
         ['in_row', 0],
         ['quota', -1],
         // The back-off (0: none) and no send before paused_until_us; the server's window as learned.
         ['backoff_ms', 0],
         ['paused_until_us', 0],
+        ['paused_since_us', 0],
         ['window_ms', 1000],
       ];
       for (const [name, initial] of columns) {
@@ -23,6 +26,11 @@ export const paceMigrations: Record<string, Migration> = {
           .addColumn(name, 'integer', (c) => c.notNull().defaultTo(initial))
           .execute();
       }
+      // What the learned window surely does not sustain (messages/s; 0: none known).
+      await db.schema
+        .alterTable('smtp_throttle')
+        .addColumn('ceiling_rate', 'real', (c) => c.notNull().defaultTo(0))
+        .execute();
     },
   },
 };

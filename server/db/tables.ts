@@ -291,6 +291,12 @@ export interface Tables {
     windowSinceUs: number;
     windowAccepted: number;
     lastAcceptedUs: number;
+    /** When the last throttle reply came. */
+    lastRefusedUs: number;
+    /** What the learned window surely does not sustain (messages/s; 0: none known). */
+    ceilingRate: number;
+    /** When the back-off began. */
+    pausedSinceUs: number;
     /** Throttle replies since the last accepted message, and what the window had accepted at the first (-1: none). */
     inRow: number;
     quota: number;

@@ -12,10 +12,12 @@
  *   pace looks the same at first; if the share since the cut is still 80% of what prompted it, the cut
  *   is undone and for a minute such replies are only retried.
  * - REPEATED replies in a row, nothing accepted between: the server's window is full. The pace backs
- *   off, 1 s and then twice as long each time a probe is refused (at most MAX_BACKOFF_MS), instead of
- *   retrying into the window; nothing is undone while the replies go on. The first message accepted
- *   after it says the window has ended: the pace learns the window's quota over its length (what was
- *   accepted since the window began, until the first refusal, over the time until it reopened).
+ *   off, 1 s, then after each refused probe half as long as the window has lasted so far (at least 1 s,
+ *   at most MAX_BACKOFF_MS), instead of retrying into the window; nothing is undone while the replies go
+ *   on. The first message accepted after it says the window has ended, between the last refused probe
+ *   and now: the pace learns the window's quota (what was accepted since the window began, until the
+ *   first refusal) over its length (half way between the two). Doubling the pause instead, a 10 s
+ *   window was taken for 15 s, and the pace sent at two thirds of what the server takes.
  * - Each clean window (a second for a bucket, the learned window otherwise) raises the rate by 2%.
  */
 
@@ -45,6 +47,12 @@ export interface PaceState {
   windowSince: number;
   windowAccepted: number;
   lastAcceptedAt: number;
+  /** When the last throttle reply came (0: none). */
+  lastRefusedAt: number;
+  /** At most what the learned window sustains (its quota over the time to the last refused probe; 0: none known). */
+  ceiling: number;
+  /** When the back-off began (0: none). */
+  pausedSince: number;
   /** Throttle replies since the last accepted message, and what the window had accepted at the first of them (-1: none). */
   inRow: number;
   quota: number;
@@ -76,6 +84,9 @@ export const initialPace = (): PaceState => ({
   windowSince: 0,
   windowAccepted: 0,
   lastAcceptedAt: 0,
+  lastRefusedAt: 0,
+  ceiling: 0,
+  pausedSince: 0,
   inRow: 0,
   quota: -1,
   backoffMs: 0,
@@ -91,6 +102,8 @@ const EVIDENCE = 10;
 /** Throttle replies in a row, nothing accepted between, that say the server's window is full. */
 export const REPEATED = 8;
 export const MAX_BACKOFF_MS = 5 * 60_000;
+/** A refused probe pauses for this share of the time since the back-off began (at least 1 s): the window's end is then known to within it. */
+const PROBE_FRACTION = 0.25;
 /** Nothing accepted for this long (or the learned window, when longer): what the server counted has ended. */
 const IDLE_MS = 10_000;
 /** The learned rate is this much under what the server took. */
@@ -127,6 +140,8 @@ export function paceAccepted(s: PaceState, n: number, now: number, limit: number
     epAcc: s.epAcc + n,
     windowSince: fresh ? now : s.windowSince,
     windowAccepted: (fresh ? 0 : s.windowAccepted) + n,
+    // After a pause longer than the window, what the server sustains may have changed: the pace may find out.
+    ceiling: fresh ? 0 : s.ceiling,
     lastAcceptedAt: now,
     inRow: 0,
     quota: -1,
@@ -137,15 +152,18 @@ export function paceAccepted(s: PaceState, n: number, now: number, limit: number
     return { ...next, inRow: s.inRow, quota: s.quota + n };
   }
   if (s.backoffMs > 0) {
-    // The window reopened: it took `quota` from windowSince on, and ended at the latest now.
-    const windowMs = Math.max(1000, now - s.windowSince);
-    // No margin: the window as seen (until a probe was accepted) is at least the server's, so this is at most its rate.
+    // The window reopened: it took `quota` from windowSince on, and ended after the last refused probe, at the latest now.
+    const ended = s.lastRefusedAt > s.windowSince && s.lastRefusedAt < now ? (s.lastRefusedAt + now) / 2 : now;
+    const windowMs = Math.max(1000, ended - s.windowSince);
+    // No margin: a window taken a little short makes the pace meet its end a little early, and wait it out.
     const learned = (Math.max(1, s.quota) / windowMs) * 1000;
+    const ceiling = ended < now ? (Math.max(1, s.quota) / Math.max(1000, s.lastRefusedAt - s.windowSince)) * 1000 : 0;
     return {
       ...next,
       ...noEpisode,
       rate: Math.max(MIN_RATE, Math.min(limit ?? Number.POSITIVE_INFINITY, learned)),
       windowMs,
+      ceiling,
       windowSince: now,
       windowAccepted: n,
       backoffMs: 0,
@@ -157,7 +175,9 @@ export function paceAccepted(s: PaceState, n: number, now: number, limit: number
   // A clean window: 2% more for a window of a second (at least half a message per second), 5% for a longer
   // one (there are fewer of them, and its rate was learned on the safe side), up to the profile's limit.
   const step = s.windowMs > 1000 ? s.rate * 0.05 : Math.max(s.rate * 0.02, 0.5);
-  return { ...next, ...noEpisode, rate: Math.min(limit ?? 1e12, s.rate + step), increaseAfter: now + Math.max(1000, s.windowMs) };
+  // Never above what the learned window sustains at most.
+  const ceiling = s.ceiling > 0 ? Math.max(s.ceiling, s.rate) : 1e12;
+  return { ...next, ...noEpisode, rate: Math.min(limit ?? 1e12, ceiling, s.rate + step), increaseAfter: now + Math.max(1000, s.windowMs) };
 }
 
 /** The server answered a throttle reply at `now`: the new state, and the new rate when this reply cut it. */
@@ -176,6 +196,7 @@ export function paceThrottled(s: PaceState, reply: string, now: number, limit: n
     thrPrev: thr.prev,
     epThr: s.epThr + 1,
     inRow,
+    lastRefusedAt: now,
     quota: s.quota >= 0 ? s.quota : fresh ? 0 : s.windowAccepted,
     // A window with a throttle reply is not a clean one: the pace does not grow until one passes without.
     increaseAfter: Math.max(s.increaseAfter, now + Math.max(1000, s.windowMs)),
@@ -183,7 +204,7 @@ export function paceThrottled(s: PaceState, reply: string, now: number, limit: n
   if (inRow >= REPEATED || s.backoffMs > 0) {
     // A reply to a send from before the pause adds nothing; one to a probe after it doubles the pause.
     if (s.backoffMs > 0 && now < s.pausedUntil) return { state, cut: null };
-    const backoffMs = s.backoffMs > 0 ? Math.min(MAX_BACKOFF_MS, s.backoffMs * 2) : 1000;
+    const backoffMs = s.backoffMs > 0 ? Math.min(MAX_BACKOFF_MS, Math.max(1000, (now - s.pausedSince) * PROBE_FRACTION)) : 1000;
     // A window learned before: the first probe goes when it ends, not before.
     const windowEnd = s.backoffMs === 0 && s.windowMs > 1000 ? state.windowSince + s.windowMs : 0;
     const pausedUntil = Math.max(now + backoffMs, windowEnd);
@@ -194,6 +215,7 @@ export function paceThrottled(s: PaceState, reply: string, now: number, limit: n
       ...state,
       backoffMs,
       pausedUntil,
+      pausedSince: s.backoffMs > 0 ? s.pausedSince : now,
       rate,
       slowdownAt: now,
       slowdownReply: `${reply.slice(0, 400)} (the server's window is full: waiting ${Math.round((pausedUntil - now) / 1000)} s)`,
@@ -245,6 +267,7 @@ export function paceThrottled(s: PaceState, reply: string, now: number, limit: n
   state = {
     ...state,
     rate,
+    ceiling: 0,
     ...(s.episodeShare === 0 && measured ? { episodeShare: share } : {}),
     // Where the episode started from: the learned rate then, or -2 for none (the profile's own pace).
     ...(s.episodeFrom === -1 ? { episodeFrom: s.rate ?? -2 } : {}),
