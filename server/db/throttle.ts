@@ -17,7 +17,7 @@ import { type PaceState, paceAccepted, paceThrottled, reopened } from '../smtp/p
 
 export type Reservation =
   /** Send after waiting this long (0: now). */
-  | { ok: true; waitMs: number; day: string }
+  | { ok: true; waitMs: number; day: string; intervalMs: number }
   /** No slot soon enough: retry after this long (durably, via Temporal). */
   | { ok: false; retryAfterMs: number; reason: 'rate' | 'daily-cap' | 'back-off' };
 
@@ -61,7 +61,7 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
   const from = greatest(db, sql`smtp_throttle.tat_us`, greatest(db, bigint(nowUs), sql`smtp_throttle.paused_until_us`));
   // By the slot's time, not the asking time: lanes ask for several slots at once when a run starts.
   const stretch = sql<number>`(CASE WHEN ${idle} OR ${from} < smtp_throttle.warm_until_us THEN ${sql.lit(WARMUP_STRETCH)} ELSE 1 END)`;
-  const reserved = await sql<{ slotUs: number }>`
+  const reserved = await sql<{ slotUs: number; tatUs: number }>`
     INSERT INTO smtp_throttle (profile_id, tat_us, slot_us, day, day_count, warm_until_us)
       VALUES (${profile.id}, ${nowUs + firstIntervalUs}, ${nowUs}, ${today}, 1, ${nowUs + SECOND_US})
     ON CONFLICT (profile_id) DO UPDATE SET
@@ -72,10 +72,10 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
       day = ${today}
     WHERE ${from} - ${bigint(nowUs)} <= ${bigint(maxWaitMs * 1000)}
       AND (${bigint(cap)} IS NULL OR smtp_throttle.day <> ${today} OR smtp_throttle.day_count < ${bigint(cap)})
-    RETURNING slot_us`.execute(db);
+    RETURNING slot_us, tat_us`.execute(db);
   const row = reserved.rows[0];
   // The slot is the previous theoretical arrival time (or now); tat_us moved on by one interval.
-  if (row) return { ok: true, waitMs: Math.max(0, (row.slotUs - nowUs) / 1000), day: today };
+  if (row) return { ok: true, waitMs: Math.max(0, (row.slotUs - nowUs) / 1000), day: today, intervalMs: (row.tatUs - row.slotUs) / 1000 };
 
   const state = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirstOrThrow();
   if (cap !== null && state.day === today && state.dayCount >= cap) {
