@@ -50,6 +50,8 @@ export const UNIT_TESTS = [
   'test/replay.test.ts',
   'test/reputation-guard.test.ts',
   'test/sandbox-read.test.ts',
+  'test/sandbox-shapes.test.ts',
+  'test/pace-controller.test.ts',
   'test/sandbox-store.test.ts',
   'test/sandbox-mailbox.test.ts',
   'test/security/http-guard.test.ts',

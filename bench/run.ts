@@ -2,7 +2,7 @@
  * `npm run bench`: each part starts the real product (scripts/start.ts) on its own ports and a fresh
  * data folder, measures, and merges its figures into bench/results/latest.json (keeping every key
  * other parts or earlier runs wrote there).
- *   BENCH_PARTS=throughput,postgres,queries,throttle,adaptive,faults,import,events   the parts to run, in this order (default: all)
+ *   BENCH_PARTS=throughput,postgres,queries,throttle,adaptive,server_shapes,faults,import,events   the parts to run, in this order (default: all)
  *   throughput  raw nodemailer → sandbox, campaigns of 10k and 100k, memory (bench/throughput.ts:
  *               BENCH_SIZES, BENCH_RAW_N, BENCH_WARMUP)
  *   postgres    the same campaigns with the app database on PostgreSQL, with 1 and 3 workers
@@ -11,6 +11,7 @@
  *               PostgreSQL (bench/queries.ts: BENCH_QUERY_ROWS)
  *   throttle    the busiest second and the steady rate at profile limits 1, 14, 100, 500/s (bench/sending.ts)
  *   adaptive    a server throttling at 50/s that the profile does not know (bench/sending.ts)
+ *   server_shapes  servers that count as real ones do (a bucket, a window per client, a cap per minute), 3,000 recipients each (bench/shapes.ts)
  *   faults      454 on 30%, a killed worker, connections dropped after DATA, overlapping attempts (bench/faults.ts)
  *   import      a 100,000-row CSV imported by the durable job: seconds and worker memory (bench/audiences.ts: BENCH_IMPORT_ROWS)
  *   events      API events per second, beside journeys started straight on the same Temporal server
@@ -27,6 +28,7 @@ import { postgresPart } from './postgres';
 import { Progress } from './progress';
 import { queriesPart } from './queries';
 import { adaptivePart, throttlePart } from './sending';
+import { shapesPart } from './shapes';
 import { gitCommit, liveServers, liveStacks, machineInfo, type PartContext, type PartResult } from './session';
 import { throughputPart } from './throughput';
 
@@ -40,6 +42,7 @@ const PARTS: Record<string, (ctx: PartContext) => Promise<PartResult>> = {
   queries: queriesPart,
   throttle: throttlePart,
   adaptive: adaptivePart,
+  server_shapes: shapesPart,
   faults: faultsPart,
   import: importPart,
   events: eventsPart,

@@ -25,7 +25,7 @@ const PROFILE_LIMITS: (number | null)[] = [null, 80];
 /** Run each throttle campaign a second time, with the profile's connections already open (BENCH_THROTTLE_REPEAT=0: not). */
 const REPEAT = process.env.BENCH_THROTTLE_REPEAT !== '0';
 
-interface Measured {
+export interface Measured {
   runId: string;
   /** From the start request to the last message stored, and to the first. */
   seconds: number | null;
@@ -36,7 +36,7 @@ interface Measured {
 }
 
 /** One campaign to these contacts with the sandbox profile at `limit`, from a forgotten pace; counted at the sink. */
-async function measuredRun(
+export async function measuredRun(
   s: Session,
   ctx: PartContext,
   label: string,
@@ -69,7 +69,7 @@ async function measuredRun(
   };
 }
 
-async function contactsFor(s: Session, ctx: PartContext, n: number): Promise<string[]> {
+export async function contactsFor(s: Session, ctx: PartContext, n: number): Promise<string[]> {
   await ensureContacts(s.dbs.app, n, ctx.progress);
   return (await listContacts(s.dbs.app, n)).map((c) => c.id);
 }

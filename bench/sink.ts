@@ -3,6 +3,7 @@
  * Message-IDs of its send ledger), when each was stored, and the run's delivery log. Plus the wait for
  * a run to end, bounded: a stuck run is an error, never a hang.
  */
+import { classifySmtpError } from '../server/smtp/classify';
 import { runMessageIds } from '../server/db/deliveries';
 import { listRunAttempts } from '../server/db/runs';
 import { countSandboxMessages, sandboxReceipts } from '../server/db/sandbox';
@@ -73,7 +74,9 @@ export async function tallyRun(dbs: Dbs, runId: string, recipients: number): Pro
   for (const a of attempts) {
     outcomes[a.outcome] = (outcomes[a.outcome] ?? 0) + 1;
     if (a.outcome === 'sent') sentBy.set(a.messageId, (sentBy.get(a.messageId) ?? 0) + 1);
-    if (a.smtpCode === 454) throttleReplies++;
+    // 454 (a token bucket, as SES) and any other reply about the pace (450 "too much mail", 451 "rate limit").
+    if (a.smtpCode === 454 || (a.smtpCode !== null && classifySmtpError({ responseCode: a.smtpCode, response: a.smtpReply }).kind === 'throttled'))
+      throttleReplies++;
     if (a.outcome === 'uncertain') {
       uncertainAttempts++;
       uncertainIds.add(a.messageId);

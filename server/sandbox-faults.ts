@@ -9,188 +9,10 @@
  * retry) always gets the same answers.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import { FAULT_REPLIES, type FaultReply, type Faults } from './sandbox-fault-spec';
+import { clockCap, concurrentConnections, enforced, fixedWindow, greylist, perConnection, tokenBucket } from './sandbox-shapes';
 
-export interface Faults {
-  /**
-   * A token bucket shared by all connections: `perSecond` tokens a second, at most `burst` kept. A
-   * message with no token left is answered 454 after its DATA (where Amazon SES answers) and not kept.
-   */
-  throttle?: { perSecond: number; burst: number };
-  /** This percentage of messages is answered 454 Throttling failure after DATA and not kept, whatever the pace (a server that sheds load). */
-  fail454Percent?: number;
-  /** A connection beyond this many open at once is answered 421 instead of the greeting, then closed. */
-  maxConnections?: number;
-  /** This percentage of MAIL FROM commands is answered 421, then the connection is closed. */
-  disconnect421Percent?: number;
-  /** The first `greylist` RCPT TO of each (sender, recipient) pair are answered 451; later ones pass. */
-  greylist?: number;
-  /** This percentage of recipient addresses is answered 550, chosen by a hash of the address and the seed. */
-  rejectPercent?: number;
-  /** The first `auth454` AUTH attempts are answered 454, whatever the credentials. */
-  auth454?: number;
-  /** The first `block550` messages are answered 550 5.7.1 after DATA and not kept: a provider blocking the sender for a while. */
-  block550?: number;
-  /** This percentage of messages is kept, then the connection is destroyed without the 250 reply. */
-  dropAfterDataPercent?: number;
-  /** The replies to the greeting, AUTH, MAIL FROM, RCPT TO and the end of DATA each wait this long. */
-  slowMs?: number;
-  /** The greeting (only) waits this long, as a server that pauses before it greets: opening a connection is slow, sending on it is not. */
-  greetingMs?: number;
-  /** Changes which recipients `rejectPercent` picks. */
-  seed?: string;
-}
-
-/** The replies a client sees, word for word. */
-export const FAULT_REPLIES = {
-  throttled: { code: 454, text: '4.7.0 Throttling failure: Maximum sending rate exceeded.' },
-  tooManyConnections: { code: 421, text: '4.7.0 Too many connections, closing' },
-  greylisted: { code: 451, text: '4.7.1 Greylisted, please try again later' },
-  rejected: { code: 550, text: '5.1.1 Mailbox unavailable' },
-  authRefused: { code: 454, text: '4.7.0 Too many login attempts, please try again later' },
-  blocked: { code: 550, text: '5.7.1 Message rejected: sending blocked by policy (sender reputation)' },
-} as const;
-
-export type FaultReply = { code: number; text: string };
-
-const FORMAT =
-  'a comma-separated list such as throttle=50/s,burst=50,fail454=30%,max-connections=10,disconnect421=2%,greylist=1,reject=5%,auth454=1,block550=25,drop-after-data=1%,slow=200ms,slow-greeting=300ms,seed=abc';
-
-type Setter = (faults: Faults, value: string) => string | undefined;
-
-const count = (value: string) => (/^\d+$/.test(value) && Number(value) >= 1 ? Number(value) : undefined);
-/** "5%", "0.5%": a percentage above 0 and at most 100, with at most two decimals. */
-const percent = (value: string) => {
-  const m = /^(\d+(?:\.\d{1,2})?)%$/.exec(value);
-  const p = m ? Number(m[1]) : NaN;
-  return p > 0 && p <= 100 ? p : undefined;
-};
-
-const setters: Record<string, Setter> = {
-  throttle(f, v) {
-    const m = /^(\d+(?:\.\d+)?)\/s$/.exec(v);
-    const rate = m ? Number(m[1]) : NaN;
-    if (!(rate > 0)) return 'takes messages per second above 0, like throttle=50/s';
-    f.throttle = { perSecond: rate, burst: f.throttle?.burst ?? NaN };
-  },
-  burst(f, v) {
-    const n = count(v);
-    if (n === undefined) return 'takes a whole number of messages, at least 1, like burst=10';
-    f.throttle = { perSecond: f.throttle?.perSecond ?? NaN, burst: n };
-  },
-  fail454(f, v) {
-    f.fail454Percent = percent(v);
-    if (f.fail454Percent === undefined) return 'takes a percentage above 0% and at most 100%, like fail454=30%';
-  },
-  'max-connections'(f, v) {
-    f.maxConnections = count(v);
-    if (f.maxConnections === undefined) return 'takes a whole number, at least 1, like max-connections=10';
-  },
-  disconnect421(f, v) {
-    f.disconnect421Percent = percent(v);
-    if (f.disconnect421Percent === undefined) return 'takes a percentage above 0% and at most 100%, like disconnect421=2%';
-  },
-  greylist(f, v) {
-    f.greylist = count(v);
-    if (f.greylist === undefined) return 'takes how many first attempts of a sender and recipient to refuse, at least 1, like greylist=1';
-  },
-  reject(f, v) {
-    f.rejectPercent = percent(v);
-    if (f.rejectPercent === undefined) return 'takes a percentage above 0% and at most 100%, like reject=5%';
-  },
-  auth454(f, v) {
-    f.auth454 = count(v);
-    if (f.auth454 === undefined) return 'takes how many first AUTH attempts to refuse, at least 1, like auth454=1';
-  },
-  block550(f, v) {
-    f.block550 = count(v);
-    if (f.block550 === undefined) return 'takes how many first messages to refuse, at least 1, like block550=25';
-  },
-  'drop-after-data'(f, v) {
-    f.dropAfterDataPercent = percent(v);
-    if (f.dropAfterDataPercent === undefined) return 'takes a percentage above 0% and at most 100%, like drop-after-data=1%';
-  },
-  slow(f, v) {
-    const m = /^(\d+)(ms|s)$/.exec(v);
-    const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
-    if (!(ms >= 1)) return 'takes a delay in ms or s, like slow=200ms';
-    f.slowMs = ms;
-  },
-  'slow-greeting'(f, v) {
-    const m = /^(\d+)(ms|s)$/.exec(v);
-    const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
-    if (!(ms >= 1)) return 'takes a delay in ms or s, like slow-greeting=300ms';
-    f.greetingMs = ms;
-  },
-  seed(f, v) {
-    if (!/^[\w.-]+$/.test(v)) return 'takes letters, digits, ".", "-" or "_", like seed=run1';
-    f.seed = v;
-  },
-};
-
-/**
- * The SANDBOX_FAULTS string to a `Faults` object; every problem is its own issue that quotes the item
- * and says how to write it. An empty string means no faults.
- */
-export const FaultsSpec = z.string().transform((spec, ctx): Faults => {
-  const faults: Faults = {};
-  const seen = new Set<string>();
-  const problem = (message: string) => ctx.addIssue({ code: 'custom', message });
-  for (const item of spec
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const eq = item.indexOf('=');
-    const key = (eq < 0 ? item : item.slice(0, eq)).trim();
-    const value = eq < 0 ? '' : item.slice(eq + 1).trim();
-    const set = Object.hasOwn(setters, key) ? setters[key] : undefined;
-    if (!set) {
-      problem(`"${item}": unknown fault "${key}"; known ones are ${Object.keys(setters).join(', ')} (${FORMAT})`);
-    } else if (eq < 0 || !value) {
-      problem(`"${item}": ${key} needs a value; ${key} ${set({}, '')}`);
-    } else if (seen.has(key)) {
-      problem(`"${item}": ${key} is given twice; keep one`);
-    } else {
-      const error = set(faults, value);
-      if (error) problem(`"${item}": ${key} ${error}`);
-    }
-    seen.add(key);
-  }
-  if (faults.throttle && Number.isNaN(faults.throttle.perSecond)) {
-    // (A throttle that was given but wrong has its own issue already.)
-    if (!seen.has('throttle')) problem('burst needs a throttle too, like throttle=50/s,burst=10');
-    delete faults.throttle;
-  } else if (faults.throttle && Number.isNaN(faults.throttle.burst)) {
-    // One second's worth by default, and at least one message, or nothing would ever pass.
-    faults.throttle.burst = Math.max(1, faults.throttle.perSecond);
-  }
-  return faults;
-});
-
-/** Parses a SANDBOX_FAULTS string; throws an Error naming SANDBOX_FAULTS and each problem. */
-export function parseFaults(spec: string): Faults {
-  const parsed = FaultsSpec.safeParse(spec);
-  if (parsed.success) return parsed.data;
-  throw new Error(`SANDBOX_FAULTS is not valid:\n${parsed.error.issues.map((i) => `  ${i.message}`).join('\n')}`);
-}
-
-/** Faults back to a SANDBOX_FAULTS string (for the sandbox's start-up line). */
-export function describeFaults(f: Faults): string {
-  const parts = [
-    f.throttle && `throttle=${f.throttle.perSecond}/s,burst=${f.throttle.burst}`,
-    f.maxConnections && `max-connections=${f.maxConnections}`,
-    f.disconnect421Percent && `disconnect421=${f.disconnect421Percent}%`,
-    f.greylist && `greylist=${f.greylist}`,
-    f.rejectPercent && `reject=${f.rejectPercent}%`,
-    f.auth454 && `auth454=${f.auth454}`,
-    f.block550 && `block550=${f.block550}`,
-    f.dropAfterDataPercent && `drop-after-data=${f.dropAfterDataPercent}%`,
-    f.slowMs && `slow=${f.slowMs}ms`,
-    f.greetingMs && `slow-greeting=${f.greetingMs}ms`,
-    f.seed && `seed=${f.seed}`,
-  ];
-  return parts.filter(Boolean).join(',') || 'none';
-}
+export * from './sandbox-fault-spec';
 
 /** Whether `rejectPercent` picks this address (the same answer every time, for a given seed). */
 export function rejectsRecipient(faults: Faults, address: string): boolean {
@@ -226,6 +48,10 @@ export interface SandboxStats {
   tooManyConnections: number;
   /** MAIL FROM commands answered 421, connection closed (disconnect421). */
   disconnected: number;
+  /** MAIL FROM commands answered 450 or 451 by the window, the per-minute or the per-hour cap. */
+  rateLimited: number;
+  /** MAIL FROM commands answered 421 by the limit per connection, connection closed. */
+  connectionLimited: number;
   /** RCPT TO commands answered 451 (greylist). */
   greylisted: number;
   /** RCPT TO commands answered 550 (reject). */
@@ -238,12 +64,14 @@ export interface SandboxStats {
 
 export type FaultInjector = ReturnType<typeof createFaultInjector>;
 
-/** The fault state of one sandbox server; `now` is in milliseconds (a clock that never goes back). */
-export function createFaultInjector(faults: Faults, now: () => number = () => performance.now()) {
+/** The fault state of one sandbox server; `now` is in milliseconds since the epoch (the caps count clock minutes and hours). */
+export function createFaultInjector(faults: Faults, now: () => number = Date.now) {
   const stats: SandboxStats = {
     accepted: 0,
     dropped: 0,
     throttled: 0,
+    rateLimited: 0,
+    connectionLimited: 0,
     tooManyConnections: 0,
     disconnected: 0,
     greylisted: 0,
@@ -251,14 +79,28 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
     authRefused: 0,
     blocked: 0,
   };
-  const open = new Set<string>();
   const disconnectHit = everyNth(faults.disconnect421Percent);
   const dropHit = everyNth(faults.dropAfterDataPercent);
   const fail454Hit = everyNth(faults.fail454Percent);
-  const greylistAttempts = new Map<string, number>();
   let authAttempts = 0;
-  let tokens = faults.throttle?.burst ?? 0;
-  let refilledAt = now();
+  const real = faults.real ?? 1;
+  const open = concurrentConnections(faults.maxConnections ?? Number.POSITIVE_INFINITY);
+  const perConn = perConnection(faults.perConnection ?? Number.POSITIVE_INFINITY);
+  const bucket = faults.throttle && tokenBucket(faults.throttle.perSecond * real, enforced(faults.throttle.burst, real), now());
+  const window = faults.window && fixedWindow(enforced(faults.window.limit, real), faults.window.windowMs);
+  const minute = faults.perMinute ? clockCap(enforced(faults.perMinute, real), 60_000) : undefined;
+  const hour = faults.perHour ? clockCap(enforced(faults.perHour, real), 3_600_000) : undefined;
+  const greylisted = greylist(faults.greylist ?? 0);
+  /** The rate limits at MAIL FROM: the first that refuses answers, and a refused message counts in none. */
+  const rateLimit = (client: string): FaultReply | undefined => {
+    const t = now();
+    if (window && !window.take(client, t, false)) return FAULT_REPLIES.tooMuchMail;
+    if (minute && !minute.take(t, false)) return FAULT_REPLIES.minuteCap;
+    if (hour && !hour.take(t, false)) return FAULT_REPLIES.hourCap;
+    window?.take(client, t);
+    minute?.take(t);
+    hour?.take(t);
+  };
 
   return {
     stats,
@@ -275,14 +117,14 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
     },
     /** A new connection: refused when it would be one too many. */
     connect(sessionId: string): FaultReply | undefined {
-      if (faults.maxConnections !== undefined && open.size >= faults.maxConnections) {
+      if (!open.connect(sessionId)) {
         stats.tooManyConnections++;
         return FAULT_REPLIES.tooManyConnections;
       }
-      open.add(sessionId);
     },
     close(sessionId: string): void {
-      open.delete(sessionId);
+      open.close(sessionId);
+      perConn.close(sessionId);
     },
     auth(): FaultReply | undefined {
       if (faults.auth454 !== undefined && ++authAttempts <= faults.auth454) {
@@ -290,11 +132,19 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
         return FAULT_REPLIES.authRefused;
       }
     },
-    mailFrom(): FaultReply | undefined {
+    /** A message starts from `client` (its address) on connection `sessionId`. */
+    mailFrom(client = '', sessionId = ''): FaultReply | undefined {
       if (faults.disconnect421Percent && disconnectHit()) {
         stats.disconnected++;
         return FAULT_REPLIES.tooManyConnections;
       }
+      if (!perConn.take(sessionId)) {
+        stats.connectionLimited++;
+        return FAULT_REPLIES.connectionMessages;
+      }
+      const limited = rateLimit(client);
+      if (limited) stats.rateLimited++;
+      return limited;
     },
     /** The 550 first (it never changes for an address), then the greylist. */
     rcptTo(sender: string, recipient: string): FaultReply | undefined {
@@ -302,14 +152,9 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
         stats.rejected++;
         return FAULT_REPLIES.rejected;
       }
-      if (faults.greylist !== undefined) {
-        const pair = `${sender.toLowerCase()} ${recipient.toLowerCase()}`;
-        const attempts = (greylistAttempts.get(pair) ?? 0) + 1;
-        greylistAttempts.set(pair, attempts);
-        if (attempts <= faults.greylist) {
-          stats.greylisted++;
-          return FAULT_REPLIES.greylisted;
-        }
+      if (faults.greylist !== undefined && !greylisted.take(sender, recipient)) {
+        stats.greylisted++;
+        return FAULT_REPLIES.greylisted;
       }
     },
     /** A whole message is in: takes a token from the bucket, or answers 454 and the message is not kept. */
@@ -322,14 +167,7 @@ export function createFaultInjector(faults: Faults, now: () => number = () => pe
         stats.throttled++;
         return FAULT_REPLIES.throttled;
       }
-      if (!faults.throttle) return;
-      const t = now();
-      tokens = Math.min(faults.throttle.burst, tokens + ((t - refilledAt) * faults.throttle.perSecond) / 1000);
-      refilledAt = t;
-      if (tokens >= 1) {
-        tokens -= 1;
-        return;
-      }
+      if (!bucket || bucket.take(now())) return;
       stats.throttled++;
       return FAULT_REPLIES.throttled;
     },

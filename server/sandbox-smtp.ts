@@ -2,7 +2,7 @@
  * The bundled sandbox SMTP server: keeps every message it accepts, so flows can be tried safely.
  * `startSandboxSmtp` is also what tests and benchmarks use as a real SMTP server, and it can behave
  * like a real server under load: `faults` (server/sandbox-faults.ts, SANDBOX_FAULTS for the product's
- * sandbox process) adds a throttle, 421 disconnects, greylisting, rejects, 454 to AUTH, connections
+ * sandbox process) adds a throttle, the limits real servers count (a window per client, caps per minute and hour, per connection), 421 disconnects, greylisting, rejects, 454 to AUTH, connections
  * dropped after DATA and slow replies.
  */
 import type net from 'node:net';
@@ -74,8 +74,8 @@ export async function startSandboxSmtp(options: {
         callback(null, { user: auth.username ?? 'sandbox' });
       });
     },
-    onMailFrom(_address, _session, callback) {
-      const refused = faults.mailFrom();
+    onMailFrom(_address, session, callback) {
+      const refused = faults.mailFrom(session.remoteAddress, session.id);
       // A 421 reply makes smtp-server close the connection after sending it.
       later(() => callback(refused && refusal(refused)));
     },

@@ -84,7 +84,7 @@ describe('SANDBOX_FAULTS', () => {
     ['throttle=5/s;reject=1%', '"throttle=5/s;reject=1%": throttle takes messages per second'],
     [
       'rejects=5%',
-      '"rejects=5%": unknown fault "rejects"; known ones are throttle, burst, fail454, max-connections, disconnect421, greylist, reject, auth454, block550, drop-after-data, slow, slow-greeting, seed',
+      '"rejects=5%": unknown fault "rejects"; known ones are window, per-minute, per-hour, per-connection, real, throttle, burst, fail454, max-connections, disconnect421, greylist, reject, auth454, block550, drop-after-data, slow, slow-greeting, seed',
     ],
   ])('%s is refused with an error naming SANDBOX_FAULTS and what is wrong', (spec, problem) => {
     expect(() => readConfig({ SANDBOX_FAULTS: spec })).toThrow(`SANDBOX_FAULTS: ${problem}`);
@@ -167,6 +167,43 @@ describe('throttle: a token bucket shared by all connections, 454 after DATA as 
     expect(times.length).toBeLessThanOrEqual(burst + rate * span + 1);
     // And it is a rate, not a wall: the senders kept the bucket empty, so it admitted close to all it could.
     expect(times.length).toBeGreaterThanOrEqual(0.8 * (burst + rate * span));
+  });
+});
+
+describe('server shapes: a window per client, caps per minute and hour, a limit per connection', () => {
+  it('counts a client across its pooled connections (Postfix anvil): beyond the window 450 to MAIL FROM, nothing kept, a throttle reply', async () => {
+    const { smtp, kept } = await sandbox('window=10/1h,real=80%');
+    const transport = nodemailer.createTransport(transportOptions(settings(smtp.port), '', localSmtpPolicy));
+    const outcomes = await Promise.all(Array.from({ length: 12 }, () => send(transport)));
+    transport.close();
+    const refused = outcomes.filter((o) => o.err);
+    expect(refused).toHaveLength(4);
+    for (const o of refused) {
+      expect(o.err).toMatchObject({ responseCode: 450, response: '450 4.7.1 Error: too much mail from this client' });
+      expect(classifySmtpError(o.err)).toMatchObject({ kind: 'throttled', code: 450 });
+    }
+    expect(kept).toHaveLength(8);
+    expect(smtp.stats()).toMatchObject({ accepted: 8, rateLimited: 4 });
+  });
+
+  it('answers a message over the limit per connection 421 4.3.2 and closes; a new connection goes on, no slow-down', async () => {
+    const { smtp, kept } = await sandbox('per-connection=2');
+    const raw = await RawSmtp.open(smtp.port);
+    expect(await raw.reply()).toMatch(/^220 /);
+    expect(await raw.command('EHLO client.test')).toMatch(/^250 /);
+    for (let i = 0; i < 2; i++) {
+      expect(await raw.command('MAIL FROM:<news@example.test>')).toMatch(/^250 /);
+      expect(await raw.command('RSET')).toMatch(/^250 /);
+    }
+    expect(await raw.command('MAIL FROM:<news@example.test>')).toBe('421 4.3.2 Message limit per connection reached, closing');
+    await raw.untilClosed();
+    const next = await send(oneConnectionPerMessage(smtp.port));
+    expect(next.err).toBeNull();
+    expect(kept).toHaveLength(1);
+    expect(classifySmtpError({ responseCode: 421, response: '421 4.3.2 Message limit per connection reached, closing' })).toMatchObject({
+      kind: 'transient',
+    });
+    expect(smtp.stats()).toMatchObject({ connectionLimited: 1 });
   });
 });
 

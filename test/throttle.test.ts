@@ -3,7 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../server/db';
 import { updateSmtpProfile } from '../server/db/smtp-profiles';
 import { sendOneOff } from '../server/one-off';
-import { recordAccepted, recordThrottleReply, refundDailySlot, reserveSendSlot, throttleState, type ThrottledProfile } from '../server/db/throttle';
+import {
+  ensureThrottleRow,
+  recordAccepted,
+  recordThrottleReply,
+  refundDailySlot,
+  reserveSendSlot,
+  slotStands,
+  throttleState,
+  type ThrottledProfile,
+} from '../server/db/throttle';
+import { REPEATED } from '../server/smtp/pace-controller';
 import { admin, campaignEnv, type CampaignEnv } from './campaign-env';
 import { databases, tempInstallOn } from './databases';
 import { graphWithDelay, profileInput } from './helpers';
@@ -187,6 +197,27 @@ describe.each(databases)('on %s', (dialect) => {
       const accepted = await sendAgainstShedding(profile, Date.parse('2026-11-26T18:00:00Z'), (n) => [2, 5, 8].includes(n % 10));
       expect((await throttleState(db, profile)).lastSlowdown?.reply).toMatch(/refused whatever the pace/);
       expect(accepted).toBeGreaterThan(2000);
+    });
+
+    it("backs off for the server's window after replies in a row, and learns its quota over its length when it reopens", async () => {
+      const profile = { id: 'window', ratePerSecond: null, dailyCap: null };
+      const start = Date.parse('2026-11-26T19:00:00Z');
+      await ensureThrottleRow(db, profile.id);
+      // A window of 100 per 10 s: 100 accepted in the first second, then refused in a row.
+      for (let i = 0; i < 100; i++) await recordAccepted(db, profile.id, start + i * 10);
+      for (let i = 0; i < REPEATED; i++) await recordThrottleReply(db, profile, '450 4.7.1 Error: too much mail from 127.0.0.1', start + 1000 + i);
+      const pausedAt = start + 1000 + REPEATED - 1;
+      // No slot before the pause ends; a slot given for then is given up when the probe's refusal lengthens it.
+      const probe = await reserveSendSlot(db, profile, pausedAt, 60_000);
+      expect(probe).toMatchObject({ ok: true, waitMs: 1000 });
+      expect(await slotStands(db, profile.id, pausedAt + 1000)).toBe(true);
+      await recordThrottleReply(db, profile, '450 4.7.1 Error: too much mail from 127.0.0.1', pausedAt + 1000);
+      expect(await slotStands(db, profile.id, pausedAt + 1000)).toBe(false);
+      expect((await throttleState(db, profile)).lastSlowdown?.reply).toMatch(/window is full: waiting 2 s/);
+      // The window reopens 10 s after it began: 100 in 10 s, 10/s, and the schedule starts again from now.
+      await recordAccepted(db, profile.id, start + 10_000);
+      expect((await throttleState(db, profile)).learnedRate).toBeCloseTo(10, 5);
+      expect(await reserveSendSlot(db, profile, start + 10_001, 60_000)).toMatchObject({ ok: true, waitMs: 0 });
     });
 
     it("never learns a rate above the profile's own limit", async () => {

@@ -4,11 +4,12 @@
  * Per message, the database is the most expensive thing a sender does; grouped, it is not.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { now, sql, type Db } from '.';
+import { now, type Db } from '.';
 import type { DeliveryAttempt, SendClaim, SendKey } from './deliveries';
 import type { GuardKind } from './guard';
 import { claimSend, lastAttemptNumber, sendsOf } from './deliveries';
 import { moveRecipient, type RecipientMove } from './recipients';
+import { noteAccepted, recordAccepted, takeUntold } from './throttle';
 
 const CHUNK = 200;
 const chunks = <T>(items: T[], size = CHUNK): T[][] =>
@@ -149,15 +150,7 @@ export async function commitBatchOutcomes(
           .execute();
       }
     }
-    if (accepted.count > 0) {
-      const second = Math.floor(accepted.nowMs / 1000);
-      await sql`UPDATE smtp_throttle SET
-          acc_prev = CASE WHEN acc_sec = ${second} THEN acc_prev WHEN acc_sec = ${second - 1} THEN acc_count ELSE 0 END,
-          acc_count = CASE WHEN acc_sec = ${second} THEN acc_count + ${accepted.count} ELSE ${accepted.count} END,
-          acc_sec = ${second},
-          ep_acc = ep_acc + ${accepted.count}
-        WHERE profile_id = ${accepted.profileId}`.execute(trx);
-    }
+    if (accepted.count > 0) await recordAccepted(trx, accepted.profileId, accepted.nowMs, accepted.count);
   });
 }
 
@@ -167,7 +160,6 @@ export async function commitBatchOutcomes(
  */
 export class OutcomeGroups {
   private pending: BatchOutcome[] = [];
-  private accepted = 0;
   private flushing: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
 
@@ -188,16 +180,16 @@ export class OutcomeGroups {
 
   note(o: BatchOutcome): void {
     this.pending.push(o);
-    if (o.ledger === 'SENT') this.accepted++;
+    if (o.ledger === 'SENT') noteAccepted(this.profileId);
     if (this.pending.length >= this.flushAt) void this.flush();
   }
 
   /** Commits what waits; resolves once it (and every group before it) is committed. */
   flush(): Promise<void> {
     const group = this.pending;
-    const count = this.accepted;
+    // The accepted ones not told to the pace yet, this batch's and any other's in this process (a throttle reply may have told some).
+    const count = takeUntold(this.profileId);
     this.pending = [];
-    this.accepted = 0;
     this.flushing = this.flushing
       .then(() =>
         commitWithRetries(() =>

@@ -18,6 +18,7 @@ import { goalMigrations } from './migrations-goal';
 import { guardMigrations } from './migrations-guard';
 import { listTriggerMigrations } from './migrations-list-trigger';
 import { storyMigrations } from './migrations-story';
+import { paceMigrations } from './migrations-pace';
 
 export const featureMigrations: Record<string, Migration> = {
   ...eventMigrations,
@@ -38,4 +39,5 @@ export const featureMigrations: Record<string, Migration> = {
   ...guardMigrations,
   ...listTriggerMigrations,
   ...storyMigrations,
+  ...paceMigrations,
 };

@@ -335,6 +335,23 @@ export interface Tables {
     epThr: number;
     /** Until when throttle replies are taken as the server shedding load whatever the pace: retried, no cut. */
     sheddingUntilUs: number;
+    /** The server's window (server/smtp/pace-controller.ts): counted since windowSinceUs, windowAccepted accepted since, the last at lastAcceptedUs. */
+    windowSinceUs: number;
+    windowAccepted: number;
+    lastAcceptedUs: number;
+    /** When the last throttle reply came. */
+    lastRefusedUs: number;
+    /** What the learned window surely does not sustain (messages/s; 0: none known). */
+    ceilingRate: number;
+    /** When the back-off began. */
+    pausedSinceUs: number;
+    /** Throttle replies since the last accepted message, and what the window had accepted at the first (-1: none). */
+    inRow: number;
+    quota: number;
+    /** The back-off (0: none): no send before pausedUntilUs. The server's window as learned. */
+    backoffMs: number;
+    pausedUntilUs: number;
+    windowMs: number;
     slowdownAt: string | null;
     slowdownReply: string | null;
   };

@@ -3,22 +3,23 @@
  * - Pace: a GCRA. Each send reserves the next free slot, `1/rate` after the one before, in one atomic
  *   UPSERT, so workers in other processes or on other machines keep one schedule. The rate is the
  *   lower of the profile's own limit and the rate learned from the server (a little under it, so the
- *   small jitter between a slot and the wire never puts one message too many into a second).
- * - Learn (AIMD): a throttle reply cuts the learned rate to just under what the server accepted in
- *   the last second (at most once a second: the other messages in flight answer the same); each
- *   clean second after that raises it a little, never above the profile's limit. A profile with no
- *   limit finds one the same way. "Too many connections" lowers the connections the same way.
+ *   small jitter between a slot and the wire never puts one message too many into a second); no slot
+ *   falls in a back-off (paused_until_us).
+ * - Learn: the pure controller in server/smtp/pace-controller.ts decides; this file keeps its state in
+ *   the profile's row and feeds it every accepted message and throttle reply. "Too many connections"
+ *   lowers the connections the same way.
  * - Daily cap (per UTC day): counts reservations, and a message the server did not accept gives its
  *   slot back, so only accepted messages use the cap.
  * nodemailer's own rateLimit is per process and overshoots: it is not used.
  */
-import { bigint, type Db, double, greatest, least, sql } from '.';
+import { bigint, type Db, dialectOf, double, greatest, least, sql, type Tables } from '.';
+import { type PaceState, paceAccepted, paceThrottled, reopened } from '../smtp/pace-controller';
 
 export type Reservation =
   /** Send after waiting this long (0: now). */
-  | { ok: true; waitMs: number; day: string }
+  | { ok: true; waitMs: number; day: string; intervalMs: number }
   /** No slot soon enough: retry after this long (durably, via Temporal). */
-  | { ok: false; retryAfterMs: number; reason: 'rate' | 'daily-cap' };
+  | { ok: false; retryAfterMs: number; reason: 'rate' | 'daily-cap' | 'back-off' };
 
 export interface ThrottledProfile {
   id: string;
@@ -29,7 +30,6 @@ export interface ThrottledProfile {
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** Slots are this much wider than 1/rate (3%): the headroom for jitter between a slot and the wire. */
 const PACE_MARGIN = 0.97;
-const MIN_RATE = 0.1;
 /**
  * After a second or more without sends, the next second's slots are 10% wider: the first messages of a
  * run also open connections, so they reach the server later than their slots while the ones after them
@@ -37,8 +37,6 @@ const MIN_RATE = 0.1;
  */
 const WARMUP_STRETCH = 1.1;
 const SECOND_US = 1_000_000;
-/** Replies a slow-down decision needs to go by. */
-const EVIDENCE = 10;
 /** Times are kept in whole µs (integer columns; PostgreSQL refuses a fraction), however fractional the ms given. */
 const micros = (ms: number) => Math.round(ms * 1000);
 
@@ -59,18 +57,11 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
   const firstIntervalUs = limit ? Math.ceil((SECOND_US * WARMUP_STRETCH) / (limit * PACE_MARGIN)) : 0;
   const rate = effectiveRate(db, limit);
   const interval = sql<number>`(CASE WHEN ${rate} IS NULL THEN 0 ELSE CAST(${sql.lit(SECOND_US)} / (${rate} * ${sql.lit(PACE_MARGIN)}) AS bigint) + 1 END)`;
-  // Additive increase: after a clean second, a learned rate grows by 2% (at least 0.5/s), up to the limit.
-  const grown = least(
-    db,
-    sql`smtp_throttle.rate + ${greatest(db, sql.lit(0.5), sql`smtp_throttle.rate * 0.02`)}`,
-    sql`coalesce(${double(limit)}, 1e12)`,
-  );
-  const growNow = sql<boolean>`(smtp_throttle.rate IS NOT NULL AND ${bigint(nowUs)} >= smtp_throttle.increase_after_us)`;
   const idle = sql<boolean>`(smtp_throttle.tat_us < ${bigint(nowUs - SECOND_US)})`;
-  const from = greatest(db, sql`smtp_throttle.tat_us`, bigint(nowUs));
+  const from = greatest(db, sql`smtp_throttle.tat_us`, greatest(db, bigint(nowUs), sql`smtp_throttle.paused_until_us`));
   // By the slot's time, not the asking time: lanes ask for several slots at once when a run starts.
   const stretch = sql<number>`(CASE WHEN ${idle} OR ${from} < smtp_throttle.warm_until_us THEN ${sql.lit(WARMUP_STRETCH)} ELSE 1 END)`;
-  const reserved = await sql<{ slotUs: number }>`
+  const reserved = await sql<{ slotUs: number; tatUs: number }>`
     INSERT INTO smtp_throttle (profile_id, tat_us, slot_us, day, day_count, warm_until_us)
       VALUES (${profile.id}, ${nowUs + firstIntervalUs}, ${nowUs}, ${today}, 1, ${nowUs + SECOND_US})
     ON CONFLICT (profile_id) DO UPDATE SET
@@ -78,24 +69,22 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
       tat_us = ${from} + CAST(${interval} * ${stretch} AS bigint),
       warm_until_us = CASE WHEN ${idle} THEN ${bigint(nowUs + SECOND_US)} ELSE smtp_throttle.warm_until_us END,
       day_count = CASE WHEN smtp_throttle.day = ${today} THEN smtp_throttle.day_count + 1 ELSE 1 END,
-      day = ${today},
-      rate = CASE WHEN ${growNow} THEN ${grown} ELSE smtp_throttle.rate END,
-      increase_after_us = CASE WHEN ${growNow} THEN ${bigint(nowUs + SECOND_US)} ELSE smtp_throttle.increase_after_us END,
-      episode_share = CASE WHEN ${growNow} THEN 0 ELSE smtp_throttle.episode_share END,
-      episode_from = CASE WHEN ${growNow} THEN -1 ELSE smtp_throttle.episode_from END
+      day = ${today}
     WHERE ${from} - ${bigint(nowUs)} <= ${bigint(maxWaitMs * 1000)}
       AND (${bigint(cap)} IS NULL OR smtp_throttle.day <> ${today} OR smtp_throttle.day_count < ${bigint(cap)})
-    RETURNING slot_us`.execute(db);
+    RETURNING slot_us, tat_us`.execute(db);
   const row = reserved.rows[0];
   // The slot is the previous theoretical arrival time (or now); tat_us moved on by one interval.
-  if (row) return { ok: true, waitMs: Math.max(0, (row.slotUs - nowUs) / 1000), day: today };
+  if (row) return { ok: true, waitMs: Math.max(0, (row.slotUs - nowUs) / 1000), day: today, intervalMs: (row.tatUs - row.slotUs) / 1000 };
 
   const state = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirstOrThrow();
   if (cap !== null && state.day === today && state.dayCount >= cap) {
     const midnight = Date.parse(`${today}T00:00:00.000Z`) + 86_400_000;
     return { ok: false, reason: 'daily-cap', retryAfterMs: midnight - nowMs };
   }
-  return { ok: false, reason: 'rate', retryAfterMs: Math.max(1, Math.ceil((state.tatUs - nowUs) / 1000) - maxWaitMs) };
+  // The next slot: after the schedule and after any back-off.
+  const nextUs = Math.max(state.tatUs, state.pausedUntilUs);
+  return { ok: false, reason: state.backoffMs > 0 ? 'back-off' : 'rate', retryAfterMs: Math.max(1, Math.ceil((nextUs - nowUs) / 1000) - maxWaitMs) };
 }
 
 /**
@@ -113,6 +102,12 @@ export async function restartPace(db: Db, profile: ThrottledProfile, nowMs: numb
     WHERE profile_id = ${profile.id}`.execute(db);
 }
 
+/** Whether a slot given for `atMs` still stands: not inside a longer back-off, and the schedule not started again since (server/smtp/pace.ts). */
+export async function slotStands(db: Db, profileId: string, atMs: number): Promise<boolean> {
+  const row = await db.selectFrom('smtpThrottle').select(['tatUs', 'pausedUntilUs']).where('profileId', '=', profileId).executeTakeFirst();
+  return !row || (row.pausedUntilUs <= micros(atMs) && row.tatUs >= micros(atMs) - 1000);
+}
+
 /** Makes sure the profile has its row, so that what it learns (and counts) has a place. */
 export async function ensureThrottleRow(db: Db, profileId: string): Promise<void> {
   await sql`INSERT INTO smtp_throttle (profile_id, tat_us, slot_us, day, day_count) VALUES (${profileId}, 0, 0, '', 0) ON CONFLICT (profile_id) DO NOTHING`.execute(
@@ -127,15 +122,130 @@ export async function isPaced(db: Db, profile: ThrottledProfile): Promise<boolea
   return row?.rate != null;
 }
 
-/** The server accepted a message: counted per second, which is what a slow-down learns from. Call it in the outcome's transaction. */
-export async function recordAccepted(db: Db, profileId: string, nowMs: number): Promise<void> {
-  const second = Math.floor(nowMs / 1000);
-  await sql`UPDATE smtp_throttle SET
-      acc_prev = CASE WHEN acc_sec = ${second} THEN acc_prev WHEN acc_sec = ${second - 1} THEN acc_count ELSE 0 END,
-      acc_count = CASE WHEN acc_sec = ${second} THEN acc_count + 1 ELSE 1 END,
-      acc_sec = ${second},
-      ep_acc = ep_acc + 1
-    WHERE profile_id = ${profileId}`.execute(db);
+type ThrottleRow = Tables['smtpThrottle'];
+const ms = (us: number) => us / 1000;
+
+/** The controller's state from the profile's row (times in µs there, in ms in the controller). */
+function paceOf(row: ThrottleRow): PaceState {
+  return {
+    rate: row.rate,
+    decreaseAfter: ms(row.decreaseAfterUs),
+    increaseAfter: ms(row.increaseAfterUs),
+    accSec: row.accSec,
+    accCount: row.accCount,
+    accPrev: row.accPrev,
+    thrSec: row.thrSec,
+    thrCount: row.thrCount,
+    thrPrev: row.thrPrev,
+    episodeShare: row.episodeShare,
+    episodeFrom: row.episodeFrom,
+    epAcc: row.epAcc,
+    epThr: row.epThr,
+    sheddingUntil: ms(row.sheddingUntilUs),
+    warmUntil: ms(row.warmUntilUs),
+    windowSince: ms(row.windowSinceUs),
+    windowAccepted: row.windowAccepted,
+    lastAcceptedAt: ms(row.lastAcceptedUs),
+    lastRefusedAt: ms(row.lastRefusedUs),
+    ceiling: row.ceilingRate,
+    pausedSince: ms(row.pausedSinceUs),
+    inRow: row.inRow,
+    quota: row.quota,
+    backoffMs: row.backoffMs,
+    pausedUntil: ms(row.pausedUntilUs),
+    windowMs: row.windowMs,
+    slowdownAt: row.slowdownAt === null ? null : Date.parse(row.slowdownAt),
+    slowdownReply: row.slowdownReply,
+  };
+}
+
+/** The controller's state back into the row (the schedule's own columns, warm_until_us among them, are left alone). */
+function rowOf(p: PaceState) {
+  return {
+    rate: p.rate,
+    decreaseAfterUs: micros(p.decreaseAfter),
+    increaseAfterUs: micros(p.increaseAfter),
+    accSec: p.accSec,
+    accCount: p.accCount,
+    accPrev: p.accPrev,
+    thrSec: p.thrSec,
+    thrCount: p.thrCount,
+    thrPrev: p.thrPrev,
+    episodeShare: p.episodeShare,
+    episodeFrom: p.episodeFrom,
+    epAcc: p.epAcc,
+    epThr: p.epThr,
+    sheddingUntilUs: micros(p.sheddingUntil),
+    windowSinceUs: micros(p.windowSince),
+    windowAccepted: p.windowAccepted,
+    lastAcceptedUs: micros(p.lastAcceptedAt),
+    lastRefusedUs: micros(p.lastRefusedAt),
+    ceilingRate: p.ceiling,
+    pausedSinceUs: micros(p.pausedSince),
+    inRow: p.inRow,
+    quota: p.quota,
+    backoffMs: Math.round(p.backoffMs),
+    pausedUntilUs: micros(p.pausedUntil),
+    windowMs: Math.round(p.windowMs),
+    slowdownAt: p.slowdownAt === null ? null : new Date(p.slowdownAt).toISOString(),
+    slowdownReply: p.slowdownReply,
+  };
+}
+
+/**
+ * Reads the profile's pace, lets `change` decide, and writes what it decided, in one transaction (the
+ * caller's, when it is one): on PostgreSQL the row is locked meanwhile, SQLite has one writer at a time.
+ */
+async function changePace<T>(
+  db: Db,
+  profileId: string,
+  change: (pace: PaceState) => { pace: PaceState; tatUs?: number; result: T },
+): Promise<T | undefined> {
+  const inTransaction = async (trx: Db) => {
+    const select = trx.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profileId);
+    const row = await (dialectOf(trx) === 'postgres' ? select.forUpdate() : select).executeTakeFirst();
+    if (!row) return undefined;
+    const { pace, tatUs, result } = change(paceOf(row));
+    await trx
+      .updateTable('smtpThrottle')
+      .set({ ...rowOf(pace), ...(tatUs === undefined ? {} : { tatUs }) })
+      .where('profileId', '=', profileId)
+      .execute();
+    return result;
+  };
+  return db.isTransaction ? inTransaction(db) : db.transaction().execute(inTransaction);
+}
+
+/**
+ * Messages this process saw accepted and has not told the pace yet, by profile: a batch tells it with
+ * each group of outcomes it commits, but a throttle reply is told at once, and "replies in a row,
+ * nothing accepted between" (the server's window is full) must not count the replies that came while
+ * accepted messages waited for their group. So a throttle reply takes these first.
+ */
+const untold = new Map<string, number>();
+
+/** A batch's message was accepted: told to the pace with its group's commit (takeUntold) or before the next throttle reply. */
+export function noteAccepted(profileId: string): void {
+  untold.set(profileId, (untold.get(profileId) ?? 0) + 1);
+}
+
+/** The accepted messages not told to the pace yet (see noteAccepted); they are the caller's to tell. */
+export function takeUntold(profileId: string): number {
+  const count = untold.get(profileId) ?? 0;
+  untold.delete(profileId);
+  return count;
+}
+
+/** Accepted messages into the pace; the server's window reopened: the schedule starts again from now at the learned rate. */
+function withAccepted(before: PaceState, count: number, nowMs: number, limit: number | null) {
+  const pace = paceAccepted(before, count, nowMs, limit);
+  return { pace, tatUs: reopened(before, pace) ? micros(nowMs) : undefined };
+}
+
+/** The server accepted `count` messages (what a slow-down and the server's window learn from). Call it in the outcome's transaction. */
+export async function recordAccepted(db: Db, profileId: string, nowMs: number, count = 1): Promise<void> {
+  const profile = await db.selectFrom('smtpProfiles').select('ratePerSecond').where('id', '=', profileId).executeTakeFirst();
+  await changePace(db, profileId, (before) => ({ ...withAccepted(before, count, nowMs, profile?.ratePerSecond ?? null), result: undefined }));
 }
 
 /** A message the server did not take gives its place in the daily cap back. */
@@ -144,89 +254,20 @@ export async function refundDailySlot(db: Db, profileId: string, day: string): P
 }
 
 /**
- * The server said to slow down. Cuts the rate to 95% of what it accepted in the last second (and to
- * at most 85% of the current rate), once a second at most; the next increase waits two clean seconds.
- * A server that refuses a share of messages whatever the pace looks the same at first; it shows when a
- * cut does not help: if the share of throttle replies since an episode's first cut is still 80% of
- * what prompted it (and that was 10% or more), the cut is undone and for a minute such replies are only
- * retried. Every decision after an episode's first cut waits for ten replies since the last one: at a
- * low pace a second holds too few to tell anything, and cutting on them anyway took the pace of a
- * server refusing 30% of messages down to 0.1/s. Returns the new rate, or null when nothing was cut.
+ * The server said to slow down (server/smtp/pace-controller.ts decides how). Returns the new rate, or
+ * null when nothing was cut.
  */
 export async function recordThrottleReply(db: Db, profile: ThrottledProfile, reply: string, nowMs: number): Promise<number | null> {
-  const nowUs = micros(nowMs);
-  const second = Math.floor(nowMs / 1000);
-  await sql`UPDATE smtp_throttle SET
-      thr_prev = CASE WHEN thr_sec = ${second} THEN thr_prev WHEN thr_sec = ${second - 1} THEN thr_count ELSE 0 END,
-      thr_count = CASE WHEN thr_sec = ${second} THEN thr_count + 1 ELSE 1 END,
-      thr_sec = ${second},
-      ep_thr = ep_thr + 1,
-      -- In an episode, a second with a throttle reply is not a clean one: the pace does not grow meanwhile.
-      increase_after_us = CASE WHEN episode_from <> -1 THEN ${greatest(db, sql`increase_after_us`, bigint(nowUs + 2 * SECOND_US))} ELSE increase_after_us END
-    WHERE profile_id = ${profile.id}`.execute(db);
-  const row = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirst();
-  if (!row || nowUs < row.decreaseAfterUs || nowUs < row.sheddingUntilUs) return null;
-  // The last full second when there is one, else this second so far.
-  const lastSecond = (sec: number, count: number, prev: number) => (sec === second ? (prev > 0 ? prev : count) : sec === second - 1 ? count : 0);
-  const accepted = lastSecond(row.accSec, row.accCount, row.accPrev);
-  const refused = lastSecond(row.thrSec, row.thrCount, row.thrPrev);
-  const share = refused / Math.max(1, accepted + refused);
-  // Sending just began and a refusal came among its first few messages: what was accepted per second
-  // is what was accepted in the part of the second that has passed (at least a tenth), not the few alone.
-  const sendingSinceUs = Math.max(second * SECOND_US, row.warmUntilUs - SECOND_US);
-  const early = row.accSec === second && row.accPrev === 0 && accepted + refused < EVIDENCE;
-  const acceptedPerSecond = early ? accepted / Math.min(1, Math.max(0.1, (nowUs - sendingSinceUs) / SECOND_US)) : accepted;
-  const limit = profile.ratePerSecond;
-  const current = row.rate === null ? limit : limit === null ? row.rate : Math.min(row.rate, limit);
-  const sinceCut = row.epAcc + row.epThr;
-  const shareSinceCut = row.epThr / Math.max(1, sinceCut);
-  if (row.episodeFrom !== -1 && sinceCut < EVIDENCE) return null;
-  if (row.episodeFrom !== -1 && row.episodeShare === 0) {
-    // The first cut came on too few replies to say what share prompted it: what followed says it.
-    await db.updateTable('smtpThrottle').set({ episodeShare: shareSinceCut, epAcc: 0, epThr: 0 }).where('profileId', '=', profile.id).execute();
-    return null;
-  }
-  if (row.episodeFrom !== -1 && row.episodeShare >= 0.1 && shareSinceCut >= row.episodeShare * 0.8) {
-    // The cut did not help: not a rate limit. Back to the pace before the episode; retry, do not cut, for a minute.
-    await db
-      .updateTable('smtpThrottle')
-      .set({
-        rate: row.episodeFrom === -2 ? null : row.episodeFrom,
-        episodeShare: 0,
-        episodeFrom: -1,
-        epAcc: 0,
-        epThr: 0,
-        sheddingUntilUs: nowUs + 60 * SECOND_US,
-        decreaseAfterUs: nowUs + SECOND_US,
-        slowdownAt: new Date(nowMs).toISOString(),
-        slowdownReply: `${reply.slice(0, 400)} (refused whatever the pace: not slowing down)`,
-      })
-      .where('profileId', '=', profile.id)
-      .execute();
-    return null;
-  }
-  const base = current ?? Number.POSITIVE_INFINITY;
-  const learned = Math.min(base * 0.85, accepted > 0 ? acceptedPerSecond * 0.95 : Number.isFinite(base) ? base * 0.5 : 10);
-  const rate = Math.max(MIN_RATE, learned);
-  // The episode's share is taken from a second with enough messages to mean something.
-  const measured = accepted + refused >= EVIDENCE;
-  await db
-    .updateTable('smtpThrottle')
-    .set({
-      rate,
-      ...(row.episodeShare === 0 && measured ? { episodeShare: share } : {}),
-      // Where the episode started from: the learned rate then, or -2 for none (the profile's own pace).
-      ...(row.episodeFrom === -1 ? { episodeFrom: row.rate ?? -2 } : {}),
-      epAcc: 0,
-      epThr: 0,
-      decreaseAfterUs: nowUs + SECOND_US,
-      increaseAfterUs: nowUs + 2 * SECOND_US,
-      slowdownAt: new Date(nowMs).toISOString(),
-      slowdownReply: reply.slice(0, 500),
-    })
-    .where('profileId', '=', profile.id)
-    .execute();
-  return rate;
+  const accepted = takeUntold(profile.id);
+  const cut = await changePace(db, profile.id, (told) => {
+    // First what was accepted before this reply and is not told yet (noteAccepted).
+    const first = accepted > 0 ? withAccepted(told, accepted, nowMs, profile.ratePerSecond) : { pace: told, tatUs: undefined };
+    const before = first.pace;
+    const { state, cut } = paceThrottled(before, reply, nowMs, profile.ratePerSecond);
+    // A longer back-off: the schedule starts again at its end (the slots given before it are given up).
+    return { pace: state, tatUs: state.pausedUntil > before.pausedUntil ? micros(state.pausedUntil) : first.tatUs, result: cut };
+  });
+  return cut ?? null;
 }
 
 /** "Too many connections": one connection fewer (at least one), at most every 5 s; a clean minute gives one back. */

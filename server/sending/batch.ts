@@ -233,7 +233,7 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
         try {
           if (paced) {
             // The profile's pace holds across all workers and batches: wait for this send's slot.
-            const slot = await waitForSlot(db, profile);
+            const slot = await waitForSlot(db, profile, { beat: () => run.heartbeat(done), cancelled: run.cancelled });
             if (!slot.ok) {
               release();
               return handOff(r);

@@ -37,7 +37,7 @@ import {
 import type { SmtpFailure } from '../smtp/advice';
 import { classifySmtpError } from '../smtp/classify';
 import { composeMessage, messageIdFor } from '../smtp/message';
-import { LATE_MS } from '../smtp/pace';
+import { lateEnough } from '../smtp/pace';
 import type { TransportPool } from '../smtp/transport-pool';
 import { isTransactionalRun, unsubscribeLinks } from '../unsubscribe';
 import * as say from './messages';
@@ -281,7 +281,7 @@ async function takeSlot(
     const slot = await reserveSendSlot(db, profile, askedAt, maxWaitMs);
     if (!slot.ok) return { ok: false, reason: slot.reason === 'daily-cap' ? 'daily-cap' : 'pace', retryAfterMs: slot.retryAfterMs };
     if (slot.waitMs > 0) await sleep(slot.waitMs);
-    if (!paced || Date.now() - (askedAt + slot.waitMs) <= LATE_MS) return { ok: true, day: slot.day };
+    if (!paced || Date.now() - (askedAt + slot.waitMs) <= lateEnough(slot)) return { ok: true, day: slot.day };
     await refundDailySlot(db, profile.id, slot.day);
   }
 }

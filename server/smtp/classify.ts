@@ -53,6 +53,8 @@ export interface NodemailerError {
 
 const RATE_REPLY = /maximum sending rate exceeded|throttl|rate limit|too much mail|too many messages|sending rate|slow down/i;
 const CONNECTIONS_REPLY = /too many (concurrent )?connections|too many sessions/i;
+/** A limit on messages per connection (Exchange's 4.3.2): a new connection goes on, nothing to slow down. */
+const PER_CONNECTION_REPLY = /(limit|messages) per connection|on this connection/i;
 const LOGIN_REPLY = /too many login|authentication attempts|too many auth/i;
 const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL|ERR_TLS|HOSTNAME|ALTNAME/;
 const TLS_TEXT = /certificate|self[- ]signed|altname|handshake|wrong version number|ssl3?_|tlsv1 alert|unable to verify/i;
@@ -103,7 +105,7 @@ export function classifySmtpError(err: unknown): SmtpOutcome {
   if (code !== null && code >= 400 && code < 500) {
     // A 4xx at any stage, AUTH included, is temporary. Only replies about pace slow the profile down.
     if (CONNECTIONS_REPLY.test(reply)) return outcome('too-many-connections');
-    if (LOGIN_REPLY.test(reply)) return outcome('transient');
+    if (LOGIN_REPLY.test(reply) || PER_CONNECTION_REPLY.test(reply)) return outcome('transient');
     if (code === 421 || code === 454 || RATE_REPLY.test(reply)) return outcome('throttled');
     return outcome('transient');
   }

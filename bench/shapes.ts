@@ -1,0 +1,127 @@
+/**
+ * server_shapes: the pace against servers that count as real ones do (server/sandbox-shapes.ts), each
+ * announcing more than it really takes (real=90%): 3,000 recipients per shape, the sandbox profile
+ * unlimited and then limited to 1.8 × the server's real rate. Target (issue 22): within 1.15 × the
+ * ideal time (recipients / real rate), throttle replies under 3% of messages, none lost or duplicated.
+ * The shapes are scaled so that a run takes about a minute (a per-hour cap would take hours: the pace
+ * against it is simulated in test/pace-controller.test.ts).
+ *   BENCH_SHAPE_RECIPIENTS=3000   BENCH_SHAPES=bucket,window,minute
+ */
+import path from 'node:path';
+import { enforced } from '../server/sandbox-shapes';
+import { contactsFor, measuredRun } from './sending';
+import { numbers, type PartContext, type PartResult, withSession } from './session';
+import { errorText, round, table } from './sink';
+
+const RECIPIENTS = Math.round(numbers(process.env.BENCH_SHAPE_RECIPIENTS, [3000])[0] ?? 3000);
+const REAL = 0.9;
+
+/** Each shape as SANDBOX_FAULTS, and the rate it really takes (per second). */
+const SHAPES: Record<string, { faults: string; realPerSecond: number }> = {
+  bucket: { faults: 'throttle=50/s,burst=50,real=90%', realPerSecond: 50 * REAL },
+  window: { faults: 'window=600/10s,real=90%', realPerSecond: enforced(600, REAL) / 10 },
+  minute: { faults: 'per-minute=3000,real=90%', realPerSecond: enforced(3000, REAL) / 60 },
+};
+
+export interface ShapeRow {
+  shape: string;
+  server_rate_per_s: number;
+  profile_limit_per_s: number | null;
+  recipients: number;
+  seconds: number | null;
+  ideal_seconds: number;
+  throttle_replies: number;
+  delivered: number;
+  duplicates: number;
+  lost: number;
+  meets_target: boolean;
+  error: string | null;
+}
+
+export async function shapesPart(ctx: PartContext): Promise<PartResult> {
+  const rows: ShapeRow[] = [];
+  const errors: string[] = [];
+  const names = (process.env.BENCH_SHAPES ?? Object.keys(SHAPES).join(',')).split(',').filter((n) => SHAPES[n]);
+  for (const shape of names) {
+    const { faults, realPerSecond } = SHAPES[shape]!;
+    const ideal = RECIPIENTS / realPerSecond;
+    try {
+      await withSession(
+        {
+          root: ctx.root,
+          logFile: path.join(ctx.resultsDir, `stack-shape-${shape}.log`),
+          progress: ctx.progress,
+          env: { SANDBOX_FAULTS: faults },
+          waitForWorker: true,
+        },
+        async (s) => {
+          const contacts = await contactsFor(s, ctx, RECIPIENTS);
+          for (const limit of [null, round(1.8 * realPerSecond, 2)]) {
+            const row: ShapeRow = {
+              shape: `${shape} (${faults})`,
+              server_rate_per_s: round(realPerSecond, 2),
+              profile_limit_per_s: limit,
+              recipients: RECIPIENTS,
+              seconds: null,
+              ideal_seconds: round(ideal, 1),
+              throttle_replies: 0,
+              delivered: 0,
+              duplicates: 0,
+              lost: RECIPIENTS,
+              meets_target: false,
+              error: null,
+            };
+            try {
+              // Each run on a fresh window: the server's from the run before would hold the next one back.
+              await new Promise((wake) => setTimeout(wake, shape === 'minute' ? 61_000 : 11_000));
+              const m = await measuredRun(s, ctx, `shape ${shape} ${limit ?? 'no limit'}`, limit, contacts, ideal * 3000 + 120_000);
+              Object.assign(row, {
+                seconds: m.seconds === null ? null : round(m.seconds, 1),
+                throttle_replies: m.tally.throttleReplies,
+                delivered: m.tally.delivered,
+                duplicates: m.tally.messages - m.tally.delivered,
+                lost: m.tally.lost,
+                error: m.problems.join('; ') || null,
+              });
+              row.meets_target =
+                m.problems.length === 0 && m.seconds !== null && m.seconds <= 1.15 * ideal && m.tally.throttleReplies < 0.03 * RECIPIENTS;
+            } catch (err) {
+              row.error = errorText(err);
+            }
+            rows.push(row);
+          }
+        },
+        (e) => errors.push(e),
+      );
+    } catch (err) {
+      errors.push(`${shape}: ${errorText(err)}`);
+    }
+  }
+  const summary = table(
+    ['shape', 'server/s', 'profile/s', 'seconds', 'ideal', 'ratio', 'throttle', 'replies %', 'delivered', 'dups', 'lost', 'target'],
+    rows.map((r) => [
+      r.shape,
+      String(r.server_rate_per_s),
+      r.profile_limit_per_s === null ? 'none' : String(r.profile_limit_per_s),
+      r.seconds === null ? '-' : r.seconds.toFixed(1),
+      String(r.ideal_seconds),
+      r.seconds === null ? '-' : (r.seconds / r.ideal_seconds).toFixed(2),
+      String(r.throttle_replies),
+      ((100 * r.throttle_replies) / r.recipients).toFixed(1),
+      String(r.delivered),
+      String(r.duplicates),
+      String(r.lost),
+      r.meets_target ? 'met' : 'MISSED',
+    ]),
+  );
+  const notes = rows.filter((r) => r.error).map((r) => `ERROR ${r.shape}, profile ${r.profile_limit_per_s ?? 'unlimited'}: ${r.error}`);
+  return {
+    keys: { server_shapes: rows },
+    errors,
+    summary: [
+      'server_shapes: servers that count as real ones do; ≤ 1.15 × ideal, < 3% throttle replies, 0 lost, 0 duplicates',
+      summary,
+      ...notes,
+    ].join('\n'),
+  };
+}
