@@ -202,7 +202,7 @@ export function paceThrottled(s: PaceState, reply: string, now: number, limit: n
     increaseAfter: Math.max(s.increaseAfter, now + Math.max(1000, s.windowMs)),
   };
   if (inRow >= REPEATED || s.backoffMs > 0) {
-    // A reply to a send from before the pause adds nothing; one to a probe after it doubles the pause.
+    // A reply to a send from before the pause adds nothing; one to a probe after it lengthens the pause.
     if (s.backoffMs > 0 && now < s.pausedUntil) return { state, cut: null };
     const backoffMs = s.backoffMs > 0 ? Math.min(MAX_BACKOFF_MS, Math.max(1000, (now - s.pausedSince) * PROBE_FRACTION)) : 1000;
     // A window learned before: the first probe goes when it ends, not before.
