@@ -4,7 +4,7 @@
  * and how long it was tried. Its delivery log counts up, one number a row. Real Temporal test server,
  * real sendEmail activity, real SMTP server.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSendEmail } from '../activities/send-email';
@@ -15,7 +15,7 @@ import { journeyWorkflowId } from '../workflows/contracts';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { threadedTransports } from '../server/smtp/send-thread';
 import { journeyWorkflow } from '../workflows/journey';
-import { attemptsOf, graphWithDelay, localSmtpPolicy, profileInput, publishForTest, tempInstall, toolPath, workflowOptions } from './helpers';
+import { attemptsOf, graphWithDelay, localSmtpPolicy, profileInput, publishForTest, tempInstall, timeSkippingTemporal, workflowOptions } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let smtp: SandboxSmtp;
@@ -23,9 +23,7 @@ let db: Db;
 const transports = threadedTransports(() => '', localSmtpPolicy);
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: toolPath('test-server') } },
-  });
+  env = await timeSkippingTemporal();
   // Every recipient is answered "try again later", for ever.
   smtp = await startSandboxSmtp({
     port: 0,

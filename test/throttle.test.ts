@@ -89,9 +89,9 @@ describe.each(databases)('on %s', (dialect) => {
     it('holds the daily cap until the next UTC day', async () => {
       const profile = { id: 'capped', ratePerSecond: null, dailyCap: 3 };
       const now = Date.parse('2026-11-26T22:00:00Z');
-      for (let i = 0; i < 3; i++) expect(await reserveSendSlot(db, profile, now + i)).toEqual({ ok: true, waitMs: 0, day: '2026-11-26' });
+      for (let i = 0; i < 3; i++) expect(await reserveSendSlot(db, profile, now + i)).toMatchObject({ ok: true, waitMs: 0, day: '2026-11-26' });
       expect(await reserveSendSlot(db, profile, now + 10)).toEqual({ ok: false, reason: 'daily-cap', retryAfterMs: 2 * 3_600_000 - 10 });
-      expect(await reserveSendSlot(db, profile, Date.parse('2026-11-27T00:00:01Z'))).toEqual({ ok: true, waitMs: 0, day: '2026-11-27' });
+      expect(await reserveSendSlot(db, profile, Date.parse('2026-11-27T00:00:01Z'))).toMatchObject({ ok: true, waitMs: 0, day: '2026-11-27' });
     });
 
     it('counts only accepted messages against the daily cap: a refused one gives its slot back', async () => {
@@ -213,10 +213,13 @@ describe.each(databases)('on %s', (dialect) => {
       expect(await slotStands(db, profile.id, pausedAt + 1000)).toBe(true);
       await recordThrottleReply(db, profile, '450 4.7.1 Error: too much mail from 127.0.0.1', pausedAt + 1000);
       expect(await slotStands(db, profile.id, pausedAt + 1000)).toBe(false);
-      expect((await throttleState(db, profile)).lastSlowdown?.reply).toMatch(/window is full: waiting 2 s/);
-      // The window reopens 10 s after it began: 100 in 10 s, 10/s, and the schedule starts again from now.
+      // A refused probe pauses a quarter of the time since the back-off began, at least a second.
+      expect((await throttleState(db, profile)).lastSlowdown?.reply).toMatch(/window is full: waiting 1 s/);
+      // A probe is accepted 10 s after the window began: it ended between the last refused probe and now,
+      // taken half way; 100 over that, and the schedule starts again from now.
+      const lastRefused = pausedAt + 1000;
       await recordAccepted(db, profile.id, start + 10_000);
-      expect((await throttleState(db, profile)).learnedRate).toBeCloseTo(10, 5);
+      expect((await throttleState(db, profile)).learnedRate).toBeCloseTo((100 / ((lastRefused + start + 10_000) / 2 - start)) * 1000, 3);
       expect(await reserveSendSlot(db, profile, start + 10_001, 60_000)).toMatchObject({ ok: true, waitMs: 0 });
     });
 
