@@ -15,7 +15,16 @@ import { journeyWorkflowId } from '../workflows/contracts';
 import { startSandboxSmtp, type SandboxSmtp } from '../server/sandbox-smtp';
 import { threadedTransports } from '../server/smtp/send-thread';
 import { journeyWorkflow } from '../workflows/journey';
-import { attemptsOf, graphWithDelay, localSmtpPolicy, profileInput, publishForTest, tempInstall, timeSkippingTemporal, workflowOptions } from './helpers';
+import {
+  attemptsOf,
+  graphWithDelay,
+  localSmtpPolicy,
+  profileInput,
+  publishForTest,
+  tempInstall,
+  timeSkippingTemporal,
+  workflowOptions,
+} from './helpers';
 
 let env: TestWorkflowEnvironment;
 let smtp: SandboxSmtp;
