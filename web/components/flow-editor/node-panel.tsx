@@ -13,6 +13,7 @@ import { ConditionFields } from '@/components/flow-editor/condition-panel';
 import { SendPreview } from '@/components/flow-editor/send-preview';
 import { SendWindowFields } from '@/components/flow-editor/send-window-fields';
 import { SplitFields } from '@/components/flow-editor/split-panel';
+import { Segmented } from '@/components/flow-editor/segmented';
 import { GoalFields, WaitUntilFields } from '@/components/flow-editor/wait-until-fields';
 import { WebhookFields } from '@/components/flow-editor/webhook-fields';
 import type { EditorNode, SenderProfile } from '@/components/flow-editor/types';
@@ -61,41 +62,24 @@ function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: 
     <>
       <fieldset className="field">
         <legend>Contacts enter</legend>
-        <div className="segmented">
-          <label>
-            <input
-              className="nodrag"
-              type="radio"
-              name={`${id}-source`}
-              checked={data.source === 'audience'}
-              onChange={() => onChange({ source: 'audience' })}
-              data-testid="trigger-source-audience"
-            />
-            When you start a run
-          </label>
-          <label>
-            <input
-              className="nodrag"
-              type="radio"
-              name={`${id}-source`}
-              checked={data.source === 'event'}
-              onChange={() => onChange({ source: 'event', event: data.event ?? '', reentry: data.reentry ?? 'once' })}
-              data-testid="trigger-source-event"
-            />
-            By an API event
-          </label>
-          <label>
-            <input
-              className="nodrag"
-              type="radio"
-              name={`${id}-source`}
-              checked={data.source === 'list'}
-              onChange={() => onChange({ source: 'list', listId: data.listId ?? '', reentry: data.reentry ?? 'once' })}
-              data-testid="trigger-source-list"
-            />
-            When added to a list
-          </label>
-        </div>
+        <Segmented
+          name={`${id}-source`}
+          value={data.source}
+          choices={[
+            { value: 'audience', label: 'When you start a run', testId: 'trigger-source-audience' },
+            { value: 'event', label: 'By an API event', testId: 'trigger-source-event' },
+            { value: 'list', label: 'When added to a list', testId: 'trigger-source-list' },
+          ]}
+          onChange={(source) =>
+            onChange(
+              source === 'audience'
+                ? { source }
+                : source === 'event'
+                  ? { source, event: data.event ?? '', reentry: data.reentry ?? 'once' }
+                  : { source, listId: data.listId ?? '', reentry: data.reentry ?? 'once' },
+            )
+          }
+        />
       </fieldset>
       {data.source === 'event' && (
         <div className="field">
@@ -190,16 +174,15 @@ function DelayFields({ data, errors, onChange }: { data: DelayData; errors: Flow
     <>
       <fieldset className="field">
         <legend>Wait</legend>
-        <div className="segmented">
-          <label>
-            <input className="nodrag" type="radio" name={`${id}-mode`} checked={data.mode === 'fixed'} onChange={() => setMode('fixed')} />
-            Fixed
-          </label>
-          <label>
-            <input className="nodrag" type="radio" name={`${id}-mode`} checked={data.mode === 'random'} onChange={() => setMode('random')} />
-            Randomize
-          </label>
-        </div>
+        <Segmented
+          name={`${id}-mode`}
+          value={data.mode}
+          choices={[
+            { value: 'fixed', label: 'Fixed' },
+            { value: 'random', label: 'Randomize' },
+          ]}
+          onChange={setMode}
+        />
       </fieldset>
       {data.mode === 'fixed' ? (
         <div className="field">

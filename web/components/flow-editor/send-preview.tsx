@@ -13,6 +13,7 @@ import type { SendEmailData } from '@domain/flow/nodes/send-email';
 import { callApi } from '@/lib/api-client';
 import type { ContactPage, PreviewBody, PreviewResponse, PreviewSent } from '@/lib/api-types';
 import type { EditorNode } from '@/components/flow-editor/types';
+import { Segmented } from '@/components/flow-editor/segmented';
 
 /** `plan=Pro` lines as attributes; numbers and true/false keep their type, as a CSV import reads them. */
 function parseAttributes(text: string): Record<string, string | number | boolean> {
@@ -118,15 +119,15 @@ export function SendPreview({ flowId, data }: { flowId: string; data: SendEmailD
   return (
     <fieldset className="field preview" data-testid="preview">
       <legend>Preview</legend>
-      <div className="segmented">
-        <label>
-          <input className="nodrag" type="radio" name={`${id}-mode`} checked={mode === 'contact'} onChange={() => setMode('contact')} />A contact
-        </label>
-        <label>
-          <input className="nodrag" type="radio" name={`${id}-mode`} checked={mode === 'sample'} onChange={() => setMode('sample')} />
-          Sample values
-        </label>
-      </div>
+      <Segmented
+        name={`${id}-mode`}
+        value={mode}
+        choices={[
+          { value: 'contact', label: 'A contact' },
+          { value: 'sample', label: 'Sample values' },
+        ]}
+        onChange={setMode}
+      />
       {mode === 'contact' ? (
         <div className="field">
           <label htmlFor={`${id}-search`}>Find a contact</label>

@@ -11,6 +11,7 @@ import { type WaitUntilData, waitUntilOutputs } from '@domain/flow/nodes/wait-un
 import { AttributeRules } from '@/components/flow-editor/condition-panel';
 import { FieldError } from '@/components/flow-editor/field-error';
 import { EditorContext } from '@/components/flow-editor/nodes';
+import { Segmented } from '@/components/flow-editor/segmented';
 
 const OPS: Record<EventPropertyFilter['op'], string> = { equals: 'equals', exists: 'is set', sameAsEntry: 'same as the entry event' };
 type ValueType = 'text' | 'number' | 'boolean';
@@ -143,30 +144,23 @@ export function WaitUntilFields(props: { data: WaitUntilData; errors: FlowError[
     <>
       <fieldset className="field">
         <legend>Wait until</legend>
-        <div className="segmented">
-          <label>
-            <input
-              className="nodrag"
-              type="radio"
-              name={`${id}-kind`}
-              checked={data.until.kind === 'event'}
-              onChange={() => onChange({ ...data, until: { kind: 'event', match: { event: '', where: [] } } })}
-              data-testid="wait-until-kind-event"
-            />
-            An event comes
-          </label>
-          <label>
-            <input
-              className="nodrag"
-              type="radio"
-              name={`${id}-kind`}
-              checked={data.until.kind === 'contact'}
-              onChange={() => onChange({ ...data, until: { kind: 'contact', filter: { match: 'all', rules: [{ field: 'email', op: 'exists' }] } } })}
-              data-testid="wait-until-kind-contact"
-            />
-            The contact matches
-          </label>
-        </div>
+        <Segmented
+          name={`${id}-kind`}
+          value={data.until.kind}
+          choices={[
+            { value: 'event', label: 'An event comes', testId: 'wait-until-kind-event' },
+            { value: 'contact', label: 'The contact matches', testId: 'wait-until-kind-contact' },
+          ]}
+          onChange={(kind) =>
+            onChange({
+              ...data,
+              until:
+                kind === 'event'
+                  ? { kind, match: { event: '', where: [] } }
+                  : { kind, filter: { match: 'all', rules: [{ field: 'email', op: 'exists' }] } },
+            })
+          }
+        />
       </fieldset>
       {data.until.kind === 'event' ? (
         <EventMatchFields
