@@ -7,11 +7,15 @@
  *   BENCH_PG_SIZES=10000,100000   audience sizes, ascending
  *   BENCH_PG_WORKERS=1,3          worker counts measured at each size
  *   BENCH_RAW_N, BENCH_WARMUP     as the throughput part
+ *   BENCH_PG_STATEMENTS=1         also writes, per campaign, the statements that took PostgreSQL's time
+ *                                 (pg_stat_statements) to bench/results/postgres-statements-<size>-<workers>.txt
  * The server's log (statements slower than 200 ms, with their plans) is copied to bench/results/postgres.log.
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { sql } from 'kysely';
+import type { Db } from '../server/db';
 import { POSTGRES_SETTINGS, startPostgres } from '../scripts/postgres-server';
 import { ensureContacts, measureCampaign, measureRaw, warmUp, type CampaignResult, type RawResult } from './measure';
 import { liveServers, numbers, type PartContext, type PartResult, withSession } from './session';
@@ -23,6 +27,7 @@ const SIZES = numbers(process.env.BENCH_PG_SIZES, [10_000, 100_000]).sort((a, b)
 const WORKERS = numbers(process.env.BENCH_PG_WORKERS, [1, 3]).sort((a, b) => a - b);
 const RAW_N = numbers(process.env.BENCH_RAW_N, [10_000])[0] ?? 10_000;
 const WARMUP = process.env.BENCH_WARMUP !== '0';
+const STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
 
 /**
  * The server's settings: PostgreSQL's defaults (durable commits) except room for every process's pool
@@ -36,7 +41,38 @@ const SETTINGS = {
   // With their plans: what to fix when the figures fall short.
   session_preload_libraries: 'auto_explain',
   'auto_explain.log_min_duration': 200,
+  ...(STATEMENTS ? { shared_preload_libraries: 'pg_stat_statements' } : {}),
 };
+
+/**
+ * The statements of one campaign by the time PostgreSQL spent in them, with calls and rows per recipient;
+ * a statement's variants by the length of its `in (…)` list count as one.
+ */
+async function statements(db: Db, recipients: number): Promise<string> {
+  const { rows } = await sql<{ query: string; calls: string; totalExecTime: number; rows: string }>`
+    select query, calls, total_exec_time, rows from pg_stat_statements`.execute(db);
+  const byQuery = new Map<string, { ms: number; calls: number; rows: number }>();
+  for (const r of rows) {
+    const query = r.query
+      .replace(/\s+/g, ' ')
+      .replace(/\(\$\d+(, \$\d+)*\)/g, '(…)')
+      .replace(/, \(…\)/g, '');
+    const sum = byQuery.get(query) ?? { ms: 0, calls: 0, rows: 0 };
+    sum.ms += Number(r.totalExecTime);
+    sum.calls += Number(r.calls);
+    sum.rows += Number(r.rows);
+    byQuery.set(query, sum);
+  }
+  const perRecipient = (n: number) => (n / recipients).toFixed(3);
+  return [...byQuery]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, 25)
+    .map(
+      ([query, s]) =>
+        `${s.ms.toFixed(0).padStart(7)} ms  ${perRecipient(s.calls)} calls/recipient  ${perRecipient(s.rows)} rows/recipient\n  ${query.slice(0, 300)}`,
+    )
+    .join('\n');
+}
 
 interface Row {
   workers: number;
@@ -144,7 +180,13 @@ export async function postgresPart(ctx: PartContext): Promise<PartResult> {
               const label = `${workers} worker${workers > 1 ? 's' : ''}`;
               const raws = [await measureRaw(dbs.sandbox, stack, RAW_N, progress, 5 * 60_000, `raw (before, ${label})`)];
               progress.log(`campaign of ${size.toLocaleString('en-US')} on PostgreSQL with ${label}`);
+              if (STATEMENTS) {
+                await sql`create extension if not exists pg_stat_statements`.execute(dbs.app);
+                await sql`select pg_stat_statements_reset()`.execute(dbs.app);
+              }
               const campaign = await measureCampaign(dbs, stack, api, flow, size, progress);
+              if (STATEMENTS)
+                fs.writeFileSync(path.join(ctx.resultsDir, `postgres-statements-${size}-${workers}.txt`), await statements(dbs.app, size));
               if (campaign.status === 'completed' && stack.running)
                 raws.push(await measureRaw(dbs.sandbox, stack, RAW_N, progress, 5 * 60_000, `raw (after, ${label})`));
               rows.push({ workers, raw: bestRaw(raws), raws, campaign });

@@ -175,12 +175,14 @@ describe.each(databases)('the guard on %s', (dialect) => {
     expect((await getSmtpProfile(db, id))?.failingReason).toBe(reason);
   });
 
-  it('forgets what is older than the window', async () => {
+  it('forgets what is older than the window, once the profile has a window of rows', async () => {
     const id = await newProfile({ guardWindow: 20 });
     const profile = (await getSmtpProfile(db, id))!;
-    for (let i = 0; i < 5; i++) await guardAfterGroup(db, profile, attempts('accepted', 10));
-    // The newest two groups hold the 20 attempts; the rest are gone.
-    expect((await recentGuardTallies(db, id, 100)).map((r) => r.attempts)).toEqual([10, 10]);
+    for (let i = 0; i < 19; i++) await guardAfterGroup(db, profile, attempts('accepted', 10));
+    expect(await recentGuardTallies(db, id, 100)).toHaveLength(19);
+    // The 20th row: the newest two groups hold the window's 20 attempts; the 18 before them are gone.
+    for (let i = 0; i < 6; i++) await guardAfterGroup(db, profile, attempts('accepted', 10));
+    expect((await recentGuardTallies(db, id, 100)).map((r) => r.attempts)).toEqual(Array(7).fill(10));
     // Blocks long ago do not count: 20 accepted since.
     expect(await guardAfterGroup(db, profile, attempts('accepted', 20))).toBeUndefined();
   });

@@ -6,7 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { now, type Db } from '.';
 import type { DeliveryAttempt, SendClaim, SendKey } from './deliveries';
-import type { GuardKind } from './guard';
+import { type GuardKind, type GuardTally, insertGuardTally } from './guard';
 import { claimSend, lastAttemptNumber, sendsOf } from './deliveries';
 import { moveRecipient, type RecipientMove } from './recipients';
 import { noteAccepted, recordAccepted, takeUntold } from './throttle';
@@ -104,6 +104,8 @@ export async function commitBatchOutcomes(
   nodeId: string,
   outcomes: BatchOutcome[],
   accepted: { profileId: string; nowMs: number; count: number },
+  /** What the reputation guard counts of the group, written in the same commit (one commit per group, not two). */
+  tally?: GuardTally,
 ): Promise<void> {
   if (outcomes.length === 0) return;
   const at = now();
@@ -150,6 +152,7 @@ export async function commitBatchOutcomes(
           .execute();
       }
     }
+    if (tally) await insertGuardTally(trx, accepted.profileId, tally);
     if (accepted.count > 0) await recordAccepted(trx, accepted.profileId, accepted.nowMs, accepted.count);
   });
 }
@@ -170,8 +173,12 @@ export class OutcomeGroups {
     private readonly profileId: string,
     private readonly flushAt: number,
     flushMs: number,
-    /** Called after each group is committed, in order (the reputation guard looks then); its failure is its own. */
-    private readonly committed: (group: BatchOutcome[]) => Promise<void> = async () => undefined,
+    private readonly guard: {
+      /** What the reputation guard counts of a group (none: nothing to count), committed with it. */
+      tally: (group: BatchOutcome[]) => GuardTally | undefined;
+      /** Called after each group is committed, in order (the guard looks then); its failure is its own. */
+      committed: (group: BatchOutcome[]) => Promise<void>;
+    } = { tally: () => undefined, committed: async () => undefined },
   ) {
     this.timer = setInterval(() => {
       if (this.pending.length > 0) void this.flush();
@@ -193,10 +200,17 @@ export class OutcomeGroups {
     this.flushing = this.flushing
       .then(() =>
         commitWithRetries(() =>
-          commitBatchOutcomes(this.db, this.runId, this.nodeId, group, { profileId: this.profileId, nowMs: Date.now(), count }),
+          commitBatchOutcomes(
+            this.db,
+            this.runId,
+            this.nodeId,
+            group,
+            { profileId: this.profileId, nowMs: Date.now(), count },
+            this.guard.tally(group),
+          ),
         ),
       )
-      .then(() => this.committed(group));
+      .then(() => this.guard.committed(group));
     return this.flushing;
   }
 

@@ -34,7 +34,7 @@ import { BatchClaims, CLAIM_CHUNK, type Queued } from './batch-claims';
 import { log } from '../log';
 import { countSend, metrics, since } from '../metrics';
 import * as say from './messages';
-import { guardAfterGroup, guardKind } from './guard';
+import { guardKind, guardLook, tallyOf } from './guard';
 import { decide, type SendOutcome } from './policy';
 
 export interface SendBatchInput {
@@ -123,15 +123,22 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
   const nextStep = () => ({ to: 'next' as const, nodeId: step.next, dueAt: Date.now() });
   /** Set when the profile paused (its settings were refused, or the reputation guard tripped): the lanes stop. */
   let stop: string | undefined;
-  // Once per committed group, not per message: the guard counts the group and looks at the profile's last attempts.
-  const guard = async (group: BatchOutcome[]) => {
-    const counted = group.flatMap((o) => (o.guard ? [{ kind: o.guard, reply: o.attempt.smtpReply }] : []));
-    const paused = profile && (await guardAfterGroup(db, profile, counted).catch((err: unknown) => log.warn({ err }, 'reputation guard failed')));
-    if (!paused) return;
-    if (!stop) log.error({ runId, nodeId, workflowId, profile: step.profileId, reason: paused }, 'SMTP profile paused by the reputation guard');
-    stop ??= paused;
-  };
-  const outcomes = new OutcomeGroups(db, runId, nodeId, step.profileId, FLUSH_AT, FLUSH_MS, guard);
+  // Once per committed group, not per message: the group's commit counts it for the guard, which then
+  // looks at the profile's last attempts.
+  const counted = (group: BatchOutcome[]) => group.flatMap((o) => (o.guard ? [{ kind: o.guard, reply: o.attempt.smtpReply }] : []));
+  const outcomes = new OutcomeGroups(db, runId, nodeId, step.profileId, FLUSH_AT, FLUSH_MS, {
+    tally: (group) => {
+      const attempts = profile ? counted(group) : [];
+      return attempts.length > 0 ? tallyOf(attempts) : undefined;
+    },
+    committed: async (group) => {
+      if (!profile || counted(group).length === 0) return;
+      const paused = await guardLook(db, profile).catch((err: unknown) => log.warn({ err }, 'reputation guard failed'));
+      if (!paused) return;
+      if (!stop) log.error({ runId, nodeId, workflowId, profile: step.profileId, reason: paused }, 'SMTP profile paused by the reputation guard');
+      stop ??= paused;
+    },
+  });
   const note = (o: BatchOutcome) => outcomes.note(o);
   const flush = () => outcomes.flush();
   /** The profile holds sends whose outcome is unknown: logged, left UNCERTAIN, the recipient held for a person to resend. */

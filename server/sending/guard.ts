@@ -116,9 +116,8 @@ export function guardTrip(tally: GuardTally, t: Thresholds): Trip | undefined {
 }
 
 /**
- * After a batch commits a group of attempts: counts them for the profile, and pauses it if the last
- * `guardWindow` attempts trip the guard. Returns why when they do, so that every batch sending with the
- * profile stops, not only the one whose group tripped it (the pause keeps the first reason).
+ * After a group of attempts is counted: counts them for the profile, and pauses it if the last
+ * `guardWindow` attempts trip the guard (guardLook). Returns why when they do.
  */
 export async function guardAfterGroup(
   db: Db,
@@ -127,10 +126,22 @@ export async function guardAfterGroup(
 ): Promise<string | undefined> {
   if (attempts.length === 0) return undefined;
   await insertGuardTally(db, profile.id, tallyOf(attempts));
+  return guardLook(db, profile);
+}
+
+/**
+ * Looks at the profile's last `guardWindow` attempts and pauses it if they trip the guard. Returns why
+ * when they do, so that every batch sending with the profile stops, not only the one whose group
+ * tripped it (the pause keeps the first reason). The batch sender writes each group's tally in the
+ * group's own commit and looks after it; a read, so no commit of its own. Older tallies are forgotten
+ * once the profile has `guardWindow` rows (each holds one attempt or more, so those always cover the
+ * window): a delete every many groups, not one per group.
+ */
+export async function guardLook(db: Db, profile: Thresholds & { id: string }): Promise<string | undefined> {
   const rows = await recentGuardTallies(db, profile.id, profile.guardWindow);
   const { tally, rows: used } = windowOf(rows, profile.guardWindow);
   const oldest = rows[used - 1];
-  if (oldest) await pruneGuardTallies(db, profile.id, oldest.id);
+  if (oldest && rows.length >= profile.guardWindow && used < rows.length) await pruneGuardTallies(db, profile.id, oldest.id);
   const trip = guardTrip(tally, profile);
   if (!trip) return undefined;
   await pauseByGuard(db, profile.id, trip.reason);
