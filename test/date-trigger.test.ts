@@ -62,9 +62,15 @@ describe('when a contact enters', () => {
   it('on the contact’s clock across a DST change: Europe/Berlin and America/New_York, before and after the spring-forward and fall-back', () => {
     const yearly = rule({ everyYear: true, days: 0 });
     // 09:00 CET is 08:00Z; on and after the spring-forward (2027-03-28) it is CEST, 07:00Z; after the fall-back (2027-10-31) CET again.
-    expect(occurrencesBetween('1990-03-27', yearly, 'Europe/Berlin', Date.parse('2027-01-01'), Date.parse('2028-01-01')).map((o) => iso(o.at))).toEqual(['2027-03-27T08:00:00.000Z']);
-    expect(occurrencesBetween('1990-03-28', yearly, 'Europe/Berlin', Date.parse('2027-01-01'), Date.parse('2028-01-01')).map((o) => iso(o.at))).toEqual(['2027-03-28T07:00:00.000Z']);
-    expect(occurrencesBetween('1990-10-31', yearly, 'Europe/Berlin', Date.parse('2027-01-01'), Date.parse('2028-01-01')).map((o) => iso(o.at))).toEqual(['2027-10-31T08:00:00.000Z']);
+    expect(
+      occurrencesBetween('1990-03-27', yearly, 'Europe/Berlin', Date.parse('2027-01-01'), Date.parse('2028-01-01')).map((o) => iso(o.at)),
+    ).toEqual(['2027-03-27T08:00:00.000Z']);
+    expect(
+      occurrencesBetween('1990-03-28', yearly, 'Europe/Berlin', Date.parse('2027-01-01'), Date.parse('2028-01-01')).map((o) => iso(o.at)),
+    ).toEqual(['2027-03-28T07:00:00.000Z']);
+    expect(
+      occurrencesBetween('1990-10-31', yearly, 'Europe/Berlin', Date.parse('2027-01-01'), Date.parse('2028-01-01')).map((o) => iso(o.at)),
+    ).toEqual(['2027-10-31T08:00:00.000Z']);
     // New York: EST −5 until 2027-03-14, EDT −4 from it.
     expect(moments('2027-03-21', rule({ days: 7 }), 'America/New_York')).toEqual(['2027-03-21 2027-03-14T13:00:00.000Z']);
     expect(moments('2027-03-20', rule({ days: 7 }), 'America/New_York')).toEqual(['2027-03-20 2027-03-13T14:00:00.000Z']);
@@ -99,6 +105,8 @@ describe('checking a date Trigger', () => {
     ]);
     expect(trigger.check(node({ timeZone: 'Mars/Base' }) as never)).toEqual([expect.objectContaining({ field: 'data.date.timeZone' })]);
     expect(trigger.check(node({}) as never)).toEqual([]);
-    expect(trigger.summary(node({ everyYear: true }).data as never)).toBe('A contact enters 7 days before renewal_date at 09:00 on their clock, every year');
+    expect(trigger.summary(node({ everyYear: true }).data as never)).toBe(
+      'A contact enters 7 days before renewal_date at 09:00 on their clock, every year',
+    );
   });
 });

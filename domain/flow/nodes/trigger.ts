@@ -64,8 +64,13 @@ export const trigger: NodeKind<'trigger', TriggerData, never> = {
 function dateProblems(nodeId: string, date: DateTriggerData | undefined) {
   if (!date) return [{ nodeId, field: 'data.date.attribute', message: 'choose the date attribute (e.g. birthday) that starts this flow' }];
   const problems = [];
-  if (!TIME_OF_DAY.test(date.at)) problems.push({ nodeId, field: 'data.date.at', message: `write the time of day as HH:MM, e.g. 09:00 (not "${date.at}")` });
+  if (!TIME_OF_DAY.test(date.at))
+    problems.push({ nodeId, field: 'data.date.at', message: `write the time of day as HH:MM, e.g. 09:00 (not "${date.at}")` });
   if (!isTimeZone(date.timeZone))
-    problems.push({ nodeId, field: 'data.date.timeZone', message: 'choose a time zone such as Europe/Berlin for contacts without a timezone attribute' });
+    problems.push({
+      nodeId,
+      field: 'data.date.timeZone',
+      message: 'choose a time zone such as Europe/Berlin for contacts without a timezone attribute',
+    });
   return problems;
 }
