@@ -1,10 +1,19 @@
 /**
  * The date Trigger's arithmetic (domain/flow/date-trigger.ts): when a contact enters for a date
- * attribute, N days before or after, at a time on their clock, once or every year; and its checks.
+ * attribute, N days before or after, at a time on their clock, once or every year; its checks; and,
+ * on both databases, publishing one and what the worker reads and writes for it.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DateTriggerData, occurrencesBetween, parseDateValue, wallTimeToInstant } from '../domain/flow/date-trigger';
 import { trigger } from '../domain/flow/nodes/trigger';
+import type { FlowGraph } from '../domain/flow/schema';
+import type { Db } from '../server/db';
+import { defineAttributes, insertContacts, setContactStatus } from '../server/db/contacts';
+import { contactsWithAttribute, dateFlows, recordDateEntry } from '../server/db/date-entries';
+import { saveFlowDraft, setFlowArchived } from '../server/db/flows';
+import { UserError } from '../server/errors';
+import { publishFlow } from '../server/flows';
+import { databases, tempInstallOn } from './databases';
 
 const rule = (fields: Partial<DateTriggerData> = {}): DateTriggerData => ({
   attribute: 'renewal_date',
@@ -108,5 +117,84 @@ describe('checking a date Trigger', () => {
     expect(trigger.summary(node({ everyYear: true }).data as never)).toBe(
       'A contact enters 7 days before renewal_date at 09:00 on their clock, every year',
     );
+  });
+});
+
+describe.each(databases)('a date Trigger on %s', (dialect) => {
+  let db: Db;
+  beforeAll(async () => {
+    ({ db } = await tempInstallOn(dialect));
+    await defineAttributes(db, [
+      { name: 'birthday', type: 'date' },
+      { name: 'plan', type: 'text' },
+    ]);
+    await insertContacts(db, [
+      { id: 'ct_b', email: 'b@x.test', attributes: { birthday: '1990-02-29' } },
+      { id: 'ct_a', email: 'a@x.test', attributes: { birthday: '1985-12-31', plan: 'pro' } },
+      { id: 'ct_c', email: 'c@x.test', attributes: { plan: 'free' } },
+      { id: 'ct_d', email: 'd@x.test', attributes: { birthday: '2000-01-01' } },
+    ]);
+    await setContactStatus(db, 'ct_d', 'unsubscribed', 'test');
+  });
+  afterAll(async () => db?.destroy());
+
+  const admin = { id: 'admin-test', role: 'admin' as const };
+  const graph = (attribute: string): FlowGraph => ({
+    schemaVersion: 1,
+    nodes: [
+      { id: 't', type: 'trigger', position: { x: 0, y: 0 }, data: { source: 'date', date: rule({ attribute, everyYear: true }) } },
+      { id: 's', type: 'sendEmail', position: { x: 0, y: 100 }, data: { profileId: 'sandbox', subject: 'Happy birthday', text: 'Hi' } },
+      { id: 'x', type: 'exit', position: { x: 0, y: 200 }, data: {} },
+    ],
+    edges: [
+      { id: 'e1', source: 't', target: 's' },
+      { id: 'e2', source: 's', target: 'x' },
+    ],
+  });
+
+  it('publishes only on a date attribute contacts have, naming the field and the fix', async () => {
+    for (const [attribute, message] of [
+      ['anniversary', 'no contact has an attribute named anniversary; choose a date attribute (birthday)'],
+      ['plan', 'plan is a text attribute, not a date; choose a date attribute (birthday)'],
+    ]) {
+      await saveFlowDraft(db, { id: 'birthdays', name: 'Birthdays', graph: graph(attribute!) });
+      const refused = await publishFlow(db, 'birthdays', admin).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(UserError);
+      expect(refused).toMatchObject({ status: 422, details: [{ nodeId: 't', field: 'data.date.attribute', message }] });
+    }
+    expect(await dateFlows(db)).toEqual([]);
+    await saveFlowDraft(db, { id: 'birthdays', name: 'Birthdays', graph: graph('birthday') });
+    await expect(publishFlow(db, 'birthdays', admin)).resolves.toMatchObject({ version: 1 });
+    expect((await dateFlows(db)).map((f) => [f.flowId, f.version, f.date.attribute])).toEqual([['birthdays', 1, 'birthday']]);
+  });
+
+  it('reads the subscribed contacts that have the attribute, a page at a time in id order', async () => {
+    const first = await contactsWithAttribute(db, 'birthday', '', 1);
+    expect(first).toEqual([{ id: 'ct_a', attributes: { birthday: '1985-12-31', plan: 'pro' } }]);
+    expect((await contactsWithAttribute(db, 'birthday', 'ct_a', 10)).map((c) => c.id)).toEqual(['ct_b']);
+  });
+
+  it('writes one entry per contact and occurrence, however often it is asked', async () => {
+    const [flow] = await dateFlows(db);
+    const first = await recordDateEntry(db, flow!, 'ct_a', '2026-12-31', '2026-12-30T09:00:00.000Z');
+    const again = await recordDateEntry(db, flow!, 'ct_a', '2026-12-31', '2026-12-30T10:00:00.000Z');
+    const next = await recordDateEntry(db, flow!, 'ct_a', '2027-12-31', '2027-12-30T09:00:00.000Z');
+    expect(again).toEqual(first);
+    expect(first.workflowId).toBe('date:birthdays:ct_a:2026-12-31');
+    const rows = await db
+      .selectFrom('eventEntries')
+      .select(['id', 'idempotencyKey', 'event'])
+      .where('flowId', '=', 'birthdays')
+      .orderBy('idempotencyKey')
+      .execute();
+    expect(rows).toEqual([
+      { id: first.id, idempotencyKey: 'date:2026-12-31', event: 'date:birthday' },
+      { id: next.id, idempotencyKey: 'date:2027-12-31', event: 'date:birthday' },
+    ]);
+  });
+
+  it('has no date-triggered flow once the flow is archived', async () => {
+    await setFlowArchived(db, 'birthdays', true);
+    expect(await dateFlows(db)).toEqual([]);
   });
 });
