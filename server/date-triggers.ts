@@ -23,7 +23,9 @@ export interface DateTriggerStarter {
   taskQueue: string;
 }
 
+/** How many contacts are read at a time, and how many journeys are started at once. */
 const PAGE = 1_000;
+const AT_ONCE = 25;
 
 /**
  * Starts the journey of every subscribed contact whose moment is in [from, to), each once per
@@ -48,22 +50,32 @@ export async function startDateJourneys(
     return { stopped: false, started: 0 };
   }
   let started = 0;
+  const start = async (contactId: string, occurrence: string, at: number) => {
+    const entry = await recordDateEntry(db, flow, contactId, occurrence, new Date(at).toISOString());
+    const fresh = await startOnce(temporal, 'journeyWorkflow', {
+      taskQueue,
+      workflowId: entry.workflowId,
+      args: [{ plan, runId: entry.id, contactId, startAt: at }],
+      typedSearchAttributes: recipientAttributes({ runId: entry.id, flowId, contactId }),
+      // Once per occurrence, even after the journey ended.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    if (fresh) started++;
+  };
   for (let after = ''; ; ) {
     const contacts = await contactsWithAttribute(db, flow.date.attribute, after, PAGE);
-    for (const contact of contacts) {
-      const zone = contactZone(contact.attributes, flow.date.timeZone);
-      for (const { occurrence, at } of occurrencesBetween(contact.attributes[flow.date.attribute], flow.date, zone, period.from, period.to)) {
-        const entry = await recordDateEntry(db, flow, contact.id, occurrence, new Date(period.from).toISOString());
-        const fresh = await startOnce(temporal, 'journeyWorkflow', {
-          taskQueue,
-          workflowId: entry.workflowId,
-          args: [{ plan, runId: entry.id, contactId: contact.id, startAt: at }],
-          typedSearchAttributes: recipientAttributes({ runId: entry.id, flowId, contactId: contact.id }),
-          // Once per occurrence, even after the journey ended.
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        });
-        if (fresh) started++;
-      }
+    const due = contacts.flatMap((contact) =>
+      occurrencesBetween(
+        contact.attributes[flow.date.attribute],
+        flow.date,
+        contactZone(contact.attributes, flow.date.timeZone),
+        period.from,
+        period.to,
+      ).map((o) => ({ contactId: contact.id, ...o })),
+    );
+    for (let i = 0; i < due.length; i += AT_ONCE) {
+      await Promise.all(due.slice(i, i + AT_ONCE).map((d) => start(d.contactId, d.occurrence, d.at)));
+      onProgress?.();
     }
     onProgress?.();
     if (contacts.length < PAGE) return { stopped: false, started };
