@@ -88,6 +88,9 @@ function startWorker() {
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
     ...workflowOptions(),
+    // No sticky cache: every workflow task goes through the task queue (the test server does not hand a
+    // stopped worker's sticky tasks back to it), and each one replays the history from its start.
+    maxCachedWorkflows: 0,
     activities: {
       sendEmail: createSendEmail({ db, transports, messageIdSecret: Buffer.alloc(32, 1) }),
       ...createDateTriggerActivities({ db, temporal: env.client, taskQueue: TASK_QUEUE }),
