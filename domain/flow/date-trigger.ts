@@ -24,7 +24,7 @@ export const DateTriggerData = z.object({
     .max(MAX_OFFSET_DAYS, `days must be at most ${MAX_OFFSET_DAYS}`),
   direction: z.enum(['before', 'after'], { error: 'direction must be before or after' }),
   /** The time of day, HH:MM (24-hour), on the contact's clock. */
-  at: z.string(),
+  at: z.string().max(20, 'write the time of day as HH:MM, e.g. 09:00'),
   /** Anniversaries: every year on the date's day and month, not once. */
   everyYear: z.boolean(),
   /** The zone of contacts without a `timezone` attribute (an IANA name, e.g. Europe/Berlin). */

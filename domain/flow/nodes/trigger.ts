@@ -46,8 +46,10 @@ export const trigger: NodeKind<'trigger', TriggerData, never> = {
       ? `A contact enters on the API event "${data.event ?? ''}" (${REENTRY_TEXT[data.reentry ?? 'once']})${data.goal ? `; goal: ${describeEventMatch(data.goal)}` : ''}`
       : data.source === 'list'
         ? `A contact enters when added to a list (${REENTRY_TEXT[data.reentry ?? 'once']})`
-        : data.source === 'date' && data.date
-          ? describeDateTrigger(data.date)
+        : data.source === 'date'
+          ? data.date
+            ? describeDateTrigger(data.date)
+            : 'A contact enters on a date attribute'
           : 'Contacts enter when you start a run',
   check: (node) => {
     if (node.data.source === 'event' && !EVENT_NAME.test(node.data.event ?? ''))
