@@ -20,6 +20,7 @@ export const UNIT_TESTS = [
   'test/compile.test.ts',
   'test/contact-filter.test.ts',
   'test/contact-import.test.ts',
+  'test/date-trigger.test.ts',
   'test/import-limits.test.ts',
   'test/list-entries.test.ts',
   'test/contacts.test.ts',

@@ -8,6 +8,7 @@ import type { OutboundPolicy } from '../server/smtp/outbound';
 import type { TransportPool } from '../server/smtp/transport-pool';
 import { createCohortActivities } from './cohort';
 import { createConditionActivities } from './condition';
+import { createDateTriggerActivities } from './date-trigger';
 import { createImportActivities } from './contact-import';
 import { createGoalActivities } from './goal';
 import { createSendBatch } from './send-batch';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createConditionActivities(deps),
     ...createWebhookActivities(deps),
     ...createGoalActivities(deps),
+    ...createDateTriggerActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -101,6 +101,17 @@ export async function publishFlow(
       }
     }
   }
+  // A date Trigger reads a date attribute contacts have.
+  const dateAttribute = trigger?.type === 'trigger' && trigger.data.source === 'date' ? trigger.data.date?.attribute : undefined;
+  if (trigger && dateAttribute !== undefined && types[dateAttribute] !== 'date') {
+    const known = attributes.filter((a) => a.type === 'date').map((a) => a.name);
+    const message = types[dateAttribute]
+      ? `${dateAttribute} is a ${types[dateAttribute]} attribute, not a date; choose a date attribute${known.length ? ` (${known.join(', ')})` : ''}`
+      : `no contact has an attribute named ${dateAttribute}; choose a date attribute${known.length ? ` (${known.join(', ')})` : ' (import contacts with one, e.g. birthday as YYYY-MM-DD)'}`;
+    throw new UserError(422, 'invalid_trigger', 'the Trigger names no date attribute contacts have', [
+      { nodeId: trigger.id, field: 'data.date.attribute', message },
+    ]);
+  }
   if (noLists.length > 0) throw new UserError(422, 'unknown_list', 'the flow names a list that does not exist', noLists);
   if (noSegments.length > 0) throw new UserError(422, 'unknown_segment', 'a Condition tests a segment that does not exist', noSegments);
   if (badRules.length > 0) throw new UserError(422, 'invalid_rule', 'a Condition has a rule no contact can match; fix it', badRules);

@@ -246,3 +246,34 @@ describe('replay of a retry workflow with its outcome', () => {
     await expect(Worker.runReplayHistory(replayOptions, history, 'retry-outcome')).resolves.toBeUndefined();
   });
 });
+
+/**
+ * A date Trigger's first 30 days (a look at each day's contacts, a timer until the next, then continued
+ * as new) and the journey it started ahead, which sleeps until its moment and then sends.
+ * Re-record: DRIPLINE_RECORD_HISTORY=1 npx vitest run test/date-trigger-temporal.test.ts
+ */
+describe('replay of a date Trigger and its journey', () => {
+  const read = (name: string) => historyFromJSON(JSON.parse(fs.readFileSync(path.join(root, 'test', 'histories', name), 'utf8')));
+  const activities = (h: ReturnType<typeof read>) =>
+    (h.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+
+  it('the date Trigger history looks at 30 days, a timer between each, and continues as new', () => {
+    const history = read('date-trigger.json');
+    expect(activities(history)).toEqual(Array(30).fill('startDateJourneys'));
+    expect((history.events ?? []).filter((e) => e.timerStartedEventAttributes)).toHaveLength(30);
+    expect(history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+  });
+
+  it('the journey history sleeps until its moment, then sends once', () => {
+    const events = read('journey-date.json').events ?? [];
+    const timer = events.findIndex((e) => e.timerStartedEventAttributes);
+    const send = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendEmail');
+    expect(timer).toBeGreaterThan(0);
+    expect(send).toBeGreaterThan(timer);
+    expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+  });
+
+  it.each(['date-trigger', 'journey-date'])('replays %s deterministically with the current workflow code', async (name) => {
+    await expect(Worker.runReplayHistory(replayOptions, read(`${name}.json`), name)).resolves.toBeUndefined();
+  });
+});

@@ -7,6 +7,7 @@ import { decryptSecret } from '../server/crypto';
 import { openDatabase } from '../server/db';
 import { sweepUploads } from '../server/import-uploads';
 import { keepStartingListEntries } from '../server/list-entries';
+import { keepDateTriggersRunning } from '../server/date-triggers';
 import { log as rootLog } from '../server/log';
 import { databaseCheck, temporalCheck } from '../server/operations';
 import { loadKeyring, loadSecretKey } from '../server/secrets';
@@ -95,6 +96,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 log.info(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${describeTemporal(config)}`);
 // Journeys of contacts who joined a list that no one started yet (a crash between the add and the start).
 const stopListEntries = keepStartingListEntries({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
+// A date Trigger's workflow for every date-triggered flow (one just published, or one restored).
+const stopDateTriggers = keepDateTriggersRunning({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
 let exitCode = 0;
 try {
   await worker.run();
@@ -103,6 +106,7 @@ try {
   exitCode = 1;
 }
 await stopListEntries();
+await stopDateTriggers();
 operations.close();
 transports.close();
 await connection.close();

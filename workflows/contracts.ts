@@ -81,6 +81,8 @@ export interface JourneyInput {
   entryEvent?: EventValues;
   /** The properties of the API event that started it (`{{ event.<name> }}` in its emails); absent for other journeys. */
   event?: EventProperties;
+  /** A date Trigger's journey is started ahead: it sleeps until this moment (ms since the epoch) before its first step. */
+  startAt?: number;
 }
 
 export interface JourneyResult {
@@ -104,6 +106,9 @@ export const eventWorkflowId = (flowId: string, contactId: string, keyHash: stri
 /** A list's journey: one per flow, contact and joining (once ever: one per flow and contact); `keyHash` as for events. */
 export const listWorkflowId = (flowId: string, contactId: string, keyHash: string) => `list:${flowId}:${contactId}:${keyHash.slice(0, 22)}`;
 
+/** A date Trigger's journey: one per flow, contact and occurrence (the date or its anniversary, YYYY-MM-DD). */
+export const dateWorkflowId = (flowId: string, contactId: string, occurrence: string) => `date:${flowId}:${contactId}:${occurrence}`;
+
 /** An agent's one-off message to a contact (its runId is the direct send's id). */
 export const oneOffWorkflowId = (contactId: string, runId: string) => `one-off:${contactId}:${runId}`;
 export const isOneOffWorkflowId = (workflowId: string) => workflowId.startsWith('one-off:');
@@ -111,6 +116,22 @@ export const isOneOffWorkflowId = (workflowId: string) => workflowId.startsWith(
 /** Deterministic: the same flow version, contact and trigger key always name one journey (journeys started directly). */
 export const journeyWorkflowId = (flowId: string, version: number, contactId: string, triggerKey: string) =>
   `journey:${flowId}:v${version}:${contactId}:${triggerKey}`;
+
+// ---- date trigger: one per flow whose Trigger is a date attribute ------------------------------
+
+export interface DateTriggerInput {
+  flowId: string;
+  /** The start of the next period to look at (ms since the epoch); absent on the first start: now. Carried across continue-as-new. */
+  from?: number;
+}
+
+export interface DateTriggerResult {
+  /** The flow was archived, deleted or its Trigger is no longer a date: nothing more to start. */
+  status: 'stopped';
+}
+
+/** Deterministic: one date trigger per flow, started again (by the worker) once it stopped and the flow is date-triggered again. */
+export const dateTriggerWorkflowId = (flowId: string) => `date-trigger:${flowId}`;
 
 // ---- recipient retry: one recipient whose send still failed after its batch's quick retries -----
 

@@ -4,7 +4,7 @@
  * flow's goal event ends the journey at once, converted, at the step the contact was in; a Wait until
  * hears them too. Deterministic code only (test/architecture.test.ts checks the imports).
  */
-import { ApplicationFailure, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { eventMatches } from '../domain/flow/event-match';
 import { PLAN_SCHEMA_VERSION, type Step } from '../domain/flow/plan';
@@ -22,7 +22,7 @@ function handlerOf<T extends Step['type']>(type: T): JourneySteps[T] | undefined
   return Object.hasOwn(JOURNEY_STEPS, type) ? JOURNEY_STEPS[type] : undefined;
 }
 
-export async function journeyWorkflow({ plan, runId, contactId, entryEvent, event: properties }: JourneyInput): Promise<JourneyResult> {
+export async function journeyWorkflow({ plan, runId, contactId, entryEvent, event: properties, startAt }: JourneyInput): Promise<JourneyResult> {
   if (plan.schemaVersion !== PLAN_SCHEMA_VERSION) {
     throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
   }
@@ -42,6 +42,8 @@ export async function journeyWorkflow({ plan, runId, contactId, entryEvent, even
     if (goal && journey.convertedAt === undefined && eventMatches(goal, event, entryEvent)) journey.convertedAt = nodeId;
     journey.listen?.(event);
   });
+  // A date Trigger starts journeys ahead of their moment (journeys of older histories have no startAt: no timer).
+  if (startAt !== undefined && startAt > Date.now()) await sleep(startAt - Date.now());
   for (;;) {
     const step = Object.hasOwn(plan.steps, nodeId) ? plan.steps[nodeId] : undefined;
     if (!step) throw ApplicationFailure.nonRetryable(`plan has no step "${nodeId}"`);

@@ -17,6 +17,12 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   'data.source': 'Contacts enter',
   'data.event': 'Event name',
   'data.reentry': 'A contact may enter',
+  'data.date.attribute': 'Date attribute',
+  'data.date.days': 'Days',
+  'data.date.direction': 'Before or after',
+  'data.date.at': 'At (on the contact’s clock)',
+  'data.date.everyYear': 'Every year',
+  'data.date.timeZone': 'Time zone for contacts without one',
   // Delay
   'data.mode': 'Wait',
   'data.amount': 'Amount',
@@ -96,7 +102,7 @@ export const REENTRY_LABELS: Readonly<Record<ReentryPolicy, string>> = {
   always: 'Every time',
 };
 const OPTION_LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  'data.source': { audience: 'When you start a run', event: 'By an API event' },
+  'data.source': { audience: 'When you start a run', event: 'By an API event', date: 'On a date' },
   'data.reentry': REENTRY_LABELS,
   'data.mode': { fixed: 'Fixed', random: 'Randomize' },
   'data.format': FORMAT_LABELS,

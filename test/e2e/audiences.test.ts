@@ -190,4 +190,34 @@ describe('contacts, attributes and unsubscribe', () => {
     await expect.poll(async () => (await mailTo('newcomer@example.test')).map((m) => m.subject), { timeout: 60_000 }).toEqual(['Welcome, Nia']);
     await browser.close();
   });
+
+  it('sets a date Trigger in the editor: a date attribute, days after, a time and a zone, each problem at its field', async () => {
+    const api = product.admin;
+    // A YYYY-MM-DD value makes renewal_date a date attribute.
+    expect((await api.api('POST', '/api/contacts', { email: 'renewing@example.test', attributes: { renewal_date: '2027-01-01' } })).status).toBe(201);
+    const renewalsId = (await api.api<FlowCreated>('POST', '/api/flows', { name: 'Renewals' })).data.id;
+    const renewals = sendGraph('sandbox', 'Your renewal', 'Renew soon.\nLeave: {{ unsubscribe_url }}');
+    expect((await api.api('PUT', `/api/flows/${renewalsId}`, { name: 'Renewals', graph: renewals })).status).toBe(200);
+
+    const browser = await product.logIn({ email: 'admin@dripline.local', password: 'admin-password-e2e' }, `/flows/${renewalsId}`);
+    const { page } = browser;
+    await page.getByTestId('node-trigger').click();
+    await page.getByTestId('trigger-source-date').check();
+    await page.getByTestId('trigger-date-attribute').selectOption('renewal_date');
+    await page.getByTestId('trigger-date-days').fill('7');
+    await page.getByTestId('trigger-date-after').check();
+    await page.getByTestId('trigger-date-at').fill('08:30');
+    await page.getByTestId('trigger-date-zone').fill('Mars/Base');
+    await page.getByTestId('node-panel').getByText('choose a time zone such as Europe/Berlin').first().waitFor();
+    await page.getByTestId('trigger-date-zone').fill('Europe/Berlin');
+    await expect.poll(() => page.getByTestId('node-trigger').textContent()).toContain('7 days after renewal_date at 08:30');
+    await saved(page);
+    await browser.close();
+    const drawn = (await api.api<FlowResponse>('GET', `/api/flows/${renewalsId}`)).data.graph as FlowGraph;
+    expect(drawn.nodes.find((n) => n.type === 'trigger')?.data).toEqual({
+      source: 'date',
+      date: { attribute: 'renewal_date', days: 7, direction: 'after', at: '08:30', everyYear: true, timeZone: 'Europe/Berlin' },
+    });
+    expect((await api.api<FlowPublished>('POST', `/api/flows/${renewalsId}/publish`)).status).toBe(200);
+  });
 });

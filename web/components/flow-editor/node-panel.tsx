@@ -6,6 +6,8 @@ import { REENTRY_LABELS } from '@domain/flow/field-labels';
 import { NODE_KINDS, type NodeType } from '@domain/flow/nodes';
 import { type DelayData, DURATION_UNITS } from '@domain/flow/nodes/delay';
 import { REENTRY_POLICIES, type TriggerData } from '@domain/flow/nodes/trigger';
+import { defaultDateTrigger } from '@domain/flow/date-trigger';
+import { DateTriggerFields } from '@/components/flow-editor/date-trigger-fields';
 import { FieldError } from '@/components/flow-editor/field-error';
 import { CharacterCount } from '@/components/character-count';
 import { SendEmailFields } from '@/components/flow-editor/send-email-fields';
@@ -69,14 +71,17 @@ function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: 
             { value: 'audience', label: 'When you start a run', testId: 'trigger-source-audience' },
             { value: 'event', label: 'By an API event', testId: 'trigger-source-event' },
             { value: 'list', label: 'When added to a list', testId: 'trigger-source-list' },
+            { value: 'date', label: 'On a date', testId: 'trigger-source-date' },
           ]}
           onChange={(source) =>
             onChange(
-              source === 'audience'
-                ? { source }
-                : source === 'event'
-                  ? { source, event: data.event ?? '', reentry: data.reentry ?? 'once' }
-                  : { source, listId: data.listId ?? '', reentry: data.reentry ?? 'once' },
+              source === 'date'
+                ? { source, date: data.date ?? { ...defaultDateTrigger(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone } }
+                : source === 'audience'
+                  ? { source }
+                  : source === 'event'
+                    ? { source, event: data.event ?? '', reentry: data.reentry ?? 'once' }
+                    : { source, listId: data.listId ?? '', reentry: data.reentry ?? 'once' },
             )
           }
         />
@@ -116,7 +121,8 @@ function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: 
           <FieldError errors={errors} field="data.listId" />
         </div>
       )}
-      {data.source !== 'audience' && (
+      {data.source === 'date' && data.date && <DateTriggerFields data={data.date} errors={errors} onChange={(date) => onChange({ ...data, date })} />}
+      {data.source !== 'audience' && data.source !== 'date' && (
         <div className="field">
           <label htmlFor={`${id}-reentry`}>A contact may enter</label>
           <select
