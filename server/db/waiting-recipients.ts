@@ -43,16 +43,29 @@ export async function waitUntilDeadline(
 ) {
   const at = now();
   await db.transaction().execute(async (trx) => {
+    // Those arriving together share their deadline: one UPDATE per chunk of each deadline.
+    const byDeadline = new Map<number, { contactId: string }[]>();
     for (const w of waits) {
-      await trx
-        .updateTable('runRecipients')
-        .set({ dueAt: w.deadline, waitDeadline: w.deadline, waitingIn: nodeId, updatedAt: at })
-        .where('runId', '=', runId)
-        .where('contactId', '=', w.contactId)
-        .where('nodeId', '=', nodeId)
-        .where('status', '=', 'pending')
-        .where('waitMetAt', 'is', null)
-        .execute();
+      const group = byDeadline.get(w.deadline) ?? [];
+      group.push(w);
+      byDeadline.set(w.deadline, group);
+    }
+    for (const [deadline, group] of byDeadline) {
+      for (let i = 0; i < group.length; i += CHUNK) {
+        await trx
+          .updateTable('runRecipients')
+          .set({ dueAt: deadline, waitDeadline: deadline, waitingIn: nodeId, updatedAt: at })
+          .where('runId', '=', runId)
+          .where(
+            'contactId',
+            'in',
+            group.slice(i, i + CHUNK).map((w) => w.contactId),
+          )
+          .where('nodeId', '=', nodeId)
+          .where('status', '=', 'pending')
+          .where('waitMetAt', 'is', null)
+          .execute();
+      }
     }
     const arriving = waits.filter((w) => w.arriving);
     for (let i = 0; i < arriving.length; i += CHUNK) {
