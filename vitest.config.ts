@@ -14,6 +14,7 @@ export const UNIT_TESTS = [
   'test/architecture.test.ts',
   'test/audience-owners.test.ts',
   'test/audiences.test.ts',
+  'test/campaign-steps-db.test.ts',
   'test/cohort-state.test.ts',
   'test/compile-condition.test.ts',
   'test/compile-properties.test.ts',

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../server/db';
 import type { OutboundPolicy } from '../server/smtp/outbound';
 import type { TransportPool } from '../server/smtp/transport-pool';
+import { createCampaignWebhookActivities } from './campaign-webhook';
 import { createCohortActivities } from './cohort';
 import { createConditionActivities } from './condition';
 import { createDateTriggerActivities } from './date-trigger';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSendWindowActivities(deps),
     ...createConditionActivities(deps),
     ...createWebhookActivities(deps),
+    ...createCampaignWebhookActivities(deps),
     ...createGoalActivities(deps),
     ...createDateTriggerActivities(deps),
   };

@@ -22,6 +22,7 @@ import { applyAttributeChanges } from './contacts';
 import { UserError } from './errors';
 import { resolveSender, type Actor } from './profiles';
 import { signalJourneys } from './journey-events';
+import { wakeWaitingRecipients } from './campaign-events';
 import { startOnce } from './temporal/start-once';
 
 /** What an event did in one flow. */
@@ -149,7 +150,10 @@ export async function acceptEvent(
 ): Promise<EventAccepted> {
   const { contact, created } = await upsertContact(db, request);
   // Journeys already running hear it first (a goal, a Wait until); the journeys it starts below do not.
-  await signalJourneys(db, temporal, contact.id, { event: request.event, properties: eventValues(request) ?? {} });
+  const heard = { event: request.event, properties: eventValues(request) ?? {} };
+  await signalJourneys(db, temporal, contact.id, heard);
+  // …and so do campaign recipients waiting at a Wait until.
+  await wakeWaitingRecipients(db, temporal, contact.id, heard);
   // The idempotency key is the API key's own: another API key's same key is another event.
   const key = `${apiKey.id}/${request.idempotencyKey}`;
   const published = await eventFlows(db);

@@ -61,6 +61,7 @@ describe.each(databases)('on %s', (dialect) => {
       });
       expect(await cohortState(db, 'run-walk', plan, now)).toEqual({
         dueSends: [{ nodeId: 'send', count: 3 }],
+        dueWebhooks: [],
         stuck: [],
         nextDueAt: null,
         active: 3,

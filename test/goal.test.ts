@@ -44,12 +44,14 @@ describe('the flow language', () => {
     expect(result.ok && 'goal' in result.plan).toBe(false);
   });
 
-  it('refuses a Wait until and a goal in a campaign, naming the step and the field', () => {
+  it('takes a Wait until in a campaign but refuses its entry-event filter and a goal, naming the step and the field', () => {
     const waits = compile(asCampaign(waitUntilFlow('x', { kind: 'event', match: sameCart })), meta);
-    expect(waits.ok).toBe(false);
     expect(!waits.ok && waits.errors).toEqual([
-      expect.objectContaining({ nodeId: 'wait', message: expect.stringMatching(/Wait until works in journeys only/) }),
+      expect.objectContaining({ nodeId: 'wait', field: 'data.until.match.where.0.op', message: expect.stringMatching(/no entering event/) }),
     ]);
+    const paid: EventMatch = { event: 'purchased', where: [{ property: 'plan', op: 'equals', value: 'pro' }] };
+    const plain = compile(asCampaign(waitUntilFlow('x', { kind: 'event', match: paid })), meta);
+    expect(plain.ok && plain.plan.steps.wait).toMatchObject({ type: 'waitUntil', until: { kind: 'event', match: paid } });
     const graph = asCampaign(goalFlow('x', sameCart));
     const trigger = graph.nodes[0];
     if (trigger?.type === 'trigger') trigger.data.goal = sameCart;

@@ -277,3 +277,27 @@ describe('replay of a date Trigger and its journey', () => {
     await expect(Worker.runReplayHistory(replayOptions, read(`${name}.json`), name)).resolves.toBeUndefined();
   });
 });
+
+/**
+ * Campaigns with a Wait until (recipients woken by an API event: the `wake` signal) and with a Webhook
+ * (one page of calls beside the sends, retried by Temporal after a 500).
+ * Re-record: DRIPLINE_RECORD_HISTORY=1 npx vitest run test/campaign-steps.test.ts
+ */
+describe('replay of campaigns with a Wait until and a Webhook', () => {
+  const read = (name: string) => historyFromJSON(JSON.parse(fs.readFileSync(path.join(root, 'test', 'histories', name), 'utf8')));
+  const activities = (name: string) => (read(name).events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+
+  it('the committed histories have the wake signal, and one page of webhook calls completed on its second attempt', () => {
+    const waits = read('campaign-wait-until.json').events ?? [];
+    expect(waits.flatMap((e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? [])).toContain('wake');
+    expect(activities('campaign-wait-until.json')).not.toContain('callWebhooks');
+    const hooks = read('campaign-webhook.json').events ?? [];
+    expect(activities('campaign-webhook.json').filter((a) => a === 'callWebhooks')).toHaveLength(1);
+    expect(hooks.flatMap((e) => e.activityTaskStartedEventAttributes?.attempt ?? [])).toContain(2);
+    expect(hooks.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+  });
+
+  it.each(['campaign-wait-until', 'campaign-webhook'])('replays %s deterministically with the current workflow code', async (name) => {
+    await expect(Worker.runReplayHistory(replayOptions, read(`${name}.json`), name)).resolves.toBeUndefined();
+  });
+});

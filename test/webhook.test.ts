@@ -1,5 +1,5 @@
 /**
- * The Webhook step without Temporal: its schema and the campaign refusal (errors at their field),
+ * The Webhook step without Temporal: its schema (errors at their field), allowed in a campaign,
  * publishing (the body must render to JSON for a sample contact), the signature, the body's escaping,
  * the call log on SQLite and PostgreSQL, and the outbound guard against a real node:http server on
  * 127.0.0.1 (refused unless DRIPLINE_WEBHOOK_ALLOWED_HOSTS allows it). The journey itself:
@@ -51,13 +51,10 @@ describe('the Webhook’s schema', () => {
     expect(errorsOf('https://user:secret@example.com/')).toEqual([urlError]);
   });
 
-  it('is refused in a campaign, on the node, saying why and what to do', () => {
-    expect(errorsOf('https://hooks.example.com/in', CONTACT_BODY, 'audience')).toEqual([
-      {
-        nodeId: 'hook',
-        message: 'a Webhook works in journeys only (a Trigger on an API event), not in a campaign to an audience; remove it or change the Trigger',
-      },
-    ]);
+  it('is allowed in a campaign, with its two branches in the plan', () => {
+    expect(errorsOf('https://hooks.example.com/in', CONTACT_BODY, 'audience')).toEqual([]);
+    const r = compile(webhookFlow('https://hooks.example.com/in', CONTACT_BODY, 'audience'), meta);
+    expect(r.ok && r.plan.steps.hook).toMatchObject({ type: 'webhook', success: 'sent', failure: 'not-sent' });
   });
 });
 

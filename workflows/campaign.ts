@@ -18,6 +18,7 @@ import type { Activities } from '../activities';
 import type { StuckRecipients } from '../server/cohort/advance';
 import { PLAN_SCHEMA_VERSION } from '../domain/flow/plan';
 import { batchesToSend, startSpread, untilNextTick, waitForStart } from './campaign-start';
+import { WebhookPages } from './campaign-webhooks';
 import {
   type CampaignInput,
   type CampaignResult,
@@ -103,6 +104,9 @@ async function runCampaign(input: CampaignInput, state: CampaignState, cancelReq
     if (state.startAt !== undefined) state.startAt = startAt;
   });
   setHandler(stateQuery, () => state);
+  const webhooks = new WebhookPages({ runId, plan }, () => {
+    woken = true;
+  });
 
   // A scheduled run waits here, in Temporal, before anyone is enrolled; then it says it is running.
   if (state.startAt !== undefined) {
@@ -120,6 +124,7 @@ async function runCampaign(input: CampaignInput, state: CampaignState, cancelReq
 
   for (;;) {
     if (state.cancelled) {
+      await webhooks.drain();
       await cohort.cancelCohort({ runId });
       await cohort.setRunStatus({ runId, status: 'cancelled' });
       if (cancelRequest()) throw cancelRequest();
@@ -131,7 +136,10 @@ async function runCampaign(input: CampaignInput, state: CampaignState, cancelReq
       if (!state.cancelled) await cohort.setRunStatus({ runId, status: 'running' });
       continue;
     }
-    if (longHistory()) await continueAsNew<typeof campaignWorkflow>({ ...input, carried: state });
+    if (longHistory()) {
+      await webhooks.drain();
+      await continueAsNew<typeof campaignWorkflow>({ ...input, carried: state });
+    }
 
     woken = false;
     const cohortNow = await cohort.advanceCohort({ runId, plan, seed: state.seed });
@@ -141,7 +149,10 @@ async function runCampaign(input: CampaignInput, state: CampaignState, cancelReq
     if (stuck && stuckBefore) throw stuckFailure(stuck);
     stuckBefore = stuck !== undefined;
     if (stuck) continue;
+    // Webhook calls go on beside the sends, a page per step at a time (absent from results recorded before).
+    webhooks.start(cohortNow.dueWebhooks ?? [], () => `${workflowId}:${++state.batches}`);
     if (cohortNow.active === 0) {
+      await webhooks.drain();
       await cohort.setRunStatus({ runId, status: 'completed' });
       return { status: 'completed', sent: state.sent, failed: state.failed, handedOff: state.handedOff };
     }

@@ -144,18 +144,23 @@ function campaignWarnings(graph: FlowGraph): FlowError[] {
 }
 
 /**
- * A campaign moves its recipients a page at a time: it has no per-recipient call to a webhook (yet), and
- * API events reach journeys only, so a campaign has no Wait until and no goal.
+ * API events reach journeys and campaign recipients waiting at a Wait until, but a campaign has no
+ * entering event (no `sameAsEntry` to compare with) and no goal (its recipients end at its steps).
  */
 function journeyOnlyErrors(graph: FlowGraph): FlowError[] {
   const trigger = graph.nodes.find((n) => n.type === 'trigger');
   if (trigger?.type !== 'trigger' || trigger.data.source !== 'audience') return [];
-  const errors: FlowError[] = graph.nodes
-    .filter((n) => n.type === 'webhook' || n.type === 'waitUntil')
-    .map((n) => ({
+  const errors: FlowError[] = [];
+  for (const n of graph.nodes) {
+    if (n.type !== 'waitUntil' || n.data.until.kind !== 'event') continue;
+    const i = n.data.until.match.where.findIndex((f) => f.op === 'sameAsEntry');
+    if (i < 0) continue;
+    errors.push({
       nodeId: n.id,
-      message: `a ${n.type === 'webhook' ? 'Webhook' : 'Wait until'} works in journeys only (a Trigger on an API event), not in a campaign to an audience; remove it or change the Trigger`,
-    }));
+      field: `data.until.match.where.${i}.op`,
+      message: 'a campaign to an audience has no entering event to compare with: use equals or exists, or change the Trigger to an API event',
+    });
+  }
   if (trigger.data.goal) {
     errors.push({
       nodeId: trigger.id,

@@ -44,6 +44,8 @@ export interface StuckRecipients {
 export interface CohortState {
   /** Send steps with recipients due now, and how many: the campaign sends them in batches. */
   dueSends: { nodeId: string; count: number }[];
+  /** Webhook steps with recipients due now, and how many: the campaign calls them a page at a time. */
+  dueWebhooks: { nodeId: string; count: number }[];
   /**
    * Recipients due at a step that nothing moved on: a node the plan does not have, a step type this
    * worker does not know (a plan published by a newer version), or a handler that left them. Waiting would not move them.
@@ -59,12 +61,14 @@ export interface CohortState {
 export async function cohortState(db: Db, runId: string, plan: Plan, nowMs: number): Promise<CohortState> {
   const { due, nextDueAt, active } = await dueCounts(db, runId, nowMs);
   const dueSends: CohortState['dueSends'] = [];
+  const dueWebhooks: CohortState['dueWebhooks'] = [];
   const stuck: CohortState['stuck'] = [];
   for (const d of due) {
     const step = Object.hasOwn(plan.steps, d.nodeId) ? plan.steps[d.nodeId] : undefined;
     const handler = step && handlerOf(step.type);
     if (handler?.sentInBatches) dueSends.push(d);
+    else if (handler?.calledInPages) dueWebhooks.push(d);
     else stuck.push({ ...d, type: step ? String(step.type) : null, why: !step ? 'no such node' : handler ? 'not moved' : 'no handler' });
   }
-  return { dueSends, stuck, nextDueAt, active };
+  return { dueSends, dueWebhooks, stuck, nextDueAt, active };
 }

@@ -20,6 +20,8 @@ export interface CohortStep<S> {
   advance(at: CohortContext, step: S): Promise<number>;
   /** Its due recipients are sent by the campaign workflow's sendBatch activity, not moved by `advance`. */
   sentInBatches: boolean;
+  /** Its due recipients are called by the campaign workflow's callWebhooks activity, a page at a time (Webhook). */
+  calledInPages?: true;
 }
 
 /** One handler per step type: leaving one out is a type error naming the missing type. */

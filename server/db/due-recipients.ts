@@ -81,7 +81,7 @@ export async function rescheduleRecipients(db: Db, runId: string, nodeId: string
 }
 
 /**
- * Moves pending recipients from `nodeId` (a Condition or A/B split) on, each branch's to its next node, keeping their due
+ * Moves pending recipients from `nodeId` (a Condition, A/B split or Wait until) on, each branch's to its next node, keeping their due
  * time, and records the branch each took: one UPDATE and one INSERT per chunk, all in one transaction.
  */
 export async function moveRecipientsOn(
@@ -98,7 +98,8 @@ export async function moveRecipientsOn(
         const chunk = contactIds.slice(i, i + CHUNK);
         await trx
           .updateTable('runRecipients')
-          .set({ nodeId: next, updatedAt: at })
+          // Leaving a Wait until ends its wait (a Condition's and a split's recipients have none).
+          .set({ nodeId: next, waitDeadline: null, waitMetAt: null, updatedAt: at })
           .where('runId', '=', runId)
           .where('status', '=', 'pending')
           .where('nodeId', '=', nodeId)

@@ -225,9 +225,13 @@ export interface Tables {
     /** The Delay or Send window that last put it off (till dueAt): its node id; set as it moved on from there. */
     waitingIn: Generated<string | null>;
     workflowId: string;
-    /** The send batch that holds it while its status is 'sending'. */
+    /** The send batch (or webhook page) that holds it while its status is 'sending'. */
     claim: string | null;
     updatedAt: string;
+    /** At a Wait until: when its longest wait ends (ms; migration 440); null while it waits at none. */
+    waitDeadline: Generated<number | null>;
+    /** At a Wait until: when the event it waits for came (ms); null until then. */
+    waitMetAt: Generated<number | null>;
   };
   /** Send ledger: one row per (run, node, contact); a retried send that finds SENT does not send again. */
   sends: {
@@ -292,7 +296,7 @@ export interface Tables {
     runId: string;
     contactId: string;
     nodeId: string;
-    kind: 'delay' | 'window' | 'branch';
+    kind: 'delay' | 'window' | 'branch' | 'wait';
     at: number;
     dueAt: number;
     waitedMs: number | null;

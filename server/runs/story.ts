@@ -6,6 +6,8 @@
  */
 import type { Plan } from '../../domain/flow/plan';
 import { describeTest, OTHERWISE } from '../../domain/flow/nodes/condition';
+import { waitUntilOutputs } from '../../domain/flow/nodes/wait-until';
+import { WEBHOOK_OUTPUTS } from '../../domain/flow/nodes/webhook';
 import { stepTitle } from '../../domain/flow/step-title';
 import { failureClassOf } from '../../domain/delivery-log';
 import type { Db } from '../db';
@@ -27,7 +29,7 @@ import { recipientMove, type RecipientMove } from './report';
 export interface StoryEntry {
   /** ISO time it happened. */
   at: string;
-  kind: 'entered' | 'delay' | 'window' | 'branch' | 'attempt' | 'webhook';
+  kind: 'entered' | 'delay' | 'window' | 'branch' | 'attempt' | 'webhook' | 'wait';
   /** The step by its title, as the canvas names it (null for entering the run). */
   step: string | null;
   /** What happened, in a sentence. */
@@ -126,6 +128,7 @@ function eventEntry(plan: Plan | undefined, e: RecipientEvent, title: (nodeId: s
     const at = opens <= e.at ? 'was open' : `opened at ${when(opens)}`;
     return { ...base, kind: 'window', text: `The send window ${at}; due ${when(e.dueAt)}.` };
   }
+  if (e.kind === 'wait') return { ...base, kind: 'wait', text: `Began waiting, at most ${duration(e.waitedMs ?? 0)}, until ${when(e.dueAt)}.` };
   return { ...base, kind: 'branch', text: `${branchText(plan, e)}; went on to ${e.nextNodeId ? title(e.nextNodeId) : 'the end'}.` };
 }
 
@@ -141,6 +144,10 @@ function branchText(plan: Plan | undefined, e: RecipientEvent): string {
     const hit = step.branches.find((b) => b.id === e.reason);
     if (hit) return `Drawn into branch "${hit.label}" (${hit.percent}% of recipients)`;
   }
+  // A Wait until's or a Webhook's outputs, by the names the canvas gives them.
+  const output = step?.type === 'waitUntil' ? waitUntilOutputs(step) : step?.type === 'webhook' ? WEBHOOK_OUTPUTS : [];
+  const named = output.find((o) => o.id === e.reason);
+  if (named) return `Went down "${named.label}"`;
   return `Took branch ${e.reason ?? '?'}`;
 }
 

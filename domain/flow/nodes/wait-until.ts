@@ -1,7 +1,8 @@
 /**
  * Wait until: the journey waits for an API event (with property filters) or for the contact to match a
  * condition, at most a maximum wait; then it goes down "Event came" (or "Condition met") or "Timed out".
- * Journeys only: a campaign's recipients get no events (compile refuses it in a flow with an audience trigger).
+ * In a campaign each recipient waits in the cohort table (server/cohort/steps/wait-until.ts), woken by an API event
+ * for them (server/campaign-events.ts); a campaign has no entering event, so no `sameAsEntry` filter there.
  */
 import { z } from 'zod';
 import { ContactFilter, describeFilter } from '../../contact-filter';

@@ -3,7 +3,7 @@
  * flow's webhook secret (header `X-Dripline-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`,
  * docs/webhooks.md). Server errors, timeouts and connection errors are retried durably; the contact
  * then goes down "Succeeded" (a 2xx answer) or "Failed" (any other final answer, or retries spent).
- * Journeys only: a campaign cannot call a webhook per recipient yet (compile refuses it).
+ * In a campaign the cohort calls it a page of recipients at a time (server/cohort/webhook-page.ts).
  */
 import { z } from 'zod';
 import { nodeId, type NodeKind, position, stepName } from '../node';

@@ -1,11 +1,12 @@
 /**
- * A campaign's Webhook: not supported (compile refuses a Webhook in a flow with an audience trigger), so
- * it moves no one. Recipients due at one are reported stuck and the run fails, naming the step.
+ * A campaign's Webhook: its due recipients are called by the campaign workflow, a page at a time (the
+ * callWebhooks activity, server/cohort/webhook-page.ts), which moves each one down its branch.
  */
 import type { WebhookStep } from '../../../domain/flow/plan';
 import type { CohortStep } from '../step';
 
 export const webhook: CohortStep<WebhookStep> = {
   sentInBatches: false,
+  calledInPages: true,
   advance: async () => 0,
 };

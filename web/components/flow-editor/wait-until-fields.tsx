@@ -216,7 +216,8 @@ export function WaitUntilFields(props: { data: WaitUntilData; errors: FlowError[
         </div>
       </div>
       <p className="hint">
-        “{met?.label}” when it happens in time; “{timedOut?.label}” after the longest wait. Journeys only: a campaign to an audience gets no events.
+        “{met?.label}” when it happens in time; “{timedOut?.label}” after the longest wait. In a campaign each recipient waits on their own: an API
+        event for them moves them on.
       </p>
       <FieldError errors={errors} field="data.branches" />
     </>

@@ -18,6 +18,7 @@ const KIND_LABELS = {
   branch: 'Branch',
   attempt: 'Send',
   webhook: 'Webhook',
+  wait: 'Wait until',
 } as const;
 
 /** One recipient's story in one run: every decision and attempt, in order, and their own retry workflow. */
