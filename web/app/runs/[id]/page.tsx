@@ -111,7 +111,8 @@ export default async function RunPage({
         )}
       </h1>
       <p className="muted">
-        Started {formatTime(run.createdAt)}
+        {/* A scheduled run has not started yet; one that waited for its time started then, not when it was created. */}
+        {run.status === 'scheduled' ? `Created ${formatTime(run.createdAt)}` : `Started ${formatTime(run.startAt ?? run.createdAt)}`}
         {run.finishedAt ? ` · finished ${formatTime(run.finishedAt)}` : ''}
         {report.estimatedFinish && !sendingPaused && (
           <span data-testid="run-estimated-finish" data-at={report.estimatedFinish}>
