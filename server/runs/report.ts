@@ -157,11 +157,25 @@ export async function runPage(
   return { report, recipients, attempts, held, plan, reconciliation, reconciled, resends: await runsResending(db, runId) };
 }
 
-/** The runs the actor may see, newest first, each with its recipient totals. */
+/**
+ * The runs the actor may see, newest first, each with its recipient totals, and which running ones send
+ * nothing because a sender of theirs is paused (reputation guard, refused login or certificate): the list says paused.
+ */
 export async function runsOverview(db: Db, actor: Actor) {
   const runs = await visibleRuns(db, actor);
+  const failing = new Map<string, boolean>();
+  const sendingPaused = new Set<string>();
+  for (const run of runs.filter((r) => r.status === 'running')) {
+    const plan = await runPlan(db, run.id);
+    for (const step of Object.values(plan?.steps ?? {})) {
+      if (step.type !== 'sendEmail') continue;
+      if (!failing.has(step.profileId)) failing.set(step.profileId, Boolean((await getSmtpProfile(db, step.profileId))?.failingReason));
+      if (failing.get(step.profileId)) sendingPaused.add(run.id);
+    }
+  }
   return {
     runs,
+    sendingPaused,
     totals: await runTotals(
       db,
       runs.map((r) => r.id),
