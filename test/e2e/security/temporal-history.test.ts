@@ -8,12 +8,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactDeliveries, ContactResponse, FlowCreated, FlowPublished, MessageQueued, RunStarted } from '../../../web/lib/api-types';
 import type { Page } from 'playwright-core';
-import { admin, agentA, codecToken, eventually, Product, secrets, sendGraph, settledRun } from '../product';
+import { admin, agentA, codecToken, eventually, Product, portsFor, secrets, sendGraph, settledRun } from '../product';
 
 let product: Product;
 
 beforeAll(async () => {
-  product = await Product.start('security/temporal-history');
+  // The app and the UI on one host name, as npm start has them (both localhost by default): the browser
+  // sends the app's cookie to the codec endpoint only then.
+  product = await Product.start('security/temporal-history', {
+    DRIPLINE_PUBLIC_URL: `http://127.0.0.1:${portsFor('security/temporal-history').web}`,
+  });
 });
 
 afterAll(async () => {
