@@ -34,32 +34,3 @@ export function spreadTicks(audience: number, hours: number): { ticks: number; t
   const ticks = Math.max(1, Math.min(audience, Math.floor(windowMs / MIN_TICK_MS)));
   return { ticks, tickMs: Math.floor(windowMs / ticks), perTick: Math.ceil(audience / ticks) };
 }
-
-const DAY_MS = 86_400_000;
-
-/**
- * When a run's last first-send should go out (ms), from when it starts: at the sender's pace (messages a
- * second; none known: as fast as the server takes them, taken as instant), no more than its daily cap each
- * UTC day (the cap counts from midnight UTC, as the sender counts it), and no sooner than a spread's last tick.
- * A daily cap of 50,000 turns a 200,000 audience into four days.
- */
-export function forecastFinish(run: {
-  audience: number;
-  startMs: number;
-  ratePerSecond: number | null;
-  dailyCap: number | null;
-  spreadHours?: number | null;
-}): number {
-  const msPer = run.ratePerSecond ? 1000 / run.ratePerSecond : 0;
-  let left = run.audience;
-  let t = run.startMs;
-  while (left > 0) {
-    const midnight = (Math.floor(t / DAY_MS) + 1) * DAY_MS;
-    const today = Math.min(left, run.dailyCap ?? left, msPer > 0 ? Math.ceil((midnight - t) / msPer) : left);
-    left -= today;
-    t = left > 0 ? midnight : t + today * msPer;
-  }
-  if (!run.spreadHours || run.audience === 0) return t;
-  const { ticks, tickMs } = spreadTicks(run.audience, run.spreadHours);
-  return Math.max(t, run.startMs + (ticks - 1) * tickMs);
-}

@@ -28,6 +28,17 @@ const [temporalHost = 'localhost', temporalPortText = '7233'] = config.TEMPORAL_
 const temporalUiPort = new URL(config.TEMPORAL_UI_URL).port || '8233';
 /** The web app's codec endpoint (web/app/api/temporal-codec), where the Temporal Web UI decodes payloads. */
 const codecEndpoint = `${config.DRIPLINE_PUBLIC_URL.replace(/\/$/, '')}/api/temporal-codec`;
+/**
+ * The browser sends the app's sign-in cookie to the codec endpoint only when the UI and the app share a host
+ * name: otherwise every admin would see ciphertext. Said once, at the start, with what to set.
+ */
+const uiHostName = new URL(config.TEMPORAL_UI_URL).hostname;
+const appHostName = new URL(config.DRIPLINE_PUBLIC_URL).hostname;
+const codecAdvice =
+  uiHostName === appHostName
+    ? ''
+    : `\n  The Web UI (${uiHostName}) cannot send your sign-in to the codec endpoint (${appHostName}): payloads will not decode.
+  Set TEMPORAL_UI_URL and DRIPLINE_PUBLIC_URL to the same host name (both localhost, or both 127.0.0.1).\n`;
 /** Every process started, in start order; `child` is the one running now (a supervised one changes). */
 const children: { name: string; readonly child: ChildProcess | undefined }[] = [];
 const supervised: Supervised[] = [];
@@ -236,7 +247,7 @@ Dripline is running (Ctrl-C stops everything):
   Sandbox SMTP       ${config.SANDBOX_SMTP_HOST}:${config.SANDBOX_SMTP_PORT}
   Worker endpoints   http://${config.DRIPLINE_WORKER_HTTP_HOST}:${config.DRIPLINE_WORKER_HTTP_PORT}/metrics (and /healthz, /readyz)
   Data folder        ${config.DRIPLINE_DATA_DIR}
-${firstAdmin ? `\n  ${firstAdmin}\n` : ''}`);
+${codecAdvice}${firstAdmin ? `\n  ${firstAdmin}\n` : ''}`);
   log('ready');
 }
 

@@ -6,7 +6,8 @@
  *   - GET, HEAD and OPTIONS pass, and the one POST the UI makes to read: a workflow query (its stack
  *     trace, its query list, a query's answer; Temporal's queries cannot change a workflow);
  *   - every other method is refused (Start, Signal, Cancel, Terminate, Reset, Update, batch actions...);
- *   - the UI's settings answer (GET /api/v1/settings) says DisableWriteActions: true, so the UI hides its buttons.
+ *   - the UI's settings answer (GET /api/v1/settings) says DisableWriteActions: true, so the UI hides its buttons,
+ *     and Codec.IncludeCredentials: true, so the UI sends the admin's cookie to the codec endpoint (nothing to set).
  * Bodies stream both ways unbuffered (server-sent events, long polls), but for the settings answer.
  * Run by scripts/temporal-ui.ts.
  */
@@ -62,12 +63,20 @@ function otherCookies(cookie: string | undefined): string {
     .join('; ');
 }
 
-/** The settings answer with write actions off; undefined when it is not a JSON object. */
+/**
+ * The settings answer with write actions off, and with the codec endpoint (when there is one) called with
+ * credentials: the web app decodes for a signed-in admin only, so the browser must send its cookie, and
+ * the dev server cannot be told so (no flag for it), nor should an admin have to tick it in the UI.
+ * Undefined when it is not a JSON object.
+ */
 export function readOnlySettings(body: string): string | undefined {
   try {
     const settings: unknown = JSON.parse(body);
     if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return undefined;
-    return JSON.stringify({ ...settings, DisableWriteActions: true });
+    const codec = 'Codec' in settings ? settings.Codec : undefined;
+    const withCredentials =
+      typeof codec === 'object' && codec !== null && 'Endpoint' in codec && codec.Endpoint ? { Codec: { ...codec, IncludeCredentials: true } } : {};
+    return JSON.stringify({ ...settings, DisableWriteActions: true, ...withCredentials });
   } catch {
     return undefined;
   }

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../domain/flow/compile';
 import type { Plan } from '../domain/flow/plan';
-import { forecastFinish } from '../domain/run-schedule';
+import { forecastFinish } from '../domain/run-forecast';
 import type { Db } from '../server/db';
 import { getRun, insertRun, setRunStartAt, setRunStatus } from '../server/db/runs';
 import { requestedSchedule } from '../server/runs/start';

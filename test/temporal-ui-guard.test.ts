@@ -76,6 +76,14 @@ describe('decide', () => {
       DisableWriteActions: true,
       DefaultNamespace: 'default',
     });
+    // The codec endpoint is called with the browser's credentials: the web app decodes for a signed-in admin.
+    expect(
+      JSON.parse(readOnlySettings('{"Codec":{"Endpoint":"http://localhost:3000/api/temporal-codec","IncludeCredentials":false}}') ?? ''),
+    ).toEqual({
+      DisableWriteActions: true,
+      Codec: { Endpoint: 'http://localhost:3000/api/temporal-codec', IncludeCredentials: true },
+    });
+    expect(JSON.parse(readOnlySettings('{"Codec":{"Endpoint":""}}') ?? '')).toEqual({ DisableWriteActions: true, Codec: { Endpoint: '' } });
     expect(readOnlySettings('<html>')).toBeUndefined();
     expect(readOnlySettings('[1]')).toBeUndefined();
   });
@@ -129,7 +137,7 @@ describe('the guard over HTTP', () => {
     expect(await query.text()).toBe(`POST ${wf}/query/__stack_trace {"q":1}`);
     expect(seen.at(-1)?.cookie).toBe('_csrf=c1');
     const settings = await fetch(`${base}/api/v1/settings`, { headers: as('admin') });
-    expect(await settings.json()).toEqual({ DisableWriteActions: true, Codec: { Endpoint: 'x' } });
+    expect(await settings.json()).toEqual({ DisableWriteActions: true, Codec: { Endpoint: 'x', IncludeCredentials: true } });
   });
 
   it('streams an event stream as it comes', async () => {

@@ -5,7 +5,7 @@ import type { DeliveryLogFilter, LogPage, ReconcileSelection } from '../../domai
 import type { Plan } from '../../domain/flow/plan';
 import { stepTitle } from '../../domain/flow/step-title';
 import { SANDBOX_PROFILE_ID } from '../../domain/senders';
-import { forecastFinish } from '../../domain/run-schedule';
+import { forecastFinish, planTiming, profileLimits, type SendLimit, slowestSender } from '../../domain/run-forecast';
 import { deliveryLogPage } from '../db/delivery-log';
 import { reconcileCounts, reconcileList } from '../db/reconciliation';
 import { listRunRecipients, type Run, type RunRecipient, runPlan, runsResending, runTotals } from '../db/runs';
@@ -62,7 +62,7 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
   const plan = await runPlan(db, runId);
   const profileIds = [...new Set(Object.values(plan?.steps ?? {}).flatMap((s) => (s.type === 'sendEmail' ? [s.profileId] : [])))];
   const senders: SenderPace[] = [];
-  const dailyCaps: number[] = [];
+  const paces: { ratePerSecond: number | null; limits: SendLimit[] }[] = [];
   for (const id of profileIds) {
     const profile = await getSmtpProfile(db, id);
     if (!profile) continue;
@@ -75,20 +75,17 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
       failing: profile.failingReason,
       failingCause: profile.failingCause,
     });
-    if (profile.dailyCap) dailyCaps.push(profile.dailyCap);
+    paces.push({ ratePerSecond: pace.effectiveRate ?? profile.ratePerSecond, limits: profileLimits(profile) });
   }
-  // Not started yet, or spreading its first send: the forecast from its start (the slowest sender, the smallest daily cap, the spread).
-  const startMs = Date.parse(run.startAt ?? run.createdAt);
-  if (left > 0 && (run.status === 'scheduled' || (run.status === 'running' && run.spreadHours))) {
-    const rates = senders.flatMap((p) => (p.effectiveRate ? [p.effectiveRate] : []));
-    const forecast = forecastFinish({
-      audience: run.status === 'scheduled' ? left : left + counts.held + counts.completed + counts.failed + counts.cancelled + counts.skipped,
-      startMs,
-      ratePerSecond: rates.length > 0 ? Math.min(...rates) : null,
-      dailyCap: dailyCaps.length > 0 ? Math.min(...dailyCaps) : null,
-      spreadHours: run.spreadHours,
-    });
-    estimatedFinish = new Date(Math.max(forecast, estimatedFinish ? Date.parse(estimatedFinish) : 0)).toISOString();
+  // The forecast from the run's start (its senders' pace and limits, its path's Delays and Send window, its
+  // schedule), so the estimate is right before the first send; and from now for who is left. The latest wins.
+  if (left > 0 && plan && (run.status === 'scheduled' || run.status === 'running')) {
+    const sender = slowestSender(paces);
+    const path = planTiming(plan);
+    const audience = left + counts.held + counts.completed + counts.failed + counts.cancelled + counts.skipped + counts.journey;
+    const fromStart = forecastFinish({ audience, startMs: Date.parse(run.startAt ?? run.createdAt), spreadHours: run.spreadHours, path, ...sender });
+    const fromNow = run.status === 'running' ? forecastFinish({ audience: counts.due + counts.sending, startMs: now, ...sender }) : 0;
+    estimatedFinish = new Date(Math.max(fromStart, fromNow, estimatedFinish ? Date.parse(estimatedFinish) : 0)).toISOString();
   }
   const lateBouncesUnseen = senders.filter((s) => s.profileId !== SANDBOX_PROFILE_ID).map((s) => s.name);
   return { run, senders, counts, recentRate, estimatedFinish, lateBouncesUnseen };
@@ -160,11 +157,25 @@ export async function runPage(
   return { report, recipients, attempts, held, plan, reconciliation, reconciled, resends: await runsResending(db, runId) };
 }
 
-/** The runs the actor may see, newest first, each with its recipient totals. */
+/**
+ * The runs the actor may see, newest first, each with its recipient totals, and which running ones send
+ * nothing because a sender of theirs is paused (reputation guard, refused login or certificate): the list says paused.
+ */
 export async function runsOverview(db: Db, actor: Actor) {
   const runs = await visibleRuns(db, actor);
+  const failing = new Map<string, boolean>();
+  const sendingPaused = new Set<string>();
+  for (const run of runs.filter((r) => r.status === 'running')) {
+    const plan = await runPlan(db, run.id);
+    for (const step of Object.values(plan?.steps ?? {})) {
+      if (step.type !== 'sendEmail') continue;
+      if (!failing.has(step.profileId)) failing.set(step.profileId, Boolean((await getSmtpProfile(db, step.profileId))?.failingReason));
+      if (failing.get(step.profileId)) sendingPaused.add(run.id);
+    }
+  }
   return {
     runs,
+    sendingPaused,
     totals: await runTotals(
       db,
       runs.map((r) => r.id),

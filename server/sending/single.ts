@@ -108,8 +108,12 @@ export class SendStopped extends Error {
 
 /** How long a paused profile's sends wait before they look again. */
 export const PAUSED_RETRY_MS = 60_000;
-/** Waits other than a transient failure's backoff (which has its jitter) get some, so sends waiting together spread out. */
-const jitter = (ms: number) => ms + Math.floor(Math.random() * Math.max(200, ms * 0.2));
+/**
+ * Waits other than a transient failure's backoff (which has its jitter) get some, so sends waiting together
+ * spread out: a fifth of the wait, at most a minute (a daily cap's wait of hours would otherwise end its
+ * run hours after the cap counts again, and after the forecast).
+ */
+const jitter = (ms: number) => ms + Math.floor(Math.random() * Math.max(200, Math.min(ms * 0.2, 60_000)));
 const wait = (type: Extract<SingleStop, { kind: 'wait' }>['type'], message: string, retryInMs: number) =>
   new SendStopped({ kind: 'wait', type, message, retryInMs: type === 'TransientSmtpError' ? retryInMs : jitter(retryInMs) });
 const failed = (type: Extract<SingleStop, { kind: 'failed' }>['type'], message: string) => new SendStopped({ kind: 'failed', type, message });

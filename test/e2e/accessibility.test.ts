@@ -221,13 +221,12 @@ describe('axe-core finds no serious or critical violations', () => {
     if (!list) throw new Error('no list: the checklist test imports into one');
     const browser = await product.logIn(admin, '/flows/first-flow/run');
     const { page } = browser;
-    await page.getByTestId('audience-list-select').waitFor();
-    await page.getByTestId('audience-segment').check();
-    await page.getByTestId('audience-segment-count').waitFor();
-    await expectAccessible(page, 'the start page with a list and a segment to choose');
-    // Named by labels of their own, not by the label of the radio button they sit beside.
-    await page.getByRole('combobox', { name: 'Which list' }).waitFor();
-    await page.getByRole('combobox', { name: 'Which segment' }).waitFor();
+    await page.getByTestId(`audience-list-${list.id}`).waitFor();
+    await page.getByTestId(`audience-segment-${segment.data.id}`).check();
+    await page.locator('[data-testid="review-audience"][data-count]').waitFor();
+    await expectAccessible(page, 'the start page with a list and a segment to choose, and its review');
+    // The search is named by a label of its own, not by the radio buttons beside it.
+    await page.getByRole('searchbox', { name: 'Search lists and segments' }).waitFor();
     if (shots) await page.screenshot({ path: `${shots}/start-page.png` });
     for (const path of [
       '/contacts',

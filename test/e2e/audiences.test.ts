@@ -149,8 +149,9 @@ describe('contacts, attributes and unsubscribe', () => {
       .poll(async () => (await product.admin.api<ListsResponse>('GET', '/api/lists')).data.lists[0])
       .toMatchObject({ members: 1, subscribed: 1 });
     await page.goto(`${product.web}/flows/${flowId}/run`, { waitUntil: 'networkidle' });
-    await page.getByTestId('audience-list').check();
-    await expect.poll(() => page.getByTestId('start-run').textContent()).toBe('Start run for Friends (1)');
+    await page.getByTestId(`audience-list-${listId}`).check();
+    expect(await page.getByTestId('review-audience').textContent()).toContain('the list “Friends”: 1 contact');
+    await expect.poll(() => page.getByTestId('start-run').textContent()).toBe('Start run for 1 contact');
     await page.getByTestId('start-run').click();
     await page.waitForURL(/\/runs\/run_/);
     const runId = new URL(page.url()).pathname.split('/').pop() ?? '';

@@ -103,12 +103,13 @@ describe('segments in the browser', () => {
 
     // Start a run for it: the count is shown before starting.
     await page.goto(`${product.web}/flows/${flowId}/run`, { waitUntil: 'networkidle' });
-    await page.getByTestId('audience-segment').check();
-    await page.getByTestId('audience-segment-select').selectOption(segmentId);
-    await page.locator('[data-testid="audience-segment-count"][data-count]').waitFor();
-    const shown = Number(await page.getByTestId('audience-segment-count').getAttribute('data-count'));
+    await page.getByTestId('audience-search').fill('pro with');
+    await page.getByTestId(`audience-segment-${segmentId}`).check();
+    await page.locator('[data-testid="review-audience"][data-count]').waitFor();
+    const shown = Number(await page.getByTestId('review-audience').getAttribute('data-count'));
     expect(shown).toBe(EXPECTED.length);
-    expect(await page.getByTestId('start-run').textContent()).toBe(`Start run for Pro with seats (${shown})`);
+    expect(await page.getByTestId('review-audience').textContent()).toContain('the segment “Pro with seats”');
+    expect(await page.getByTestId('start-run').textContent()).toBe(`Start run for ${shown} contacts`);
     await page.getByTestId('start-run').click();
     await page.waitForURL(/\/runs\/run_/);
     const runId = new URL(page.url()).pathname.split('/').pop() ?? '';

@@ -8,12 +8,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactDeliveries, ContactResponse, FlowCreated, FlowPublished, MessageQueued, RunStarted } from '../../../web/lib/api-types';
 import type { Page } from 'playwright-core';
-import { admin, agentA, codecToken, eventually, Product, secrets, sendGraph, settledRun } from '../product';
+import { admin, agentA, codecToken, eventually, Product, portsFor, secrets, sendGraph, settledRun } from '../product';
 
 let product: Product;
 
 beforeAll(async () => {
-  product = await Product.start('security/temporal-history');
+  // The app and the UI on one host name, as npm start has them (both localhost by default): the browser
+  // sends the app's cookie to the codec endpoint only then.
+  product = await Product.start('security/temporal-history', {
+    DRIPLINE_PUBLIC_URL: `http://127.0.0.1:${portsFor('security/temporal-history').web}`,
+  });
 });
 
 afterAll(async () => {
@@ -155,19 +159,13 @@ describe('Temporal history', () => {
 
   it('shows the one-off message in clear in the Temporal Web UI for a signed-in admin; someone signed out is refused the UI', async () => {
     const workflowPage = `${uiOrigin()}/namespaces/default/workflows/${encodeURIComponent(oneOffWorkflowId)}`;
-    // The UI's codec settings as a user sets them ("use my browser settings", this endpoint, include
-    // cross-origin credentials): the dev server's own setting sends no cookie.
+    // Nothing to set in the UI: the guard's settings answer has it call the codec endpoint with the admin's cookie.
     const openWithCodec = async (page: Page) => {
-      await page.goto(uiOrigin());
-      await page.evaluate((endpoint) => {
-        localStorage.setItem('endpoint', JSON.stringify(endpoint));
-        localStorage.setItem('includeCredentials', 'true');
-        localStorage.setItem('overrideRemoteCodecConfiguration', 'true');
-      }, `${product.web}/api/temporal-codec`);
       const decoded = page.waitForResponse((r) => r.url().endsWith('/api/temporal-codec/decode') && r.request().method() === 'POST', {
         timeout: 60_000,
       });
       await page.goto(workflowPage);
+      expect(await page.evaluate(() => [localStorage.getItem('endpoint'), localStorage.getItem('includeCredentials')])).toEqual([null, null]);
       return decoded;
     };
 

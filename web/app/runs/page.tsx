@@ -12,7 +12,7 @@ export const metadata: Metadata = { title: 'Runs' };
 export default async function RunsPage() {
   const user = await requireUser();
   const db = await getDb();
-  const { runs, totals } = await runsOverview(db, user);
+  const { runs, totals, sendingPaused } = await runsOverview(db, user);
   return (
     <section>
       <div className="page-head">
@@ -47,7 +47,13 @@ export default async function RunsPage() {
                   </td>
                   <td>v{run.version}</td>
                   <td>
-                    <span className={`status status--${run.status}`}>{run.status}</span>
+                    {sendingPaused.has(run.id) ? (
+                      <span className="status status--paused" title="Sending is paused: open the run to see why">
+                        paused
+                      </span>
+                    ) : (
+                      <span className={`status status--${run.status}`}>{run.status}</span>
+                    )}
                   </td>
                   <td>
                     <Count value={c.recipients} />

@@ -76,6 +76,9 @@ export default async function RunPage({
   const config = getConfig();
   const locale = await readerLocale();
   const active = run.status === 'running' || run.status === 'paused' || run.status === 'scheduled';
+  // A running run whose sender is paused (reputation guard, refused login or certificate) sends nothing: it says paused.
+  const sendingPaused = run.status === 'running' && report.senders.some((s) => s.failing);
+  const shownStatus = sendingPaused ? 'paused' : run.status;
   const total = STATES.reduce((n, [state]) => n + counts[state], 0) + counts.journey;
   const pages = { recipients: String(recipientsAt) };
   const mayResend = mayUseFlow(user, { ownerId: run.flowOwnerId });
@@ -93,14 +96,29 @@ export default async function RunPage({
       </p>
       <h1>
         <Link href={`/flows/${run.flowId}`}>{run.flowName}</Link> <span className="muted">v{run.version}</span>{' '}
-        <span className={`status status--${run.status}`} data-testid="run-status">
-          {run.status}
+        <span
+          className={`status status--${shownStatus}`}
+          data-testid="run-status"
+          title={sendingPaused ? 'Sending is paused: see the sender below' : undefined}
+        >
+          {shownStatus}
         </span>
+        {sendingPaused && (
+          <span className="muted" data-testid="run-sending-paused">
+            {' '}
+            (sending is paused)
+          </span>
+        )}
       </h1>
       <p className="muted">
-        Started {formatTime(run.createdAt)}
+        {/* A scheduled run has not started yet; one that waited for its time started then, not when it was created. */}
+        {run.status === 'scheduled' ? `Created ${formatTime(run.createdAt)}` : `Started ${formatTime(run.startAt ?? run.createdAt)}`}
         {run.finishedAt ? ` · finished ${formatTime(run.finishedAt)}` : ''}
-        {report.estimatedFinish ? ` · estimated finish ${formatTime(report.estimatedFinish)}` : ''}
+        {report.estimatedFinish && !sendingPaused && (
+          <span data-testid="run-estimated-finish" data-at={report.estimatedFinish}>
+            {' · '}estimated finish {formatTime(report.estimatedFinish)}
+          </span>
+        )}
         {report.recentRate > 0 ? ` · ${report.recentRate.toFixed(1)} messages/s` : ''}
         {run.workflowId && mayOpenTemporal(user) && (
           <>
@@ -140,7 +158,7 @@ export default async function RunPage({
       )}
       <RunSchedule runId={run.id} status={run.status} startAt={run.startAt} spreadHours={run.spreadHours} />
       <RunControls runId={run.id} status={run.status} />
-      <SenderPaces senders={report.senders} />
+      <SenderPaces senders={report.senders} active={active} />
       {report.lateBouncesUnseen.length > 0 && (
         <p className="muted" data-testid="late-bounces-note">
           Bounces that arrive later, as an email after {report.lateBouncesUnseen.join(' or ')} accepted a message, are not counted here: Dripline sees

@@ -19,7 +19,7 @@ export function RunControls({ runId, status }: { runId: string; status: string }
     router.refresh();
   };
   return (
-    <div className="run-controls">
+    <div className="run-controls" data-testid="run-controls">
       {status === 'scheduled' ? null : status === 'running' ? (
         <button type="button" className="button" disabled={busy} onClick={() => void act('pause')} data-testid="pause-run">
           Pause

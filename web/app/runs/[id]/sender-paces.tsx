@@ -4,7 +4,8 @@ import { formatTime } from '@/lib/format';
 
 const rate = (r: number | null) => (r === null ? 'no limit' : `${r < 10 ? r.toFixed(1) : Math.round(r)} messages/s`);
 
-export function SenderPaces({ senders }: { senders: SenderPace[] }) {
+/** `active`: the run is scheduled, running or paused; a finished run shows no "paused" notice nor "goes on by itself". */
+export function SenderPaces({ senders, active }: { senders: SenderPace[]; active: boolean }) {
   if (senders.length === 0) return null;
   return (
     <ul className="sender-paces" data-testid="sender-paces">
@@ -19,12 +20,12 @@ export function SenderPaces({ senders }: { senders: SenderPace[] }) {
               · slowed down {formatTime(s.lastSlowdown.at)}: “{s.lastSlowdown.reply}”
             </span>
           )}
-          {s.failing && s.failingCause === 'guard' && (
+          {active && s.failing && s.failingCause === 'guard' && (
             <p className="notice notice--error" data-testid="sender-paused">
               Sending is paused: {s.failing}. An admin resumes it on the profile in Settings → SMTP settings; the run goes on by itself.
             </p>
           )}
-          {s.failing && s.failingCause !== 'guard' && (
+          {active && s.failing && s.failingCause !== 'guard' && (
             <p className="notice notice--error" data-testid="sender-paused">
               Sending is paused: the server refused the login ({s.failing}). Fix the profile in Settings → SMTP settings and save it; the run goes on
               by itself.

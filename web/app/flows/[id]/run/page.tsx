@@ -2,7 +2,8 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { diffFlows, hasChanges, summarizeDiff } from '@domain/flow/diff';
 import { visibleFlow, visibleFlowVersion, visibleLists, visibleSegments } from '@server/access';
-import { countContacts, listContacts } from '@server/db/contacts';
+import { countContacts } from '@server/db/contacts';
+import { runReview } from '@server/runs/review';
 import { loadDraft } from '@/lib/flow-graph';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
@@ -12,9 +13,6 @@ import { StartRunForm } from '@/app/flows/[id]/run/start-run-form';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Start a run' };
-
-/** Contacts listed to choose from one by one; everyone is one click whatever their number. */
-const CHOOSABLE = 500;
 
 type Props = {
   params: Promise<{ id: string }>;
@@ -26,13 +24,19 @@ export default async function StartRunPage({ params, searchParams }: Props) {
   const [{ id }, query] = await Promise.all([params, searchParams]);
   const db = await getDb();
   const flow = await orNotFound(visibleFlow(db, user, id));
-  const [contacts, everyone, lists, segments] = await Promise.all([
-    listContacts(db, CHOOSABLE),
+  const [everyone, lists, segments] = await Promise.all([
     countContacts(db, { subscribedOnly: true }),
     visibleLists(db, user),
     visibleSegments(db, user),
   ]);
-  const versions = flow.versions.map((v) => ({ ...v, publishedAt: formatTime(v.publishedAt) }));
+  // What the review states of each version: its senders for this person, its path's Delays and Send window.
+  const versions = await Promise.all(
+    flow.versions.map(async (v) => ({
+      ...v,
+      publishedAt: formatTime(v.publishedAt),
+      review: await runReview(db, user, (await visibleFlowVersion(db, user, flow.id, v.version)).plan),
+    })),
+  );
   const asked = Number(Array.isArray(query.version) ? query.version[0] : query.version);
   const initialVersion = versions.some((v) => v.version === asked) ? asked : versions[0]?.version;
   // Edits saved after the newest version was published do not run until they are published.
@@ -62,7 +66,6 @@ export default async function StartRunPage({ params, searchParams }: Props) {
             flowId={flow.id}
             versions={versions}
             initialVersion={initialVersion}
-            contacts={contacts.map((c) => ({ id: c.id, email: c.email, name: c.name }))}
             everyone={everyone}
             lists={lists.map((l) => ({ id: l.id, name: l.name, subscribed: l.subscribed }))}
             segments={segments.map((s) => ({ id: s.id, name: s.name }))}

@@ -1,20 +1,20 @@
 'use client';
 
-import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useState, type FormEvent } from 'react';
+import type { RunReview as Review } from '@server/runs/review';
 import { callApi, type ApiError } from '@/lib/api-client';
 import type { RunStarted, SegmentWithCount, StartRunBody } from '@/lib/api-types';
+import { AudienceFields, type AudienceChoice } from './audience-fields';
+import { type ChosenContact, ContactPicker } from './contact-picker';
+import { RunReview } from './run-review';
 import { type RunScheduleChoice, ScheduleFields } from './schedule-fields';
-import { Count, useFormatCount } from '@/components/count';
 
 interface Props {
   flowId: string;
-  /** Newest first; `publishedAt` formatted for people. */
-  versions: { version: number; publishedAt: string; note: string | null; publishedBy: string | null }[];
+  /** Newest first; `publishedAt` formatted for people; each with what the review states of it. */
+  versions: { version: number; publishedAt: string; note: string | null; publishedBy: string | null; review: Review }[];
   initialVersion: number;
-  /** The first contacts, to choose from one by one. */
-  contacts: { id: string; email: string; name: string }[];
   /** How many contacts are subscribed (a run for everyone mails them). */
   everyone: number;
   /** The static lists, each with how many subscribed members a run would mail. */
@@ -23,26 +23,24 @@ interface Props {
   segments: { id: string; name: string }[];
 }
 
-export function StartRunForm({ flowId, versions, initialVersion, contacts, everyone, lists, segments }: Props) {
+export function StartRunForm({ flowId, versions, initialVersion, everyone, lists, segments }: Props) {
   const router = useRouter();
-  const formatCount = useFormatCount();
   const [version, setVersion] = useState(initialVersion);
-  const [audience, setAudience] = useState<'all' | 'contacts' | 'list' | 'segment'>('all');
-  const [listId, setListId] = useState(lists[0]?.id ?? '');
-  const [segmentId, setSegmentId] = useState(segments[0]?.id ?? '');
+  // Nobody is preselected: a run mails whom its starter chose.
+  const [audience, setAudience] = useState<AudienceChoice | null>(null);
   /** The chosen segment's subscribed matches now: what a run started now would mail. */
   const [segmentCount, setSegmentCount] = useState<{ id: string; subscribed: number } | null>(null);
-  const [chosen, setChosen] = useState<ReadonlySet<string>>(() => new Set());
+  const [chosen, setChosen] = useState<ChosenContact[]>([]);
   // One key per visit of this page: pressing Start twice (or a retried request) starts one run.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const [schedule, setSchedule] = useState<RunScheduleChoice>({});
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  const segmentId = audience?.kind === 'segment' ? audience.segmentId : null;
 
   useEffect(() => {
-    if (audience !== 'segment' || !segmentId) return;
+    if (!segmentId) return;
     let current = true;
-    setSegmentCount(null);
     callApi<SegmentWithCount>('GET', `/api/segments/${segmentId}`).then((result) => {
       if (!current) return;
       if (result.ok) setSegmentCount({ id: segmentId, subscribed: result.data.count.subscribed });
@@ -51,27 +49,28 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
     return () => {
       current = false;
     };
-  }, [audience, segmentId]);
-  const segmentText = segmentCount?.id === segmentId ? formatCount(segmentCount.subscribed) : '…';
+  }, [segmentId]);
 
-  const allChosen = contacts.length > 0 && chosen.size === contacts.length;
-  const someChosen = chosen.size > 0 && !allChosen;
-
-  function toggle(id: string, on: boolean) {
-    setAudience('contacts');
-    setChosen((prev) => {
-      const next = new Set(prev);
-      if (on) next.add(id);
-      else next.delete(id);
-      return next;
-    });
-  }
+  const list = audience?.kind === 'list' ? lists.find((l) => l.id === audience.listId) : undefined;
+  const segment = segmentId ? segments.find((s) => s.id === segmentId) : undefined;
+  const [audienceText, count] =
+    audience === null
+      ? ['', null]
+      : audience.kind === 'all'
+        ? ['Everyone subscribed', everyone]
+        : audience.kind === 'list'
+          ? [`the list “${list?.name ?? audience.listId}”`, list?.subscribed ?? 0]
+          : audience.kind === 'segment'
+            ? [`the segment “${segment?.name ?? audience.segmentId}”`, segmentCount?.id === segmentId ? segmentCount.subscribed : null]
+            : ['Chosen contacts', chosen.filter((c) => c.subscribed).length];
+  const chosenVersion = versions.find((v) => v.version === version);
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
     setError(null);
-    if (audience === 'contacts' && chosen.size === 0) {
-      setError({ status: 0, code: 'no_contacts', message: 'Choose at least one contact, or choose everyone.' });
+    if (!audience) return;
+    if (audience.kind === 'contacts' && chosen.length === 0) {
+      setError({ status: 0, code: 'no_contacts', message: 'Search for contacts and add at least one, or choose another audience.' });
       return;
     }
     const { missing, ...when } = schedule;
@@ -83,14 +82,7 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
     const result = await callApi<RunStarted>('POST', '/api/runs', {
       flowId,
       version,
-      audience:
-        audience === 'all'
-          ? { kind: 'all' }
-          : audience === 'list'
-            ? { kind: 'list', listId }
-            : audience === 'segment'
-              ? { kind: 'segment', segmentId }
-              : { kind: 'contacts', contactIds: [...chosen] },
+      audience: audience.kind === 'contacts' ? { kind: 'contacts', contactIds: chosen.map((c) => c.id) } : audience,
       idempotencyKey,
       ...when,
     } satisfies StartRunBody);
@@ -114,135 +106,10 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
           ))}
         </select>
       </div>
-      <RunVersion version={versions.find((v) => v.version === version)} newest={versions[0]?.version} />
+      <RunVersion version={chosenVersion} newest={versions[0]?.version} />
 
-      <fieldset className="field">
-        <legend>Audience</legend>
-        <label className="radio">
-          <input type="radio" name="audience" checked={audience === 'all'} onChange={() => setAudience('all')} data-testid="audience-all" />
-          Everyone subscribed (<Count value={everyone} /> contact{everyone === 1 ? '' : 's'})
-        </label>
-        <label className="radio">
-          <input
-            type="radio"
-            name="audience"
-            checked={audience === 'contacts'}
-            onChange={() => setAudience('contacts')}
-            data-testid="audience-contacts"
-          />
-          Chosen contacts{everyone > contacts.length ? ` (the first ${formatCount(contacts.length)} are listed)` : ''}
-        </label>
-        {lists.length > 0 && (
-          <label className="radio">
-            <input type="radio" name="audience" checked={audience === 'list'} onChange={() => setAudience('list')} data-testid="audience-list" />A
-            list:{' '}
-            <select
-              aria-label="Which list"
-              value={listId}
-              onChange={(e) => {
-                setListId(e.currentTarget.value);
-                setAudience('list');
-              }}
-              data-testid="audience-list-select"
-            >
-              {lists.map((l) => (
-                <option key={l.id} value={l.id}>
-                  {l.name} ({formatCount(l.subscribed)} subscribed)
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
-        {segments.length > 0 && (
-          <label className="radio">
-            <input
-              type="radio"
-              name="audience"
-              checked={audience === 'segment'}
-              onChange={() => setAudience('segment')}
-              data-testid="audience-segment"
-            />
-            A segment:{' '}
-            <select
-              aria-label="Which segment"
-              value={segmentId}
-              onChange={(e) => {
-                setSegmentId(e.currentTarget.value);
-                setAudience('segment');
-              }}
-              data-testid="audience-segment-select"
-            >
-              {segments.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-            {audience === 'segment' && (
-              <span
-                className="muted"
-                data-testid="audience-segment-count"
-                data-count={segmentCount?.id === segmentId ? segmentCount.subscribed : undefined}
-              >
-                {' '}
-                ({segmentText} subscribed contacts match now)
-              </span>
-            )}
-          </label>
-        )}
-      </fieldset>
-
-      <fieldset className="field">
-        <legend>Contacts</legend>
-        {contacts.length === 0 ? (
-          <p className="muted">
-            No contacts yet. <Link href="/contacts">Add some</Link> first.
-          </p>
-        ) : (
-          <table className="table table--compact">
-            <thead>
-              <tr>
-                <th className="check">
-                  <input
-                    type="checkbox"
-                    aria-label="Select all contacts"
-                    checked={allChosen}
-                    ref={(el) => {
-                      if (el) el.indeterminate = someChosen;
-                    }}
-                    onChange={(e) => {
-                      setAudience('contacts');
-                      setChosen(e.currentTarget.checked ? new Set(contacts.map((c) => c.id)) : new Set());
-                    }}
-                    data-testid="select-all-contacts"
-                  />
-                </th>
-                <th>Email</th>
-                <th>Name</th>
-              </tr>
-            </thead>
-            <tbody>
-              {contacts.map((c) => (
-                <tr key={c.id}>
-                  <td className="check">
-                    <input
-                      id={`contact-${c.id}`}
-                      type="checkbox"
-                      checked={chosen.has(c.id)}
-                      onChange={(e) => toggle(c.id, e.currentTarget.checked)}
-                      data-testid={`contact-checkbox-${c.id}`}
-                    />
-                  </td>
-                  <td>
-                    <label htmlFor={`contact-${c.id}`}>{c.email}</label>
-                  </td>
-                  <td>{c.name}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </fieldset>
+      <AudienceFields everyone={everyone} lists={lists} segments={segments} audience={audience} onChange={setAudience} />
+      {audience?.kind === 'contacts' && <ContactPicker chosen={chosen} onChange={setChosen} />}
 
       <ScheduleFields onChange={setSchedule} />
 
@@ -258,21 +125,13 @@ export function StartRunForm({ flowId, versions, initialVersion, contacts, every
         </div>
       )}
 
-      <div className="form__actions">
-        <button type="submit" className="button primary" disabled={busy} data-testid="start-run">
-          {busy
-            ? 'Starting…'
-            : `Start run for ${
-                audience === 'all'
-                  ? `everyone (${formatCount(everyone)})`
-                  : audience === 'list'
-                    ? `${lists.find((l) => l.id === listId)?.name ?? 'the list'} (${formatCount(lists.find((l) => l.id === listId)?.subscribed ?? 0)})`
-                    : audience === 'segment'
-                      ? `${segments.find((s) => s.id === segmentId)?.name ?? 'the segment'} (${segmentText})`
-                      : `${formatCount(chosen.size)} contact${chosen.size === 1 ? '' : 's'}`
-              }`}
-        </button>
-      </div>
+      {audience && chosenVersion ? (
+        <RunReview version={version} review={chosenVersion.review} audience={audienceText} count={count} schedule={schedule} busy={busy} />
+      ) : (
+        <p className="muted" data-testid="review-waiting">
+          Choose an audience: the run is reviewed here before it starts.
+        </p>
+      )}
     </form>
   );
 }
