@@ -2,6 +2,7 @@
  * A run's delivery log and reconciliation as the people who may see the run read them: filtered and
  * paged on the server, the log also as a CSV file that streams; 404 unless the actor may see the run.
  */
+import { stepProfileIds } from '../../domain/flow/pool';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { type DeliveryLogFilter, failureClassOf, type LogPage, type ReconcileSelection } from '../../domain/delivery-log';
@@ -22,7 +23,7 @@ function stepsOf(plan: Plan | undefined, filter: Pick<DeliveryLogFilter, 'step' 
     .filter(
       ([id, step]) =>
         (filter.step === undefined || id === filter.step) &&
-        (filter.profile === undefined || (step.type === 'sendEmail' && step.profileId === filter.profile)),
+        (filter.profile === undefined || (step.type === 'sendEmail' && stepProfileIds(step).includes(filter.profile))),
     )
     .map(([id]) => id);
 }

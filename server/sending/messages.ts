@@ -32,6 +32,8 @@ export const profilePaused = (profile: Named, reason: string | null) =>
 export const pausingProfile = (profile: Named, reason: string) =>
   `SMTP profile "${profile.name}" paused: ${reason}; its sends wait until it is fixed in SMTP settings`;
 
+/** Every member of a Send step's pool is paused: the campaign waits for one to be fixed. */
+export const poolPaused = (reasons: string[]) => `every SMTP profile of the pool is paused: ${reasons.join('; ')}`;
 export const atPace = (profile: Named) => `SMTP profile "${profile.name}" is at its pace; waiting for a slot`;
 export const atDailyCap = (profile: Named & { dailyCap: number | null }) =>
   `SMTP profile "${profile.name}" reached its daily cap of ${profile.dailyCap}; waiting for the next UTC day`;
