@@ -9,7 +9,8 @@ import { poolMember } from '../domain/flow/pool';
 import type { FlowGraph } from '../domain/flow/schema';
 import { recipientCounts } from '../server/db/recipients';
 import { getSmtpProfile, insertSmtpProfile } from '../server/db/smtp-profiles';
-import { campaignEnv, type CampaignEnv } from './campaign-env';
+import { recipientStory } from '../server/runs/story';
+import { admin, campaignEnv, type CampaignEnv } from './campaign-env';
 import { attemptsOf, localSmtpServer, profileInput, sendGraph } from './helpers';
 
 const CONTACTS = 12;
@@ -100,5 +101,13 @@ describe('a Send step with a pool of two profiles, one with a wrong password', (
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((a) => a.outcome === 'retrying' && /535/.test(a.smtpReply))).toBe(true);
     expect(attempts.filter((a) => a.outcome === 'failed')).toEqual([]);
+
+    // A recipient who moved: their story names the profile of each attempt.
+    const moved = refused[0]!.contactId;
+    const story = await recipientStory(env.db, admin, runId, moved);
+    const told = story.entries.filter((e) => e.kind === 'attempt').map((e) => e.text);
+    expect(told).toEqual(
+      expect.arrayContaining([expect.stringMatching(/: retrying\. SMTP profile “Wrong password”\.$/), 'Attempt #2: sent. SMTP profile “Sandbox”.']),
+    );
   });
 });

@@ -44,7 +44,19 @@ export async function runLogFor(db: Db, actor: Actor, runId: string, filter: Del
   return deliveryLogPage(db, runId, logQuery(await runPlan(db, runId), filter), page);
 }
 
-const CSV_COLUMNS = ['time', 'email', 'contact_id', 'step', 'attempt', 'outcome', 'failure_class', 'smtp_code', 'smtp_reply', 'message_id'];
+const CSV_COLUMNS = [
+  'time',
+  'email',
+  'contact_id',
+  'step',
+  'attempt',
+  'outcome',
+  'failure_class',
+  'smtp_code',
+  'smtp_reply',
+  'message_id',
+  'profile_id',
+];
 
 /** The run's filtered delivery log as CSV, newest first, streamed a page at a time (a cell a spreadsheet would run as a formula is quoted). */
 export async function runLogCsvFor(db: Db, actor: Actor, runId: string, filter: DeliveryLogFilter): Promise<Readable> {
@@ -65,6 +77,7 @@ export async function runLogCsvFor(db: Db, actor: Actor, runId: string, filter: 
           a.smtpCode === null ? '' : String(a.smtpCode),
           a.smtpReply,
           a.messageId,
+          a.profileId ?? '',
         ].map(neutraliseCell);
       }
     }
