@@ -1,5 +1,23 @@
-/** Pools of profiles: the weighted choice of each recipient's member, and the failover rule (domain/flow/pool.ts). */
-import { describe, expect, it } from 'vitest';
+/**
+ * Pools of profiles: the weighted choice of each recipient's member and the failover rule (domain/flow/pool.ts,
+ * pure), then on SQLite and PostgreSQL: publishing's check of each member, a run's pool, and the member chosen
+ * when one is at its daily cap or paused.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SendEmailStep } from '../domain/flow/plan';
+import type { FlowGraph } from '../domain/flow/schema';
+import type { Db } from '../server/db';
+import { recordDeliveryAttempt } from '../server/db/deliveries';
+import { saveFlowDraft } from '../server/db/flows';
+import { listRunAttempts } from '../server/db/runs';
+import { getSmtpProfile, insertSmtpProfile, markProfileFailing } from '../server/db/smtp-profiles';
+import { reserveSendSlot } from '../server/db/throttle';
+import type { UserError } from '../server/errors';
+import { publishFlow } from '../server/flows';
+import { resolvePlanSenders } from '../server/runs/start';
+import { memberFor } from '../server/sending/pool';
+import { databases, tempInstallOn } from './databases';
+import { profileInput, sendGraph } from './helpers';
 import { Pool, poolMember, stepProfileIds } from '../domain/flow/pool';
 import { SendEmailData, sendEmail } from '../domain/flow/nodes/send-email';
 import { fieldLabel } from '../domain/flow/field-labels';
@@ -125,5 +143,78 @@ describe('a Send step’s pool', () => {
     const one = sendEmail.step(data, 'exit', {})!;
     expect(one.pool).toBeUndefined();
     expect(stepProfileIds(one)).toEqual(['a']);
+  });
+});
+
+describe.each(databases)('pools on %s', (dialect) => {
+  const admin = { id: 'admin-test', role: 'admin' as const };
+  const pool = [
+    { profileId: 'sandbox', weight: 1 },
+    { profileId: 'second', weight: 1 },
+  ];
+  const pooled = (members: typeof pool): FlowGraph => {
+    const graph = sendGraph('sandbox');
+    return { ...graph, nodes: graph.nodes.map((n) => (n.type === 'sendEmail' ? { ...n, data: { ...n.data, pool: members } } : n)) };
+  };
+  let db: Db;
+  beforeAll(async () => {
+    ({ db } = await tempInstallOn(dialect));
+    await insertSmtpProfile(db, profileInput({ name: 'Second', dailyCap: 1 }), { id: 'second', passwordEnc: '', ownerId: null });
+  });
+  afterAll(async () => db?.destroy());
+
+  it('publishing checks each member of the pool, naming the member that does not exist', async () => {
+    await saveFlowDraft(db, { id: 'ghost-pool', name: 'Ghost pool', graph: pooled([pool[0]!, { profileId: 'ghost', weight: 1 }]) });
+    const refused = await publishFlow(db, 'ghost-pool', admin).catch((err: unknown) => err);
+    expect(refused).toMatchObject({ status: 422, code: 'unknown_profile' });
+    expect((refused as UserError).details).toEqual([
+      { nodeId: 's', field: 'data.pool.1.profileId', message: 'SMTP profile "ghost" does not exist; choose another sender' },
+    ]);
+    await saveFlowDraft(db, { id: 'good-pool', name: 'Good pool', graph: pooled(pool) });
+    await expect(publishFlow(db, 'good-pool', admin)).resolves.toMatchObject({ version: 1 });
+  });
+
+  it('starting a run keeps the pool; sending every step with one profile drops it', async () => {
+    const plan = {
+      schemaVersion: 1,
+      flowId: 'f',
+      version: 1,
+      entry: 's',
+      steps: { s: sendEmail.step({ profileId: 'sandbox', subject: 'Hi', text: 'Hello', pool }, 'x', {})! },
+    };
+    const kept = (await resolvePlanSenders(db, admin, plan as never)).steps.s as SendEmailStep;
+    expect(kept.pool).toEqual(pool);
+    const one = (await resolvePlanSenders(db, admin, plan as never, 'second')).steps.s as SendEmailStep;
+    expect(one).toMatchObject({ profileId: 'second' });
+    expect(one.pool).toBeUndefined();
+  });
+
+  it('fails over from a member at its daily cap, and from a paused one, and records the profile of each attempt', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `ct_${i}`);
+    const second = ids.filter((c) => poolMember(c, pool) === 'second');
+    expect(second.length).toBeGreaterThan(0);
+    for (const c of second) expect(await memberFor(db, c, pool)).toBe('second');
+    // One send today reaches Second's cap of one: its recipients go to the sandbox, the others stay.
+    const profile = await getSmtpProfile(db, 'second');
+    expect(await reserveSendSlot(db, profile!, Date.now())).toMatchObject({ ok: true });
+    for (const c of ids) expect(await memberFor(db, c, pool)).toBe('sandbox');
+    await markProfileFailing(db, 'sandbox', '535 refused');
+    // Every member unusable: each contact keeps their own member (whose send then waits as a paused profile's does).
+    for (const c of second) expect(await memberFor(db, c, pool)).toBe('second');
+
+    await recordDeliveryAttempt(db, {
+      runId: 'run_pool',
+      nodeId: 's',
+      contactId: 'ct_0',
+      workflowId: 'wf',
+      attempt: 1,
+      outcome: 'sent',
+      smtpCode: 250,
+      smtpReply: '250 OK',
+      messageId: '<m@x>',
+      profileId: 'second',
+    });
+    const [row] = (await listRunAttempts(db, 'run_pool', { offset: 0, limit: 10 })).items;
+    expect(row?.profileId).toBe('second');
   });
 });

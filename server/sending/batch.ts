@@ -240,7 +240,11 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
             const slot = await waitForSlot(db, profile, { beat: () => run.heartbeat(done), cancelled: run.cancelled });
             if (!slot.ok) {
               release();
-              return handOff(r);
+              if (!share) return handOff(r);
+              // A pool member at its daily cap, or far behind its pace, passes its share to the others.
+              putBack.push(r);
+              stop ??= say.poolMemberHeld(profile);
+              return;
             }
             day = slot.day;
           }

@@ -11,6 +11,7 @@ import { poolMember } from '../../domain/flow/pool';
 import type { Db } from '../db';
 import { type ClaimedRecipient, claimNextRecipients, recipientsHeldBy, releaseClaim } from '../db/recipients';
 import { getSmtpProfile } from '../db/smtp-profiles';
+import { throttleState } from '../db/throttle';
 import type { BatchAttempt, BatchDeps, SendBatchInput, SendBatchResult } from './batch';
 import * as say from './messages';
 
@@ -19,13 +20,15 @@ export interface MemberShare {
   source: (n: number) => Promise<ClaimedRecipient[]>;
 }
 
-/** The members that cannot send now, with why: deleted, or paused (refused login or certificate, the reputation guard). */
+/** The members that cannot send now, with why: deleted, paused (refused login or certificate, the reputation guard), or at their daily cap. */
 async function pausedMembers(db: Db, pool: readonly PoolMember[]): Promise<Map<string, string>> {
   const paused = new Map<string, string>();
   for (const { profileId } of pool) {
     const profile = await getSmtpProfile(db, profileId);
     if (!profile) paused.set(profileId, say.noProfile(profileId));
     else if (profile.failingSince) paused.set(profileId, say.profilePaused(profile, profile.failingReason));
+    else if (profile.dailyCap !== null && (await throttleState(db, profile)).sentToday >= profile.dailyCap)
+      paused.set(profileId, say.atDailyCap(profile));
   }
   return paused;
 }
