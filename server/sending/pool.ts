@@ -120,7 +120,11 @@ export async function sendPoolBatch(deps: BatchDeps, input: SendBatchInput, run:
   while (members.length > 0 && !run.cancelled.aborted) {
     const results = await Promise.all(
       members.map(async (profileId) => {
-        const result = await sendMember(deps, { ...input, step: { ...input.step, profileId } }, run, { source: (n) => router.take(profileId, n) });
+        // Each member holds its sends under a name of its own, so their leases are renewed apart (never the same rows at once).
+        const attempt = { ...run, owner: `${run.owner}@${profileId}` };
+        const result = await sendMember(deps, { ...input, step: { ...input.step, profileId } }, attempt, {
+          source: (n) => router.take(profileId, n),
+        });
         if (result.profileFailing) router.drop(profileId, result.profileFailing);
         return result;
       }),
