@@ -16,6 +16,8 @@ import type { UserError } from '../server/errors';
 import { publishFlow } from '../server/flows';
 import { resolvePlanSenders } from '../server/runs/start';
 import { memberFor } from '../server/sending/pool';
+import { nextProfile, startPool, withPool } from '../web/components/flow-editor/pool-edits';
+import { AGENT_DEFAULT } from '../domain/senders';
 import { databases, tempInstallOn } from './databases';
 import { profileInput, sendGraph } from './helpers';
 import { Pool, poolMember, stepProfileIds } from '../domain/flow/pool';
@@ -143,6 +145,29 @@ describe('a Send step’s pool', () => {
     const one = sendEmail.step(data, 'exit', {})!;
     expect(one.pool).toBeUndefined();
     expect(stepProfileIds(one)).toEqual(['a']);
+  });
+});
+
+describe('the editor’s pool edits', () => {
+  const profiles = [
+    { id: 'sandbox', name: 'Sandbox', fromEmail: 'a@x.test', fromName: '', isDefault: true },
+    { id: 'ses', name: 'SES', fromEmail: 'b@x.test', fromName: '', isDefault: false },
+  ];
+  const data = { profileId: 'sandbox', subject: 'Hi', text: 'Hello' };
+
+  it('starts a pool of two from the one sender, adds profiles not in it yet, and a pool of one is a sender again', () => {
+    const started = startPool(data, profiles);
+    expect(started.pool).toEqual([
+      { profileId: 'sandbox', weight: 1 },
+      { profileId: 'ses', weight: 1 },
+    ]);
+    expect(nextProfile(started.pool!, profiles)).toBe(AGENT_DEFAULT);
+    // The first member is the node's profile, whatever order the pool is in.
+    const swapped = withPool(started, [...started.pool!].reverse());
+    expect(swapped.profileId).toBe('ses');
+    const one = withPool(swapped, [{ profileId: 'sandbox', weight: 3 }]);
+    expect(one).toEqual({ ...data, profileId: 'sandbox' });
+    expect(SendEmailData.safeParse(started).success).toBe(true);
   });
 });
 

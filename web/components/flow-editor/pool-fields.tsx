@@ -10,26 +10,8 @@ import type { SendEmailData } from '@domain/flow/nodes/send-email';
 import { MAX_POOL_MEMBERS, MAX_WEIGHT, type PoolMember } from '@domain/flow/pool';
 import { AGENT_DEFAULT, AGENT_DEFAULT_LABEL } from '@domain/senders';
 import { FieldError } from '@/components/flow-editor/field-error';
+import { nextProfile, withPool } from '@/components/flow-editor/pool-edits';
 import type { SenderProfile } from '@/components/flow-editor/types';
-
-/** The data with this pool, `profileId` its first member; a pool of one is no pool. */
-function withPool(data: SendEmailData, pool: PoolMember[]): SendEmailData {
-  const { pool: _old, ...rest } = data;
-  const first = pool[0]?.profileId ?? data.profileId;
-  return pool.length > 1 ? { ...rest, profileId: first, pool } : { ...rest, profileId: first };
-}
-
-/** A profile the pool does not hold yet (the agent's default last), for a new member. */
-function nextProfile(pool: readonly PoolMember[], profiles: readonly SenderProfile[]): string {
-  const taken = new Set(pool.map((m) => m.profileId));
-  return profiles.find((p) => !taken.has(p.id))?.id ?? (taken.has(AGENT_DEFAULT) ? '' : AGENT_DEFAULT);
-}
-
-/** Turns the node's one sender into a pool of two, the second another profile. */
-export function startPool(data: SendEmailData, profiles: readonly SenderProfile[]): SendEmailData {
-  const first = { profileId: data.profileId, weight: 1 };
-  return withPool(data, [first, { profileId: nextProfile([first], profiles), weight: 1 }]);
-}
 
 export function PoolFields(props: {
   data: SendEmailData & { pool: PoolMember[] };

@@ -13,7 +13,8 @@ import { CharacterCount } from '@/components/character-count';
 import { FieldError } from '@/components/flow-editor/field-error';
 import { EditorContext } from '@/components/flow-editor/nodes';
 import { VariablePicker } from '@/components/flow-editor/variable-picker';
-import { PoolFields, startPool } from '@/components/flow-editor/pool-fields';
+import { startPool } from '@/components/flow-editor/pool-edits';
+import { PoolFields } from '@/components/flow-editor/pool-fields';
 import type { SenderProfile } from '@/components/flow-editor/types';
 
 /** What a new MJML body starts with: a section that every client renders, the unsubscribe link in the footer. */
