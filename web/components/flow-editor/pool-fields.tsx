@@ -81,11 +81,12 @@ export function PoolFields(props: {
             />
           </div>
           <p className="hint" data-testid={`pool-share-${i}`}>
-            {total > 0 && Number.isFinite(member.weight) ? `≈ ${Math.round((member.weight / total) * 100)}%` : '—'}
+            {total > 0 && Number.isFinite(member.weight) ? `≈ ${Math.round((member.weight / total) * 100)}% of recipients` : '—'}
           </p>
           <button
             type="button"
             className="button small danger"
+            aria-label={`Remove pool member ${i + 1}`}
             onClick={() =>
               onChange(
                 withPool(
