@@ -41,6 +41,7 @@ export const UNIT_TESTS = [
   'test/delivery-log.test.ts',
   'test/log.test.ts',
   'test/placing.test.ts',
+  'test/pool.test.ts',
   'test/portable.test.ts',
   'test/postgres-schema.test.ts',
   'test/publish-condition.test.ts',

@@ -20,7 +20,8 @@ import { getFlowVersion } from './db/flows';
 import { firstAdminId, userRole } from './db/users';
 import { applyAttributeChanges } from './contacts';
 import { UserError } from './errors';
-import { resolveSender, type Actor } from './profiles';
+import type { Actor } from './profiles';
+import { resolvePlanSenders } from './runs/start';
 import { signalJourneys } from './journey-events';
 import { wakeWaitingRecipients } from './campaign-events';
 import { startOnce } from './temporal/start-once';
@@ -96,11 +97,7 @@ export async function ownerPlan(db: Db, flow: { flowId: string; ownerId: string 
   if (!ownerId || !role)
     throw new UserError(409, 'flow_without_owner', `flow "${flow.flowId}" has no owner to send as; ask an admin to publish it again`);
   const actor: Actor = { id: ownerId, role };
-  const steps: Plan['steps'] = {};
-  for (const [nodeId, step] of Object.entries(plan.steps)) {
-    steps[nodeId] = step.type === 'sendEmail' ? { ...step, profileId: (await resolveSender(db, actor, step.profileId)).id } : step;
-  }
-  return { ...plan, steps };
+  return resolvePlanSenders(db, actor, plan);
 }
 
 export async function isRunning(temporal: Client, workflowId: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { compile, type FlowError, MAX_PLAN_BYTES } from '../domain/flow/compile';
+import { stepProfileIds } from '../domain/flow/pool';
 import { AGENT_DEFAULT } from '../domain/senders';
 import type { Db } from './db';
 import { mayUseAudience, visibleFlow } from './access';
@@ -50,12 +51,17 @@ export async function publishFlow(
   const result = { ...compiled, plan: content.plan };
   const missing = [];
   for (const [nodeId, step] of Object.entries(result.plan.steps)) {
-    if (step.type !== 'sendEmail' || step.profileId === AGENT_DEFAULT) continue;
-    try {
-      await resolveSender(db, actor, step.profileId);
-    } catch (err) {
-      if (!(err instanceof UserError) || err.status !== 404) throw err; // 403: not yours to use
-      missing.push({ nodeId, field: 'data.profileId', message: `SMTP profile "${step.profileId}" does not exist; choose another sender` });
+    if (step.type !== 'sendEmail') continue;
+    // Each member of a pool, like the one profile: it exists and the publisher may use it.
+    for (const [i, profileId] of stepProfileIds(step).entries()) {
+      if (profileId === AGENT_DEFAULT) continue;
+      try {
+        await resolveSender(db, actor, profileId);
+      } catch (err) {
+        if (!(err instanceof UserError) || err.status !== 404) throw err; // 403: not yours to use
+        const field = step.pool ? `data.pool.${i}.profileId` : 'data.profileId';
+        missing.push({ nodeId, field, message: `SMTP profile "${profileId}" does not exist; choose another sender` });
+      }
     }
   }
   if (missing.length > 0) throw new UserError(422, 'unknown_profile', 'a Send Email node uses an SMTP profile that does not exist', missing);

@@ -2,6 +2,7 @@
  * SMTP profiles as users see them: who may read, use and change which, write-only passwords,
  * defaults for agents, Test connection and Send test email. SQL lives in db/smtp-profiles.ts.
  */
+import { stepProfileIds } from '../domain/flow/pool';
 import { AGENT_DEFAULT } from '../domain/senders';
 import type { SmtpProfileInput } from '../domain/smtp-profile';
 import type { AppUser } from './auth';
@@ -226,7 +227,9 @@ export async function deleteProfile(db: Db, actor: Actor, id: string): Promise<v
   const profile = await profileFor(db, actor, id);
   if (profile.ownerId === null) throw new UserError(409, 'profile_built_in', `"${profile.name}" is built in and cannot be deleted`);
   if (!canManage(actor, profile)) throw new UserError(403, 'profile_forbidden', 'only its owner or an admin may delete this profile');
-  const users = (await listPublishedPlans(db)).filter((v) => Object.values(v.plan.steps).some((s) => s.type === 'sendEmail' && s.profileId === id));
+  const users = (await listPublishedPlans(db)).filter((v) =>
+    Object.values(v.plan.steps).some((s) => s.type === 'sendEmail' && stepProfileIds(s).includes(id)),
+  );
   if (users.length) {
     const names = [...new Set(users.map((u) => `"${u.name}" (v${u.version})`))].join(', ');
     throw new UserError(409, 'profile_in_use', `"${profile.name}" is used by published flows: ${names}. Publish them with another sender first.`, {

@@ -87,6 +87,8 @@ export async function campaignEnv(options: {
   maxConnections?: number;
   /** The app database: SQLite unless said (test/databases.ts). */
   database?: Dialect;
+  /** The SMTP password of each profile, by id, as the in-process worker's transports use it (none otherwise). */
+  passwords?: Record<string, string>;
 }): Promise<CampaignEnv> {
   const server: DevServer = await startTemporalDevServer();
   const { db, config, dir } = await tempInstall({
@@ -117,7 +119,7 @@ export async function campaignEnv(options: {
   // The install's keyring (DRIPLINE_SECRET_KEY), as the web app and a spawned worker/main.ts use it.
   const keyring = loadKeyring(config);
   const client = new Client({ connection: await Connection.connect({ address: server.address }), dataConverter: clientDataConverter(keyring) });
-  const transports = threadedTransports(() => '', localSmtpPolicy);
+  const transports = threadedTransports((_enc, profileId) => options.passwords?.[profileId] ?? '', localSmtpPolicy);
   let worker: Worker | undefined;
   let workerDone: Promise<void> | undefined;
   const workerConnection = options.inProcessWorker ? await NativeConnection.connect({ address: server.address }) : undefined;

@@ -277,7 +277,7 @@ describe.each(databases)('on %s', (dialect) => {
   it('exports the filtered log as CSV', async () => {
     const csv = await text(await runLogCsvFor(db, admin, RUN, filter({ outcome: 'failed' })));
     const lines = csv.trim().split('\n');
-    expect(lines[0]).toBe('time,email,contact_id,step,attempt,outcome,failure_class,smtp_code,smtp_reply,message_id');
+    expect(lines[0]).toBe('time,email,contact_id,step,attempt,outcome,failure_class,smtp_code,smtp_reply,message_id,profile_id');
     expect(lines).toHaveLength(4);
     expect(
       lines

@@ -26,6 +26,7 @@ export function sendStep(runId: string, nodeId: string, contactId: string, step:
     ...(step.html !== undefined ? { html: step.html } : {}),
     ...(step.replyTo !== undefined ? { replyTo: step.replyTo } : {}),
     ...(step.whenCapped !== undefined ? { whenCapped: step.whenCapped } : {}),
+    ...(step.pool !== undefined ? { pool: step.pool } : {}),
     ...(event !== undefined ? { event } : {}),
     workflowId: workflowInfo().workflowId,
   });

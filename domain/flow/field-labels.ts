@@ -44,6 +44,7 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   'data.text': 'Text',
   'data.replyTo': 'Reply-to',
   'data.whenCapped': 'If the contact had enough emails',
+  'data.pool': 'Pool of senders',
   // Condition and A/B split
   'data.branches': 'Branches',
   'data.otherwiseLabel': 'Default branch name',
@@ -83,6 +84,8 @@ export function fieldLabel(field: string): string {
     const partLabel = BRANCH_PARTS[part] ?? (part.startsWith('test.filter') ? 'rules' : part.startsWith('test.') ? 'test' : words(part));
     return part ? `Branch ${n} ${partLabel}` : `Branch ${n}`;
   }
+  const member = /^data\.pool\.(\d+)\.(profileId|weight)$/.exec(field);
+  if (member) return `Pool member ${Number(member[1]) + 1} ${member[2] === 'weight' ? 'weight' : 'sender'}`;
   const item = /^(nodes|edges)\[(\d+)\]$/.exec(field);
   if (item) return `${item[1] === 'nodes' ? 'Step' : 'Connection'} ${Number(item[2]) + 1}`;
   return words(

@@ -4,6 +4,7 @@
  * refused with a message that names its version and the ones this install reads, never guessed at.
  * Pure: zod only, shared by the import route and the editor.
  */
+import { stepProfileIds } from './pool';
 import { z } from 'zod';
 import { AGENT_DEFAULT } from '../senders';
 import { CONTROL_CHARACTERS } from '../text';
@@ -76,17 +77,28 @@ export function parsePortable(input: unknown): PortableResult {
 /** The SMTP profile ids the flow's Send nodes name (not "agent's default", which every install has), each once. */
 export function namedProfiles(graph: FlowGraph): string[] {
   const ids = new Set<string>();
-  for (const node of graph.nodes) if (node.type === 'sendEmail' && node.data.profileId !== AGENT_DEFAULT) ids.add(node.data.profileId);
+  for (const node of graph.nodes) {
+    if (node.type !== 'sendEmail') continue;
+    for (const id of stepProfileIds(node.data)) if (id !== AGENT_DEFAULT) ids.add(id);
+  }
   return [...ids];
 }
 
 /** The graph with each Send node's profile replaced by its entry in `map` (profiles not in it unchanged). */
 export function remapProfiles(graph: FlowGraph, map: Readonly<Record<string, string>>): FlowGraph {
+  const mapped = (id: string) => (Object.hasOwn(map, id) ? (map[id] ?? id) : id);
   return {
     ...graph,
     nodes: graph.nodes.map((node) =>
-      node.type === 'sendEmail' && Object.hasOwn(map, node.data.profileId)
-        ? { ...node, data: { ...node.data, profileId: map[node.data.profileId] ?? node.data.profileId } }
+      node.type === 'sendEmail'
+        ? {
+            ...node,
+            data: {
+              ...node.data,
+              profileId: mapped(node.data.profileId),
+              ...(node.data.pool ? { pool: node.data.pool.map((m) => ({ ...m, profileId: mapped(m.profileId) })) } : {}),
+            },
+          }
         : node,
     ),
   };

@@ -3,7 +3,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { bigint, type Db, dialectOf, greatest, now, sql } from '.';
 import type { AttemptOutcome, SendStatus, Tables } from './tables';
 
-export type DeliveryAttempt = Omit<Tables['deliveryAttempts'], 'id'> & { id: number };
+/** A delivery attempt; `profileId` names the profile that made it (absent for skips and rows from before migration 410). */
+export type DeliveryAttempt = Omit<Tables['deliveryAttempts'], 'id' | 'profileId'> & { id: number; profileId?: string | null };
 export interface SendKey {
   runId: string;
   nodeId: string;

@@ -20,6 +20,7 @@ import { listTriggerMigrations } from './migrations-list-trigger';
 import { storyMigrations } from './migrations-story';
 import { paceMigrations } from './migrations-pace';
 import { campaignStepMigrations } from './migrations-campaign-steps';
+import { poolMigrations } from './migrations-pools';
 
 export const featureMigrations: Record<string, Migration> = {
   ...eventMigrations,
@@ -42,4 +43,5 @@ export const featureMigrations: Record<string, Migration> = {
   ...storyMigrations,
   ...paceMigrations,
   ...campaignStepMigrations,
+  ...poolMigrations,
 };

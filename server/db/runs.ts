@@ -1,4 +1,5 @@
 /** Runs of a published flow version: the run itself, and pages of its recipients and delivery log. */
+import { stepProfileIds } from '../../domain/flow/pool';
 import type { Audience } from '../../domain/audience';
 import type { ContactFilter } from '../../domain/contact-filter';
 import type { ReconcileSet } from '../../domain/delivery-log';
@@ -274,6 +275,8 @@ export async function unfinishedRunsUsing(db: Db, profileId: string): Promise<Ru
     .where('runs.status', 'in', ['scheduled', 'running', 'paused'])
     .execute();
   return rows
-    .filter((r) => r.plan && Object.values((JSON.parse(r.plan) as Plan).steps).some((s) => s.type === 'sendEmail' && s.profileId === profileId))
+    .filter(
+      (r) => r.plan && Object.values((JSON.parse(r.plan) as Plan).steps).some((s) => s.type === 'sendEmail' && stepProfileIds(s).includes(profileId)),
+    )
     .map(({ plan: _plan, ...run }) => run);
 }

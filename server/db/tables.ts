@@ -257,6 +257,8 @@ export interface Tables {
     smtpReply: string;
     messageId: string;
     at: string;
+    /** The SMTP profile that made the attempt (migration 410); null before it, and for skips. */
+    profileId: string | null;
   };
   /**
    * A message sent outside any run: a one-off message to a contact, or a profile's test email. Its

@@ -2,6 +2,7 @@
  * A run's delivery log and reconciliation as the people who may see the run read them: filtered and
  * paged on the server, the log also as a CSV file that streams; 404 unless the actor may see the run.
  */
+import { stepProfileIds } from '../../domain/flow/pool';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { type DeliveryLogFilter, failureClassOf, type LogPage, type ReconcileSelection } from '../../domain/delivery-log';
@@ -22,7 +23,7 @@ function stepsOf(plan: Plan | undefined, filter: Pick<DeliveryLogFilter, 'step' 
     .filter(
       ([id, step]) =>
         (filter.step === undefined || id === filter.step) &&
-        (filter.profile === undefined || (step.type === 'sendEmail' && step.profileId === filter.profile)),
+        (filter.profile === undefined || (step.type === 'sendEmail' && stepProfileIds(step).includes(filter.profile))),
     )
     .map(([id]) => id);
 }
@@ -43,7 +44,19 @@ export async function runLogFor(db: Db, actor: Actor, runId: string, filter: Del
   return deliveryLogPage(db, runId, logQuery(await runPlan(db, runId), filter), page);
 }
 
-const CSV_COLUMNS = ['time', 'email', 'contact_id', 'step', 'attempt', 'outcome', 'failure_class', 'smtp_code', 'smtp_reply', 'message_id'];
+const CSV_COLUMNS = [
+  'time',
+  'email',
+  'contact_id',
+  'step',
+  'attempt',
+  'outcome',
+  'failure_class',
+  'smtp_code',
+  'smtp_reply',
+  'message_id',
+  'profile_id',
+];
 
 /** The run's filtered delivery log as CSV, newest first, streamed a page at a time (a cell a spreadsheet would run as a formula is quoted). */
 export async function runLogCsvFor(db: Db, actor: Actor, runId: string, filter: DeliveryLogFilter): Promise<Readable> {
@@ -64,6 +77,7 @@ export async function runLogCsvFor(db: Db, actor: Actor, runId: string, filter: 
           a.smtpCode === null ? '' : String(a.smtpCode),
           a.smtpReply,
           a.messageId,
+          a.profileId ?? '',
         ].map(neutraliseCell);
       }
     }

@@ -1,4 +1,5 @@
 /** Reading runs as the people who may see them: a run's live report, its page, and the runs list. */
+import { stepProfileIds } from '../../domain/flow/pool';
 import type { Db } from '../db';
 import { type RecipientCounts, pace, recipientCounts } from '../db/recipients';
 import type { DeliveryLogFilter, LogPage, ReconcileSelection } from '../../domain/delivery-log';
@@ -60,7 +61,7 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
     estimatedFinish = new Date(lastDueAt).toISOString();
   }
   const plan = await runPlan(db, runId);
-  const profileIds = [...new Set(Object.values(plan?.steps ?? {}).flatMap((s) => (s.type === 'sendEmail' ? [s.profileId] : [])))];
+  const profileIds = [...new Set(Object.values(plan?.steps ?? {}).flatMap((s) => (s.type === 'sendEmail' ? stepProfileIds(s) : [])))];
   const senders: SenderPace[] = [];
   const paces: { ratePerSecond: number | null; limits: SendLimit[] }[] = [];
   for (const id of profileIds) {

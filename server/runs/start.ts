@@ -1,7 +1,7 @@
 /** Starting a run of a published flow version: the run and its audience are written, then its campaign workflow is started once. */
 import type { Client } from '@temporalio/client';
 import type { Audience } from '../../domain/audience';
-import type { Plan } from '../../domain/flow/plan';
+import type { Plan, SendEmailStep } from '../../domain/flow/plan';
 import { SpreadHours, startAtProblem } from '../../domain/run-schedule';
 import { type CampaignInput, campaignWorkflowId } from '../../workflows/contracts';
 import { mayUseFlow, visibleList, visibleSegment } from '../access';
@@ -25,9 +25,29 @@ import { startOnce } from '../temporal/start-once';
 export async function resolvePlanSenders(db: Db, actor: Actor, plan: Plan, everySendWith?: string): Promise<Plan> {
   const steps: Plan['steps'] = {};
   for (const [nodeId, step] of Object.entries(plan.steps)) {
-    steps[nodeId] = step.type === 'sendEmail' ? { ...step, profileId: (await resolveSender(db, actor, everySendWith ?? step.profileId)).id } : step;
+    if (step.type !== 'sendEmail') steps[nodeId] = step;
+    else if (everySendWith !== undefined || !step.pool) {
+      const { pool: _pool, ...one } = step;
+      steps[nodeId] = { ...one, profileId: (await resolveSender(db, actor, everySendWith ?? step.profileId)).id };
+    } else steps[nodeId] = await resolvePool(db, actor, step);
   }
   return { ...plan, steps };
+}
+
+/** A pooled step with each member resolved; members that resolve to the same profile become one, their weights added. */
+async function resolvePool(db: Db, actor: Actor, step: SendEmailStep): Promise<SendEmailStep> {
+  const weights = new Map<string, number>();
+  for (const m of step.pool ?? []) {
+    const id = (await resolveSender(db, actor, m.profileId)).id;
+    weights.set(id, (weights.get(id) ?? 0) + m.weight);
+  }
+  const pool = [...weights].map(([profileId, weight]) => ({ profileId, weight }));
+  const [first] = pool;
+  if (!first || pool.length === 1) {
+    const { pool: _pool, ...one } = step;
+    return { ...one, profileId: first?.profileId ?? step.profileId };
+  }
+  return { ...step, profileId: first.profileId, pool };
 }
 
 export interface StartRunRequest {

@@ -4,6 +4,7 @@
  * draw) that chose it, each delivery attempt with the server's reply and what to do about it, webhook
  * calls, and the retry workflow that holds their send in Temporal. 404 unless the actor may see the run.
  */
+import { getSmtpProfile } from '../db/smtp-profiles';
 import type { Plan } from '../../domain/flow/plan';
 import { describeTest, OTHERWISE } from '../../domain/flow/nodes/condition';
 import { waitUntilOutputs } from '../../domain/flow/nodes/wait-until';
@@ -64,6 +65,10 @@ export async function recipientStory(db: Db, actor: Actor, runId: string, contac
     recipientWebhookCalls(db, runId, contactId),
     contactShown(db, contactId),
   ]);
+  const senders = new Map<string, string>();
+  for (const id of new Set(attempts.flatMap((a) => (a.profileId ? [a.profileId] : [])))) {
+    senders.set(id, (await getSmtpProfile(db, id))?.name ?? id);
+  }
   const entered: StoryEntry = {
     at: run.startAt ?? run.createdAt,
     kind: 'entered',
@@ -72,7 +77,7 @@ export async function recipientStory(db: Db, actor: Actor, runId: string, contac
   };
   const entries: StoryEntry[] = [
     ...events.map((e) => eventEntry(plan, e, title)),
-    ...attempts.map((a) => attemptEntry(a, title)),
+    ...attempts.map((a) => attemptEntry(a, title, a.profileId ? senders.get(a.profileId) : undefined)),
     ...calls.map(
       (c): StoryEntry => ({
         at: c.at,
@@ -151,12 +156,13 @@ function branchText(plan: Plan | undefined, e: RecipientEvent): string {
   return `Took branch ${e.reason ?? '?'}`;
 }
 
-function attemptEntry(a: DeliveryAttempt, title: (nodeId: string) => string): StoryEntry {
+/** An attempt, and the profile that made it when the log names one (a Send step may have a pool of them). */
+function attemptEntry(a: DeliveryAttempt, title: (nodeId: string) => string, sender?: string): StoryEntry {
   return {
     at: a.at,
     kind: 'attempt',
     step: title(a.nodeId),
-    text: `Attempt #${a.attempt}: ${a.outcome.replace('_', ' ')}.`,
+    text: `Attempt #${a.attempt}: ${a.outcome.replace('_', ' ')}.${sender ? ` SMTP profile “${sender}”.` : ''}`,
     reply: { code: a.smtpCode, text: a.smtpReply, advice: attemptAdvice(a) },
     workflowId: a.workflowId,
   };

@@ -53,6 +53,8 @@ export interface ClaimsContext {
   /** A send whose outcome is unknown, for a profile that holds them. */
   hold: (r: { contactId: string; messageId: string; lastAttempt: number }) => Promise<void>;
   counts: { alreadySent: number; failed: number };
+  /** A pool member's share of the batch's recipients (server/sending/pool.ts), instead of claiming them itself. */
+  source?: (n: number) => Promise<ClaimedRecipient[]>;
 }
 
 export class BatchClaims {
@@ -80,13 +82,18 @@ export class BatchClaims {
   }
 
   static async open(c: ClaimsContext): Promise<BatchClaims> {
-    return new BatchClaims(c, await recipientsHeldBy(c.db, c.runId, c.claim));
+    return new BatchClaims(c, c.source ? [] : await recipientsHeldBy(c.db, c.runId, c.claim));
   }
 
   /** Recipients, a chunk at a time: what an earlier attempt of this batch left first, then more due ones. */
   async nextRecipients(n: number): Promise<ClaimedRecipient[]> {
     const c = this.c;
     if (this.leftovers.length > 0) return this.leftovers.splice(0, n);
+    if (c.source) {
+      const share = await c.source(n);
+      if (share.length === 0) this.exhausted = true;
+      return share;
+    }
     const room = Math.min(n, c.limit - this.claimedCount);
     const startedAt = Date.now();
     const more = room > 0 ? await claimNextRecipients(c.db, c.runId, c.nodeId, c.claim, Date.now(), room) : [];

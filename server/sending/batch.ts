@@ -36,6 +36,7 @@ import { countSend, metrics, since } from '../metrics';
 import * as say from './messages';
 import { guardKind, guardLook, tallyOf } from './guard';
 import { decide, type SendOutcome } from './policy';
+import { type MemberShare, sendPoolBatch } from './pool';
 
 export interface SendBatchInput {
   runId: string;
@@ -94,7 +95,7 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
   const startedAt = Date.now();
   const ids = { runId: input.runId, nodeId: input.nodeId, workflowId: input.campaignWorkflowId, profile: input.step.profileId };
   try {
-    const result = await sendBatchTimed(deps, input, run);
+    const result = input.step.pool ? await sendPoolBatch(deps, input, run, sendBatchTimed) : await sendBatchTimed(deps, input, run);
     log.info({ ...ids, ...result, seconds: since(startedAt) }, 'send batch done');
     return result;
   } finally {
@@ -102,7 +103,8 @@ export async function sendBatch(deps: BatchDeps, input: SendBatchInput, run: Bat
   }
 }
 
-async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: BatchAttempt): Promise<SendBatchResult> {
+/** One profile's sending of the batch; for a pool member, `share` hands it its recipients and the pool releases the claim. */
+async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: BatchAttempt, share?: MemberShare): Promise<SendBatchResult> {
   const { db, transports, messageIdSecret, publicUrl = 'http://localhost:3000' } = deps;
   const { runId, nodeId, step } = input;
   const workflowId = input.campaignWorkflowId;
@@ -119,6 +121,7 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
     smtpCode: code,
     smtpReply: reply,
     messageId: r.messageId,
+    profileId: step.profileId,
   });
   const nextStep = () => ({ to: 'next' as const, nodeId: step.next, dueAt: Date.now() });
   /** Set when the profile paused (its settings were refused, or the reputation guard tripped): the lanes stop. */
@@ -166,6 +169,7 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
     flush,
     hold,
     counts: result,
+    ...(share ? { source: share.source } : {}),
   });
 
   let leases: SendLeases | undefined;
@@ -243,7 +247,11 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
             const slot = await waitForSlot(db, profile, { beat: () => run.heartbeat(done), cancelled: run.cancelled });
             if (!slot.ok) {
               release();
-              return handOff(r);
+              if (!share) return handOff(r);
+              // A pool member at its daily cap, or far behind its pace, passes its share to the others.
+              putBack.push(r);
+              stop ??= say.poolMemberHeld(profile);
+              return;
             }
             day = slot.day;
           }
@@ -356,7 +364,7 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
     if (run.cancelled.aborted || stop) {
       await flush();
       for (const r of [...putBack, ...claims.queue.splice(0)]) await releaseSend(db, { runId, nodeId, contactId: r.contactId }, run.owner);
-      await releaseClaim(db, runId, input.claim);
+      if (!share) await releaseClaim(db, runId, input.claim);
     }
     return stop ? { ...result, profileFailing: stop } : result;
   } finally {

@@ -32,6 +32,10 @@ export const profilePaused = (profile: Named, reason: string | null) =>
 export const pausingProfile = (profile: Named, reason: string) =>
   `SMTP profile "${profile.name}" paused: ${reason}; its sends wait until it is fixed in SMTP settings`;
 
+/** Every member of a Send step's pool is paused: the campaign waits for one to be fixed. */
+export const poolPaused = (reasons: string[]) => `no SMTP profile of the pool can send now: ${reasons.join('; ')}`;
+export const poolMemberHeld = (profile: Named) =>
+  `SMTP profile "${profile.name}" is at its daily cap or far behind its pace; the other profiles of the pool take its recipients`;
 export const atPace = (profile: Named) => `SMTP profile "${profile.name}" is at its pace; waiting for a slot`;
 export const atDailyCap = (profile: Named & { dailyCap: number | null }) =>
   `SMTP profile "${profile.name}" reached its daily cap of ${profile.dailyCap}; waiting for the next UTC day`;

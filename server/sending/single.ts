@@ -5,6 +5,8 @@
  * it to a Temporal retry), never as a sleeping worker; only a slot due within moments is slept for.
  * Each row it logs for a send has the next attempt number (the batch's rows included).
  */
+import type { PoolMember } from '../../domain/flow/pool';
+import { memberFor } from './pool';
 import { setTimeout as delay } from 'node:timers/promises';
 import type Mail from 'nodemailer/lib/mailer';
 import type { Db } from '../db';
@@ -56,6 +58,8 @@ export interface SendEmailInput {
   nodeId: string;
   contactId: string;
   profileId: string;
+  /** The step's pool of profiles (domain/flow/pool.ts): the contact's member is chosen at each attempt. */
+  pool?: PoolMember[];
   subject: string;
   text: string;
   preheader?: string;
@@ -123,6 +127,7 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
   const { db, transports, messageIdSecret, publicUrl = 'http://localhost:3000' } = deps;
   const key = { runId: input.runId, nodeId: input.nodeId, contactId: input.contactId };
   let number = await lastAttemptNumber(db, key);
+  const profileId = input.pool ? await memberFor(db, input.contactId, input.pool) : input.profileId;
   const entry = (outcome: AttemptOutcome, code: number | null, reply: string, messageId: string): Omit<DeliveryAttempt, 'id' | 'at'> => ({
     ...key,
     workflowId: input.workflowId,
@@ -131,12 +136,13 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
     smtpCode: code,
     smtpReply: reply,
     messageId,
+    profileId,
   });
 
   const contact = await getContact(db, input.contactId);
-  const profile = await getSmtpProfile(db, input.profileId);
+  const profile = await getSmtpProfile(db, profileId);
   if (!contact || !profile) {
-    const problem = !contact ? say.noContact(input.contactId) : say.noProfile(input.profileId);
+    const problem = !contact ? say.noContact(input.contactId) : say.noProfile(profileId);
     await recordDeliveryAttempt(db, entry('failed', null, problem, ''));
     throw failed('ConfigurationError', problem);
   }
@@ -316,7 +322,7 @@ export async function sendInteractive(
   const { db, transports } = deps;
   const { key, profile, messageId } = send;
   const log = (outcome: AttemptOutcome, code: number | null, reply: string) =>
-    commitOutcome(db, { ...key, workflowId: '', attempt: 1, outcome, smtpCode: code, smtpReply: reply, messageId });
+    commitOutcome(db, { ...key, workflowId: '', attempt: 1, outcome, smtpCode: code, smtpReply: reply, messageId, profileId: profile.id });
   const notSent = async (message: string, failure?: SmtpFailure): Promise<InteractiveResult> => {
     await log('failed', null, message);
     return { ok: false, message, ...(failure ? { failure } : {}) };
@@ -338,7 +344,16 @@ export async function sendInteractive(
       if (opening) await restartPace(db, profile, Date.now()).catch(() => undefined);
       await commitOutcome(
         db,
-        { ...key, workflowId: '', attempt: 1, outcome: 'sent', smtpCode: Number.parseInt(reply, 10) || 250, smtpReply: reply, messageId },
+        {
+          ...key,
+          workflowId: '',
+          attempt: 1,
+          outcome: 'sent',
+          smtpCode: Number.parseInt(reply, 10) || 250,
+          smtpReply: reply,
+          messageId,
+          profileId: profile.id,
+        },
         (trx) => recordAccepted(trx, profile.id, Date.now()),
       );
       return { ok: true, message: say.test.sent(send.to, reply) };

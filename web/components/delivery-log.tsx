@@ -21,6 +21,7 @@ export function DeliveryLog<A extends LoggedAttempt>({
   source,
   last,
   stepName,
+  sender,
   testIds,
 }: {
   attempts: readonly A[];
@@ -33,6 +34,8 @@ export function DeliveryLog<A extends LoggedAttempt>({
   testIds: { table?: string; row: string; outcome?: string };
   /** The step's name as people read it (its own name from the plan, else its kind), by the attempt; the id when absent. */
   stepName?: (attempt: A) => string;
+  /** The profile that made the attempt (a Send step may have a pool of them); no column when absent. */
+  sender?: (attempt: A) => ReactNode;
 }) {
   if (attempts.length === 0) return <p className="empty">{empty}</p>;
   return (
@@ -42,6 +45,7 @@ export function DeliveryLog<A extends LoggedAttempt>({
           <th>Time</th>
           <th>{source.header}</th>
           <th>Step</th>
+          {sender && <th>Sender</th>}
           <th>Attempt</th>
           <th>Outcome</th>
           <th>SMTP code</th>
@@ -57,6 +61,7 @@ export function DeliveryLog<A extends LoggedAttempt>({
             <td title={a.nodeId} data-testid="attempt-step">
               {stepName ? stepName(a) : a.nodeId}
             </td>
+            {sender && <td data-testid="attempt-sender">{sender(a)}</td>}
             <td>#{a.attempt}</td>
             <td>
               <span className={`status status--${a.outcome}`} data-testid={testIds.outcome}>

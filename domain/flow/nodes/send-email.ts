@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { emailAddress, headerSafe } from '../../text';
 import { type FlowError, nodeId, type NodeKind, position, stepName } from '../node';
+import { Pool, type PoolMember } from '../pool';
 
 /**
  * How the body is written: plain text only; HTML (with a text part written or generated); or MJML,
@@ -32,6 +33,8 @@ export const SendEmailData = z.object({
   replyTo: z.union([z.literal(''), emailAddress('reply-to', 'support@example.com')]).optional(),
   /** When the contact is at the workspace's frequency cap: skip this email (the default), or send it once the period allows. */
   whenCapped: z.enum(WHEN_CAPPED, { error: 'whenCapped must be skip or wait' }).optional(),
+  /** Several profiles with weights (domain/flow/pool.ts); its first member is also `profileId`. Absent: `profileId` alone. */
+  pool: Pool.optional(),
 });
 export type SendEmailData = z.infer<typeof SendEmailData>;
 
@@ -58,6 +61,8 @@ export interface SendEmailStep {
   continueOnFailure?: true;
   /** Set when a contact at the frequency cap waits for the period to allow this email; absent: skipped. */
   whenCapped?: 'wait';
+  /** The profiles this step sends through, with their weights (`profileId` is the first); absent: `profileId` alone. */
+  pool?: PoolMember[];
 }
 
 /** Does this template print `name` (`{{ name }}`, `{{name | default: "x"}}`, `{{- name -}}`)? */
@@ -87,13 +92,14 @@ export const sendEmail: NodeKind<'sendEmail', SendEmailData, SendEmailStep> = {
     const { format = 'text', html = '', preheader, replyTo } = data;
     return {
       type: 'sendEmail',
-      profileId: data.profileId,
+      profileId: data.pool?.[0]?.profileId ?? data.profileId,
       subject: data.subject,
       text: data.text,
       ...(preheader ? { preheader } : {}),
       ...(format === 'html' ? { html } : format === 'mjml' ? { mjml: html } : {}),
       ...(replyTo ? { replyTo } : {}),
       ...(data.whenCapped === 'wait' ? { whenCapped: 'wait' as const } : {}),
+      ...(data.pool ? { pool: data.pool.map((m) => ({ ...m })) } : {}),
       next,
     };
   },

@@ -13,6 +13,8 @@ import { CharacterCount } from '@/components/character-count';
 import { FieldError } from '@/components/flow-editor/field-error';
 import { EditorContext } from '@/components/flow-editor/nodes';
 import { VariablePicker } from '@/components/flow-editor/variable-picker';
+import { startPool } from '@/components/flow-editor/pool-edits';
+import { PoolFields } from '@/components/flow-editor/pool-fields';
 import type { SenderProfile } from '@/components/flow-editor/types';
 
 /** What a new MJML body starts with: a section that every client renders, the unsubscribe link in the footer. */
@@ -74,27 +76,34 @@ export function SendEmailFields(props: {
   };
   return (
     <>
-      <div className="field">
-        <label htmlFor={`${id}-sender`}>Sender</label>
-        <select
-          id={`${id}-sender`}
-          className="nodrag"
-          value={data.profileId}
-          onChange={(e) => onChange({ ...data, profileId: e.currentTarget.value })}
-        >
-          {!known && (
-            <option value={data.profileId}>{data.profileId ? `Missing or not shared with you: “${data.profileId}”` : 'Choose a sender…'}</option>
-          )}
-          <option value={AGENT_DEFAULT}>{AGENT_DEFAULT_LABEL}</option>
-          {profiles.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name} ({p.fromEmail})
-            </option>
-          ))}
-        </select>
-        <FieldError errors={errors} field="data.profileId" />
-        {data.profileId === AGENT_DEFAULT && <p className="hint">Each run sends with the default SMTP profile of the user who starts it.</p>}
-      </div>
+      {data.pool ? (
+        <PoolFields data={{ ...data, pool: data.pool }} errors={errors} profiles={profiles} onChange={onChange} />
+      ) : (
+        <div className="field">
+          <label htmlFor={`${id}-sender`}>Sender</label>
+          <select
+            id={`${id}-sender`}
+            className="nodrag"
+            value={data.profileId}
+            onChange={(e) => onChange({ ...data, profileId: e.currentTarget.value })}
+          >
+            {!known && (
+              <option value={data.profileId}>{data.profileId ? `Missing or not shared with you: “${data.profileId}”` : 'Choose a sender…'}</option>
+            )}
+            <option value={AGENT_DEFAULT}>{AGENT_DEFAULT_LABEL}</option>
+            {profiles.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name} ({p.fromEmail})
+              </option>
+            ))}
+          </select>
+          <FieldError errors={errors} field="data.profileId" />
+          {data.profileId === AGENT_DEFAULT && <p className="hint">Each run sends with the default SMTP profile of the user who starts it.</p>}
+          <button type="button" className="button small" onClick={() => onChange(startPool(data, profiles))} data-testid="start-pool">
+            Send through several profiles
+          </button>
+        </div>
+      )}
       <div className="field">
         <label htmlFor={`${id}-subject`}>Subject</label>
         <input

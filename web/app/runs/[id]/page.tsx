@@ -276,6 +276,7 @@ export default async function RunPage({
         }}
         testIds={{ row: 'attempt-row' }}
         stepName={(a) => stepTitle(plan?.steps[a.nodeId], a.nodeId)}
+        sender={(a) => (a.profileId ? (report.senders.find((s) => s.profileId === a.profileId)?.name ?? a.profileId) : '—')}
       />
       <LogPager filter={filter} newer={attempts.newer} older={attempts.older} />
     </section>
