@@ -102,6 +102,12 @@ export class Api {
     if (saved.ratePerSecond !== ratePerSecond)
       throw new Error(`profile ${profileId}: saved ratePerSecond ${ratePerSecond}, reads back ${saved.ratePerSecond}`);
   }
+
+  /** Points a profile at another SMTP server (no TLS): the bench's Postfix, in front of the sandbox. */
+  async setServer(profileId: string, host: string, port: number): Promise<void> {
+    const { sharedWith: _s, defaultFor: _d, ...view } = await this.call<Record<string, unknown>>('GET', `/api/smtp-profiles/${profileId}`);
+    await this.call('PUT', `/api/smtp-profiles/${profileId}`, { ...view, host, port });
+  }
 }
 
 /** Trigger → Send Email (the given profile) → Exit. */

@@ -12,13 +12,12 @@
  * The server's log (statements slower than 200 ms, with their plans) is copied to bench/results/postgres.log.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Db } from '../server/db';
 import { POSTGRES_SETTINGS, startPostgres } from '../scripts/postgres-server';
 import { ensureContacts, measureCampaign, measureRaw, warmUp, type CampaignResult, type RawResult } from './measure';
-import { liveServers, numbers, type PartContext, type PartResult, withSession } from './session';
+import { freePort, liveServers, numbers, type PartContext, type PartResult, withSession } from './session';
 import { table } from './sink';
 import { bestRaw } from './throughput';
 import { ExtraWorker } from './workers';
@@ -82,16 +81,6 @@ interface Row {
 }
 
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function keys(rows: Row[]) {
   const one = (size: number) => rows.find((r) => r.workers === 1 && r.campaign.recipients === size);

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { SANDBOX_PROFILE_ID } from '../domain/senders';
@@ -151,4 +152,15 @@ export function machineInfo() {
     node: process.version,
     cpu: os.cpus()[0]?.model ?? null,
   };
+}
+
+/** A port free on 127.0.0.1 now (for a server of the bench's own). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

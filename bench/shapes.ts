@@ -5,23 +5,80 @@
  * ideal time (recipients / real rate), throttle replies under 3% of messages, none lost or duplicated.
  * The shapes are scaled so that a run takes about a minute (a per-hour cap would take hours: the pace
  * against it is simulated in test/pace-controller.test.ts).
- *   BENCH_SHAPE_RECIPIENTS=3000   BENCH_SHAPES=bucket,window,minute
+ * `postfix` checks the sandbox's fixed window against the real thing: Debian's Postfix (scripts/postfix-server.ts,
+ * root only) limiting the client with anvil, in front of the sandbox (it relays what it accepts), so the
+ * messages are counted at the same sink.
+ *   BENCH_SHAPE_RECIPIENTS=3000   BENCH_SHAPES=bucket,window,minute,postfix
  */
 import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { SANDBOX_PROFILE_ID } from '../domain/senders';
 import { enforced } from '../server/sandbox-shapes';
+import { POSTFIX_MISSING, postfixUsable, startPostfix } from '../scripts/postfix-server';
 import { contactsFor, measuredRun } from './sending';
-import { numbers, type PartContext, type PartResult, withSession } from './session';
+import { freePort, liveServers, numbers, type PartContext, type PartResult, withSession } from './session';
 import { errorText, round, table } from './sink';
 
 const RECIPIENTS = Math.round(numbers(process.env.BENCH_SHAPE_RECIPIENTS, [3000])[0] ?? 3000);
 const REAL = 0.9;
 
-/** Each shape as SANDBOX_FAULTS, and the rate it really takes (per second). */
-const SHAPES: Record<string, { faults: string; realPerSecond: number }> = {
+/** Each shape as SANDBOX_FAULTS (or a Postfix's anvil limit), and the rate it really takes (per second). */
+const SHAPES: Record<string, { faults: string; realPerSecond: number; postfix?: { messages: number; seconds: number } }> = {
   bucket: { faults: 'throttle=50/s,burst=50,real=90%', realPerSecond: 50 * REAL },
   window: { faults: 'window=600/10s,real=90%', realPerSecond: enforced(600, REAL) / 10 },
   minute: { faults: 'per-minute=3000,real=90%', realPerSecond: enforced(3000, REAL) / 60 },
+  // anvil's 10 s window lasts about 14 s from the client's side (measured before the runs: realPostfixRate).
+  postfix: { faults: 'Postfix anvil 500/10s', realPerSecond: 50, postfix: { messages: 500, seconds: 10 } },
 };
+
+/**
+ * What a Postfix really takes: the window is filled and waited out; the next one starts with the message
+ * accepted when it reopens (anvil counts from a client's first message), is filled again by four
+ * connections at once, and waited out again: its messages over the time between the two reopenings.
+ */
+async function realPostfixRate(port: number): Promise<number> {
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 4,
+    maxMessages: 1e6,
+  });
+  const send = () =>
+    transport.sendMail({ from: 'probe@bench.test', to: 'probe@bench.test', subject: 'window probe', text: '.' }).then(
+      () => true,
+      () => false,
+    );
+  /** Sends on four connections until one is refused; how many were accepted. */
+  const fill = async () => {
+    let [accepted, full] = [0, false];
+    const until = Date.now() + 120_000;
+    const lane = async () => {
+      while (!full) {
+        if (Date.now() > until) throw new Error('Postfix never refused: its limit is not in force');
+        if (await send()) accepted++;
+        else full = true;
+      }
+    };
+    await Promise.all([lane(), lane(), lane(), lane()]);
+    return accepted;
+  };
+  /** Tries every 50 ms until a message is accepted: when, that message being the window's first. */
+  const reopened = async () => {
+    while (!(await send())) await new Promise((wake) => setTimeout(wake, 50));
+    return Date.now();
+  };
+  try {
+    await fill();
+    const first = await reopened();
+    const taken = 1 + (await fill());
+    return taken / (((await reopened()) - first) / 1000);
+  } finally {
+    transport.close();
+  }
+}
 
 export interface ShapeRow {
   shape: string;
@@ -43,52 +100,77 @@ export async function shapesPart(ctx: PartContext): Promise<PartResult> {
   const errors: string[] = [];
   const names = (process.env.BENCH_SHAPES ?? Object.keys(SHAPES).join(',')).split(',').filter((n) => SHAPES[n]);
   for (const shape of names) {
-    const { faults, realPerSecond } = SHAPES[shape]!;
-    const ideal = RECIPIENTS / realPerSecond;
+    const { faults, postfix } = SHAPES[shape]!;
+    let realPerSecond = SHAPES[shape]!.realPerSecond;
+    if (postfix && !postfixUsable()) {
+      errors.push(`${shape}: ${POSTFIX_MISSING}`);
+      continue;
+    }
+    const postfixPort = postfix ? await freePort() : 0;
     try {
       await withSession(
         {
           root: ctx.root,
           logFile: path.join(ctx.resultsDir, `stack-shape-${shape}.log`),
           progress: ctx.progress,
-          env: { SANDBOX_FAULTS: faults },
+          // Postfix is an SMTP server on this machine: the outbound guard lets the profile reach it only when allowed.
+          env: postfix ? { DRIPLINE_SMTP_ALLOWED_HOSTS: `127.0.0.1:${postfixPort}` } : { SANDBOX_FAULTS: faults },
           waitForWorker: true,
         },
         async (s) => {
           const contacts = await contactsFor(s, ctx, RECIPIENTS);
-          for (const limit of [null, round(1.8 * realPerSecond, 2)]) {
-            const row: ShapeRow = {
-              shape: `${shape} (${faults})`,
-              server_rate_per_s: round(realPerSecond, 2),
-              profile_limit_per_s: limit,
-              recipients: RECIPIENTS,
-              seconds: null,
-              ideal_seconds: round(ideal, 1),
-              throttle_replies: 0,
-              delivered: 0,
-              duplicates: 0,
-              lost: RECIPIENTS,
-              meets_target: false,
-              error: null,
-            };
-            try {
-              // Each run on a fresh window: the server's from the run before would hold the next one back.
-              await new Promise((wake) => setTimeout(wake, shape === 'minute' ? 61_000 : 11_000));
-              const m = await measuredRun(s, ctx, `shape ${shape} ${limit ?? 'no limit'}`, limit, contacts, ideal * 3000 + 120_000);
-              Object.assign(row, {
-                seconds: m.seconds === null ? null : round(m.seconds, 1),
-                throttle_replies: m.tally.throttleReplies,
-                delivered: m.tally.delivered,
-                duplicates: m.tally.messages - m.tally.delivered,
-                lost: m.tally.lost,
-                error: m.problems.join('; ') || null,
-              });
-              row.meets_target =
-                m.problems.length === 0 && m.seconds !== null && m.seconds <= 1.15 * ideal && m.tally.throttleReplies < 0.03 * RECIPIENTS;
-            } catch (err) {
-              row.error = errorText(err);
+          const mta = postfix
+            ? await startPostfix({
+                port: postfixPort,
+                rate: postfix,
+                relay: { host: '127.0.0.1', port: s.stack.ports.smtp, ...s.stack.sandboxLogin },
+              })
+            : undefined;
+          if (mta) {
+            liveServers.add(mta);
+            await s.api.setServer(SANDBOX_PROFILE_ID, '127.0.0.1', mta.port);
+            realPerSecond = await realPostfixRate(mta.port);
+            ctx.progress.log(`Postfix takes ${realPerSecond.toFixed(1)}/s (anvil ${postfix!.messages} per ${postfix!.seconds} s)`);
+          }
+          const ideal = RECIPIENTS / realPerSecond;
+          try {
+            for (const limit of [null, round(1.8 * realPerSecond, 2)]) {
+              const row: ShapeRow = {
+                shape: `${shape} (${faults})`,
+                server_rate_per_s: round(realPerSecond, 2),
+                profile_limit_per_s: limit,
+                recipients: RECIPIENTS,
+                seconds: null,
+                ideal_seconds: round(ideal, 1),
+                throttle_replies: 0,
+                delivered: 0,
+                duplicates: 0,
+                lost: RECIPIENTS,
+                meets_target: false,
+                error: null,
+              };
+              try {
+                // Each run on a fresh window: the server's from the run before would hold the next one back.
+                await new Promise((wake) => setTimeout(wake, shape === 'minute' ? 61_000 : mta ? 16_000 : 11_000));
+                const m = await measuredRun(s, ctx, `shape ${shape} ${limit ?? 'no limit'}`, limit, contacts, ideal * 3000 + 120_000);
+                Object.assign(row, {
+                  seconds: m.seconds === null ? null : round(m.seconds, 1),
+                  throttle_replies: m.tally.throttleReplies,
+                  delivered: m.tally.delivered,
+                  duplicates: m.tally.messages - m.tally.delivered,
+                  lost: m.tally.lost,
+                  error: m.problems.join('; ') || null,
+                });
+                row.meets_target =
+                  m.problems.length === 0 && m.seconds !== null && m.seconds <= 1.15 * ideal && m.tally.throttleReplies < 0.03 * RECIPIENTS;
+              } catch (err) {
+                row.error = errorText(err);
+              }
+              rows.push(row);
             }
-            rows.push(row);
+          } finally {
+            mta?.stop();
+            if (mta) liveServers.delete(mta);
           }
         },
         (e) => errors.push(e),

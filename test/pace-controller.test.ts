@@ -263,6 +263,26 @@ describe('the rules', () => {
     expect(s.rate).toBe(first.cut);
   });
 
+  it('right after the window reopens, a refusal among its first answers does not cut the pace to the few accepted since', () => {
+    // Postfix's anvil, the engine slower than its window most of the time: 1,190 accepted over 32 s, then the window is full.
+    let s = initialPace();
+    for (let i = 0; i < 1190; i++) s = paceAccepted(s, 1, i * 27, limit);
+    for (let i = 0; i < REPEATED; i++) s = paceThrottled(s, '450 4.7.1 Error: too much mail from 127.0.0.1', 32_130 + i, limit).state;
+    s = paceAccepted(s, 1, s.pausedUntil, limit);
+    const learned = s.rate!;
+    expect(learned).toBeGreaterThan(30);
+    s = paceAccepted(s, 1, s.windowSince + 50, limit);
+    // 800 ms after the reopen, 2 answers accepted so far: cut to 95% of those, the pace fell to 1.9/s and took minutes to grow back.
+    const refused = paceThrottled(s, '450 4.7.1 Error: too much mail from 127.0.0.1', s.windowSince + 800, limit);
+    expect(refused.cut).toBeNull();
+    expect(refused.state.rate).toBe(learned);
+    // Refusals in a row mean the window is still full: the pace backs off again.
+    let t = s.windowSince + 800;
+    let after = refused.state;
+    for (let i = 1; i < REPEATED; i++) after = paceThrottled(after, '450', ++t, limit).state;
+    expect(after.backoffMs).toBeGreaterThan(0);
+  });
+
   it('never learns a rate above the profile’s own limit', () => {
     let [s, t] = accept(initialPace(), 100, 0);
     for (let i = 0; i < REPEATED; i++) s = paceThrottled(s, '450', t + i, 5).state;

@@ -236,6 +236,11 @@ export function paceThrottled(s: PaceState, reply: string, now: number, limit: n
   // cut. At the engine's speed the next few answers come within milliseconds; cut on three, a shedding
   // server's pace fell to 10/s for seconds until enough refusals came at that pace to undo it.
   if (early && s.rate === null && s.episodeFrom === -1) return { state, cut: null };
+  // Just after a window reopened the pace starts again at the learned rate: a refusal among its first few
+  // answers says the window is not quite open yet, not what the server takes a second (cut to the two
+  // accepted so far, the pace against Postfix's anvil fell from 36/s to 1.9/s and took minutes to grow
+  // back). Refusals in a row back off again; with enough answers, the cut below applies.
+  if (s.windowMs > 1000 && now - s.windowSince < s.windowMs && s.windowAccepted + inRow < EVIDENCE) return { state, cut: null };
   const acceptedPerSecond = early ? accepted / Math.min(1, Math.max(0.1, (now - sendingSince) / 1000)) : accepted;
   const current = effectiveRate(s, limit);
   const sinceCut = state.epAcc + state.epThr;
