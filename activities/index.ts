@@ -12,6 +12,7 @@ import { createImportActivities } from './contact-import';
 import { createGoalActivities } from './goal';
 import { createSendBatch } from './send-batch';
 import { createSendEmail } from './send-email';
+import { createSegmentCheckActivities } from './segment-check';
 import { createSendWindowActivities } from './send-window';
 import { createWebhookActivities } from './webhook';
 
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createConditionActivities(deps),
     ...createWebhookActivities(deps),
     ...createGoalActivities(deps),
+    ...createSegmentCheckActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -3,3 +3,4 @@ export { campaignWorkflow } from './campaign';
 export { journeyWorkflow } from './journey';
 export { recipientRetryWorkflow } from './recipient-retry';
 export { contactImportWorkflow } from './contact-import';
+export { segmentCheckWorkflow } from './segment-check';
