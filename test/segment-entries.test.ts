@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactFilter } from '../domain/contact-filter';
+import { compile } from '../domain/flow/compile';
 import type { Db } from '../server/db';
 import { insertContacts, setContactStatus, updateContact } from '../server/db/contacts';
 import { pendingListEntries, settleListEntries } from '../server/db/list-entries';
@@ -26,6 +27,22 @@ import { publishForTest } from './helpers';
 import { segmentGraph } from './segment-flows';
 
 const pro: ContactFilter = { match: 'all', rules: [{ field: 'plan', op: 'equals', value: 'pro' }] };
+
+describe('the segment trigger in the flow language', () => {
+  const meta = { flowId: 'f', version: 1 };
+  it('puts a goal on a segment into the plan, and refuses a segment Trigger without a segment or a segment goal in a campaign', () => {
+    const goal = compile(segmentGraph('seg_a', 'once', { goalSegmentId: 'seg_b' }), meta);
+    expect(goal.ok && goal.plan.goalSegment).toBe('seg_b');
+    const none = segmentGraph('', 'once');
+    expect(compile(none, meta)).toMatchObject({
+      ok: false,
+      errors: [{ nodeId: 't', field: 'data.segmentId', message: expect.stringMatching(/choose the segment/) }],
+    });
+    const campaign = segmentGraph('seg_a', 'once', { goalSegmentId: 'seg_b' });
+    campaign.nodes[0]!.data = { source: 'audience', goalSegmentId: 'seg_b' };
+    expect(compile(campaign, meta)).toMatchObject({ ok: false, errors: [{ nodeId: 't', field: 'data.goalSegmentId' }] });
+  });
+});
 
 describe.each(databases)('segment entries on %s', (dialect) => {
   let db: Db;
@@ -49,7 +66,9 @@ describe.each(databases)('segment entries on %s', (dialect) => {
   const entries = async (flowId: string) =>
     (await db.selectFrom('eventEntries').selectAll().where('flowId', '=', flowId).orderBy('enteredAt').execute()).map((e) => e.contactId);
   const members = async (flowId: string) =>
-    (await db.selectFrom('segmentWatchMembers').select('contactId').where('flowId', '=', flowId).orderBy('contactId').execute()).map((m) => m.contactId);
+    (await db.selectFrom('segmentWatchMembers').select('contactId').where('flowId', '=', flowId).orderBy('contactId').execute()).map(
+      (m) => m.contactId,
+    );
   /** What the segment check does with the changed contacts, for each flow. */
   async function checkChanged() {
     const changed = await changedContacts(db, 100);

@@ -18,7 +18,16 @@ export function segmentGraph(
         position: { x: 0, y: 0 },
         data: { source: 'segment', segmentId, reentry, ...(options.goalSegmentId ? { goalSegmentId: options.goalSegmentId } : {}) },
       },
-      ...(delay ? [{ id: 'd', type: 'delay' as const, position: { x: 0, y: 50 }, data: { mode: 'fixed' as const, amount: options.delayMinutes!, unit: 'minutes' as const } }] : []),
+      ...(delay
+        ? [
+            {
+              id: 'd',
+              type: 'delay' as const,
+              position: { x: 0, y: 50 },
+              data: { mode: 'fixed' as const, amount: options.delayMinutes!, unit: 'minutes' as const },
+            },
+          ]
+        : []),
       {
         id: 's',
         type: 'sendEmail',

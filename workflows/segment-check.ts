@@ -12,7 +12,7 @@ import type { SegmentCheckInput } from './contracts';
 const { checkChangedContacts, scanSegments } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   // A dead worker is noticed within this long, and the look retried on a live one.
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
