@@ -17,6 +17,8 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   'data.source': 'Contacts enter',
   'data.event': 'Event name',
   'data.reentry': 'A contact may enter',
+  'data.segmentId': 'Segment',
+  'data.goalSegmentId': 'Goal: entering a segment',
   // Delay
   'data.mode': 'Wait',
   'data.amount': 'Amount',
