@@ -7,7 +7,7 @@ export function createSegmentCheckActivities(deps: Pick<ActivityDeps, 'db' | 'te
   const heartbeat = () => Context.current().heartbeat();
   return {
     /** Looks at the contacts changed since the last look: who entered a segment a flow starts on, or a journey's goal. */
-    async checkChangedContacts(): Promise<{ checked: number; started: number }> {
+    async checkChangedContacts(): Promise<{ checked: number; started: number; firstLookDue: boolean }> {
       return checkChangedContacts(deps, heartbeat);
     },
     /** Looks at a few pages of every contact; returns where the next call goes on, null when done. */

@@ -45,14 +45,25 @@ async function enteringFlows(db: Db, flows: SegmentFlow[]): Promise<{ flow: Segm
     if (!flow.segmentId) continue;
     const segment = await getSegment(db, flow.segmentId);
     if (segment) found.push({ flow: { ...flow, segmentId: flow.segmentId }, segment });
-    else log.warn({ flowId: flow.flowId, segmentId: flow.segmentId }, "a flow's Trigger names a segment that was deleted: no one enters it");
+    else {
+      log.warn({ flowId: flow.flowId, segmentId: flow.segmentId }, "a flow's Trigger names a segment that was deleted: no one enters it");
+      // Nothing to take a first look at.
+      await markWatchReady(db, flow.flowId);
+    }
   }
   return found;
 }
 
-/** Looks at the contacts changed since the last look; returns how many were looked at and how many journeys started. */
-export async function checkChangedContacts(checker: SegmentChecker, onProgress?: () => void): Promise<{ checked: number; started: number }> {
+/**
+ * Looks at the contacts changed since the last look; returns how many were looked at, how many journeys
+ * started, and whether a flow published since waits for its first look (the workflow then scans at once).
+ */
+export async function checkChangedContacts(
+  checker: SegmentChecker,
+  onProgress?: () => void,
+): Promise<{ checked: number; started: number; firstLookDue: boolean }> {
   const { db } = checker;
+  await syncWatches(db, await segmentFlows(db));
   let checked = 0;
   for (;;) {
     const changed = await changedContacts(db, CHANGED_AT_ONCE);
@@ -68,7 +79,7 @@ export async function checkChangedContacts(checker: SegmentChecker, onProgress?:
     onProgress?.();
   }
   const { started } = await startListEntries(checker, { ...(onProgress ? { onProgress } : {}) });
-  return { checked, started };
+  return { checked, started, firstLookDue: [...(await watchesReady(db)).values()].some((ready) => !ready) };
 }
 
 /** Where a scan of every contact goes on from: the flow (in flow id order) and the last contact looked at. */

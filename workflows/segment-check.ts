@@ -24,8 +24,9 @@ export async function segmentCheckWorkflow(input: SegmentCheckInput = {}): Promi
   const scanMs = (input.scanEverySeconds ?? 300) * 1000;
   let nextScanAt = input.nextScanAt ?? Date.now();
   for (let look = 0; look < LOOKS_PER_RUN && !workflowInfo().continueAsNewSuggested; look++) {
-    await checkChangedContacts();
-    if (Date.now() >= nextScanAt) {
+    const { firstLookDue } = await checkChangedContacts();
+    // A flow published since takes its first look at once: until then no one can enter it.
+    if (firstLookDue || Date.now() >= nextScanAt) {
       let cursor = await scanSegments(null);
       while (cursor !== null) cursor = await scanSegments(cursor);
       nextScanAt = Date.now() + scanMs;
