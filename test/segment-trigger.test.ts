@@ -4,8 +4,13 @@
  * one journey that sends, also with the worker killed between the change and the look; the scheduled
  * look catches a contact whose change no one noted (as a rule on time would); contacts in the segment
  * when the flow was published do not enter; entering the goal's segment ends a journey, converted.
+ * The goal journey's and the segment check's histories are committed for test/replay.test.ts. Re-record
+ * after an intended change behind patched(): DRIPLINE_RECORD_HISTORY=1 npx vitest run test/segment-trigger.test.ts
  */
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactFilter } from '../domain/contact-filter';
 import { conversionsByStep } from '../server/db/conversions';
@@ -16,7 +21,7 @@ import { isRunning } from '../server/events';
 import { startOnce } from '../server/temporal/start-once';
 import { SEGMENT_CHECK_WORKFLOW_ID } from '../workflows/contracts';
 import { campaignEnv, type CampaignEnv, until } from './campaign-env';
-import { installUsers, publishForTest } from './helpers';
+import { installUsers, publishForTest, root } from './helpers';
 import { segmentGraph } from './segment-flows';
 
 const TASK_QUEUE = 'segment-trigger';
@@ -94,6 +99,12 @@ describe('a flow triggered by entering a segment', () => {
     await updateContact(env.db, 'ct_trial', { attributes: { plan: 'pro' } });
     expect(await env.client.workflow.getHandle(entry!.workflowId).result()).toEqual({ status: 'converted', nodeId: 'd', sent: 0 });
     expect(await conversionsByStep(env.db, 'trial')).toEqual([{ version: 1, nodeId: 'd', converted: 1 }]);
+    if (process.env.DRIPLINE_RECORD_HISTORY === '1') {
+      const write = async (workflowId: string, name: string) =>
+        fs.writeFileSync(path.join(root, 'test', 'histories', name), historyToJSON(await env.client.workflow.getHandle(workflowId).fetchHistory()));
+      await write(entry!.workflowId, 'journey-goal-segment.json');
+      await write(SEGMENT_CHECK_WORKFLOW_ID, 'segment-check.json');
+    }
     // Entering Pro also entered the flow that starts on it: its welcome, and never the trial's email.
     await until('the welcome to Pro', async () => receivedBy('trial@example.test').length === 1);
     expect(receivedBy('trial@example.test')[0]?.text).toContain('Hi Tia');
