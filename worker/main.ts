@@ -99,7 +99,8 @@ log.info(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${describeTempor
 const stopListEntries = keepStartingListEntries({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
 // Contacts entering segments are looked for by one long-running workflow (workflows/segment-check.ts), started once for the namespace.
 await startOnce(temporal, 'segmentCheckWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: SEGMENT_CHECK_WORKFLOW_ID, args: [{}] }).catch(
-  (err: unknown) => log.error({ err }, 'could not start the segment check; contacts entering segments start no journeys until the worker starts again'),
+  (err: unknown) =>
+    log.error({ err }, 'could not start the segment check; contacts entering segments start no journeys until the worker starts again'),
 );
 let exitCode = 0;
 try {

@@ -31,7 +31,9 @@ export async function segmentFlows(db: Db): Promise<SegmentFlow[]> {
     if (trigger?.type !== 'trigger') return [];
     const segmentId = trigger.data.source === 'segment' ? trigger.data.segmentId : undefined;
     if (!segmentId && !v.plan.goalSegment) return [];
-    return [{ flowId: v.flowId, version: v.version, ownerId: v.ownerId, ...(segmentId ? { segmentId } : {}), reentry: trigger.data.reentry ?? 'once' }];
+    return [
+      { flowId: v.flowId, version: v.version, ownerId: v.ownerId, ...(segmentId ? { segmentId } : {}), reentry: trigger.data.reentry ?? 'once' },
+    ];
   });
   return flows.sort((a, b) => (a.flowId < b.flowId ? -1 : a.flowId > b.flowId ? 1 : 0));
 }
@@ -176,7 +178,12 @@ async function recordSegmentEntries(trx: Db, flow: SegmentFlow & { segmentId: st
   for (let i = 0; i < contactIds.length; i += 200) {
     let part = contactIds.slice(i, i + 200);
     if (flow.reentry === 'once') {
-      const before = await trx.selectFrom('eventEntries').select('contactId').where('flowId', '=', flow.flowId).where('contactId', 'in', part).execute();
+      const before = await trx
+        .selectFrom('eventEntries')
+        .select('contactId')
+        .where('flowId', '=', flow.flowId)
+        .where('contactId', 'in', part)
+        .execute();
       const entered = new Set(before.map((e) => e.contactId));
       part = part.filter((id) => !entered.has(id));
     }
