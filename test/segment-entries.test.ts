@@ -22,6 +22,7 @@ import {
   watchesReady,
 } from '../server/db/segment-entries';
 import { insertSegment } from '../server/db/segments';
+import { deleteSegmentAs } from '../server/segments';
 import { databases, tempInstallOn } from './databases';
 import { publishForTest } from './helpers';
 import { segmentGraph } from './segment-flows';
@@ -143,6 +144,14 @@ describe.each(databases)('segment entries on %s', (dialect) => {
     await checkChanged();
     expect(await members('pro-once')).toEqual(['ct_sa', 'ct_sb', 'ct_sc']);
     expect(await entries('pro-once')).toEqual(['ct_sb']);
+  });
+
+  it('refuses to delete a segment a published flow starts on, naming the flow', async () => {
+    await expect(deleteSegmentAs(db, { id: 'admin', role: 'admin' }, segmentId)).rejects.toMatchObject({
+      status: 409,
+      code: 'in_use',
+      message: expect.stringMatching(/starts or ends the journeys of "pro-always", "pro-once"/),
+    });
   });
 
   it('starts over when the flow watches another segment, and forgets a flow that no longer watches one', async () => {

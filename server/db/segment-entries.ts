@@ -21,6 +21,8 @@ export interface SegmentFlow {
   ownerId: string | null;
   /** The segment whose new members enter (undefined: the flow only has a segment as its goal). */
   segmentId?: string;
+  /** The segment whose entering is the flow's goal, if any. */
+  goalSegment?: string;
   reentry: ReentryPolicy;
 }
 
@@ -30,9 +32,18 @@ export async function segmentFlows(db: Db): Promise<SegmentFlow[]> {
     const trigger = v.graph.nodes.find((n) => n.type === 'trigger');
     if (trigger?.type !== 'trigger') return [];
     const segmentId = trigger.data.source === 'segment' ? trigger.data.segmentId : undefined;
-    if (!segmentId && !v.plan.goalSegment) return [];
+    const { goalSegment } = v.plan;
+    if (!segmentId && !goalSegment) return [];
+    const reentry = trigger.data.reentry ?? 'once';
     return [
-      { flowId: v.flowId, version: v.version, ownerId: v.ownerId, ...(segmentId ? { segmentId } : {}), reentry: trigger.data.reentry ?? 'once' },
+      {
+        flowId: v.flowId,
+        version: v.version,
+        ownerId: v.ownerId,
+        ...(segmentId ? { segmentId } : {}),
+        ...(goalSegment ? { goalSegment } : {}),
+        reentry,
+      },
     ];
   });
   return flows.sort((a, b) => (a.flowId < b.flowId ? -1 : a.flowId > b.flowId ? 1 : 0));
