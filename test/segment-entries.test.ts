@@ -22,6 +22,7 @@ import {
   watchesReady,
 } from '../server/db/segment-entries';
 import { insertSegment } from '../server/db/segments';
+import { eraseContact } from '../server/db/contact-erasure';
 import { deleteSegmentAs } from '../server/segments';
 import { databases, tempInstallOn } from './databases';
 import { publishForTest } from './helpers';
@@ -144,6 +145,13 @@ describe.each(databases)('segment entries on %s', (dialect) => {
     await checkChanged();
     expect(await members('pro-once')).toEqual(['ct_sa', 'ct_sb', 'ct_sc']);
     expect(await entries('pro-once')).toEqual(['ct_sb']);
+  });
+
+  it('forgets an erased contact: whom the flows saw in their segment and their changes waiting', async () => {
+    await noteContactChanges(db, ['ct_sc']);
+    await eraseContact(db, 'ct_sc');
+    expect(await members('pro-once')).toEqual(['ct_sa', 'ct_sb']);
+    expect(await changedContacts(db, 10)).toEqual([]);
   });
 
   it('refuses to delete a segment a published flow starts on, naming the flow', async () => {
