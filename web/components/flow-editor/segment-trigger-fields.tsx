@@ -61,9 +61,9 @@ export function SegmentTriggerFields({ data, errors, onChange }: { data: Trigger
         <FieldError errors={errors} field="data.segmentId" />
       </div>
       <p className="hint" data-testid="trigger-segment-hint">
-        A published version starts a journey for each subscribed contact who enters the segment from then on: when they change (on their page, through
-        the API or an import) or, within 5 minutes, as time passes. Contacts already in it when you publish do not enter: publishing would otherwise
-        mail everyone in the segment at once; start a run for them instead.
+        A published version starts a journey for each subscribed contact who enters the segment from then on: within seconds of a change (on their
+        page, through the API, an event or an import); every contact is looked at again every 5 minutes. Contacts already in it when you publish do
+        not enter: publishing would otherwise mail everyone in the segment at once; start a run for them instead.
       </p>
     </>
   );
