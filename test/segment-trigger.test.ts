@@ -19,7 +19,7 @@ import { changedContacts, watchesReady } from '../server/db/segment-entries';
 import { insertSegment } from '../server/db/segments';
 import { isRunning } from '../server/events';
 import { startOnce } from '../server/temporal/start-once';
-import { SEGMENT_CHECK_WORKFLOW_ID } from '../workflows/contracts';
+import { segmentCheckWorkflowId } from '../workflows/contracts';
 import { campaignEnv, type CampaignEnv, until } from './campaign-env';
 import { installUsers, publishForTest, root } from './helpers';
 import { segmentGraph } from './segment-flows';
@@ -40,7 +40,7 @@ beforeAll(async () => {
   // Looks often, so the test waits seconds (the worker's own start of it is then a no-op).
   await startOnce(env.client, 'segmentCheckWorkflow', {
     taskQueue: TASK_QUEUE,
-    workflowId: SEGMENT_CHECK_WORKFLOW_ID,
+    workflowId: segmentCheckWorkflowId(TASK_QUEUE),
     args: [{ checkEverySeconds: 1, scanEverySeconds: 3 }],
   });
   worker = env.spawnWorker();
@@ -103,7 +103,7 @@ describe('a flow triggered by entering a segment', () => {
       const write = async (workflowId: string, name: string) =>
         fs.writeFileSync(path.join(root, 'test', 'histories', name), historyToJSON(await env.client.workflow.getHandle(workflowId).fetchHistory()));
       await write(entry!.workflowId, 'journey-goal-segment.json');
-      await write(SEGMENT_CHECK_WORKFLOW_ID, 'segment-check.json');
+      await write(segmentCheckWorkflowId(TASK_QUEUE), 'segment-check.json');
     }
     // Entering Pro also entered the flow that starts on it: its welcome, and never the trial's email.
     await until('the welcome to Pro', async () => receivedBy('trial@example.test').length === 1);

@@ -8,7 +8,7 @@ import { openDatabase } from '../server/db';
 import { sweepUploads } from '../server/import-uploads';
 import { keepStartingListEntries } from '../server/list-entries';
 import { startOnce } from '../server/temporal/start-once';
-import { SEGMENT_CHECK_WORKFLOW_ID } from '../workflows/contracts';
+import { segmentCheckWorkflowId } from '../workflows/contracts';
 import { log as rootLog } from '../server/log';
 import { databaseCheck, temporalCheck } from '../server/operations';
 import { loadKeyring, loadSecretKey } from '../server/secrets';
@@ -98,9 +98,12 @@ log.info(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${describeTempor
 // Journeys of contacts who joined a list that no one started yet (a crash between the add and the start).
 const stopListEntries = keepStartingListEntries({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
 // Contacts entering segments are looked for by one long-running workflow (workflows/segment-check.ts), started once for the namespace.
-await startOnce(temporal, 'segmentCheckWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: SEGMENT_CHECK_WORKFLOW_ID, args: [{}] }).catch(
-  (err: unknown) =>
-    log.error({ err }, 'could not start the segment check; contacts entering segments start no journeys until the worker starts again'),
+await startOnce(temporal, 'segmentCheckWorkflow', {
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  workflowId: segmentCheckWorkflowId(config.TEMPORAL_TASK_QUEUE),
+  args: [{}],
+}).catch((err: unknown) =>
+  log.error({ err }, 'could not start the segment check; contacts entering segments start no journeys until the worker starts again'),
 );
 let exitCode = 0;
 try {

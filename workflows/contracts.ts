@@ -110,8 +110,11 @@ export const segmentWorkflowId = (flowId: string, contactId: string, keyHash: st
 /** The contact entered this segment (its id): a journey whose goal it is ends, converted. */
 export const journeySegmentSignal = defineSignal<[string]>('segmentEntered');
 
-/** The one workflow that looks for contacts entering segments: changed contacts every few seconds, every contact on a schedule. */
-export const SEGMENT_CHECK_WORKFLOW_ID = 'segment-check';
+/**
+ * The one workflow that looks for contacts entering segments (changed contacts every few seconds, every
+ * contact on a schedule), per task queue: workers moved to another queue start their own.
+ */
+export const segmentCheckWorkflowId = (taskQueue: string) => `segment-check:${taskQueue}`;
 export interface SegmentCheckInput {
   /** How often the contacts changed since the last look are checked; default 10 s. */
   checkEverySeconds?: number;

@@ -1,6 +1,6 @@
 /**
- * The one workflow (id SEGMENT_CHECK_WORKFLOW_ID) that finds contacts entering segments: every few
- * seconds it looks at the contacts changed since (an outbox in the app database, written with each
+ * The one workflow per task queue (`segmentCheckWorkflowId`) that finds contacts entering segments: every
+ * few seconds it looks at the contacts changed since (an outbox in the app database, written with each
  * change), and on a schedule at every contact, a few pages per activity call (rules that change with
  * time, changes no one noted). Its timers are Temporal's: a worker restarted between a change and the
  * look loses nothing. It continues as new before its history grows long.
