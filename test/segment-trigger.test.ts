@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactFilter } from '../domain/contact-filter';
 import { conversionsByStep } from '../server/db/conversions';
 import { insertContacts, updateContact } from '../server/db/contacts';
+import { pendingListEntries } from '../server/db/list-entries';
 import { changedContacts, watchesReady } from '../server/db/segment-entries';
 import { insertSegment } from '../server/db/segments';
 import { isRunning } from '../server/events';
@@ -64,7 +65,11 @@ describe('a flow triggered by entering a segment', () => {
     expect((await changedContacts(env.db, 10)).map((c) => c.contactId)).toEqual(['ct_000000']);
 
     worker = env.spawnWorker();
-    await until('the journey', async () => (await entriesOf('welcome-pro', 'ct_000000')).length === 1);
+    // The entry is written first, its workflow started after (the outbox): wait for both.
+    await until(
+      'the journey',
+      async () => (await entriesOf('welcome-pro', 'ct_000000')).length === 1 && (await pendingListEntries(env.db, 10)).length === 0,
+    );
     const [entry] = await entriesOf('welcome-pro', 'ct_000000');
     expect((await env.client.workflow.getHandle(entry!.workflowId).result()).status).toBe('completed');
     expect(receivedBy('person0@example.test').map((m) => m.text)).toEqual([expect.stringContaining('Hi Person 0')]);
