@@ -24,6 +24,7 @@ export const UNIT_TESTS = [
   'test/date-trigger.test.ts',
   'test/import-limits.test.ts',
   'test/list-entries.test.ts',
+  'test/segment-entries.test.ts',
   'test/contacts.test.ts',
   'test/crypto.test.ts',
   'test/draw-properties.test.ts',

@@ -14,6 +14,7 @@ import { createImportActivities } from './contact-import';
 import { createGoalActivities } from './goal';
 import { createSendBatch } from './send-batch';
 import { createSendEmail } from './send-email';
+import { createSegmentCheckActivities } from './segment-check';
 import { createSendWindowActivities } from './send-window';
 import { createWebhookActivities } from './webhook';
 
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCampaignWebhookActivities(deps),
     ...createGoalActivities(deps),
     ...createDateTriggerActivities(deps),
+    ...createSegmentCheckActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -71,6 +71,14 @@ export async function publishFlow(
   if (trigger?.type === 'trigger' && trigger.data.source === 'list' && !(triggerList && mayUseAudience(actor, triggerList)))
     noLists.push({ nodeId: trigger.id, field: 'data.listId', message: 'the Trigger names a list that does not exist; choose a list' });
   const noSegments = [];
+  // The segments a Trigger enters on or has as its goal: ones the publisher may use.
+  for (const field of ['segmentId', 'goalSegmentId'] as const) {
+    const id = trigger?.type === 'trigger' && trigger.data.source !== 'audience' ? trigger.data[field] : undefined;
+    if (id === undefined || (field === 'segmentId' && trigger?.data.source !== 'segment')) continue;
+    const segment = await getSegment(db, id);
+    if (!(segment && mayUseAudience(actor, segment)))
+      noSegments.push({ nodeId: trigger!.id, field: `data.${field}`, message: 'the Trigger names a segment that does not exist; choose a segment' });
+  }
   const badRules = [];
   const types = Object.fromEntries(attributes.map((a) => [a.name, a.type]));
   for (const [nodeId, step] of Object.entries(result.plan.steps)) {

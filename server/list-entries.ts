@@ -12,6 +12,7 @@ import type { Db } from './db';
 import { contactEntries, type EventEntry } from './db/event-entries';
 import { getFlowVersion } from './db/flows';
 import { dropListEntry, listFlows, pendingListEntries, settleListEntries } from './db/list-entries';
+import { segmentFlows } from './db/segment-entries';
 import { UserError } from './errors';
 import { isRunning, ownerPlan, REFUSALS } from './events';
 import { log } from './log';
@@ -42,7 +43,8 @@ export async function startListEntries(
     const done = counts.started + counts.dropped;
     const entries = await pendingListEntries(db, Math.min(PAGE, (options.atMost ?? Number.POSITIVE_INFINITY) - done));
     if (entries.length === 0) return counts;
-    const flows = new Map((await listFlows(db)).map((f) => [f.flowId, f]));
+    // The outbox holds the entries of contacts entering a segment too (server/db/segment-entries.ts).
+    const flows = new Map([...(await listFlows(db)), ...(await segmentFlows(db))].map((f) => [f.flowId, f]));
     const plans = new Map<string, Promise<Plan | string>>();
     const planOf = (entry: EventEntry) => {
       const key = `${entry.flowId}:${entry.version}`;

@@ -7,6 +7,8 @@ import { type Db, isUniqueViolation } from './db';
 import { listAttributeDefinitions } from './db/contacts';
 import { countMatching } from './db/contact-filter';
 import { flowsTesting } from './db/audience-use';
+import { getFlow } from './db/flows';
+import { segmentFlows } from './db/segment-entries';
 import { deleteSegment, findSegmentByName, insertSegment, type Segment, updateSegment } from './db/segments';
 import { UserError } from './errors';
 import { visibleSegment } from './access';
@@ -99,5 +101,16 @@ export async function deleteSegmentAs(db: Db, actor: Actor, id: string): Promise
   const segment = await visibleSegment(db, actor, id);
   const refused = inUse(`segment "${segment.name}"`, await flowsTesting(db, { segmentId: id }));
   if (refused) throw refused;
+  // A published flow that starts on entering it, or has entering it as its goal.
+  const entering = (await segmentFlows(db)).filter((f) => f.segmentId === id || f.goalSegment === id);
+  if (entering.length > 0) {
+    const flows = await Promise.all(entering.map(async (f) => ({ id: f.flowId, name: (await getFlow(db, f.flowId))?.name ?? f.flowId })));
+    throw new UserError(
+      409,
+      'in_use',
+      `segment "${segment.name}" starts or ends the journeys of ${flows.map((f) => `"${f.name}"`).join(', ')}; change their Trigger and publish, or archive them, first`,
+      { flows },
+    );
+  }
   await deleteSegment(db, id);
 }

@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { makeKeyring } from '../server/crypto';
 import { workerDataConverter } from '../server/temporal-codec';
-import { journeyEventSignal, pauseSignal, rescheduleSignal, resumeSignal } from '../workflows/contracts';
+import { journeyEventSignal, journeySegmentSignal, pauseSignal, rescheduleSignal, resumeSignal } from '../workflows/contracts';
 import { failureConverterPath, root, testSecretKey, workflowsPath } from './helpers';
 
 // As the worker replays: through the payload codec, with the key the campaign tests record with. The
@@ -298,6 +298,36 @@ describe('replay of campaigns with a Wait until and a Webhook', () => {
   });
 
   it.each(['campaign-wait-until', 'campaign-webhook'])('replays %s deterministically with the current workflow code', async (name) => {
+    await expect(Worker.runReplayHistory(replayOptions, read(`${name}.json`), name)).resolves.toBeUndefined();
+  });
+});
+
+/**
+ * Contacts entering segments: the segment check's looks (changed contacts every second, every contact on
+ * its schedule, sleeping between) and a trial journey that entering the goal's segment ended in its Delay
+ * (the `segmentEntered` signal, converted). Re-record after an intended change behind patched():
+ * DRIPLINE_RECORD_HISTORY=1 npx vitest run test/segment-trigger.test.ts
+ */
+describe('replay of the segment check and a journey with a goal on a segment', () => {
+  const read = (name: string) => historyFromJSON(JSON.parse(fs.readFileSync(path.join(root, 'test', 'histories', name), 'utf8')));
+  const activities = (h: ReturnType<typeof read>) =>
+    (h.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+
+  it('the segment check history looks at changed contacts, scans every contact and sleeps between', () => {
+    const history = read('segment-check.json');
+    expect(new Set(activities(history))).toEqual(new Set(['checkChangedContacts', 'scanSegments']));
+    expect((history.events ?? []).some((e) => e.timerStartedEventAttributes)).toBe(true);
+  });
+
+  it('the goal history has the Delay’s timer cancelled by the segment signal and the conversion recorded', () => {
+    const history = read('journey-goal-segment.json');
+    const signals = (history.events ?? []).flatMap((e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+    expect(signals).toEqual([journeySegmentSignal.name]);
+    expect(activities(history)).toEqual(['recordConversion']);
+    expect((history.events ?? []).some((e) => e.timerCanceledEventAttributes)).toBe(true);
+  });
+
+  it.each(['segment-check', 'journey-goal-segment'])('replays %s deterministically with the current workflow code', async (name) => {
     await expect(Worker.runReplayHistory(replayOptions, read(`${name}.json`), name)).resolves.toBeUndefined();
   });
 });

@@ -8,6 +8,8 @@ import { openDatabase } from '../server/db';
 import { sweepUploads } from '../server/import-uploads';
 import { keepStartingListEntries } from '../server/list-entries';
 import { keepDateTriggersRunning } from '../server/date-triggers';
+import { startOnce } from '../server/temporal/start-once';
+import { segmentCheckWorkflowId } from '../workflows/contracts';
 import { log as rootLog } from '../server/log';
 import { databaseCheck, temporalCheck } from '../server/operations';
 import { loadKeyring, loadSecretKey } from '../server/secrets';
@@ -98,6 +100,14 @@ log.info(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${describeTempor
 const stopListEntries = keepStartingListEntries({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
 // A date Trigger's workflow for every date-triggered flow (one just published, or one restored).
 const stopDateTriggers = keepDateTriggersRunning({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
+// Contacts entering segments are looked for by one long-running workflow (workflows/segment-check.ts), started once for the namespace.
+await startOnce(temporal, 'segmentCheckWorkflow', {
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  workflowId: segmentCheckWorkflowId(config.TEMPORAL_TASK_QUEUE),
+  args: [{}],
+}).catch((err: unknown) =>
+  log.error({ err }, 'could not start the segment check; contacts entering segments start no journeys until the worker starts again'),
+);
 let exitCode = 0;
 try {
   await worker.run();

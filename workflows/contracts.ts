@@ -108,6 +108,25 @@ export const listWorkflowId = (flowId: string, contactId: string, keyHash: strin
 
 /** A date Trigger's journey: one per flow, contact and occurrence (the date or its anniversary, YYYY-MM-DD). */
 export const dateWorkflowId = (flowId: string, contactId: string, occurrence: string) => `date:${flowId}:${contactId}:${occurrence}`;
+/** A segment's journey: one per flow, contact and entering (once ever: one per flow and contact); `keyHash` as for events. */
+export const segmentWorkflowId = (flowId: string, contactId: string, keyHash: string) => `segment:${flowId}:${contactId}:${keyHash.slice(0, 22)}`;
+
+/** The contact entered this segment (its id): a journey whose goal it is ends, converted. */
+export const journeySegmentSignal = defineSignal<[string]>('segmentEntered');
+
+/**
+ * The one workflow that looks for contacts entering segments (changed contacts every few seconds, every
+ * contact on a schedule), per task queue: workers moved to another queue start their own.
+ */
+export const segmentCheckWorkflowId = (taskQueue: string) => `segment-check:${taskQueue}`;
+export interface SegmentCheckInput {
+  /** How often the contacts changed since the last look are checked; default 10 s. */
+  checkEverySeconds?: number;
+  /** How often every contact is checked (rules on time, changes no one noted); default 300 s. */
+  scanEverySeconds?: number;
+  /** When the next look at every contact is due (carried over a continue-as-new), ms since the epoch. */
+  nextScanAt?: number;
+}
 
 /** An agent's one-off message to a contact (its runId is the direct send's id). */
 export const oneOffWorkflowId = (contactId: string, runId: string) => `one-off:${contactId}:${runId}`;

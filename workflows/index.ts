@@ -4,3 +4,4 @@ export { journeyWorkflow } from './journey';
 export { recipientRetryWorkflow } from './recipient-retry';
 export { contactImportWorkflow } from './contact-import';
 export { dateTriggerWorkflow } from './date-trigger';
+export { segmentCheckWorkflow } from './segment-check';

@@ -2,13 +2,13 @@
  * One journey per contact: walks the compiled plan of a published flow version, each step by its
  * type's handler (workflows/journey-steps/*). API events for the contact come as the `event` signal: the
  * flow's goal event ends the journey at once, converted, at the step the contact was in; a Wait until
- * hears them too. Deterministic code only (test/architecture.test.ts checks the imports).
+ * hears them too. Entering the goal's segment (the `segmentEntered` signal) ends it the same way. Deterministic code only (test/architecture.test.ts checks the imports).
  */
 import { ApplicationFailure, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { eventMatches } from '../domain/flow/event-match';
 import { PLAN_SCHEMA_VERSION, type Step } from '../domain/flow/plan';
-import { type JourneyInput, type JourneyResult, journeyEventSignal, outcomeAttribute } from './contracts';
+import { type JourneyInput, type JourneyResult, journeyEventSignal, journeySegmentSignal, outcomeAttribute } from './contracts';
 import type { Journey, JourneySteps } from './journey-step';
 import { JOURNEY_STEPS } from './journey-steps';
 
@@ -26,7 +26,7 @@ export async function journeyWorkflow({ plan, runId, contactId, entryEvent, even
   if (plan.schemaVersion !== PLAN_SCHEMA_VERSION) {
     throw ApplicationFailure.nonRetryable(`plan schemaVersion ${String(plan.schemaVersion)} is not supported by this worker`);
   }
-  const { goal } = plan;
+  const { goal, goalSegment } = plan;
   const journey: Journey = {
     runId,
     contactId,
@@ -35,12 +35,16 @@ export async function journeyWorkflow({ plan, runId, contactId, entryEvent, even
     sent: 0,
     outcomes: {},
     entryEvent,
-    hasGoal: goal !== undefined,
+    hasGoal: goal !== undefined || goalSegment !== undefined,
   };
   let nodeId = plan.entry;
   setHandler(journeyEventSignal, (event) => {
     if (goal && journey.convertedAt === undefined && eventMatches(goal, event, entryEvent)) journey.convertedAt = nodeId;
     journey.listen?.(event);
+  });
+  // Goal and exit on a segment: the segment check (server/segment-entries.ts) says the contact entered it.
+  setHandler(journeySegmentSignal, (segmentId) => {
+    if (goalSegment === segmentId && journey.convertedAt === undefined) journey.convertedAt = nodeId;
   });
   // A date Trigger starts journeys ahead of their moment (journeys of older histories have no startAt: no timer).
   if (startAt !== undefined && startAt > Date.now()) await sleep(startAt - Date.now());

@@ -113,8 +113,19 @@ export function compile(raw: unknown, meta: { flowId: string; version: number })
     if (step) steps[node.id] = node.name?.trim() ? { ...step, name: node.name.trim() } : step;
   }
   const entry = outputs.get(trigger.id)?.get(SINGLE) ?? '';
-  const goal = trigger.type === 'trigger' && trigger.data.source === 'event' ? trigger.data.goal : undefined;
-  const plan: Plan = { schemaVersion: PLAN_SCHEMA_VERSION, flowId: meta.flowId, version: meta.version, entry, steps, ...(goal ? { goal } : {}) };
+  // Goals are for journeys (one contact each): any Trigger but an audience's run.
+  const journeys = trigger.type === 'trigger' && trigger.data.source !== 'audience';
+  const goal = journeys ? trigger.data.goal : undefined;
+  const goalSegment = journeys ? trigger.data.goalSegmentId : undefined;
+  const plan: Plan = {
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    flowId: meta.flowId,
+    version: meta.version,
+    entry,
+    steps,
+    ...(goal ? { goal } : {}),
+    ...(goalSegment ? { goalSegment } : {}),
+  };
   const tooBig = planSizeError(plan);
   return tooBig ? { ok: false, errors: [tooBig], warnings } : { ok: true, graph, plan, warnings };
 }
@@ -159,6 +170,13 @@ function journeyOnlyErrors(graph: FlowGraph): FlowError[] {
       nodeId: n.id,
       field: `data.until.match.where.${i}.op`,
       message: 'a campaign to an audience has no entering event to compare with: use equals or exists, or change the Trigger to an API event',
+    });
+  }
+  if (trigger.data.goalSegmentId) {
+    errors.push({
+      nodeId: trigger.id,
+      field: 'data.goalSegmentId',
+      message: 'a goal works in journeys only: a campaign to an audience moves its recipients together; remove the goal or change the Trigger',
     });
   }
   if (trigger.data.goal) {

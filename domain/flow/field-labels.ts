@@ -23,6 +23,8 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   'data.date.at': 'At (on the contact’s clock)',
   'data.date.everyYear': 'Every year',
   'data.date.timeZone': 'Time zone for contacts without one',
+  'data.segmentId': 'Segment',
+  'data.goalSegmentId': 'Goal: entering a segment',
   // Delay
   'data.mode': 'Wait',
   'data.amount': 'Amount',

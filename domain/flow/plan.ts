@@ -24,6 +24,8 @@ export interface Plan {
   steps: Record<string, Step>;
   /** Goal and exit (journeys): this event ends a contact's journey at once, counted as converted. Absent: no goal. */
   goal?: EventMatch;
+  /** Goal and exit (journeys): entering this segment (its id) ends a contact's journey at once, counted as converted. */
+  goalSegment?: string;
 }
 
 /** Every node a step may go on to (exhaustive: a new step type that forgets its outputs does not compile). */

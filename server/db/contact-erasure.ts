@@ -126,6 +126,9 @@ export async function eraseContact(db: Db, contactId: string): Promise<{ email: 
     }
 
     await trx.deleteFrom('listMembers').where('contactId', '=', contactId).execute();
+    // Whom flows saw in their segment, and the changes waiting to be looked at (migration 420).
+    await trx.deleteFrom('segmentWatchMembers').where('contactId', '=', contactId).execute();
+    await trx.deleteFrom('segmentChecks').where('contactId', '=', contactId).execute();
     await trx.deleteFrom('contacts').where('id', '=', contactId).execute();
     return { email, anonymisedId: anon };
   });

@@ -2,6 +2,7 @@
 import type { Selectable } from 'kysely';
 import { type AttributeType, ContactAttributes, type SubscriptionStatus } from '../../domain/contact';
 import { type Db, dialectOf, newId, now, sql, type Tables } from '.';
+import { noteContactChanges } from './segment-entries';
 
 export interface Contact {
   id: string;
@@ -168,6 +169,11 @@ export async function insertContacts(db: Db, contacts: NewContact[]): Promise<Co
       .insertInto('contacts')
       .values(rows.slice(i, i + 500))
       .execute();
+  // New contacts may be in a segment a flow starts on.
+  await noteContactChanges(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => ({
     ...r,
     attributes: JSON.parse(r.attributes) as ContactAttributes,
@@ -187,7 +193,9 @@ export async function updateContact(db: Db, id: string, change: { name?: string;
   const set: { name?: string; attributes?: string } = {};
   if (change.name !== undefined) set.name = change.name;
   if (change.attributes !== undefined) set.attributes = JSON.stringify(change.attributes);
-  if (Object.keys(set).length > 0) await db.updateTable('contacts').set(set).where('id', '=', id).execute();
+  if (Object.keys(set).length === 0) return;
+  await db.updateTable('contacts').set(set).where('id', '=', id).execute();
+  await noteContactChanges(db, [id]);
 }
 
 /** Sets a contact's subscription, with why; `onlyFrom` keeps a stronger status (an unsubscribe never lifts a suppression). */

@@ -4,6 +4,7 @@ import type { ContactAttributes } from '../../domain/contact';
 import type { ImportMapping, ImportProblem, ImportProgress, ImportStatus } from '../../domain/contact-import';
 import { type Db, lockingOnPostgres, newId, now, sql, type Tables } from '.';
 import { listFlows, recordListEntries } from './list-entries';
+import { noteContactChanges } from './segment-entries';
 
 type ImportRow = Selectable<Tables['imports']>;
 
@@ -219,6 +220,7 @@ export async function commitImportChunk(
       await q.where('id', '=', contact.id).execute();
       ids.push(contact.id);
     }
+    await noteContactChanges(trx, ids);
     if (job.listId && ids.length > 0) {
       await trx
         .insertInto('listMembers')

@@ -21,6 +21,7 @@ import { storyMigrations } from './migrations-story';
 import { paceMigrations } from './migrations-pace';
 import { campaignStepMigrations } from './migrations-campaign-steps';
 import { poolMigrations } from './migrations-pools';
+import { segmentTriggerMigrations } from './migrations-segment-trigger';
 
 export const featureMigrations: Record<string, Migration> = {
   ...eventMigrations,
@@ -44,4 +45,5 @@ export const featureMigrations: Record<string, Migration> = {
   ...paceMigrations,
   ...campaignStepMigrations,
   ...poolMigrations,
+  ...segmentTriggerMigrations,
 };

@@ -98,6 +98,12 @@ export interface Tables {
   };
   /** A journey a list's new member is to start, until its workflow was started (an outbox: migration 370). */
   listEntryStarts: { entryId: string; enteredAt: string };
+  /** Flows whose Trigger is entering a segment, or whose goal is (segmentId null): the segment each watches, and when its first look finished (migration 420). */
+  segmentWatches: { flowId: string; segmentId: string | null; readyAt: string | null };
+  /** Who was in the watched segment when the flow last looked. */
+  segmentWatchMembers: { flowId: string; contactId: string };
+  /** Contacts changed since the segment check last looked at them (an outbox). */
+  segmentChecks: { contactId: string; changedAt: string };
   /** Static lists of contacts (a run's audience can be one). ownerId: who may change it besides admins (null: from before owners, until setup gives it to the first admin). */
   lists: { id: string; name: string; createdAt: string; ownerId: string | null };
   listMembers: { listId: string; contactId: string; addedAt: string };

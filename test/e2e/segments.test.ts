@@ -2,18 +2,22 @@
  * Segments on the whole product (npm start: web app, worker, Temporal, sandbox SMTP), in a browser:
  * import a CSV, build a segment from its attributes, watch its live count, and start a run for it; the
  * count shown before starting is the run's recipients, and the sandbox mailbox gets exactly the
- * segment's subscribed contacts, once each. The API names the field of each bad rule.
+ * segment's subscribed contacts, once each. The API names the field of each bad rule. A flow's Trigger
+ * starts on entering the segment, chosen in the editor.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSandboxDatabase, type SandboxDb } from '../../server/db';
-import type { ContactPage, FlowCreated, FlowPublished, SegmentWithCount } from '../../web/lib/api-types';
-import { admin, Product, sendGraph, settledRun } from './product';
+import type { FlowGraph } from '../../domain/flow/schema';
+import type { ContactPage, FlowCreated, FlowPublished, FlowResponse, SegmentWithCount } from '../../web/lib/api-types';
+import { admin, Product, saved, sendGraph, settledRun } from './product';
 
 let product: Product;
 let sandbox: SandboxDb;
 /** The flow the first test publishes (version 1). */
 let flowId = '';
+/** The segment the first test saves. */
+let segmentId = '';
 
 beforeAll(async () => {
   product = await Product.start('segments');
@@ -99,7 +103,7 @@ describe('segments in the browser', () => {
     await page.getByTestId('segment-save').click();
     await page.waitForURL(/\/contacts\/segments\/seg_[0-9a-f]+\?saved=1$/);
     await page.getByTestId('segment-saved').waitFor();
-    const segmentId = new URL(page.url()).pathname.split('/').pop() ?? '';
+    segmentId = new URL(page.url()).pathname.split('/').pop() ?? '';
 
     // Start a run for it: the count is shown before starting.
     await page.goto(`${product.web}/flows/${flowId}/run`, { waitUntil: 'networkidle' });
@@ -156,5 +160,25 @@ describe('segments in the browser', () => {
     const noSegment = await api.api('POST', '/api/runs', { flowId, version: 1, audience: { kind: 'segment', segmentId: 'seg_none' } });
     expect(noSegment.status).toBe(404);
     expect(noSegment.error).toMatchObject({ code: 'segment_not_found', details: { field: 'audience.segmentId' } });
+  });
+
+  it("chooses entering the segment as a flow's Trigger in the editor, and publishes it", async () => {
+    const api = product.admin;
+    const welcomeId = (await api.api<FlowCreated>('POST', '/api/flows', { name: 'Pro welcome' })).data.id;
+    const welcome = sendGraph('sandbox', 'Welcome to Pro', 'Hi {{ name }}\nLeave: {{ unsubscribe_url }}');
+    expect((await api.api('PUT', `/api/flows/${welcomeId}`, { name: 'Pro welcome', graph: welcome })).status).toBe(200);
+    const browser = await product.logIn(admin, `/flows/${welcomeId}`);
+    const { page } = browser;
+    await page.getByTestId('node-trigger').click();
+    await page.getByTestId('trigger-source-segment').check();
+    await page.getByTestId('node-panel').getByText('choose the segment whose new members enter this flow').first().waitFor();
+    expect(await page.getByTestId('trigger-segment-hint').textContent()).toMatch(/already in it when you publish do not enter/);
+    await page.getByTestId('trigger-segment').selectOption({ label: 'Pro with seats' });
+    await expect.poll(() => page.getByTestId('node-trigger').textContent()).toContain('entering a segment (once ever)');
+    await saved(page);
+    await browser.close();
+    const drawn = (await api.api<FlowResponse>('GET', `/api/flows/${welcomeId}`)).data.graph as FlowGraph;
+    expect(drawn.nodes.find((n) => n.type === 'trigger')?.data).toEqual({ source: 'segment', segmentId, reentry: 'once' });
+    expect((await api.api<FlowPublished>('POST', `/api/flows/${welcomeId}/publish`)).status).toBe(200);
   });
 });

@@ -16,12 +16,16 @@ export const REENTRY_POLICIES = ['once', 'one_at_a_time', 'always'] as const;
 export type ReentryPolicy = (typeof REENTRY_POLICIES)[number];
 
 export const TriggerData = z.object({
-  /** event: a contact enters by an API event; list: a contact enters when added to a list; audience: a run for chosen contacts. */
-  source: z.enum(['event', 'list', 'audience', 'date']).default('audience'),
+  /** event: a contact enters by an API event; list: when added to a list; segment: on entering a segment; date: on a date attribute; audience: a run for chosen contacts. */
+  source: z.enum(['event', 'list', 'segment', 'audience', 'date']).default('audience'),
   /** The event that starts a journey (source event). */
   event: z.string().max(100, 'an event name is at most 100 characters').optional(),
   /** The list whose new members start a journey (source list). */
   listId: z.string().max(100, 'a list id is at most 100 characters').optional(),
+  /** The segment whose new members start a journey (source segment): contacts in it when the flow is published do not enter. */
+  segmentId: z.string().max(100, 'a segment id is at most 100 characters').optional(),
+  /** Goal and exit (journeys): entering this segment ends the contact's journey at once, counted as converted at the step they were in. */
+  goalSegmentId: z.string().max(100, 'a segment id is at most 100 characters').optional(),
   /** Re-entry for contacts entering by an event or a list; default once ever. */
   reentry: z.enum(REENTRY_POLICIES, { error: 'reentry must be once, one_at_a_time or always' }).optional(),
   /** The date attribute, offset and time of day (source date); re-entry is once per occurrence. */
@@ -46,17 +50,21 @@ export const trigger: NodeKind<'trigger', TriggerData, never> = {
       ? `A contact enters on the API event "${data.event ?? ''}" (${REENTRY_TEXT[data.reentry ?? 'once']})${data.goal ? `; goal: ${describeEventMatch(data.goal)}` : ''}`
       : data.source === 'list'
         ? `A contact enters when added to a list (${REENTRY_TEXT[data.reentry ?? 'once']})`
-        : data.source === 'date'
-          ? data.date
-            ? describeDateTrigger(data.date)
-            : 'A contact enters on a date attribute'
-          : 'Contacts enter when you start a run',
+        : data.source === 'segment'
+          ? `A contact enters on entering a segment (${REENTRY_TEXT[data.reentry ?? 'once']})`
+          : data.source === 'date'
+            ? data.date
+              ? describeDateTrigger(data.date)
+              : 'A contact enters on a date attribute'
+            : 'Contacts enter when you start a run',
   check: (node) => {
     if (node.data.source === 'event' && !EVENT_NAME.test(node.data.event ?? ''))
       return [{ nodeId: node.id, field: 'data.event', message: `name the event that starts this flow: ${EVENT_NAME_HINT}` }];
     if (node.data.source === 'list' && !node.data.listId)
       return [{ nodeId: node.id, field: 'data.listId', message: 'choose the list whose new members enter this flow' }];
     if (node.data.source === 'date') return dateProblems(node.id, node.data.date);
+    if (node.data.source === 'segment' && !node.data.segmentId)
+      return [{ nodeId: node.id, field: 'data.segmentId', message: 'choose the segment whose new members enter this flow' }];
     return [];
   },
   step: () => undefined,

@@ -13,6 +13,7 @@ import { CharacterCount } from '@/components/character-count';
 import { SendEmailFields } from '@/components/flow-editor/send-email-fields';
 import { ConditionFields } from '@/components/flow-editor/condition-panel';
 import { SendPreview } from '@/components/flow-editor/send-preview';
+import { SegmentGoalField, SegmentTriggerFields } from '@/components/flow-editor/segment-trigger-fields';
 import { SendWindowFields } from '@/components/flow-editor/send-window-fields';
 import { SplitFields } from '@/components/flow-editor/split-panel';
 import { Segmented } from '@/components/flow-editor/segmented';
@@ -71,6 +72,7 @@ function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: 
             { value: 'audience', label: 'When you start a run', testId: 'trigger-source-audience' },
             { value: 'event', label: 'By an API event', testId: 'trigger-source-event' },
             { value: 'list', label: 'When added to a list', testId: 'trigger-source-list' },
+            { value: 'segment', label: 'When entering a segment', testId: 'trigger-source-segment' },
             { value: 'date', label: 'On a date', testId: 'trigger-source-date' },
           ]}
           onChange={(source) =>
@@ -81,7 +83,9 @@ function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: 
                   ? { source }
                   : source === 'event'
                     ? { source, event: data.event ?? '', reentry: data.reentry ?? 'once' }
-                    : { source, listId: data.listId ?? '', reentry: data.reentry ?? 'once' },
+                    : source === 'segment'
+                      ? { source, segmentId: data.segmentId ?? '', reentry: data.reentry ?? 'once' }
+                      : { source, listId: data.listId ?? '', reentry: data.reentry ?? 'once' },
             )
           }
         />
@@ -122,6 +126,7 @@ function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: 
         </div>
       )}
       {data.source === 'date' && data.date && <DateTriggerFields data={data.date} errors={errors} onChange={(date) => onChange({ ...data, date })} />}
+      {data.source === 'segment' && <SegmentTriggerFields data={data} errors={errors} onChange={onChange} />}
       {data.source !== 'audience' && data.source !== 'date' && (
         <div className="field">
           <label htmlFor={`${id}-reentry`}>A contact may enter</label>
@@ -161,6 +166,7 @@ function TriggerFields({ data, errors, onChange }: { data: TriggerData; errors: 
           A published version starts a journey for each subscribed contact added to the list from then on: by hand, through the API or by an import.
         </p>
       )}
+      {data.source !== 'audience' && <SegmentGoalField data={data} errors={errors} onChange={onChange} />}
       {data.source === 'audience' && <p className="hint">Contacts enter when you start a run for them on a published version.</p>}
     </>
   );
