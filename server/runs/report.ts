@@ -14,6 +14,7 @@ import { type ThrottleState, throttleState } from '../db/throttle';
 import { visibleRun, visibleRuns } from '../access';
 import type { Actor } from '../profiles';
 import { logQuery } from './log';
+import { type RunFigures, runFigures } from './over-time';
 
 export interface SenderPace extends ThrottleState {
   profileId: string;
@@ -40,6 +41,8 @@ export interface RunReport {
    * never reaches Dripline (it reads only the server's replies while sending), so the counts cannot show it.
    */
   lateBouncesUnseen: string[];
+  /** Sends per minute and the states over time, and each step's figures (server/runs/over-time.ts). */
+  figures: RunFigures;
 }
 
 /** A run with its live counts and an honest estimate of when it finishes; 404 unless the actor may see it. */
@@ -91,7 +94,8 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
     estimatedFinish = new Date(Math.max(forecast, estimatedFinish ? Date.parse(estimatedFinish) : 0)).toISOString();
   }
   const lateBouncesUnseen = senders.filter((s) => s.profileId !== SANDBOX_PROFILE_ID).map((s) => s.name);
-  return { run, senders, counts, recentRate, estimatedFinish, lateBouncesUnseen };
+  const figures = await runFigures(db, runId, plan, now);
+  return { run, senders, counts, recentRate, estimatedFinish, lateBouncesUnseen, figures };
 }
 
 /** Where a recipient is, as the run page says it: the step by its title, and when it moves on. */
