@@ -10,6 +10,7 @@ import { deliveryLogPage } from '../db/delivery-log';
 import { reconcileCounts, reconcileList } from '../db/reconciliation';
 import { listRunRecipients, type Run, type RunRecipient, runPlan, runsResending, runTotals } from '../db/runs';
 import { getSmtpProfile } from '../db/smtp-profiles';
+import { getFlowVersion } from '../db/flows';
 import { type ThrottleState, throttleState } from '../db/throttle';
 import { visibleRun, visibleRuns } from '../access';
 import type { Actor } from '../profiles';
@@ -161,7 +162,9 @@ export async function runPage(
   const reconciliation = pages.reconcile || (finished && total <= RECONCILED_BY_ITSELF) ? await reconcileCounts(db, runId, nowMs) : null;
   const shown = pages.reconcile?.selection;
   const reconciled = shown ? await reconcileList(db, runId, shown, { after: pages.reconcile?.after, limit: pages.limit }, nowMs) : null;
-  return { report, recipients, attempts, held, plan, reconciliation, reconciled, resends: await runsResending(db, runId) };
+  // The version's own canvas, which the report draws its figures on.
+  const graph = (await getFlowVersion(db, report.run.flowId, report.run.version))?.graph ?? null;
+  return { report, recipients, attempts, held, plan, graph, reconciliation, reconciled, resends: await runsResending(db, runId) };
 }
 
 /** The runs the actor may see, newest first, each with its recipient totals. */
