@@ -1,6 +1,6 @@
 /**
  * The sample flow, published in the editor and run from the browser for every contact, through to the
- * sandbox mailbox; then scheduled for tomorrow from the start page, rescheduled and cancelled.
+ * sandbox mailbox and the run's report (sends per minute, each step's figures on the canvas); then scheduled for tomorrow from the start page, rescheduled and cancelled.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxMessageList } from '../../web/lib/api-types';
@@ -41,6 +41,17 @@ describe('flows and runs', () => {
     const attempts = await page.getByTestId('attempt-row').allTextContents();
     expect(attempts).toHaveLength(3);
     for (const row of attempts) expect(row).toMatch(/250 .*queued as sandbox-/);
+    // The report: sends per minute (3 accepted), and the version's canvas with each step's figures.
+    await page.getByTestId('sends-chart').waitFor();
+    const accepted = await page
+      .getByTestId('sends-table')
+      .locator('tbody tr td:nth-child(2)')
+      .evaluateAll((cells) => cells.reduce((n, c) => n + Number(c.textContent), 0));
+    expect(accepted).toBe(3);
+    await expect.poll(() => page.getByTestId('step-figures-welcome').textContent(), { timeout: 30_000 }).toMatch(/3 entered\s*3 moved on/);
+    expect(await page.getByTestId('step-figures-wait').textContent()).toMatch(/3 entered\s*3 moved on/);
+    expect(await page.getByTestId('step-figures-done').textContent()).toMatch(/3 entered/);
+    expect(await page.locator('.step-edge .react-flow__edge-text').allTextContents()).toEqual(['3', '3', '3']);
     const links = await page.getByTestId('temporal-link').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(links.length).toBeGreaterThanOrEqual(3);
     for (const href of links) expect(href).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${product.ports.ui}/namespaces/default/workflows/campaign`));
