@@ -155,7 +155,7 @@ describe.each(databases)('on %s', (dialect) => {
   });
 
   it('is part of what the run page reads', async () => {
-    const figures = await runFigures(db, RUN, plan, NOW);
+    const figures = await runFigures(db, RUN, plan, NOW, await runPositions(db, RUN, NOW));
     expect(figures.overTime.points.at(-1)?.delivered).toBe(3);
     expect(figures.steps?.steps['send-a']?.failed).toBe(1);
   });

@@ -11,6 +11,7 @@ import { reconcileCounts, reconcileList } from '../db/reconciliation';
 import { listRunRecipients, type Run, type RunRecipient, runPlan, runsResending, runTotals } from '../db/runs';
 import { getSmtpProfile } from '../db/smtp-profiles';
 import { getFlowVersion } from '../db/flows';
+import { runPositions } from '../db/run-report';
 import { type ThrottleState, throttleState } from '../db/throttle';
 import { visibleRun, visibleRuns } from '../access';
 import type { Actor } from '../profiles';
@@ -50,7 +51,8 @@ export interface RunReport {
 export async function runReport(db: Db, actor: Actor, runId: string): Promise<RunReport> {
   const run = await visibleRun(db, actor, runId);
   const now = Date.now();
-  const counts = await recipientCounts(db, runId, now);
+  const positions = await runPositions(db, runId, now);
+  const counts = await recipientCounts(db, runId, now, positions);
   const window = 30_000;
   const { lastDueAt, sentSince } = await pace(db, runId, new Date(now - window).toISOString());
   const recentRate = sentSince / (window / 1000);
@@ -95,7 +97,7 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
     estimatedFinish = new Date(Math.max(forecast, estimatedFinish ? Date.parse(estimatedFinish) : 0)).toISOString();
   }
   const lateBouncesUnseen = senders.filter((s) => s.profileId !== SANDBOX_PROFILE_ID).map((s) => s.name);
-  const figures = await runFigures(db, runId, plan, now);
+  const figures = await runFigures(db, runId, plan, now, positions);
   return { run, senders, counts, recentRate, estimatedFinish, lateBouncesUnseen, figures };
 }
 
