@@ -96,7 +96,7 @@ export interface StepFigures {
 
 export interface StepReport {
   steps: Record<string, StepFigures>;
-  /** Recipients along each connection, by "<from>→<to>" (the trigger's id for the entry). */
+  /** Recipients along each connection, by "<from>→<to>" (from '' for the trigger's). */
   edges: Record<string, number>;
 }
 
@@ -107,7 +107,7 @@ export const edgeKey = (from: string, to: string) => `${from}→${to}`;
  * counts those it put off (who wait there now are pending at the step after it), a Condition or A/B split
  * each branch it chose, a Send the messages accepted; an Exit what reached it.
  */
-export function stepReport(plan: Plan, positions: readonly Position[], counts: readonly MinuteCount[], triggerId = 'trigger'): StepReport {
+export function stepReport(plan: Plan, positions: readonly Position[], counts: readonly MinuteCount[]): StepReport {
   const steps: Record<string, StepFigures> = {};
   for (const id of Object.keys(plan.steps)) steps[id] = { entered: 0, movedOn: 0, waiting: 0, failed: 0, held: 0, skipped: 0, uncertain: 0 };
   // Pending recipients due later wait in the Delay or Send window before their step, when it has exactly one.
@@ -138,7 +138,7 @@ export function stepReport(plan: Plan, positions: readonly Position[], counts: r
       moved.set(key, (moved.get(key) ?? 0) + c.n);
     }
   }
-  const edges: Record<string, number> = { [edgeKey(triggerId, plan.entry)]: total };
+  const edges: Record<string, number> = { [edgeKey('', plan.entry)]: total };
   for (const [id, step] of Object.entries(plan.steps)) {
     const s = steps[id]!;
     const outs = nextsOf(step);
@@ -163,4 +163,27 @@ export function stepReport(plan: Plan, positions: readonly Position[], counts: r
     s.movedOn = s.entered;
   }
   return { steps, edges };
+}
+
+/**
+ * A flow version's journeys per step: only its Send steps are counted (a journey's other moves are in its own
+ * workflow's history), from their delivery outcomes, with the journeys started along the trigger's connection.
+ */
+export function journeyStepReport(plan: Plan, counts: readonly Omit<MinuteCount, 'minute'>[], started: number): StepReport {
+  const positions: Position[] = [];
+  for (const c of counts) {
+    if (c.what === 'failed') positions.push({ nodeId: c.nodeId, state: 'failed', n: c.n });
+    if (c.what === 'skipped' || c.what === 'frequency_capped') positions.push({ nodeId: c.nodeId, state: 'skipped', n: c.n });
+  }
+  const all = stepReport(
+    plan,
+    positions,
+    counts.map((c) => ({ ...c, minute: '' })),
+  );
+  const sends = new Set(Object.entries(plan.steps).flatMap(([id, step]) => (step.type === 'sendEmail' ? [id] : [])));
+  const edges = Object.fromEntries(Object.entries(all.edges).filter(([key]) => sends.has(key.split('→')[0]!)));
+  return {
+    steps: Object.fromEntries(Object.entries(all.steps).filter(([id]) => sends.has(id))),
+    edges: { ...edges, [edgeKey('', plan.entry)]: started },
+  };
 }

@@ -5,9 +5,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../domain/flow/plan';
-import { edgeKey, type MinuteCount, minuteKey, overTime, stepReport } from '../domain/run-report';
+import { edgeKey, journeyStepReport, type MinuteCount, minuteKey, overTime, stepReport } from '../domain/run-report';
 import type { Db } from '../server/db';
 import { insertContacts } from '../server/db/contacts';
+import { journeyDays, journeyStepCounts, journeyTotals } from '../server/db/journey-report';
 import { runMinuteCounts, runPositions } from '../server/db/run-report';
 import { insertRun } from '../server/db/runs';
 import type { AttemptOutcome, RecipientStatus } from '../server/db/tables';
@@ -144,7 +145,7 @@ describe.each(databases)('on %s', (dialect) => {
     const positions = await runPositions(db, RUN, NOW);
     expect(positions.find((p) => p.nodeId === 'send-b' && p.state === 'waiting')?.n).toBe(1);
     const { steps, edges } = stepReport(plan, positions, await runMinuteCounts(db, RUN, NOW, isThrottleReply));
-    expect(edges[edgeKey('trigger', 'ab')]).toBe(6);
+    expect(edges[edgeKey('', 'ab')]).toBe(6);
     expect(steps.ab).toMatchObject({ entered: 6, movedOn: 6 });
     expect(edges[edgeKey('ab', 'send-a')]).toBe(3);
     expect(edges[edgeKey('ab', 'send-b')]).toBe(3);
@@ -152,6 +153,61 @@ describe.each(databases)('on %s', (dialect) => {
     expect(steps['send-b']).toMatchObject({ entered: 3, movedOn: 1, waiting: 1, held: 1, uncertain: 1 });
     expect(steps['exit-a']).toMatchObject({ entered: 2 });
     expect(edges[edgeKey('send-b', 'exit-b')]).toBe(1);
+  });
+
+  it("reports an event flow's journeys per version and day, and per Send step", async () => {
+    const entries = [
+      { id: 'evt_1', contactId: 'c1', enteredAt: '2026-12-05T09:00:00.000Z', outcome: 'sent' as const },
+      { id: 'evt_2', contactId: 'c2', enteredAt: '2026-12-05T23:59:00.000Z', outcome: 'failed' as const },
+      { id: 'evt_3', contactId: 'c3', enteredAt: '2026-12-06T08:00:00.000Z', outcome: 'sent' as const },
+    ];
+    for (const e of entries) {
+      await db
+        .insertInto('eventEntries')
+        .values({
+          id: e.id,
+          flowId: 'report',
+          version: plan.version,
+          contactId: e.contactId,
+          event: 'signup',
+          idempotencyKey: e.id,
+          workflowId: `event:${e.id}`,
+          apiKeyId: '',
+          enteredAt: e.enteredAt,
+        })
+        .execute();
+      await db
+        .insertInto('deliveryAttempts')
+        .values({
+          runId: e.id,
+          nodeId: 'send-a',
+          contactId: e.contactId,
+          workflowId: `event:${e.id}`,
+          attempt: 1,
+          outcome: e.outcome,
+          smtpCode: e.outcome === 'sent' ? 250 : 550,
+          smtpReply: '',
+          messageId: `<${e.id}@t>`,
+          at: e.enteredAt,
+        })
+        .execute();
+    }
+    await db
+      .insertInto('journeyConversions')
+      .values({ runId: 'evt_3', flowId: 'report', version: plan.version, nodeId: 'send-a', contactId: 'c3', convertedAt: '2026-12-06T09:00:00.000Z' })
+      .execute();
+    expect(await journeyDays(db, 'report')).toEqual([
+      { version: plan.version, day: '2026-12-06', started: 1, sent: 1, failed: 0, converted: 1 },
+      { version: plan.version, day: '2026-12-05', started: 2, sent: 1, failed: 1, converted: 0 },
+    ]);
+    expect((await journeyTotals(db, ['report', 'other'])).get('report')).toEqual({ journeys: 3, lastAt: '2026-12-06T08:00:00.000Z' });
+    const counts = await journeyStepCounts(db, 'report', plan.version);
+    expect(counts).toContainEqual({ nodeId: 'send-a', what: 'converted', n: 1 });
+    const { steps, edges } = journeyStepReport(plan, counts, 3);
+    expect(steps['send-a']).toMatchObject({ entered: 3, movedOn: 2, failed: 1 });
+    expect(steps.ab, 'only Send steps are counted for journeys').toBeUndefined();
+    expect(edges[edgeKey('', 'ab')]).toBe(3);
+    expect(edges[edgeKey('send-a', 'exit-a')]).toBe(2);
   });
 
   it('is part of what the run page reads', async () => {

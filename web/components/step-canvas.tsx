@@ -61,10 +61,11 @@ const countedTypes = Object.fromEntries(Object.keys(nodeTypes).map((type) => [ty
 export function StepCanvas({ graph, report, senders }: { graph: FlowGraph; report: StepReport; senders: { id: string; name: string }[] }) {
   const { nodes, edges } = useMemo(() => {
     const editor = toEditor(graph);
+    const triggers = new Set(graph.nodes.flatMap((node) => (node.type === 'trigger' ? [node.id] : [])));
     return {
       nodes: editor.nodes.map((node): EditorNode => ({ ...node, selected: false, draggable: false, connectable: false })),
       edges: editor.edges.map((e) => {
-        const count = report.edges[edgeKey(e.source, e.target)];
+        const count = report.edges[edgeKey(triggers.has(e.source) ? '' : e.source, e.target)];
         return count === undefined ? e : { ...e, label: n(count), className: 'step-edge', ariaLabel: `${n(count)} recipients` };
       }),
     };
