@@ -22,14 +22,19 @@ const time = (minute: string) => formatTime(`${minute}:00Z`);
 
 export function SendsChart({ points, rates, audience }: { points: SendsPoint[]; rates: RateLine[]; audience: number }) {
   if (points.length === 0) return <p className="muted">No delivery attempts yet: the chart starts with the first.</p>;
-  const top = Math.max(1, ...points.map((p) => perMinute(p.sent + p.failed, p)), ...rates.map((r) => r.perMinute)) * 1.1;
+  // A rate far above what was sent would flatten the bars: such a line is named in the legend, not drawn.
+  const highest = Math.max(1, ...points.map((p) => perMinute(p.sent + p.failed, p)));
+  const drawn = rates.filter((r) => r.perMinute <= highest * 4);
+  const top = Math.max(highest, ...drawn.map((r) => r.perMinute)) * 1.1;
   const barW = (W - PAD) / points.length;
   const y = (v: number) => H - PAD - (v / top) * (H - PAD * 1.5);
   const slowdowns = points.filter((p) => p.throttled > 0).length;
   const last = points.at(-1)!;
   const most = Math.max(1, audience, last.delivered + last.failedSoFar);
   const y2 = (v: number) => H - PAD - (v / most) * (H - PAD * 1.5);
-  const line = (pick: (p: SendsPoint) => number) => points.map((p, i) => `${(PAD + (i + 1) * barW).toFixed(1)},${y2(pick(p)).toFixed(1)}`).join(' ');
+  // Each line starts where the run did: nothing sent yet, everyone still to go.
+  const line = (pick: (p: SendsPoint) => number, start: number) =>
+    [`${PAD},${y2(start).toFixed(1)}`, ...points.map((p, i) => `${(PAD + (i + 1) * barW).toFixed(1)},${y2(pick(p)).toFixed(1)}`)].join(' ');
   const label = `Sends per minute from ${time(points[0]!.minute)} to ${time(last.minute)}: ${last.delivered} accepted, ${last.failedSoFar} failed${
     slowdowns > 0 ? `, the server asked to slow down in ${slowdowns} of ${points.length} bars` : ''
   }.`;
@@ -63,7 +68,7 @@ export function SendsChart({ points, rates, audience }: { points: SendsPoint[]; 
             </g>
           );
         })}
-        {rates.map((r) => (
+        {drawn.map((r) => (
           <line
             key={`${r.kind}-${r.label}`}
             x1={PAD}
@@ -88,7 +93,7 @@ export function SendsChart({ points, rates, audience }: { points: SendsPoint[]; 
         <span className="sends-chart__key sends-chart__key--slowdown">▼ server asked to slow down</span>
         {rates.map((r) => (
           <span key={`${r.kind}-${r.label}`} className={`sends-chart__key sends-chart__key--${r.kind}`}>
-            {r.label}: {r.kind} {Math.round(r.perMinute)}/min
+            {r.label}: {r.kind} {Math.round(r.perMinute)}/min{drawn.includes(r) ? '' : ' (above the chart)'}
           </span>
         ))}
       </figcaption>
@@ -100,10 +105,10 @@ export function SendsChart({ points, rates, audience }: { points: SendsPoint[]; 
         data-testid="totals-chart"
       >
         <line x1={PAD} x2={W} y1={H - PAD} y2={H - PAD} className="sends-chart__axis" />
-        <polyline points={line((p) => p.delivered)} className="sends-chart__total sends-chart__total--sent" />
-        <polyline points={line((p) => p.failedSoFar)} className="sends-chart__total sends-chart__total--failed" />
+        <polyline points={line((p) => p.delivered, 0)} className="sends-chart__total sends-chart__total--sent" />
+        <polyline points={line((p) => p.failedSoFar, 0)} className="sends-chart__total sends-chart__total--failed" />
         <polyline
-          points={line((p) => Math.max(0, audience - p.delivered - p.failedSoFar))}
+          points={line((p) => Math.max(0, audience - p.delivered - p.failedSoFar), audience)}
           className="sends-chart__total sends-chart__total--waiting"
         />
       </svg>
