@@ -51,6 +51,7 @@ export const UNIT_TESTS = [
   'test/recipient-claims.test.ts',
   'test/run-page.test.ts',
   'test/run-forecast.test.ts',
+  'test/run-report.test.ts',
   'test/run-schedule.test.ts',
   'test/replay.test.ts',
   'test/reputation-guard.test.ts',

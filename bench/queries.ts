@@ -2,7 +2,8 @@
  * The pages' queries at 1,000,000 rows, on SQLite and on PostgreSQL: the run page (server/runs/report.ts
  * runPage: counts, pace, a page of recipients and one of the delivery log), the contacts list
  * (searchContacts, newest first), the delivery log (runLogFor, as the run page's pager asks; and filtered
- * by outcome and an email's beginning), the run's report (runReport, its counts),
+ * by outcome and an email's beginning), the run's report (runReport: its counts, sends per minute and each
+ * step's figures, server/runs/over-time.ts),
  * through the product's own functions, on a database filled in bulk with 1,000,000 contacts and one
  * finished campaign to all of them (1,000,000 recipients, ledger rows and delivery rows).
  *   BENCH_QUERY_ROWS=1000000   contacts (and recipients, ledger and delivery rows)
@@ -200,7 +201,10 @@ async function measureOn(dialect: Dialect, ctx: PartContext): Promise<Measured[]
         async () => {
           const report = await runReport(d, ADMIN, RUN_ID);
           if (report.counts.completed !== ROWS) throw new Error(`run report: ${report.counts.completed} completed, expected ${ROWS}`);
-          return 1;
+          const delivered = report.figures.overTime.points.at(-1)?.delivered;
+          if (delivered !== ROWS) throw new Error(`run report: ${delivered} accepted over time, expected ${ROWS}`);
+          if (report.figures.steps?.steps.send?.movedOn !== ROWS) throw new Error('run report: the Send step did not count every message');
+          return report.figures.overTime.points.length;
         },
       ],
     ];

@@ -22,6 +22,7 @@ import { paceMigrations } from './migrations-pace';
 import { campaignStepMigrations } from './migrations-campaign-steps';
 import { poolMigrations } from './migrations-pools';
 import { segmentTriggerMigrations } from './migrations-segment-trigger';
+import { reportMigrations } from './migrations-report';
 
 export const featureMigrations: Record<string, Migration> = {
   ...eventMigrations,
@@ -46,4 +47,5 @@ export const featureMigrations: Record<string, Migration> = {
   ...campaignStepMigrations,
   ...poolMigrations,
   ...segmentTriggerMigrations,
+  ...reportMigrations,
 };

@@ -4,6 +4,8 @@
  */
 import type { SubscriptionStatus } from '../../domain/contact';
 import { bigint, type Db, dialectOf, now, sql } from '.';
+import type { Position } from '../../domain/run-report';
+import { runPositions } from './run-report';
 import type { RecipientStatus } from './tables';
 
 const CHUNK = 500;
@@ -219,24 +221,9 @@ export async function releaseClaim(db: Db, runId: string, claim: string): Promis
 export type RecipientCounts = Record<Exclude<RecipientStatus, 'pending'> | 'waiting' | 'due', number> & { messagesSent: number };
 
 /** How many recipients of a run are in each state (pending split into waiting and due), and how many messages went out. */
-export async function recipientCounts(db: Db, runId: string, nowMs: number): Promise<RecipientCounts> {
-  // Counted from the run_recipients_due index alone (run_id, status, node_id, due_at): at 1,000,000 recipients a
-  // plain count per status is what stays fast; only the pending ones are then split by their due time.
-  const rows = await db
-    .selectFrom('runRecipients')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('runId', '=', runId)
-    .groupBy('status')
-    .execute();
-  const later = rows.some((r) => r.status === 'pending')
-    ? await db
-        .selectFrom('runRecipients')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('runId', '=', runId)
-        .where('status', '=', 'pending')
-        .where('dueAt', '>', nowMs)
-        .executeTakeFirstOrThrow()
-    : { n: 0 };
+export async function recipientCounts(db: Db, runId: string, nowMs: number, positions?: readonly Position[]): Promise<RecipientCounts> {
+  // By step and state from the run_recipients_due index alone (the report's positions, when it has them).
+  const where = positions ?? (await runPositions(db, runId, nowMs));
   const counts: RecipientCounts = {
     waiting: 0,
     due: 0,
@@ -250,12 +237,7 @@ export async function recipientCounts(db: Db, runId: string, nowMs: number): Pro
     skipped: 0,
     messagesSent: 0,
   };
-  for (const r of rows) {
-    if (r.status === 'pending') {
-      counts.waiting = Number(later.n);
-      counts.due = Number(r.n) - Number(later.n);
-    } else counts[r.status] = Number(r.n);
-  }
+  for (const p of where) counts[p.state] += p.n;
   const sent = await db
     .selectFrom('sends')
     .select((eb) => eb.fn.countAll<number>().as('n'))

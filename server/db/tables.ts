@@ -314,6 +314,8 @@ export interface Tables {
   };
   /** The workspace's frequency cap (one row, id 1; none while it is off): at most maxEmails marketing emails per contact per periodHours. */
   frequencyCap: { id: number; maxEmails: number; periodHours: number; updatedAt: string };
+  /** The report's settled minutes (migration 460, server/db/run-report.ts): per run, minute (ISO, to the minute), step and what happened, how many. */
+  runReportMinutes: { runId: string; minute: string; nodeId: string; what: string; n: number };
   /** Per-profile throttle state shared by every worker: see throttle.ts. */
   smtpThrottle: {
     profileId: string;

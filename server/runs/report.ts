@@ -11,10 +11,13 @@ import { deliveryLogPage } from '../db/delivery-log';
 import { reconcileCounts, reconcileList } from '../db/reconciliation';
 import { listRunRecipients, type Run, type RunRecipient, runPlan, runsResending, runTotals } from '../db/runs';
 import { getSmtpProfile } from '../db/smtp-profiles';
+import { getFlowVersion } from '../db/flows';
+import { runPositions } from '../db/run-report';
 import { type ThrottleState, throttleState } from '../db/throttle';
 import { visibleRun, visibleRuns } from '../access';
 import type { Actor } from '../profiles';
 import { logQuery } from './log';
+import { type RunFigures, runFigures } from './over-time';
 
 export interface SenderPace extends ThrottleState {
   profileId: string;
@@ -41,13 +44,16 @@ export interface RunReport {
    * never reaches Dripline (it reads only the server's replies while sending), so the counts cannot show it.
    */
   lateBouncesUnseen: string[];
+  /** Sends per minute and the states over time, and each step's figures (server/runs/over-time.ts). */
+  figures: RunFigures;
 }
 
 /** A run with its live counts and an honest estimate of when it finishes; 404 unless the actor may see it. */
 export async function runReport(db: Db, actor: Actor, runId: string): Promise<RunReport> {
   const run = await visibleRun(db, actor, runId);
   const now = Date.now();
-  const counts = await recipientCounts(db, runId, now);
+  const positions = await runPositions(db, runId, now);
+  const counts = await recipientCounts(db, runId, now, positions);
   const window = 30_000;
   const { lastDueAt, sentSince } = await pace(db, runId, new Date(now - window).toISOString());
   const recentRate = sentSince / (window / 1000);
@@ -89,7 +95,8 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
     estimatedFinish = new Date(Math.max(fromStart, fromNow, estimatedFinish ? Date.parse(estimatedFinish) : 0)).toISOString();
   }
   const lateBouncesUnseen = senders.filter((s) => s.profileId !== SANDBOX_PROFILE_ID).map((s) => s.name);
-  return { run, senders, counts, recentRate, estimatedFinish, lateBouncesUnseen };
+  const figures = await runFigures(db, runId, plan, now, positions);
+  return { run, senders, counts, recentRate, estimatedFinish, lateBouncesUnseen, figures };
 }
 
 /** Where a recipient is, as the run page says it: the step by its title, and when it moves on. */
@@ -155,7 +162,9 @@ export async function runPage(
   const reconciliation = pages.reconcile || (finished && total <= RECONCILED_BY_ITSELF) ? await reconcileCounts(db, runId, nowMs) : null;
   const shown = pages.reconcile?.selection;
   const reconciled = shown ? await reconcileList(db, runId, shown, { after: pages.reconcile?.after, limit: pages.limit }, nowMs) : null;
-  return { report, recipients, attempts, held, plan, reconciliation, reconciled, resends: await runsResending(db, runId) };
+  // The version's own canvas, which the report draws its figures on.
+  const graph = (await getFlowVersion(db, report.run.flowId, report.run.version))?.graph ?? null;
+  return { report, recipients, attempts, held, plan, graph, reconciliation, reconciled, resends: await runsResending(db, runId) };
 }
 
 /**

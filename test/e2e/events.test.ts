@@ -175,6 +175,27 @@ describe('events API', () => {
     );
     expect(await messagesTo('event.person@example.test', 'Welcome aboard')).toHaveLength(1);
 
+    // The flow's report counts its journeys by version and day (2 started, 2 accepted), and Runs lists the flow.
+    const browser = await product.logIn({ email: 'admin@dripline.local', password: 'admin-password-e2e' }, '/runs');
+    try {
+      const { page } = browser;
+      await page.getByTestId(`journey-flow-${flowId}`).getByRole('link', { name: 'Report' }).click();
+      await page.waitForURL(/\/report$/);
+      const row = page.getByTestId(`journey-day-${version}-${new Date().toISOString().slice(0, 10)}`);
+      await expect
+        .poll(
+          async () => {
+            await page.reload();
+            return row.locator('td').allTextContents();
+          },
+          { timeout: 30_000 },
+        )
+        .toEqual([expect.any(String), `v${version}`, '2', '2', '0', '0']);
+      await page.getByTestId('step-canvas').waitFor();
+    } finally {
+      await browser.close();
+    }
+
     // An unsubscribed contact enters no flow; the answer says why.
     expect((await api.api('PATCH', `/api/contacts/${answer.contactId}`, { status: 'unsubscribed' })).status).toBe(200);
     const unsubscribed = await sendEvent(key, { ...event, idempotencyKey: 'signup-4' });

@@ -1,7 +1,8 @@
 /**
  * The sample flow, published in the editor and run from the browser for two contacts found by search,
- * after its review (count, senders, forecast), through to the sandbox mailbox; then scheduled for
- * tomorrow from the start page, rescheduled and cancelled.
+ * after its review (count, senders, forecast), through to the sandbox mailbox and the run's report (sends
+ * per minute, each step's figures on the canvas); then scheduled for tomorrow from the start page,
+ * rescheduled and cancelled.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxMessageList } from '../../web/lib/api-types';
@@ -79,6 +80,17 @@ describe('flows and runs', () => {
     const attempts = await page.getByTestId('attempt-row').allTextContents();
     expect(attempts).toHaveLength(2);
     for (const row of attempts) expect(row).toMatch(/250 .*queued as sandbox-/);
+    // The report: sends per minute (2 accepted), and the version's canvas with each step's figures.
+    await page.getByTestId('sends-chart').waitFor();
+    const accepted = await page
+      .getByTestId('sends-table')
+      .locator('tbody tr td:nth-child(2)')
+      .evaluateAll((cells) => cells.reduce((n, c) => n + Number(c.textContent), 0));
+    expect(accepted).toBe(2);
+    await expect.poll(() => page.getByTestId('step-figures-welcome').textContent(), { timeout: 30_000 }).toMatch(/2 entered\s*2 moved on/);
+    expect(await page.getByTestId('step-figures-wait').textContent()).toMatch(/2 entered\s*2 moved on/);
+    expect(await page.getByTestId('step-figures-done').textContent()).toMatch(/2 entered/);
+    expect(await page.locator('.step-edge .react-flow__edge-text').allTextContents()).toEqual(['2', '2', '2']);
     const links = await page.getByTestId('temporal-link').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(links.length).toBeGreaterThanOrEqual(2);
     for (const href of links) expect(href).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${product.ports.ui}/namespaces/default/workflows/campaign`));

@@ -100,6 +100,7 @@ describe('screen sizes and focus', () => {
       '/flows',
       '/flows/welcome',
       '/flows/welcome/run',
+      '/flows/welcome/report',
       '/contacts',
       '/contacts/ct_ada',
       '/contacts/segments',

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { runsOverview } from '@server/runs/report';
+import { journeyFlows } from '@server/runs/journeys';
 import { formatTime } from '@/lib/format';
 import { requireUser } from '@/lib/auth';
 import { getDb } from '@/lib/server';
@@ -13,6 +14,7 @@ export default async function RunsPage() {
   const user = await requireUser();
   const db = await getDb();
   const { runs, totals, sendingPaused } = await runsOverview(db, user);
+  const journeys = await journeyFlows(db, user);
   return (
     <section>
       <div className="page-head">
@@ -78,6 +80,37 @@ export default async function RunsPage() {
             })}
           </tbody>
         </table>
+      )}
+      {journeys.length > 0 && (
+        <>
+          <h2>Journeys started by events and lists</h2>
+          <table className="table" data-testid="journey-flows">
+            <thead>
+              <tr>
+                <th>Flow</th>
+                <th>Journeys</th>
+                <th>Last started</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {journeys.map((f) => (
+                <tr key={f.id} data-testid={`journey-flow-${f.id}`}>
+                  <td>
+                    <Link href={`/flows/${f.id}`}>{f.name}</Link>
+                  </td>
+                  <td>
+                    <Count value={f.journeys} />
+                  </td>
+                  <td>{formatTime(f.lastAt)}</td>
+                  <td>
+                    <Link href={`/flows/${f.id}/report`}>Report</Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
     </section>
   );

@@ -94,6 +94,9 @@ export function EditorSidebar(props: {
                   <Link href={`/flows/${flowId}/run?version=${v.version}`} data-testid={`version-run-link-${v.version}`}>
                     Start a run
                   </Link>
+                  <Link href={`/flows/${flowId}/report`} data-testid={`version-report-link-${v.version}`}>
+                    Report
+                  </Link>
                 </span>
               </li>
             ))}

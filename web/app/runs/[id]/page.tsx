@@ -19,6 +19,7 @@ import { getConfig, getDb } from '@/lib/server';
 import { HeldForReview } from './held-for-review';
 import { filterQuery, LogFilters, LogPager } from './log-filters';
 import { Reconciliation } from './reconciliation';
+import { RunReportSection } from './run-report';
 import { RunControls } from './run-controls';
 import { RunSchedule } from './run-schedule';
 import { SenderPaces } from './sender-paces';
@@ -64,7 +65,7 @@ export default async function RunPage({
   const filterError = [parsedFilter.error, parsedPage.error].flatMap((e) => e?.issues.map((i) => i.message) ?? []).join('; ') || null;
   const selection = raw.set === undefined ? undefined : ReconcileSelection.safeParse(raw).data;
   // Steps show by the names given in the editor, carried in the run's plan.
-  const { report, recipients, attempts, held, plan, reconciliation, reconciled, resends } = await orNotFound(
+  const { report, recipients, attempts, held, plan, graph, reconciliation, reconciled, resends } = await orNotFound(
     runPage(db, user, id, {
       recipientsAt,
       limit: PAGE,
@@ -188,6 +189,8 @@ export default async function RunPage({
           </dd>
         </div>
       </dl>
+
+      <RunReportSection report={report} graph={graph} audience={total} />
 
       {counts.held > 0 && <HeldForReview runId={run.id} held={held} total={counts.held} />}
 
