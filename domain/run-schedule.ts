@@ -1,5 +1,6 @@
 /** When a run starts, and over how long its first send is spread: the start API, the start page and the run page share these rules. */
 import { z } from 'zod';
+import { finishUnderLimits, limitsOf, type SendLimits } from './send-limits';
 
 /** A spread longer than a week is a different campaign, not a gentle start. */
 export const MAX_SPREAD_HOURS = 168;
@@ -35,30 +36,22 @@ export function spreadTicks(audience: number, hours: number): { ticks: number; t
   return { ticks, tickMs: Math.floor(windowMs / ticks), perTick: Math.ceil(audience / ticks) };
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * When a run's last first-send should go out (ms), from when it starts: at the sender's pace (messages a
- * second; none known: as fast as the server takes them, taken as instant), no more than its daily cap each
- * UTC day (the cap counts from midnight UTC, as the sender counts it), and no sooner than a spread's last tick.
- * A daily cap of 50,000 turns a 200,000 audience into four days.
+ * second; none known: as fast as the server takes them, taken as instant), within its limits (per minute,
+ * per hour, each day's cap and warm-up allowance, counted in the profile's time zone; without `limits`, a
+ * daily cap per UTC day), and no sooner than a spread's last tick. A daily cap of 50,000 turns a 200,000
+ * audience into four days.
  */
 export function forecastFinish(run: {
   audience: number;
   startMs: number;
   ratePerSecond: number | null;
   dailyCap: number | null;
+  limits?: SendLimits;
   spreadHours?: number | null;
 }): number {
-  const msPer = run.ratePerSecond ? 1000 / run.ratePerSecond : 0;
-  let left = run.audience;
-  let t = run.startMs;
-  while (left > 0) {
-    const midnight = (Math.floor(t / DAY_MS) + 1) * DAY_MS;
-    const today = Math.min(left, run.dailyCap ?? left, msPer > 0 ? Math.ceil((midnight - t) / msPer) : left);
-    left -= today;
-    t = left > 0 ? midnight : t + today * msPer;
-  }
+  const t = finishUnderLimits(run.audience, run.startMs, run.limits ?? limitsOf(run));
   if (!run.spreadHours || run.audience === 0) return t;
   const { ticks, tickMs } = spreadTicks(run.audience, run.spreadHours);
   return Math.max(t, run.startMs + (ticks - 1) * tickMs);

@@ -177,6 +177,23 @@ export interface Tables {
     /** Who resumed it last ("Resume sending"), and when. */
     resumedBy: string | null;
     resumedAt: string | null;
+    /** Limits shaped like providers' and the warm-up ramp (migration 400, domain/send-limits.ts). */
+    perMinute: number | null;
+    perHour: number | null;
+    dailyCapWindow: 'calendar' | 'rolling';
+    timeZone: string;
+    /** '' while the profile has no warm-up. */
+    warmupStart: string;
+    warmupFirst: number;
+    warmupFactor: number;
+    warmupTarget: number;
+    warmupDays: string;
+  };
+  /** Each reserved send's slot (µs), for the sliding windows per minute, hour and 24 hours (migration 400). */
+  smtpSendLog: {
+    id: Generated<number>;
+    profileId: string;
+    slotUs: number;
   };
   /** What the reputation guard counts, one row per committed group of a batch's attempts (migration 390). */
   smtpGuardTallies: {
