@@ -194,10 +194,10 @@ export function sustainedRate(limits: SendLimits): number | null {
 /**
  * How many of `audience` the limits let go out from `startMs`, day by day in the profile's zone: the
  * sustained rate over the rest of each day, each calendar day's allowance (cap, warm-up), a rolling cap as
- * a daily one. Returns when the last goes out (ms). A warm-up that never ends would be a bug: a run is
+ * a daily one, the first day less what was sent in it already. Returns when the last goes out (ms). A warm-up that never ends would be a bug: a run is
  * forecast over ten years at most.
  */
-export function finishUnderLimits(audience: number, startMs: number, limits: SendLimits): number {
+export function finishUnderLimits(audience: number, startMs: number, limits: SendLimits, sentToday = 0): number {
   const rate = sustainedRate(limits);
   const msPer = rate ? 1000 / rate : 0;
   const rolling = limits.dailyCapWindow === 'rolling' ? limits.dailyCap : null;
@@ -205,7 +205,8 @@ export function finishUnderLimits(audience: number, startMs: number, limits: Sen
   let t = startMs;
   for (let days = 0; left > 0 && days < 3660; days++) {
     const next = nextDayStart(limits.timeZone, t);
-    const allowance = calendarAllowance(limits, localDay(limits.timeZone, t));
+    const allowed = calendarAllowance(limits, localDay(limits.timeZone, t));
+    const allowance = allowed === null || days > 0 ? allowed : Math.max(0, allowed - sentToday);
     const byRate = msPer > 0 ? Math.ceil((next - t) / msPer) : left;
     const today = Math.min(left, allowance ?? left, rolling ?? left, byRate);
     left -= today;

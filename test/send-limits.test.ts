@@ -111,8 +111,7 @@ describe('the forecast under limits', () => {
 });
 
 describe('the profile form', () => {
-  const form = () =>
-    initialFormState({ presets: smtpPresets({ SANDBOX_SMTP_HOST: 'sandbox', SANDBOX_SMTP_PORT: 2626 }), userEmail: 'me@example.test' });
+  const form = () => initialFormState({ profile: undefined, presets, userEmail: 'me@example.test', justSaved: false });
   const presets = smtpPresets({ SANDBOX_SMTP_HOST: 'sandbox', SANDBOX_SMTP_PORT: 2626 });
   const fill = (id: string) => {
     const preset = presets.find((p) => p.id === id);

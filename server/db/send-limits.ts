@@ -18,11 +18,11 @@ import {
 } from '../../domain/send-limits';
 import type { Reservation } from './throttle';
 
-/** The calendar day a reservation counts in, its allowance (cap and warm-up; null: none) and when the next begins. */
+/** The calendar day a reservation counts in, its allowance (cap and warm-up; null: none) and how long until the next begins. */
 export interface Today {
   day: string;
   cap: number | null;
-  nextDayMs: number;
+  untilNextDayMs: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -31,7 +31,7 @@ const micros = (ms: number) => Math.round(ms * 1000);
 export const todayFor = (profile: LimitFields, nowMs: number): Today => {
   const limits = limitsOf(profile);
   const day = localDay(limits.timeZone, nowMs);
-  return { day, cap: calendarAllowance(limits, day), nextDayMs: nextDayStart(limits.timeZone, nowMs) };
+  return { day, cap: calendarAllowance(limits, day), untilNextDayMs: nextDayStart(limits.timeZone, nowMs) - nowMs };
 };
 
 export const needsSlots = (profile: LimitFields) => isLimited(limitsOf(profile));
@@ -39,17 +39,19 @@ export const needsSlots = (profile: LimitFields) => isLimited(limitsOf(profile))
 /**
  * Reserves a send's slot within all of the profile's limits: `reservePace` takes the pace's slot and the
  * calendar day's count (server/db/throttle.ts); here, first the windows. Refused: when the first window
- * has room again.
+ * has room again. The day is the one at `dayClockMs`: Temporal's clock for a durable send (the same as
+ * the machine's, but in a time-skipping test it has moved on), the machine's otherwise.
  */
 export async function reserveWithinLimits(
   db: Db,
   profile: LimitFields & { id: string },
   nowMs: number,
+  dayClockMs: number,
   reservePace: (db: Db, today: Today) => Promise<Reservation>,
 ): Promise<Reservation> {
-  const today = todayFor(profile, nowMs);
+  const today = todayFor(profile, dayClockMs);
   // A day the warm-up sends nothing on (or before it starts): nothing to count.
-  if (today.cap === 0) return { ok: false, reason: 'daily-cap', retryAfterMs: today.nextDayMs - nowMs };
+  if (today.cap === 0) return { ok: false, reason: 'daily-cap', retryAfterMs: today.untilNextDayMs };
   const windows = slidingWindows(limitsOf(profile));
   if (windows.length === 0) return reservePace(db, today);
   const inTransaction = async (trx: Db) => {

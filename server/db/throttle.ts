@@ -15,7 +15,7 @@
  */
 import { bigint, type Db, dialectOf, double, greatest, least, sql, type Tables } from '.';
 import { type PaceState, paceAccepted, paceThrottled, reopened } from '../smtp/pace-controller';
-import type { LimitFields } from '../../domain/send-limits';
+import { type LimitFields, limitsOf, type WarmupDay, warmupOn } from '../../domain/send-limits';
 import { needsSlots, refundWindowSlot, reserveWithinLimits, type Today, todayFor } from './send-limits';
 
 export type Reservation =
@@ -49,8 +49,14 @@ const effectiveRate = (db: Db, limit: number | null) =>
     number | null
   >`(CASE WHEN smtp_throttle.rate IS NULL THEN ${double(limit)} WHEN ${double(limit)} IS NULL THEN smtp_throttle.rate ELSE ${least(db, sql`smtp_throttle.rate`, double(limit))} END)`;
 
-export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: number, maxWaitMs = 10_000): Promise<Reservation> {
-  return reserveWithinLimits(db, profile, nowMs, (trx, today) => reservePace(trx, profile, nowMs, maxWaitMs, today));
+export async function reserveSendSlot(
+  db: Db,
+  profile: ThrottledProfile,
+  nowMs: number,
+  maxWaitMs = 10_000,
+  dayClockMs = nowMs,
+): Promise<Reservation> {
+  return reserveWithinLimits(db, profile, nowMs, dayClockMs, (trx, today) => reservePace(trx, profile, nowMs, maxWaitMs, today));
 }
 
 /** The pace's slot, and a place in the calendar day's allowance (`day.cap`; null: none). */
@@ -84,7 +90,7 @@ async function reservePace(db: Db, profile: ThrottledProfile, nowMs: number, max
 
   const state = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirstOrThrow();
   if (cap !== null && state.day === today && state.dayCount >= cap) {
-    return { ok: false, reason: 'daily-cap', retryAfterMs: day.nextDayMs - nowMs };
+    return { ok: false, reason: 'daily-cap', retryAfterMs: day.untilNextDayMs };
   }
   // The next slot: after the schedule and after any back-off.
   const nextUs = Math.max(state.tatUs, state.pausedUntilUs);
@@ -302,6 +308,9 @@ export interface ThrottleState {
   connections: number | null;
   lastSlowdown: { at: string; reply: string } | null;
   sentToday: number;
+  /** What today allows (its calendar cap and warm-up; null: no such limit), and where the warm-up is. */
+  allowanceToday: number | null;
+  warmup: WarmupDay | null;
 }
 
 /** What the profile and run pages show about a profile's pace. */
@@ -309,12 +318,16 @@ export async function throttleState(db: Db, profile: ThrottledProfile): Promise<
   const row = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirst();
   const learned = row?.rate ?? null;
   const limit = profile.ratePerSecond;
+  const today = todayFor(profile, Date.now());
+  const { warmup } = limitsOf(profile);
   return {
     effectiveRate: learned === null ? limit : limit === null ? learned : Math.min(learned, limit),
     learnedRate: learned,
     connections: row?.connLimit ?? null,
     lastSlowdown: row?.slowdownAt ? { at: row.slowdownAt, reply: row.slowdownReply ?? '' } : null,
-    sentToday: row && row.day === todayFor(profile, Date.now()).day ? row.dayCount : 0,
+    sentToday: row && row.day === today.day ? row.dayCount : 0,
+    allowanceToday: today.cap,
+    warmup: warmup && warmupOn(warmup, today.day),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Plan } from '../../domain/flow/plan';
 import { stepTitle } from '../../domain/flow/step-title';
 import { SANDBOX_PROFILE_ID } from '../../domain/senders';
 import { forecastFinish } from '../../domain/run-schedule';
+import { finishUnderLimits, limitsOf, type SendLimits } from '../../domain/send-limits';
 import { deliveryLogPage } from '../db/delivery-log';
 import { reconcileCounts, reconcileList } from '../db/reconciliation';
 import { listRunRecipients, type Run, type RunRecipient, runPlan, runsResending, runTotals } from '../db/runs';
@@ -63,6 +64,7 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
   const profileIds = [...new Set(Object.values(plan?.steps ?? {}).flatMap((s) => (s.type === 'sendEmail' ? [s.profileId] : [])))];
   const senders: SenderPace[] = [];
   const dailyCaps: number[] = [];
+  const limits: { limits: SendLimits; sentToday: number }[] = [];
   for (const id of profileIds) {
     const profile = await getSmtpProfile(db, id);
     if (!profile) continue;
@@ -76,6 +78,7 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
       failingCause: profile.failingCause,
     });
     if (profile.dailyCap) dailyCaps.push(profile.dailyCap);
+    limits.push({ limits: { ...limitsOf(profile), ratePerSecond: pace.effectiveRate }, sentToday: pace.sentToday });
   }
   // Not started yet, or spreading its first send: the forecast from its start (the slowest sender, the smallest daily cap, the spread).
   const startMs = Date.parse(run.startAt ?? run.createdAt);
@@ -86,9 +89,15 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
       startMs,
       ratePerSecond: rates.length > 0 ? Math.min(...rates) : null,
       dailyCap: dailyCaps.length > 0 ? Math.min(...dailyCaps) : null,
+      // One sender: its own limits (minute, hour, its time zone's days, its warm-up); several: the above.
+      ...(limits.length === 1 ? { limits: limits[0]?.limits } : {}),
       spreadHours: run.spreadHours,
     });
     estimatedFinish = new Date(Math.max(forecast, estimatedFinish ? Date.parse(estimatedFinish) : 0)).toISOString();
+  } else if (left > 0 && run.status === 'running' && limits.length === 1 && limits[0]) {
+    // Running: no sooner than the sender's limits let the rest go, today's sends counted.
+    const until = finishUnderLimits(left, now, limits[0].limits, limits[0].sentToday);
+    estimatedFinish = new Date(Math.max(until, estimatedFinish ? Date.parse(estimatedFinish) : 0)).toISOString();
   }
   const lateBouncesUnseen = senders.filter((s) => s.profileId !== SANDBOX_PROFILE_ID).map((s) => s.name);
   return { run, senders, counts, recentRate, estimatedFinish, lateBouncesUnseen };
