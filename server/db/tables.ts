@@ -6,6 +6,7 @@
 import type { Generated } from 'kysely';
 import type { AttributeType, SubscriptionStatus } from '../../domain/contact';
 import type { ImportProblemKind, ImportStatus } from '../../domain/contact-import';
+import type { LimitFields } from '../../domain/send-limits';
 
 /**
  * Where a recipient of a run is: pending at a step (due at dueAt; before that it is waiting in a delay),
@@ -177,24 +178,10 @@ export interface Tables {
     /** Who resumed it last ("Resume sending"), and when. */
     resumedBy: string | null;
     resumedAt: string | null;
-    /** Limits shaped like providers' and the warm-up ramp (migration 400, domain/send-limits.ts). */
-    perMinute: number | null;
-    perHour: number | null;
-    dailyCapWindow: 'calendar' | 'rolling';
-    timeZone: string;
-    /** '' while the profile has no warm-up. */
-    warmupStart: string;
-    warmupFirst: number;
-    warmupFactor: number;
-    warmupTarget: number;
-    warmupDays: string;
-  };
-  /** Each reserved send's slot (µs), for the sliding windows per minute, hour and 24 hours (migration 400). */
-  smtpSendLog: {
-    id: Generated<number>;
-    profileId: string;
-    slotUs: number;
-  };
+    /** Limits per minute and hour, the daily cap's window and time zone, the warm-up (migration 400; warmupStart '' is none). */
+  } & Required<Omit<LimitFields, 'ratePerSecond' | 'dailyCap'>>;
+  /** Each reserved send's slot (µs), for the windows per minute, hour and 24 hours (migration 400, server/db/send-limits.ts). */
+  smtpSendLog: { id: Generated<number>; profileId: string; slotUs: number };
   /** What the reputation guard counts, one row per committed group of a batch's attempts (migration 390). */
   smtpGuardTallies: {
     id: Generated<number>;
