@@ -12,6 +12,8 @@ const here = (dir: string) => fileURLToPath(new URL(dir, import.meta.url));
  */
 export const UNIT_TESTS = [
   'test/architecture.test.ts',
+  'test/send-limits-db.test.ts',
+  'test/send-limits.test.ts',
   'test/audience-owners.test.ts',
   'test/audiences.test.ts',
   'test/campaign-steps-db.test.ts',

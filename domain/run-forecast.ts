@@ -8,6 +8,7 @@ import type { SendWindow } from './flow/send-window';
 import { inSendWindow, windowInterval } from './flow/send-window';
 import { nextsOf, type Plan } from './flow/plan';
 import { spreadTicks } from './run-schedule';
+import { finishUnderLimits, type SendLimits } from './send-limits';
 
 const UNIT_MS = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 
@@ -42,6 +43,11 @@ export interface ForecastInput {
   limits?: readonly SendLimit[];
   spreadHours?: number | null;
   path?: PathTiming;
+  /**
+   * One sender's own limits (per minute and hour, its daily cap in its zone or over 24 hours, its warm-up)
+   * and what it sent today: the forecast is no sooner than they let every message go.
+   */
+  own?: { limits: SendLimits; sentToday?: number };
 }
 
 /** When the last recipient should be done (ms). A daily cap of 50,000 turns a 200,000 audience into four days. */
@@ -57,7 +63,8 @@ export function forecastFinish(run: ForecastInput): number {
   }
   // Later Sends go after their Delays, under the same limits as the first: whichever ends later.
   const everyMessage = path.sends > 1 ? lastMessageAt(run.audience * path.sends, first, run.ratePerSecond, limits, path.window) : firstDone;
-  return Math.max(firstDone + path.afterFirstSendMs, everyMessage);
+  const own = run.own ? finishUnderLimits(run.audience * path.sends, first, run.own.limits, run.own.sentToday ?? 0) + path.afterFirstSendMs : 0;
+  return Math.max(firstDone + path.afterFirstSendMs, everyMessage, own);
 }
 
 /** When the last of `messages` goes out from `startMs`: at the pace, within every limit, while the window is open. */
@@ -139,16 +146,25 @@ export function planTiming(plan: Pick<Plan, 'entry' | 'steps'>): PathTiming {
   return lead(plan.entry);
 }
 
-/** A profile's limits as the forecast reads them: its daily cap (and any other limit a profile comes to have). */
-export function profileLimits(profile: { dailyCap: number | null }): SendLimit[] {
-  return profile.dailyCap ? [{ max: profile.dailyCap, per: 'day' }] : [];
+/** A profile's limits as the forecast reads them: per minute, per hour, its daily cap (its zone's days and warm-up: `own`). */
+export function profileLimits(profile: { dailyCap: number | null; perMinute?: number | null; perHour?: number | null }): SendLimit[] {
+  return [
+    ...(profile.perMinute ? [{ max: profile.perMinute, per: 'minute' as const }] : []),
+    ...(profile.perHour ? [{ max: profile.perHour, per: 'hour' as const }] : []),
+    ...(profile.dailyCap ? [{ max: profile.dailyCap, per: 'day' as const }] : []),
+  ];
 }
 
-/** A sender as the forecast reads it: the slowest pace and the tightest limits of the run's senders. */
-export function slowestSender(senders: readonly { ratePerSecond: number | null; limits: readonly SendLimit[] }[]): {
+/** A sender as the forecast reads it: the slowest pace and the tightest limits of the run's senders; one sender's own limits. */
+export function slowestSender<Own>(senders: readonly { ratePerSecond: number | null; limits: readonly SendLimit[]; own?: Own }[]): {
   ratePerSecond: number | null;
   limits: SendLimit[];
+  own: Own | undefined;
 } {
   const rates = senders.flatMap((s) => (s.ratePerSecond ? [s.ratePerSecond] : []));
-  return { ratePerSecond: rates.length > 0 ? Math.min(...rates) : null, limits: senders.flatMap((s) => s.limits) };
+  return {
+    ratePerSecond: rates.length > 0 ? Math.min(...rates) : null,
+    limits: senders.flatMap((s) => s.limits),
+    own: senders.length === 1 ? senders[0]?.own : undefined,
+  };
 }

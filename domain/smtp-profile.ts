@@ -3,6 +3,7 @@
  * Pure (no Node built-ins), so the browser validates with the same rules as the server.
  */
 import { z } from 'zod';
+import { isTimeZone } from './send-limits';
 import { emailAddress, headerSafe as headerText } from './text';
 
 const email = (label: string) => emailAddress(label, 'news@example.com');
@@ -39,6 +40,27 @@ const guardPercent = (what: string, usual: number) =>
     .min(0, `Guard: ${what} (%) must be between 0 (off) and 100; ${usual} is usual`)
     .max(100, `Guard: ${what} (%) must be between 0 (off) and 100; ${usual} is usual`)
     .default(usual);
+
+/** A profile's limits beyond per second and the daily cap when none are set: none, a cap per UTC day, no warm-up. */
+export const NO_MORE_LIMITS = {
+  perMinute: null,
+  perHour: null,
+  dailyCapWindow: 'calendar',
+  timeZone: 'UTC',
+  warmupStart: '',
+  warmupFirst: 50,
+  warmupFactor: 2,
+  warmupTarget: 10_000,
+  warmupDays: '12345',
+} as const;
+
+const windowLimit = (label: string, example: number) =>
+  z.coerce
+    .number({ error: `${label} must be a number` })
+    .int(`${label} must be a whole number`)
+    .positive(`${label} must be above 0 (or empty for no limit), e.g. ${example}`)
+    .nullable()
+    .default(null);
 
 export const SmtpProfileInput = z
   .object({
@@ -119,6 +141,45 @@ export const SmtpProfileInput = z
       .positive('Daily cap must be above 0 (or empty for none)')
       .nullable()
       .default(null),
+    /** Limits shaped like providers' (domain/send-limits.ts): any of them, in any combination. */
+    perMinute: windowLimit('Messages per minute', 30),
+    perHour: windowLimit('Messages per hour', 500),
+    dailyCapWindow: z
+      .enum(['calendar', 'rolling'], { error: 'Daily cap counts must be "calendar" (per day in the time zone) or "rolling" (the last 24 hours)' })
+      .default('calendar'),
+    timeZone: z
+      .string()
+      .trim()
+      .refine(isTimeZone, { error: 'Time zone must be an IANA time zone such as Europe/Berlin or America/New_York (UTC when unsure)' })
+      .default('UTC'),
+    /** Warm-up (off while warmupStart is ''): first, first × factor, … up to target messages a day, on warmupDays. */
+    warmupStart: z
+      .string()
+      .trim()
+      .refine((v) => v === '' || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))), {
+        error: 'Warm-up starts on must be a date like 2026-12-07 (or empty for no warm-up)',
+      })
+      .default(''),
+    warmupFirst: z.coerce
+      .number({ error: 'Warm-up: first day must be a number' })
+      .int('Warm-up: first day must be a whole number of messages')
+      .min(1, 'Warm-up: first day must be at least 1 message; 50 is usual for a new address')
+      .default(50),
+    warmupFactor: z.coerce
+      .number({ error: 'Warm-up: growth per day must be a number' })
+      .min(1.1, 'Warm-up: growth per day must be at least 1.1 (10% more each sending day); 2 doubles it')
+      .max(10, 'Warm-up: growth per day must be at most 10; 1.5 to 2 is usual')
+      .default(2),
+    warmupTarget: z.coerce
+      .number({ error: 'Warm-up: target must be a number' })
+      .int('Warm-up: target must be a whole number of messages a day')
+      .min(1, 'Warm-up: target must be at least 1 message a day')
+      .default(10_000),
+    warmupDays: z
+      .string()
+      .regex(/^[1-7]{1,7}$/, 'Warm-up: sending days must name at least one weekday (tick Monday to Sunday)')
+      .transform((v) => [...new Set(v)].sort().join(''))
+      .default('12345'),
     /** The reputation guard (server/sending/guard.ts): over the last this many attempts… */
     guardWindow: z.coerce
       .number({ error: 'Guard: attempts counted must be a number' })
@@ -145,6 +206,9 @@ export const SmtpProfileInput = z
         path: ['tlsPin'],
         message: 'Set a CA certificate or a pinned fingerprint, not both: the pin alone decides which certificate is accepted',
       });
+    }
+    if (p.warmupStart && p.warmupTarget < p.warmupFirst) {
+      ctx.addIssue({ code: 'custom', path: ['warmupTarget'], message: 'Warm-up: target must be at least the first day’s volume' });
     }
     if (p.port === 465 && !p.secure) {
       ctx.addIssue({ code: 'custom', path: ['secure'], message: 'Port 465 expects SSL: turn SSL on and TLS off (or use port 587 with TLS)' });
@@ -179,6 +243,17 @@ export interface SmtpProfile {
   ratePerSecond: number | null;
   maxConnections: number;
   dailyCap: number | null;
+  /** Limits per minute and per hour; the daily cap per calendar day in timeZone or over the last 24 hours. */
+  perMinute: number | null;
+  perHour: number | null;
+  dailyCapWindow: 'calendar' | 'rolling';
+  timeZone: string;
+  /** The warm-up ramp (domain/send-limits.ts), off while warmupStart is ''. */
+  warmupStart: string;
+  warmupFirst: number;
+  warmupFactor: number;
+  warmupTarget: number;
+  warmupDays: string;
   /** A send whose outcome is unknown: resend it with the same Message-ID, or hold it for a person to resend. */
   uncertainPolicy: 'resend' | 'hold';
   /** How long temporary failures of a send are retried before its recipient fails. */

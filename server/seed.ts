@@ -1,6 +1,6 @@
 import { sampleFlow } from '../domain/flow/sample';
 import { SANDBOX_PROFILE_ID } from '../domain/senders';
-import { GUARD_DEFAULTS } from '../domain/smtp-profile';
+import { GUARD_DEFAULTS, NO_MORE_LIMITS } from '../domain/smtp-profile';
 import type { Config } from './config';
 import { encryptSecret } from './crypto';
 import type { Db } from './db';
@@ -46,6 +46,7 @@ export async function seed(db: Db, config: Config): Promise<void> {
     uncertainPolicy: 'resend',
     retryForHours: 72,
     ...GUARD_DEFAULTS,
+    ...NO_MORE_LIMITS,
   });
   if (!(await hasAnyFlow(db))) await saveFlowDraft(db, { id: SAMPLE_FLOW_ID, name: 'Welcome series', graph: sampleFlow(SANDBOX_PROFILE_ID) });
   if (!(await hasAnyContact(db))) {

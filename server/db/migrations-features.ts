@@ -23,6 +23,7 @@ import { campaignStepMigrations } from './migrations-campaign-steps';
 import { poolMigrations } from './migrations-pools';
 import { segmentTriggerMigrations } from './migrations-segment-trigger';
 import { reportMigrations } from './migrations-report';
+import { sendLimitMigrations } from './migrations-send-limits';
 
 export const featureMigrations: Record<string, Migration> = {
   ...eventMigrations,
@@ -48,4 +49,5 @@ export const featureMigrations: Record<string, Migration> = {
   ...poolMigrations,
   ...segmentTriggerMigrations,
   ...reportMigrations,
+  ...sendLimitMigrations,
 };

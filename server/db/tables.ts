@@ -6,6 +6,7 @@
 import type { Generated } from 'kysely';
 import type { AttributeType, SubscriptionStatus } from '../../domain/contact';
 import type { ImportProblemKind, ImportStatus } from '../../domain/contact-import';
+import type { LimitFields } from '../../domain/send-limits';
 
 /**
  * Where a recipient of a run is: pending at a step (due at dueAt; before that it is waiting in a delay),
@@ -183,7 +184,10 @@ export interface Tables {
     /** Who resumed it last ("Resume sending"), and when. */
     resumedBy: string | null;
     resumedAt: string | null;
-  };
+    /** Limits per minute and hour, the daily cap's window and time zone, the warm-up (migration 400; warmupStart '' is none). */
+  } & Required<Omit<LimitFields, 'ratePerSecond' | 'dailyCap'>>;
+  /** Each reserved send's slot (µs), for the windows per minute, hour and 24 hours (migration 400, server/db/send-limits.ts). */
+  smtpSendLog: { id: Generated<number>; profileId: string; slotUs: number };
   /** What the reputation guard counts, one row per committed group of a batch's attempts (migration 390). */
   smtpGuardTallies: {
     id: Generated<number>;

@@ -8,26 +8,26 @@
  * - Learn: the pure controller in server/smtp/pace-controller.ts decides; this file keeps its state in
  *   the profile's row and feeds it every accepted message and throttle reply. "Too many connections"
  *   lowers the connections the same way.
- * - Daily cap (per UTC day): counts reservations, and a message the server did not accept gives its
- *   slot back, so only accepted messages use the cap.
+ * - Daily cap and warm-up (per calendar day in the profile's time zone): counts reservations, and a
+ *   message the server did not accept gives its slot back, so only accepted messages use the cap.
+ * - Per minute, per hour, per rolling 24 hours: server/db/send-limits.ts, around the pace's reservation.
  * nodemailer's own rateLimit is per process and overshoots: it is not used.
  */
 import { bigint, type Db, dialectOf, double, greatest, least, sql, type Tables } from '.';
 import { type PaceState, paceAccepted, paceThrottled, reopened } from '../smtp/pace-controller';
+import { type LimitFields, limitsOf, type WarmupDay, warmupOn } from '../../domain/send-limits';
+import { needsSlots, refundWindowSlot, reserveWithinLimits, type Today, todayFor } from './send-limits';
 
 export type Reservation =
   /** Send after waiting this long (0: now). */
   | { ok: true; waitMs: number; day: string; intervalMs: number }
   /** No slot soon enough: retry after this long (durably, via Temporal). */
-  | { ok: false; retryAfterMs: number; reason: 'rate' | 'daily-cap' | 'back-off' };
+  | { ok: false; retryAfterMs: number; reason: 'rate' | 'daily-cap' | 'limit' | 'back-off' };
 
-export interface ThrottledProfile {
+export interface ThrottledProfile extends LimitFields {
   id: string;
-  ratePerSecond: number | null;
-  dailyCap: number | null;
 }
 
-const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** Slots are this much wider than 1/rate (3%): the headroom for jitter between a slot and the wire. */
 const PACE_MARGIN = 0.97;
 /**
@@ -49,10 +49,21 @@ const effectiveRate = (db: Db, limit: number | null) =>
     number | null
   >`(CASE WHEN smtp_throttle.rate IS NULL THEN ${double(limit)} WHEN ${double(limit)} IS NULL THEN smtp_throttle.rate ELSE ${least(db, sql`smtp_throttle.rate`, double(limit))} END)`;
 
-export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: number, maxWaitMs = 10_000): Promise<Reservation> {
+export async function reserveSendSlot(
+  db: Db,
+  profile: ThrottledProfile,
+  nowMs: number,
+  maxWaitMs = 10_000,
+  dayClockMs = nowMs,
+): Promise<Reservation> {
+  return reserveWithinLimits(db, profile, nowMs, dayClockMs, (trx, today) => reservePace(trx, profile, nowMs, maxWaitMs, today));
+}
+
+/** The pace's slot, and a place in the calendar day's allowance (`day.cap`; null: none). */
+async function reservePace(db: Db, profile: ThrottledProfile, nowMs: number, maxWaitMs: number, day: Today): Promise<Reservation> {
   const nowUs = micros(nowMs);
-  const today = utcDay(nowMs);
-  const cap = profile.dailyCap;
+  const today = day.day;
+  const cap = day.cap;
   const limit = profile.ratePerSecond;
   const firstIntervalUs = limit ? Math.ceil((SECOND_US * WARMUP_STRETCH) / (limit * PACE_MARGIN)) : 0;
   const rate = effectiveRate(db, limit);
@@ -79,8 +90,7 @@ export async function reserveSendSlot(db: Db, profile: ThrottledProfile, nowMs: 
 
   const state = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirstOrThrow();
   if (cap !== null && state.day === today && state.dayCount >= cap) {
-    const midnight = Date.parse(`${today}T00:00:00.000Z`) + 86_400_000;
-    return { ok: false, reason: 'daily-cap', retryAfterMs: midnight - nowMs };
+    return { ok: false, reason: 'daily-cap', retryAfterMs: day.untilNextDayMs };
   }
   // The next slot: after the schedule and after any back-off.
   const nextUs = Math.max(state.tatUs, state.pausedUntilUs);
@@ -117,7 +127,7 @@ export async function ensureThrottleRow(db: Db, profileId: string): Promise<void
 
 /** Whether sends of this profile need a slot each: a limit of its own, a learned rate, or a daily cap. */
 export async function isPaced(db: Db, profile: ThrottledProfile): Promise<boolean> {
-  if (profile.ratePerSecond || profile.dailyCap) return true;
+  if (needsSlots(profile)) return true;
   const row = await db.selectFrom('smtpThrottle').select('rate').where('profileId', '=', profile.id).executeTakeFirst();
   return row?.rate != null;
 }
@@ -251,6 +261,7 @@ export async function recordAccepted(db: Db, profileId: string, nowMs: number, c
 /** A message the server did not take gives its place in the daily cap back. */
 export async function refundDailySlot(db: Db, profileId: string, day: string): Promise<void> {
   await sql`UPDATE smtp_throttle SET day_count = day_count - 1 WHERE profile_id = ${profileId} AND day = ${day} AND day_count > 0`.execute(db);
+  await refundWindowSlot(db, profileId);
 }
 
 /**
@@ -297,6 +308,9 @@ export interface ThrottleState {
   connections: number | null;
   lastSlowdown: { at: string; reply: string } | null;
   sentToday: number;
+  /** What today allows (its calendar cap and warm-up; null: no such limit), and where the warm-up is. */
+  allowanceToday: number | null;
+  warmup: WarmupDay | null;
 }
 
 /** What the profile and run pages show about a profile's pace. */
@@ -304,12 +318,16 @@ export async function throttleState(db: Db, profile: ThrottledProfile): Promise<
   const row = await db.selectFrom('smtpThrottle').selectAll().where('profileId', '=', profile.id).executeTakeFirst();
   const learned = row?.rate ?? null;
   const limit = profile.ratePerSecond;
+  const today = todayFor(profile, Date.now());
+  const { warmup } = limitsOf(profile);
   return {
     effectiveRate: learned === null ? limit : limit === null ? learned : Math.min(learned, limit),
     learnedRate: learned,
     connections: row?.connLimit ?? null,
     lastSlowdown: row?.slowdownAt ? { at: row.slowdownAt, reply: row.slowdownReply ?? '' } : null,
-    sentToday: row && row.day === utcDay(Date.now()) ? row.dayCount : 0,
+    sentToday: row && row.day === today.day ? row.dayCount : 0,
+    allowanceToday: today.cap,
+    warmup: warmup && warmupOn(warmup, today.day),
   };
 }
 

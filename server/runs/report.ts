@@ -7,6 +7,7 @@ import type { Plan } from '../../domain/flow/plan';
 import { stepTitle } from '../../domain/flow/step-title';
 import { SANDBOX_PROFILE_ID } from '../../domain/senders';
 import { forecastFinish, planTiming, profileLimits, type SendLimit, slowestSender } from '../../domain/run-forecast';
+import { limitsOf, type SendLimits } from '../../domain/send-limits';
 import { deliveryLogPage } from '../db/delivery-log';
 import { reconcileCounts, reconcileList } from '../db/reconciliation';
 import { listRunRecipients, type Run, type RunRecipient, runPlan, runsResending, runTotals } from '../db/runs';
@@ -69,7 +70,7 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
   const plan = await runPlan(db, runId);
   const profileIds = [...new Set(Object.values(plan?.steps ?? {}).flatMap((s) => (s.type === 'sendEmail' ? stepProfileIds(s) : [])))];
   const senders: SenderPace[] = [];
-  const paces: { ratePerSecond: number | null; limits: SendLimit[] }[] = [];
+  const paces: { ratePerSecond: number | null; limits: SendLimit[]; own: { limits: SendLimits; sentToday: number } }[] = [];
   for (const id of profileIds) {
     const profile = await getSmtpProfile(db, id);
     if (!profile) continue;
@@ -82,16 +83,28 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
       failing: profile.failingReason,
       failingCause: profile.failingCause,
     });
-    paces.push({ ratePerSecond: pace.effectiveRate ?? profile.ratePerSecond, limits: profileLimits(profile) });
+    paces.push({
+      ratePerSecond: pace.effectiveRate ?? profile.ratePerSecond,
+      limits: profileLimits(profile),
+      own: { limits: { ...limitsOf(profile), ratePerSecond: pace.effectiveRate }, sentToday: pace.sentToday },
+    });
   }
   // The forecast from the run's start (its senders' pace and limits, its path's Delays and Send window, its
-  // schedule), so the estimate is right before the first send; and from now for who is left. The latest wins.
+  // schedule), so the estimate is right before the first send; and from now for who is left, today's sends
+  // counted against the sender's own limits (its zone's day, its warm-up). The latest wins.
   if (left > 0 && plan && (run.status === 'scheduled' || run.status === 'running')) {
-    const sender = slowestSender(paces);
+    const { own, ...sender } = slowestSender(paces);
     const path = planTiming(plan);
     const audience = left + counts.held + counts.completed + counts.failed + counts.cancelled + counts.skipped + counts.journey;
-    const fromStart = forecastFinish({ audience, startMs: Date.parse(run.startAt ?? run.createdAt), spreadHours: run.spreadHours, path, ...sender });
-    const fromNow = run.status === 'running' ? forecastFinish({ audience: counts.due + counts.sending, startMs: now, ...sender }) : 0;
+    const fromStart = forecastFinish({
+      audience,
+      startMs: Date.parse(run.startAt ?? run.createdAt),
+      spreadHours: run.spreadHours,
+      path,
+      ...sender,
+      own: own && { limits: own.limits },
+    });
+    const fromNow = run.status === 'running' ? forecastFinish({ audience: counts.due + counts.sending, startMs: now, ...sender, own }) : 0;
     estimatedFinish = new Date(Math.max(fromStart, fromNow, estimatedFinish ? Date.parse(estimatedFinish) : 0)).toISOString();
   }
   const lateBouncesUnseen = senders.filter((s) => s.profileId !== SANDBOX_PROFILE_ID).map((s) => s.name);

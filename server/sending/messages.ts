@@ -38,7 +38,7 @@ export const poolMemberHeld = (profile: Named) =>
   `SMTP profile "${profile.name}" is at its daily cap or far behind its pace; the other profiles of the pool take its recipients`;
 export const atPace = (profile: Named) => `SMTP profile "${profile.name}" is at its pace; waiting for a slot`;
 export const atDailyCap = (profile: Named & { dailyCap: number | null }) =>
-  `SMTP profile "${profile.name}" reached its daily cap of ${profile.dailyCap}; waiting for the next UTC day`;
+  `SMTP profile "${profile.name}" reached its daily cap${profile.dailyCap ? ` of ${profile.dailyCap}` : ''} or today's warm-up volume; waiting for the next day`;
 export const sendBusy = 'another attempt of this message is still running; waiting for it';
 export const alreadyFailed = 'this message already failed permanently; see the delivery log';
 
@@ -53,7 +53,7 @@ export const test = {
   paused: (profile: Named, reason: string | null) =>
     `Sending with "${profile.name}" is paused: ${(reason ?? 'its settings were refused').replace(/\.$/, '')}.`,
   dailyCap: (profile: Named & { dailyCap: number | null }) =>
-    `Not sent: "${profile.name}" reached its daily cap of ${profile.dailyCap} messages; it resets at midnight UTC.`,
+    `Not sent: "${profile.name}" reached its daily limit (its cap${profile.dailyCap ? ` of ${profile.dailyCap}` : ''} or today's warm-up volume); it resets with the next day in its time zone, or as the last 24 hours' sends age out.`,
   atPace: (profile: Named, retryInMs: number) =>
     `Not sent: "${profile.name}" is at its pace (campaigns are using it); try again in ${Math.ceil(retryInMs / 1000)} s.`,
   sent: (to: string, reply: string) => `Sent to ${to}: the server replied "${reply}".`,

@@ -192,7 +192,7 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
   const paced = await isPaced(db, profile);
   const opening = paced ? await transports.warmUp(profile.id) : undefined;
   try {
-    const slot = await takeSlot(db, profile, paced, run.sleep);
+    const slot = await takeSlot(db, profile, paced, run.sleep, undefined, run.now);
     if (!slot.ok) {
       await releaseSend(db, key, run.owner);
       throw wait('ThrottleWait', slot.reason === 'daily-cap' ? say.atDailyCap(profile) : say.atPace(profile), slot.retryAfterMs);
@@ -285,10 +285,13 @@ async function takeSlot(
   paced: boolean,
   sleep: (ms: number) => Promise<void>,
   maxWaitMs?: number,
+  /** Temporal's clock at the attempt, for the calendar day (server/db/send-limits.ts). */
+  dayClockMs?: number,
 ): Promise<{ ok: true; day: string } | { ok: false; reason: 'daily-cap' | 'pace'; retryAfterMs: number }> {
   for (;;) {
     const askedAt = Date.now();
-    const slot = await reserveSendSlot(db, profile, askedAt, maxWaitMs);
+    // The machine's clock, or Temporal's where it is ahead (a time-skipping test's skipped days).
+    const slot = await reserveSendSlot(db, profile, askedAt, maxWaitMs, Math.max(askedAt, dayClockMs ?? askedAt));
     if (!slot.ok) return { ok: false, reason: slot.reason === 'daily-cap' ? 'daily-cap' : 'pace', retryAfterMs: slot.retryAfterMs };
     if (slot.waitMs > 0) await sleep(slot.waitMs);
     if (!paced || Date.now() - (askedAt + slot.waitMs) <= lateEnough(slot)) return { ok: true, day: slot.day };

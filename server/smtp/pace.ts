@@ -29,10 +29,16 @@ const RECHECK_MS = 200;
 const RECHECK_EVERY_MS = 1000;
 /** A send waiting out a back-off beats the batch's heart this often (its heartbeat timeout is 20 s). */
 const BEAT_MS = 5000;
+/**
+ * A full window of the profile's limits (server/db/send-limits.ts) that has room again within this long is
+ * waited out here, like a back-off: a per-minute limit holds the batch's lanes, not a retry per send.
+ */
+const WINDOW_WAIT_MS = 60_000;
 
 /**
- * Resolves at this send's slot with its UTC day (to refund the daily cap if the server refuses it), or says
- * to retry later. With `waiting`, a back-off for the server's window (at most MAX_BACKOFF_MS) is waited out here,
+ * Resolves at this send's slot with its calendar day (to refund the daily cap if the server refuses it), or says
+ * to retry later. With `waiting`, a back-off for the server's window (at most MAX_BACKOFF_MS) or a full window
+ * of the profile's limits (at most WINDOW_WAIT_MS) is waited out here,
  * the batch's heart beating, instead of each send being handed off to a retry of its own.
  */
 export async function waitForSlot(
@@ -43,7 +49,8 @@ export async function waitForSlot(
   for (;;) {
     const askedAt = Date.now();
     const slot = await reserveSendSlot(db, profile, askedAt);
-    if (!slot.ok && slot.reason === 'back-off' && waiting && !waiting.cancelled.aborted) {
+    const waitHere = !slot.ok && (slot.reason === 'back-off' || (slot.reason === 'limit' && slot.retryAfterMs <= WINDOW_WAIT_MS));
+    if (!slot.ok && waitHere && waiting && !waiting.cancelled.aborted) {
       await delay(Math.min(slot.retryAfterMs, BEAT_MS));
       waiting.beat();
       continue;

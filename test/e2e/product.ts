@@ -566,6 +566,15 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     guardBouncePercent,
     guardBlockPercent,
     guardThrottlePercent,
+    perMinute,
+    perHour,
+    dailyCapWindow,
+    timeZone,
+    warmupStart,
+    warmupFirst,
+    warmupFactor,
+    warmupTarget,
+    warmupDays,
   } = view;
   const form: Omit<SmtpProfileInput, 'password'> = {
     name,
@@ -591,6 +600,15 @@ export function profileInput(view: SmtpProfileResponse, over: Partial<SaveSmtpPr
     guardBouncePercent,
     guardBlockPercent,
     guardThrottlePercent,
+    perMinute,
+    perHour,
+    dailyCapWindow,
+    timeZone,
+    warmupStart,
+    warmupFirst,
+    warmupFactor,
+    warmupTarget,
+    warmupDays,
   };
   return { ...form, ...over };
 }

@@ -23,12 +23,18 @@ export function PresetHints({ preset }: { preset: SmtpPreset | undefined }) {
             <dd>{preset.secure ? 'SSL' : preset.requireTls ? 'TLS (STARTTLS)' : 'none'}</dd>
             <dt>Limits</dt>
             <dd>
-              {preset.ratePerSecond === null ? 'no rate limit' : `${preset.ratePerSecond} message${preset.ratePerSecond === 1 ? '' : 's'}/s`}
+              {[
+                preset.ratePerSecond && `${preset.ratePerSecond} message${preset.ratePerSecond === 1 ? '' : 's'}/s`,
+                preset.perMinute && `${preset.perMinute} a minute`,
+                preset.perHour && `${preset.perHour} an hour`,
+              ]
+                .filter(Boolean)
+                .join(', ') || 'no rate limit'}
               {preset.dailyCap === null ? (
                 ''
               ) : (
                 <>
-                  , <Count value={preset.dailyCap} /> a day
+                  , <Count value={preset.dailyCap} /> {preset.dailyCapWindow === 'rolling' ? 'in any 24 hours' : 'a day'}
                 </>
               )}
             </dd>

@@ -230,67 +230,6 @@ export function SenderSection(props: SectionProps) {
   );
 }
 
-/** The throttle: the profile's limits hold for the whole cluster. */
-export function LimitsSection(props: SectionProps) {
-  return (
-    <>
-      <h2>Sending limits</h2>
-      <div className="field-row field-row--3">
-        <TextField
-          {...bind(props, 'ratePerSecond')}
-          label="Messages per second"
-          type="number"
-          min={0}
-          step="any"
-          hint="Empty: no limit."
-          testId="smtp-rate"
-        />
-        <TextField
-          {...bind(props, 'maxConnections')}
-          label="Max connections"
-          type="number"
-          min={1}
-          max={50}
-          hint="Open at once (1–50)."
-          testId="smtp-max-connections"
-        />
-        <TextField
-          {...bind(props, 'dailyCap')}
-          label="Daily cap"
-          type="number"
-          min={1}
-          hint="Recipients a day. Empty: none."
-          testId="smtp-daily-cap"
-        />
-        <TextField
-          {...bind(props, 'retryForHours')}
-          label="Retry for (hours)"
-          type="number"
-          min={1}
-          max={720}
-          hint="Temporary failures, then the recipient fails."
-          testId="smtp-retry-for"
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={`${props.id}-uncertain`}>When a send's outcome is unknown</label>
-        <select
-          id={`${props.id}-uncertain`}
-          value={props.values.uncertainPolicy}
-          onChange={(e) => props.dispatch({ type: 'text', field: 'uncertainPolicy', value: e.currentTarget.value })}
-          data-testid="smtp-uncertain-policy"
-        >
-          <option value="resend">Resend it with the same Message-ID (receivers drop the duplicate)</option>
-          <option value="hold">Hold it for review on the run page</option>
-        </select>
-        <p className="hint">
-          A connection lost after the message went out, or a worker that stopped mid-send, leaves it unknown whether the server has it.
-        </p>
-      </div>
-    </>
-  );
-}
-
 /** Admins only: which agents may use the profile, and whose default it is. */
 export function SharingSection({ values, errors, dispatch, agents }: SectionProps & { agents: AgentOption[] | undefined }) {
   const toggle = (list: 'sharedWith' | 'defaultFor', agentId: string, on: boolean) => dispatch({ type: 'agent', list, agentId, on });

@@ -4,7 +4,7 @@
  * Pure (no React): the form dispatches actions, and the reducer is all that changes the state.
  */
 import type { SmtpPreset } from '@domain/smtp-presets';
-import { GUARD_DEFAULTS, SmtpProfileInput } from '@domain/smtp-profile';
+import { GUARD_DEFAULTS, NO_MORE_LIMITS, SmtpProfileInput } from '@domain/smtp-profile';
 import type { SmtpProfileView } from '@server/profiles';
 import type { ApiError } from '@/lib/api-client';
 import type { SmtpCheck } from '@/lib/api-types';
@@ -33,6 +33,17 @@ export interface ProfileValues {
   ratePerSecond: string;
   maxConnections: string;
   dailyCap: string;
+  /** Limits shaped like providers' (domain/send-limits.ts): per minute, per hour; the daily cap 'calendar' or 'rolling'. */
+  perMinute: string;
+  perHour: string;
+  dailyCapWindow: string;
+  timeZone: string;
+  /** The warm-up: off while its start is ''; the weekdays as ISO digits ('12345': Monday to Friday). */
+  warmupStart: string;
+  warmupFirst: string;
+  warmupFactor: string;
+  warmupTarget: string;
+  warmupDays: string;
   /** Hours a send is retried on temporary failures before its recipient fails. */
   retryForHours: string;
   /** 'resend' or 'hold': what happens to a send whose outcome is unknown. */
@@ -127,6 +138,15 @@ export function initialFormState(init: {
       ratePerSecond: text(profile?.ratePerSecond),
       maxConnections: text(profile?.maxConnections ?? 5),
       dailyCap: text(profile?.dailyCap),
+      perMinute: text(profile?.perMinute),
+      perHour: text(profile?.perHour),
+      dailyCapWindow: profile?.dailyCapWindow ?? NO_MORE_LIMITS.dailyCapWindow,
+      timeZone: profile?.timeZone ?? NO_MORE_LIMITS.timeZone,
+      warmupStart: profile?.warmupStart ?? '',
+      warmupFirst: text(profile?.warmupFirst ?? NO_MORE_LIMITS.warmupFirst),
+      warmupFactor: text(profile?.warmupFactor ?? NO_MORE_LIMITS.warmupFactor),
+      warmupTarget: text(profile?.warmupTarget ?? NO_MORE_LIMITS.warmupTarget),
+      warmupDays: profile?.warmupDays ?? NO_MORE_LIMITS.warmupDays,
       retryForHours: text(profile?.retryForHours ?? 72),
       uncertainPolicy: profile?.uncertainPolicy ?? 'resend',
       guardWindow: text(profile?.guardWindow ?? GUARD_DEFAULTS.guardWindow),
@@ -180,7 +200,10 @@ export function smtpFormReducer(state: SmtpFormState, action: SmtpFormAction): S
           secure: p.secure,
           requireTls: p.requireTls,
           ratePerSecond: text(p.ratePerSecond),
+          perMinute: text(p.perMinute),
+          perHour: text(p.perHour),
           dailyCap: text(p.dailyCap),
+          dailyCapWindow: p.dailyCapWindow,
         },
         outcomes: { ...state.outcomes, test: undefined },
       };
@@ -249,6 +272,7 @@ function numberOr<T>(value: string, blank: T): number | string | T {
 /** The form as SmtpProfileInput (what the API reads); an empty password means "keep the saved one". */
 export function toInput(v: ProfileValues) {
   const uncertainPolicy: 'hold' | 'resend' = v.uncertainPolicy === 'hold' ? 'hold' : 'resend';
+  const dailyCapWindow: 'calendar' | 'rolling' = v.dailyCapWindow === 'rolling' ? 'rolling' : 'calendar';
   return {
     name: v.name,
     description: v.description,
@@ -268,6 +292,15 @@ export function toInput(v: ProfileValues) {
     ratePerSecond: numberOr(v.ratePerSecond, null),
     maxConnections: numberOr(v.maxConnections, undefined),
     dailyCap: numberOr(v.dailyCap, null),
+    perMinute: numberOr(v.perMinute, null),
+    perHour: numberOr(v.perHour, null),
+    dailyCapWindow,
+    timeZone: v.timeZone.trim(),
+    warmupStart: v.warmupStart.trim(),
+    warmupFirst: numberOr(v.warmupFirst, undefined),
+    warmupFactor: numberOr(v.warmupFactor, undefined),
+    warmupTarget: numberOr(v.warmupTarget, undefined),
+    warmupDays: v.warmupDays,
     retryForHours: numberOr(v.retryForHours, undefined),
     uncertainPolicy,
     guardWindow: numberOr(v.guardWindow, undefined),

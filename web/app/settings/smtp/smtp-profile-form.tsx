@@ -21,7 +21,8 @@ import type {
 import { PresetHints } from '@/app/settings/smtp/preset-hints';
 import { initialFormState, invalidFields, serverMoved, smtpFormReducer, toInput } from '@/app/settings/smtp/smtp-form-state';
 import { GuardSection } from '@/app/settings/smtp/guard-section';
-import { LimitsSection, ProfileSection, SenderSection, ServerSection, SharingSection, TlsTrustSection } from '@/app/settings/smtp/smtp-form-sections';
+import { LimitsSection } from '@/app/settings/smtp/limits-section';
+import { ProfileSection, SenderSection, ServerSection, SharingSection, TlsTrustSection } from '@/app/settings/smtp/smtp-form-sections';
 
 interface Props {
   /** The saved profile when editing; absent for a new one. */

@@ -70,7 +70,20 @@ export default async function SmtpProfilePage({ params, searchParams }: Props) {
         {pace.learnedRate !== null ? ' (learned from the server’s answers)' : ''}
         {pace.lastSlowdown ? ` · last slow-down ${formatTime(pace.lastSlowdown.at)}: “${pace.lastSlowdown.reply}”` : ''}
         {pace.sentToday > 0 ? ` · ${formatCount(pace.sentToday, locale)} accepted today` : ''}
+        {pace.allowanceToday !== null ? ` · today allows ${formatCount(pace.allowanceToday, locale)}` : ''}
       </p>
+      {pace.warmup && (
+        <p className="muted" data-testid="profile-warmup">
+          Warm-up:{' '}
+          {pace.warmup.state === 'not started'
+            ? `starts on ${row.warmupStart}; nothing is sent before.`
+            : pace.warmup.state === 'done'
+              ? 'done: the target was reached, only the limits apply.'
+              : pace.warmup.sendingDay
+                ? `day ${pace.warmup.dayOfRamp} of ${pace.warmup.rampDays}, ${formatCount(pace.warmup.allowance, locale)} messages today.`
+                : `not a sending day: nothing today (day ${pace.warmup.dayOfRamp} of ${pace.warmup.rampDays} done).`}
+        </p>
+      )}
       <SmtpProfileForm
         key={profile.id}
         profile={profile}
