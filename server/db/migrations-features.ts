@@ -19,6 +19,7 @@ import { guardMigrations } from './migrations-guard';
 import { listTriggerMigrations } from './migrations-list-trigger';
 import { storyMigrations } from './migrations-story';
 import { paceMigrations } from './migrations-pace';
+import { trackingMigrations } from './migrations-tracking';
 
 export const featureMigrations: Record<string, Migration> = {
   ...eventMigrations,
@@ -40,4 +41,5 @@ export const featureMigrations: Record<string, Migration> = {
   ...listTriggerMigrations,
   ...storyMigrations,
   ...paceMigrations,
+  ...trackingMigrations,
 };

@@ -45,6 +45,8 @@ export interface Tables {
      * API, kept for those runs' history. A flow nothing refers to is removed instead.
      */
     deletedAt: Generated<string | null>;
+    /** 1: its messages' links go through signed redirects and carry an open pixel (migration 450; its owner's choice, off by default). */
+    trackEngagement: Generated<number>;
   };
   flowVersions: {
     flowId: string;
@@ -188,6 +190,21 @@ export interface Tables {
     throttles: number;
     /** JSON: [reply, count][] of the replies counted against the profile in the group, the commonest first. */
     replies: string;
+  };
+  /** An open (the pixel fetched) or a click (a tracked link followed), migration 450. */
+  trackingEvents: {
+    id: Generated<number>;
+    kind: 'open' | 'click';
+    runId: string;
+    nodeId: string;
+    contactId: string;
+    /** A click's link: its place in the message and its address; an open: -1 and ''. */
+    linkIndex: number;
+    url: string;
+    at: number;
+    userAgent: string;
+    /** 1: a privacy proxy, a prefetch right after delivery, or a link scanner, not a person. */
+    machine: number;
   };
   /** An SMTP profile shared with an agent; isDefault marks the agent's default sender (one per agent). */
   smtpProfileAgents: { profileId: string; userId: string; isDefault: number };
