@@ -4,8 +4,10 @@
  * (server/tracking.ts, `isMachine`). Recording is rate-limited per client address; the reader gets their
  * pixel and their redirect either way, and a token that does not verify records nothing.
  */
+import { visibleFlow, visibleRun } from './access';
 import type { Db } from './db';
-import { recordTrackingEvent, sentAt } from './db/tracking';
+import { engagementCounts, flowTracking, recordTrackingEvent, type StepEngagement, sentAt, setFlowTracking } from './db/tracking';
+import type { Actor } from './profiles';
 import { RateLimit } from './rate-limits';
 import { isMachine, type TrackingToken, verifyTrackingToken } from './tracking';
 
@@ -46,4 +48,22 @@ export async function recordClick(db: Db, secrets: Buffer[], token: string, user
   if (!click) return null;
   await record(db, click, userAgent, client);
   return click.url;
+}
+
+/** Whether the flow tracks opens and clicks, for who may see it (its owner, admins; 404 otherwise). */
+export async function flowTrackingAs(db: Db, actor: Actor, flowId: string): Promise<boolean> {
+  await visibleFlow(db, actor, flowId);
+  return flowTracking(db, flowId);
+}
+
+/** Switches opens and clicks on or off for the flow's messages from now on: its owner and admins only. */
+export async function setFlowTrackingAs(db: Db, actor: Actor, flowId: string, on: boolean): Promise<void> {
+  await visibleFlow(db, actor, flowId);
+  await setFlowTracking(db, flowId, on);
+}
+
+/** The run's opens and clicks per Send step and link, for who may see the run (404 otherwise). */
+export async function runEngagementAs(db: Db, actor: Actor, runId: string): Promise<StepEngagement[]> {
+  await visibleRun(db, actor, runId);
+  return engagementCounts(db, runId);
 }

@@ -6,6 +6,7 @@
 import type { Generated } from 'kysely';
 import type { AttributeType, SubscriptionStatus } from '../../domain/contact';
 import type { ImportProblemKind, ImportStatus } from '../../domain/contact-import';
+import type { TrackingTables } from './tracking-tables';
 
 /**
  * Where a recipient of a run is: pending at a step (due at dueAt; before that it is waiting in a delay),
@@ -29,7 +30,7 @@ export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain' | 'ski
  * The app database (data/dripline.db). It also holds a `sandbox_messages` table from before the sandbox
  * had a database of its own (migration 001): left as it was, never read.
  */
-export interface Tables {
+export interface Tables extends TrackingTables {
   /** ownerId: who created it (null: from before owners, until setup gives it to the first admin). */
   flows: {
     id: string;
@@ -190,21 +191,6 @@ export interface Tables {
     throttles: number;
     /** JSON: [reply, count][] of the replies counted against the profile in the group, the commonest first. */
     replies: string;
-  };
-  /** An open (the pixel fetched) or a click (a tracked link followed), migration 450. */
-  trackingEvents: {
-    id: Generated<number>;
-    kind: 'open' | 'click';
-    runId: string;
-    nodeId: string;
-    contactId: string;
-    /** A click's link: its place in the message and its address; an open: -1 and ''. */
-    linkIndex: number;
-    url: string;
-    at: number;
-    userAgent: string;
-    /** 1: a privacy proxy, a prefetch right after delivery, or a link scanner, not a person. */
-    machine: number;
   };
   /** An SMTP profile shared with an agent; isDefault marks the agent's default sender (one per agent). */
   smtpProfileAgents: { profileId: string; userId: string; isDefault: number };
