@@ -268,6 +268,9 @@ describe('the Condition node in the editor', () => {
     // A junk token is a 404 page, never a redirect.
     const junk = await fetch(`${product.web}/t/c/not-a-token`, { redirect: 'manual' });
     expect([junk.status, junk.headers.get('location')]).toEqual([404, null]);
+    // The pixel is an image whatever its token (a junk one records nothing).
+    const pixel = await fetch(`${product.web}/t/o/junk.gif`);
+    expect([pixel.status, pixel.headers.get('content-type'), (await pixel.arrayBuffer()).byteLength]).toEqual([200, 'image/gif', 42]);
 
     // Ada opens her message in the sandbox and clicks its link: through the tracked redirect to the target.
     const browser = await product.logIn(admin, '/sandbox');
