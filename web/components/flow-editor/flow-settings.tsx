@@ -27,7 +27,7 @@ export function FlowSettings({ flowId }: { flowId: string }) {
       <div className="panel__head">
         <h2>Flow settings</h2>
       </div>
-      <label className="checkbox" htmlFor={id}>
+      <label className="check-field" htmlFor={id}>
         <input
           id={id}
           type="checkbox"
