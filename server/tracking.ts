@@ -8,6 +8,7 @@
  * they are.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { CONTROL_CHARACTERS } from '../domain/text';
 
 /** Whose message a token is about: the same triple as the send ledger's key. */
 export interface TrackedMessage {
@@ -57,7 +58,8 @@ export function verifyTrackingToken(secrets: Buffer[], kind: TrackingToken['kind
   return { kind, runId, nodeId, contactId, linkIndex, url };
 }
 
-const isWebLink = (url: string) => /^https?:\/\/[^\s]/i.test(url);
+/** An http(s) address with no white space or control characters (it goes into a Location header as it is). */
+const isWebLink = (url: string) => /^https?:\/\/\S+$/i.test(url) && !CONTROL_CHARACTERS.test(url);
 const base = (publicUrl: string) => publicUrl.replace(/\/+$/, '');
 const unescapeHtml = (s: string) =>
   s.replace(

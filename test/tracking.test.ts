@@ -46,6 +46,9 @@ describe('tracking tokens', () => {
     // Signed, but not a web address: never followed.
     const js = trackingToken(secret, { kind: 'click', ...message, linkIndex: 0, url: 'javascript:alert(1)' });
     expect(verifyTrackingToken([secret], 'click', js)).toBeNull();
+    // Nor one that would break the Location header.
+    const split = trackingToken(secret, { kind: 'click', ...message, linkIndex: 0, url: 'https://shop.example.test/\r\nSet-Cookie: a=1' });
+    expect(verifyTrackingToken([secret], 'click', split)).toBeNull();
   });
 });
 
