@@ -276,6 +276,7 @@ describe('the Condition node in the editor', () => {
     const browser = await product.logIn(admin, '/sandbox');
     const { page } = browser;
     await page.getByTestId('sandbox-message').filter({ hasText: 'ada@example.test' }).filter({ hasText: 'Sale' }).click();
+    await page.getByTestId('message-tab-html').click();
     const frame = page.frameLocator('[data-testid="sandbox-message-html"]');
     const link = frame.getByRole('link', { name: 'see the sale' });
     expect(await link.getAttribute('href')).toMatch(new RegExp(`^${product.web}/t/c/`));
