@@ -226,6 +226,7 @@ describe('the Condition node in the editor', () => {
           data: {
             profileId: 'sandbox',
             subject: 'Sale',
+            format: 'html',
             text: text(`Sale: ${target}`),
             html: `<p>Hi {{name}}, <a href="${target}">see the sale</a></p>`,
           },
