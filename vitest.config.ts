@@ -88,6 +88,7 @@ export const UNIT_TESTS = [
   'test/templates-print.test.ts',
   'test/template-variables.test.ts',
   'test/temporal-codec.test.ts',
+  'test/tracking.test.ts',
   'test/unit-list.test.ts',
   'test/user-deletion.test.ts',
   'test/webhook.test.ts',

@@ -19,6 +19,10 @@ import { recipientStory, when } from '../server/runs/story';
 import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
 import { conditionFlow } from './condition-flows';
 import { root } from './helpers';
+import { saveFlowDraft } from '../server/db/flows';
+import { setFlowTracking } from '../server/db/tracking';
+import { recordClick } from '../server/engagement';
+import { wakeSignal } from '../workflows/contracts';
 
 const CONTACTS = 300;
 let env: CampaignEnv;
@@ -223,5 +227,69 @@ describe('a campaign with a Condition', () => {
     if (process.env.DRIPLINE_RECORD_HISTORY === '1') {
       fs.writeFileSync(path.join(root, 'test', 'histories', 'campaign-cancelled.json'), historyToJSON(await handle.fetchHistory()));
     }
+  });
+});
+
+describe('a campaign with a Condition on clicks', () => {
+  it('takes the "clicked" branch for the contacts who followed a tracked link of the earlier send, Otherwise for the rest', async () => {
+    const at = { x: 0, y: 0 };
+    const text = (subject: string) => `Hi {{name}}, ${subject}`;
+    const graph = {
+      schemaVersion: 1,
+      nodes: [
+        { id: 'trigger', type: 'trigger', position: at, data: { source: 'audience' } },
+        {
+          id: 'first',
+          type: 'sendEmail',
+          position: at,
+          data: { profileId: 'sandbox', subject: 'Sale', text: text('Sale: https://shop.example.test/sale') },
+        },
+        // The marketer's Delay: time for the click to come (the test ends it once the click is in).
+        { id: 'wait', type: 'delay', position: at, data: { mode: 'fixed', amount: 1, unit: 'hours' } },
+        {
+          id: 'split',
+          type: 'condition',
+          position: at,
+          data: {
+            branches: [
+              { id: 'clicked', label: 'Clicked', test: { kind: 'engaged', sendNodeId: 'first', action: 'clicked', within: 1, unit: 'days' } },
+            ],
+          },
+        },
+        { id: 'follow', type: 'sendEmail', position: at, data: { profileId: 'sandbox', subject: 'Follow-up', text: text('Follow-up') } },
+        { id: 'end', type: 'exit', position: at, data: {} },
+      ],
+      edges: [
+        { id: 'e1', source: 'trigger', target: 'first' },
+        { id: 'e2', source: 'first', target: 'wait' },
+        { id: 'e3', source: 'wait', target: 'split' },
+        { id: 'e4', source: 'split', target: 'follow', sourceHandle: 'clicked' },
+        { id: 'e5', source: 'split', target: 'end', sourceHandle: 'otherwise' },
+        { id: 'e6', source: 'follow', target: 'end' },
+      ],
+    } as FlowGraph;
+    const contactIds = [id(10), id(11), id(12), id(13)];
+    await saveFlowDraft(env.db, { id: 'clicks', name: 'clicks', graph });
+    await setFlowTracking(env.db, 'clicks', true);
+    const before = env.received.length;
+    const { runId, handle } = await env.run('clicks', graph, { audience: { kind: 'contacts', contactIds } });
+    await until('everyone sent the sale and waiting in the Delay', async () => (await recipientCounts(env.db, runId, Date.now())).waiting === 4);
+
+    // Contacts 10 and 12 follow the link of their own message (its token, as the SMTP server received it).
+    const sale = env.received.slice(before);
+    expect(sale).toHaveLength(4);
+    for (const n of [10, 12]) {
+      const message = sale.find((m) => m.to === `person${n}@example.test`);
+      const link = /https:\/\/dripline\.example\.test\/t\/c\/(\S+)/.exec(message?.text ?? '')?.[1] ?? '';
+      const to = await recordClick(env.db, [Buffer.alloc(32, 3)], link, 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0', '10.0.0.1');
+      expect(to).toBe('https://shop.example.test/sale');
+    }
+    expect(sale.every((m) => !m.text.includes('https://shop.example.test/sale'))).toBe(true);
+    // The Delay ends now.
+    await env.db.updateTable('runRecipients').set({ dueAt: Date.now() }).where('runId', '=', runId).execute();
+    await handle.signal(wakeSignal);
+    expect(await handle.result()).toMatchObject({ status: 'completed', sent: 6, failed: 0 });
+    const followUps = env.received.slice(before).filter((m) => m.text.includes('Follow-up'));
+    expect(followUps.map((m) => m.to).sort()).toEqual(['person10@example.test', 'person12@example.test']);
   });
 });

@@ -123,3 +123,35 @@ describe('compile: Condition', () => {
     );
   });
 });
+
+describe('compile: a Condition on opens and clicks', () => {
+  const clicked = (sendNodeId: string, within: unknown = 2): ConditionTest =>
+    ({ kind: 'engaged', sendNodeId, action: 'clicked', within, unit: 'days' }) as ConditionTest;
+  const engagedFlow = (test: ConditionTest) =>
+    structuredClone(
+      conditionFlow({ profileId: 'sandbox', first: 'Sale', branches: [{ id: 'clicked', label: 'Clicked', test, subject: 'Follow-up' }] }),
+    ) as Loose;
+
+  it('compiles a test on an earlier Send Email, which then does not go on after a failure', () => {
+    const result = compile(engagedFlow(clicked('first')), meta);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.plan.steps.split).toMatchObject({ branches: [{ id: 'clicked', test: clicked('first'), next: 'send-clicked' }] });
+    expect(result.plan.steps.first).not.toHaveProperty('continueOnFailure');
+  });
+
+  it('refuses a Send Email that is not in the flow or not before the Condition, and a time limit that is not a whole number', () => {
+    expect(errorsOf(engagedFlow(clicked('nowhere')))).toContainEqual(
+      expect.objectContaining({ nodeId: 'split', field: 'data.branches.0.test.sendNodeId', message: expect.stringMatching(/not in this flow/) }),
+    );
+    expect(errorsOf(engagedFlow(clicked('send-clicked')))).toContainEqual(
+      expect.objectContaining({
+        nodeId: 'split',
+        field: 'data.branches.0.test.sendNodeId',
+        message: expect.stringMatching(/comes before it on every path/),
+      }),
+    );
+    expect(errorsOf(engagedFlow(clicked('first', 1.5)))).toContainEqual(
+      expect.objectContaining({ message: 'within must be a whole number, e.g. 3' }),
+    );
+  });
+});

@@ -9,11 +9,12 @@ import { getSessionCookie } from 'better-auth/cookies';
 import { NextResponse, type NextRequest } from 'next/server';
 
 /**
- * Paths that never need a session: the login page, the unsubscribe page (its token says who), files
+ * Paths that never need a session: the login page, the unsubscribe page (its token says who), tracked
+ * links and the open pixel (/t/…: their signed tokens say whose), files
  * (icon.svg, robots.txt, ...) and the operator's endpoints (/metrics checks its own token).
  */
 export function isPublicPath(pathname: string): boolean {
-  if (pathname.startsWith('/unsubscribe/')) return true;
+  if (pathname.startsWith('/unsubscribe/') || pathname.startsWith('/t/')) return true;
   if (pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics') return true;
   return pathname === '/login' || pathname.startsWith('/login/') || /\/[^/]+\.[A-Za-z0-9]+$/.test(pathname);
 }

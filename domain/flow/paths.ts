@@ -112,8 +112,8 @@ function reachableAvoiding(triggerId: string, target: string, avoid: string, out
 }
 
 /**
- * Each send-outcome test must name a Send Email that every path to its Condition goes through; returns
- * the errors and the Send Email nodes whose outcome some Condition tests.
+ * Each send-outcome test, and each test on opens and clicks, must name a Send Email that every path to
+ * its Condition goes through; returns the errors and the Send Email nodes whose outcome some Condition tests.
  */
 export function sendOutcomeChecks(
   triggerId: string,
@@ -126,7 +126,7 @@ export function sendOutcomeChecks(
   for (const node of nodes) {
     if (node.type !== 'condition') continue;
     node.data.branches.forEach((branch, i) => {
-      if (branch.test.kind !== 'sendOutcome') return;
+      if (branch.test.kind !== 'sendOutcome' && branch.test.kind !== 'engaged') return;
       const field = `data.branches.${i}.test.sendNodeId`;
       const send = byId.get(branch.test.sendNodeId);
       if (send?.type !== 'sendEmail') {
@@ -141,7 +141,7 @@ export function sendOutcomeChecks(
           field,
           message: `Branch '${branch.label}' tests ${nodeTitle(send)}, but a path reaches this Condition without it; choose a Send Email that comes before it on every path`,
         });
-      } else tested.add(send.id);
+      } else if (branch.test.kind === 'sendOutcome') tested.add(send.id);
     });
   }
   return { errors, tested };

@@ -2,8 +2,8 @@
  * What a Condition step needs to know of its contacts, read in one go for a page of them: the contact
  * (attributes, email, name), its membership of the lists the step tests, which of the tested segments
  * it matches (each segment's rules evaluated by the database for the whole chunk, `filterCondition`),
- * and the outcome of each Send Email the step tests, from the send ledger (SENT: sent, FAILED: failed,
- * else skipped).
+ * the outcome of each Send Email the step tests, from the send ledger (SENT: sent, FAILED: failed,
+ * else skipped), and the opens and clicks of those whose opens and clicks it tests (server/db/tracking.ts).
  */
 import type { ConditionFacts, ConditionStep, SendOutcome } from '../../domain/flow/nodes/condition';
 import { testedBy } from '../../domain/flow/nodes/condition';
@@ -11,6 +11,7 @@ import { ContactAttributes } from '../../domain/contact';
 import type { Db } from '.';
 import { filterCondition } from './contact-filter';
 import { getSegment } from './segments';
+import { engagementOf } from './tracking';
 
 const CHUNK = 500;
 
@@ -32,7 +33,7 @@ export async function conditionFacts(
   /** Outcomes the caller already knows (a journey keeps its own): the ledger is not read for them. */
   knownSends?: Readonly<Record<string, SendOutcome>>,
 ): Promise<Map<string, ConditionFacts>> {
-  const { listIds, segmentIds, sendNodeIds } = testedBy(step);
+  const { listIds, segmentIds, sendNodeIds, engagedNodeIds } = testedBy(step);
   const fromLedger = knownSends ? [] : sendNodeIds;
   const needsContact = step.branches.some((b) => b.test.kind === 'attributes');
   // Each segment's rules as saved now; a segment deleted since publishing matches nobody.
@@ -53,6 +54,12 @@ export async function conditionFacts(
         segments: new Set(),
         sends: knownSends ?? {},
       });
+    }
+    if (engagedNodeIds.length > 0) {
+      for (const [contactId, engagement] of await engagementOf(db, runId, ids, engagedNodeIds)) {
+        const f = facts.get(contactId);
+        if (f) f.engagement = engagement;
+      }
     }
     for (const segment of segments) {
       const members = await db.selectFrom('contacts').select('id').where('id', 'in', ids).where(filterCondition(db, segment.filter)).execute();

@@ -87,6 +87,8 @@ export async function eraseContact(db: Db, contactId: string): Promise<{ email: 
     await trx.updateTable('journeyConversions').set({ contactId: anon }).where('contactId', '=', contactId).execute();
     // What the campaign decided for them (waits, windows, branches) stays with the run's story, under the stand-in id.
     await trx.updateTable('recipientEvents').set({ contactId: anon }).where('contactId', '=', contactId).execute();
+    // Their opens and clicks still count in the run's report, under the stand-in id, without their user agent.
+    await trx.updateTable('trackingEvents').set({ contactId: anon, userAgent: '' }).where('contactId', '=', contactId).execute();
 
     // Event entries stay (their id is a journey's runId in the log), without the contact or the client's key.
     const entries = await trx.selectFrom('eventEntries').select(['id', 'idempotencyKey']).where('contactId', '=', contactId).execute();

@@ -24,6 +24,7 @@ import { poolMigrations } from './migrations-pools';
 import { segmentTriggerMigrations } from './migrations-segment-trigger';
 import { reportMigrations } from './migrations-report';
 import { sendLimitMigrations } from './migrations-send-limits';
+import { trackingMigrations } from './migrations-tracking';
 
 export const featureMigrations: Record<string, Migration> = {
   ...eventMigrations,
@@ -50,4 +51,5 @@ export const featureMigrations: Record<string, Migration> = {
   ...segmentTriggerMigrations,
   ...reportMigrations,
   ...sendLimitMigrations,
+  ...trackingMigrations,
 };

@@ -7,6 +7,8 @@ import type { Generated } from 'kysely';
 import type { AttributeType, SubscriptionStatus } from '../../domain/contact';
 import type { ImportProblemKind, ImportStatus } from '../../domain/contact-import';
 import type { LimitFields } from '../../domain/send-limits';
+import type { PaceTables } from './pace-tables';
+import type { TrackingTables } from './tracking-tables';
 
 /**
  * Where a recipient of a run is: pending at a step (due at dueAt; before that it is waiting in a delay),
@@ -30,7 +32,7 @@ export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'uncertain' | 'ski
  * The app database (data/dripline.db). It also holds a `sandbox_messages` table from before the sandbox
  * had a database of its own (migration 001): left as it was, never read.
  */
-export interface Tables {
+export interface Tables extends TrackingTables, PaceTables {
   /** ownerId: who created it (null: from before owners, until setup gives it to the first admin). */
   flows: {
     id: string;
@@ -46,6 +48,8 @@ export interface Tables {
      * API, kept for those runs' history. A flow nothing refers to is removed instead.
      */
     deletedAt: Generated<string | null>;
+    /** 1: its messages' links go through signed redirects and carry an open pixel (migration 450; its owner's choice, off by default). */
+    trackEngagement: Generated<number>;
   };
   flowVersions: {
     flowId: string;
@@ -320,59 +324,6 @@ export interface Tables {
   frequencyCap: { id: number; maxEmails: number; periodHours: number; updatedAt: string };
   /** The report's settled minutes (migration 460, server/db/run-report.ts): per run, minute (ISO, to the minute), step and what happened, how many. */
   runReportMinutes: { runId: string; minute: string; nodeId: string; what: string; n: number };
-  /** Per-profile throttle state shared by every worker: see throttle.ts. */
-  smtpThrottle: {
-    profileId: string;
-    tatUs: number;
-    /** The slot the last reservation got (µs). */
-    slotUs: number;
-    day: string;
-    dayCount: number;
-    /** The effective rate learned from the server's answers (messages/s); null while none is known. */
-    rate: number | null;
-    decreaseAfterUs: number;
-    increaseAfterUs: number;
-    /** Messages the server accepted: in second accSec (epoch seconds), and in the second before it. */
-    accSec: number;
-    accCount: number;
-    accPrev: number;
-    /** Connections the server tolerates, learned from "too many connections"; null: the profile's own. */
-    connLimit: number | null;
-    connChangeAfterUs: number;
-    /** Until when the schedule is still warming up after an idle second (its slots a little wider). */
-    warmUntilUs: number;
-    /** Throttle replies: in second thrSec, and in the second before it. */
-    thrSec: number;
-    thrCount: number;
-    thrPrev: number;
-    /** The share of throttle replies that prompted this slow-down episode's cut (0: not measured yet), and the learned rate before it (-1: no episode; -2: none was learned). */
-    episodeShare: number;
-    episodeFrom: number;
-    /** Messages accepted and throttle replies since the episode's last cut (what its next decision goes by). */
-    epAcc: number;
-    epThr: number;
-    /** Until when throttle replies are taken as the server shedding load whatever the pace: retried, no cut. */
-    sheddingUntilUs: number;
-    /** The server's window (server/smtp/pace-controller.ts): counted since windowSinceUs, windowAccepted accepted since, the last at lastAcceptedUs. */
-    windowSinceUs: number;
-    windowAccepted: number;
-    lastAcceptedUs: number;
-    /** When the last throttle reply came. */
-    lastRefusedUs: number;
-    /** What the learned window surely does not sustain (messages/s; 0: none known). */
-    ceilingRate: number;
-    /** When the back-off began. */
-    pausedSinceUs: number;
-    /** Throttle replies since the last accepted message, and what the window had accepted at the first (-1: none). */
-    inRow: number;
-    quota: number;
-    /** The back-off (0: none): no send before pausedUntilUs. The server's window as learned. */
-    backoffMs: number;
-    pausedUntilUs: number;
-    windowMs: number;
-    slowdownAt: string | null;
-    slowdownReply: string | null;
-  };
   /** Each events API request by API key and idempotency key: its body's hash, and its answer (JSON) once given (server/event-requests.ts). */
   eventRequests: { apiKeyId: string; idempotencyKey: string; bodyHash: string; answer: string | null; createdAt: string };
   /** Failed sign-ins per email (any email, known or not) and client IP, for the sign-in lockout (server/sign-in-lockout.ts). */

@@ -17,6 +17,7 @@ import { composeMessage, messageIdFor } from '../smtp/message';
 import { CLAIM_LEASE_MS } from '../smtp/send-leases';
 import type { TransportPool } from '../smtp/transport-pool';
 import { unsubscribeLinks } from '../unsubscribe';
+import { tracksEngagement } from '../db/tracking';
 import { metrics, since } from '../metrics';
 
 /** Sends claimed in the ledger at a time. */
@@ -71,6 +72,8 @@ export class BatchClaims {
   private claiming: Promise<void> | undefined;
   /** The workspace's frequency cap, read once per batch. */
   private cap: Promise<FrequencyCap | undefined> | undefined;
+  /** Whether the run's flow tracks opens and clicks, read once per batch. */
+  private tracking: Promise<boolean> | undefined;
   private claimedCount: number;
   private exhausted = false;
 
@@ -129,8 +132,11 @@ export class BatchClaims {
   /** The message (composed again for a send whose bytes are not ready); throws what composing it threw at its claim. */
   async compose(r: Queued): Promise<Mail.Options> {
     if (r.composeError) throw r.composeError;
-    const { profile, step, publicUrl, messageIdSecret } = this.c;
-    return composeMessage(profile, r, step, r.messageId, unsubscribeLinks(publicUrl, messageIdSecret, profile.unsubscribeMailbox, r.contactId));
+    const { db, profile, step, publicUrl, messageIdSecret, runId, nodeId } = this.c;
+    this.tracking ??= tracksEngagement(db, runId);
+    const tracking = (await this.tracking) ? { publicUrl, secret: messageIdSecret, message: { runId, nodeId, contactId: r.contactId } } : undefined;
+    const links = unsubscribeLinks(publicUrl, messageIdSecret, profile.unsubscribeMailbox, r.contactId);
+    return composeMessage(profile, r, step, r.messageId, { ...links, tracking });
   }
 
   private async claimMore(): Promise<void> {

@@ -42,6 +42,7 @@ import { composeMessage, messageIdFor } from '../smtp/message';
 import { lateEnough } from '../smtp/pace';
 import type { TransportPool } from '../smtp/transport-pool';
 import { isTransactionalRun, unsubscribeLinks } from '../unsubscribe';
+import { tracksEngagement } from '../db/tracking';
 import * as say from './messages';
 import { decide, type SendOutcome } from './policy';
 import { countSend } from '../metrics';
@@ -200,9 +201,10 @@ export async function sendSingle(deps: SingleDeps, input: SendEmailInput, run: D
     const day = slot.day;
     let outcome: SendOutcome;
     let error: unknown;
+    const tracking = !transactional && (await tracksEngagement(db, input.runId)) ? { publicUrl, secret: messageIdSecret, message: key } : undefined;
     try {
       const link = transactional ? {} : unsubscribeLinks(publicUrl, messageIdSecret, profile.unsubscribeMailbox, contact.id);
-      const info = await transport.sendMail(await composeMessage(profile, contact, input, messageId, link));
+      const info = await transport.sendMail(await composeMessage(profile, contact, input, messageId, { ...link, tracking }));
       outcome = { accepted: true, reply: info.response || '250 OK' };
     } catch (err) {
       // Only SMTP errors are classified here; a database error after a send must not look like one.

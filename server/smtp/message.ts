@@ -6,6 +6,7 @@ import type { SmtpProfile } from '../../domain/smtp-profile';
 import { printsVariable } from '../../domain/flow/nodes/send-email';
 import { renderFields, type FieldSource } from '../templates';
 import type { SendKey } from '../db/deliveries';
+import { type TrackingOptions, trackLinks } from '../tracking';
 
 /** The same run, node and contact always get the same Message-ID, so a resend can be recognised as one. */
 export function messageIdFor(secret: Buffer, key: SendKey, fromEmail: string): string {
@@ -70,14 +71,20 @@ function withUnsubscribeFooter(html: string, url: string): string {
  * Yahoo require of bulk senders; with a `mailto:` too where the profile has an unsubscribe mailbox),
  * `{{ unsubscribe_url }}` fills in the body, and a part that does not use it gets the link appended.
  * Templates are Liquid, rendered per contact in a template thread (server/templates.ts), values
- * HTML-escaped in the HTML part; a template that fails throws `TemplateRenderError` (permanent for this contact). Links and images are left as written.
+ * HTML-escaped in the HTML part; a template that fails throws `TemplateRenderError` (permanent for this contact). Links and images are left as written,
+ * unless `tracking` is given (a flow that tracks opens and clicks): then links go through signed redirects and the HTML gets an open pixel (server/tracking.ts).
  */
 export async function composeMessage(
   profile: Pick<SmtpProfile, 'fromName' | 'fromEmail' | 'replyTo'>,
   contact: MessageContact,
   content: MessageContent,
   messageId: string,
-  options: { unsubscribeUrl?: string | undefined; unsubscribeMailto?: string | undefined; until?: number } = {},
+  options: {
+    unsubscribeUrl?: string | undefined;
+    unsubscribeMailto?: string | undefined;
+    until?: number;
+    tracking?: TrackingOptions | undefined;
+  } = {},
 ): Promise<Mail.Options> {
   const url = options.unsubscribeUrl;
   const scope = {
@@ -94,6 +101,8 @@ export async function composeMessage(
     ...(content.html && content.preheader ? [{ name: 'preheader' as const, source: content.preheader, kind: 'html' as const }] : []),
   ];
   const rendered = await renderFields(fields, scope, options.until);
+  // Before the unsubscribe link is added (and a printed one is left alone by trackLinks).
+  if (options.tracking) Object.assign(rendered, trackLinks({ html: rendered.html, text: rendered.text ?? '' }, options.tracking));
   let text = rendered.text ?? '';
   if (url && !printsVariable(content.text, 'unsubscribe_url'))
     text = `${text.replace(/\s+$/, '')}\n\n--\nTo stop receiving these emails, unsubscribe: ${url}\n`;

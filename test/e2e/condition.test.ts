@@ -8,11 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
 import type { FlowResponse } from '../../web/lib/api-types';
 import { root } from '../helpers';
-import { admin, connect, Product, saved } from './product';
+import { Client, Connection } from '@temporalio/client';
+import type { SandboxSummary } from '../../server/db/sandbox';
+import { openDatabase } from '../../server/db';
+import type { FlowPublished } from '../../web/lib/api-types-flows';
+import type { RunStarted } from '../../web/lib/api-types';
+import { campaignWorkflowId, wakeSignal } from '../../workflows/contracts';
+import { eventually } from '../helpers';
+import { admin, connect, portsFor, Product, saved, settledRun } from './product';
 
 let product: Product;
 beforeAll(async () => {
-  product = await Product.start('condition');
+  // Tracked links point where the browser reaches the app (the sandbox's message frame may go only there).
+  product = await Product.start('condition', { DRIPLINE_PUBLIC_URL: `http://127.0.0.1:${portsFor('condition').web}` });
 });
 afterAll(async () => {
   await product?.stop();
@@ -202,5 +210,100 @@ describe('the Condition node in the editor', () => {
       await page.screenshot({ path: path.join(root, 'web', 'public', 'readme', 'editor-condition.png') });
     }
     await browser.close();
+  });
+
+  it('tracks a click in a sandbox message: the browser lands on the link’s target, the run page counts it, the Condition takes “Clicked”', async () => {
+    const target = `${product.web}/healthz`;
+    const text = (subject: string) => `Hi {{name}},\n\n${subject}\n`;
+    const tracked = {
+      schemaVersion: 1,
+      nodes: [
+        { id: 'trigger', type: 'trigger', position: at(0, 0), data: { source: 'audience' } },
+        {
+          id: 'sale',
+          type: 'sendEmail',
+          position: at(0, 100),
+          data: {
+            profileId: 'sandbox',
+            subject: 'Sale',
+            format: 'html',
+            text: text(`Sale: ${target}`),
+            html: `<p>Hi {{name}}, <a href="${target}">see the sale</a></p>`,
+          },
+        },
+        { id: 'wait', type: 'delay', position: at(0, 200), data: { mode: 'fixed', amount: 1, unit: 'hours' } },
+        {
+          id: 'split',
+          type: 'condition',
+          position: at(0, 300),
+          data: {
+            branches: [
+              { id: 'clicked', label: 'Clicked', test: { kind: 'engaged', sendNodeId: 'sale', action: 'clicked', within: 1, unit: 'days' } },
+            ],
+          },
+        },
+        { id: 'follow', type: 'sendEmail', position: at(-200, 400), data: { profileId: 'sandbox', subject: 'Follow-up', text: text('Follow-up') } },
+        { id: 'end', type: 'exit', position: at(0, 500), data: {} },
+      ],
+      edges: [
+        { id: 'e1', source: 'trigger', target: 'sale' },
+        { id: 'e2', source: 'sale', target: 'wait' },
+        { id: 'e3', source: 'wait', target: 'split' },
+        { id: 'e4', source: 'split', target: 'follow', sourceHandle: 'clicked' },
+        { id: 'e5', source: 'split', target: 'end', sourceHandle: 'otherwise' },
+        { id: 'e6', source: 'follow', target: 'end' },
+      ],
+    };
+    const api = product.admin;
+    expect((await api.api('PUT', '/api/flows/tracked', { name: 'Tracked sale', graph: tracked })).status).toBe(200);
+    expect((await api.api<{ enabled: boolean }>('GET', '/api/flows/tracked/tracking')).data).toEqual({ enabled: false });
+    expect((await api.api('PUT', '/api/flows/tracked/tracking', { enabled: 'yes' })).error.message).toMatch(/enabled must be true/);
+    expect((await api.api<{ enabled: boolean }>('PUT', '/api/flows/tracked/tracking', { enabled: true })).data).toEqual({ enabled: true });
+    const version = (await api.api<FlowPublished>('POST', '/api/flows/tracked/publish')).data.version;
+    const { runId } = (await api.api<RunStarted>('POST', '/api/runs', { flowId: 'tracked', version, contactIds: ['ct_ada', 'ct_grace'] })).data;
+    await eventually('both sales in the sandbox', async () => {
+      const mail = (await api.api<SandboxSummary[]>('GET', '/api/sandbox/messages')).data;
+      return mail.filter((m) => m.subject === 'Sale').length === 2 || undefined;
+    });
+
+    // A junk token is a 404 page, never a redirect.
+    const junk = await fetch(`${product.web}/t/c/not-a-token`, { redirect: 'manual' });
+    expect([junk.status, junk.headers.get('location')]).toEqual([404, null]);
+    // The pixel is an image whatever its token (a junk one records nothing).
+    const pixel = await fetch(`${product.web}/t/o/junk.gif`);
+    expect([pixel.status, pixel.headers.get('content-type'), (await pixel.arrayBuffer()).byteLength]).toEqual([200, 'image/gif', 42]);
+
+    // Ada opens her message in the sandbox and clicks its link: through the tracked redirect to the target.
+    const browser = await product.logIn(admin, '/sandbox');
+    const { page } = browser;
+    await page.getByTestId('sandbox-message').filter({ hasText: 'ada@example.test' }).filter({ hasText: 'Sale' }).click();
+    await page.getByTestId('message-tab-html').click();
+    const frame = page.frameLocator('[data-testid="sandbox-message-html"]');
+    const link = frame.getByRole('link', { name: 'see the sale' });
+    expect(await link.getAttribute('href')).toMatch(new RegExp(`^${product.web}/t/c/`));
+    const redirected = page.waitForResponse((r) => r.url().startsWith(`${product.web}/t/c/`));
+    const landed = page.waitForRequest((r) => r.url() === target);
+    await link.click();
+    expect([(await redirected).status(), (await redirected).headers().location]).toEqual([302, target]);
+    await landed;
+
+    // The run page counts it for the Send step and its link.
+    await page.goto(`${product.web}/runs/${runId}`);
+    const row = page.getByTestId('engagement-sale');
+    await row.waitFor();
+    expect(await row.getByTestId('unique-clicks').textContent()).toBe('1');
+    expect(await page.getByTestId('engagement-links').textContent()).toContain(target);
+    await browser.close();
+
+    // The marketer's Delay ends (now, rather than in an hour), and the Condition reads the click.
+    const db = await openDatabase(path.join(product.dataDir, 'dripline.db'));
+    await db.updateTable('runRecipients').set({ dueAt: Date.now() }).where('runId', '=', runId).execute();
+    await db.destroy();
+    const connection = await Connection.connect({ address: `127.0.0.1:${product.ports.temporal}` });
+    await new Client({ connection }).workflow.getHandle(campaignWorkflowId(runId)).signal(wakeSignal);
+    await connection.close();
+    await settledRun(api, runId);
+    const mail = (await api.api<SandboxSummary[]>('GET', '/api/sandbox/messages')).data;
+    expect(mail.filter((m) => m.subject === 'Follow-up').map((m) => m.envelopeTo)).toEqual(['ada@example.test']);
   });
 });

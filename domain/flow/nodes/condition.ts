@@ -21,6 +21,11 @@ export const SEND_OUTCOME_TEXT: Record<SendOutcome, string> = {
   skipped: 'was skipped (contact unsubscribed)',
 };
 
+export const ENGAGEMENTS = ['opened', 'clicked'] as const;
+export type Engagement = (typeof ENGAGEMENTS)[number];
+export const WITHIN_UNITS = ['hours', 'days'] as const;
+const UNIT_MS: Record<(typeof WITHIN_UNITS)[number], number> = { hours: 3_600_000, days: 86_400_000 };
+
 export const ConditionTest = z.discriminatedUnion(
   'kind',
   [
@@ -39,8 +44,26 @@ export const ConditionTest = z.discriminatedUnion(
       sendNodeId: z.string({ error: 'choose an earlier Send Email' }).min(1, 'choose an earlier Send Email').max(64),
       outcome: z.enum(SEND_OUTCOMES, { error: 'outcome must be sent, failed or skipped' }),
     }),
+    /**
+     * A person opened (or clicked a link of) the message of an earlier Send Email within so long of its
+     * sending, as far as recorded when the contact reaches the Condition: a Delay before it gives them the time.
+     */
+    z.object({
+      kind: z.literal('engaged'),
+      sendNodeId: z.string({ error: 'choose an earlier Send Email' }).min(1, 'choose an earlier Send Email').max(64),
+      action: z.enum(ENGAGEMENTS, { error: 'action must be opened or clicked' }),
+      within: z
+        .number({ error: 'within must be a whole number, e.g. 3' })
+        .int('within must be a whole number, e.g. 3')
+        .min(1, 'within must be at least 1')
+        .max(365, 'within is at most 365'),
+      unit: z.enum(WITHIN_UNITS, { error: 'unit must be hours or days' }),
+    }),
   ],
-  { error: 'a test is on attributes, a list, a segment or an earlier send (kind attributes, inList, inSegment or sendOutcome)' },
+  {
+    error:
+      'a test is on attributes, a list, a segment, an earlier send or its opens and clicks (kind attributes, inList, inSegment, sendOutcome or engaged)',
+  },
 );
 export type ConditionTest = z.output<typeof ConditionTest>;
 
@@ -93,6 +116,8 @@ export function describeTest(test: ConditionTest, sendTitle: (nodeId: string) =>
       return `in segment ${test.segmentId}`;
     case 'sendOutcome':
       return `${sendTitle(test.sendNodeId)} ${SEND_OUTCOME_TEXT[test.outcome]}`;
+    case 'engaged':
+      return `${test.action} ${sendTitle(test.sendNodeId)} within ${test.within} ${test.within === 1 ? test.unit.slice(0, -1) : test.unit}`;
   }
 }
 
@@ -146,6 +171,16 @@ export interface ConditionFacts {
   segments: ReadonlySet<string>;
   /** By Send Email node id; a send with no outcome recorded counts as skipped (nothing was sent). */
   sends: Readonly<Record<string, SendOutcome>>;
+  /** By Send Email node id (of those an `engaged` test names): when it was sent, first opened and first clicked by a person (ms). */
+  engagement?: Readonly<Record<string, { sentAt?: number; opened?: number; clicked?: number }>>;
+}
+
+/** Whether a person opened (a click counts as an open: images may be blocked) or clicked within the time after the send. */
+function engaged(test: Extract<ConditionTest, { kind: 'engaged' }>, facts: ConditionFacts): boolean {
+  const e = facts.engagement?.[test.sendNodeId];
+  const times = [e?.clicked, ...(test.action === 'opened' ? [e?.opened] : [])].filter((t): t is number => t !== undefined);
+  if (times.length === 0) return false;
+  return e?.sentAt === undefined || Math.min(...times) - e.sentAt <= test.within * UNIT_MS[test.unit];
 }
 
 export function passes(test: ConditionTest, facts: ConditionFacts): boolean {
@@ -158,6 +193,8 @@ export function passes(test: ConditionTest, facts: ConditionFacts): boolean {
       return facts.segments.has(test.segmentId);
     case 'sendOutcome':
       return (facts.sends[test.sendNodeId] ?? 'skipped') === test.outcome;
+    case 'engaged':
+      return engaged(test, facts);
   }
 }
 
@@ -167,17 +204,24 @@ export function chooseBranch(step: Pick<ConditionStep, 'branches' | 'otherwise'>
   return hit ? { branch: hit.id, next: hit.next } : { branch: OTHERWISE, next: step.otherwise };
 }
 
-/** The lists, segments and Send Email nodes a step's tests look at. */
-export function testedBy(step: Pick<ConditionStep, 'branches'>): { listIds: string[]; segmentIds: string[]; sendNodeIds: string[] } {
+/** The lists, segments and Send Email nodes (their outcomes, their opens and clicks) a step's tests look at. */
+export function testedBy(step: Pick<ConditionStep, 'branches'>): {
+  listIds: string[];
+  segmentIds: string[];
+  sendNodeIds: string[];
+  engagedNodeIds: string[];
+} {
   const lists = new Set<string>();
   const segments = new Set<string>();
   const sends = new Set<string>();
+  const engagedSends = new Set<string>();
   for (const { test } of step.branches) {
     if (test.kind === 'inList') lists.add(test.listId);
     if (test.kind === 'inSegment') segments.add(test.segmentId);
     if (test.kind === 'sendOutcome') sends.add(test.sendNodeId);
+    if (test.kind === 'engaged') engagedSends.add(test.sendNodeId);
   }
-  return { listIds: [...lists], segmentIds: [...segments], sendNodeIds: [...sends] };
+  return { listIds: [...lists], segmentIds: [...segments], sendNodeIds: [...sends], engagedNodeIds: [...engagedSends] };
 }
 
 /**

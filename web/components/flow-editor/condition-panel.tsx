@@ -22,6 +22,7 @@ import { callApi } from '@/lib/api-client';
 import { CharacterCount } from '@/components/character-count';
 import { FilterEditor } from '@/components/filter-editor/filter-editor';
 import { issuesByField, ruleInput, rowsFor, rowsOf } from '@/components/filter-editor/filter-rules';
+import { EngagedFields, defaultEngagedTest } from '@/components/flow-editor/engaged-fields';
 import { FieldError } from '@/components/flow-editor/field-error';
 import { EditorContext } from '@/components/flow-editor/nodes';
 import type { EditorEdge, EditorNode } from '@/components/flow-editor/types';
@@ -67,6 +68,7 @@ const TEST_KINDS: Record<ConditionTest['kind'], string> = {
   inList: 'List membership',
   inSegment: 'Segment membership',
   sendOutcome: 'An earlier send',
+  engaged: 'Opened or clicked',
 };
 
 function defaultTest(kind: ConditionTest['kind'], sendIds: string[]): ConditionTest {
@@ -74,6 +76,7 @@ function defaultTest(kind: ConditionTest['kind'], sendIds: string[]): ConditionT
   if (kind === 'attributes') return { kind, filter: { match: 'all', rules: [{ field: 'email', op: 'exists' }] } };
   if (kind === 'inList') return { kind, listId: '' };
   if (kind === 'inSegment') return { kind, segmentId: '' };
+  if (kind === 'engaged') return defaultEngagedTest(sendIds);
   return { kind, sendNodeId: sendIds[0] ?? '', outcome: 'failed' };
 }
 
@@ -180,7 +183,12 @@ function TestFields(props: {
           </select>
         </>
       )}
-      <FieldError errors={props.errors} field={field} exact={['', '.kind', '.listId', '.segmentId', '.sendNodeId', '.outcome']} />
+      {test.kind === 'engaged' && <EngagedFields test={test} sends={props.sends} testId={props.testId} onChange={onChange} />}
+      <FieldError
+        errors={props.errors}
+        field={field}
+        exact={['', '.kind', '.listId', '.segmentId', '.sendNodeId', '.outcome', '.action', '.within', '.unit']}
+      />
     </>
   );
 }

@@ -1,5 +1,6 @@
 'use client';
 /** Beside the canvas: the selected node or connection, the flow's problems, and its published versions. */
+import { FlowSettings } from '@/components/flow-editor/flow-settings';
 import type { Connection } from '@xyflow/react';
 import Link from 'next/link';
 import type { FlowError } from '@domain/flow/compile';
@@ -68,6 +69,8 @@ export function EditorSidebar(props: {
       )}
 
       <ErrorList errors={props.errors} nodeLabel={nodeLabel} onFocus={props.onFocusNode} />
+
+      <FlowSettings flowId={flowId} />
 
       <div className="panel">
         <div className="panel__head">

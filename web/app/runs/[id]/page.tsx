@@ -4,6 +4,7 @@ import { mayOpenTemporal, mayUseFlow } from '@server/access';
 import { listProfiles } from '@server/profiles';
 import { temporalWorkflowUrl } from '@server/config';
 import { runPage } from '@server/runs/report';
+import { runEngagementAs } from '@server/engagement';
 import { describeFilter } from '@domain/contact-filter';
 import { CONTROL_CHARACTERS } from '@domain/text';
 import { DeliveryLogFilter, LogPage, REASON_LABELS, RECONCILE_SET_LABELS, ReconcileSelection } from '@domain/delivery-log';
@@ -23,6 +24,7 @@ import { RunReportSection } from './run-report';
 import { RunControls } from './run-controls';
 import { RunSchedule } from './run-schedule';
 import { SenderPaces } from './sender-paces';
+import { RunEngagement } from './engagement';
 import { Count } from '@/components/count';
 
 export const dynamic = 'force-dynamic';
@@ -74,6 +76,7 @@ export default async function RunPage({
     }),
   );
   const { run, counts } = report;
+  const engagement = await runEngagementAs(db, user, id);
   const config = getConfig();
   const locale = await readerLocale();
   const active = run.status === 'running' || run.status === 'paused' || run.status === 'scheduled';
@@ -160,6 +163,7 @@ export default async function RunPage({
       <RunSchedule runId={run.id} status={run.status} startAt={run.startAt} spreadHours={run.spreadHours} />
       <RunControls runId={run.id} status={run.status} />
       <SenderPaces senders={report.senders} active={active} />
+      <RunEngagement steps={engagement} stepName={(nodeId) => stepTitle(plan?.steps[nodeId], nodeId)} locale={locale} />
       {report.lateBouncesUnseen.length > 0 && (
         <p className="muted" data-testid="late-bounces-note">
           Bounces that arrive later, as an email after {report.lateBouncesUnseen.join(' or ')} accepted a message, are not counted here: Dripline sees
