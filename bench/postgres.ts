@@ -13,8 +13,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
 import type { Db } from '../server/db';
+import { resetStatementStats, statementStats } from '../server/db/statement-stats';
 import { POSTGRES_SETTINGS, startPostgres } from '../scripts/postgres-server';
 import { ensureContacts, measureCampaign, measureRaw, warmUp, type CampaignResult, type RawResult } from './measure';
 import { freePort, liveServers, numbers, type PartContext, type PartResult, withSession } from './session';
@@ -48,18 +48,16 @@ const SETTINGS = {
  * a statement's variants by the length of its `in (…)` list count as one.
  */
 async function statements(db: Db, recipients: number): Promise<string> {
-  const { rows } = await sql<{ query: string; calls: string; totalExecTime: number; rows: string }>`
-    select query, calls, total_exec_time, rows from pg_stat_statements`.execute(db);
   const byQuery = new Map<string, { ms: number; calls: number; rows: number }>();
-  for (const r of rows) {
+  for (const r of await statementStats(db)) {
     const query = r.query
       .replace(/\s+/g, ' ')
       .replace(/\(\$\d+(, \$\d+)*\)/g, '(…)')
       .replace(/, \(…\)/g, '');
     const sum = byQuery.get(query) ?? { ms: 0, calls: 0, rows: 0 };
-    sum.ms += Number(r.totalExecTime);
-    sum.calls += Number(r.calls);
-    sum.rows += Number(r.rows);
+    sum.ms += r.totalMs;
+    sum.calls += r.calls;
+    sum.rows += r.rows;
     byQuery.set(query, sum);
   }
   const perRecipient = (n: number) => (n / recipients).toFixed(3);
@@ -169,10 +167,7 @@ export async function postgresPart(ctx: PartContext): Promise<PartResult> {
               const label = `${workers} worker${workers > 1 ? 's' : ''}`;
               const raws = [await measureRaw(dbs.sandbox, stack, RAW_N, progress, 5 * 60_000, `raw (before, ${label})`)];
               progress.log(`campaign of ${size.toLocaleString('en-US')} on PostgreSQL with ${label}`);
-              if (STATEMENTS) {
-                await sql`create extension if not exists pg_stat_statements`.execute(dbs.app);
-                await sql`select pg_stat_statements_reset()`.execute(dbs.app);
-              }
+              if (STATEMENTS) await resetStatementStats(dbs.app);
               const campaign = await measureCampaign(dbs, stack, api, flow, size, progress);
               if (STATEMENTS)
                 fs.writeFileSync(path.join(ctx.resultsDir, `postgres-statements-${size}-${workers}.txt`), await statements(dbs.app, size));
