@@ -1,4 +1,5 @@
 /** Every message a user reads about a send: the delivery log, the run page, the test email's answer. */
+import { type LimitFields, limitsOf } from '../../domain/send-limits';
 
 /** A duration as a person says it: "3 days", "5 hours", "2 minutes", "40 s". */
 export function duration(ms: number): string {
@@ -37,8 +38,22 @@ export const poolPaused = (reasons: string[]) => `no SMTP profile of the pool ca
 export const poolMemberHeld = (profile: Named) =>
   `SMTP profile "${profile.name}" is at its daily cap or far behind its pace; the other profiles of the pool take its recipients`;
 export const atPace = (profile: Named) => `SMTP profile "${profile.name}" is at its pace; waiting for a slot`;
-export const atDailyCap = (profile: Named & { dailyCap: number | null }) =>
-  `SMTP profile "${profile.name}" reached its daily cap${profile.dailyCap ? ` of ${profile.dailyCap}` : ''} or today's warm-up volume; waiting for the next day`;
+/** Which daily limit a profile has, in words: its cap and how it counts, and its warm-up. */
+function dailyLimit(profile: LimitFields): string {
+  const limits = limitsOf(profile);
+  const cap = limits.dailyCap
+    ? `its daily cap of ${limits.dailyCap} (${limits.dailyCapWindow === 'rolling' ? 'over the last 24 hours' : `per day in ${limits.timeZone}`})`
+    : '';
+  const warmup = limits.warmup ? "today's warm-up volume" : '';
+  return [cap, warmup].filter(Boolean).join(' or ') || 'its daily limit';
+}
+/** When the daily limit lets more go. */
+const dailyReset = (profile: LimitFields) =>
+  limitsOf(profile).dailyCapWindow === 'rolling' && !limitsOf(profile).warmup
+    ? "as the last 24 hours' sends age out"
+    : `at midnight in ${limitsOf(profile).timeZone}`;
+export const atDailyCap = (profile: Named & LimitFields) =>
+  `SMTP profile "${profile.name}" reached ${dailyLimit(profile)}; waiting until it lets more go (${dailyReset(profile)})`;
 export const sendBusy = 'another attempt of this message is still running; waiting for it';
 export const alreadyFailed = 'this message already failed permanently; see the delivery log';
 
@@ -52,8 +67,7 @@ export const lostAfterData = (reply: string) => `the connection was lost after D
 export const test = {
   paused: (profile: Named, reason: string | null) =>
     `Sending with "${profile.name}" is paused: ${(reason ?? 'its settings were refused').replace(/\.$/, '')}.`,
-  dailyCap: (profile: Named & { dailyCap: number | null }) =>
-    `Not sent: "${profile.name}" reached its daily limit (its cap${profile.dailyCap ? ` of ${profile.dailyCap}` : ''} or today's warm-up volume); it resets with the next day in its time zone, or as the last 24 hours' sends age out.`,
+  dailyCap: (profile: Named & LimitFields) => `Not sent: "${profile.name}" reached ${dailyLimit(profile)}; more can go ${dailyReset(profile)}.`,
   atPace: (profile: Named, retryInMs: number) =>
     `Not sent: "${profile.name}" is at its pace (campaigns are using it); try again in ${Math.ceil(retryInMs / 1000)} s.`,
   sent: (to: string, reply: string) => `Sent to ${to}: the server replied "${reply}".`,
