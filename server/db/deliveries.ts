@@ -213,8 +213,12 @@ export async function commitOutcome(db: Db, attempt: Omit<DeliveryAttempt, 'id' 
  * extended before DATA) is skipped rather than waited for: waiting on rows while holding others is how
  * batches deadlocked each other, and the next renewal, 5 s later, is long before the lease runs out.
  */
+/** The sends an attempt holds at one node: in the partial index sends_held (migration 480), which holds only sends being sent. */
+const heldBy = (runId: string, nodeId: string, owner: string) =>
+  sql`run_id = ${runId} AND node_id = ${nodeId} AND lease_owner = ${owner} AND status = 'SENDING'`;
+
 export async function renewLeases(db: Db, runId: string, nodeId: string, owner: string, untilMs: number): Promise<void> {
-  const mine = sql`run_id = ${runId} AND node_id = ${nodeId} AND lease_owner = ${owner} AND status = 'SENDING'`;
+  const mine = heldBy(runId, nodeId, owner);
   const set = sql`lease_until = ${greatest(db, sql`lease_until`, bigint(untilMs))}`;
   // (A materialized CTE: the locking SELECT runs once, never again for each row of the node.)
   if (dialectOf(db) === 'postgres')
@@ -223,6 +227,14 @@ export async function renewLeases(db: Db, runId: string, nodeId: string, owner: 
       db,
     );
   else await sql`UPDATE sends SET ${set} WHERE ${mine}`.execute(db);
+}
+
+/** SQLite's plan for the renewal's search (what test/send-lease-renewal.test.ts checks). */
+export async function explainLeaseRenewal(db: Db, runId: string, nodeId: string, owner: string): Promise<string[]> {
+  const { rows } = await sql<{ detail: string }>`EXPLAIN QUERY PLAN UPDATE sends SET lease_until = 0 WHERE ${heldBy(runId, nodeId, owner)}`.execute(
+    db,
+  );
+  return rows.map((r) => r.detail);
 }
 
 /** holdSend for many sends at once (one statement): the ones this attempt still holds, their leases extended. */

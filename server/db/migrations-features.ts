@@ -25,6 +25,7 @@ import { segmentTriggerMigrations } from './migrations-segment-trigger';
 import { reportMigrations } from './migrations-report';
 import { sendLimitMigrations } from './migrations-send-limits';
 import { trackingMigrations } from './migrations-tracking';
+import { leaseMigrations } from './migrations-leases';
 
 export const featureMigrations: Record<string, Migration> = {
   ...eventMigrations,
@@ -52,4 +53,5 @@ export const featureMigrations: Record<string, Migration> = {
   ...reportMigrations,
   ...sendLimitMigrations,
   ...trackingMigrations,
+  ...leaseMigrations,
 };

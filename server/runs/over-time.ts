@@ -15,8 +15,30 @@ export interface RunFigures {
   steps: StepReport | null;
 }
 
+/**
+ * A run's minute counts read in this process within the last FRESH_MS: a minute not settled yet is counted
+ * from the delivery log at each read, a whole run's worth while it is young, so every page refresh and API
+ * poll (`GET /api/runs/<id>`) of a run sending 2,000 messages a second would scan its log again; the chart's
+ * minutes lose nothing by being a few seconds old.
+ */
+const FRESH_MS = 5_000;
+type Counts = Awaited<ReturnType<typeof runMinuteCounts>>;
+/** Per database (a process may hold several: the tests), per run. */
+const read = new WeakMap<Db, Map<string, { at: number; counts: Counts }>>();
+
+async function minuteCounts(db: Db, runId: string, nowMs: number): Promise<Counts> {
+  const recent = read.get(db) ?? new Map<string, { at: number; counts: Counts }>();
+  read.set(db, recent);
+  const seen = recent.get(runId);
+  if (seen && nowMs - seen.at < FRESH_MS && nowMs >= seen.at) return seen.counts;
+  const counts = await runMinuteCounts(db, runId, nowMs, isThrottleReply);
+  for (const [id, entry] of recent) if (nowMs - entry.at >= FRESH_MS) recent.delete(id);
+  recent.set(runId, { at: nowMs, counts });
+  return counts;
+}
+
 /** `positions`: where the run's recipients are now (runPositions), which the report's counts read too. */
 export async function runFigures(db: Db, runId: string, plan: Plan | undefined, nowMs: number, positions: readonly Position[]): Promise<RunFigures> {
-  const counts = await runMinuteCounts(db, runId, nowMs, isThrottleReply);
+  const counts = await minuteCounts(db, runId, nowMs);
   return { overTime: overTime(counts), steps: plan ? stepReport(plan, positions, counts) : null };
 }
