@@ -26,19 +26,30 @@ type Counts = Awaited<ReturnType<typeof runMinuteCounts>>;
 /** Per database (a process may hold several: the tests), per run. */
 const read = new WeakMap<Db, Map<string, { at: number; counts: Counts }>>();
 
-async function minuteCounts(db: Db, runId: string, nowMs: number): Promise<Counts> {
+async function minuteCounts(db: Db, runId: string, nowMs: number, live: boolean): Promise<Counts> {
   const recent = read.get(db) ?? new Map<string, { at: number; counts: Counts }>();
   read.set(db, recent);
   const seen = recent.get(runId);
-  if (seen && nowMs - seen.at < FRESH_MS && nowMs >= seen.at) return seen.counts;
+  if (live && seen && nowMs - seen.at < FRESH_MS && nowMs >= seen.at) return seen.counts;
   const counts = await runMinuteCounts(db, runId, nowMs, isThrottleReply);
   for (const [id, entry] of recent) if (nowMs - entry.at >= FRESH_MS) recent.delete(id);
   recent.set(runId, { at: nowMs, counts });
   return counts;
 }
 
-/** `positions`: where the run's recipients are now (runPositions), which the report's counts read too. */
-export async function runFigures(db: Db, runId: string, plan: Plan | undefined, nowMs: number, positions: readonly Position[]): Promise<RunFigures> {
-  const counts = await minuteCounts(db, runId, nowMs);
+/**
+ * `positions`: where the run's recipients are now (runPositions), which the report's counts read too. `live`:
+ * the run is sending, so counts a few seconds old may serve; a run that has ended (its page's last refresh)
+ * is always counted afresh.
+ */
+export async function runFigures(
+  db: Db,
+  runId: string,
+  plan: Plan | undefined,
+  nowMs: number,
+  positions: readonly Position[],
+  live = false,
+): Promise<RunFigures> {
+  const counts = await minuteCounts(db, runId, nowMs, live);
   return { overTime: overTime(counts), steps: plan ? stepReport(plan, positions, counts) : null };
 }

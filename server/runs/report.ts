@@ -108,7 +108,7 @@ export async function runReport(db: Db, actor: Actor, runId: string): Promise<Ru
     estimatedFinish = new Date(Math.max(fromStart, fromNow, estimatedFinish ? Date.parse(estimatedFinish) : 0)).toISOString();
   }
   const lateBouncesUnseen = senders.filter((s) => s.profileId !== SANDBOX_PROFILE_ID).map((s) => s.name);
-  const figures = await runFigures(db, runId, plan, now, positions);
+  const figures = await runFigures(db, runId, plan, now, positions, run.status === 'running');
   return { run, senders, counts, recentRate, estimatedFinish, lateBouncesUnseen, figures };
 }
 
