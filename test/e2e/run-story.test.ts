@@ -82,10 +82,10 @@ describe('a 1,000-recipient campaign against a misbehaving server', () => {
       .toBe(`Totals so far: ${received} accepted, ${rejected.size} failed, of ${AUDIENCE} recipients.`);
     await expect.poll(() => page.getByTestId('count-held').locator('dd').textContent(), { timeout: 60_000 }).toBe(String(dropped));
     expect(await page.getByTestId('count-failed').locator('dd').textContent()).toBe(String(rejected.size));
-    // Each step on the canvas: the offer reached by all, refused for some, held for the rest of the dropped.
+    // Each step on the canvas: the offer reached by all, refused for some, the dropped held for review as uncertain.
     await expect
       .poll(() => page.getByTestId('step-figures-offer').textContent())
-      .toBe(`1,000 entered${n(received)} moved on${n(rejected.size)} failed${n(dropped)} held`);
+      .toBe(`1,000 entered${n(received)} moved on${n(rejected.size)} failed${n(dropped)} held${n(dropped)} uncertain`);
     expect(await page.getByTestId('step-figures-draw').textContent()).toBe('1,000 entered1,000 moved on');
     expect(await page.getByTestId('step-figures-wait').textContent()).toBe(`${n(received)} entered${n(received)} waiting`);
   }, 400_000);
@@ -128,7 +128,7 @@ describe('a 1,000-recipient campaign against a misbehaving server', () => {
     expect(await story.getByTestId('story-delay').textContent()).toMatch(/Waited [123] s \(drawn between 1 s and 3 s\)/);
     expect(await story.getByTestId('story-window').textContent()).toMatch(/The send window (was open|opened at)/);
     expect(await story.getByTestId('story-attempt').textContent()).toContain('Attempt #1: failed.');
-    expect(await story.getByTestId('story-reply').textContent()).toMatch(/^550 5\.1\.1 Mailbox unavailable.*The server refused it for good/);
+    expect(await story.getByTestId('story-reply').textContent()).toMatch(/^550 .*Mailbox unavailable.*The server refused it for good/);
     expect(await page.getByTestId('story-now').textContent()).toContain('failed');
   });
 
