@@ -67,7 +67,8 @@ describe('README screenshots', () => {
     try {
       await importReaders(product, 200, 'Spring readers');
       await holdUncertainSends(product);
-      await publishStoryFlow(product, 'spring');
+      // Drawn over three minutes, so that the chart has a bar for each.
+      await publishStoryFlow(product, 'spring', { min: 0, max: 3, unit: 'minutes' });
       const browser = await product.logIn(admin, '/flows/spring/run');
       const { page } = browser;
       await page.setViewportSize({ width: 1400, height: 900 });
@@ -79,7 +80,7 @@ describe('README screenshots', () => {
           const { counts } = (await product.admin.api<ReconciliationAnswer>('GET', `/api/runs/${runId}/reconciliation`)).data;
           return counts.every((c) => c.set !== 'unsent') && counts.reduce((sum, c) => sum + c.count, 0) === 200;
         },
-        { timeoutMs: 180_000 },
+        { timeoutMs: 400_000 },
       );
       const mail = (await product.admin.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data;
       await clickOffer(page, product, mail.find((m) => m.subject.startsWith('Spring offer'))?.envelopeTo ?? '');

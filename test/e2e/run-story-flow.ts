@@ -53,14 +53,21 @@ export async function holdUncertainSends(product: Product): Promise<void> {
 
 const at = (x: number, y: number) => ({ x, y });
 
-/** The flow, tracking on, published: its version. Step ids: draw, window, offer, wait, clicked, follow-up, done. */
-export async function publishStoryFlow(product: Product, flowId: string): Promise<number> {
+/**
+ * The flow, tracking on, published: its version. Step ids: draw, window, offer, wait, clicked, follow-up, done.
+ * `draw`: how long the first Delay draws between (a draw over minutes spreads the sends over the report's minutes).
+ */
+export async function publishStoryFlow(
+  product: Product,
+  flowId: string,
+  draw: { min: number; max: number; unit: 'seconds' | 'minutes' } = { min: 1, max: 3, unit: 'seconds' },
+): Promise<number> {
   const target = offerTarget(product);
   const graph = {
     schemaVersion: 1,
     nodes: [
       { id: 'trigger', type: 'trigger', position: at(200, 0), data: { source: 'audience' } },
-      { id: 'draw', type: 'delay', name: 'A moment apart', position: at(200, 110), data: { mode: 'random', min: 1, max: 3, unit: 'seconds' } },
+      { id: 'draw', type: 'delay', name: 'A moment apart', position: at(200, 110), data: { mode: 'random', ...draw } },
       {
         id: 'window',
         type: 'sendWindow',
