@@ -82,8 +82,15 @@ describe('README screenshots', () => {
         },
         { timeoutMs: 400_000 },
       );
+      // A reader whose offer was accepted (a dropped one is held, and never reaches the Condition).
+      const got =
+        (await product.admin.api<ReconciliationAnswer>('GET', `/api/runs/${runId}/reconciliation?set=received&limit=500`)).data.list?.items ?? [];
       const mail = (await product.admin.api<SandboxMessageList>('GET', '/api/sandbox/messages')).data;
-      await clickOffer(page, product, mail.find((m) => m.subject.startsWith('Spring offer'))?.envelopeTo ?? '');
+      await clickOffer(
+        page,
+        product,
+        mail.find((m) => m.subject.startsWith('Spring offer') && got.some((r) => r.email === m.envelopeTo))?.envelopeTo ?? '',
+      );
       await endTheWait(product, runId);
       await eventually(
         'the run to finish',
@@ -93,6 +100,7 @@ describe('README screenshots', () => {
 
       await page.goto(`${product.web}/runs/${runId}`);
       await page.getByTestId('step-figures-follow-up').waitFor();
+      await page.getByTestId('run-report').locator('.react-flow__controls-fitview').click();
       await settle(page);
       await page.getByTestId('run-report').screenshot({ path: path.join(out, 'run-report.png') });
 

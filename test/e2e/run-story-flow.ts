@@ -67,19 +67,19 @@ export async function publishStoryFlow(
     schemaVersion: 1,
     nodes: [
       { id: 'trigger', type: 'trigger', position: at(200, 0), data: { source: 'audience' } },
-      { id: 'draw', type: 'delay', name: 'A moment apart', position: at(200, 110), data: { mode: 'random', ...draw } },
+      { id: 'draw', type: 'delay', name: 'A moment apart', position: at(200, 140), data: { mode: 'random', ...draw } },
       {
         id: 'window',
         type: 'sendWindow',
         name: 'Any day',
-        position: at(200, 220),
+        position: at(200, 280),
         data: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '23:59', timeZone: 'UTC', randomize: false },
       },
       {
         id: 'offer',
         type: 'sendEmail',
         name: 'Spring offer',
-        position: at(200, 330),
+        position: at(200, 430),
         data: {
           profileId: 'sandbox',
           subject: 'Spring offer for {{name}}',
@@ -88,12 +88,12 @@ export async function publishStoryFlow(
           html: `<p>Hi {{name}}, <a href="${target}">see the spring offer</a></p>`,
         },
       },
-      { id: 'wait', type: 'delay', name: 'An hour to click', position: at(200, 440), data: { mode: 'fixed', amount: 1, unit: 'hours' } },
+      { id: 'wait', type: 'delay', name: 'An hour to click', position: at(200, 590), data: { mode: 'fixed', amount: 1, unit: 'hours' } },
       {
         id: 'clicked',
         type: 'condition',
         name: 'Clicked?',
-        position: at(200, 550),
+        position: at(200, 730),
         data: {
           branches: [{ id: 'yes', label: 'Clicked', test: { kind: 'engaged', sendNodeId: 'offer', action: 'clicked', within: 1, unit: 'days' } }],
         },
@@ -102,10 +102,10 @@ export async function publishStoryFlow(
         id: 'follow-up',
         type: 'sendEmail',
         name: 'Follow-up',
-        position: at(0, 680),
+        position: at(0, 890),
         data: { profileId: 'sandbox', subject: 'Your offer, {{name}}', text: 'Hi {{name}},\n\nThanks for looking.\n' },
       },
-      { id: 'done', type: 'exit', position: at(300, 790), data: {} },
+      { id: 'done', type: 'exit', position: at(300, 1030), data: {} },
     ],
     edges: [
       { id: 'e1', source: 'trigger', target: 'draw' },
