@@ -144,7 +144,7 @@ export async function endTheWait(product: Product, runId: string): Promise<void>
 export async function startForList(page: Page, list: string, count: number): Promise<string> {
   await page.getByTestId('audience-search').fill(list);
   await page.getByTestId('audience-list-option').filter({ hasText: list }).locator('input').check();
-  await expect.poll(() => page.getByTestId('review-audience').getAttribute('data-count')).toBe(String(count));
+  await expect.poll(() => page.getByTestId('review-audience').getAttribute('data-count'), { timeout: 30_000 }).toBe(String(count));
   expect(await page.getByTestId('start-run').textContent()).toBe(`Start run for ${count.toLocaleString('en-US')} contacts`);
   await page.getByTestId('start-run').click();
   await page.waitForURL(/\/runs\/run_/);
