@@ -55,6 +55,7 @@ const SLOTS = {
   'ab-split': 106,
   reconcile: 105,
   'abandoned-cart': 116,
+  'run-story': 135,
 } as const;
 export type Area = keyof typeof SLOTS;
 

@@ -5,6 +5,8 @@
  * same figures are in a table below it (screen readers, narrow screens).
  */
 import { Background, Controls, type NodeProps, type NodeTypes, ReactFlow, ReactFlowProvider } from '@xyflow/react';
+// React Flow's own styles (the editor imports them too): without them on the run page the canvas lays out wrong.
+import '@xyflow/react/dist/style.css';
 import { createContext, type ReactNode, useContext, useMemo } from 'react';
 import type { FlowGraph } from '@domain/flow/schema';
 import { nodeTitle } from '@domain/flow/step-title';
