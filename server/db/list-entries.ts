@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { ReentryPolicy } from '../../domain/flow/nodes/trigger';
 import { listWorkflowId } from '../../workflows/contracts';
+import type { Insertable } from 'kysely';
 import type { Db } from '.';
+import type { Tables } from './tables';
 import { type EventEntry, latestPublishedVersions } from './event-entries';
 
 /** A flow whose newest published version starts on joining a list. */
@@ -85,18 +87,7 @@ export async function recordListEntries(trx: Db, listId: string, contactIds: str
             enteredAt: addedAt,
           };
         });
-        const rows = await trx
-          .insertInto('eventEntries')
-          .values(values)
-          .onConflict((oc) => oc.doNothing())
-          .returning('id')
-          .execute();
-        if (rows.length > 0)
-          await trx
-            .insertInto('listEntryStarts')
-            .values(rows.map((r) => ({ entryId: r.id, enteredAt: addedAt })))
-            .execute();
-        written += rows.length;
+        written += await insertEntriesToStart(trx, values, addedAt);
       }
     }
   }
@@ -126,4 +117,23 @@ export async function dropListEntry(db: Db, id: string): Promise<void> {
     await trx.deleteFrom('listEntryStarts').where('entryId', '=', id).execute();
     await trx.deleteFrom('eventEntries').where('id', '=', id).execute();
   });
+}
+
+/**
+ * Journey entries and their outbox rows, written together (in the caller's transaction): the worker starts
+ * each new entry's journey (server/list-entries.ts). An entry already written is left as it is. How many were new.
+ */
+export async function insertEntriesToStart(trx: Db, values: Insertable<Tables['eventEntries']>[], enteredAt: string): Promise<number> {
+  const rows = await trx
+    .insertInto('eventEntries')
+    .values(values)
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .execute();
+  if (rows.length > 0)
+    await trx
+      .insertInto('listEntryStarts')
+      .values(rows.map((r) => ({ entryId: r.id, enteredAt })))
+      .execute();
+  return rows.length;
 }

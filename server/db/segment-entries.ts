@@ -13,6 +13,7 @@ import { segmentWorkflowId } from '../../workflows/contracts';
 import { type Db, now, sql } from '.';
 import { filterCondition } from './contact-filter';
 import { latestPublishedVersions } from './event-entries';
+import { insertEntriesToStart } from './list-entries';
 
 /** A flow whose newest published version starts on entering a segment, or has entering one as its goal. */
 export interface SegmentFlow {
@@ -214,18 +215,7 @@ async function recordSegmentEntries(trx: Db, flow: SegmentFlow & { segmentId: st
         enteredAt: at,
       };
     });
-    const rows = await trx
-      .insertInto('eventEntries')
-      .values(values)
-      .onConflict((oc) => oc.doNothing())
-      .returning('id')
-      .execute();
-    if (rows.length > 0)
-      await trx
-        .insertInto('listEntryStarts')
-        .values(rows.map((r) => ({ entryId: r.id, enteredAt: at })))
-        .execute();
-    written += rows.length;
+    written += await insertEntriesToStart(trx, values, at);
   }
   return written;
 }
