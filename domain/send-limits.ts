@@ -3,6 +3,7 @@
  * daily cap counted per calendar day in the profile's time zone or over the last 24 hours; and a warm-up ramp.
  * Pure (no Node built-ins): the throttle (server/db/send-limits.ts), the forecast and the browser share it.
  */
+import { zoneOffsetMs } from './flow/send-window';
 
 export interface Warmup {
   /** The ramp's first day (YYYY-MM-DD, in the profile's time zone). */
@@ -65,35 +66,8 @@ const DAY_MS = 86_400_000;
 /** Whether sends need a slot each for these limits (a learned rate aside). */
 export const isLimited = (l: SendLimits) => Boolean(l.ratePerSecond || l.perMinute || l.perHour || l.dailyCap || l.warmup);
 
-/** Whether the runtime knows this IANA time zone (e.g. Europe/Berlin). */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone.length > 0;
-  } catch {
-    return false;
-  }
-}
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-function wallClock(zone: string, ms: number): number {
-  let f = formats.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formats.set(zone, f);
-  }
-  const n = Object.fromEntries(f.formatToParts(ms).map((p) => [p.type, Number(p.value)]));
-  return Date.UTC(n.year!, n.month! - 1, n.day!, n.hour!, n.minute!, n.second!);
-}
+/** The wall clock at `ms` in `zone`, as ms since 1970-01-01T00:00 of that clock (to the second). */
+const wallClock = (zone: string, ms: number) => Math.floor(ms / 1000) * 1000 + zoneOffsetMs(ms, zone);
 
 /** The calendar day (YYYY-MM-DD) at `ms` in `zone`. */
 export const localDay = (zone: string, ms: number) => new Date(wallClock(zone, ms)).toISOString().slice(0, 10);
@@ -101,7 +75,7 @@ export const localDay = (zone: string, ms: number) => new Date(wallClock(zone, m
 /** The instant `day` begins in `zone` (its midnight, or the first moment after a skipped one). */
 export function dayStart(zone: string, day: string): number {
   const wall = Date.parse(`${day}T00:00:00Z`);
-  const offset = (ms: number) => wallClock(zone, ms) - Math.floor(ms / 1000) * 1000;
+  const offset = (ms: number) => zoneOffsetMs(ms, zone);
   let t = wall - offset(wall);
   t = wall - offset(t);
   return localDay(zone, t) < day ? t + 3_600_000 : t;

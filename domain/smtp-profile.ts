@@ -3,7 +3,7 @@
  * Pure (no Node built-ins), so the browser validates with the same rules as the server.
  */
 import { z } from 'zod';
-import { isTimeZone } from './send-limits';
+import { isTimeZone } from './contact';
 import { emailAddress, headerSafe as headerText } from './text';
 
 const email = (label: string) => emailAddress(label, 'news@example.com');
