@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { OutboundPolicy } from '../server/smtp/outbound';
 import type { FlowGraph } from '../domain/flow/schema';
 import type { Config } from '../server/config';
 import type { Db } from '../server/db';
@@ -79,6 +80,9 @@ export interface CampaignEnv {
   close(): Promise<void>;
 }
 
+/** The install key the in-process worker signs with (its messageIdSecret): Message-IDs, webhook signatures. */
+export const INSTALL_KEY = Buffer.alloc(32, 3);
+
 export async function campaignEnv(options: {
   contacts: number;
   taskQueue: string;
@@ -89,6 +93,8 @@ export async function campaignEnv(options: {
   database?: Dialect;
   /** The SMTP password of each profile, by id, as the in-process worker's transports use it (none otherwise). */
   passwords?: Record<string, string>;
+  /** Where the in-process worker's Webhook steps may call (as DRIPLINE_WEBHOOK_ALLOWED_HOSTS would say). */
+  webhookPolicy?: OutboundPolicy;
 }): Promise<CampaignEnv> {
   const server: DevServer = await startTemporalDevServer();
   const { db, config, dir } = await tempInstall({
@@ -132,8 +138,9 @@ export async function campaignEnv(options: {
       activities: createActivities({
         db,
         transports,
-        messageIdSecret: Buffer.alloc(32, 3),
+        messageIdSecret: INSTALL_KEY,
         publicUrl: PUBLIC_URL,
+        ...(options.webhookPolicy ? { webhookPolicy: options.webhookPolicy } : {}),
         temporal: client,
         taskQueue: options.taskQueue,
       }),

@@ -14,9 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../activities';
 import type { AttributeValue } from '../domain/contact';
 import { type FlowGraph, SCHEMA_VERSION } from '../domain/flow/schema';
 import { createApiKey } from '../server/api-keys';
@@ -24,16 +22,12 @@ import type { ApiKey } from '../server/db/api-keys';
 import { contactWebhookCalls } from '../server/db/webhook-calls';
 import { parseEventRequest, receiveEvent } from '../server/event-requests';
 import { recipientStory } from '../server/runs/story';
-import { loadKeyring } from '../server/secrets';
 import { parseAllowedTarget } from '../server/smtp/allow-list';
-import { threadedTransports } from '../server/smtp/send-thread';
-import { workerDataConverter } from '../server/temporal-codec';
 import { webhookSecret } from '../server/webhooks';
-import { admin, campaignEnv, type CampaignEnv, until } from './campaign-env';
-import { failureConverterPath, localSmtpPolicy, root, workflowOptions } from './helpers';
+import { admin, campaignEnv, type CampaignEnv, INSTALL_KEY, until } from './campaign-env';
+import { root } from './helpers';
 
 const TASK_QUEUE = 'campaign-steps-test';
-const INSTALL_KEY = Buffer.alloc(32, 7);
 /** Long enough for the test to send its events while the recipients wait, on a busy machine. */
 const LONGEST_WAIT_SECONDS = 15;
 
@@ -47,10 +41,6 @@ let receiver: http.Server;
 let port = 0;
 let env: CampaignEnv;
 let apiKey: ApiKey;
-let worker: Worker;
-let workerDone: Promise<void>;
-let connection: NativeConnection;
-const transports = threadedTransports(() => '', localSmtpPolicy);
 /** The install seeds a few contacts of its own: the campaigns go to the three the test made. */
 const AUDIENCE = { audience: { kind: 'contacts' as const, contactIds: ['ct_000000', 'ct_000001', 'ct_000002'] } };
 /** person1's first call is answered 500; every later one 200. */
@@ -70,31 +60,16 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   port = (receiver.address() as AddressInfo).port;
-  env = await campaignEnv({ contacts: 3, taskQueue: TASK_QUEUE, inProcessWorker: false });
-  apiKey = (await createApiKey(env.db, 'shop', admin.id)).apiKey;
-  connection = await NativeConnection.connect({ address: env.temporalAddress });
-  worker = await Worker.create({
-    connection,
+  env = await campaignEnv({
+    contacts: 3,
     taskQueue: TASK_QUEUE,
-    ...workflowOptions(),
-    dataConverter: workerDataConverter(loadKeyring(env.config), failureConverterPath),
-    activities: createActivities({
-      db: env.db,
-      transports,
-      messageIdSecret: INSTALL_KEY,
-      webhookPolicy: { allowed: [parseAllowedTarget(`127.0.0.1:${port}`)] },
-      temporal: env.client,
-      taskQueue: TASK_QUEUE,
-    }),
+    inProcessWorker: true,
+    webhookPolicy: { allowed: [parseAllowedTarget(`127.0.0.1:${port}`)] },
   });
-  workerDone = worker.run();
+  apiKey = (await createApiKey(env.db, 'shop', admin.id)).apiKey;
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerDone;
-  await connection?.close();
-  transports.close();
   await env?.close();
   receiver?.close();
 });

@@ -12,25 +12,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../activities';
 import { updateContact } from '../server/db/contacts';
 import { contactWebhookCalls } from '../server/db/webhook-calls';
-import { loadKeyring } from '../server/secrets';
 import { parseAllowedTarget } from '../server/smtp/allow-list';
-import { threadedTransports } from '../server/smtp/send-thread';
-import { workerDataConverter } from '../server/temporal-codec';
 import { webhookSecret } from '../server/webhooks';
 import { journeyWorkflowId } from '../workflows/contracts';
 import { journeyWorkflow } from '../workflows/journey';
-import { campaignEnv, type CampaignEnv } from './campaign-env';
-import { failureConverterPath, localSmtpPolicy, publishForTest, root, workflowOptions } from './helpers';
+import { campaignEnv, type CampaignEnv, INSTALL_KEY } from './campaign-env';
+import { publishForTest, root } from './helpers';
 import { CONTACT_BODY, webhookFlow } from './webhook-flows';
 
 const TASK_QUEUE = 'webhook-test';
-/** The install key the worker signs with (its messageIdSecret). */
-const INSTALL_KEY = Buffer.alloc(32, 5);
 const CONTACT = 'ct_000000';
 const NAME = 'Ann "Quotes" O’Neil';
 
@@ -44,10 +37,6 @@ let flakyFailures = 2;
 let receiver: http.Server;
 let port = 0;
 let env: CampaignEnv;
-let worker: Worker;
-let workerDone: Promise<void>;
-let connection: NativeConnection;
-const transports = threadedTransports(() => '', localSmtpPolicy);
 
 beforeAll(async () => {
   receiver = http.createServer((req, res) => {
@@ -62,32 +51,16 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   port = (receiver.address() as AddressInfo).port;
-  env = await campaignEnv({ contacts: 1, taskQueue: TASK_QUEUE, inProcessWorker: false });
-  await updateContact(env.db, CONTACT, { name: NAME });
-  connection = await NativeConnection.connect({ address: env.temporalAddress });
-  worker = await Worker.create({
-    connection,
+  env = await campaignEnv({
+    contacts: 1,
     taskQueue: TASK_QUEUE,
-    ...workflowOptions(),
-    dataConverter: workerDataConverter(loadKeyring(env.config), failureConverterPath),
-    activities: createActivities({
-      db: env.db,
-      transports,
-      messageIdSecret: INSTALL_KEY,
-      // As DRIPLINE_WEBHOOK_ALLOWED_HOSTS=127.0.0.1:<port> would: this one port of loopback, nothing else.
-      webhookPolicy: { allowed: [parseAllowedTarget(`127.0.0.1:${port}`)] },
-      temporal: env.client,
-      taskQueue: TASK_QUEUE,
-    }),
+    inProcessWorker: true,
+    webhookPolicy: { allowed: [parseAllowedTarget(`127.0.0.1:${port}`)] },
   });
-  workerDone = worker.run();
+  await updateContact(env.db, CONTACT, { name: NAME });
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerDone;
-  await connection?.close();
-  transports.close();
   await env?.close();
   receiver?.close();
 });
