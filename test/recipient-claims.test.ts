@@ -4,11 +4,11 @@
  * never take the same recipient or send.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../server/db';
+import { type Db, sql } from '../server/db';
 import { insertContacts } from '../server/db/contacts';
 import { dueRecipientZones } from '../server/db/due-recipients';
 import { claimSends, commitBatchOutcomes } from '../server/db/batch-outcomes';
-import { sendsOf } from '../server/db/deliveries';
+import { finishSends, finishSendsStatement, sendsOf } from '../server/db/deliveries';
 import { claimNextRecipients, enrollAllContactsPage, recipientCounts } from '../server/db/recipients';
 import { ensureThrottleRow } from '../server/db/throttle';
 import { insertRun } from '../server/db/runs';
@@ -128,5 +128,54 @@ describe.each(databases)('on %s', (dialect) => {
       .where('profileId', '=', 'sandbox')
       .executeTakeFirstOrThrow();
     expect(pace).toEqual({ accSec: Math.floor(NOW / 1000), accCount: 3, epAcc: 3 });
+  });
+});
+
+describe.each(databases)('finishing sends on %s', (dialect) => {
+  let db: Db;
+  beforeAll(async () => {
+    db = (await tempInstallOn(dialect)).db;
+  });
+  afterAll(async () => db?.destroy());
+
+  it("reads only the finished sends' rows, even with statistics from before the run", async () => {
+    // Statistics taken while the run had no sends (as enrolment leaves them): PostgreSQL then thinks the run has one.
+    if (dialect === 'postgres') await sql`ANALYZE sends`.execute(db);
+    const ids = Array.from({ length: 2000 }, (_, i) => `ct_${String(i).padStart(4, '0')}`);
+    const claimed = await claimSends(
+      db,
+      'run-stale',
+      'send',
+      ids.map((contactId) => ({ contactId, messageId: `<${contactId}@test>` })),
+      {
+        owner: 'batch#1',
+        nowMs: NOW,
+        leaseMs: 60_000,
+      },
+    );
+    expect([...claimed.values()].filter((c) => c.kind === 'claimed')).toHaveLength(2000);
+    const some = { runId: 'run-stale', nodeId: 'send', contactIds: ids.slice(1000, 1100) };
+    const statement = finishSendsStatement(db, some, 'SENT', new Date(NOW).toISOString());
+    if (dialect === 'postgres') {
+      // Its plan, run and rolled back: no row of the run's other 1,900 sends is read and thrown away.
+      let plan = '';
+      await db
+        .transaction()
+        .execute(async (trx) => {
+          const { rows } = await sql<{ 'QUERY PLAN': unknown }>`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`.execute(trx);
+          plan = JSON.stringify(rows[0]!['QUERY PLAN']);
+          throw new Error('rolled back');
+        })
+        .catch(() => undefined);
+      const removed = [...plan.matchAll(/"Rows Removed by Filter":\s*(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+      expect(plan).toContain('"Plan"');
+      expect(removed).toBe(0);
+    } else {
+      const { rows } = await sql<{ detail: string }>`EXPLAIN QUERY PLAN ${statement}`.execute(db);
+      expect(rows.map((r) => r.detail).join('\n')).toMatch(/^SEARCH sends USING .*\(run_id=\? AND node_id=\? AND contact_id=\?\)$/);
+    }
+    await finishSends(db, some, 'SENT', new Date(NOW).toISOString());
+    const ledger = await sendsOf(db, 'run-stale', 'send', ids.slice(999, 1101));
+    expect(ledger.filter((r) => r.status === 'SENT').map((r) => r.contactId)).toEqual(some.contactIds);
   });
 });

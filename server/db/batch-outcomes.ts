@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { now, type Db } from '.';
 import type { DeliveryAttempt, SendClaim, SendKey } from './deliveries';
 import { type GuardKind, type GuardTally, insertGuardTally } from './guard';
-import { claimSend, lastAttemptNumber, sendsOf } from './deliveries';
+import { claimSend, finishSends, lastAttemptNumber, sendsOf } from './deliveries';
 import { moveRecipient, type RecipientMove } from './recipients';
 import { noteAccepted, recordAccepted, takeUntold } from './throttle';
 
@@ -36,40 +36,25 @@ export async function claimSends(
   const leaseUntil = claim.nowMs + claim.leaseMs;
   const at = now();
   for (const group of chunks(sends)) {
-    const fresh = await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('sends')
-        .values(
-          group.map((s) => ({
-            runId,
-            nodeId,
-            contactId: s.contactId,
-            messageId: s.messageId,
-            status: 'SENDING' as const,
-            leaseUntil,
-            leaseOwner: claim.owner,
-            updatedAt: at,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doNothing())
-        .execute();
-      return trx
-        .selectFrom('sends')
-        .select(['contactId', 'status', 'leaseOwner', 'leaseUntil', 'updatedAt'])
-        .where('runId', '=', runId)
-        .where('nodeId', '=', nodeId)
-        .where(
-          'contactId',
-          'in',
-          group.map((s) => s.contactId),
-        )
-        .execute();
-    });
-    const mine = new Set(
-      fresh
-        .filter((r) => r.status === 'SENDING' && r.leaseOwner === claim.owner && r.leaseUntil === leaseUntil && r.updatedAt === at)
-        .map((r) => r.contactId),
-    );
+    // The rows this insert wrote are the claims; a conflict (a send seen before) writes and returns nothing.
+    const inserted = await db
+      .insertInto('sends')
+      .values(
+        group.map((s) => ({
+          runId,
+          nodeId,
+          contactId: s.contactId,
+          messageId: s.messageId,
+          status: 'SENDING' as const,
+          leaseUntil,
+          leaseOwner: claim.owner,
+          updatedAt: at,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['runId', 'nodeId', 'contactId']).doNothing())
+      .returning('contactId')
+      .execute();
+    const mine = new Set(inserted.map((r) => r.contactId));
     for (const s of group) {
       if (mine.has(s.contactId)) claims.set(s.contactId, { kind: 'claimed', uncertain: false });
       else {
@@ -118,15 +103,7 @@ export async function commitBatchOutcomes(
     }
     for (const status of ['SENT', 'FAILED'] as const) {
       const ids = outcomes.filter((o) => o.ledger === status).map((o) => o.attempt.contactId);
-      for (const group of chunks(ids)) {
-        await trx
-          .updateTable('sends')
-          .set({ status, leaseUntil: 0, leaseOwner: null, updatedAt: at })
-          .where('runId', '=', runId)
-          .where('nodeId', '=', nodeId)
-          .where('contactId', 'in', group)
-          .execute();
-      }
+      for (const group of chunks(ids)) await finishSends(trx, { runId, nodeId, contactIds: group }, status, at);
     }
     // Recipients moving on to the same step are one UPDATE; failures another. Each send noted its own
     // due time for the next step (when it was accepted); the group takes the latest of them, a few
