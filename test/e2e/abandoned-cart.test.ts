@@ -5,11 +5,12 @@
  * gets nothing and converts at the Wait until; one who does not gets the reminder, then buys during the
  * day's Delay and gets no "Last chance", converting there; the flow's conversions count one at each step.
  */
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowGraph } from '../../domain/flow/schema';
 import { SANDBOX_PROFILE_ID } from '../../domain/senders';
 import type { FlowConversions } from '../../server/conversions';
-import type { ApiKeyCreated, FlowPublished, FlowResponse, SandboxMessageList } from '../../web/lib/api-types';
+import type { ApiKeyCreated, EventAnswer, FlowPublished, FlowResponse, SandboxMessageList } from '../../web/lib/api-types';
 import { admin, connect, eventually, Product, saved } from './product';
 
 let product: Product;
@@ -113,14 +114,26 @@ describe('the abandoned cart', () => {
         body: JSON.stringify({ event: name, email, attributes: { cart_id: cart }, idempotencyKey: `k${++n}` }),
       });
       expect(res.status).toBe(202);
+      return (await res.json()) as EventAnswer;
     };
 
     // Buys at once: the goal ends the journey in the Wait until; no mail.
     await event('cart_updated', 'buyer@example.test', 'c-1');
     await event('purchased', 'buyer@example.test', 'c-1');
     // Does not buy: the reminder after the longest wait, then buys during the day's Delay.
-    await event('cart_updated', 'browser@example.test', 'c-2');
+    const browsing = await event('cart_updated', 'browser@example.test', 'c-2');
     await eventually('the reminder', async () => (await mailTo('browser@example.test')).includes('You left something in your cart'));
+    // The purchase comes once the journey is in the day's Delay (its timer started), not while the reminder's send is still being recorded.
+    const connection = await Connection.connect({ address: `127.0.0.1:${product.ports.temporal}` });
+    try {
+      const journey = new Client({ connection }).workflow.getHandle(browsing.journeys[0]?.workflowId ?? '');
+      await eventually('the journey in the Delay', async () => {
+        const { events } = await journey.fetchHistory();
+        return (events ?? []).some((e) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) >= 3600) || undefined;
+      });
+    } finally {
+      await connection.close();
+    }
     await event('purchased', 'browser@example.test', 'c-2');
     // Counted per step, as GET /api/flows/:id/conversions says: one in the Wait until, one in the Delay.
     const converted = await eventually('both journeys converted', async () => {
