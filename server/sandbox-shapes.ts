@@ -29,6 +29,25 @@ export function fixedWindow(limit: number, windowMs: number) {
   };
 }
 
+/**
+ * Postfix's own count (anvil): the window starts at the client's first message after the last one ended,
+ * on a clock of whole seconds, and ends once that clock is past its start plus the time unit. So a
+ * "500 per 10 s" window lasts 10 to 11 s, and 11 s when a client sends as soon as it reopens.
+ */
+export function anvilWindow(limit: number, windowMs: number) {
+  const windows = new Map<string, { start: number; count: number }>();
+  return {
+    take(client: string, now: number): boolean {
+      const second = Math.floor(now / 1000);
+      const w = windows.get(client);
+      const open = w && second <= w.start + windowMs / 1000;
+      if (open && w.count >= limit) return false;
+      windows.set(client, open ? { start: w.start, count: w.count + 1 } : { start: second, count: 1 });
+      return true;
+    },
+  };
+}
+
 /** `perSecond` tokens a second, at most `burst` kept, full at the start. */
 export function tokenBucket(perSecond: number, burst: number, start: number) {
   let tokens = burst;

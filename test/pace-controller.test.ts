@@ -3,7 +3,7 @@
  * (server/sandbox-shapes.ts), on a simulated clock: no real time, the same answer every run.
  */
 import { describe, expect, it } from 'vitest';
-import { clockCap, enforced, fixedWindow, tokenBucket } from '../server/sandbox-shapes';
+import { anvilWindow, clockCap, enforced, fixedWindow, tokenBucket } from '../server/sandbox-shapes';
 import { effectiveRate, initialPace, type PaceState, paceAccepted, paceThrottled, REPEATED, reopened } from '../server/smtp/pace-controller';
 
 /** The engine as the sandbox sees it: LANES connections, each message LATENCY_MS from its slot to its answer (the server counts it half way). */
@@ -119,6 +119,17 @@ const shapes: { name: string; realPerSecond: number; make: (start: number) => Se
     realPerSecond: enforced(600, REAL) / 60,
     make: () => {
       const w = fixedWindow(enforced(600, REAL), 60_000);
+      return (at) => w.take('client', at);
+    },
+    start: Date.parse('2026-12-07T10:00:00.250Z'),
+  },
+  {
+    // As Postfix counts it (checked against Debian's Postfix by the bench's postfix shape): 500 a window
+    // of 10 s on a clock of whole seconds, 11 s long when the client sends as soon as it reopens.
+    name: 'Postfix anvil: 500 per 10 s, counted in whole seconds',
+    realPerSecond: 500 / 11,
+    make: () => {
+      const w = anvilWindow(500, 10_000);
       return (at) => w.take('client', at);
     },
     start: Date.parse('2026-12-07T10:00:00.250Z'),

@@ -106,6 +106,56 @@ describe('the sending thread', () => {
   });
 });
 
+describe('a session the server throttled', () => {
+  it('is not used again: the next message goes on a new connection (a refused address is no reason to)', async () => {
+    let connections = 0;
+    const server = await localSmtpServer({
+      onConnect(_session, callback) {
+        connections++;
+        callback();
+      },
+      onMailFrom(address, _session, callback) {
+        // As Postfix refuses a client over smtpd_client_message_rate_limit.
+        if (address.address === 'fast@example.test')
+          return callback(Object.assign(new Error('4.7.1 Error: too much mail from 127.0.0.1'), { responseCode: 450 }));
+        callback();
+      },
+      onRcptTo(address, _session, callback) {
+        if (address.address === 'gone@example.test') return callback(Object.assign(new Error('5.1.1 User unknown'), { responseCode: 550 }));
+        callback();
+      },
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on('end', () => callback());
+      },
+    });
+    const pool = threadedTransports(() => '', localSmtpPolicy);
+    const transport = () => pool.get(poolProfile({ id: 'p2', updatedAt: 'v1', port: server.port, maxConnections: 1 }));
+    const refusal = (m: ReturnType<typeof mail>) =>
+      transport()
+        .sendMail(m)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+    try {
+      await transport().sendMail(mail('ok@example.test'));
+      expect(classifySmtpError(await refusal(mail('gone@example.test')))).toMatchObject({ kind: 'permanent', code: 550 });
+      await transport().sendMail(mail('ok@example.test'));
+      expect(connections).toBe(1);
+      expect(classifySmtpError(await refusal({ ...mail('ok@example.test'), from: 'fast@example.test' }))).toMatchObject({
+        kind: 'throttled',
+        code: 450,
+      });
+      await transport().sendMail(mail('ok@example.test'));
+      expect(connections).toBe(2);
+    } finally {
+      pool.close();
+      await server.close();
+    }
+  });
+});
+
 describe('the send gate', () => {
   it('lets waiting sends in as soon as its limit is raised, and holds new ones once it is lowered', async () => {
     const gate = new SendGate(1);

@@ -10,6 +10,7 @@ import type { Writable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { fromWire, type WireTarget } from './allow-list';
+import { classifySmtpError } from './classify';
 import type { RawMail } from './mime';
 import { type SmtpServerSettings, transportOptions } from './transport';
 
@@ -117,6 +118,24 @@ function wireError(err: unknown, progress: Progress, secure: boolean): WireError
   };
 }
 
+/** What of nodemailer's pool retireCarrier touches: its own fields, not its API (test/send-thread.test.ts checks they still do what they did). */
+interface PoolInternals {
+  _connections?: { queueEntry?: { mail?: unknown } | false; messages: number }[];
+}
+
+/**
+ * The connection that carried a message the server throttled is not used again: nodemailer closes it
+ * once its RSET is answered, as it closes one that has sent maxMessages. Servers slow down a session
+ * that made errors (Postfix answers each command a second late after smtpd_soft_error_limit errors and
+ * hangs up at its hard limit): a throttled session would carry the next messages at a crawl and answer
+ * the pace's probes late. Called from the message's own callback, while the pool still has it assigned.
+ */
+function retireCarrier(transport: Transporter<SMTPPool.SentMessageInfo>, message: unknown): void {
+  const connections = (transport.transporter as unknown as PoolInternals)._connections;
+  const carrier = connections?.find((c) => c.queueEntry && c.queueEntry.mail === message);
+  if (carrier) carrier.messages = Number.POSITIVE_INFINITY;
+}
+
 /** Speaks SMTP as `take`'s messages say, answering through `post`. */
 export function smtpWire(post: (message: FromWire) => void): (message: ToWire) => void {
   /** The pools, with whether their connections speak TLS from the first byte (else TLS comes with STARTTLS). */
@@ -159,11 +178,12 @@ export function smtpWire(post: (message: FromWire) => void): (message: ToWire) =
         return;
       }
       const progress: Progress = { dataSent: 'none' };
-      (pool.transport.transporter as unknown as PoolSender).send(pooledMessage(m.mail, progress), (err, info) =>
-        err
-          ? post({ type: 'failed', id: m.id, error: wireError(err, progress, pool.secure) })
-          : post({ type: 'sent', id: m.id, info: { response: info?.response ?? '' } }),
-      );
+      const message = pooledMessage(m.mail, progress);
+      (pool.transport.transporter as unknown as PoolSender).send(message, (err, info) => {
+        if (!err) return post({ type: 'sent', id: m.id, info: { response: info?.response ?? '' } });
+        if (classifySmtpError(err).kind === 'throttled') retireCarrier(pool.transport, message);
+        post({ type: 'failed', id: m.id, error: wireError(err, progress, pool.secure) });
+      });
     }
   }
 }
