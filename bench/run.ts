@@ -11,7 +11,8 @@
  *               PostgreSQL (bench/queries.ts: BENCH_QUERY_ROWS)
  *   throttle    the busiest second and the steady rate at profile limits 1, 14, 100, 500/s (bench/sending.ts)
  *   adaptive    a server throttling at 50/s that the profile does not know (bench/sending.ts)
- *   server_shapes  servers that count as real ones do (a bucket, a window per client, a cap per minute), 3,000 recipients each (bench/shapes.ts)
+ *   server_shapes  servers that count as real ones do (a bucket, a window per client, a cap per minute, limits on connections, greylisting,
+ *               Debian's Postfix when run as root), 3,000 recipients each (bench/shapes.ts)
  *   faults      454 on 30%, a killed worker, connections dropped after DATA, overlapping attempts (bench/faults.ts)
  *   import      a 100,000-row CSV imported by the durable job: seconds and worker memory (bench/audiences.ts: BENCH_IMPORT_ROWS)
  *   events      API events per second, beside journeys started straight on the same Temporal server

@@ -8,7 +8,7 @@
  * `postfix` checks the sandbox's fixed window against the real thing: Debian's Postfix (scripts/postfix-server.ts,
  * root only) limiting the client with anvil, in front of the sandbox (it relays what it accepts), so the
  * messages are counted at the same sink.
- *   BENCH_SHAPE_RECIPIENTS=3000   BENCH_SHAPES=bucket,window,minute,postfix
+ *   BENCH_SHAPE_RECIPIENTS=3000   BENCH_SHAPES=bucket,window,minute,connections,greylist,postfix
  */
 import path from 'node:path';
 import nodemailer from 'nodemailer';
@@ -27,6 +27,11 @@ const SHAPES: Record<string, { faults: string; realPerSecond: number; postfix?: 
   bucket: { faults: 'throttle=50/s,burst=50,real=90%', realPerSecond: 50 * REAL },
   window: { faults: 'window=600/10s,real=90%', realPerSecond: enforced(600, REAL) / 10 },
   minute: { faults: 'per-minute=3000,real=90%', realPerSecond: enforced(3000, REAL) / 60 },
+  // Exchange's limits on connections: 100 messages each (then 421 4.3.2 and the connection closed) and two
+  // open at once (a third is refused at its greeting), in front of a bucket.
+  connections: { faults: 'throttle=50/s,burst=50,real=90%,per-connection=100,max-connections=2', realPerSecond: 50 * REAL },
+  // Greylisting in front of a bucket: every recipient's first RCPT TO is answered 451, the next passes.
+  greylist: { faults: 'throttle=50/s,burst=50,real=90%,greylist=1', realPerSecond: 50 * REAL },
   // anvil's 10 s window lasts about 14 s from the client's side (measured before the runs: realPostfixRate).
   postfix: { faults: 'Postfix anvil 500/10s', realPerSecond: 50, postfix: { messages: 500, seconds: 10 } },
 };
@@ -41,7 +46,15 @@ const SHAPES: Record<string, { faults: string; realPerSecond: number; postfix?: 
  */
 async function realPostfixRate(port: number): Promise<number> {
   const transport = (connections: number) =>
-    nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: connections, maxMessages: 1e6 });
+    nodemailer.createTransport({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      ignoreTLS: true,
+      pool: true,
+      maxConnections: connections,
+      maxMessages: 1e6,
+    });
   const send = (t: ReturnType<typeof transport>) =>
     t.sendMail({ from: 'probe@bench.test', to: 'probe@bench.test', subject: 'window probe', text: '.' }).then(
       () => true,
@@ -120,7 +133,8 @@ export async function shapesPart(ctx: PartContext): Promise<PartResult> {
           waitForWorker: true,
         },
         async (s) => {
-          const contacts = await contactsFor(s, ctx, RECIPIENTS);
+          // Greylisting lets a (sender, recipient) pair through once it was tried: each run has recipients of its own.
+          const contacts = await contactsFor(s, ctx, shape === 'greylist' ? 2 * RECIPIENTS : RECIPIENTS);
           const mta = postfix
             ? await startPostfix({
                 port: postfixPort,
@@ -154,7 +168,8 @@ export async function shapesPart(ctx: PartContext): Promise<PartResult> {
               try {
                 // Each run on a fresh window: the server's from the run before would hold the next one back.
                 await new Promise((wake) => setTimeout(wake, shape === 'minute' ? 61_000 : mta ? 16_000 : 11_000));
-                const m = await measuredRun(s, ctx, `shape ${shape} ${limit ?? 'no limit'}`, limit, contacts, ideal * 3000 + 120_000);
+                const audience = limit !== null && shape === 'greylist' ? contacts.slice(RECIPIENTS) : contacts.slice(0, RECIPIENTS);
+                const m = await measuredRun(s, ctx, `shape ${shape} ${limit ?? 'no limit'}`, limit, audience, ideal * 3000 + 120_000);
                 Object.assign(row, {
                   seconds: m.seconds === null ? null : round(m.seconds, 1),
                   throttle_replies: m.tally.throttleReplies,

@@ -107,7 +107,7 @@ describe('the sending thread', () => {
 });
 
 describe('a session the server throttled', () => {
-  it('is not used again: the next message goes on a new connection (a refused address is no reason to)', async () => {
+  it('is not used again when refused at MAIL FROM: the next message goes on a new connection (a refused address or a 454 after the data is no reason to)', async () => {
     let connections = 0;
     const server = await localSmtpServer({
       onConnect(_session, callback) {
@@ -124,9 +124,13 @@ describe('a session the server throttled', () => {
         if (address.address === 'gone@example.test') return callback(Object.assign(new Error('5.1.1 User unknown'), { responseCode: 550 }));
         callback();
       },
-      onData(stream, _session, callback) {
+      onData(stream, session, callback) {
         stream.resume();
-        stream.on('end', () => callback());
+        // As Amazon SES sheds load: after the data.
+        const shed = session.envelope.rcptTo.some((r) => r.address === 'shed@example.test');
+        stream.on('end', () =>
+          callback(shed ? Object.assign(new Error('Throttling failure: Maximum sending rate exceeded.'), { responseCode: 454 }) : null),
+        );
       },
     });
     const pool = threadedTransports(() => '', localSmtpPolicy);
@@ -141,6 +145,7 @@ describe('a session the server throttled', () => {
     try {
       await transport().sendMail(mail('ok@example.test'));
       expect(classifySmtpError(await refusal(mail('gone@example.test')))).toMatchObject({ kind: 'permanent', code: 550 });
+      expect(classifySmtpError(await refusal(mail('shed@example.test')))).toMatchObject({ kind: 'throttled', code: 454, stage: 'end of data' });
       await transport().sendMail(mail('ok@example.test'));
       expect(connections).toBe(1);
       expect(classifySmtpError(await refusal({ ...mail('ok@example.test'), from: 'fast@example.test' }))).toMatchObject({

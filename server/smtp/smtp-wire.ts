@@ -124,11 +124,14 @@ interface PoolInternals {
 }
 
 /**
- * The connection that carried a message the server throttled is not used again: nodemailer closes it
- * once its RSET is answered, as it closes one that has sent maxMessages. Servers slow down a session
- * that made errors (Postfix answers each command a second late after smtpd_soft_error_limit errors and
- * hangs up at its hard limit): a throttled session would carry the next messages at a crawl and answer
- * the pace's probes late. Called from the message's own callback, while the pool still has it assigned.
+ * The connection that carried a message the server throttled before its data (at MAIL FROM or RCPT TO,
+ * where servers that count a client refuse it: Postfix's anvil, caps per minute or hour) is not used
+ * again: nodemailer closes it once its RSET is answered, as it closes one that has sent maxMessages.
+ * Such servers slow down a session that made errors (Postfix answers each command a second late after
+ * smtpd_soft_error_limit errors and hangs up at its hard limit): the session would carry the next
+ * messages at a crawl and answer the pace's probes late. A throttle reply to the data (SES's 454) keeps
+ * the session: a server refusing 30% that way made every third message reconnect, five times slower.
+ * Called from the message's own callback, while the pool still has it assigned.
  */
 function retireCarrier(transport: Transporter<SMTPPool.SentMessageInfo>, message: unknown): void {
   const connections = (transport.transporter as unknown as PoolInternals)._connections;
@@ -181,7 +184,8 @@ export function smtpWire(post: (message: FromWire) => void): (message: ToWire) =
       const message = pooledMessage(m.mail, progress);
       (pool.transport.transporter as unknown as PoolSender).send(message, (err, info) => {
         if (!err) return post({ type: 'sent', id: m.id, info: { response: info?.response ?? '' } });
-        if (classifySmtpError(err).kind === 'throttled') retireCarrier(pool.transport, message);
+        const outcome = classifySmtpError(err);
+        if (outcome.kind === 'throttled' && outcome.stage !== 'end of data') retireCarrier(pool.transport, message);
         post({ type: 'failed', id: m.id, error: wireError(err, progress, pool.secure) });
       });
     }
