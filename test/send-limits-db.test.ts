@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../server/db';
-import { refundDailySlot, reserveSendSlot } from '../server/db/throttle';
+import { refundDailySlot, refundPaceSlot, reserveSendSlot } from '../server/db/throttle';
 import { databases, tempInstallOn } from './databases';
 
 /** The most send times in any half-open window of `ms`. */
@@ -70,6 +70,29 @@ describe.each(databases)('on %s', (dialect) => {
     expect(await reserveSendSlot(db, profile, now + 2)).toMatchObject({ ok: false, reason: 'limit', retryAfterMs: 3_600_000 - 1 });
     if (first.ok) await refundDailySlot(db, profile.id, first.day);
     expect((await reserveSendSlot(db, profile, now + 3)).ok).toBe(true);
+  });
+
+  it('gives a slot of the pace back for a message refused before it was taken, never one before now', async () => {
+    const profile = { id: 'greylisted', ratePerSecond: 10, dailyCap: null };
+    const now = Date.parse('2026-12-07T11:00:00Z');
+    const slots: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await reserveSendSlot(db, profile, now);
+      if (r.ok) slots.push(now + r.waitMs);
+    }
+    expect(slots).toHaveLength(4);
+    // The last message was greylisted: its slot is free again, so the next one goes about then, not a slot later.
+    await refundPaceSlot(db, profile, now);
+    const next = await reserveSendSlot(db, profile, now);
+    expect(next.ok).toBe(true);
+    const gap = slots[3]! - slots[2]!;
+    expect(now + (next.ok ? next.waitMs : 0) - slots[3]!).toBeLessThan(gap / 2);
+    // Refunds never move the schedule before now: the pace cannot be made to burst.
+    for (let i = 0; i < 10; i++) await refundPaceSlot(db, profile, now + 1_000);
+    const after = await reserveSendSlot(db, profile, now + 1_000);
+    expect(after.ok && after.waitMs).toBeGreaterThanOrEqual(0);
+    const row = await db.selectFrom('smtpThrottle').select('tatUs').where('profileId', '=', profile.id).executeTakeFirstOrThrow();
+    expect(row.tatUs).toBeGreaterThan((now + 1_000) * 1000);
   });
 
   it('counts a calendar daily cap from midnight in the profile’s time zone', async () => {

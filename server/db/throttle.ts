@@ -59,6 +59,24 @@ export async function reserveSendSlot(
   return reserveWithinLimits(db, profile, nowMs, dayClockMs, (trx, today) => reservePace(trx, profile, nowMs, maxWaitMs, today));
 }
 
+/** One slot of the schedule at the effective rate, in µs (0 when there is no rate). */
+const slotInterval = (db: Db, limit: number | null) => {
+  const rate = effectiveRate(db, limit);
+  return sql<number>`(CASE WHEN ${rate} IS NULL THEN 0 ELSE CAST(${sql.lit(SECOND_US)} / (${rate} * ${sql.lit(PACE_MARGIN)}) AS bigint) + 1 END)`;
+};
+
+/**
+ * A message the server refused before taking it (at MAIL FROM or RCPT TO) for anything but its pace
+ * (greylisting, an unknown mailbox) gives its slot in the schedule back: the schedule ends one slot
+ * earlier, never before now. Without it, a server that greylists every first try had half the slots
+ * spent on refusals, and the pace sent 1.25 times slower than the server takes.
+ */
+export async function refundPaceSlot(db: Db, profile: ThrottledProfile, nowMs: number): Promise<void> {
+  const interval = slotInterval(db, profile.ratePerSecond);
+  await sql`UPDATE smtp_throttle SET tat_us = tat_us - ${interval}
+    WHERE profile_id = ${profile.id} AND tat_us - ${interval} >= ${bigint(micros(nowMs))}`.execute(db);
+}
+
 /** The pace's slot, and a place in the calendar day's allowance (`day.cap`; null: none). */
 async function reservePace(db: Db, profile: ThrottledProfile, nowMs: number, maxWaitMs: number, day: Today): Promise<Reservation> {
   const nowUs = micros(nowMs);
@@ -66,8 +84,7 @@ async function reservePace(db: Db, profile: ThrottledProfile, nowMs: number, max
   const cap = day.cap;
   const limit = profile.ratePerSecond;
   const firstIntervalUs = limit ? Math.ceil((SECOND_US * WARMUP_STRETCH) / (limit * PACE_MARGIN)) : 0;
-  const rate = effectiveRate(db, limit);
-  const interval = sql<number>`(CASE WHEN ${rate} IS NULL THEN 0 ELSE CAST(${sql.lit(SECOND_US)} / (${rate} * ${sql.lit(PACE_MARGIN)}) AS bigint) + 1 END)`;
+  const interval = slotInterval(db, limit);
   const idle = sql<boolean>`(smtp_throttle.tat_us < ${bigint(nowUs - SECOND_US)})`;
   const from = greatest(db, sql`smtp_throttle.tat_us`, greatest(db, bigint(nowUs), sql`smtp_throttle.paused_until_us`));
   // By the slot's time, not the asking time: lanes ask for several slots at once when a run starts.

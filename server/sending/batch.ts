@@ -24,6 +24,7 @@ import {
   recordThrottleReply,
   recordTooManyConnections,
   refundDailySlot,
+  refundPaceSlot,
   restartPace,
 } from '../db/throttle';
 import { classifySmtpError } from '../smtp/classify';
@@ -281,6 +282,8 @@ async function sendBatchTimed(deps: BatchDeps, input: SendBatchInput, run: Batch
           return;
         }
         if (day) await refundDailySlot(db, profile.id, day);
+        if (day && !outcome.accepted && outcome.kind !== 'throttled' && (outcome.stage === 'MAIL' || outcome.stage === 'RCPT'))
+          await refundPaceSlot(db, profile, Date.now());
         const { code, reply } = decision;
         if (decision.kind === 'failed' || decision.kind === 'suppress') {
           // A 5xx naming the mailbox (550 5.1.1 and the like): no campaign mails this address again.
