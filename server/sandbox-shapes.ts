@@ -32,7 +32,8 @@ export function fixedWindow(limit: number, windowMs: number) {
 /**
  * Postfix's own count (anvil): the window starts at the client's first message after the last one ended,
  * on a clock of whole seconds, and ends once that clock is past its start plus the time unit. So a
- * "500 per 10 s" window lasts 10 to 11 s, and 11 s when a client sends as soon as it reopens.
+ * "500 per 10 s" window lasts 10 to 11 s, and 11 s when a client sends as soon as it reopens. For the
+ * pace's simulation: the bench checks the pace against Debian's Postfix itself (bench/shapes.ts).
  */
 export function anvilWindow(limit: number, windowMs: number) {
   const windows = new Map<string, { start: number; count: number }>();

@@ -147,8 +147,8 @@ export async function recordDeliveryAttempt(
  * The ledger's final word for some sends of one node. On PostgreSQL each contact is one probe of the
  * primary key (a lateral lookup, the rows locked, then updated by their ctid): with `contact_id IN (…)`
  * the planner walks the node's every send whenever its statistics predate the run (a new run's sends are
- * estimated at one row until autovacuum samples them), and at 100,000 recipients each group of outcomes
- * read the whole run, which halved a campaign's pace.
+ * estimated at one row until autovacuum samples them): each group of outcomes read the whole run, and a
+ * 100,000-recipient campaign slowed from 2,260/s to 1,680/s as it went.
  */
 export async function finishSends(
   db: Db,
